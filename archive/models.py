@@ -1,0 +1,113 @@
+"""Typed records shared by the scraper (which makes them) and the archive (which stores them).
+
+Every record carries ``site`` and ``id``; ids are strings so one schema serves every
+site. Times are timezone-aware UTC datetimes; where parsing can lose information the
+raw string stands beside the normalised value (``created_at`` / ``created_at_raw``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+STORY_KINDS = ("story", "ask", "show", "job", "poll")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Story:
+    site: str
+    id: str
+    title: str | None = None
+    url: str | None = None
+    domain: str | None = None
+    author: str | None = None
+    score: int | None = None
+    # What the page declares ("57 comments"), not what was archived.
+    comment_count: int | None = None
+    created_at: datetime | None = None
+    created_at_raw: str | None = None
+    text_html: str | None = None
+    text: str | None = None
+    kind: str = "story"
+    dead: bool = False
+    flagged: bool = False
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PageComment:
+    """A comment as one page shows it: in page order, with its depth but no parent yet.
+
+    ``id`` is None only where the markup gives none (old-markup ``[deleted]`` rows);
+    the tree rebuild gives those a stable synthetic id.
+    """
+
+    site: str
+    id: str | None
+    depth: int
+    author: str | None = None
+    created_at: datetime | None = None
+    created_at_raw: str | None = None
+    text_html: str | None = None
+    text: str | None = None
+    dead: bool = False
+    flagged: bool = False
+    deleted: bool = False
+    # HN greys downvoted comments with a colour class (c5a ... cdd); c00 is normal.
+    colour: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Comment:
+    """A comment placed in its thread's tree."""
+
+    site: str
+    id: str
+    story_id: str
+    parent_id: str | None  # None for a top-level comment
+    depth: int  # 0 for a top-level comment
+    position: int  # 0-based rank among its siblings, in display order
+    author: str | None = None
+    created_at: datetime | None = None
+    created_at_raw: str | None = None
+    text_html: str | None = None
+    text: str | None = None
+    dead: bool = False
+    flagged: bool = False
+    deleted: bool = False
+    colour: str | None = None
+    synthetic_id: bool = False  # True where the site gave no id (see PageComment)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchedPage:
+    """One fetched body, kept so parsers can be re-run over history without re-crawling."""
+
+    site: str
+    url: str
+    fetched_at: datetime
+    status: int
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemPage:
+    """What a parser reads from one page of a thread (a thread may span several)."""
+
+    site: str
+    story_id: str
+    url: str
+    fetched_at: datetime
+    story: Story | None  # None on continuation pages that carry no story header
+    comments: tuple[PageComment, ...]
+    next_url: str | None = None  # absolute URL of the next page of the same thread
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Thread:
+    """A whole thread: its story and every comment placed in the tree, in display order."""
+
+    story: Story
+    comments: tuple[Comment, ...]
+    fetched_at: datetime
+    pages: tuple[FetchedPage, ...] = ()
