@@ -1,0 +1,76 @@
+"""The one pipeline: hands finished records to the archive. No SQL here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from archive import store
+from archive.db import open_db
+from archive.models import Thread
+from scraper.items import FailedPage
+
+logger = logging.getLogger(__name__)
+
+# Scrapy's close reasons, as the crawls table names them.
+_STATUS = {"finished": "finished", "shutdown": "interrupted", "cancelled": "interrupted"}
+
+
+class ArchivePipeline:
+    crawler: Crawler
+
+    def __init__(self, db_path: str) -> None:
+        self.db_path = db_path
+        self.db: Any = None
+        self.crawl_id: int | None = None
+        self.pages = self.threads = self.comments = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        pipeline = cls(crawler.settings.get("LINKTHREAD_DB"))
+        pipeline.crawler = crawler
+        # The close reason is known only to this signal, which comes after close_spider.
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        self.db = open_db(self.db_path)
+        spider: Any = self.crawler.spider
+        self.crawl_id = store.start_crawl(
+            self.db, command=f"crawl {spider.name}", args=getattr(spider, "crawl_args", {})
+        )
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, Thread):
+            result = store.save_thread(self.db, item, crawl_id=self.crawl_id)
+            self.threads += 1
+            self.comments += len(item.comments)
+            self.pages += len(item.pages)
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value("linkthread/threads")
+                self.crawler.stats.inc_value("linkthread/comments", len(item.comments))
+            logger.info(
+                "archived %s %s: %d comments (%d new, %d changed)", item.story.site,
+                item.story.id, len(item.comments), result.new_comments, result.updated_comments,
+            )
+        elif isinstance(item, FailedPage):
+            store.save_failed_page(
+                self.db, item.page, error=item.error, crawl_id=self.crawl_id,
+                story_id=item.story_id,
+            )
+        return item
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.db is None or self.crawl_id is None:
+            return
+        failures = getattr(spider, "failures", [])
+        store.finish_crawl(
+            self.db, self.crawl_id, status=_STATUS.get(reason, "failed"),
+            pages=self.pages, threads=self.threads, comments=self.comments,
+            errors=len(failures), message="; ".join(failures) or None,
+        )
+        self.db.close()
+        self.db = None

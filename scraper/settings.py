@@ -1,0 +1,41 @@
+"""Scrapy settings for linkthread: polite by default.
+
+LINKTHREAD_* values may also come from environment variables of the same name, so a
+user or a test can point the spiders at another base URL or database without flags.
+"""
+
+from __future__ import annotations
+
+import os
+
+from scraper import __version__
+
+BOT_NAME = "linkthread"
+SPIDER_MODULES = ["scraper.spiders"]
+NEWSPIDER_MODULE = "scraper.spiders"
+
+# An honest user agent: who we are and where to read about us.
+USER_AGENT = f"linkthread/{__version__} (discussion archiver; +https://pypi.org/project/linkthread/)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = float(os.environ.get("LINKTHREAD_DOWNLOAD_DELAY", "1"))
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+RETRY_ENABLED = True
+RETRY_TIMES = 5
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+
+DOWNLOADER_MIDDLEWARES = {
+    # Below HttpCompressionMiddleware (590) so it reads decompressed bodies.
+    "scraper.middlewares.SoftErrorMiddleware": 580,
+}
+ITEM_PIPELINES = {"scraper.pipelines.ArchivePipeline": 300}
+
+LINKTHREAD_DB = os.environ.get("LINKTHREAD_DB", "linkthread.db")
+LINKTHREAD_HN_BASE_URL = os.environ.get("LINKTHREAD_HN_BASE_URL", "https://news.ycombinator.com")
+# Back-off after a soft error (throttle page, truncated body), doubling per strike, in seconds.
+LINKTHREAD_BACKOFF_BASE = float(os.environ.get("LINKTHREAD_BACKOFF_BASE", "10"))
+LINKTHREAD_BACKOFF_MAX = float(os.environ.get("LINKTHREAD_BACKOFF_MAX", "600"))
+LINKTHREAD_SOFT_RETRIES = int(os.environ.get("LINKTHREAD_SOFT_RETRIES", "8"))
+
+LOG_LEVEL = "INFO"

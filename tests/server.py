@@ -1,0 +1,82 @@
+"""A real HTTP server on 127.0.0.1 (port 0) that serves pages at a site's own paths.
+
+Routes map "path?query" to a body, or to a list of responses served one per request
+(the last one repeats), so a test can script "throttle page first, real page second".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    body: str | bytes
+    status: int = 200
+    content_type: str = "text/html; charset=utf-8"
+
+
+Route = str | Reply | list[Reply]
+
+
+@dataclass
+class SiteServer:
+    routes: dict[str, Route] = field(default_factory=dict)
+    robots: str = "User-agent: *\nDisallow:\n"
+    log: list[tuple[float, str]] = field(default_factory=list)
+    base_url: str = ""
+    _served: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reply_for(self, target: str) -> Reply:
+        with self._lock:
+            self.log.append((time.monotonic(), target))
+            if target == "/robots.txt":
+                return Reply(self.robots, content_type="text/plain")
+            route = self.routes.get(target)
+            if route is None:
+                return Reply("Not found", status=404, content_type="text/plain")
+            if isinstance(route, list):
+                n = self._served.get(target, 0)
+                self._served[target] = n + 1
+                return route[min(n, len(route) - 1)]
+            return route if isinstance(route, Reply) else Reply(route)
+
+    def hits(self, target: str) -> int:
+        return sum(1 for _, t in self.log if t == target)
+
+
+def _handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            reply = site.reply_for(self.path)
+            body = reply.body.encode() if isinstance(reply.body, str) else reply.body
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # the test reads site.log instead of stderr noise
+
+    return Handler
+
+
+@contextmanager
+def serve(site: SiteServer) -> Iterator[SiteServer]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
+    httpd.daemon_threads = True
+    site.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield site
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
