@@ -1,0 +1,154 @@
+"""archive.db / archive.migrations: schema creation, idempotence, connection settings."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from archive import migrations
+from archive.db import open_db, open_readonly
+from archive.errors import ArchiveError
+from archive.migrations import MIGRATIONS, applied_migrations, apply_migrations
+
+
+def schema_snapshot(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    return conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
+    ).fetchall()
+
+
+def columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def test_fresh_database_gets_every_migration_once(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+
+    assert applied_migrations(db) == [name for name, _ in MIGRATIONS]
+    rows = db.conn.execute("SELECT name, count(*) FROM _migrations GROUP BY name").fetchall()
+    assert rows == [("0001_initial", 1)]
+
+
+def test_applying_twice_is_a_no_op(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    before = schema_snapshot(db.conn)
+    recorded = db.conn.execute("SELECT * FROM _migrations").fetchall()
+
+    assert apply_migrations(db) == []
+    db.close()
+    again = open_db(tmp_path / "a.db")  # opening migrates too
+
+    assert schema_snapshot(again.conn) == before
+    assert again.conn.execute("SELECT * FROM _migrations").fetchall() == recorded
+
+
+def test_a_new_migration_is_applied_once_to_an_existing_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_db(tmp_path / "a.db").close()
+
+    def m0002_example(conn: sqlite3.Connection) -> None:
+        conn.execute("ALTER TABLE stories ADD COLUMN note TEXT")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*MIGRATIONS, ("0002_example", m0002_example)))
+    db = open_db(tmp_path / "a.db")
+    assert apply_migrations(db) == []
+
+    assert applied_migrations(db) == ["0001_initial", "0002_example"]
+    assert columns(db.conn, "stories")[-1] == "note"
+
+
+def test_failed_migration_leaves_no_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    open_db(tmp_path / "a.db").close()
+
+    def m0002_broken(conn: sqlite3.Connection) -> None:
+        conn.execute("ALTER TABLE stories ADD COLUMN note TEXT")
+        conn.execute("THIS IS NOT SQL")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*MIGRATIONS, ("0002_broken", m0002_broken)))
+    with pytest.raises(ArchiveError, match="syntax error"):
+        open_db(tmp_path / "a.db")
+
+    conn = sqlite3.connect(tmp_path / "a.db")
+    assert "note" not in columns(conn, "stories")
+    assert [r[0] for r in conn.execute("SELECT name FROM _migrations")] == ["0001_initial"]
+
+
+def test_schema_columns(tmp_path: Path) -> None:
+    conn = open_db(tmp_path / "a.db").conn
+
+    assert columns(conn, "stories") == [
+        "site", "id", "title", "url", "domain", "author", "score", "comment_count",
+        "created_at", "created_at_raw", "text_html", "text", "kind", "dead", "flagged",
+        "deleted", "first_seen_at", "last_seen_at", "archived_count", "last_crawl_id",
+    ]  # fmt: skip
+    assert columns(conn, "comments") == [
+        "site", "id", "story_id", "parent_id", "depth", "position", "author", "created_at",
+        "created_at_raw", "text_html", "text", "dead", "flagged", "deleted", "colour",
+        "synthetic_id", "first_seen_at", "last_seen_at", "last_crawl_id",
+    ]  # fmt: skip
+    assert columns(conn, "pages") == [
+        "id", "site", "url", "status", "sha256", "body", "first_fetched_at",
+        "last_fetched_at", "fetch_count", "story_id", "crawl_id", "error",
+    ]  # fmt: skip
+    assert columns(conn, "crawls") == [
+        "id", "started_at", "finished_at", "command", "args", "status", "pages", "threads",
+        "comments", "errors", "message",
+    ]  # fmt: skip
+    assert columns(conn, "_migrations") == ["name", "applied_at"]
+    indexes = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
+    ).fetchall()
+    assert [r[0] for r in indexes] == [
+        "comments_author", "comments_created_at", "comments_site_parent_id",
+        "comments_site_story_id", "pages_site_story_id", "stories_author",
+        "stories_created_at",
+    ]  # fmt: skip
+    triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+    assert [r[0] for r in triggers] == [
+        "comments_ad", "comments_ai", "comments_au", "stories_ad", "stories_ai", "stories_au",
+    ]  # fmt: skip
+    fk = conn.execute("PRAGMA foreign_key_list(comments)").fetchall()
+    assert sorted((r[2], r[3], r[4]) for r in fk) == [
+        ("crawls", "last_crawl_id", "id"),
+        ("stories", "site", "site"),
+        ("stories", "story_id", "id"),
+    ]
+
+
+def test_connection_settings(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    pragmas = [
+        db.conn.execute(f"PRAGMA {p}").fetchone()[0]
+        for p in ("journal_mode", "foreign_keys", "busy_timeout")
+    ]
+    assert pragmas == ["wal", 1, 30000]
+
+    ro = open_readonly(tmp_path / "a.db")
+    pragmas = [ro.execute(f"PRAGMA {p}").fetchone()[0] for p in ("query_only", "busy_timeout")]
+    assert pragmas == [1, 30000]
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        ro.execute("INSERT INTO _migrations VALUES ('x', 'y')")
+
+
+def test_reader_is_not_blocked_by_an_open_write(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    db.conn.execute("BEGIN IMMEDIATE")
+    db.conn.execute("INSERT INTO crawls (started_at, command) VALUES ('2026-01-01T00:00:00Z', 'x')")
+
+    ro = open_readonly(tmp_path / "a.db")  # WAL: readers see the last commit, no wait
+    assert ro.execute("SELECT count(*) FROM crawls").fetchone() == (0,)
+    db.conn.rollback()
+
+
+def test_open_readonly_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveError, match=r"^no archive at .*missing\.db$"):
+        open_readonly(tmp_path / "missing.db")
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_open_db_in_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveError, match="cannot open archive"):
+        open_db(tmp_path / "nope" / "a.db")
