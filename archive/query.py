@@ -1,0 +1,127 @@
+"""Read-only access: a user's SQL, and a thread loaded in display order.
+
+Nothing here writes. ``run_query`` goes through :func:`archive.db.open_readonly`, so
+even SQL typed by a user cannot change the archive.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from archive.db import open_readonly
+from archive.errors import ArchiveError
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+
+def run_query(path: str | Path, sql: str, params: Mapping[str, Any] | None = None) -> QueryResult:
+    """Run one SQL statement read-only against the archive at ``path``.
+
+    Any SQLite error (syntax, unknown column, an attempted write) becomes an
+    :class:`ArchiveError` carrying SQLite's message.
+    """
+    conn = open_readonly(path)
+    try:
+        return _execute_readonly(conn, sql, dict(params or {}))
+    finally:
+        conn.close()
+
+
+def _execute_readonly(conn: sqlite3.Connection, sql: str, params: dict[str, Any]) -> QueryResult:
+    # The seam for query limits: an authorizer (conn.set_authorizer), a time limit
+    # (conn.set_progress_handler) and a row cap (fetchmany instead of fetchall)
+    # belong here, around this one execute, so every caller of run_query gets them.
+    try:
+        cur = conn.execute(sql, params)
+        rows = cur.fetchall()
+    # sqlite3.Warning: Python < 3.12 reports "only one statement at a time" with it.
+    except (sqlite3.Error, sqlite3.Warning) as e:
+        raise ArchiveError(f"SQL error: {e}") from e
+    columns = [d[0] for d in cur.description or ()]
+    return QueryResult(columns=columns, rows=rows)
+
+
+def load_thread(
+    conn_or_db: sqlite3.Connection | sqlite_utils.Database, site: str, story_id: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The story row and its comment rows, comments in display order.
+
+    Display order is depth-first, siblings by ``position``. Rows are dicts of the
+    stored columns (flags stay 0/1, times stay ISO strings), exactly as SQL sees them.
+    Every stored comment is returned once, even one whose parent is not stored (it is
+    shown at the top level, after the real top-level comments).
+    """
+    conn = conn_or_db.conn if isinstance(conn_or_db, sqlite_utils.Database) else conn_or_db
+    try:
+        stories = _dicts(
+            conn.execute("SELECT * FROM stories WHERE site = ? AND id = ?", (site, story_id))
+        )
+        if not stories:
+            raise ArchiveError(_missing_thread_message(conn, site, story_id))
+        comments = _dicts(
+            conn.execute("SELECT * FROM comments WHERE site = ? AND story_id = ?", (site, story_id))
+        )
+    except sqlite3.Error as e:
+        raise ArchiveError(f"cannot read thread {site}/{story_id}: {e}") from e
+    return stories[0], display_order(comments)
+
+
+def _dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur]
+
+
+def _missing_thread_message(conn: sqlite3.Connection, site: str, story_id: str) -> str:
+    # Tell an unknown site apart from an unknown thread: a typo in the site name
+    # ("hackernews" for "hn") is the likelier mistake and has an obvious fix.
+    sites = [r[0] for r in conn.execute("SELECT DISTINCT site FROM stories ORDER BY site")]
+    if site not in sites:
+        known = ", ".join(sites) if sites else "none yet"
+        return f"unknown site {site!r}: the archive has no threads from it (sites: {known})"
+    return f"no thread {site}/{story_id} in the archive"
+
+
+def _sibling_key(row: Mapping[str, Any]) -> tuple[int, int, str]:
+    # Positions can tie once a comment vanished from a later crawl while its old row
+    # stays; the id (numeric ids compare by length first) settles it stably.
+    return (row["position"], len(row["id"]), row["id"])
+
+
+def display_order(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Order comment rows depth-first by position, from their parent_id/position."""
+    ids = {c["id"] for c in comments}
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    orphans: list[dict[str, Any]] = []
+    for c in comments:
+        parent = c["parent_id"]
+        if parent is not None and parent not in ids:
+            orphans.append(c)
+        else:
+            children.setdefault(parent, []).append(c)
+    for siblings in children.values():
+        siblings.sort(key=_sibling_key)
+    roots = children.get(None, []) + sorted(orphans, key=lambda c: (c["depth"], *_sibling_key(c)))
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    stack = list(reversed(roots))
+    # Iterative, so a 5,000-deep reply chain cannot hit the recursion limit.
+    while stack:
+        c = stack.pop()
+        if c["id"] in seen:
+            continue
+        seen.add(c["id"])
+        out.append(c)
+        stack.extend(reversed(children.get(c["id"], [])))
+    # Rows in a parent cycle are reachable from no root; keep them rather than drop them.
+    out.extend(c for c in comments if c["id"] not in seen)
+    return out
