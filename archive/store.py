@@ -4,18 +4,19 @@ How a re-crawl merges with what is stored (rule 6: never lose what a crawl saw):
 
 * A row is keyed by (site, id); the same thread saved twice adds no rows.
 * The newer observation (by ``fetched_at``) wins, except that NULL never replaces a
-  stored value: a page that lacks a field says nothing about it. An *older*
-  observation (re-parsing a kept page) only fills fields still NULL.
+  stored value: a page that lacks a field says nothing about it. (A comment's place
+  in the tree and its flags are current state, taken as given: parent_id NULL means
+  top level.) An *older* observation (re-parsing a kept page) only fills NULLs.
 * A story saved from a page without a header (``title`` is None, e.g. a continuation
   page) does not touch kind/dead/flagged/deleted, whose dataclass defaults would
   otherwise reset what the first page said.
 * A comment absent from the new crawl is left untouched (not deleted).
 * ``first_seen_at``/``last_seen_at`` widen to include the observation's time.
 
-Rows are merged in Python against a pre-read of the stored rows, then written with
-executemany: one round trip per statement kind, not per row, which is what makes a
-5,000-comment thread cost milliseconds. The counts in :class:`SaveResult` fall out
-of the same comparison.
+Rows are merged in Python against one pre-read of the stored rows, then written a
+few hundred rows per statement (see :func:`_upsert_rows` for why not executemany);
+rows that only moved their seen-times are touched by a single UPDATE. The counts in
+:class:`SaveResult` fall out of the same comparison.
 """
 
 from __future__ import annotations
@@ -140,55 +141,25 @@ _COMMENT_CONTENT = COMMENT_COLUMNS[2:16]
 # parent_id None is a fact (top level), not a missing value.
 _COMMENT_LATEST = frozenset(
     _COMMENT_CONTENT.index(c)
-    for c in (
-        "story_id",
-        "parent_id",
-        "depth",
-        "position",
-        "dead",
-        "flagged",
-        "deleted",
-        "synthetic_id",
-    )
-)
+    for c in ("story_id", "parent_id", "depth", "position", "dead", "flagged", "deleted",
+              "synthetic_id")
+)  # fmt: skip
 
 
 def _story_content(story: Story) -> Row:
     return (
-        story.title,
-        story.url,
-        story.domain,
-        story.author,
-        story.score,
-        story.comment_count,
-        iso_utc(story.created_at),
-        story.created_at_raw,
-        story.text_html,
-        story.text,
-        story.kind,
-        int(story.dead),
-        int(story.flagged),
-        int(story.deleted),
-    )
+        story.title, story.url, story.domain, story.author, story.score, story.comment_count,
+        iso_utc(story.created_at), story.created_at_raw, story.text_html, story.text,
+        story.kind, int(story.dead), int(story.flagged), int(story.deleted),
+    )  # fmt: skip
 
 
 def _comment_content(c: Comment) -> Row:
     return (
-        c.story_id,
-        c.parent_id,
-        c.depth,
-        c.position,
-        c.author,
-        iso_utc(c.created_at),
-        c.created_at_raw,
-        c.text_html,
-        c.text,
-        int(c.dead),
-        int(c.flagged),
-        int(c.deleted),
-        c.colour,
-        int(c.synthetic_id),
-    )
+        c.story_id, c.parent_id, c.depth, c.position, c.author, iso_utc(c.created_at),
+        c.created_at_raw, c.text_html, c.text, int(c.dead), int(c.flagged), int(c.deleted),
+        c.colour, int(c.synthetic_id),
+    )  # fmt: skip
 
 
 # -- threads -----------------------------------------------------------------------
@@ -399,19 +370,9 @@ def _save_page(
             "INSERT INTO pages (site, url, status, sha256, body, first_fetched_at,"
             " last_fetched_at, fetch_count, story_id, crawl_id, error)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
-            (
-                page.site,
-                page.url,
-                page.status,
-                sha,
-                zlib.compress(page.body),
-                fetched,
-                fetched,
-                story_id,
-                crawl_id,
-                error,
-            ),
-        )
+            (page.site, page.url, page.status, sha, zlib.compress(page.body), fetched,
+             fetched, story_id, crawl_id, error),
+        )  # fmt: skip
         return 1
     page_id, first, last, count, old_story, old_crawl = stored
     # The same fetch saved again (a re-save of the same records) is not a new fetch.
@@ -421,14 +382,7 @@ def _save_page(
     conn.execute(
         "UPDATE pages SET first_fetched_at = ?, last_fetched_at = ?, fetch_count = ?,"
         " story_id = ?, crawl_id = ?, error = ? WHERE id = ?",
-        (
-            first,
-            last,
-            count,
-            story_id if story_id is not None else old_story,
-            crawl_id if crawl_id is not None else old_crawl,
-            error,
-            page_id,
-        ),
-    )
+        (first, last, count, story_id if story_id is not None else old_story,
+         crawl_id if crawl_id is not None else old_crawl, error, page_id),
+    )  # fmt: skip
     return 0
