@@ -114,8 +114,9 @@ def render_thread(
         meta.append(str(story.get("created_at") or story.get("created_at_raw")))
     lines.append(" · ".join(meta))
     declared = story.get("comment_count")
+    archived = story.get("archived_count", len(comments))
     lines.append(
-        f"{story.get('archived_count', len(comments))} comments archived"
+        f"{archived} comment{'' if archived == 1 else 's'} archived"
         + (f" ({declared} declared)" if declared is not None else "")
     )
     if story.get("text"):
