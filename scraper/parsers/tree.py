@@ -1,0 +1,118 @@
+"""Site-neutral tree rebuild: page-ordered (id, depth) rows -> parent, depth, position.
+
+Aggregators that print threads as indented lists (HN, Lobsters, old Reddit) give each
+comment's depth but not its parent; in a pre-order listing the parent is the nearest
+earlier row one level up. The invariants that make this sound are checked, not assumed:
+a tree built from a page that breaks them would silently misplace replies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from archive.models import Comment, ItemPage, PageComment, Thread
+from scraper.parsers.errors import ParseError
+
+
+def _shape(site: str, comments: Sequence[PageComment], *, url: str) -> tuple[list[int], list[int]]:
+    """(parent index or -1, position among siblings) per row; ParseError on a bad listing."""
+    parents: list[int] = []
+    positions: list[int] = []
+    stack: list[int] = []  # indices of the open ancestors, one per depth
+    next_position: dict[int, int] = {}  # parent index (-1: top) -> next sibling position
+    seen: set[str] = set()
+    for i, c in enumerate(comments):
+        name = f"row {i} (id {c.id})" if c.id is not None else f"row {i} (no id)"
+        if c.id is not None:
+            if c.id in seen:
+                raise ParseError(site, url, f"{name}: duplicate comment id")
+            seen.add(c.id)
+        if c.depth < 0:
+            raise ParseError(site, url, f"{name}: negative depth {c.depth}")
+        if i == 0 and c.depth != 0:
+            raise ParseError(site, url, f"{name}: the first comment has depth {c.depth}, not 0")
+        if c.depth > len(stack):
+            raise ParseError(site, url, f"{name}: depth {c.depth} jumps more than one level "
+                                        f"below the previous row (depth {len(stack) - 1})")
+        del stack[c.depth:]
+        parent = stack[-1] if stack else -1
+        parents.append(parent)
+        positions.append(next_position.get(parent, 0))
+        next_position[parent] = positions[-1] + 1
+        stack.append(i)
+    return parents, positions
+
+
+def _synthetic_ids(story_id: str, comments: Sequence[PageComment], parents: list[int],
+                   positions: list[int]) -> list[str]:
+    """Final ids, inventing stable ones for rows the site gave none (old HN [deleted]).
+
+    A deleted comment with replies is named after its first reply ("deleted-<child>"),
+    which later comments elsewhere cannot change. A childless one is named after its place:
+    "deleted-<parent or story>-after-<previous sibling or 'first'>". When the first reply
+    is itself a childless deleted row, naming each after the other would be circular,
+    so the parent falls back to the place form."""
+    n = len(comments)
+    ids: list[str | None] = [c.id for c in comments]
+    # Downward names first, from the end: in pre-order a row's first child is the next row.
+    for i in range(n - 1, -1, -1):
+        if ids[i] is None and i + 1 < n and parents[i + 1] == i and ids[i + 1] is not None:
+            ids[i] = f"deleted-{ids[i + 1]}"
+    prev_sibling: dict[int, int] = {}  # parent index -> last child index seen so far
+    for i in range(n):
+        parent = parents[i]
+        if ids[i] is None:
+            where = ids[parent] if parent >= 0 else story_id
+            before = ids[prev_sibling[parent]] if positions[i] > 0 else "first"
+            ids[i] = f"deleted-{where}-after-{before}"
+        prev_sibling[parent] = i
+    return [i for i in ids if i is not None]
+
+
+def build_tree(site: str, story_id: str, comments: Sequence[PageComment], *,
+               url: str) -> tuple[Comment, ...]:
+    """Place page-ordered comments in their tree: parent_id (None at depth 0), depth and
+    0-based position among siblings. Rows without an id get a stable synthetic one."""
+    parents, positions = _shape(site, comments, url=url)
+    ids = _synthetic_ids(story_id, comments, parents, positions)
+    if len(set(ids)) != len(ids):
+        dup = next(x for x in ids if ids.count(x) > 1)
+        raise ParseError(site, url, f"synthetic id {dup} collides with another comment")
+    return tuple(
+        Comment(
+            site=c.site, id=ids[i], story_id=story_id,
+            parent_id=ids[parents[i]] if parents[i] >= 0 else None,
+            depth=c.depth, position=positions[i], author=c.author,
+            created_at=c.created_at, created_at_raw=c.created_at_raw,
+            text_html=c.text_html, text=c.text, dead=c.dead, flagged=c.flagged,
+            deleted=c.deleted, colour=c.colour, synthetic_id=c.id is None,
+        )
+        for i, c in enumerate(comments)
+    )
+
+
+def assemble_thread(pages: Sequence[ItemPage]) -> Thread:
+    """One thread from its pages in order: continuation pages carry on the same listing.
+
+    Zero comments while the story declares some is an error, not an empty thread. The
+    declared count is not required to match: it includes dead and deleted comments
+    the page hides."""
+    if not pages:
+        raise ValueError("assemble_thread needs at least one page")
+    first = pages[0]
+    for page in pages[1:]:
+        if page.story_id != first.story_id or page.site != first.site:
+            raise ParseError(first.site, page.url, f"page of {page.site} item {page.story_id} "
+                                                   f"in the thread of {first.story_id}")
+    story = next((p.story for p in pages if p.story is not None), None)
+    if story is None:
+        raise ParseError(first.site, first.url, "no page of the thread shows its story header")
+    comments = [c for p in pages for c in p.comments]
+    if not comments and story.comment_count:
+        raise ParseError(first.site, first.url, f"page says {story.comment_count} comments "
+                                                "but none were found")
+    return Thread(
+        story=story,
+        comments=build_tree(first.site, story.id, comments, url=first.url),
+        fetched_at=first.fetched_at,
+    )
