@@ -1,0 +1,211 @@
+"""The story header of an HN item page (title row, subtext row, self-post text, poll).
+
+Every era keeps the same skeleton: a row with ``td.title`` holding the link, then a row
+with ``td.subtext`` ("N points by user 3 hours ago | N comments"), then optional rows
+for the post's own text, poll options and the comment form. Only the names inside
+changed (``a.storylink`` -> ``a.titlelink`` -> ``span.titleline > a``; ``div.toptext``
+since ~2016; plain ``<td>`` rows before).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from archive.models import Story
+from scraper.parsers import ages
+from scraper.parsers.hn_text import classes, element_text, served_or_rendered
+
+_POINTS = re.compile(r"(\d+)\s+points?")
+_COMMENTS = re.compile(r"^(\d+)\s+comments?$")
+_DIGITS = re.compile(r"\d+")
+# Where a self post's text starts in the served page: div.toptext (2016-), or the bare
+# cell of the row after a 2px spacer under the subtext (-2015).
+_TOPTEXT = re.compile(r"""<div\s+class\s*=\s*["']?toptext["']?[^>]*>""")
+_OLD_TEXT = re.compile(r"""<tr\s+style\s*=\s*["']?height:\s*2px;?["']?\s*>\s*</tr>\s*<tr>\s*"""
+                       r"""<td(?:\s+colspan\s*=\s*["']?\d["']?)?\s*>\s*</td>\s*<td>""")
+
+
+def _unique_end(pattern: re.Pattern[str], html: str) -> int | None:
+    found = pattern.findall(html, 0, 200_000)  # the header is at the top of the page
+    if len(found) != 1:
+        return None
+    m = pattern.search(html, 0, 200_000)
+    return m.end() if m else None
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    table: etree._Element  # the header's table: its contents are never comments
+    story_id: str | None  # the id the header itself shows
+    story: Story
+
+
+def text_of(el: etree._Element) -> str:
+    return "".join(el.itertext()).replace("\xa0", " ").strip()
+
+
+def item_id_of(href: str | None) -> str | None:
+    """N from ``item?id=N`` (possibly followed by ``&...``), else None."""
+    if not href or not href.startswith("item?id="):
+        return None
+    ident = href[8:].split("&", 1)[0]
+    return ident if ident.isdigit() else None
+
+
+def _prev_row(tr: etree._Element) -> etree._Element | None:
+    for sib in tr.itersiblings("tr", preceding=True):
+        return sib
+    return None
+
+
+def _title_link(cell: etree._Element) -> etree._Element | None:
+    for a in cell.iter("a"):
+        parent = a.getparent()
+        # Skip the "(site.com)" link of span.sitebit and vote links; the first other
+        # link is the title (inside span.titleline, or a.storylink/a.titlelink, or bare).
+        if parent is not None and "sitebit" in classes(parent):
+            continue
+        if (a.get("href") or "").startswith(("vote?", "from?")):
+            continue
+        return a
+    return None
+
+
+def _domain(cell: etree._Element, url: str | None) -> str | None:
+    for span in cell.iter("span"):
+        if "sitestr" in classes(span):
+            return text_of(span) or None
+    for span in cell.iter("span"):
+        cls = classes(span)
+        if "sitebit" in cls or "comhead" in cls:
+            name = text_of(span).strip("() ")
+            if name:
+                return name
+    if url:
+        host = urlsplit(url).hostname or ""
+        return host.removeprefix("www.") or None
+    return None
+
+
+def _header_id(title_row: etree._Element, subtext: etree._Element) -> str | None:
+    if _DIGITS.fullmatch(title_row.get("id") or ""):
+        return title_row.get("id")
+    for el in (*title_row.iter("a"), *subtext.iter("span")):
+        ident = el.get("id") or ""
+        for prefix in ("up_", "score_"):
+            if ident.startswith(prefix) and _DIGITS.fullmatch(ident[len(prefix):]):
+                return ident[len(prefix):]
+    for a in subtext.iter("a"):
+        found = item_id_of(a.get("href"))
+        if found:
+            return found
+    return None
+
+
+def _self_text(html: str, table: etree._Element,
+               subtext_row: etree._Element) -> tuple[str | None, str | None]:
+    for div in table.iter("div"):
+        if "toptext" in classes(div):
+            text = element_text(div)
+            if not text:
+                return None, None
+            return served_or_rendered(html, _unique_end(_TOPTEXT, html), div), text
+    # Before div.toptext: the text sits alone in the last cell of a row after the
+    # subtext; spacer rows are empty, the comment form and poll options come after it.
+    for row in subtext_row.itersiblings("tr"):
+        cells = [c for c in row if c.tag == "td"]
+        if not cells:
+            continue
+        cell = cells[-1]
+        if cell.find(".//form") is not None:
+            break
+        if cell.find(".//table") is not None:
+            continue
+        text = element_text(cell)
+        if text:
+            return served_or_rendered(html, _unique_end(_OLD_TEXT, html), cell), text
+    return None, None
+
+
+def _is_poll(table: etree._Element) -> bool:
+    scores = 0
+    for el in table.iter():
+        if not isinstance(el.tag, str):
+            continue
+        cls = classes(el)
+        if "pollopt" in cls or "pollopts" in cls or (el.tag == "td" and "comment" in cls):
+            return True
+        if (el.get("id") or "").startswith("score_"):
+            scores += 1  # each poll option shows its own "N points" under the story's
+    return scores > 1
+
+
+def parse_header(html: str, subtext: etree._Element, *, page_url: str,
+                 fetched_at: datetime) -> Header | None:
+    """The story in the header whose subtext cell is ``subtext``; None if it has no title."""
+    subtext_row = subtext.getparent()
+    title_row = _prev_row(subtext_row) if subtext_row is not None else None
+    table = subtext_row.getparent() if subtext_row is not None else None
+    if subtext_row is None or title_row is None or table is None:
+        return None
+    cells = [c for c in title_row if c.tag == "td" and "title" in classes(c)]
+    link = _title_link(cells[-1]) if cells else None
+    if link is None:
+        return None
+    title_cell = cells[-1]
+    story_id = _header_id(title_row, subtext)
+    href = link.get("href") or ""
+    url = None if item_id_of(href) else urljoin(page_url, href) if href else None
+    title = text_of(link)
+    sub_text = text_of(subtext)
+
+    author = None
+    score = None
+    comment_count = None
+    for a in subtext.iter("a"):
+        href = a.get("href") or ""
+        if author is None and ("hnuser" in classes(a) or href.startswith("user?id=")):
+            author = text_of(a) or None
+        shown = text_of(a)
+        m = _COMMENTS.match(shown)
+        if m:
+            comment_count = int(m.group(1))
+        elif shown == "discuss":
+            comment_count = 0
+    for span in subtext.iter("span"):
+        if "score" in classes(span) or (span.get("id") or "").startswith("score_"):
+            m = _POINTS.search(text_of(span))
+            score = int(m.group(1)) if m else None
+            break
+    age_title = None
+    for span in subtext.iter("span"):
+        if "age" in classes(span):
+            age_title = span.get("title")
+            break
+    created_at, created_raw = ages.parse_age(age_title, sub_text, fetched_at)
+    text_html, text = _self_text(html, table, subtext_row)
+
+    if score is None and author is None:
+        kind = "job"  # job ads show neither points nor a submitter
+    elif _is_poll(table):
+        kind = "poll"
+    elif title.startswith("Ask HN"):
+        kind = "ask"
+    elif title.startswith("Show HN"):
+        kind = "show"
+    else:
+        kind = "story"
+    marks = text_of(title_cell)
+    story = Story(
+        site="hn", id=story_id or "", title=title, url=url,
+        domain=_domain(title_cell, url) if url else None, author=author, score=score,
+        comment_count=comment_count, created_at=created_at, created_at_raw=created_raw,
+        text_html=text_html, text=text, kind=kind,
+        dead="[dead]" in marks, flagged="[flagged]" in marks,
+    )
+    return Header(table=table, story_id=story_id, story=story)
