@@ -15,8 +15,9 @@ URL = "https://example.test/item?id=1"
 AT = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)
 
 
-def rows(*spec: tuple[str | None, int], **flags: bool) -> list[PageComment]:
-    return [PageComment(site="t", id=i, depth=d, deleted=i is None, **flags) for i, d in spec]
+def rows(*spec: tuple[str | None, int]) -> list[PageComment]:
+    """(id, depth) rows; a None id is an old-markup deleted row."""
+    return [PageComment(site="t", id=i, depth=d, deleted=i is None) for i, d in spec]
 
 
 def shape(comments: tuple) -> list[tuple]:
@@ -87,9 +88,9 @@ def test_nested_deleted_rows_do_not_collide_or_loop() -> None:
     assert len({c.id for c in got}) == 5
 
 
-def _random_forest(rng: random.Random, n: int) -> list[tuple[str | None, str | None]]:
-    """(id, parent id) in pre-order for a random forest; about 1 in 8 ids missing."""
-    out: list[tuple[str | None, str | None]] = []
+def _random_forest(rng: random.Random, n: int) -> list[tuple[str, str | None]]:
+    """(id, parent id or None) in pre-order (display order) for a random forest."""
+    out: list[tuple[str, str | None]] = []
     children: dict[str | None, list[str]] = {None: []}
     for i in range(n):
         parent = rng.choice([None, *children]) if rng.random() < 0.9 else None
@@ -117,7 +118,7 @@ def test_random_trees_survive_flatten_and_rebuild(seed: int) -> None:
         depth[name] = depth[parent] + 1
         position[name] = seen.get(parent, 0)
         seen[parent] = position[name] + 1
-    hidden = {name for name, _ in forest if rng.random() < 0.12}
+    hidden = {name for name, _ in forest if rng.random() < 0.12}  # ids the site omits
     page = [PageComment(site="t", id=None if name in hidden else name, depth=depth[name],
                         deleted=name in hidden) for name, _ in forest]
 
