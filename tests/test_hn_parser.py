@@ -428,6 +428,15 @@ def test_throttle_detection_does_not_fire_on_a_thread_quoting_it() -> None:
     assert parse_snippet(html).comments[0].text == quote
 
 
+def test_looks_complete_judges_html_documents_only() -> None:
+    page = modern_page(modern_row("101", 0))
+    assert hn.looks_complete(page) and hn.looks_complete(page + "\n  ")
+    assert not hn.looks_complete(page[:-10]) and not hn.looks_complete(" ")
+    # Not HTML documents, so nothing to be cut short (the spider asks about robots.txt).
+    assert hn.looks_complete("User-agent: *\nCrawl-delay: 30\n")
+    assert hn.looks_complete("No such item.")
+
+
 def test_a_truncated_real_page() -> None:
     html = corpus_text("hn", "item-34886766.html")
     assert hn.looks_complete(html)

@@ -69,8 +69,15 @@ def is_throttle_page(html: str) -> bool:
 
 
 def looks_complete(html: str) -> bool:
-    """Whether the body reaches the end of the document: every HN page ends with
-    ``</html>`` after the footer; a cut connection or a proxy's partial body does not."""
+    """Whether an HTML body reaches the end of its document: every HN page ends with
+    ``</html>`` after the footer; a cut connection or a proxy's partial body does not.
+
+    A body that is not an HTML document at all (robots.txt, HN's bare "No such item.")
+    has no end to miss, so it counts as complete; an empty body does not."""
+    if not html.strip():
+        return False
+    if "<html" not in html[:2048].lower():
+        return True
     return _END.search(html[-512:]) is not None
 
 
