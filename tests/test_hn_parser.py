@@ -539,3 +539,30 @@ def test_story_kinds(title: str, subtext: str | None, extra: str, kind: str) -> 
         assert (page.story.score, page.story.author) == (None, None)
     if title.startswith('<a href="item'):
         assert (page.story.url, page.story.domain) == (None, None)
+
+
+@pytest.mark.parametrize("link, declared", [
+    ('<a href="item?id=100">discuss</a>', 0), ('<a href="item?id=100">1 comment</a>', 1),
+    ('<a href="item?id=100">57&nbsp;comments</a>', 57), ('<a href="item?id=100">comments</a>',
+                                                          None),
+])
+def test_declared_comment_counts(link: str, declared: int | None) -> None:
+    subtext = f'<span class="score" id="score_100">1 point</span> by <a href="user?id=op">op' \
+              f'</a> 2 hours ago | {link}'
+    story = parse_snippet(modern_page("", subtext=subtext)).story
+    assert story is not None and (story.comment_count, story.score) == (declared, 1)
+    assert story.created_at == datetime.fromtimestamp(FETCHED.timestamp() - 7200, UTC)
+
+
+@pytest.mark.parametrize("title", [
+    '<a href="https://x.example/p" class="titlelink">T</a>',  # 2021-22
+    '<a href="https://x.example/p" class="storylink">T</a>',  # 2016-21
+    '<span class="deadmark">[dead] </span><a href="https://x.example/p">T</a> '
+    '<span class="sitebit comhead"> (<a href="from?site=x.example"><span class="sitestr">'
+    'x.example</span></a>)</span>',
+])
+def test_title_markups(title: str) -> None:
+    story = parse_snippet(modern_page("", title=title)).story
+    assert story is not None
+    assert (story.title, story.url, story.domain) == ("T", "https://x.example/p", "x.example")
+    assert story.dead == ("[dead]" in title)

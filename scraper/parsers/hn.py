@@ -13,12 +13,12 @@ keys on:
 
 Speed (the budget is 5x a bare ``lxml.html.fromstring`` of the page, for parse + tree):
 the page is parsed once, by lxml's etree HTML parser (BeautifulSoup over a whole HN
-page is ~22x, and html.parser is quadratic on its nested tables), and each body's text
-is read from the elements that parse already built. BeautifulSoup on each body
-fragment alone was measured at 4-8x the page parse for 1,000 comments (lxml builder
-~140-230 ms, html.parser ~60-120 ms, against ~17-35 ms for the page), so it is not
-used: ``hn_text.element_text`` does the job in ~8 ms. Measured on generated
-1,000-comment pages: parse + tree ~3.6x (modern markup) and ~4.3x (2012-14 markup).
+page is ~22x, and html.parser is quadratic on its nested tables); bodies are never
+parsed again (see ``hn_text``). BeautifulSoup on each body fragment alone was measured
+at 4-8x the page parse for 1,000 comments (lxml builder ~140-230 ms, html.parser
+~60-120 ms, against ~17-35 ms for the page), so it is not used. Parse + tree on
+1,000-comment pages: ~2.5-2.7x generated modern, ~3.3-3.6x generated 2012-14 markup,
+~3.5x real 2023 rows, ~4.2x real 2013 rows of long job posts (the worst case found).
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ _END = re.compile(r"</html>\s*\Z", re.IGNORECASE)
 # the work is 4x the page parse), so the containers are found by one iteration over
 # spans and divs (a union XPath was 2x slower: it sorts its result), and the rare
 # landmarks are looked for only when their name occurs in the page at all.
-_FATITEM = etree.XPath("//table[contains(concat(' ', @class, ' '), ' fatitem ')]")
+# Logged-in old pages have fnid= links (logout, comment form) on every page: look for
+# the More link's whole shape before scanning the document for it.
+_FNID_MORE_TEXT = re.compile(r"""fnid=[^"'>\s]*["']?[^>]*>\s*More\s*</a>""")
 _MORELINK = etree.XPath("//a[contains(concat(' ', @class, ' '), ' morelink ')]/@href")
 _FNID_MORE = etree.XPath(
     "//td[@class='title']/a[contains(@href, 'fnid=')][normalize-space()='More']/@href")
@@ -195,15 +197,20 @@ def _comment(container: etree._Element, n: int, raw: RawBodies, *, url: str,
         if is_wrapper(child):
             wrapper = child
             break
-    body = wrapper if wrapper is not None else container
-    text: str | None = element_text(body)
-    marker = text if wrapper is None and text in MARKERS else None
-    deleted = marker == "[deleted]"
+    text_html: str | None = None
+    text: str | None = None
+    colour = None
+    marker = None
+    if wrapper is None:  # bare text: "[deleted]", "[flagged]", "[dead]" (or odd markup)
+        text = element_text(container)
+        marker = text if text in MARKERS else None
+    if marker is None and (wrapper is not None or text):
+        body = wrapper if wrapper is not None else container
+        text_html, text = raw.read(n, wrapper, body)
+        colour = colour_of(wrapper)
     if marker or not text:
         text_html = text = colour = None
-    else:
-        text_html = raw.text_html(n, wrapper, body)
-        colour = colour_of(wrapper)
+    deleted = marker == "[deleted]"
     if ident is None and not deleted:
         raise ParseError(SITE, url, f"comment row {n} (depth {depth}) has no id")
     return PageComment(
@@ -237,14 +244,16 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
         raise ParseError(SITE, url, "no HTML document in the body")
 
     containers = [e for e in doc.iter("span", "div") if e.get("class") == "comment"]
-    fatitem = next(iter(_FATITEM(doc)), None) if "fatitem" in html else None
+    fatitem = None
+    if "fatitem" in html:  # near the top: stop at it
+        fatitem = next((t for t in doc.iter("table") if "fatitem" in classes(t)), None)
     subtext = None
     if "subtext" in html:  # the header comes first: stop at its cell
         subtext = next((td for td in doc.iter("td") if "subtext" in classes(td)), None)
     next_href = None
     if "morelink" in html:
         next_href = next(iter(_MORELINK(doc)), None)
-    if next_href is None and "fnid=" in html:  # old one-shot "More" link
+    if next_href is None and _FNID_MORE_TEXT.search(html):  # old one-shot "More" link
         next_href = next(iter(_FNID_MORE(doc)), None)
 
     header: Header | None = None
