@@ -179,6 +179,8 @@ def _comment(container: etree._Element, n: int, raw: RawBodies, *, url: str,
         head = etree.tostring(comhead, method="text", encoding="unicode").replace("\xa0", " ")
         age_title = None
         for el in comhead.iter("a", "span"):
+            if author is not None and ident is not None and age_title is not None:
+                break  # the rest is navigation (parent | next | [-])
             cls = el.get("class") or ""
             if el.tag == "span":
                 if age_title is None and cls == "age":

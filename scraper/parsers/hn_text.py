@@ -27,8 +27,9 @@ MARKERS = frozenset({"[deleted]", "[dead]", "[flagged]"})
 
 _COLOUR_CLASS = re.compile(r"c[0-9a-f]{2}")
 _HEX = re.compile(r"#?([0-9a-fA-F]{2})[0-9a-fA-F]{4}")
-# What a browser collapses: ASCII whitespace, not &nbsp; (which str.split() also eats).
-_SPACES = re.compile(r"[ \t\n\r\f]+")
+# Whitespace a browser collapses: ASCII only, not &nbsp;. The same set as str.split()
+# on ASCII text (which also takes \v and \x1c-\x1f, that HN never serves).
+_SPACES = re.compile(r"[ \t\n\r\f\v\x1c-\x1f]+")
 _CONTAINER = re.compile(
     r"""<(?:span|div)\s+class\s*=\s*(?:"comment"|'comment'|comment(?=[\s>]))\s*>""")
 # The element that wraps a body inside the container, per era: span/div.commtext cXX
@@ -37,9 +38,9 @@ _WRAPPER = re.compile(
     r"""\s*<(?P<tag>span|div|font)\s+(?:class\s*=\s*["']?(?:commtext(?:\s+c[0-9a-f]{2})?|"""
     r"""c[0-9a-f]{2})["']?|color\s*=\s*["']?\#[0-9a-fA-F]{6}["']?)\s*>"""
 )
-# The first tag that is not one a user can write: where a body ends.
 _P_TAG = re.compile(r"</?p\s*>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[^>]*>")
+# The first tag that is not one a user can write: where a body ends.
 _NOT_USER_TAG = re.compile(
     r"<(/?)(?!(?:p|i|a|pre|code)[\s>/])([a-zA-Z][a-zA-Z0-9]*)", re.IGNORECASE)
 
@@ -88,10 +89,15 @@ def colour_of(wrapper: etree._Element | None) -> str | None:
     return None
 
 
-# Separators used while gathering a body's text: libxml2 never keeps these control
-# characters in a text node, so they cannot collide with content.
-_BREAK = "\x00"  # paragraph boundary
-_VERBATIM = "\x02"  # the block after it is <pre> content: keep its whitespace
+# Paragraph boundary while gathering a body's text: libxml2 turns NUL into U+FFFD (even
+# from "&#0;"), so no text node can contain it. <pre> blocks travel as _Verbatim parts.
+_BREAK = "\x00"
+
+
+class _Verbatim(str):
+    """The text of a ``<pre>`` block: its whitespace is kept as is."""
+
+    __slots__ = ()
 
 
 def _collapse(text: str) -> str:
@@ -100,9 +106,11 @@ def _collapse(text: str) -> str:
     return _SPACES.sub(" ", text).strip(" ")
 
 
-def _gather(node: etree._Element, out: list[str]) -> None:
-    """Append the text under ``node`` to ``out``, with _BREAK around blocks. Hot: one call
-    per element of every body, so leaf elements are read without recursing."""
+def _gather(node: etree._Element, out: list[str]) -> bool:
+    """Append the text under ``node`` to ``out``, with _BREAK around blocks; True if it
+    met a ``<pre>``. Hot: one call per element of every body, so leaf elements are read
+    without recursing."""
+    verbatim = False
     if node.text:
         out.append(node.text)
     for child in node:
@@ -111,17 +119,19 @@ def _gather(node: etree._Element, out: list[str]) -> None:
         if block:
             out.append(_BREAK)
         if tag == "pre":
-            out.append(_BREAK + _VERBATIM + "".join(child.itertext()) + _BREAK)
+            out.append(_Verbatim("".join(child.itertext())))
+            verbatim = True
         elif not isinstance(tag, str) or (not block and is_chrome(child)):
             pass  # comments/processing instructions and page chrome carry no text
         elif len(child):
-            _gather(child, out)
+            verbatim = _gather(child, out) or verbatim
         elif child.text:
             out.append(child.text)
         if block:
             out.append(_BREAK)
         if child.tail:
             out.append(child.tail)
+    return verbatim
 
 
 def element_text(el: etree._Element) -> str:
@@ -130,17 +140,23 @@ def element_text(el: etree._Element) -> str:
     if len(el) == 0:  # most comments: one paragraph, no markup
         return _collapse(el.text or "")
     out: list[str] = []
-    _gather(el, out)
-    text = "".join(out)
-    if _VERBATIM not in text:  # no <pre>: collapse once, then cut into paragraphs
-        paragraphs = (b.strip(" ") for b in _collapse(text).split(_BREAK))
+    if not _gather(el, out):  # no <pre>: collapse once, then cut into paragraphs
+        paragraphs = (b.strip(" ") for b in _collapse("".join(out)).split(_BREAK))
         return "\n\n".join(b for b in paragraphs if b)
-    blocks = []
-    for chunk in text.split(_BREAK):
-        verbatim = chunk.startswith(_VERBATIM)
-        block = chunk[1:].strip("\n").rstrip() if verbatim else _collapse(chunk)
-        if block:
-            blocks.append(block)
+    blocks: list[str] = []
+    line: list[str] = []
+    for part in [*out, _BREAK]:
+        if part is _BREAK or isinstance(part, _Verbatim):
+            block = _collapse("".join(line))
+            if block:
+                blocks.append(block)
+            line.clear()
+            if isinstance(part, _Verbatim):
+                code = part.strip("\n").rstrip()
+                if code:
+                    blocks.append(code)
+        else:
+            line.append(part)
     return "\n\n".join(blocks)
 
 
