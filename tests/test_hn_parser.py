@@ -420,6 +420,12 @@ def test_pages_that_are_not_the_item_asked_for(html: str, error: type[ParseError
     assert (e.value.site, e.value.url) == ("hn", f"{HN}/item?id=100")
 
 
+def test_a_front_page_is_not_an_item_page() -> None:
+    for page in sorted(corpus_dir("hn").glob("news-*.html")):
+        with pytest.raises(ParseError, match="a listing of 30 stories"):
+            parse_snippet(page.read_text(encoding="utf-8"))
+
+
 def test_throttle_detection_does_not_fire_on_a_thread_quoting_it() -> None:
     quote = "Sorry, we're not able to serve your requests this quickly."
     assert hn.is_throttle_page(f"<html><body>{quote}</body></html>")

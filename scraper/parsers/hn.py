@@ -240,6 +240,9 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
     ``story_id`` defaults to the ``id`` of ``url``; old ``/x?fnid=`` continuation pages
     have neither header nor id, so the caller passes it for them."""
     _check_served(html, url)
+    listed = html.count('class="subtext"') + html.count("class='subtext'")
+    if listed > 1:
+        raise ParseError(SITE, url, f"a listing of {listed} stories, not an item page")
     fetched_at = ages.as_utc(fetched_at)
     doc = etree.fromstring(html, etree.HTMLParser(collect_ids=False))
     if doc is None:
