@@ -3,7 +3,7 @@
 These statements are what migration ``0001_initial`` runs. They are frozen once
 released: a later change is a NEW migration in ``archive/migrations.py`` (ALTER TABLE,
 a new index), never an edit here, because databases already created from these
-statements would silently differ from new ones. ``docs/schema.md`` documents them.
+statements would silently differ from new ones. The README documents them.
 
 Conventions: ids are TEXT so one schema serves every site; times are UTC ISO 8601
 strings (``2026-01-14T09:30:00Z``), which sort and compare correctly as text; flags

@@ -1,12 +1,14 @@
 """Parse + tree time for a generated 1,000-comment HN page, against a bare lxml parse.
 
 Run: python bench/parse.py [--comments 1000] [--repeat 15]
-Prints the median of each and their ratio (the target is <= 5x lxml.html.fromstring).
+Prints the median of each and their ratio (the target is <= 5x lxml.html.fromstring),
+then the same for every item page of the shared corpus, when it is there.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -17,9 +19,9 @@ import lxml.html
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scraper.parsers import hn  # noqa: E402
-from scraper.parsers.tree import assemble_thread  # noqa: E402
-from tests import hnpages  # noqa: E402
+from scraper.parsers import hn
+from scraper.parsers.tree import assemble_thread
+from tests import hnpages
 
 
 def median_seconds(fn: Callable[[], object], repeat: int) -> float:
@@ -48,9 +50,25 @@ def main() -> None:
         assert len(parse().comments) == args.comments  # type: ignore[attr-defined]
         base = median_seconds(lambda page=page: lxml.html.fromstring(page), args.repeat)
         ours = median_seconds(parse, args.repeat)
-        print(f"{era:6} markup, {args.comments} comments, {len(page) / 1e6:.2f} MB: "
-              f"lxml.html.fromstring {base * 1e3:7.1f} ms | parse+tree {ours * 1e3:7.1f} ms | "
-              f"ratio {ours / base:4.1f}x | {args.comments / ours:,.0f} comments/s")
+        report(f"generated {era} markup", page, args.comments, base, ours)
+    corpus = Path(os.environ.get("LINKTHREAD_CORPUS") or Path(__file__).resolve().parents[2]
+                  / "shared" / "corpus") / "hn"
+    for path in sorted(corpus.glob("item-*.html")):
+        page = path.read_text(encoding="utf-8")
+        story_id = path.stem.split("-")[1]
+
+        def parse_real(page: str = page, story_id: str = story_id) -> object:
+            return hn.parse_item_page(page, url=f"https://news.ycombinator.com/item?id={story_id}",
+                                      fetched_at=hnpages.FETCHED_AT, story_id=story_id)
+
+        n = len(parse_real().comments)  # type: ignore[attr-defined]
+        base = median_seconds(lambda page=page: lxml.html.fromstring(page), args.repeat)
+        report(f"corpus {path.name}", page, n, base, median_seconds(parse_real, args.repeat))
+
+
+def report(label: str, page: str, comments: int, base: float, ours: float) -> None:
+    print(f"{label:38} {comments:5} comments {len(page) / 1e6:5.2f} MB | lxml.html.fromstring "
+          f"{base * 1e3:6.1f} ms | parse+tree {ours * 1e3:6.1f} ms | ratio {ours / base:4.1f}x")
 
 
 if __name__ == "__main__":

@@ -14,11 +14,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive.db import open_db  # noqa: E402
-from archive.store import save_thread  # noqa: E402
-from scraper.parsers import hn  # noqa: E402
-from scraper.parsers.tree import assemble_thread  # noqa: E402
-from tests import hnpages  # noqa: E402
+from archive.db import open_db
+from archive.store import save_thread
+from scraper.parsers import hn
+from scraper.parsers.tree import assemble_thread
+from tests import hnpages
 
 
 def main() -> None:

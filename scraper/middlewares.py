@@ -2,10 +2,11 @@
 
 HN answers an over-eager client with "Sorry, we're not able to serve your requests this
 quickly." and status 200, so Scrapy's RetryMiddleware never sees it. Each spider says
-what a soft error looks like for its site (``spider.soft_error(response)``); this
-middleware retries such responses and makes every request to that host wait out a
-back-off that doubles per consecutive strike, because the site asked all of us to slow
-down, not only the request that hit the limit.
+what a soft error looks like for its site (``spider.soft_error(response)``) and marks
+the requests it wants checked with ``meta["soft_errors"]`` (robots.txt and other
+requests are left alone). This middleware retries such responses and makes every
+request to that host wait out a back-off that doubles per consecutive strike, because
+the site asked all of us to slow down, not only the request that hit the limit.
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ class SoftErrorMiddleware:
         spider: Any = self.crawler.spider
         check = getattr(spider, "soft_error", None)
         host = urlsplit(request.url).netloc
-        reason = check(response) if check is not None and response.status == 200 else None
+        reason = None
+        if check is not None and request.meta.get("soft_errors") and response.status == 200:
+            reason = check(response)
         if reason is None:
             self._strikes.pop(host, None)
             return response

@@ -21,8 +21,10 @@ def site() -> Iterator[SiteServer]:
         yield s
 
 
-def run_linkthread(*args: str, base_url: str | None = None, env: dict[str, str] | None = None,
-                   cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_linkthread(
+    *args: str, base_url: str | None = None, env: dict[str, str] | None = None,
+    cwd: Path | None = None, timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
     """The real console script in a child process (Scrapy's reactor runs once a process)."""
     full_env = {**os.environ, "LINKTHREAD_DOWNLOAD_DELAY": "0",
                 "LINKTHREAD_BACKOFF_BASE": "0.05", "LINKTHREAD_BACKOFF_MAX": "0.2"}

@@ -17,9 +17,10 @@ from datetime import UTC, datetime, timedelta
 FETCHED_AT = datetime(2026, 1, 14, 12, 0, 0, tzinfo=UTC)
 GREYS = ("c5a", "c73", "c82", "c88", "c9c", "cae", "cbe", "cce", "cdd")
 WORDS = (
-    "archive thread parser tree history sqlite crawl comment story karma lisp arc "
-    "startup python rust latency cache index browser kernel vote flag moderation"
-).split()
+    "archive", "thread", "parser", "tree", "history", "sqlite", "crawl", "comment", "story",
+    "karma", "lisp", "arc", "startup", "python", "rust", "latency", "cache", "index",
+    "browser", "kernel", "vote", "flag", "moderation",
+)
 
 
 @dataclass
@@ -74,7 +75,8 @@ def random_thread(
         if edge_cases and i % 7 == 3:
             text += " &lt;script&gt; &amp; “quotes” — ünïcödé"
         if edge_cases and i % 11 == 5:
-            text += "<p>second paragraph <i>with</i> <a href=\"https://example.com/x?a=1&amp;b=2\" rel=\"nofollow\">a link</a>"
+            text += ('<p>second paragraph <i>with</i> <a href="https://example.com/x?a=1&amp;b=2"'
+                     ' rel="nofollow">a link</a>')
         if edge_cases and i % 13 == 6:
             text += "<p><pre><code>  def f(x):\n      return x * 2\n</code></pre>"
         c = GenComment(
@@ -192,8 +194,8 @@ def _modern_row(c: GenComment, story_id: str) -> str:
             body = "[flagged]"
         else:
             body = f'<div class="commtext {c.colour}">{c.text}</div>'
-        vote = ("<center><a id='up_{0}' href='vote?id={0}&amp;how=up'><div class='votearrow'"
-                " title='upvote'></div></a></center>").format(c.id)
+        vote = (f"<center><a id='up_{c.id}' href='vote?id={c.id}&amp;how=up'><div class='votearrow'"
+                " title='upvote'></div></a></center>")
         if c.dead:
             vote = '<img src="s.gif" height="1" width="14">'
     return (
@@ -202,7 +204,8 @@ def _modern_row(c: GenComment, story_id: str) -> str:
         f'valign="top" class="votelinks">{vote}</td><td class="default"><div style="margin-top'
         f':2px; margin-bottom:-10px;"><span class="comhead">{head}<span class="navs"> | <a '
         f'class="togg clicky" id="{c.id}" n="{1 + len(c.children)}" href="javascript:void(0)">'
-        f'[–]</a></span></span></div><br><div class="comment">{body}<div class="reply"><p>'
+        f'[\N{EN DASH}]</a></span></span></div><br><div class="comment">{body}'
+        f'<div class="reply"><p>'
         f'<font size="1"><u><a href="reply?id={c.id}&amp;goto=item%3Fid%3D{story_id}%23{c.id}"'
         f' rel="nofollow">reply</a></u></font></div></div></td></tr></table></td></tr>'
     )

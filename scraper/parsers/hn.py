@@ -26,12 +26,13 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml import etree
 
 from archive.models import ItemPage, PageComment, Thread
-from scraper.parsers import ages
+from scraper.parsers import ages, bodies
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
 from scraper.parsers.hn_story import Header, item_id_of, parse_header, text_of
 from scraper.parsers.hn_text import (
@@ -39,7 +40,6 @@ from scraper.parsers.hn_text import (
     RawBodies,
     classes,
     colour_of,
-    element_text,
     is_wrapper,
 )
 
@@ -161,7 +161,9 @@ def _is_focus_comment(comhead: etree._Element | None) -> bool:
 
 
 def _comment(container: etree._Element, n: int, raw: RawBodies, *, url: str,
-             fetched_at: datetime) -> PageComment:
+             fetched_at: datetime) -> dict[str, Any]:
+    """The fields of one comment row but its plain text, which is read for all rows at
+    once (see ``_with_texts``)."""
     cell = container.getparent()
     while cell is not None and cell.tag != "td":
         cell = cell.getparent()
@@ -200,28 +202,37 @@ def _comment(container: etree._Element, n: int, raw: RawBodies, *, url: str,
             wrapper = child
             break
     text_html: str | None = None
-    text: str | None = None
     colour = None
     marker = None
     if wrapper is None:  # bare text: "[deleted]", "[flagged]", "[dead]" (or odd markup)
-        text = element_text(container)
-        marker = text if text in MARKERS else None
-    if marker is None and (wrapper is not None or text):
+        bare = " ".join((container.text or "").split())
+        marker = bare if bare in MARKERS else None
+    if marker is None:
         body = wrapper if wrapper is not None else container
-        text_html, text = raw.read(n, wrapper, body)
-        colour = colour_of(wrapper)
-    if marker or not text:
-        text_html = text = colour = None
+        text_html = raw.read(n, wrapper, body) or None
+        colour = colour_of(wrapper) if text_html else None
     deleted = marker == "[deleted]"
     if ident is None and not deleted:
         raise ParseError(SITE, url, f"comment row {n} (depth {depth}) has no id")
-    return PageComment(
+    return dict(
         site=SITE, id=ident, depth=depth, author=None if deleted else author,
-        created_at=created_at, created_at_raw=created_raw, text_html=text_html, text=text,
+        created_at=created_at, created_at_raw=created_raw, text_html=text_html,
         dead=marker == "[dead]" or "[dead]" in head,
         flagged=marker == "[flagged]" or "[flagged]" in head,
         deleted=deleted, colour=colour,
     )
+
+
+def _with_texts(rows: list[dict[str, Any]]) -> tuple[PageComment, ...]:
+    """The comments, with every body's plain text from one BeautifulSoup parse of all
+    of them; a body that reads as nothing is no body."""
+    found = iter(bodies.texts([r["text_html"] for r in rows if r["text_html"]]))
+    for r in rows:
+        if r["text_html"]:
+            r["text"] = next(found)
+            if not r["text"]:
+                r["text_html"] = r["colour"] = r["text"] = None
+    return tuple(PageComment(**r) for r in rows)
 
 
 def _not_an_item_page(html: str, doc: etree._Element, url: str) -> ParseError:
@@ -291,8 +302,8 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
                                     "pass story_id for /x?fnid= continuation pages")
 
     raw = RawBodies(html, containers)
-    comments = tuple(_comment(c, n, raw, url=url, fetched_at=fetched_at)
-                     for n, c in enumerate(containers))
+    comments = _with_texts([_comment(c, n, raw, url=url, fetched_at=fetched_at)
+                            for n, c in enumerate(containers)])
     return ItemPage(
         site=SITE, story_id=sid, url=url, fetched_at=fetched_at,
         story=replace(header.story, id=sid) if header is not None else None,

@@ -17,8 +17,8 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from archive.models import Story
-from scraper.parsers import ages
-from scraper.parsers.hn_text import classes, element_text, served_or_rendered
+from scraper.parsers import ages, bodies
+from scraper.parsers.hn_text import classes, served_or_rendered
 
 _POINTS = re.compile(r"(\d+)\s+points?")
 _COMMENTS = re.compile(r"^(\d+)\s+comments?$")
@@ -107,14 +107,18 @@ def _header_id(title_row: etree._Element, subtext: etree._Element) -> str | None
     return None
 
 
+def _shows_text(el: etree._Element) -> bool:
+    return bool(etree.tostring(el, method="text", encoding="unicode").strip())
+
+
 def _self_text(html: str, table: etree._Element,
                subtext_row: etree._Element) -> tuple[str | None, str | None]:
     for div in table.iter("div"):
         if "toptext" in classes(div):
-            text = element_text(div)
-            if not text:
+            if not _shows_text(div):
                 return None, None
-            return served_or_rendered(html, _unique_end(_TOPTEXT, html), div), text
+            served = served_or_rendered(html, _unique_end(_TOPTEXT, html), div)
+            return served, bodies.text(served) or None
     # Before div.toptext: the text sits alone in the last cell of a row after the
     # subtext; spacer rows are empty, the comment form and poll options come after it.
     for row in subtext_row.itersiblings("tr"):
@@ -126,9 +130,9 @@ def _self_text(html: str, table: etree._Element,
             break
         if cell.find(".//table") is not None:
             continue
-        text = element_text(cell)
-        if text:
-            return served_or_rendered(html, _unique_end(_OLD_TEXT, html), cell), text
+        if _shows_text(cell):
+            served = served_or_rendered(html, _unique_end(_OLD_TEXT, html), cell)
+            return served, bodies.text(served) or None
     return None, None
 
 

@@ -1,15 +1,12 @@
-"""HN comment and story bodies: plain text, the served HTML, and the grey colour code.
+"""HN comment and story bodies as served: their HTML, and the grey colour code.
 
 HN lets users write only paragraphs, italics, links and ``<pre><code>`` blocks, and
-escapes everything else. That makes two things cheap and safe:
-
-* ``text_html`` is cut from the served page itself: a body ends at the first tag a user
-  cannot write (``</span>``, ``</font>``, ``<div class='reply'>``...), so the slice is the
-  body exactly as served, entities and unclosed ``<p>`` included (``RawBodies``);
-* the text is read from that slice with a few regexes (``served_text``), or, for
-  ``<pre>`` blocks and bodies that could not be cut out, from the element the page parse
-  already built (``element_text``). No body is parsed a second time: with BeautifulSoup
-  that alone cost 4-8x the whole page parse (see the timing note in ``hn.py``).
+escapes everything else. So ``text_html`` can be cut from the served page itself: a body
+ends at the first tag a user cannot write (``</span>``, ``</font>``, ``<div
+class='reply'>``...), and the slice is the body exactly as served, entities and unclosed
+``<p>`` included (``RawBodies``). Where a body cannot be cut out faithfully, lxml's
+serialisation of its element stands in. The plain text is read from that HTML by
+``bodies`` (BeautifulSoup).
 """
 
 from __future__ import annotations
@@ -20,6 +17,8 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from scraper.parsers import bodies
+
 # What may end a body in HN's markup, by era: the wrapper's close, or (2015-17 and
 # 2023, where the wrapper is left open) the empty <span> / reply <div> that follows.
 _BODY_ENDS = frozenset({"/span", "/font", "/div", "span", "div"})
@@ -27,9 +26,6 @@ MARKERS = frozenset({"[deleted]", "[dead]", "[flagged]"})
 
 _COLOUR_CLASS = re.compile(r"c[0-9a-f]{2}")
 _HEX = re.compile(r"#?([0-9a-fA-F]{2})[0-9a-fA-F]{4}")
-# Whitespace a browser collapses: ASCII only, not &nbsp;. The same set as str.split()
-# on ASCII text (which also takes \v and \x1c-\x1f, that HN never serves).
-_SPACES = re.compile(r"[ \t\n\r\f\v\x1c-\x1f]+")
 _CONTAINER = re.compile(
     r"""<(?:span|div)\s+class\s*=\s*(?:"comment"|'comment'|comment(?=[\s>]))\s*>""")
 # The element that wraps a body inside the container, per era: span/div.commtext cXX
@@ -38,8 +34,6 @@ _WRAPPER = re.compile(
     r"""\s*<(?P<tag>span|div|font)\s+(?:class\s*=\s*["']?(?:commtext(?:\s+c[0-9a-f]{2})?|"""
     r"""c[0-9a-f]{2})["']?|color\s*=\s*["']?\#[0-9a-fA-F]{6}["']?)\s*>"""
 )
-_P_TAG = re.compile(r"</?p\s*>", re.IGNORECASE)
-_ANY_TAG = re.compile(r"<[^>]*>")
 # The first tag that is not one a user can write: where a body ends.
 _NOT_USER_TAG = re.compile(
     r"<(/?)(?!(?:p|i|a|pre|code)[\s>/])([a-zA-Z][a-zA-Z0-9]*)", re.IGNORECASE)
@@ -89,97 +83,6 @@ def colour_of(wrapper: etree._Element | None) -> str | None:
     return None
 
 
-# Paragraph boundary while gathering a body's text: libxml2 turns NUL into U+FFFD (even
-# from "&#0;"), so no text node can contain it. <pre> blocks travel as _Verbatim parts.
-_BREAK = "\x00"
-
-
-class _Verbatim(str):
-    """The text of a ``<pre>`` block: its whitespace is kept as is."""
-
-    __slots__ = ()
-
-
-def _collapse(text: str) -> str:
-    if text.isascii():  # the common case, and str.split() is the fastest way
-        return " ".join(text.split())
-    return _SPACES.sub(" ", text).strip(" ")
-
-
-def _gather(node: etree._Element, out: list[str]) -> bool:
-    """Append the text under ``node`` to ``out``, with _BREAK around blocks; True if it
-    met a ``<pre>``. Hot: one call per element of every body, so leaf elements are read
-    without recursing."""
-    verbatim = False
-    if node.text:
-        out.append(node.text)
-    for child in node:
-        tag = child.tag
-        block = tag == "p" or (tag == "div" and not is_chrome(child))
-        if block:
-            out.append(_BREAK)
-        if tag == "pre":
-            out.append(_Verbatim("".join(child.itertext())))
-            verbatim = True
-        elif not isinstance(tag, str) or (not block and is_chrome(child)):
-            pass  # comments/processing instructions and page chrome carry no text
-        elif len(child):
-            verbatim = _gather(child, out) or verbatim
-        elif child.text:
-            out.append(child.text)
-        if block:
-            out.append(_BREAK)
-        if child.tail:
-            out.append(child.tail)
-    return verbatim
-
-
-def element_text(el: etree._Element) -> str:
-    """Readable text of a body: paragraphs split by a blank line, ``<pre>`` kept verbatim,
-    other whitespace collapsed as a browser shows it, links as their shown text."""
-    if len(el) == 0:  # most comments: one paragraph, no markup
-        return _collapse(el.text or "")
-    out: list[str] = []
-    if not _gather(el, out):  # no <pre>: collapse once, then cut into paragraphs
-        paragraphs = (b.strip(" ") for b in _collapse("".join(out)).split(_BREAK))
-        return "\n\n".join(b for b in paragraphs if b)
-    blocks: list[str] = []
-    line: list[str] = []
-    for part in [*out, _BREAK]:
-        if part is _BREAK or isinstance(part, _Verbatim):
-            block = _collapse("".join(line))
-            if block:
-                blocks.append(block)
-            line.clear()
-            if isinstance(part, _Verbatim):
-                code = part.strip("\n").rstrip()
-                if code:
-                    blocks.append(code)
-        else:
-            line.append(part)
-    return "\n\n".join(blocks)
-
-
-def served_text(fragment: str) -> str | None:
-    """The text of a served body, read with regexes: it holds only HN's user tags, so
-    ``<p>`` splits paragraphs and every other tag just goes. Twice as fast as walking the
-    elements on long comments (what the timing budget is spent on). None for a body with
-    ``<pre>``, whose whitespace rules are left to ``element_text``; the tests check both
-    readings agree on every comment of the corpus."""
-    if "<pre" in fragment or "<PRE" in fragment:
-        return None
-    paragraphs = []
-    for para in _P_TAG.split(fragment) if "<" in fragment else (fragment,):
-        if "<" in para:
-            para = _ANY_TAG.sub("", para)
-        if "&" in para:
-            para = htmlmod.unescape(para)
-        para = _collapse(para)
-        if para:
-            paragraphs.append(para)
-    return "\n\n".join(paragraphs)
-
-
 def _trim(fragment: str) -> str:
     """Without surrounding whitespace and the dangling ``<p>`` that opens the reply block."""
     fragment = fragment.strip()
@@ -222,14 +125,12 @@ def body_slice(html: str, start: int) -> tuple[str | None, str] | None:
 
 def served_or_rendered(html: str, begin: int | None, el: etree._Element) -> str:
     """The served HTML of ``el``'s content starting at ``begin`` in the page, if it reads
-    the same as ``el`` (one element: the check costs one small parse), else lxml's."""
+    the same as ``el`` (one element: the check costs two small parses), else lxml's."""
     if begin is not None:
         cut = served_slice(html, begin)
         if cut is not None:
-            frag = etree.fromstring(f"<div>{cut[0]}</div>", etree.HTMLParser())
-            div = frag.find(".//div") if frag is not None else None
-            if div is not None and element_text(div) == element_text(el):
-                return cut[0]
+            rendered = inner_html(el)
+            return cut[0] if bodies.text(cut[0]) == bodies.text(rendered) else rendered
     return inner_html(el)
 
 
@@ -256,13 +157,11 @@ class RawBodies:
             last = m.start()
             yield m.end(), line
 
-    def read(self, index: int, wrapper: etree._Element | None,
-             body: etree._Element) -> tuple[str, str]:
-        """(text_html, text) of container ``index``: the served inner HTML if it can be cut
-        out faithfully, else lxml's serialisation of ``body``; the text from either."""
+    def read(self, index: int, wrapper: etree._Element | None, body: etree._Element) -> str:
+        """The text_html of container ``index``: the served inner HTML if it can be cut
+        out faithfully, else lxml's serialisation of ``body``."""
         if self.starts is not None:
             cut = body_slice(self.html, self.starts[index])
             if cut is not None and cut[0] == (wrapper.tag if wrapper is not None else None):
-                text = served_text(cut[1])
-                return cut[1], text if text is not None else element_text(body)
-        return inner_html(body), element_text(body)
+                return cut[1]
+        return inner_html(body)

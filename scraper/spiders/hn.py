@@ -40,9 +40,9 @@ def item_id(target: str) -> str:
         return target
     parts = urlsplit(target)
     ids = parse_qs(parts.query).get("id", [])
-    if parts.scheme in ("http", "https") and parts.path.endswith("/item") and ids:
-        if _ID.fullmatch(ids[0]):
-            return ids[0]
+    if parts.scheme in ("http", "https") and parts.path.endswith("/item") and ids \
+            and _ID.fullmatch(ids[0]):
+        return ids[0]
     raise ValueError(f"{target!r} is not a Hacker News item id or item URL")
 
 
@@ -79,6 +79,7 @@ class HnSpider(scrapy.Spider):
             # One-shot /x?fnid= links and re-crawls must never be dropped as duplicates.
             dont_filter=True,
             cb_kwargs={"story_id": story_id, "done": done},
+            meta={"soft_errors": True},
         )
 
     def soft_error(self, response: Response) -> str | None:
