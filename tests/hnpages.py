@@ -290,8 +290,10 @@ def old_page(t: GenThread, comments: list[GenComment], *, first: bool,
 
 
 def site_pages(t: GenThread, *, era: str = "modern", per_page: int = 10**9,
-               declared: int | None = None) -> dict[str, str]:
-    """The thread as the site serves it: {path with query: html}, first page at /item?id=N."""
+               declared: int | None = None, bare_more: bool = False) -> dict[str, str]:
+    """The thread as the site serves it: {path with query: html}, first page at /item?id=N.
+
+    ``bare_more`` writes modern "More" links as a bare ``?p=N``."""
     chunks = pages_of(t, per_page)
     paths = [f"/item?id={t.story_id}"]
     for k in range(2, len(chunks) + 1):
@@ -302,6 +304,8 @@ def site_pages(t: GenThread, *, era: str = "modern", per_page: int = 10**9,
         nxt = paths[k + 1] if k + 1 < len(paths) else None
         if era == "modern":
             href = nxt.lstrip("/") if nxt else None
+            if href and bare_more:
+                href = "?" + href.split("&", 1)[1]
             out[paths[k]] = modern_page(t, chunk, declared=declared, next_href=href)
         else:
             out[paths[k]] = old_page(t, chunk, first=k == 0, declared=declared,

@@ -12,8 +12,9 @@ from tests import hnpages
 BASE = "https://news.ycombinator.com"
 
 
-def parse_site(thread: hnpages.GenThread, *, era: str, per_page: int) -> list:
-    served = hnpages.site_pages(thread, era=era, per_page=per_page)
+def parse_site(thread: hnpages.GenThread, *, era: str, per_page: int,
+               bare_more: bool = False) -> list:
+    served = hnpages.site_pages(thread, era=era, per_page=per_page, bare_more=bare_more)
     parsed = []
     url = f"{BASE}/item?id={thread.story_id}"
     while url:
@@ -27,10 +28,12 @@ def parse_site(thread: hnpages.GenThread, *, era: str, per_page: int) -> list:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-@pytest.mark.parametrize("per_page", [10**9, 37])
-def test_modern_pages_give_back_the_generated_thread(seed: int, per_page: int) -> None:
+@pytest.mark.parametrize("per_page, bare_more", [(10**9, False), (37, False), (37, True)])
+def test_modern_pages_give_back_the_generated_thread(seed: int, per_page: int,
+                                                     bare_more: bool) -> None:
     gen = hnpages.random_thread(700, seed=seed)
-    thread = assemble_thread(parse_site(gen, era="modern", per_page=per_page))
+    thread = assemble_thread(parse_site(gen, era="modern", per_page=per_page,
+                                        bare_more=bare_more))
 
     assert [c.id for c in thread.comments] == [c.id for c in gen.comments]
     for got, want in zip(thread.comments, gen.comments, strict=True):

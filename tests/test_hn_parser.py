@@ -572,3 +572,12 @@ def test_title_markups(title: str) -> None:
     assert story is not None
     assert (story.title, story.url, story.domain) == ("T", "https://x.example/p", "x.example")
     assert story.dead == ("[dead]" in title)
+
+
+@pytest.mark.parametrize("href", ["?p=2", "?id=100&amp;p=2", "item?id=100&amp;p=2",
+                                  "/item?id=100&amp;p=2"])
+def test_every_spelling_of_the_next_page_link_keeps_the_thread(href: str) -> None:
+    page = parse_snippet(modern_page(
+        modern_row("101", 0, '<div class="commtext c00">hello</div>'),
+        after=f'<a href="{href}" class="morelink" rel="next">More</a>'))
+    assert page.next_url == f"{HN}/item?id=100&p=2"

@@ -27,7 +27,7 @@ import re
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
 
@@ -223,6 +223,17 @@ def _comment(container: etree._Element, n: int, raw: RawBodies, *, url: str,
     )
 
 
+def _next_url(url: str, href: str, story_id: str) -> str:
+    """The next page's absolute URL. A bare ``?p=2`` resolves against ``item?id=N`` to
+    ``item?p=2``, which names no item: the page means the same thread, so keep its id."""
+    absolute = urljoin(url, href)
+    parts = urlsplit(absolute)
+    query = parse_qs(parts.query)
+    if parts.path.endswith("/item") and "id" not in query:
+        absolute = urlunsplit(parts._replace(query=f"id={story_id}&{parts.query}"))
+    return absolute
+
+
 def _with_texts(rows: list[dict[str, Any]]) -> tuple[PageComment, ...]:
     """The comments, with every body's plain text from one BeautifulSoup parse of all
     of them; a body that reads as nothing is no body."""
@@ -308,7 +319,7 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
         site=SITE, story_id=sid, url=url, fetched_at=fetched_at,
         story=replace(header.story, id=sid) if header is not None else None,
         comments=comments,
-        next_url=urljoin(url, next_href) if next_href else None,
+        next_url=_next_url(url, next_href, sid) if next_href else None,
     )
 
 
