@@ -147,8 +147,18 @@ def test_no_such_item_ends_that_id_and_writes_nothing(site: SiteServer, tmp_path
 
     assert result.returncode == 1
     assert "hn item 999999999: no such item" in result.stderr
+    assert "archived 1 of 2 thread(s)" in result.stdout
     assert rows(db, "select id from stories") == [(thread.story_id,)]
     assert rows(db, "select count(*) from pages where url like '%999999999%'") == [(0,)]
+
+
+def test_a_missing_page_names_its_http_status(site: SiteServer, tmp_path: Path) -> None:
+    result = run_linkthread("crawl", "hn", "424242", "--db", str(tmp_path / "hn.db"),
+                            base_url=site.base_url)
+    assert result.returncode == 1
+    assert f"hn item 424242: could not fetch {site.base_url}/item?id=424242: HTTP 404" in (
+        result.stderr)
+    assert rows(tmp_path / "hn.db", "select status, errors from crawls") == [("finished", 1)]
 
 
 def test_page_declaring_comments_but_showing_none_is_an_error(site: SiteServer,

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.models import FetchedPage, ItemPage
@@ -132,7 +133,12 @@ class HnSpider(scrapy.Spider):
     def fetch_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         story_id = request.cb_kwargs.get("story_id", "?")
-        self.fail(story_id, f"could not fetch {request.url}: {failure.getErrorMessage()}")
+        error = failure.value
+        if isinstance(error, HttpError):
+            reason = f"HTTP {error.response.status}"
+        else:
+            reason = failure.getErrorMessage()
+        self.fail(story_id, f"could not fetch {request.url}: {reason}")
 
     def fail(self, story_id: str, reason: str) -> None:
         message = f"hn item {story_id}: {reason}"
