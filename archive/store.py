@@ -58,8 +58,11 @@ def iso_utc(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         # A naive time is ambiguous; guessing would store wrong history silently.
         raise ValueError(f"naive datetime {value!r}: records must carry UTC times")
-    # isoformat() is several times faster than strftime, which shows at 5,000 rows.
-    return value.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # isoformat() is several times faster than strftime, which shows at 5,000 rows;
+    # "+00:00" is its fixed six-character ending for a UTC time.
+    return value.isoformat(timespec="seconds")[:-6] + "Z"
 
 
 def _now() -> str:
