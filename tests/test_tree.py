@@ -179,3 +179,19 @@ def test_pages_of_different_threads_are_not_assembled() -> None:
     other = ItemPage(site="t", story_id="2", url=URL, fetched_at=AT, story=None, comments=())
     with pytest.raises(ParseError, match="item 2 in the thread of 1"):
         assemble_thread([_page([], story=STORY), other])
+
+
+def test_a_subtree_repeated_by_a_later_page_is_read_once() -> None:
+    # Between the two fetches "b" moved down the ranking: page 2 shows it (and its
+    # reply) again, then carries on with comments page 1 did not have.
+    first = _page(rows(("a", 0), ("b", 0), ("c", 1)), story=STORY)
+    second = _page(rows(("b", 0), ("c", 1), ("x", 2), ("d", 0), ("e", 1)), story=None,
+                   url=URL + "&p=2")
+    thread = assemble_thread([first, second])
+    assert shape(thread.comments) == [("a", None, 0, 0), ("b", None, 0, 1), ("c", "b", 1, 0),
+                                      ("d", None, 0, 2), ("e", "d", 1, 0)]
+
+
+def test_a_repeat_within_one_page_is_still_an_error() -> None:
+    with pytest.raises(ParseError, match="duplicate comment id"):
+        assemble_thread([_page(rows(("a", 0), ("b", 1), ("a", 0)), story=STORY)])

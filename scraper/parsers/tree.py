@@ -91,6 +91,26 @@ def build_tree(site: str, story_id: str, comments: Sequence[PageComment], *,
     )
 
 
+def _joined(pages: Sequence[ItemPage]) -> list[PageComment]:
+    """The rows of all pages in order. A live thread can shift between two page fetches,
+    so a later page may repeat a subtree an earlier page already gave: that subtree is
+    read once, from the earlier page (a repeat within one page is still an error)."""
+    rows: list[PageComment] = []
+    earlier: set[str] = set()
+    for page in pages:
+        skip_below: int | None = None
+        for c in page.comments:
+            if skip_below is not None and c.depth > skip_below:
+                continue
+            skip_below = None
+            if c.id is not None and c.id in earlier:
+                skip_below = c.depth
+                continue
+            rows.append(c)
+        earlier.update(c.id for c in page.comments if c.id is not None)
+    return rows
+
+
 def assemble_thread(pages: Sequence[ItemPage]) -> Thread:
     """One thread from its pages in order: continuation pages carry on the same listing.
 
@@ -107,7 +127,7 @@ def assemble_thread(pages: Sequence[ItemPage]) -> Thread:
     story = next((p.story for p in pages if p.story is not None), None)
     if story is None:
         raise ParseError(first.site, first.url, "no page of the thread shows its story header")
-    comments = [c for p in pages for c in p.comments]
+    comments = _joined(pages)
     if not comments and story.comment_count:
         raise ParseError(first.site, first.url, f"page says {story.comment_count} comments "
                                                 "but none were found")
