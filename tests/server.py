@@ -19,6 +19,7 @@ class Reply:
     body: str | bytes
     status: int = 200
     content_type: str = "text/html; charset=utf-8"
+    delay: float = 0.0  # seconds to wait before answering: a slow site
 
 
 Route = str | Reply | list[Reply]
@@ -55,6 +56,8 @@ def _handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             reply = site.reply_for(self.path)
+            if reply.delay:
+                time.sleep(reply.delay)
             body = reply.body.encode() if isinstance(reply.body, str) else reply.body
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)

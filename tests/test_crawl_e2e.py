@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +16,7 @@ import pytest
 from scraper.parsers import hn
 from scraper.parsers.tree import assemble_thread
 from tests import hnpages
-from tests.conftest import ROOT, rows, run_linkthread
+from tests.conftest import LINKTHREAD, ROOT, rows, run_linkthread
 from tests.corpus import corpus_file
 from tests.server import Reply, SiteServer
 
@@ -105,6 +108,43 @@ def test_old_markup_fnid_pages_and_deleted_rows_without_ids(site: SiteServer,
     before = rows(db, "select id from comments order by id")
     crawl(site, db, thread.story_id)
     assert rows(db, "select id from comments order by id") == before
+
+
+def test_a_crawl_stopped_mid_thread_stores_no_half_thread_and_resumes(
+        site: SiteServer, tmp_path: Path) -> None:
+    done = hnpages.random_thread(30, seed=12, story_id="1000")
+    long = hnpages.random_thread(300, seed=13, story_id="2000")
+    site.routes.update(hnpages.site_pages(done))
+    long_pages = hnpages.site_pages(long, per_page=100)
+    site.routes.update(long_pages)
+    second = "/item?id=2000&p=2"
+    assert len(long_pages) == 3
+    site.routes[second] = Reply(long_pages[second], delay=3)
+    db = tmp_path / "hn.db"
+    env = {**os.environ, "LINKTHREAD_HN_BASE_URL": site.base_url,
+           "LINKTHREAD_DOWNLOAD_DELAY": "0"}
+    cmd = [str(LINKTHREAD), "crawl", "hn", "1000", "2000", "--db", str(db)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 60
+    while site.hits(second) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert site.hits(second) == 1, "the crawl never asked for the second page"
+    time.sleep(0.3)
+    # Scrapy stops gracefully: page 2 still arrives, page 3 is never asked for.
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+
+    assert rows(db, "pragma integrity_check") == [("ok",)]
+    assert rows(db, "select id from stories") == [("1000",)]
+    assert rows(db, "select count(*) from comments where story_id='2000'") == [(0,)]
+    assert rows(db, "select status from crawls") == [("interrupted",)]
+    assert site.hits("/item?id=2000&p=3") == 0
+
+    site.routes[second] = Reply(long_pages[second])
+    crawl(site, db, "1000", "2000")
+    assert rows(db, "select story_id, count(*) from comments group by 1 order by 1") == [
+        ("1000", 30), ("2000", 300)]
 
 
 def test_throttle_page_first_real_page_second(site: SiteServer, tmp_path: Path) -> None:
