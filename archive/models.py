@@ -111,3 +111,40 @@ class Thread:
     comments: tuple[Comment, ...]
     fetched_at: datetime
     pages: tuple[FetchedPage, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListingEntry:
+    """One ranked row of a listing page (front page, newest, ask, ...), as that page shows it.
+
+    ``story_id`` is the site's id; where old markup shows none at all (some HN job ads
+    before 2016 have no vote link, no score and no item link), the parser names the row
+    "job-<hash of its link>", which no numeric site id can collide with.
+    """
+
+    site: str
+    story_id: str
+    rank: int  # 1-based, across pages: the first row of page 2 is 31
+    title: str | None = None
+    url: str | None = None  # None for a self post (Ask HN, jobs without a link)
+    domain: str | None = None
+    author: str | None = None
+    score: int | None = None
+    # What the row declares ("57 comments", "discuss" -> 0); None where it shows no link.
+    comment_count: int | None = None
+    created_at: datetime | None = None
+    created_at_raw: str | None = None
+    kind: str = "story"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Listing:
+    """One page of a listing: its rows in rank order and the absolute URL of the next page."""
+
+    site: str
+    name: str  # "news", "newest", "ask", "front/2026-01-14", ...
+    page: int  # 1-based
+    url: str
+    fetched_at: datetime
+    entries: tuple[ListingEntry, ...]
+    next_url: str | None = None
