@@ -148,3 +148,16 @@ class Listing:
     fetched_at: datetime
     entries: tuple[ListingEntry, ...]
     next_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class User:
+    """A user's profile page: karma and about text change over time (see user_snapshots)."""
+
+    site: str
+    id: str  # the user name on HN and Lobsters
+    created_at: datetime | None = None
+    created_at_raw: str | None = None
+    karma: int | None = None
+    about_html: str | None = None
+    about: str | None = None
