@@ -1,0 +1,235 @@
+"""Hacker News listing pages (news, newest, ask, show, jobs, best, front?day=...) -> Listing.
+
+Pure: no network, no clock. One parser for every markup HN has served since 2010. What
+stayed the same is what it keys on: every row of a listing, job ads included, is a
+title row (``td.title`` cells: the rank, then the link) followed by a row holding
+``td.subtext``. Everything else on the page (the header and its logged-in user bar, the
+black memorial bar HN shows at the top when someone notable dies, spacer rows, the More
+row) has no subtext, so anchoring on subtexts ignores it without naming it.
+
+The title and subtext cells are read with the item parser's helpers (``hn_story``); its
+``parse_header`` itself is not reused because it reads a whole page's header: it looks
+for self-post text in the rows after the subtext (here: the next story's title) and
+counts ``score_`` spans across the table to spot polls (here: every row has one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from lxml import etree
+
+from archive.models import Listing, ListingEntry
+from scraper.parsers import ages, hn
+from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage
+
+# Private helpers of the item-page header reader, shared on purpose: the title and
+# subtext cells of a listing row are the same markup as an item page's header.
+from scraper.parsers.hn_story import (
+    _COMMENTS,
+    _POINTS,
+    _domain,
+    _header_id,
+    _prev_row,
+    _title_link,
+    item_id_of,
+    text_of,
+)
+from scraper.parsers.hn_text import classes
+
+SITE = "hn"
+# HN shows 30 rows a page; only used to number rows that show no rank of their own.
+PER_PAGE = 30
+
+_RANK = re.compile(r"(\d+)\.")
+_NUMBERED = re.compile(r"(?P<name>[a-z]+?)(?P<page>\d+)")  # "news2": the old page 2
+# The More link: a.morelink (2016-), else a bare "More" link in the last td.title (fnid
+# pages, "news2", "news?p=2", "newest?n=31" in the older markups).
+_MORE = etree.XPath(
+    "//a[contains(concat(' ', normalize-space(@class), ' '), ' morelink ')]/@href"
+    " | //td[contains(concat(' ', normalize-space(@class), ' '), ' title ')]"
+    "/a[normalize-space()='More']/@href")
+
+
+def listing_name_and_page(url: str) -> tuple[str, int, int]:
+    """(name, page, offset) of a listing URL; ``offset`` is the rank before its first row.
+
+    ``/`` and ``/news`` are "news"; ``news2`` is news page 2 (2012); ``front?day=D`` is
+    "front/D" (each day is its own listing); ``newest?n=31`` starts at rank 31, which
+    is page 2 at 30 rows a page. ``/x?fnid=...`` (2010 continuation pages) names
+    nothing, so it is "x": only the spider knows which listing it continued."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    name = parts.path.strip("/").lower() or "news"
+    page = 1
+    numbered = _NUMBERED.fullmatch(name)
+    if numbered:
+        name, page = numbered["name"], int(numbered["page"])
+    day = query.get("day", [""])[0].strip()
+    if name == "front" and day:
+        name = f"front/{day}"
+    p = query.get("p", [""])[0]
+    if p.isdigit() and int(p) >= 1:
+        page = int(p)
+    offset = (page - 1) * PER_PAGE
+    n = query.get("n", [""])[0]
+    if n.isdigit() and int(n) >= 1:
+        offset = int(n) - 1
+        page = offset // PER_PAGE + 1
+    return name, page, offset
+
+
+def _check_served(html: str, url: str) -> None:
+    """The pages HN serves instead of the listing asked for, before any parsing."""
+    if hn.is_throttle_page(html):
+        raise ThrottledPage(SITE, url, "HN says it cannot serve requests this quickly")
+    if not html.strip():
+        raise TruncatedPage(SITE, url, "empty body")
+    if not hn.looks_complete(html):
+        raise TruncatedPage(SITE, url, "the body stops before </html>: truncated page")
+
+
+def _not_a_listing(html: str, doc: etree._Element, url: str) -> ParseError | None:
+    """Why a parsed page is not a listing, or None if it may be one.
+
+    An item page shows its story with the same title and subtext rows as a listing
+    row, so one subtext alone does not make a listing: the header table (fatitem,
+    2015-), comment bodies or the comment form say it is a thread."""
+    if "fatitem" in html and any("fatitem" in classes(t) for t in doc.iter("table")):
+        return ParseError(SITE, url, "an item page (story header table), not a listing")
+    if any(e.get("class") == "comment" for e in doc.iter("span", "div")) \
+            or doc.xpath("//form[@action='comment' or @action='/comment']"):
+        return ParseError(SITE, url, "an item page (comments), not a listing")
+    return None
+
+
+def _no_rows(html: str, doc: etree._Element, url: str) -> ParseError:
+    if doc.xpath("//form[@action='login' or @action='/login']") or 'name="acct"' in html:
+        return ParseError(SITE, url, "a login page, not a listing")
+    title = (doc.findtext(".//title") or "").strip()
+    return ParseError(SITE, url, "no story rows: not an HN listing page"
+                                 + (f" (title {title[:80]!r})" if title else ""))
+
+
+def _rank(title_row: etree._Element) -> int | None:
+    """The rank the row prints: ``span.rank`` "7." (2015-) or the bare first
+    ``td.title`` "7." (-2015); None where it prints none (the jobs listing)."""
+    for span in title_row.iter("span"):
+        if "rank" in classes(span):
+            m = _RANK.fullmatch(text_of(span))
+            return int(m.group(1)) if m else None
+    cells = [c for c in title_row if c.tag == "td" and "title" in classes(c)]
+    if len(cells) > 1:
+        m = _RANK.fullmatch(text_of(cells[0]))
+        return int(m.group(1)) if m else None
+    return None
+
+
+def _subtext(subtext: etree._Element,
+             fetched_at: datetime) -> tuple[str | None, int | None, int | None,
+                                            datetime | None, str | None]:
+    """(author, score, comment_count, created_at, created_at_raw) of a subtext cell:
+    the same reading as the item header's, over one row."""
+    author = None
+    score = None
+    comment_count = None
+    for a in subtext.iter("a"):
+        href = a.get("href") or ""
+        if author is None and ("hnuser" in classes(a) or href.startswith("user?id=")):
+            author = text_of(a) or None
+        shown = text_of(a)
+        m = _COMMENTS.match(shown)
+        if m:
+            comment_count = int(m.group(1))
+        elif shown == "discuss":
+            comment_count = 0
+    age_title = None
+    for span in subtext.iter("span"):
+        cls = classes(span)
+        if score is None and ("score" in cls or (span.get("id") or "").startswith("score_")):
+            m = _POINTS.search(text_of(span))
+            score = int(m.group(1)) if m else None
+        if age_title is None and "age" in cls:
+            age_title = span.get("title")
+    created_at, created_raw = ages.parse_age(age_title, text_of(subtext), fetched_at)
+    return author, score, comment_count, created_at, created_raw
+
+
+def _kind(title: str, author: str | None, score: int | None) -> str:
+    if score is None and author is None:
+        return "job"  # job ads show neither points nor a submitter
+    if title.startswith("Ask HN"):
+        return "ask"
+    if title.startswith("Show HN"):
+        return "show"
+    return "story"
+
+
+def _entry(subtext: etree._Element, position: int, offset: int, *, url: str,
+           fetched_at: datetime) -> ListingEntry:
+    subtext_row = subtext.getparent()
+    title_row = _prev_row(subtext_row) if subtext_row is not None else None
+    if subtext_row is None or title_row is None:
+        raise ParseError(SITE, url, f"row {position + 1}: a subtext with no title row above")
+    cells = [c for c in title_row if c.tag == "td" and "title" in classes(c)]
+    link = _title_link(cells[-1]) if cells else None
+    if link is None:
+        raise ParseError(SITE, url, f"row {position + 1}: no title link")
+    title = text_of(link)
+    href = link.get("href") or ""
+    self_id = item_id_of(href)
+    story_url = None if self_id or not href else urljoin(url, href)
+    author, score, comments, created_at, created_raw = _subtext(subtext, fetched_at)
+    kind = _kind(title, author, score)
+    # A self post's title links its own item (2015-04's job ad shows its id nowhere else).
+    story_id = _header_id(title_row, subtext) or self_id
+    if story_id is None:
+        if kind != "job":
+            raise ParseError(SITE, url, f"row {position + 1} ({title[:60]!r}) shows no id")
+        # Old job ads with an outside link show no id at all (2012-03, 2015-06): name
+        # the row after its link, stable across fetches of the same ad.
+        digest = hashlib.sha1((story_url or title).encode(), usedforsecurity=False)
+        story_id = f"job-{digest.hexdigest()[:12]}"
+    rank = _rank(title_row)
+    return ListingEntry(
+        site=SITE, story_id=story_id,
+        rank=rank if rank is not None else offset + position + 1,
+        title=title or None, url=story_url,
+        domain=_domain(cells[-1], story_url) if story_url else None,
+        author=author, score=score, comment_count=comments,
+        created_at=created_at, created_at_raw=created_raw, kind=kind,
+    )
+
+
+def parse_listing(html: str, *, url: str, fetched_at: datetime) -> Listing:
+    """One page of an HN listing: its rows in rank order and the absolute URL of its
+    More link. Raises ThrottledPage / TruncatedPage for pages to fetch again and
+    ParseError for a page that is not a listing (an item page, a login page)."""
+    _check_served(html, url)
+    fetched_at = ages.as_utc(fetched_at)
+    doc = etree.fromstring(html, etree.HTMLParser(collect_ids=False))
+    if doc is None:
+        raise ParseError(SITE, url, "no HTML document in the body")
+    problem = _not_a_listing(html, doc, url)
+    if problem is not None:
+        raise problem
+    subtexts = [td for td in doc.iter("td") if "subtext" in classes(td)]
+    if not subtexts:
+        raise _no_rows(html, doc, url)
+
+    name, page, offset = listing_name_and_page(url)
+    entries = tuple(_entry(s, i, offset, url=url, fetched_at=fetched_at)
+                    for i, s in enumerate(subtexts))
+    seen: set[str] = set()
+    for e in entries:
+        if e.story_id in seen:
+            raise ParseError(SITE, url, f"story {e.story_id} is listed twice")
+        seen.add(e.story_id)
+    more = next(iter(_MORE(doc)), None)
+    return Listing(
+        site=SITE, name=name, page=page, url=url, fetched_at=fetched_at, entries=entries,
+        next_url=urljoin(url, str(more)) if more else None,
+    )
