@@ -128,6 +128,16 @@ def _rank(title_row: etree._Element) -> int | None:
     return None
 
 
+def _has_rank_cell(subtext: etree._Element) -> bool:
+    """Whether the row of this subtext starts with a rank cell (``td.title``, empty on
+    the jobs listing), as every listing row has and no item page header outside
+    ``table.fatitem``."""
+    row = subtext.getparent()
+    title_row = _prev_row(row) if row is not None else None
+    first = next((c for c in title_row if c.tag == "td"), None) if title_row is not None else None
+    return first is not None and "title" in classes(first) and first.find(".//a") is None
+
+
 def _subtext(subtext: etree._Element,
              fetched_at: datetime) -> tuple[str | None, int | None, int | None,
                                             datetime | None, str | None]:
@@ -219,6 +229,11 @@ def parse_listing(html: str, *, url: str, fetched_at: datetime) -> Listing:
     subtexts = [td for td in doc.iter("td") if "subtext" in classes(td)]
     if not subtexts:
         raise _no_rows(html, doc, url)
+    if not any(_has_rank_cell(s) for s in subtexts):
+        # The header of an old item page (-2014) is a title row of vote + title cells,
+        # with no rank cell before them: a logged-out thread with no comments yet shows
+        # nothing else that tells it from a one-row listing.
+        raise ParseError(SITE, url, "no row has a rank cell: an item page, not a listing")
 
     name, page, offset = listing_name_and_page(url)
     entries = tuple(_entry(s, i, offset, url=url, fetched_at=fetched_at)
