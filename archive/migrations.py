@@ -33,8 +33,106 @@ def m0001_initial(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+HISTORY_TABLES = (
+    # One row per observed change of a comment, plus 'added' when first archived. The
+    # change is part of the key: one crawl can see a comment edited AND flagged.
+    """
+CREATE TABLE comment_versions (
+    site TEXT NOT NULL,
+    comment_id TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    crawl_id INTEGER REFERENCES crawls(id),
+    change TEXT NOT NULL CHECK (change IN ('added', 'edited', 'deleted', 'undeleted',
+        'dead', 'undead', 'flagged', 'unflagged', 'gone', 'back')),
+    text_html TEXT,
+    text TEXT,
+    dead INTEGER NOT NULL DEFAULT 0,
+    flagged INTEGER NOT NULL DEFAULT 0,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (site, comment_id, seen_at, change)
+)""",
+    # Written only when a value differs from the previous snapshot of the same source.
+    """
+CREATE TABLE story_snapshots (
+    site TEXT NOT NULL,
+    story_id TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    crawl_id INTEGER REFERENCES crawls(id),
+    source TEXT NOT NULL,
+    score INTEGER,
+    comment_count INTEGER,
+    title TEXT,
+    rank INTEGER,
+    PRIMARY KEY (site, story_id, seen_at, source)
+)""",
+    """
+CREATE TABLE listing_snapshots (
+    site TEXT NOT NULL,
+    listing TEXT NOT NULL,
+    page INTEGER,
+    rank INTEGER NOT NULL,
+    story_id TEXT NOT NULL,
+    score INTEGER,
+    comment_count INTEGER,
+    seen_at TEXT NOT NULL,
+    crawl_id INTEGER REFERENCES crawls(id),
+    PRIMARY KEY (site, listing, seen_at, rank)
+)""",
+    """
+CREATE TABLE thread_crawls (
+    site TEXT NOT NULL,
+    story_id TEXT NOT NULL,
+    crawl_id INTEGER REFERENCES crawls(id),
+    seen_at TEXT NOT NULL,
+    declared INTEGER,
+    archived INTEGER NOT NULL,
+    dead INTEGER NOT NULL,
+    deleted INTEGER NOT NULL,
+    missing INTEGER,
+    PRIMARY KEY (site, story_id, seen_at)
+)""",
+    """
+CREATE TABLE users (
+    site TEXT NOT NULL,
+    id TEXT NOT NULL,
+    created_at TEXT,
+    created_at_raw TEXT,
+    karma INTEGER,
+    about_html TEXT,
+    about TEXT,
+    first_seen_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    PRIMARY KEY (site, id)
+)""",
+    """
+CREATE TABLE user_snapshots (
+    site TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    crawl_id INTEGER REFERENCES crawls(id),
+    karma INTEGER,
+    about TEXT,
+    PRIMARY KEY (site, user_id, seen_at)
+)""",
+    # The primary keys above already index (site, comment_id, seen_at) and
+    # (site, story_id, seen_at); a listing's ranks of one story need their own.
+    "CREATE INDEX listing_snapshots_site_story_id ON listing_snapshots (site, story_id)",
+    # When a re-crawl of the whole thread no longer showed the comment; NULL while shown.
+    "ALTER TABLE comments ADD COLUMN gone_at TEXT",
+)
+
+
+def m0002_history(conn: sqlite3.Connection) -> None:
+    """History: comment versions, story/listing/user snapshots, thread crawls, gone_at."""
+    for statement in HISTORY_TABLES:
+        conn.execute(statement)
+
+
 # The order of this list is the order of application. Append only.
-MIGRATIONS: tuple[tuple[str, Migration], ...] = (("0001_initial", m0001_initial),)
+MIGRATIONS: tuple[tuple[str, Migration], ...] = (
+    ("0001_initial", m0001_initial),
+    ("0002_history", m0002_history),
+)
 
 
 def applied_migrations(db: sqlite_utils.Database | sqlite3.Connection) -> list[str]:

@@ -1,4 +1,4 @@
-"""Every write to the archive: crawls, threads (story + comments + pages), failed pages.
+"""Every write to the archive: crawls, threads (story + comments + pages), listings, users.
 
 How a re-crawl merges with what is stored (rule 6: never lose what a crawl saw):
 
@@ -10,35 +10,38 @@ How a re-crawl merges with what is stored (rule 6: never lose what a crawl saw):
 * A story saved from a page without a header (``title`` is None, e.g. a continuation
   page) does not touch kind/dead/flagged/deleted, whose dataclass defaults would
   otherwise reset what the first page said.
-* A comment absent from the new crawl is left untouched (not deleted).
+* A comment absent from a newer crawl of its (whole) thread is never deleted: it only
+  gets ``gone_at``, cleared again if it comes back.
+* History rows (``archive.versions``: comment versions, story snapshots, thread
+  crawls) are written in the same transaction, from the same comparison.
 * ``first_seen_at``/``last_seen_at`` widen to include the observation's time.
 
 Rows are merged in Python against one pre-read of the stored rows, then written a
-few hundred rows per statement (see :func:`_upsert_rows` for why not executemany);
-rows that only moved their seen-times are touched by a single UPDATE. The counts in
+few hundred rows per statement (:func:`archive.rows.upsert_rows` says why not
+executemany); rows that only moved their seen-times are touched by a single UPDATE. The counts in
 :class:`SaveResult` fall out of the same comparison.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlite_utils
 
+from archive import versions
 from archive.db import transaction
-from archive.models import Comment, FetchedPage, Story, Thread
+from archive.models import Comment, Listing, Story, Thread, User
+from archive.pages import save_failed_page as save_failed_page  # re-exported
+from archive.pages import save_page as _save_page
+from archive.rows import Row, iso_utc, merge_row, now_iso, seen_range, upsert_rows
 from archive.schema import COMMENT_COLUMNS, STORY_COLUMNS
 
 CRAWL_STATUSES = ("running", "finished", "failed", "interrupted")
-
-Row = tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,24 +52,7 @@ class SaveResult:
     updated_comments: int
     unchanged_comments: int
     pages_added: int
-
-
-def iso_utc(value: datetime | None) -> str | None:
-    """``2026-01-14T09:30:00Z``: one fixed-width form, so stored times compare as text."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        # A naive time is ambiguous; guessing would store wrong history silently.
-        raise ValueError(f"naive datetime {value!r}: records must carry UTC times")
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    # isoformat() is several times faster than strftime, which shows at 5,000 rows;
-    # "+00:00" is its fixed six-character ending for a UTC time.
-    return value.isoformat(timespec="seconds")[:-6] + "Z"
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    gone: int = 0  # stored comments this crawl of the thread no longer showed
 
 
 # -- crawls ------------------------------------------------------------------------
@@ -77,7 +63,7 @@ def start_crawl(db: sqlite_utils.Database, *, command: str, args: dict[str, Any]
     with transaction(db) as conn:
         cur = conn.execute(
             "INSERT INTO crawls (started_at, command, args, status) VALUES (?, ?, ?, 'running')",
-            (_now(), command, json.dumps(args, sort_keys=True, default=str)),
+            (now_iso(), command, json.dumps(args, sort_keys=True, default=str)),
         )
     assert cur.lastrowid is not None
     return cur.lastrowid
@@ -101,38 +87,13 @@ def finish_crawl(
         cur = conn.execute(
             "UPDATE crawls SET finished_at = ?, status = ?, pages = ?, threads = ?,"
             " comments = ?, errors = ?, message = ? WHERE id = ?",
-            (_now(), status, pages, threads, comments, errors, message, crawl_id),
+            (now_iso(), status, pages, threads, comments, errors, message, crawl_id),
         )
         if cur.rowcount != 1:
             raise ValueError(f"no crawl with id {crawl_id}")
 
 
 # -- merging -----------------------------------------------------------------------
-
-
-def _merge(old: Row, new: Row, *, newer: bool, latest: frozenset[int], keep: frozenset[int]) -> Row:
-    """Field-by-field merge of a stored row with a new observation of it.
-
-    ``latest``: indexes where the newer observation wins even when it is NULL
-    (structure and flags: the current state, not a fact that a page may omit).
-    ``keep``: indexes this observation has no say on at all.
-    Elsewhere the newer non-NULL value wins; an older observation only fills NULLs.
-    """
-    out = list(old)
-    for i, (o, n) in enumerate(zip(old, new, strict=True)):
-        if i in keep:
-            continue
-        if newer:
-            if n is not None or i in latest:
-                out[i] = n
-        elif o is None:
-            out[i] = n
-    return tuple(out)
-
-
-def _seen(old_first: str, old_last: str, seen: str) -> tuple[str, str]:
-    return min(old_first, seen), max(old_last, seen)
-
 
 # Indexes into the *content* part of each row (the columns between id and first_seen_at).
 _STORY_CONTENT = STORY_COLUMNS[2:16]
@@ -181,9 +142,18 @@ def save_thread(
     _check_thread(thread)
     with transaction(db) as conn:
         _save_story(conn, story, seen=seen, crawl_id=crawl_id)
-        new, updated, unchanged = _save_comments(
-            conn, story.site, thread.comments, seen=seen, crawl_id=crawl_id
+        new, updated, unchanged, gone = _save_comments(
+            conn, story.site, story.id, thread.comments, seen=seen, crawl_id=crawl_id
         )
+        versions.story_snapshot(
+            conn, site=story.site, story_id=story.id, seen=seen, crawl_id=crawl_id,
+            source="thread", score=story.score, comment_count=story.comment_count,
+            title=story.title,
+        )  # fmt: skip
+        versions.thread_crawl(
+            conn, site=story.site, story_id=story.id, seen=seen, crawl_id=crawl_id,
+            declared=story.comment_count, comments=thread.comments,
+        )  # fmt: skip
         conn.execute(
             "UPDATE stories SET archived_count ="
             " (SELECT count(*) FROM comments WHERE site = ? AND story_id = ?)"
@@ -195,8 +165,9 @@ def save_thread(
             for page in thread.pages
         )
     return SaveResult(
-        new_comments=new, updated_comments=updated, unchanged_comments=unchanged, pages_added=added
-    )
+        new_comments=new, updated_comments=updated, unchanged_comments=unchanged,
+        pages_added=added, gone=gone,
+    )  # fmt: skip
 
 
 def _check_thread(thread: Thread) -> None:
@@ -215,7 +186,14 @@ def _check_thread(thread: Thread) -> None:
         ids.add(c.id)
 
 
-def _save_story(conn: sqlite3.Connection, story: Story, *, seen: str, crawl_id: int | None) -> None:
+def _save_story(
+    conn: sqlite3.Connection,
+    story: Story,
+    *,
+    seen: str,
+    crawl_id: int | None,
+    keep: frozenset[int] | None = None,
+) -> None:
     content = _story_content(story)
     stored = conn.execute(
         f"SELECT {', '.join(_STORY_CONTENT)}, first_seen_at, last_seen_at, last_crawl_id"
@@ -230,9 +208,10 @@ def _save_story(conn: sqlite3.Connection, story: Story, *, seen: str, crawl_id: 
         )
         return
     old, (first, last, old_crawl) = stored[:-3], stored[-3:]
-    keep = _STORY_HEADER_ONLY if story.title is None else frozenset()
-    merged = _merge(old, content, newer=seen >= last, latest=frozenset(), keep=keep)
-    first, last = _seen(first, last, seen)
+    if keep is None:
+        keep = _STORY_HEADER_ONLY if story.title is None else frozenset()
+    merged = merge_row(old, content, newer=seen >= last, latest=frozenset(), keep=keep)
+    first, last = seen_range(first, last, seen)
     crawl = old_crawl if crawl_id is None else crawl_id
     assigns = ", ".join(f"{c} = ?" for c in _STORY_CONTENT)
     conn.execute(
@@ -245,23 +224,38 @@ def _save_story(conn: sqlite3.Connection, story: Story, *, seen: str, crawl_id: 
 def _save_comments(
     conn: sqlite3.Connection,
     site: str,
+    story_id: str,
     comments: Sequence[Comment],
     *,
     seen: str,
     crawl_id: int | None,
-) -> tuple[int, int, int]:
-    """Insert new comments, merge known ones; return (new, updated, unchanged)."""
+) -> tuple[int, int, int, int]:
+    """Insert new comments, merge known ones, mark absent ones gone, write their versions.
+
+    Returns (new, updated, unchanged, gone).
+    """
     stored: dict[str, Row] = {}
-    # json_each keeps the lookup one statement with one parameter, whatever the count.
-    cur = conn.execute(
-        f"SELECT id, {', '.join(_COMMENT_CONTENT)}, first_seen_at, last_seen_at, last_crawl_id"
-        " FROM comments WHERE site = ? AND id IN (SELECT value FROM json_each(?))",
-        (site, json.dumps([c.id for c in comments])),
+    gone_at: dict[str, str | None] = {}
+    select = (
+        f"SELECT id, {', '.join(_COMMENT_CONTENT)}, first_seen_at, last_seen_at, last_crawl_id,"
+        " gone_at FROM comments WHERE site = ? AND "
     )
-    for row in cur:
-        stored[row[0]] = row[1:]
+    # The thread's stored comments (those this crawl no longer shows included), then
+    # any of its ids stored under another story (moved, or a first save: all of them).
+    # json_each keeps that lookup one statement with one parameter, whatever the count.
+    rows = conn.execute(select + "story_id = ?", (site, story_id)).fetchall()
+    found = {row[0] for row in rows}
+    others = [c.id for c in comments if c.id not in found]
+    if others:
+        rows += conn.execute(
+            select + "id IN (SELECT value FROM json_each(?))", (site, json.dumps(others))
+        ).fetchall()
+    for row in rows:
+        stored[row[0]], gone_at[row[0]] = row[1:-1], row[-1]
     writes: list[Row] = []
+    history: list[Row] = []
     touched: list[str] = []
+    back: list[str] = []
     new = updated = unchanged = 0
     for c in comments:
         content = _comment_content(c)
@@ -269,25 +263,47 @@ def _save_comments(
         if old_row is None:
             new += 1
             writes.append((site, c.id, *content, seen, seen, crawl_id))
+            history.append(versions.version_row(site, c.id, seen, crawl_id, "added", content))
             continue
         old, (first, last, old_crawl) = old_row[:-3], old_row[-3:]
         # Fast path: a re-crawl mostly sees comments exactly as stored.
         merged = (
             old
             if content == old
-            else _merge(old, content, newer=seen >= last, latest=_COMMENT_LATEST, keep=frozenset())
+            else merge_row(
+                old, content, newer=seen >= last, latest=_COMMENT_LATEST, keep=frozenset()
+            )
         )
-        new_first, new_last = _seen(first, last, seen)
+        new_first, new_last = seen_range(first, last, seen)
         crawl = old_crawl if crawl_id is None else crawl_id
         if merged != old:
             updated += 1
             writes.append((site, c.id, *merged, new_first, new_last, crawl))
+            history.extend(
+                versions.version_row(site, c.id, seen, crawl_id, change, merged)
+                for change in versions.comment_changes(old, merged)
+            )
         else:
             unchanged += 1
             # Skipped when nothing moved (the same observation saved again).
             if (new_first, new_last, crawl) != (first, last, old_crawl):
                 touched.append(c.id)
-    _upsert_rows(conn, "comments", COMMENT_COLUMNS, ("site", "id"), writes)
+        was_gone = gone_at[c.id]
+        if was_gone is not None and seen > was_gone:
+            back.append(c.id)
+            history.append(versions.version_row(site, c.id, seen, crawl_id, "back", merged))
+    # Gone: stored, absent from this whole thread, and not seen by any later crawl
+    # (re-saving an older fetch says nothing about now). Marked once, row kept.
+    present = {c.id for c in comments}
+    gone = [
+        i for i, row in stored.items()
+        if i not in present and gone_at[i] is None and row[-2] < seen
+    ]  # fmt: skip
+    history.extend(
+        versions.version_row(site, i, seen, crawl_id, "gone", stored[i][:-3]) for i in gone
+    )
+    upsert_rows(conn, "comments", COMMENT_COLUMNS, ("site", "id"), writes)
+    upsert_rows(conn, "comment_versions", versions.VERSION_COLUMNS, versions.VERSION_KEY, history)
     if touched:
         # The common re-crawl case: only the seen-times move. One statement keeps
         # the per-row work inside SQLite instead of 5,000 Python round trips.
@@ -298,94 +314,83 @@ def _save_comments(
             " WHERE site = :site AND id IN (SELECT value FROM json_each(:ids))",
             {"seen": seen, "crawl": crawl_id, "site": site, "ids": json.dumps(touched)},
         )
-    return new, updated, unchanged
+    for ids, value in ((back, None), (gone, seen)):
+        if ids:
+            conn.execute(
+                "UPDATE comments SET gone_at = ? WHERE site = ?"
+                " AND id IN (SELECT value FROM json_each(?))",
+                (value, site, json.dumps(ids)),
+            )
+    return new, updated, unchanged, len(gone)
 
 
-def _upsert_rows(
-    conn: sqlite3.Connection,
-    table: str,
-    columns: Sequence[str],
-    key: Sequence[str],
-    rows: Sequence[Row],
-) -> None:
-    """Write full rows (already merged), many per statement.
+# -- listings and users ------------------------------------------------------------
 
-    Many rows per statement rather than executemany: every statement that writes an
-    FTS5 table opens a savepoint, and FTS5 flushes its pending index to disk at each
-    one. Row-at-a-time writes thus made one tiny FTS segment per comment and cost
-    five times as much as the rows themselves. One statement per few hundred rows
-    lets FTS5 batch the tokenised text as it does for a bulk load.
-    """
-    if not rows:
-        return
-    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    per = max(1, min(500, limit // len(columns)))
-    one = "(" + ", ".join("?" * len(columns)) + ")"
-    assigns = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
-    for start in range(0, len(rows), per):
-        chunk = rows[start : start + per]
-        conn.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(chunk))}"
-            f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {assigns}",
-            [value for row in chunk for value in row],
-        )
+# A listing row is no story header: it has no say on the flags (it shows no dead or
+# flagged marks), nor on the kind once a thread page has set it.
+_LISTING_KEEP = frozenset(_STORY_CONTENT.index(c) for c in ("kind", "dead", "flagged", "deleted"))
 
 
-# -- pages -------------------------------------------------------------------------
-
-
-def save_failed_page(
-    db: sqlite_utils.Database,
-    page: FetchedPage,
-    *,
-    error: str,
-    crawl_id: int | None = None,
-    story_id: str | None = None,
-) -> None:
-    """Keep a page that could not be parsed, with why, so it can be re-parsed later."""
-    with transaction(db) as conn:
-        _save_page(conn, page, story_id=story_id, crawl_id=crawl_id, error=error)
-
-
-def _save_page(
-    conn: sqlite3.Connection,
-    page: FetchedPage,
-    *,
-    story_id: str | None,
-    crawl_id: int | None,
-    error: str | None,
+def save_listing(
+    db: sqlite_utils.Database, listing: Listing, *, crawl_id: int | None = None
 ) -> int:
-    """Store a fetched body once per (url, sha256); return 1 if a row was added.
+    """Store one listing page in ONE transaction; return the number of entries stored.
 
-    ``error`` is the latest verdict on this body: None once it parsed, so a page that
-    failed before and parses now is no longer listed as failed.
+    Each entry upserts its story (title, score, declared count...; never a NULL over a
+    known value, never text or comments) and adds a ``listing_snapshots`` row and, if
+    anything moved, a ``story_snapshots`` row with source ``listing:<name>``.
     """
-    sha = hashlib.sha256(page.body).hexdigest()
-    fetched = iso_utc(page.fetched_at)
-    assert fetched is not None
-    stored = conn.execute(
-        "SELECT id, first_fetched_at, last_fetched_at, fetch_count, story_id, crawl_id"
-        " FROM pages WHERE url = ? AND sha256 = ?",
-        (page.url, sha),
-    ).fetchone()
-    if stored is None:
+    seen = iso_utc(listing.fetched_at)
+    assert seen is not None
+    with transaction(db) as conn:
+        for e in listing.entries:
+            story = Story(
+                site=e.site, id=e.story_id, title=e.title, url=e.url, domain=e.domain,
+                author=e.author, score=e.score, comment_count=e.comment_count,
+                created_at=e.created_at, created_at_raw=e.created_at_raw, kind=e.kind,
+            )  # fmt: skip
+            _save_story(conn, story, seen=seen, crawl_id=crawl_id, keep=_LISTING_KEEP)
+        return versions.listing_snapshots(conn, listing, seen=seen, crawl_id=crawl_id)
+
+
+_USER_CONTENT = ("created_at", "created_at_raw", "karma", "about_html", "about")
+
+
+def save_user(
+    db: sqlite_utils.Database,
+    user: User,
+    *,
+    crawl_id: int | None = None,
+    fetched_at: datetime | None = None,
+) -> None:
+    """Store a user's profile (newest non-NULL values win) and a snapshot if karma or
+    about changed. ``fetched_at`` defaults to now: a User record carries no fetch time.
+    """
+    seen = iso_utc(fetched_at) if fetched_at is not None else now_iso()
+    assert seen is not None
+    content = (iso_utc(user.created_at), user.created_at_raw, user.karma, user.about_html,
+               user.about)  # fmt: skip
+    with transaction(db) as conn:
+        stored = conn.execute(
+            f"SELECT {', '.join(_USER_CONTENT)}, first_seen_at, last_seen_at FROM users"
+            " WHERE site = ? AND id = ?",
+            (user.site, user.id),
+        ).fetchone()
+        first = last = seen
+        if stored is not None:
+            first, last = seen_range(stored[-2], stored[-1], seen)
+            content = merge_row(
+                stored[:-2], content, newer=seen >= stored[-1], latest=frozenset(),
+                keep=frozenset(),
+            )  # fmt: skip
         conn.execute(
-            "INSERT INTO pages (site, url, status, sha256, body, first_fetched_at,"
-            " last_fetched_at, fetch_count, story_id, crawl_id, error)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
-            (page.site, page.url, page.status, sha, zlib.compress(page.body), fetched,
-             fetched, story_id, crawl_id, error),
+            f"INSERT INTO users (site, id, {', '.join(_USER_CONTENT)}, first_seen_at,"
+            " last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, id) DO UPDATE"
+            f" SET {', '.join(f'{c} = excluded.{c}' for c in _USER_CONTENT)},"
+            " first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at",
+            (user.site, user.id, *content, first, last),
+        )
+        versions.user_snapshot(
+            conn, site=user.site, user_id=user.id, seen=seen, crawl_id=crawl_id,
+            karma=user.karma, about=user.about,
         )  # fmt: skip
-        return 1
-    page_id, first, last, count, old_story, old_crawl = stored
-    # The same fetch saved again (a re-save of the same records) is not a new fetch.
-    if fetched not in (first, last):
-        count += 1
-    first, last = _seen(first, last, fetched)
-    conn.execute(
-        "UPDATE pages SET first_fetched_at = ?, last_fetched_at = ?, fetch_count = ?,"
-        " story_id = ?, crawl_id = ?, error = ? WHERE id = ?",
-        (first, last, count, story_id if story_id is not None else old_story,
-         crawl_id if crawl_id is not None else old_crawl, error, page_id),
-    )  # fmt: skip
-    return 0

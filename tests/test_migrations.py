@@ -28,7 +28,7 @@ def test_fresh_database_gets_every_migration_once(tmp_path: Path) -> None:
 
     assert applied_migrations(db) == [name for name, _ in MIGRATIONS]
     rows = db.conn.execute("SELECT name, count(*) FROM _migrations GROUP BY name").fetchall()
-    assert rows == [("0001_initial", 1)]
+    assert rows == [("0001_initial", 1), ("0002_history", 1)]
 
 
 def test_applying_twice_is_a_no_op(tmp_path: Path) -> None:
@@ -49,31 +49,32 @@ def test_a_new_migration_is_applied_once_to_an_existing_database(
 ) -> None:
     open_db(tmp_path / "a.db").close()
 
-    def m0002_example(conn: sqlite3.Connection) -> None:
+    def m0003_example(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE stories ADD COLUMN note TEXT")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", (*MIGRATIONS, ("0002_example", m0002_example)))
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*MIGRATIONS, ("0003_example", m0003_example)))
     db = open_db(tmp_path / "a.db")
     assert apply_migrations(db) == []
 
-    assert applied_migrations(db) == ["0001_initial", "0002_example"]
+    assert applied_migrations(db) == ["0001_initial", "0002_history", "0003_example"]
     assert columns(db.conn, "stories")[-1] == "note"
 
 
 def test_failed_migration_leaves_no_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     open_db(tmp_path / "a.db").close()
 
-    def m0002_broken(conn: sqlite3.Connection) -> None:
+    def m0003_broken(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE stories ADD COLUMN note TEXT")
         conn.execute("THIS IS NOT SQL")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", (*MIGRATIONS, ("0002_broken", m0002_broken)))
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*MIGRATIONS, ("0003_broken", m0003_broken)))
     with pytest.raises(ArchiveError, match="syntax error"):
         open_db(tmp_path / "a.db")
 
     conn = sqlite3.connect(tmp_path / "a.db")
     assert "note" not in columns(conn, "stories")
-    assert [r[0] for r in conn.execute("SELECT name FROM _migrations")] == ["0001_initial"]
+    names = [r[0] for r in conn.execute("SELECT name FROM _migrations")]
+    assert names == ["0001_initial", "0002_history"]
 
 
 def test_schema_columns(tmp_path: Path) -> None:
@@ -87,7 +88,7 @@ def test_schema_columns(tmp_path: Path) -> None:
     assert columns(conn, "comments") == [
         "site", "id", "story_id", "parent_id", "depth", "position", "author", "created_at",
         "created_at_raw", "text_html", "text", "dead", "flagged", "deleted", "colour",
-        "synthetic_id", "first_seen_at", "last_seen_at", "last_crawl_id",
+        "synthetic_id", "first_seen_at", "last_seen_at", "last_crawl_id", "gone_at",
     ]  # fmt: skip
     assert columns(conn, "pages") == [
         "id", "site", "url", "status", "sha256", "body", "first_fetched_at",
@@ -103,7 +104,8 @@ def test_schema_columns(tmp_path: Path) -> None:
     ).fetchall()
     assert [r[0] for r in indexes] == [
         "comments_author", "comments_created_at", "comments_site_parent_id",
-        "comments_site_story_id", "pages_site_story_id", "stories_author",
+        "comments_site_story_id", "listing_snapshots_site_story_id", "pages_site_story_id",
+        "stories_author",
         "stories_created_at",
     ]  # fmt: skip
     triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")

@@ -134,7 +134,7 @@ def expected_comment(
         created_at=(T0 - timedelta(minutes=int(id))).strftime("%Y-%m-%dT%H:%M:%SZ"),
         created_at_raw=f"{id} minutes ago", text_html=f"<p>Comment {id} about foxes jumping</p>",
         text=f"Comment {id} about foxes jumping", dead=0, flagged=0, deleted=0, colour="c00",
-        synthetic_id=0, first_seen_at=T0S, last_seen_at=T0S, last_crawl_id=None,
+        synthetic_id=0, first_seen_at=T0S, last_seen_at=T0S, last_crawl_id=None, gone_at=None,
     )  # fmt: skip
     row.update(kw)
     return row
@@ -225,10 +225,11 @@ def test_comment_absent_from_recrawl_is_kept_untouched(db: sqlite_utils.Database
     result = save_thread(db, make_thread(make_comments()[:2], fetched_at=T1))
 
     assert result == SaveResult(
-        new_comments=0, updated_comments=0, unchanged_comments=2, pages_added=0
+        new_comments=0, updated_comments=0, unchanged_comments=2, pages_added=0, gone=1
     )
     expected = expected_comments(last_seen_at=T1S)
     expected[2]["last_seen_at"] = T0S  # comment 3 was not seen again
+    expected[2]["gone_at"] = T1S
     assert table_rows(db, "comments") == expected
 
 
@@ -263,13 +264,13 @@ def test_missing_fields_never_overwrite_stored_values(db: sqlite_utils.Database)
     )
 
     assert result == SaveResult(
-        new_comments=0, updated_comments=1, unchanged_comments=1, pages_added=0
+        new_comments=0, updated_comments=1, unchanged_comments=1, pages_added=0, gone=1
     )
     # kind stays "show" (not the default "story"); score moves; nothing becomes NULL.
     assert table_rows(db, "stories") == [expected_story(score=50, last_seen_at=T1S)]
     expected = expected_comments(last_seen_at=T1S)
     expected[1]["deleted"] = 1  # marked deleted, last known text kept
-    expected[2]["last_seen_at"] = T0S
+    expected[2].update(last_seen_at=T0S, gone_at=T1S)
     assert table_rows(db, "comments") == expected
 
 

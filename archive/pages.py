@@ -1,0 +1,73 @@
+"""Fetched bodies: every page is kept (compressed, by content hash) so parsers can be
+re-run over history without re-crawling (rule 7). Split out of ``archive.store``,
+which re-exports :func:`save_failed_page`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import zlib
+
+import sqlite_utils
+
+from archive.db import transaction
+from archive.models import FetchedPage
+from archive.rows import iso_utc, seen_range
+
+
+def save_failed_page(
+    db: sqlite_utils.Database,
+    page: FetchedPage,
+    *,
+    error: str,
+    crawl_id: int | None = None,
+    story_id: str | None = None,
+) -> None:
+    """Keep a page that could not be parsed, with why, so it can be re-parsed later."""
+    with transaction(db) as conn:
+        save_page(conn, page, story_id=story_id, crawl_id=crawl_id, error=error)
+
+
+def save_page(
+    conn: sqlite3.Connection,
+    page: FetchedPage,
+    *,
+    story_id: str | None,
+    crawl_id: int | None,
+    error: str | None,
+) -> int:
+    """Store a fetched body once per (url, sha256); return 1 if a row was added.
+
+    ``error`` is the latest verdict on this body: None once it parsed, so a page that
+    failed before and parses now is no longer listed as failed.
+    """
+    sha = hashlib.sha256(page.body).hexdigest()
+    fetched = iso_utc(page.fetched_at)
+    assert fetched is not None
+    stored = conn.execute(
+        "SELECT id, first_fetched_at, last_fetched_at, fetch_count, story_id, crawl_id"
+        " FROM pages WHERE url = ? AND sha256 = ?",
+        (page.url, sha),
+    ).fetchone()
+    if stored is None:
+        conn.execute(
+            "INSERT INTO pages (site, url, status, sha256, body, first_fetched_at,"
+            " last_fetched_at, fetch_count, story_id, crawl_id, error)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            (page.site, page.url, page.status, sha, zlib.compress(page.body), fetched,
+             fetched, story_id, crawl_id, error),
+        )  # fmt: skip
+        return 1
+    page_id, first, last, count, old_story, old_crawl = stored
+    # The same fetch saved again (a re-save of the same records) is not a new fetch.
+    if fetched not in (first, last):
+        count += 1
+    first, last = seen_range(first, last, fetched)
+    conn.execute(
+        "UPDATE pages SET first_fetched_at = ?, last_fetched_at = ?, fetch_count = ?,"
+        " story_id = ?, crawl_id = ?, error = ? WHERE id = ?",
+        (first, last, count, story_id if story_id is not None else old_story,
+         crawl_id if crawl_id is not None else old_crawl, error, page_id),
+    )  # fmt: skip
+    return 0

@@ -1,0 +1,88 @@
+"""Row-level helpers shared by the store modules: times as text, merging, batched upserts.
+
+Split out of ``archive.store`` so that the history writers (``archive.versions``) use
+the same pieces without importing the store that calls them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+Row = tuple[Any, ...]
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """``2026-01-14T09:30:00Z``: one fixed-width form, so stored times compare as text."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        # A naive time is ambiguous; guessing would store wrong history silently.
+        raise ValueError(f"naive datetime {value!r}: records must carry UTC times")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # isoformat() is several times faster than strftime, which shows at 5,000 rows;
+    # "+00:00" is its fixed six-character ending for a UTC time.
+    return value.isoformat(timespec="seconds")[:-6] + "Z"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def merge_row(
+    old: Row, new: Row, *, newer: bool, latest: frozenset[int], keep: frozenset[int]
+) -> Row:
+    """Field-by-field merge of a stored row with a new observation of it.
+
+    ``latest``: indexes where the newer observation wins even when it is NULL
+    (structure and flags: the current state, not a fact that a page may omit).
+    ``keep``: indexes this observation has no say on at all.
+    Elsewhere the newer non-NULL value wins; an older observation only fills NULLs.
+    """
+    out = list(old)
+    for i, (o, n) in enumerate(zip(old, new, strict=True)):
+        if i in keep:
+            continue
+        if newer:
+            if n is not None or i in latest:
+                out[i] = n
+        elif o is None:
+            out[i] = n
+    return tuple(out)
+
+
+def seen_range(old_first: str, old_last: str, seen: str) -> tuple[str, str]:
+    return min(old_first, seen), max(old_last, seen)
+
+
+def upsert_rows(
+    conn: sqlite3.Connection,
+    table: str,
+    columns: Sequence[str],
+    key: Sequence[str],
+    rows: Sequence[Row],
+) -> None:
+    """Write full rows (already merged), many per statement.
+
+    Many rows per statement rather than executemany: every statement that writes an
+    FTS5 table opens a savepoint, and FTS5 flushes its pending index to disk at each
+    one. Row-at-a-time writes thus made one tiny FTS segment per comment and cost
+    five times as much as the rows themselves. One statement per few hundred rows
+    lets FTS5 batch the tokenised text as it does for a bulk load.
+    """
+    if not rows:
+        return
+    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = max(1, min(500, limit // len(columns)))
+    one = "(" + ", ".join("?" * len(columns)) + ")"
+    assigns = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        conn.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(chunk))}"
+            f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {assigns}",
+            [value for row in chunk for value in row],
+        )

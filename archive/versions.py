@@ -1,0 +1,167 @@
+"""History rows written beside the current-state rows, inside the caller's transaction.
+
+``archive.store`` keeps one row per story, comment and user: the latest state. This
+module adds what that state forgets (migration ``0002_history``):
+
+* ``comment_versions``: one row per observed change of a comment ('added' when first
+  archived, then 'edited', 'deleted', 'dead', 'flagged' and their reversals, 'gone'
+  and 'back'), each carrying the comment's state after the change.
+* ``story_snapshots``: score, declared comment count, title and rank per source
+  ('thread' or 'listing:<name>'), written only when one of them differs from that
+  source's previous snapshot, so a story re-crawled unchanged adds nothing.
+* ``thread_crawls``: what each crawl of a thread found against what the site declared.
+* ``listing_snapshots`` and ``user_snapshots``.
+
+Every function takes an open connection and writes nothing outside it; the callers in
+``archive.store`` own the transaction (rule 6: one transaction per page).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from archive.models import Comment, Listing
+from archive.schema import COMMENT_COLUMNS
+
+Row = tuple[Any, ...]
+
+CHANGES = (
+    "added", "edited", "deleted", "undeleted", "dead", "undead", "flagged", "unflagged",
+    "gone", "back",
+)  # fmt: skip
+VERSION_COLUMNS = (
+    "site", "comment_id", "seen_at", "crawl_id", "change", "text_html", "text", "dead",
+    "flagged", "deleted",
+)  # fmt: skip
+VERSION_KEY = ("site", "comment_id", "seen_at", "change")
+
+# Positions in the comment *content* row that archive.store merges (COMMENT_COLUMNS[2:16]).
+_CONTENT = COMMENT_COLUMNS[2:16]
+_TEXT_HTML, _TEXT = _CONTENT.index("text_html"), _CONTENT.index("text")
+_DEAD, _FLAGGED, _DELETED = (_CONTENT.index(f) for f in ("dead", "flagged", "deleted"))
+# (position, change when it turns on, change when it turns off), in reporting order.
+_FLAGS = tuple((_CONTENT.index(f), f, "un" + f) for f in ("deleted", "dead", "flagged"))
+
+
+def version_row(site: str, comment_id: str, seen: str, crawl_id: int | None, change: str,
+                content: Row) -> Row:  # fmt: skip
+    """A ``comment_versions`` row: the comment's state (from its content row) after ``change``."""
+    return (
+        site, comment_id, seen, crawl_id, change, content[_TEXT_HTML], content[_TEXT],
+        content[_DEAD], content[_FLAGGED], content[_DELETED],
+    )  # fmt: skip
+
+
+def comment_changes(old: Row, merged: Row) -> list[str]:
+    """The changes between a stored content row and its merge with a new observation.
+
+    Only the text counts as an edit: a markup-only difference in ``text_html`` (a
+    parser that renders links differently) is not something the author did.
+    """
+    changes = ["edited"] if old[_TEXT] != merged[_TEXT] else []
+    for i, on, off in _FLAGS:
+        if old[i] != merged[i]:
+            changes.append(on if merged[i] else off)
+    return changes
+
+
+def thread_crawl(conn: sqlite3.Connection, *, site: str, story_id: str, seen: str,
+                 crawl_id: int | None, declared: int | None,
+                 comments: Sequence[Comment]) -> None:  # fmt: skip
+    """What this crawl of the thread found: live, dead and deleted comments vs declared.
+
+    The three counts are disjoint (a comment both dead and deleted counts as deleted),
+    so archived + dead + deleted is every comment the page(s) showed.
+    """
+    deleted = sum(1 for c in comments if c.deleted)
+    dead = sum(1 for c in comments if c.dead and not c.deleted)
+    archived = len(comments) - deleted - dead
+    missing = None if declared is None else max(declared - archived, 0)
+    conn.execute(
+        "INSERT INTO thread_crawls (site, story_id, crawl_id, seen_at, declared, archived,"
+        " dead, deleted, missing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (site, story_id, seen_at) DO UPDATE SET crawl_id ="
+        " coalesce(excluded.crawl_id, crawl_id), declared = excluded.declared,"
+        " archived = excluded.archived, dead = excluded.dead, deleted = excluded.deleted,"
+        " missing = excluded.missing",
+        (site, story_id, crawl_id, seen, declared, archived, dead, deleted, missing),
+    )
+
+
+def story_snapshot(conn: sqlite3.Connection, *, site: str, story_id: str, seen: str,
+                   crawl_id: int | None, source: str, score: int | None,
+                   comment_count: int | None, title: str | None,
+                   rank: int | None = None) -> bool:  # fmt: skip
+    """Write a ``story_snapshots`` row if the values differ from the previous one.
+
+    "Previous" is the latest snapshot of the same source at or before ``seen``, so a
+    re-save of the same observation, or of an unchanged story, writes nothing.
+    Returns whether a row was written.
+    """
+    values: tuple[Any, ...] = (score, comment_count, title, rank)
+    if values == (None, None, None, None):
+        return False  # a page that showed none of them observed nothing
+    previous = conn.execute(
+        "SELECT score, comment_count, title, rank FROM story_snapshots"
+        " WHERE site = ? AND story_id = ? AND source = ? AND seen_at <= ?"
+        " ORDER BY seen_at DESC LIMIT 1",
+        (site, story_id, source, seen),
+    ).fetchone()
+    if previous is not None:
+        # As in the stories table, a value the page did not show is not a change to NULL.
+        values = tuple(p if v is None else v for v, p in zip(values, previous, strict=True))
+        if tuple(previous) == values:
+            return False
+    conn.execute(
+        "INSERT INTO story_snapshots (site, story_id, seen_at, crawl_id, source, score,"
+        " comment_count, title, rank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (site, story_id, seen_at, source) DO UPDATE SET"
+        " crawl_id = coalesce(excluded.crawl_id, crawl_id), score = excluded.score,"
+        " comment_count = excluded.comment_count, title = excluded.title, rank = excluded.rank",
+        (site, story_id, seen, crawl_id, source, *values),
+    )
+    return True
+
+
+def listing_snapshots(conn: sqlite3.Connection, listing: Listing, *, seen: str,
+                      crawl_id: int | None) -> int:  # fmt: skip
+    """One ``listing_snapshots`` row per entry and a 'listing:<name>' story snapshot."""
+    for e in listing.entries:
+        conn.execute(
+            "INSERT INTO listing_snapshots (site, listing, page, rank, story_id, score,"
+            " comment_count, seen_at, crawl_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (site, listing, seen_at, rank) DO UPDATE SET page = excluded.page,"
+            " story_id = excluded.story_id, score = excluded.score,"
+            " comment_count = excluded.comment_count,"
+            " crawl_id = coalesce(excluded.crawl_id, crawl_id)",
+            (listing.site, listing.name, listing.page, e.rank, e.story_id, e.score,
+             e.comment_count, seen, crawl_id),
+        )  # fmt: skip
+        story_snapshot(
+            conn, site=e.site, story_id=e.story_id, seen=seen, crawl_id=crawl_id,
+            source=f"listing:{listing.name}", score=e.score, comment_count=e.comment_count,
+            title=e.title, rank=e.rank,
+        )  # fmt: skip
+    return len(listing.entries)
+
+
+def user_snapshot(conn: sqlite3.Connection, *, site: str, user_id: str, seen: str,
+                  crawl_id: int | None, karma: int | None, about: str | None) -> bool:  # fmt: skip
+    """Write a ``user_snapshots`` row if karma or about differ from the previous one."""
+    previous = conn.execute(
+        "SELECT karma, about FROM user_snapshots WHERE site = ? AND user_id = ?"
+        " AND seen_at <= ? ORDER BY seen_at DESC LIMIT 1",
+        (site, user_id, seen),
+    ).fetchone()
+    if previous == (karma, about):
+        return False
+    conn.execute(
+        "INSERT INTO user_snapshots (site, user_id, seen_at, crawl_id, karma, about)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site, user_id, seen_at) DO UPDATE SET"
+        " crawl_id = coalesce(excluded.crawl_id, crawl_id), karma = excluded.karma,"
+        " about = excluded.about",
+        (site, user_id, seen, crawl_id, karma, about),
+    )
+    return True
