@@ -17,6 +17,7 @@ import click
 
 from archive.db import open_readonly
 from archive.errors import ArchiveError
+from archive.history import comment_changes, gaps, plot_history, story_history
 from archive.query import load_thread, run_query
 from archive.render import format_rows, render_thread
 
@@ -141,3 +142,92 @@ def show(site: str, id: str, width: int | None, db: str) -> None:
             conn.close()
     width = width or min(shutil.get_terminal_size((100, 24)).columns, 100)
     click.echo(render_thread(story, comments, width=width), nl=False)
+
+
+def _read(db: str, read: Callable[[sqlite3.Connection], list[dict[str, Any]]]) -> list[dict]:
+    with _user_errors():
+        conn = open_readonly(db)
+        try:
+            return read(conn)
+        finally:
+            conn.close()
+
+
+def _echo_rows(rows: list[dict[str, Any]], columns: tuple[str, ...], as_json: bool) -> None:
+    values = [tuple(row[c] for c in columns) for row in rows]
+    if not rows and not as_json:
+        click.echo("(none)")
+        return
+    for line in format_rows(columns, values, "json" if as_json else "table"):
+        click.echo(line)
+
+
+_JSON = click.option("--json", "as_json", is_flag=True, help="JSON array instead of a table.")
+
+
+@cli.command()
+@click.argument("site")
+@click.argument("id")
+@_JSON
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write a PNG of score and comments over time (needs linkthread[plot]).",
+)
+@db_option
+def history(site: str, id: str, as_json: bool, plot: str | None, db: str) -> None:
+    """A story's score, comment count and rank over time, one row per change.
+
+    ID is the thread's id or its URL. Rows come from the thread's own page
+    (source 'thread') and from listings (source 'listing:news', with its rank).
+
+    Example: linkthread history hn 8863 --plot 8863.png
+    """
+    story_id = _user_item_id(id)
+    points = _read(db, lambda conn: story_history(conn, site, story_id))
+    _echo_rows(points, ("seen_at", "source", "score", "comment_count", "rank"), as_json)
+    if plot:
+        with _user_errors():
+            plot_history(points, plot, title=f"{site}/{story_id}")
+
+
+def _user_item_id(value: str) -> str:
+    with _user_errors():
+        return item_id(value)
+
+
+@cli.command()
+@click.argument("site")
+@click.argument("id")
+@click.option("--since", metavar="TIME", help="Only changes seen at or after this UTC time.")
+@_JSON
+@db_option
+def changes(site: str, id: str, since: str | None, as_json: bool, db: str) -> None:
+    """What changed in a thread's comments: added, edited, deleted, dead, flagged, gone...
+
+    ID is the thread's id or its URL. Edits show the new text; deleted comments
+    keep their last known text.
+
+    Example: linkthread changes hn 8863 --since 2026-01-14
+    """
+    story_id = _user_item_id(id)
+    rows = _read(db, lambda conn: comment_changes(conn, site, story_id, since))
+    _echo_rows(rows, ("seen_at", "comment_id", "author", "change", "text"), as_json)
+
+
+@cli.command(name="gaps")
+@click.option("--site", help="Only threads of this site.")
+@_JSON
+@db_option
+def gaps_command(site: str | None, as_json: bool, db: str) -> None:
+    """Threads whose latest crawl found fewer comments than the site declares.
+
+    Counts live, dead and deleted comments against the declared count, largest
+    shortfall first: candidates for a re-crawl.
+
+    Example: linkthread gaps --site hn --json
+    """
+    rows = _read(db, lambda conn: gaps(conn, site))
+    columns = ("site", "story_id", "title", "seen_at", "declared", "archived", "dead", "deleted",
+               "shortfall")  # fmt: skip
+    _echo_rows(rows, columns, as_json)

@@ -1,0 +1,143 @@
+"""Read-only views of the history tables (migration ``0002_history``): how a story's
+score and comment count moved, what changed in its comments, which threads fall short
+of the count the site declares. Nothing here writes; rows come back as plain dicts.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from archive.errors import ArchiveError
+from archive.query import _dicts, _missing_thread_message
+
+EXCERPT = 80  # characters of a comment's text shown by `changes`
+
+
+def _conn(conn_or_db: sqlite3.Connection | sqlite_utils.Database) -> sqlite3.Connection:
+    return conn_or_db.conn if isinstance(conn_or_db, sqlite_utils.Database) else conn_or_db
+
+
+def _require_story(conn: sqlite3.Connection, site: str, story_id: str) -> None:
+    found = conn.execute(
+        "SELECT 1 FROM stories WHERE site = ? AND id = ?", (site, story_id)
+    ).fetchone()
+    if not found:
+        raise ArchiveError(_missing_thread_message(conn, site, story_id))
+
+
+def story_history(
+    conn_or_db: sqlite3.Connection | sqlite_utils.Database, site: str, story_id: str
+) -> list[dict[str, Any]]:
+    """Every snapshot of a story, oldest first: seen_at, source, score, comment_count, rank.
+
+    Sources are 'thread' (its own page) and 'listing:<name>' (a ranked listing).
+    """
+    conn = _conn(conn_or_db)
+    _require_story(conn, site, story_id)
+    return _dicts(
+        conn.execute(
+            "SELECT seen_at, source, score, comment_count, rank FROM story_snapshots"
+            " WHERE site = ? AND story_id = ? ORDER BY seen_at, source",
+            (site, story_id),
+        )
+    )
+
+
+def excerpt(text: str | None, width: int = EXCERPT) -> str | None:
+    """The text on one line, cut at ``width`` characters with an ellipsis."""
+    if text is None:
+        return None
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+
+
+def comment_changes(
+    conn_or_db: sqlite3.Connection | sqlite_utils.Database,
+    site: str,
+    story_id: str,
+    since: str | None = None,
+) -> list[dict[str, Any]]:
+    """The comment versions of a thread, oldest first (``since``: at or after that time).
+
+    Each: seen_at, comment_id, author, change, text (an excerpt of the comment's text
+    after the change; a deleted comment shows its last known text).
+    """
+    conn = _conn(conn_or_db)
+    _require_story(conn, site, story_id)
+    # Versions are inserted in display order within a crawl; rowid keeps that order.
+    rows = _dicts(
+        conn.execute(
+            "SELECT v.seen_at, v.comment_id, c.author, v.change, v.text"
+            " FROM comments c JOIN comment_versions v ON v.site = c.site AND v.comment_id = c.id"
+            " WHERE c.site = ? AND c.story_id = ? AND (? IS NULL OR v.seen_at >= ?)"
+            " ORDER BY v.seen_at, v.rowid",
+            (site, story_id, since, since),
+        )
+    )
+    for row in rows:
+        row["text"] = excerpt(row["text"])
+    return rows
+
+
+def gaps(
+    conn_or_db: sqlite3.Connection | sqlite_utils.Database, site: str | None = None
+) -> list[dict[str, Any]]:
+    """Threads whose latest crawl found fewer comments than the site declares.
+
+    Counted against the latest ``thread_crawls`` row of each thread: archived (live) +
+    dead + deleted < declared. Largest shortfall first.
+    """
+    conn = _conn(conn_or_db)
+    return _dicts(
+        conn.execute(
+            "SELECT t.site, t.story_id, s.title, t.seen_at, t.declared, t.archived, t.dead,"
+            " t.deleted, t.declared - (t.archived + t.dead + t.deleted) AS shortfall"
+            " FROM thread_crawls t"
+            " JOIN (SELECT site, story_id, max(seen_at) AS seen_at FROM thread_crawls"
+            "       GROUP BY site, story_id) latest USING (site, story_id, seen_at)"
+            " LEFT JOIN stories s ON s.site = t.site AND s.id = t.story_id"
+            " WHERE t.declared > t.archived + t.dead + t.deleted AND (? IS NULL OR t.site = ?)"
+            " ORDER BY shortfall DESC, t.site, t.story_id",
+            (site, site),
+        )
+    )
+
+
+def plot_history(points: list[dict[str, Any]], path: str | Path, *, title: str) -> None:
+    """Write a PNG of score and declared comment count over time.
+
+    matplotlib is imported here, not at module load: it is an optional extra
+    (``linkthread[plot]``) and slow to import. The Agg backend needs no display.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as e:
+        raise ArchiveError("--plot needs matplotlib: pip install 'linkthread[plot]'") from e
+
+    def series(key: str) -> tuple[list[Any], list[Any]]:  # matplotlib takes datetimes
+        pts = [(datetime.fromisoformat(p["seen_at"]), p[key]) for p in points]
+        kept = [(t, v) for t, v in pts if v is not None]
+        return [t for t, _ in kept], [v for _, v in kept]
+
+    fig, score_ax = plt.subplots(figsize=(8, 4.5), dpi=100)
+    try:
+        count_ax = score_ax.twinx()
+        score_ax.plot(*series("score"), marker="o", color="tab:orange", label="score")
+        count_ax.plot(*series("comment_count"), marker="s", color="tab:blue", label="comments")
+        score_ax.set_xlabel("time (UTC)")
+        score_ax.set_ylabel("score (points)", color="tab:orange")
+        count_ax.set_ylabel("comments (declared)", color="tab:blue")
+        score_ax.set_title(title)
+        fig.autofmt_xdate()
+        fig.tight_layout()
+        fig.savefig(str(path), format="png")
+    finally:
+        plt.close(fig)
