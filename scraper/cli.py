@@ -13,10 +13,32 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from archive.cli import cli, db_option
-from scraper.spiders.hn import HnSpider, item_id
+from scraper.spiders.hn import LISTINGS, HnSpider, item_id, listing_path, user_name
 
-SPIDERS = {"hn": (HnSpider, item_id)}
 PLANNED = ("lobsters", "reddit")
+
+
+def hn_targets(targets: tuple[str, ...]) -> dict[str, str]:
+    """The spider's arguments from the command line's targets: item ids or URLs, listing
+    names (front, newest, ..., front?day=D), and ``user NAME`` pairs."""
+    items: list[str] = []
+    listings: list[str] = []
+    users: list[str] = []
+    words = iter(targets)
+    for word in words:
+        if word == "user":
+            name = next(words, None)
+            if name is None:
+                raise ValueError("'user' needs a user name after it")
+            users.append(user_name(name))
+        elif word in LISTINGS or word.startswith("front?"):
+            listings.append(listing_path(word))
+        else:
+            items.append(item_id(word))
+    return {"items": ",".join(items), "listings": ",".join(listings), "users": ",".join(users)}
+
+
+SPIDERS = {"hn": (HnSpider, hn_targets)}
 
 
 def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Settings:
@@ -38,35 +60,45 @@ def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Setti
 @db_option
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Set a Scrapy or LINKTHREAD_* setting for this crawl.")
+@click.option("--pages", default=1, show_default=True, type=click.IntRange(1, 50),
+              help="How many pages of each listing to read.")
+@click.option("--threads", is_flag=True,
+              help="Also crawl every thread the listings show.")
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
               help="How much of Scrapy's log to show.")
 def crawl(site: str, targets: tuple[str, ...], db: str, overrides: tuple[str, ...],
-          log_level: str) -> None:
-    """Crawl whole threads of SITE into the archive.
+          pages: int, threads: bool, log_level: str) -> None:
+    """Crawl threads, listings and profiles of SITE into the archive.
 
-    TARGETS are item ids or item URLs; every page of a long thread is followed.
+    TARGETS are item ids or item URLs (every page of a long thread is followed),
+    listings (front, newest, ask, show, jobs, best, front?day=YYYY-MM-DD: each visit
+    stores a ranked snapshot), and "user NAME" for a profile.
 
     Example: linkthread crawl hn 46621892 https://news.ycombinator.com/item?id=1 --db hn.db
+
+    Example: linkthread crawl hn front --pages 2 --threads
     """
     if site in PLANNED:
         raise click.UsageError(f"site {site!r} is not supported yet (supported: hn)")
     if site not in SPIDERS:
         raise click.UsageError(f"unknown site {site!r} (supported: {', '.join(SPIDERS)})")
-    spider_cls, to_id = SPIDERS[site]
+    spider_cls, read_targets = SPIDERS[site]
     try:
-        ids = list(dict.fromkeys(to_id(t) for t in targets))
+        spider_args = read_targets(targets)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="TARGETS") from e
     process = CrawlerProcess(crawl_settings(db, overrides, log_level.upper()))
     logging.getLogger("scrapy").setLevel(log_level.upper())
     crawler = process.create_crawler(spider_cls)
-    process.crawl(crawler, items=",".join(ids))
+    process.crawl(crawler, **spider_args, pages=str(pages), threads=str(int(threads)))
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     failures: list[str] = getattr(crawler.spider, "failures", [])
+    wanted = len([i for i in spider_args["items"].split(",") if i])
+    wanted_text = f" of {wanted}" if wanted and not threads else ""
     click.echo(
-        f"archived {stats.get('linkthread/threads', 0)} of {len(ids)} thread(s), "
+        f"archived {stats.get('linkthread/threads', 0)}{wanted_text} thread(s), "
         f"{stats.get('linkthread/comments', 0)} comments, into {db}"
     )
     for message in failures:

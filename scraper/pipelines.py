@@ -10,7 +10,7 @@ from scrapy.crawler import Crawler
 
 from archive import store
 from archive.db import open_db
-from archive.models import Thread
+from archive.models import Listing, Thread, User
 from scraper.items import FailedPage
 
 logger = logging.getLogger(__name__)
@@ -56,6 +56,14 @@ class ArchivePipeline:
                 "archived %s %s: %d comments (%d new, %d changed)", item.story.site,
                 item.story.id, len(item.comments), result.new_comments, result.updated_comments,
             )
+        elif isinstance(item, Listing):
+            store.save_listing(self.db, item, crawl_id=self.crawl_id)
+            self.pages += 1
+            logger.info("archived %s %s page %d: %d entries", item.site, item.name, item.page,
+                        len(item.entries))
+        elif isinstance(item, User):
+            store.save_user(self.db, item, crawl_id=self.crawl_id)
+            self.pages += 1
         elif isinstance(item, FailedPage):
             store.save_failed_page(
                 self.db, item.page, error=item.error, crawl_id=self.crawl_id,

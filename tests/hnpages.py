@@ -318,3 +318,55 @@ THROTTLE_PAGE = (
     " requests this quickly.</body></html>"
 )
 NO_SUCH_ITEM = "No such item."
+
+
+# ---------------------------------------------------------------- listings and users
+
+@dataclass
+class GenStory:
+    id: str
+    title: str
+    score: int | None  # None: a job ad, which shows no score and no author
+    comments: int
+    author: str | None = "poster"
+
+
+def listing_page(stories: list[GenStory], *, first_rank: int = 1,
+                 next_href: str | None = None) -> str:
+    """A listing (news, newest, ...) in 2026 markup, ranks from ``first_rank``."""
+    rows = []
+    for k, s in enumerate(stories):
+        sub = ""
+        if s.score is not None:
+            sub = (f'<span class="score" id="score_{s.id}">{s.score} points</span> by <a href='
+                   f'"user?id={s.author}" class="hnuser">{s.author}</a> ')
+        sub += _age_span(s.id, 90 + k)
+        if s.score is not None:
+            sub += f' | <a href="item?id={s.id}">{s.comments}&nbsp;comments</a>'
+        rows.append(
+            f'<tr class="athing submission" id="{s.id}"><td align="right" valign="top" '
+            f'class="title"><span class="rank">{first_rank + k}.</span></td><td valign="top" '
+            f'class="votelinks"></td><td class="title"><span class="titleline"><a href="https:'
+            f'//example.com/{s.id}">{html.escape(s.title)}</a><span class="sitebit comhead"> ('
+            f'<a href="from?site=example.com"><span class="sitestr">example.com</span></a>)'
+            f'</span></span></td></tr><tr><td colspan="2"></td><td class="subtext"><span '
+            f'class="subline">{sub}</span></td></tr><tr class="spacer" style="height:5px"></tr>')
+    more = ""
+    if next_href:
+        more = (f'<tr class="morespace" style="height:10px"></tr><tr><td colspan="2"></td><td '
+                f"class='title'><a href='{next_href}' class='morelink' rel='next'>More</a>"
+                "</td></tr>")
+    return (_HEAD.format(title="Hacker News").replace('op="item"', 'op="news"')
+            + '<tr id="bigbox"><td><table border="0" cellpadding="0" cellspacing="0">'
+            + "".join(rows) + more + "</table></td></tr>" + _FOOT)
+
+
+def user_page(name: str, *, karma: int, about: str, created: str = "2007-02-19") -> str:
+    """A profile page (``user?id=NAME``) in 2026 markup."""
+    return (_HEAD.format(title=f"Profile: {name}").replace('op="item"', 'op="user"')
+            + '<tr id="bigbox"><td><table border="0"><tr class="athing" id="' + name + '">'
+            + f'<td valign="top">user:</td><td timestamp="1171843200"><a href="user?id={name}"'
+            + f' class="hnuser">{name}</a></td></tr><tr><td valign="top">created:</td><td><a '
+            + f'href="front?day={created}&amp;birth={name}">{created}</a></td></tr><tr><td '
+            + f'valign="top">karma:</td><td>{karma:,}</td></tr><tr><td valign="top">about:</td>'
+            + f'<td style="overflow:hidden;">{about}</td></tr></table></td></tr>' + _FOOT)

@@ -186,7 +186,7 @@ def test_no_such_item_ends_that_id_and_writes_nothing(site: SiteServer, tmp_path
                             base_url=site.base_url)
 
     assert result.returncode == 1
-    assert "hn item 999999999: no such item" in result.stderr
+    assert "hn item 999999999: HN says: No such item." in result.stderr
     assert "archived 1 of 2 thread(s)" in result.stdout
     assert rows(db, "select id from stories") == [(thread.story_id,)]
     assert rows(db, "select count(*) from pages where url like '%999999999%'") == [(0,)]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import scrapy
@@ -22,14 +22,15 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from archive.models import FetchedPage, ItemPage
+from archive.models import FetchedPage, ItemPage, Listing
 from scraper.items import FailedPage
-from scraper.parsers import hn
+from scraper.parsers import hn, hn_listing, hn_user
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
 from scraper.parsers.tree import assemble_thread
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
 _ID = re.compile(r"[1-9][0-9]{0,11}")
 MAX_PAGES = 200  # a guard against a site bug sending us round a loop of "More" links
 
@@ -47,18 +48,53 @@ def item_id(target: str) -> str:
     raise ValueError(f"{target!r} is not a Hacker News item id or item URL")
 
 
+LISTINGS = ("front", "news", "newest", "ask", "show", "jobs", "best")
+_DAY = re.compile(r"front\?day=\d{4}-\d{2}-\d{2}")
+_USER = re.compile(r"[A-Za-z0-9_-]{2,15}")
+
+
+def listing_path(target: str) -> str:
+    """The path of a listing target: "front" is the front page (/news); "front?day=D" is
+    that day's front page; ValueError for anything else."""
+    target = target.strip()
+    if target == "front":
+        return "news"
+    if target in LISTINGS or _DAY.fullmatch(target):
+        return target
+    raise ValueError(f"{target!r} is not a Hacker News listing "
+                     f"({', '.join(LISTINGS)}, front?day=YYYY-MM-DD)")
+
+
+def user_name(target: str) -> str:
+    if not _USER.fullmatch(target.strip()):
+        raise ValueError(f"{target!r} is not a Hacker News user name")
+    return target.strip()
+
+
+def _split(value: str) -> list[str]:
+    return list(dict.fromkeys(t.strip() for t in value.split(",") if t.strip()))
+
+
 class HnSpider(scrapy.Spider):
     name = "hn"
     site = hn.SITE
 
-    def __init__(self, items: str = "", *args: Any, **kwargs: Any) -> None:
+    def __init__(self, items: str = "", listings: str = "", users: str = "", pages: str = "1",
+                 threads: str = "0", *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.item_ids = list(dict.fromkeys(item_id(t) for t in items.split(",") if t.strip()))
-        if not self.item_ids:
-            raise ValueError("give at least one item: -a items=ID[,ID...]")
+        self.item_ids = [item_id(t) for t in _split(items)]
+        self.listings = [listing_path(t) for t in _split(listings)]
+        self.users = [user_name(t) for t in _split(users)]
+        if not (self.item_ids or self.listings or self.users):
+            raise ValueError("give something to crawl: -a items=ID[,ID...], "
+                             "-a listings=front[,newest...] or -a users=NAME[,NAME...]")
+        self.pages = max(1, int(pages))  # listing pages to read, from the first
+        self.threads = threads.lower() in ("1", "true", "yes")  # and every thread on them
         self.base_url = "https://news.ycombinator.com"
         self.failures: list[str] = []
-        self.crawl_args = {"items": self.item_ids}
+        self.scheduled: set[str] = set(self.item_ids)
+        self.crawl_args = {"items": self.item_ids, "listings": self.listings,
+                           "users": self.users, "pages": self.pages, "threads": self.threads}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> HnSpider:
@@ -67,21 +103,72 @@ class HnSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        for path in self.listings:
+            yield self.request(f"{self.base_url}/{path}", self.parse_listing,
+                               label=f"hn {path}", page=1)
+        for name in self.users:
+            yield self.request(f"{self.base_url}/user?id={name}", self.parse_user,
+                               label=f"hn user {name}")
         for story_id in self.item_ids:
             yield self.page_request(f"{self.base_url}/item?id={story_id}", story_id, ())
+
+    def request(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback, errback=self.fetch_failed,
+                              dont_filter=True, cb_kwargs=cb_kwargs,
+                              meta={"soft_errors": True})
+
+    def fetched(self, response: Response) -> FetchedPage:
+        return FetchedPage(site=self.site, url=response.url, fetched_at=datetime.now(UTC),
+                           status=response.status, body=response.body)
+
+    def attempt(
+        self, label: str, page: FetchedPage, parse: Callable[[], T]
+    ) -> T | FailedPage | None:
+        """What ``parse`` read, or else the failure recorded: a FailedPage to keep the raw
+        body of a page that could not be read, None when there is nothing to keep."""
+        try:
+            return parse()
+        except NoSuchItem as e:
+            self.fail(label, e.reason)
+        except (ThrottledPage, TruncatedPage) as e:
+            self.fail(label, f"gave up after retries: {e.reason}")
+        except ParseError as e:
+            self.fail(label, e.reason)
+            return FailedPage(page=page, error=str(e))
+        return None
+
+    def parse_listing(self, response: Response, label: str, page: int) -> Iterator[Any]:
+        fetched = self.fetched(response)
+        listing = self.attempt(label, fetched, lambda: hn_listing.parse_listing(
+            response.text, url=response.url, fetched_at=fetched.fetched_at))
+        if not isinstance(listing, Listing):
+            if listing is not None:
+                yield listing
+            return
+        yield listing
+        if self.threads:
+            for entry in listing.entries:
+                if entry.story_id not in self.scheduled:
+                    self.scheduled.add(entry.story_id)
+                    yield self.page_request(f"{self.base_url}/item?id={entry.story_id}",
+                                            entry.story_id, ())
+        if listing.next_url and page < self.pages:
+            yield self.request(listing.next_url, self.parse_listing, label=label, page=page + 1)
+
+    def parse_user(self, response: Response, label: str) -> Iterator[Any]:
+        fetched = self.fetched(response)
+        user = self.attempt(label, fetched, lambda: hn_user.parse_user(
+            response.text, url=response.url, fetched_at=fetched.fetched_at))
+        if user is not None:
+            yield user
 
     def page_request(
         self, url: str, story_id: str, done: tuple[tuple[ItemPage, FetchedPage], ...]
     ) -> scrapy.Request:
-        return scrapy.Request(
-            url,
-            callback=self.parse_page,
-            errback=self.fetch_failed,
-            # One-shot /x?fnid= links and re-crawls must never be dropped as duplicates.
-            dont_filter=True,
-            cb_kwargs={"story_id": story_id, "done": done},
-            meta={"soft_errors": True},
-        )
+        # dont_filter (in request()): one-shot /x?fnid= links and re-crawls must never be
+        # dropped as duplicates.
+        return self.request(url, self.parse_page, label=f"hn item {story_id}",
+                            story_id=story_id, done=done)
 
     def soft_error(self, response: Response) -> str | None:
         """What makes a status-200 response worth fetching again, or None."""
@@ -95,27 +182,15 @@ class HnSpider(scrapy.Spider):
         return None
 
     def parse_page(
-        self, response: Response, story_id: str,
+        self, response: Response, label: str, story_id: str,
         done: tuple[tuple[ItemPage, FetchedPage], ...],
     ) -> Iterator[Any]:
-        fetched = FetchedPage(
-            site=self.site, url=response.url, fetched_at=datetime.now(UTC),
-            status=response.status, body=response.body,
-        )
-        try:
-            page = hn.parse_item_page(
-                response.text, url=response.url, fetched_at=fetched.fetched_at,
-                story_id=story_id,
-            )
-        except NoSuchItem:
-            self.fail(story_id, "no such item")
-            return
-        except (ThrottledPage, TruncatedPage) as e:
-            self.fail(story_id, f"gave up after retries: {e.reason}")
-            return
-        except ParseError as e:
-            self.fail(story_id, e.reason)
-            yield FailedPage(page=fetched, error=str(e), story_id=story_id)
+        fetched = self.fetched(response)
+        page = self.attempt(label, fetched, lambda: hn.parse_item_page(
+            response.text, url=response.url, fetched_at=fetched.fetched_at, story_id=story_id))
+        if not isinstance(page, ItemPage):
+            if page is not None:
+                yield replace(page, story_id=story_id)
             return
         done = (*done, (page, fetched))
         if page.next_url and len(done) < MAX_PAGES:
@@ -124,7 +199,7 @@ class HnSpider(scrapy.Spider):
         try:
             thread = assemble_thread([p for p, _ in done])
         except ParseError as e:
-            self.fail(story_id, e.reason)
+            self.fail(label, e.reason)
             for _, f in done:
                 yield FailedPage(page=f, error=str(e), story_id=story_id)
             return
@@ -132,16 +207,16 @@ class HnSpider(scrapy.Spider):
 
     def fetch_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        story_id = request.cb_kwargs.get("story_id", "?")
+        label = request.cb_kwargs.get("label", f"hn {request.url}")
         error = failure.value
         if isinstance(error, HttpError):
             reason = f"HTTP {error.response.status}"
         else:
             reason = failure.getErrorMessage()
-        self.fail(story_id, f"could not fetch {request.url}: {reason}")
+        self.fail(label, f"could not fetch {request.url}: {reason}")
 
-    def fail(self, story_id: str, reason: str) -> None:
-        message = f"hn item {story_id}: {reason}"
+    def fail(self, label: str, reason: str) -> None:
+        message = f"{label}: {reason}"
         self.failures.append(message)
         logger.error(message)
         if self.crawler.stats is not None:

@@ -1,0 +1,75 @@
+"""Hacker News profile pages (``user?id=NAME``) -> User records. Pure.
+
+Every era lays a profile out as label rows ("user:", "created:", "karma:", "about:")
+in one table, so the parser keys on the labels, not on the row order or classes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
+
+from lxml import etree
+
+from archive.models import User
+from scraper.parsers import bodies
+from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
+from scraper.parsers.hn import SITE, is_throttle_page, looks_complete
+from scraper.parsers.hn_text import inner_html
+
+_LABEL = re.compile(r"^\s*(user|created|karma|about):\s*$")
+_DAY = re.compile(r"day=(\d{4}-\d{2}-\d{2})")
+
+
+def _created(cell: etree._Element) -> tuple[datetime | None, str | None]:
+    raw = " ".join("".join(cell.itertext()).split()) or None
+    # The "created:" link goes to that day's front page: front?day=2006-10-09.
+    for a in cell.iter("a"):
+        m = _DAY.search(a.get("href") or "")
+        if m:
+            return datetime.strptime(m.group(1), "%Y-%m-%d").replace(tzinfo=UTC), raw
+    for fmt in ("%B %d, %Y", "%b %d, %Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(raw or "", fmt).replace(tzinfo=UTC), raw
+        except ValueError:
+            continue
+    return None, raw
+
+
+def parse_user(html: str, *, url: str, fetched_at: datetime) -> User:
+    """The profile on an HN ``user?id=`` page."""
+    if is_throttle_page(html):
+        raise ThrottledPage(SITE, url, "the site asks to slow down")
+    if html.strip() in ("No such user.", ""):
+        if not html.strip():
+            raise TruncatedPage(SITE, url, "empty body")
+        raise NoSuchItem(SITE, url, "no such user")
+    if not looks_complete(html):
+        raise TruncatedPage(SITE, url, "the page stops before its end")
+    doc = etree.fromstring(html, etree.HTMLParser())
+    if doc is None:
+        raise ParseError(SITE, url, "no HTML document in the body")
+    fields: dict[str, etree._Element] = {}
+    for row in doc.iter("tr"):
+        cells = [c for c in row if c.tag == "td"]
+        if len(cells) >= 2:
+            m = _LABEL.match("".join(cells[0].itertext()))
+            if m and m.group(1) not in fields:
+                fields[m.group(1)] = cells[1]
+    if "user" not in fields:
+        raise ParseError(SITE, url, "no 'user:' row: not an HN profile page")
+    name = " ".join("".join(fields["user"].itertext()).split())
+    wanted = parse_qs(urlsplit(url).query).get("id", [None])[0]
+    if wanted and name != wanted:
+        raise ParseError(SITE, url, f"page shows user {name!r}, not {wanted!r}")
+    created_at, created_raw = _created(fields["created"]) if "created" in fields else (None, None)
+    karma_text = "".join(fields["karma"].itertext()).replace(",", "").strip() \
+        if "karma" in fields else ""
+    about_html = inner_html(fields["about"]) if "about" in fields else ""
+    return User(
+        site=SITE, id=name, created_at=created_at, created_at_raw=created_raw,
+        karma=int(karma_text) if karma_text.lstrip("-").isdigit() else None,
+        about_html=about_html or None,
+        about=(bodies.text(about_html) or None) if about_html else None,
+    )

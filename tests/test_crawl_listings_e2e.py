@@ -1,0 +1,77 @@
+"""End to end: listings, the threads on them, profiles and history, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests import hnpages
+from tests.conftest import rows, run_linkthread
+from tests.server import SiteServer
+
+
+def front(site: SiteServer, order: list[str], scores: dict[str, int | None]) -> None:
+    """Serve /news and /news?p=2 listing the given story ids in this order."""
+    stories = [hnpages.GenStory(id=i, title=f"Story {i}", score=scores[i], comments=3,
+                                author=None if scores[i] is None else "poster")
+               for i in order]
+    site.routes["/news"] = hnpages.listing_page(stories[:10], next_href="?p=2")
+    site.routes["/news?p=2"] = hnpages.listing_page(stories[10:], first_rank=11,
+                                                    next_href="?p=3")
+    site.routes["/news?p=3"] = hnpages.listing_page([], first_rank=21)
+
+
+def test_front_pages_and_every_thread_on_them(site: SiteServer, tmp_path: Path) -> None:
+    ids = [str(50_000 + 100 * k) for k in range(20)]
+    scores: dict[str, int | None] = {i: 100 - k for k, i in enumerate(ids)}
+    scores[ids[7]] = None  # a job ad: no score, no author
+    front(site, ids, scores)
+    for i in ids:
+        site.routes.update(hnpages.site_pages(hnpages.random_thread(3, seed=int(i),
+                                                                    story_id=i)))
+    db = tmp_path / "hn.db"
+
+    result = run_linkthread("crawl", "hn", "front", "--pages", "2", "--threads",
+                            "--db", str(db), base_url=site.base_url)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert site.hits("/news?p=3") == 0, "--pages 2 reads two pages, no more"
+    snap = rows(db, "select listing, page, rank, story_id, score from listing_snapshots "
+                    "order by rank")
+    assert snap == [("news", 1 + k // 10, k + 1, i, scores[i]) for k, i in enumerate(ids)]
+    assert rows(db, "select count(distinct story_id) from comments") == [(20,)]
+    assert rows(db, "select count(*) from comments") == [(60,)]
+    assert rows(db, "select count(*) from stories") == [(20,)]
+
+
+def test_three_visits_give_three_points_of_history(site: SiteServer, tmp_path: Path) -> None:
+    ids = [str(7000 + k) for k in range(12)]
+    db = tmp_path / "hn.db"
+    watched = ids[5]
+    for visit in range(3):
+        order = ids[visit:] + ids[:visit]  # the watched story climbs one rank a visit
+        scores: dict[str, int | None] = {i: 10 * (visit + 1) + k for k, i in enumerate(ids)}
+        front(site, order, scores)
+        result = run_linkthread("crawl", "hn", "front", "--db", str(db),
+                                base_url=site.base_url)
+        assert result.returncode == 0, result.stderr[-3000:]
+
+    result = run_linkthread("history", "hn", watched, "--json", "--db", str(db))
+
+    assert result.returncode == 0, result.stderr
+    points = json.loads(result.stdout)
+    assert [(p["rank"], p["score"]) for p in points] == [(6, 15), (5, 25), (4, 35)]
+    times = [p["seen_at"] for p in points]
+    assert times == sorted(times) and len(set(times)) == 3
+
+
+def test_a_profile(site: SiteServer, tmp_path: Path) -> None:
+    site.routes["/user?id=pg"] = hnpages.user_page("pg", karma=157316, about="Bug fixer.")
+    db = tmp_path / "hn.db"
+
+    result = run_linkthread("crawl", "hn", "user", "pg", "--db", str(db),
+                            base_url=site.base_url)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert rows(db, "select site, id, karma, about, created_at from users") == [
+        ("hn", "pg", 157316, "Bug fixer.", "2007-02-19T00:00:00Z")]

@@ -1,0 +1,44 @@
+"""Profile pages, generated in the site's markup."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage
+from scraper.parsers.hn_user import parse_user
+from tests import hnpages
+
+URL = "https://news.ycombinator.com/user?id=pg"
+
+
+def test_a_profile_reads_fully() -> None:
+    page = hnpages.user_page("pg", karma=157316, about="Bug fixer.<p>See <a href=\"x\">x</a>")
+    user = parse_user(page, url=URL, fetched_at=hnpages.FETCHED_AT)
+    assert (user.site, user.id, user.karma, user.about) == ("hn", "pg", 157316,
+                                                             "Bug fixer.\n\nSee x")
+    assert user.created_at == datetime(2007, 2, 19, tzinfo=UTC)
+    assert user.about_html == 'Bug fixer.<p>See <a href="x">x</a></p>'
+
+
+def test_an_empty_about_is_none() -> None:
+    user = parse_user(hnpages.user_page("pg", karma=1, about=""), url=URL,
+                      fetched_at=hnpages.FETCHED_AT)
+    assert (user.about, user.about_html, user.karma) == (None, None, 1)
+
+
+@pytest.mark.parametrize("body, error", [
+    ("No such user.", NoSuchItem),
+    (hnpages.THROTTLE_PAGE, ThrottledPage),
+    (hnpages.modern_page(hnpages.random_thread(2), []), ParseError),
+])
+def test_pages_that_are_not_a_profile(body: str, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        parse_user(body, url=URL, fetched_at=hnpages.FETCHED_AT)
+
+
+def test_a_profile_of_someone_else_is_an_error() -> None:
+    with pytest.raises(ParseError, match="not 'pg'"):
+        parse_user(hnpages.user_page("dang", karma=1, about=""), url=URL,
+                   fetched_at=hnpages.FETCHED_AT)
