@@ -75,3 +75,63 @@ def test_a_profile(site: SiteServer, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     assert rows(db, "select site, id, karma, about, created_at from users") == [
         ("hn", "pg", 157316, "Bug fixer.", "2007-02-19T00:00:00Z")]
+
+
+def test_three_crawls_of_a_changing_thread_show_exactly_its_changes(
+        site: SiteServer, tmp_path: Path) -> None:
+    thread = hnpages.random_thread(40, seed=21, story_id="8000", edge_cases=False)
+    by_id = {c.id: c for c in thread.comments}
+    edited, deleted, dead = (thread.comments[k].id for k in (3, 10, 20))
+    deleted_text, original = by_id[deleted].text, by_id[edited].text
+    db = tmp_path / "hn.db"
+
+    def crawl() -> None:
+        site.routes.update(hnpages.site_pages(thread))
+        result = run_linkthread("crawl", "hn", "8000", "--db", str(db),
+                                base_url=site.base_url)
+        assert result.returncode == 0, result.stderr[-3000:]
+
+    crawl()
+    by_id[edited].text = "rewritten after the first crawl"
+    by_id[deleted].deleted, by_id[deleted].author = True, None
+    by_id[dead].dead, by_id[dead].colour = True, "cdd"
+    crawl()
+    late = hnpages.GenComment(id="9999", depth=0, parent_id=None, author="late",
+                              text="a new top-level comment", age_minutes=2)
+    thread.comments.append(late)
+    by_id[edited].text = "rewritten twice"
+    crawl()
+
+    result = run_linkthread("changes", "hn", "8000", "--json", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    changes = json.loads(result.stdout)
+    crawls = sorted({c["seen_at"] for c in changes})
+    assert len(crawls) == 3
+    first, second, third = ([(c["comment_id"], c["change"]) for c in changes
+                             if c["seen_at"] == t] for t in crawls)
+    assert sorted(first) == sorted((c.id, "added") for c in thread.comments[:40])
+    assert sorted(second) == sorted([(edited, "edited"), (deleted, "deleted"), (dead, "dead")])
+    assert sorted(third) == sorted([("9999", "added"), (edited, "edited")])
+    assert rows(db, "select deleted, text from comments where id=?", deleted) == [
+        (1, deleted_text)]
+    assert rows(db, "select change, text from comment_versions where comment_id=? "
+                    "order by seen_at", edited) == [
+        ("added", original), ("edited", "rewritten after the first crawl"),
+        ("edited", "rewritten twice")]
+
+
+def test_gaps_lists_a_thread_that_declares_more_than_was_archived(
+        site: SiteServer, tmp_path: Path) -> None:
+    whole = hnpages.random_thread(10, seed=1, story_id="8100", edge_cases=False)
+    short = hnpages.random_thread(10, seed=2, story_id="8200", edge_cases=False)
+    site.routes.update(hnpages.site_pages(whole))
+    site.routes.update(hnpages.site_pages(short, declared=14))
+    db = tmp_path / "hn.db"
+    assert run_linkthread("crawl", "hn", "8100", "8200", "--db", str(db),
+                          base_url=site.base_url).returncode == 0
+
+    result = run_linkthread("gaps", "--json", "--db", str(db))
+
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert [(g["story_id"], g["declared"]) for g in found] == [("8200", 14)]
