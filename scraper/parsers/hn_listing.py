@@ -29,13 +29,13 @@ from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage
 # Private helpers of the item-page header reader, shared on purpose: the title and
 # subtext cells of a listing row are the same markup as an item page's header.
 from scraper.parsers.hn_story import (
-    _COMMENTS,
-    _POINTS,
     _domain,
     _header_id,
     _prev_row,
     _title_link,
     item_id_of,
+    read_subtext,
+    story_kind,
     text_of,
 )
 from scraper.parsers.hn_text import classes
@@ -138,46 +138,6 @@ def _has_rank_cell(subtext: etree._Element) -> bool:
     return first is not None and "title" in classes(first) and first.find(".//a") is None
 
 
-def _subtext(subtext: etree._Element,
-             fetched_at: datetime) -> tuple[str | None, int | None, int | None,
-                                            datetime | None, str | None]:
-    """(author, score, comment_count, created_at, created_at_raw) of a subtext cell:
-    the same reading as the item header's, over one row."""
-    author = None
-    score = None
-    comment_count = None
-    for a in subtext.iter("a"):
-        href = a.get("href") or ""
-        if author is None and ("hnuser" in classes(a) or href.startswith("user?id=")):
-            author = text_of(a) or None
-        shown = text_of(a)
-        m = _COMMENTS.match(shown)
-        if m:
-            comment_count = int(m.group(1))
-        elif shown == "discuss":
-            comment_count = 0
-    age_title = None
-    for span in subtext.iter("span"):
-        cls = classes(span)
-        if score is None and ("score" in cls or (span.get("id") or "").startswith("score_")):
-            m = _POINTS.search(text_of(span))
-            score = int(m.group(1)) if m else None
-        if age_title is None and "age" in cls:
-            age_title = span.get("title")
-    created_at, created_raw = ages.parse_age(age_title, text_of(subtext), fetched_at)
-    return author, score, comment_count, created_at, created_raw
-
-
-def _kind(title: str, author: str | None, score: int | None) -> str:
-    if score is None and author is None:
-        return "job"  # job ads show neither points nor a submitter
-    if title.startswith("Ask HN"):
-        return "ask"
-    if title.startswith("Show HN"):
-        return "show"
-    return "story"
-
-
 def _entry(subtext: etree._Element, position: int, offset: int, *, url: str,
            fetched_at: datetime) -> ListingEntry:
     subtext_row = subtext.getparent()
@@ -192,8 +152,8 @@ def _entry(subtext: etree._Element, position: int, offset: int, *, url: str,
     href = link.get("href") or ""
     self_id = item_id_of(href)
     story_url = None if self_id or not href else urljoin(url, href)
-    author, score, comments, created_at, created_raw = _subtext(subtext, fetched_at)
-    kind = _kind(title, author, score)
+    author, score, comments, created_at, created_raw = read_subtext(subtext, fetched_at)
+    kind = story_kind(title, author, score)
     # A self post's title links its own item (2015-04's job ad shows its id nowhere else).
     story_id = _header_id(title_row, subtext) or self_id
     if story_id is None:

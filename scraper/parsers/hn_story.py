@@ -111,6 +111,47 @@ def _shows_text(el: etree._Element) -> bool:
     return bool(etree.tostring(el, method="text", encoding="unicode").strip())
 
 
+def read_subtext(subtext: etree._Element, fetched_at: datetime
+                 ) -> tuple[str | None, int | None, int | None, datetime | None, str | None]:
+    """(author, score, comment_count, created_at, created_at_raw) of a story's subtext
+    cell, the line under its title on item pages and listings alike."""
+    author = None
+    score = None
+    comment_count = None
+    for a in subtext.iter("a"):
+        href = a.get("href") or ""
+        if author is None and ("hnuser" in classes(a) or href.startswith("user?id=")):
+            author = text_of(a) or None
+        shown = text_of(a)
+        m = _COMMENTS.match(shown)
+        if m:
+            comment_count = int(m.group(1))
+        elif shown == "discuss":
+            comment_count = 0
+    age_title = None
+    for span in subtext.iter("span"):
+        cls = classes(span)
+        if score is None and ("score" in cls or (span.get("id") or "").startswith("score_")):
+            m = _POINTS.search(text_of(span))
+            score = int(m.group(1)) if m else None
+        if age_title is None and "age" in cls:
+            age_title = span.get("title")
+    created_at, created_raw = ages.parse_age(age_title, text_of(subtext), fetched_at)
+    return author, score, comment_count, created_at, created_raw
+
+
+def story_kind(title: str, author: str | None, score: int | None, *, poll: bool = False) -> str:
+    if score is None and author is None:
+        return "job"  # job ads show neither points nor a submitter
+    if poll:
+        return "poll"
+    if title.startswith("Ask HN"):
+        return "ask"
+    if title.startswith("Show HN"):
+        return "show"
+    return "story"
+
+
 def _self_text(html: str, table: etree._Element,
                subtext_row: etree._Element) -> tuple[str | None, str | None]:
     for div in table.iter("div"):
@@ -166,44 +207,11 @@ def parse_header(html: str, subtext: etree._Element, *, page_url: str,
     href = link.get("href") or ""
     url = None if item_id_of(href) else urljoin(page_url, href) if href else None
     title = text_of(link)
-    sub_text = text_of(subtext)
 
-    author = None
-    score = None
-    comment_count = None
-    for a in subtext.iter("a"):
-        href = a.get("href") or ""
-        if author is None and ("hnuser" in classes(a) or href.startswith("user?id=")):
-            author = text_of(a) or None
-        shown = text_of(a)
-        m = _COMMENTS.match(shown)
-        if m:
-            comment_count = int(m.group(1))
-        elif shown == "discuss":
-            comment_count = 0
-    for span in subtext.iter("span"):
-        if "score" in classes(span) or (span.get("id") or "").startswith("score_"):
-            m = _POINTS.search(text_of(span))
-            score = int(m.group(1)) if m else None
-            break
-    age_title = None
-    for span in subtext.iter("span"):
-        if "age" in classes(span):
-            age_title = span.get("title")
-            break
-    created_at, created_raw = ages.parse_age(age_title, sub_text, fetched_at)
+    author, score, comment_count, created_at, created_raw = read_subtext(subtext, fetched_at)
     text_html, text = _self_text(html, table, subtext_row)
 
-    if score is None and author is None:
-        kind = "job"  # job ads show neither points nor a submitter
-    elif _is_poll(table):
-        kind = "poll"
-    elif title.startswith("Ask HN"):
-        kind = "ask"
-    elif title.startswith("Show HN"):
-        kind = "show"
-    else:
-        kind = "story"
+    kind = story_kind(title, author, score, poll=_is_poll(table))
     marks = text_of(title_cell)
     story = Story(
         site="hn", id=story_id or "", title=title, url=url,
