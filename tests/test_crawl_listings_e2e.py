@@ -135,3 +135,20 @@ def test_gaps_lists_a_thread_that_declares_more_than_was_archived(
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
     assert [(g["story_id"], g["declared"]) for g in found] == [("8200", 14)]
+
+
+def test_a_one_shot_fnid_continuation_keeps_its_listing_name(site: SiteServer,
+                                                              tmp_path: Path) -> None:
+    stories = [hnpages.GenStory(id=str(9000 + k), title=f"S{k}", score=k + 1, comments=0)
+               for k in range(6)]
+    site.routes["/newest"] = hnpages.listing_page(stories[:3], next_href="/x?fnid=Ab12")
+    site.routes["/x?fnid=Ab12"] = hnpages.listing_page(stories[3:], first_rank=4)
+    db = tmp_path / "hn.db"
+
+    result = run_linkthread("crawl", "hn", "newest", "--pages", "2", "--db", str(db),
+                            base_url=site.base_url)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert rows(db, "select listing, page, rank, story_id from listing_snapshots "
+                    "order by rank") == [
+        ("newest", 1 + k // 3, k + 1, str(9000 + k)) for k in range(6)]

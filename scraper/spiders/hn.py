@@ -137,7 +137,8 @@ class HnSpider(scrapy.Spider):
             return FailedPage(page=page, error=str(e))
         return None
 
-    def parse_listing(self, response: Response, label: str, page: int) -> Iterator[Any]:
+    def parse_listing(self, response: Response, label: str, page: int,
+                      name: str | None = None) -> Iterator[Any]:
         fetched = self.fetched(response)
         listing = self.attempt(label, fetched, lambda: hn_listing.parse_listing(
             response.text, url=response.url, fetched_at=fetched.fetched_at))
@@ -145,6 +146,9 @@ class HnSpider(scrapy.Spider):
             if listing is not None:
                 yield listing
             return
+        if name is not None:
+            # Old one-shot /x?fnid= pages do not say which listing they continue; we know.
+            listing = replace(listing, name=name, page=page)
         yield listing
         if self.threads:
             for entry in listing.entries:
@@ -153,7 +157,8 @@ class HnSpider(scrapy.Spider):
                     yield self.page_request(f"{self.base_url}/item?id={entry.story_id}",
                                             entry.story_id, ())
         if listing.next_url and page < self.pages:
-            yield self.request(listing.next_url, self.parse_listing, label=label, page=page + 1)
+            yield self.request(listing.next_url, self.parse_listing, label=label, page=page + 1,
+                               name=listing.name)
 
     def parse_user(self, response: Response, label: str) -> Iterator[Any]:
         fetched = self.fetched(response)
