@@ -12,13 +12,13 @@ keys on:
 * the story header is the row above ``td.subtext``.
 
 Speed (the budget is 5x a bare ``lxml.html.fromstring`` of the page, for parse + tree):
-the page is parsed once, by lxml's etree HTML parser (BeautifulSoup over a whole HN
-page is ~22x, and html.parser is quadratic on its nested tables); bodies are never
-parsed again (see ``hn_text``). BeautifulSoup on each body fragment alone was measured
-at 4-8x the page parse for 1,000 comments (lxml builder ~140-230 ms, html.parser
-~60-120 ms, against ~17-35 ms for the page), so it is not used. Parse + tree on
-1,000-comment pages: ~2.5-2.7x generated modern, ~3.3-3.6x generated 2012-14 markup,
-~3.5x real 2023 rows, ~4.2x real 2013 rows of long job posts (the worst case found).
+the page is split into rows by lxml's etree HTML parser (BeautifulSoup over a whole HN
+page is ~22x, and html.parser is quadratic on its nested tables). Each body's served
+HTML is cut out (``hn_text``), and BeautifulSoup reads the text of all of a page's
+bodies in one parse (``bodies``): one parse per body was 8-12x the page. Figures from
+bench/parse.py: ~3.5-4x on a generated 1,000-comment page of current markup, ~5.5x
+of 2012-14 markup, up to ~8x on real 2012-13 job-post threads, whose long bodies are
+over half the page.
 """
 
 from __future__ import annotations
