@@ -23,7 +23,7 @@ from tests.server import Reply, SiteServer
 COMMENT_COLUMNS = "id, parent_id, depth, position, author, dead, flagged, deleted, colour"
 
 
-def expected_rows(thread: hnpages.GenThread, *, era: str) -> list[tuple]:
+def expected_rows(thread: hnpages.GenThread) -> list[tuple]:
     """What the archive must hold for a generated thread, in display order."""
     siblings: dict[str | None, int] = {}
     out = []
@@ -60,7 +60,7 @@ def test_generated_5000_comment_thread_archives_exactly_and_twice_adds_nothing(
 
     pages = len(hnpages.pages_of(thread, 400))
     assert pages > 5
-    want = sorted(expected_rows(thread, era="modern"), key=lambda r: int(r[0]))
+    want = sorted(expected_rows(thread), key=lambda r: int(r[0]))
     assert archived_rows(db, thread.story_id) == want
     assert rows(db, "select id, title, author, score, comment_count, kind from stories") == [
         (thread.story_id, thread.title, "founder", thread.score, 5000, "ask")]
