@@ -62,21 +62,29 @@ def comment_changes(
     story_id: str,
     since: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The comment versions of a thread, oldest first (``since``: at or after that time).
+    """The changes to a thread's comments, oldest first (``since``: at or after that time).
 
     Each: seen_at, comment_id, author, change, text (an excerpt of the comment's text
-    after the change; a deleted comment shows its last known text).
+    after the change; a deleted comment shows its last known text). A comment with no
+    version row never changed: its 'added' change is its row in ``comments``.
     """
     conn = _conn(conn_or_db)
     _require_story(conn, site, story_id)
-    # Versions are inserted in display order within a crawl; rowid keeps that order.
+    # Within one crawl, changes come in the thread's first-archived order (comments'
+    # rowid), a comment's own changes in the order they were written.
     rows = _dicts(
         conn.execute(
-            "SELECT v.seen_at, v.comment_id, c.author, v.change, v.text"
+            "SELECT seen_at, comment_id, author, change, text FROM ("
+            " SELECT v.seen_at, v.comment_id, c.author, v.change, v.text, c.rowid AS o,"
+            "  v.rowid AS o2"
             " FROM comments c JOIN comment_versions v ON v.site = c.site AND v.comment_id = c.id"
-            " WHERE c.site = ? AND c.story_id = ? AND (? IS NULL OR v.seen_at >= ?)"
-            " ORDER BY v.seen_at, v.rowid",
-            (site, story_id, since, since),
+            " WHERE c.site = :site AND c.story_id = :story"
+            " UNION ALL"
+            " SELECT c.first_seen_at, c.id, c.author, 'added', c.text, c.rowid, 0"
+            " FROM comments c WHERE c.site = :site AND c.story_id = :story AND NOT EXISTS"
+            "  (SELECT 1 FROM comment_versions v WHERE v.site = c.site AND v.comment_id = c.id)"
+            ") WHERE :since IS NULL OR seen_at >= :since ORDER BY seen_at, o, o2",
+            {"site": site, "story": story_id, "since": since},
         )
     )
     for row in rows:

@@ -256,6 +256,9 @@ def _save_comments(
     history: list[Row] = []
     touched: list[str] = []
     back: list[str] = []
+    # Comments changing now, with (first_seen_at, content) as stored before the change:
+    # the state an 'added' row must record if they have no version yet.
+    baseline: dict[str, tuple[str, Row]] = {}
     new = updated = unchanged = 0
     for c in comments:
         content = _comment_content(c)
@@ -263,7 +266,6 @@ def _save_comments(
         if old_row is None:
             new += 1
             writes.append((site, c.id, *content, seen, seen, crawl_id))
-            history.append(versions.version_row(site, c.id, seen, crawl_id, "added", content))
             continue
         old, (first, last, old_crawl) = old_row[:-3], old_row[-3:]
         # Fast path: a re-crawl mostly sees comments exactly as stored.
@@ -279,9 +281,12 @@ def _save_comments(
         if merged != old:
             updated += 1
             writes.append((site, c.id, *merged, new_first, new_last, crawl))
+            changes = versions.comment_changes(old, merged)
+            if changes:
+                baseline[c.id] = (first, old)
             history.extend(
                 versions.version_row(site, c.id, seen, crawl_id, change, merged)
-                for change in versions.comment_changes(old, merged)
+                for change in changes
             )
         else:
             unchanged += 1
@@ -291,6 +296,7 @@ def _save_comments(
         was_gone = gone_at[c.id]
         if was_gone is not None and seen > was_gone:
             back.append(c.id)
+            baseline.setdefault(c.id, (first, old))
             history.append(versions.version_row(site, c.id, seen, crawl_id, "back", merged))
     # Gone: stored, absent from this whole thread, and not seen by any later crawl
     # (re-saving an older fetch says nothing about now). Marked once, row kept.
@@ -299,9 +305,10 @@ def _save_comments(
         i for i, row in stored.items()
         if i not in present and gone_at[i] is None and row[-2] < seen
     ]  # fmt: skip
-    history.extend(
-        versions.version_row(site, i, seen, crawl_id, "gone", stored[i][:-3]) for i in gone
-    )
+    for i in gone:
+        baseline.setdefault(i, (stored[i][-3], stored[i][:-3]))
+        history.append(versions.version_row(site, i, seen, crawl_id, "gone", stored[i][:-3]))
+    history[:0] = versions.first_versions(conn, site, baseline)
     upsert_rows(conn, "comments", COMMENT_COLUMNS, ("site", "id"), writes)
     upsert_rows(conn, "comment_versions", versions.VERSION_COLUMNS, versions.VERSION_KEY, history)
     if touched:

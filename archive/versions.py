@@ -3,9 +3,11 @@
 ``archive.store`` keeps one row per story, comment and user: the latest state. This
 module adds what that state forgets (migration ``0002_history``):
 
-* ``comment_versions``: one row per observed change of a comment ('added' when first
-  archived, then 'edited', 'deleted', 'dead', 'flagged' and their reversals, 'gone'
-  and 'back'), each carrying the comment's state after the change.
+* ``comment_versions``: one row per observed change of a comment ('edited',
+  'deleted', 'dead', 'flagged' and their reversals, 'gone' and 'back'), each carrying
+  the comment's state after the change. A comment's first change also writes the
+  'added' row it had no need of until then: its state when first archived. A comment
+  that never changed has no version: its ``comments`` row is its whole history.
 * ``story_snapshots``: score, declared comment count, title and rank per source
   ('thread' or 'listing:<name>'), written only when one of them differs from that
   source's previous snapshot, so a story re-crawled unchanged adds nothing.
@@ -18,6 +20,7 @@ Every function takes an open connection and writes nothing outside it; the calle
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -52,6 +55,33 @@ def version_row(site: str, comment_id: str, seen: str, crawl_id: int | None, cha
         site, comment_id, seen, crawl_id, change, content[_TEXT_HTML], content[_TEXT],
         content[_DEAD], content[_FLAGGED], content[_DELETED],
     )  # fmt: skip
+
+
+def first_versions(conn: sqlite3.Connection, site: str,
+                   baseline: dict[str, tuple[str, Row]]) -> list[Row]:  # fmt: skip
+    """'added' rows for the comments in ``baseline`` that have no version yet.
+
+    A comment's first version is written lazily, when it first changes: until then its
+    row in ``comments`` is its only state, so an 'added' row per new comment would store
+    every text twice for nothing. ``baseline`` maps a comment id to (first_seen_at, its
+    content row before this change), which is what the comment looked like when first
+    archived: nothing versioned (text, flags) has changed since, or it would have a row.
+    """
+    if not baseline:
+        return []
+    have = {
+        row[0]
+        for row in conn.execute(
+            "SELECT DISTINCT comment_id FROM comment_versions WHERE site = ?"
+            " AND comment_id IN (SELECT value FROM json_each(?))",
+            (site, json.dumps(list(baseline))),
+        )
+    }
+    return [
+        version_row(site, cid, first, None, "added", content)
+        for cid, (first, content) in baseline.items()
+        if cid not in have
+    ]
 
 
 def comment_changes(old: Row, merged: Row) -> list[str]:

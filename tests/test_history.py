@@ -81,15 +81,17 @@ def save_crawls(db: sqlite_utils.Database) -> list[SaveResult]:
     ]  # fmt: skip
 
 
+# A comment's 'added' row (its state when first archived) is written with its first
+# change, just before it; comments that never change (none here) have no versions.
 EXPECTED_VERSIONS = [
     version("1", T0S, "added"),
     version("2", T0S, "added"),
-    version("3", T0S, "added", dead=1),
     version("4", T0S, "added"),
     version("1", T1S, "edited", text="Now about otters"),
     version("2", T1S, "deleted", deleted=1),  # the last known text is kept
-    version("5", T1S, "added"),
     version("4", T1S, "gone"),
+    version("3", T0S, "added", dead=1),
+    version("5", T1S, "added"),
     version("3", T2S, "flagged", dead=1, flagged=1),
     version("4", T2S, "back"),
     version("5", T2S, "dead", dead=1),
@@ -120,7 +122,7 @@ def test_gone_is_recorded_once_and_kept_until_back(db: sqlite_utils.Database) ->
     ]  # fmt: skip
     assert [(v["comment_id"], v["seen_at"], v["change"]) for v in
             table_rows(db, "comment_versions")] == [
-        ("1", T0S, "added"), ("2", T0S, "added"), ("2", T1S, "gone"),
+        ("2", T0S, "added"), ("2", T1S, "gone"),
     ]  # fmt: skip
 
 
@@ -133,8 +135,8 @@ def test_changes_since_a_time(db: sqlite_utils.Database) -> None:
     expected = [
         change(T1S, "1", "user1", "edited", "Now about otters"),
         change(T1S, "2", "user2", "deleted", TEXT.format(2)),
+        change(T1S, "4", "user4", "gone", TEXT.format(4)),  # thread order within a crawl
         change(T1S, "5", "user5", "added", TEXT.format(5)),
-        change(T1S, "4", "user4", "gone", TEXT.format(4)),
         change(T2S, "3", "user3", "flagged", TEXT.format(3)),
         change(T2S, "4", "user4", "back", TEXT.format(4)),
         change(T2S, "5", "user5", "dead", TEXT.format(5)),
@@ -354,11 +356,12 @@ def test_a_0001_archive_migrates_in_place(path: Path, monkeypatch: pytest.Monkey
     names = [r[0] for r in again.conn.execute("SELECT name FROM _migrations")]
     assert names == ["0001_initial", "0002_history"]
 
-    # The migrated archive takes a re-crawl: the old comment has no 'added' row, so its
-    # first recorded change is what this crawl saw.
+    # The migrated archive takes a re-crawl: the old comment's first change records
+    # its state when first archived, then the edit.
     save_thread(again, make_thread((replace(C1, text="changed"),), fetched_at=T1))
     assert [(v["comment_id"], v["change"], v["text"]) for v in
-            table_rows(again, "comment_versions")] == [("1", "edited", "changed")]  # fmt: skip
+            table_rows(again, "comment_versions")] == [
+        ("1", "added", "kept"), ("1", "edited", "changed")]  # fmt: skip
     with pytest.raises(sqlite3.IntegrityError):
         again.conn.execute(
             "INSERT INTO comment_versions (site, comment_id, seen_at, change)"
