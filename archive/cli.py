@@ -231,3 +231,6 @@ def gaps_command(site: str | None, as_json: bool, db: str) -> None:
     columns = ("site", "story_id", "title", "seen_at", "declared", "archived", "dead", "deleted",
                "shortfall")  # fmt: skip
     _echo_rows(rows, columns, as_json)
+
+
+from archive import cli_snapshot  # noqa: E402,F401  (registers its command)

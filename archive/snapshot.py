@@ -1,0 +1,198 @@
+"""Consistent copies of the archive, now or as it stood at an earlier time.
+
+A snapshot is ``VACUUM INTO`` a temporary file beside the target, then a rename.
+``VACUUM INTO`` reads inside one read transaction, and in WAL mode a reader sees
+exactly the transactions committed when it began: a crawl writing meanwhile neither
+blocks the copy nor shows up in it half done. Since every thread is saved in one
+transaction, a snapshot holds only whole threads.
+
+``as_of`` then rolls the copy back to a time T with the history tables (migration
+``0002_history``). What history keeps is restored exactly; the rest is as last seen:
+
+* rows first seen after T are dropped (stories, comments, users, pages, crawls and
+  every history row after T);
+* a comment's text and dead/flagged/deleted flags are its latest version at or
+  before T (see ``comment_versions`` in the README), and ``gone_at`` says whether
+  the crawls up to T still showed it;
+* a story's score, declared comment count and title are its latest snapshot at or
+  before T; a user's karma and about likewise;
+* what no history table records (a comment's place in the tree, a story's text,
+  a page's fetch count) stays as last seen, and ``last_seen_at`` is clamped to T.
+
+The snapshot records what it is in a one-row table ``_snapshot``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from archive.db import BUSY_TIMEOUT_MS, transaction
+from archive.errors import ArchiveError
+
+SNAPSHOT_TABLE = """
+CREATE TABLE _snapshot (
+    taken_at TEXT NOT NULL,
+    as_of TEXT,
+    source TEXT NOT NULL
+)
+"""
+
+# Each statement rolls one part of the copy back to :t (run in this order).
+_AS_OF = (
+    "DELETE FROM comment_versions WHERE seen_at > :t",
+    "DELETE FROM story_snapshots WHERE seen_at > :t",
+    "DELETE FROM listing_snapshots WHERE seen_at > :t",
+    "DELETE FROM thread_crawls WHERE seen_at > :t",
+    "DELETE FROM user_snapshots WHERE seen_at > :t",
+    "DELETE FROM comments WHERE first_seen_at > :t",
+    # A comment's state at T is its latest version at or before T, where it has one.
+    """
+    UPDATE comments SET (text_html, text, dead, flagged, deleted, gone_at) = (
+        SELECT v.text_html, v.text, v.dead, v.flagged, v.deleted,
+               CASE WHEN v.change = 'gone' THEN v.seen_at END
+        FROM comment_versions v WHERE v.site = comments.site AND v.comment_id = comments.id
+        ORDER BY v.seen_at DESC, v.rowid DESC LIMIT 1)
+    WHERE EXISTS (SELECT 1 FROM comment_versions v
+                  WHERE v.site = comments.site AND v.comment_id = comments.id)
+    """,
+    "UPDATE comments SET gone_at = NULL WHERE gone_at > :t",
+    "UPDATE comments SET last_seen_at = :t WHERE last_seen_at > :t",
+    "DELETE FROM stories WHERE first_seen_at > :t",
+    # The newest snapshot of any source at or before T (a listing saw it too).
+    """
+    UPDATE stories SET (score, comment_count, title) = (
+        SELECT coalesce(s.score, stories.score), coalesce(s.comment_count, stories.comment_count),
+               coalesce(s.title, stories.title)
+        FROM story_snapshots s WHERE s.site = stories.site AND s.story_id = stories.id
+        ORDER BY s.seen_at DESC, s.source = 'thread' DESC LIMIT 1)
+    WHERE EXISTS (SELECT 1 FROM story_snapshots s
+                  WHERE s.site = stories.site AND s.story_id = stories.id)
+    """,
+    """
+    UPDATE stories SET archived_count = (
+        SELECT count(*) FROM comments c WHERE c.site = stories.site AND c.story_id = stories.id)
+    """,
+    "UPDATE stories SET last_seen_at = :t WHERE last_seen_at > :t",
+    "DELETE FROM users WHERE first_seen_at > :t",
+    """
+    UPDATE users SET (karma, about) = (
+        SELECT u.karma, u.about FROM user_snapshots u
+        WHERE u.site = users.site AND u.user_id = users.id ORDER BY u.seen_at DESC LIMIT 1)
+    WHERE EXISTS (SELECT 1 FROM user_snapshots u
+                  WHERE u.site = users.site AND u.user_id = users.id)
+    """,
+    "UPDATE users SET last_seen_at = :t WHERE last_seen_at > :t",
+    "DELETE FROM pages WHERE first_fetched_at > :t",
+    "UPDATE pages SET last_fetched_at = :t WHERE last_fetched_at > :t",
+    # Rows above point at crawls by id; the crawls after T go last.
+    "UPDATE stories SET last_crawl_id = NULL WHERE last_crawl_id IN"
+    " (SELECT id FROM crawls WHERE started_at > :t)",
+    "UPDATE comments SET last_crawl_id = NULL WHERE last_crawl_id IN"
+    " (SELECT id FROM crawls WHERE started_at > :t)",
+    "UPDATE pages SET crawl_id = NULL WHERE crawl_id IN"
+    " (SELECT id FROM crawls WHERE started_at > :t)",
+    "DELETE FROM crawls WHERE started_at > :t",
+    # A crawl still running at T had not finished then.
+    "UPDATE crawls SET status = 'running', finished_at = NULL WHERE finished_at > :t",
+)
+
+
+def snapshot(source: str | Path, target: str | Path, *, as_of: str | None = None) -> Path:
+    """Write a consistent copy of the archive at ``source`` to ``target``; return it.
+
+    ``as_of``: a UTC time (``2026-01-20T00:00:00Z``); the copy is then the archive as
+    it stood at that time, as far as its history allows (see the module docstring).
+    Never overwrites: an existing ``target`` is an :class:`ArchiveError`, also when it
+    appears while the copy is being written.
+    """
+    source, target = Path(source), Path(target)
+    if not source.is_file():
+        raise ArchiveError(f"no archive at {source}")
+    _check_target(target)
+    tmp = Path(tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)[1])
+    try:
+        tmp.unlink()  # VACUUM INTO wants to create the file itself
+        _vacuum_into(source, tmp)
+        _finish(tmp, source=source, as_of=as_of)
+        # link() refuses an existing name, so a file that appeared meanwhile survives.
+        try:
+            os.link(tmp, target)
+        except FileExistsError as e:
+            raise ArchiveError(f"{target} already exists; not overwriting it") from e
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def _check_target(target: Path) -> None:
+    if target.exists():
+        raise ArchiveError(f"{target} already exists; not overwriting it")
+    if not target.parent.is_dir():
+        raise ArchiveError(f"cannot write {target}: {target.parent} is not a directory")
+
+
+def _vacuum_into(source: Path, tmp: Path) -> None:
+    # A plain read-only connection: archive.db.open_readonly also forbids ATTACH and
+    # sets query_only, and VACUUM INTO needs both to write its new file.
+    try:
+        conn = sqlite3.connect(
+            f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+    except sqlite3.Error as e:
+        raise ArchiveError(f"cannot open archive at {source}: {e}") from e
+    try:
+        conn.execute("VACUUM INTO ?", (str(tmp),))
+    except sqlite3.Error as e:
+        raise ArchiveError(f"cannot copy {source}: {e}") from e
+    finally:
+        conn.close()
+
+
+def _finish(tmp: Path, *, source: Path, as_of: str | None) -> None:
+    conn = sqlite3.connect(str(tmp))
+    try:
+        has_history = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'comment_versions'"
+        ).fetchone()
+        if as_of is not None and not has_history:
+            raise ArchiveError(f"{source} has no history tables; cannot go back to {as_of}")
+        with transaction(conn):
+            if as_of is not None:
+                for statement in _AS_OF:
+                    conn.execute(statement, {"t": as_of})
+            conn.execute(SNAPSHOT_TABLE)
+            conn.execute(
+                "INSERT INTO _snapshot (taken_at, as_of, source) VALUES (?, ?, ?)",
+                (datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), as_of, str(source.resolve())),
+            )
+        if as_of is not None:
+            # The deletes went through the FTS triggers; merging their segments and
+            # dropping freed pages keeps the rolled-back copy as small as a fresh one.
+            for fts in ("comments_fts", "stories_fts"):
+                conn.execute(f"INSERT INTO {fts} ({fts}) VALUES ('optimize')")
+            conn.commit()
+            conn.execute("VACUUM")
+        check = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if check != "ok":
+            raise ArchiveError(f"the snapshot failed its integrity check: {check}")
+    except sqlite3.Error as e:
+        raise ArchiveError(f"cannot write the snapshot: {e}") from e
+    finally:
+        conn.close()
+
+
+def parse_as_of(value: str) -> str:
+    """A user's time (a date, or a time with ``Z`` or an offset) as stored UTC text."""
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as e:
+        raise ArchiveError(
+            f"--as-of {value!r} is not a time: use e.g. 2026-01-20 or 2026-01-20T00:00:00Z"
+        ) from e
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # stored times are UTC; a bare time means UTC
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

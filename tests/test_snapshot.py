@@ -1,0 +1,177 @@
+"""Snapshots: a consistent copy (also under a concurrent writer) and the archive as of T."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+
+from archive.cli import cli
+from archive.db import open_db
+from archive.errors import ArchiveError
+from archive.snapshot import parse_as_of, snapshot
+from archive.store import save_thread
+from tests.conftest import ROOT
+from tests.test_history import CRAWLS, T2S, save_crawls
+from tests.test_store import T0S, T1S, make_story, make_thread, table_rows
+
+TABLES = ("stories", "comments", "comment_versions", "story_snapshots", "thread_crawls",
+          "pages", "crawls", "users", "listing_snapshots", "user_snapshots")  # fmt: skip
+
+
+def archive_after(path: Path, crawls: int) -> sqlite_utils.Database:
+    """An archive that saw only the first ``crawls`` crawls of test_history's thread."""
+    db = open_db(path)
+    for at, comments, score, count in CRAWLS[:crawls]:
+        save_thread(
+            db,
+            make_thread(
+                comments, fetched_at=at, story=make_story(score=score, comment_count=count)
+            ),
+        )
+    return db
+
+
+def test_a_snapshot_is_the_archive_with_a_note_of_what_it_is(tmp_path: Path) -> None:
+    db = archive_after(tmp_path / "a.db", 3)
+    out = snapshot(tmp_path / "a.db", tmp_path / "copy.db")
+
+    copy = sqlite3.connect(out)
+    for table in TABLES:
+        assert table_rows(copy, table) == table_rows(db, table), table
+    taken, as_of, source = copy.execute("SELECT * FROM _snapshot").fetchone()
+    assert (as_of, source) == (None, str((tmp_path / "a.db").resolve()))
+    assert taken.endswith("Z")
+    assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+@pytest.mark.parametrize("crawls, as_of", [(1, T0S), (2, T1S), (3, T2S)])
+def test_as_of_gives_the_archive_as_it_stood_then(tmp_path: Path, crawls: int,
+                                                   as_of: str) -> None:  # fmt: skip
+    save_crawls(open_db(tmp_path / "all.db"))
+    then = archive_after(tmp_path / "then.db", crawls)
+
+    copy = sqlite3.connect(snapshot(tmp_path / "all.db", tmp_path / "as-of.db", as_of=as_of))
+
+    assert table_rows(copy, "stories") == table_rows(then, "stories")
+    # last_seen_at is clamped to T, not recovered: no table records when a comment
+    # that later vanished was last shown.
+    assert table_rows(copy, "comments", drop=("last_seen_at",)) == table_rows(
+        then, "comments", drop=("last_seen_at",)
+    )
+    for table in ("story_snapshots", "thread_crawls"):
+        assert table_rows(copy, table) == table_rows(then, table), table
+    # Versions up to T; the only extra rows are the 'added' states that later
+    # changes wrote, dated when those comments were first archived (<= T).
+    then_versions = table_rows(then, "comment_versions")
+    extra = [v for v in table_rows(copy, "comment_versions") if v not in then_versions]
+    assert {v["change"] for v in extra} <= {"added"}
+    assert all(v["seen_at"] <= as_of for v in extra)
+    search = (
+        "SELECT c.id FROM comments_fts f JOIN comments c ON c.rowid = f.rowid"
+        " WHERE comments_fts MATCH ? ORDER BY c.id"
+    )
+    assert (
+        copy.execute(search, ("otters",)).fetchall()
+        == then.conn.execute(search, ("otters",)).fetchall()
+    )
+    assert copy.execute("SELECT as_of FROM _snapshot").fetchone() == (as_of,)
+
+
+def test_as_of_before_anything_was_archived_is_an_empty_archive(tmp_path: Path) -> None:
+    save_crawls(open_db(tmp_path / "all.db"))
+    copy = sqlite3.connect(
+        snapshot(tmp_path / "all.db", tmp_path / "o.db", as_of="2020-01-01T00:00:00Z")
+    )
+    assert [copy.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES] == [0] * 10
+
+
+def test_snapshot_never_overwrites_and_says_why(tmp_path: Path) -> None:
+    archive_after(tmp_path / "a.db", 1).close()
+    target = tmp_path / "there.db"
+    target.write_bytes(b"precious")
+    with pytest.raises(ArchiveError, match="already exists; not overwriting"):
+        snapshot(tmp_path / "a.db", target)
+    assert target.read_bytes() == b"precious"
+    with pytest.raises(ArchiveError, match="is not a directory"):
+        snapshot(tmp_path / "a.db", tmp_path / "missing" / "x.db")
+    with pytest.raises(ArchiveError, match="no archive at"):
+        snapshot(tmp_path / "nope.db", tmp_path / "y.db")
+    with pytest.raises(ArchiveError, match="is not a time"):
+        parse_as_of("yesterday")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.db", "there.db"]
+
+
+def test_snapshot_command(tmp_path: Path) -> None:
+    archive_after(tmp_path / "a.db", 3)
+    runner = CliRunner()
+    db = ["--db", str(tmp_path / "a.db")]
+    ok = runner.invoke(
+        cli, ["snapshot", str(tmp_path / "s.db"), "--as-of", "2026-01-14T10:30:00+00:00", *db]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert f"(as of {T1S})" in ok.output
+    again = runner.invoke(cli, ["snapshot", str(tmp_path / "s.db"), *db])
+    assert again.exit_code == 1
+    assert again.output.strip() == f"Error: {tmp_path / 's.db'} already exists; not overwriting it"
+    bad = runner.invoke(cli, ["snapshot", str(tmp_path / "t.db"), "--as-of", "soon", *db])
+    assert bad.exit_code == 1 and "is not a time" in bad.output
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from archive.db import open_db
+    from archive.store import save_thread
+    from tests.test_store import make_comment, make_story, make_thread
+    db = open_db(sys.argv[1])
+    for n in range(int(sys.argv[2])):
+        sid = str(1000 + n)
+        size = 200 + 37 * n
+        comments = tuple(make_comment(str(int(sid) * 100_000 + i), position=i, story_id=sid)
+                         for i in range(1, size + 1))
+        save_thread(db, make_thread(comments, story=make_story(id=sid, comment_count=size)))
+        print(sid, flush=True)
+""")
+
+
+def test_snapshots_taken_during_a_crawl_hold_only_whole_threads(tmp_path: Path) -> None:
+    path = tmp_path / "busy.db"
+    open_db(path).close()
+    threads = 40
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), str(threads)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    copies: list[Path] = []
+    try:
+        assert writer.stdout is not None
+        writer.stdout.readline()  # the first thread is in
+        while writer.poll() is None and len(copies) < 20:
+            copies.append(snapshot(path, tmp_path / f"snap-{len(copies)}.db"))
+            time.sleep(0.02)
+    finally:
+        writer.wait(timeout=120)
+    assert writer.returncode == 0
+    assert len(copies) >= 3, "the writer finished before three snapshots were taken"
+    counts = []
+    for copy in copies:
+        conn = sqlite3.connect(copy)
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        stories = conn.execute("SELECT id, comment_count, archived_count FROM stories").fetchall()
+        for sid, declared, archived in stories:
+            stored = conn.execute(
+                "SELECT count(*) FROM comments WHERE story_id = ?", (sid,)
+            ).fetchone()[0]
+            assert stored == declared == archived, f"{copy.name}: thread {sid} is not whole"
+        counts.append(len(stories))
+    assert counts == sorted(counts) and counts[0] >= 1
