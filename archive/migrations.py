@@ -128,10 +128,63 @@ def m0002_history(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+SCHEDULE_TABLES = (
+    # The watch list: what `linkthread run` revisits, and the state of its policy.
+    # claimed_by/claimed_until are a lease: a runner takes due rows in one write
+    # transaction, so two runners never take the same one; a lease past its end, or
+    # held by a process that is gone, may be taken over.
+    """
+CREATE TABLE watches (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('thread', 'listing', 'user')),
+    target TEXT NOT NULL,
+    every INTEGER CHECK (every > 0),
+    interval INTEGER NOT NULL CHECK (interval > 0),
+    until TEXT,
+    added_at TEXT NOT NULL,
+    next_due_at TEXT NOT NULL,
+    last_run_at TEXT,
+    last_status TEXT,
+    last_result TEXT,
+    runs INTEGER NOT NULL DEFAULT 0,
+    quiet_runs INTEGER NOT NULL DEFAULT 0,
+    claimed_by TEXT,
+    claimed_until TEXT,
+    UNIQUE (site, kind, target)
+)""",
+    "CREATE INDEX watches_next_due_at ON watches (next_due_at)",
+    # What each crawl was asked to do and how far it got: the part of a crawl's state
+    # that must outlive a crash (Scrapy's JOBDIR only survives a clean stop). A
+    # target is 'done' in the same transaction that stores it.
+    """
+CREATE TABLE crawl_targets (
+    crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+    site TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('thread', 'listing', 'user')),
+    target TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'done', 'failed')),
+    detail TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (crawl_id, site, kind, target)
+)""",
+    # Which process runs a crawl, so a later run can tell a live crawl from a dead one.
+    "ALTER TABLE crawls ADD COLUMN host TEXT",
+    "ALTER TABLE crawls ADD COLUMN pid INTEGER",
+)
+
+
+def m0003_schedule(conn: sqlite3.Connection) -> None:
+    """The watch list, each crawl's targets, and the process behind each crawl."""
+    for statement in SCHEDULE_TABLES:
+        conn.execute(statement)
+
+
 # The order of this list is the order of application. Append only.
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0001_initial", m0001_initial),
     ("0002_history", m0002_history),
+    ("0003_schedule", m0003_schedule),
 )
 
 

@@ -342,7 +342,7 @@ def test_a_0001_archive_migrates_in_place(path: Path, monkeypatch: pytest.Monkey
         old.close()
 
     db = open_db(path)
-    assert applied_migrations(db) == ["0001_initial", "0002_history"]
+    assert applied_migrations(db) == [name for name, _ in MIGRATIONS]
     comments = table_rows(db, "comments")
     assert [(c["id"], c["text"], c["gone_at"]) for c in comments] == [("1", "kept", None)]
     schema = db.conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
@@ -354,7 +354,7 @@ def test_a_0001_archive_migrates_in_place(path: Path, monkeypatch: pytest.Monkey
         == schema
     )
     names = [r[0] for r in again.conn.execute("SELECT name FROM _migrations")]
-    assert names == ["0001_initial", "0002_history"]
+    assert names == [name for name, _ in MIGRATIONS]
 
     # The migrated archive takes a re-crawl: the old comment's first change records
     # its state when first archived, then the edit.

@@ -28,7 +28,7 @@ def test_fresh_database_gets_every_migration_once(tmp_path: Path) -> None:
 
     assert applied_migrations(db) == [name for name, _ in MIGRATIONS]
     rows = db.conn.execute("SELECT name, count(*) FROM _migrations GROUP BY name").fetchall()
-    assert rows == [("0001_initial", 1), ("0002_history", 1)]
+    assert rows == [(name, 1) for name, _ in sorted(MIGRATIONS)]
 
 
 def test_applying_twice_is_a_no_op(tmp_path: Path) -> None:
@@ -49,32 +49,32 @@ def test_a_new_migration_is_applied_once_to_an_existing_database(
 ) -> None:
     open_db(tmp_path / "a.db").close()
 
-    def m0003_example(conn: sqlite3.Connection) -> None:
+    def m9999_example(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE stories ADD COLUMN note TEXT")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", (*MIGRATIONS, ("0003_example", m0003_example)))
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*MIGRATIONS, ("9999_example", m9999_example)))
     db = open_db(tmp_path / "a.db")
     assert apply_migrations(db) == []
 
-    assert applied_migrations(db) == ["0001_initial", "0002_history", "0003_example"]
+    assert applied_migrations(db) == [*(name for name, _ in MIGRATIONS), "9999_example"]
     assert columns(db.conn, "stories")[-1] == "note"
 
 
 def test_failed_migration_leaves_no_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     open_db(tmp_path / "a.db").close()
 
-    def m0003_broken(conn: sqlite3.Connection) -> None:
+    def m9999_broken(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE stories ADD COLUMN note TEXT")
         conn.execute("THIS IS NOT SQL")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", (*MIGRATIONS, ("0003_broken", m0003_broken)))
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*MIGRATIONS, ("9999_broken", m9999_broken)))
     with pytest.raises(ArchiveError, match="syntax error"):
         open_db(tmp_path / "a.db")
 
     conn = sqlite3.connect(tmp_path / "a.db")
     assert "note" not in columns(conn, "stories")
     names = [r[0] for r in conn.execute("SELECT name FROM _migrations")]
-    assert names == ["0001_initial", "0002_history"]
+    assert names == [name for name, _ in MIGRATIONS]
 
 
 def test_schema_columns(tmp_path: Path) -> None:
@@ -96,7 +96,7 @@ def test_schema_columns(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert columns(conn, "crawls") == [
         "id", "started_at", "finished_at", "command", "args", "status", "pages", "threads",
-        "comments", "errors", "message",
+        "comments", "errors", "message", "host", "pid",
     ]  # fmt: skip
     assert columns(conn, "_migrations") == ["name", "applied_at"]
     indexes = conn.execute(
@@ -105,8 +105,7 @@ def test_schema_columns(tmp_path: Path) -> None:
     assert [r[0] for r in indexes] == [
         "comments_author", "comments_created_at", "comments_site_parent_id",
         "comments_site_story_id", "listing_snapshots_site_story_id", "pages_site_story_id",
-        "stories_author",
-        "stories_created_at",
+        "stories_author", "stories_created_at", "watches_next_due_at",
     ]  # fmt: skip
     triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
     assert [r[0] for r in triggers] == [
