@@ -151,7 +151,8 @@ def test_item_id() -> None:
         (("show", "hn", "1", "--db", "{missing}"), "Error: no archive at {missing}"),
         (("query", "selec 1", "--db", "{db}"), 'Error: SQL error: near "selec": syntax error'),
         (("query", "delete from comments", "--db", "{db}"),
-         "Error: SQL error: attempt to write a readonly database"),
+         "Error: refused: the query tries to write (DELETE from comments); "
+         "linkthread query is read-only"),
         (("show", "hn", "999", "--db", "{db}"), "Error: no thread hn/999 in the archive"),
         (("show", "reddit", "100", "--db", "{db}"),
          "Error: unknown site 'reddit': the archive has no threads from it (sites: hn)"),

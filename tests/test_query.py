@@ -42,19 +42,23 @@ def test_run_query_cannot_write(archive_path: Path) -> None:
     before = {t: table_rows(db, t) for t in ("stories", "comments", "crawls")}
     db.close()
 
-    for sql in (
-        "INSERT INTO crawls (started_at, command) VALUES ('2026-01-01T00:00:00Z', 'x')",
-        "DELETE FROM comments",
-        "UPDATE stories SET title = 'x'",
-        "CREATE TABLE t (x)",
-        "CREATE TEMP TABLE t (x)",
-        "PRAGMA user_version = 5",
-    ):
-        with pytest.raises(ArchiveError, match=r"^SQL error: attempt to write a readonly database"):
+    # Each refused by the authorizer before it runs; tests/test_query_guard.py has more.
+    refused = "refused: the query tries to write ({}); linkthread query is read-only"
+    for sql, what in (
+        ("INSERT INTO crawls (started_at, command) VALUES ('2026-01-01T00:00:00Z', 'x')",
+         "INSERT into crawls"),
+        ("DELETE FROM comments", "DELETE from comments"),
+        ("UPDATE stories SET title = 'x'", "UPDATE of stories"),
+        ("CREATE TABLE t (x)", "CREATE TABLE t"),
+        ("CREATE TEMP TABLE t (x)", "CREATE TEMP TABLE t"),
+    ):  # fmt: skip
+        with pytest.raises(ArchiveError) as info:
             run_query(archive_path, sql)
-    with pytest.raises(ArchiveError):  # SQLite words this one "disk I/O error"
-        run_query(archive_path, "PRAGMA journal_mode = delete")
-    with pytest.raises(ArchiveError, match="too many attached databases"):
+        assert str(info.value) == refused.format(what)
+    for sql in ("PRAGMA user_version = 5", "PRAGMA journal_mode = delete"):
+        with pytest.raises(ArchiveError, match=r"^refused: PRAGMA .* is not allowed"):
+            run_query(archive_path, sql)
+    with pytest.raises(ArchiveError, match=r"^refused: the query tries to attach"):
         run_query(archive_path, f"ATTACH '{archive_path.parent / 'new.db'}' AS x")
     assert not (archive_path.parent / "new.db").exists()
 
