@@ -1,0 +1,106 @@
+"""Where an export goes: checked paths, and files that appear whole or not at all.
+
+An export is written to a temporary file beside its target and moved into place only
+once complete, so a failure halfway (a full disk, bad SQL found on the millionth
+row, Ctrl-C) never leaves a truncated file that looks like a finished export.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from archive.errors import ArchiveError
+
+
+class ExportError(ArchiveError):
+    """An export that cannot be done as asked: bad path, format, missing extra."""
+
+
+def check_output_path(path: str | Path, *, force: bool = False) -> Path:
+    """``path`` if an export may be written there, else an :class:`ExportError`.
+
+    Refused: a directory, a path whose parent folder does not exist, and an existing
+    file unless ``force``.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise ExportError(f"{target} is a directory; give a file name")
+    parent = target.parent
+    if not parent.is_dir():
+        raise ExportError(f"cannot write {target}: folder {parent} does not exist")
+    if (target.exists() or target.is_symlink()) and not force:
+        raise ExportError(f"{target} already exists; use --force to overwrite it")
+    return target
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path, *, force: bool = False) -> Iterator[IO[str]]:
+    """A text file (UTF-8, ``\\n``) that becomes ``path`` when the block ends cleanly.
+
+    On an exception inside the block the temporary file is removed and ``path`` is
+    left as it was (absent, or the old file).
+    """
+    target = check_output_path(path, force=force)
+    with (
+        _temporary_beside(target, force=force) as fd,
+        open(fd, "w", encoding="utf-8", newline="\n") as out,
+    ):
+        yield out
+        out.flush()
+        os.fsync(out.fileno())
+
+
+@contextlib.contextmanager
+def atomic_binary_output(path: str | Path, *, force: bool = False) -> Iterator[IO[bytes]]:
+    """The binary twin of :func:`atomic_output` (Parquet)."""
+    target = check_output_path(path, force=force)
+    with _temporary_beside(target, force=force) as fd, open(fd, "wb") as out:
+        yield out
+        out.flush()
+        os.fsync(out.fileno())
+
+
+@contextlib.contextmanager
+def _temporary_beside(target: Path, *, force: bool) -> Iterator[int]:
+    # Same folder, so the final move is a rename within one file system (atomic).
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    # os.open with 0o666 lets the umask decide the mode, as for any new file;
+    # tempfile's 0o600 would leave every export readable by its owner only.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        yield fd  # the caller's open() owns and closes it
+        _move_into_place(tmp, target, force=force)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def _move_into_place(tmp: Path, target: Path, *, force: bool) -> None:
+    if force:
+        os.replace(tmp, target)
+        return
+    # A hard link fails if the target appeared while the export ran (another process),
+    # where os.replace would silently overwrite it.
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise ExportError(f"{target} already exists; use --force to overwrite it") from None
+    except OSError:
+        # Some file systems have no hard links; check once more and replace.
+        if target.exists():
+            raise ExportError(f"{target} already exists; use --force to overwrite it") from None
+        os.replace(tmp, target)
+        return
+    tmp.unlink()
+
+
+def write_text(path: str | Path, text: str, *, force: bool = False) -> None:
+    """Write a finished document (one thread) to ``path`` atomically."""
+    with atomic_output(path, force=force) as out:
+        out.write(text)
