@@ -233,4 +233,5 @@ def gaps_command(site: str | None, as_json: bool, db: str) -> None:
     _echo_rows(rows, columns, as_json)
 
 
+import archive.cli_export  # noqa: E402,F401  (registers its command)
 from archive import cli_snapshot  # noqa: E402,F401  (registers its command)
