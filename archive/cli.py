@@ -18,7 +18,7 @@ import click
 from archive.db import open_readonly
 from archive.errors import ArchiveError
 from archive.history import comment_changes, gaps, plot_history, story_history
-from archive.query import load_thread, run_query
+from archive.query import DEFAULT_MAX_ROWS, DEFAULT_TIME_LIMIT, load_thread, run_query
 from archive.render import format_rows, render_thread
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -88,20 +88,64 @@ def _format_options(fn: F) -> F:
     metavar="NAME VALUE",
     help="Named parameter for :NAME in the SQL (repeatable).",
 )
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_TIME_LIMIT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop the query after this long (0: no limit).",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=0),
+    default=DEFAULT_MAX_ROWS,
+    show_default=True,
+    metavar="N",
+    help="Print at most N rows, and say so on stderr when there were more.",
+)
+@click.option("--all", "all_rows", is_flag=True, help="Print every row (no --max-rows cap).")
 @_format_options
 @db_option
-def query(sql: str, params: tuple[tuple[str, str], ...], fmt: str, db: str) -> None:
+def query(
+    sql: str,
+    params: tuple[tuple[str, str], ...],
+    time_limit: float,
+    max_rows: int,
+    all_rows: bool,
+    fmt: str,
+    db: str,
+) -> None:
     """Run a read-only SQL query against the archive.
+
+    Only reading is allowed: writes, ATTACH, VACUUM and pragmas that set a value are
+    refused. A query stops after --time-limit seconds, and at most --max-rows rows
+    are printed (a note on stderr says when there were more).
 
     Example: linkthread query "select author, count(*) from comments group by author
     order by 2 desc limit 10" --table
 
     Example: linkthread query "select * from stories where id = :id" -p id 8863
+
+    Example: linkthread query "select id from comments_fts where comments_fts match 'rust'"
+    --all --time-limit 10
     """
     with _user_errors():
-        result = run_query(db, sql, dict(params))
+        result = run_query(
+            db,
+            sql,
+            dict(params),
+            time_limit=time_limit or None,
+            max_rows=None if all_rows else max_rows,
+        )
     for line in format_rows(result.columns, result.rows, fmt):
         click.echo(line)
+    if result.truncated:
+        click.echo(
+            f"linkthread: stopped at {len(result.rows):,} rows; the query has more "
+            "(raise --max-rows, or --all)",
+            err=True,
+        )
 
 
 HN_ITEM = re.compile(r"^https?://news\.ycombinator\.com/item\?(?:.*&)?id=(\d+)")
