@@ -156,14 +156,16 @@ CREATE TABLE watches (
     "CREATE INDEX watches_next_due_at ON watches (next_due_at)",
     # What each crawl was asked to do and how far it got: the part of a crawl's state
     # that must outlive a crash (Scrapy's JOBDIR only survives a clean stop). A
-    # target is 'done' in the same transaction that stores it.
+    # target is 'done' in the same transaction that stores it; 'resumed' once a later
+    # crawl (`crawl --resume`) has taken it over.
     """
 CREATE TABLE crawl_targets (
     crawl_id INTEGER NOT NULL REFERENCES crawls(id),
     site TEXT NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('thread', 'listing', 'user')),
     target TEXT NOT NULL,
-    state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'done', 'failed')),
+    state TEXT NOT NULL DEFAULT 'queued'
+        CHECK (state IN ('queued', 'done', 'failed', 'resumed')),
     detail TEXT,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (crawl_id, site, kind, target)

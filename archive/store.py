@@ -29,19 +29,19 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlite_utils
 
 from archive import versions
+from archive.crawls import Target, mark_done, queue_targets
+from archive.crawls import finish_crawl as finish_crawl  # re-exported
+from archive.crawls import start_crawl as start_crawl  # re-exported
 from archive.db import transaction
 from archive.models import Comment, Listing, Story, Thread, User
 from archive.pages import save_failed_page as save_failed_page  # re-exported
 from archive.pages import save_page as _save_page
 from archive.rows import Row, iso_utc, merge_row, now_iso, seen_range, upsert_rows
 from archive.schema import COMMENT_COLUMNS, STORY_COLUMNS
-
-CRAWL_STATUSES = ("running", "finished", "failed", "interrupted")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,44 +53,6 @@ class SaveResult:
     unchanged_comments: int
     pages_added: int
     gone: int = 0  # stored comments this crawl of the thread no longer showed
-
-
-# -- crawls ------------------------------------------------------------------------
-
-
-def start_crawl(db: sqlite_utils.Database, *, command: str, args: dict[str, Any]) -> int:
-    """Record a crawl as running and return its id (for ``crawl_id=`` on saves)."""
-    with transaction(db) as conn:
-        cur = conn.execute(
-            "INSERT INTO crawls (started_at, command, args, status) VALUES (?, ?, ?, 'running')",
-            (now_iso(), command, json.dumps(args, sort_keys=True, default=str)),
-        )
-    assert cur.lastrowid is not None
-    return cur.lastrowid
-
-
-def finish_crawl(
-    db: sqlite_utils.Database,
-    crawl_id: int,
-    *,
-    status: str,
-    pages: int,
-    threads: int,
-    comments: int,
-    errors: int,
-    message: str | None = None,
-) -> None:
-    """Close a crawl with its outcome and counts."""
-    if status not in CRAWL_STATUSES:
-        raise ValueError(f"crawl status must be one of {CRAWL_STATUSES}, not {status!r}")
-    with transaction(db) as conn:
-        cur = conn.execute(
-            "UPDATE crawls SET finished_at = ?, status = ?, pages = ?, threads = ?,"
-            " comments = ?, errors = ?, message = ? WHERE id = ?",
-            (now_iso(), status, pages, threads, comments, errors, message, crawl_id),
-        )
-        if cur.rowcount != 1:
-            raise ValueError(f"no crawl with id {crawl_id}")
 
 
 # -- merging -----------------------------------------------------------------------
@@ -164,6 +126,7 @@ def save_thread(
             _save_page(conn, page, story_id=story.id, crawl_id=crawl_id, error=None)
             for page in thread.pages
         )
+        mark_done(conn, crawl_id, Target(story.site, "thread", story.id))
     return SaveResult(
         new_comments=new, updated_comments=updated, unchanged_comments=unchanged,
         pages_added=added, gone=gone,
@@ -339,13 +302,20 @@ _LISTING_KEEP = frozenset(_STORY_CONTENT.index(c) for c in ("kind", "dead", "fla
 
 
 def save_listing(
-    db: sqlite_utils.Database, listing: Listing, *, crawl_id: int | None = None
+    db: sqlite_utils.Database,
+    listing: Listing,
+    *,
+    crawl_id: int | None = None,
+    target: str | None = None,
+    follow: bool = False,
 ) -> int:
     """Store one listing page in ONE transaction; return the number of entries stored.
 
     Each entry upserts its story (title, score, declared count...; never a NULL over a
     known value, never text or comments) and adds a ``listing_snapshots`` row and, if
     anything moved, a ``story_snapshots`` row with source ``listing:<name>``.
+    ``target``: the crawl target (listing path) this page completes. ``follow``: the
+    crawl will fetch every thread listed, so they are queued in the same transaction.
     """
     seen = iso_utc(listing.fetched_at)
     assert seen is not None
@@ -357,6 +327,12 @@ def save_listing(
                 created_at=e.created_at, created_at_raw=e.created_at_raw, kind=e.kind,
             )  # fmt: skip
             _save_story(conn, story, seen=seen, crawl_id=crawl_id, keep=_LISTING_KEEP)
+        if crawl_id is not None:
+            if target is not None:
+                mark_done(conn, crawl_id, Target(listing.site, "listing", target))
+            if follow:
+                queue_targets(conn, crawl_id, (Target(e.site, "thread", e.story_id)
+                                               for e in listing.entries))  # fmt: skip
         return versions.listing_snapshots(conn, listing, seen=seen, crawl_id=crawl_id)
 
 
@@ -401,3 +377,4 @@ def save_user(
             conn, site=user.site, user_id=user.id, seen=seen, crawl_id=crawl_id,
             karma=user.karma, about=user.about,
         )  # fmt: skip
+        mark_done(conn, crawl_id, Target(user.site, "user", user.id))

@@ -6,6 +6,7 @@ point and brings the crawl commands in.
 
 from __future__ import annotations
 
+import json
 import logging
 
 import click
@@ -13,6 +14,9 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from archive.cli import cli, db_option
+from archive.crawls import resumable
+from archive.db import open_db
+from archive.errors import ArchiveError
 from scraper.spiders.hn import LISTINGS, HnSpider, item_id, listing_path, user_name
 
 PLANNED = ("lobsters", "reddit")
@@ -56,8 +60,10 @@ def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Setti
 
 @cli.command()
 @click.argument("site")
-@click.argument("targets", nargs=-1, required=True)
+@click.argument("targets", nargs=-1)
 @db_option
+@click.option("--resume", is_flag=True,
+              help="Also crawl what earlier crawls of SITE left queued (killed or stopped).")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Set a Scrapy or LINKTHREAD_* setting for this crawl.")
 @click.option("--pages", default=1, show_default=True, type=click.IntRange(1, 50),
@@ -67,8 +73,8 @@ def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Setti
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
               help="How much of Scrapy's log to show.")
-def crawl(site: str, targets: tuple[str, ...], db: str, overrides: tuple[str, ...],
-          pages: int, threads: bool, log_level: str) -> None:
+def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
+          overrides: tuple[str, ...], pages: int, threads: bool, log_level: str) -> None:
     """Crawl threads, listings and profiles of SITE into the archive.
 
     TARGETS are item ids or item URLs (every page of a long thread is followed),
@@ -78,16 +84,32 @@ def crawl(site: str, targets: tuple[str, ...], db: str, overrides: tuple[str, ..
     Example: linkthread crawl hn 46621892 https://news.ycombinator.com/item?id=1 --db hn.db
 
     Example: linkthread crawl hn front --pages 2 --threads
+
+    Example: linkthread crawl hn --resume   (after a crawl was killed or stopped)
     """
     if site in PLANNED:
         raise click.UsageError(f"site {site!r} is not supported yet (supported: hn)")
     if site not in SPIDERS:
         raise click.UsageError(f"unknown site {site!r} (supported: {', '.join(SPIDERS)})")
     spider_cls, read_targets = SPIDERS[site]
+    if not targets and not resume:
+        raise click.UsageError("give TARGETS to crawl, or --resume")
     try:
         spider_args = read_targets(targets)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="TARGETS") from e
+    if resume:
+        left = resume_args(db, site)
+        if left is None and not targets:
+            click.echo(f"nothing to resume in {db}", err=True)
+            return
+        if left is not None:
+            resumed, old_pages, old_threads = left
+            pages, threads = max(pages, old_pages), threads or old_threads
+            for key in ("items", "listings", "users"):
+                both = [t for t in (spider_args[key] + "," + resumed[key]).split(",") if t]
+                spider_args[key] = ",".join(dict.fromkeys(both))
+            spider_args["resume_from"] = resumed["resume_from"]
     process = CrawlerProcess(crawl_settings(db, overrides, log_level.upper()))
     logging.getLogger("scrapy").setLevel(log_level.upper())
     crawler = process.create_crawler(spider_cls)
@@ -105,6 +127,30 @@ def crawl(site: str, targets: tuple[str, ...], db: str, overrides: tuple[str, ..
         click.echo(f"Error: {message}", err=True)
     if failures or stats.get("finish_reason") != "finished":
         raise SystemExit(1)
+
+
+def resume_args(db: str, site: str) -> tuple[dict[str, str], int, bool] | None:
+    """The spider arguments for what earlier crawls of ``site`` left queued, with the
+    largest ``--pages`` and any ``--threads`` they were given; None if nothing is left."""
+    try:
+        archive = open_db(db)
+    except ArchiveError as e:
+        raise click.ClickException(str(e)) from e
+    try:
+        crawl_ids, left = resumable(archive, site)
+        args = [json.loads(row[0]) for row in archive.conn.execute(
+            "SELECT args FROM crawls WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(crawl_ids),))]  # fmt: skip
+    finally:
+        archive.close()
+    if not left:
+        return None
+    kinds = {"items": "thread", "listings": "listing", "users": "user"}
+    spider_args = {key: ",".join(t.target for t in left if t.kind == kind)
+                   for key, kind in kinds.items()}  # fmt: skip
+    spider_args["resume_from"] = ",".join(map(str, crawl_ids))
+    pages = max((int(a.get("pages", 1)) for a in args), default=1)
+    return spider_args, pages, any(a.get("threads") for a in args)
 
 
 def main() -> None:

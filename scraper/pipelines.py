@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from archive import store
+from archive.crawls import Target
 from archive.db import open_db
 from archive.models import Listing, Thread, User
 from scraper.items import FailedPage
@@ -39,9 +41,16 @@ class ArchivePipeline:
     def open_spider(self) -> None:
         self.db = open_db(self.db_path)
         spider: Any = self.crawler.spider
+        site = getattr(spider, "site", spider.name)
+        targets = [
+            *(Target(site, "thread", i) for i in getattr(spider, "item_ids", ())),
+            *(Target(site, "listing", p) for p in getattr(spider, "listings", ())),
+            *(Target(site, "user", u) for u in getattr(spider, "users", ())),
+        ]
         self.crawl_id = store.start_crawl(
-            self.db, command=f"crawl {spider.name}", args=getattr(spider, "crawl_args", {})
-        )
+            self.db, command=f"crawl {spider.name}", args=getattr(spider, "crawl_args", {}),
+            targets=targets, resume_from=getattr(spider, "resume_from", ()),
+        )  # fmt: skip
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Thread):
@@ -57,7 +66,13 @@ class ArchivePipeline:
                 item.story.id, len(item.comments), result.new_comments, result.updated_comments,
             )
         elif isinstance(item, Listing):
-            store.save_listing(self.db, item, crawl_id=self.crawl_id)
+            spider: Any = self.crawler.spider
+            path = _path(item.url)
+            store.save_listing(
+                self.db, item, crawl_id=self.crawl_id,
+                target=path if path in getattr(spider, "listings", ()) else None,
+                follow=bool(getattr(spider, "threads", False)),
+            )  # fmt: skip
             self.pages += 1
             logger.info("archived %s %s page %d: %d entries", item.site, item.name, item.page,
                         len(item.entries))
@@ -78,7 +93,14 @@ class ArchivePipeline:
         store.finish_crawl(
             self.db, self.crawl_id, status=_STATUS.get(reason, "failed"),
             pages=self.pages, threads=self.threads, comments=self.comments,
-            errors=len(failures), message="; ".join(failures) or None,
+            errors=len(failures), message="; ".join(failures) or None, failures=failures,
         )
         self.db.close()
         self.db = None
+
+
+def _path(url: str) -> str:
+    # A listing's target as the spider names it: its path and query, "news" or
+    # "front?day=2026-01-14" (a later page, "news?p=2", completes no target).
+    parts = urlsplit(url)
+    return parts.path.lstrip("/") + (f"?{parts.query}" if parts.query else "")

@@ -6,8 +6,10 @@ at the top are reused by the other archive tests (test_query, test_cli_archive).
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import socket
 import zlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -454,7 +456,8 @@ def test_crawl_rows(db: sqlite_utils.Database) -> None:
     assert all(iso.match(s) and iso.match(f) and s <= f for s, f in times)
     assert rows == [
         dict(id=crawl, command="crawl hn", args='{"ids": ["100"], "max_pages": 3}',
-             status="finished", pages=2, threads=1, comments=3, errors=0, message="ok"),
+             status="finished", pages=2, threads=1, comments=3, errors=0, message="ok",
+             host=socket.gethostname(), pid=os.getpid()),
     ]  # fmt: skip
 
 

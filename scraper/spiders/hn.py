@@ -80,7 +80,7 @@ class HnSpider(scrapy.Spider):
     site = hn.SITE
 
     def __init__(self, items: str = "", listings: str = "", users: str = "", pages: str = "1",
-                 threads: str = "0", *args: Any, **kwargs: Any) -> None:
+                 threads: str = "0", resume_from: str = "", *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.item_ids = [item_id(t) for t in _split(items)]
         self.listings = [listing_path(t) for t in _split(listings)]
@@ -90,11 +90,14 @@ class HnSpider(scrapy.Spider):
                              "-a listings=front[,newest...] or -a users=NAME[,NAME...]")
         self.pages = max(1, int(pages))  # listing pages to read, from the first
         self.threads = threads.lower() in ("1", "true", "yes")  # and every thread on them
+        # Earlier crawls whose queued targets these are (`crawl --resume`).
+        self.resume_from = [int(c) for c in _split(resume_from)]
         self.base_url = "https://news.ycombinator.com"
         self.failures: list[str] = []
         self.scheduled: set[str] = set(self.item_ids)
         self.crawl_args = {"items": self.item_ids, "listings": self.listings,
-                           "users": self.users, "pages": self.pages, "threads": self.threads}
+                           "users": self.users, "pages": self.pages, "threads": self.threads,
+                           "resume_from": self.resume_from}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> HnSpider:

@@ -1,0 +1,195 @@
+"""Crawls and their targets: the part of a crawl's state that must survive a crash.
+
+A crawl is a row in ``crawls`` (with the host and pid of its process) and one row per
+target in ``crawl_targets``: 'queued' when the crawl starts (or when a listing shows
+a thread to follow), 'done' in the same transaction that stores it (see
+``archive.store``), 'failed' when the crawl ended without it. So whatever kills a
+crawl (SIGKILL, a power cut), the archive says what is left: the queued targets of
+crawls whose process is gone. ``crawl --resume`` starts a crawl of exactly those and
+marks the old rows 'resumed' in the same transaction that records the new crawl, so
+a resume killed before it began leaves them to the next one.
+
+Scrapy's JOBDIR is no substitute: it is written only on a clean stop.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from archive.db import transaction
+from archive.rows import now_iso
+
+CRAWL_STATUSES = ("running", "finished", "failed", "interrupted")
+KINDS = ("thread", "listing", "user")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    site: str
+    kind: str  # one of KINDS
+    target: str  # a thread id, a listing path ("news", "front?day=..."), a user name
+
+
+def start_crawl(
+    db: sqlite_utils.Database,
+    *,
+    command: str,
+    args: dict[str, Any],
+    targets: Iterable[Target] = (),
+    resume_from: Sequence[int] = (),
+) -> int:
+    """Record a crawl as running, queue its targets, and return its id.
+
+    Crawls left 'running' by a process that is gone are marked 'interrupted' first.
+    ``resume_from``: crawls whose queued targets this one takes over (they are
+    marked 'resumed' here, in the same transaction).
+    """
+    with transaction(db) as conn:
+        recover_dead_crawls(conn)
+        cur = conn.execute(
+            "INSERT INTO crawls (started_at, command, args, status, host, pid)"
+            " VALUES (?, ?, ?, 'running', ?, ?)",
+            (now_iso(), command, json.dumps(args, sort_keys=True, default=str),
+             socket.gethostname(), os.getpid()),
+        )  # fmt: skip
+        assert cur.lastrowid is not None
+        crawl_id = cur.lastrowid
+        queue_targets(conn, crawl_id, targets)
+        if resume_from:
+            conn.execute(
+                "UPDATE crawl_targets SET state = 'resumed', detail = ?, updated_at = ?"
+                " WHERE state = 'queued' AND crawl_id IN (SELECT value FROM json_each(?))",
+                (f"by crawl {crawl_id}", now_iso(), json.dumps(list(resume_from))),
+            )
+    return crawl_id
+
+
+def queue_targets(conn: sqlite3.Connection, crawl_id: int, targets: Iterable[Target]) -> None:
+    """Queue targets for a crawl (inside the caller's transaction); known ones stay as they are."""
+    now = now_iso()
+    conn.executemany(
+        "INSERT INTO crawl_targets (crawl_id, site, kind, target, state, updated_at)"
+        " VALUES (?, ?, ?, ?, 'queued', ?) ON CONFLICT DO NOTHING",
+        [(crawl_id, t.site, t.kind, t.target, now) for t in targets],
+    )
+
+
+def mark_done(conn: sqlite3.Connection, crawl_id: int | None, target: Target) -> None:
+    """Mark a target stored, inside the transaction that stores it."""
+    if crawl_id is None:
+        return
+    conn.execute(
+        "UPDATE crawl_targets SET state = 'done', detail = NULL, updated_at = ?"
+        " WHERE crawl_id = ? AND site = ? AND kind = ? AND target = ?",
+        (now_iso(), crawl_id, target.site, target.kind, target.target),
+    )
+
+
+def finish_crawl(
+    db: sqlite_utils.Database,
+    crawl_id: int,
+    *,
+    status: str,
+    pages: int,
+    threads: int,
+    comments: int,
+    errors: int,
+    message: str | None = None,
+    failures: Sequence[str] = (),
+) -> None:
+    """Close a crawl with its outcome and counts.
+
+    A crawl that ran to its end ('finished' or 'failed') marks what it did not store
+    'failed', with the failure message naming it if there is one; an interrupted
+    crawl leaves them queued, for ``--resume``.
+    """
+    if status not in CRAWL_STATUSES:
+        raise ValueError(f"crawl status must be one of {CRAWL_STATUSES}, not {status!r}")
+    with transaction(db) as conn:
+        cur = conn.execute(
+            "UPDATE crawls SET finished_at = ?, status = ?, pages = ?, threads = ?,"
+            " comments = ?, errors = ?, message = ? WHERE id = ?",
+            (now_iso(), status, pages, threads, comments, errors, message, crawl_id),
+        )
+        if cur.rowcount != 1:
+            raise ValueError(f"no crawl with id {crawl_id}")
+        if status == "interrupted":
+            return
+        left = conn.execute(
+            "SELECT kind, target FROM crawl_targets WHERE crawl_id = ? AND state = 'queued'",
+            (crawl_id,),
+        ).fetchall()
+        for kind, target in left:
+            detail = next((f for f in failures if _names(f, kind, target)), "not archived")
+            conn.execute(
+                "UPDATE crawl_targets SET state = 'failed', detail = ?, updated_at = ?"
+                " WHERE crawl_id = ? AND kind = ? AND target = ?",
+                (detail, now_iso(), crawl_id, kind, target),
+            )
+
+
+def _names(failure: str, kind: str, target: str) -> bool:
+    # Failure messages start with the spider's label ("hn item 123: ...").
+    label = failure.partition(": ")[0]
+    word = {"thread": "item", "listing": "", "user": "user"}[kind]
+    return label.endswith(f"{word} {target}".strip())
+
+
+def recover_dead_crawls(conn: sqlite3.Connection) -> int:
+    """Mark 'interrupted' the running crawls of this host whose process is gone.
+
+    Only this host's: another machine's pids mean nothing here. A pid reused by an
+    unrelated process keeps its crawl 'running' until that process ends; the cost is
+    a crawl that waits longer to be resumed, never one resumed twice.
+    """
+    rows = conn.execute(
+        "SELECT id, pid FROM crawls WHERE status = 'running' AND host = ? AND pid IS NOT NULL",
+        (socket.gethostname(),),
+    ).fetchall()
+    dead = [crawl_id for crawl_id, pid in rows if not pid_alive(pid)]
+    for crawl_id in dead:
+        conn.execute(
+            "UPDATE crawls SET status = 'interrupted', message = coalesce(message,"
+            " 'the crawl process ended without closing the crawl') WHERE id = ?",
+            (crawl_id,),
+        )
+    return len(dead)
+
+
+def pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists; it is someone else's
+    return True
+
+
+def resumable(db: sqlite_utils.Database, site: str) -> tuple[list[int], list[Target]]:
+    """The crawls of ``site`` that stopped early, and their targets still queued.
+
+    Runs :func:`recover_dead_crawls` first, so a crawl killed outright counts.
+    """
+    with transaction(db) as conn:
+        recover_dead_crawls(conn)
+        rows = conn.execute(
+            "SELECT t.crawl_id, t.kind, t.target FROM crawl_targets t"
+            " JOIN crawls c ON c.id = t.crawl_id"
+            " WHERE t.state = 'queued' AND t.site = ? AND c.status != 'running'"
+            " ORDER BY t.crawl_id, t.rowid",
+            (site,),
+        ).fetchall()
+    crawl_ids = sorted({r[0] for r in rows})
+    targets = list(dict.fromkeys(Target(site, kind, target) for _, kind, target in rows))
+    return crawl_ids, targets
