@@ -50,14 +50,21 @@ def format_rows(
         for row in rows:
             yield json.dumps({c: _json_value(v) for c, v in zip(columns, row, strict=True)})
     elif fmt in ("csv", "tsv"):
+        # One record per yielded line, cut by the writer rather than by splitlines(),
+        # which would also split a quoted cell at its own CR or LF. The CRLF terminator
+        # makes the writer quote any cell holding a lone CR (it quotes only for
+        # characters of its terminator), so such a text survives a round trip.
         buf = io.StringIO()
         writer = csv.writer(
-            buf, dialect="excel-tab" if fmt == "tsv" else "excel", lineterminator="\n"
+            buf, dialect="excel-tab" if fmt == "tsv" else "excel", lineterminator="\r\n"
         )
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_json_value(v)["encoded"] if isinstance(v, bytes) else v for v in row])
-        yield from buf.getvalue().splitlines()
+        for record in (columns, *rows):
+            buf.seek(0)
+            buf.truncate()
+            writer.writerow(
+                [_json_value(v)["encoded"] if isinstance(v, bytes) else v for v in record]
+            )
+            yield buf.getvalue()[:-2]
     elif fmt == "table":
         table = tabulate.tabulate(
             [[_text_value(v) for v in row] for row in rows],

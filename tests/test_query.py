@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from archive.db import open_db, open_readonly
 from archive.errors import ArchiveError
 from archive.query import QueryResult, display_order, load_thread, run_query
+from archive.render import format_rows
 from archive.store import save_thread
 from tests.test_store import make_comment, make_thread, table_rows
 
@@ -148,3 +151,12 @@ def test_load_thread_unknown_thread_or_site(archive_path: Path) -> None:
         match=r"^unknown site 'hackernews': the archive has no threads from it \(sites: hn\)$",
     ):
         load_thread(conn, "hackernews", "100")
+
+
+@pytest.mark.parametrize("fmt, dialect", [("csv", "excel"), ("tsv", "excel-tab")])
+def test_csv_output_keeps_line_breaks_inside_cells(fmt: str, dialect: str) -> None:
+    texts = ["a lone\rCR", "two\nlines", "crlf\r\nend", 'a "quote", a comma\tand tab']
+    lines = list(format_rows(["id", "text"], [(i, t) for i, t in enumerate(texts)], fmt))
+    assert len(lines) == 1 + len(texts)  # one yielded record per row, header included
+    back = list(csv.reader(io.StringIO("\n".join(lines) + "\n", newline=""), dialect=dialect))
+    assert back == [["id", "text"], *([str(i), t] for i, t in enumerate(texts))]
