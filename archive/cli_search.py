@@ -1,0 +1,107 @@
+"""``linkthread search``: full-text search of stories and comments, best matches first."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import textwrap
+
+import click
+
+from archive.cli import _user_errors, cli, db_option
+from archive.db import open_readonly
+from archive.search import KINDS, SearchHit, search
+
+
+@cli.command(name="search")
+@click.argument("words", nargs=-1, required=True)
+@click.option("--site", help="Only this site (hn).")
+@click.option("--author", help="Only stories and comments by this user (exact name).")
+@click.option("--since", metavar="TIME", help="Only items created at or after this UTC time.")
+@click.option(
+    "--until",
+    metavar="TIME",
+    help="Only items created at or before this UTC time (a date: all of it).",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many matches to show.")  # fmt: skip
+@click.option("--stories", is_flag=True, help="Search story titles and texts only.")
+@click.option("--comments", is_flag=True, help="Search comments only.")
+@click.option(
+    "--literal",
+    is_flag=True,
+    help="Match the words as typed, ignoring FTS5 syntax (quotes, -, OR, NOT, *, :).",
+)
+@click.option(
+    "--mark",
+    nargs=2,
+    default=("[", "]"),
+    show_default=True,
+    metavar="OPEN CLOSE",
+    help="Put around each match in the snippet.",
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON array of matches instead of a list.")
+@db_option
+def search_command(
+    words: tuple[str, ...],
+    site: str | None,
+    author: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    stories: bool,
+    comments: bool,
+    literal: bool,
+    mark: tuple[str, str],
+    as_json: bool,
+    db: str,
+) -> None:
+    """Search stories and comments; the best matches (bm25) first, with a snippet.
+
+    WORDS use SQLite FTS5 syntax: every word must appear; "a phrase" in double
+    quotes; OR, NOT, prefix*, and author:NAME (comments only). A search FTS5 cannot
+    read, such as it's or supply-chain, is an error saying how to quote it; --literal
+    takes every word as plain text instead. Dates are UTC; --until with a date
+    includes that whole day.
+
+    Example: linkthread search "supply chain" --since 2026-01-01 --comments
+
+    Example: linkthread search '"left-pad" OR leftpad' --site hn --json
+    """
+    kinds = tuple(k for k, only in (("story", stories), ("comment", comments)) if only) or KINDS
+    with _user_errors():
+        conn = open_readonly(db)
+        try:
+            hits = search(
+                conn, " ".join(words), site=site, author=author, since=since, until=until,
+                limit=limit, kinds=kinds, literal=literal, mark=mark,
+            )  # fmt: skip
+        finally:
+            conn.close()
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(h) for h in hits], indent=2, ensure_ascii=False))
+        return
+    if not hits:
+        click.echo("(no matches)")
+        return
+    width = min(shutil.get_terminal_size((100, 24)).columns, 100)
+    click.echo("\n\n".join("\n".join(hit_lines(h, mark, width)) for h in hits))
+
+
+def hit_lines(hit: SearchHit, mark: tuple[str, str], width: int = 100) -> list[str]:
+    """One match for the terminal: where and who, the story's title, snippet, link."""
+    what = f"comment {hit.comment_id}" if hit.kind == "comment" else "story"
+    head = [f"{hit.site}/{hit.story_id}", what + (f" by {hit.author}" if hit.author else "")]
+    if hit.created_at:
+        head.append(hit.created_at)
+    lines = [" · ".join(head), "  " + (hit.title or "(no title)")]
+    # Comment texts keep their paragraphs; one line of snippet reads better here.
+    snippet = re.sub(r"\s+", " ", hit.snippet).strip()
+    plain = snippet.replace(mark[0], "").replace(mark[1], "")
+    if snippet and plain != (hit.title or ""):  # a title match would say the title twice
+        lines.extend(textwrap.wrap(snippet, width, initial_indent="  ", subsequent_indent="  "))
+    if hit.url:
+        lines.append("  " + hit.url)
+    return lines

@@ -1,0 +1,184 @@
+"""Full-text search over the archive's FTS5 indexes, ranked by bm25, with snippets.
+
+``comments_fts`` indexes a comment's text and author, ``stories_fts`` a story's title
+and text (``archive/schema.py``). A search string is FTS5 query syntax: words (all
+must appear), ``"a phrase"``, ``OR``, ``NOT``, ``prefix*``, ``author:pg``. A string
+FTS5 cannot read (``it's``, ``supply-chain``, an unbalanced quote) is an
+:class:`ArchiveError` that says how to quote it; it is never silently reread, since
+a reading we guessed could search for the opposite of what was meant (``-npm``). With
+``literal=True`` every word is quoted instead, so punctuation is just text.
+
+Pure library over a connection: nothing here writes, and the CLI is elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlite_utils
+
+from archive.errors import ArchiveError
+
+KINDS = ("story", "comment")
+SNIPPET_TOKENS = 16
+ELLIPSIS = "…"
+HN_ITEM_URL = "https://news.ycombinator.com/item?id={}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchHit:
+    kind: str  # "story" or "comment"
+    site: str
+    story_id: str
+    comment_id: str | None  # None for a story
+    author: str | None
+    created_at: str | None
+    title: str | None  # the story's title, for a comment too
+    snippet: str  # the matching passage, matches between the two markers
+    rank: float  # bm25: lower is a better match
+    url: str | None  # the item's page on its site, where linkthread knows the form
+
+
+# One statement per index. The fragments in {where} are fixed text chosen below; every
+# value the user gave is a parameter.
+_COMMENTS_SQL = """
+SELECT 'comment', c.site, c.story_id, c.id, c.author, c.created_at, s.title,
+       snippet(comments_fts, 0, :open, :close, :ellipsis, :tokens),
+       bm25(comments_fts) AS score, c.synthetic_id
+FROM comments_fts
+JOIN comments c ON c.rowid = comments_fts.rowid
+LEFT JOIN stories s ON s.site = c.site AND s.id = c.story_id
+WHERE comments_fts MATCH :query{where}
+ORDER BY score, c.site, c.id
+LIMIT :limit
+"""
+# Column -1: the snippet comes from whichever of title and text matched best.
+_STORIES_SQL = """
+SELECT 'story', s.site, s.id, NULL, s.author, s.created_at, s.title,
+       snippet(stories_fts, -1, :open, :close, :ellipsis, :tokens),
+       bm25(stories_fts) AS score, 0
+FROM stories_fts
+JOIN stories s ON s.rowid = stories_fts.rowid
+WHERE stories_fts MATCH :query{where}
+ORDER BY score, s.site, s.id
+LIMIT :limit
+"""
+_FILTERS = {
+    "site": "{t}.site = :site",
+    "author": "{t}.author = :author",
+    "since": "{t}.created_at >= :since",
+    "until": "{t}.created_at < :until",
+}
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def search(
+    db: sqlite3.Connection | sqlite_utils.Database,
+    query: str,
+    *,
+    site: str | None = None,
+    author: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 20,
+    kinds: tuple[str, ...] = KINDS,
+    literal: bool = False,
+    mark: tuple[str, str] = ("[", "]"),
+) -> list[SearchHit]:
+    """The ``limit`` best matches of ``query`` among stories and/or comments.
+
+    ``since`` and ``until`` are a date (``2026-01-14``, the whole day for ``until``)
+    or a time (``2026-01-14T09:30:00Z``; without an offset it is UTC), both inclusive.
+    Stories and comments are interleaved by their bm25 score.
+    """
+    conn = db.conn if isinstance(db, sqlite_utils.Database) else db
+    text = literal_query(query) if literal else query.strip()
+    if not text:
+        raise ArchiveError("empty search: give the words to look for")
+    unknown = set(kinds) - set(KINDS)
+    if unknown or not kinds:
+        raise ArchiveError(f"unknown kinds {sorted(unknown)}; expected some of {KINDS}")
+    params: dict[str, object] = {
+        "query": text, "open": mark[0], "close": mark[1], "ellipsis": ELLIPSIS,
+        "tokens": SNIPPET_TOKENS, "limit": limit, "site": site, "author": author,
+        "since": time_bound(since, "--since") if since else None,
+        "until": time_bound(until, "--until", end=True) if until else None,
+    }  # fmt: skip
+    hits: list[SearchHit] = []
+    failures: list[sqlite3.Error] = []
+    for kind in kinds:
+        sql, table = (_COMMENTS_SQL, "c") if kind == "comment" else (_STORIES_SQL, "s")
+        where = "".join(f" AND {f.format(t=table)}" for k, f in _FILTERS.items() if params[k])
+        try:
+            rows = conn.execute(sql.format(where=where), params).fetchall()
+        except sqlite3.Error as e:
+            failures.append(e)
+            continue
+        hits.extend(_hit(row) for row in rows)
+    # A column filter names a column of one index only (author: is a comment column);
+    # the other index cannot read it, and it simply has no matches.
+    column_only = all(str(e).startswith("no such column") for e in failures)
+    if failures and (len(failures) == len(kinds) or not column_only):
+        raise ArchiveError(_failure_message(query, failures[0]))
+    hits.sort(key=lambda h: h.rank)
+    return hits[:limit]
+
+
+def literal_query(words: str) -> str:
+    """``words`` as FTS5 text that matches them as typed: each word a quoted string."""
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words.split())
+
+
+def time_bound(value: str, name: str, *, end: bool = False) -> str:
+    """A user's date or time as stored UTC text; with ``end``, the exclusive upper bound.
+
+    Stored times have whole seconds, so "at or before T" is "before T plus a second",
+    and "until a day" is "before the next day".
+    """
+    value = value.strip()
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as e:
+        raise ArchiveError(
+            f"{name} {value!r} is not a date or time: use e.g. 2026-01-14 or 2026-01-14T09:30:00Z"
+        ) from e
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # stored times are UTC; a bare time means UTC
+    if end:
+        when += timedelta(days=1) if _DATE.match(value) else timedelta(seconds=1)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def item_url(site: str, item_id: str) -> str | None:
+    """The page of a story or comment on its site; None where linkthread knows no form."""
+    return HN_ITEM_URL.format(item_id) if site == "hn" else None
+
+
+def _hit(row: tuple) -> SearchHit:
+    kind, site, story_id, comment_id, author, created_at, title, snippet, rank, synthetic = row
+    # A synthetic id was made up where the page gave none: the site has no page for it,
+    # so the link goes to its thread.
+    linked = comment_id if comment_id is not None and not synthetic else story_id
+    return SearchHit(
+        kind=kind, site=site, story_id=story_id, comment_id=comment_id, author=author,
+        created_at=created_at, title=title, snippet=snippet or "", rank=rank,
+        url=item_url(site, linked),
+    )  # fmt: skip
+
+
+def _failure_message(query: str, e: sqlite3.Error) -> str:
+    text = str(e)
+    syntax = (
+        text.startswith(("fts5:", "no such column", "unknown special query"))
+        or text == "unterminated string"
+    )
+    if not syntax:
+        return f"search failed: {text}"
+    hint = 'a word before ":" or after "-" reads as a column name; ' if "column" in text else ""
+    return (
+        f"cannot read the search {query!r} ({text}): {hint}put words with punctuation in "
+        'double quotes ("supply-chain"), or search with --literal'
+    )
