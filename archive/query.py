@@ -99,7 +99,8 @@ def _execute_readonly(
     try:
         cur = conn.execute(sql, params)
         rows, truncated = _fetch(cur, max_rows)
-        cur.close()
+        columns = [d[0] for d in cur.description or ()]
+        cur.close()  # finalises the statement: a capped query reads no further
     # sqlite3.Warning: Python < 3.12 reports "only one statement at a time" with it.
     except (sqlite3.Error, sqlite3.Warning) as e:
         if stopped:
@@ -112,7 +113,6 @@ def _execute_readonly(
         conn.set_progress_handler(None, 0)
         conn.set_authorizer(None)
         conn.isolation_level = isolation
-    columns = [d[0] for d in cur.description or ()]
     return QueryResult(columns=columns, rows=rows, truncated=truncated)
 
 
