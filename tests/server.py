@@ -2,13 +2,14 @@
 
 Routes map "path?query" to a body, or to a list of responses served one per request
 (the last one repeats), so a test can script "throttle page first, real page second".
+A ``fault`` callable may replace any reply, robots.txt included, to make a bad site.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,9 +21,14 @@ class Reply:
     status: int = 200
     content_type: str = "text/html; charset=utf-8"
     delay: float = 0.0  # seconds to wait before answering: a slow site
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. Retry-After
+    drop: bool = False  # close the connection without answering
+    truncate: bool = False  # promise the whole body, send half of it, close the connection
 
 
 Route = str | Reply | list[Reply]
+# (request target, how many times it was asked for before, the reply due) -> the reply sent
+Fault = Callable[[str, int, Reply], Reply]
 
 
 @dataclass
@@ -31,22 +37,30 @@ class SiteServer:
     robots: str = "User-agent: *\nDisallow:\n"
     log: list[tuple[float, str]] = field(default_factory=list)
     base_url: str = ""
+    fault: Fault | None = None
+    _asked: dict[str, int] = field(default_factory=dict)
     _served: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reply_for(self, target: str) -> Reply:
         with self._lock:
             self.log.append((time.monotonic(), target))
-            if target == "/robots.txt":
-                return Reply(self.robots, content_type="text/plain")
-            route = self.routes.get(target)
-            if route is None:
-                return Reply("Not found", status=404, content_type="text/plain")
-            if isinstance(route, list):
-                n = self._served.get(target, 0)
-                self._served[target] = n + 1
-                return route[min(n, len(route) - 1)]
-            return route if isinstance(route, Reply) else Reply(route)
+            asked = self._asked.get(target, 0)
+            self._asked[target] = asked + 1
+            reply = self._route(target)
+        return reply if self.fault is None else self.fault(target, asked, reply)
+
+    def _route(self, target: str) -> Reply:
+        if target == "/robots.txt":
+            return Reply(self.robots, content_type="text/plain")
+        route = self.routes.get(target)
+        if route is None:
+            return Reply("Not found", status=404, content_type="text/plain")
+        if isinstance(route, list):
+            n = self._served.get(target, 0)
+            self._served[target] = n + 1
+            return route[min(n, len(route) - 1)]
+        return route if isinstance(route, Reply) else Reply(route)
 
     def hits(self, target: str) -> int:
         return sum(1 for _, t in self.log if t == target)
@@ -58,12 +72,18 @@ def _handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
             reply = site.reply_for(self.path)
             if reply.delay:
                 time.sleep(reply.delay)
+            if reply.drop or reply.truncate:
+                self.close_connection = True
+            if reply.drop:
+                return
             body = reply.body.encode() if isinstance(reply.body, str) else reply.body
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(body)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(body[: len(body) // 2] if reply.truncate else body)
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # the test reads site.log instead of stderr noise
