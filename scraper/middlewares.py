@@ -7,15 +7,24 @@ the requests it wants checked with ``meta["soft_errors"]`` (robots.txt and other
 requests are left alone). This middleware retries such responses and makes every
 request to that host wait out a back-off that doubles per consecutive strike, because
 the site asked all of us to slow down, not only the request that hit the limit.
+
+429 (Too Many Requests) and 503 (Service Unavailable) are the same request said in HTTP,
+so they take the same per-host back-off, and wait at least what their Retry-After asks
+(seconds or an HTTP date). Scrapy's RetryMiddleware leaves those two codes to us (see
+RETRY_HTTP_CODES in settings): it would retry at once, which is what the site asked us
+not to do.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import time
-from typing import Any
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, overload
 from urllib.parse import urlsplit
 
 from scrapy import Request
@@ -26,12 +35,40 @@ from scrapy.http import Response
 logger = logging.getLogger(__name__)
 
 
-def setting_or_env(crawler: Crawler, name: str, default: float) -> float:
-    """A LINKTHREAD_* setting, or the environment variable of that name, or the default."""
+BACK_OFF_STATUSES = (429, 503)
+
+
+@overload
+def setting_or_env(crawler: Crawler, name: str, default: float) -> float: ...
+@overload
+def setting_or_env(crawler: Crawler, name: str, default: None) -> float | None: ...
+def setting_or_env(crawler: Crawler, name: str, default: float | None) -> float | None:
+    """A LINKTHREAD_* setting, or the environment variable of that name, or the default
+    (an empty value counts as unset)."""
     value = crawler.settings.get(name)
-    if value is None:
-        value = os.environ.get(name, default)
-    return float(value)
+    if value is None or value == "":
+        value = os.environ.get(name) or default
+    return None if value is None else float(value)
+
+
+def retry_after(value: bytes | str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks us to wait (delay-seconds or an HTTP date), or
+    None when there is none or it cannot be read."""
+    if not value:
+        return None
+    text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # HTTP dates are GMT
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    # "nan" and "inf" parse as floats; neither is a wait we can keep.
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 class SoftErrorMiddleware:
@@ -62,25 +99,40 @@ class SoftErrorMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         spider: Any = self.crawler.spider
-        check = getattr(spider, "soft_error", None)
         host = urlsplit(request.url).netloc
-        reason = None
-        if check is not None and request.meta.get("soft_errors") and response.status == 200:
-            reason = check(response)
+        asked: float | None = None
+        reason: str | None
+        if response.status in BACK_OFF_STATUSES and not request.meta.get("dont_retry"):
+            # Any request, robots.txt too: the whole host asked for a pause.
+            reason = f"HTTP {response.status}"
+            asked = retry_after(response.headers.get("Retry-After"))
+        else:
+            reason = self.soft_error(request, response)
         if reason is None:
             self._strikes.pop(host, None)
             return response
         strikes = self._strikes.get(host, 0) + 1
         self._strikes[host] = strikes
-        delay = self.backoff(strikes)
-        self._resume_at[host] = time.monotonic() + delay
+        delay = max(self.backoff(strikes), asked or 0.0)
+        # Never pull an earlier, longer wait forward.
+        self._resume_at[host] = max(self._resume_at.get(host, 0.0), time.monotonic() + delay)
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"linkthread/soft_error/{reason}")
         retry = get_retry_request(
             request, spider=spider, reason=f"soft error: {reason}", max_retry_times=self.retries
         )
         if retry is None:
-            # Out of retries: let the spider's parser raise its precise error for the page.
+            # Out of retries: the spider's parser raises its precise error for the page, or
+            # HttpErrorMiddleware hands the 429/503 to its errback.
             return response
-        logger.warning("%s: %s; retrying in %.1f s", request.url, reason, delay)
+        logger.warning("%s: %s; backing off %s for %.3g s%s", request.url, reason, host, delay,
+                       "" if asked is None else f" (Retry-After: {asked:g} s)")
         return retry
+
+    def soft_error(self, request: Request, response: Response) -> str | None:
+        """Why a status-200 page the spider asked to have checked is not the page, or None."""
+        check = getattr(self.crawler.spider, "soft_error", None)
+        if check is None or not request.meta.get("soft_errors") or response.status != 200:
+            return None
+        reason: str | None = check(response)
+        return reason

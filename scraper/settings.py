@@ -24,7 +24,9 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # an open control port is no default for a crawler
 RETRY_ENABLED = True
 RETRY_TIMES = 5
-RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+# Not 429 or 503: SoftErrorMiddleware backs off on those, honouring Retry-After, where
+# Scrapy's RetryMiddleware would ask again at once.
+RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
 
 DOWNLOADER_MIDDLEWARES = {
     # Below HttpCompressionMiddleware (590) so it reads decompressed bodies.
