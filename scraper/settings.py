@@ -27,8 +27,13 @@ RETRY_TIMES = 5
 # Not 429 or 503: SoftErrorMiddleware backs off on those, honouring Retry-After, where
 # Scrapy's RetryMiddleware would ask again at once.
 RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
+# Scrapy's parser (Protego), keeping the text so that a refusal can quote its rule.
+ROBOTSTXT_PARSER = "scraper.politeness.RobotsText"
 
 DOWNLOADER_MIDDLEWARES = {
+    # Ours in its place: it also keeps Crawl-delay and says which rule forbids a page.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "scraper.politeness.PoliteRobotsTxtMiddleware": 100,
     # Below HttpCompressionMiddleware (590) so it reads decompressed bodies.
     "scraper.middlewares.SoftErrorMiddleware": 580,
 }
@@ -40,5 +45,8 @@ LINKTHREAD_HN_BASE_URL = os.environ.get("LINKTHREAD_HN_BASE_URL", "https://news.
 LINKTHREAD_BACKOFF_BASE = float(os.environ.get("LINKTHREAD_BACKOFF_BASE", "10"))
 LINKTHREAD_BACKOFF_MAX = float(os.environ.get("LINKTHREAD_BACKOFF_MAX", "600"))
 LINKTHREAD_SOFT_RETRIES = int(os.environ.get("LINKTHREAD_SOFT_RETRIES", "8"))
+# Seconds between requests to a host, replacing its robots.txt Crawl-delay (HN asks for
+# 30). Unset: robots.txt decides. Lower than robots.txt asks: allowed, with a warning.
+LINKTHREAD_CRAWL_DELAY = os.environ.get("LINKTHREAD_CRAWL_DELAY") or None
 
 LOG_LEVEL = "INFO"

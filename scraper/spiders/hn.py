@@ -27,6 +27,7 @@ from scraper.items import FailedPage
 from scraper.parsers import hn, hn_listing, hn_user
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
 from scraper.parsers.tree import assemble_thread
+from scraper.politeness import RobotsForbidden
 
 logger = logging.getLogger(__name__)
 
@@ -217,6 +218,10 @@ class HnSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         label = request.cb_kwargs.get("label", f"hn {request.url}")
         error = failure.value
+        if isinstance(error, RobotsForbidden):
+            # Not a fetch that failed but one we must not make; the message says why.
+            self.fail(label, str(error))
+            return
         if isinstance(error, HttpError):
             reason = f"HTTP {error.response.status}"
         else:

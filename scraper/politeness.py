@@ -1,0 +1,218 @@
+"""Politeness: robots.txt's Crawl-delay is kept, and a refusal says which rule refused.
+
+Scrapy's RobotsTxtMiddleware obeys Allow and Disallow but ignores Crawl-delay, and a
+refused request leaves only "Forbidden by robots.txt" in the debug log, so a crawl that
+robots.txt forbids looks like a crawl that found nothing. This module replaces it:
+
+- the Crawl-delay robots.txt asks of our user agent becomes the delay of that site's
+  download slot (never shortened by Scrapy's random jitter), before the first request
+  after robots.txt leaves; ``LINKTHREAD_CRAWL_DELAY`` replaces it when the user sets it,
+  with a warning when that asks for less than the site does;
+- a forbidden request fails with ``RobotsForbidden``, whose message names the rule, the
+  user-agent group it sits in, and how to override it knowingly.
+
+Protego (Scrapy's default parser) decides what is allowed; the small matcher here only
+finds the line to quote, so a disagreement costs a vaguer message, never a wrong crawl.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.robotstxt import ProtegoRobotParser, RobotParser, decode_robotstxt
+from scrapy.utils.python import to_unicode
+
+from scraper.middlewares import setting_or_env
+
+logger = logging.getLogger(__name__)
+
+OVERRIDE_HINT = "Override knowingly with -s ROBOTSTXT_OBEY=False"
+
+
+class RobotsForbidden(IgnoreRequest):
+    """A request robots.txt forbids; the message is meant for the user, as it stands."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    allow: bool
+    pattern: str
+    line: str  # as the file wrote it, to quote back
+
+
+class RobotsText(ProtegoRobotParser):
+    """Protego's parser that also keeps the text it parsed, so a refusal can quote it.
+
+    Installed through ROBOTSTXT_PARSER, Scrapy's own hook for the parser, so one object
+    per host holds both the decision and the words behind it."""
+
+    def __init__(self, robotstxt_body: bytes, spider: Spider | None) -> None:
+        super().__init__(robotstxt_body, spider)
+        self.text = decode_robotstxt(robotstxt_body, spider)
+
+
+def read_groups(text: str) -> dict[str, list[Rule]]:
+    """Allow/Disallow rules per user-agent token (lower case), grouped as Protego groups
+    them: consecutive User-agent lines share the rules that follow, and a token named in
+    several groups gets all their rules."""
+    groups: dict[str, list[Rule]] = {}
+    current: list[str] = []
+    last_field = ""
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        field, sep, value = line.partition(":")
+        if not sep:
+            continue
+        field, value = field.strip().lower().replace("_", "-"), value.strip()
+        if field in ("user-agent", "useragent"):
+            if last_field != "user-agent":
+                current = []
+            last_field = "user-agent"
+            agent = value.lower()
+            agent = agent if agent == "*" else agent.replace("*", "")
+            if agent:
+                current.append(agent)
+                groups.setdefault(agent, [])
+        elif field in ("allow", "disallow"):
+            last_field = field
+            if value:  # "Disallow:" with no path allows everything: no rule to quote
+                for agent in current:
+                    groups[agent].append(Rule(field == "allow", value, line))
+        elif field not in ("sitemap", "host"):
+            last_field = field
+    return groups
+
+
+def pattern_matches(pattern: str, path: str) -> bool:
+    """Whether a robots.txt path pattern matches a path (with its query): a prefix match
+    where ``*`` stands for any run of characters and a final ``$`` ends the path."""
+    anchored = pattern.endswith("$")
+    body = pattern[:-1] if anchored else pattern
+    regex = ".*".join(re.escape(part) for part in body.split("*"))
+    return re.match(regex + (r"\Z" if anchored else ""), path) is not None
+
+
+def agent_score(agent: str, user_agent: str) -> int:
+    """How well a group's token names our user agent, as Protego scores it: ``*`` scores
+    1, a token found at a word boundary scores its length, anything else 0."""
+    if agent == "*":
+        return 1
+    ua = user_agent.strip().lower()
+    for m in re.finditer(re.escape(agent), ua):
+        if m.start() == 0 or not (ua[m.start() - 1].isalnum() or ua[m.start() - 1] in "-_"):
+            return len(agent)
+    return 0
+
+
+def deciding_rule(text: str, path: str, user_agent: str) -> tuple[str, Rule] | None:
+    """The group token and the rule that forbid ``path``, or None if none does: the
+    longest matching pattern of the best-matching group wins, Allow on a tie."""
+    groups = read_groups(text)
+    scored = [(agent_score(agent, user_agent), agent) for agent in groups]
+    score, agent = max(scored, key=lambda s: s[0], default=(0, ""))
+    if not score:
+        return None
+    matching = [r for r in groups[agent] if pattern_matches(r.pattern, path)]
+    if not matching:
+        return None
+    rule = max(matching, key=lambda r: (len(r.pattern), r.allow))
+    return None if rule.allow else (agent, rule)
+
+
+def refusal(origin: str, path: str, user_agent: str, text: str | None) -> str:
+    """The one line a user reads when robots.txt forbids a request."""
+    name = user_agent.split("/", 1)[0].split()[0] if user_agent.strip() else user_agent
+    found = deciding_rule(text, path, user_agent) if text is not None else None
+    why = f": '{found[1].line}' (user-agent {found[0]})" if found else ""
+    return (f"robots.txt of {origin} forbids {path} for {name}{why}; not crawling it. "
+            f"{OVERRIDE_HINT}")
+
+
+class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware, plus Crawl-delay and refusals that explain
+    themselves. Registered in its place (DOWNLOADER_MIDDLEWARES), off with ROBOTSTXT_OBEY."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.override: float | None = setting_or_env(crawler, "LINKTHREAD_CRAWL_DELAY", None)
+        self._paced: set[str] = set()  # netlocs whose robots.txt has set their pace
+        self._floors: dict[str, float] = {}  # download slot -> the delay it must keep
+
+    def user_agent(self, request: Request) -> str:
+        agent = self._robotstxt_useragent or request.headers.get(
+            b"User-Agent", self._default_useragent)
+        return to_unicode(agent or "")
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        parser = await super().robot_parser(request)
+        if parser is None:
+            # Scrapy 2.19 awaits one shared Deferred per host, and Twisted's asFuture()
+            # passes None down its chain: of the requests that waited for robots.txt,
+            # only the first gets the parser and the rest would go unchecked. By then the
+            # table holds the parser itself (or None when robots.txt could not be read).
+            settled = self._parsers.get(urlsplit(request.url).netloc)
+            if isinstance(settled, RobotParser):
+                parser = settled
+        return parser
+
+    async def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        if request.meta.get("dont_obey_robotstxt") or request.url.startswith(("data:", "file:")):
+            return
+        parser = await self.robot_parser(request)
+        self.pace(request, parser)
+        if parser is None:  # no robots.txt could be read: Scrapy allows everything
+            return
+        agent = self.user_agent(request)
+        if parser.allowed(request.url, agent):
+            return
+        self._stats.inc_value("robotstxt/forbidden")
+        parts = urlsplit(request.url)
+        path = parts.path or "/"
+        if parts.query:
+            path += f"?{parts.query}"
+        raise RobotsForbidden(refusal(f"{parts.scheme}://{parts.netloc}", path, agent,
+                                      getattr(parser, "text", None)))
+
+    def pace(self, request: Request, parser: RobotParser | None) -> None:
+        """Make the host's download slot wait what robots.txt (or the user) asks, once per
+        host, before this request is queued in it."""
+        netloc = urlsplit(request.url).netloc
+        if netloc in self._paced:
+            return
+        self._paced.add(netloc)
+        asked = parser.crawl_delay(self.user_agent(request)) if parser is not None else None
+        floor, source = asked, "robots.txt Crawl-delay"
+        if self.override is not None:
+            floor, source = self.override, "LINKTHREAD_CRAWL_DELAY"
+            if asked is not None and self.override < asked:
+                logger.warning(
+                    "robots.txt of %s asks for %g s between requests; LINKTHREAD_CRAWL_DELAY"
+                    " lowers that to %g s, as you asked", netloc, asked, self.override)
+        if floor is None:
+            return
+        assert self.crawler.engine is not None
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        # Several ports of one host share its slot: the strictest of them rules it.
+        floor = self._floors[key] = max(floor, self._floors.get(key, 0.0))
+        slot_settings: dict[str, Any] = downloader.per_slot_settings.setdefault(key, {})
+        delay = max(floor, float(slot_settings.get(
+            "delay", self.crawler.settings.getfloat("DOWNLOAD_DELAY"))))
+        slot = downloader.slots.get(key)
+        jitter = float(getattr(slot, "jitter", 0.0)) if slot is not None else 0.0
+        # Scrapy waits delay * (1 ± jitter): keep the short end at or above the floor.
+        jitter = max(0.0, min(jitter, 1 - floor / delay)) if delay > 0 else 0.0
+        # per_slot_settings for a slot Scrapy creates later (or again after it sat idle);
+        # the live slot, made for robots.txt, so that the request after it waits too.
+        slot_settings.update(delay=delay, jitter=jitter)
+        if slot is not None:
+            slot.delay, slot.jitter = delay, jitter
+        logger.info("%s: %g s between requests (%s)", key, delay, source)

@@ -1,0 +1,155 @@
+"""End to end: robots.txt (rules and Crawl-delay) and 429/503 with Retry-After, through the
+real `linkthread crawl` against a local server whose log says when each request arrived."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from tests import hnpages
+from tests.conftest import rows, run_linkthread
+from tests.server import Reply, SiteServer
+
+# Two requests the crawler sends `delay` apart reach the server apart by that, give or
+# take the loopback connection time of each; a few milliseconds, never this much.
+SLACK = 0.05
+
+
+def three_threads(site: SiteServer) -> list[hnpages.GenThread]:
+    threads = [hnpages.random_thread(n, seed=n, story_id=sid)
+               for n, sid in ((6, "1000"), (9, "2000"), (4, "3000"))]
+    for t in threads:
+        site.routes.update(hnpages.site_pages(t))
+    return threads
+
+
+def gaps(site: SiteServer) -> list[float]:
+    times = sorted(t for t, _ in site.log)
+    return [b - a for a, b in itertools.pairwise(times)]
+
+
+def crawl(site: SiteServer, db: Path, *targets: str, env: dict[str, str] | None = None,
+          ) -> tuple[int, str]:
+    result = run_linkthread("crawl", "hn", *targets, "--db", str(db), base_url=site.base_url,
+                            env=env, timeout=120)
+    return result.returncode, result.stderr
+
+
+def test_crawl_delay_spaces_every_request_robots_txt_included(site: SiteServer,
+                                                             tmp_path: Path) -> None:
+    site.robots = "User-agent: *\nCrawl-delay: 2\n"
+    threads = three_threads(site)
+    db = tmp_path / "hn.db"
+
+    code, stderr = crawl(site, db, *(t.story_id for t in threads))
+
+    assert code == 0, stderr[-3000:]
+    asked = [t for _, t in site.log]
+    assert asked[0] == "/robots.txt"
+    assert sorted(asked[1:]) == [f"/item?id={t.story_id}" for t in threads]
+    # conftest sets LINKTHREAD_DOWNLOAD_DELAY=0: only robots.txt asks for these 2 s.
+    assert min(gaps(site)) >= 2 - SLACK, gaps(site)
+    assert rows(db, "select count(*) from comments") == [(19,)]
+
+
+def test_linkthread_crawl_delay_lowers_it_knowingly_with_a_warning(site: SiteServer,
+                                                                  tmp_path: Path) -> None:
+    site.robots = "User-agent: *\nCrawl-delay: 2\n"
+    threads = three_threads(site)
+
+    code, stderr = crawl(site, tmp_path / "hn.db", *(t.story_id for t in threads),
+                         env={"LINKTHREAD_CRAWL_DELAY": "0.5"})
+
+    assert code == 0, stderr[-3000:]
+    assert min(gaps(site)) >= 0.5 - SLACK, gaps(site)
+    assert max(gaps(site)) < 2, gaps(site)
+    assert "asks for 2 s between requests; LINKTHREAD_CRAWL_DELAY lowers that to 0.5 s" in (
+        stderr)
+
+
+def test_a_robots_txt_that_forbids_the_crawl_stops_it_naming_the_rule(
+        site: SiteServer, tmp_path: Path) -> None:
+    site.robots = "User-agent: *\nDisallow: /\n"
+    threads = three_threads(site)
+    db = tmp_path / "hn.db"
+
+    code, stderr = crawl(site, db, *(t.story_id for t in threads))
+
+    assert code == 1
+    # Every item, not only the first: three requests wait for robots.txt together, and
+    # Scrapy 2.19 alone would let all but the first of them through unchecked.
+    for t in threads:
+        assert (f"Error: hn item {t.story_id}: robots.txt of {site.base_url} forbids "
+                f"/item?id={t.story_id} for linkthread: 'Disallow: /' (user-agent *); not "
+                "crawling it. Override knowingly with -s ROBOTSTXT_OBEY=False") in stderr
+    assert "Traceback" not in stderr
+    assert [t for _, t in site.log] == ["/robots.txt"]
+    assert [rows(db, f"select count(*) from {t}")[0][0]
+            for t in ("stories", "comments", "pages")] == [0, 0, 0]
+
+    # The override the message names does what it says.
+    result = run_linkthread("crawl", "hn", "1000", "--db", str(db), "-s", "ROBOTSTXT_OBEY=False",
+                            base_url=site.base_url, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert rows(db, "select id from stories") == [("1000",)]
+
+
+def test_the_group_naming_linkthread_rules_and_its_line_is_quoted(site: SiteServer,
+                                                                  tmp_path: Path) -> None:
+    site.robots = ("User-agent: *\nAllow: /\n\n"
+                   "User-agent: Googlebot\nUser-agent: LinkThread\nAllow: /item?id=1000\n"
+                   "Disallow: /item?id=*0$  # no round numbers\n")
+    three_threads(site)
+    db = tmp_path / "hn.db"
+
+    code, stderr = crawl(site, db, "1000", "2000", "3000")
+
+    assert code == 1
+    # 1000: the longer Allow wins; the others fall to the wildcard rule, quoted as written.
+    for story_id in ("2000", "3000"):
+        assert (f"hn item {story_id}: robots.txt of {site.base_url} forbids /item?id="
+                f"{story_id} for linkthread: 'Disallow: /item?id=*0$' (user-agent linkthread)"
+                ) in stderr
+    assert "hn item 1000" not in stderr
+    assert rows(db, "select id from stories") == [("1000",)]
+
+
+def _in_two_seconds(target: str, asked: int, reply: Reply) -> Reply:
+    """A 503 whose Retry-After is an HTTP date, written when it is served."""
+    if target.startswith("/item") and asked == 0:
+        when = datetime.now(UTC) + timedelta(seconds=2)
+        return Reply("busy", status=503, headers={"Retry-After": format_datetime(when, True)})
+    return reply
+
+
+@pytest.mark.parametrize("status, retry_after", [(429, "1"), (503, "1"), (503, "date")])
+def test_429_and_503_back_off_for_retry_after_then_read_the_page(
+        site: SiteServer, tmp_path: Path, status: int, retry_after: str) -> None:
+    thread = hnpages.random_thread(20, seed=21)
+    path = f"/item?id={thread.story_id}"
+    real = hnpages.site_pages(thread)[path]
+    if retry_after == "date":
+        site.routes[path] = real
+        site.fault = _in_two_seconds
+    else:
+        site.routes[path] = [Reply("slow down", status=status,
+                                   headers={"Retry-After": retry_after}), Reply(real)]
+    db = tmp_path / "hn.db"
+    started = time.monotonic()
+
+    code, stderr = crawl(site, db, thread.story_id)
+
+    assert code == 0, stderr[-3000:]
+    asked = [t for t, target in site.log if target == path]
+    assert len(asked) == 2
+    # An HTTP date has whole seconds: "in 2 s" is 1 to 2 s away when it is read.
+    assert asked[1] - asked[0] >= 1, asked
+    assert f"HTTP {status}; backing off" in stderr
+    assert rows(db, "select count(*) from comments") == [(20,)]
+    assert rows(db, "select count(*), max(status) from pages") == [(1, 200)]
+    assert time.monotonic() - started < 60
