@@ -153,6 +153,9 @@ def resume_args(db: str, site: str) -> tuple[dict[str, str], int, bool] | None:
     return spider_args, pages, any(a.get("threads") for a in args)
 
 
+from scraper import cli_run as _run  # noqa: E402,F401  (registers its command)
+
+
 def main() -> None:
     cli()
 
