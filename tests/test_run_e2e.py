@@ -6,6 +6,7 @@ import os
 import pty
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -26,7 +27,8 @@ def fast_env(site: SiteServer) -> dict[str, str]:
     return env
 
 
-def linkthread(*args: str) -> list[str]:
+def linkthread() -> list[str]:
+    """The console script, as conftest's run_linkthread finds it."""
     return [str(LINKTHREAD)] if LINKTHREAD.exists() else [sys.executable, "-m", "scraper.cli"]
 
 
@@ -61,7 +63,7 @@ def test_run_once_runs_exactly_what_is_due(site: SiteServer, tmp_path: Path) -> 
     db = tmp_path / "hn.db"
     watch(site, db, "1000", "2000", "3000", "4000", "5000", "front", "user", "pg", "424242")
     holder = f"{socket.gethostname()}:{os.getpid()}:test"  # alive: this very test
-    with __import__("sqlite3").connect(db) as conn:
+    with sqlite3.connect(db) as conn:
         conn.execute("UPDATE watches SET next_due_at = '2999-01-01T00:00:00Z'"
                      " WHERE target = '2000'")  # not due yet
         conn.execute("UPDATE watches SET next_due_at = until WHERE target = '3000'")  # finished
@@ -165,7 +167,7 @@ def test_the_daemon_stops_cleanly_on_sigterm_mid_crawl(site: SiteServer,
 def test_the_daemon_stops_at_once_when_idle(site: SiteServer, tmp_path: Path) -> None:
     db = tmp_path / "hn.db"
     watch(site, db, "front", "--every", "1h")
-    with __import__("sqlite3").connect(db) as conn:
+    with sqlite3.connect(db) as conn:
         conn.execute("UPDATE watches SET next_due_at = '2999-01-01T00:00:00Z'")
     proc = subprocess.Popen([*linkthread(), "run", "--db", str(db)], env=fast_env(site),
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
