@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from archive import schema
+from archive import schema, views
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -187,6 +187,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0001_initial", m0001_initial),
     ("0002_history", m0002_history),
     ("0003_schedule", m0003_schedule),
+    ("0004_views", views.m0004_views),
 )
 
 
