@@ -278,6 +278,7 @@ def gaps_command(site: str | None, as_json: bool, db: str) -> None:
 
 
 import archive.cli_export  # noqa: E402,F401  (registers its command)
+from archive import cli_datasette as _datasette  # noqa: E402,F401  (registers its command)
 from archive import cli_search as _search  # noqa: E402,F401  (registers its command)
 from archive import cli_snapshot  # noqa: E402,F401  (registers its command)
 from archive import cli_watch as _watch  # noqa: E402,F401  (registers its command)

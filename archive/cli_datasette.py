@@ -1,0 +1,75 @@
+"""``linkthread datasette-metadata``: Datasette metadata for an archive, ready for ``-m``.
+
+The metadata ships inside the package (``archive/datasette/metadata.json``), written
+for a database named ``linkthread`` (the file ``linkthread.db``). Datasette keys
+metadata by database name, which it takes from the file name, and has no wildcard:
+the same file would describe nothing in ``hn.db``. So the command rewrites that one
+key for the archive at hand and prints the result, which Datasette reads from stdin::
+
+    linkthread datasette-metadata --db hn.db | datasette hn.db -m -
+
+A Datasette plugin (an entry point) would need no flag at all, but only where
+linkthread is installed in Datasette's own environment, and the hook it would need
+(``get_metadata``) is gone in Datasette 1.0; a file works with any Datasette,
+installed anywhere, and with ``datasette publish``.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+
+from archive.cli import cli, db_option
+
+PACKAGED_NAME = "linkthread"
+
+
+def packaged_metadata() -> dict[str, Any]:
+    """The metadata as shipped, for a database named ``linkthread``."""
+    text = resources.files("archive").joinpath("datasette/metadata.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def metadata_for(db: str | Path) -> dict[str, Any]:
+    """The packaged metadata, describing the archive at ``db`` under Datasette's name for it.
+
+    Datasette names a database after its file, less the suffix (``hn.db`` is ``hn``).
+    """
+    data = packaged_metadata()
+    name = Path(db).stem
+    databases = data["databases"]
+    databases[name] = databases.pop(PACKAGED_NAME)
+    return data
+
+
+@cli.command(name="datasette-metadata")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the metadata to this file instead of standard output.",
+)
+@db_option
+def datasette_metadata_command(output: str | None, db: str) -> None:
+    """Print Datasette metadata for the archive: descriptions, facets, queries.
+
+    Datasette then shows the archive with its tables and views described, search on
+    comments and stories, and the queries `thread` (a thread in display order) and
+    `user_comments`. Needs Datasette 0.6x (pip install datasette).
+
+    Example: linkthread datasette-metadata --db hn.db | datasette hn.db -m -
+    """
+    text = json.dumps(metadata_for(db), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise click.ClickException(f"cannot write {output}: {e.strerror or e}") from e
+    click.echo(f"wrote {output}", err=True)
