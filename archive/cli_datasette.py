@@ -60,7 +60,7 @@ def datasette_metadata_command(output: str | None, db: str) -> None:
 
     Datasette then shows the archive with its tables and views described, search on
     comments and stories, and the queries `thread` (a thread in display order) and
-    `user_comments`. Needs Datasette 0.6x (pip install datasette).
+    `user_comments`. Written for Datasette 0.65: pip install 'datasette<1'.
 
     Example: linkthread datasette-metadata --db hn.db | datasette hn.db -m -
     """

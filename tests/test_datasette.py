@@ -27,7 +27,7 @@ from archive.db import open_db
 from archive.migrations import MIGRATIONS, applied_migrations, apply_migrations
 from archive.models import Comment
 from archive.query import load_thread
-from archive.store import save_thread
+from archive.store import save_thread, start_crawl
 from archive.views import VIEW_NAMES
 from tests.test_store import make_comment, make_story, make_thread
 
@@ -327,6 +327,17 @@ def test_datasette_ignores_the_composite_story_key(archive: Path) -> None:
 
     assert asyncio.run(run()) == [
         {"column": "last_crawl_id", "other_table": "crawls", "other_column": "id"}
+    ]
+    path = archive.with_name("crawled.db")
+    db = open_db(path)
+    crawl = start_crawl(db, command="crawl hn", args={})
+    save_thread(db, make_thread(), crawl_id=crawl)
+    started = db.conn.execute("SELECT started_at FROM crawls").fetchone()[0]
+    db.close()
+    rows = get_json(path, "/crawled/comments.json?id=1&_labels=on&_shape=array",
+                    metadata_for(path))  # fmt: skip
+    assert [(r["story_id"], r["last_crawl_id"]) for r in rows] == [
+        ("100", {"value": crawl, "label": started})
     ]
 
 
