@@ -188,8 +188,15 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         if netloc in self._paced:
             return
         self._paced.add(netloc)
-        asked = parser.crawl_delay(self.user_agent(request)) if parser is not None else None
-        floor, source = asked, "robots.txt Crawl-delay"
+        floor, source = None, "robots.txt Crawl-delay"
+        if parser is not None:
+            floor = parser.crawl_delay(self.user_agent(request))
+        else:
+            known = self.crawler.settings.getdict("LINKTHREAD_KNOWN_CRAWL_DELAYS")
+            before = known.get(urlsplit(request.url).hostname or "")
+            floor = None if before is None else float(before)
+            source = "robots.txt unreadable; the Crawl-delay it asked for before"
+        asked = floor
         if self.override is not None:
             floor, source = self.override, "LINKTHREAD_CRAWL_DELAY"
             if asked is not None and self.override < asked:

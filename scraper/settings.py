@@ -48,5 +48,9 @@ LINKTHREAD_SOFT_RETRIES = int(os.environ.get("LINKTHREAD_SOFT_RETRIES", "8"))
 # Seconds between requests to a host, replacing its robots.txt Crawl-delay (HN asks for
 # 30). Unset: robots.txt decides. Lower than robots.txt asks: allowed, with a warning.
 LINKTHREAD_CRAWL_DELAY = os.environ.get("LINKTHREAD_CRAWL_DELAY") or None
+# Crawl-delay each host's robots.txt asked for when last read, kept to when robots.txt
+# cannot be read now (an outage must not turn into a crawl at full speed). Keyed by
+# host name; LINKTHREAD_CRAWL_DELAY still overrides it.
+LINKTHREAD_KNOWN_CRAWL_DELAYS = {"news.ycombinator.com": 30.0}
 
 LOG_LEVEL = "INFO"

@@ -72,6 +72,24 @@ def test_linkthread_crawl_delay_lowers_it_knowingly_with_a_warning(site: SiteSer
         stderr)
 
 
+def test_an_unreadable_robots_txt_keeps_the_delay_the_site_asked_for_before(
+        site: SiteServer, tmp_path: Path) -> None:
+    site.robots = "User-agent: *\nCrawl-delay: 9\n"  # never served: every fetch is dropped
+    site.fault = lambda target, asked, reply: (
+        Reply("", drop=True) if target == "/robots.txt" else reply)
+    threads = three_threads(site)
+    db = tmp_path / "hn.db"
+
+    code, stderr = crawl(site, db, *(t.story_id for t in threads),
+                         "-s", 'LINKTHREAD_KNOWN_CRAWL_DELAYS={"127.0.0.1": 2}')
+
+    assert code == 0, stderr[-3000:]
+    items = sorted(t for t, path in site.log if path != "/robots.txt")
+    assert len(items) == 3
+    assert min(b - a for a, b in itertools.pairwise(items)) >= 2 - SLACK, items
+    assert rows(db, "select count(*) from comments") == [(19,)]
+
+
 def test_a_robots_txt_that_forbids_the_crawl_stops_it_naming_the_rule(
         site: SiteServer, tmp_path: Path) -> None:
     site.robots = "User-agent: *\nDisallow: /\n"
