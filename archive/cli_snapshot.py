@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from archive.cli import _user_errors, cli, db_option
-from archive.snapshot import parse_as_of, snapshot
+from archive.rows import user_time
+from archive.snapshot import snapshot
 
 
 @cli.command(name="snapshot")
@@ -27,6 +28,6 @@ def snapshot_command(target: str, as_of: str | None, db: str) -> None:
     Example: linkthread snapshot hn-2026-01-20.db --as-of 2026-01-20
     """
     with _user_errors():
-        when = parse_as_of(as_of) if as_of is not None else None
+        when = user_time(as_of, "--as-of") if as_of is not None else None
         path = snapshot(db, target, as_of=when)
     click.echo(f"wrote {path}" + (f" (as of {when})" if when else ""), err=True)

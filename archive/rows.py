@@ -6,10 +6,13 @@ the same pieces without importing the store that calls them.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from archive.errors import ArchiveError
 
 Row = tuple[Any, ...]
 
@@ -30,6 +33,30 @@ def iso_utc(value: datetime | None) -> str | None:
 
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def user_time(value: str, name: str, *, end: bool = False) -> str:
+    """A date or time a user typed (``--since``, ``--as-of``...) as stored UTC text; with
+    ``end``, the exclusive upper bound.
+
+    Stored times have whole seconds, so "at or before T" is "before T plus a second",
+    and "until a day" is "before the next day".
+    """
+    value = value.strip()
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as e:
+        raise ArchiveError(
+            f"{name} {value!r} is not a date or time: use e.g. 2026-01-14 or 2026-01-14T09:30:00Z"
+        ) from e
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # stored times are UTC; a bare time means UTC
+    if end:
+        when += timedelta(days=1) if _DATE.match(value) else timedelta(seconds=1)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def merge_row(

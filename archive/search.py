@@ -13,14 +13,13 @@ Pure library over a connection: nothing here writes, and the CLI is elsewhere.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
 from archive.errors import ArchiveError
+from archive.rows import user_time
 
 KINDS = ("story", "comment")
 SNIPPET_TOKENS = 16
@@ -72,7 +71,6 @@ _FILTERS = {
     "since": "{t}.created_at >= :since",
     "until": "{t}.created_at < :until",
 }
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def search(
@@ -104,8 +102,8 @@ def search(
     params: dict[str, object] = {
         "query": text, "open": mark[0], "close": mark[1], "ellipsis": ELLIPSIS,
         "tokens": SNIPPET_TOKENS, "limit": limit, "site": site, "author": author,
-        "since": time_bound(since, "--since") if since else None,
-        "until": time_bound(until, "--until", end=True) if until else None,
+        "since": user_time(since, "--since") if since else None,
+        "until": user_time(until, "--until", end=True) if until else None,
     }  # fmt: skip
     hits: list[SearchHit] = []
     failures: list[sqlite3.Error] = []
@@ -130,26 +128,6 @@ def search(
 def literal_query(words: str) -> str:
     """``words`` as FTS5 text that matches them as typed: each word a quoted string."""
     return " ".join('"' + w.replace('"', '""') + '"' for w in words.split())
-
-
-def time_bound(value: str, name: str, *, end: bool = False) -> str:
-    """A user's date or time as stored UTC text; with ``end``, the exclusive upper bound.
-
-    Stored times have whole seconds, so "at or before T" is "before T plus a second",
-    and "until a day" is "before the next day".
-    """
-    value = value.strip()
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as e:
-        raise ArchiveError(
-            f"{name} {value!r} is not a date or time: use e.g. 2026-01-14 or 2026-01-14T09:30:00Z"
-        ) from e
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)  # stored times are UTC; a bare time means UTC
-    if end:
-        when += timedelta(days=1) if _DATE.match(value) else timedelta(seconds=1)
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def item_url(site: str, item_id: str) -> str | None:

@@ -27,11 +27,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 from archive.db import BUSY_TIMEOUT_MS, transaction
 from archive.errors import ArchiveError
+from archive.rows import now_iso
 
 SNAPSHOT_TABLE = """
 CREATE TABLE _snapshot (
@@ -167,7 +167,7 @@ def _finish(tmp: Path, *, source: Path, as_of: str | None) -> None:
             conn.execute(SNAPSHOT_TABLE)
             conn.execute(
                 "INSERT INTO _snapshot (taken_at, as_of, source) VALUES (?, ?, ?)",
-                (datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), as_of, str(source.resolve())),
+                (now_iso(), as_of, str(source.resolve())),
             )
         if as_of is not None:
             # The deletes went through the FTS triggers; merging their segments and
@@ -183,16 +183,3 @@ def _finish(tmp: Path, *, source: Path, as_of: str | None) -> None:
         raise ArchiveError(f"cannot write the snapshot: {e}") from e
     finally:
         conn.close()
-
-
-def parse_as_of(value: str) -> str:
-    """A user's time (a date, or a time with ``Z`` or an offset) as stored UTC text."""
-    try:
-        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError as e:
-        raise ArchiveError(
-            f"--as-of {value!r} is not a time: use e.g. 2026-01-20 or 2026-01-20T00:00:00Z"
-        ) from e
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)  # stored times are UTC; a bare time means UTC
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

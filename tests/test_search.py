@@ -15,7 +15,8 @@ from archive.cli import cli
 from archive.db import open_db, open_readonly
 from archive.errors import ArchiveError
 from archive.models import Comment
-from archive.search import SearchHit, literal_query, search, time_bound
+from archive.rows import user_time
+from archive.search import SearchHit, literal_query, search
 from archive.store import save_thread
 from tests.test_store import make_comment, make_story, make_thread
 
@@ -152,12 +153,12 @@ def test_filters(archive_path: Path) -> None:
 
 
 def test_time_bound() -> None:
-    assert time_bound("2026-01-14", "--since") == "2026-01-14T00:00:00Z"
-    assert time_bound("2026-01-14", "--until", end=True) == "2026-01-15T00:00:00Z"
-    assert time_bound("2026-01-14T09:30:00", "--until", end=True) == "2026-01-14T09:30:01Z"
-    assert time_bound("2026-01-14T09:30:00-02:00", "--since") == "2026-01-14T11:30:00Z"
+    assert user_time("2026-01-14", "--since") == "2026-01-14T00:00:00Z"
+    assert user_time("2026-01-14", "--until", end=True) == "2026-01-15T00:00:00Z"
+    assert user_time("2026-01-14T09:30:00", "--until", end=True) == "2026-01-14T09:30:01Z"
+    assert user_time("2026-01-14T09:30:00-02:00", "--since") == "2026-01-14T11:30:00Z"
     with pytest.raises(ArchiveError) as info:
-        time_bound("14/01/2026", "--since")
+        user_time("14/01/2026", "--since")
     assert str(info.value) == (
         "--since '14/01/2026' is not a date or time: use e.g. 2026-01-14 or 2026-01-14T09:30:00Z"
     )

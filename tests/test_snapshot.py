@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from archive.cli import cli
 from archive.db import open_db
 from archive.errors import ArchiveError
-from archive.snapshot import parse_as_of, snapshot
+from archive.rows import user_time
+from archive.snapshot import snapshot
 from archive.store import save_thread
 from tests.conftest import ROOT
 from tests.test_history import CRAWLS, T2S, save_crawls
@@ -105,8 +106,8 @@ def test_snapshot_never_overwrites_and_says_why(tmp_path: Path) -> None:
         snapshot(tmp_path / "a.db", tmp_path / "missing" / "x.db")
     with pytest.raises(ArchiveError, match="no archive at"):
         snapshot(tmp_path / "nope.db", tmp_path / "y.db")
-    with pytest.raises(ArchiveError, match="is not a time"):
-        parse_as_of("yesterday")
+    with pytest.raises(ArchiveError, match="is not a date or time"):
+        user_time("yesterday", "--as-of")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.db", "there.db"]
 
 
@@ -123,7 +124,7 @@ def test_snapshot_command(tmp_path: Path) -> None:
     assert again.exit_code == 1
     assert again.output.strip() == f"Error: {tmp_path / 's.db'} already exists; not overwriting it"
     bad = runner.invoke(cli, ["snapshot", str(tmp_path / "t.db"), "--as-of", "soon", *db])
-    assert bad.exit_code == 1 and "is not a time" in bad.output
+    assert bad.exit_code == 1 and "is not a date or time" in bad.output
 
 
 WRITER = textwrap.dedent("""
