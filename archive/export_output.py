@@ -28,14 +28,22 @@ def check_output_path(path: str | Path, *, force: bool = False) -> Path:
     file unless ``force``.
     """
     target = Path(path)
-    if target.is_dir():
-        raise ExportError(f"{target} is a directory; give a file name")
-    parent = target.parent
-    if not parent.is_dir():
-        raise ExportError(f"cannot write {target}: folder {parent} does not exist")
-    if (target.exists() or target.is_symlink()) and not force:
+    try:
+        if target.is_dir():
+            raise ExportError(f"{target} is a directory; give a file name")
+        parent = target.parent
+        if not parent.is_dir():
+            raise ExportError(f"cannot write {target}: folder {parent} does not exist")
+        exists = target.exists() or target.is_symlink()
+    except OSError as e:  # e.g. a name longer than the file system allows
+        raise _cannot_write(target, e) from e
+    if exists and not force:
         raise ExportError(f"{target} already exists; use --force to overwrite it")
     return target
+
+
+def _cannot_write(target: Path, e: OSError) -> ExportError:
+    return ExportError(f"cannot write {target}: {e.strerror or e}")
 
 
 @contextlib.contextmanager
@@ -71,13 +79,19 @@ def _temporary_beside(target: Path, *, force: bool) -> Iterator[int]:
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     # os.open with 0o666 lets the umask decide the mode, as for any new file;
     # tempfile's 0o600 would leave every export readable by its owner only.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as e:  # a read-only folder, or a name too long once suffixed
+        raise _cannot_write(target, e) from e
     try:
         yield fd  # the caller's open() owns and closes it
         _move_into_place(tmp, target, force=force)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        # A full disk or a failed rename is the user's to fix: one line, no traceback.
+        if isinstance(e, OSError):
+            raise _cannot_write(target, e) from e
         raise
 
 

@@ -247,6 +247,19 @@ def test_refuses_missing_parent_and_directories(
     assert not (tmp_path / "nowhere").exists()
 
 
+@pytest.mark.parametrize("length", [245, 300])  # too long with the temporary's suffix; at all
+def test_a_file_that_cannot_be_written_is_one_line(
+    archive_path: Path, tmp_path: Path, length: int
+) -> None:
+    out = tmp_path / ("x" * length)
+    for args in (("hn", "100"), ("--where", "1", "--format", "csv")):
+        result = invoke("export", *args, "-o", str(out), "--db", str(archive_path))
+        assert (result.exit_code, result.stdout, result.stderr) == (
+            1, "", f"Error: cannot write {out}: File name too long\n"
+        )  # fmt: skip
+    assert [p.name for p in tmp_path.iterdir() if "a.db" not in p.name] == []
+
+
 def test_a_failed_export_leaves_no_file(tmp_path: Path) -> None:
     out = tmp_path / "t.jsonl"
     with pytest.raises(RuntimeError), atomic_output(out) as f:
