@@ -113,7 +113,12 @@ def snapshot(source: str | Path, target: str | Path, *, as_of: str | None = None
     if not source.is_file():
         raise ArchiveError(f"no archive at {source}")
     _check_target(target)
-    tmp = Path(tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)[1])
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as e:
+        raise ArchiveError(f"cannot write {target}: {e.strerror or e}") from e
+    os.close(fd)
+    tmp = Path(name)
     try:
         tmp.unlink()  # VACUUM INTO wants to create the file itself
         _vacuum_into(source, tmp)
@@ -123,6 +128,8 @@ def snapshot(source: str | Path, target: str | Path, *, as_of: str | None = None
             os.link(tmp, target)
         except FileExistsError as e:
             raise ArchiveError(f"{target} already exists; not overwriting it") from e
+        except OSError as e:  # a file system without hard links, say
+            raise ArchiveError(f"cannot write {target}: {e.strerror or e}") from e
     finally:
         tmp.unlink(missing_ok=True)
     return target

@@ -111,6 +111,33 @@ def test_snapshot_never_overwrites_and_says_why(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.db", "there.db"]
 
 
+def test_a_file_system_error_is_one_line_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive_after(tmp_path / "a.db", 1).close()
+    fds = Path("/proc/self/fd")
+    before = len(list(fds.iterdir())) if fds.is_dir() else 0
+    snapshot(tmp_path / "a.db", tmp_path / "ok.db")
+    if fds.is_dir():
+        assert len(list(fds.iterdir())) == before  # the temporary file's descriptor is closed
+
+    def no_links(src: object, dst: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr("os.link", no_links)
+    with pytest.raises(ArchiveError, match=r"^cannot write .*x\.db: Operation not permitted$"):
+        snapshot(tmp_path / "a.db", tmp_path / "x.db")
+
+    def no_room(**kwargs: object) -> tuple[int, str]:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("tempfile.mkstemp", no_room)
+    with pytest.raises(ArchiveError, match=r"^cannot write .*y\.db: Permission denied$"):
+        snapshot(tmp_path / "a.db", tmp_path / "y.db")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    assert not (tmp_path / "x.db").exists() and not (tmp_path / "y.db").exists()
+
+
 def test_snapshot_command(tmp_path: Path) -> None:
     archive_after(tmp_path / "a.db", 3)
     runner = CliRunner()
