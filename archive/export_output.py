@@ -24,8 +24,8 @@ class ExportError(ArchiveError):
 def check_output_path(path: str | Path, *, force: bool = False) -> Path:
     """``path`` if an export may be written there, else an :class:`ExportError`.
 
-    Refused: a directory, a path whose parent folder does not exist, and an existing
-    file unless ``force``.
+    Refused: a directory, a path whose parent folder does not exist, a device, pipe or
+    socket, and an existing file unless ``force``.
     """
     target = Path(path)
     try:
@@ -35,6 +35,13 @@ def check_output_path(path: str | Path, *, force: bool = False) -> Path:
         if not parent.is_dir():
             raise ExportError(f"cannot write {target}: folder {parent} does not exist")
         exists = target.exists() or target.is_symlink()
+        # The export is renamed over its target: --force on /dev/stdout or a named
+        # pipe would replace the device or pipe itself with a plain file.
+        if target.exists() and not target.is_file():
+            raise ExportError(
+                f"{target} is not a regular file; to write to a pipe or device, leave out "
+                "-o and redirect stdout"
+            )
     except OSError as e:  # e.g. a name longer than the file system allows
         raise _cannot_write(target, e) from e
     if exists and not force:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -258,6 +260,18 @@ def test_a_file_that_cannot_be_written_is_one_line(
             1, "", f"Error: cannot write {out}: File name too long\n"
         )  # fmt: skip
     assert [p.name for p in tmp_path.iterdir() if "a.db" not in p.name] == []
+
+
+def test_refuses_a_pipe_even_with_force(archive_path: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for args in (("hn", "100"), ("--where", "1", "--format", "csv")):
+        result = invoke("export", *args, "-o", str(fifo), "--force", "--db", str(archive_path))
+        assert (result.exit_code, result.stderr) == (1, (
+            f"Error: {fifo} is not a regular file; to write to a pipe or device, leave out -o "
+            "and redirect stdout\n"
+        ))  # fmt: skip
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
 
 def test_a_failed_export_leaves_no_file(tmp_path: Path) -> None:
