@@ -51,7 +51,8 @@ STORY_FIELDS = (
     "last_seen_at",
 )
 
-# Where a thread lives on its site, for the "original" links of Markdown and HTML.
+# Where a story or comment lives on its site: the "original" links of Markdown and
+# HTML, and the links of search results.
 ITEM_URLS = {"hn": "https://news.ycombinator.com/item?id={id}"}
 
 
@@ -73,9 +74,10 @@ def story_record(story: Mapping[str, Any]) -> dict[str, Any]:
     return record
 
 
-def item_url(site: str, story_id: str) -> str | None:
+def item_url(site: str, item_id: str) -> str | None:
+    """The page of a story or comment on its site; None where linkthread knows no form."""
     template = ITEM_URLS.get(site)
-    return template.format(id=story_id) if template else None
+    return template.format(id=item_id) if template else None
 
 
 def thread_forest(comments: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from archive.errors import ArchiveError
+from archive.export import item_url
 from archive.rows import user_time
 
 KINDS = ("story", "comment")
 SNIPPET_TOKENS = 16
 ELLIPSIS = "…"
-HN_ITEM_URL = "https://news.ycombinator.com/item?id={}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,11 +128,6 @@ def search(
 def literal_query(words: str) -> str:
     """``words`` as FTS5 text that matches them as typed: each word a quoted string."""
     return " ".join('"' + w.replace('"', '""') + '"' for w in words.split())
-
-
-def item_url(site: str, item_id: str) -> str | None:
-    """The page of a story or comment on its site; None where linkthread knows no form."""
-    return HN_ITEM_URL.format(item_id) if site == "hn" else None
 
 
 def _hit(row: tuple) -> SearchHit:
