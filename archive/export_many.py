@@ -18,7 +18,12 @@ from typing import IO, Any
 from archive.db import open_readonly
 from archive.errors import ArchiveError
 from archive.export import FLAGS, RECORD_FIELDS, comment_record, jsonl_lines, write_csv
-from archive.export_output import ExportError, atomic_binary_output, atomic_output
+from archive.export_output import (
+    ExportError,
+    atomic_binary_output,
+    atomic_output,
+    check_output_path,
+)
 
 MANY_FORMATS = ("jsonl", "csv", "parquet")
 BATCH_ROWS = 2_000
@@ -131,6 +136,9 @@ def export_where(
         _parquet_schema()  # fail on a missing pyarrow before any work
         if output is None:
             raise ExportError("Parquet needs an output file: -o FILE")
+    if output is not None:
+        # Before the query: its first row can take a scan of the whole table.
+        check_output_path(output, force=force)
     conn = open_readonly(db)
     try:
         batches = record_batches(select_where(conn, where, params), batch_rows)

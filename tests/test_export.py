@@ -417,7 +417,7 @@ def test_where_cannot_write(archive_path: Path, tmp_path: Path, where: str) -> N
     db.close()
 
 
-def test_where_errors(archive_path: Path) -> None:
+def test_where_errors(archive_path: Path, tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match="no such column: nope"):
         export_where(archive_path, "nope = 1", "jsonl", None)
     with pytest.raises(ExportError, match="--where is empty"):
@@ -425,3 +425,8 @@ def test_where_errors(archive_path: Path) -> None:
     # A trailing SQL comment cannot swallow the rest of the statement.
     out = io.StringIO()
     assert export_where(archive_path, "id = '1' -- the first", "jsonl", None, stdout=out) == 1
+    # The output is checked before the query runs (its first row may take a full scan).
+    taken = tmp_path / "taken.jsonl"
+    taken.write_text("precious")
+    with pytest.raises(ExportError, match="already exists"):
+        export_where(archive_path, "nope = 1", "jsonl", taken)
