@@ -10,14 +10,16 @@ transaction, a snapshot holds only whole threads.
 ``0002_history``). What history keeps is restored exactly; the rest is as last seen:
 
 * rows first seen after T are dropped (stories, comments, users, pages, crawls and
-  every history row after T);
+  their targets, and every history row after T);
 * a comment's text and dead/flagged/deleted flags are its latest version at or
   before T (see ``comment_versions`` in the README), and ``gone_at`` says whether
   the crawls up to T still showed it;
 * a story's score, declared comment count and title are its latest snapshot at or
   before T; a user's karma and about likewise;
 * what no history table records (a comment's place in the tree, a story's text,
-  a page's fetch count) stays as last seen, and ``last_seen_at`` is clamped to T.
+  a page's fetch count) stays as last seen, and ``last_seen_at`` is clamped to T;
+* a crawl that ended after T is running again, and its targets that changed state
+  after T are queued again.
 
 The snapshot records what it is in a one-row table ``_snapshot``.
 """
@@ -100,6 +102,17 @@ _AS_OF = (
     "UPDATE crawls SET status = 'running', finished_at = NULL WHERE finished_at > :t",
 )
 
+# crawl_targets (migration 0003_schedule), before _AS_OF drops the crawls after T.
+_AS_OF_TARGETS = (
+    "DELETE FROM crawl_targets WHERE crawl_id IN (SELECT id FROM crawls WHERE started_at > :t)",
+    # Only inserting a row makes it 'queued': one queued after T was not there yet.
+    "DELETE FROM crawl_targets WHERE state = 'queued' AND updated_at > :t",
+    # Done, failed or resumed after T, it was still queued then (if it was there at
+    # all: its queue time is gone), so that the copy's running crawls can be resumed.
+    "UPDATE crawl_targets SET state = 'queued', detail = NULL, updated_at = :t"
+    " WHERE updated_at > :t",
+)
+
 
 def snapshot(source: str | Path, target: str | Path, *, as_of: str | None = None) -> Path:
     """Write a consistent copy of the archive at ``source`` to ``target``; return it.
@@ -162,14 +175,15 @@ def _vacuum_into(source: Path, tmp: Path) -> None:
 def _finish(tmp: Path, *, source: Path, as_of: str | None) -> None:
     conn = sqlite3.connect(str(tmp))
     try:
-        has_history = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'comment_versions'"
-        ).fetchone()
-        if as_of is not None and not has_history:
+        tables = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if as_of is not None and "comment_versions" not in tables:
             raise ArchiveError(f"{source} has no history tables; cannot go back to {as_of}")
         with transaction(conn):
             if as_of is not None:
-                for statement in _AS_OF:
+                targets = _AS_OF_TARGETS if "crawl_targets" in tables else ()
+                for statement in (*targets, *_AS_OF):
                     conn.execute(statement, {"t": as_of})
             conn.execute(SNAPSHOT_TABLE)
             conn.execute(

@@ -95,6 +95,39 @@ def test_as_of_before_anything_was_archived_is_an_empty_archive(tmp_path: Path) 
     assert [copy.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES] == [0] * 10
 
 
+def test_as_of_puts_each_crawl_s_targets_back_as_they_stood(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "all.db")
+    db.conn.executescript("""
+        INSERT INTO crawls (id, started_at, finished_at, command, status) VALUES
+            (1, '2026-01-14T10:00:00Z', '2026-01-14T11:00:00Z', 'crawl hn', 'interrupted'),
+            (2, '2026-01-14T12:00:00Z', '2026-01-14T12:05:00Z', 'crawl hn', 'finished');
+        INSERT INTO crawl_targets (crawl_id, site, kind, target, state, detail, updated_at)
+        VALUES
+            (1, 'hn', 'thread', '100', 'done', NULL, '2026-01-14T10:10:00Z'),
+            (1, 'hn', 'thread', '200', 'queued', NULL, '2026-01-14T10:00:00Z'),
+            (1, 'hn', 'thread', '300', 'done', NULL, '2026-01-14T10:50:00Z'),
+            (1, 'hn', 'thread', '400', 'resumed', 'by crawl 2', '2026-01-14T12:00:00Z'),
+            (1, 'hn', 'thread', '500', 'queued', NULL, '2026-01-14T10:40:00Z'),
+            (2, 'hn', 'thread', '400', 'done', NULL, '2026-01-14T12:01:00Z');
+    """)
+    db.close()
+
+    t = "2026-01-14T10:30:00Z"
+    copy = sqlite3.connect(snapshot(tmp_path / "all.db", tmp_path / "then.db", as_of=t))
+
+    assert copy.execute("SELECT id, status, finished_at FROM crawls").fetchall() == [
+        (1, "running", None)]  # fmt: skip
+    assert copy.execute(
+        "SELECT crawl_id, target, state, detail, updated_at FROM crawl_targets ORDER BY target"
+    ).fetchall() == [
+        (1, "100", "done", None, "2026-01-14T10:10:00Z"),
+        (1, "200", "queued", None, "2026-01-14T10:00:00Z"),
+        (1, "300", "queued", None, t),  # done after T
+        (1, "400", "queued", None, t),  # resumed by a crawl after T, which is gone
+    ]  # 500 was queued after T; crawl 2 started after T  # fmt: skip
+    assert copy.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
 def test_snapshot_never_overwrites_and_says_why(tmp_path: Path) -> None:
     archive_after(tmp_path / "a.db", 1).close()
     target = tmp_path / "there.db"
