@@ -15,7 +15,8 @@ transaction, a snapshot holds only whole threads.
   before T (see ``comment_versions`` in the README), and ``gone_at`` says whether
   the crawls up to T still showed it;
 * a story's score, declared comment count and title are its latest snapshot at or
-  before T; a user's karma and about likewise;
+  before T; a user's karma and about likewise (and ``about_html`` is NULL where the
+  about differs from the last seen);
 * what no history table records (a comment's place in the tree, a story's text,
   a page's fetch count) stays as last seen, and ``last_seen_at`` is clamped to T;
 * a crawl that ended after T is running again, and its targets that changed state
@@ -42,6 +43,11 @@ CREATE TABLE _snapshot (
     source TEXT NOT NULL
 )
 """
+
+_USER_AT_T = (
+    "(SELECT u.{column} FROM user_snapshots u WHERE u.site = users.site"
+    " AND u.user_id = users.id AND u.{column} IS NOT NULL ORDER BY u.seen_at DESC LIMIT 1)"
+)
 
 # Each statement rolls one part of the copy back to :t (run in this order).
 _AS_OF = (
@@ -80,10 +86,13 @@ _AS_OF = (
     """,
     "UPDATE stories SET last_seen_at = :t WHERE last_seen_at > :t",
     "DELETE FROM users WHERE first_seen_at > :t",
-    """
-    UPDATE users SET (karma, about) = (
-        SELECT u.karma, u.about FROM user_snapshots u
-        WHERE u.site = users.site AND u.user_id = users.id ORDER BY u.seen_at DESC LIMIT 1)
+    # A snapshot stores the page's values as shown, NULL where it showed none, while
+    # the row kept the last value shown: so each is the newest one that is not NULL.
+    # about_html has no history: it stays only beside the about it was stored with.
+    f"""
+    UPDATE users SET karma = {_USER_AT_T.format(column="karma")},
+        about = {_USER_AT_T.format(column="about")},
+        about_html = CASE WHEN about IS {_USER_AT_T.format(column="about")} THEN about_html END
     WHERE EXISTS (SELECT 1 FROM user_snapshots u
                   WHERE u.site = users.site AND u.user_id = users.id)
     """,

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,13 @@ from click.testing import CliRunner
 from archive.cli import cli
 from archive.db import open_db
 from archive.errors import ArchiveError
+from archive.models import User
 from archive.rows import user_time
 from archive.snapshot import snapshot
-from archive.store import save_thread
+from archive.store import save_thread, save_user
 from tests.conftest import ROOT
 from tests.test_history import CRAWLS, T2S, save_crawls
-from tests.test_store import T0S, T1S, make_story, make_thread, table_rows
+from tests.test_store import T0, T0S, T1, T1S, make_story, make_thread, table_rows
 
 TABLES = ("stories", "comments", "comment_versions", "story_snapshots", "thread_crawls",
           "pages", "crawls", "users", "listing_snapshots", "user_snapshots")  # fmt: skip
@@ -93,6 +95,32 @@ def test_as_of_before_anything_was_archived_is_an_empty_archive(tmp_path: Path) 
         snapshot(tmp_path / "all.db", tmp_path / "o.db", as_of="2020-01-01T00:00:00Z")
     )
     assert [copy.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES] == [0] * 10
+
+
+PROFILES = (
+    (T0, User(site="hn", id="pg", karma=10, about="old", about_html="<p>old</p>")),
+    (T1, User(site="hn", id="pg", karma=20)),  # a profile page that showed no about
+    (T1 + timedelta(hours=1),
+     User(site="hn", id="pg", karma=30, about="new", about_html="<p>new</p>")),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("seen", [1, 2])
+def test_as_of_gives_users_as_they_stood_then(tmp_path: Path, seen: int) -> None:
+    now, then = open_db(tmp_path / "all.db"), open_db(tmp_path / "then.db")
+    for at, user in PROFILES:
+        save_user(now, user, fetched_at=at)
+    for at, user in PROFILES[:seen]:
+        save_user(then, user, fetched_at=at)
+    as_of = (T0S, T1S)[seen - 1]
+
+    copy = sqlite3.connect(snapshot(tmp_path / "all.db", tmp_path / "as-of.db", as_of=as_of))
+
+    # A page that showed no about did not blank it, in the archive as in its copy;
+    # about_html has no history, so the copy does not show a later profile's.
+    assert table_rows(copy, "users") == [
+        {**row, "about_html": None} for row in table_rows(then, "users")
+    ]
 
 
 def test_as_of_puts_each_crawl_s_targets_back_as_they_stood(tmp_path: Path) -> None:
