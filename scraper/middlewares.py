@@ -115,7 +115,9 @@ class SoftErrorMiddleware:
         self._strikes[host] = strikes
         delay = max(self.backoff(strikes), asked or 0.0)
         # Never pull an earlier, longer wait forward.
-        self._resume_at[host] = max(self._resume_at.get(host, 0.0), time.monotonic() + delay)
+        resume = self._resume_at[host] = max(self._resume_at.get(host, 0.0),
+                                             time.monotonic() + delay)
+        self.hold_slot(request, resume)
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"linkthread/soft_error/{reason}")
         retry = get_retry_request(
@@ -128,6 +130,25 @@ class SoftErrorMiddleware:
         logger.warning("%s: %s; backing off %s for %.3g s%s", request.url, reason, host, delay,
                        "" if asked is None else f" (Retry-After: {asked:g} s)")
         return retry
+
+    def hold_slot(self, request: Request, resume: float) -> None:
+        """Make the host's download slot wait until ``resume`` too.
+
+        process_request holds back only the requests that reach it later: those already
+        queued in the slot (up to CONCURRENT_REQUESTS, waiting out the Crawl-delay) passed
+        it before the strike and would go out on time. The slot sends its next request
+        no sooner than its delay after ``lastseen``, so that is moved on. A slot with no
+        delay at all (both delays set to 0) has no such wait to move.
+        """
+        engine = self.crawler.engine
+        if engine is None:
+            return
+        downloader = engine.downloader
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        if slot is None or not slot.delay:
+            return
+        shortest = slot.delay * max(0.0, 1 - slot.jitter)  # its random variation's low end
+        slot.lastseen = max(slot.lastseen, resume - shortest)
 
     def soft_error(self, request: Request, response: Response) -> str | None:
         """Why a status-200 page the spider asked to have checked is not the page, or None."""

@@ -171,3 +171,28 @@ def test_429_and_503_back_off_for_retry_after_then_read_the_page(
     assert rows(db, "select count(*) from comments") == [(20,)]
     assert rows(db, "select count(*), max(status) from pages") == [(1, 200)]
     assert time.monotonic() - started < 60
+
+
+def test_a_429_holds_back_the_requests_already_queued_for_the_host(site: SiteServer,
+                                                                  tmp_path: Path) -> None:
+    # Scrapy queues several requests in the host's download slot, each waiting for the
+    # delay there, before the first answer arrives: the back-off must hold them too.
+    threads = three_threads(site)
+    struck: list[str] = []
+
+    def first_item_429(target: str, asked: int, reply: Reply) -> Reply:
+        if target.startswith("/item") and not struck:
+            struck.append(target)
+            return Reply("slow down", status=429, headers={"Retry-After": "2"})
+        return reply
+
+    site.fault = first_item_429
+
+    code, stderr = crawl(site, tmp_path / "hn.db", *(t.story_id for t in threads),
+                         "-s", "RANDOMIZE_DOWNLOAD_DELAY=False",
+                         env={"LINKTHREAD_DOWNLOAD_DELAY": "0.5"})
+
+    assert code == 0, stderr[-3000:]
+    asked = [t for t, target in site.log if target.startswith("/item")]
+    assert len(asked) == 4, site.log
+    assert asked[1] - asked[0] >= 2, asked
