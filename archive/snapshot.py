@@ -44,6 +44,12 @@ CREATE TABLE _snapshot (
 )
 """
 
+# A value as it stood at :t, once the snapshots after :t are gone.
+_STORY_AT_T = (
+    "(SELECT s.{column} FROM story_snapshots s WHERE s.site = stories.site"
+    " AND s.story_id = stories.id AND s.{column} IS NOT NULL"
+    " ORDER BY s.seen_at DESC, s.source = 'thread' DESC LIMIT 1)"
+)
 _USER_AT_T = (
     "(SELECT u.{column} FROM user_snapshots u WHERE u.site = users.site"
     " AND u.user_id = users.id AND u.{column} IS NOT NULL ORDER BY u.seen_at DESC LIMIT 1)"
@@ -70,13 +76,11 @@ _AS_OF = (
     "UPDATE comments SET gone_at = NULL WHERE gone_at > :t",
     "UPDATE comments SET last_seen_at = :t WHERE last_seen_at > :t",
     "DELETE FROM stories WHERE first_seen_at > :t",
-    # The newest snapshot of any source at or before T (a listing saw it too).
-    """
-    UPDATE stories SET (score, comment_count, title) = (
-        SELECT coalesce(s.score, stories.score), coalesce(s.comment_count, stories.comment_count),
-               coalesce(s.title, stories.title)
-        FROM story_snapshots s WHERE s.site = stories.site AND s.story_id = stories.id
-        ORDER BY s.seen_at DESC, s.source = 'thread' DESC LIMIT 1)
+    # Of any source (a listing saw it too), and as for users, the newest value shown.
+    f"""
+    UPDATE stories SET score = {_STORY_AT_T.format(column="score")},
+        comment_count = {_STORY_AT_T.format(column="comment_count")},
+        title = {_STORY_AT_T.format(column="title")}
     WHERE EXISTS (SELECT 1 FROM story_snapshots s
                   WHERE s.site = stories.site AND s.story_id = stories.id)
     """,

@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from archive.cli import cli
 from archive.db import open_db
 from archive.errors import ArchiveError
-from archive.models import User
+from archive.models import Listing, ListingEntry, User
 from archive.rows import user_time
 from archive.snapshot import snapshot
-from archive.store import save_thread, save_user
+from archive.store import save_listing, save_thread, save_user
 from tests.conftest import ROOT
 from tests.test_history import CRAWLS, T2S, save_crawls
 from tests.test_store import T0, T0S, T1, T1S, make_story, make_thread, table_rows
@@ -95,6 +95,23 @@ def test_as_of_before_anything_was_archived_is_an_empty_archive(tmp_path: Path) 
         snapshot(tmp_path / "all.db", tmp_path / "o.db", as_of="2020-01-01T00:00:00Z")
     )
     assert [copy.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES] == [0] * 10
+
+
+def test_as_of_takes_a_story_s_values_from_whichever_page_showed_them(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "all.db")
+    save_thread(db, make_thread(fetched_at=T0, story=make_story(score=5, comment_count=3)))
+    # A listing row that showed neither score nor comments (a job ad, say).
+    entry = ListingEntry(site="hn", story_id="100", rank=1, title="Show HN: A thing")
+    save_listing(db, Listing(site="hn", name="news", page=1, fetched_at=T1, entries=(entry,),
+                             url="https://news.ycombinator.com/news"))  # fmt: skip
+    later = T1 + timedelta(hours=1)
+    save_thread(db, make_thread(fetched_at=later, story=make_story(score=50, comment_count=3)))
+    db.close()
+
+    copy = sqlite3.connect(snapshot(tmp_path / "all.db", tmp_path / "as-of.db", as_of=T1S))
+
+    assert copy.execute("SELECT score, comment_count, title FROM stories").fetchall() == [
+        (5, 3, "Show HN: A thing")]  # fmt: skip
 
 
 PROFILES = (
