@@ -104,11 +104,9 @@ def test_sigkill_at_random_moments_then_resume_equals_an_uninterrupted_run(
             break
     assert_whole(db, sizes)
     assert archive_state(db) == archive_state(clean)
-    assert rows(db, "SELECT status, count(*) FROM crawls GROUP BY 1 ORDER BY 1")[-1][0] in (
-        "finished",
-        "interrupted",
-    )
-    assert rows(db, "SELECT count(*) FROM crawls WHERE status = 'running'") == [(0,)]
+    # Killed ones interrupted, the rest finished: none failed, none left running.
+    statuses = {status for (status,) in rows(db, "SELECT DISTINCT status FROM crawls")}
+    assert statuses == {"finished", "interrupted"}
     assert rows(db, "SELECT count(*) FROM crawl_targets WHERE state = 'queued'") == [(0,)]
     # Every thread asked for was stored by some crawl (done), none given up on.
     done = rows(db, "SELECT DISTINCT target FROM crawl_targets WHERE state = 'done'")
