@@ -90,7 +90,9 @@ class SoftErrorMiddleware:
         )
 
     def backoff(self, strikes: int) -> float:
-        return min(self.ceiling, self.base * 2 ** max(0, strikes - 1))
+        # A long outage can strike a host thousands of times in a row; 2 ** 1024 would
+        # overflow a float, and by 2 ** 64 any base has long reached any ceiling.
+        return min(self.ceiling, self.base * 2 ** min(max(0, strikes - 1), 64))
 
     async def process_request(self, request: Request) -> None:
         wait = self._resume_at.get(urlsplit(request.url).netloc, 0.0) - time.monotonic()

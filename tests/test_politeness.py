@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from scrapy.utils.test import get_crawler
 
-from scraper.middlewares import retry_after
+from scraper.middlewares import SoftErrorMiddleware, retry_after
 from scraper.politeness import RobotsText, deciding_rule, pattern_matches, refusal
 
 UA = "linkthread/0.1.0 (discussion archiver; +https://pypi.org/project/linkthread/)"
@@ -79,3 +80,8 @@ NOW = datetime(2026, 1, 14, 12, 0, 0, tzinfo=UTC)
 ])
 def test_retry_after(value: bytes | str | None, seconds: float | None) -> None:
     assert retry_after(value, now=NOW) == seconds
+
+
+def test_the_back_off_doubles_per_strike_up_to_its_ceiling_however_long_the_storm() -> None:
+    mw = SoftErrorMiddleware(get_crawler(), base=10.0, ceiling=600.0, retries=8)
+    assert [mw.backoff(n) for n in (1, 2, 3, 6, 7, 5000)] == [10, 20, 40, 320, 600, 600]
