@@ -1,6 +1,7 @@
 """Consistent copies of the archive, now or as it stood at an earlier time.
 
-A snapshot is ``VACUUM INTO`` a temporary file beside the target, then a rename.
+A snapshot is ``VACUUM INTO`` a temporary file beside the target, then a hard link to
+the target's name, which fails rather than replace a file that exists.
 ``VACUUM INTO`` reads inside one read transaction, and in WAL mode a reader sees
 exactly the transactions committed when it began: a crawl writing meanwhile neither
 blocks the copy nor shows up in it half done. Since every thread is saved in one
