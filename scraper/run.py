@@ -10,16 +10,18 @@ from the archive (``archive.visits``): stored again means ok, with a result such
 "+12 comments (340 archived)"; else the child's ``Error:`` line naming it is the
 failure. The policy in ``archive.schedule`` then sets its next visit.
 
-Stopping (SIGTERM, SIGINT): no new claims; the running crawl gets one SIGTERM, which
-Scrapy takes as a graceful stop (what it was fetching is never stored as half a
-thread); the runner waits for it, records what was stored and releases the rest
-unchanged, so they are due again at the next start. A second signal is forwarded too:
-Scrapy then stops at once, still storing no half thread. The child runs in its own
-process group, so a terminal's Ctrl-C reaches it only through the runner, once.
+Stopping (SIGTERM, SIGINT, and SIGHUP unless it is ignored): no new claims; the running
+crawl gets one SIGTERM, which Scrapy takes as a graceful stop (what it was fetching is
+never stored as half a thread); the runner waits for it, records what was stored and
+releases the rest unchanged, so they are due again at the next start. A second signal is
+forwarded too: Scrapy then stops at once, still storing no half thread. The child runs
+in its own process group, so a terminal's Ctrl-C reaches it only through the runner,
+once.
 """
 
 from __future__ import annotations
 
+import logging
 import signal
 import sqlite3
 import subprocess
@@ -50,6 +52,8 @@ from archive.schedule import (
 )
 from archive.visits import mark, visit_result
 from scraper.spiders.hn import listing_path
+
+logger = logging.getLogger(__name__)
 
 LEASE = 300  # seconds a claim lasts unless renewed: how long a vanished runner blocks
 RENEW_EVERY = 60.0
@@ -96,7 +100,11 @@ class Stopper:
     _forwarded: int = field(default=0, repr=False)
 
     def install(self) -> Callable[[], None]:
-        old = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+        old = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+        # A closed terminal (SIGHUP) stops cleanly too, unless SIGHUP is ignored: under
+        # nohup the user asked the runner to outlive its terminal.
+        if old[signal.SIGHUP] == signal.SIG_IGN:
+            del old[signal.SIGHUP]
         for s in old:
             signal.signal(s, self._handle)
 
@@ -246,8 +254,13 @@ def _crawl(
                 except subprocess.TimeoutExpired:
                     pass
                 if time.monotonic() - renewed >= RENEW_EVERY:
-                    renew(conn, runner, clock(), lease)
-                    renewed = time.monotonic()
+                    try:
+                        renew(conn, runner, clock(), lease)
+                        renewed = time.monotonic()
+                    except sqlite3.OperationalError as e:
+                        # The archive stayed locked past busy_timeout. The lease outlasts
+                        # several renewals, so try again rather than kill a healthy crawl.
+                        logger.warning("could not renew the claims (%s); trying again", e)
         except BaseException:
             proc.kill()
             proc.wait()

@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests import hnpages
 from tests.conftest import LINKTHREAD, ROOT, rows, run_linkthread
 from tests.server import Reply, SiteServer
@@ -164,19 +166,42 @@ def test_the_daemon_stops_cleanly_on_sigterm_mid_crawl(site: SiteServer,
     assert "Traceback" not in err
 
 
-def test_the_daemon_stops_at_once_when_idle(site: SiteServer, tmp_path: Path) -> None:
+def idle_daemon(site: SiteServer, tmp_path: Path, *, ignore_hup: bool = False,
+                ) -> subprocess.Popen[str]:
     db = tmp_path / "hn.db"
     watch(site, db, "front", "--every", "1h")
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE watches SET next_due_at = '2999-01-01T00:00:00Z'")
+    # What nohup does: the runner starts with SIGHUP ignored.
+    hup = (lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)) if ignore_hup else None
     proc = subprocess.Popen([*linkthread(), "run", "--db", str(db)], env=fast_env(site),
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=hup)
     assert proc.stdout is not None
     assert "running the watches of" in proc.stdout.readline()
-    proc.send_signal(signal.SIGINT)
+    return proc
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP], ids=["SIGINT", "SIGHUP"])
+def test_the_daemon_stops_at_once_when_idle(site: SiteServer, tmp_path: Path,
+                                            signum: signal.Signals) -> None:
+    proc = idle_daemon(site, tmp_path)
+    proc.send_signal(signum)
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert out.strip().endswith("stopped") and site.log == []
+
+
+def test_under_nohup_a_closed_terminal_does_not_stop_the_daemon(site: SiteServer,
+                                                               tmp_path: Path) -> None:
+    proc = idle_daemon(site, tmp_path, ignore_hup=True)
+    proc.send_signal(signal.SIGHUP)
+    with pytest.raises(subprocess.TimeoutExpired):
+        proc.wait(timeout=1.5)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert out.strip().endswith("stopped")
 
 
 def test_a_terminal_gets_the_rich_display(site: SiteServer, tmp_path: Path) -> None:
