@@ -24,6 +24,8 @@ from typing import Any
 import click
 
 from archive.cli import cli, db_option
+from archive.errors import ArchiveError
+from archive.export_output import write_text
 
 PACKAGED_NAME = "linkthread"
 
@@ -54,8 +56,9 @@ def metadata_for(db: str | Path) -> dict[str, Any]:
     type=click.Path(dir_okay=False, writable=True),
     help="Write the metadata to this file instead of standard output.",
 )
+@click.option("--force", is_flag=True, help="Overwrite the -o file if it exists.")
 @db_option
-def datasette_metadata_command(output: str | None, db: str) -> None:
+def datasette_metadata_command(output: str | None, force: bool, db: str) -> None:
     """Print Datasette metadata for the archive: descriptions, facets, queries.
 
     Datasette then shows the archive with its tables and views described, search on
@@ -69,7 +72,7 @@ def datasette_metadata_command(output: str | None, db: str) -> None:
         click.echo(text, nl=False)
         return
     try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as e:
-        raise click.ClickException(f"cannot write {output}: {e.strerror or e}") from e
+        write_text(output, text, force=force)
+    except ArchiveError as e:
+        raise click.ClickException(str(e)) from e
     click.echo(f"wrote {output}", err=True)

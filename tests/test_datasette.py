@@ -354,6 +354,15 @@ def test_datasette_metadata_command(tmp_path: Path, archive: Path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text()) == packaged_metadata()
 
+    out.write_text("mine")
+    result = runner.invoke(cli, ["datasette-metadata", "--db", str(archive), "-o", str(out)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {out} already exists; use --force to overwrite it\n"
+    assert out.read_text() == "mine"
+    result = runner.invoke(cli, ["datasette-metadata", "--db", str(archive), "-o", str(out),
+                                 "--force"])
+    assert result.exit_code == 0 and json.loads(out.read_text()) == metadata_for(archive)
+
     result = runner.invoke(cli, ["datasette-metadata", "-o", str(tmp_path / "no" / "m.json")])
     assert result.exit_code == 1
     assert result.output.startswith("Error: cannot write ")
