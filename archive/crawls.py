@@ -5,9 +5,10 @@ target in ``crawl_targets``: 'queued' when the crawl starts (or when a listing s
 a thread to follow), 'done' in the same transaction that stores it (see
 ``archive.store``), 'failed' when the crawl ended without it. So whatever kills a
 crawl (SIGKILL, a power cut), the archive says what is left: the queued targets of
-crawls whose process is gone. ``crawl --resume`` starts a crawl of exactly those and
-marks the old rows 'resumed' in the same transaction that records the new crawl, so
-a resume killed before it began leaves them to the next one.
+crawls whose process is gone. ``crawl --resume`` starts a crawl that takes exactly
+those over, marking the old rows 'resumed' in the same transaction that records the
+new crawl: a resume killed before it began leaves them to the next one, and two
+resumes at once never share one.
 
 Scrapy's JOBDIR is no substitute: it is written only on a clean stop.
 """
@@ -44,16 +45,22 @@ def start_crawl(
     command: str,
     args: dict[str, Any],
     targets: Iterable[Target] = (),
-    resume_from: Sequence[int] = (),
+    resume: str | None = None,
 ) -> int:
     """Record a crawl as running, queue its targets, and return its id.
 
     Crawls left 'running' by a process that is gone are marked 'interrupted' first.
-    ``resume_from``: crawls whose queued targets this one takes over (they are
-    marked 'resumed' here, in the same transaction).
+    ``resume``: a site whose stopped crawls' queued targets this one takes over, in
+    the same transaction: they are marked 'resumed' there and queued here, and the
+    crawls they came from go into ``args["resume_from"]``. Being one write
+    transaction, two resuming crawls can never both take a target; read the
+    crawl's targets back with :func:`crawl_targets`.
     """
     with transaction(db) as conn:
         recover_dead_crawls(conn)
+        left = _left_queued(conn, resume) if resume is not None else []
+        if resume is not None:
+            args = {**args, "resume_from": sorted({crawl for crawl, _ in left})}
         cur = conn.execute(
             "INSERT INTO crawls (started_at, command, args, status, host, pid)"
             " VALUES (?, ?, ?, 'running', ?, ?)",
@@ -62,14 +69,21 @@ def start_crawl(
         )  # fmt: skip
         assert cur.lastrowid is not None
         crawl_id = cur.lastrowid
-        queue_targets(conn, crawl_id, targets)
-        if resume_from:
-            conn.execute(
-                "UPDATE crawl_targets SET state = 'resumed', detail = ?, updated_at = ?"
-                " WHERE state = 'queued' AND crawl_id IN (SELECT value FROM json_each(?))",
-                (f"by crawl {crawl_id}", now_iso(), json.dumps(list(resume_from))),
-            )
+        queue_targets(conn, crawl_id, [*targets, *(t for _, t in left)])
+        conn.executemany(
+            "UPDATE crawl_targets SET state = 'resumed', detail = ?, updated_at = ?"
+            " WHERE crawl_id = ? AND site = ? AND kind = ? AND target = ?",
+            [(f"by crawl {crawl_id}", now_iso(), crawl, t.site, t.kind, t.target)
+             for crawl, t in left],
+        )  # fmt: skip
     return crawl_id
+
+
+def crawl_targets(db: sqlite_utils.Database, crawl_id: int) -> list[Target]:
+    """Every target of a crawl, in the order they were queued."""
+    return [Target(*row) for row in db.conn.execute(
+        "SELECT site, kind, target FROM crawl_targets WHERE crawl_id = ? ORDER BY rowid",
+        (crawl_id,))]  # fmt: skip
 
 
 def queue_targets(conn: sqlite3.Connection, crawl_id: int, targets: Iterable[Target]) -> None:
@@ -177,19 +191,24 @@ def pid_alive(pid: int) -> bool:
 
 
 def resumable(db: sqlite_utils.Database, site: str) -> tuple[list[int], list[Target]]:
-    """The crawls of ``site`` that stopped early, and their targets still queued.
+    """The crawls of ``site`` that stopped early, and their targets still queued: what
+    ``start_crawl(resume=site)`` would take over now.
 
     Runs :func:`recover_dead_crawls` first, so a crawl killed outright counts.
     """
     with transaction(db) as conn:
         recover_dead_crawls(conn)
-        rows = conn.execute(
-            "SELECT t.crawl_id, t.kind, t.target FROM crawl_targets t"
-            " JOIN crawls c ON c.id = t.crawl_id"
-            " WHERE t.state = 'queued' AND t.site = ? AND c.status != 'running'"
-            " ORDER BY t.crawl_id, t.rowid",
-            (site,),
-        ).fetchall()
-    crawl_ids = sorted({r[0] for r in rows})
-    targets = list(dict.fromkeys(Target(site, kind, target) for _, kind, target in rows))
-    return crawl_ids, targets
+        left = _left_queued(conn, site)
+    crawl_ids = sorted({crawl for crawl, _ in left})
+    return crawl_ids, list(dict.fromkeys(t for _, t in left))
+
+
+def _left_queued(conn: sqlite3.Connection, site: str) -> list[tuple[int, Target]]:
+    rows = conn.execute(
+        "SELECT t.crawl_id, t.kind, t.target FROM crawl_targets t"
+        " JOIN crawls c ON c.id = t.crawl_id"
+        " WHERE t.state = 'queued' AND t.site = ? AND c.status != 'running'"
+        " ORDER BY t.crawl_id, t.rowid",
+        (site,),
+    ).fetchall()
+    return [(crawl, Target(site, kind, target)) for crawl, kind, target in rows]

@@ -99,17 +99,16 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="TARGETS") from e
     if resume:
+        # A look, not a claim: the crawl takes the targets over when it starts, in one
+        # transaction, so a resume running meanwhile gets each of them at most once.
         left = resume_args(db, site)
         if left is None and not targets:
             click.echo(f"nothing to resume in {db}", err=True)
             return
         if left is not None:
-            resumed, old_pages, old_threads = left
+            old_pages, old_threads = left
             pages, threads = max(pages, old_pages), threads or old_threads
-            for key in ("items", "listings", "users"):
-                both = [t for t in (spider_args[key] + "," + resumed[key]).split(",") if t]
-                spider_args[key] = ",".join(dict.fromkeys(both))
-            spider_args["resume_from"] = resumed["resume_from"]
+            spider_args["resume"] = "1"
     process = CrawlerProcess(crawl_settings(db, overrides, log_level.upper()))
     logging.getLogger("scrapy").setLevel(log_level.upper())
     crawler = process.create_crawler(spider_cls)
@@ -117,7 +116,7 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     failures: list[str] = getattr(crawler.spider, "failures", [])
-    wanted = len([i for i in spider_args["items"].split(",") if i])
+    wanted = len(getattr(crawler.spider, "item_ids", []))
     wanted_text = f" of {wanted}" if wanted and not threads else ""
     click.echo(
         f"archived {stats.get('linkthread/threads', 0)}{wanted_text} thread(s), "
@@ -129,9 +128,9 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
         raise SystemExit(1)
 
 
-def resume_args(db: str, site: str) -> tuple[dict[str, str], int, bool] | None:
-    """The spider arguments for what earlier crawls of ``site`` left queued, with the
-    largest ``--pages`` and any ``--threads`` they were given; None if nothing is left."""
+def resume_args(db: str, site: str) -> tuple[int, bool] | None:
+    """The largest ``--pages`` and any ``--threads`` of the crawls of ``site`` that left
+    targets queued, or None if nothing is left."""
     try:
         archive = open_db(db)
     except ArchiveError as e:
@@ -145,12 +144,8 @@ def resume_args(db: str, site: str) -> tuple[dict[str, str], int, bool] | None:
         archive.close()
     if not left:
         return None
-    kinds = {"items": "thread", "listings": "listing", "users": "user"}
-    spider_args = {key: ",".join(t.target for t in left if t.kind == kind)
-                   for key, kind in kinds.items()}  # fmt: skip
-    spider_args["resume_from"] = ",".join(map(str, crawl_ids))
     pages = max((int(a.get("pages", 1)) for a in args), default=1)
-    return spider_args, pages, any(a.get("threads") for a in args)
+    return pages, any(a.get("threads") for a in args)
 
 
 from scraper import cli_run as _run  # noqa: E402,F401  (registers its command)

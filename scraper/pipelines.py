@@ -10,7 +10,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from archive import store
-from archive.crawls import Target
+from archive.crawls import Target, crawl_targets
 from archive.db import open_db
 from archive.models import Listing, Thread, User
 from scraper.items import FailedPage
@@ -47,10 +47,15 @@ class ArchivePipeline:
             *(Target(site, "listing", p) for p in getattr(spider, "listings", ())),
             *(Target(site, "user", u) for u in getattr(spider, "users", ())),
         ]
+        resume = getattr(spider, "resume", False)
         self.crawl_id = store.start_crawl(
             self.db, command=f"crawl {spider.name}", args=getattr(spider, "crawl_args", {}),
-            targets=targets, resume_from=getattr(spider, "resume_from", ()),
+            targets=targets, resume=site if resume else None,
         )  # fmt: skip
+        if resume:
+            # Exactly what this crawl took over, read back from the same archive.
+            for t in crawl_targets(self.db, self.crawl_id):
+                spider.adopt(t.kind, t.target)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Thread):

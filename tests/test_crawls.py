@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,14 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from archive.crawls import Target, finish_crawl, recover_dead_crawls, resumable, start_crawl
+from archive.crawls import (
+    Target,
+    crawl_targets,
+    finish_crawl,
+    recover_dead_crawls,
+    resumable,
+    start_crawl,
+)
 from archive.db import open_db
 from archive.models import Listing, ListingEntry, User
 from archive.store import save_listing, save_thread, save_user
@@ -72,14 +80,35 @@ def test_an_interrupted_crawl_leaves_its_queue_to_resume(db: sqlite_utils.Databa
     assert resumable(db, "hn") == ([first], [Target("hn", "thread", "200")])
     assert resumable(db, "lobsters") == ([], [])
 
-    second = start_crawl(db, command="crawl hn", args={}, resume_from=[first],
-                         targets=[Target("hn", "thread", "200")])  # fmt: skip
+    second = start_crawl(db, command="crawl hn", args={"pages": 1}, resume="hn",
+                         targets=[Target("hn", "thread", "300")])  # fmt: skip
     assert targets(db) == [
         (first, "thread", "100", "done", None),
         (first, "thread", "200", "resumed", f"by crawl {second}"),
+        (second, "thread", "300", "queued", None),
         (second, "thread", "200", "queued", None),
     ]  # fmt: skip
+    assert crawl_targets(db, second) == [Target("hn", "thread", "300"),
+                                         Target("hn", "thread", "200")]
+    assert json.loads(db.conn.execute("SELECT args FROM crawls WHERE id = ?",
+                                      (second,)).fetchone()[0]) == {
+        "pages": 1, "resume_from": [first]}
     assert resumable(db, "hn") == ([], [])  # the second crawl runs (in this process)
+
+
+def test_two_resumes_never_take_the_same_target(db: sqlite_utils.Database) -> None:
+    first = start_crawl(db, command="crawl hn", args={}, targets=[
+        Target("hn", "thread", "100"), Target("hn", "user", "pg")])  # fmt: skip
+    finish_crawl(db, first, status="interrupted", pages=0, threads=0, comments=0, errors=0)
+    # Both looked (as `crawl --resume` does before Scrapy starts) and saw the same work...
+    assert resumable(db, "hn") == resumable(db, "hn") == (
+        [first], [Target("hn", "thread", "100"), Target("hn", "user", "pg")])
+
+    # ...but only the first to record its crawl takes it over.
+    one = start_crawl(db, command="crawl hn", args={}, resume="hn")
+    two = start_crawl(db, command="crawl hn", args={}, resume="hn")
+    assert crawl_targets(db, one) == [Target("hn", "thread", "100"), Target("hn", "user", "pg")]
+    assert crawl_targets(db, two) == []
 
 
 def test_a_crawl_whose_process_is_gone_is_interrupted(db: sqlite_utils.Database) -> None:

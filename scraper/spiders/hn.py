@@ -81,24 +81,34 @@ class HnSpider(scrapy.Spider):
     site = hn.SITE
 
     def __init__(self, items: str = "", listings: str = "", users: str = "", pages: str = "1",
-                 threads: str = "0", resume_from: str = "", *args: Any, **kwargs: Any) -> None:
+                 threads: str = "0", resume: str = "0", *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.item_ids = [item_id(t) for t in _split(items)]
         self.listings = [listing_path(t) for t in _split(listings)]
         self.users = [user_name(t) for t in _split(users)]
-        if not (self.item_ids or self.listings or self.users):
+        # Also take over what stopped crawls left queued (`crawl --resume`): the
+        # pipeline claims them when it records this crawl, then calls adopt().
+        self.resume = resume.lower() in ("1", "true", "yes")
+        if not (self.item_ids or self.listings or self.users or self.resume):
             raise ValueError("give something to crawl: -a items=ID[,ID...], "
-                             "-a listings=front[,newest...] or -a users=NAME[,NAME...]")
+                             "-a listings=front[,newest...], -a users=NAME[,NAME...] "
+                             "or -a resume=1")
         self.pages = max(1, int(pages))  # listing pages to read, from the first
         self.threads = threads.lower() in ("1", "true", "yes")  # and every thread on them
-        # Earlier crawls whose queued targets these are (`crawl --resume`).
-        self.resume_from = [int(c) for c in _split(resume_from)]
         self.base_url = "https://news.ycombinator.com"
         self.failures: list[str] = []
         self.scheduled: set[str] = set(self.item_ids)
         self.crawl_args = {"items": self.item_ids, "listings": self.listings,
                            "users": self.users, "pages": self.pages, "threads": self.threads,
-                           "resume_from": self.resume_from}
+                           "resume": self.resume}
+
+    def adopt(self, kind: str, target: str) -> None:
+        """Add a target the crawl took over; called before the first request leaves."""
+        known = {"thread": self.item_ids, "listing": self.listings, "user": self.users}[kind]
+        if target not in known:
+            known.append(target)
+            if kind == "thread":
+                self.scheduled.add(target)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> HnSpider:
