@@ -42,3 +42,20 @@ def test_a_profile_of_someone_else_is_an_error() -> None:
     with pytest.raises(ParseError, match="not 'pg'"):
         parse_user(hnpages.user_page("dang", karma=1, about=""), url=URL,
                    fetched_at=hnpages.FETCHED_AT)
+
+
+@pytest.mark.parametrize(("written", "about"), [
+    ("", None),
+    ("Bug fixer.\n\nSee &lt;x&gt;", "Bug fixer.\n\nSee <x>"),
+])
+def test_ones_own_profile_reads_the_about_box_not_the_help_link(written: str,
+                                                                about: str | None) -> None:
+    # Saved logged in, one's own profile is a form: the about is a textarea (HN's input
+    # format) followed by a "help" link, and more label rows (email, showdead...) follow.
+    editor = ('<textarea name="about" rows="5" cols="60" style="width:100%;max-width:540px;">'
+              f'{written}</textarea><span style="color:#999;padding-left:4px">help</span>'
+              '</td></tr><tr><td valign="top">email:</td><td><input type="text" name="email"'
+              ' value="" size="40">')
+    page = hnpages.user_page("pg", karma=1, about=editor)
+    user = parse_user(page, url=URL, fetched_at=hnpages.FETCHED_AT)
+    assert (user.about, user.about_html, user.karma) == (about, None, 1)

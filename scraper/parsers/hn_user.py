@@ -2,6 +2,10 @@
 
 Every era lays a profile out as label rows ("user:", "created:", "karma:", "about:")
 in one table, so the parser keys on the labels, not on the row order or classes.
+
+One's own profile, saved logged in, is an edit form instead: the "about:" cell holds a
+``<textarea name="about">`` with the text in HN's input format, then a "help" link. What
+the user wrote is the textarea's text; the rest of that cell is the form's chrome.
 """
 
 from __future__ import annotations
@@ -66,10 +70,17 @@ def parse_user(html: str, *, url: str, fetched_at: datetime) -> User:
     created_at, created_raw = _created(fields["created"]) if "created" in fields else (None, None)
     karma_text = "".join(fields["karma"].itertext()).replace(",", "").strip() \
         if "karma" in fields else ""
+    karma = int(karma_text) if karma_text.lstrip("-").isdigit() else None
+    editor = fields["about"].find(".//textarea") if "about" in fields else None
+    if editor is not None:
+        # The page shows the source text, not rendered HTML: keep the text alone.
+        written = (editor.text or "").strip()
+        return User(site=SITE, id=name, created_at=created_at, created_at_raw=created_raw,
+                    karma=karma, about_html=None, about=written or None)
     about_html = inner_html(fields["about"]) if "about" in fields else ""
     return User(
         site=SITE, id=name, created_at=created_at, created_at_raw=created_raw,
-        karma=int(karma_text) if karma_text.lstrip("-").isdigit() else None,
+        karma=karma,
         about_html=about_html or None,
         about=(bodies.text(about_html) or None) if about_html else None,
     )
