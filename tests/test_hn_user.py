@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -59,3 +60,13 @@ def test_ones_own_profile_reads_the_about_box_not_the_help_link(written: str,
     page = hnpages.user_page("pg", karma=1, about=editor)
     user = parse_user(page, url=URL, fetched_at=hnpages.FETCHED_AT)
     assert (user.about, user.about_html, user.karma) == (about, None, 1)
+
+
+def test_an_old_profile_says_how_many_days_ago_it_was_created() -> None:
+    # Before ~2014 the row held no date and no front?day= link: "created: 2202 days ago",
+    # resolved against the time the page was fetched, like every relative age.
+    page = re.sub(r'<a href="front\?day=[^"]*">[^<]*</a>', "2202 days ago",
+                  hnpages.user_page("pg", karma=1, about=""))
+    user = parse_user(page, url=URL, fetched_at=hnpages.FETCHED_AT)
+    assert user.created_at == hnpages.FETCHED_AT - timedelta(days=2202)
+    assert user.created_at_raw == "2202 days ago"

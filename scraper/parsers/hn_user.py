@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from lxml import etree
 
 from archive.models import User
-from scraper.parsers import bodies
+from scraper.parsers import ages, bodies
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
 from scraper.parsers.hn import SITE, is_throttle_page, looks_complete
 from scraper.parsers.hn_text import inner_html
@@ -26,7 +26,7 @@ _LABEL = re.compile(r"^\s*(user|created|karma|about):\s*$")
 _DAY = re.compile(r"day=(\d{4}-\d{2}-\d{2})")
 
 
-def _created(cell: etree._Element) -> tuple[datetime | None, str | None]:
+def _created(cell: etree._Element, fetched_at: datetime) -> tuple[datetime | None, str | None]:
     raw = " ".join("".join(cell.itertext()).split()) or None
     # The "created:" link goes to that day's front page: front?day=2006-10-09.
     for a in cell.iter("a"):
@@ -38,6 +38,10 @@ def _created(cell: etree._Element) -> tuple[datetime | None, str | None]:
             return datetime.strptime(raw or "", fmt).replace(tzinfo=UTC), raw
         except ValueError:
             continue
+    # Before the date and its link (~2014) the row said only how long ago: "2202 days ago".
+    m = ages.find_age_text(raw or "")
+    if m is not None and m["n"] is not None:
+        return ages.resolve_age_text(m, fetched_at), raw
     return None, raw
 
 
@@ -67,7 +71,8 @@ def parse_user(html: str, *, url: str, fetched_at: datetime) -> User:
     wanted = parse_qs(urlsplit(url).query).get("id", [None])[0]
     if wanted and name != wanted:
         raise ParseError(SITE, url, f"page shows user {name!r}, not {wanted!r}")
-    created_at, created_raw = _created(fields["created"]) if "created" in fields else (None, None)
+    created_at, created_raw = _created(fields["created"], ages.as_utc(fetched_at)) \
+        if "created" in fields else (None, None)
     karma_text = "".join(fields["karma"].itertext()).replace(",", "").strip() \
         if "karma" in fields else ""
     karma = int(karma_text) if karma_text.lstrip("-").isdigit() else None
