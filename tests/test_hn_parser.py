@@ -401,6 +401,14 @@ def test_a_modern_snippet_reads_fully() -> None:
     assert page.story.created_at == datetime.fromtimestamp(1747317407, UTC)
 
 
+def test_a_grey_class_in_upper_case_hex() -> None:
+    # Seen on a 2026 page of a 2008 thread: <div class="commtext c5A">.
+    page = parse_snippet(modern_page(
+        modern_row("101", 0, '<div class="commtext c5A">grey <i>here</i></div>')))
+    (c,) = page.comments
+    assert (c.colour, c.text, c.text_html) == ("c5a", "grey here", "grey <i>here</i>")
+
+
 @pytest.mark.parametrize("html, error, reason", [
     ("<html><body>Sorry, we're not able to serve your requests this quickly.</body></html>",
      ThrottledPage, "cannot serve"),

@@ -24,15 +24,17 @@ from scraper.parsers import bodies
 _BODY_ENDS = frozenset({"/span", "/font", "/div", "span", "div"})
 MARKERS = frozenset({"[deleted]", "[dead]", "[flagged]"})
 
-_COLOUR_CLASS = re.compile(r"c[0-9a-f]{2}")
+# The grey class is two hex digits in either case: a 2026 page of a 2008 thread greys a
+# comment with "commtext c5A". Codes are returned in lower case ("c5a").
+_COLOUR_CLASS = re.compile(r"c[0-9a-fA-F]{2}")
 _HEX = re.compile(r"#?([0-9a-fA-F]{2})[0-9a-fA-F]{4}")
 _CONTAINER = re.compile(
     r"""<(?:span|div)\s+class\s*=\s*(?:"comment"|'comment'|comment(?=[\s>]))\s*>""")
 # The element that wraps a body inside the container, per era: span/div.commtext cXX
 # (2017-), span.cXX (2015-17), font color=#rrggbb (-2015).
 _WRAPPER = re.compile(
-    r"""\s*<(?P<tag>span|div|font)\s+(?:class\s*=\s*["']?(?:commtext(?:\s+c[0-9a-f]{2})?|"""
-    r"""c[0-9a-f]{2})["']?|color\s*=\s*["']?\#[0-9a-fA-F]{6}["']?)\s*>"""
+    r"""\s*<(?P<tag>span|div|font)\s+(?:class\s*=\s*["']?(?:commtext(?:\s+c[0-9a-fA-F]{2})?|"""
+    r"""c[0-9a-fA-F]{2})["']?|color\s*=\s*["']?\#[0-9a-fA-F]{6}["']?)\s*>"""
 )
 # The first tag that is not one a user can write: where a body ends.
 _NOT_USER_TAG = re.compile(
@@ -79,7 +81,7 @@ def colour_of(wrapper: etree._Element | None) -> str | None:
         return "c" + m.group(1).lower() if m else None
     for c in classes(wrapper):
         if _COLOUR_CLASS.fullmatch(c):
-            return c
+            return c.lower()
     return None
 
 
