@@ -409,6 +409,29 @@ def test_a_grey_class_in_upper_case_hex() -> None:
     assert (c.colour, c.text, c.text_html) == ("c5a", "grey here", "grey <i>here</i>")
 
 
+def _saved_by_a_browser(html: str) -> str:
+    """HN's own links as a browser's "Save Page As" writes them: absolute (seen in a
+    public project's saved copy of item 27145911, href="https://news.ycombinator.com/...")."""
+    for path in ("user?id=", "item?id="):
+        html = html.replace(f'href="{path}', f'href="https://news.ycombinator.com/{path}')
+    return html
+
+
+def test_hn_links_spelled_absolute_read_as_relative_ones() -> None:
+    rows = old_row("101", 0) + old_row("102", 1)
+    page = parse_snippet(_saved_by_a_browser(old_page(rows)), url=f"{HN}/x?fnid=a",
+                         story_id="100")
+    assert [(c.id, c.author, c.depth) for c in page.comments] == [
+        ("101", "bob", 0), ("102", "bob", 1)]
+    subtext = ('<span class="score" id="score_100">5 points</span> by <a href="user?id=op">op'
+               '</a> 2 hours ago | <a href="item?id=100">3 comments</a>')
+    story = parse_snippet(_saved_by_a_browser(modern_page(
+        "", title='<a href="item?id=100">Ask HN: Why?</a>', subtext=subtext))).story
+    assert story is not None
+    assert (story.url, story.domain, story.kind, story.author, story.comment_count) == (
+        None, None, "ask", "op", 3)
+
+
 @pytest.mark.parametrize("html, error, reason", [
     ("<html><body>Sorry, we're not able to serve your requests this quickly.</body></html>",
      ThrottledPage, "cannot serve"),

@@ -34,7 +34,7 @@ from lxml import etree
 from archive.models import ItemPage, PageComment, Thread
 from scraper.parsers import ages, bodies
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
-from scraper.parsers.hn_story import Header, item_id_of, parse_header, text_of
+from scraper.parsers.hn_story import Header, hn_path, item_id_of, parse_header, text_of
 from scraper.parsers.hn_text import (
     MARKERS,
     RawBodies,
@@ -188,7 +188,7 @@ def _comment(container: etree._Element, n: int, raw: RawBodies, *, url: str,
                 if age_title is None and cls == "age":
                     age_title = el.get("title")
                 continue
-            href = el.get("href") or ""
+            href = hn_path(el.get("href") or "")
             if author is None and (cls == "hnuser" or href.startswith("user?id=")):
                 # The name is the link's text, wrapped in <font> for new accounts (-2014).
                 author = (el.text or text_of(el)).strip() or None

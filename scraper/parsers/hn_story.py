@@ -49,9 +49,28 @@ def text_of(el: etree._Element) -> str:
     return "".join(el.itertext()).replace("\xa0", " ").strip()
 
 
+# HN writes its own links relative ("item?id=1"); a page saved by a browser ("Save Page
+# As", complete) spells every one of them absolute, and some tools root-relative.
+_HN_ORIGINS = ("https://news.ycombinator.com/", "http://news.ycombinator.com/",
+               "//news.ycombinator.com/", "/")
+
+
+def hn_path(href: str) -> str:
+    """An HN link as HN itself writes it: ``item?id=1`` for ``https://news.ycombinator.com/
+    item?id=1``, ``/item?id=1`` and ``item?id=1`` alike; any other link unchanged."""
+    if href[:1] in ("h", "/"):
+        for origin in _HN_ORIGINS:
+            if href.startswith(origin):
+                return href[len(origin):]
+    return href
+
+
 def item_id_of(href: str | None) -> str | None:
-    """N from ``item?id=N`` (possibly followed by ``&...``), else None."""
-    if not href or not href.startswith("item?id="):
+    """N from ``item?id=N`` (possibly followed by ``&...``, possibly absolute), else None."""
+    if not href:
+        return None
+    href = hn_path(href)
+    if not href.startswith("item?id="):
         return None
     ident = href[8:].split("&", 1)[0]
     return ident if ident.isdigit() else None
@@ -70,7 +89,7 @@ def _title_link(cell: etree._Element) -> etree._Element | None:
         # link is the title (inside span.titleline, or a.storylink/a.titlelink, or bare).
         if parent is not None and "sitebit" in classes(parent):
             continue
-        if (a.get("href") or "").startswith(("vote?", "from?")):
+        if hn_path(a.get("href") or "").startswith(("vote?", "from?")):
             continue
         return a
     return None
@@ -120,7 +139,7 @@ def read_subtext(subtext: etree._Element, fetched_at: datetime
     comment_count = None
     for a in subtext.iter("a"):
         href = a.get("href") or ""
-        if author is None and ("hnuser" in classes(a) or href.startswith("user?id=")):
+        if author is None and ("hnuser" in classes(a) or hn_path(href).startswith("user?id=")):
             author = text_of(a) or None
         shown = text_of(a)
         m = _COMMENTS.match(shown)
