@@ -605,6 +605,14 @@ def test_title_markups(title: str) -> None:
     assert story.dead == ("[dead]" in title)
 
 
+def test_a_title_wrapped_over_lines_reads_as_shown() -> None:
+    # A saved copy re-wrapped by an editor (yahnac's item 9996335); &nbsp; stays a space.
+    story = parse_snippet(modern_page("", title='<a href="item?id=100">Ask HN: Who wants to\n'
+                                                '                  be&nbsp;hired?</a>')).story
+    assert story is not None and (story.title, story.kind) == ("Ask HN: Who wants to be hired?",
+                                                               "ask")
+
+
 @pytest.mark.parametrize("href", ["?p=2", "?id=100&amp;p=2", "item?id=100&amp;p=2",
                                   "/item?id=100&amp;p=2"])
 def test_every_spelling_of_the_next_page_link_keeps_the_thread(href: str) -> None:

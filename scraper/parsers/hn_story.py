@@ -45,8 +45,16 @@ class Header:
     story: Story
 
 
+# HTML collapses a run of ASCII whitespace to one space when it shows text; a page whose
+# saver re-wrapped its lines (yahnac's copy of item 9996335: "Ask HN: Who wants to\n
+# <28 spaces>be hired?") reads the same as the one-line original. &nbsp; is kept apart.
+_SPACE_RUN = re.compile(r"[ \t\n\r\f]+")
+
+
 def text_of(el: etree._Element) -> str:
-    return "".join(el.itertext()).replace("\xa0", " ").strip()
+    """The element's text as a browser shows it (runs of whitespace as one space, &nbsp;
+    as a space), without the space around it."""
+    return _SPACE_RUN.sub(" ", "".join(el.itertext())).replace("\xa0", " ").strip()
 
 
 # HN writes its own links relative ("item?id=1"); a page saved by a browser ("Save Page
