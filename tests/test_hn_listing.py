@@ -178,6 +178,20 @@ def test_rows_without_a_printed_rank_are_numbered_from_the_page_offset() -> None
     assert [e.rank for e in listing.entries] == [31, 32, 33]
 
 
+def test_a_page_whose_url_gives_no_page_takes_the_page_the_crawler_knows() -> None:
+    # jobs?next=ID (page 2 of jobs) and /x?fnid= say nothing of where they start.
+    html = re.sub(r'<span class="rank">\d+\.</span>', '<span class="rank"></span>',
+                  hnpages.listing_page(_stories(3), first_rank=31))
+    listing = parse_listing(html, url=f"{HN}/jobs?next=46600000", fetched_at=FETCHED,
+                            known_page=2)
+    assert (listing.name, listing.page) == ("jobs", 2)
+    assert [e.rank for e in listing.entries] == [31, 32, 33]
+    # A URL that says its page is believed over the hint.
+    assert listing_name_and_page(f"{HN}/news?p=3", known_page=2) == ("news", 3, 60)
+    assert listing_name_and_page(f"{HN}/newest?n=61", known_page=2) == ("newest", 3, 60)
+    assert listing_name_and_page(f"{HN}/x?fnid=abc", known_page=2) == ("x", 2, 30)
+
+
 def test_newest_n_31() -> None:
     html = re.sub(r'<span class="rank">\d+\.</span>', "",
                   hnpages.listing_page(_stories(30), next_href="newest?next=46599000&n=61"))

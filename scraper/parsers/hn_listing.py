@@ -54,13 +54,15 @@ _MORE = etree.XPath(
     "/a[normalize-space()='More']/@href")
 
 
-def listing_name_and_page(url: str) -> tuple[str, int, int]:
+def listing_name_and_page(url: str, known_page: int | None = None) -> tuple[str, int, int]:
     """(name, page, offset) of a listing URL; ``offset`` is the rank before its first row.
 
     ``/`` and ``/news`` are "news"; ``news2`` is news page 2 (2012); ``front?day=D`` is
     "front/D" (each day is its own listing); ``newest?n=31`` starts at rank 31, which
     is page 2 at 30 rows a page. ``/x?fnid=...`` (2010 continuation pages) names
-    nothing, so it is "x": only the spider knows which listing it continued."""
+    nothing, so it is "x": only the spider knows which listing it continued.
+    ``known_page``: the page number the crawler reached by following More links, used
+    when the URL does not say (``jobs?next=ID``, ``/x?fnid=``)."""
     parts = urlsplit(url)
     query = parse_qs(parts.query)
     name = parts.path.strip("/").lower() or "news"
@@ -74,8 +76,11 @@ def listing_name_and_page(url: str) -> tuple[str, int, int]:
     p = query.get("p", [""])[0]
     if p.isdigit() and int(p) >= 1:
         page = int(p)
-    offset = (page - 1) * PER_PAGE
     n = query.get("n", [""])[0]
+    said = bool(numbered) or (p.isdigit() and int(p) >= 1) or (n.isdigit() and int(n) >= 1)
+    if not said and known_page is not None:
+        page = known_page
+    offset = (page - 1) * PER_PAGE
     if n.isdigit() and int(n) >= 1:
         offset = int(n) - 1
         page = offset // PER_PAGE + 1
@@ -174,10 +179,14 @@ def _entry(subtext: etree._Element, position: int, offset: int, *, url: str,
     )
 
 
-def parse_listing(html: str, *, url: str, fetched_at: datetime) -> Listing:
+def parse_listing(
+    html: str, *, url: str, fetched_at: datetime, known_page: int | None = None
+) -> Listing:
     """One page of an HN listing: its rows in rank order and the absolute URL of its
     More link. Raises ThrottledPage / TruncatedPage for pages to fetch again and
-    ParseError for a page that is not a listing (an item page, a login page)."""
+    ParseError for a page that is not a listing (an item page, a login page).
+    ``known_page``: see :func:`listing_name_and_page`; job rows print no rank, so page
+    2 of ``jobs`` (``jobs?next=ID``) is numbered from 31 only with it."""
     _check_served(html, url)
     fetched_at = ages.as_utc(fetched_at)
     doc = etree.fromstring(html, etree.HTMLParser(collect_ids=False))
@@ -195,7 +204,7 @@ def parse_listing(html: str, *, url: str, fetched_at: datetime) -> Listing:
         # nothing else that tells it from a one-row listing.
         raise ParseError(SITE, url, "no row has a rank cell: an item page, not a listing")
 
-    name, page, offset = listing_name_and_page(url)
+    name, page, offset = listing_name_and_page(url, known_page)
     entries = tuple(_entry(s, i, offset, url=url, fetched_at=fetched_at)
                     for i, s in enumerate(subtexts))
     seen: set[str] = set()

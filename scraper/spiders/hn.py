@@ -155,14 +155,14 @@ class HnSpider(scrapy.Spider):
                       name: str | None = None) -> Iterator[Any]:
         fetched = self.fetched(response)
         listing = self.attempt(label, fetched, lambda: hn_listing.parse_listing(
-            response.text, url=response.url, fetched_at=fetched.fetched_at))
+            response.text, url=response.url, fetched_at=fetched.fetched_at, known_page=page))
         if not isinstance(listing, Listing):
             if listing is not None:
                 yield listing
             return
         if name is not None:
             # Old one-shot /x?fnid= pages do not say which listing they continue; we know.
-            listing = replace(listing, name=name, page=page)
+            listing = replace(listing, name=name)
         yield listing
         if self.threads:
             for entry in listing.entries:
