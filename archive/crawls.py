@@ -79,6 +79,13 @@ def start_crawl(
     return crawl_id
 
 
+def crawl_args(db: sqlite_utils.Database, crawl_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The arguments each of these crawls was started with."""
+    return [json.loads(row[0]) for row in db.conn.execute(
+        "SELECT args FROM crawls WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+        (json.dumps(list(crawl_ids)),))]  # fmt: skip
+
+
 def crawl_targets(db: sqlite_utils.Database, crawl_id: int) -> list[Target]:
     """Every target of a crawl, in the order they were queued."""
     return [Target(*row) for row in db.conn.execute(

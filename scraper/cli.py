@@ -6,7 +6,6 @@ point and brings the crawl commands in.
 
 from __future__ import annotations
 
-import json
 import logging
 
 import click
@@ -14,7 +13,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from archive.cli import cli, db_option
-from archive.crawls import resumable
+from archive.crawls import crawl_args, resumable
 from archive.db import open_db
 from archive.errors import ArchiveError
 from scraper.spiders.hn import LISTINGS, HnSpider, item_id, listing_path, user_name
@@ -137,9 +136,7 @@ def resume_args(db: str, site: str) -> tuple[int, bool] | None:
         raise click.ClickException(str(e)) from e
     try:
         crawl_ids, left = resumable(archive, site)
-        args = [json.loads(row[0]) for row in archive.conn.execute(
-            "SELECT args FROM crawls WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(crawl_ids),))]  # fmt: skip
+        args = crawl_args(archive, crawl_ids)
     finally:
         archive.close()
     if not left:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import sqlite_utils
 
 from archive.crawls import (
     Target,
+    crawl_args,
     crawl_targets,
     finish_crawl,
     recover_dead_crawls,
@@ -90,9 +90,7 @@ def test_an_interrupted_crawl_leaves_its_queue_to_resume(db: sqlite_utils.Databa
     ]  # fmt: skip
     assert crawl_targets(db, second) == [Target("hn", "thread", "300"),
                                          Target("hn", "thread", "200")]
-    assert json.loads(db.conn.execute("SELECT args FROM crawls WHERE id = ?",
-                                      (second,)).fetchone()[0]) == {
-        "pages": 1, "resume_from": [first]}
+    assert crawl_args(db, [second, first]) == [{}, {"pages": 1, "resume_from": [first]}]
     assert resumable(db, "hn") == ([], [])  # the second crawl runs (in this process)
 
 
