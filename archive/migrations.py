@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from archive import schema, views
+from archive import pace, schema, views
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -188,6 +188,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0002_history", m0002_history),
     ("0003_schedule", m0003_schedule),
     ("0004_views", views.m0004_views),
+    ("0005_pace", pace.m0005_pace),
 )
 
 

@@ -105,7 +105,8 @@ def schema_of(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
 
 def test_views_exist_after_migrations_and_applying_twice_is_a_no_op(archive: Path) -> None:
     db = open_db(archive)
-    assert applied_migrations(db)[-1] == "0004_views" == MIGRATIONS[-1][0]
+    assert "0004_views" in applied_migrations(db)
+    assert applied_migrations(db)[-1] == MIGRATIONS[-1][0]
     schema = schema_of(db.conn)
     views = [name for kind, name, _ in schema if kind == "view"]
     assert views == sorted(VIEW_NAMES)

@@ -1,0 +1,44 @@
+"""archive.pace: the turns every crawl of one archive takes to ask a host."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from archive.db import open_db
+from archive.pace import take_turn
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> sqlite_utils.Database:
+    return open_db(tmp_path / "hn.db")
+
+
+def test_turns_come_a_delay_apart_across_connections(db: sqlite_utils.Database,
+                                                     tmp_path: Path) -> None:
+    other = open_db(tmp_path / "hn.db")  # a second crawl of the same archive
+    assert take_turn(db.conn, "h", 30, now=1000.0) == 0
+    assert take_turn(other.conn, "h", 30, now=1001.0) == 29  # its turn is at 1030
+    assert take_turn(db.conn, "h", 30, now=1002.0) == 58  # and this one's at 1060
+    assert take_turn(db.conn, "elsewhere", 30, now=1002.0) == 0  # hosts are apart
+    other.close()
+
+
+def test_a_request_that_knows_no_delay_keeps_the_gap_of_the_last_turn(
+        db: sqlite_utils.Database) -> None:
+    assert take_turn(db.conn, "h", 30, now=1000.0) == 0
+    # A new crawl's robots.txt (no Crawl-delay known yet) waits for the turn at 1030...
+    assert take_turn(db.conn, "h", 0, now=1005.0) == 25
+    # ...and leaves the next 30 s after it, not at once.
+    assert take_turn(db.conn, "h", 30, now=1006.0) == 54
+
+
+def test_once_the_turn_has_passed_a_lower_delay_is_what_it_says(
+        db: sqlite_utils.Database) -> None:
+    assert take_turn(db.conn, "h", 30, now=1000.0) == 0
+    assert take_turn(db.conn, "h", 2, now=1100.0) == 0
+    assert take_turn(db.conn, "h", 2, now=1100.5) == 1.5
+    assert db.conn.execute("SELECT host, next_at, delay FROM host_pace").fetchall() == [
+        ("h", 1104.0, 2.0)]
