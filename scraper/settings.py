@@ -37,6 +37,12 @@ DOWNLOADER_MIDDLEWARES = {
     # Below HttpCompressionMiddleware (590) so it reads decompressed bodies.
     "scraper.middlewares.SoftErrorMiddleware": 580,
 }
+# Every crawl of one archive keeps one pace per host (scraper/pace.py): two runners on
+# an archive ask a site no more often than one would.
+DOWNLOAD_HANDLERS = {
+    "http": "scraper.pace.PacedHTTPDownloadHandler",
+    "https": "scraper.pace.PacedHTTPDownloadHandler",
+}
 ITEM_PIPELINES = {"scraper.pipelines.ArchivePipeline": 300}
 
 LINKTHREAD_DB = os.environ.get("LINKTHREAD_DB", "linkthread.db")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -70,6 +71,32 @@ def test_linkthread_crawl_delay_lowers_it_knowingly_with_a_warning(site: SiteSer
     assert max(gaps(site)) < 2, gaps(site)
     assert "asks for 2 s between requests; LINKTHREAD_CRAWL_DELAY lowers that to 0.5 s" in (
         stderr)
+
+
+def test_two_crawls_of_one_archive_keep_one_crawl_delay_together(site: SiteServer,
+                                                                   tmp_path: Path) -> None:
+    site.robots = "User-agent: *\nCrawl-delay: 1\n"
+    threads = [hnpages.random_thread(5, seed=k, story_id=str(k * 1000)) for k in range(1, 7)]
+    for t in threads:
+        site.routes.update(hnpages.site_pages(t))
+    db = tmp_path / "hn.db"
+    ids = [t.story_id for t in threads]
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(crawl, site, db, *ids[:3])
+        # The second starts once the first knows the delay (robots.txt read, an item
+        # asked for), as a second runner on a live archive would.
+        deadline = time.monotonic() + 60
+        while len(site.log) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        second = pool.submit(crawl, site, db, *ids[3:])
+        results = [first.result(), second.result()]
+
+    assert [code for code, _ in results] == [0, 0], [err[-2000:] for _, err in results]
+    assert sorted(t for _, t in site.log if t != "/robots.txt") == sorted(
+        f"/item?id={i}" for i in ids)
+    # One pace for the host, whichever process asked: never two requests within 1 s.
+    assert min(gaps(site)) >= 1 - SLACK, gaps(site)
+    assert rows(db, "select count(*) from comments") == [(30,)]
 
 
 def test_an_unreadable_robots_txt_keeps_the_delay_the_site_asked_for_before(
