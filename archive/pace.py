@@ -49,6 +49,8 @@ def take_turn(conn: sqlite3.Connection, host: str, delay: float, now: float) -> 
         turn, gap = now, delay
         if row is not None and now < row[0]:
             turn, gap = row[0], max(delay, row[1])
+        if gap <= 0:
+            return turn - now  # nothing to keep for the next turn: no write per request
         tx.execute(
             "INSERT INTO host_pace (host, next_at, delay, updated_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (host) DO UPDATE SET next_at = excluded.next_at,"

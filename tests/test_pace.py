@@ -42,3 +42,8 @@ def test_once_the_turn_has_passed_a_lower_delay_is_what_it_says(
     assert take_turn(db.conn, "h", 2, now=1100.5) == 1.5
     assert db.conn.execute("SELECT host, next_at, delay FROM host_pace").fetchall() == [
         ("h", 1104.0, 2.0)]
+
+
+def test_a_host_nobody_paces_costs_no_write(db: sqlite_utils.Database) -> None:
+    assert take_turn(db.conn, "h", 0, now=1000.0) == 0
+    assert db.conn.execute("SELECT count(*) FROM host_pace").fetchone() == (0,)
