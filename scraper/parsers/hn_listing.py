@@ -73,18 +73,19 @@ def listing_name_and_page(url: str, known_page: int | None = None) -> tuple[str,
     day = query.get("day", [""])[0].strip()
     if name == "front" and day:
         name = f"front/{day}"
-    p = query.get("p", [""])[0]
-    if p.isdigit() and int(p) >= 1:
-        page = int(p)
-    n = query.get("n", [""])[0]
-    said = bool(numbered) or (p.isdigit() and int(p) >= 1) or (n.isdigit() and int(n) >= 1)
-    if not said and known_page is not None:
+    p, n = _positive(query, "p"), _positive(query, "n")
+    if p is not None:
+        page = p
+    elif numbered is None and n is None and known_page is not None:
         page = known_page
-    offset = (page - 1) * PER_PAGE
-    if n.isdigit() and int(n) >= 1:
-        offset = int(n) - 1
-        page = offset // PER_PAGE + 1
-    return name, page, offset
+    if n is not None:
+        return name, (n - 1) // PER_PAGE + 1, n - 1
+    return name, page, (page - 1) * PER_PAGE
+
+
+def _positive(query: dict[str, list[str]], key: str) -> int | None:
+    value = query.get(key, [""])[0]
+    return int(value) if value.isdigit() and int(value) >= 1 else None
 
 
 def _check_served(html: str, url: str) -> None:
