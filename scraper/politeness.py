@@ -188,9 +188,8 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         if netloc in self._paced:
             return
         self._paced.add(netloc)
-        floor, source = None, "robots.txt Crawl-delay"
         if parser is not None:
-            floor = parser.crawl_delay(self.user_agent(request))
+            floor, source = parser.crawl_delay(self.user_agent(request)), "robots.txt Crawl-delay"
         else:
             known = self.crawler.settings.getdict("LINKTHREAD_KNOWN_CRAWL_DELAYS")
             before = known.get(urlsplit(request.url).hostname or "")
