@@ -36,12 +36,23 @@ DOWNLOADER_MIDDLEWARES = {
     "scraper.politeness.PoliteRobotsTxtMiddleware": 100,
     # Below HttpCompressionMiddleware (590) so it reads decompressed bodies.
     "scraper.middlewares.SoftErrorMiddleware": 580,
+    # Only the site's own origin, before anything else (robots.txt included) is asked.
+    "scraper.bounds.OriginMiddleware": 50,
+    # Ours in its place: the same decompression, under LINKTHREAD_MAX_BODY, named refusals.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "scraper.bounds.BodyCapMiddleware": 590,
 }
 # Every crawl of one archive keeps one pace per host (scraper/pace.py): two runners on
 # an archive ask a site no more often than one would.
 DOWNLOAD_HANDLERS = {
     "http": "scraper.pace.PacedHTTPDownloadHandler",
     "https": "scraper.pace.PacedHTTPDownloadHandler",
+    # A crawl fetches web pages only: no local files, FTP, S3 or data: URLs, whatever a
+    # page links to (scraper/bounds.py refuses them first; this is the second lock).
+    "file": None,
+    "ftp": None,
+    "s3": None,
+    "data": None,
 }
 ITEM_PIPELINES = {"scraper.pipelines.ArchivePipeline": 300}
 
@@ -58,5 +69,15 @@ LINKTHREAD_CRAWL_DELAY = os.environ.get("LINKTHREAD_CRAWL_DELAY") or None
 # cannot be read now (an outage must not turn into a crawl at full speed). Keyed by
 # host name; LINKTHREAD_CRAWL_DELAY still overrides it.
 LINKTHREAD_KNOWN_CRAWL_DELAYS = {"news.ycombinator.com": 30.0}
+
+# Bodies larger than this (bytes, as sent or once decompressed) are refused, never stored:
+# no discussion page comes near it. Unset: 64 MiB (scraper/bounds.py).
+LINKTHREAD_MAX_BODY = os.environ.get("LINKTHREAD_MAX_BODY") or None
+# Scrapy's own cap, for any request that scraper/bounds.py did not give the one above.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
+# Pages of one thread read at most; a thread with more fails, the pages read kept raw.
+# Unset: 200 (scraper/spiders/hn.py).
+LINKTHREAD_MAX_PAGES = os.environ.get("LINKTHREAD_MAX_PAGES") or None
 
 LOG_LEVEL = "INFO"

@@ -9,10 +9,11 @@ thread.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,9 +22,12 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
+from w3lib.url import canonicalize_url
 
 from archive.models import FetchedPage, ItemPage, Listing
+from scraper.bounds import Refused, offsite_reason
 from scraper.items import FailedPage
+from scraper.middlewares import setting_or_env
 from scraper.parsers import hn, hn_listing, hn_user
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
 from scraper.parsers.tree import assemble_thread
@@ -33,34 +37,59 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _ID = re.compile(r"[1-9][0-9]{0,11}")
-MAX_PAGES = 200  # a guard against a site bug sending us round a loop of "More" links
+HN_HOST = "news.ycombinator.com"
+DEFAULT_BASE_URL = f"https://{HN_HOST}"
+# A guard against a site bug (or a hostile page) sending us round a loop of "More" links.
+DEFAULT_MAX_PAGES = 200
 
 
-def item_id(target: str) -> str:
-    """An HN item id from an id or an item URL; ValueError for anything else."""
+def base_url_from_env() -> str:
+    return os.environ.get("LINKTHREAD_HN_BASE_URL") or DEFAULT_BASE_URL
+
+
+def item_id(target: str, *, base_url: str | None = None) -> str:
+    """An HN item id from an id or an item URL on HN's host or the base URL's host
+    (``base_url``, else LINKTHREAD_HN_BASE_URL); a URL may leave out its scheme.
+    ValueError for anything else."""
     target = target.strip()
     if _ID.fullmatch(target):
         return target
-    parts = urlsplit(target)
+    # "news.ycombinator.com/item?id=5", as a browser's address bar shows it.
+    url = target if "://" in target else f"https://{target}"
+    parts = urlsplit(url)
+    base = urlsplit(base_url or base_url_from_env())
+    places = {(HN_HOST, "/item"), (base.hostname, base.path.rstrip("/") + "/item")}
     ids = parse_qs(parts.query).get("id", [])
-    if parts.scheme in ("http", "https") and parts.path.endswith("/item") and ids \
-            and _ID.fullmatch(ids[0]):
+    if parts.scheme.lower() in ("http", "https") and parts.hostname is not None \
+            and (parts.hostname, parts.path) in places and ids and _ID.fullmatch(ids[0]):
         return ids[0]
-    raise ValueError(f"{target!r} is not a Hacker News item id or item URL")
+    raise ValueError(f"{target!r} is not a Hacker News item id or item URL "
+                     f"(an item URL is on {HN_HOST} or the base URL's host)")
 
 
 LISTINGS = ("front", "news", "newest", "ask", "show", "jobs", "best")
-_DAY = re.compile(r"front\?day=\d{4}-\d{2}-\d{2}")
+_DAY = re.compile(r"front\?day=(\d{4}-\d{2}-\d{2})")
 _USER = re.compile(r"[A-Za-z0-9_-]{2,15}")
+
+
+def _real_day(target: str) -> bool:
+    match = _DAY.fullmatch(target)
+    if match is None:
+        return False
+    try:
+        date.fromisoformat(match.group(1))
+    except ValueError:  # 2026-13-01, 2026-02-30
+        return False
+    return True
 
 
 def listing_path(target: str) -> str:
     """The path of a listing target: "front" is the front page (/news); "front?day=D" is
-    that day's front page; ValueError for anything else."""
+    that day's front page (D a real date); ValueError for anything else."""
     target = target.strip()
     if target == "front":
         return "news"
-    if target in LISTINGS or _DAY.fullmatch(target):
+    if target in LISTINGS or _real_day(target):
         return target
     raise ValueError(f"{target!r} is not a Hacker News listing "
                      f"({', '.join(LISTINGS)}, front?day=YYYY-MM-DD)")
@@ -81,9 +110,11 @@ class HnSpider(scrapy.Spider):
     site = hn.SITE
 
     def __init__(self, items: str = "", listings: str = "", users: str = "", pages: str = "1",
-                 threads: str = "0", resume: str = "0", *args: Any, **kwargs: Any) -> None:
+                 threads: str = "0", resume: str = "0", *args: Any,
+                 base_url: str = DEFAULT_BASE_URL, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.item_ids = [item_id(t) for t in _split(items)]
+        self.base_url = base_url.rstrip("/")
+        self.item_ids = [item_id(t, base_url=self.base_url) for t in _split(items)]
         self.listings = [listing_path(t) for t in _split(listings)]
         self.users = [user_name(t) for t in _split(users)]
         # Also take over what stopped crawls left queued (`crawl --resume`): the
@@ -95,7 +126,7 @@ class HnSpider(scrapy.Spider):
                              "or -a resume=1")
         self.pages = max(1, int(pages))  # listing pages to read, from the first
         self.threads = threads.lower() in ("1", "true", "yes")  # and every thread on them
-        self.base_url = "https://news.ycombinator.com"
+        self.max_pages = DEFAULT_MAX_PAGES
         self.failures: list[str] = []
         self.scheduled: set[str] = set(self.item_ids)
         self.crawl_args = {"items": self.item_ids, "listings": self.listings,
@@ -112,8 +143,11 @@ class HnSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> HnSpider:
+        kwargs["base_url"] = crawler.settings.get("LINKTHREAD_HN_BASE_URL")
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.base_url = crawler.settings.get("LINKTHREAD_HN_BASE_URL").rstrip("/")
+        spider.max_pages = int(setting_or_env(crawler, "LINKTHREAD_MAX_PAGES", DEFAULT_MAX_PAGES))
+        if spider.max_pages < 1:
+            raise ValueError("LINKTHREAD_MAX_PAGES must be 1 or more")
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -171,6 +205,10 @@ class HnSpider(scrapy.Spider):
                     yield self.page_request(f"{self.base_url}/item?id={entry.story_id}",
                                             entry.story_id, ())
         if listing.next_url and page < self.pages:
+            refused = offsite_reason(listing.next_url, self.base_url)
+            if refused is not None:
+                self.fail(label, refused)
+                return
             yield self.request(listing.next_url, self.parse_listing, label=label, page=page + 1,
                                name=listing.name)
 
@@ -212,8 +250,12 @@ class HnSpider(scrapy.Spider):
                 yield replace(page, story_id=story_id)
             return
         done = (*done, (page, fetched))
-        if page.next_url and len(done) < MAX_PAGES:
-            yield self.page_request(page.next_url, story_id, done)
+        if page.next_url:
+            refused = self.unfollowable(page.next_url, done)
+            if refused is None:
+                yield self.page_request(page.next_url, story_id, done)
+            else:
+                yield from self.abandon(label, refused, story_id, done)
             return
         try:
             thread = assemble_thread([p for p, _ in done])
@@ -224,19 +266,44 @@ class HnSpider(scrapy.Spider):
             return
         yield replace(thread, pages=tuple(f for _, f in done))
 
-    def fetch_failed(self, failure: Failure) -> None:
+    def unfollowable(
+        self, next_url: str, done: tuple[tuple[ItemPage, FetchedPage], ...]
+    ) -> str | None:
+        """Why a thread's continuation link must not be followed, or None: it leaves the
+        site, it leads back to a page already read, or the thread is at the page cap."""
+        refused = offsite_reason(next_url, self.base_url)
+        if refused is not None:
+            return refused
+        if canonicalize_url(next_url) in {canonicalize_url(f.url) for _, f in done}:
+            return (f"the continuation link {next_url} leads back to a page already read "
+                    f"after {len(done)} page(s); not following a loop")
+        if len(done) >= self.max_pages:
+            return (f"stopped at the page cap of {self.max_pages} pages (LINKTHREAD_MAX_PAGES)"
+                    f" with more to read at {next_url}; the thread is not complete")
+        return None
+
+    def abandon(self, label: str, reason: str, story_id: str | None,
+                done: tuple[tuple[ItemPage, FetchedPage], ...]) -> Iterator[FailedPage]:
+        """Fail a thread part-read: never stored as a thread, its pages kept raw."""
+        self.fail(label, reason)
+        for _, f in done:
+            yield FailedPage(page=f, error=f"{label}: {reason}", story_id=story_id)
+
+    def fetch_failed(self, failure: Failure) -> Iterator[FailedPage]:
         request = failure.request  # type: ignore[attr-defined]
         label = request.cb_kwargs.get("label", f"hn {request.url}")
         error = failure.value
-        if isinstance(error, RobotsForbidden):
-            # Not a fetch that failed but one we must not make; the message says why.
-            self.fail(label, str(error))
-            return
-        if isinstance(error, HttpError):
-            reason = f"HTTP {error.response.status}"
+        if isinstance(error, (RobotsForbidden, Refused)):
+            # Not a fetch that failed but one we must not make or a body we must not
+            # keep; the message says why.
+            reason = str(error)
+        elif isinstance(error, HttpError):
+            reason = f"could not fetch {request.url}: HTTP {error.response.status}"
         else:
-            reason = failure.getErrorMessage()
-        self.fail(label, f"could not fetch {request.url}: {reason}")
+            reason = f"could not fetch {request.url}: {failure.getErrorMessage()}"
+        # The pages of a thread read before this one are kept raw, never lost.
+        yield from self.abandon(label, reason, request.cb_kwargs.get("story_id"),
+                                request.cb_kwargs.get("done", ()))
 
     def fail(self, label: str, reason: str) -> None:
         message = f"{label}: {reason}"
