@@ -46,6 +46,7 @@ from archive.crawls import pid_alive
 from archive.db import transaction
 from archive.errors import ArchiveError
 from archive.rows import iso_utc
+from archive.targets import parse_targets as parse_targets  # re-exported: the watch CLI
 
 KINDS = ("thread", "listing", "user")
 FIRST_INTERVAL = 10 * 60  # an adaptive thread's interval after a visit with new comments
@@ -57,19 +58,11 @@ DEFAULT_EVERY = {"listing": 3600, "user": 86400}
 MIN_EVERY = 60
 MAX_DURATION = 10 * 365 * 86400
 
-# What an HN watch may name. The spider owns these rules (scraper.spiders.hn), but the
-# archive never imports the scraper, so they are repeated here; a test keeps them equal.
-SITES = ("hn",)
-HN_LISTINGS = ("front", "news", "newest", "ask", "show", "jobs", "best")
-_HN_DAY = re.compile(r"front\?day=\d{4}-\d{2}-\d{2}")
-_HN_ID = re.compile(r"[1-9][0-9]{0,11}")
-_HN_USER = re.compile(r"[A-Za-z0-9_-]{2,15}")
-
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _PART = re.compile(r"(\d+)([smhdw])")
 
 
-# -- durations and targets ---------------------------------------------------------
+# -- durations ---------------------------------------------------------------------
 
 
 def parse_duration(text: str) -> int:
@@ -97,38 +90,6 @@ def format_duration(seconds: int) -> str:
         if n:
             out.append(f"{n}{unit}")
     return "".join(out) or "0s"
-
-
-def parse_targets(site: str, words: Sequence[str]) -> list[tuple[str, str]]:
-    """(kind, target) pairs from command-line words, read as ``crawl`` reads them: item
-    ids or URLs, listing names (``news`` is ``front``), and ``user NAME`` pairs."""
-    if site not in SITES:
-        raise ArchiveError(f"site {site!r} cannot be watched yet (supported: {', '.join(SITES)})")
-    # Imported here: archive.cli loads the watch commands, which load this module.
-    from archive.cli import item_id
-
-    out: list[tuple[str, str]] = []
-    rest = iter(words)
-    for word in rest:
-        if word == "user":
-            name = next(rest, None)
-            if name is None or not _HN_USER.fullmatch(name):
-                raise ArchiveError(f"{name!r} is not a Hacker News user name"
-                                   if name else "'user' needs a user name after it")
-            out.append(("user", name))
-        elif word in HN_LISTINGS or word.startswith("front?"):
-            if not (word in HN_LISTINGS or _HN_DAY.fullmatch(word)):
-                raise ArchiveError(f"{word!r} is not a Hacker News listing "
-                                   f"({', '.join(HN_LISTINGS)}, front?day=YYYY-MM-DD)")
-            out.append(("listing", "front" if word == "news" else word))
-        else:
-            story = item_id(word)
-            if not _HN_ID.fullmatch(story):
-                raise ArchiveError(f"{word!r} is not a Hacker News item id or item URL")
-            out.append(("thread", story))
-    if not out:
-        raise ArchiveError("name something to watch: an item id or URL, a listing, user NAME")
-    return list(dict.fromkeys(out))
 
 
 # -- the policy --------------------------------------------------------------------

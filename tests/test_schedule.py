@@ -15,7 +15,7 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from archive import schedule
+from archive import schedule, targets
 from archive.cli import cli
 from archive.db import open_db
 from archive.errors import ArchiveError
@@ -100,7 +100,7 @@ def test_targets_read_like_crawl() -> None:
 
 @pytest.mark.parametrize("words, message", [
     (["12ab"], "not a Hacker News item id"),
-    (["https://example.com/item?id=1"], "cannot read a thread id"),
+    (["https://example.com/item?id=1"], "not a Hacker News item id or item URL"),
     (["user"], "needs a user name"),
     (["user", "x"], "not a Hacker News user name"),
     (["front?day=yesterday"], "not a Hacker News listing"),
@@ -114,9 +114,9 @@ def test_bad_targets(words: list[str], message: str) -> None:
 
 def test_the_target_rules_are_the_spiders() -> None:
     # The archive repeats the spider's rules (it may not import it): keep them equal.
-    assert schedule.HN_LISTINGS == hn_spider.LISTINGS
+    assert targets.HN_LISTINGS == hn_spider.LISTINGS
     for name in ("pg", "a_b-C9", "x", "x" * 16, "bad name", "dang"):
-        ok = bool(schedule._HN_USER.fullmatch(name))
+        ok = bool(targets._HN_USER.fullmatch(name))
         assert ok == bool(hn_spider._USER.fullmatch(name)), name
 
 
