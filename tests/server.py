@@ -24,6 +24,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)  # e.g. Retry-After
     drop: bool = False  # close the connection without answering
     truncate: bool = False  # promise the whole body, send half of it, close the connection
+    length: bool = True  # False: no Content-Length, the body ends when the connection closes
 
 
 Route = str | Reply | list[Reply]
@@ -72,14 +73,15 @@ def _handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
             reply = site.reply_for(self.path)
             if reply.delay:
                 time.sleep(reply.delay)
-            if reply.drop or reply.truncate:
+            if reply.drop or reply.truncate or not reply.length:
                 self.close_connection = True
             if reply.drop:
                 return
             body = reply.body.encode() if isinstance(reply.body, str) else reply.body
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(body)))
+            if reply.length:
+                self.send_header("Content-Length", str(len(body)))
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.end_headers()
