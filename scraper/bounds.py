@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import weakref
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -34,6 +34,7 @@ from scraper.middlewares import setting_or_env
 
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 _PORTS = {"http": 80, "https": 443}
+_REDIRECTS = (301, 302, 303, 307, 308)
 
 
 class Refused(IgnoreRequest):
@@ -105,17 +106,29 @@ class OriginMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
+        redirected = request.meta.get("redirect_urls")
+        self.check(request.url, redirected[-1] if redirected else None)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        # A redirect RedirectMiddleware did not follow (to file:, ftp:, ...) would
+        # otherwise reach the spider as a bare "HTTP 302".
+        location = response.headers.get(b"Location")
+        if response.status in _REDIRECTS and location:
+            target = urljoin(request.url, location.decode("latin-1").strip())
+            self.check(target, request.url)
+        return response
+
+    def check(self, url: str, redirected_from: str | None) -> None:
         base_url: str | None = getattr(self.crawler.spider, "base_url", None)
         if base_url is None:  # a spider that names no site has no origin to keep to
             return
-        reason = offsite_reason(request.url, base_url)
+        reason = offsite_reason(url, base_url)
         if reason is None:
             return
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("linkthread/offsite_refused")
-        redirected = request.meta.get("redirect_urls")
-        if redirected:
-            reason += f"; redirected there from {redirected[-1]}"
+        if redirected_from is not None:
+            reason += f"; redirected there from {redirected_from}"
         raise OffsiteRefused(reason)
 
 
