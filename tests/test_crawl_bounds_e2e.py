@@ -235,3 +235,24 @@ def test_a_more_link_back_to_a_page_already_read_fails_the_thread(
                       "a loop"]
     assert_failed_with_pages_kept(db, site, kept)
     assert site.hits(f"/item?id={STORY}") == 1
+
+
+def test_a_listing_more_link_off_the_site_fails_the_listing(
+        site: SiteServer, tmp_path: Path) -> None:
+    stories = [hnpages.GenStory(id=str(500 + k), title=f"Story {k}", score=10, comments=0)
+               for k in range(3)]
+    site.routes["/news"] = hnpages.listing_page(stories, next_href="file:///etc/passwd")
+    db = tmp_path / "hn.db"
+
+    result = run_linkthread("crawl", "hn", "front", "--pages", "2", "--db", str(db),
+                            base_url=site.base_url)
+
+    assert result.returncode == 1
+    assert [line for line in result.stderr.splitlines() if line.startswith("Error:")] == [
+        f"Error: hn news: refused file:///etc/passwd: not on the site's base URL "
+        f"{site.base_url} (a crawl follows links and redirects only to its own scheme, host "
+        "and port)"]
+    # The page read is kept; nothing past it was asked for.
+    assert rows(db, "select listing, page, rank, story_id from listing_snapshots") == [
+        ("news", 1, k + 1, s.id) for k, s in enumerate(stories)]
+    assert [t for _, t in site.log] == ["/robots.txt", "/news"]
