@@ -256,3 +256,17 @@ def test_a_listing_more_link_off_the_site_fails_the_listing(
     assert rows(db, "select listing, page, rank, story_id from listing_snapshots") == [
         ("news", 1, k + 1, s.id) for k, s in enumerate(stories)]
     assert [t for _, t in site.log] == ["/robots.txt", "/news"]
+
+
+def test_a_page_that_cannot_be_fetched_mid_thread_keeps_the_pages_before_it(
+        site: SiteServer, tmp_path: Path) -> None:
+    site.routes.update(thread_pages(3))
+    page3 = f"/item?id={STORY}&p=3"
+    del site.routes[page3]  # the server answers 404
+    db = tmp_path / "hn.db"
+
+    code, errors = crawl(site, db)
+
+    assert code == 1
+    assert errors == [f"Error: hn item {STORY}: could not fetch {site.base_url}{page3}: HTTP 404"]
+    assert_failed_with_pages_kept(db, site, 2)
