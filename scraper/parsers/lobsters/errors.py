@@ -1,0 +1,45 @@
+"""Lobsters' own error bodies: its static 5xx/422 pages and Rack::Attack's throttle text.
+
+None of them is ever a thread, a listing or a profile. Each raises one of the shared
+parser errors (``scraper.parsers.errors``) or ``ServerErrorPage`` below, a
+``ParseError`` that says which status the page names and whether to try again later.
+(It belongs beside the shared errors; it lives here until that module is free to change.)
+"""
+
+from __future__ import annotations
+
+import re
+
+from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage
+
+SITE = "lobsters"
+
+# The static pages (public/422.html, 500, 502, 504) title themselves "Lobsters HTTP N status".
+_STATIC = re.compile(r"<title>\s*Lobsters HTTP (\d{3}) status:\s*([^<]*?)\s*</title>", re.I)
+# Rack::Attack: Lobsters' own 429 text since 2021, and the library's default before it.
+_THROTTLE = re.compile(r"\A\s*(?:Throttled, sleep\(\d+\) between hits|Retry later)\b")
+# 5xx pages say the server failed (a deploy, a timeout): the same request may work later.
+_TRANSIENT = frozenset({500, 502, 503, 504})
+
+
+class ServerErrorPage(ParseError):
+    """The site sent one of its error pages instead of the page asked for."""
+
+    def __init__(self, site: str, url: str, reason: str, *, status: int) -> None:
+        super().__init__(site, url, reason)
+        self.status = status
+        self.transient = status in _TRANSIENT
+
+
+def check_body(text: str, *, url: str) -> None:
+    """Raise if the body is empty, a throttle answer or one of Lobsters' error pages."""
+    head = text[:2000]
+    if not text.strip():
+        raise TruncatedPage(SITE, url, "empty body")
+    if _THROTTLE.match(head):
+        raise ThrottledPage(SITE, url, "the site asks to slow down (rate limit)")
+    m = _STATIC.search(head)
+    if m is not None:
+        status = int(m.group(1))
+        raise ServerErrorPage(SITE, url, f"the site's HTTP {status} error page ({m.group(2)})",
+                              status=status)
