@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-from html import escape
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo

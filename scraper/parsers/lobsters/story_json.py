@@ -80,13 +80,13 @@ def story_from_json(obj: object, *, url: str) -> Story:
 
 def _row(c: Mapping[str, Any], i: int, *, url: str) -> Row:
     ident = c.get("short_id")
-    if not is_short_id(ident):
+    if not isinstance(ident, str) or not is_short_id(ident):
         raise ParseError(SITE, url, f"comment {i} has no short_id")
     depth = c.get("depth")
     if not isinstance(depth, int):
         level = c.get("indent_level")
         depth = level - 1 if isinstance(level, int) else None
-    parent = c["parent_comment"] if "parent_comment" in c else UNKNOWN
+    parent = c.get("parent_comment", UNKNOWN)
     if parent is not None and parent is not UNKNOWN and not is_short_id(parent):
         raise ParseError(SITE, url, f"comment {ident}: parent_comment {parent!r} is not an id")
     return Row(id=ident, parent=parent, depth=depth)
