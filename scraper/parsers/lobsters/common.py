@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from archive.models import Story, Thread, User
-from scraper.parsers import ages
+from scraper.parsers import ages, bodies
 from scraper.parsers.errors import ParseError, TruncatedPage
 
 SITE = "lobsters"
@@ -31,6 +31,7 @@ CENTRAL = ZoneInfo("America/Chicago")
 _SHORT_ID = re.compile(r"[a-z0-9]{1,12}")
 _STORY_PATH = re.compile(r"/s/([a-z0-9]+)(?:[/.?#]|$)")
 _USER_PATH = re.compile(r"/(?:~|u/)([^/?#.]+)")
+_TAG = re.compile(r"<[a-zA-Z][^>]*>")
 _LOCAL = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 _OFFSET = re.compile(r"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) ([+-]\d\d)(\d\d)")
 # Lobsters' how_long_ago: "just now" (<= 5 s), "less than a minute ago", then the units
@@ -101,16 +102,26 @@ def user_name(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def about_fields(about: object) -> tuple[str | None, str | None]:
+    """(about_html, about) of a profile's about: HTML (2024-: ``linkified_about``) or the
+    user's own plain text (-2023)."""
+    if not isinstance(about, str) or not about.strip():
+        return None, None
+    if _TAG.search(about):
+        return about, bodies.text(about) or None
+    return None, about
+
+
 def user_record(value: object) -> User | None:
-    """The profile a JSON user object carries (-2023); None for a bare name."""
+    """The profile a JSON user object carries (-2023, and ``/~NAME.json``); None for a name."""
     if not isinstance(value, Mapping) or not user_name(value):
         return None
     created_at, created_raw = iso_time(value.get("created_at"))
     karma = value.get("karma")
-    about = value.get("about")
+    about_html, about = about_fields(value.get("about"))
     return User(site=SITE, id=str(value["username"]), created_at=created_at,
                 created_at_raw=created_raw, karma=karma if isinstance(karma, int) else None,
-                about=about if isinstance(about, str) and about else None,
+                about_html=about_html, about=about,
                 extra=leftovers(value, ("username", "created_at", "karma", "about")))
 
 
