@@ -162,7 +162,7 @@ def test_json_user_objects_become_user_records() -> None:
 
 
 # Lobsters' Markdown renderer stopped making typographic quotes between the 2025-02 JSON
-# and the 2026-05 HTML ("it’s" -> "it's"): the same comment, rendered again.
+# and the 2026-05 HTML ("it\u2019s" -> "it's"): the same comment, rendered again.
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
 
@@ -234,7 +234,7 @@ def test_a_listing_row_of_each_html_era_whole() -> None:
             for n in ("front-2016-10.html", "front-2026-07.html")}
     assert rows["front-2016-10.html"] == ListingEntry(
         site="lobsters", story_id="vdhwll", rank=1,
-        title="Meet the Man Behind ‘Solarized,’ the Most Important Color Scheme in "
+        title="Meet the Man Behind \u2018Solarized,\u2019 the Most Important Color Scheme in "
               "Computer History",
         url="http://observer.com/2015/02/meet-the-man-behind-solarized-the-most-important-"
             "color-scheme-in-computer-history/",
@@ -293,10 +293,10 @@ def test_error_pages_are_never_records(name: str, parse) -> None:
 
 
 def test_a_page_of_another_kind_is_a_clear_error() -> None:
-    with pytest.raises(ParseError, match="not a story page .looks like: listing-html"):
+    with pytest.raises(ParseError, match=r"not a story page \(looks like: listing-html"):
         parse_story(corpus_text("lobsters", "front-2026-07.html"), url=f"{LOBSTERS}/s/x",
                     fetched_at=FETCHED)
-    with pytest.raises(ParseError, match="not a listing page .looks like: story-json"):
+    with pytest.raises(ParseError, match=r"not a listing page \(looks like: story-json"):
         parse_listing(corpus_text("lobsters", "story-tdfoqh-2025.json"),
                       url=f"{LOBSTERS}/hottest.json", fetched_at=FETCHED)
 
