@@ -35,7 +35,7 @@ class Row:
     UNKNOWN: not given) and its depth (0: top level; None: not given)."""
 
     id: str
-    parent: str | None | _Unknown
+    parent: str | _Unknown | None
     depth: int | None
 
 

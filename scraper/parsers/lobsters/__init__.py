@@ -18,7 +18,7 @@ from datetime import datetime
 
 from archive.models import Listing, Thread, User
 from scraper.parsers.errors import ParseError
-from scraper.parsers.lobsters.common import SITE, StoryPage
+from scraper.parsers.lobsters.common import SITE, StoryPage, check_complete
 from scraper.parsers.lobsters.detect import Kind, detect
 from scraper.parsers.lobsters.errors import ServerErrorPage, check_body
 from scraper.parsers.lobsters.listing import parse_listing_html, parse_listing_json
@@ -32,6 +32,7 @@ __all__ = ["SITE", "Kind", "ServerErrorPage", "StoryPage", "detect", "parse_list
 
 def _kind(text: str, url: str, wanted: str) -> str:
     check_body(text, url=url)
+    check_complete(text, url=url)  # a cut-off body is TruncatedPage, whatever it was to be
     kind = detect(text)
     if not kind.startswith(wanted):
         raise ParseError(SITE, url, f"not a {wanted} page (looks like: {kind})")

@@ -183,11 +183,19 @@ def load_json(text: str, *, url: str) -> Any:
                                     f"column {err.colno}") from None
 
 
+def check_complete(text: str, *, url: str) -> None:
+    """TruncatedPage for a JSON body that does not decode to its end or an HTML page
+    without its closing ``</html>``."""
+    if text.lstrip()[:1] in ("{", "["):
+        load_json(text, url=url)
+    elif not re.search(r"</html>\s*\Z", text[-4000:], re.I):
+        raise TruncatedPage(SITE, url, "the page stops before its end (no </html>)")
+
+
 def html_doc(text: str, *, url: str) -> etree._Element:
     """The page parsed by lxml. ``huge_tree`` lifts libxml2's depth limit (256 levels),
     past which it would drop the rest of a deep thread without an error."""
-    if not re.search(r"</html>\s*\Z", text[-4000:], re.I):
-        raise TruncatedPage(SITE, url, "the page stops before its end (no </html>)")
+    check_complete(text, url=url)
     doc = etree.fromstring(text, etree.HTMLParser(huge_tree=True))
     if doc is None:
         raise ParseError(SITE, url, "no HTML document in the body")

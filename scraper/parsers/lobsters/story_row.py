@@ -34,6 +34,7 @@ from scraper.parsers.lobsters.common import (
 _COUNT = re.compile(r"(\d+)\s+comments?")
 _NO_COMMENTS = re.compile(r"\bno comments?\b")
 _DATED = re.compile(r"\d{4}-\d\d-\d\d")
+_AGE = re.compile(r"just now|less than a minute ago|\d+ (?:minute|hour|day|month|year)s? ago")
 _GONE_STORY = re.compile(r"\[Story removed by (moderator|submitter)\]")
 
 
@@ -65,9 +66,13 @@ def byline_user(byline: etree._Element) -> etree._Element | None:
 
 
 def byline_time(byline: etree._Element) -> etree._Element | None:
-    """``<time>`` (2024-), else the ``<span title="2016-10-05 17:35:45 -0500">`` before it."""
+    """``<time>`` (2024-), else the ``<span title="2016-10-05 17:35:45 -0500">`` before it,
+    else a span that shows only an age ("3 hours ago")."""
     for el in byline.iter("time", "span"):
         if el.tag == "time" or _DATED.match(el.get("title") or ""):
+            return el
+    for el in byline.iter("span"):
+        if len(el) == 0 and _AGE.fullmatch(text_of(el)):
             return el
     return None
 

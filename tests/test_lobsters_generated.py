@@ -1,0 +1,263 @@
+"""The Lobsters parsers on pages built in test code: the cases that must always run
+(gone, moderated, edited, merged, deep nesting, old JSON eras, error bodies)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from archive.models import Comment, Story, User
+from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage
+from scraper.parsers.lobsters import ServerErrorPage, detect, parse_listing, parse_story, parse_user
+from scraper.parsers.parents import UNKNOWN, Place, Row, place
+from tests.lobsterspages import (
+    NOW,
+    POSTED,
+    Node,
+    chain,
+    merged_details,
+    shown_at,
+    story_html,
+    story_json,
+)
+
+URL = "https://lobste.rs/s/abc123/a_story"
+FETCHED = datetime(2026, 7, 10, 12, 0, tzinfo=UTC)
+
+
+def thread_nodes() -> list[Node]:
+    return [
+        Node(id="aaa", user="sub", text="Top, by the submitter", children=[
+            Node(id="bbb", user="bob", text="A reply, edited later", edited=True, children=[
+                Node(id="ccc", user="carol", gone="Comment removed by author"),
+            ]),
+            Node(id="ddd", user="dave", text="Second reply", score=-1),
+        ]),
+        Node(id="eee", user="erin", moderated=True,
+             gone="Comment removed by moderator pushcx: Troll"),
+        Node(id="fff", user="frank", gone="Comment from banned user removed"),
+        Node(id="ggg", user="gina", text="Posted on the merged story", merged_from="old111"),
+    ]
+
+
+def _json(nodes: list[Node], **kw: object):
+    return parse_story(story_json(nodes, **kw), url=URL, fetched_at=FETCHED)  # type: ignore[arg-type]
+
+
+def _html(nodes: list[Node], **kw: object):
+    return parse_story(story_html(nodes, **kw), url=URL, fetched_at=FETCHED)  # type: ignore[arg-type]
+
+
+def test_gone_comments_keep_their_place_and_author_but_no_text() -> None:
+    for page in (_json(thread_nodes()), _html(thread_nodes())):
+        by_id = {c.id: c for c in page.thread.comments}
+        assert (by_id["ccc"].deleted, by_id["ccc"].removed) == (True, False)
+        assert (by_id["eee"].deleted, by_id["eee"].removed) == (False, True)
+        assert (by_id["fff"].deleted, by_id["fff"].removed) == (False, True)
+        for ident in ("ccc", "eee", "fff"):
+            assert by_id[ident].text is None and by_id[ident].text_html is None
+        assert by_id["eee"].extra is not None
+        assert by_id["eee"].extra["gone_text"] == "Comment removed by moderator pushcx: Troll"
+        assert by_id["ccc"].author == "carol" and by_id["ccc"].parent_id == "bbb"
+
+
+def test_an_edited_comment_whole_from_json_and_from_html() -> None:
+    edited_at = shown_at(1, True)
+    j = next(c for c in _json(thread_nodes()).thread.comments if c.id == "bbb")
+    h = next(c for c in _html(thread_nodes()).thread.comments if c.id == "bbb")
+    common = dict(site="lobsters", id="bbb", story_id="abc123", parent_id="aaa", depth=1,
+                  position=0, author="bob", text="A reply, edited later", score=3,
+                  edited=True, edited_at=edited_at)
+    assert j == Comment(**common, created_at=POSTED + timedelta(hours=1),
+                        created_at_raw="2026-07-01T08:00:00.000-05:00",
+                        edited_at_raw="2026-07-01T08:05:00.000-05:00",
+                        text_html="<p>A reply, edited later</p>\n",
+                        extra={"flags": 0, "comment_plain": "A reply, edited later"})
+    # The page shows only the edit time for an edited comment.
+    assert h == Comment(**common, created_at=None, created_at_raw=None,
+                        edited_at_raw=f"2026-07-01 08:05:00 {int(edited_at.timestamp())}",
+                        text_html="<p>A reply, edited later</p>")
+
+
+def test_json_and_html_of_one_thread_agree() -> None:
+    fields = ("id", "parent_id", "depth", "position", "author", "text", "deleted", "removed",
+              "edited", "edited_at", "by_submitter")
+    j, h = _json(thread_nodes()).thread, _html(thread_nodes()).thread
+    assert [tuple(getattr(c, f) for f in fields) for c in h.comments] == \
+        [tuple(getattr(c, f) for f in fields) for c in j.comments]
+    # Gone comments show no score on the page; the JSON still sends one.
+    assert [c.score for c in h.comments] == [None if c.deleted or c.removed else c.score
+                                             for c in j.comments]
+    assert [c.by_submitter for c in j.comments] == [True, False, False, False, False, False,
+                                                    False]
+
+
+def test_stories_merged_into_the_page_and_their_comments_are_recorded() -> None:
+    page = _html(thread_nodes(), merged=merged_details("old111", "Old story", "bob"))
+    assert page.merged == (Story(
+        site="lobsters", id="old111", title="Old story", author="bob", comment_count=2,
+        created_at=datetime(2026, 7, 1, 14, 0, tzinfo=UTC),
+        created_at_raw="2026-07-01 09:00:00 1782914400", tags=("meta",),
+        merged_into="abc123"),)
+    ggg = next(c for c in page.thread.comments if c.id == "ggg")
+    assert ggg.extra == {"merged_from": "old111"} and ggg.story_id == "abc123"
+
+
+def test_a_json_redirect_from_a_merged_story_records_it() -> None:
+    page = parse_story(story_json(thread_nodes()), url="https://lobste.rs/s/old111.json",
+                       fetched_at=FETCHED)
+    assert page.thread.story.id == "abc123"
+    assert page.merged == (Story(site="lobsters", id="old111", merged_into="abc123"),)
+    assert _json(thread_nodes()).merged == ()
+
+
+@pytest.mark.parametrize("build", [story_json, story_html])
+def test_a_300_level_thread_parses_whole(build) -> None:
+    page = parse_story(build([chain(300)]), url=URL, fetched_at=FETCHED)
+    comments = page.thread.comments
+    assert [c.depth for c in comments] == list(range(300))
+    assert [c.parent_id for c in comments] == [None] + [f"d{i}" for i in range(299)]
+
+
+def test_a_served_comment_the_parser_cannot_read_is_an_error_not_a_lost_row() -> None:
+    page = story_html(thread_nodes()).replace('data-shortid="ddd"', 'data-shortid=""')
+    with pytest.raises(ParseError, match="holds 7 comments but 6 were read"):
+        parse_story(page, url=URL, fetched_at=FETCHED)
+
+
+@pytest.mark.parametrize("build", [story_json, story_html])
+def test_no_comments_where_the_story_declares_some_is_an_error(build) -> None:
+    with pytest.raises(ParseError, match="says 4 comments but none were found"):
+        parse_story(build([], comment_count=4), url=URL, fetched_at=FETCHED)
+
+
+def _old_json(comments: list[dict]) -> str:
+    """The 2018-2021 form: indent_level (1-based), no parent_comment, user objects."""
+    return json.dumps({
+        "short_id": "abc123", "created_at": "2018-06-17T20:07:42.000-05:00", "title": "Old",
+        "url": "https://example.com/", "score": 3, "upvotes": 3, "downvotes": 0,
+        "comment_count": len(comments), "description": "",
+        "submitter_user": {"username": "sub", "karma": 5,
+                           "created_at": "2016-04-03T11:33:05.000-05:00"},
+        "tags": ["systemd"], "comments": [
+            {"short_id": ident, "created_at": "2018-06-18T00:44:50.000-05:00",
+             "updated_at": "2018-06-18T00:44:50.000-05:00", "is_deleted": False,
+             "is_moderated": False, "score": 1, "comment": "<p>x</p>", "indent_level": level,
+             "commenting_user": {"username": "u", "karma": 1}}
+            for ident, level in comments]})
+
+
+def test_old_json_builds_the_tree_from_indent_levels() -> None:
+    page = parse_story(_old_json([("a", 1), ("b", 2), ("c", 3), ("d", 2), ("e", 1)]),
+                       url=URL, fetched_at=FETCHED)
+    assert [(c.id, c.parent_id, c.depth, c.position) for c in page.thread.comments] == [
+        ("a", None, 0, 0), ("b", "a", 1, 0), ("c", "b", 2, 0), ("d", "a", 1, 1),
+        ("e", None, 0, 1)]
+    assert {u.id: u.karma for u in page.users} == {"sub": 5, "u": 1}
+
+
+def test_old_json_with_a_jump_of_two_levels_is_an_error() -> None:
+    with pytest.raises(ParseError, match=r"comment c \(row 1\): depth 2 jumps"):
+        parse_story(_old_json([("a", 1), ("c", 3)]), url=URL, fetched_at=FETCHED)
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ([Row("a", "b", None), Row("b", None, None)], "its parent b comes after it"),
+    ([Row("a", "zz", None)], "its parent zz is not on the page"),
+    ([Row("a", None, 0), Row("b", "a", 1), Row("c", None, 0), Row("d", "b", None)],
+     "its parent b is not an open ancestor"),
+    ([Row("a", None, 0), Row("b", "a", 2)], "depth 2 but its parent a is at depth 0"),
+    ([Row("a", None, 1)], "depth 1 but no parent"),
+    ([Row("a", None, 0), Row("a", None, 0)], "duplicate comment id"),
+    ([Row("a", UNKNOWN, None)], "neither a parent nor a depth"),
+])
+def test_place_rejects_listings_that_are_not_one_tree(rows: list[Row], message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        place(rows, site="x", url="u")
+
+
+def test_place_mixes_parents_and_depths() -> None:
+    rows = [Row("a", None, 0), Row("b", "a", None), Row("c", UNKNOWN, 2), Row("d", UNKNOWN, 1),
+            Row("e", "a", 1)]
+    assert place(rows, site="x", url="u") == [
+        Place(None, 0, 0), Place("a", 1, 0), Place("b", 2, 0), Place("a", 1, 1),
+        Place("a", 1, 2)]
+
+
+STATIC_502 = """<!DOCTYPE html>
+<html><head><title>Lobsters HTTP 502 status: puma timeout</title></head>
+<body><h1>Lobsters HTTP 502 status: server error</h1></body></html>"""
+
+
+@pytest.mark.parametrize(("body", "error", "message"), [
+    (STATIC_502, ServerErrorPage, "HTTP 502 error page"),
+    (STATIC_502.replace("502", "422"), ServerErrorPage, "HTTP 422 error page"),
+    ("Throttled, sleep(1) between hits; more in config/initializers/rack_attack.rb\n",
+     ThrottledPage, "slow down"),
+    ("Retry later\n", ThrottledPage, "slow down"),
+    ("", TruncatedPage, "empty body"),
+    ('{"short_id": "abc123", "comments": [', TruncatedPage, "JSON stops"),
+    ("<!doctype html><html><body><ol class='stories'><li class='story'>", TruncatedPage,
+     "no </html>"),
+])
+def test_bodies_that_are_not_pages(body: str, error: type[Exception], message: str) -> None:
+    for parse in (parse_story, parse_listing, parse_user):
+        with pytest.raises(error, match=message):
+            parse(body, url=URL, fetched_at=FETCHED)
+    if error is not TruncatedPage:  # a cut-off page is still of its kind, only incomplete
+        assert detect(body) == "error"
+
+
+def test_a_server_error_says_whether_to_try_again() -> None:
+    with pytest.raises(ServerErrorPage) as err:
+        parse_story(STATIC_502, url=URL, fetched_at=FETCHED)
+    assert (err.value.status, err.value.transient) == (502, True)
+    with pytest.raises(ServerErrorPage) as err:
+        parse_story(STATIC_502.replace("502", "422"), url=URL, fetched_at=FETCHED)
+    assert (err.value.status, err.value.transient) == (422, False)
+
+
+def _old_listing(span: str, body_attrs: str = "") -> str:
+    return (f"<!doctype html><html><body{body_attrs}><ol class='stories'>"
+            "<li id='story_abc123' data-shortid='abc123' class='story'>"
+            "<div class='story_liner'><div class='voters'><a class='upvoter'></a>"
+            "<div class='score'>7</div></div><div class='details'><span class='link'>"
+            "<a href='https://example.com/x'>X</a></span><div class='byline'>"
+            f"<a href='/u/ann'>ann</a>{span}<span class='comments_label'>| "
+            "<a href='/s/abc123/x'>no comments</a></span></div></div></div></li></ol>"
+            "<div class='morelink'><a href='/page/2'>Page 2 &gt;&gt;</a></div>"
+            "</body></html>")
+
+
+def test_relative_ages_resolve_against_the_pages_now_else_fetched_at() -> None:
+    own_now = _old_listing("<span>3 hours ago</span>", f" data-now-unix='{NOW}'")
+    row = parse_listing(own_now, url="https://lobste.rs/", fetched_at=FETCHED).entries[0]
+    assert row.created_at == datetime.fromtimestamp(NOW, UTC) - timedelta(hours=3)
+    assert row.created_at_raw == "3 hours ago"
+    row = parse_listing(_old_listing("<span>just now</span>"), url="https://lobste.rs/",
+                        fetched_at=FETCHED).entries[0]
+    assert row.created_at == FETCHED
+    assert (row.author, row.score, row.comment_count) == ("ann", 7, 0)
+
+
+def test_a_zone_less_title_is_central_time() -> None:
+    page = _old_listing("<span title='2026-01-14 06:00:00'>1 day ago</span>")
+    row = parse_listing(page, url="https://lobste.rs/", fetched_at=FETCHED).entries[0]
+    assert row.created_at == datetime(2026, 1, 14, 12, 0, tzinfo=UTC)  # CST, -06:00
+
+
+def test_a_user_json_of_the_current_form() -> None:
+    body = json.dumps({"username": "ann", "created_at": "2020-04-24T11:41:56.000-05:00",
+                       "is_admin": False, "is_moderator": False, "karma": 12,
+                       "homepage": "https://ann.example", "about": "<p>Hi <em>there</em></p>",
+                       "avatar_url": "/avatars/ann-100.png", "invited_by_user": "bob"})
+    assert parse_user(body, url="https://lobste.rs/~ann.json", fetched_at=FETCHED) == User(
+        site="lobsters", id="ann", created_at=datetime(2020, 4, 24, 16, 41, 56, tzinfo=UTC),
+        created_at_raw="2020-04-24T11:41:56.000-05:00", karma=12,
+        about_html="<p>Hi <em>there</em></p>", about="Hi there",
+        extra={"is_admin": False, "is_moderator": False, "homepage": "https://ann.example",
+               "avatar_url": "/avatars/ann-100.png", "invited_by_user": "bob"})
+    with pytest.raises(ParseError, match="page shows user 'ann', not 'bob'"):
+        parse_user(body, url="https://lobste.rs/~bob.json", fetched_at=FETCHED)
