@@ -50,8 +50,11 @@ from scraper.parsers.lobsters.story_row import (
 )
 from scraper.parsers.parents import Place, Row, place
 
-# Every comment the server rendered has exactly one of these, nested however deep.
-_COMMENT_DIV = re.compile(r"""<div\s+id=["']c_([0-9a-z]+)["']""")
+# Every saved comment the server rendered opens with one of these, nested however deep:
+# ``<div id="c_ID" data-shortid="ID"`` (2019-), ``<div id="comment_ID" data-shortid=`` before.
+# (A preview has an empty data-shortid: it is no comment yet.)
+_COMMENT_DIV = re.compile(r"""<div\s+id=["'](?:c|comment)_[0-9a-z]+["']\s+"""
+                          r"""data-shortid=["']([0-9a-z]+)["']""")
 _EDITED = re.compile(r"\bedited\b")
 _USER_MARKS = ("user_is_author", "user_is_submitter", "inactive_user", "new_user")
 
