@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from archive.models import Comment, Story, User
-from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage
+from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
 from scraper.parsers.lobsters import ServerErrorPage, detect, parse_listing, parse_story, parse_user
 from scraper.parsers.parents import UNKNOWN, Place, Row, place
 from tests.lobsterspages import (
@@ -294,3 +294,26 @@ def test_the_2016_markup_of_a_thread_reads_the_same() -> None:
     assert [c.by_submitter for c in old.thread.comments] == [False] * 7
     assert old.thread.story.created_at == now.thread.story.created_at == POSTED
     assert old.thread.comments[1].edited_at_raw == "2026-07-01 08:05:00 -0500"
+
+
+def _in_layout(box: str) -> str:
+    return (f"<!doctype html><html><head><title>Lobsters</title></head><body data-username=''>"
+            f"<header id='nav'></header><div id='inside'>{box}</div></body></html>")
+
+
+@pytest.mark.parametrize(("box", "message"), [
+    ('<div class="box wide"><h1 class="title">404</h1><div class="story_text"><p>The '
+     "resource you requested was not found, or the story has been deleted.</p></div></div>",
+     "404 page"),
+    ('<div class="box"><p>\n  Story was removed by a moderator.\n<p>(Logged-out visitors '
+     "only see ...)</p></p></div>", "removed by a moderator"),
+    ('<div class="box"><p>\n    Story was removed by submitter.\n</p></div>',
+     "removed by submitter"),
+    ('<div class="box wide"><p>If this user used to exist, they changed their username. '
+     "Check the moderation log.</p></div>", "no such user"),
+])
+def test_pages_for_what_is_not_there_are_no_such_item(box: str, message: str) -> None:
+    for parse in (parse_story, parse_listing, parse_user):
+        with pytest.raises(NoSuchItem, match=message):
+            parse(_in_layout(box), url=URL, fetched_at=FETCHED)
+    assert detect(_in_layout(box)) == "error"

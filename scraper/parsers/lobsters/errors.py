@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage
+from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
 
 SITE = "lobsters"
 
@@ -18,6 +18,13 @@ SITE = "lobsters"
 _STATIC = re.compile(r"<title>\s*Lobsters HTTP (\d{3}) status:\s*([^<]*?)\s*</title>", re.I)
 # Rack::Attack: Lobsters' own 429 text since 2021, and the library's default before it.
 _THROTTLE = re.compile(r"\A\s*(?:Throttled, sleep\(\d+\) between hits|Retry later)\b")
+# Rendered inside the site's layout (so only searched for, not matched at the start):
+# about/404 (any unknown path, and a gone story's .json), stories/_missing (a removed
+# story's page, logged out: "Story was removed by a moderator."), users/not_found.
+_NOT_FOUND = re.compile(r"""<h1 class=["']title["']>\s*404\s*</h1>""")
+_STORY_GONE = re.compile(r"""<div class=["']box["']>\s*<p>\s*Story (?:was )?removed by """
+                         r"""(a moderator|submitter)""")
+_USER_GONE = re.compile(r"If this user used to exist, they changed their username")
 # 5xx pages say the server failed (a deploy, a timeout): the same request may work later.
 _TRANSIENT = frozenset({500, 502, 503, 504})
 
@@ -32,7 +39,8 @@ class ServerErrorPage(ParseError):
 
 
 def check_body(text: str, *, url: str) -> None:
-    """Raise if the body is empty, a throttle answer or one of Lobsters' error pages."""
+    """Raise if the body is empty, a throttle answer, one of Lobsters' error pages, or
+    its page for something that is not there (NoSuchItem)."""
     head = text[:2000]
     if not text.strip():
         raise TruncatedPage(SITE, url, "empty body")
@@ -43,3 +51,13 @@ def check_body(text: str, *, url: str) -> None:
         status = int(m.group(1))
         raise ServerErrorPage(SITE, url, f"the site's HTTP {status} error page ({m.group(2)})",
                               status=status)
+    if text.lstrip()[:1] in ("{", "["):
+        return
+    body = text[:200_000]
+    gone = _STORY_GONE.search(body)
+    if gone is not None:
+        raise NoSuchItem(SITE, url, f"the story was removed by {gone.group(1)}")
+    if _NOT_FOUND.search(body):
+        raise NoSuchItem(SITE, url, "the site's 404 page: no such story, user or page")
+    if _USER_GONE.search(body):
+        raise NoSuchItem(SITE, url, "no such user (renamed or never existed)")
