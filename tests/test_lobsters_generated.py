@@ -317,3 +317,29 @@ def test_pages_for_what_is_not_there_are_no_such_item(box: str, message: str) ->
         with pytest.raises(NoSuchItem, match=message):
             parse(_in_layout(box), url=URL, fetched_at=FETCHED)
     assert detect(_in_layout(box)) == "error"
+
+
+def test_a_hat_and_an_e_mailed_comment_are_kept() -> None:
+    page = story_html(thread_nodes())
+    page = page.replace('href="/~dave">dave</a>', 'href="/~dave">dave</a>\n<span class="hat '
+                        'hat_sysop" title="Granted 2020-01-01">Sysop</span>')
+    page = page.replace('<a href="/c/ddd">', 'e-mailed\n<a href="/c/ddd">')
+    ddd = next(c for c in parse_story(page, url=URL, fetched_at=FETCHED).thread.comments
+               if c.id == "ddd")
+    assert ddd.extra == {"hat": "Sysop", "via_email": True}
+    assert (ddd.edited, ddd.author, ddd.score) == (False, "dave", -1)
+
+
+def test_a_profile_laid_out_as_a_definition_list() -> None:
+    """Lobsters' current users/show: dl.labelled_grid of dt/dd pairs."""
+    page = _in_layout(
+        "<h1>ann</h1><section class='profile'><dl class='labelled_grid'>"
+        "<dt>Status</dt><dd>Active user</dd>"
+        "<dt>Joined</dt><dd><time title='2020-04-24 11:41:56' data-at-unix='1587746516'>"
+        "6 years ago</time> by <a href='/users#ann'>invitation</a> from "
+        "<a href='/~bob'>bob</a></dd><dt>Karma</dt><dd>1,024</dd>"
+        "<dt>About</dt><dd><p>Hi</p></dd></dl></section>")
+    assert parse_user(page, url="https://lobste.rs/~ann", fetched_at=FETCHED) == User(
+        site="lobsters", id="ann", created_at=datetime(2020, 4, 24, 16, 41, 56, tzinfo=UTC),
+        created_at_raw="2020-04-24 11:41:56 1587746516", karma=1024, about_html="<p>Hi</p>",
+        about="Hi", extra={"invited_by_user": "bob", "Status": "Active user"})

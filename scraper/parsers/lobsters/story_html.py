@@ -56,6 +56,7 @@ from scraper.parsers.parents import Place, Row, place
 _COMMENT_DIV = re.compile(r"""<div\s+id=["'](?:c|comment)_[0-9a-z]+["']\s+"""
                           r"""data-shortid=["']([0-9a-z]+)["']""")
 _EDITED = re.compile(r"\bedited\b")
+_EMAILED = re.compile(r"\be-mailed\b")
 _USER_MARKS = ("user_is_author", "user_is_submitter", "inactive_user", "new_user")
 
 
@@ -91,14 +92,14 @@ def _parents(divs: list[etree._Element]) -> list[str | None]:
     return out
 
 
-def _edited(when: etree._Element) -> bool:
-    """Whether "edited" stands just before the time (its link) in the byline."""
+def _before_time(when: etree._Element, word: re.Pattern[str]) -> bool:
+    """Whether the word ("edited", "e-mailed") stands just before the time in the byline."""
     anchor = when.getparent() if when.getparent() is not None and \
         when.getparent().tag == "a" else when
     prev = anchor.getprevious()
     before = prev.tail if prev is not None else (anchor.getparent().text
                                                  if anchor.getparent() is not None else "")
-    return bool(_EDITED.search(before or ""))
+    return bool(word.search(before or ""))
 
 
 def _comment(div: etree._Element, where: Place, story: Story, body_html: str, text: str, *,
@@ -122,9 +123,14 @@ def _comment(div: etree._Element, where: Place, story: Story, body_html: str, te
         merged_from = next((found for a in byline.iter("a")
                             if (found := story_id_of(a.get("href") or ""))), None)
         extra["merged_from"] = merged_from
+    hat = next((s for s in byline.iter("span") if "hat" in classes(s)), None)
+    if hat is not None:  # a role the user spoke in ("Sysop"), worn on this comment
+        extra["hat"] = text_of(hat)
     when = byline_time(byline)
     shown, shown_raw = html_time(when, now) if when is not None else (None, None)
-    edited = when is not None and _edited(when)
+    edited = when is not None and _before_time(when, _EDITED)
+    if when is not None and _before_time(when, _EMAILED):
+        extra["via_email"] = True
     placeholder = next((s for s in body.iter("span") if "na" in classes(s)), None)
     deleted = removed = False
     if placeholder is not None:

@@ -1,8 +1,9 @@
 """Lobsters profiles (``/~NAME``, ``/u/NAME`` before 2021; ``/~NAME.json``) -> User. Pure.
 
 The HTML lays a profile out as label/value pairs (``div.labelled_grid``: a ``<label>``
-then its value), so the parser keys on the labels: "Joined" (a time, with who invited
-them), "Karma", "About"; every other label ("Status", "Homepage", "GitHub", "Stories
+then its value; ``dl.labelled_grid`` of ``dt``/``dd`` in Lobsters' current code), so the
+parser keys on the labels: "Joined" (a time, with who invited them), "Karma", "About";
+every other label ("Status", "Homepage", "GitHub", "Stories
 Submitted", ...) is kept in ``extra`` as shown. Admins' karma is not shown (nor sent in
 the JSON): None.
 """
@@ -50,8 +51,10 @@ def parse_user_json(text: str, *, url: str, fetched_at: datetime) -> User:
 
 
 def _pairs(profile: etree._Element) -> dict[str, etree._Element]:
+    """Label -> value element: ``<label>`` then its value (-2026-05), ``<dt>`` then its
+    ``<dd>`` (later); the first of each name (moderators see more grids below)."""
     found: dict[str, etree._Element] = {}
-    for label in profile.iter("label"):
+    for label in profile.iter("label", "dt"):
         value = label.getnext()
         name = text_of(label).rstrip(":").strip()
         if value is not None and name and name not in found:
