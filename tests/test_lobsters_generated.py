@@ -12,6 +12,7 @@ import pytest
 from archive.models import Comment, Story, User
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
 from scraper.parsers.lobsters import ServerErrorPage, detect, parse_listing, parse_story, parse_user
+from scraper.parsers.lobsters.listing import listing_name_and_page
 from scraper.parsers.parents import UNKNOWN, Place, Row, place
 from tests.lobsterspages import (
     NOW,
@@ -125,7 +126,7 @@ def test_a_300_level_thread_parses_whole(build) -> None:
 def test_served_comments_the_html_parser_drops_are_an_error_not_lost_rows() -> None:
     """Markup that makes libxml2 swallow the rest (here an unclosed <!--) loses rows."""
     page = story_html(thread_nodes()).replace('<div id="c_ddd"', '<!-- <div id="c_ddd"')
-    with pytest.raises(ParseError, match="holds 7 comments but 3 were read"):
+    with pytest.raises(ParseError, match="holds 7 comments but 3 were read, not ddd"):
         parse_story(page, url=URL, fetched_at=FETCHED)
 
 
@@ -343,3 +344,34 @@ def test_a_profile_laid_out_as_a_definition_list() -> None:
         site="lobsters", id="ann", created_at=datetime(2020, 4, 24, 16, 41, 56, tzinfo=UTC),
         created_at_raw="2020-04-24 11:41:56 1587746516", karma=1024, about_html="<p>Hi</p>",
         about="Hi", extra={"invited_by_user": "bob", "Status": "Active user"})
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://lobste.rs/", ("hottest", 1)),
+    ("https://lobste.rs/hottest.json", ("hottest", 1)),
+    ("https://lobste.rs/page/3", ("hottest", 3)),
+    ("https://lobste.rs/newest/page/2.json", ("newest", 2)),
+    ("https://lobste.rs/t/programming,rust/page/4.json", ("t/programming,rust", 4)),
+    ("https://lobste.rs/active", ("active", 1)),
+    ("https://lobste.rs/search?q=x&what=stories&order=newest&page=3",
+     ("search?order=newest&q=x&what=stories", 3)),
+])
+def test_listing_names_and_pages(url: str, expected: tuple[str, int]) -> None:
+    assert listing_name_and_page(url) == expected
+
+
+def _json_rows(n: int) -> str:
+    """n rows of a JSON listing: story objects without their comments."""
+    rows = [json.loads(story_json([], sid=f"s{i:05d}")) for i in range(n)]
+    return json.dumps([{k: v for k, v in row.items() if k != "comments"} for row in rows])
+
+
+def test_a_json_listing_page_names_the_next_page_only_when_full() -> None:
+    full = parse_listing(_json_rows(25), url="https://lobste.rs/newest/page/2.json",
+                         fetched_at=FETCHED)
+    assert (full.name, full.page, full.entries[0].rank, full.entries[-1].rank) == \
+        ("newest", 2, 26, 50)
+    assert full.next_url == "https://lobste.rs/newest/page/3.json"
+    short = parse_listing(_json_rows(7), url="https://lobste.rs/newest/page/3.json",
+                          fetched_at=FETCHED)
+    assert short.next_url is None and short.entries[-1].rank == 57

@@ -179,12 +179,16 @@ def parse_story_html(text: str, *, url: str, fetched_at: datetime) -> StoryPage:
 
     divs = _comment_divs(doc)
     served_ids = _COMMENT_DIV.findall(text)
-    if len(divs) != len(served_ids):
+    read_ids = [d.get("data-shortid") or "" for d in divs]
+    if read_ids != served_ids:
+        lost = next((i for i in served_ids if i not in set(read_ids)), None)
         raise ParseError(SITE, url, f"the page holds {len(served_ids)} comments but "
-                                    f"{len(divs)} were read (nesting too deep to parse?)")
+                                    f"{len(divs)} were read"
+                                    + (f", not {lost} (nesting too deep to parse?)" if lost
+                                       else " in another order"))
     parents = _parents(divs)
-    places = place([Row(id=d.get("data-shortid") or "", parent=p, depth=None)
-                    for d, p in zip(divs, parents, strict=True)], site=SITE, url=url)
+    places = place([Row(id=i, parent=p, depth=None)
+                    for i, p in zip(read_ids, parents, strict=True)], site=SITE, url=url)
     bodies_html = [inner_html(b) if (b := _body(d)) is not None else "" for d in divs]
     texts = bodies.texts(bodies_html)
     comments = tuple(
