@@ -184,3 +184,16 @@ def merged_details(sid: str, title: str, user: str) -> str:
         data-at-unix="1782914400">9 days ago</time>
       <span class="comments_label"> | <a href="#c">2 comments</a></span></div>
   </div>"""
+
+
+def deep_page(n: int) -> str:
+    """A story page whose thread is n levels deep, built without recursion (so past
+    Python's limit): the least markup per level the parser reads."""
+    level = ('<li class="comments_subtree"><div id="c_d{i}" data-shortid="d{i}" class="comment">'
+             '<div class="voters"><a class="upvoter" href="/login">1</a></div>'
+             '<div class="details"><div class="byline"><a href="/~u{i}">u{i}</a> '
+             '<a href="/c/d{i}"><time data-at-unix="1782907200">x</time></a></div>'
+             '<div class="comment_text"><p>x</p></div></div></div><ol class="comments">')
+    thread = "".join(level.format(i=i) for i in range(n)) + "</ol></li>" * n
+    root = '<ol class="comments" id="story_comments">\n'
+    return story_html([], comment_count=n).replace(root, root + thread)

@@ -19,6 +19,7 @@ from tests.lobsterspages import (
     POSTED,
     Node,
     chain,
+    deep_page,
     merged_details,
     shown_at,
     story_html,
@@ -121,6 +122,15 @@ def test_a_300_level_thread_parses_whole(build) -> None:
     comments = page.thread.comments
     assert [c.depth for c in comments] == list(range(300))
     assert [c.parent_id for c in comments] == [None] + [f"d{i}" for i in range(299)]
+
+
+def test_a_thread_deeper_than_the_html_parser_holds_is_an_error_not_lost_rows() -> None:
+    """libxml2 holds 2048 open elements even with huge_tree (2 per level here): a thread
+    of 1,000 levels reads whole, one of 1,500 is refused, never cut short silently."""
+    whole = parse_story(deep_page(1000), url=URL, fetched_at=FETCHED).thread.comments
+    assert [c.depth for c in whole] == list(range(1000))
+    with pytest.raises(ParseError, match=r"holds 1500 comments but \d+ were read, not d\d+"):
+        parse_story(deep_page(1500), url=URL, fetched_at=FETCHED)
 
 
 def test_served_comments_the_html_parser_drops_are_an_error_not_lost_rows() -> None:
