@@ -6,6 +6,7 @@ Generated pages for the cases that must always run are in test_lobsters_generate
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -189,6 +190,18 @@ def test_json_and_html_of_one_story_agree_comment_by_comment(html: str) -> None:
                                                            strict=True) if jc.score != hc.score}
     assert moved == {"ncdsfc": (17, 18)}
     assert h.story.text == (j.story.text or "").translate(_QUOTES)
+
+
+def test_two_html_markups_of_one_story_give_the_same_records() -> None:
+    """2026-05 (span.tags, li#story_comments, submitter marked user_is_author) and 2026-07
+    (ul.tags, ol#story_comments, user_is_submitter): only the raw marks in extra differ."""
+    may, july = (_story(f"story-tdfoqh-2026-{m}.html").thread for m in ("05", "07"))
+    assert may.story == july.story
+    assert [replace(c, extra=None) for c in may.comments] == \
+        [replace(c, extra=None) for c in july.comments]
+    assert {c.id: (c.extra or {}).get("user_marks") for c in july.comments
+            if c.by_submitter} == {"pcvbcd": ["user_is_author", "user_is_submitter"],
+                                   "owddle": ["user_is_author", "user_is_submitter"]}
 
 
 def test_json_eras_of_one_story_agree() -> None:
