@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 STORY_KINDS = ("story", "ask", "show", "job", "poll")
 
@@ -32,6 +33,12 @@ class Story:
     dead: bool = False
     flagged: bool = False
     deleted: bool = False
+    # Lobsters' tags, sorted as the site sends them; () where the site has none (HN).
+    tags: tuple[str, ...] = ()
+    # The id of the story this one was merged into (Lobsters), else None.
+    merged_into: str | None = None
+    # Site-specific values with no common column, JSON-serialisable; None when there are none.
+    extra: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,6 +84,16 @@ class Comment:
     deleted: bool = False
     colour: str | None = None
     synthetic_id: bool = False  # True where the site gave no id (see PageComment)
+    # The comment's own score where the site shows it (Lobsters, Reddit; HN does not).
+    score: int | None = None
+    # Edited after posting, as the site judges it (Lobsters: more than a minute later).
+    edited: bool = False
+    edited_at: datetime | None = None
+    edited_at_raw: str | None = None
+    # Removed by a moderator (or with a banned user), kept apart from ``deleted`` (by its author).
+    removed: bool = False
+    by_submitter: bool = False  # written by the story's submitter
+    extra: dict[str, Any] | None = None  # site-specific values, JSON-serialisable
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -161,3 +178,4 @@ class User:
     karma: int | None = None
     about_html: str | None = None
     about: str | None = None
+    extra: dict[str, Any] | None = None  # site-specific values, JSON-serialisable

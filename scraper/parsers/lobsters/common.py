@@ -1,0 +1,227 @@
+"""What the Lobsters parsers share: times, users, removed comments, ids, leftover fields.
+
+Lobsters prints times in US Central. The JSON gives ISO strings with their offset
+("2022-07-22T12:06:59.000-05:00"); HTML gives a ``<time data-at-unix=...>`` (2024-), or a
+``<span title="2016-10-05 17:35:45 -0500">`` (2016-2023) beside a relative text ("3 years
+ago"). Each becomes an aware UTC datetime, the raw string kept beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from html import escape
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from lxml import etree
+
+from archive.models import Story, Thread, User
+from scraper.parsers import ages, bodies
+from scraper.parsers.errors import ParseError, TruncatedPage
+
+SITE = "lobsters"
+BASE_URL = "https://lobste.rs"
+CENTRAL = ZoneInfo("America/Chicago")
+
+_SHORT_ID = re.compile(r"[a-z0-9]{1,12}")
+_STORY_PATH = re.compile(r"/s/([a-z0-9]+)(?:[/.?#]|$)")
+_USER_PATH = re.compile(r"/(?:~|u/)([^/?#.]+)")
+_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+_LOCAL = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+_OFFSET = re.compile(r"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) ([+-]\d\d)(\d\d)")
+# Lobsters' how_long_ago: "just now" (<= 5 s), "less than a minute ago", then the units
+# ages.py knows (30-day months, 365-day years, as Lobsters counts them).
+_NOW_TEXTS = ("just now", "less than a minute ago")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoryPage:
+    """One story page, JSON or HTML: its thread, the stories merged into it (each with
+    ``merged_into`` set), and the users the page describes (JSON user objects, 2018-23)."""
+
+    thread: Thread
+    merged: tuple[Story, ...] = ()
+    users: tuple[User, ...] = ()
+
+
+def iso_time(raw: object) -> tuple[datetime | None, str | None]:
+    """(UTC time, raw string) of a JSON time such as ``2022-07-22T12:06:59.000-05:00``."""
+    if not isinstance(raw, str) or not raw:
+        return None, None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return None, raw
+    if moment.tzinfo is None:  # Lobsters always sends an offset; local time if not
+        moment = moment.replace(tzinfo=CENTRAL)
+    return moment.astimezone(UTC), raw
+
+
+def page_now(doc: etree._Element, fetched_at: datetime) -> datetime:
+    """The page's own "now" (``body[data-now-unix]``, 2024-), else ``fetched_at``: the
+    moment its relative ages were written against."""
+    body = doc.find(".//body")
+    stamp = body.get("data-now-unix") if body is not None else None
+    if stamp and stamp.isdigit():
+        return datetime.fromtimestamp(int(stamp), UTC)
+    return ages.as_utc(fetched_at)
+
+
+def html_time(el: etree._Element, now: datetime) -> tuple[datetime | None, str | None]:
+    """(UTC time, raw) of a ``<time>`` or titled ``<span>``: the epoch when given, else the
+    title (with its offset, or as Central local time), else the relative text."""
+    title = (el.get("title") or "").strip()
+    stamp = (el.get("data-at-unix") or "").strip()
+    if stamp.lstrip("-").isdigit():
+        return datetime.fromtimestamp(int(stamp), UTC), f"{title} {stamp}".strip()
+    m = _OFFSET.fullmatch(title)
+    if m is not None:
+        moment = datetime.fromisoformat(f"{m[1]}T{m[2]}{m[3]}:{m[4]}")
+        return moment.astimezone(UTC), title
+    if _LOCAL.fullmatch(title):
+        local = datetime.fromisoformat(title.replace(" ", "T")).replace(tzinfo=CENTRAL)
+        return local.astimezone(UTC), title
+    shown = " ".join("".join(el.itertext()).split())
+    if shown in _NOW_TEXTS:
+        return now, shown
+    found = ages.find_age_text(shown)
+    if found is not None:
+        return ages.resolve_age_text(found, now), found.group(0)
+    return None, title or shown or None
+
+
+def user_name(value: object) -> str | None:
+    """A user as the JSON gives it: an object with ``username`` (-2023) or the name."""
+    if isinstance(value, Mapping):
+        value = value.get("username")
+    return value if isinstance(value, str) and value else None
+
+
+def about_fields(about: object) -> tuple[str | None, str | None]:
+    """(about_html, about) of a profile's about: HTML (2024-: ``linkified_about``) or the
+    user's own plain text (-2023)."""
+    if not isinstance(about, str) or not about.strip():
+        return None, None
+    if _TAG.search(about):
+        return about, bodies.text(about) or None
+    return None, about
+
+
+def user_record(value: object) -> User | None:
+    """The profile a JSON user object carries (-2023, and ``/~NAME.json``); None for a name."""
+    if not isinstance(value, Mapping) or not user_name(value):
+        return None
+    created_at, created_raw = iso_time(value.get("created_at"))
+    karma = value.get("karma")
+    about_html, about = about_fields(value.get("about"))
+    return User(site=SITE, id=str(value["username"]), created_at=created_at,
+                created_at_raw=created_raw, karma=karma if isinstance(karma, int) else None,
+                about_html=about_html, about=about,
+                extra=leftovers(value, ("username", "created_at", "karma", "about")))
+
+
+def user_of_href(href: str | None) -> str | None:
+    """NAME from ``/~NAME`` (2021-) or ``/u/NAME`` (-2021), else None."""
+    m = _USER_PATH.match(urlsplit(href or "").path)
+    return m.group(1) if m else None
+
+
+def story_id_of(url: str) -> str | None:
+    """ID from ``/s/ID``, ``/s/ID/slug``, ``/s/ID.json``; None for other URLs."""
+    m = _STORY_PATH.match(urlsplit(url).path)
+    return m.group(1) if m else None
+
+
+def is_short_id(value: object) -> bool:
+    return isinstance(value, str) and _SHORT_ID.fullmatch(value) is not None
+
+
+def domain_of(url: str | None) -> str | None:
+    host = urlsplit(url).hostname if url else None
+    return host.removeprefix("www.") if host else None
+
+
+def kind_of(tags: Iterable[str]) -> str:
+    """Lobsters marks asks and shows with a tag, not a title prefix."""
+    tagset = set(tags)
+    return "ask" if "ask" in tagset else "show" if "show" in tagset else "story"
+
+
+def gone(placeholder: str) -> tuple[bool, bool]:
+    """(deleted, removed) from the text Lobsters shows in place of a gone comment:
+    "Comment removed by author"; "Comment removed by moderator NAME: REASON" ("Thread
+    removed by moderator" before ~2019); "Comment from banned user removed"."""
+    words = placeholder.strip().strip("[]").strip().lower()
+    if "by moderator" in words or "banned user" in words:
+        return False, True
+    return True, False
+
+
+def leftovers(obj: Mapping[str, Any], consumed: Iterable[str]) -> dict[str, Any] | None:
+    """The fields of a JSON object that no common column holds, kept rather than dropped;
+    None when nothing is left. Nested user objects are reduced to their names (their
+    profiles become User records)."""
+    used = set(consumed)
+    left = {k: (user_name(v) if isinstance(v, Mapping) and "username" in v else v)
+            for k, v in obj.items() if k not in used}
+    return left or None
+
+
+def load_json(text: str, *, url: str) -> Any:
+    """The decoded body; a body that stops early is a TruncatedPage, other junk a ParseError."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        if err.pos >= len(text.rstrip()):
+            raise TruncatedPage(SITE, url, "the JSON stops before its end") from None
+        raise ParseError(SITE, url, f"not JSON: {err.msg} at line {err.lineno} "
+                                    f"column {err.colno}") from None
+
+
+def check_complete(text: str, *, url: str) -> None:
+    """TruncatedPage for a JSON body that does not decode to its end or an HTML page
+    without its closing ``</html>``."""
+    if text.lstrip()[:1] in ("{", "["):
+        load_json(text, url=url)
+    elif not re.search(r"</html>\s*\Z", text[-4000:], re.I):
+        raise TruncatedPage(SITE, url, "the page stops before its end (no </html>)")
+
+
+def html_doc(text: str, *, url: str) -> etree._Element:
+    """The page parsed by lxml. ``huge_tree`` lifts libxml2's depth limit (256 levels),
+    past which it would drop the rest of a deep thread without an error."""
+    check_complete(text, url=url)
+    doc = etree.fromstring(text, etree.HTMLParser(huge_tree=True))
+    if doc is None:
+        raise ParseError(SITE, url, "no HTML document in the body")
+    return doc
+
+
+def classes(el: etree._Element) -> set[str]:
+    return set((el.get("class") or "").split())
+
+
+def text_of(el: etree._Element) -> str:
+    """The element's text as shown: runs of whitespace as one space, &nbsp; as a space."""
+    return " ".join("".join(el.itertext()).replace("\xa0", " ").split())
+
+
+def inner_html(el: etree._Element) -> str:
+    """The markup inside an element (a body as the site rendered it), trimmed."""
+    parts = [escape(el.text or "", quote=False)]
+    parts += [etree.tostring(child, encoding="unicode", method="html") for child in el]
+    return "".join(parts).strip()
+
+
+def as_int(shown: str) -> int | None:
+    """A shown score: "18" or "-2"; "~" and blanks (hidden scores) are None."""
+    shown = shown.strip()
+    return int(shown) if shown.lstrip("-").isdigit() else None
+
+
+EDIT_GRACE = timedelta(minutes=1)  # Lobsters calls a comment edited past a minute

@@ -1,0 +1,53 @@
+"""Which kind of Lobsters page a body is, from the body alone (for ``linkthread import``
+of saved files, whose URL may say nothing). Cheap: JSON is decoded, HTML only searched
+for the landmarks each kind alone has."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Literal
+
+from scraper.parsers.errors import ParseError
+from scraper.parsers.lobsters.errors import check_body
+
+Kind = Literal["story-json", "listing-json", "user-json", "story-html", "listing-html",
+               "user-html", "error", "unknown"]
+
+# A story page always has its comment list root (even empty) or, for a text post, the text.
+_STORY_HTML = re.compile(r"""id=["']story_comments["']|class=["']comments_subtree|"""
+                         r"""class=["']story_text["']""")
+_LISTING_HTML = re.compile(r"""<ol\s+class=["'](?:stories|search_results)\b""")
+_USER_HTML = re.compile(r"""<section\s+class=["']profile["']|class=["']labelled_grid["']""")
+
+
+def detect(text: str) -> Kind:
+    """The page kind; "error" for Lobsters' error pages and throttle answers (which the
+    parsers raise on), "unknown" for anything else."""
+    try:
+        check_body(text, url="")
+    except ParseError:
+        return "error"
+    start = text.lstrip()[:1]
+    if start in ("{", "["):
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError:
+            return "unknown"
+        if isinstance(obj, list):
+            return "listing-json" if all(isinstance(o, Mapping) and "short_id" in o
+                                         for o in obj) else "unknown"
+        if isinstance(obj, Mapping):
+            if "short_id" in obj and isinstance(obj.get("comments"), list):
+                return "story-json"
+            if "username" in obj and "short_id" not in obj:
+                return "user-json"
+        return "unknown"
+    if _STORY_HTML.search(text):
+        return "story-html"
+    if _USER_HTML.search(text):
+        return "user-html"
+    if _LISTING_HTML.search(text):
+        return "listing-html"
+    return "unknown"

@@ -1,0 +1,120 @@
+"""Lobsters listings (hottest, newest, active, recent, /t/TAG, /domains/D, search) -> Listing.
+
+Pure. The JSON forms (``/hottest.json``, ``/newest/page/2.json``, ``/t/TAG.json``) are a
+list of story objects, the same as a story's JSON without comments; the HTML pages are
+``li.story`` rows (see ``story_row``) in ``ol.stories`` (``ol.search_results`` on search).
+
+Pages are ``BASE/page/N`` (``/page/2`` is hottest's second page), search pages
+``/search?...&page=N``. The HTML names its next page (``div.morelink`` 2016-2023,
+``nav.morelink a[rel=next]`` 2024-, numbered links on search); the JSON names none, so a
+full page (25 rows) gets the next ``BASE/page/N+1.json`` and a shorter one is the last.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from archive.models import Listing, ListingEntry, Story
+from scraper.parsers.errors import ParseError
+from scraper.parsers.lobsters.common import SITE, classes, html_doc, load_json, page_now
+from scraper.parsers.lobsters.errors import check_body
+from scraper.parsers.lobsters.story_json import story_from_json
+from scraper.parsers.lobsters.story_row import read_story_li, story_items
+
+PER_PAGE = 25  # Lobsters' STORIES_PER_PAGE
+SEARCH_PER_PAGE = 20
+_PAGED = re.compile(r"(?P<base>.*?)/page/(?P<page>\d+)")
+
+
+def listing_name_and_page(url: str) -> tuple[str, int]:
+    """(name, page) of a listing URL: ``/`` and ``/page/3`` are "hottest"; ``/t/meta.json``
+    is "t/meta"; a search is "search?" + its query without the page."""
+    parts = urlsplit(url)
+    path = parts.path.removesuffix(".json").removesuffix(".rss").rstrip("/")
+    page = 1
+    m = _PAGED.fullmatch(path)
+    if m is not None:
+        path, page = m["base"], int(m["page"])
+    name = path.strip("/") or "hottest"
+    if name == "search":
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "page" and k != "utf8"]
+        given = dict(parse_qsl(parts.query)).get("page", "1")
+        page = int(given) if given.isdigit() and int(given) > 0 else 1
+        name = "search?" + urlencode(sorted(query))
+    return name, page
+
+
+def _entry(story: Story, rank: int) -> ListingEntry:
+    return ListingEntry(
+        site=SITE, story_id=story.id, rank=rank, title=story.title, url=story.url,
+        domain=story.domain, author=story.author, score=story.score,
+        comment_count=story.comment_count, created_at=story.created_at,
+        created_at_raw=story.created_at_raw, kind=story.kind)
+
+
+def _offset(name: str, page: int) -> int:
+    return (page - 1) * (SEARCH_PER_PAGE if name.startswith("search?") else PER_PAGE)
+
+
+def listing_stories(text: str, *, url: str) -> tuple[Story, ...]:
+    """The stories of a JSON listing as Story records (tags, description, extra fields),
+    which a ListingEntry has no room for."""
+    check_body(text, url=url)
+    rows = load_json(text, url=url)
+    if not isinstance(rows, list):
+        raise ParseError(SITE, url, "a JSON object, not a listing (a story's JSON?)")
+    return tuple(story_from_json(row, url=url) for row in rows)
+
+
+def parse_listing_json(text: str, *, url: str, fetched_at: datetime) -> Listing:
+    """A JSON listing page; its stories as full Story records: ``listing_stories``."""
+    stories = listing_stories(text, url=url)
+    name, page = listing_name_and_page(url)
+    offset = _offset(name, page)
+    if len({s.id for s in stories}) != len(stories):
+        raise ParseError(SITE, url, "a story appears twice on the page")
+    next_url = None
+    if len(stories) >= PER_PAGE and not name.startswith("search?"):
+        parts = urlsplit(url)
+        base = "" if name == "hottest" else "/" + name
+        next_url = urlunsplit((parts.scheme, parts.netloc, f"{base}/page/{page + 1}.json",
+                               "", ""))
+    entries = tuple(_entry(s, offset + i + 1) for i, s in enumerate(stories))
+    return Listing(site=SITE, name=name, page=page, url=url, fetched_at=fetched_at,
+                   entries=entries, next_url=next_url)
+
+
+def parse_listing_html(text: str, *, url: str, fetched_at: datetime) -> Listing:
+    """An HTML listing page: its rows in rank order and the next page's absolute URL."""
+    check_body(text, url=url)
+    doc = html_doc(text, url=url)
+    if any("comments_subtree" in classes(li) for li in doc.iter("li")) or \
+            any("story_text" in classes(d) for d in doc.iter("div")):
+        raise ParseError(SITE, url, "a story page, not a listing")
+    holders = [ol for ol in doc.iter("ol") if classes(ol) & {"stories", "search_results"}]
+    if not holders:
+        raise ParseError(SITE, url, "no list of stories (ol.stories): not a listing page")
+    now = page_now(doc, fetched_at)
+    name, page = listing_name_and_page(url)
+    offset = _offset(name, page)
+    entries = []
+    for i, li in enumerate(story_items(doc)):
+        story = read_story_li(li, page_url=url, now=now)[0].story
+        entries.append(_entry(story, offset + i + 1))
+    if len({e.story_id for e in entries}) != len(entries):
+        raise ParseError(SITE, url, "a story appears twice on the page")
+    next_url = None
+    for a in doc.iter("a"):
+        href = a.get("href")
+        if not href:
+            continue
+        target = urljoin(url, href)
+        if urlsplit(target).netloc == urlsplit(url).netloc and \
+                listing_name_and_page(target) == (name, page + 1):
+            next_url = target
+            break
+    return Listing(site=SITE, name=name, page=page, url=url, fetched_at=fetched_at,
+                   entries=tuple(entries), next_url=next_url)
+

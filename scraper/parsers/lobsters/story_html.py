@@ -1,0 +1,206 @@
+"""A Lobsters story page's HTML (``/s/ID/slug``) -> StoryPage. Pure.
+
+The thread is nested lists: ``li.comments_subtree`` holds one ``div.comment[data-shortid]``
+and an ``ol.comments`` of its replies, so a comment's parent is the comment of the
+nearest enclosing subtree. Where the root list sits moved (``li#story_comments`` in
+2026-05, ``ol#story_comments`` inside ``li#comments-ID`` in 2026-07); keying on the
+subtrees and not on the root reads both.
+
+What a comment's byline shows: the user link (class ``user_is_submitter`` on the story's
+submitter, 2026-07-; before, ``user_is_author`` where the submitter also wrote the linked
+work, and no mark otherwise), "edited" before the time when edited, and one time, which is the
+*last edit* time (``last_edited_at``): for a comment marked edited that is all the page
+says (``created_at`` None); for one not marked, the edit was within a minute of posting
+(Lobsters' rule), so the time stands for both. A gone comment has no score and shows
+"[Comment removed by author]" or "[Comment removed by moderator NAME: REASON]"; a
+comment of a story merged into this one has ``span.merge`` and an "on: TITLE" link.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+
+from lxml import etree
+
+from archive.models import Comment, Story, Thread
+from scraper.parsers import bodies
+from scraper.parsers.errors import ParseError
+from scraper.parsers.lobsters.common import (
+    SITE,
+    StoryPage,
+    classes,
+    gone,
+    html_doc,
+    html_time,
+    inner_html,
+    page_now,
+    story_id_of,
+    text_of,
+    user_of_href,
+)
+from scraper.parsers.lobsters.errors import check_body
+from scraper.parsers.lobsters.story_row import (
+    byline_time,
+    byline_user,
+    read_story_li,
+    score_of,
+    story_items,
+)
+from scraper.parsers.parents import Place, Row, place
+
+# Every saved comment the server rendered opens with one of these, nested however deep:
+# ``<div id="c_ID" data-shortid="ID"`` (2019-), ``<div id="comment_ID" data-shortid=`` before.
+# (A preview has an empty data-shortid: it is no comment yet.)
+_COMMENT_DIV = re.compile(r"""<div\s+id=["'](?:c|comment)_[0-9a-z]+["']\s+"""
+                          r"""data-shortid=["']([0-9a-z]+)["']""")
+_EDITED = re.compile(r"\bedited\b")
+_EMAILED = re.compile(r"\be-mailed\b")
+_USER_MARKS = ("user_is_author", "user_is_submitter", "inactive_user", "new_user")
+
+
+def _child(el: etree._Element, tag: str, cls: str) -> etree._Element | None:
+    for child in el:
+        if child.tag == tag and cls in classes(child):
+            return child
+    return None
+
+
+def _comment_divs(doc: etree._Element) -> list[etree._Element]:
+    return [d for d in doc.iter("div") if "comment" in classes(d) and d.get("data-shortid")]
+
+
+def _parents(divs: list[etree._Element]) -> list[str | None]:
+    """Each comment's parent: the comment of the nearest enclosing ``li.comments_subtree``."""
+    owner: dict[etree._Element, str] = {}
+    for div in divs:
+        li = div.getparent()
+        if li is not None and li.tag == "li":
+            owner[li] = div.get("data-shortid") or ""
+    out: list[str | None] = []
+    for div in divs:
+        parent = None
+        li = div.getparent()
+        node = li.getparent() if li is not None else None
+        while node is not None:
+            if node.tag == "li" and node in owner:
+                parent = owner[node]
+                break
+            node = node.getparent()
+        out.append(parent)
+    return out
+
+
+def _before_time(when: etree._Element, word: re.Pattern[str]) -> bool:
+    """Whether the word ("edited", "e-mailed") stands just before the time in the byline."""
+    anchor = when.getparent() if when.getparent() is not None and \
+        when.getparent().tag == "a" else when
+    prev = anchor.getprevious()
+    before = prev.tail if prev is not None else (anchor.getparent().text
+                                                 if anchor.getparent() is not None else "")
+    return bool(word.search(before or ""))
+
+
+def _comment(div: etree._Element, where: Place, story: Story, body_html: str, text: str, *,
+             url: str, now: datetime) -> Comment:
+    ident = div.get("data-shortid") or ""
+    details = _child(div, "div", "details")
+    byline = _child(details, "div", "byline") if details is not None else None
+    body = _child(details, "div", "comment_text") if details is not None else None
+    if byline is None or body is None:
+        raise ParseError(SITE, url, f"comment {ident}: no byline or comment_text")
+    extra: dict[str, object] = {}
+    marks = sorted(classes(div) - {"comment"})
+    if marks:
+        extra["marks"] = marks
+    user = byline_user(byline)
+    author = user_of_href(user.get("href")) if user is not None else None
+    user_marks = sorted(classes(user) & set(_USER_MARKS)) if user is not None else []
+    if user_marks:
+        extra["user_marks"] = user_marks
+    if any("merge" in classes(s) for s in byline.iter("span")):
+        merged_from = next((found for a in byline.iter("a")
+                            if (found := story_id_of(a.get("href") or ""))), None)
+        extra["merged_from"] = merged_from
+    hat = next((s for s in byline.iter("span") if "hat" in classes(s)), None)
+    if hat is not None:  # a role the user spoke in ("Sysop"), worn on this comment
+        extra["hat"] = text_of(hat)
+    when = byline_time(byline)
+    shown, shown_raw = html_time(when, now) if when is not None else (None, None)
+    edited = when is not None and _before_time(when, _EDITED)
+    if when is not None and _before_time(when, _EMAILED):
+        extra["via_email"] = True
+    placeholder = next((s for s in body.iter("span") if "na" in classes(s)), None)
+    deleted = removed = False
+    if placeholder is not None:
+        extra["gone_text"] = text_of(placeholder).strip("[] ")
+        deleted, removed = gone(str(extra["gone_text"]))
+    return Comment(
+        site=SITE, id=ident, story_id=story.id, parent_id=where.parent_id, depth=where.depth,
+        position=where.position, author=author,
+        created_at=None if edited else shown, created_at_raw=None if edited else shown_raw,
+        text_html=None if placeholder is not None else body_html or None,
+        text=None if placeholder is not None else text or None,
+        deleted=deleted, removed=removed, score=score_of(_child(div, "div", "voters")),
+        edited=edited, edited_at=shown, edited_at_raw=shown_raw,
+        # On a comment, "user_is_author" (-2026-05) also means the story's submitter wrote
+        # it (and is the linked work's author); "user_is_submitter" (2026-07-) says it alone.
+        by_submitter=bool({"user_is_submitter", "user_is_author"} & set(user_marks)),
+        extra=extra or None,
+    )
+
+
+def parse_story_html(text: str, *, url: str, fetched_at: datetime) -> StoryPage:
+    """The thread of a story page; ``url`` is the URL asked for (see ``parse_story_json``)."""
+    check_body(text, url=url)
+    doc = html_doc(text, url=url)
+    now = page_now(doc, fetched_at)
+    rows = [li for li in story_items(doc)
+            if li.getparent() is not None and "stories" in classes(li.getparent())]
+    if not rows:
+        raise ParseError(SITE, url, "no story header (ol.stories > li.story): not a story page")
+    headers = read_story_li(rows[0], page_url=url, now=now)
+    story = headers[0].story
+    content = next((d for d in doc.iter("div") if "story_text" in classes(d)), None)
+    if content is not None:
+        served = inner_html(content)
+        story = replace(story, text_html=served or None,
+                        text=(bodies.text(served) or None) if served else None)
+    merged = [replace(h.story, merged_into=story.id) for h in headers[1:]
+              if h.story_id is not None]
+    asked = story_id_of(url)
+    if asked is not None and asked != story.id and all(m.id != asked for m in merged):
+        merged.append(Story(site=SITE, id=asked, merged_into=story.id))
+    unnamed = [{"title": h.story.title, "url": h.story.url, "author": h.story.author}
+               for h in headers[1:] if h.story_id is None]
+    if unnamed:
+        story = replace(story, extra={**(story.extra or {}), "merged_without_id": unnamed})
+
+    divs = _comment_divs(doc)
+    served_ids = _COMMENT_DIV.findall(text)
+    read_ids = [d.get("data-shortid") or "" for d in divs]
+    if read_ids != served_ids:
+        lost = next((i for i in served_ids if i not in set(read_ids)), None)
+        raise ParseError(SITE, url, f"the page holds {len(served_ids)} comments but "
+                                    f"{len(divs)} were read"
+                                    + (f", not {lost} (nesting too deep to parse?)" if lost
+                                       else " in another order"))
+    parents = _parents(divs)
+    places = place([Row(id=i, parent=p, depth=None)
+                    for i, p in zip(read_ids, parents, strict=True)], site=SITE, url=url)
+    bodies_html = [inner_html(b) if (b := _body(d)) is not None else "" for d in divs]
+    texts = bodies.texts(bodies_html)
+    comments = tuple(
+        _comment(d, pl, story, h, t, url=url, now=now)
+        for d, pl, h, t in zip(divs, places, bodies_html, texts, strict=True))
+    if not comments and story.comment_count:
+        raise ParseError(SITE, url, f"page says {story.comment_count} comments but none "
+                                    "were found")
+    return StoryPage(thread=Thread(story=story, comments=comments, fetched_at=fetched_at),
+                     merged=tuple(merged))
+
+
+def _body(div: etree._Element) -> etree._Element | None:
+    details = _child(div, "div", "details")
+    return _child(details, "div", "comment_text") if details is not None else None

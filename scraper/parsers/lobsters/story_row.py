@@ -1,0 +1,159 @@
+"""One story as Lobsters' HTML shows it: a ``li.story`` on listings and atop a story page.
+
+The skeleton held from 2016 to 2026: ``li.story[data-shortid] > div.story_liner``, the
+score in ``div.voters`` (``div.score`` until ~2024, then the ``a.upvoter`` link's own
+text), then one ``div.details`` per story (a story page shows one more per story merged
+into it): ``span.link a`` (the title), ``a.tag`` (in ``span.tags``, later ``ul.tags``),
+``a.domain``, and ``div.byline`` with the submitter (``/u/NAME`` until 2021, ``/~NAME``
+after), the time and ``span.comments_label`` ("5 comments", "1 comment", "no comments").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from archive.models import Story
+from scraper.parsers.errors import ParseError
+from scraper.parsers.lobsters.common import (
+    SITE,
+    as_int,
+    classes,
+    html_time,
+    is_short_id,
+    kind_of,
+    story_id_of,
+    text_of,
+    user_of_href,
+)
+
+_COUNT = re.compile(r"(\d+)\s+comments?")
+_NO_COMMENTS = re.compile(r"\bno comments?\b")
+_DATED = re.compile(r"\d{4}-\d\d-\d\d")
+_AGE = re.compile(r"just now|less than a minute ago|\d+ (?:minute|hour|day|month|year)s? ago")
+_GONE_STORY = re.compile(r"\[Story removed by (moderator|submitter)\]")
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What one ``div.details`` block says of its story."""
+
+    story_id: str | None  # None where the block links no /s/ID (a merged link story)
+    story: Story
+
+
+def score_of(voters: etree._Element | None) -> int | None:
+    """The shown score: ``div.score`` (-2024) or the upvote link's text (2024-)."""
+    if voters is None:
+        return None
+    for el in voters.iter("div", "a"):
+        cls = classes(el)
+        if "score" in cls or ("upvoter" in cls and text_of(el)):
+            return as_int(text_of(el))
+    return None
+
+
+def byline_user(byline: etree._Element) -> etree._Element | None:
+    """The user link of a byline: the one with a name shown (the avatar link shows none)."""
+    for a in byline.iter("a"):
+        if user_of_href(a.get("href")) and text_of(a):
+            return a
+    return None
+
+
+def byline_time(byline: etree._Element) -> etree._Element | None:
+    """``<time>`` (2024-), else the ``<span title="2016-10-05 17:35:45 -0500">`` before it,
+    else a span that shows only an age ("3 hours ago")."""
+    for el in byline.iter("time", "span"):
+        if el.tag == "time" or _DATED.match(el.get("title") or ""):
+            return el
+    for el in byline.iter("span"):
+        if len(el) == 0 and _AGE.fullmatch(text_of(el)):
+            return el
+    return None
+
+
+def _site_story(href: str, page_url: str) -> str | None:
+    """The story id of a link to this site's ``/s/ID`` (a self post's title links there)."""
+    if urlsplit(href).hostname != urlsplit(page_url).hostname:
+        return None
+    return story_id_of(href)
+
+
+def _header(details: etree._Element, *, fallback_id: str | None, score: int | None,
+            marks: list[str], page_url: str, now: datetime) -> Header:
+    link = None
+    for span in details.iter("span"):
+        if "link" in classes(span):
+            link = span.find(".//a")
+            break
+    if link is None:
+        raise ParseError(SITE, page_url, "a story row has no title link (span.link a)")
+    href = urljoin(page_url, link.get("href") or "")
+    own = _site_story(href, page_url)
+    story_id = fallback_id or own or next(
+        (found for a in details.iter("a")
+         if (found := _site_story(urljoin(page_url, a.get("href") or ""), page_url))), None)
+    tags = [text_of(a) for a in details.iter("a") if "tag" in classes(a)]
+    domain = next((text_of(a) for a in details.iter("a") if "domain" in classes(a)), None)
+    byline = next((d for d in details.iter("div") if "byline" in classes(d)), None)
+    author = created_at = created_raw = count = None
+    extra: dict[str, object] = {}
+    deleted = False
+    if byline is not None:
+        user = byline_user(byline)
+        if user is not None:
+            author = user_of_href(user.get("href"))
+            if "user_is_author" in classes(user):
+                extra["user_is_author"] = True
+        when = byline_time(byline)
+        if when is not None:
+            created_at, created_raw = html_time(when, now)
+        label = next((s for s in byline.iter("span") if "comments_label" in classes(s)), None)
+        if label is not None:
+            shown = text_of(label)
+            m = _COUNT.search(shown)
+            count = int(m.group(1)) if m else 0 if _NO_COMMENTS.search(shown) else None
+        removed = _GONE_STORY.search(text_of(byline))
+        if removed:
+            deleted = True
+            extra["gone_text"] = removed.group(0).strip("[]")
+    if marks:
+        extra["marks"] = marks
+    return Header(story_id=story_id, story=Story(
+        site=SITE, id=story_id or "", title=text_of(link),
+        url=None if own and own == story_id else href or None,
+        domain=domain, author=author, score=score, comment_count=count,
+        created_at=created_at, created_at_raw=created_raw, kind=kind_of(tags),
+        tags=tuple(sorted(tags)), deleted=deleted, extra=extra or None))
+
+
+def read_story_li(li: etree._Element, *, page_url: str, now: datetime) -> list[Header]:
+    """The headers of one ``li.story``: the story itself first, then any merged into it."""
+    ident = li.get("data-shortid") or (li.get("id") or "").removeprefix("story_")
+    if not is_short_id(ident):
+        raise ParseError(SITE, page_url, f"a story row has no short id ({ident!r})")
+    liner = next((d for d in li.iter("div") if "story_liner" in classes(d)), None)
+    if liner is None:
+        raise ParseError(SITE, page_url, f"story {ident}: no div.story_liner")
+    voters = next((d for d in liner.iter("div") if "voters" in classes(d)), None)
+    score = score_of(voters)
+    marks = sorted(classes(li) - {"story"})
+    blocks = [d for d in liner.iter("div") if "details" in classes(d)]
+    if not blocks:
+        raise ParseError(SITE, page_url, f"story {ident}: no div.details")
+    out = [_header(blocks[0], fallback_id=ident, score=score, marks=marks,
+                   page_url=page_url, now=now)]
+    # A merged story shares the row's votes: its own score is not shown.
+    out += [_header(b, fallback_id=None, score=None, marks=[], page_url=page_url, now=now)
+            for b in blocks[1:]]
+    return out
+
+
+def story_items(doc: etree._Element) -> list[etree._Element]:
+    """Every ``li.story`` of a page, in page order."""
+    return [li for li in doc.iter("li") if "story" in classes(li)]

@@ -1,0 +1,99 @@
+"""Site-neutral tree placement from rows that name their parent, their depth, or both.
+
+``tree.py`` rebuilds a tree from depths alone (HN's indented rows). Sites with an API
+name each comment's parent (Lobsters' ``parent_comment``, Reddit's ``parent_id``), some
+eras give only a depth (Lobsters' ``indent_level`` before 2022), some both. One rule
+serves them all: the rows are a pre-order listing, so a row's parent must be one of the
+rows still open above it (the previous row or one of its ancestors); where the row also
+declares a depth, it must be the parent's depth plus one. A listing that breaks either
+would misplace replies silently, so it is an error, never a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scraper.parsers.errors import ParseError
+
+
+class _Unknown:
+    """The parent is not given (only the depth is): it is the nearest open row one level up."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """What a page says of one comment's place: its id, its parent id (None: top level;
+    UNKNOWN: not given) and its depth (0: top level; None: not given)."""
+
+    id: str
+    parent: str | _Unknown | None
+    depth: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    parent_id: str | None
+    depth: int
+    position: int  # 0-based among its siblings, in listing order
+
+
+def place(rows: Sequence[Row], *, site: str, url: str) -> list[Place]:
+    """Each row's parent, depth and position; ParseError where the listing is not a
+    consistent pre-order tree (unknown or closed parent, depth that disagrees with the
+    parent, a jump of more than one level, a duplicate id, neither parent nor depth)."""
+    out: list[Place] = []
+    stack: list[str] = []  # ids of the open ancestors of the next row, one per depth
+    seen: set[str] = set()
+    next_position: dict[str | None, int] = {}
+    for i, row in enumerate(rows):
+        name = f"comment {row.id} (row {i})"
+        if row.id in seen:
+            raise ParseError(site, url, f"{name}: duplicate comment id")
+        seen.add(row.id)
+        if row.depth is not None and row.depth < 0:
+            raise ParseError(site, url, f"{name}: negative depth {row.depth}")
+        if isinstance(row.parent, _Unknown):
+            if row.depth is None:
+                raise ParseError(site, url, f"{name}: neither a parent nor a depth")
+            if row.depth > len(stack):
+                raise ParseError(site, url, f"{name}: depth {row.depth} jumps more than one "
+                                            f"level below the previous row (depth "
+                                            f"{len(stack) - 1})")
+            del stack[row.depth:]
+        elif row.parent is None:
+            stack.clear()
+            if row.depth not in (None, 0):
+                raise ParseError(site, url, f"{name}: depth {row.depth} but no parent")
+        else:
+            if row.parent not in stack:
+                raise ParseError(site, url, f"{name}: its parent {row.parent} "
+                                            f"{_why_closed(row.parent, row.id, seen, rows)}")
+            del stack[stack.index(row.parent) + 1:]
+            if row.depth is not None and row.depth != len(stack):
+                raise ParseError(site, url, f"{name}: depth {row.depth} but its parent "
+                                            f"{row.parent} is at depth {len(stack) - 1}")
+        parent = stack[-1] if stack else None
+        position = next_position.get(parent, 0)
+        next_position[parent] = position + 1
+        out.append(Place(parent_id=parent, depth=len(stack), position=position))
+        stack.append(row.id)
+    return out
+
+
+def _why_closed(parent: str, ident: str, seen: set[str], rows: Sequence[Row]) -> str:
+    if parent == ident:
+        return "is the comment itself"
+    if parent in seen:
+        return "is not an open ancestor (the listing is not in thread order)"
+    if any(r.id == parent for r in rows):
+        return "comes after it"
+    return "is not on the page"
