@@ -20,6 +20,7 @@ from archive.errors import ArchiveError
 from archive.history import comment_changes, gaps, plot_history, story_history
 from archive.query import DEFAULT_MAX_ROWS, DEFAULT_TIME_LIMIT, load_thread, run_query
 from archive.render import format_rows, render_thread
+from archive.terminal import safe_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,13 +43,14 @@ def db_option(fn: F) -> F:
 
 @contextmanager
 def _user_errors() -> Iterator[None]:
-    # One line on stderr and exit 1, never a traceback, for what a user can fix.
+    # One line on stderr and exit 1, never a traceback, for what a user can fix. A
+    # message can quote the archive (a site name, an id), so it is made safe to print.
     try:
         yield
     except ArchiveError as e:
-        raise click.ClickException(str(e)) from e
+        raise click.ClickException(safe_line(str(e))) from e
     except sqlite3.Error as e:
-        raise click.ClickException(f"database error: {e}") from e
+        raise click.ClickException(safe_line(f"database error: {e}")) from e
 
 
 @click.group()
@@ -164,10 +166,19 @@ def item_id(value: str) -> str:
     return value
 
 
+MIN_WIDTH, MAX_WIDTH = 20, 1000  # narrower leaves no room for text (see render._wrap)
+
+
 @cli.command()
 @click.argument("site")
 @click.argument("id")
-@click.option("--width", type=int, default=None, help="Wrap text at this width [terminal].")
+@click.option(
+    "--width",
+    type=click.IntRange(MIN_WIDTH, MAX_WIDTH),
+    default=None,
+    metavar="COLUMNS",
+    help=f"Wrap text at this width, {MIN_WIDTH} to {MAX_WIDTH} [terminal, at most 100].",
+)
 @db_option
 def show(site: str, id: str, width: int | None, db: str) -> None:
     """Print a thread from the archive as an indented tree.
@@ -197,11 +208,21 @@ def _read(db: str, read: Callable[[sqlite3.Connection], list[dict[str, Any]]]) -
             conn.close()
 
 
+def terminal_cells(values: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows for a text table: every text cell one line, with nothing a terminal obeys.
+
+    JSON output needs no such step: it escapes every control character itself.
+    """
+    return [tuple(safe_line(v) if isinstance(v, str) else v for v in row) for row in values]
+
+
 def _echo_rows(rows: list[dict[str, Any]], columns: tuple[str, ...], as_json: bool) -> None:
     values = [tuple(row[c] for c in columns) for row in rows]
     if not rows and not as_json:
         click.echo("(none)")
         return
+    if not as_json:
+        values = terminal_cells(values)
     for line in format_rows(columns, values, "json" if as_json else "table"):
         click.echo(line)
 
