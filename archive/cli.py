@@ -17,7 +17,13 @@ import click
 
 from archive.db import open_readonly
 from archive.errors import ArchiveError
-from archive.history import comment_changes, gaps, plot_history, story_history
+from archive.history import (
+    GAP_COLUMNS,
+    all_gaps,
+    comment_changes,
+    plot_history,
+    story_history,
+)
 from archive.query import DEFAULT_MAX_ROWS, DEFAULT_TIME_LIMIT, load_thread, run_query
 from archive.render import format_rows, render_thread
 from archive.terminal import safe_line
@@ -285,17 +291,27 @@ def changes(site: str, id: str, since: str | None, as_json: bool, db: str) -> No
 @_JSON
 @db_option
 def gaps_command(site: str | None, as_json: bool, db: str) -> None:
-    """Threads whose latest crawl found fewer comments than the site declares.
+    """Threads the archive holds only in part, or not at all: candidates for a crawl.
 
-    Counts live, dead and deleted comments against the declared count, largest
-    shortfall first: candidates for a re-crawl.
+    Short threads: the latest crawl found fewer comments (live, dead and deleted)
+    than the site declares, largest shortfall first. Never archived: a listing showed
+    the story with comments, but its thread was never crawled. --json gives both in
+    one array, each row's "kind" saying which ("short" or "unarchived").
 
     Example: linkthread gaps --site hn --json
     """
-    rows = _read(db, lambda conn: gaps(conn, site))
-    columns = ("site", "story_id", "title", "seen_at", "declared", "archived", "dead", "deleted",
-               "shortfall")  # fmt: skip
-    _echo_rows(rows, columns, as_json)
+    rows = _read(db, lambda conn: all_gaps(conn, site))
+    if as_json:
+        _echo_rows(rows, GAP_COLUMNS, as_json=True)
+        return
+    # One table per kind: a never-crawled story has no crawl to count, only a count.
+    short = [r for r in rows if r["kind"] == "short"]
+    never = [r for r in rows if r["kind"] == "unarchived"]
+    click.echo("Short threads (the latest crawl found fewer comments than declared):")
+    _echo_rows(short, GAP_COLUMNS[1:], as_json=False)
+    click.echo("")
+    click.echo("Never archived (a listing declared comments; no crawl of the thread):")
+    _echo_rows(never, ("site", "story_id", "title", "seen_at", "declared"), as_json=False)
 
 
 import archive.cli_export  # noqa: E402,F401  (registers its command)

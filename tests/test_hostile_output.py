@@ -134,3 +134,15 @@ def test_fixture_is_really_hostile() -> None:
     for control in CONTROLS:
         assert control in ESC
     assert "\n" in STORY["author"] and "\n" in COMMENT["author"]  # type: ignore[operator]
+
+
+def test_gaps_tables_print_inert_lines(hostile: Path) -> None:
+    result = invoke("gaps", "--db", str(hostile))
+    assert result.exit_code == 0, result.output
+    assert_inert(result.output)
+    lines = result.output.splitlines()
+    # Two sections of title, header, rule and one row, a blank line between.
+    assert len(lines) == 9 and lines[4] == ""
+    assert lines[3].split()[:2] == ["hn", "666"]
+    assert lines[8].split()[:2] == ["hn", "777"]
+    assert f"Never crawled {SHOWN_ESC}" in lines[8]
