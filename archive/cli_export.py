@@ -29,15 +29,26 @@ SUFFIX_FORMATS = {
     ".htm": "html",
     ".parquet": "parquet",
 }
+_SUFFIX_OF = {fmt: suffix[1:] for suffix, fmt in reversed(SUFFIX_FORMATS.items())}
+
+
+# What `-o` takes to mean stdout: the same stream, so the same meaning. Left to the
+# file checks, /dev/stdout would be refused at a terminal, refused as "exists" when
+# redirected to a file, and with --force have its link renamed over.
+STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1")
 
 
 def _choose_format(fmt: str | None, output: str | None, many: bool) -> str:
-    if fmt:
-        chosen = fmt
-    elif output and Path(output).suffix.lower() in SUFFIX_FORMATS:
-        chosen = SUFFIX_FORMATS[Path(output).suffix.lower()]
-    else:
-        chosen = "jsonl" if many else "json"
+    implied = SUFFIX_FORMATS.get(Path(output).suffix.lower()) if output else None
+    if fmt and implied and implied != fmt:
+        # Refused, not warned: a .json file holding CSV is misread by every tool that
+        # goes by the name, a warning scrolls by unseen in a script, and the fix is one
+        # word. A suffix that names no format (.txt, none) takes any --format.
+        raise ExportError(
+            f"-o {output} names a {implied} file but --format is {fmt}; "
+            f"give the file a .{_SUFFIX_OF[fmt]} name, or leave out --format"
+        )
+    chosen = fmt or implied or ("jsonl" if many else "json")
     allowed = MANY_FORMATS if many else THREAD_FORMATS
     if chosen not in allowed:
         what = "--where exports" if many else "a thread exports as"
@@ -75,8 +86,8 @@ def _choose_format(fmt: str | None, output: str | None, many: bool) -> str:
     "-o",
     "--output",
     metavar="FILE",
-    help="Write here (never over an existing file without --force). Default: stdout; "
-    "required for parquet.",
+    help="Write here (never over an existing file without --force). Default, and with "
+    "- or /dev/stdout: stdout; parquet needs a file.",
 )
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @db_option
@@ -101,9 +112,11 @@ def export(
     Example: linkthread export --where "site = 'hn' and created_at >= :since"
     -p since 2026-01 --format parquet -o comments.parquet
     """
-    if output == "-":
+    if output in STDOUT_NAMES:
         output = None
     with _user_errors():
+        if force and output is None:
+            raise ExportError("--force overwrites the -o FILE; there is no -o FILE")
         if where is not None:
             if site or id:
                 raise ExportError("give either SITE ID or --where, not both")
