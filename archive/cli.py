@@ -243,7 +243,8 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="JSON array instead
 @click.option(
     "--plot",
     type=click.Path(dir_okay=False, writable=True),
-    help="Also write a PNG of score and comments over time (needs linkthread[plot]).",
+    help="Also write a PNG of score and comments over time (needs matplotlib: from a "
+    "checkout, pip install -e '.[plot]').",
 )
 @db_option
 def history(site: str, id: str, as_json: bool, plot: str | None, db: str) -> None:

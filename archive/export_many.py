@@ -27,7 +27,7 @@ from archive.export_output import (
 
 MANY_FORMATS = ("jsonl", "csv", "parquet")
 BATCH_ROWS = 2_000
-PARQUET_HINT = "pip install 'linkthread[parquet]'"
+PARQUET_HINT = "pip install -e '.[parquet]' in a linkthread checkout, or pip install pyarrow"
 
 _COLUMNS = tuple(c for c in RECORD_FIELDS if c != "flags") + FLAG_COLUMNS
 # Grouped by thread, each thread in the order its comments were stored (display order

@@ -17,6 +17,9 @@ from archive.query import _dicts, _missing_thread_message
 from archive.rows import user_time
 
 EXCERPT = 80  # characters of a comment's text shown by `changes`
+# linkthread is installed from a checkout, not from a package index: name the commands
+# that work there, and the plain one that works anywhere.
+PLOT_HINT = "pip install -e '.[plot]' in a linkthread checkout, or pip install matplotlib"
 
 
 def _conn(conn_or_db: sqlite3.Connection | sqlite_utils.Database) -> sqlite3.Connection:
@@ -166,7 +169,7 @@ def plot_history(points: list[dict[str, Any]], path: str | Path, *, title: str) 
     """Write a PNG of score and declared comment count over time.
 
     matplotlib is imported here, not at module load: it is an optional extra
-    (``linkthread[plot]``) and slow to import. The Agg backend needs no display.
+    (the ``plot`` extra) and slow to import. The Agg backend needs no display.
     """
     try:
         import matplotlib
@@ -174,7 +177,7 @@ def plot_history(points: list[dict[str, Any]], path: str | Path, *, title: str) 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as e:
-        raise ArchiveError("--plot needs matplotlib: pip install 'linkthread[plot]'") from e
+        raise ArchiveError(f"--plot needs matplotlib: {PLOT_HINT}") from e
 
     def series(key: str) -> tuple[list[Any], list[Any]]:  # matplotlib takes datetimes
         pts = [(datetime.fromisoformat(p["seen_at"]), p[key]) for p in points]

@@ -7,8 +7,10 @@ builders: the archive needs no scraper.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import struct
+import sys
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -415,3 +417,27 @@ def test_changes_since_reads_times_as_search_does(db: sqlite_utils.Database) -> 
     assert refused.stdout == ""
     assert refused.stderr == ("Error: --since 'nope' is not a date or time: use e.g. "
                               "2026-01-14 or 2026-01-14T09:30:00Z\n")  # fmt: skip
+
+
+def test_plot_without_matplotlib_names_a_command_that_works(
+    db: sqlite_utils.Database, path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save_listing(db, listing(T0, (entry("7", 1, 10, 5),)))
+    db.close()
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
+    out = CliRunner().invoke(cli, ["history", "hn", "7", "--plot", str(tmp_path / "7.png"),
+                                   "--db", str(path)])  # fmt: skip
+    assert out.exit_code == 1
+    assert out.stderr == ("Error: --plot needs matplotlib: pip install -e '.[plot]' in a "
+                          "linkthread checkout, or pip install matplotlib\n")  # fmt: skip
+
+
+def test_no_install_hint_names_a_package_that_no_index_has() -> None:
+    # linkthread is not on a package index: "pip install 'linkthread[plot]'" fails.
+    root = Path(__file__).resolve().parent.parent
+    files = [root / "README.md", *sorted((root / "archive").rglob("*.py")),
+             *sorted((root / "scraper").rglob("*.py"))]  # fmt: skip
+    found = [f"{f.name}: {line.strip()}" for f in files
+             for line in f.read_text(encoding="utf-8").splitlines()
+             if re.search(r"pip install\W+linkthread\b", line)]  # fmt: skip
+    assert found == []
