@@ -7,6 +7,7 @@ this module only turns options into calls and errors into one line.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -17,6 +18,7 @@ from archive.export import THREAD_FORMATS, thread_document
 from archive.export_many import MANY_FORMATS, export_where
 from archive.export_output import ExportError, check_output_path, write_text
 from archive.query import load_thread
+from archive.terminal import safe, safe_line
 
 # What `-o` implies when --format is not given.
 SUFFIX_FORMATS = {
@@ -36,6 +38,12 @@ _SUFFIX_OF = {fmt: suffix[1:] for suffix, fmt in reversed(SUFFIX_FORMATS.items()
 # file checks, /dev/stdout would be refused at a terminal, refused as "exists" when
 # redirected to a file, and with --force have its link renamed over.
 STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1")
+
+
+def stdout_is_terminal() -> bool:
+    """Whether the export is read on a screen: then its text is made inert
+    (:func:`archive.terminal.safe`); a pipe or a redirect gets the exact bytes."""
+    return sys.stdout.isatty()
 
 
 def _choose_format(fmt: str | None, output: str | None, many: bool) -> str:
@@ -139,7 +147,11 @@ def export(
             conn.close()
         document = thread_document(chosen, story, comments)
         if output is None:
-            click.echo(document, nl=False)
+            # color=True: click.echo would otherwise strip what looks like an ANSI
+            # sequence from a pipe or redirect, and the export would lose bytes.
+            on_screen = stdout_is_terminal()
+            click.echo(safe(document) if on_screen else document, nl=False, color=True)
             return
         write_text(output, document, force=force)
-    click.echo(f"{site}/{story['id']}: {len(comments)} comments written to {output}", err=True)
+    done = f"{site}/{story['id']}: {len(comments)} comments written to {output}"
+    click.echo(safe_line(done), err=True)

@@ -13,13 +13,17 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from click.testing import CliRunner
 from markdown_it import MarkdownIt
 
+import archive.cli_export as cli_export
+from archive.cli import cli
 from archive.db import open_readonly
 from archive.export import md_inline, thread_document
 from archive.export_many import export_where
 from archive.query import load_thread
-from tests.hostile import COMMENT, GONE, MD, STORY, make_hostile_archive
+from archive.terminal import safe
+from tests.hostile import COMMENT, CONTROLS, GONE, MD, STORY, make_hostile_archive
 
 
 @pytest.fixture
@@ -145,3 +149,19 @@ def test_where_export_marks_the_gone_comment(hostile: Path) -> None:
     out = io.StringIO()
     assert export_where(hostile, "story_id = '666'", "jsonl", None, stdout=out) == 2
     assert [json.loads(line)["flags"] for line in out.getvalue().splitlines()] == [[], ["gone"]]
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "md", "html"])
+def test_a_thread_exported_to_a_terminal_prints_nothing_it_obeys(
+    hostile: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ["export", "hn", "666", "--format", fmt, "--db", str(hostile)]
+    exact = CliRunner().invoke(cli, args).stdout_bytes.decode("utf-8")
+    assert exact == document(hostile, fmt)  # a pipe or a redirect: the exact bytes
+    monkeypatch.setattr(cli_export, "stdout_is_terminal", lambda: True)
+    shown = CliRunner().invoke(cli, args)
+    assert shown.exit_code == 0, shown.output
+    text = shown.stdout_bytes.decode("utf-8")
+    for control in CONTROLS:
+        assert control not in text
+    assert text == safe(exact)
