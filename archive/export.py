@@ -59,6 +59,29 @@ STORY_FIELDS = (
 ITEM_URLS = {"hn": "https://news.ycombinator.com/item?id={id}"}
 
 
+# Columns that hold text. SQLite keeps whatever a row was given, so an archive made
+# by hand can hold a number or a BLOB in one; every format reads them as text.
+TEXT_COLUMNS = frozenset({
+    "site", "id", "story_id", "parent_id", "author", "created_at", "created_at_raw",
+    "text", "text_html", "title", "url", "domain", "kind", "first_seen_at", "last_seen_at",
+})  # fmt: skip
+
+
+def as_text(value: Any) -> Any:
+    """A text column's value as ``str`` (None stays None): a BLOB is read as UTF-8,
+    bytes that are not as U+FFFD (the archive itself keeps them), a number as its digits."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def readable(row: Mapping[str, Any]) -> dict[str, Any]:
+    """``row`` with every :data:`TEXT_COLUMNS` value made text by :func:`as_text`."""
+    return {k: as_text(v) if k in TEXT_COLUMNS else v for k, v in row.items()}
+
+
 def flags_of(row: Mapping[str, Any]) -> list[str]:
     """The row's set flags as words, in a fixed order: ``["dead", "deleted", "gone"]``.
 
@@ -73,7 +96,8 @@ def flags_of(row: Mapping[str, Any]) -> list[str]:
 
 def comment_record(row: Mapping[str, Any]) -> dict[str, Any]:
     """A stored comment row as the export shape: :data:`RECORD_FIELDS`, in that order."""
-    record = {field: row.get(field) for field in RECORD_FIELDS}
+    record = {field: as_text(row.get(field)) if field in TEXT_COLUMNS else row.get(field)
+              for field in RECORD_FIELDS}  # fmt: skip
     record["flags"] = flags_of(row)
     return record
 
@@ -316,6 +340,8 @@ def thread_document(
     fmt: str, story: Mapping[str, Any], comments: Sequence[Mapping[str, Any]]
 ) -> str:
     """The whole thread in ``fmt`` (one of :data:`THREAD_FORMATS`) as text."""
+    story = readable(story)
+    comments = [readable(c) for c in comments]
     if fmt == "json":
         return thread_json(story, comments)
     if fmt == "jsonl":

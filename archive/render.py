@@ -15,7 +15,7 @@ from typing import Any
 
 import tabulate
 
-from archive.export import flags_of
+from archive.export import flags_of, readable
 from archive.terminal import safe, safe_line
 
 FORMATS = ("json", "nl", "csv", "tsv", "table")
@@ -121,6 +121,8 @@ def render_thread(
     Everything from the archive goes through :mod:`archive.terminal`: text that a
     terminal would obey (a clear-screen, a window title) is printed as visible escapes.
     """
+    story = readable(story)
+    comments = [readable(c) for c in comments]
     title = _field(story.get("title") or "(no title)")
     lines = [title + _flags(story)]
     if story.get("url"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 from pathlib import Path
 
 import lxml.html
@@ -165,3 +166,36 @@ def test_a_thread_exported_to_a_terminal_prints_nothing_it_obeys(
     for control in CONTROLS:
         assert control not in text
     assert text == safe(exact)
+
+
+@pytest.fixture
+def odd_types(hostile: Path) -> Path:
+    # SQLite keeps what it is given: a BLOB and numbers where text belongs.
+    with sqlite3.connect(hostile) as conn:
+        conn.execute("UPDATE comments SET text = x'ff00c3a9', author = 42, text_html = 7"
+                     " WHERE id = '1'")  # fmt: skip
+        conn.execute("UPDATE stories SET title = x'ff', text = 5, text_html = x'3c703e'"
+                     " WHERE id = '666'")  # fmt: skip
+    conn.close()
+    return hostile
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "md", "html"])
+def test_blobs_and_numbers_in_text_columns_export_as_text(odd_types: Path, fmt: str) -> None:
+    result = CliRunner().invoke(cli, ["export", "hn", "666", "--format", fmt, "--db",
+                                      str(odd_types)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    if fmt == "json":
+        doc = json.loads(result.stdout)
+        assert (doc["title"], doc["text"], doc["text_html"]) == ("\ufffd", "5", "<p>")
+        first = doc["comments"][0]
+        assert (first["author"], first["text"], first["text_html"]) == ("42", "\ufffd\x00é", "7")
+
+
+def test_show_reads_blobs_and_numbers_as_text(odd_types: Path) -> None:
+    result = CliRunner().invoke(cli, ["show", "hn", "666", "--db", str(odd_types)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "\ufffd"
+    assert "• 42 · " in result.stdout
+    assert "  \ufffd\\x00é" in lines
