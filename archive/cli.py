@@ -17,9 +17,16 @@ import click
 
 from archive.db import open_readonly
 from archive.errors import ArchiveError
-from archive.history import comment_changes, gaps, plot_history, story_history
+from archive.history import (
+    GAP_COLUMNS,
+    all_gaps,
+    comment_changes,
+    plot_history,
+    story_history,
+)
 from archive.query import DEFAULT_MAX_ROWS, DEFAULT_TIME_LIMIT, load_thread, run_query
 from archive.render import format_rows, render_thread
+from archive.terminal import safe_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,13 +49,14 @@ def db_option(fn: F) -> F:
 
 @contextmanager
 def _user_errors() -> Iterator[None]:
-    # One line on stderr and exit 1, never a traceback, for what a user can fix.
+    # One line on stderr and exit 1, never a traceback, for what a user can fix. A
+    # message can quote the archive (a site name, an id), so it is made safe to print.
     try:
         yield
     except ArchiveError as e:
-        raise click.ClickException(str(e)) from e
+        raise click.ClickException(safe_line(str(e))) from e
     except sqlite3.Error as e:
-        raise click.ClickException(f"database error: {e}") from e
+        raise click.ClickException(safe_line(f"database error: {e}")) from e
 
 
 @click.group()
@@ -164,10 +172,19 @@ def item_id(value: str) -> str:
     return value
 
 
+MIN_WIDTH, MAX_WIDTH = 20, 1000  # narrower leaves no room for text (see render._wrap)
+
+
 @cli.command()
 @click.argument("site")
 @click.argument("id")
-@click.option("--width", type=int, default=None, help="Wrap text at this width [terminal].")
+@click.option(
+    "--width",
+    type=click.IntRange(MIN_WIDTH, MAX_WIDTH),
+    default=None,
+    metavar="COLUMNS",
+    help=f"Wrap text at this width, {MIN_WIDTH} to {MAX_WIDTH} [terminal, at most 100].",
+)
 @db_option
 def show(site: str, id: str, width: int | None, db: str) -> None:
     """Print a thread from the archive as an indented tree.
@@ -197,11 +214,21 @@ def _read(db: str, read: Callable[[sqlite3.Connection], list[dict[str, Any]]]) -
             conn.close()
 
 
+def terminal_cells(values: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows for a text table: every text cell one line, with nothing a terminal obeys.
+
+    JSON output needs no such step: it escapes every control character itself.
+    """
+    return [tuple(safe_line(v) if isinstance(v, str) else v for v in row) for row in values]
+
+
 def _echo_rows(rows: list[dict[str, Any]], columns: tuple[str, ...], as_json: bool) -> None:
     values = [tuple(row[c] for c in columns) for row in rows]
     if not rows and not as_json:
         click.echo("(none)")
         return
+    if not as_json:
+        values = terminal_cells(values)
     for line in format_rows(columns, values, "json" if as_json else "table"):
         click.echo(line)
 
@@ -216,7 +243,8 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="JSON array instead
 @click.option(
     "--plot",
     type=click.Path(dir_okay=False, writable=True),
-    help="Also write a PNG of score and comments over time (needs linkthread[plot]).",
+    help="Also write a PNG of score and comments over time (needs matplotlib: from a "
+    "checkout, pip install -e '.[plot]').",
 )
 @db_option
 def history(site: str, id: str, as_json: bool, plot: str | None, db: str) -> None:
@@ -264,17 +292,27 @@ def changes(site: str, id: str, since: str | None, as_json: bool, db: str) -> No
 @_JSON
 @db_option
 def gaps_command(site: str | None, as_json: bool, db: str) -> None:
-    """Threads whose latest crawl found fewer comments than the site declares.
+    """Threads the archive holds only in part, or not at all: candidates for a crawl.
 
-    Counts live, dead and deleted comments against the declared count, largest
-    shortfall first: candidates for a re-crawl.
+    Short threads: the latest crawl found fewer comments (live, dead and deleted)
+    than the site declares, largest shortfall first. Never archived: a listing showed
+    the story with comments, but its thread was never crawled. --json gives both in
+    one array, each row's "kind" saying which ("short" or "unarchived").
 
     Example: linkthread gaps --site hn --json
     """
-    rows = _read(db, lambda conn: gaps(conn, site))
-    columns = ("site", "story_id", "title", "seen_at", "declared", "archived", "dead", "deleted",
-               "shortfall")  # fmt: skip
-    _echo_rows(rows, columns, as_json)
+    rows = _read(db, lambda conn: all_gaps(conn, site))
+    if as_json:
+        _echo_rows(rows, GAP_COLUMNS, as_json=True)
+        return
+    # One table per kind: a never-crawled story has no crawl to count, only a count.
+    short = [r for r in rows if r["kind"] == "short"]
+    never = [r for r in rows if r["kind"] == "unarchived"]
+    click.echo("Short threads (the latest crawl found fewer comments than declared):")
+    _echo_rows(short, GAP_COLUMNS[1:], as_json=False)
+    click.echo("")
+    click.echo("Never archived (a listing declared comments; no crawl of the thread):")
+    _echo_rows(never, ("site", "story_id", "title", "seen_at", "declared"), as_json=False)
 
 
 import archive.cli_export  # noqa: E402,F401  (registers its command)

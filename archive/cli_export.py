@@ -7,6 +7,7 @@ this module only turns options into calls and errors into one line.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -17,6 +18,7 @@ from archive.export import THREAD_FORMATS, thread_document
 from archive.export_many import MANY_FORMATS, export_where
 from archive.export_output import ExportError, check_output_path, write_text
 from archive.query import load_thread
+from archive.terminal import safe, safe_line
 
 # What `-o` implies when --format is not given.
 SUFFIX_FORMATS = {
@@ -29,15 +31,32 @@ SUFFIX_FORMATS = {
     ".htm": "html",
     ".parquet": "parquet",
 }
+_SUFFIX_OF = {fmt: suffix[1:] for suffix, fmt in reversed(SUFFIX_FORMATS.items())}
+
+
+# What `-o` takes to mean stdout: the same stream, so the same meaning. Left to the
+# file checks, /dev/stdout would be refused at a terminal, refused as "exists" when
+# redirected to a file, and with --force have its link renamed over.
+STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1")
+
+
+def stdout_is_terminal() -> bool:
+    """Whether the export is read on a screen: then its text is made inert
+    (:func:`archive.terminal.safe`); a pipe or a redirect gets the exact bytes."""
+    return sys.stdout.isatty()
 
 
 def _choose_format(fmt: str | None, output: str | None, many: bool) -> str:
-    if fmt:
-        chosen = fmt
-    elif output and Path(output).suffix.lower() in SUFFIX_FORMATS:
-        chosen = SUFFIX_FORMATS[Path(output).suffix.lower()]
-    else:
-        chosen = "jsonl" if many else "json"
+    implied = SUFFIX_FORMATS.get(Path(output).suffix.lower()) if output else None
+    if fmt and implied and implied != fmt:
+        # Refused, not warned: a .json file holding CSV is misread by every tool that
+        # goes by the name, a warning scrolls by unseen in a script, and the fix is one
+        # word. A suffix that names no format (.txt, none) takes any --format.
+        raise ExportError(
+            f"-o {output} names a {implied} file but --format is {fmt}; "
+            f"give the file a .{_SUFFIX_OF[fmt]} name, or leave out --format"
+        )
+    chosen = fmt or implied or ("jsonl" if many else "json")
     allowed = MANY_FORMATS if many else THREAD_FORMATS
     if chosen not in allowed:
         what = "--where exports" if many else "a thread exports as"
@@ -75,8 +94,8 @@ def _choose_format(fmt: str | None, output: str | None, many: bool) -> str:
     "-o",
     "--output",
     metavar="FILE",
-    help="Write here (never over an existing file without --force). Default: stdout; "
-    "required for parquet.",
+    help="Write here (never over an existing file without --force). Default, and with "
+    "- or /dev/stdout: stdout; parquet needs a file.",
 )
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @db_option
@@ -101,9 +120,11 @@ def export(
     Example: linkthread export --where "site = 'hn' and created_at >= :since"
     -p since 2026-01 --format parquet -o comments.parquet
     """
-    if output == "-":
+    if output in STDOUT_NAMES:
         output = None
     with _user_errors():
+        if force and output is None:
+            raise ExportError("--force overwrites the -o FILE; there is no -o FILE")
         if where is not None:
             if site or id:
                 raise ExportError("give either SITE ID or --where, not both")
@@ -126,7 +147,11 @@ def export(
             conn.close()
         document = thread_document(chosen, story, comments)
         if output is None:
-            click.echo(document, nl=False)
+            # color=True: click.echo would otherwise strip what looks like an ANSI
+            # sequence from a pipe or redirect, and the export would lose bytes.
+            on_screen = stdout_is_terminal()
+            click.echo(safe(document) if on_screen else document, nl=False, color=True)
             return
         write_text(output, document, force=force)
-    click.echo(f"{site}/{story['id']}: {len(comments)} comments written to {output}", err=True)
+    done = f"{site}/{story['id']}: {len(comments)} comments written to {output}"
+    click.echo(safe_line(done), err=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import sqlite_utils
 
-from archive.cli import _user_errors, cli, db_option
+from archive.cli import _user_errors, cli, db_option, terminal_cells
 from archive.db import open_db
 from archive.errors import ArchiveError
 from archive.render import format_rows
@@ -29,6 +29,7 @@ from archive.schedule import (
     parse_targets,
     remove_watches,
 )
+from archive.terminal import safe_line
 
 TABLE_COLUMNS = ("id", "site", "kind", "target", "every", "state", "next_due_at", "until",
                  "runs", "last_run_at", "last_status", "last_result")  # fmt: skip
@@ -100,7 +101,7 @@ def add_command(site: str, targets: tuple[str, ...], every: str | None, duration
         how = (f"every {_every(w)}" if w.every is not None else
                f"adaptive, {format_duration(FIRST_INTERVAL)} to {format_duration(MAX_INTERVAL)}")
         end = f" until {w.until}" if w.until else ""
-        click.echo(f"watching {w.site} {w.kind} {w.target} ({how}){end}; due now")
+        click.echo(safe_line(f"watching {w.site} {w.kind} {w.target} ({how}){end}; due now"))
 
 
 @watch.command(name="list")
@@ -129,7 +130,8 @@ def list_command(as_json: bool, db: str) -> None:
     shown = {"every": _every, "state": lambda w: w.state(now)}
     values = [tuple(shown[c](w) if c in shown else getattr(w, c) for c in TABLE_COLUMNS)
               for w in watches]  # fmt: skip
-    for line in format_rows(TABLE_COLUMNS, values, "table"):
+    # A last_result quotes a crawl's error, a target the archive's text: one safe line each.
+    for line in format_rows(TABLE_COLUMNS, terminal_cells(values), "table"):
         click.echo(line)
 
 
@@ -150,4 +152,4 @@ def remove_command(site: str, targets: tuple[str, ...], db: str) -> None:
         with _archive(db, create=False) as archive:
             remove_watches(archive.conn, site, wanted)
     for kind, target in wanted:
-        click.echo(f"stopped watching {site} {kind} {target}")
+        click.echo(safe_line(f"stopped watching {site} {kind} {target}"))

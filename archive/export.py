@@ -32,7 +32,10 @@ RECORD_FIELDS = (
     "text_html",
     "flags",
 )
-FLAGS = ("dead", "flagged", "deleted")
+FLAGS = ("dead", "flagged", "deleted")  # stored 0/1 columns of the same names
+# The columns :func:`flags_of` reads: the stored flags, and ``gone_at``, set while a
+# comment is no longer shown on its site (flag "gone").
+FLAG_COLUMNS = (*FLAGS, "gone_at")
 STORY_FIELDS = (
     "site",
     "id",
@@ -56,14 +59,45 @@ STORY_FIELDS = (
 ITEM_URLS = {"hn": "https://news.ycombinator.com/item?id={id}"}
 
 
+# Columns that hold text. SQLite keeps whatever a row was given, so an archive made
+# by hand can hold a number or a BLOB in one; every format reads them as text.
+TEXT_COLUMNS = frozenset({
+    "site", "id", "story_id", "parent_id", "author", "created_at", "created_at_raw",
+    "text", "text_html", "title", "url", "domain", "kind", "first_seen_at", "last_seen_at",
+})  # fmt: skip
+
+
+def as_text(value: Any) -> Any:
+    """A text column's value as ``str`` (None stays None): a BLOB is read as UTF-8,
+    bytes that are not as U+FFFD (the archive itself keeps them), a number as its digits."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def readable(row: Mapping[str, Any]) -> dict[str, Any]:
+    """``row`` with every :data:`TEXT_COLUMNS` value made text by :func:`as_text`."""
+    return {k: as_text(v) if k in TEXT_COLUMNS else v for k, v in row.items()}
+
+
 def flags_of(row: Mapping[str, Any]) -> list[str]:
-    """The row's set flags as words, in a fixed order: ``["dead", "deleted"]``."""
-    return [flag for flag in FLAGS if row.get(flag)]
+    """The row's set flags as words, in a fixed order: ``["dead", "deleted", "gone"]``.
+
+    "gone": the comment vanished from the site on a later crawl (``gone_at`` set), the
+    one state that the site itself cannot mark, so an export says it as a flag too.
+    """
+    flags = [flag for flag in FLAGS if row.get(flag)]
+    if row.get("gone_at"):
+        flags.append("gone")
+    return flags
 
 
 def comment_record(row: Mapping[str, Any]) -> dict[str, Any]:
     """A stored comment row as the export shape: :data:`RECORD_FIELDS`, in that order."""
-    record = {field: row.get(field) for field in RECORD_FIELDS}
+    record = {field: as_text(row.get(field)) if field in TEXT_COLUMNS else row.get(field)
+              for field in RECORD_FIELDS}  # fmt: skip
     record["flags"] = flags_of(row)
     return record
 
@@ -111,12 +145,14 @@ def walk(forest: list[dict[str, Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
         stack.extend((level + 1, child) for child in reversed(node["children"]))
 
 
-def display_time(value: str | None) -> str:
-    """``2026-01-14T09:30:00Z`` as ``2026-01-14 09:30 UTC``; other strings unchanged."""
-    if not value:
+def display_time(value: Any) -> str:
+    """``2026-01-14T09:30:00Z`` as ``2026-01-14 09:30 UTC``; other values as text,
+    unchanged (each format escapes them: an archive's time column can hold anything)."""
+    if value is None or value == "":
         return ""
-    match = re.fullmatch(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d):\d\d(?:\.\d+)?Z", value)
-    return f"{match.group(1)} {match.group(2)} UTC" if match else value
+    text = str(value)
+    match = re.fullmatch(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d):\d\d(?:\.\d+)?Z", text)
+    return f"{match.group(1)} {match.group(2)} UTC" if match else text
 
 
 # -- JSON and JSONL ----------------------------------------------------------------
@@ -197,13 +233,33 @@ _MD_INLINE = re.compile(r"([\\`*_\[\]<>])")
 _MD_ENTITY = re.compile(r"&(?=#?\w+;)")
 # At the start of a line: headings, list items, quotes, setext underlines, rules.
 _MD_LINE_START = re.compile(r"^(\s*)([#+\-=|~]|\d+(?=[.)]))")
-_AUTOLINK = re.compile(r"https?://[^\s<>]+", re.IGNORECASE)
+# CommonMark ends a line at CR as well as LF: left alone, a lone CR starts a line that
+# the line-start escaping never saw ("\r# heading").
+_MD_LINE_END = re.compile(r"\r\n?")
+# What may not stay inside a one-line field: any line end or other break of a line
+# (a title that starts a new heading), and runs of white space.
+_MD_BREAKS = re.compile(r"[\s\x00-\x1f\x7f\u2028\u2029]+")
+# A CommonMark autolink holds no white space, no < or >, and no control character.
+_AUTOLINK = re.compile(r"https?://[^\s<>\x00-\x1f\x7f]+", re.IGNORECASE)
 
 
 def md_escape(text: str) -> str:
     """Plain text that renders as itself in CommonMark: markup characters escaped."""
+    text = _MD_LINE_END.sub("\n", text)
     text = _MD_ENTITY.sub(r"\\&", _MD_INLINE.sub(r"\\\1", text))
     return "\n".join(_MD_LINE_START.sub(_escape_line_start, line) for line in text.split("\n"))
+
+
+def md_inline(value: Any) -> str:
+    """A one-line field (author, time, title, id, a count) as Markdown text on one line.
+
+    Any value, of any type: a hostile archive can hold text in a number's column. Line
+    breaks become spaces, so the field cannot end its line and start a heading or a
+    list; every ``#`` is escaped, so a title's trailing ``#`` is not an ATX closing.
+    """
+    text = _MD_BREAKS.sub(" ", str(value)).strip()
+    text = _MD_ENTITY.sub(r"\\&", _MD_INLINE.sub(r"\\\1", text)).replace("#", "\\#")
+    return _MD_LINE_START.sub(_escape_line_start, text)
 
 
 def _escape_line_start(match: re.Match[str]) -> str:
@@ -212,32 +268,42 @@ def _escape_line_start(match: re.Match[str]) -> str:
     return indent + (mark + "\\" if mark[0].isdigit() else "\\" + mark)
 
 
+def _md_link(url: Any) -> str:
+    # Only a plain http(s) URL becomes an autolink; anything else stays inert text.
+    text = str(url)
+    return f"<{text}>" if _AUTOLINK.fullmatch(text) else md_inline(text)
+
+
+def _md_flags(flags: Iterable[str]) -> list[str]:
+    return [f"*\\[{flag}\\]*" for flag in flags]
+
+
 def _md_head(node: Mapping[str, Any]) -> str:
-    parts = [f"**{md_escape(node['author'])}**" if node.get("author") else "*(no author)*"]
+    parts = [f"**{md_inline(node['author'])}**" if node.get("author") else "*(no author)*"]
     if node.get("created_at"):
-        parts.append(display_time(node["created_at"]))
-    parts.extend(f"*\\[{flag}\\]*" for flag in node["flags"])
+        parts.append(md_inline(display_time(node["created_at"])))
+    parts.extend(_md_flags(node["flags"]))
     return " · ".join(parts)
 
 
 def _md_story(story: Mapping[str, Any]) -> list[str]:
-    lines = [f"# {md_escape(story.get('title') or '(no title)')}", ""]
+    lines = [f"# {md_inline(story.get('title') or '(no title)')}", ""]
     if story.get("url"):
-        url = story["url"]
-        # Only a plain http(s) URL becomes an autolink; anything else stays inert text.
-        lines += [f"<{url}>" if _AUTOLINK.fullmatch(url) else md_escape(url), ""]
-    meta = [f"{story['score']} points" if story.get("score") is not None else None,
-            f"by **{md_escape(story['author'])}**" if story.get("author") else None,
-            display_time(story.get("created_at")) or None,
-            f"{story.get('archived_count') or 0} comments archived"]  # fmt: skip
-    if story.get("comment_count") is not None:
-        meta.append(f"{story['comment_count']} declared")
-    meta.extend(f"*\\[{flag}\\]*" for flag in flags_of(story))
-    origin = item_url(story["site"], story["id"])
-    meta.append(f"{story['site']}/{md_escape(story['id'])}" + (f" <{origin}>" if origin else ""))
+        lines += [_md_link(story["url"]), ""]
+    score, declared = story.get("score"), story.get("comment_count")
+    meta = [f"{md_inline(score)} points" if score is not None else None,
+            f"by **{md_inline(story['author'])}**" if story.get("author") else None,
+            md_inline(display_time(story.get("created_at"))) or None,
+            f"{md_inline(story.get('archived_count') or 0)} comments archived",
+            f"{md_inline(declared)} declared" if declared is not None else None,
+            *_md_flags(flags_of(story))]  # fmt: skip
+    origin = item_url(str(story["site"]), str(story["id"]))
+    meta.append(
+        md_inline(f"{story['site']}/{story['id']}") + (f" {_md_link(origin)}" if origin else "")
+    )
     lines += [" · ".join(m for m in meta if m), ""]
     if story.get("text"):
-        lines += [md_escape(story["text"]), ""]
+        lines += [md_escape(str(story["text"])), ""]
     return lines
 
 
@@ -260,7 +326,7 @@ def thread_markdown(story: Mapping[str, Any], comments: Sequence[Mapping[str, An
         quote = "> " * level
         body = [_md_head(node)]
         if node.get("text"):
-            body += ["", md_escape(node["text"])]
+            body += ["", md_escape(str(node["text"]))]
         for line in "\n".join(body).split("\n"):
             lines.append((quote + line).rstrip())
         previous = level
@@ -274,6 +340,8 @@ def thread_document(
     fmt: str, story: Mapping[str, Any], comments: Sequence[Mapping[str, Any]]
 ) -> str:
     """The whole thread in ``fmt`` (one of :data:`THREAD_FORMATS`) as text."""
+    story = readable(story)
+    comments = [readable(c) for c in comments]
     if fmt == "json":
         return thread_json(story, comments)
     if fmt == "jsonl":

@@ -76,7 +76,7 @@ summary { cursor: pointer; }
 .body p { margin: .5em 0 0; }
 .body pre { white-space: pre-wrap; background: #eee; padding: .4em; }
 .flag { color: #b00; }
-.faded > .body, .dead > .body, .deleted > .body { color: #888; }
+.faded > .body, .dead > .body, .deleted > .body, .gone > .body { color: #888; }
 footer { border-top: 1px solid #ddd; margin-top: 2em; padding-top: .5em; }
 """
 

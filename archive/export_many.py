@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from archive.db import open_readonly
 from archive.errors import ArchiveError
-from archive.export import FLAGS, RECORD_FIELDS, comment_record, jsonl_lines, write_csv
+from archive.export import FLAG_COLUMNS, RECORD_FIELDS, comment_record, jsonl_lines, write_csv
 from archive.export_output import (
     ExportError,
     atomic_binary_output,
@@ -27,9 +27,9 @@ from archive.export_output import (
 
 MANY_FORMATS = ("jsonl", "csv", "parquet")
 BATCH_ROWS = 2_000
-PARQUET_HINT = "pip install 'linkthread[parquet]'"
+PARQUET_HINT = "pip install -e '.[parquet]' in a linkthread checkout, or pip install pyarrow"
 
-_COLUMNS = tuple(c for c in RECORD_FIELDS if c != "flags") + FLAGS
+_COLUMNS = tuple(c for c in RECORD_FIELDS if c != "flags") + FLAG_COLUMNS
 # Grouped by thread, each thread in the order its comments were stored (display order
 # for every comment a thread's first crawl saw). (site, story_id) has an index, and an
 # index ends with the rowid, so SQLite can often stream this order without sorting.

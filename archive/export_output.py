@@ -25,9 +25,14 @@ def check_output_path(path: str | Path, *, force: bool = False) -> Path:
     """``path`` if an export may be written there, else an :class:`ExportError`.
 
     Refused: a directory, a path whose parent folder does not exist, a device, pipe or
-    socket, and an existing file unless ``force``.
+    socket, any path under /dev or /proc, and an existing file unless ``force``.
     """
     target = Path(path)
+    if _is_special(target):
+        raise ExportError(
+            f"{target} is a device or process file, not a place for a file; to write to "
+            "stdout, give -o - or leave out -o"
+        )
     try:
         if target.is_dir():
             raise ExportError(f"{target} is a directory; give a file name")
@@ -47,6 +52,14 @@ def check_output_path(path: str | Path, *, force: bool = False) -> Path:
     if exists and not force:
         raise ExportError(f"{target} already exists; use --force to overwrite it")
     return target
+
+
+def _is_special(target: Path) -> bool:
+    # Judged by the name, not by what it resolves to: /dev/stderr is a link to
+    # whatever fd 2 is at the moment (a terminal, a pipe, a user's log file), and an
+    # export renamed over it would replace the link itself.
+    parts = Path(os.path.abspath(target)).parts
+    return len(parts) > 2 and parts[1] in ("dev", "proc")
 
 
 def _cannot_write(target: Path, e: OSError) -> ExportError:

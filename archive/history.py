@@ -14,8 +14,12 @@ import sqlite_utils
 
 from archive.errors import ArchiveError
 from archive.query import _dicts, _missing_thread_message
+from archive.rows import user_time
 
 EXCERPT = 80  # characters of a comment's text shown by `changes`
+# linkthread is installed from a checkout, not from a package index: name the commands
+# that work there, and the plain one that works anywhere.
+PLOT_HINT = "pip install -e '.[plot]' in a linkthread checkout, or pip install matplotlib"
 
 
 def _conn(conn_or_db: sqlite3.Connection | sqlite_utils.Database) -> sqlite3.Connection:
@@ -62,12 +66,15 @@ def comment_changes(
     story_id: str,
     since: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The changes to a thread's comments, oldest first (``since``: at or after that time).
+    """The changes to a thread's comments, oldest first (``since``: at or after that time,
+    a date or time read as ``search --since`` reads it).
 
     Each: seen_at, comment_id, author, change, text (an excerpt of the comment's text
     after the change; a deleted comment shows its last known text). A comment with no
     version row never changed: its 'added' change is its row in ``comments``.
     """
+    # Checked before anything is read: "nope" is a typo, not a time before every change.
+    start = user_time(since, "--since") if since is not None else None
     conn = _conn(conn_or_db)
     _require_story(conn, site, story_id)
     # Within one crawl, changes come in the thread's first-archived order (comments'
@@ -84,12 +91,16 @@ def comment_changes(
             " FROM comments c WHERE c.site = :site AND c.story_id = :story AND NOT EXISTS"
             "  (SELECT 1 FROM comment_versions v WHERE v.site = c.site AND v.comment_id = c.id)"
             ") WHERE :since IS NULL OR seen_at >= :since ORDER BY seen_at, o, o2",
-            {"site": site, "story": story_id, "since": since},
+            {"site": site, "story": story_id, "since": start},
         )
     )
     for row in rows:
         row["text"] = excerpt(row["text"])
     return rows
+
+
+GAP_COLUMNS = ("kind", "site", "story_id", "title", "seen_at", "declared", "archived", "dead",
+               "deleted", "shortfall")  # fmt: skip
 
 
 def gaps(
@@ -116,11 +127,49 @@ def gaps(
     )
 
 
+def unarchived(
+    conn_or_db: sqlite3.Connection | sqlite_utils.Database, site: str | None = None
+) -> list[dict[str, Any]]:
+    """Stories a page (a listing) showed with comments whose thread was never archived.
+
+    Declared count > 0 (the newest any page showed), no crawl of the thread, no comment
+    stored: the whole thread is missing, where :func:`gaps` lists threads that came up
+    short. Most declared comments first. Same keys as :func:`gaps`; ``seen_at`` is the
+    last time a page showed the story.
+    """
+    conn = _conn(conn_or_db)
+    return _dicts(
+        conn.execute(
+            "SELECT s.site, s.id AS story_id, s.title, s.last_seen_at AS seen_at,"
+            " s.comment_count AS declared, 0 AS archived, 0 AS dead, 0 AS deleted,"
+            " s.comment_count AS shortfall"
+            " FROM stories s"
+            " WHERE s.comment_count > 0 AND (? IS NULL OR s.site = ?)"
+            "  AND NOT EXISTS (SELECT 1 FROM thread_crawls t"
+            "                  WHERE t.site = s.site AND t.story_id = s.id)"
+            "  AND NOT EXISTS (SELECT 1 FROM comments c"
+            "                  WHERE c.site = s.site AND c.story_id = s.id)"
+            " ORDER BY declared DESC, s.site, s.id",
+            (site, site),
+        )
+    )
+
+
+def all_gaps(
+    conn_or_db: sqlite3.Connection | sqlite_utils.Database, site: str | None = None
+) -> list[dict[str, Any]]:
+    """:func:`gaps` then :func:`unarchived`, each row with :data:`GAP_COLUMNS`: ``kind``
+    says which ('short': archived with fewer comments; 'unarchived': never archived)."""
+    return [{"kind": kind, **row}
+            for kind, read in (("short", gaps), ("unarchived", unarchived))
+            for row in read(conn_or_db, site)]  # fmt: skip
+
+
 def plot_history(points: list[dict[str, Any]], path: str | Path, *, title: str) -> None:
     """Write a PNG of score and declared comment count over time.
 
     matplotlib is imported here, not at module load: it is an optional extra
-    (``linkthread[plot]``) and slow to import. The Agg backend needs no display.
+    (the ``plot`` extra) and slow to import. The Agg backend needs no display.
     """
     try:
         import matplotlib
@@ -128,7 +177,7 @@ def plot_history(points: list[dict[str, Any]], path: str | Path, *, title: str) 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as e:
-        raise ArchiveError("--plot needs matplotlib: pip install 'linkthread[plot]'") from e
+        raise ArchiveError(f"--plot needs matplotlib: {PLOT_HINT}") from e
 
     def series(key: str) -> tuple[list[Any], list[Any]]:  # matplotlib takes datetimes
         pts = [(datetime.fromisoformat(p["seen_at"]), p[key]) for p in points]

@@ -15,6 +15,9 @@ from typing import Any
 
 import tabulate
 
+from archive.export import flags_of, readable
+from archive.terminal import safe, safe_line
+
 FORMATS = ("json", "nl", "csv", "tsv", "table")
 INDENT = "  "  # per depth level in `show`
 
@@ -77,8 +80,14 @@ def format_rows(
 
 
 def _flags(row: dict[str, Any]) -> str:
-    marks = [f"[{flag}]" for flag in ("dead", "flagged", "deleted") if row.get(flag)]
+    # The exports' words, so `show` and every export mark a comment alike ([gone] too).
+    marks = [f"[{flag}]" for flag in flags_of(row)]
     return (" " + " ".join(marks)) if marks else ""
+
+
+def _field(value: Any) -> str:
+    # One-line fields of a hostile archive can hold anything, in any column type.
+    return safe_line(str(value))
 
 
 def _wrap(text: str | None, indent: str, width: int) -> list[str]:
@@ -107,37 +116,56 @@ def _wrap(text: str | None, indent: str, width: int) -> list[str]:
 def render_thread(
     story: dict[str, Any], comments: Sequence[dict[str, Any]], *, width: int = 80
 ) -> str:
-    """The thread as an indented tree: header, then each comment under its parent."""
-    title = story.get("title") or "(no title)"
+    """The thread as an indented tree: header, then each comment under its parent.
+
+    Everything from the archive goes through :mod:`archive.terminal`: text that a
+    terminal would obey (a clear-screen, a window title) is printed as visible escapes.
+    """
+    story = readable(story)
+    comments = [readable(c) for c in comments]
+    title = _field(story.get("title") or "(no title)")
     lines = [title + _flags(story)]
     if story.get("url"):
-        lines.append(story["url"])
-    meta = [f"{story['site']}/{story['id']}"]
+        lines.append(_field(story["url"]))
+    meta = [_field(f"{story['site']}/{story['id']}")]
     if story.get("author"):
-        meta.append(f"by {story['author']}")
+        meta.append(f"by {_field(story['author'])}")
     if story.get("score") is not None:
-        meta.append(f"{story['score']} points")
+        meta.append(f"{_field(story['score'])} points")
     if story.get("created_at") or story.get("created_at_raw"):
-        meta.append(str(story.get("created_at") or story.get("created_at_raw")))
+        meta.append(_field(story.get("created_at") or story.get("created_at_raw")))
     lines.append(" · ".join(meta))
     declared = story.get("comment_count")
     archived = story.get("archived_count", len(comments))
     lines.append(
-        f"{archived} comment{'' if archived == 1 else 's'} archived"
-        + (f" ({declared} declared)" if declared is not None else "")
+        f"{_field(archived)} comment{'' if archived == 1 else 's'} archived"
+        + (f" ({_field(declared)} declared)" if declared is not None else "")
     )
     if story.get("text"):
         lines.append("")
-        lines.extend(_wrap(story["text"], "", width))
+        lines.extend(_wrap(safe(str(story["text"])), "", width))
     for c in comments:
         # "• author" at the comment's depth, its text two columns in: a reply's bullet
         # lines up under its parent's text, as in a nested list, so a blank line
         # between paragraphs cannot be mistaken for the start of another comment.
-        indent = INDENT * max(int(c["depth"]), 0)
-        head = [c.get("author") or "(no author)"]
+        indent = INDENT * _depth(c.get("depth"))
+        head = [_field(c.get("author") or "(no author)")]
         if c.get("created_at") or c.get("created_at_raw"):
-            head.append(str(c.get("created_at") or c.get("created_at_raw")))
+            head.append(_field(c.get("created_at") or c.get("created_at_raw")))
         lines.append("")
         lines.append(indent + "• " + " · ".join(head) + _flags(c))
-        lines.extend(_wrap(c.get("text"), indent + INDENT, width))
+        if c.get("text"):
+            lines.extend(_wrap(safe(str(c["text"])), indent + INDENT, width))
     return "\n".join(lines) + "\n"
+
+
+MAX_INDENT_DEPTH = 40  # deeper replies stay at this indent rather than run off the screen
+
+
+def _depth(value: Any) -> int:
+    # A stored depth is a number the crawler wrote; a hostile archive may hold text,
+    # a negative number or a billion there.
+    try:
+        return min(max(int(value), 0), MAX_INDENT_DEPTH)
+    except (TypeError, ValueError):
+        return 0

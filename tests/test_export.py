@@ -11,6 +11,7 @@ import io
 import json
 import os
 import stat
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,10 @@ from archive.export_many import export_where
 from archive.export_output import ExportError, atomic_output
 from archive.query import load_thread
 from archive.store import save_thread
+from tests.conftest import LINKTHREAD
 from tests.test_store import make_comment, make_story, make_thread, table_rows
+
+LINKTHREAD_CMD = [str(LINKTHREAD)] if LINKTHREAD.exists() else [sys.executable, "-m", "scraper.cli"]
 
 # Cells a spreadsheet would run or mangle, and text that merely looks like the escape.
 PAYLOADS = ('=HYPERLINK("http://x","y")', "+1", "-x", "@a", "\tx", "\rx", "'quoted", "a=b")
@@ -232,8 +236,9 @@ def test_refuses_to_overwrite_without_force(archive_path: Path, tmp_path: Path) 
     ("target", "message"),
     [
         (
-            "nowhere/t.json",
-            "cannot write {tmp}/nowhere/t.json: folder {tmp}/nowhere does not exist",
+            # No suffix: the --where export below gives --format csv.
+            "nowhere/t",
+            "cannot write {tmp}/nowhere/t: folder {tmp}/nowhere does not exist",
         ),
         (".", "{tmp} is a directory; give a file name"),
     ],
@@ -386,7 +391,8 @@ def test_parquet_needs_a_file_and_pyarrow(
     result = invoke("export", "--where", "1", "-o", str(tmp_path / "c.parquet"), *db)
     assert result.exit_code == 1
     assert result.stderr == (
-        "Error: Parquet export needs pyarrow: pip install 'linkthread[parquet]'\n"
+        "Error: Parquet export needs pyarrow: pip install -e '.[parquet]' in a linkthread "
+        "checkout, or pip install pyarrow\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir() if "a.db" not in p.name) == []
 
@@ -430,3 +436,91 @@ def test_where_errors(archive_path: Path, tmp_path: Path) -> None:
     taken.write_text("precious")
     with pytest.raises(ExportError, match="already exists"):
         export_where(archive_path, "nope = 1", "jsonl", taken)
+
+
+# -- what -o says --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "name", "message"),
+    [
+        (("hn", "100", "--format", "csv"), "t.json",
+         "names a json file but --format is csv; give the file a .csv name, or leave out "
+         "--format"),
+        (("hn", "100", "--format", "jsonl"), "t.json",
+         "names a json file but --format is jsonl; give the file a .jsonl name, or leave "
+         "out --format"),
+        (("--where", "1", "--format", "csv"), "t.parquet",
+         "names a parquet file but --format is csv; give the file a .csv name, or leave "
+         "out --format"),
+        (("hn", "100", "--format", "html"), "t.md",
+         "names a md file but --format is html; give the file a .html name, or leave out "
+         "--format"),
+    ],
+)  # fmt: skip
+def test_a_suffix_that_names_another_format_is_refused(
+    archive_path: Path, tmp_path: Path, args: tuple[str, ...], name: str, message: str
+) -> None:
+    out = tmp_path / name
+    result = invoke("export", *args, "-o", str(out), "--db", str(archive_path))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"Error: -o {out} {message}\n"
+    assert not out.exists()
+
+
+def test_a_suffix_that_names_no_format_takes_any(archive_path: Path, tmp_path: Path) -> None:
+    for name, fmt in (("t.txt", "md"), ("t", "csv"), ("t.HTM", "html"), ("t.ndjson", "jsonl")):
+        out = tmp_path / name
+        result = invoke("export", "hn", "100", "--format", fmt, "-o", str(out),
+                        "--db", str(archive_path))  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert out.read_text() == invoke("export", "hn", "100", "--format", fmt,
+                                         "--db", str(archive_path)).stdout  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["-", "/dev/stdout", "/dev/fd/1"])
+def test_dash_and_dev_stdout_mean_stdout(archive_path: Path, name: str) -> None:
+    plain = invoke("export", "hn", "100", "--format", "md", "--db", str(archive_path))
+    result = invoke("export", "hn", "100", "--format", "md", "-o", name, "--db",
+                    str(archive_path))  # fmt: skip
+    assert (result.exit_code, result.stdout, result.stderr) == (0, plain.stdout, "")
+    many = invoke("export", "--where", "1", "--format", "csv", "-o", name, "--db",
+                  str(archive_path))  # fmt: skip
+    assert many.exit_code == 0 and many.stdout.startswith("site,id,story_id")
+    parquet = invoke("export", "--where", "1", "--format", "parquet", "-o", name, "--db",
+                     str(archive_path))  # fmt: skip
+    assert parquet.stderr == "Error: Parquet needs an output file: -o FILE\n"
+
+
+@pytest.mark.e2e
+def test_dev_stdout_means_stdout_in_a_real_process(archive_path: Path, tmp_path: Path) -> None:
+    # Redirected to a file, /dev/stdout is that file: it still means stdout, not "an
+    # existing file". (No --force here, nor with any /dev name in these tests: the old
+    # code renamed the export over the /dev link itself.)
+    redirected = tmp_path / "out.md"
+    with redirected.open("w") as out:
+        done = subprocess.run(
+            [*LINKTHREAD_CMD, "export", "hn", "100", "--format", "md", "-o", "/dev/stdout",
+             "--db", str(archive_path)],
+            stdout=out, stderr=subprocess.PIPE, text=True, check=False, timeout=120,
+        )  # fmt: skip
+    assert (done.returncode, done.stderr) == (0, "")
+    assert redirected.read_text().startswith("# Show HN: A thing\n")
+
+
+@pytest.mark.parametrize("name", ["/dev/stderr", "/dev/null", "/proc/self/fd/2"])
+def test_device_and_process_paths_are_refused_by_name(archive_path: Path, name: str) -> None:
+    for args in (("hn", "100"), ("--where", "1", "--format", "csv")):
+        result = invoke("export", *args, "-o", name, "--db", str(archive_path))
+        assert (result.exit_code, result.stdout) == (1, "")
+        assert result.stderr == (
+            f"Error: {name} is a device or process file, not a place for a file; to write "
+            "to stdout, give -o - or leave out -o\n"
+        )
+
+
+def test_force_without_a_file_is_refused(archive_path: Path) -> None:
+    for args in (("hn", "100"), ("--where", "1"), ("hn", "100", "-o", "-")):
+        result = invoke("export", *args, "--force", "--db", str(archive_path))
+        assert (result.exit_code, result.stdout) == (1, "")
+        assert result.stderr == "Error: --force overwrites the -o FILE; there is no -o FILE\n"

@@ -7,13 +7,16 @@ builders: the archive needs no scraper.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import struct
+import sys
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
@@ -21,7 +24,7 @@ from click.testing import CliRunner
 from archive import migrations
 from archive.cli import cli
 from archive.db import open_db
-from archive.history import comment_changes, gaps, story_history
+from archive.history import comment_changes, gaps, story_history, unarchived
 from archive.migrations import MIGRATIONS, applied_migrations, apply_migrations
 from archive.models import Comment, Listing, ListingEntry, User
 from archive.store import SaveResult, save_listing, save_thread, save_user
@@ -287,7 +290,34 @@ def test_gaps_lists_threads_short_of_their_declared_count(db: sqlite_utils.Datab
     db.close()
     out = CliRunner().invoke(cli, ["gaps", "--site", "hn", "--json", "--db", str(path)])
     assert out.exit_code == 0, out.output
-    assert json.loads(out.output) == expected
+    assert json.loads(out.output) == [{"kind": "short", **row} for row in expected]
+
+
+def test_gaps_lists_listed_stories_never_archived_apart(db: sqlite_utils.Database) -> None:
+    save_thread(db, make_thread(story=make_story(comment_count=10)))  # short: 3 of 10
+    # 500 declares 7 comments, 600 none; 100's thread is archived (short, not unarchived).
+    save_listing(db, listing(T1, (entry("500", 1, 5, 7), entry("600", 2, 5, 0),
+                                  entry("100", 3, 5, 12))))  # fmt: skip
+    never = dict(kind="unarchived", site="hn", story_id="500", title="Story 500",
+                 seen_at=T1S, declared=7, archived=0, dead=0, deleted=0, shortfall=7)
+    assert unarchived(db) == [{k: v for k, v in never.items() if k != "kind"}]
+    assert unarchived(db, "lobsters") == []
+    path = db_path(db)
+    db.close()
+
+    out = CliRunner().invoke(cli, ["gaps", "--json", "--db", str(path)])
+    assert out.exit_code == 0, out.output
+    assert [(g["kind"], g["story_id"]) for g in json.loads(out.output)] == [
+        ("short", "100"), ("unarchived", "500")]
+    assert json.loads(out.output)[1] == never
+
+    table = CliRunner().invoke(cli, ["gaps", "--db", str(path)]).output.splitlines()
+    split = table.index("")
+    short, listed = table[:split], table[split + 1:]
+    assert short[0].startswith("Short threads") and len(short) == 4  # title, header, rule, row
+    assert short[3].split()[:2] == ["hn", "100"]
+    assert listed[0].startswith("Never archived") and len(listed) == 4
+    assert listed[3].split() == ["hn", "500", "Story", "500", T1S, "7"]
 
 
 def test_save_user_snapshots_only_changes(db: sqlite_utils.Database) -> None:
@@ -367,3 +397,47 @@ def test_a_0001_archive_migrates_in_place(path: Path, monkeypatch: pytest.Monkey
             "INSERT INTO comment_versions (site, comment_id, seen_at, change)"
             " VALUES ('hn', '1', ?, 'renamed')", (T1S,),
         )  # fmt: skip
+
+
+def test_changes_since_reads_times_as_search_does(db: sqlite_utils.Database) -> None:
+    save_crawls(db)
+    path = db_path(db)
+    db.close()
+
+    def changes(since: str) -> click.testing.Result:
+        return CliRunner().invoke(cli, ["changes", "hn", "100", "--since", since, "--json",
+                                        "--db", str(path)])  # fmt: skip
+
+    exact = json.loads(changes(T1S).output)
+    # The same instant with an offset, and the same time with no zone (UTC).
+    assert json.loads(changes("2026-01-14T11:30:00+01:00").output) == exact
+    assert json.loads(changes("2026-01-14T10:30:00").output) == exact
+    refused = changes("nope")
+    assert refused.exit_code == 1
+    assert refused.stdout == ""
+    assert refused.stderr == ("Error: --since 'nope' is not a date or time: use e.g. "
+                              "2026-01-14 or 2026-01-14T09:30:00Z\n")  # fmt: skip
+
+
+def test_plot_without_matplotlib_names_a_command_that_works(
+    db: sqlite_utils.Database, path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save_listing(db, listing(T0, (entry("7", 1, 10, 5),)))
+    db.close()
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
+    out = CliRunner().invoke(cli, ["history", "hn", "7", "--plot", str(tmp_path / "7.png"),
+                                   "--db", str(path)])  # fmt: skip
+    assert out.exit_code == 1
+    assert out.stderr == ("Error: --plot needs matplotlib: pip install -e '.[plot]' in a "
+                          "linkthread checkout, or pip install matplotlib\n")  # fmt: skip
+
+
+def test_no_install_hint_names_a_package_that_no_index_has() -> None:
+    # linkthread is not on a package index: "pip install 'linkthread[plot]'" fails.
+    root = Path(__file__).resolve().parent.parent
+    files = [root / "README.md", *sorted((root / "archive").rglob("*.py")),
+             *sorted((root / "scraper").rglob("*.py"))]  # fmt: skip
+    found = [f"{f.name}: {line.strip()}" for f in files
+             for line in f.read_text(encoding="utf-8").splitlines()
+             if re.search(r"pip install\W+linkthread\b", line)]  # fmt: skip
+    assert found == []
