@@ -14,8 +14,12 @@ BOT_NAME = "linkthread"
 SPIDER_MODULES = ["scraper.spiders"]
 NEWSPIDER_MODULE = "scraper.spiders"
 
-# An honest user agent: who we are and where to read about us.
-USER_AGENT = f"linkthread/{__version__} (discussion archiver; +https://pypi.org/project/linkthread/)"
+# An honest user agent: what is asking, and, when the operator gives one, how to reach
+# them (an e-mail address or URL in LINKTHREAD_CONTACT), as sites' bot policies ask.
+# It names no project page: linkthread has none published, and a link to a page that
+# does not exist tells a site's operator nothing.
+_CONTACT = (os.environ.get("LINKTHREAD_CONTACT") or "").strip()
+USER_AGENT = f"linkthread/{__version__} (discussion archiver{'; +' + _CONTACT if _CONTACT else ''})"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = float(os.environ.get("LINKTHREAD_DOWNLOAD_DELAY", "1"))

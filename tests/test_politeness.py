@@ -10,7 +10,7 @@ from scrapy.utils.test import get_crawler
 from scraper.middlewares import SoftErrorMiddleware, retry_after
 from scraper.politeness import RobotsText, deciding_rule, pattern_matches, refusal
 
-UA = "linkthread/0.1.0 (discussion archiver; +https://pypi.org/project/linkthread/)"
+UA = "linkthread/0.1.0 (discussion archiver)"
 
 
 @pytest.mark.parametrize("pattern, path, matches", [
@@ -85,3 +85,17 @@ def test_retry_after(value: bytes | str | None, seconds: float | None) -> None:
 def test_the_back_off_doubles_per_strike_up_to_its_ceiling_however_long_the_storm() -> None:
     mw = SoftErrorMiddleware(get_crawler(), base=10.0, ceiling=600.0, retries=8)
     assert [mw.backoff(n) for n in (1, 2, 3, 6, 7, 5000)] == [10, 20, 40, 320, 600, 600]
+
+
+def test_user_agent_names_no_page_that_does_not_exist_and_takes_a_contact() -> None:
+    import subprocess
+    import sys
+
+    code = "from scraper import settings; print(settings.USER_AGENT)"
+    env = {"PATH": "/usr/bin:/bin", "LINKTHREAD_CONTACT": "ops@example.org"}
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env=env, check=True).stdout.strip()
+    assert shown == "linkthread/0.1.0 (discussion archiver; +ops@example.org)"
+    from scraper import settings
+
+    assert "pypi.org" not in settings.USER_AGENT
