@@ -145,7 +145,12 @@ def label(w: Watch) -> str:
         return f"{w.site} item {w.target}"
     if w.kind == "user":
         return f"{w.site} user {w.target}"
-    return f"{w.site} {listing_path(w.target)}"
+    try:
+        return f"{w.site} {listing_path(w.target)}"
+    except ValueError:
+        # A watch stored before its grammar was checked (front?day=2026-13-01): its
+        # crawl is refused with the reason, and the runner must live to record that.
+        return f"{w.site} {w.target}"
 
 
 def run_once(

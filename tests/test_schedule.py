@@ -361,3 +361,17 @@ def test_watch_errors_are_one_line(args: list[str], message: str, tmp_path: Path
     assert code == 1
     assert message in out and "Traceback" not in out
     assert not db.exists(), "a refused command creates no archive"
+
+
+def test_a_stored_watch_the_grammar_now_refuses_still_gets_a_label() -> None:
+    # Watches stored before front?day= was checked as a date must not stop the runner.
+    from archive.schedule import Watch
+    from scraper.run import label
+
+    def watch(target: str) -> Watch:
+        return Watch(id=1, site="hn", kind="listing", target=target, every=3600,
+                     interval=3600, until=None, added_at="2026-01-01T00:00:00Z",
+                     next_due_at="2026-01-01T00:00:00Z")
+
+    assert label(watch("front?day=2026-13-01")) == "hn front?day=2026-13-01"
+    assert label(watch("front")) == "hn news"
