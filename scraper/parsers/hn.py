@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 from lxml import etree
 
 from archive.models import ItemPage, PageComment, Thread
-from scraper.parsers import ages, bodies
+from scraper.parsers import ages, bodies, whole
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
 from scraper.parsers.hn_story import Header, hn_path, item_id_of, parse_header, text_of
 from scraper.parsers.hn_text import (
@@ -40,6 +40,7 @@ from scraper.parsers.hn_text import (
     RawBodies,
     classes,
     colour_of,
+    container_starts,
     is_wrapper,
 )
 
@@ -266,11 +267,23 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
     if listed > 1:
         raise ParseError(SITE, url, f"a listing of {listed} stories, not an item page")
     fetched_at = ages.as_utc(fetched_at)
-    doc = etree.fromstring(html, etree.HTMLParser(collect_ids=False))
-    if doc is None:
-        raise ParseError(SITE, url, "no HTML document in the body")
+    doc, parser = whole.parse_html(html, site=SITE, url=url)
 
-    containers = [e for e in doc.iter("span", "div") if e.get("class") == "comment"]
+    containers = []
+    footer = False
+    for e in doc.iter("span", "div"):
+        cls = e.get("class")
+        if cls == "comment":
+            containers.append(e)
+        elif cls == "yclinks":
+            footer = True
+    # lxml stops early on broken markup and returns the tree so far: the bytes say how
+    # many rows and whether a footer the tree must hold (see ``whole``).
+    declared = container_starts(html)
+    whole.check_rows(html, [pos for pos, _ in declared], len(containers),
+                     what="comment rows", site=SITE, url=url, parser=parser)
+    whole.check_footer(html, whole.footer_start(html), footer, site=SITE, url=url,
+                       parser=parser, after=declared[-1][0] if declared else 0)
     fatitem = None
     if "fatitem" in html:  # near the top: stop at it
         fatitem = next((t for t in doc.iter("table") if "fatitem" in classes(t)), None)
@@ -312,7 +325,7 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
         raise ParseError(SITE, url, "cannot tell which story this page belongs to: "
                                     "pass story_id for /x?fnid= continuation pages")
 
-    raw = RawBodies(html, containers)
+    raw = RawBodies(html, containers, declared)
     comments = _with_texts([_comment(c, n, raw, url=url, fetched_at=fetched_at)
                             for n, c in enumerate(containers)])
     return ItemPage(

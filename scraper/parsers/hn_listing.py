@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from lxml import etree
 
 from archive.models import Listing, ListingEntry
-from scraper.parsers import ages, hn
+from scraper.parsers import ages, hn, whole
 from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage
 
 # Private helpers of the item-page header reader, shared on purpose: the title and
@@ -44,6 +44,7 @@ SITE = "hn"
 # HN shows 30 rows a page; only used to number rows that show no rank of their own.
 PER_PAGE = 30
 
+_SUBTEXT = re.compile(r"""<td\s+class\s*=\s*["']?subtext["'\s>]""")
 _RANK = re.compile(r"(\d+)\.")
 _NUMBERED = re.compile(r"(?P<name>[a-z]+?)(?P<page>\d+)")  # "news2": the old page 2
 # The More link: a.morelink (2016-), else a bare "More" link in the last td.title (fnid
@@ -190,13 +191,24 @@ def parse_listing(
     2 of ``jobs`` (``jobs?next=ID``) is numbered from 31 only with it."""
     _check_served(html, url)
     fetched_at = ages.as_utc(fetched_at)
-    doc = etree.fromstring(html, etree.HTMLParser(collect_ids=False))
-    if doc is None:
-        raise ParseError(SITE, url, "no HTML document in the body")
+    doc, parser = whole.parse_html(html, site=SITE, url=url)
+    subtexts = []
+    footer = False
+    for el in doc.iter("td", "span"):
+        if el.tag == "td":
+            if "subtext" in classes(el):
+                subtexts.append(el)
+        elif el.get("class") == "yclinks":
+            footer = True
+    # lxml stops early on broken markup and returns the tree so far (see ``whole``).
+    declared = [m.start() for m in _SUBTEXT.finditer(html)]
+    whole.check_rows(html, declared, len(subtexts), what="story rows", site=SITE, url=url,
+                     parser=parser)
+    whole.check_footer(html, whole.footer_start(html), footer, site=SITE, url=url,
+                       parser=parser, after=declared[-1] if declared else 0)
     problem = _not_a_listing(html, doc, url)
     if problem is not None:
         raise problem
-    subtexts = [td for td in doc.iter("td") if "subtext" in classes(td)]
     if not subtexts:
         raise _no_rows(html, doc, url)
     if not any(_has_rank_cell(s) for s in subtexts):

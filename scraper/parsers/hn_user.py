@@ -17,12 +17,14 @@ from urllib.parse import parse_qs, urlsplit
 from lxml import etree
 
 from archive.models import User
-from scraper.parsers import ages, bodies
+from scraper.parsers import ages, bodies, whole
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
 from scraper.parsers.hn import SITE, is_throttle_page, looks_complete
 from scraper.parsers.hn_text import inner_html
 
 _LABEL = re.compile(r"^\s*(user|created|karma|about):\s*$")
+# A label cell as served: a user cannot write a <td>, so this never matches an "about".
+_LABEL_CELL = re.compile(r"<td[^>]*>\s*(?:user|created|karma|about):\s*</td>")
 _DAY = re.compile(r"day=(\d{4}-\d{2}-\d{2})")
 
 
@@ -55,16 +57,23 @@ def parse_user(html: str, *, url: str, fetched_at: datetime) -> User:
         raise NoSuchItem(SITE, url, "no such user")
     if not looks_complete(html):
         raise TruncatedPage(SITE, url, "the page stops before its end")
-    doc = etree.fromstring(html, etree.HTMLParser())
-    if doc is None:
-        raise ParseError(SITE, url, "no HTML document in the body")
+    doc, parser = whole.parse_html(html, site=SITE, url=url)
     fields: dict[str, etree._Element] = {}
+    labels = 0
     for row in doc.iter("tr"):
         cells = [c for c in row if c.tag == "td"]
         if len(cells) >= 2:
             m = _LABEL.match("".join(cells[0].itertext()))
-            if m and m.group(1) not in fields:
-                fields[m.group(1)] = cells[1]
+            if m:
+                labels += 1
+                fields.setdefault(m.group(1), cells[1])
+    # lxml stops early on broken markup and returns the tree so far (see ``whole``).
+    declared = [m.start() for m in _LABEL_CELL.finditer(html)]
+    whole.check_rows(html, declared, labels, what="profile rows", site=SITE, url=url,
+                     parser=parser)
+    whole.check_footer(html, whole.footer_start(html),
+                       any(s.get("class") == "yclinks" for s in doc.iter("span")),
+                       site=SITE, url=url, parser=parser, after=declared[-1] if declared else 0)
     if "user" not in fields:
         raise ParseError(SITE, url, "no 'user:' row: not an HN profile page")
     name = " ".join("".join(fields["user"].itertext()).split())
