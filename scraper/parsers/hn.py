@@ -27,7 +27,7 @@ import re
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from lxml import etree
 
@@ -43,12 +43,12 @@ from scraper.parsers.hn_text import (
     container_starts,
     is_wrapper,
 )
+from scraper.parsers.values import is_id, join_url, number
 
 SITE = "hn"
 
 _THROTTLE = re.compile(r"not able to serve your requests this quickly", re.IGNORECASE)
 _NO_SUCH_ITEM = "No such item."
-_DIGITS = re.compile(r"\d+")
 _END = re.compile(r"</html>\s*\Z", re.IGNORECASE)
 # Whole-document scans cost 3-15 ms each on a 1,000-comment page (the budget for all
 # the work is 4x the page parse), so the containers are found by one iteration over
@@ -99,7 +99,7 @@ def _check_served(html: str, url: str) -> None:
 
 def _url_story_id(url: str) -> str | None:
     ids = parse_qs(urlsplit(url).query).get("id", [])
-    return ids[0] if ids and _DIGITS.fullmatch(ids[0]) else None
+    return ids[0] if ids and is_id(ids[0]) else None
 
 
 def _first_td(row: etree._Element) -> etree._Element | None:
@@ -112,18 +112,18 @@ def _first_td(row: etree._Element) -> etree._Element | None:
 def _depth(row: etree._Element, url: str, n: int) -> int:
     first = _first_td(row)
     if first is not None:
-        indent = first.get("indent")
-        if indent is not None and indent.strip().isdigit():
-            return int(indent)
+        indent = number(first.get("indent"))
+        if indent is not None:
+            return indent
         # The spacer is the cell's only child; iter() covers the odd wrapped one.
         spacers = (first[0],) if len(first) == 1 and first[0].tag == "img" else first.iter("img")
         for img in spacers:
-            width = (img.get("width") or "").strip()
-            if (img.get("src") or "").endswith("s.gif") and width.isdigit():
-                if int(width) % 40:
+            width = number(img.get("width"))
+            if (img.get("src") or "").endswith("s.gif") and width is not None:
+                if width % 40:
                     raise ParseError(SITE, url, f"comment row {n}: spacer width {width} "
                                                 "is not a multiple of 40px")
-                return int(width) // 40
+                return width // 40
     raise ParseError(SITE, url, f"comment row {n}: no indent cell (td.ind or s.gif spacer)")
 
 
@@ -135,8 +135,8 @@ def _row_id(row: etree._Element) -> str | None:
     if outer is not None:
         outer = outer.getparent()
     if outer is not None and outer.tag == "tr" and "athing" in (outer.get("class") or ""):
-        ident = outer.get("id") or ""
-        if ident.isdigit():
+        ident = outer.get("id")
+        if is_id(ident):
             return ident
     return None
 
@@ -227,7 +227,7 @@ def _comment(container: etree._Element, n: int, raw: RawBodies, *, url: str,
 def _next_url(url: str, href: str, story_id: str) -> str:
     """The next page's absolute URL. A bare ``?p=2`` resolves against ``item?id=N`` to
     ``item?p=2``, which names no item: the page means the same thread, so keep its id."""
-    absolute = urljoin(url, href)
+    absolute = join_url(url, href, site=SITE, what="the More link")
     parts = urlsplit(absolute)
     query = parse_qs(parts.query)
     if parts.path.endswith("/item") and "id" not in query:

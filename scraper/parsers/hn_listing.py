@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 
@@ -39,14 +39,15 @@ from scraper.parsers.hn_story import (
     text_of,
 )
 from scraper.parsers.hn_text import classes
+from scraper.parsers.values import join_url, number
 
 SITE = "hn"
 # HN shows 30 rows a page; only used to number rows that show no rank of their own.
 PER_PAGE = 30
 
 _SUBTEXT = re.compile(r"""<td\s+class\s*=\s*["']?subtext["'\s>]""")
-_RANK = re.compile(r"(\d+)\.")
-_NUMBERED = re.compile(r"(?P<name>[a-z]+?)(?P<page>\d+)")  # "news2": the old page 2
+_RANK = re.compile(r"([0-9]+)\.")
+_NUMBERED = re.compile(r"(?P<name>[a-z]+?)(?P<page>[0-9]{1,9})")  # "news2": the old page 2
 # The More link: a.morelink (2016-), else a bare "More" link in the last td.title (fnid
 # pages, "news2", "news?p=2", "newest?n=31" in the older markups).
 _MORE = etree.XPath(
@@ -86,7 +87,8 @@ def listing_name_and_page(url: str, known_page: int | None = None) -> tuple[str,
 
 def _positive(query: dict[str, list[str]], key: str) -> int | None:
     value = query.get(key, [""])[0]
-    return int(value) if value.isdigit() and int(value) >= 1 else None
+    n = number(value)
+    return n if n is not None and n >= 1 else None
 
 
 def _check_served(html: str, url: str) -> None:
@@ -127,11 +129,11 @@ def _rank(title_row: etree._Element) -> int | None:
     for span in title_row.iter("span"):
         if "rank" in classes(span):
             m = _RANK.fullmatch(text_of(span))
-            return int(m.group(1)) if m else None
+            return number(m.group(1)) if m else None
     cells = [c for c in title_row if c.tag == "td" and "title" in classes(c)]
     if len(cells) > 1:
         m = _RANK.fullmatch(text_of(cells[0]))
-        return int(m.group(1)) if m else None
+        return number(m.group(1)) if m else None
     return None
 
 
@@ -158,7 +160,8 @@ def _entry(subtext: etree._Element, position: int, offset: int, *, url: str,
     title = text_of(link)
     href = link.get("href") or ""
     self_id = item_id_of(href)
-    story_url = None if self_id or not href else urljoin(url, href)
+    story_url = None if self_id or not href else join_url(
+        url, href, site=SITE, what=f"row {position + 1}'s title link")
     author, score, comments, created_at, created_raw = read_subtext(subtext, fetched_at)
     kind = story_kind(title, author, score)
     # A self post's title links its own item (2015-04's job ad shows its id nowhere else).
@@ -228,5 +231,5 @@ def parse_listing(
     more = next(iter(_MORE(doc)), None)
     return Listing(
         site=SITE, name=name, page=page, url=url, fetched_at=fetched_at, entries=entries,
-        next_url=urljoin(url, str(more)) if more else None,
+        next_url=join_url(url, str(more), site=SITE, what="the More link") if more else None,
     )

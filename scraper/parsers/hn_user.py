@@ -21,11 +21,12 @@ from scraper.parsers import ages, bodies, whole
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
 from scraper.parsers.hn import SITE, is_throttle_page, looks_complete
 from scraper.parsers.hn_text import inner_html
+from scraper.parsers.values import number
 
 _LABEL = re.compile(r"^\s*(user|created|karma|about):\s*$")
 # A label cell as served: a user cannot write a <td>, so this never matches an "about".
 _LABEL_CELL = re.compile(r"<td[^>]*>\s*(?:user|created|karma|about):\s*</td>")
-_DAY = re.compile(r"day=(\d{4}-\d{2}-\d{2})")
+_DAY = re.compile(r"day=([0-9]{4}-[0-9]{2}-[0-9]{2})")
 
 
 def _created(cell: etree._Element, fetched_at: datetime) -> tuple[datetime | None, str | None]:
@@ -34,7 +35,10 @@ def _created(cell: etree._Element, fetched_at: datetime) -> tuple[datetime | Non
     for a in cell.iter("a"):
         m = _DAY.search(a.get("href") or "")
         if m:
-            return datetime.strptime(m.group(1), "%Y-%m-%d").replace(tzinfo=UTC), raw
+            try:
+                return datetime.strptime(m.group(1), "%Y-%m-%d").replace(tzinfo=UTC), raw
+            except ValueError:  # an impossible day (9999-99-99): read the text instead
+                break
     for fmt in ("%B %d, %Y", "%b %d, %Y", "%Y-%m-%d"):
         try:
             return datetime.strptime(raw or "", fmt).replace(tzinfo=UTC), raw
@@ -84,7 +88,9 @@ def parse_user(html: str, *, url: str, fetched_at: datetime) -> User:
         if "created" in fields else (None, None)
     karma_text = "".join(fields["karma"].itertext()).replace(",", "").strip() \
         if "karma" in fields else ""
-    karma = int(karma_text) if karma_text.lstrip("-").isdigit() else None
+    karma = number(karma_text.removeprefix("-"))
+    if karma is not None and karma_text.startswith("-"):
+        karma = -karma
     editor = fields["about"].find(".//textarea") if "about" in fields else None
     if editor is not None:
         # The page shows the source text, not rendered HTML: keep the text alone.
