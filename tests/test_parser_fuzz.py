@@ -126,7 +126,8 @@ def with_units(page: FuzzPage) -> FuzzPage:
     more = list(_MORE_LINK.finditer(html))
     for key in keys:
         if key.startswith("next ") and more:
-            units.append((more[-1].start(), more[-1].end(), key))
+            # From the tag before it: damage there (a '>' flipped) changes the link too.
+            units.append((html.rfind("<", 0, more[-1].start()), more[-1].end(), key))
     page.units = units
     return page
 

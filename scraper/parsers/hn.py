@@ -295,6 +295,7 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
         next_href = next(iter(_MORELINK(doc)), None)
     if next_href is None and _FNID_MORE_TEXT.search(html):  # old one-shot "More" link
         next_href = next(iter(_FNID_MORE(doc)), None)
+    whole.check_more(html, next_href is not None, site=SITE, url=url)
 
     header: Header | None = None
     if subtext is not None:

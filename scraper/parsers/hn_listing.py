@@ -229,6 +229,7 @@ def parse_listing(
             raise ParseError(SITE, url, f"story {e.story_id} is listed twice")
         seen.add(e.story_id)
     more = next(iter(_MORE(doc)), None)
+    whole.check_more(html, more is not None, site=SITE, url=url)
     return Listing(
         site=SITE, name=name, page=page, url=url, fetched_at=fetched_at, entries=entries,
         next_url=join_url(url, str(more), site=SITE, what="the More link") if more else None,

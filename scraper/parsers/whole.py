@@ -104,3 +104,28 @@ def check_footer(html: str, start: int | None, in_tree: bool, *, site: str, url:
         return
     raise ParseError(site, url, "the page's footer (span.yclinks) is not in the parsed "
                                 "tree: the HTML is malformed" + _cause(html, after, start, parser))
+
+
+# The More link as served, in each era: a.morelink (2016-), a "More" link to /x?fnid=
+# (-2014, item pages), a bare "More" link in a td.title (-2015, listings). Each has
+# a cheap plain-string guard, so a page with no such link costs three `in` tests.
+_MORE_SHAPES = (
+    ("morelink", re.compile(r"""<a\s(?:[^<>]*?\s)?class\s*=\s*["']?morelink\b""")),
+    ("fnid=", re.compile(r"""fnid=[^"'<>\s]*["']?[^<>]*>\s*More\s*</a>""")),
+    ("More</a>", re.compile(r"""<td\s[^<>]*?class\s*=\s*["']?title\b[^<>]*>\s*<a\s[^<>]*>"""
+                            r"""\s*More\s*</a>""")),
+)
+
+
+def check_more(html: str, in_tree: bool, *, site: str, url: str) -> None:
+    """ParseError if the bytes hold a More link the tree does not show: without it the
+    crawl would stop at this page, one silent half thread or listing."""
+    if in_tree:
+        return
+    for guard, shape in _MORE_SHAPES:
+        if guard in html:
+            m = shape.search(html)
+            if m is not None:
+                raise ParseError(site, url, f"the page's markup has a More link (offset "
+                                            f"{m.start()}) that the parsed tree does not "
+                                            "show: the HTML is malformed")
