@@ -33,7 +33,13 @@ from lxml import etree
 
 from archive.models import ItemPage, PageComment, Thread
 from scraper.parsers import ages, bodies, whole
-from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
+from scraper.parsers.errors import (
+    NoSuchItem,
+    ParseError,
+    ThrottledPage,
+    TruncatedPage,
+    parser_entry,
+)
 from scraper.parsers.hn_story import Header, hn_path, item_id_of, parse_header, text_of
 from scraper.parsers.hn_text import (
     MARKERS,
@@ -255,6 +261,7 @@ def _not_an_item_page(html: str, doc: etree._Element, url: str) -> ParseError:
                                  + (f" (title {title.strip()[:80]!r})" if title.strip() else ""))
 
 
+@parser_entry(SITE)
 def parse_item_page(html: str, *, url: str, fetched_at: datetime,
                     story_id: str | None = None) -> ItemPage:
     """One page of an HN thread: its story header (if it has one), its comment rows in
@@ -337,6 +344,7 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
     )
 
 
+@parser_entry(SITE)
 def parse_thread(html: str, *, url: str, fetched_at: datetime) -> Thread:
     """A thread that fits on one page: parse it and place its comments in the tree."""
     from scraper.parsers.tree import assemble_thread  # tree imports nothing from here

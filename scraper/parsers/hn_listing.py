@@ -24,7 +24,7 @@ from lxml import etree
 
 from archive.models import Listing, ListingEntry
 from scraper.parsers import ages, hn, whole
-from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage
+from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage, parser_entry
 
 # Private helpers of the item-page header reader, shared on purpose: the title and
 # subtext cells of a listing row are the same markup as an item page's header.
@@ -184,6 +184,7 @@ def _entry(subtext: etree._Element, position: int, offset: int, *, url: str,
     )
 
 
+@parser_entry(SITE)
 def parse_listing(
     html: str, *, url: str, fetched_at: datetime, known_page: int | None = None
 ) -> Listing:

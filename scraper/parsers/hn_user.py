@@ -18,7 +18,13 @@ from lxml import etree
 
 from archive.models import User
 from scraper.parsers import ages, bodies, whole
-from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
+from scraper.parsers.errors import (
+    NoSuchItem,
+    ParseError,
+    ThrottledPage,
+    TruncatedPage,
+    parser_entry,
+)
 from scraper.parsers.hn import SITE, is_throttle_page, looks_complete
 from scraper.parsers.hn_text import inner_html
 from scraper.parsers.values import number
@@ -51,6 +57,7 @@ def _created(cell: etree._Element, fetched_at: datetime) -> tuple[datetime | Non
     return None, raw
 
 
+@parser_entry(SITE)
 def parse_user(html: str, *, url: str, fetched_at: datetime) -> User:
     """The profile on an HN ``user?id=`` page."""
     if is_throttle_page(html):

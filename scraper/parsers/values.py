@@ -10,7 +10,7 @@ ParseError naming it.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from scraper.parsers.errors import ParseError
 
@@ -39,4 +39,8 @@ def join_url(base: str, href: str, *, site: str, what: str) -> str:
     try:
         return urljoin(base, href)
     except ValueError as exc:
+        try:
+            urlsplit(base)
+        except ValueError:
+            raise ParseError(site, base, f"the page's URL is not a valid URL ({exc})") from exc
         raise ParseError(site, base, f"{what} {href[:80]!r} is not a valid URL ({exc})") from exc
