@@ -36,6 +36,9 @@ def main() -> None:
     print(f"non-ParseError exceptions: {len(out.crashes)}")
     for line in out.crashes[:15]:
         print("  ", line)
+    print(f"of the ParseErrors, made from another exception by parser_entry: {len(out.wrapped)}")
+    for line in out.wrapped[:15]:
+        print("  ", line)
     print(f"silent row losses: {len(out.losses)}")
     for line in out.losses[:15]:
         print("  ", line)

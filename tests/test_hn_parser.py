@@ -759,3 +759,13 @@ def test_any_other_failure_is_a_parse_error_naming_the_page(
     with pytest.raises(ParseError, match=r"the page's URL is not a valid URL"):
         hn.parse_item_page(modern_page(modern_row("101", 0)), url="http://[oops/item?id=100",
                            fetched_at=FETCHED)
+
+
+def test_a_body_nested_deeper_than_pythons_stack_reads_whole() -> None:
+    # Its text is gathered without recursion (a thousand <i> would exceed the limit).
+    page, url, ids = six_rows()
+    at = [m.end() for m in re.finditer(r'<div class="commtext c\w\w">', page)][1]
+    deep = "<i>" * 1200 + "deep" + "</i>" * 1200
+    parsed = hn.parse_item_page(page[:at] + deep + page[at:], url=url, fetched_at=FETCHED)
+    assert [c.id for c in parsed.comments] == ids
+    assert parsed.comments[1].text is not None and parsed.comments[1].text.startswith("deep")
