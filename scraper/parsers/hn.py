@@ -11,6 +11,11 @@ keys on:
   ``item?id=N`` link in the comhead (the age link, or "link" before 2015);
 * the story header is the row above ``td.subtext``.
 
+lxml stops early on broken markup and returns a well-formed tree of the page so far, so
+the tree is checked against the bytes (``whole``): as many comment containers as the
+served HTML opens, the footer, the More link. ``parse_item_page`` and ``parse_thread``
+raise ParseError and nothing else (``errors.parser_entry``).
+
 Speed (the budget is 5x a bare ``lxml.html.fromstring`` of the page, for parse + tree):
 the page is split into rows by lxml's etree HTML parser (BeautifulSoup over a whole HN
 page is ~22x, and html.parser is quadratic on its nested tables). Each body's served
