@@ -769,3 +769,13 @@ def test_a_body_nested_deeper_than_pythons_stack_reads_whole() -> None:
     parsed = hn.parse_item_page(page[:at] + deep + page[at:], url=url, fetched_at=FETCHED)
     assert [c.id for c in parsed.comments] == ids
     assert parsed.comments[1].text is not None and parsed.comments[1].text.startswith("deep")
+
+
+def test_the_error_names_the_element_left_open_not_one_closed_before_it() -> None:
+    # Left open in the header, the textarea takes every row: the page's <title>, closed,
+    # comes before it and is not the cause.
+    page, url, _ = six_rows()
+    at = page.index('<td class="subtext">')
+    with pytest.raises(ParseError, match=rf"tree 0: the HTML is malformed \(an unclosed "
+                                         rf"<textarea> at offset {at}\?\)"):
+        hn.parse_item_page(page[:at] + "<textarea>" + page[at:], url=url, fetched_at=FETCHED)

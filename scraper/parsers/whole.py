@@ -59,11 +59,22 @@ def one_line(exc: BaseException, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
+def _closed(html: str, token: str, after: int, end: int) -> bool:
+    if token.startswith("</"):
+        return False  # a stray end of the document is the trouble itself
+    if token == "<!--":
+        return html.find("-->", after, end) >= 0
+    close = re.compile(rf"</{token[1:]}\s*>", re.IGNORECASE)
+    return close.search(html, after, end) is not None
+
+
 def _cause(html: str, begin: int, end: int, parser: etree.HTMLParser) -> str:
-    """A guess at why the tree stopped, for the error message."""
-    m = _BREAKER.search(html, begin, end)
-    if m is not None:
+    """A guess at why the tree stopped, for the error message: the first breaker left
+    open between the last row the tree kept and the first it lost."""
+    for m in _BREAKER.finditer(html, begin, end):
         token = m.group(0).lower()
+        if _closed(html, token, m.end(), end):
+            continue
         name = (f"a stray {token}>" if token.startswith("</") else "an unclosed <!--"
                 if token == "<!--" else f"an unclosed {token}>")
         return f" ({name} at offset {m.start()}?)"
