@@ -779,3 +779,12 @@ def test_the_error_names_the_element_left_open_not_one_closed_before_it() -> Non
     with pytest.raises(ParseError, match=rf"tree 0: the HTML is malformed \(an unclosed "
                                          rf"<textarea> at offset {at}\?\)"):
         hn.parse_item_page(page[:at] + "<textarea>" + page[at:], url=url, fetched_at=FETCHED)
+
+
+def test_a_page_that_declares_its_encoding_parses() -> None:
+    # lxml refuses a str with an XML encoding declaration; the text is decoded already.
+    page, url, ids = six_rows()
+    declared = '<?xml version="1.0" encoding="iso-8859-1"?>\n' + page
+    parsed = hn.parse_item_page(declared, url=url, fetched_at=FETCHED)
+    assert [c.id for c in parsed.comments] == ids
+    assert parsed.comments == hn.parse_item_page(page, url=url, fetched_at=FETCHED).comments

@@ -45,9 +45,15 @@ def parse_html(html: str, *, site: str, url: str) -> tuple[etree._Element, etree
     """The page's tree (and its parser, whose error log explains an early stop)."""
     parser = html_parser()
     try:
-        doc = etree.fromstring(html, parser)
+        try:
+            doc = etree.fromstring(html, parser)
+        except ValueError:
+            # lxml refuses a str that declares an encoding (<?xml ... encoding=...?>, as
+            # XHTML savers write): the text is already decoded, so hand it over as UTF-8.
+            parser = etree.HTMLParser(collect_ids=False, huge_tree=True, encoding="utf-8")
+            doc = etree.fromstring(html.encode("utf-8"), parser)
     except (etree.XMLSyntaxError, etree.ParserError, ValueError) as exc:
-        # ValueError: a str with an XML encoding declaration, or lone surrogates.
+        # ValueError here: lone surrogates, which no decoded page holds.
         raise ParseError(site, url, f"lxml cannot parse the body: {one_line(exc)}") from exc
     if doc is None:
         raise ParseError(site, url, "no HTML document in the body")
