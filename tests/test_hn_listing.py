@@ -268,3 +268,46 @@ def test_no_item_page_of_the_corpus_is_a_listing() -> None:
         with pytest.raises(ParseError, match="an item page"):
             parse_listing(page.read_text(encoding="utf-8"), url=f"{HN}/item?id=1",
                           fetched_at=FETCHED)
+
+
+@pytest.mark.parametrize("markup", ["<textarea>", "<!--", "<title>", "</html>", "<xmp>"])
+def test_markup_that_ends_the_tree_early_is_an_error_not_a_short_listing(markup: str) -> None:
+    page = hnpages.listing_page(_stories(30), next_href="news?p=2")
+    at = [m.start() for m in re.finditer('<tr class="athing submission"', page)][8]
+    with pytest.raises(ParseError, match=r"markup holds 30 story rows, the parsed tree 8: "
+                                         r"the HTML is malformed"):
+        parse_listing(page[:at] + markup + page[at:], url=NEWS, fetched_at=FETCHED)
+
+
+def test_a_tree_that_loses_the_more_link_is_an_error() -> None:
+    page = hnpages.listing_page(_stories(30), next_href="news?p=2")
+    at = page.index('<tr class="morespace"')
+    with pytest.raises(ParseError, match=r"footer \(span.yclinks\) is not in the parsed tree"):
+        parse_listing(page[:at] + "<plaintext>" + page[at:], url=NEWS, fetched_at=FETCHED)
+
+
+def test_deep_nesting_in_a_title_parses_whole() -> None:
+    stories = _stories(30)
+    stories[3].title = "<i>" * 300  # escaped by the generator: make it markup
+    page = hnpages.listing_page(stories).replace("&lt;i&gt;" * 300, "<i>" * 300)
+    listing = parse_listing(page, url=NEWS, fetched_at=FETCHED)
+    assert [e.story_id for e in listing.entries] == [s.id for s in stories]
+
+
+@pytest.mark.parametrize("href", ["http://[oops/", "//[::1"])
+def test_a_story_link_that_is_not_a_url_is_a_parse_error(href: str) -> None:
+    page = hnpages.listing_page(_stories(3)).replace(
+        f'href="https://example.com/{_stories(3)[1].id}"', f'href="{href}"')
+    with pytest.raises(ParseError, match=r"row 2's title link .* is not a valid URL"):
+        parse_listing(page, url=NEWS, fetched_at=FETCHED)
+
+
+def test_a_rank_too_long_to_be_one_counts_from_the_page() -> None:
+    page = hnpages.listing_page(_stories(3)).replace(">2.</span>", f">{'9' * 5000}.</span>")
+    listing = parse_listing(page, url=NEWS, fetched_at=FETCHED)
+    assert [e.rank for e in listing.entries] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("query", ["p=\u00b2", f"p={'9' * 5000}", "n=\u00b2"])
+def test_odd_page_numbers_in_a_url_are_no_page_numbers(query: str) -> None:
+    assert listing_name_and_page(f"{NEWS}?{query}") == ("news", 1, 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import lxml.html
 import pytest
@@ -15,6 +15,7 @@ from scraper.parsers import ages, bodies, hn
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
 from scraper.parsers.hn_text import inner_html
 from scraper.parsers.tree import assemble_thread, build_tree
+from tests import hnpages
 from tests.corpus import corpus_dir, corpus_text
 
 HN = "https://news.ycombinator.com"
@@ -620,3 +621,170 @@ def test_every_spelling_of_the_next_page_link_keeps_the_thread(href: str) -> Non
         modern_row("101", 0, '<div class="commtext c00">hello</div>'),
         after=f'<a href="{href}" class="morelink" rel="next">More</a>'))
     assert page.next_url == f"{HN}/item?id=100&p=2"
+
+
+# ------------------------------------------------- a tree that is not the whole page
+
+def six_rows(era: str = "modern") -> tuple[str, str, list[str]]:
+    """(page, url, comment ids) of a generated six-comment thread."""
+    thread = hnpages.random_thread(6, seed=3, edge_cases=False)
+    page = hnpages.site_pages(thread, era=era)[f"/item?id={thread.story_id}"]
+    return page, f"{HN}/item?id={thread.story_id}", [c.id for c in thread.comments]
+
+
+def in_second_body(page: str, markup: str) -> str:
+    """``markup`` written into the second comment's body, as broken bytes would have it."""
+    second = [m.end() for m in re.finditer(r'<div class="comment">|<span class="comment">',
+                                           page)][1]
+    return page[:second] + markup + page[second:]
+
+
+@pytest.mark.parametrize("era", ["modern", "old"])
+@pytest.mark.parametrize("markup", ["<style>", "<script>", "<!--", "<textarea>", "<title>",
+                                    "<iframe>", "</html>", "<xmp>", "<plaintext>"])
+def test_markup_that_ends_the_tree_early_is_an_error_not_a_short_thread(markup: str,
+                                                                        era: str) -> None:
+    # lxml reads the rest of the page as the element's text (or stops) and hands back a
+    # well-formed tree of the first two comments: the bytes say there are six.
+    page, url, _ = six_rows(era)
+    with pytest.raises(ParseError, match=r"markup holds 6 comment rows, the parsed tree 2: "
+                                         r"the HTML is malformed \(.*at offset \d+\?\)"):
+        hn.parse_item_page(in_second_body(page, markup), url=url, fetched_at=FETCHED)
+
+
+@pytest.mark.parametrize("markup", ["<i>" * 300, "<div>" * 300, "x" * 10_500_000])
+def test_deep_nesting_and_huge_text_parse_whole(markup: str) -> None:
+    # Past libxml2's default limits (depth 256, a 10 MB text node) but valid HTML: read
+    # it all (huge_tree) rather than stop after the second comment.
+    page, url, ids = six_rows()
+    parsed = hn.parse_item_page(in_second_body(page, markup), url=url, fetched_at=FETCHED)
+    assert [c.id for c in parsed.comments] == ids
+
+
+def test_a_tree_that_stops_past_the_deepest_nesting_is_an_error() -> None:
+    page, url, _ = six_rows()
+    with pytest.raises(ParseError, match="holds 6 comment rows, the parsed tree 2"):
+        hn.parse_item_page(in_second_body(page, "<div>" * 2100), url=url, fetched_at=FETCHED)
+
+
+def test_a_tree_that_loses_the_more_link_is_an_error() -> None:
+    # After the last comment, before the More link and the footer: no row is lost, but
+    # the crawl would end at this page.
+    thread = hnpages.random_thread(12, seed=3, edge_cases=False)
+    pages = hnpages.site_pages(thread, per_page=5)
+    page = pages[f"/item?id={thread.story_id}"]
+    at = page.index('<tr class="morespace"')
+    for markup in ("<textarea>", "<!--"):
+        with pytest.raises(ParseError, match=r"footer \(span.yclinks\) is not in the parsed"):
+            hn.parse_item_page(page[:at] + markup + page[at:], url=f"{HN}/item?id=1",
+                               fetched_at=FETCHED, story_id=thread.story_id)
+    # The link's own cell gone (its td.title deleted from an old page): the bytes still
+    # show a More link the tree does not.
+    old = hnpages.site_pages(thread, era="old", per_page=2)[f"/item?id={thread.story_id}"]
+    cellless = old.replace('<td class="title"><a href="/x?fnid', '<a href="/x?fnid')
+    assert cellless != old
+    with pytest.raises(ParseError, match=r"has a More link .* that the parsed tree does not"):
+        hn.parse_item_page(cellless, url=f"{HN}/x?fnid=a", fetched_at=FETCHED,
+                           story_id=thread.story_id)
+
+
+def test_a_body_that_quotes_the_markup_is_not_a_row() -> None:
+    # HN escapes what users write: a comment quoting a comment container is text.
+    quoted = "&lt;div class=&quot;comment&quot;&gt; and &lt;textarea&gt;"
+    page = parse_snippet(modern_page(
+        modern_row("101", 0, f'<div class="commtext c00">{quoted}</div>')
+        + modern_row("102", 0)))
+    assert [(c.id, c.text) for c in page.comments] == [
+        ("101", '<div class="comment"> and <textarea>'), ("102", "hello")]
+
+
+# ------------------------------------------------- values no page should hold
+
+def test_a_story_link_that_is_not_a_url_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match=r"the story link 'http://\[oops/' is not a valid URL"):
+        parse_snippet(modern_page(modern_row("101", 0),
+                                  title='<a href="http://[oops/">A title</a>'))
+
+
+def test_a_more_link_that_is_not_a_url_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match=r"the More link .* is not a valid URL"):
+        parse_snippet(modern_page(modern_row("101", 0),
+                                  after='<a href="http://[::1" class="morelink">More</a>'))
+
+
+@pytest.mark.parametrize("title, raw", [
+    ("9999-99-99T99:99:99", "1 day ago"),
+    ("0001-01-01T00:00:00+05:00", "1 day ago"),  # before the year 1 in UTC
+    ("9999-12-31T23:59:59-05:00", "1 day ago"),  # after the year 9999 in UTC
+])
+def test_an_impossible_age_title_falls_back_to_the_text(title: str, raw: str) -> None:
+    age = f'<span class="age" title="{title}"><a href="item?id={{i}}">{raw}</a></span>'
+    (c,) = parse_snippet(modern_page(modern_row("101", 0, age=age))).comments
+    assert (c.created_at, c.created_at_raw) == (FETCHED - timedelta(days=1), raw)
+
+
+def test_an_age_before_the_year_one_is_no_time() -> None:
+    age = '<span class="age"><a href="item?id={i}">99999999999 days ago</a></span>'
+    (c,) = parse_snippet(modern_page(modern_row("101", 0, age=age))).comments
+    assert (c.created_at, c.created_at_raw) == (None, "99999999999 days ago")
+
+
+@pytest.mark.parametrize("indent", ["\u00b2", "9" * 5000, "-1", ""])
+def test_an_odd_indent_falls_back_to_the_spacer(indent: str) -> None:
+    # str.isdigit() is true of "²", which int() rejects; int() refuses 5,000 digits.
+    rows = modern_row("101", 0) + modern_row("102", 1).replace('indent="1"', f'indent="{indent}"')
+    page = parse_snippet(modern_page(rows))
+    assert [(c.id, c.depth) for c in page.comments] == [("101", 0), ("102", 1)]
+
+
+def test_numbers_too_long_to_be_counts_are_none() -> None:
+    subtext = (f'<span class="score" id="score_100">{"9" * 5000} points</span> by <a href='
+               f'"user?id=op">op</a> | <a href="item?id=100">{"9" * 5000}&nbsp;comments</a>')
+    story = parse_snippet(modern_page(modern_row("101", 0), subtext=subtext)).story
+    assert story is not None and (story.score, story.comment_count) == (None, None)
+
+
+def test_any_other_failure_is_a_parse_error_naming_the_page(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The guarantee behind the fixes: a cause not found yet still gives a ParseError.
+    def broken(*_: object, **__: object) -> None:
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(hn, "_with_texts", broken)
+    with pytest.raises(ParseError, match=r"unreadable page \(KeyError: 'surprise'\)") as e:
+        hn.parse_thread(modern_page(modern_row("101", 0)), url=f"{HN}/item?id=100",
+                        fetched_at=FETCHED)
+    assert (e.value.site, e.value.url) == ("hn", f"{HN}/item?id=100")
+    assert isinstance(e.value.__cause__, KeyError)
+    with pytest.raises(ParseError, match=r"the page's URL is not a valid URL"):
+        hn.parse_item_page(modern_page(modern_row("101", 0)), url="http://[oops/item?id=100",
+                           fetched_at=FETCHED)
+
+
+def test_a_body_nested_deeper_than_pythons_stack_reads_whole() -> None:
+    # Its text is gathered without recursion (a thousand <i> would exceed the limit).
+    page, url, ids = six_rows()
+    at = [m.end() for m in re.finditer(r'<div class="commtext c\w\w">', page)][1]
+    deep = "<i>" * 1200 + "deep" + "</i>" * 1200
+    parsed = hn.parse_item_page(page[:at] + deep + page[at:], url=url, fetched_at=FETCHED)
+    assert [c.id for c in parsed.comments] == ids
+    assert parsed.comments[1].text is not None and parsed.comments[1].text.startswith("deep")
+
+
+def test_the_error_names_the_element_left_open_not_one_closed_before_it() -> None:
+    # Left open in the header, the textarea takes every row: the page's <title>, closed,
+    # comes before it and is not the cause.
+    page, url, _ = six_rows()
+    at = page.index('<td class="subtext">')
+    with pytest.raises(ParseError, match=rf"tree 0: the HTML is malformed \(an unclosed "
+                                         rf"<textarea> at offset {at}\?\)"):
+        hn.parse_item_page(page[:at] + "<textarea>" + page[at:], url=url, fetched_at=FETCHED)
+
+
+def test_a_page_that_declares_its_encoding_parses() -> None:
+    # lxml refuses a str with an XML encoding declaration; the text is decoded already.
+    page, url, ids = six_rows()
+    declared = '<?xml version="1.0" encoding="iso-8859-1"?>\n' + page
+    parsed = hn.parse_item_page(declared, url=url, fetched_at=FETCHED)
+    assert [c.id for c in parsed.comments] == ids
+    assert parsed.comments == hn.parse_item_page(page, url=url, fetched_at=FETCHED).comments

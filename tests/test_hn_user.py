@@ -70,3 +70,35 @@ def test_an_old_profile_says_how_many_days_ago_it_was_created() -> None:
     user = parse_user(page, url=URL, fetched_at=hnpages.FETCHED_AT)
     assert user.created_at == hnpages.FETCHED_AT - timedelta(days=2202)
     assert user.created_at_raw == "2202 days ago"
+
+
+@pytest.mark.parametrize("markup", ["<textarea>", "<!--", "<script>", "</html>"])
+def test_markup_that_ends_the_tree_early_is_an_error_not_half_a_profile(markup: str) -> None:
+    page = hnpages.user_page("pg", karma=157316, about="Bug fixer.")
+    at = page.index("<tr><td valign=\"top\">karma:")
+    with pytest.raises(ParseError, match=r"markup holds 4 profile rows, the parsed tree 2: "
+                                         r"the HTML is malformed"):
+        parse_user(page[:at] + markup + page[at:], url=URL, fetched_at=hnpages.FETCHED_AT)
+
+
+def test_markup_that_ends_the_tree_in_the_about_is_an_error() -> None:
+    # The last row: nothing after it but the footer, which the tree then lacks.
+    page = hnpages.user_page("pg", karma=1, about="Bug <textarea> fixer.")
+    with pytest.raises(ParseError, match=r"footer \(span.yclinks\) is not in the parsed tree"):
+        parse_user(page, url=URL, fetched_at=hnpages.FETCHED_AT)
+
+
+def test_an_impossible_created_day_reads_the_text_instead() -> None:
+    page = hnpages.user_page("pg", karma=1, about="").replace(
+        "front?day=2007-02-19", "front?day=9999-99-99")
+    user = parse_user(page, url=URL, fetched_at=hnpages.FETCHED_AT)
+    assert (user.created_at, user.created_at_raw) == (datetime(2007, 2, 19, tzinfo=UTC),
+                                                      "2007-02-19")
+
+
+@pytest.mark.parametrize(("shown", "karma"), [("\u00b2574", None), ("9" * 5000, None),
+                                              ("-3", -3), ("1,234", 1234)])
+def test_karma_reads_ascii_digits_only(shown: str, karma: int | None) -> None:
+    page = re.sub(r"(karma:</td><td>)[^<]*", lambda m: m.group(1) + shown,
+                  hnpages.user_page("pg", karma=1, about=""))
+    assert parse_user(page, url=URL, fetched_at=hnpages.FETCHED_AT).karma == karma

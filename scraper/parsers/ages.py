@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 
 # "1 minute ago", "368 days ago"; HN never printed weeks, but months/years are cheap
 # to accept and approximate (30/365 days) should a page ever show them.
-_RELATIVE = r"(?P<n>\d+)\s+(?P<unit>minute|hour|day|month|year)s?\s+ago"
+_RELATIVE = r"(?P<n>[0-9]+)\s+(?P<unit>minute|hour|day|month|year)s?\s+ago"
 # "on Oct 9, 2006" and "on July 11, 2014": HN used both short and full month names.
-_DATE = r"on\s+(?P<month>[A-Z][a-z]{2,8})\.?\s+(?P<day>\d{1,2}),\s+(?P<year>\d{4})"
+_DATE = r"on\s+(?P<month>[A-Z][a-z]{2,8})\.?\s+(?P<day>[0-9]{1,2}),\s+(?P<year>[0-9]{4})"
 AGE_TEXT = re.compile(rf"\b(?:{_RELATIVE}|{_DATE})\b")
 
 _UNITS = {
@@ -34,8 +34,8 @@ _UNITS = {
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
     start=1)}
-_TITLE = re.compile(r"\s*(?P<iso>\d{4}-\d\d-\d\dT[0-9:.]+(?:Z|[+-]\d\d:?\d\d)?)"
-                    r"(?:\s+(?P<epoch>\d{9,11}))?\s*")
+_TITLE = re.compile(r"\s*(?P<iso>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(?:Z|[+-][0-9]{2}:?[0-9]{2})?)"
+                    r"(?:\s+(?P<epoch>[0-9]{9,11}))?\s*")
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -50,11 +50,12 @@ def parse_age_title(title: str) -> datetime | None:
     m = _TITLE.fullmatch(title)
     if m is None:
         return None
-    if m["epoch"]:
-        return datetime.fromtimestamp(int(m["epoch"]), UTC)
+    # An impossible time (9999-99-99, an offset past year 9999) is no time, not a crash.
     try:
+        if m["epoch"]:
+            return datetime.fromtimestamp(int(m["epoch"]), UTC)
         return as_utc(datetime.fromisoformat(m["iso"]))
-    except ValueError:
+    except (ValueError, OverflowError, OSError):
         return None
 
 
@@ -66,7 +67,10 @@ def find_age_text(text: str) -> re.Match[str] | None:
 def resolve_age_text(m: re.Match[str], fetched_at: datetime) -> datetime | None:
     """The time a matched age text stands for, seen from ``fetched_at``."""
     if m["n"] is not None:
-        return as_utc(fetched_at) - int(m["n"]) * _UNITS[m["unit"]]
+        try:
+            return as_utc(fetched_at) - int(m["n"][:12]) * _UNITS[m["unit"]]
+        except OverflowError:  # "99999999999 days ago": before the year 1
+            return None
     month = _MONTHS.get(m["month"][:3].lower())
     if month is None:
         return None

@@ -16,9 +16,9 @@ built as elements (a third of the time on long, many-paragraph job posts).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 
 _MARK = "lt-body"
 _SPACES = re.compile(r"[ \t\n\r\f\v]+")
@@ -40,18 +40,26 @@ def _collapse(text: str) -> str:
 
 
 def _gather(node: Tag, out: list[str]) -> None:
-    for child in node.children:
-        if isinstance(child, Tag):
+    # A stack of open elements rather than recursion: a damaged body can nest deeper
+    # than Python's recursion limit (a thousand unclosed <i>), and libxml2 allows it.
+    stack: list[tuple[Iterator[PageElement], bool]] = [(iter(node.children), False)]
+    while stack:
+        children, block = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if block:
+                out.append(_BREAK)
+        elif isinstance(child, Tag):
             if child.name == "pre":
                 out.append(_Verbatim(child.get_text()))
             elif child.name in _BLOCKS:
                 out.append(_BREAK)
-                _gather(child, out)
-                out.append(_BREAK)
+                stack.append((iter(child.children), True))
             elif child.name == "br":
                 out.append(_BREAK)
             else:
-                _gather(child, out)
+                stack.append((iter(child.children), False))
         elif type(child) is NavigableString:  # not comments, CDATA or doctypes
             if _PARA in child:
                 for k, piece in enumerate(child.split(_PARA)):

@@ -11,6 +11,11 @@ keys on:
   ``item?id=N`` link in the comhead (the age link, or "link" before 2015);
 * the story header is the row above ``td.subtext``.
 
+lxml stops early on broken markup and returns a well-formed tree of the page so far, so
+the tree is checked against the bytes (``whole``): as many comment containers as the
+served HTML opens, the footer, the More link. ``parse_item_page`` and ``parse_thread``
+raise ParseError and nothing else (``errors.parser_entry``).
+
 Speed (the budget is 5x a bare ``lxml.html.fromstring`` of the page, for parse + tree):
 the page is split into rows by lxml's etree HTML parser (BeautifulSoup over a whole HN
 page is ~22x, and html.parser is quadratic on its nested tables). Each body's served
@@ -27,27 +32,34 @@ import re
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from lxml import etree
 
 from archive.models import ItemPage, PageComment, Thread
-from scraper.parsers import ages, bodies
-from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
+from scraper.parsers import ages, bodies, whole
+from scraper.parsers.errors import (
+    NoSuchItem,
+    ParseError,
+    ThrottledPage,
+    TruncatedPage,
+    parser_entry,
+)
 from scraper.parsers.hn_story import Header, hn_path, item_id_of, parse_header, text_of
 from scraper.parsers.hn_text import (
     MARKERS,
     RawBodies,
     classes,
     colour_of,
+    container_starts,
     is_wrapper,
 )
+from scraper.parsers.values import is_id, join_url, number
 
 SITE = "hn"
 
 _THROTTLE = re.compile(r"not able to serve your requests this quickly", re.IGNORECASE)
 _NO_SUCH_ITEM = "No such item."
-_DIGITS = re.compile(r"\d+")
 _END = re.compile(r"</html>\s*\Z", re.IGNORECASE)
 # Whole-document scans cost 3-15 ms each on a 1,000-comment page (the budget for all
 # the work is 4x the page parse), so the containers are found by one iteration over
@@ -98,7 +110,7 @@ def _check_served(html: str, url: str) -> None:
 
 def _url_story_id(url: str) -> str | None:
     ids = parse_qs(urlsplit(url).query).get("id", [])
-    return ids[0] if ids and _DIGITS.fullmatch(ids[0]) else None
+    return ids[0] if ids and is_id(ids[0]) else None
 
 
 def _first_td(row: etree._Element) -> etree._Element | None:
@@ -111,18 +123,18 @@ def _first_td(row: etree._Element) -> etree._Element | None:
 def _depth(row: etree._Element, url: str, n: int) -> int:
     first = _first_td(row)
     if first is not None:
-        indent = first.get("indent")
-        if indent is not None and indent.strip().isdigit():
-            return int(indent)
+        indent = number(first.get("indent"))
+        if indent is not None:
+            return indent
         # The spacer is the cell's only child; iter() covers the odd wrapped one.
         spacers = (first[0],) if len(first) == 1 and first[0].tag == "img" else first.iter("img")
         for img in spacers:
-            width = (img.get("width") or "").strip()
-            if (img.get("src") or "").endswith("s.gif") and width.isdigit():
-                if int(width) % 40:
+            width = number(img.get("width"))
+            if (img.get("src") or "").endswith("s.gif") and width is not None:
+                if width % 40:
                     raise ParseError(SITE, url, f"comment row {n}: spacer width {width} "
                                                 "is not a multiple of 40px")
-                return int(width) // 40
+                return width // 40
     raise ParseError(SITE, url, f"comment row {n}: no indent cell (td.ind or s.gif spacer)")
 
 
@@ -134,8 +146,8 @@ def _row_id(row: etree._Element) -> str | None:
     if outer is not None:
         outer = outer.getparent()
     if outer is not None and outer.tag == "tr" and "athing" in (outer.get("class") or ""):
-        ident = outer.get("id") or ""
-        if ident.isdigit():
+        ident = outer.get("id")
+        if is_id(ident):
             return ident
     return None
 
@@ -226,7 +238,7 @@ def _comment(container: etree._Element, n: int, raw: RawBodies, *, url: str,
 def _next_url(url: str, href: str, story_id: str) -> str:
     """The next page's absolute URL. A bare ``?p=2`` resolves against ``item?id=N`` to
     ``item?p=2``, which names no item: the page means the same thread, so keep its id."""
-    absolute = urljoin(url, href)
+    absolute = join_url(url, href, site=SITE, what="the More link")
     parts = urlsplit(absolute)
     query = parse_qs(parts.query)
     if parts.path.endswith("/item") and "id" not in query:
@@ -254,6 +266,7 @@ def _not_an_item_page(html: str, doc: etree._Element, url: str) -> ParseError:
                                  + (f" (title {title.strip()[:80]!r})" if title.strip() else ""))
 
 
+@parser_entry(SITE)
 def parse_item_page(html: str, *, url: str, fetched_at: datetime,
                     story_id: str | None = None) -> ItemPage:
     """One page of an HN thread: its story header (if it has one), its comment rows in
@@ -266,11 +279,23 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
     if listed > 1:
         raise ParseError(SITE, url, f"a listing of {listed} stories, not an item page")
     fetched_at = ages.as_utc(fetched_at)
-    doc = etree.fromstring(html, etree.HTMLParser(collect_ids=False))
-    if doc is None:
-        raise ParseError(SITE, url, "no HTML document in the body")
+    doc, parser = whole.parse_html(html, site=SITE, url=url)
 
-    containers = [e for e in doc.iter("span", "div") if e.get("class") == "comment"]
+    containers = []
+    footer = False
+    for e in doc.iter("span", "div"):
+        cls = e.get("class")
+        if cls == "comment":
+            containers.append(e)
+        elif cls == "yclinks":
+            footer = True
+    # lxml stops early on broken markup and returns the tree so far: the bytes say how
+    # many rows and whether a footer the tree must hold (see ``whole``).
+    declared = container_starts(html)
+    whole.check_rows(html, [pos for pos, _ in declared], len(containers),
+                     what="comment rows", site=SITE, url=url, parser=parser)
+    whole.check_footer(html, whole.footer_start(html), footer, site=SITE, url=url,
+                       parser=parser, after=declared[-1][0] if declared else 0)
     fatitem = None
     if "fatitem" in html:  # near the top: stop at it
         fatitem = next((t for t in doc.iter("table") if "fatitem" in classes(t)), None)
@@ -282,6 +307,7 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
         next_href = next(iter(_MORELINK(doc)), None)
     if next_href is None and _FNID_MORE_TEXT.search(html):  # old one-shot "More" link
         next_href = next(iter(_FNID_MORE(doc)), None)
+    whole.check_more(html, next_href is not None, site=SITE, url=url)
 
     header: Header | None = None
     if subtext is not None:
@@ -312,7 +338,7 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
         raise ParseError(SITE, url, "cannot tell which story this page belongs to: "
                                     "pass story_id for /x?fnid= continuation pages")
 
-    raw = RawBodies(html, containers)
+    raw = RawBodies(html, containers, declared)
     comments = _with_texts([_comment(c, n, raw, url=url, fetched_at=fetched_at)
                             for n, c in enumerate(containers)])
     return ItemPage(
@@ -323,6 +349,7 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
     )
 
 
+@parser_entry(SITE)
 def parse_thread(html: str, *, url: str, fetched_at: datetime) -> Thread:
     """A thread that fits on one page: parse it and place its comments in the tree."""
     from scraper.parsers.tree import assemble_thread  # tree imports nothing from here

@@ -18,13 +18,13 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 
 from archive.models import Listing, ListingEntry
-from scraper.parsers import ages, hn
-from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage
+from scraper.parsers import ages, hn, whole
+from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage, parser_entry
 
 # Private helpers of the item-page header reader, shared on purpose: the title and
 # subtext cells of a listing row are the same markup as an item page's header.
@@ -39,13 +39,15 @@ from scraper.parsers.hn_story import (
     text_of,
 )
 from scraper.parsers.hn_text import classes
+from scraper.parsers.values import join_url, number
 
 SITE = "hn"
 # HN shows 30 rows a page; only used to number rows that show no rank of their own.
 PER_PAGE = 30
 
-_RANK = re.compile(r"(\d+)\.")
-_NUMBERED = re.compile(r"(?P<name>[a-z]+?)(?P<page>\d+)")  # "news2": the old page 2
+_SUBTEXT = re.compile(r"""<td\s+class\s*=\s*["']?subtext["'\s>]""")
+_RANK = re.compile(r"([0-9]+)\.")
+_NUMBERED = re.compile(r"(?P<name>[a-z]+?)(?P<page>[0-9]{1,9})")  # "news2": the old page 2
 # The More link: a.morelink (2016-), else a bare "More" link in the last td.title (fnid
 # pages, "news2", "news?p=2", "newest?n=31" in the older markups).
 _MORE = etree.XPath(
@@ -85,7 +87,8 @@ def listing_name_and_page(url: str, known_page: int | None = None) -> tuple[str,
 
 def _positive(query: dict[str, list[str]], key: str) -> int | None:
     value = query.get(key, [""])[0]
-    return int(value) if value.isdigit() and int(value) >= 1 else None
+    n = number(value)
+    return n if n is not None and n >= 1 else None
 
 
 def _check_served(html: str, url: str) -> None:
@@ -126,11 +129,11 @@ def _rank(title_row: etree._Element) -> int | None:
     for span in title_row.iter("span"):
         if "rank" in classes(span):
             m = _RANK.fullmatch(text_of(span))
-            return int(m.group(1)) if m else None
+            return number(m.group(1)) if m else None
     cells = [c for c in title_row if c.tag == "td" and "title" in classes(c)]
     if len(cells) > 1:
         m = _RANK.fullmatch(text_of(cells[0]))
-        return int(m.group(1)) if m else None
+        return number(m.group(1)) if m else None
     return None
 
 
@@ -157,7 +160,8 @@ def _entry(subtext: etree._Element, position: int, offset: int, *, url: str,
     title = text_of(link)
     href = link.get("href") or ""
     self_id = item_id_of(href)
-    story_url = None if self_id or not href else urljoin(url, href)
+    story_url = None if self_id or not href else join_url(
+        url, href, site=SITE, what=f"row {position + 1}'s title link")
     author, score, comments, created_at, created_raw = read_subtext(subtext, fetched_at)
     kind = story_kind(title, author, score)
     # A self post's title links its own item (2015-04's job ad shows its id nowhere else).
@@ -180,6 +184,7 @@ def _entry(subtext: etree._Element, position: int, offset: int, *, url: str,
     )
 
 
+@parser_entry(SITE)
 def parse_listing(
     html: str, *, url: str, fetched_at: datetime, known_page: int | None = None
 ) -> Listing:
@@ -190,13 +195,24 @@ def parse_listing(
     2 of ``jobs`` (``jobs?next=ID``) is numbered from 31 only with it."""
     _check_served(html, url)
     fetched_at = ages.as_utc(fetched_at)
-    doc = etree.fromstring(html, etree.HTMLParser(collect_ids=False))
-    if doc is None:
-        raise ParseError(SITE, url, "no HTML document in the body")
+    doc, parser = whole.parse_html(html, site=SITE, url=url)
+    subtexts = []
+    footer = False
+    for el in doc.iter("td", "span"):
+        if el.tag == "td":
+            if "subtext" in classes(el):
+                subtexts.append(el)
+        elif el.get("class") == "yclinks":
+            footer = True
+    # lxml stops early on broken markup and returns the tree so far (see ``whole``).
+    declared = [m.start() for m in _SUBTEXT.finditer(html)]
+    whole.check_rows(html, declared, len(subtexts), what="story rows", site=SITE, url=url,
+                     parser=parser)
+    whole.check_footer(html, whole.footer_start(html), footer, site=SITE, url=url,
+                       parser=parser, after=declared[-1] if declared else 0)
     problem = _not_a_listing(html, doc, url)
     if problem is not None:
         raise problem
-    subtexts = [td for td in doc.iter("td") if "subtext" in classes(td)]
     if not subtexts:
         raise _no_rows(html, doc, url)
     if not any(_has_rank_cell(s) for s in subtexts):
@@ -214,7 +230,8 @@ def parse_listing(
             raise ParseError(SITE, url, f"story {e.story_id} is listed twice")
         seen.add(e.story_id)
     more = next(iter(_MORE(doc)), None)
+    whole.check_more(html, more is not None, site=SITE, url=url)
     return Listing(
         site=SITE, name=name, page=page, url=url, fetched_at=fetched_at, entries=entries,
-        next_url=urljoin(url, str(more)) if more else None,
+        next_url=join_url(url, str(more), site=SITE, what="the More link") if more else None,
     )

@@ -12,17 +12,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 
 from archive.models import Story
 from scraper.parsers import ages, bodies
 from scraper.parsers.hn_text import classes, served_or_rendered
+from scraper.parsers.values import is_id, join_url, number
 
-_POINTS = re.compile(r"(\d+)\s+points?")
-_COMMENTS = re.compile(r"^(\d+)\s+comments?$")
-_DIGITS = re.compile(r"\d+")
+_POINTS = re.compile(r"([0-9]+)\s+points?")
+_COMMENTS = re.compile(r"^([0-9]+)\s+comments?$")
 # Where a self post's text starts in the served page: div.toptext (2016-), or the bare
 # cell of the row after a 2px spacer under the subtext (-2015).
 _TOPTEXT = re.compile(r"""<div\s+class\s*=\s*["']?toptext["']?[^>]*>""")
@@ -81,7 +81,7 @@ def item_id_of(href: str | None) -> str | None:
     if not href.startswith("item?id="):
         return None
     ident = href[8:].split("&", 1)[0]
-    return ident if ident.isdigit() else None
+    return ident if is_id(ident) else None
 
 
 def _prev_row(tr: etree._Element) -> etree._Element | None:
@@ -120,12 +120,12 @@ def _domain(cell: etree._Element, url: str | None) -> str | None:
 
 
 def _header_id(title_row: etree._Element, subtext: etree._Element) -> str | None:
-    if _DIGITS.fullmatch(title_row.get("id") or ""):
+    if is_id(title_row.get("id")):
         return title_row.get("id")
     for el in (*title_row.iter("a"), *subtext.iter("span")):
         ident = el.get("id") or ""
         for prefix in ("up_", "score_"):
-            if ident.startswith(prefix) and _DIGITS.fullmatch(ident[len(prefix):]):
+            if ident.startswith(prefix) and is_id(ident[len(prefix):]):
                 return ident[len(prefix):]
     for a in subtext.iter("a"):
         found = item_id_of(a.get("href"))
@@ -152,7 +152,7 @@ def read_subtext(subtext: etree._Element, fetched_at: datetime
         shown = text_of(a)
         m = _COMMENTS.match(shown)
         if m:
-            comment_count = int(m.group(1))
+            comment_count = number(m.group(1))
         elif shown == "discuss":
             comment_count = 0
     age_title = None
@@ -160,7 +160,7 @@ def read_subtext(subtext: etree._Element, fetched_at: datetime
         cls = classes(span)
         if score is None and ("score" in cls or (span.get("id") or "").startswith("score_")):
             m = _POINTS.search(text_of(span))
-            score = int(m.group(1)) if m else None
+            score = number(m.group(1)) if m else None
         if age_title is None and "age" in cls:
             age_title = span.get("title")
     created_at, created_raw = ages.parse_age(age_title, text_of(subtext), fetched_at)
@@ -232,7 +232,8 @@ def parse_header(html: str, subtext: etree._Element, *, page_url: str,
     title_cell = cells[-1]
     story_id = _header_id(title_row, subtext)
     href = link.get("href") or ""
-    url = None if item_id_of(href) else urljoin(page_url, href) if href else None
+    url = None if item_id_of(href) or not href else join_url(page_url, href, site="hn",
+                                                              what="the story link")
     title = text_of(link)
 
     author, score, comment_count, created_at, created_raw = read_subtext(subtext, fetched_at)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html as htmlmod
 import re
-from collections.abc import Iterator
 
 from lxml import etree
 
@@ -136,6 +135,18 @@ def served_or_rendered(html: str, begin: int | None, el: etree._Element) -> str:
     return inner_html(el)
 
 
+def container_starts(html: str) -> list[tuple[int, int]]:
+    """(offset just after the tag, source line) of every ``span/div.comment`` opening
+    in the served page, in order: the comment rows the bytes declare."""
+    out = []
+    line, last = 1, 0
+    for m in _CONTAINER.finditer(html):
+        line += html.count("\n", last, m.start())
+        last = m.start()
+        out.append((m.end(), line))
+    return out
+
+
 class RawBodies:
     """The served HTML of every ``span/div.comment`` container, in page order.
 
@@ -143,21 +154,16 @@ class RawBodies:
     matched to the ones lxml found by order, and the match is trusted only if both
     see the same number of containers on the same source lines."""
 
-    def __init__(self, html: str, containers: list[etree._Element]) -> None:
+    def __init__(self, html: str, containers: list[etree._Element],
+                 found: list[tuple[int, int]] | None = None) -> None:
         self.html = html
         self.starts: list[int] | None = None
-        found = list(self._scan())
+        if found is None:
+            found = container_starts(html)
         if len(found) == len(containers) and all(
             el.sourceline == line for el, (_, line) in zip(containers, found, strict=True)
         ):
             self.starts = [pos for pos, _ in found]
-
-    def _scan(self) -> Iterator[tuple[int, int]]:
-        line, last = 1, 0
-        for m in _CONTAINER.finditer(self.html):
-            line += self.html.count("\n", last, m.start())
-            last = m.start()
-            yield m.end(), line
 
     def read(self, index: int, wrapper: etree._Element | None, body: etree._Element) -> str:
         """The text_html of container ``index``: the served inner HTML if it can be cut

@@ -17,13 +17,22 @@ from urllib.parse import parse_qs, urlsplit
 from lxml import etree
 
 from archive.models import User
-from scraper.parsers import ages, bodies
-from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
+from scraper.parsers import ages, bodies, whole
+from scraper.parsers.errors import (
+    NoSuchItem,
+    ParseError,
+    ThrottledPage,
+    TruncatedPage,
+    parser_entry,
+)
 from scraper.parsers.hn import SITE, is_throttle_page, looks_complete
 from scraper.parsers.hn_text import inner_html
+from scraper.parsers.values import number
 
 _LABEL = re.compile(r"^\s*(user|created|karma|about):\s*$")
-_DAY = re.compile(r"day=(\d{4}-\d{2}-\d{2})")
+# A label cell as served: a user cannot write a <td>, so this never matches an "about".
+_LABEL_CELL = re.compile(r"<td[^>]*>\s*(?:user|created|karma|about):\s*</td>")
+_DAY = re.compile(r"day=([0-9]{4}-[0-9]{2}-[0-9]{2})")
 
 
 def _created(cell: etree._Element, fetched_at: datetime) -> tuple[datetime | None, str | None]:
@@ -32,7 +41,10 @@ def _created(cell: etree._Element, fetched_at: datetime) -> tuple[datetime | Non
     for a in cell.iter("a"):
         m = _DAY.search(a.get("href") or "")
         if m:
-            return datetime.strptime(m.group(1), "%Y-%m-%d").replace(tzinfo=UTC), raw
+            try:
+                return datetime.strptime(m.group(1), "%Y-%m-%d").replace(tzinfo=UTC), raw
+            except ValueError:  # an impossible day (9999-99-99): read the text instead
+                break
     for fmt in ("%B %d, %Y", "%b %d, %Y", "%Y-%m-%d"):
         try:
             return datetime.strptime(raw or "", fmt).replace(tzinfo=UTC), raw
@@ -45,6 +57,7 @@ def _created(cell: etree._Element, fetched_at: datetime) -> tuple[datetime | Non
     return None, raw
 
 
+@parser_entry(SITE)
 def parse_user(html: str, *, url: str, fetched_at: datetime) -> User:
     """The profile on an HN ``user?id=`` page."""
     if is_throttle_page(html):
@@ -55,16 +68,23 @@ def parse_user(html: str, *, url: str, fetched_at: datetime) -> User:
         raise NoSuchItem(SITE, url, "no such user")
     if not looks_complete(html):
         raise TruncatedPage(SITE, url, "the page stops before its end")
-    doc = etree.fromstring(html, etree.HTMLParser())
-    if doc is None:
-        raise ParseError(SITE, url, "no HTML document in the body")
+    doc, parser = whole.parse_html(html, site=SITE, url=url)
     fields: dict[str, etree._Element] = {}
+    labels = 0
     for row in doc.iter("tr"):
         cells = [c for c in row if c.tag == "td"]
         if len(cells) >= 2:
             m = _LABEL.match("".join(cells[0].itertext()))
-            if m and m.group(1) not in fields:
-                fields[m.group(1)] = cells[1]
+            if m:
+                labels += 1
+                fields.setdefault(m.group(1), cells[1])
+    # lxml stops early on broken markup and returns the tree so far (see ``whole``).
+    declared = [m.start() for m in _LABEL_CELL.finditer(html)]
+    whole.check_rows(html, declared, labels, what="profile rows", site=SITE, url=url,
+                     parser=parser)
+    whole.check_footer(html, whole.footer_start(html),
+                       any(s.get("class") == "yclinks" for s in doc.iter("span")),
+                       site=SITE, url=url, parser=parser, after=declared[-1] if declared else 0)
     if "user" not in fields:
         raise ParseError(SITE, url, "no 'user:' row: not an HN profile page")
     name = " ".join("".join(fields["user"].itertext()).split())
@@ -75,7 +95,9 @@ def parse_user(html: str, *, url: str, fetched_at: datetime) -> User:
         if "created" in fields else (None, None)
     karma_text = "".join(fields["karma"].itertext()).replace(",", "").strip() \
         if "karma" in fields else ""
-    karma = int(karma_text) if karma_text.lstrip("-").isdigit() else None
+    karma = number(karma_text.removeprefix("-"))
+    if karma is not None and karma_text.startswith("-"):
+        karma = -karma
     editor = fields["about"].find(".//textarea") if "about" in fields else None
     if editor is not None:
         # The page shows the source text, not rendered HTML: keep the text alone.

@@ -1,0 +1,46 @@
+"""Numbers, ids and links as a page prints them, read so that a bad one cannot crash.
+
+Python's own readers fail on what a damaged or hostile page can hold: ``str.isdigit()``
+is true of "²", which ``int()`` rejects; ``int()`` refuses runs of over 4,300 digits;
+``urljoin`` raises ValueError on ``http://[oops/``. A parser reads every such value here:
+a number that is not one is no number (None), a link that is not a URL is a
+ParseError naming it.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+from scraper.parsers.errors import ParseError
+
+# ASCII digits only (``\d`` and ``isdigit()`` take any script's), and no more than any
+# count or id HN prints: a longer run is damage, not a number.
+_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def number(text: str | None) -> int | None:
+    """The non-negative integer ``text`` spells in ASCII digits (surrounding space
+    allowed), else None."""
+    if text is None:
+        return None
+    text = text.strip()
+    return int(text) if _NUMBER.fullmatch(text) else None
+
+
+def is_id(text: str | None) -> bool:
+    """Whether ``text`` is an HN item id: ASCII digits, of a sane length."""
+    return text is not None and _NUMBER.fullmatch(text) is not None
+
+
+def join_url(base: str, href: str, *, site: str, what: str) -> str:
+    """``href`` made absolute against the page's URL ``base``; ParseError if either is
+    not a URL (an unclosed IPv6 bracket, ...)."""
+    try:
+        return urljoin(base, href)
+    except ValueError as exc:
+        try:
+            urlsplit(base)
+        except ValueError:
+            raise ParseError(site, base, f"the page's URL is not a valid URL ({exc})") from exc
+        raise ParseError(site, base, f"{what} {href[:80]!r} is not a valid URL ({exc})") from exc
