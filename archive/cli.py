@@ -177,7 +177,7 @@ def query(
     Only reading is allowed: writes, ATTACH, VACUUM and pragmas that set a value are
     refused. A query stops after --time-limit seconds, or once its result passes
     --max-bytes; at most --max-rows rows are printed (a note on stderr says when
-    there were more). Values of over 512 KiB are neither read nor built. Control
+    there were more). Values of over 256 KiB are neither read nor built. Control
     characters in text are shown as escapes in --table, and in --csv/--tsv at a
     terminal.
 

@@ -25,7 +25,7 @@ from archive.export_output import (
     atomic_output,
     check_output_path,
 )
-from archive.sandbox import Sandbox
+from archive.sandbox import Sandbox, check_text
 
 MANY_FORMATS = ("jsonl", "csv", "parquet")
 BATCH_ROWS = 2_000
@@ -56,6 +56,7 @@ def select_where(
     before anything has been written."""
     if not where.strip():
         raise ExportError("--where is empty; to export every comment say --where 1")
+    check_text(where, "--where")
     try:
         return box.execute(where_sql(where), params)
     # sqlite3.Warning: Python < 3.12 reports "one statement at a time" with it.

@@ -35,11 +35,11 @@ from archive.guard import Guard
 MAX_SQL_BYTES = 100_000
 # The largest value SQL may build or read. Stored values are far smaller: a comment is
 # a few KiB, a compressed HN page about a quarter of its size (the largest saved page,
-# 386 KB, compresses to 98 KB). The cap is what bounds a single C call: instr() of a
-# value and a needle half its size compares about (cap/2)^2 bytes, ~1.5 s at 512 KiB
-# on a slow core, ~6 s at 1 MiB, so it cannot be raised much without that escaping the
-# time limit.
-MAX_VALUE_BYTES = 512 * 1024
+# 386 KB, compresses to 98 KB), so this holds a page of a megabyte. The cap is also
+# what bounds the one C call no interrupt reaches: instr() of a value and a needle
+# half its size compares about (cap/2)^2 bytes, 0.3-0.5 s at 256 KiB on a loaded core
+# (1.2-2 s at 512 KiB), and the statement stops only once that call returns.
+MAX_VALUE_BYTES = 256 * 1024
 # LIKE and GLOB patterns: matching is about len(value) * len(pattern) steps in one call.
 MAX_PATTERN_BYTES = 1_000
 # SQLite's whole heap (process-wide; the pragma can only lower it, and nothing else
@@ -56,7 +56,7 @@ class Interrupted(ArchiveError):
 
 
 def mib(n: int) -> str:
-    return f"{n / (1024 * 1024):g} MiB" if n >= 1024 * 1024 else f"{n // 1024} KiB"
+    return f"{n / (1024 * 1024):.3g} MiB" if n >= 1024 * 1024 else f"{n // 1024} KiB"
 
 
 def check_text(text: str, what: str) -> None:
