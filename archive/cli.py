@@ -149,8 +149,12 @@ def _format_options(fn: F) -> F:
     metavar="N",
     help="Print at most N rows, and say so on stderr when there were more.",
 )
-@click.option("--all", "all_rows", is_flag=True,
-              help="Print every row (no --max-rows cap; --max-bytes still holds).")
+@click.option(
+    "--all",
+    "all_rows",
+    is_flag=True,
+    help="Print every row (no --max-rows cap; --max-bytes still holds).",
+)
 @click.option(
     "--max-bytes",
     type=click.IntRange(min=0),

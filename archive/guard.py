@@ -129,5 +129,3 @@ class Guard:
             f"refused: {shown} is not allowed; {self.who} allows only pragmas that "
             "read, such as table_info(name), index_list(name) or a bare user_version"
         )
-
-
