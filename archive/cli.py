@@ -217,9 +217,10 @@ def query(
 
 def _check_table_size(result: QueryResult, max_bytes: int) -> None:
     # A table pads every cell to its column's widest, so one long value in a column
-    # costs its length in every row: refuse before building it.
+    # costs its length in every row: refuse before building it. Numbers and BLOBs
+    # ("<262000 bytes>") print short.
     widths = [
-        max((len(str(row[i])) for row in result.rows), default=0)
+        max((len(v) if isinstance(v, str) else 24 for v in (r[i] for r in result.rows)), default=0)
         for i in range(len(result.columns))
     ]
     size = len(result.rows) * (sum(widths) + 2 * len(widths))
