@@ -50,6 +50,7 @@ CACHE_KIB = 16 * 1024
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # of values fetched into Python, per result
 # VM instructions between two looks at the clock by the progress handler.
 _PROGRESS_STEPS = 2_000
+_BATCH = 200  # rows a fetch asks SQLite for at once
 
 
 class Interrupted(ArchiveError):
@@ -239,9 +240,12 @@ class Sandbox:
         rows: list[tuple[Any, ...]] = []
         used = 0
         # One row past the cap tells "exactly max_rows" from "more", without reading on.
-        while max_rows is None or len(rows) <= max_rows:
-            batch = self.fetchmany(cur, 200)
+        while True:
+            want = _BATCH if max_rows is None else min(_BATCH, max_rows + 1 - len(rows))
+            batch = self.fetchmany(cur, want)
             for row in batch:
+                if max_rows is not None and len(rows) == max_rows:
+                    return rows, True  # the row past the cap is only looked at
                 used += sum(len(v) if isinstance(v, str | bytes) else 8 for v in row) + 16
                 if max_bytes is not None and used > max_bytes:
                     raise ArchiveError(
@@ -249,11 +253,8 @@ class Sandbox:
                         f"{len(rows):,} rows (the result limit; {hint})"
                     )
                 rows.append(row)
-            if len(batch) < 200:
-                break
-        if max_rows is not None and len(rows) > max_rows:
-            return rows[:max_rows], True
-        return rows, False
+            if len(batch) < want:
+                return rows, False
 
     def fetchmany(self, cur: sqlite3.Cursor, n: int) -> list[Any]:
         try:

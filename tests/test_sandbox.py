@@ -104,6 +104,14 @@ def test_result_bytes_are_bounded_not_only_rows(archive_path: Path) -> None:
     assert (whole.exit_code, len(whole.stdout.splitlines())) == (0, 30)
 
 
+def test_rows_past_the_cap_are_not_read(archive_path: Path) -> None:
+    # Row 3 fails; a cap of 1 reads row 2 to know there is more, and stops there.
+    sql = ROWS.format(10) + "SELECT CASE WHEN n > 2 THEN zeroblob(4000000) || 'x' ELSE n END FROM r"
+    assert run_query(archive_path, sql, max_rows=1).rows == [(1,)]
+    assert run_query(archive_path, sql, max_rows=0).truncated
+    assert stopped(archive_path, sql, max_rows=2) == TOO_BIG
+
+
 def test_a_table_too_wide_for_the_budget_is_refused(archive_path: Path) -> None:
     # One 100 KB value pads its whole column: 1,000 rows of it would be 100 MB of text.
     sql = ROWS.format(1000) + "SELECT n, CASE n WHEN 1 THEN printf('%.*c', 100000, 'x') END FROM r"
