@@ -3,12 +3,10 @@
 Each path keeps its own SQL but runs it here, under the same bounds:
 
 - the authorizer (:mod:`archive.guard`): reading only, no functions that reach outside;
-- a time limit enforced from outside the statement: a watchdog thread calls
-  ``conn.interrupt()`` at the deadline (Python's sqlite3 releases the GIL while a
-  statement steps), beside a progress handler that looks at the clock between VM steps;
-- Ctrl-C stops the statement at once the same way: the C-level signal handler writes
-  to a wakeup pipe the watchdog listens on, since Python's own handler would only run
-  once SQLite returned;
+- a time limit enforced from outside the statement: the watchdog thread
+  (:mod:`archive.watchdog`) calls ``conn.interrupt()`` at the deadline, beside a
+  progress handler that looks at the clock between VM steps;
+- Ctrl-C stops the statement at once the same way, through the watchdog;
 - value sizes capped to what an archive holds, which also bounds the one C call that
   no interrupt reaches (``instr`` of two long strings is quadratic in their length);
 - SQLite's heap bounded and temporary storage kept in that memory, so a sort of big
@@ -19,8 +17,6 @@ Each path keeps its own SQL but runs it here, under the same bounds:
 from __future__ import annotations
 
 import math
-import os
-import select
 import signal
 import sqlite3
 import threading
@@ -29,6 +25,7 @@ from collections.abc import Mapping
 from types import FrameType, TracebackType
 from typing import Any
 
+from archive import watchdog
 from archive.errors import ArchiveError
 from archive.guard import Guard
 
@@ -102,11 +99,9 @@ class Sandbox:
         self.interrupted = False
         self.guard = Guard("", command)
         self._deadline: float | None = None
-        self._stop_r, self._stop_w = os.pipe()
-        self._signal_r: int | None = None
-        self._signal_w: int | None = None
-        self._saved: list[Any] = []
-        self._thread: threading.Thread | None = None
+        self._isolation: Any = None
+        self._old_sigint: Any = None
+        self._old_wakeup_fd: int | None = None
 
     def __enter__(self) -> Sandbox:
         conn = self.conn
@@ -120,15 +115,14 @@ class Sandbox:
         conn.execute(f"PRAGMA hard_heap_limit = {HEAP_LIMIT_BYTES}")
         # No implicit BEGIN from Python: the authorizer refuses transactions, and a
         # refused BEGIN would hide what the statement itself tried to do.
-        self._saved = [conn.isolation_level]
+        self._isolation = conn.isolation_level
         conn.isolation_level = None
         conn.set_authorizer(self._authorize)
         conn.set_progress_handler(self._progress, _PROGRESS_STEPS)
         self._watch_ctrl_c()
         if self.time_limit is not None:
             self._deadline = time.monotonic() + self.time_limit
-        self._thread = threading.Thread(target=self._watch, name="sandbox-watchdog", daemon=True)
-        self._thread.start()
+        watchdog.WATCHDOG.watch(self, self._deadline, self._on_deadline, self._stop)
         return self
 
     def __exit__(
@@ -137,56 +131,39 @@ class Sandbox:
         _value: BaseException | None,
         _tb: TracebackType | None,
     ) -> None:
-        os.write(self._stop_w, b"x")
-        if self._thread is not None:
-            self._thread.join()
+        watchdog.WATCHDOG.unwatch(self)
         self._unwatch_ctrl_c()
         self.conn.set_progress_handler(None, 0)
         self.conn.set_authorizer(None)
-        self.conn.isolation_level = self._saved[0]
-        for fd in (self._stop_r, self._stop_w, self._signal_r, self._signal_w):
-            if fd is not None:
-                os.close(fd)
+        self.conn.isolation_level = self._isolation
 
     # Ctrl-C
 
     def _watch_ctrl_c(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return  # signals reach only the main thread; a worker has no Ctrl-C to catch
-        self._signal_r, self._signal_w = os.pipe()
-        os.set_blocking(self._signal_w, False)
-        old_handler = signal.signal(signal.SIGINT, self._on_sigint)
-        old_fd = signal.set_wakeup_fd(self._signal_w, warn_on_full_buffer=False)
-        self._saved += [old_handler, old_fd]
+        self._old_sigint = signal.signal(signal.SIGINT, self._on_sigint)
+        self._old_wakeup_fd = signal.set_wakeup_fd(
+            watchdog.WATCHDOG.signal_w, warn_on_full_buffer=False
+        )
 
     def _unwatch_ctrl_c(self) -> None:
-        if self._signal_r is None:
+        if self._old_wakeup_fd is None:
             return
-        old_handler, old_fd = self._saved[1:3]
-        signal.set_wakeup_fd(old_fd)
-        signal.signal(signal.SIGINT, old_handler)
+        signal.set_wakeup_fd(self._old_wakeup_fd)
+        signal.signal(signal.SIGINT, self._old_sigint)
 
     def _on_sigint(self, _signum: int, _frame: FrameType | None) -> None:
         # Runs between two Python bytecodes, e.g. while a caller writes fetched rows.
+        self._stop()
+
+    def _stop(self) -> None:
         self.interrupted = True
         self.conn.interrupt()
 
-    def _watch(self) -> None:
-        fds = [self._stop_r] + ([self._signal_r] if self._signal_r is not None else [])
-        while True:
-            timeout = None if self._deadline is None else self._deadline - time.monotonic()
-            if timeout is not None and timeout <= 0:
-                self.timed_out = True
-                self.conn.interrupt()
-                return
-            ready, _, _ = select.select(fds, [], [], timeout)
-            if self._stop_r in ready:
-                return
-            # Other signals with a Python handler write their number to the pipe too.
-            if self._signal_r in ready and signal.SIGINT in os.read(self._signal_r, 64):
-                self.interrupted = True
-                self.conn.interrupt()
-                return
+    def _on_deadline(self) -> None:
+        self.timed_out = True
+        self.conn.interrupt()
 
     def _progress(self) -> int:
         if self.interrupted or self.timed_out:
