@@ -6,9 +6,12 @@ nothing here imports the scraper, so the archive's commands work without Scrapy.
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 import shutil
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -24,8 +27,16 @@ from archive.history import (
     plot_history,
     story_history,
 )
-from archive.query import DEFAULT_MAX_ROWS, DEFAULT_TIME_LIMIT, load_thread, run_query
+from archive.query import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ROWS,
+    DEFAULT_TIME_LIMIT,
+    QueryResult,
+    load_thread,
+    run_query,
+)
 from archive.render import format_rows, render_thread
+from archive.sandbox import Interrupted, mib
 from archive.terminal import safe_line
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,16 +58,49 @@ def db_option(fn: F) -> F:
     )(fn)
 
 
+class _Stopped(click.ClickException):
+    exit_code = 130  # what a shell reports for a command ended by SIGINT (128 + 2)
+
+
 @contextmanager
 def _user_errors() -> Iterator[None]:
     # One line on stderr and exit 1, never a traceback, for what a user can fix. A
     # message can quote the archive (a site name, an id), so it is made safe to print.
     try:
         yield
+    except Interrupted as e:
+        raise _Stopped(str(e)) from e
     except ArchiveError as e:
         raise click.ClickException(safe_line(str(e))) from e
     except sqlite3.Error as e:
         raise click.ClickException(safe_line(f"database error: {e}")) from e
+    except KeyboardInterrupt as e:
+        raise _Stopped("interrupted") from e
+
+
+class _Seconds(click.ParamType):
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(seconds) or seconds < 0:
+            self.fail(f"{value!r} is not a finite number of seconds >= 0", param, ctx)
+        return seconds
+
+
+def time_limit_option(default: float, what: str) -> Callable[[F], F]:
+    """``--time-limit SECONDS``: a finite number >= 0 (0: none), passed as ``time_limit``."""
+    return click.option(
+        "--time-limit",
+        type=_Seconds(),
+        default=default,
+        show_default=True,
+        metavar="SECONDS",
+        help=f"Stop the {what} after this long (0: no limit).",
+    )
 
 
 @click.group()
@@ -68,21 +112,29 @@ def cli() -> None:
     """
 
 
+_FORMATS = (
+    ("--json", "json", "JSON array of objects (default)"),
+    ("--nl", "nl", "Newline-delimited JSON objects"),
+    ("--csv", "csv", "CSV with a header row"),
+    ("--tsv", "tsv", "TSV with a header row"),
+    ("--table", "table", "Aligned text table"),
+)
+
+
 def _format_options(fn: F) -> F:
-    # sqlite-utils' flags, mapped onto one `fmt` value so they cannot conflict.
-    for flag, value, text in reversed(
-        (
-            ("--json", "json", "JSON array of objects (default)"),
-            ("--nl", "nl", "Newline-delimited JSON objects"),
-            ("--csv", "csv", "CSV with a header row"),
-            ("--tsv", "tsv", "TSV with a header row"),
-            ("--table", "table", "Aligned text table"),
-        )
-    ):
-        # Only --json carries a default: another flag's default=False would win.
-        extra: dict[str, Any] = {"default": True} if value == "json" else {}
-        fn = click.option(flag, "fmt", flag_value=value, help=text, **extra)(fn)
-    return fn
+    # sqlite-utils' flags, passed on as one `fmt` value; two of them is an error, since
+    # which one wins would otherwise depend on their order.
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        chosen = [flag for flag, value, _ in _FORMATS if kwargs.pop(f"fmt_{value}")]
+        if len(chosen) > 1:
+            raise click.UsageError(f"choose one output format, not {' and '.join(chosen)}")
+        fmt = next((v for flag, v, _ in _FORMATS if chosen and flag == chosen[0]), "json")
+        return fn(*args, fmt=fmt, **kwargs)
+
+    for flag, value, text in reversed(_FORMATS):
+        wrapper = click.option(flag, f"fmt_{value}", is_flag=True, help=text)(wrapper)
+    return wrapper  # type: ignore[return-value]
 
 
 @cli.command()
@@ -96,14 +148,7 @@ def _format_options(fn: F) -> F:
     metavar="NAME VALUE",
     help="Named parameter for :NAME in the SQL (repeatable).",
 )
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0),
-    default=DEFAULT_TIME_LIMIT,
-    show_default=True,
-    metavar="SECONDS",
-    help="Stop the query after this long (0: no limit).",
-)
+@time_limit_option(DEFAULT_TIME_LIMIT, "query")
 @click.option(
     "--max-rows",
     type=click.IntRange(min=0),
@@ -112,7 +157,21 @@ def _format_options(fn: F) -> F:
     metavar="N",
     help="Print at most N rows, and say so on stderr when there were more.",
 )
-@click.option("--all", "all_rows", is_flag=True, help="Print every row (no --max-rows cap).")
+@click.option(
+    "--all",
+    "all_rows",
+    is_flag=True,
+    help="Print every row (no --max-rows cap; --max-bytes still holds).",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=0),
+    default=DEFAULT_MAX_BYTES,
+    show_default=True,
+    metavar="N",
+    help="Stop with an error once the result holds more than N bytes of values (0: no "
+    "limit), so that a huge result cannot take the machine's memory.",
+)
 @_format_options
 @db_option
 def query(
@@ -121,14 +180,18 @@ def query(
     time_limit: float,
     max_rows: int,
     all_rows: bool,
+    max_bytes: int,
     fmt: str,
     db: str,
 ) -> None:
     """Run a read-only SQL query against the archive.
 
     Only reading is allowed: writes, ATTACH, VACUUM and pragmas that set a value are
-    refused. A query stops after --time-limit seconds, and at most --max-rows rows
-    are printed (a note on stderr says when there were more).
+    refused. A query stops after --time-limit seconds, or once its result passes
+    --max-bytes; at most --max-rows rows are printed (a note on stderr says when
+    there were more). Values of over 256 KiB are neither read nor built. Control
+    characters in text are shown as escapes in --table, and in --csv/--tsv at a
+    terminal.
 
     Example: linkthread query "select author, count(*) from comments group by author
     order by 2 desc limit 10" --table
@@ -145,14 +208,34 @@ def query(
             dict(params),
             time_limit=time_limit or None,
             max_rows=None if all_rows else max_rows,
+            max_bytes=max_bytes or None,
         )
-    for line in format_rows(result.columns, result.rows, fmt):
-        click.echo(line)
+        if fmt == "table" and max_bytes:
+            _check_table_size(result, max_bytes)
+        terminal = sys.stdout.isatty()
+        for line in format_rows(result.columns, result.rows, fmt, terminal=terminal):
+            click.echo(line)
     if result.truncated:
         click.echo(
             f"linkthread: stopped at {len(result.rows):,} rows; the query has more "
             "(raise --max-rows, or --all)",
             err=True,
+        )
+
+
+def _check_table_size(result: QueryResult, max_bytes: int) -> None:
+    # A table pads every cell to its column's widest, so one long value in a column
+    # costs its length in every row: refuse before building it. Numbers and BLOBs
+    # ("<262000 bytes>") print short.
+    widths = [
+        max((len(v) if isinstance(v, str) else 24 for v in (r[i] for r in result.rows)), default=0)
+        for i in range(len(result.columns))
+    ]
+    size = len(result.rows) * (sum(widths) + 2 * len(widths))
+    if size > max_bytes:
+        raise ArchiveError(
+            f"query stopped: as a table its {len(result.rows):,} rows would take "
+            f"{mib(size)}, past --max-bytes {mib(max_bytes)}; use --json or --csv"
         )
 
 

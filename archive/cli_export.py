@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
-from archive.cli import _user_errors, cli, db_option, item_id
+from archive.cli import _user_errors, cli, db_option, item_id, time_limit_option
 from archive.db import open_readonly
 from archive.export import THREAD_FORMATS, thread_document
-from archive.export_many import MANY_FORMATS, export_where
+from archive.export_many import DEFAULT_TIME_LIMIT, MANY_FORMATS, export_where
 from archive.export_output import ExportError, check_output_path, write_text
 from archive.query import load_thread
 from archive.terminal import safe, safe_line
@@ -98,6 +98,7 @@ def _choose_format(fmt: str | None, output: str | None, many: bool) -> str:
     "- or /dev/stdout: stdout; parquet needs a file.",
 )
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@time_limit_option(DEFAULT_TIME_LIMIT, "--where export")
 @db_option
 def export(
     site: str | None,
@@ -107,6 +108,7 @@ def export(
     fmt: str | None,
     output: str | None,
     force: bool,
+    time_limit: float,
     db: str,
 ) -> None:
     """Export one thread (SITE ID), or the comments --where picks, to a file.
@@ -129,7 +131,10 @@ def export(
             if site or id:
                 raise ExportError("give either SITE ID or --where, not both")
             chosen = _choose_format(fmt, output, many=True)
-            count = export_where(db, where, chosen, output, params=dict(params), force=force)
+            count = export_where(
+                db, where, chosen, output, params=dict(params), force=force,
+                time_limit=time_limit or None,
+            )  # fmt: skip
             if output is not None:
                 click.echo(f"{count} comments written to {output}", err=True)
             return

@@ -10,9 +10,10 @@ import textwrap
 
 import click
 
-from archive.cli import _user_errors, cli, db_option
+from archive.cli import _user_errors, cli, db_option, time_limit_option
 from archive.db import open_readonly
-from archive.search import KINDS, SearchHit, search
+from archive.search import DEFAULT_TIME_LIMIT, KINDS, MAX_LIMIT, SearchHit, search
+from archive.terminal import safe_line
 
 
 @cli.command(name="search")
@@ -25,7 +26,7 @@ from archive.search import KINDS, SearchHit, search
     metavar="TIME",
     help="Only items created at or before this UTC time (a date: all of it).",
 )
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=20, show_default=True,
               help="How many matches to show.")  # fmt: skip
 @click.option("--stories", is_flag=True, help="Search story titles and texts only.")
 @click.option("--comments", is_flag=True, help="Search comments only.")
@@ -43,6 +44,7 @@ from archive.search import KINDS, SearchHit, search
     help="Put around each match in the snippet.",
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON array of matches instead of a list.")
+@time_limit_option(DEFAULT_TIME_LIMIT, "search")
 @db_option
 def search_command(
     words: tuple[str, ...],
@@ -56,6 +58,7 @@ def search_command(
     literal: bool,
     mark: tuple[str, str],
     as_json: bool,
+    time_limit: float,
     db: str,
 ) -> None:
     """Search stories and comments; the best matches (bm25) first, with a snippet.
@@ -64,12 +67,16 @@ def search_command(
     quotes; OR, NOT, prefix*, and author:NAME (comments only). A search FTS5 cannot
     read, such as it's or supply-chain, is an error saying how to quote it; --literal
     takes every word as plain text instead. Dates are UTC; --until with a date
-    includes that whole day.
+    includes that whole day. A search stops after --time-limit seconds. Control
+    characters in the archive's text are shown as escapes (\\x1b), except in --json.
 
     Example: linkthread search "supply chain" --since 2026-01-01 --comments
 
     Example: linkthread search '"left-pad" OR leftpad' --site hn --json
     """
+    if stories and comments:
+        raise click.UsageError("--stories and --comments exclude each other; give neither "
+                               "to search both")  # fmt: skip
     kinds = tuple(k for k, only in (("story", stories), ("comment", comments)) if only) or KINDS
     with _user_errors():
         conn = open_readonly(db)
@@ -77,6 +84,7 @@ def search_command(
             hits = search(
                 conn, " ".join(words), site=site, author=author, since=since, until=until,
                 limit=limit, kinds=kinds, literal=literal, mark=mark,
+                time_limit=time_limit or None,
             )  # fmt: skip
         finally:
             conn.close()
@@ -91,17 +99,23 @@ def search_command(
 
 
 def hit_lines(hit: SearchHit, mark: tuple[str, str], width: int = 100) -> list[str]:
-    """One match for the terminal: where and who, the story's title, snippet, link."""
+    """One match for the terminal: where and who, the story's title, snippet, link.
+
+    Every field is other people's text, printed through :func:`archive.terminal.safe_line`
+    so that no escape sequence in it reaches the terminal.
+    """
     what = f"comment {hit.comment_id}" if hit.kind == "comment" else "story"
     head = [f"{hit.site}/{hit.story_id}", what + (f" by {hit.author}" if hit.author else "")]
     if hit.created_at:
         head.append(hit.created_at)
-    lines = [" · ".join(head), "  " + (hit.title or "(no title)")]
+    lines = [safe_line(" · ".join(head)), "  " + safe_line(hit.title or "(no title)")]
     # Comment texts keep their paragraphs; one line of snippet reads better here.
     snippet = re.sub(r"\s+", " ", hit.snippet).strip()
     plain = snippet.replace(mark[0], "").replace(mark[1], "")
     if snippet and plain != (hit.title or ""):  # a title match would say the title twice
-        lines.extend(textwrap.wrap(snippet, width, initial_indent="  ", subsequent_indent="  "))
+        lines.extend(
+            textwrap.wrap(safe_line(snippet), width, initial_indent="  ", subsequent_indent="  ")
+        )
     if hit.url:
-        lines.append("  " + hit.url)
+        lines.append("  " + safe_line(hit.url))
     return lines

@@ -32,13 +32,21 @@ def _json_value(value: Any) -> Any:
 def _text_value(value: Any) -> Any:
     if isinstance(value, bytes):
         return f"<{len(value)} bytes>"
-    return value
+    return safe(value) if isinstance(value, str) else value
 
 
 def format_rows(
-    columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "json"
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    fmt: str = "json",
+    *,
+    terminal: bool = False,
 ) -> Iterator[str]:
-    """Yield the output lines of a result set in one of :data:`FORMATS`."""
+    """Yield the output lines of a result set in one of :data:`FORMATS`.
+
+    A table is for reading, so control characters in its text always show as escapes
+    (:func:`archive.terminal.safe`); CSV and TSV keep text exact unless ``terminal``.
+    """
     if fmt == "json":
         # One object per line inside the array, as sqlite-utils prints it: greppable,
         # and still one valid JSON document.
@@ -67,11 +75,11 @@ def format_rows(
             writer.writerow(
                 [_json_value(v)["encoded"] if isinstance(v, bytes) else v for v in record]
             )
-            yield buf.getvalue()[:-2]
+            yield safe(buf.getvalue()[:-2]) if terminal else buf.getvalue()[:-2]
     elif fmt == "table":
         table = tabulate.tabulate(
             [[_text_value(v) for v in row] for row in rows],
-            headers=list(columns),
+            headers=[safe(c) for c in columns],
             tablefmt="simple",
         )
         yield from table.splitlines()

@@ -8,6 +8,10 @@ FTS5 cannot read (``it's``, ``supply-chain``, an unbalanced quote) is an
 a reading we guessed could search for the opposite of what was meant (``-npm``). With
 ``literal=True`` every word is quoted instead, so punctuation is just text.
 
+Both statements run in :class:`archive.sandbox.Sandbox`, the guard every user's SQL
+or FTS query runs under: a search of thousands of terms or a wide ``NEAR`` group stops
+at its time limit with one line, instead of running for minutes.
+
 Pure library over a connection: nothing here writes, and the CLI is elsewhere.
 """
 
@@ -21,10 +25,15 @@ import sqlite_utils
 from archive.errors import ArchiveError
 from archive.export import item_url
 from archive.rows import user_time
+from archive.sandbox import DEFAULT_MAX_BYTES, Sandbox, check_text
 
 KINDS = ("story", "comment")
 SNIPPET_TOKENS = 16
 ELLIPSIS = "…"
+MAX_LIMIT = 10_000
+# Ranking costs about 3.5 us per matching comment on a slow core: 2 s lets a word
+# found in half a million comments rank, and still stops a runaway query soon.
+DEFAULT_TIME_LIMIT = 2.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,14 +94,19 @@ def search(
     kinds: tuple[str, ...] = KINDS,
     literal: bool = False,
     mark: tuple[str, str] = ("[", "]"),
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
 ) -> list[SearchHit]:
     """The ``limit`` best matches of ``query`` among stories and/or comments.
 
     ``since`` and ``until`` are a date (``2026-01-14``, the whole day for ``until``)
     or a time (``2026-01-14T09:30:00Z``; without an offset it is UTC), both inclusive.
-    Stories and comments are interleaved by their bm25 score.
+    Stories and comments are interleaved by their bm25 score. The whole search stops
+    after ``time_limit`` seconds (None: no limit) with an :class:`ArchiveError`.
     """
     conn = db.conn if isinstance(db, sqlite_utils.Database) else db
+    check_text(query, "the search")
+    if isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+        raise ArchiveError(f"the limit must be a whole number from 1 to {MAX_LIMIT:,}, not {limit}")
     text = literal_query(query) if literal else query.strip()
     if not text:
         raise ArchiveError("empty search: give the words to look for")
@@ -107,15 +121,17 @@ def search(
     }  # fmt: skip
     hits: list[SearchHit] = []
     failures: list[sqlite3.Error] = []
-    for kind in kinds:
-        sql, table = (_COMMENTS_SQL, "c") if kind == "comment" else (_STORIES_SQL, "s")
-        where = "".join(f" AND {f.format(t=table)}" for k, f in _FILTERS.items() if params[k])
-        try:
-            rows = conn.execute(sql.format(where=where), params).fetchall()
-        except sqlite3.Error as e:
-            failures.append(e)
-            continue
-        hits.extend(_hit(row) for row in rows)
+    with Sandbox(conn, time_limit=time_limit, command="search") as box:
+        for kind in kinds:
+            sql, table = (_COMMENTS_SQL, "c") if kind == "comment" else (_STORIES_SQL, "s")
+            where = "".join(f" AND {f.format(t=table)}" for k, f in _FILTERS.items() if params[k])
+            try:
+                cur = box.execute(sql.format(where=where), params)
+                rows, _ = box.fetch(cur, None, DEFAULT_MAX_BYTES, hint="lower --limit")
+            except sqlite3.Error as e:
+                failures.append(e)
+                continue
+            hits.extend(_hit(row) for row in rows)
     # A column filter names a column of one index only (author: is a comment column);
     # the other index cannot read it, and it simply has no matches.
     column_only = all(str(e).startswith("no such column") for e in failures)
