@@ -18,7 +18,7 @@ from archive.export import THREAD_FORMATS, thread_document
 from archive.export_many import DEFAULT_TIME_LIMIT, MANY_FORMATS, export_where
 from archive.export_output import ExportError, check_output_path, write_text
 from archive.query import load_thread
-from archive.terminal import safe, safe_line
+from archive.terminal import SafeWriter, safe, safe_line
 
 # What `-o` implies when --format is not given.
 SUFFIX_FORMATS = {
@@ -131,9 +131,11 @@ def export(
             if site or id:
                 raise ExportError("give either SITE ID or --where, not both")
             chosen = _choose_format(fmt, output, many=True)
+            # On a terminal the comments' text is shown inert; a pipe gets exact bytes.
+            screen = SafeWriter(sys.stdout) if output is None and stdout_is_terminal() else None
             count = export_where(
                 db, where, chosen, output, params=dict(params), force=force,
-                time_limit=time_limit or None,
+                time_limit=time_limit or None, stdout=screen,
             )  # fmt: skip
             if output is not None:
                 click.echo(f"{count} comments written to {output}", err=True)

@@ -10,7 +10,9 @@ nothing in it acts. Line feeds and tabs are layout and pass through.
 
 from __future__ import annotations
 
+import io
 import re
+from typing import IO
 
 # C0 controls but \t and \n, DEL, the C1 controls (8-bit CSI/OSC), and the Unicode
 # format characters that reorder or hide text: bidi embeddings, overrides and
@@ -32,3 +34,21 @@ def safe_line(text: str) -> str:
     """Like :func:`safe`, for a one-line field (a name, a title): line feeds and tabs
     are escaped too, so one field cannot start a line of its own."""
     return safe(text).replace("\n", "\\n").replace("\t", "\\t")
+
+
+class SafeWriter(io.TextIOBase):
+    """A text stream that passes everything written through :func:`safe` to ``out``:
+    for output that streams to a terminal in pieces (an export of many comments)."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self._out = out
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._out.write(safe(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._out.flush()

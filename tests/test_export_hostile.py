@@ -199,3 +199,20 @@ def test_show_reads_blobs_and_numbers_as_text(odd_types: Path) -> None:
     assert lines[0] == "\ufffd"
     assert "• 42 · " in result.stdout
     assert "  \ufffd\\x00é" in lines
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_where_export_to_a_terminal_prints_nothing_it_obeys(
+    hostile: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ["export", "--where", "story_id = '666'", "--format", fmt, "--db", str(hostile)]
+    exact = CliRunner().invoke(cli, args).stdout_bytes.decode("utf-8")
+    if fmt == "csv":  # CSV keeps the text exact, escapes and all (JSON escapes them)
+        assert any(control in exact for control in CONTROLS)
+    monkeypatch.setattr(cli_export, "stdout_is_terminal", lambda: True)
+    shown = CliRunner().invoke(cli, args)
+    assert shown.exit_code == 0, shown.output
+    text = shown.stdout_bytes.decode("utf-8")
+    for control in CONTROLS:
+        assert control not in text
+    assert text == safe(exact)
