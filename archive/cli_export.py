@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import IO, cast
 
 import click
 
@@ -132,7 +133,8 @@ def export(
                 raise ExportError("give either SITE ID or --where, not both")
             chosen = _choose_format(fmt, output, many=True)
             # On a terminal the comments' text is shown inert; a pipe gets exact bytes.
-            screen = SafeWriter(sys.stdout) if output is None and stdout_is_terminal() else None
+            screen = (cast(IO[str], SafeWriter(sys.stdout))
+                      if output is None and stdout_is_terminal() else None)
             count = export_where(
                 db, where, chosen, output, params=dict(params), force=force,
                 time_limit=time_limit or None, stdout=screen,
