@@ -16,6 +16,7 @@ from archive.cli import cli, db_option
 from archive.crawls import crawl_args, resumable
 from archive.db import open_db
 from archive.errors import ArchiveError
+from scraper.overrides import check_override
 from scraper.spiders.hn import LISTINGS, HnSpider, item_id, listing_path, user_name
 
 PLANNED = ("lobsters", "reddit")
@@ -53,6 +54,9 @@ def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Setti
         name, sep, value = pair.partition("=")
         if not sep or not name:
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="-s")
+        problem = check_override(settings, name, value)
+        if problem is not None:
+            raise click.BadParameter(problem, param_hint="-s")
         settings.set(name, value, priority="cmdline")
     return settings
 
@@ -108,7 +112,10 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
             old_pages, old_threads = left
             pages, threads = max(pages, old_pages), threads or old_threads
             spider_args["resume"] = "1"
-    process = CrawlerProcess(crawl_settings(db, overrides, log_level.upper()))
+    settings = crawl_settings(db, overrides, log_level.upper())
+    if not resume:
+        check_db(db)  # resume_args has opened it already
+    process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(log_level.upper())
     crawler = process.create_crawler(spider_cls)
     process.crawl(crawler, **spider_args, pages=str(pages), threads=str(int(threads)))
@@ -125,6 +132,15 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
         click.echo(f"Error: {message}", err=True)
     if failures or stats.get("finish_reason") != "finished":
         raise SystemExit(1)
+
+
+def check_db(db: str) -> None:
+    """Create or migrate the archive now, so a --db that cannot be one (a missing
+    folder, another program's file, a full disk) is one line before Scrapy starts."""
+    try:
+        open_db(db).close()
+    except ArchiveError as e:
+        raise click.ClickException(str(e)) from e
 
 
 def resume_args(db: str, site: str) -> tuple[int, bool] | None:
