@@ -7,6 +7,7 @@ point and brings the crawl commands in.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import click
 from scrapy.crawler import CrawlerProcess
@@ -121,13 +122,24 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
     process.crawl(crawler, **spider_args, pages=str(pages), threads=str(int(threads)))
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    failures: list[str] = getattr(crawler.spider, "failures", [])
-    wanted = len(getattr(crawler.spider, "item_ids", []))
-    wanted_text = f" of {wanted}" if wanted and not threads else ""
-    click.echo(
-        f"archived {stats.get('linkthread/threads', 0)}{wanted_text} thread(s), "
-        f"{stats.get('linkthread/comments', 0)} comments, into {db}"
-    )
+    report_crawl(stats, db, wanted=len(getattr(crawler.spider, "item_ids", [])),
+                 threads=threads)
+
+
+def report_crawl(stats: dict[str, Any], db: str, *, wanted: int, threads: bool) -> None:
+    """The crawl's summary, from what the pipeline left in its stats: what was stored,
+    then each target not stored, once; exit 1 if any was not (or the crawl stopped)."""
+    # Missing only if the pipeline never closed the crawl: then nothing is known stored.
+    failures: list[str] = stats.get("linkthread/failures",
+                                    ["the crawl ended before its record was closed"])
+    stored: list[str] = stats.get("linkthread/stored", [])
+    archived = stats.get("linkthread/threads", 0)
+    if archived or wanted or threads or not stored:
+        wanted_text = f" of {wanted}" if wanted and not threads else ""
+        click.echo(f"archived {archived}{wanted_text} thread(s), "
+                   f"{stats.get('linkthread/comments', 0)} comments, into {db}")
+    for line in stored:
+        click.echo(line)
     for message in failures:
         click.echo(f"Error: {message}", err=True)
     if failures or stats.get("finish_reason") != "finished":
