@@ -25,20 +25,14 @@ BUSY_TIMEOUT_MS = 30_000
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if absent) the archive at ``path`` for writing, migrated to date.
 
-    A file that is not a linkthread archive (see :func:`check_archive`) is refused with
+    A file that is not a linkthread archive (see :func:`check_archive_file`) is refused with
     an :class:`ArchiveError` before anything is written to it.
     """
     path = Path(path)
     if not path.parent.is_dir():
         raise ArchiveError(f"cannot open archive at {path}: folder {path.parent} does not exist")
     if path.is_file() and path.stat().st_size > 0:
-        # Judged through a read-only connection: refusing a file must not change it, and
-        # a writable one could (a WAL switch, a checkpoint, a -shm left behind).
-        probe = connect_readonly(path)
-        try:
-            check_archive(probe, path)
-        finally:
-            probe.close()
+        check_archive_file(path)
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as e:
@@ -69,6 +63,7 @@ def open_readonly(path: str | Path) -> sqlite3.Connection:
     path = Path(path)
     if not path.is_file():
         raise ArchiveError(f"no archive at {path}")
+    check_archive_file(path)
     conn = connect_readonly(path)
     # ATTACH of a missing file would create it: a write outside the archive.
     conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
@@ -77,14 +72,30 @@ def open_readonly(path: str | Path) -> sqlite3.Connection:
         # mode=ro stops writes at the file level; query_only also refuses writes that
         # mode=ro would let through to TEMP objects, so a user's SQL cannot change state.
         conn.execute("PRAGMA query_only = 1")
-        check_archive(conn, path)
     except BaseException:
         conn.close()
         raise
     return conn
 
 
-def connect_readonly(path: str | Path) -> sqlite3.Connection:
+def check_archive_file(path: str | Path) -> None:
+    """Raise :class:`ArchiveError` unless the file at ``path`` is a linkthread archive
+    (see :func:`check_archive`), judged without changing the file or leaving a file
+    beside it: refusing someone's database must not touch it.
+
+    Even a mode=ro connection to a WAL database creates its -wal and -shm and cannot
+    remove them, so while there is no -wal the file is judged ``immutable``. With no
+    -wal, no WAL connection has it open, and the file itself is the whole database.
+    """
+    path = Path(path)
+    probe = connect_readonly(path, immutable=not Path(f"{path}-wal").exists())
+    try:
+        check_archive(probe, path)
+    finally:
+        probe.close()
+
+
+def connect_readonly(path: str | Path, *, immutable: bool = False) -> sqlite3.Connection:
     """A plain read-only connection to the SQLite file at ``path`` (no pragmas, no guard).
 
     A WAL database is read through its -shm file, which a reader must be able to create
@@ -97,9 +108,10 @@ def connect_readonly(path: str | Path) -> sqlite3.Connection:
     path = Path(path)
     uri = path.resolve().as_uri()
     try:
-        conn = _connect(f"{uri}?mode=ro", path)
+        conn = _connect(f"{uri}?mode=ro" + "&immutable=1" * immutable, path)
     except sqlite3.Error as e:
-        if e.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY):
+        if immutable or e.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_CANTOPEN,
+                                                          sqlite3.SQLITE_READONLY):
             raise _unreadable(path, e) from e
         try:
             conn = _connect(f"{uri}?mode=ro&immutable=1", path)
