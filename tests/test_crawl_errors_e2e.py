@@ -34,12 +34,13 @@ def closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.mark.parametrize(("base_url", "reason"), [
-    ("http://nonexistent.invalid", "DNS lookup failed"),
-    (f"http://127.0.0.1:{closed_port()}", "Connection was refused"),
+@pytest.mark.parametrize(("host", "reason"), [
+    ("nonexistent.invalid", "DNS lookup failed"),
+    ("127.0.0.1:{closed_port}", "Connection was refused"),
 ])  # fmt: skip
 def test_an_unreachable_site_fails_at_once_in_one_line(
-        tmp_path: Path, base_url: str, reason: str) -> None:
+        tmp_path: Path, host: str, reason: str) -> None:
+    base_url = "http://" + host.format(closed_port=closed_port())
     db = tmp_path / "hn.db"
     result = run_linkthread("crawl", "hn", "1", "--db", str(db), base_url=base_url,
                             env=FAST_RESOLVER)
