@@ -9,6 +9,7 @@ calls for, so a bad one is a single line before anything is fetched or stored.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,11 @@ def check_override(settings: Settings, name: str, value: str) -> str | None:
     ``settings`` holds the defaults (Scrapy's and the project's), before the override.
     """
     default = settings.get(name)
+    if name.endswith("LOG_LEVEL"):
+        # A text setting, but only a level's name (or number) is one.
+        if value.isdigit() or value in logging.getLevelNamesMapping():
+            return None
+        return f"{name}={value!r} is not a log level (DEBUG, INFO, WARNING, ERROR)"
     if default is None and name.startswith("LINKTHREAD_") and name not in settings \
             and name not in UNSET_TYPES:
         # Our own names are all known: an unknown one is a typo that would do nothing.

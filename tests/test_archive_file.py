@@ -123,6 +123,8 @@ def test_a_bad_setting_is_one_line_before_anything_starts(tmp_path: Path) -> Non
                                      "(0/1, true/false)"),
             ("LINKTHREAD_CRAWL_DELAY=x", "LINKTHREAD_CRAWL_DELAY='x' is not a valid number"),
             ("LINKTHREAD_CRAWL_DELAYS=1", "unknown setting LINKTHREAD_CRAWL_DELAYS"),
+            ("LOG_LEVEL=loud", "LOG_LEVEL='loud' is not a log level (DEBUG, INFO, WARNING, "
+                               "ERROR)"),
             ("DOWNLOADER_MIDDLEWARES={x", "DOWNLOADER_MIDDLEWARES='{x' is not a valid JSON "
                                           "object")):  # fmt: skip
         result = invoke("crawl", "hn", "1", "--db", str(db), "-s", setting)
