@@ -89,7 +89,8 @@ class ArchivePipeline:
         target = _target(item)
         try:
             self.store(item)
-        except (sqlite3.Error, ArchiveError) as e:
+        except (sqlite3.Error, ArchiveError, ValueError) as e:
+            # ValueError: a record that contradicts itself, which save_* refuses whole.
             label = target_label(target) if target else f"{_site(item)} {_url(item)}"
             self.spider().fail(label, f"could not store it in {self.db_path}: {e}")
             if target is not None and isinstance(e, sqlite3.OperationalError):
