@@ -23,7 +23,8 @@ from typing import Any
 
 import click
 
-from archive.cli import cli, db_option
+from archive.cli import _user_errors, cli, db_option
+from archive.db import open_readonly
 from archive.errors import ArchiveError
 from archive.export_output import write_text
 
@@ -67,6 +68,11 @@ def datasette_metadata_command(output: str | None, force: bool, db: str) -> None
 
     Example: linkthread datasette-metadata --db hn.db | datasette hn.db -m -
     """
+    if Path(db).exists():
+        # Metadata may be written before the first crawl, but never for another
+        # program's database.
+        with _user_errors():
+            open_readonly(db).close()
     text = json.dumps(metadata_for(db), indent=2, ensure_ascii=False) + "\n"
     if output is None:
         click.echo(text, nl=False)

@@ -125,42 +125,71 @@ def finish_crawl(
     errors: int,
     message: str | None = None,
     failures: Sequence[str] = (),
-) -> None:
-    """Close a crawl with its outcome and counts.
+    unstored: Iterable[Target] = (),
+) -> str:
+    """Close a crawl with its outcome and counts; return the status it was closed with.
 
     A crawl that ran to its end ('finished' or 'failed') marks what it did not store
     'failed', with the failure message naming it if there is one; an interrupted
-    crawl leaves them queued, for ``--resume``.
+    crawl leaves them queued, for ``--resume``. So do the ``unstored`` targets: fetched
+    and read, but the archive could not take them (a full disk, an I/O error), which
+    says nothing about the site, so ``--resume`` takes them again. A 'finished' crawl
+    that stored none of its targets is closed 'failed'.
     """
     if status not in CRAWL_STATUSES:
         raise ValueError(f"crawl status must be one of {CRAWL_STATUSES}, not {status!r}")
+    keep = {(t.kind, t.target) for t in unstored}
     with transaction(db) as conn:
         cur = conn.execute(
-            "UPDATE crawls SET finished_at = ?, status = ?, pages = ?, threads = ?,"
-            " comments = ?, errors = ?, message = ? WHERE id = ?",
-            (now_iso(), status, pages, threads, comments, errors, message, crawl_id),
+            "UPDATE crawls SET finished_at = ?, errors = ?, message = ? WHERE id = ?",
+            (now_iso(), errors, message, crawl_id),
         )
         if cur.rowcount != 1:
             raise ValueError(f"no crawl with id {crawl_id}")
-        if status == "interrupted":
-            return
-        left = conn.execute(
+        left = [] if status == "interrupted" else conn.execute(
             "SELECT kind, target FROM crawl_targets WHERE crawl_id = ? AND state = 'queued'",
             (crawl_id,),
         ).fetchall()
         for kind, target in left:
             detail = next((f for f in failures if _names(f, kind, target)), "not archived")
             conn.execute(
-                "UPDATE crawl_targets SET state = 'failed', detail = ?, updated_at = ?"
+                "UPDATE crawl_targets SET state = ?, detail = ?, updated_at = ?"
                 " WHERE crawl_id = ? AND kind = ? AND target = ?",
-                (detail, now_iso(), crawl_id, kind, target),
-            )
+                ("queued" if (kind, target) in keep else "failed", detail, now_iso(),
+                 crawl_id, kind, target),
+            )  # fmt: skip
+        if status == "finished" and left and not conn.execute(
+            "SELECT 1 FROM crawl_targets WHERE crawl_id = ? AND state = 'done'", (crawl_id,)
+        ).fetchone():
+            status = "failed"
+        conn.execute(
+            "UPDATE crawls SET status = ?, pages = ?, threads = ?, comments = ? WHERE id = ?",
+            (status, pages, threads, comments, crawl_id),
+        )
+    return status
+
+
+def target_label(target: Target) -> str:
+    """How failure messages name a target: "hn item 123", "hn news", "hn user pg"."""
+    word = _WORDS[target.kind]
+    return f"{target.site} {word} {target.target}" if word else f"{target.site} {target.target}"
+
+
+def failed_targets(db: sqlite_utils.Database, crawl_id: int) -> list[tuple[Target, str]]:
+    """The targets a crawl marked failed, each with why (its failure, or "not archived")."""
+    return [(Target(site, kind, target), detail or "not archived")
+            for site, kind, target, detail in db.conn.execute(
+                "SELECT site, kind, target, detail FROM crawl_targets"
+                " WHERE crawl_id = ? AND state = 'failed' ORDER BY rowid", (crawl_id,))]
+
+
+_WORDS = {"thread": "item", "listing": "", "user": "user"}
 
 
 def _names(failure: str, kind: str, target: str) -> bool:
     # Failure messages start with the spider's label ("hn item 123: ...").
     label = failure.partition(": ")[0]
-    word = {"thread": "item", "listing": "", "user": "user"}[kind]
+    word = _WORDS[kind]
     return label.endswith(f"{word} {target}".strip())
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlite_utils
 
 from archive.errors import ArchiveError
-from archive.migrations import apply_migrations
+from archive.migrations import MIGRATIONS, apply_migrations
 
 # A crawl holds the write lock for one thread at a time (milliseconds); readers in WAL
 # mode never wait for it. 30 s only matters when a second writer (a scheduled crawl,
@@ -23,8 +23,16 @@ BUSY_TIMEOUT_MS = 30_000
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if absent) the archive at ``path`` for writing, migrated to date."""
+    """Open (creating if absent) the archive at ``path`` for writing, migrated to date.
+
+    A file that is not a linkthread archive (see :func:`check_archive_file`) is refused with
+    an :class:`ArchiveError` before anything is written to it.
+    """
     path = Path(path)
+    if not path.parent.is_dir():
+        raise ArchiveError(f"cannot open archive at {path}: folder {path.parent} does not exist")
+    if path.is_file() and path.stat().st_size > 0:
+        check_archive_file(path)
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as e:
@@ -48,30 +56,115 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
 def open_readonly(path: str | Path) -> sqlite3.Connection:
     """Open the archive at ``path`` so that nothing through this connection can write.
 
-    A missing file is an :class:`ArchiveError`; no empty database is created.
+    A missing file, or one that is not a linkthread archive, is an :class:`ArchiveError`;
+    no empty database is created. An archive on a read-only file system, or in a folder
+    we may not write to, is still read (see :func:`connect_readonly`).
     """
     path = Path(path)
     if not path.is_file():
         raise ArchiveError(f"no archive at {path}")
-    # mode=ro stops writes at the file level; query_only also refuses writes that
-    # mode=ro would let through to TEMP objects, so a user's SQL cannot change state.
-    uri = f"{path.resolve().as_uri()}?mode=ro"
-    try:
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-    except sqlite3.Error as e:
-        raise ArchiveError(f"cannot open archive at {path}: {e}") from e
+    check_archive_file(path)
+    conn = connect_readonly(path)
     # ATTACH of a missing file would create it: a write outside the archive.
     conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
     try:
         _set_pragmas(conn)
+        # mode=ro stops writes at the file level; query_only also refuses writes that
+        # mode=ro would let through to TEMP objects, so a user's SQL cannot change state.
         conn.execute("PRAGMA query_only = 1")
-        # Read the schema now, so a file that is not SQLite fails here, clearly, and
-        # not later on whichever query happens to touch a table first.
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.Error as e:
+    except BaseException:
         conn.close()
-        raise ArchiveError(f"cannot open archive at {path}: {e}") from e
+        raise
     return conn
+
+
+def check_archive_file(path: str | Path) -> None:
+    """Raise :class:`ArchiveError` unless the file at ``path`` is a linkthread archive
+    (see :func:`check_archive`), judged without changing the file or leaving a file
+    beside it: refusing someone's database must not touch it.
+
+    Even a mode=ro connection to a WAL database creates its -wal and -shm and cannot
+    remove them, so while there is no -wal the file is judged ``immutable``. With no
+    -wal, no WAL connection has it open, and the file itself is the whole database.
+    """
+    path = Path(path)
+    probe = connect_readonly(path, immutable=not Path(f"{path}-wal").exists())
+    try:
+        check_archive(probe, path)
+    finally:
+        probe.close()
+
+
+def connect_readonly(path: str | Path, *, immutable: bool = False) -> sqlite3.Connection:
+    """A plain read-only connection to the SQLite file at ``path`` (no pragmas, no guard).
+
+    A WAL database is read through its -shm file, which a reader must be able to create
+    or open: on a read-only file system, or in a folder we may not write to, mode=ro
+    fails with SQLITE_CANTOPEN. Then the file is opened ``immutable``, which gives up
+    locking and the -wal: SQLite trusts that nobody changes the file while it reads, and
+    it does not see commits still in a -wal file. Where nobody can write, nobody changes
+    it; a -wal that could not be checkpointed there is the one thing such a reader misses.
+    """
+    path = Path(path)
+    uri = path.resolve().as_uri()
+    try:
+        conn = _connect(f"{uri}?mode=ro" + "&immutable=1" * immutable, path)
+    except sqlite3.Error as e:
+        if immutable or e.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_CANTOPEN,
+                                                          sqlite3.SQLITE_READONLY):
+            raise _unreadable(path, e) from e
+        try:
+            conn = _connect(f"{uri}?mode=ro&immutable=1", path)
+        except sqlite3.Error as e2:
+            raise _unreadable(path, e2) from e2
+    return conn
+
+
+def _connect(uri: str, path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        # Read the schema now, so a file that is not SQLite (or cannot be read) fails
+        # here, clearly, and not later on whichever query touches a table first.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _unreadable(path: Path, e: sqlite3.Error) -> ArchiveError:
+    # "cannot open archive at x.db: file is not a database" for a text file.
+    return ArchiveError(f"cannot open archive at {path}: {e}")
+
+
+def check_archive(conn: sqlite3.Connection, path: str | Path) -> None:
+    """Raise :class:`ArchiveError` unless the database is a linkthread archive.
+
+    An archive is a database with nothing in it yet (a new file), or one whose
+    ``_migrations`` table records linkthread's first migration. A bare ``_migrations``
+    table alone also counts: a first open that stopped before its first migration
+    committed leaves just that. Anything else is someone else's database, which we
+    neither read as an archive nor migrate into one.
+    """
+    try:
+        objects = conn.execute(
+            "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+        ).fetchall()
+    except sqlite3.Error as e:
+        raise _unreadable(Path(path), e) from e
+    names = {name for _, name in objects}
+    if not names or names == {"_migrations"}:
+        return
+    if "_migrations" in names:
+        first = MIGRATIONS[0][0]
+        try:
+            if conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (first,)).fetchone():
+                return
+        except sqlite3.Error:
+            pass  # a _migrations table of another shape: another program's
+    tables = sorted(name for kind, name in objects if kind == "table") or sorted(names)
+    raise ArchiveError(f"{path} is an SQLite database but not a linkthread archive "
+                       f"(it has tables: {', '.join(tables)}); give another --db")
 
 
 def _set_pragmas(conn: sqlite3.Connection) -> None:

@@ -33,7 +33,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from archive.db import BUSY_TIMEOUT_MS, transaction
+from archive.db import check_archive_file, connect_readonly, transaction
 from archive.errors import ArchiveError
 from archive.rows import now_iso
 
@@ -172,12 +172,8 @@ def _check_target(target: Path) -> None:
 def _vacuum_into(source: Path, tmp: Path) -> None:
     # A plain read-only connection: archive.db.open_readonly also forbids ATTACH and
     # sets query_only, and VACUUM INTO needs both to write its new file.
-    try:
-        conn = sqlite3.connect(
-            f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
-        )
-    except sqlite3.Error as e:
-        raise ArchiveError(f"cannot open archive at {source}: {e}") from e
+    check_archive_file(source)
+    conn = connect_readonly(source)
     try:
         conn.execute("VACUUM INTO ?", (str(tmp),))
     except sqlite3.Error as e:

@@ -7,6 +7,7 @@ point and brings the crawl commands in.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import click
 from scrapy.crawler import CrawlerProcess
@@ -16,6 +17,7 @@ from archive.cli import cli, db_option
 from archive.crawls import crawl_args, resumable
 from archive.db import open_db
 from archive.errors import ArchiveError
+from scraper.overrides import check_override
 from scraper.spiders.hn import LISTINGS, HnSpider, item_id, listing_path, user_name
 
 PLANNED = ("lobsters", "reddit")
@@ -53,6 +55,9 @@ def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Setti
         name, sep, value = pair.partition("=")
         if not sep or not name:
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="-s")
+        problem = check_override(settings, name, value)
+        if problem is not None:
+            raise click.BadParameter(problem, param_hint="-s")
         settings.set(name, value, priority="cmdline")
     return settings
 
@@ -108,23 +113,46 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
             old_pages, old_threads = left
             pages, threads = max(pages, old_pages), threads or old_threads
             spider_args["resume"] = "1"
-    process = CrawlerProcess(crawl_settings(db, overrides, log_level.upper()))
+    settings = crawl_settings(db, overrides, log_level.upper())
+    if not resume:
+        check_db(db)  # resume_args has opened it already
+    process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(log_level.upper())
     crawler = process.create_crawler(spider_cls)
     process.crawl(crawler, **spider_args, pages=str(pages), threads=str(int(threads)))
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    failures: list[str] = getattr(crawler.spider, "failures", [])
-    wanted = len(getattr(crawler.spider, "item_ids", []))
-    wanted_text = f" of {wanted}" if wanted and not threads else ""
-    click.echo(
-        f"archived {stats.get('linkthread/threads', 0)}{wanted_text} thread(s), "
-        f"{stats.get('linkthread/comments', 0)} comments, into {db}"
-    )
+    report_crawl(stats, db, wanted=len(getattr(crawler.spider, "item_ids", [])),
+                 threads=threads)
+
+
+def report_crawl(stats: dict[str, Any], db: str, *, wanted: int, threads: bool) -> None:
+    """The crawl's summary, from what the pipeline left in its stats: what was stored,
+    then each target not stored, once; exit 1 if any was not (or the crawl stopped)."""
+    # Missing only if the pipeline never closed the crawl: then nothing is known stored.
+    failures: list[str] = stats.get("linkthread/failures",
+                                    ["the crawl ended before its record was closed"])
+    stored: list[str] = stats.get("linkthread/stored", [])
+    archived = stats.get("linkthread/threads", 0)
+    if archived or wanted or threads or not stored:
+        wanted_text = f" of {wanted}" if wanted and not threads else ""
+        click.echo(f"archived {archived}{wanted_text} thread(s), "
+                   f"{stats.get('linkthread/comments', 0)} comments, into {db}")
+    for line in stored:
+        click.echo(line)
     for message in failures:
         click.echo(f"Error: {message}", err=True)
     if failures or stats.get("finish_reason") != "finished":
         raise SystemExit(1)
+
+
+def check_db(db: str) -> None:
+    """Create or migrate the archive now, so a --db that cannot be one (a missing
+    folder, another program's file, a full disk) is one line before Scrapy starts."""
+    try:
+        open_db(db).close()
+    except ArchiveError as e:
+        raise click.ClickException(str(e)) from e
 
 
 def resume_args(db: str, site: str) -> tuple[int, bool] | None:

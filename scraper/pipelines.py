@@ -1,17 +1,28 @@
-"""The one pipeline: hands finished records to the archive. No SQL here."""
+"""The one pipeline: hands finished records to the archive. No SQL here.
+
+A record the archive cannot take (a full disk, an I/O error, a record it refuses)
+fails its target with one line and the crawl goes on with the others. At the end
+the pipeline closes the crawl and leaves in the crawl's stats what ``crawl`` reports:
+``linkthread/failures`` (every target not stored, once each, with why) and
+``linkthread/stored`` (one line per listing or profile stored).
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+import sqlite3
+from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from archive import store
-from archive.crawls import Target, crawl_targets
+from archive.crawls import Target, crawl_targets, failed_targets, target_label
 from archive.db import open_db
+from archive.errors import ArchiveError
 from archive.models import Listing, Thread, User
 from scraper.items import FailedPage
 
@@ -19,6 +30,14 @@ logger = logging.getLogger(__name__)
 
 # Scrapy's close reasons, as the crawls table names them.
 _STATUS = {"finished": "finished", "shutdown": "interrupted", "cancelled": "interrupted"}
+
+
+class FailingSpider(Protocol):
+    """What the pipeline needs of a spider to report a target that failed here."""
+
+    failures: list[str]
+
+    def fail(self, label: str, reason: str) -> None: ...
 
 
 class ArchivePipeline:
@@ -29,6 +48,9 @@ class ArchivePipeline:
         self.db: Any = None
         self.crawl_id: int | None = None
         self.pages = self.threads = self.comments = 0
+        self.listings: dict[str, list[int]] = {}  # "hn news" -> [pages, entries] stored
+        self.users: list[str] = []
+        self.unstored: list[Target] = []  # to do again: the archive could not take them
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -36,7 +58,11 @@ class ArchivePipeline:
         pipeline.crawler = crawler
         # The close reason is known only to this signal, which comes after close_spider.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.spider_error, signal=signals.spider_error)
         return pipeline
+
+    def spider(self) -> FailingSpider:
+        return cast(FailingSpider, self.crawler.spider)
 
     def open_spider(self) -> None:
         self.db = open_db(self.db_path)
@@ -52,12 +78,26 @@ class ArchivePipeline:
             self.db, command=f"crawl {spider.name}", args=getattr(spider, "crawl_args", {}),
             targets=targets, resume=site if resume else None,
         )  # fmt: skip
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("linkthread/crawl_id", self.crawl_id)
         if resume:
             # Exactly what this crawl took over, read back from the same archive.
             for t in crawl_targets(self.db, self.crawl_id):
                 spider.adopt(t.kind, t.target)
 
     def process_item(self, item: Any) -> Any:
+        target = _target(item)
+        try:
+            self.store(item)
+        except (sqlite3.Error, ArchiveError, ValueError) as e:
+            # ValueError: a record that contradicts itself, which save_* refuses whole.
+            label = target_label(target) if target else f"{_site(item)} {_url(item)}"
+            self.spider().fail(label, f"could not store it in {self.db_path}: {e}")
+            if target is not None and isinstance(e, sqlite3.OperationalError):
+                self.unstored.append(target)
+        return item
+
+    def store(self, item: Any) -> None:
         if isinstance(item, Thread):
             result = store.save_thread(self.db, item, crawl_id=self.crawl_id)
             self.threads += 1
@@ -73,35 +113,84 @@ class ArchivePipeline:
         elif isinstance(item, Listing):
             spider: Any = self.crawler.spider
             path = _path(item.url)
-            store.save_listing(
+            entries = store.save_listing(
                 self.db, item, crawl_id=self.crawl_id,
                 target=path if path in getattr(spider, "listings", ()) else None,
                 follow=bool(getattr(spider, "threads", False)),
             )  # fmt: skip
             self.pages += 1
+            counts = self.listings.setdefault(f"{item.site} {item.name}", [0, 0])
+            counts[0] += 1
+            counts[1] += entries
             logger.info("archived %s %s page %d: %d entries", item.site, item.name, item.page,
                         len(item.entries))
         elif isinstance(item, User):
             store.save_user(self.db, item, crawl_id=self.crawl_id)
             self.pages += 1
+            self.users.append(f"{item.site} user {item.id}")
         elif isinstance(item, FailedPage):
             store.save_failed_page(
                 self.db, item.page, error=item.error, crawl_id=self.crawl_id,
                 story_id=item.story_id,
             )
-        return item
+
+    def spider_error(self, failure: Failure, response: Response | Failure,
+                     spider: Spider) -> None:  # fmt: skip
+        # A callback that raised (a parser bug, an unforeseen page) fails its target;
+        # Scrapy's traceback is logged at DEBUG (scraper/logs.py).
+        request = getattr(response, "request", None)
+        url = request.url if request is not None else "?"
+        label = request.cb_kwargs.get("label", url) if request is not None else url
+        self.spider().fail(label, f"could not read {url}: {type(failure.value).__name__}: "
+                                  f"{failure.getErrorMessage()}")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self.db is None or self.crawl_id is None:
-            return
-        failures = getattr(spider, "failures", [])
-        store.finish_crawl(
-            self.db, self.crawl_id, status=_STATUS.get(reason, "failed"),
-            pages=self.pages, threads=self.threads, comments=self.comments,
-            errors=len(failures), message="; ".join(failures) or None, failures=failures,
-        )
-        self.db.close()
-        self.db = None
+        failures = list(self.spider().failures)
+        if self.db is not None and self.crawl_id is not None:
+            try:
+                store.finish_crawl(
+                    self.db, self.crawl_id, status=_STATUS.get(reason, "failed"),
+                    pages=self.pages, threads=self.threads, comments=self.comments,
+                    errors=len(failures), message="; ".join(failures) or None,
+                    failures=failures, unstored=self.unstored,
+                )  # fmt: skip
+                # What failed with no message of its own (a request that vanished).
+                failures += [f"{target_label(t)}: {why}" for t, why in
+                             failed_targets(self.db, self.crawl_id) if why not in failures]
+            except (sqlite3.Error, ArchiveError) as e:
+                # The crawl stays 'running' until a later one finds its process gone and
+                # marks it interrupted: its queued targets are then resumable.
+                failures.append(f"could not record the end of crawl {self.crawl_id} "
+                                f"in {self.db_path}: {e}")
+            finally:
+                self.db.close()
+                self.db = None
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("linkthread/failures", failures)
+            self.crawler.stats.set_value("linkthread/stored", [
+                *(f"{name}: {entries} entries on {pages} page{'s' * (pages != 1)}"
+                  for name, (pages, entries) in self.listings.items()),
+                *(f"{name}: profile stored" for name in self.users),
+            ])
+
+
+def _target(item: Any) -> Target | None:
+    # The crawl target an item completes, if it completes one.
+    if isinstance(item, Thread):
+        return Target(item.story.site, "thread", item.story.id)
+    if isinstance(item, Listing):
+        return Target(item.site, "listing", _path(item.url))
+    if isinstance(item, User):
+        return Target(item.site, "user", item.id)
+    return None
+
+
+def _site(item: Any) -> str:
+    return item.page.site if isinstance(item, FailedPage) else "?"
+
+
+def _url(item: Any) -> str:
+    return item.page.url if isinstance(item, FailedPage) else type(item).__name__
 
 
 def _path(url: str) -> str:

@@ -85,3 +85,23 @@ DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
 LINKTHREAD_MAX_PAGES = os.environ.get("LINKTHREAD_MAX_PAGES") or None
 
 LOG_LEVEL = "INFO"
+
+# A host that does not resolve or refuses connections is not asked again: retrying a
+# dead name six times, a Crawl-delay apart, took minutes to say what the first try
+# knew. Scrapy's other retried exceptions (timeouts, dropped connections) stay.
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.DownloadTimeoutError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+    OSError,  # HttpCompressionMiddleware's, on an empty compressed body
+    "scrapy.core.downloader.handlers.http11.TunnelError",
+]
+# The request's errback reports the failure as its target's one line; Scrapy's
+# "Gave up retrying" line would say it a second time.
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
+# Failures are one line each, said once (scraper/logs.py).
+LOG_FORMATTER = "scraper.logs.QuietLogFormatter"
+EXTENSIONS = {"scraper.logs.OneLineLogs": 0}

@@ -198,7 +198,8 @@ def test_a_missing_page_names_its_http_status(site: SiteServer, tmp_path: Path) 
     assert result.returncode == 1
     assert f"hn item 424242: could not fetch {site.base_url}/item?id=424242: HTTP 404" in (
         result.stderr)
-    assert rows(tmp_path / "hn.db", "select status, errors from crawls") == [("finished", 1)]
+    # Its only target failed: the crawl did not finish what it was asked to do.
+    assert rows(tmp_path / "hn.db", "select status, errors from crawls") == [("failed", 1)]
 
 
 def test_page_declaring_comments_but_showing_none_is_an_error(site: SiteServer,

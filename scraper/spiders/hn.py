@@ -308,6 +308,7 @@ class HnSpider(scrapy.Spider):
     def fail(self, label: str, reason: str) -> None:
         message = f"{label}: {reason}"
         self.failures.append(message)
-        logger.error(message)
+        # INFO, not ERROR: the crawl's summary prints each failure once, as "Error: ...".
+        logger.info(message)
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("linkthread/errors")
