@@ -16,7 +16,9 @@ from archive.cli import cli, db_option
 from archive.crawls import crawl_args, resumable
 from archive.db import open_db
 from archive.errors import ArchiveError
+from scraper import progress
 from scraper.spiders.hn import LISTINGS, HnSpider, item_id, listing_path, user_name
+from scraper.stopping import resume_hint, stopping
 
 PLANNED = ("lobsters", "reddit")
 
@@ -111,8 +113,11 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
     process = CrawlerProcess(crawl_settings(db, overrides, log_level.upper()))
     logging.getLogger("scrapy").setLevel(log_level.upper())
     crawler = process.create_crawler(spider_cls)
-    process.crawl(crawler, **spider_args, pages=str(pages), threads=str(int(threads)))
-    process.start()
+    stop = stopping(crawler)
+    stop.install()
+    with progress.shown(crawler) as seen:
+        process.crawl(crawler, **spider_args, pages=str(pages), threads=str(int(threads)))
+        process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     failures: list[str] = getattr(crawler.spider, "failures", [])
     wanted = len(getattr(crawler.spider, "item_ids", []))
@@ -123,6 +128,9 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
     )
     for message in failures:
         click.echo(f"Error: {message}", err=True)
+    if stop.requested or stats.get("finish_reason") == "shutdown":
+        click.echo(resume_hint(site, db, seen.done, seen.total), err=True)
+        raise SystemExit(130)  # 128 + SIGINT, as a shell reports a command Ctrl-C stopped
     if failures or stats.get("finish_reason") != "finished":
         raise SystemExit(1)
 
