@@ -24,6 +24,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)  # e.g. Retry-After
     drop: bool = False  # close the connection without answering
     truncate: bool = False  # promise the whole body, send half of it, close the connection
+    hold: threading.Event | None = None  # answer only once this is set: a transfer in progress
 
 
 Route = str | Reply | list[Reply]
@@ -41,6 +42,22 @@ class SiteServer:
     _asked: dict[str, int] = field(default_factory=dict)
     _served: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _events: dict[tuple[str, str], threading.Event] = field(default_factory=dict)
+
+    def asked(self, target: str) -> threading.Event:
+        """An event set when ``target`` is first asked for (already set if it was)."""
+        return self._event("asked", target)
+
+    def served(self, target: str) -> threading.Event:
+        """An event set when a reply to ``target`` was first sent in full."""
+        return self._event("served", target)
+
+    def _event(self, kind: str, target: str) -> threading.Event:
+        with self._lock:
+            return self._events.setdefault((kind, target), threading.Event())
+
+    def notify(self, kind: str, target: str) -> None:
+        self._event(kind, target).set()
 
     def reply_for(self, target: str) -> Reply:
         with self._lock:
@@ -48,6 +65,7 @@ class SiteServer:
             asked = self._asked.get(target, 0)
             self._asked[target] = asked + 1
             reply = self._route(target)
+        self.notify("asked", target)
         return reply if self.fault is None else self.fault(target, asked, reply)
 
     def _route(self, target: str) -> Reply:
@@ -72,6 +90,8 @@ def _handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
             reply = site.reply_for(self.path)
             if reply.delay:
                 time.sleep(reply.delay)
+            if reply.hold is not None:
+                reply.hold.wait()
             if reply.drop or reply.truncate:
                 self.close_connection = True
             if reply.drop:
@@ -84,6 +104,9 @@ def _handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body[: len(body) // 2] if reply.truncate else body)
+            if not reply.truncate:
+                self.wfile.flush()
+                site.notify("served", self.path)
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # the test reads site.log instead of stderr noise
