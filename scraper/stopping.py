@@ -12,6 +12,7 @@ signal also
   pace of ``scraper.pace`` and the back-off of ``scraper.middlewares``, which wait
   through :meth:`Stopping.wait`), and any request that reaches the downloader later;
 - gives a page being transferred :data:`GRACE` seconds to arrive, then cancels it.
+  That is no politeness wait, and may be the last page of a thread.
 
 Then Scrapy's stop closes the spider with reason 'shutdown'. A dropped request fails
 with :class:`CrawlStopped` and no errback, so it is no failure of its target: threads
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shlex
 import signal
 import time
 import weakref
@@ -42,7 +44,9 @@ from scraper.pipelines import ArchivePipeline
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-GRACE = 3.0  # seconds a page already being transferred gets to arrive after a stop
+# Seconds a page already being transferred gets to arrive after a stop (it may be the
+# last page of a thread); LINKTHREAD_STOP_GRACE changes it.
+GRACE = 3.0
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -54,7 +58,11 @@ class Stopping:
     """The stop of one crawl, and the politeness waits it can cut short."""
 
     def __init__(self, crawler: Crawler) -> None:
+        # Imported here: scraper.middlewares waits through this module.
+        from scraper.middlewares import setting_or_env
+
         self.crawler = crawler
+        self.grace = setting_or_env(crawler, "LINKTHREAD_STOP_GRACE", GRACE)
         self.requested = False
         self.signal_name: str | None = None
         self._event = asyncio.Event()
@@ -90,14 +98,14 @@ class Stopping:
         raise self.dropped(request)
 
     async def unless_stopped(self, request: Request, work: Awaitable[T]) -> T:
-        """``work``'s result; after a stop it gets :data:`GRACE` seconds more, then it is
+        """``work``'s result; after a stop it gets ``grace`` seconds more, then it is
         cancelled and ``request`` dropped."""
         task = asyncio.ensure_future(work)
         stopped = asyncio.ensure_future(self._event.wait())
         try:
             await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
             if not task.done():
-                await asyncio.wait({task}, timeout=GRACE)
+                await asyncio.wait({task}, timeout=self.grace)
         except BaseException:
             task.cancel()  # cancelled from outside: the transfer goes with us
             raise
@@ -192,5 +200,6 @@ def stopping(crawler: Crawler) -> Stopping:
 
 def resume_hint(site: str, db: str, done: int, total: int) -> str:
     """The last line of an interrupted crawl."""
+    # Quoted as a shell needs it: the line is there to be pasted.
     return (f"interrupted: {done} of {total} targets done; "
-            f"finish with: linkthread crawl {site} --resume --db {db}")
+            f"finish with: linkthread crawl {site} --resume --db {shlex.quote(db)}")
