@@ -54,6 +54,16 @@ def wait_for(event_set: bool, what: str, proc: subprocess.Popen[str]) -> None:
         pytest.fail(f"{what} never happened; stderr: {err[-2000:]}")
 
 
+def finish(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    """Its stdout and stderr once it ended; killed (and the test failed) if it never does."""
+    try:
+        return proc.communicate(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+        pytest.fail(f"the crawl did not end; stderr: {err[-2000:]}")
+
+
 def crawl_rows(db: Path) -> list[tuple]:
     return rows(db, "SELECT status, threads, comments, errors, message FROM crawls")
 
@@ -69,7 +79,7 @@ def test_one_sigint_in_a_30_s_crawl_delay_stops_the_crawl_at_once(site: SiteServ
 
     stopped_at = time.monotonic()
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=WAIT)
+    out, err = finish(proc)
     took = time.monotonic() - stopped_at
 
     assert proc.returncode == 130, err[-3000:]
@@ -104,7 +114,7 @@ def test_sigterm_cuts_a_long_back_off_short(site: SiteServer, tmp_path: Path) ->
 
     stopped_at = time.monotonic()
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=WAIT)
+    _, err = finish(proc)
 
     assert proc.returncode == 130, err[-3000:]
     assert time.monotonic() - stopped_at < STOPPED_WITHIN, "it waited the back-off out"
@@ -123,6 +133,9 @@ def test_the_crawl_row_is_interrupted_from_the_first_signal_so_a_second_leaves_i
     # signal must not wait for it.
     proc = start(site, db, *sizes, "--log-level", "INFO",
                  env={"LINKTHREAD_STOP_GRACE": "60"})
+    # Reading its stderr line by line has no timeout of its own.
+    watchdog = threading.Timer(WAIT, proc.kill)
+    watchdog.start()
     try:
         wait_for(site.asked("/item?id=1000").wait(WAIT), "the held item page", proc)
         proc.send_signal(signal.SIGINT)
@@ -138,6 +151,7 @@ def test_the_crawl_row_is_interrupted_from_the_first_signal_so_a_second_leaves_i
         err = proc.stderr.read()  # to its end: the process is gone
         proc.wait(timeout=WAIT)
     finally:
+        watchdog.cancel()
         assert held.hold is not None
         held.hold.set()
 
@@ -151,7 +165,7 @@ def test_the_crawl_row_is_interrupted_from_the_first_signal_so_a_second_leaves_i
     # What it left, a resume finishes.
     site.routes["/item?id=1000"] = str(held.body)
     resumed = start(site, db, "--resume")
-    _, err = resumed.communicate(timeout=WAIT)
+    _, err = finish(resumed)
     assert resumed.returncode == 0, err[-3000:]
     assert rows(db, "SELECT s.id, count(*) FROM stories s JOIN comments c ON c.story_id = s.id"
                     " GROUP BY 1 ORDER BY 1") == sorted(sizes.items())

@@ -76,7 +76,11 @@ class Terminal:
         os.close(self.leader)
         assert self.proc.stdout is not None
         out = self.proc.stdout.read()
-        return self.proc.wait(timeout=WAIT), out
+        try:
+            return self.proc.wait(timeout=WAIT), out
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise
 
 
 def test_a_terminal_shows_the_crawl_delay_it_waits_for(site: SiteServer,
