@@ -26,6 +26,7 @@ import asyncio
 import logging
 import shlex
 import signal
+import sqlite3
 import time
 import weakref
 from collections.abc import Awaitable, Callable
@@ -39,6 +40,7 @@ from scrapy.exceptions import IgnoreRequest
 from twisted.python.failure import Failure
 
 from archive import store
+from archive.errors import ArchiveError
 from scraper.pipelines import ArchivePipeline
 
 logger = logging.getLogger(__name__)
@@ -123,7 +125,6 @@ class Stopping:
         self.requested = True
         if signum is not None:
             self.signal_name = signal.Signals(signum).name
-        self._mark_interrupted()
         engine = self.crawler.engine
         if engine is not None and engine.running:
             engine.pause()
@@ -134,6 +135,11 @@ class Stopping:
                 while slot.queue:
                     request, deferred = slot.queue.popleft()
                     deferred.errback(Failure(self.dropped(request)))
+        try:
+            self._mark_interrupted()
+        except (sqlite3.Error, ArchiveError) as e:
+            # The stop goes on; the pipeline's spider_closed tries again.
+            logger.warning("could not record the crawl as interrupted yet: %s", e)
         logger.info("stopping the crawl (%s)", self.signal_name or "asked")
 
     def _mark_interrupted(self) -> None:
