@@ -17,8 +17,10 @@ from archive.cli import cli, db_option
 from archive.crawls import crawl_args, resumable
 from archive.db import open_db
 from archive.errors import ArchiveError
+from scraper import progress
 from scraper.overrides import check_override
 from scraper.spiders.hn import LISTINGS, HnSpider, item_id, listing_path, user_name
+from scraper.stopping import resume_hint, stopping
 
 PLANNED = ("lobsters", "reddit")
 
@@ -119,16 +121,24 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
     process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(log_level.upper())
     crawler = process.create_crawler(spider_cls)
-    process.crawl(crawler, **spider_args, pages=str(pages), threads=str(int(threads)))
-    process.start()
+    stop = stopping(crawler)
+    stop.install()
+    with progress.shown(crawler) as seen:
+        process.crawl(crawler, **spider_args, pages=str(pages), threads=str(int(threads)))
+        process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    report_crawl(stats, db, wanted=len(getattr(crawler.spider, "item_ids", [])),
-                 threads=threads)
+    failed = report_crawl(stats, db, wanted=len(getattr(crawler.spider, "item_ids", [])),
+                          threads=threads)
+    if stop.requested or stats.get("finish_reason") == "shutdown":
+        click.echo(resume_hint(site, db, seen.done, seen.total), err=True)
+        raise SystemExit(130)  # 128 + SIGINT, as a shell reports a command Ctrl-C stopped
+    if failed:
+        raise SystemExit(1)
 
 
-def report_crawl(stats: dict[str, Any], db: str, *, wanted: int, threads: bool) -> None:
+def report_crawl(stats: dict[str, Any], db: str, *, wanted: int, threads: bool) -> bool:
     """The crawl's summary, from what the pipeline left in its stats: what was stored,
-    then each target not stored, once; exit 1 if any was not (or the crawl stopped)."""
+    then each target not stored, once. True if any was not (or the crawl stopped)."""
     # Missing only if the pipeline never closed the crawl: then nothing is known stored.
     failures: list[str] = stats.get("linkthread/failures",
                                     ["the crawl ended before its record was closed"])
@@ -142,8 +152,7 @@ def report_crawl(stats: dict[str, Any], db: str, *, wanted: int, threads: bool) 
         click.echo(line)
     for message in failures:
         click.echo(f"Error: {message}", err=True)
-    if failures or stats.get("finish_reason") != "finished":
-        raise SystemExit(1)
+    return bool(failures) or stats.get("finish_reason") != "finished"
 
 
 def check_db(db: str) -> None:

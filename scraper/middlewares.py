@@ -17,7 +17,6 @@ not to do.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import os
@@ -31,6 +30,8 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
+
+from scraper.stopping import stopping
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ class SoftErrorMiddleware:
         self.retries = retries
         self._strikes: dict[str, int] = {}
         self._resume_at: dict[str, float] = {}
+        self._why: dict[str, str] = {}  # the last strike of each host, for the progress line
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SoftErrorMiddleware:
@@ -95,9 +97,12 @@ class SoftErrorMiddleware:
         return min(self.ceiling, self.base * 2 ** min(max(0, strikes - 1), 64))
 
     async def process_request(self, request: Request) -> None:
-        wait = self._resume_at.get(urlsplit(request.url).netloc, 0.0) - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
+        host = urlsplit(request.url).netloc
+        wait = self._resume_at.get(host, 0.0) - time.monotonic()
+        # A wait Ctrl-C cuts short (a back-off lasts up to LINKTHREAD_BACKOFF_MAX); every
+        # request passes here, so one reaching the downloader after a stop is dropped.
+        await stopping(self.crawler).wait(
+            request, wait, f"back-off of {host} after {self._why.get(host, 'an error')}")
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         spider: Any = self.crawler.spider
@@ -120,6 +125,7 @@ class SoftErrorMiddleware:
         resume = self._resume_at[host] = max(self._resume_at.get(host, 0.0),
                                              time.monotonic() + delay)
         self.hold_slot(request, resume)
+        self._why[host] = f"{reason} (strike {strikes})"
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"linkthread/soft_error/{reason}")
         retry = get_retry_request(

@@ -9,10 +9,10 @@ host's slot (robots.txt's Crawl-delay, LINKTHREAD_CRAWL_DELAY or DOWNLOAD_DELAY)
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
 import time
+from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
@@ -22,6 +22,7 @@ from scrapy.http import Response
 from archive.db import open_db
 from archive.errors import ArchiveError
 from archive.pace import take_turn
+from scraper.stopping import stopping
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +38,15 @@ class PacedHTTPDownloadHandler(HTTP11DownloadHandler):
         crawler.signals.connect(self._close_archive, signal=signals.spider_closed)
 
     async def download_request(self, request: Request) -> Response:
+        # Through the crawl's Stopping, so that Ctrl-C cuts the wait (and the
+        # transfer) short; a request let go after a stop takes no turn and is dropped.
+        stop = stopping(self._pacing)
+        stop.check(request)
         wait = self._turn(request)
-        if wait > 0:
-            await asyncio.sleep(wait)
-        return await super().download_request(request)
+        host = request.meta.get("download_slot") or urlsplit(request.url).netloc
+        await stop.wait(request, wait, f"the pace of {host} shared with other crawls of"
+                                       " this archive")
+        return await stop.unless_stopped(request, super().download_request(request))
 
     def _turn(self, request: Request) -> float:
         engine = self._pacing.engine

@@ -144,6 +144,19 @@ class ArchivePipeline:
         self.spider().fail(label, f"could not read {url}: {type(failure.value).__name__}: "
                                   f"{failure.getErrorMessage()}")
 
+    def mark_interrupted(self) -> None:
+        """Record the crawl as interrupted now, at the first stop signal: a second
+        signal ends the process at once, and the row must still be right then.
+        ``spider_closed`` writes the final counts over it."""
+        if self.db is None or self.crawl_id is None:
+            return  # before the crawl row exists, or after it was closed
+        failures = list(self.spider().failures)
+        store.finish_crawl(
+            self.db, self.crawl_id, status="interrupted", pages=self.pages,
+            threads=self.threads, comments=self.comments, errors=len(failures),
+            message="; ".join(failures) or None, failures=failures, unstored=self.unstored,
+        )  # fmt: skip
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
         failures = list(self.spider().failures)
         if self.db is not None and self.crawl_id is not None:

@@ -25,6 +25,7 @@ class Reply:
     drop: bool = False  # close the connection without answering
     truncate: bool = False  # promise the whole body, send half of it, close the connection
     length: bool = True  # False: no Content-Length, the body ends when the connection closes
+    hold: threading.Event | None = None  # answer only once this is set: a transfer in progress
 
 
 Route = str | Reply | list[Reply]
@@ -42,6 +43,22 @@ class SiteServer:
     _asked: dict[str, int] = field(default_factory=dict)
     _served: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _events: dict[tuple[str, str], threading.Event] = field(default_factory=dict)
+
+    def asked(self, target: str) -> threading.Event:
+        """An event set when ``target`` is first asked for (already set if it was)."""
+        return self._event("asked", target)
+
+    def served(self, target: str) -> threading.Event:
+        """An event set when a reply to ``target`` was first sent in full."""
+        return self._event("served", target)
+
+    def _event(self, kind: str, target: str) -> threading.Event:
+        with self._lock:
+            return self._events.setdefault((kind, target), threading.Event())
+
+    def notify(self, kind: str, target: str) -> None:
+        self._event(kind, target).set()
 
     def reply_for(self, target: str) -> Reply:
         with self._lock:
@@ -49,6 +66,7 @@ class SiteServer:
             asked = self._asked.get(target, 0)
             self._asked[target] = asked + 1
             reply = self._route(target)
+        self.notify("asked", target)
         return reply if self.fault is None else self.fault(target, asked, reply)
 
     def _route(self, target: str) -> Reply:
@@ -73,6 +91,8 @@ def _handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
             reply = site.reply_for(self.path)
             if reply.delay:
                 time.sleep(reply.delay)
+            if reply.hold is not None:
+                reply.hold.wait()
             if reply.drop or reply.truncate or not reply.length:
                 self.close_connection = True
             if reply.drop:
@@ -86,6 +106,9 @@ def _handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body[: len(body) // 2] if reply.truncate else body)
+            if not reply.truncate:
+                self.wfile.flush()
+                site.notify("served", self.path)
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # the test reads site.log instead of stderr noise
