@@ -20,6 +20,8 @@ from tests.conftest import LINKTHREAD, ROOT, rows, run_linkthread
 from tests.corpus import corpus_file
 from tests.server import Reply, SiteServer
 
+pytestmark = pytest.mark.e2e
+
 COMMENT_COLUMNS = "id, parent_id, depth, position, author, dead, flagged, deleted, colour"
 
 

@@ -13,10 +13,14 @@ import zlib
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from scraper.parsers import hn
 from tests import hnpages
 from tests.conftest import rows, run_linkthread
 from tests.server import Reply, SiteServer, serve
+
+pytestmark = pytest.mark.e2e
 
 SEED = 20260114
 FAULT_SHARE = 0.3

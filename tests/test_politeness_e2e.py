@@ -16,6 +16,8 @@ from tests import hnpages
 from tests.conftest import rows, run_linkthread
 from tests.server import Reply, SiteServer
 
+pytestmark = pytest.mark.e2e
+
 # Two requests the crawler sends `delay` apart reach the server apart by that, give or
 # take the loopback connection time of each; a few milliseconds, never this much.
 SLACK = 0.05

@@ -155,6 +155,7 @@ def test_cli_refuses_in_one_line_and_writes_nothing(archive_path: Path) -> None:
     assert folder_state(archive_path) == before
 
 
+@pytest.mark.e2e
 def test_console_script_refuses(archive_path: Path) -> None:
     before = folder_state(archive_path)
     new = archive_path.parent / "new.db"

@@ -18,6 +18,8 @@ from tests import hnpages
 from tests.conftest import LINKTHREAD, ROOT, rows, run_linkthread
 from tests.server import Reply, SiteServer
 
+pytestmark = pytest.mark.e2e
+
 WATCH_ROW = "select target, runs, last_status, last_result, claimed_by from watches"
 
 
