@@ -54,3 +54,16 @@ def wait_until(done: Callable[[], bool], what: str,
         if time.monotonic() > deadline:
             raise AssertionError(f"no {what} within {timeout} s")
         time.sleep(0.02)  # looking again, not waiting for time to pass
+
+
+def read_until(proc: subprocess.Popen[str], text: str) -> list[str]:
+    """Read the process's stderr line by line up to the one that holds ``text``; the lines
+    read, that one included. Fails naming them if the process ends before saying it."""
+    assert proc.stderr is not None
+    lines: list[str] = []
+    for line in proc.stderr:
+        lines.append(line)
+        if text in line:
+            return lines
+    raise AssertionError(f"the process ended ({proc.wait()}) without saying {text!r}: "
+                         f"{''.join(lines[-20:])}")

@@ -104,7 +104,6 @@ def test_a_fault_storm_archives_exactly_what_a_good_day_does(tmp_path: Path) -> 
     assert set(storm.served) == {"503", "429", "throttle", "half", "drop", "cut", "slow"}
     asked = len(bad.log) - bad.hits("/robots.txt")
     assert sum(storm.served.values()) >= 0.2 * asked, (storm.served, asked)
-    assert seconds < 60, seconds
     print(f"storm: {asked} requests for {len(routes)} pages, {dict(storm.served)}, "
           f"{seconds:.1f} s")
 
