@@ -4,7 +4,8 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,29 @@ def run_linkthread(
 def rows(db: Path, sql: str, *params: object) -> list[tuple]:
     with sqlite3.connect(db) as conn:
         return conn.execute(sql, params).fetchall()
+
+
+def wait_until(done: Callable[[], bool], what: str,
+               proc: subprocess.Popen[str] | None = None, timeout: float = 120) -> None:
+    """Wait for a state the server cannot report (a row in the archive) by looking again
+    and again; fail naming it after ``timeout``, or at once if ``proc`` has ended."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the process ended ({proc.returncode}) before {what}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {timeout} s")
+        time.sleep(0.02)  # looking again, not waiting for time to pass
+
+
+def read_until(proc: subprocess.Popen[str], text: str) -> list[str]:
+    """Read the process's stderr line by line up to the one that holds ``text``; the lines
+    read, that one included. Fails naming them if the process ends before saying it."""
+    assert proc.stderr is not None
+    lines: list[str] = []
+    for line in proc.stderr:
+        lines.append(line)
+        if text in line:
+            return lines
+    raise AssertionError(f"the process ended ({proc.wait()}) without saying {text!r}: "
+                         f"{''.join(lines[-20:])}")

@@ -3,12 +3,19 @@
 Routes map "path?query" to a body, or to a list of responses served one per request
 (the last one repeats), so a test can script "throttle page first, real page second".
 A ``fault`` callable may replace any reply, robots.txt included, to make a bad site.
+
+Tests synchronise with the crawler through the server, never through sleeps: they wait
+until a path has been asked for or answered (``wait_asked``, ``wait_served``), and they
+``hold`` a path so that its requests are answered only once the test ``release``s them,
+which pins a crawl at a known point for as long as the test needs.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,7 +32,6 @@ class Reply:
     drop: bool = False  # close the connection without answering
     truncate: bool = False  # promise the whole body, send half of it, close the connection
     length: bool = True  # False: no Content-Length, the body ends when the connection closes
-    hold: threading.Event | None = None  # answer only once this is set: a transfer in progress
 
 
 Route = str | Reply | list[Reply]
@@ -43,30 +49,21 @@ class SiteServer:
     _asked: dict[str, int] = field(default_factory=dict)
     _served: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _events: dict[tuple[str, str], threading.Event] = field(default_factory=dict)
+    # Notified whenever a request arrives or an answer has gone out (shares _lock).
+    _changed: threading.Condition = field(init=False)
+    _answered: Counter[str] = field(default_factory=Counter)
+    _holds: dict[str, threading.Event] = field(default_factory=dict)
+    _held: queue.Queue[str] = field(default_factory=queue.Queue)
 
-    def asked(self, target: str) -> threading.Event:
-        """An event set when ``target`` is first asked for (already set if it was)."""
-        return self._event("asked", target)
-
-    def served(self, target: str) -> threading.Event:
-        """An event set when a reply to ``target`` was first sent in full."""
-        return self._event("served", target)
-
-    def _event(self, kind: str, target: str) -> threading.Event:
-        with self._lock:
-            return self._events.setdefault((kind, target), threading.Event())
-
-    def notify(self, kind: str, target: str) -> None:
-        self._event(kind, target).set()
-
+    def __post_init__(self) -> None:
+        self._changed = threading.Condition(self._lock)
     def reply_for(self, target: str) -> Reply:
         with self._lock:
             self.log.append((time.monotonic(), target))
             asked = self._asked.get(target, 0)
             self._asked[target] = asked + 1
             reply = self._route(target)
-        self.notify("asked", target)
+            self._changed.notify_all()
         return reply if self.fault is None else self.fault(target, asked, reply)
 
     def _route(self, target: str) -> Reply:
@@ -84,15 +81,80 @@ class SiteServer:
     def hits(self, target: str) -> int:
         return sum(1 for _, t in self.log if t == target)
 
+    def hold(self, *targets: str) -> None:
+        """Requests for these targets wait, unanswered, until :meth:`release`; each one
+        that arrives is reported by :meth:`next_held`."""
+        with self._lock:
+            for target in targets:
+                self._holds.setdefault(target, threading.Event())
+
+    def release(self, *targets: str) -> None:
+        """Answer the held requests of these targets (all held ones when none are named),
+        and every later one: a hold is not renewed."""
+        with self._lock:
+            events = [self._holds.pop(t) for t in targets or list(self._holds)
+                      if t in self._holds]
+        for event in events:
+            event.set()
+
+    def next_held(self, timeout: float = 60.0) -> str:
+        """The target of the next request that arrived at a hold, in order of arrival."""
+        try:
+            return self._held.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no request came to a held path within {timeout} s; "
+                                 f"the server was asked for {self._recent()}") from None
+
+    def wait_asked(self, target: str, times: int = 1, timeout: float = 60.0) -> None:
+        """Return once ``target`` has been asked for ``times`` times, counting from the
+        server's start; fail the test, naming what was asked instead, after ``timeout``."""
+        self._wait(lambda: self._asked.get(target, 0) >= times,
+                   f"{target} asked for {times} time(s)", timeout)
+
+    def wait_served(self, target: str, times: int = 1, timeout: float = 60.0) -> None:
+        """Like :meth:`wait_asked`, for answers that have gone out whole (or to a client
+        that had gone away)."""
+        self._wait(lambda: self._answered[target] >= times,
+                   f"{target} answered {times} time(s)", timeout)
+
+    def _wait(self, done: Callable[[], bool], what: str, timeout: float) -> None:
+        with self._changed:
+            if not self._changed.wait_for(done, timeout):
+                raise AssertionError(f"the server never saw {what} within {timeout} s; "
+                                     f"it was asked for {self._recent()}")
+
+    def _recent(self) -> str:
+        asked = [t for _, t in self.log]
+        return f"{len(asked)} request(s), the last: {asked[-5:]}"
+
+    def _wait_if_held(self, target: str) -> None:
+        with self._lock:
+            event = self._holds.get(target)
+        if event is not None:
+            self._held.put(target)
+            event.wait()
+
+    def _answered_one(self, target: str) -> None:
+        with self._changed:
+            self._answered[target] += 1
+            self._changed.notify_all()
+
 
 def _handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            try:
+                self._answer()
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the crawler was killed while it waited
+            finally:
+                site._answered_one(self.path)
+
+        def _answer(self) -> None:
             reply = site.reply_for(self.path)
+            site._wait_if_held(self.path)
             if reply.delay:
                 time.sleep(reply.delay)
-            if reply.hold is not None:
-                reply.hold.wait()
             if reply.drop or reply.truncate or not reply.length:
                 self.close_connection = True
             if reply.drop:
@@ -106,9 +168,6 @@ def _handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body[: len(body) // 2] if reply.truncate else body)
-            if not reply.truncate:
-                self.wfile.flush()
-                site.notify("served", self.path)
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # the test reads site.log instead of stderr noise
@@ -121,10 +180,13 @@ def serve(site: SiteServer) -> Iterator[SiteServer]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
     httpd.daemon_threads = True
     site.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for it, at the end of every test that serves.
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     try:
         yield site
     finally:
+        site.release()  # a held request must not outlive the test
         httpd.shutdown()
         httpd.server_close()

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,9 +15,11 @@ import pytest
 from scraper.parsers import hn
 from scraper.parsers.tree import assemble_thread
 from tests import hnpages
-from tests.conftest import LINKTHREAD, ROOT, rows, run_linkthread
+from tests.conftest import LINKTHREAD, ROOT, read_until, rows, run_linkthread
 from tests.corpus import corpus_file
 from tests.server import Reply, SiteServer
+
+pytestmark = pytest.mark.e2e
 
 COMMENT_COLUMNS = "id, parent_id, depth, position, author, dead, flagged, deleted, colour"
 
@@ -119,20 +120,20 @@ def test_a_crawl_stopped_mid_thread_stores_no_half_thread_and_resumes(
     site.routes.update(long_pages)
     second = "/item?id=2000&p=2"
     assert len(long_pages) == 3
-    site.routes[second] = Reply(long_pages[second], delay=3)
+    site.hold(second)
     db = tmp_path / "hn.db"
     env = {**os.environ, "LINKTHREAD_HN_BASE_URL": site.base_url,
            "LINKTHREAD_DOWNLOAD_DELAY": "0"}
-    cmd = [str(LINKTHREAD), "crawl", "hn", "1000", "2000", "--db", str(db)]
+    # INFO: Scrapy says when it has taken the signal.
+    cmd = [str(LINKTHREAD), "crawl", "hn", "1000", "2000", "--db", str(db),
+           "--log-level", "INFO"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
-    deadline = time.monotonic() + 60
-    while site.hits(second) == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert site.hits(second) == 1, "the crawl never asked for the second page"
-    time.sleep(0.3)
+    site.wait_asked(second)
     # Scrapy stops gracefully: page 2 still arrives, page 3 is never asked for.
     proc.send_signal(signal.SIGTERM)
+    read_until(proc, "Received SIGTERM, shutting down gracefully")
+    site.release(second)
     proc.communicate(timeout=60)
 
     assert rows(db, "pragma integrity_check") == [("ok",)]
@@ -141,7 +142,6 @@ def test_a_crawl_stopped_mid_thread_stores_no_half_thread_and_resumes(
     assert rows(db, "select status from crawls") == [("interrupted",)]
     assert site.hits("/item?id=2000&p=3") == 0
 
-    site.routes[second] = Reply(long_pages[second])
     crawl(site, db, "1000", "2000")
     assert rows(db, "select story_id, count(*) from comments group by 1 order by 1") == [
         ("1000", 30), ("2000", 300)]

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests import hnpages
 from tests.conftest import rows, run_linkthread
 from tests.server import SiteServer
+
+pytestmark = pytest.mark.e2e
 
 
 def front(site: SiteServer, order: list[str], scores: dict[str, int | None]) -> None:

@@ -369,6 +369,7 @@ def test_datasette_metadata_command(tmp_path: Path, archive: Path) -> None:
     assert result.output.startswith("Error: cannot write ")
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not DATASETTE.exists(), reason="the datasette command is not installed")
 def test_the_documented_pipe_into_the_real_datasette_command(archive: Path) -> None:
     metadata = json.dumps(metadata_for(archive))

@@ -203,6 +203,7 @@ def chromium(page: Path, tmp_path: Path, *flags: str) -> subprocess.CompletedPro
     )  # fmt: skip
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
 def test_chromium_runs_no_payload(page: Path, tmp_path: Path) -> None:
     # The control: the same check does see a script that runs.

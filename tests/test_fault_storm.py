@@ -13,10 +13,14 @@ import zlib
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from scraper.parsers import hn
 from tests import hnpages
 from tests.conftest import rows, run_linkthread
 from tests.server import Reply, SiteServer, serve
+
+pytestmark = pytest.mark.e2e
 
 SEED = 20260114
 FAULT_SHARE = 0.3
@@ -100,7 +104,6 @@ def test_a_fault_storm_archives_exactly_what_a_good_day_does(tmp_path: Path) -> 
     assert set(storm.served) == {"503", "429", "throttle", "half", "drop", "cut", "slow"}
     asked = len(bad.log) - bad.hits("/robots.txt")
     assert sum(storm.served.values()) >= 0.2 * asked, (storm.served, asked)
-    assert seconds < 60, seconds
     print(f"storm: {asked} requests for {len(routes)} pages, {dict(storm.served)}, "
           f"{seconds:.1f} s")
 

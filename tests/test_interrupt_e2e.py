@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -47,11 +48,14 @@ def start(site: SiteServer, db: Path, *args: str, env: dict[str, str] | None = N
                             text=True)
 
 
-def wait_for(event_set: bool, what: str, proc: subprocess.Popen[str]) -> None:
-    if not event_set:
+def wait_for(wait: Callable[[], None], what: str, proc: subprocess.Popen[str]) -> None:
+    """Run the server's ``wait``; if it fails, end the crawl and fail with its stderr."""
+    try:
+        wait()
+    except AssertionError as e:
         proc.kill()
         _, err = proc.communicate()
-        pytest.fail(f"{what} never happened; stderr: {err[-2000:]}")
+        pytest.fail(f"{what} never happened ({e}); stderr: {err[-2000:]}")
 
 
 def finish(proc: subprocess.Popen[str]) -> tuple[str, str]:
@@ -75,7 +79,8 @@ def test_one_sigint_in_a_30_s_crawl_delay_stops_the_crawl_at_once(site: SiteServ
     sizes = serve(site, "1000", "2000", "3000", "4000", per_page=2)
     db = tmp_path / "hn.db"
     proc = start(site, db, *sizes)
-    wait_for(site.served("/item?id=1000").wait(WAIT), "the first item page", proc)
+    wait_for(lambda: site.wait_served("/item?id=1000", timeout=WAIT), "the first item page",
+             proc)
 
     stopped_at = time.monotonic()
     proc.send_signal(signal.SIGINT)
@@ -109,8 +114,8 @@ def test_sigterm_cuts_a_long_back_off_short(site: SiteServer, tmp_path: Path) ->
                                     Reply(str(site.routes["/item?id=2000"]))]
     db = tmp_path / "hn.db"
     proc = start(site, db, *sizes)
-    wait_for(site.served("/item?id=1000").wait(WAIT), "the 429", proc)
-    wait_for(site.served("/item?id=2000").wait(WAIT), "the second 429", proc)
+    wait_for(lambda: site.wait_served("/item?id=1000", timeout=WAIT), "the 429", proc)
+    wait_for(lambda: site.wait_served("/item?id=2000", timeout=WAIT), "the second 429", proc)
 
     stopped_at = time.monotonic()
     proc.send_signal(signal.SIGTERM)
@@ -126,8 +131,7 @@ def test_sigterm_cuts_a_long_back_off_short(site: SiteServer, tmp_path: Path) ->
 def test_the_crawl_row_is_interrupted_from_the_first_signal_so_a_second_leaves_it_right(
         site: SiteServer, tmp_path: Path) -> None:
     sizes = serve(site, "1000", "2000", "3000")
-    held = Reply(str(site.routes["/item?id=1000"]), hold=threading.Event())
-    site.routes["/item?id=1000"] = held
+    site.hold("/item?id=1000")
     db = tmp_path / "hn.db"
     # The page being transferred could hold the first stop up to a minute; the second
     # signal must not wait for it.
@@ -137,7 +141,8 @@ def test_the_crawl_row_is_interrupted_from_the_first_signal_so_a_second_leaves_i
     watchdog = threading.Timer(WAIT, proc.kill)
     watchdog.start()
     try:
-        wait_for(site.asked("/item?id=1000").wait(WAIT), "the held item page", proc)
+        wait_for(lambda: site.wait_asked("/item?id=1000", timeout=WAIT), "the held item page",
+                 proc)
         proc.send_signal(signal.SIGINT)
         assert proc.stderr is not None
         for line in proc.stderr:
@@ -152,8 +157,7 @@ def test_the_crawl_row_is_interrupted_from_the_first_signal_so_a_second_leaves_i
         proc.wait(timeout=WAIT)
     finally:
         watchdog.cancel()
-        assert held.hold is not None
-        held.hold.set()
+        site.release()
 
     assert proc.returncode == 130, err[-3000:]
     assert "Received SIGINT twice" in err
@@ -163,7 +167,6 @@ def test_the_crawl_row_is_interrupted_from_the_first_signal_so_a_second_leaves_i
         (i, "queued") for i in sorted(sizes)]
     assert err.splitlines()[-1].startswith("interrupted: 0 of 3 targets done; finish with:")
     # What it left, a resume finishes.
-    site.routes["/item?id=1000"] = str(held.body)
     resumed = start(site, db, "--resume")
     _, err = finish(resumed)
     assert resumed.returncode == 0, err[-3000:]

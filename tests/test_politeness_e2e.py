@@ -4,7 +4,6 @@ real `linkthread crawl` against a local server whose log says when each request 
 from __future__ import annotations
 
 import itertools
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -13,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from tests import hnpages
-from tests.conftest import rows, run_linkthread
+from tests.conftest import rows, run_linkthread, wait_until
 from tests.server import Reply, SiteServer
+
+pytestmark = pytest.mark.e2e
 
 # Two requests the crawler sends `delay` apart reach the server apart by that, give or
 # take the loopback connection time of each; a few milliseconds, never this much.
@@ -63,12 +64,15 @@ def test_linkthread_crawl_delay_lowers_it_knowingly_with_a_warning(site: SiteSer
     site.robots = "User-agent: *\nCrawl-delay: 2\n"
     threads = three_threads(site)
 
-    code, stderr = crawl(site, tmp_path / "hn.db", *(t.story_id for t in threads),
+    db = tmp_path / "hn.db"
+    code, stderr = crawl(site, db, *(t.story_id for t in threads),
                          env={"LINKTHREAD_CRAWL_DELAY": "0.5"})
 
     assert code == 0, stderr[-3000:]
     assert min(gaps(site)) >= 0.5 - SLACK, gaps(site)
-    assert max(gaps(site)) < 2, gaps(site)
+    # The pace the crawl kept for the host, not 2 s (gaps have no upper bound on a busy
+    # machine).
+    assert rows(db, "select host, delay from host_pace") == [("127.0.0.1", 0.5)]
     assert "asks for 2 s between requests; LINKTHREAD_CRAWL_DELAY lowers that to 0.5 s" in (
         stderr)
 
@@ -85,9 +89,7 @@ def test_two_crawls_of_one_archive_keep_one_crawl_delay_together(site: SiteServe
         first = pool.submit(crawl, site, db, *ids[:3])
         # The second starts once the first knows the delay (robots.txt read, an item
         # asked for), as a second runner on a live archive would.
-        deadline = time.monotonic() + 60
-        while len(site.log) < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: len(site.log) >= 2, "robots.txt and a first item asked for")
         second = pool.submit(crawl, site, db, *ids[3:])
         results = [first.result(), second.result()]
 
@@ -185,7 +187,6 @@ def test_429_and_503_back_off_for_retry_after_then_read_the_page(
         site.routes[path] = [Reply("slow down", status=status,
                                    headers={"Retry-After": retry_after}), Reply(real)]
     db = tmp_path / "hn.db"
-    started = time.monotonic()
 
     code, stderr = crawl(site, db, thread.story_id)
 
@@ -197,7 +198,6 @@ def test_429_and_503_back_off_for_retry_after_then_read_the_page(
     assert f"HTTP {status}; backing off" in stderr
     assert rows(db, "select count(*) from comments") == [(20,)]
     assert rows(db, "select count(*), max(status) from pages") == [(1, 200)]
-    assert time.monotonic() - started < 60
 
 
 def test_a_429_holds_back_the_requests_already_queued_for_the_host(site: SiteServer,

@@ -6,7 +6,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -245,30 +244,40 @@ WRITER = textwrap.dedent("""
                          for i in range(1, size + 1))
         save_thread(db, make_thread(comments, story=make_story(id=sid, comment_count=size)))
         print(sid, flush=True)
+        if n < int(sys.argv[3]):
+            sys.stdin.readline()  # the test takes its snapshot of this state first
 """)
+HELD = 3  # states the writer waits in until a snapshot has been taken of each
 
 
+@pytest.mark.e2e
 def test_snapshots_taken_during_a_crawl_hold_only_whole_threads(tmp_path: Path) -> None:
     path = tmp_path / "busy.db"
     open_db(path).close()
     threads = 40
     writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(path), str(threads)],
+        [sys.executable, "-c", WRITER, str(path), str(threads), str(HELD)],
         cwd=ROOT,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     copies: list[Path] = []
     try:
-        assert writer.stdout is not None
-        writer.stdout.readline()  # the first thread is in
+        assert writer.stdin is not None and writer.stdout is not None
+        for _ in range(HELD):
+            writer.stdout.readline()  # one more thread is in, and the writer waits
+            copies.append(snapshot(path, tmp_path / f"snap-{len(copies)}.db"))
+            writer.stdin.write("go\n")
+            writer.stdin.flush()
+        # Then as fast as it goes, while the writer writes.
         while writer.poll() is None and len(copies) < 20:
             copies.append(snapshot(path, tmp_path / f"snap-{len(copies)}.db"))
-            time.sleep(0.02)
     finally:
+        if writer.stdin is not None:
+            writer.stdin.close()  # a writer still waiting goes on
         writer.wait(timeout=120)
     assert writer.returncode == 0
-    assert len(copies) >= 3, "the writer finished before three snapshots were taken"
     counts = []
     for copy in copies:
         conn = sqlite3.connect(copy)
@@ -280,4 +289,5 @@ def test_snapshots_taken_during_a_crawl_hold_only_whole_threads(tmp_path: Path) 
             ).fetchone()[0]
             assert stored == declared == archived, f"{copy.name}: thread {sid} is not whole"
         counts.append(len(stories))
-    assert counts == sorted(counts) and counts[0] >= 1
+    assert counts[:HELD] == list(range(1, HELD + 1))
+    assert counts == sorted(counts)
