@@ -278,6 +278,7 @@ def run_bytes(*args: bytes | str) -> subprocess.CompletedProcess[bytes]:
     )
 
 
+@pytest.mark.e2e  # the console script, once per argument
 def test_invalid_utf8_from_the_shell_is_one_line(archive_path: Path) -> None:
     db = str(archive_path)
     for args, message in (
