@@ -37,8 +37,15 @@ def m0005_pace(conn: sqlite3.Connection) -> None:
     conn.execute(PACE_TABLE)
 
 
-def take_turn(conn: sqlite3.Connection, host: str, delay: float, now: float) -> float:
-    """Take the next turn to ask ``host``; return the seconds to wait for it."""
+def take_turn(conn: sqlite3.Connection, host: str, delay: float, now: float, *,
+              known: bool = True) -> float:
+    """Take the next turn to ask ``host``; return the seconds to wait for it.
+
+    ``known=False`` is a request made before its crawl knows the host's delay (its
+    first robots.txt). Just after a turn came due, the crawl that took the last turn
+    may be about to ask again, its own Crawl-delay having run out in its own process
+    too: such a request takes a turn of that crawl's delay, so that the two do not go
+    out together."""
     # Imported here: archive.db migrates on open, so it imports this module's migration.
     from archive.db import transaction
 
@@ -47,8 +54,8 @@ def take_turn(conn: sqlite3.Connection, host: str, delay: float, now: float) -> 
             "SELECT next_at, delay FROM host_pace WHERE host = ?", (host,)
         ).fetchone()
         turn, gap = now, delay
-        if row is not None and now < row[0]:
-            turn, gap = row[0], max(delay, row[1])
+        if row is not None and (now < row[0] or (not known and now < row[0] + row[1])):
+            turn, gap = max(now, row[0]), max(delay, row[1])
         if gap <= 0:
             return turn - now  # nothing to keep for the next turn: no write per request
         tx.execute(

@@ -60,7 +60,9 @@ class PacedHTTPDownloadHandler(HTTP11DownloadHandler):
         try:
             if self._conn is None:
                 self._conn = open_db(self._db_path).conn
-            return take_turn(self._conn, key, delay, time.time())
+            # robots.txt goes before its crawl knows the host's Crawl-delay.
+            known = urlsplit(request.url).path != "/robots.txt"
+            return take_turn(self._conn, key, delay, time.time(), known=known)
         except (sqlite3.Error, ArchiveError) as e:
             # The slot's own delay still holds; only the pace shared with other
             # crawls of the archive is lost for this request.

@@ -47,3 +47,20 @@ def test_once_the_turn_has_passed_a_lower_delay_is_what_it_says(
 def test_a_host_nobody_paces_costs_no_write(db: sqlite_utils.Database) -> None:
     assert take_turn(db.conn, "h", 0, now=1000.0) == 0
     assert db.conn.execute("SELECT count(*) FROM host_pace").fetchone() == (0,)
+
+
+def test_a_first_robots_txt_just_after_a_turn_came_due_leaves_a_gap_before_the_next(
+        db: sqlite_utils.Database) -> None:
+    # A crawl pacing the host at 30 s took the turn at 1000; its next request is due at
+    # 1030 by its own clock too. A second crawl's robots.txt comes at 1030.5, a moment
+    # before the first crawl's request: it goes, and the first crawl waits 30 s after it.
+    assert take_turn(db.conn, "h", 30, now=1000.0) == 0
+    assert take_turn(db.conn, "h", 0, now=1030.5, known=False) == 0
+    assert take_turn(db.conn, "h", 30, now=1030.6) == pytest.approx(29.9)
+
+
+def test_a_crawl_that_knowingly_keeps_no_delay_is_not_held_by_a_finished_pace(
+        db: sqlite_utils.Database) -> None:
+    assert take_turn(db.conn, "h", 30, now=1000.0) == 0
+    assert take_turn(db.conn, "h", 0, now=1030.5) == 0
+    assert take_turn(db.conn, "h", 0, now=1030.6) == 0
