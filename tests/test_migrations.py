@@ -84,11 +84,13 @@ def test_schema_columns(tmp_path: Path) -> None:
         "site", "id", "title", "url", "domain", "author", "score", "comment_count",
         "created_at", "created_at_raw", "text_html", "text", "kind", "dead", "flagged",
         "deleted", "first_seen_at", "last_seen_at", "archived_count", "last_crawl_id",
+        "merged_into", "extra",
     ]  # fmt: skip
     assert columns(conn, "comments") == [
         "site", "id", "story_id", "parent_id", "depth", "position", "author", "created_at",
         "created_at_raw", "text_html", "text", "dead", "flagged", "deleted", "colour",
-        "synthetic_id", "first_seen_at", "last_seen_at", "last_crawl_id", "gone_at",
+        "synthetic_id", "first_seen_at", "last_seen_at", "last_crawl_id", "gone_at", "score",
+        "edited", "edited_at", "edited_at_raw", "removed", "by_submitter", "extra",
     ]  # fmt: skip
     assert columns(conn, "pages") == [
         "id", "site", "url", "status", "sha256", "body", "first_fetched_at",
@@ -105,7 +107,7 @@ def test_schema_columns(tmp_path: Path) -> None:
     assert [r[0] for r in indexes] == [
         "comments_author", "comments_created_at", "comments_site_parent_id",
         "comments_site_story_id", "listing_snapshots_site_story_id", "pages_site_story_id",
-        "stories_author", "stories_created_at", "watches_next_due_at",
+        "stories_author", "stories_created_at", "story_tags_site_tag", "watches_next_due_at",
     ]  # fmt: skip
     triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
     assert [r[0] for r in triggers] == [
