@@ -40,7 +40,15 @@ from archive.db import transaction
 from archive.models import Comment, Listing, Story, Thread, User
 from archive.pages import save_failed_page as save_failed_page  # re-exported
 from archive.pages import save_page as _save_page
-from archive.rows import Row, iso_utc, merge_row, now_iso, seen_range, upsert_rows
+from archive.rows import (
+    Row,
+    canonical_json,
+    iso_utc,
+    merge_row,
+    now_iso,
+    seen_range,
+    upsert_rows,
+)
 from archive.schema import COMMENT_COLUMNS, STORY_COLUMNS
 
 
@@ -58,25 +66,28 @@ class SaveResult:
 # -- merging -----------------------------------------------------------------------
 
 # Indexes into the *content* part of each row (the columns between id and first_seen_at).
-_STORY_CONTENT = STORY_COLUMNS[2:16]
+_STORY_CONTENT = STORY_COLUMNS[2 : STORY_COLUMNS.index("first_seen_at")]
 # Fields a header-less story (continuation page) has only as dataclass defaults.
 _STORY_HEADER_ONLY = frozenset(
     _STORY_CONTENT.index(c) for c in ("kind", "dead", "flagged", "deleted")
 )
-_COMMENT_CONTENT = COMMENT_COLUMNS[2:16]
+_STORY_OBJECTS = frozenset({_STORY_CONTENT.index("extra")})
+_COMMENT_CONTENT = COMMENT_COLUMNS[2 : COMMENT_COLUMNS.index("first_seen_at")]
 # parent_id None is a fact (top level), not a missing value.
 _COMMENT_LATEST = frozenset(
     _COMMENT_CONTENT.index(c)
     for c in ("story_id", "parent_id", "depth", "position", "dead", "flagged", "deleted",
-              "synthetic_id")
+              "synthetic_id", "edited", "removed", "by_submitter")
 )  # fmt: skip
+_COMMENT_OBJECTS = frozenset({_COMMENT_CONTENT.index("extra")})
 
 
 def _story_content(story: Story) -> Row:
     return (
         story.title, story.url, story.domain, story.author, story.score, story.comment_count,
         iso_utc(story.created_at), story.created_at_raw, story.text_html, story.text,
-        story.kind, int(story.dead), int(story.flagged), int(story.deleted),
+        story.kind, int(story.dead), int(story.flagged), int(story.deleted), story.merged_into,
+        canonical_json(story.extra, f"story {story.site}/{story.id}"),
     )  # fmt: skip
 
 
@@ -84,7 +95,9 @@ def _comment_content(c: Comment) -> Row:
     return (
         c.story_id, c.parent_id, c.depth, c.position, c.author, iso_utc(c.created_at),
         c.created_at_raw, c.text_html, c.text, int(c.dead), int(c.flagged), int(c.deleted),
-        c.colour, int(c.synthetic_id),
+        c.colour, int(c.synthetic_id), c.score, int(c.edited), iso_utc(c.edited_at),
+        c.edited_at_raw, int(c.removed), int(c.by_submitter),
+        None if c.extra is None else canonical_json(c.extra, f"comment {c.site}/{c.id}"),
     )  # fmt: skip
 
 
@@ -169,11 +182,14 @@ def _save_story(
             f" VALUES ({', '.join('?' * len(STORY_COLUMNS))})",
             (story.site, story.id, *content, seen, seen, 0, crawl_id),
         )
+        _save_tags(conn, story, newer=True)
         return
     old, (first, last, old_crawl) = stored[:-3], stored[-3:]
     if keep is None:
         keep = _STORY_HEADER_ONLY if story.title is None else frozenset()
-    merged = merge_row(old, content, newer=seen >= last, latest=frozenset(), keep=keep)
+    merged = merge_row(old, content, newer=seen >= last, latest=frozenset(), keep=keep,
+                       objects=_STORY_OBJECTS)  # fmt: skip
+    _save_tags(conn, story, newer=seen >= last)
     first, last = seen_range(first, last, seen)
     crawl = old_crawl if crawl_id is None else crawl_id
     assigns = ", ".join(f"{c} = ?" for c in _STORY_CONTENT)
@@ -181,6 +197,26 @@ def _save_story(
         f"UPDATE stories SET {assigns}, first_seen_at = ?, last_seen_at = ?, last_crawl_id = ?"
         " WHERE site = ? AND id = ?",
         (*merged, first, last, crawl, story.site, story.id),
+    )
+
+
+def _save_tags(conn: sqlite3.Connection, story: Story, *, newer: bool) -> None:
+    """Replace the story's tags by the ones this observation shows, if it shows any.
+
+    No tags says nothing (HN has none; a listing row or a continuation page shows
+    none), as NULL says nothing elsewhere; an older observation only fills an empty set.
+    """
+    if not story.tags:
+        return
+    stored = {row[0] for row in conn.execute(
+        "SELECT tag FROM story_tags WHERE site = ? AND story_id = ?", (story.site, story.id))}
+    shown = set(story.tags)
+    if stored == shown or (stored and not newer):
+        return
+    conn.execute("DELETE FROM story_tags WHERE site = ? AND story_id = ?", (story.site, story.id))
+    conn.executemany(
+        "INSERT INTO story_tags (site, story_id, tag) VALUES (?, ?, ?)",
+        [(story.site, story.id, tag) for tag in sorted(shown)],
     )
 
 
@@ -236,7 +272,8 @@ def _save_comments(
             old
             if content == old
             else merge_row(
-                old, content, newer=seen >= last, latest=_COMMENT_LATEST, keep=frozenset()
+                old, content, newer=seen >= last, latest=_COMMENT_LATEST, keep=frozenset(),
+                objects=_COMMENT_OBJECTS,
             )
         )
         new_first, new_last = seen_range(first, last, seen)
@@ -272,6 +309,10 @@ def _save_comments(
         baseline.setdefault(i, (stored[i][-3], stored[i][:-3]))
         history.append(versions.version_row(site, i, seen, crawl_id, "gone", stored[i][:-3]))
     history[:0] = versions.first_versions(conn, site, baseline)
+    # HN shows no comment scores: its saves skip this entirely.
+    scores = {c.id: c.score for c in comments if c.score is not None}
+    if scores:
+        versions.comment_scores(conn, site, scores, seen=seen, crawl_id=crawl_id)
     upsert_rows(conn, "comments", COMMENT_COLUMNS, ("site", "id"), writes)
     upsert_rows(conn, "comment_versions", versions.VERSION_COLUMNS, versions.VERSION_KEY, history)
     if touched:
@@ -336,7 +377,8 @@ def save_listing(
         return versions.listing_snapshots(conn, listing, seen=seen, crawl_id=crawl_id)
 
 
-_USER_CONTENT = ("created_at", "created_at_raw", "karma", "about_html", "about")
+_USER_CONTENT = ("created_at", "created_at_raw", "karma", "about_html", "about", "extra")
+_USER_OBJECTS = frozenset({_USER_CONTENT.index("extra")})
 
 
 def save_user(
@@ -352,7 +394,7 @@ def save_user(
     seen = iso_utc(fetched_at) if fetched_at is not None else now_iso()
     assert seen is not None
     content = (iso_utc(user.created_at), user.created_at_raw, user.karma, user.about_html,
-               user.about)  # fmt: skip
+               user.about, canonical_json(user.extra, f"user {user.site}/{user.id}"))  # fmt: skip
     with transaction(db) as conn:
         stored = conn.execute(
             f"SELECT {', '.join(_USER_CONTENT)}, first_seen_at, last_seen_at FROM users"
@@ -364,11 +406,11 @@ def save_user(
             first, last = seen_range(stored[-2], stored[-1], seen)
             content = merge_row(
                 stored[:-2], content, newer=seen >= stored[-1], latest=frozenset(),
-                keep=frozenset(),
+                keep=frozenset(), objects=_USER_OBJECTS,
             )  # fmt: skip
         conn.execute(
             f"INSERT INTO users (site, id, {', '.join(_USER_CONTENT)}, first_seen_at,"
-            " last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, id) DO UPDATE"
+            " last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, id) DO UPDATE"
             f" SET {', '.join(f'{c} = excluded.{c}' for c in _USER_CONTENT)},"
             " first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at",
             (user.site, user.id, *content, first, last),
