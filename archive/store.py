@@ -49,7 +49,8 @@ from archive.rows import (
     seen_range,
     upsert_rows,
 )
-from archive.schema import COMMENT_COLUMNS, STORY_COLUMNS
+from archive.schema import COMMENT_COLUMNS
+from archive.stories import LISTING_KEEP, save_story
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,13 +66,6 @@ class SaveResult:
 
 # -- merging -----------------------------------------------------------------------
 
-# Indexes into the *content* part of each row (the columns between id and first_seen_at).
-_STORY_CONTENT = STORY_COLUMNS[2 : STORY_COLUMNS.index("first_seen_at")]
-# Fields a header-less story (continuation page) has only as dataclass defaults.
-_STORY_HEADER_ONLY = frozenset(
-    _STORY_CONTENT.index(c) for c in ("kind", "dead", "flagged", "deleted")
-)
-_STORY_OBJECTS = frozenset({_STORY_CONTENT.index("extra")})
 _COMMENT_CONTENT = COMMENT_COLUMNS[2 : COMMENT_COLUMNS.index("first_seen_at")]
 # parent_id None is a fact (top level), not a missing value.
 _COMMENT_LATEST = frozenset(
@@ -80,15 +74,6 @@ _COMMENT_LATEST = frozenset(
               "synthetic_id", "edited", "removed", "by_submitter")
 )  # fmt: skip
 _COMMENT_OBJECTS = frozenset({_COMMENT_CONTENT.index("extra")})
-
-
-def _story_content(story: Story) -> Row:
-    return (
-        story.title, story.url, story.domain, story.author, story.score, story.comment_count,
-        iso_utc(story.created_at), story.created_at_raw, story.text_html, story.text,
-        story.kind, int(story.dead), int(story.flagged), int(story.deleted), story.merged_into,
-        canonical_json(story.extra, f"story {story.site}/{story.id}"),
-    )  # fmt: skip
 
 
 def _comment_content(c: Comment) -> Row:
@@ -116,7 +101,7 @@ def save_thread(
     assert seen is not None
     _check_thread(thread)
     with transaction(db) as conn:
-        _save_story(conn, story, seen=seen, crawl_id=crawl_id)
+        save_story(conn, story, seen=seen, crawl_id=crawl_id)
         new, updated, unchanged, gone = _save_comments(
             conn, story.site, story.id, thread.comments, seen=seen, crawl_id=crawl_id
         )
@@ -160,64 +145,6 @@ def _check_thread(thread: Thread) -> None:
         if c.id in ids:
             raise ValueError(f"comment {site}/{c.id} appears twice in thread {story_id}")
         ids.add(c.id)
-
-
-def _save_story(
-    conn: sqlite3.Connection,
-    story: Story,
-    *,
-    seen: str,
-    crawl_id: int | None,
-    keep: frozenset[int] | None = None,
-) -> None:
-    content = _story_content(story)
-    stored = conn.execute(
-        f"SELECT {', '.join(_STORY_CONTENT)}, first_seen_at, last_seen_at, last_crawl_id"
-        " FROM stories WHERE site = ? AND id = ?",
-        (story.site, story.id),
-    ).fetchone()
-    if stored is None:
-        conn.execute(
-            f"INSERT INTO stories ({', '.join(STORY_COLUMNS)})"
-            f" VALUES ({', '.join('?' * len(STORY_COLUMNS))})",
-            (story.site, story.id, *content, seen, seen, 0, crawl_id),
-        )
-        _save_tags(conn, story, newer=True)
-        return
-    old, (first, last, old_crawl) = stored[:-3], stored[-3:]
-    if keep is None:
-        keep = _STORY_HEADER_ONLY if story.title is None else frozenset()
-    merged = merge_row(old, content, newer=seen >= last, latest=frozenset(), keep=keep,
-                       objects=_STORY_OBJECTS)  # fmt: skip
-    _save_tags(conn, story, newer=seen >= last)
-    first, last = seen_range(first, last, seen)
-    crawl = old_crawl if crawl_id is None else crawl_id
-    assigns = ", ".join(f"{c} = ?" for c in _STORY_CONTENT)
-    conn.execute(
-        f"UPDATE stories SET {assigns}, first_seen_at = ?, last_seen_at = ?, last_crawl_id = ?"
-        " WHERE site = ? AND id = ?",
-        (*merged, first, last, crawl, story.site, story.id),
-    )
-
-
-def _save_tags(conn: sqlite3.Connection, story: Story, *, newer: bool) -> None:
-    """Replace the story's tags by the ones this observation shows, if it shows any.
-
-    No tags says nothing (HN has none; a listing row or a continuation page shows
-    none), as NULL says nothing elsewhere; an older observation only fills an empty set.
-    """
-    if not story.tags:
-        return
-    stored = {row[0] for row in conn.execute(
-        "SELECT tag FROM story_tags WHERE site = ? AND story_id = ?", (story.site, story.id))}
-    shown = set(story.tags)
-    if stored == shown or (stored and not newer):
-        return
-    conn.execute("DELETE FROM story_tags WHERE site = ? AND story_id = ?", (story.site, story.id))
-    conn.executemany(
-        "INSERT INTO story_tags (site, story_id, tag) VALUES (?, ?, ?)",
-        [(story.site, story.id, tag) for tag in sorted(shown)],
-    )
 
 
 def _save_comments(
@@ -272,7 +199,11 @@ def _save_comments(
             old
             if content == old
             else merge_row(
-                old, content, newer=seen >= last, latest=_COMMENT_LATEST, keep=frozenset(),
+                old,
+                content,
+                newer=seen >= last,
+                latest=_COMMENT_LATEST,
+                keep=frozenset(),
                 objects=_COMMENT_OBJECTS,
             )
         )
@@ -337,10 +268,6 @@ def _save_comments(
 
 # -- listings and users ------------------------------------------------------------
 
-# A listing row is no story header: it has no say on the flags (it shows no dead or
-# flagged marks), nor on the kind once a thread page has set it.
-_LISTING_KEEP = frozenset(_STORY_CONTENT.index(c) for c in ("kind", "dead", "flagged", "deleted"))
-
 
 def save_listing(
     db: sqlite_utils.Database,
@@ -367,7 +294,7 @@ def save_listing(
                 author=e.author, score=e.score, comment_count=e.comment_count,
                 created_at=e.created_at, created_at_raw=e.created_at_raw, kind=e.kind,
             )  # fmt: skip
-            _save_story(conn, story, seen=seen, crawl_id=crawl_id, keep=_LISTING_KEEP)
+            save_story(conn, story, seen=seen, crawl_id=crawl_id, keep=LISTING_KEEP)
         if crawl_id is not None:
             if target is not None:
                 mark_done(conn, crawl_id, Target(listing.site, "listing", target))

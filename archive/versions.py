@@ -49,9 +49,7 @@ _STATE = tuple(_CONTENT.index(c) for c in VERSION_COLUMNS[5:])
 _TEXT = _CONTENT.index("text")
 _EDITED, _EDITED_AT = _CONTENT.index("edited"), _CONTENT.index("edited_at")
 # (position, change when it turns on, change when it turns off), in reporting order.
-_FLAGS = tuple(
-    (_CONTENT.index(f), f, "un" + f) for f in ("deleted", "removed", "dead", "flagged")
-)
+_FLAGS = tuple((_CONTENT.index(f), f, "un" + f) for f in ("deleted", "removed", "dead", "flagged"))
 
 
 def version_row(site: str, comment_id: str, seen: str, crawl_id: int | None, change: str,
