@@ -275,9 +275,12 @@ def test_rebuild_table_keeps_rows_rowids_indexes_and_triggers(tmp_path: Path) ->
     assert conn.execute("SELECT rowid, * FROM t ORDER BY rowid").fetchall() == [
         (2, "y", 2, 0), (5, "x", 1, 0),
     ]  # fmt: skip
-    assert conn.execute(
-        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 't' AND type != 'table'"
-    ).fetchall() == objects
+    assert (
+        conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 't' AND type != 'table'"
+        ).fetchall()
+        == objects
+    )
     conn.execute("INSERT INTO t (a, b) VALUES ('z', 3)")  # the new CHECK admits 'z'
     # The trigger fired for the first two rows and for 'z', not for the copy.
     assert conn.execute("SELECT * FROM log").fetchall() == [("x",), ("y",), ("z",)]
