@@ -242,6 +242,7 @@ CREATE TABLE comment_versions (
     removed INTEGER NOT NULL DEFAULT 0,
     edited INTEGER NOT NULL DEFAULT 0,
     edited_at TEXT,
+    edited_at_raw TEXT,
     PRIMARY KEY (site, comment_id, seen_at, change)
 )"""
 

@@ -15,9 +15,8 @@ transaction, a snapshot holds only whole threads.
 * a comment's text and dead/flagged/deleted flags are its latest version at or
   before T (see ``comment_versions`` in the README), and ``gone_at`` says whether
   the crawls up to T still showed it;
-* a comment's removed and edited flags and edit time are its latest version's too
-  (``edited_at_raw`` is NULL where the edit time differs from the last seen), and
-  its score is its latest ``comment_scores`` row at or before T;
+* a comment's removed and edited flags and edit time are its latest version's too,
+  and its score is its latest ``comment_scores`` row at or before T;
 * a story's score, declared comment count and title are its latest snapshot at or
   before T; a user's karma and about likewise (and ``about_html`` is NULL where the
   about differs from the last seen);
@@ -120,18 +119,15 @@ _AS_OF = (
 )
 
 # The site fields (migration 0006_sites), after _AS_OF has cut comment_versions at T.
-# A comment's removed/edited state is its latest version's; its edit time's raw text
-# stays only beside the edit time it was stored with (as a user's about_html). Its
-# score is its latest comment_scores row. Tags have no history: as last seen.
+# A comment's removed/edited state and edit time are its latest version's, its score
+# its latest comment_scores row. Tags have no history: as last seen.
 _AS_OF_SITES = (
     "DELETE FROM comment_scores WHERE seen_at > :t",
     "DELETE FROM comment_scores WHERE NOT EXISTS (SELECT 1 FROM comments c"
     " WHERE c.site = comment_scores.site AND c.id = comment_scores.comment_id)",
     """
-    UPDATE comments SET (removed, edited, edited_at_raw, edited_at) = (
-        SELECT v.removed, v.edited,
-               CASE WHEN v.edited_at IS comments.edited_at THEN comments.edited_at_raw END,
-               v.edited_at
+    UPDATE comments SET (removed, edited, edited_at, edited_at_raw) = (
+        SELECT v.removed, v.edited, v.edited_at, v.edited_at_raw
         FROM comment_versions v WHERE v.site = comments.site AND v.comment_id = comments.id
         ORDER BY v.seen_at DESC, v.rowid DESC LIMIT 1)
     WHERE EXISTS (SELECT 1 FROM comment_versions v

@@ -37,7 +37,7 @@ CHANGES = (
 )  # fmt: skip
 VERSION_COLUMNS = (
     "site", "comment_id", "seen_at", "crawl_id", "change", "text_html", "text", "dead",
-    "flagged", "deleted", "removed", "edited", "edited_at",
+    "flagged", "deleted", "removed", "edited", "edited_at", "edited_at_raw",
 )  # fmt: skip
 VERSION_KEY = ("site", "comment_id", "seen_at", "change")
 

@@ -63,7 +63,7 @@ def version(id: str, seen: str, change: str, *, text: str | None = None, dead: i
     return dict(
         site="hn", comment_id=id, seen_at=seen, crawl_id=None, change=change,
         text_html=f"<p>{text}</p>", text=text, dead=dead, flagged=flagged, deleted=deleted,
-        removed=0, edited=0, edited_at=None,  # 0006_sites: HN shows none of these
+        removed=0, edited=0, edited_at=None, edited_at_raw=None,  # 0006_sites: not on HN
     )  # fmt: skip
 
 

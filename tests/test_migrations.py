@@ -215,7 +215,7 @@ def test_0006_migrates_a_0005_archive_keeping_every_row(
     assert all_rows(conn, "comments") == [(*r, None, 0, None, None, 0, 0, None)
                                           for r in before["comments"]]  # fmt: skip
     assert all_rows(conn, "users") == [(*r, None) for r in before["users"]]
-    assert all_rows(conn, "comment_versions") == [(*r, 0, 0, None)
+    assert all_rows(conn, "comment_versions") == [(*r, 0, 0, None, None)
                                                   for r in before["comment_versions"]]  # fmt: skip
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)  # back on after migrating

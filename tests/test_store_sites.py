@@ -99,7 +99,7 @@ def version(c: Comment, seen: str, change: str) -> dict[str, Any]:
     return dict(
         site=SITE, comment_id=c.id, seen_at=seen, crawl_id=None, change=change,
         **{k: row[k] for k in ("text_html", "text", "dead", "flagged", "deleted", "removed",
-                               "edited", "edited_at")},
+                               "edited", "edited_at", "edited_at_raw")},
     )  # fmt: skip
 
 
