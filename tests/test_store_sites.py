@@ -147,26 +147,32 @@ def test_an_unchanged_resave_writes_no_new_rows(db: sqlite_utils.Database) -> No
     ]
 
 
+A2_EDITED = replace(A2, text="On a2, corrected", text_html="<p>On a2, corrected</p>",
+                    edited_at=T1 - timedelta(minutes=5),
+                    edited_at_raw="2026-01-14T04:25:00.000-06:00")  # fmt: skip
+A1_REMOVED = replace(A1, text=None, text_html=None, removed=True, score=9)
+A4_BACK = replace(A4, removed=False, text="Buy", text_html="<p>Buy</p>")
+CRAWLS = (
+    (T0, COMMENTS),
+    # a1's score moves (a score row, no version); a2 is edited; a4 is reinstated.
+    (T1, (replace(A1, score=7), A2_EDITED, A3, A4_BACK)),
+    # a1 removed by a moderator, its score moving again; the rest as they were.
+    (T2, (A1_REMOVED, A2_EDITED, A3, A4_BACK)),
+)
+
+
+def save_crawls(db: sqlite_utils.Database, count: int = len(CRAWLS)) -> None:
+    for at, comments in CRAWLS[:count]:
+        save_thread(db, thread(comments, at=at))
+
+
 def test_score_edit_and_removal_changes_give_exactly_their_rows(
     db: sqlite_utils.Database,
 ) -> None:
-    a2_edited = replace(A2, text="On a2, corrected", text_html="<p>On a2, corrected</p>",
-                        edited_at=T1 - timedelta(minutes=5),
-                        edited_at_raw="2026-01-14T04:25:00.000-06:00")  # fmt: skip
-    a1_removed = replace(A1, text=None, text_html=None, removed=True, score=9)
-    crawls = (
-        (T0, COMMENTS),
-        # a1's score moves (a score row, no version); a2 is edited; a4 is reinstated.
-        (T1, (replace(A1, score=7), a2_edited, A3, replace(A4, removed=False, text="Buy",
-                                                             text_html="<p>Buy</p>"))),
-        # a1 removed by a moderator, its score moving again; the rest as they were.
-        (T2, (a1_removed, a2_edited, A3, replace(A4, removed=False, text="Buy",
-                                                 text_html="<p>Buy</p>"))),
-    )  # fmt: skip
-    for at, comments in crawls:
-        save_thread(db, thread(comments, at=at))
+    save_crawls(db)
+    a2_edited, a1_removed = A2_EDITED, A1_REMOVED
 
-    a4_back = replace(A4, removed=False, text="Buy", text_html="<p>Buy</p>")
+    a4_back = A4_BACK
     assert table_rows(db, "comment_versions") == [
         # A crawl's 'added' rows (the state first archived) come before its changes.
         version(A2, T0S, "added"),
