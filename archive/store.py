@@ -13,7 +13,10 @@ How a re-crawl merges with what is stored (rule 6: never lose what a crawl saw):
 * A comment absent from a newer crawl of its (whole) thread is never deleted: it only
   gets ``gone_at``, cleared again if it comes back.
 * History rows (``archive.versions``: comment versions, story snapshots, thread
-  crawls) are written in the same transaction, from the same comparison.
+  crawls, comment scores) are written in the same transaction, from the same
+  comparison. A comment's score change is a ``comment_scores`` row, not a version.
+* ``extra`` (site-specific values) is stored as canonical JSON and merged key by key,
+  as columns are; a story's tags are replaced by the newest page that shows any.
 * ``first_seen_at``/``last_seen_at`` widen to include the observation's time.
 
 Rows are merged in Python against one pre-read of the stored rows, then written a
