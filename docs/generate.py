@@ -178,7 +178,7 @@ def _read_schema(conn: sqlite3.Connection) -> Schema:
             info = conn.execute(f"PRAGMA table_info({_quote(name)})").fetchall()
             schema.columns[name] = [(row[1], row[2]) for row in info]
         elif name in shadows:
-            schema.shadows.setdefault(shadows[name], []).append(name)
+            schema.shadows.setdefault(shadows[name], []).append(f"`{name}`")
         elif kind == "index" and sql:
             cols = [r[2] for r in conn.execute(f"PRAGMA index_info({_quote(name)})")]
             schema.indexes.setdefault(table, []).append(f"`{name}` ({', '.join(cols)})")
