@@ -214,3 +214,31 @@ def test_python_api_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         with contextlib.redirect_stdout(out):
             exec(compile(code, "docs/python-api.md", "exec"), namespace)
         assert out.getvalue() == expected, f"docs/python-api.md example:\n{code}"
+
+
+# --- links --------------------------------------------------------------------------
+
+# Written on other branches (h/lobspider, h/import); every other page must exist here.
+PAGES_ELSEWHERE = {"lobsters.md", "import.md"}
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to '-'."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_links_between_pages_resolve() -> None:
+    pages = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+    broken = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for target, anchor in re.findall(r"\]\(([\w./-]*\.md)?(?:#([\w-]+))?\)", text):
+            path = (page.parent / target) if target else page
+            if not path.exists():
+                if path.name not in PAGES_ELSEWHERE:
+                    broken.append(f"{page.name}: {target}")
+                continue
+            headings = re.findall(r"^#+ (.*)$", path.read_text(encoding="utf-8"), flags=re.M)
+            if anchor and anchor not in {_slug(h) for h in headings}:
+                broken.append(f"{page.name}: {target}#{anchor}")
+    assert not broken, f"links to nothing: {broken}"
