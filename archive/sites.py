@@ -129,6 +129,11 @@ class Site(ABC):
         """What the crawl requests for a listing name (also how failures name it)."""
         return self.listing(name)
 
+    def snapshot_name(self, name: str) -> str:
+        """The name a listing's rows carry in ``listing_snapshots`` (the parser's).
+        Unchecked: a watch stored before its grammar was checked still has one."""
+        return name
+
     @abstractmethod
     def user_name(self, word: str) -> str:
         raise NotImplementedError
@@ -208,6 +213,10 @@ class HackerNews(Site):
         """"front" is the front page, requested as /news."""
         name = self.listing(name)
         return "news" if name == "front" else name
+
+    def snapshot_name(self, name: str) -> str:
+        """``news``, or ``front/D`` for a day (each day is its own listing)."""
+        return "news" if name in ("front", "news") else name.replace("?day=", "/")
 
     def user_name(self, word: str) -> str:
         if not _HN_USER.fullmatch(word.strip()):
