@@ -125,6 +125,10 @@ class Site(ABC):
         """The listing's name as watches store it; TargetError if it is not one."""
         raise NotImplementedError
 
+    @abstractmethod
+    def listing_forms(self) -> str:
+        """The listings the grammar accepts, as help and errors list them."""
+
     def listing_path(self, name: str) -> str:
         """What the crawl requests for a listing name (also how failures name it)."""
         return self.listing(name)
@@ -206,8 +210,10 @@ class HackerNews(Site):
             return "front" if word == "news" else word
         if _real_day(word):
             return word
-        raise TargetError(f"{word!r} is not a Hacker News listing "
-                          f"({', '.join(self.listings)}, front?day=YYYY-MM-DD)")
+        raise TargetError(f"{word!r} is not a Hacker News listing ({self.listing_forms()})")
+
+    def listing_forms(self) -> str:
+        return ", ".join((*self.listings, "front?day=YYYY-MM-DD"))
 
     def listing_path(self, name: str) -> str:
         """"front" is the front page, requested as /news."""
@@ -308,8 +314,10 @@ class Lobsters(Site):
             tags = word[2:].split(",")
             if tags and all(_LOB_TAG.fullmatch(t) for t in tags):
                 return "t/" + ",".join(dict.fromkeys(tags))
-        raise TargetError(f"{word!r} is not a Lobsters listing "
-                          f"({', '.join(self.listings)}, t/TAG, t/TAG1,TAG2)")
+        raise TargetError(f"{word!r} is not a Lobsters listing ({self.listing_forms()})")
+
+    def listing_forms(self) -> str:
+        return ", ".join((*self.listings, "t/TAG", "t/TAG1,TAG2"))
 
     def user_name(self, word: str) -> str:
         name = word.strip().removeprefix("~")
