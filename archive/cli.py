@@ -389,6 +389,9 @@ def gaps_command(site: str | None, as_json: bool, db: str) -> None:
 
     Example: linkthread gaps --site hn --json
     """
+    if site is not None:
+        with _user_errors():
+            sites.get(site)  # a typo is refused naming the known sites, not "no gaps"
     rows = _read(db, lambda conn: all_gaps(conn, site))
     if as_json:
         _echo_rows(rows, GAP_COLUMNS, as_json=True)

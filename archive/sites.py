@@ -5,7 +5,8 @@ Pure data and pure functions (no Scrapy, no I/O), so both halves read it: the cr
 (spiders, settings, ``crawl``'s target words) and the archive (watches, exports,
 views, ``show``). Adding a site is adding a ``Site`` here, its spider and its parsers.
 
-The grammar turns what a user types into ``archive.crawls.Target`` values:
+The grammar turns what a user types into ``archive.targets.Target`` values (also
+``archive.crawls.Target``):
 
 - kind "thread": a story's id (HN: ``46621892``; Lobsters: ``ktew3s``) from an id or
   any story URL a user pastes, on the site's host or the configured base URL's host.
@@ -29,10 +30,10 @@ from datetime import date
 from types import MappingProxyType
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
-from archive.crawls import Target
 from archive.errors import ArchiveError
+from archive.targets import Target
 
-# What the grammar may answer; crawls.KINDS (what a crawl or a watch stores) plus
+# What the grammar may answer; targets.KINDS (what a crawl or a watch stores) plus
 # "comment", which the crawl resolves to its thread (see the module docstring).
 GRAMMAR_KINDS = ("thread", "listing", "user", "comment")
 
