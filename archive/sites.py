@@ -54,6 +54,17 @@ class Politeness:
     user_pages: tuple[int, int] | None = None  # (requests, seconds) for user pages
     note: str = ""  # one line: what the site asks of crawlers
 
+    def delay_for(self, kind: str) -> float:
+        """Seconds between requests for pages of ``kind`` ("thread", "listing", "user")
+        that keep within every published limit: user pages may have a stricter one."""
+        delay = max(self.crawl_delay, self.min_delay)
+        if self.per_hour:
+            delay = max(delay, 3600 / self.per_hour)
+        if kind == "user" and self.user_pages:
+            requests, seconds = self.user_pages
+            delay = max(delay, seconds / requests)
+        return delay
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Site(ABC):

@@ -26,7 +26,7 @@ from scraper.stopping import resume_hint, stopping
 
 # Spiders by registry name (archive.sites): a site's grammar is the registry's, its
 # crawl strategy the spider's.
-SPIDERS: dict[str, type[scrapy.Spider]] = {"hn": HnSpider}
+SPIDERS: dict[str, type[scrapy.Spider]] = {sites.HN.name: HnSpider}
 
 
 def spider_targets(site: str, targets: tuple[str, ...]) -> dict[str, str]:
