@@ -404,6 +404,11 @@ def parse_targets(site: str, words: Sequence[str], *,
     return list(dict.fromkeys(out))
 
 
+def listings_help(indent: str = "") -> str:
+    """One line per site naming its listings, for ``--help`` texts."""
+    return "\n".join(f"{indent}{s.name}: {s.listing_forms()}" for s in SITES.values())
+
+
 def site_of_url(url: str) -> Site | None:
     """The site whose public hosts serve ``url``, if any (not the base URL's host)."""
     host = urlsplit(url if "://" in url else f"https://{url}").hostname
@@ -416,4 +421,4 @@ def known_crawl_delays() -> dict[str, float]:
 
 
 __all__ = ["GRAMMAR_KINDS", "HN", "LOBSTERS", "SITES", "Politeness", "Site", "TargetError",
-           "get", "known_crawl_delays", "parse_targets", "site_of_url"]
+           "get", "known_crawl_delays", "listings_help", "parse_targets", "site_of_url"]

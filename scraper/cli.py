@@ -48,7 +48,6 @@ def spider_targets(site: str, targets: tuple[str, ...]) -> dict[str, str]:
     return args
 
 
-_LISTINGS = "\n".join(f"      {s.name}: {s.listing_forms()}" for s in sites.SITES.values())
 # Generated from the registry, so a new site's grammar shows up here by itself.
 CRAWL_HELP = f"""Crawl threads, listings and profiles of SITE into the archive.
 
@@ -59,7 +58,7 @@ CRAWL_HELP = f"""Crawl threads, listings and profiles of SITE into the archive.
 
     \b
     Listings:
-{_LISTINGS}
+{sites.listings_help(indent='      ')}
 
     Example: linkthread crawl hn 46621892 {sites.HN.item_url("1")} --db hn.db
 
