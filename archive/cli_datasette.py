@@ -23,6 +23,7 @@ from typing import Any
 
 import click
 
+from archive import sites
 from archive.cli import _user_errors, cli, db_option
 from archive.db import open_readonly
 from archive.errors import ArchiveError
@@ -32,9 +33,14 @@ PACKAGED_NAME = "linkthread"
 
 
 def packaged_metadata() -> dict[str, Any]:
-    """The metadata as shipped, for a database named ``linkthread``."""
+    """The metadata as shipped, for a database named ``linkthread``, with the sites of
+    the registry in each ``site`` column's description (the file cannot know them)."""
     text = resources.files("archive").joinpath("datasette/metadata.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
+    known = ", ".join(f"{s.name} ({s.label})" for s in sites.SITES.values())
+    for table in data["databases"][PACKAGED_NAME]["tables"].values():
+        if "site" in table.get("columns", {}):
+            table["columns"]["site"] = known
     return data
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 import sqlite_utils
 
+from archive import sites
 from archive.cli import _user_errors, cli, db_option, terminal_cells
 from archive.db import open_db
 from archive.errors import ArchiveError
@@ -64,7 +65,25 @@ def watch() -> None:
     """
 
 
-@watch.command(name="add")
+# The sites and their listings come from the registry, as crawl's help does.
+ADD_HELP = f"""Watch TARGETS of SITE ({", ".join(sites.SITES)}), read as crawl reads them:
+    item ids or item URLs, listings and "user NAME". The first visit is due at once.
+
+    \b
+    Listings:
+{sites.listings_help(indent="      ")}
+
+    Adding a watched target again replaces its --every and --for and restarts it.
+
+    Example: linkthread watch add hn 46621892 --for 2d
+
+    Example: linkthread watch add hn front --every 10m
+
+    Example: linkthread watch add hn user pg --every 1d
+    """
+
+
+@watch.command(name="add", help=ADD_HELP)
 @click.argument("site")
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--every", metavar="DURATION",
@@ -76,17 +95,6 @@ def watch() -> None:
 @db_option
 def add_command(site: str, targets: tuple[str, ...], every: str | None, duration: str | None,
                 db: str) -> None:  # fmt: skip
-    """Watch TARGETS of SITE: item ids or item URLs, listings (front, newest, ask, show,
-    jobs, best, front?day=YYYY-MM-DD) and "user NAME". The first visit is due at once.
-
-    Adding a watched target again replaces its --every and --for and restarts it.
-
-    Example: linkthread watch add hn 46621892 --for 2d
-
-    Example: linkthread watch add hn front --every 10m
-
-    Example: linkthread watch add hn user pg --every 1d
-    """
     now = datetime.now(UTC)
     with _user_errors():
         # Everything is checked before the archive is opened (or created).

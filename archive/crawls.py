@@ -20,23 +20,16 @@ import os
 import socket
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
 from archive.db import transaction
 from archive.rows import now_iso
+from archive.targets import KINDS as KINDS  # re-exported, with Target
+from archive.targets import Target as Target
 
 CRAWL_STATUSES = ("running", "finished", "failed", "interrupted")
-KINDS = ("thread", "listing", "user")
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    site: str
-    kind: str  # one of KINDS
-    target: str  # a thread id, a listing path ("news", "front?day=..."), a user name
 
 
 def start_crawl(

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from archive import pace, schema, views
+from archive import pace, schema, site_table, views
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -295,6 +295,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0004_views", views.m0004_views),
     ("0005_pace", pace.m0005_pace),
     ("0006_sites", m0006_sites),
+    ("0007_site_urls", site_table.m0007_site_urls),
 )
 
 
@@ -343,4 +344,5 @@ def _apply(conn: sqlite3.Connection) -> list[str]:
                 (name, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
             )
         applied.append(name)
+    site_table.sync(conn)  # the registry may have a site (or a URL form) the table lacks
     return applied

@@ -4,9 +4,10 @@
 ``top_authors``      one row per (site, author): comments, threads, first and last time
 ``recent_comments``  every comment, newest first, with its story's title and site URL
 
-Like the tables, these statements are frozen once released: changing a view (say, to
-give Lobsters comments their URL once that site is crawled) is a new migration that
-drops and recreates it, never an edit here.
+Like the tables, these statements are frozen once released: changing a view is a new
+migration that drops and recreates it, never an edit here. Migration 0007
+(``archive/site_table.py``) did so for the two views that link comments, so that
+``item_url`` reads each site's URL forms from the ``sites`` table (``linked_views``).
 
 ``sort_path`` is :func:`archive.query.display_order` written in SQL: the sibling keys
 (position, then id) of a comment's ancestors and its own, root first, as fixed-width
@@ -35,6 +36,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from archive import sites
+
 VIEW_NAMES = ("thread_comments", "top_authors", "recent_comments")
 
 # A sibling's sort key as text: zero-padded position, then the id's length and the id,
@@ -48,13 +51,16 @@ _SEP = "char(31)"
 
 
 def _item_url(comment: str, story: str) -> str:
-    """SQL for a comment's page on its site, NULL where linkthread does not know the form.
+    """0004's SQL for a comment's page on its site: HN's only, NULL for other sites.
 
     A synthetic id was made up by the archive (the page gave none): the site has no
     page for it, so it links to its thread, where it is shown.
     """
+    # 0004 as released (tests/test_sites.py holds its text); 0007 replaced it by a
+    # lookup in the sites table, so it is spelled from the registry, not written twice.
+    hn = sites.HN
     return (
-        f"CASE WHEN {comment}.site = 'hn' THEN 'https://news.ycombinator.com/item?id=' ||"
+        f"CASE WHEN {comment}.site = '{hn.name}' THEN '{hn.item_url('')}' ||"
         f" CASE WHEN {comment}.synthetic_id THEN {story} ELSE {comment}.id END END"
     )
 
@@ -68,7 +74,8 @@ def _item_url(comment: str, story: str) -> str:
 # The path's first character puts real roots first ('0'), then orphans ('1', ordered
 # by their own depth as display_order does), then rows in cycles ('2', by rowid):
 # display_order keeps those last, in the order it read them.
-THREAD_COMMENTS = f"""
+def _thread_comments(item_url: str) -> str:
+    return f"""
 CREATE VIEW thread_comments AS
 SELECT
     c.site,
@@ -85,7 +92,7 @@ SELECT
     c.flagged,
     c.deleted,
     c.gone_at,
-    {_item_url("c", "c.story_id")} AS item_url,
+    {item_url} AS item_url,
     coalesce((
         WITH RECURSIVE up(id, parent_id, depth, path, visited) AS (
             SELECT c.id, c.parent_id, c.depth, {_SEGMENT.format(t="c")},
@@ -108,6 +115,9 @@ FROM comments AS c
 LEFT JOIN stories AS s ON s.site = c.site AND s.id = c.story_id
 """
 
+
+THREAD_COMMENTS = _thread_comments(_item_url("c", "c.story_id"))
+
 # Every archived comment counts, dead and deleted ones too (they keep their author);
 # comments with no author shown are left out rather than grouped under NULL. This one
 # reads the whole comments table on every query: an aggregate has no cheaper form
@@ -129,7 +139,8 @@ ORDER BY comments DESC, site, author
 
 # Ordered by created_at alone, which the comments_created_at index gives without a sort
 # (ties in the index's rowid order): a LIMIT stops early and a count is one index scan.
-RECENT_COMMENTS = f"""
+def _recent_comments(item_url: str) -> str:
+    return f"""
 CREATE VIEW recent_comments AS
 SELECT
     c.created_at,
@@ -139,7 +150,7 @@ SELECT
     c.text,
     c.story_id,
     s.title AS story_title,
-    {_item_url("c", "c.story_id")} AS item_url,
+    {item_url} AS item_url,
     c.dead,
     c.deleted,
     c.rowid AS comment_rowid
@@ -149,7 +160,18 @@ ORDER BY c.created_at DESC
 """
 
 
+RECENT_COMMENTS = _recent_comments(_item_url("c", "c.story_id"))
+
+
 def m0004_views(conn: sqlite3.Connection) -> None:
     """Views thread_comments, top_authors, recent_comments (see archive/views.py)."""
     for statement in (THREAD_COMMENTS, TOP_AUTHORS, RECENT_COMMENTS):
         conn.execute(statement)
+
+
+def linked_views(item_url: str) -> list[tuple[str, str]]:
+    """(name, CREATE VIEW) of the views that link comments, with ``item_url`` as the
+    SQL of a comment's link: migration 0007 (archive/site_table.py) recreates them
+    reading the ``sites`` table. Their other columns are 0004's, unchanged."""
+    return [("thread_comments", _thread_comments(item_url)),
+            ("recent_comments", _recent_comments(item_url))]

@@ -208,7 +208,7 @@ def test_0006_migrates_a_0005_archive_keeping_every_row(
     db = open_db(path)
 
     conn = db.conn
-    assert applied_migrations(db)[-1] == "0006_sites"
+    assert "0006_sites" in applied_migrations(db)
     # Every row kept, rowids too; the new columns NULL / 0 (what HN leaves them).
     assert all_rows(conn, "crawls") == before["crawls"]
     assert all_rows(conn, "stories") == [(*r, None, None) for r in before["stories"]]
