@@ -38,7 +38,12 @@ OVERRIDE_HINT = "Override knowingly with -s ROBOTSTXT_OBEY=False"
 
 
 class RobotsForbidden(IgnoreRequest):
-    """A request robots.txt forbids; the message is meant for the user, as it stands."""
+    """A request robots.txt forbids; the message is meant for the user, as it stands.
+    ``reason`` is the refusal without the hint, for a caller that gives its own."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +134,15 @@ def deciding_rule(text: str, path: str, user_agent: str) -> tuple[str, Rule] | N
 
 def refusal(origin: str, path: str, user_agent: str, text: str | None) -> str:
     """The one line a user reads when robots.txt forbids a request."""
+    return f"{refusal_reason(origin, path, user_agent, text)}. {OVERRIDE_HINT}"
+
+
+def refusal_reason(origin: str, path: str, user_agent: str, text: str | None) -> str:
+    """Why robots.txt forbids a request, quoting the rule where it can be found."""
     name = user_agent.split("/", 1)[0].split()[0] if user_agent.strip() else user_agent
     found = deciding_rule(text, path, user_agent) if text is not None else None
     why = f": '{found[1].line}' (user-agent {found[0]})" if found else ""
-    return (f"robots.txt of {origin} forbids {path} for {name}{why}; not crawling it. "
-            f"{OVERRIDE_HINT}")
+    return f"robots.txt of {origin} forbids {path} for {name}{why}; not crawling it"
 
 
 class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -178,8 +187,9 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         path = parts.path or "/"
         if parts.query:
             path += f"?{parts.query}"
-        raise RobotsForbidden(refusal(f"{parts.scheme}://{parts.netloc}", path, agent,
-                                      getattr(parser, "text", None)))
+        reason = refusal_reason(f"{parts.scheme}://{parts.netloc}", path, agent,
+                         getattr(parser, "text", None))
+        raise RobotsForbidden(f"{reason}. {OVERRIDE_HINT}", reason)
 
     def pace(self, request: Request, parser: RobotParser | None) -> None:
         """Make the host's download slot wait what robots.txt (or the user) asks, once per
