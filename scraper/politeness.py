@@ -232,3 +232,48 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         if slot is not None:
             slot.delay, slot.jitter = delay, jitter
         logger.info("%s: %g s between requests (%s)", key, delay, source)
+
+
+def keep_floor(crawler: Crawler, request: Request, floor: float) -> None:
+    """Make the download slot of ``request`` wait at least ``floor`` seconds between
+    requests, without jitter below it: a site's published limit, kept whatever
+    robots.txt (read or ignored) and the delay settings say."""
+    if floor <= 0 or crawler.engine is None:
+        return
+    downloader = crawler.engine.downloader
+    key = downloader.get_slot_key(request)
+    slot_settings: dict[str, Any] = downloader.per_slot_settings.setdefault(key, {})
+    if float(slot_settings.get("delay", 0.0)) >= floor and slot_settings.get("jitter") == 0.0:
+        return
+    delay = max(floor, float(slot_settings.get("delay", 0.0)))
+    # For a slot Scrapy makes later (or again after it sat idle), and the live one.
+    slot_settings.update(delay=delay, jitter=0.0)
+    slot = downloader.slots.get(key)
+    if slot is not None:
+        slot.delay, slot.jitter = max(delay, slot.delay), 0.0
+    logger.info("%s: at least %g s between requests (the site's published limits)", key, delay)
+
+
+class SiteLimitsMiddleware:
+    """Keeps each site's published limits (``archive.sites`` Politeness.min_delay) when
+    robots.txt is not read (``crawl --ignore-robots``, or ``-s ROBOTSTXT_OBEY=False``):
+    ignoring the file never makes the crawl faster than the site allows.
+    LINKTHREAD_MIN_DELAY replaces the site's figure (a test's stand-in site)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.override: float | None = setting_or_env(crawler, "LINKTHREAD_MIN_DELAY", None)
+        self.obeying = crawler.settings.getbool("ROBOTSTXT_OBEY")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SiteLimitsMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        spider = self.crawler.spider
+        if self.obeying and not getattr(spider, "ignore_robots", False):
+            return  # robots.txt's Crawl-delay paces the crawl (PoliteRobotsTxtMiddleware)
+        site = getattr(spider, "site_def", None)
+        floor = self.override if self.override is not None else (
+            site.politeness.min_delay if site is not None else 0.0)
+        keep_floor(self.crawler, request, floor)
