@@ -5,7 +5,8 @@ before ~2017 show) are resolved against the time the import takes for the page (
 ``pages``); later pages carry each age's exact time in a ``title`` attribute, which
 wins. The URL comes from the page: a thread's id from its story header, its page
 number from its "More" link (``item?id=N&p=3`` is followed by page 3, so this is page
-2); a listing's name from ``<html op="news">``; a profile's from its "user:" row.
+2); a listing's name from ``<html op="news">`` and its page from its first rank ("31."
+is page 2); a profile's name from its "user:" row.
 """
 
 from __future__ import annotations
@@ -69,11 +70,12 @@ class HnImporter:
                                     "(no <html op=...>): give --url")
             url = f"{base_url(self.site)}/{name}"
             listing = hn_listing.parse_listing(text, url=url, fetched_at=fetched_at)
-            if listing.next_url is not None:
-                following = parse_qs(urlsplit(listing.next_url).query).get("p", [""])[0]
-                if following.isdigit() and int(following) > 2:
-                    url = f"{url}?p={int(following) - 1}"
-                    listing = hn_listing.parse_listing(text, url=url, fetched_at=fetched_at)
+            # The page number is in its rows: page 2 of 30 a page starts at "31.".
+            first = min((e.rank for e in listing.entries), default=1)
+            number = (first - 1) // hn_listing.PER_PAGE + 1
+            if number > 1:
+                url = f"{url}?p={number}"
+                listing = hn_listing.parse_listing(text, url=url, fetched_at=fetched_at)
             return Parsed(url=url, listing=listing)
         return Parsed(url=url, listing=hn_listing.parse_listing(text, url=url,
                                                                 fetched_at=fetched_at))
@@ -91,16 +93,24 @@ class HnImporter:
                     "import it under the name a mirror gives it (x?fnid=...) with the "
                     "thread's other pages, or give --url") from None
             # An old /x?fnid= page: the page whose "More" link leads here says its story.
-            return Parsed(url=url, continues=lambda sid: hn.parse_item_page(
+            return Parsed(url=url, first=False, continues=lambda sid: hn.parse_item_page(
                 text, url=url, fetched_at=fetched_at, story_id=sid))
         if url is not None:
-            return Parsed(url=url, part=page)
+            return Parsed(url=url, part=page, first=_first(url))
         own, stated = _own_url(page, self.site)
-        return Parsed(url=own, url_stated=stated, part=replace(page, url=own))
+        return Parsed(url=own, url_stated=stated, part=replace(page, url=own),
+                      first=_first(own) if stated else None)
 
 
 def base_url(site: Site) -> str:
     return site.base_url.rstrip("/")
+
+
+def _first(url: str) -> bool:
+    """Whether an item URL is a thread's first page (not ``&p=2``, not ``/x?fnid=``)."""
+    parts = urlsplit(url)
+    number = parse_qs(parts.query).get("p", ["1"])[0]
+    return parts.path.endswith("/item") and (not number.isdigit() or int(number) <= 1)
 
 
 def _own_url(page: ItemPage, site: Site) -> tuple[str, bool]:

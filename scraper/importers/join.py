@@ -3,8 +3,8 @@
 Pages are chained as a crawl follows them: each page's "More" link (``next_url``)
 names the next page, found among the files by its URL. A continuation page that does
 not say which story it belongs to (HN's /x?fnid= pages, 2010-14) takes the story of
-the page whose link leads to it. An HN page whose number is not on it (the last page,
-saved without its URL) fills the one gap its thread's chain has, if there is one.
+the page whose link leads to it. An HN page whose number is not on it (a last page,
+saved without its URL) is never guessed into a chain: it could be any later page.
 A thread whose chain leads to a page not among the files is not stored whole: its
 pages are kept raw as failed pages, as a crawl keeps a thread it could not finish.
 """
@@ -104,19 +104,15 @@ def _place_continuations(parts: list[Piece], pending: list[Piece],
     return parts, pending
 
 
-def _rehome(piece: Piece, url: str) -> Piece:
-    # The page's URL was a guess (its first page's); its place in the chain says it.
-    part = replace(_page(piece), url=url)
-    return replace(piece, parsed=replace(piece.parsed, url=url, url_stated=True, part=part),
-                   fetched=replace(piece.fetched, url=url))
-
-
 def _chains(group: list[Piece]) -> list[tuple[list[Piece], str | None]]:
     """The group's chains of pages, first page first, each with why it is not whole
     (None if it is). Pages no chain reaches (a loop) come last, as one broken chain."""
     pointed = {_key(_page(p).next_url or "") for p in group if _page(p).next_url}
     heads = [p for p in group if _key(p.parsed.url) not in pointed]
-    # Chains first: a single page whose number is unknown may be the end of one.
+    # A later page no file leads to (its earlier pages missing) starts no thread.
+    orphans = [p for p in heads if p.parsed.first is False]
+    heads = [p for p in heads if p.parsed.first is not False]
+    # Chains first: a page whose number is unknown fails with the chain it may end.
     heads.sort(key=lambda p: _page(p).next_url is None)
     floating = [p for p in group if not p.parsed.url_stated and _page(p).next_url is None]
     used: set[int] = set()
@@ -134,17 +130,27 @@ def _chains(group: list[Piece]) -> list[tuple[list[Piece], str | None]]:
                         and _key(p.parsed.url) == _key(nxt_url)), None)
             if nxt is None:
                 spare = [p for p in floating if id(p) not in used]
-                if len(spare) == 1:
-                    nxt = _rehome(spare[0], nxt_url)
-                    used.add(id(spare[0]))
-            if nxt is None:
                 reason = (f"page {len(chain) + 1} ({nxt_url}) is not among the files; "
-                          f"the thread is not stored whole (its {len(chain)} page(s) kept raw)")
+                          "the thread is not stored whole (its pages are kept raw)")
+                if spare:
+                    # A last page shows no number: it may be this page or a later one.
+                    reason = (f"page {len(chain) + 1} ({nxt_url}) is not among the files by "
+                              f"its URL, and {', '.join(p.name for p in spare)} show(s) no "
+                              "page number; name the files by their URLs (as a mirror does) "
+                              "or import each with --url")
+                    chain.extend(spare)
+                    used.update(id(p) for p in spare)
                 break
             used.add(id(nxt))
             chain.append(nxt)
         out.append((chain, reason))
     rest = [p for p in group if id(p) not in used]
-    if rest:
+    broken = next((chain for chain, reason in out if reason is not None), None)
+    if rest and broken is not None:
+        broken.extend(rest)  # kept raw with the gap that explains them
+    elif rest and orphans:
+        out.append((rest, f"its first page is not among the files (only later pages: "
+                          f"{', '.join(p.parsed.url for p in orphans)})"))
+    elif rest:
         out.append((rest, "its pages lead round in a loop, with no first page"))
     return out

@@ -33,12 +33,14 @@ class Parsed:
 
     ``part``: one page of a thread that may span several files (joined by ``join``).
     ``url_stated``: False when the URL is only the importer's best guess (an HN page
-    that shows its story but not its page number), so ``join`` may place it.
+    that shows its story but not its page number). ``first``: whether the URL says
+    the page is its thread's first (only a chain from a first page is a whole thread).
     ``continues``: a continuation page that does not say which thread it belongs to;
     called with the story id once another file's "More" link leads to this one."""
 
     url: str
     url_stated: bool = True
+    first: bool | None = None  # the first page of its thread? None: the page does not say
     part: ItemPage | None = None
     continues: Callable[[str], ItemPage] | None = None
     thread: Thread | None = None
