@@ -9,7 +9,6 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 
 from archive.cli import cli
