@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 import shutil
 import sqlite3
 import sys
@@ -18,6 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
+from archive import sites
 from archive.db import open_readonly
 from archive.errors import ArchiveError
 from archive.history import (
@@ -239,26 +239,39 @@ def _check_table_size(result: QueryResult, max_bytes: int) -> None:
         )
 
 
-HN_ITEM = re.compile(r"^https?://news\.ycombinator\.com/item\?(?:.*&)?id=(\d+)")
-LOBSTERS_STORY = re.compile(r"^https?://lobste\.rs/s/([a-z0-9]+)")
-
-
-def item_id(value: str) -> str:
-    """A thread id from an id or an item URL (HN ``item?id=N``, Lobsters ``/s/ID``)."""
+def item_id(value: str, site: str | None = None) -> str:
+    """A thread id from an id or a story URL, read by the grammar of ``site`` (of every
+    registered site when None). Another site's name keeps the value as an id, so the
+    archive can say what it holds; a URL no grammar reads is refused."""
     value = value.strip()
-    for pattern in (HN_ITEM, LOBSTERS_STORY):
-        match = pattern.match(value)
-        if match:
-            return match.group(1)
+    grammars = list(sites.SITES.values()) if site is None else \
+        [sites.SITES[site]] if site in sites.SITES else []
+    for known in grammars:
+        try:
+            return known.item_id(value)
+        except ValueError:
+            continue
     if "://" in value:
         raise ArchiveError(f"cannot read a thread id from URL {value}")
     return value
 
 
+# The examples name real story URLs, from the registry (no host is written twice).
+SHOW_HELP = f"""Print a thread from the archive as an indented tree.
+
+    SITE is one of {", ".join(sites.SITES)}. ID is the thread's id or its URL.
+
+    Example: linkthread show hn 8863
+
+    Example: linkthread show hn "{sites.HN.item_url("8863")}"
+
+    Example: linkthread show lobsters "{sites.LOBSTERS.item_url("ktew3s")}/a_slug"
+    """
+
 MIN_WIDTH, MAX_WIDTH = 20, 1000  # narrower leaves no room for text (see render._wrap)
 
 
-@cli.command()
+@cli.command(help=SHOW_HELP)
 @click.argument("site")
 @click.argument("id")
 @click.option(
@@ -270,18 +283,10 @@ MIN_WIDTH, MAX_WIDTH = 20, 1000  # narrower leaves no room for text (see render.
 )
 @db_option
 def show(site: str, id: str, width: int | None, db: str) -> None:
-    """Print a thread from the archive as an indented tree.
-
-    ID is the thread's id or its URL.
-
-    Example: linkthread show hn 8863
-
-    Example: linkthread show hn "https://news.ycombinator.com/item?id=8863"
-    """
     with _user_errors():
         conn = open_readonly(db)
         try:
-            story, comments = load_thread(conn, site, item_id(id))
+            story, comments = load_thread(conn, site, item_id(id, site))
         finally:
             conn.close()
     width = width or min(shutil.get_terminal_size((100, 24)).columns, 100)
@@ -338,7 +343,7 @@ def history(site: str, id: str, as_json: bool, plot: str | None, db: str) -> Non
 
     Example: linkthread history hn 8863 --plot 8863.png
     """
-    story_id = _user_item_id(id)
+    story_id = _user_item_id(id, site)
     points = _read(db, lambda conn: story_history(conn, site, story_id))
     _echo_rows(points, ("seen_at", "source", "score", "comment_count", "rank"), as_json)
     if plot:
@@ -346,9 +351,9 @@ def history(site: str, id: str, as_json: bool, plot: str | None, db: str) -> Non
             plot_history(points, plot, title=f"{site}/{story_id}")
 
 
-def _user_item_id(value: str) -> str:
+def _user_item_id(value: str, site: str) -> str:
     with _user_errors():
-        return item_id(value)
+        return item_id(value, site)
 
 
 @cli.command()
@@ -365,7 +370,7 @@ def changes(site: str, id: str, since: str | None, as_json: bool, db: str) -> No
 
     Example: linkthread changes hn 8863 --since 2026-01-14
     """
-    story_id = _user_item_id(id)
+    story_id = _user_item_id(id, site)
     rows = _read(db, lambda conn: comment_changes(conn, site, story_id, since))
     _echo_rows(rows, ("seen_at", "comment_id", "author", "change", "text"), as_json)
 

@@ -151,7 +151,7 @@ def export(
             check_output_path(output, force=force)  # before reading: fail fast
         conn = open_readonly(db)
         try:
-            story, comments = load_thread(conn, site, item_id(id))
+            story, comments = load_thread(conn, site, item_id(id, site))
         finally:
             conn.close()
         document = thread_document(chosen, story, comments)

@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
+from archive import sites
+
 THREAD_FORMATS = ("json", "jsonl", "csv", "md", "html")
 
 RECORD_FIELDS = (
@@ -53,11 +55,6 @@ STORY_FIELDS = (
     "first_seen_at",
     "last_seen_at",
 )
-
-# Where a story or comment lives on its site: the "original" links of Markdown and
-# HTML, and the links of search results.
-ITEM_URLS = {"hn": "https://news.ycombinator.com/item?id={id}"}
-
 
 # Columns that hold text. SQLite keeps whatever a row was given, so an archive made
 # by hand can hold a number or a BLOB in one; every format reads them as text.
@@ -108,10 +105,16 @@ def story_record(story: Mapping[str, Any]) -> dict[str, Any]:
     return record
 
 
-def item_url(site: str, item_id: str) -> str | None:
-    """The page of a story or comment on its site; None where linkthread knows no form."""
-    template = ITEM_URLS.get(site)
-    return template.format(id=item_id) if template else None
+def item_url(site: str, story_id: str, comment_id: str | None = None) -> str | None:
+    """Where a story (or, given ``comment_id``, one of its comments) lives on its site:
+    the "original" links of Markdown and HTML, and the links of search results. None
+    for a site the registry does not know."""
+    known = sites.SITES.get(site)
+    if known is None:
+        return None
+    if comment_id is None:
+        return known.item_url(story_id)
+    return known.comment_url(story_id, comment_id)
 
 
 def thread_forest(comments: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

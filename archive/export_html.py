@@ -25,6 +25,7 @@ from typing import Any
 
 import nh3
 
+from archive import sites
 from archive.export import display_time, flags_of, item_url, thread_forest, walk
 
 ALLOWED_TAGS = frozenset(
@@ -32,14 +33,15 @@ ALLOWED_TAGS = frozenset(
 )
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 # Relative links in a body (HN writes "item?id=N") point back into the site; resolved
-# there they still work from a file on disk. Bodies of other sites drop them.
-SITE_BASES = {"hn": "https://news.ycombinator.com/"}
+# on the registry's base URL they still work from a file on disk. Bodies of a site the
+# registry does not know drop them.
 
 _CLEANERS: dict[str | None, nh3.Cleaner] = {}
 
 
 def _cleaner(site: str | None) -> nh3.Cleaner:
-    base = SITE_BASES.get(site or "")
+    known = sites.SITES.get(site or "")
+    base = known.base_url + "/" if known is not None else None
     key = site if base else None
     if key not in _CLEANERS:
         _CLEANERS[key] = nh3.Cleaner(

@@ -42,29 +42,6 @@ class Story:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PageComment:
-    """A comment as one page shows it: in page order, with its depth but no parent yet.
-
-    ``id`` is None only where the markup gives none (old-markup ``[deleted]`` rows);
-    the tree rebuild gives those a stable synthetic id.
-    """
-
-    site: str
-    id: str | None
-    depth: int
-    author: str | None = None
-    created_at: datetime | None = None
-    created_at_raw: str | None = None
-    text_html: str | None = None
-    text: str | None = None
-    dead: bool = False
-    flagged: bool = False
-    deleted: bool = False
-    # HN greys downvoted comments with a colour class (c5a ... cdd); c00 is normal.
-    colour: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Comment:
     """A comment placed in its thread's tree."""
 
@@ -83,7 +60,7 @@ class Comment:
     flagged: bool = False
     deleted: bool = False
     colour: str | None = None
-    synthetic_id: bool = False  # True where the site gave no id (see PageComment)
+    synthetic_id: bool = False  # True where the site gave no id (see parsers.pages)
     # The comment's own score where the site shows it (Lobsters, Reddit; HN does not).
     score: int | None = None
     # Edited after posting, as the site judges it (Lobsters: more than a minute later).
@@ -105,19 +82,6 @@ class FetchedPage:
     fetched_at: datetime
     status: int
     body: bytes
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ItemPage:
-    """What a parser reads from one page of a thread (a thread may span several)."""
-
-    site: str
-    story_id: str
-    url: str
-    fetched_at: datetime
-    story: Story | None  # None on continuation pages that carry no story header
-    comments: tuple[PageComment, ...]
-    next_url: str | None = None  # absolute URL of the next page of the same thread
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -42,24 +42,43 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from archive import sites
 from archive.crawls import pid_alive
 from archive.db import transaction
 from archive.errors import ArchiveError
 from archive.rows import iso_utc
-from archive.targets import parse_targets as parse_targets  # re-exported: the watch CLI
 
 KINDS = ("thread", "listing", "user")
 FIRST_INTERVAL = 10 * 60  # an adaptive thread's interval after a visit with new comments
 MAX_INTERVAL = 12 * 3600  # the ceiling a quiet thread's interval doubles up to
 THREAD_LIFETIME = 3 * 86400  # a thread's default --for
 DEFAULT_EVERY = {"listing": 3600, "user": 86400}
-# HN asks for 30 s between requests; revisiting one target more often than a minute
-# would be impolite and could not even finish a long thread in time.
+# HN asks for 30 s between requests (Lobsters' limits allow one per 9 s); revisiting one
+# target more often than a minute would be impolite and could not even finish a long
+# thread in time.
 MIN_EVERY = 60
 MAX_DURATION = 10 * 365 * 86400
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _PART = re.compile(r"(\d+)([smhdw])")
+
+
+# -- targets -----------------------------------------------------------------------
+
+
+def parse_targets(site: str, words: Sequence[str], *,
+                  base_url: str | None = None) -> list[tuple[str, str]]:
+    """(kind, target) pairs a watch stores, read from words as ``crawl`` reads them (the
+    site's grammar in ``archive.sites``). A comment URL that does not name its story
+    (Lobsters ``/c/ID``) is refused: a watch is of the story, and only a crawl can ask
+    the site which story that is."""
+    out = []
+    for t in sites.parse_targets(site, words, base_url=base_url):
+        if t.kind not in KINDS:
+            raise ArchiveError(f"{t.target!r} names a {t.kind}, not its story: watch the "
+                               f"story (its id or URL) instead")
+        out.append((t.kind, t.target))
+    return out
 
 
 # -- durations ---------------------------------------------------------------------

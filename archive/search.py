@@ -150,11 +150,11 @@ def _hit(row: tuple) -> SearchHit:
     kind, site, story_id, comment_id, author, created_at, title, snippet, rank, synthetic = row
     # A synthetic id was made up where the page gave none: the site has no page for it,
     # so the link goes to its thread.
-    linked = comment_id if comment_id is not None and not synthetic else story_id
+    linked = comment_id if comment_id is not None and not synthetic else None
     return SearchHit(
         kind=kind, site=site, story_id=story_id, comment_id=comment_id, author=author,
         created_at=created_at, title=title, snippet=snippet or "", rank=rank,
-        url=item_url(site, linked),
+        url=item_url(site, story_id, linked),
     )  # fmt: skip
 
 

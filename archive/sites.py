@@ -125,9 +125,18 @@ class Site(ABC):
         """The listing's name as watches store it; TargetError if it is not one."""
         raise NotImplementedError
 
+    @abstractmethod
+    def listing_forms(self) -> str:
+        """The listings the grammar accepts, as help and errors list them."""
+
     def listing_path(self, name: str) -> str:
         """What the crawl requests for a listing name (also how failures name it)."""
         return self.listing(name)
+
+    def snapshot_name(self, name: str) -> str:
+        """The name a listing's rows carry in ``listing_snapshots`` (the parser's).
+        Unchecked: a watch stored before its grammar was checked still has one."""
+        return name
 
     @abstractmethod
     def user_name(self, word: str) -> str:
@@ -201,13 +210,19 @@ class HackerNews(Site):
             return "front" if word == "news" else word
         if _real_day(word):
             return word
-        raise TargetError(f"{word!r} is not a Hacker News listing "
-                          f"({', '.join(self.listings)}, front?day=YYYY-MM-DD)")
+        raise TargetError(f"{word!r} is not a Hacker News listing ({self.listing_forms()})")
+
+    def listing_forms(self) -> str:
+        return ", ".join((*self.listings, "front?day=YYYY-MM-DD"))
 
     def listing_path(self, name: str) -> str:
         """"front" is the front page, requested as /news."""
         name = self.listing(name)
         return "news" if name == "front" else name
+
+    def snapshot_name(self, name: str) -> str:
+        """``news``, or ``front/D`` for a day (each day is its own listing)."""
+        return "news" if name in ("front", "news") else name.replace("?day=", "/")
 
     def user_name(self, word: str) -> str:
         if not _HN_USER.fullmatch(word.strip()):
@@ -299,8 +314,10 @@ class Lobsters(Site):
             tags = word[2:].split(",")
             if tags and all(_LOB_TAG.fullmatch(t) for t in tags):
                 return "t/" + ",".join(dict.fromkeys(tags))
-        raise TargetError(f"{word!r} is not a Lobsters listing "
-                          f"({', '.join(self.listings)}, t/TAG, t/TAG1,TAG2)")
+        raise TargetError(f"{word!r} is not a Lobsters listing ({self.listing_forms()})")
+
+    def listing_forms(self) -> str:
+        return ", ".join((*self.listings, "t/TAG", "t/TAG1,TAG2"))
 
     def user_name(self, word: str) -> str:
         name = word.strip().removeprefix("~")

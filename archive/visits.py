@@ -15,6 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from archive import sites
 from archive.schedule import Watch
 
 
@@ -27,11 +28,11 @@ class Mark:
     count: int = 0
 
 
-def snapshot_name(target: str) -> str:
-    """The name an HN listing target's rows carry in ``listing_snapshots``."""
-    if target == "front":
-        return "news"
-    return target.replace("?day=", "/") if target.startswith("front?day=") else target
+def snapshot_name(site: str, target: str) -> str:
+    """The name a listing target's rows carry in ``listing_snapshots`` (the site's
+    parser names them: HN's ``front`` is ``news``)."""
+    known = sites.SITES.get(site)
+    return known.snapshot_name(target) if known is not None else target
 
 
 def mark(conn: sqlite3.Connection, w: Watch) -> Mark:
@@ -51,7 +52,7 @@ def mark(conn: sqlite3.Connection, w: Watch) -> Mark:
         stamp = conn.execute(
             "SELECT max(crawl_id), max(seen_at) FROM listing_snapshots"
             " WHERE site = ? AND listing = ?",
-            (w.site, snapshot_name(w.target)),
+            (w.site, snapshot_name(w.site, w.target)),
         ).fetchone()
         return Mark(tuple(stamp))
     row = conn.execute(
@@ -78,7 +79,7 @@ def visit_result(
             entries = conn.execute(
                 "SELECT count(*) FROM listing_snapshots WHERE site = ? AND listing = ?"
                 " AND seen_at > ?",
-                (w.site, snapshot_name(w.target), before.stamp[1] or ""),
+                (w.site, snapshot_name(w.site, w.target), before.stamp[1] or ""),
             ).fetchone()[0]
         return stored, f"{entries:,} entries", None
     karma = after.stamp[1] if after.stamp else None

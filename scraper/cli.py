@@ -10,42 +10,63 @@ import logging
 from typing import Any
 
 import click
+import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archive import sites
 from archive.cli import cli, db_option
 from archive.crawls import crawl_args, resumable
 from archive.db import open_db
 from archive.errors import ArchiveError
 from scraper import progress
 from scraper.overrides import check_override
-from scraper.spiders.hn import LISTINGS, HnSpider, item_id, listing_path, user_name
+from scraper.spiders.hn import HnSpider
 from scraper.stopping import resume_hint, stopping
 
-PLANNED = ("lobsters", "reddit")
+# Spiders by registry name (archive.sites): a site's grammar is the registry's, its
+# crawl strategy the spider's.
+SPIDERS: dict[str, type[scrapy.Spider]] = {"hn": HnSpider}
 
 
-def hn_targets(targets: tuple[str, ...]) -> dict[str, str]:
-    """The spider's arguments from the command line's targets: item ids or URLs, listing
-    names (front, newest, ..., front?day=D), and ``user NAME`` pairs."""
-    items: list[str] = []
-    listings: list[str] = []
-    users: list[str] = []
-    words = iter(targets)
-    for word in words:
-        if word == "user":
-            name = next(words, None)
-            if name is None:
-                raise ValueError("'user' needs a user name after it")
-            users.append(user_name(name))
-        elif word in LISTINGS or word.startswith("front?"):
-            listings.append(listing_path(word))
+def spider_targets(site: str, targets: tuple[str, ...]) -> dict[str, str]:
+    """The spider's arguments from the command line's targets, read by the site's
+    grammar: ``items`` (thread ids), ``listings`` (as the spider requests them),
+    ``users``, and, only where the site has comment URLs without their story (Lobsters
+    ``/c/ID``), ``comments``. ValueError (one line) for a word the grammar refuses."""
+    known = sites.get(site)
+    wanted: dict[str, list[str]] = {"items": [], "listings": [], "users": [], "comments": []}
+    for t in sites.parse_targets(site, targets) if targets else ():
+        if t.kind == "listing":
+            wanted["listings"].append(known.listing_path(t.target))
         else:
-            items.append(item_id(word))
-    return {"items": ",".join(items), "listings": ",".join(listings), "users": ",".join(users)}
+            wanted[{"thread": "items", "user": "users", "comment": "comments"}[t.kind]].append(
+                t.target)
+    args = {name: ",".join(dict.fromkeys(values)) for name, values in wanted.items()}
+    if not args["comments"]:
+        del args["comments"]  # spiders of sites without comment targets do not take it
+    return args
 
 
-SPIDERS = {"hn": (HnSpider, hn_targets)}
+_LISTINGS = "\n".join(f"      {s.name}: {s.listing_forms()}" for s in sites.SITES.values())
+# Generated from the registry, so a new site's grammar shows up here by itself.
+CRAWL_HELP = f"""Crawl threads, listings and profiles of SITE into the archive.
+
+    SITE is one of {", ".join(sites.SITES)}. TARGETS are item ids or item URLs (every
+    page of a long thread is followed), listings (each visit stores a ranked
+    snapshot), and "user NAME" for a profile. A Lobsters comment URL (/c/ID) crawls
+    its story.
+
+    \b
+    Listings:
+{_LISTINGS}
+
+    Example: linkthread crawl hn 46621892 {sites.HN.item_url("1")} --db hn.db
+
+    Example: linkthread crawl hn front --pages 2 --threads
+
+    Example: linkthread crawl hn --resume   (after a crawl was killed or stopped)
+    """
 
 
 def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Settings:
@@ -64,7 +85,7 @@ def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Setti
     return settings
 
 
-@cli.command()
+@cli.command(help=CRAWL_HELP)
 @click.argument("site")
 @click.argument("targets", nargs=-1)
 @db_option
@@ -81,29 +102,18 @@ def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Setti
               help="How much of Scrapy's log to show.")
 def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
           overrides: tuple[str, ...], pages: int, threads: bool, log_level: str) -> None:
-    """Crawl threads, listings and profiles of SITE into the archive.
-
-    TARGETS are item ids or item URLs (every page of a long thread is followed),
-    listings (front, newest, ask, show, jobs, best, front?day=YYYY-MM-DD: each visit
-    stores a ranked snapshot), and "user NAME" for a profile.
-
-    Example: linkthread crawl hn 46621892 https://news.ycombinator.com/item?id=1 --db hn.db
-
-    Example: linkthread crawl hn front --pages 2 --threads
-
-    Example: linkthread crawl hn --resume   (after a crawl was killed or stopped)
-    """
-    if site in PLANNED:
-        raise click.UsageError(f"site {site!r} is not supported yet (supported: hn)")
-    if site not in SPIDERS:
-        raise click.UsageError(f"unknown site {site!r} (supported: {', '.join(SPIDERS)})")
-    spider_cls, read_targets = SPIDERS[site]
+    if site not in sites.SITES:
+        raise click.UsageError(f"unknown site {site!r} (known: {', '.join(sites.SITES)})")
     if not targets and not resume:
         raise click.UsageError("give TARGETS to crawl, or --resume")
     try:
-        spider_args = read_targets(targets)
+        spider_args = spider_targets(site, targets)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="TARGETS") from e
+    spider_cls = SPIDERS.get(site)
+    if spider_cls is None:
+        raise click.UsageError(f"site {site!r} has no crawler yet (crawlers: "
+                               f"{', '.join(SPIDERS)})")
     if resume:
         # A look, not a claim: the crawl takes the targets over when it starts, in one
         # transaction, so a resume running meanwhile gets each of them at most once.

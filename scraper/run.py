@@ -37,6 +37,7 @@ from typing import Protocol
 
 import sqlite_utils
 
+from archive import sites
 from archive.db import open_db
 from archive.errors import ArchiveError
 from archive.schedule import (
@@ -51,7 +52,6 @@ from archive.schedule import (
     runner_id,
 )
 from archive.visits import mark, visit_result
-from scraper.spiders.hn import listing_path
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def label(w: Watch) -> str:
     if w.kind == "user":
         return f"{w.site} user {w.target}"
     try:
-        return f"{w.site} {listing_path(w.target)}"
+        return f"{w.site} {sites.get(w.site).listing_path(w.target)}"
     except ValueError:
         # A watch stored before its grammar was checked (front?day=2026-13-01): its
         # crawl is refused with the reason, and the runner must live to record that.

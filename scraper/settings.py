@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from archive import sites
 from scraper import __version__
 
 BOT_NAME = "linkthread"
@@ -61,7 +62,10 @@ DOWNLOAD_HANDLERS = {
 ITEM_PIPELINES = {"scraper.pipelines.ArchivePipeline": 300}
 
 LINKTHREAD_DB = os.environ.get("LINKTHREAD_DB", "linkthread.db")
-LINKTHREAD_HN_BASE_URL = os.environ.get("LINKTHREAD_HN_BASE_URL", "https://news.ycombinator.com")
+# Each site's base URL (LINKTHREAD_HN_BASE_URL, LINKTHREAD_LOBSTERS_BASE_URL, ...), named
+# and defaulted by the registry: a test points a spider at its local stand-in.
+globals().update({site.base_url_setting: os.environ.get(site.base_url_setting, site.base_url)
+                  for site in sites.SITES.values()})
 # Back-off after a soft error (throttle page, truncated body), doubling per strike, in seconds.
 LINKTHREAD_BACKOFF_BASE = float(os.environ.get("LINKTHREAD_BACKOFF_BASE", "10"))
 LINKTHREAD_BACKOFF_MAX = float(os.environ.get("LINKTHREAD_BACKOFF_MAX", "600"))
@@ -72,7 +76,9 @@ LINKTHREAD_CRAWL_DELAY = os.environ.get("LINKTHREAD_CRAWL_DELAY") or None
 # Crawl-delay each host's robots.txt asked for when last read, kept to when robots.txt
 # cannot be read now (an outage must not turn into a crawl at full speed). Keyed by
 # host name; LINKTHREAD_CRAWL_DELAY still overrides it.
-LINKTHREAD_KNOWN_CRAWL_DELAYS = {"news.ycombinator.com": 30.0}
+# (From the registry: HN's 30 s; Lobsters' robots.txt asks 1 s, its published limits
+# need 9 s: that floor is archive.sites' Politeness.min_delay, kept by the crawl itself.)
+LINKTHREAD_KNOWN_CRAWL_DELAYS = sites.known_crawl_delays()
 
 # Bodies larger than this (bytes, as sent or once decompressed) are refused, never stored:
 # no discussion page comes near it. Unset: 64 MiB (scraper/bounds.py).

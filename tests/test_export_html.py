@@ -140,11 +140,15 @@ def test_sanitize_html_allow_list() -> None:
     assert sanitize_html('<a href="mailto:a@b.c">m</a><a href="ftp://x">f</a>') == (
         f'<a href="mailto:a@b.c" {rel}>m</a><a {rel}>f</a>'
     )
-    # HN's relative links point back into HN; elsewhere they are dropped.
+    # A known site's relative links point back into it; elsewhere they are dropped.
     assert sanitize_html('<a href="item?id=5">r</a>', site="hn") == (
         f'<a href="https://news.ycombinator.com/item?id=5" {rel}>r</a>'
     )
-    assert sanitize_html('<a href="item?id=5">r</a>', site="lobsters") == f"<a {rel}>r</a>"
+    assert sanitize_html('<a href="/~pushcx">r</a>', site="lobsters") == (
+        f'<a href="https://lobste.rs/~pushcx" {rel}>r</a>'
+    )
+    assert sanitize_html('<a href="item?id=5">r</a>', site="reddit") == f"<a {rel}>r</a>"
+    assert sanitize_html('<a href="item?id=5">r</a>') == f"<a {rel}>r</a>"
     kept = "<blockquote><ul><li><b>b</b><strong>s</strong><em>e</em><br></li></ul></blockquote>"
     assert sanitize_html(kept + "<ol><li><code>c</code></li></ol><pre>p</pre>") == (
         kept + "<ol><li><code>c</code></li></ol><pre>p</pre>"

@@ -10,7 +10,7 @@ import pytest
 
 from archive.models import Listing
 from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage
-from scraper.parsers.hn_listing import listing_name_and_page, parse_listing
+from scraper.parsers.hn.listing import listing_name_and_page, parse_listing
 from tests import hnpages
 from tests.corpus import corpus_dir, corpus_text
 

@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 import lxml.html
 import pytest
 
-from archive.models import Comment, ItemPage, Story, Thread
+from archive.models import Comment, Story, Thread
 from scraper.parsers import ages, bodies, hn
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
-from scraper.parsers.hn_text import inner_html
+from scraper.parsers.hn.text import inner_html
+from scraper.parsers.pages import ItemPage
 from scraper.parsers.tree import assemble_thread, build_tree
 from tests import hnpages
 from tests.corpus import corpus_dir, corpus_text
@@ -750,7 +751,7 @@ def test_any_other_failure_is_a_parse_error_naming_the_page(
     def broken(*_: object, **__: object) -> None:
         raise KeyError("surprise")
 
-    monkeypatch.setattr(hn, "_with_texts", broken)
+    monkeypatch.setattr(hn.item, "_with_texts", broken)
     with pytest.raises(ParseError, match=r"unreadable page \(KeyError: 'surprise'\)") as e:
         hn.parse_thread(modern_page(modern_row("101", 0)), url=f"{HN}/item?id=100",
                         fetched_at=FETCHED)

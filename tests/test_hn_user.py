@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage
-from scraper.parsers.hn_user import parse_user
+from scraper.parsers.hn.user import parse_user
 from tests import hnpages
 
 URL = "https://news.ycombinator.com/user?id=pg"

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scraper.parsers import hn, hn_listing, hn_user
+from scraper.parsers import hn
 from scraper.parsers.errors import ParseError
 from scraper.parsers.tree import assemble_thread
 from tests import hnpages
@@ -93,10 +93,10 @@ def parse_keys(page: FuzzPage, html: str) -> set[str]:
         keys = {f"comment {c.id}" for c in item.comments if c.id is not None}
         return keys | ({f"next {item.next_url}"} if item.next_url else set())
     if page.kind == "listing":
-        listing = hn_listing.parse_listing(html, url=page.url, fetched_at=FETCHED)
+        listing = hn.parse_listing(html, url=page.url, fetched_at=FETCHED)
         keys = {f"story {e.story_id}" for e in listing.entries}
         return keys | ({f"next {listing.next_url}"} if listing.next_url else set())
-    user = hn_user.parse_user(html, url=page.url, fetched_at=FETCHED)
+    user = hn.parse_user(html, url=page.url, fetched_at=FETCHED)
     return {f"user {user.id}", f"created {user.created_at_raw}", f"karma {user.karma}",
             f"about {user.about}"}
 
@@ -113,7 +113,7 @@ def with_units(page: FuzzPage) -> FuzzPage:
         row_keys = [f"comment {c.id}" if c.id is not None else "" for c in item.comments]
         opens = opens[len(opens) - len(row_keys):]
     elif page.kind == "listing":
-        listing = hn_listing.parse_listing(html, url=page.url, fetched_at=FETCHED)
+        listing = hn.parse_listing(html, url=page.url, fetched_at=FETCHED)
         row_keys = [f"story {e.story_id}" for e in listing.entries]
     else:
         order = [re.match(r"<td\b[^>]*>\s*(\w+):", html[o:]) for o in opens]

@@ -15,7 +15,7 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from archive import schedule, targets
+from archive import schedule, sites
 from archive.cli import cli
 from archive.db import open_db
 from archive.errors import ArchiveError
@@ -108,15 +108,15 @@ def test_targets_read_like_crawl() -> None:
 def test_bad_targets(words: list[str], message: str) -> None:
     with pytest.raises(ArchiveError, match=message):
         parse_targets("hn", words)
-    with pytest.raises(ArchiveError, match="cannot be watched yet"):
-        parse_targets("lobsters", ["abc"])
+    with pytest.raises(ArchiveError, match=r"unknown site 'reddit' \(known: hn, lobsters\)"):
+        parse_targets("reddit", ["abc"])
 
 
 def test_the_target_rules_are_the_spiders() -> None:
-    # The archive repeats the spider's rules (it may not import it): keep them equal.
-    assert targets.HN_LISTINGS == hn_spider.LISTINGS
+    # The spider still checks its arguments with its own copy: keep them equal.
+    assert sites.HN.listings == hn_spider.LISTINGS
     for name in ("pg", "a_b-C9", "x", "x" * 16, "bad name", "dang"):
-        ok = bool(targets._HN_USER.fullmatch(name))
+        ok = bool(sites._HN_USER.fullmatch(name))
         assert ok == bool(hn_spider._USER.fullmatch(name)), name
 
 
@@ -351,7 +351,7 @@ def test_watch_commands(tmp_path: Path) -> None:
     (["add", "hn", "1", "--every", "15"], "'15' is not a duration"),
     (["add", "hn", "1", "--for", "soon"], "'soon' is not a duration"),
     (["add", "hn", "12ab"], "not a Hacker News item id"),
-    (["add", "reddit", "abc"], "cannot be watched yet"),
+    (["add", "reddit", "abc"], "unknown site 'reddit' (known: hn, lobsters)"),
     (["remove", "hn", "1"], "no archive at"),
     (["list"], "no archive at"),
 ])  # fmt: skip

@@ -115,8 +115,8 @@ def test_search_ranks_stories_and_comments_with_marked_snippets(archive_path: Pa
     )  # fmt: skip
     # 202's id was made up where the page had none: it links to its thread instead.
     assert result[0].url == "https://news.ycombinator.com/item?id=200"
-    # linkthread knows no item URL form for Lobsters yet.
-    assert result[2].url is None
+    # Lobsters' story URL form comes from the registry too.
+    assert result[2].url == "https://lobste.rs/s/abc"
 
 
 def test_fts_syntax_phrase_or_not_prefix_column(archive_path: Path) -> None:
@@ -228,6 +228,7 @@ def test_cli_prints_a_readable_list(archive_path: Path) -> None:
     assert result.stdout.splitlines() == [
         "lobsters/abc · story by erin · 2026-01-20T00:00:00Z",
         "  Rust and the supply chain",
+        "  https://lobste.rs/s/abc",
     ]
     assert invoke("search", "zebra", "--db", str(archive_path)).stdout == "(no matches)\n"
 

@@ -1,5 +1,5 @@
-"""The target grammar: the spider's copy (crawl) and the archive's (watch) give the same
-answers, word for word, because the archive may not import the scraper."""
+"""HN's target grammar, as the registry (archive.sites) defines it for crawl and watch,
+and as the HN spider still checks its arguments: the same answers, word for word."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
-from archive import targets
+from archive import schedule
 from archive.errors import ArchiveError
+from archive.sites import HN
 from scraper.spiders import hn
 
 BASE = "http://127.0.0.1:8123"  # a test's local server, as LINKTHREAD_HN_BASE_URL names it
@@ -19,7 +20,7 @@ def spider_item(word: str) -> str:
 
 
 def archive_item(word: str) -> str:
-    return targets.hn_item_id(word, base_url=BASE)
+    return HN.item_id(word, base_url=BASE)
 
 
 def spider_listing(word: str) -> str:
@@ -28,7 +29,7 @@ def spider_listing(word: str) -> str:
 
 
 def archive_listing(word: str) -> str:
-    return targets.hn_listing(word)
+    return HN.listing(word)
 
 
 def answer(read: Callable[[str], str], word: str) -> str | None:
@@ -99,10 +100,10 @@ def test_the_base_url_host_comes_from_the_environment_when_not_given(
         monkeypatch: pytest.MonkeyPatch) -> None:
     url = "http://10.1.2.3:8080/item?id=9"
     monkeypatch.delenv("LINKTHREAD_HN_BASE_URL", raising=False)
-    for read in (hn.item_id, targets.hn_item_id):
+    for read in (hn.item_id, HN.item_id):
         assert answer(read, url) is None
     monkeypatch.setenv("LINKTHREAD_HN_BASE_URL", "http://10.1.2.3:8080")
-    for read in (hn.item_id, targets.hn_item_id):
+    for read in (hn.item_id, HN.item_id):
         assert answer(read, url) == "9"
 
 
@@ -115,9 +116,9 @@ def test_the_spider_refuses_an_item_url_of_another_host() -> None:
 
 def test_watch_words_use_the_same_grammar() -> None:
     words = ["news.ycombinator.com/item?id=5", "front?day=2024-02-29"]
-    assert targets.parse_targets("hn", words, base_url=BASE) == [
+    assert schedule.parse_targets("hn", words, base_url=BASE) == [
         ("thread", "5"), ("listing", "front?day=2024-02-29")]
     with pytest.raises(ArchiveError, match="not a Hacker News listing"):
-        targets.parse_targets("hn", ["front?day=2026-13-01"])
+        schedule.parse_targets("hn", ["front?day=2026-13-01"])
     with pytest.raises(ArchiveError, match="not a Hacker News item id"):
-        targets.parse_targets("hn", ["https://example.com/item?id=1"], base_url=BASE)
+        schedule.parse_targets("hn", ["https://example.com/item?id=1"], base_url=BASE)

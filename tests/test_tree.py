@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from archive.models import ItemPage, PageComment, Story
+from archive.models import Story
 from scraper.parsers.errors import ParseError
+from scraper.parsers.pages import ItemPage, PageComment
 from scraper.parsers.tree import assemble_thread, build_tree
 
 URL = "https://example.test/item?id=1"

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from archive.models import Comment, ItemPage, PageComment, Thread
+from archive.models import Comment, Thread
 from scraper.parsers.errors import ParseError
+from scraper.parsers.pages import ItemPage, PageComment
 
 
 def _shape(site: str, comments: Sequence[PageComment], *, url: str) -> tuple[list[int], list[int]]:

@@ -24,12 +24,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
-from archive.models import FetchedPage, ItemPage, Listing
+from archive.models import FetchedPage, Listing
 from scraper.bounds import Refused, offsite_reason
 from scraper.items import FailedPage
 from scraper.middlewares import setting_or_env
-from scraper.parsers import hn, hn_listing, hn_user
+from scraper.parsers import hn
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
+from scraper.parsers.pages import ItemPage
 from scraper.parsers.tree import assemble_thread
 from scraper.politeness import RobotsForbidden
 
@@ -188,7 +189,7 @@ class HnSpider(scrapy.Spider):
     def parse_listing(self, response: Response, label: str, page: int,
                       name: str | None = None) -> Iterator[Any]:
         fetched = self.fetched(response)
-        listing = self.attempt(label, fetched, lambda: hn_listing.parse_listing(
+        listing = self.attempt(label, fetched, lambda: hn.parse_listing(
             response.text, url=response.url, fetched_at=fetched.fetched_at, known_page=page))
         if not isinstance(listing, Listing):
             if listing is not None:
@@ -214,7 +215,7 @@ class HnSpider(scrapy.Spider):
 
     def parse_user(self, response: Response, label: str) -> Iterator[Any]:
         fetched = self.fetched(response)
-        user = self.attempt(label, fetched, lambda: hn_user.parse_user(
+        user = self.attempt(label, fetched, lambda: hn.parse_user(
             response.text, url=response.url, fetched_at=fetched.fetched_at))
         if user is not None:
             yield user

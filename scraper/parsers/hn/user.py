@@ -25,8 +25,8 @@ from scraper.parsers.errors import (
     TruncatedPage,
     parser_entry,
 )
-from scraper.parsers.hn import SITE, is_throttle_page, looks_complete
-from scraper.parsers.hn_text import inner_html
+from scraper.parsers.hn.item import SITE, is_throttle_page, looks_complete
+from scraper.parsers.hn.text import inner_html
 from scraper.parsers.values import number
 
 _LABEL = re.compile(r"^\s*(user|created|karma|about):\s*$")

@@ -19,7 +19,7 @@ raise ParseError and nothing else (``errors.parser_entry``).
 Speed (the budget is 5x a bare ``lxml.html.fromstring`` of the page, for parse + tree):
 the page is split into rows by lxml's etree HTML parser (BeautifulSoup over a whole HN
 page is ~22x, and html.parser is quadratic on its nested tables). Each body's served
-HTML is cut out (``hn_text``), and BeautifulSoup reads the text of all of a page's
+HTML is cut out (``hn.text``), and BeautifulSoup reads the text of all of a page's
 bodies in one parse (``bodies``): one parse per body was 8-12x the page. Figures from
 bench/parse.py: ~3.5-4x on a generated 1,000-comment page of current markup, ~5.5x
 of 2012-14 markup, up to ~8x on real 2012-13 job-post threads, whose long bodies are
@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from lxml import etree
 
-from archive.models import ItemPage, PageComment, Thread
+from archive.models import Thread
 from scraper.parsers import ages, bodies, whole
 from scraper.parsers.errors import (
     NoSuchItem,
@@ -45,8 +45,8 @@ from scraper.parsers.errors import (
     TruncatedPage,
     parser_entry,
 )
-from scraper.parsers.hn_story import Header, hn_path, item_id_of, parse_header, text_of
-from scraper.parsers.hn_text import (
+from scraper.parsers.hn.story import Header, hn_path, item_id_of, parse_header, text_of
+from scraper.parsers.hn.text import (
     MARKERS,
     RawBodies,
     classes,
@@ -54,6 +54,7 @@ from scraper.parsers.hn_text import (
     container_starts,
     is_wrapper,
 )
+from scraper.parsers.pages import ItemPage, PageComment
 from scraper.parsers.values import is_id, join_url, number
 
 SITE = "hn"

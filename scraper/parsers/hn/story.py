@@ -18,7 +18,7 @@ from lxml import etree
 
 from archive.models import Story
 from scraper.parsers import ages, bodies
-from scraper.parsers.hn_text import classes, served_or_rendered
+from scraper.parsers.hn.text import classes, served_or_rendered
 from scraper.parsers.values import is_id, join_url, number
 
 _POINTS = re.compile(r"([0-9]+)\s+points?")

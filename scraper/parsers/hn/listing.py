@@ -7,7 +7,7 @@ title row (``td.title`` cells: the rank, then the link) followed by a row holdin
 black memorial bar HN shows at the top when someone notable dies, spacer rows, the More
 row) has no subtext, so anchoring on subtexts ignores it without naming it.
 
-The title and subtext cells are read with the item parser's helpers (``hn_story``); its
+The title and subtext cells are read with the item parser's helpers (``hn.story``); its
 ``parse_header`` itself is not reused because it reads a whole page's header: it looks
 for self-post text in the rows after the subtext (here: the next story's title) and
 counts ``score_`` spans across the table to spot polls (here: every row has one).
@@ -23,12 +23,13 @@ from urllib.parse import parse_qs, urlsplit
 from lxml import etree
 
 from archive.models import Listing, ListingEntry
-from scraper.parsers import ages, hn, whole
+from scraper.parsers import ages, whole
 from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage, parser_entry
+from scraper.parsers.hn import item as hn
 
 # Private helpers of the item-page header reader, shared on purpose: the title and
 # subtext cells of a listing row are the same markup as an item page's header.
-from scraper.parsers.hn_story import (
+from scraper.parsers.hn.story import (
     _domain,
     _header_id,
     _prev_row,
@@ -38,7 +39,7 @@ from scraper.parsers.hn_story import (
     story_kind,
     text_of,
 )
-from scraper.parsers.hn_text import classes
+from scraper.parsers.hn.text import classes
 from scraper.parsers.values import join_url, number
 
 SITE = "hn"
