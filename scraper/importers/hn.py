@@ -16,11 +16,12 @@ from dataclasses import replace
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
-from archive.models import ItemPage
 from archive.sites import HN, Site
 from scraper.importers.pages import Kind, NotImportable, Parsed
-from scraper.parsers import hn, hn_listing, hn_user
+from scraper.parsers import hn
 from scraper.parsers.errors import ParseError
+from scraper.parsers.hn import listing as hn_listing
+from scraper.parsers.pages import ItemPage
 
 _MARKS = re.compile(r"news\.ycombinator\.com|class=[\"']?pagetop\b|<b>Hacker News</b>")
 _USER_ROW = re.compile(r"<td[^>]*>\s*user:\s*</td>")
@@ -51,7 +52,7 @@ class HnImporter:
     def read(self, text: str, *, kind: Kind, url: str | None, fetched_at: datetime) -> Parsed:
         base = self.site.base_url
         if kind == "user":
-            user = hn_user.parse_user(text, url=url or f"{base}/user", fetched_at=fetched_at)
+            user = hn.parse_user(text, url=url or f"{base}/user", fetched_at=fetched_at)
             return Parsed(url=url or self.site.user_url(user.id), user=user)
         if kind == "listing":
             return self._listing(text, url=url, fetched_at=fetched_at)

@@ -16,9 +16,10 @@ from dataclasses import dataclass, replace
 
 from w3lib.url import canonicalize_url
 
-from archive.models import FetchedPage, ItemPage, Thread
+from archive.models import FetchedPage, Thread
 from scraper.importers.pages import Parsed
 from scraper.parsers.errors import ParseError
+from scraper.parsers.pages import ItemPage
 from scraper.parsers.tree import assemble_thread
 
 

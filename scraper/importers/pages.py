@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
-from archive.models import ItemPage, Listing, Story, Thread, User
+from archive.models import Listing, Story, Thread, User
 from archive.sites import Site
+from scraper.parsers.pages import ItemPage
 
 Kind = Literal["thread", "listing", "user"]
 TimeSource = Literal["option", "page", "mtime"]
