@@ -182,6 +182,111 @@ def m0003_schedule(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Fields that sites other than HN show (issue 11): Lobsters first, Reddit next. HN
+# leaves them NULL / 0. ``extra`` columns hold canonical JSON (sorted keys) of the
+# site-specific values that have no common column, so nothing a parser read is dropped
+# and an unchanged re-crawl compares equal.
+SITE_FIELDS = (
+    "ALTER TABLE comments ADD COLUMN score INTEGER",
+    "ALTER TABLE comments ADD COLUMN edited INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE comments ADD COLUMN edited_at TEXT",
+    "ALTER TABLE comments ADD COLUMN edited_at_raw TEXT",
+    # By a moderator (or with a banned user); ``deleted`` stays "by its author".
+    "ALTER TABLE comments ADD COLUMN removed INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE comments ADD COLUMN by_submitter INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE comments ADD COLUMN extra TEXT",
+    "ALTER TABLE stories ADD COLUMN merged_into TEXT",
+    "ALTER TABLE stories ADD COLUMN extra TEXT",
+    "ALTER TABLE users ADD COLUMN extra TEXT",
+    # A table rather than a JSON list in stories: "stories tagged rust" and "stories
+    # per tag" are then an index lookup and a GROUP BY, where a JSON column would be
+    # a json_each over every story of the archive.
+    """
+CREATE TABLE story_tags (
+    site TEXT NOT NULL,
+    story_id TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (site, story_id, tag),
+    FOREIGN KEY (site, story_id) REFERENCES stories(site, id)
+)""",
+    "CREATE INDEX story_tags_site_tag ON story_tags (site, tag)",
+    # A score moves on nearly every crawl: a snapshot, not a version of the comment.
+    # Written only when it differs from the previous row, as story_snapshots are.
+    """
+CREATE TABLE comment_scores (
+    site TEXT NOT NULL,
+    comment_id TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    crawl_id INTEGER REFERENCES crawls(id),
+    score INTEGER NOT NULL,
+    PRIMARY KEY (site, comment_id, seen_at)
+)""",
+)
+
+# comment_versions as 0002 made it, plus 'removed'/'unremoved' in the CHECK and the
+# state those and an edit carry. SQLite cannot alter a CHECK in place: the table is
+# rebuilt (see rebuild_table).
+COMMENT_VERSIONS_0006 = """
+CREATE TABLE comment_versions (
+    site TEXT NOT NULL,
+    comment_id TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    crawl_id INTEGER REFERENCES crawls(id),
+    change TEXT NOT NULL CHECK (change IN ('added', 'edited', 'deleted', 'undeleted',
+        'dead', 'undead', 'flagged', 'unflagged', 'gone', 'back', 'removed', 'unremoved')),
+    text_html TEXT,
+    text TEXT,
+    dead INTEGER NOT NULL DEFAULT 0,
+    flagged INTEGER NOT NULL DEFAULT 0,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    removed INTEGER NOT NULL DEFAULT 0,
+    edited INTEGER NOT NULL DEFAULT 0,
+    edited_at TEXT,
+    edited_at_raw TEXT,
+    PRIMARY KEY (site, comment_id, seen_at, change)
+)"""
+
+
+def rebuild_table(conn: sqlite3.Connection, table: str, create: str) -> None:
+    """Replace ``table`` by the one ``create`` makes, keeping every row and its rowid,
+    and the table's own indexes and triggers; in the caller's transaction.
+
+    SQLite's documented procedure for a change ALTER TABLE cannot make: create the new
+    table under another name, copy, drop the old, rename the new, recreate indexes and
+    triggers. Rowids are copied because readers order a comment's versions by them.
+    Columns the new table adds take their defaults. Fails, rolling back with the
+    caller's transaction, if a row breaks a new constraint or a foreign key.
+    """
+    kept = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger')"
+        " AND sql IS NOT NULL ORDER BY type, name",
+        (table,),
+    ).fetchall()
+    old_columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+    broken = len(conn.execute(f'PRAGMA foreign_key_check("{table}")').fetchall())
+    temp = f"_new_{table}"
+    conn.execute(create.replace(f"CREATE TABLE {table} (", f'CREATE TABLE "{temp}" (', 1))
+    new_columns = {row[1] for row in conn.execute(f'PRAGMA table_info("{temp}")')}
+    cols = ", ".join(f'"{c}"' for c in old_columns if c in new_columns)
+    conn.execute(f'INSERT INTO "{temp}" (rowid, {cols}) SELECT rowid, {cols} FROM "{table}"')
+    conn.execute(f'DROP TABLE "{table}"')
+    conn.execute(f'ALTER TABLE "{temp}" RENAME TO "{table}"')
+    for (sql,) in kept:
+        conn.execute(sql)
+    # The runner turns foreign keys off for this (a copy must not fail on a reference
+    # an archive already had dangling, e.g. in an --as-of snapshot); it must add none.
+    if len(conn.execute(f'PRAGMA foreign_key_check("{table}")').fetchall()) > broken:
+        raise sqlite3.IntegrityError(f"rebuilding {table} broke a foreign key")
+
+
+def m0006_sites(conn: sqlite3.Connection) -> None:
+    """Comment score/edit/removal/submitter fields, story tags and merges, extra JSON,
+    comment_scores, and comment_versions with 'removed'/'unremoved'."""
+    for statement in SITE_FIELDS:
+        conn.execute(statement)
+    rebuild_table(conn, "comment_versions", COMMENT_VERSIONS_0006)
+
+
 # The order of this list is the order of application. Append only.
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0001_initial", m0001_initial),
@@ -189,6 +294,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0003_schedule", m0003_schedule),
     ("0004_views", views.m0004_views),
     ("0005_pace", pace.m0005_pace),
+    ("0006_sites", m0006_sites),
 )
 
 
@@ -205,13 +311,24 @@ def applied_migrations(db: sqlite_utils.Database | sqlite3.Connection) -> list[s
 
 def apply_migrations(db: sqlite_utils.Database) -> list[str]:
     """Apply every migration not yet recorded; return the names applied (maybe none)."""
-    # Imported here: archive.db imports this module to migrate on open.
-    from archive.db import transaction
-
     conn = db.conn
     conn.execute(MIGRATIONS_TABLE)
     if conn.in_transaction:
         conn.commit()
+    # Off while the schema changes, as SQLite's procedure for rebuilding a table asks
+    # (the pragma is a no-op inside a transaction, so it is set here, between them).
+    foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        return _apply(conn)
+    finally:
+        conn.execute(f"PRAGMA foreign_keys = {int(foreign_keys)}")
+
+
+def _apply(conn: sqlite3.Connection) -> list[str]:
+    # Imported here: archive.db imports this module to migrate on open.
+    from archive.db import transaction
+
     applied: list[str] = []
     for name, migration in MIGRATIONS:
         with transaction(conn):

@@ -6,9 +6,10 @@ the same pieces without importing the store that calls them.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -59,21 +60,51 @@ def user_time(value: str, name: str, *, end: bool = False) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def canonical_json(value: Mapping[str, Any] | None, what: str) -> str | None:
+    """A record's ``extra`` as stored: JSON with sorted keys and no spaces, so that the
+    same values always give the same text (an unchanged re-crawl compares equal);
+    None for none or an empty mapping. ``what`` names the record in the error."""
+    if not value:
+        return None
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          allow_nan=False)  # fmt: skip
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{what}: extra is not JSON-serialisable: {e}") from e
+
+
+def _merge_objects(old: str, new: str, *, newer: bool) -> str:
+    # Key by key, as columns merge: a key the observation lacks says nothing about it.
+    first, second = (json.loads(old), json.loads(new))
+    merged = {**first, **second} if newer else {**second, **first}
+    return json.dumps(merged, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def merge_row(
-    old: Row, new: Row, *, newer: bool, latest: frozenset[int], keep: frozenset[int]
+    old: Row,
+    new: Row,
+    *,
+    newer: bool,
+    latest: frozenset[int],
+    keep: frozenset[int],
+    objects: frozenset[int] = frozenset(),
 ) -> Row:
     """Field-by-field merge of a stored row with a new observation of it.
 
     ``latest``: indexes where the newer observation wins even when it is NULL
     (structure and flags: the current state, not a fact that a page may omit).
     ``keep``: indexes this observation has no say on at all.
+    ``objects``: indexes holding canonical JSON objects (``extra``), merged key by key,
+    the newer observation's keys winning.
     Elsewhere the newer non-NULL value wins; an older observation only fills NULLs.
     """
     out = list(old)
     for i, (o, n) in enumerate(zip(old, new, strict=True)):
         if i in keep:
             continue
-        if newer:
+        if i in objects and o is not None and n is not None and o != n:
+            out[i] = _merge_objects(o, n, newer=newer)
+        elif newer:
             if n is not None or i in latest:
                 out[i] = n
         elif o is None:

@@ -15,11 +15,13 @@ transaction, a snapshot holds only whole threads.
 * a comment's text and dead/flagged/deleted flags are its latest version at or
   before T (see ``comment_versions`` in the README), and ``gone_at`` says whether
   the crawls up to T still showed it;
+* a comment's removed and edited flags and edit time are its latest version's too,
+  and its score is its latest ``comment_scores`` row at or before T;
 * a story's score, declared comment count and title are its latest snapshot at or
   before T; a user's karma and about likewise (and ``about_html`` is NULL where the
   about differs from the last seen);
-* what no history table records (a comment's place in the tree, a story's text,
-  a page's fetch count) stays as last seen, and ``last_seen_at`` is clamped to T;
+* what no history table records (a comment's place in the tree, a story's text and
+  tags, a page's fetch count) stays as last seen, and ``last_seen_at`` is clamped to T;
 * a crawl that ended after T is running again, and its targets that changed state
   after T are queued again.
 
@@ -116,6 +118,33 @@ _AS_OF = (
     "UPDATE crawls SET status = 'running', finished_at = NULL WHERE finished_at > :t",
 )
 
+# The site fields (migration 0006_sites), after _AS_OF has cut comment_versions at T.
+# A comment's removed/edited state and edit time are its latest version's, its score
+# its latest comment_scores row. Tags have no history: as last seen.
+_AS_OF_SITES = (
+    "DELETE FROM comment_scores WHERE seen_at > :t",
+    "DELETE FROM comment_scores WHERE NOT EXISTS (SELECT 1 FROM comments c"
+    " WHERE c.site = comment_scores.site AND c.id = comment_scores.comment_id)",
+    """
+    UPDATE comments SET (removed, edited, edited_at, edited_at_raw) = (
+        SELECT v.removed, v.edited, v.edited_at, v.edited_at_raw
+        FROM comment_versions v WHERE v.site = comments.site AND v.comment_id = comments.id
+        ORDER BY v.seen_at DESC, v.rowid DESC LIMIT 1)
+    WHERE EXISTS (SELECT 1 FROM comment_versions v
+                  WHERE v.site = comments.site AND v.comment_id = comments.id)
+    """,
+    """
+    UPDATE comments SET score = (
+        SELECT s.score FROM comment_scores s WHERE s.site = comments.site
+        AND s.comment_id = comments.id ORDER BY s.seen_at DESC LIMIT 1)
+    WHERE EXISTS (SELECT 1 FROM comment_scores s
+                  WHERE s.site = comments.site AND s.comment_id = comments.id)
+    """,
+    "DELETE FROM story_tags WHERE NOT EXISTS (SELECT 1 FROM stories s"
+    " WHERE s.site = story_tags.site AND s.id = story_tags.story_id)",
+    "UPDATE comment_scores SET crawl_id = NULL WHERE crawl_id NOT IN (SELECT id FROM crawls)",
+)
+
 # crawl_targets (migration 0003_schedule), before _AS_OF drops the crawls after T.
 _AS_OF_TARGETS = (
     "DELETE FROM crawl_targets WHERE crawl_id IN (SELECT id FROM crawls WHERE started_at > :t)",
@@ -193,7 +222,8 @@ def _finish(tmp: Path, *, source: Path, as_of: str | None) -> None:
         with transaction(conn):
             if as_of is not None:
                 targets = _AS_OF_TARGETS if "crawl_targets" in tables else ()
-                for statement in (*targets, *_AS_OF):
+                sites = _AS_OF_SITES if "comment_scores" in tables else ()
+                for statement in (*targets, *_AS_OF, *sites):
                     conn.execute(statement, {"t": as_of})
             conn.execute(SNAPSHOT_TABLE)
             conn.execute(

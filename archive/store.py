@@ -13,7 +13,10 @@ How a re-crawl merges with what is stored (rule 6: never lose what a crawl saw):
 * A comment absent from a newer crawl of its (whole) thread is never deleted: it only
   gets ``gone_at``, cleared again if it comes back.
 * History rows (``archive.versions``: comment versions, story snapshots, thread
-  crawls) are written in the same transaction, from the same comparison.
+  crawls, comment scores) are written in the same transaction, from the same
+  comparison. A comment's score change is a ``comment_scores`` row, not a version.
+* ``extra`` (site-specific values) is stored as canonical JSON and merged key by key,
+  as columns are; a story's tags are replaced by the newest page that shows any.
 * ``first_seen_at``/``last_seen_at`` widen to include the observation's time.
 
 Rows are merged in Python against one pre-read of the stored rows, then written a
@@ -40,8 +43,17 @@ from archive.db import transaction
 from archive.models import Comment, Listing, Story, Thread, User
 from archive.pages import save_failed_page as save_failed_page  # re-exported
 from archive.pages import save_page as _save_page
-from archive.rows import Row, iso_utc, merge_row, now_iso, seen_range, upsert_rows
-from archive.schema import COMMENT_COLUMNS, STORY_COLUMNS
+from archive.rows import (
+    Row,
+    canonical_json,
+    iso_utc,
+    merge_row,
+    now_iso,
+    seen_range,
+    upsert_rows,
+)
+from archive.schema import COMMENT_COLUMNS
+from archive.stories import LISTING_KEEP, save_story
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,34 +69,26 @@ class SaveResult:
 
 # -- merging -----------------------------------------------------------------------
 
-# Indexes into the *content* part of each row (the columns between id and first_seen_at).
-_STORY_CONTENT = STORY_COLUMNS[2:16]
-# Fields a header-less story (continuation page) has only as dataclass defaults.
-_STORY_HEADER_ONLY = frozenset(
-    _STORY_CONTENT.index(c) for c in ("kind", "dead", "flagged", "deleted")
-)
-_COMMENT_CONTENT = COMMENT_COLUMNS[2:16]
+_COMMENT_CONTENT = COMMENT_COLUMNS[2 : COMMENT_COLUMNS.index("first_seen_at")]
 # parent_id None is a fact (top level), not a missing value.
 _COMMENT_LATEST = frozenset(
     _COMMENT_CONTENT.index(c)
     for c in ("story_id", "parent_id", "depth", "position", "dead", "flagged", "deleted",
-              "synthetic_id")
+              "synthetic_id", "edited", "removed", "by_submitter")
 )  # fmt: skip
-
-
-def _story_content(story: Story) -> Row:
-    return (
-        story.title, story.url, story.domain, story.author, story.score, story.comment_count,
-        iso_utc(story.created_at), story.created_at_raw, story.text_html, story.text,
-        story.kind, int(story.dead), int(story.flagged), int(story.deleted),
-    )  # fmt: skip
+_COMMENT_OBJECTS = frozenset({_COMMENT_CONTENT.index("extra")})
 
 
 def _comment_content(c: Comment) -> Row:
     return (
         c.story_id, c.parent_id, c.depth, c.position, c.author, iso_utc(c.created_at),
         c.created_at_raw, c.text_html, c.text, int(c.dead), int(c.flagged), int(c.deleted),
-        c.colour, int(c.synthetic_id),
+        c.colour, int(c.synthetic_id), c.score, int(c.edited),
+        # The 0006 fields are empty on HN: tested inline, as a call per field would
+        # show in the cost of re-saving 5,000 comments.
+        None if c.edited_at is None else iso_utc(c.edited_at), c.edited_at_raw,
+        int(c.removed), int(c.by_submitter),
+        None if c.extra is None else canonical_json(c.extra, f"comment {c.site}/{c.id}"),
     )  # fmt: skip
 
 
@@ -103,7 +107,7 @@ def save_thread(
     assert seen is not None
     _check_thread(thread)
     with transaction(db) as conn:
-        _save_story(conn, story, seen=seen, crawl_id=crawl_id)
+        save_story(conn, story, seen=seen, crawl_id=crawl_id)
         new, updated, unchanged, gone = _save_comments(
             conn, story.site, story.id, thread.comments, seen=seen, crawl_id=crawl_id
         )
@@ -147,41 +151,6 @@ def _check_thread(thread: Thread) -> None:
         if c.id in ids:
             raise ValueError(f"comment {site}/{c.id} appears twice in thread {story_id}")
         ids.add(c.id)
-
-
-def _save_story(
-    conn: sqlite3.Connection,
-    story: Story,
-    *,
-    seen: str,
-    crawl_id: int | None,
-    keep: frozenset[int] | None = None,
-) -> None:
-    content = _story_content(story)
-    stored = conn.execute(
-        f"SELECT {', '.join(_STORY_CONTENT)}, first_seen_at, last_seen_at, last_crawl_id"
-        " FROM stories WHERE site = ? AND id = ?",
-        (story.site, story.id),
-    ).fetchone()
-    if stored is None:
-        conn.execute(
-            f"INSERT INTO stories ({', '.join(STORY_COLUMNS)})"
-            f" VALUES ({', '.join('?' * len(STORY_COLUMNS))})",
-            (story.site, story.id, *content, seen, seen, 0, crawl_id),
-        )
-        return
-    old, (first, last, old_crawl) = stored[:-3], stored[-3:]
-    if keep is None:
-        keep = _STORY_HEADER_ONLY if story.title is None else frozenset()
-    merged = merge_row(old, content, newer=seen >= last, latest=frozenset(), keep=keep)
-    first, last = seen_range(first, last, seen)
-    crawl = old_crawl if crawl_id is None else crawl_id
-    assigns = ", ".join(f"{c} = ?" for c in _STORY_CONTENT)
-    conn.execute(
-        f"UPDATE stories SET {assigns}, first_seen_at = ?, last_seen_at = ?, last_crawl_id = ?"
-        " WHERE site = ? AND id = ?",
-        (*merged, first, last, crawl, story.site, story.id),
-    )
 
 
 def _save_comments(
@@ -236,7 +205,12 @@ def _save_comments(
             old
             if content == old
             else merge_row(
-                old, content, newer=seen >= last, latest=_COMMENT_LATEST, keep=frozenset()
+                old,
+                content,
+                newer=seen >= last,
+                latest=_COMMENT_LATEST,
+                keep=frozenset(),
+                objects=_COMMENT_OBJECTS,
             )
         )
         new_first, new_last = seen_range(first, last, seen)
@@ -272,6 +246,10 @@ def _save_comments(
         baseline.setdefault(i, (stored[i][-3], stored[i][:-3]))
         history.append(versions.version_row(site, i, seen, crawl_id, "gone", stored[i][:-3]))
     history[:0] = versions.first_versions(conn, site, baseline)
+    # HN shows no comment scores: its saves skip this entirely.
+    scores = {c.id: c.score for c in comments if c.score is not None}
+    if scores:
+        versions.comment_scores(conn, site, scores, seen=seen, crawl_id=crawl_id)
     upsert_rows(conn, "comments", COMMENT_COLUMNS, ("site", "id"), writes)
     upsert_rows(conn, "comment_versions", versions.VERSION_COLUMNS, versions.VERSION_KEY, history)
     if touched:
@@ -295,10 +273,6 @@ def _save_comments(
 
 
 # -- listings and users ------------------------------------------------------------
-
-# A listing row is no story header: it has no say on the flags (it shows no dead or
-# flagged marks), nor on the kind once a thread page has set it.
-_LISTING_KEEP = frozenset(_STORY_CONTENT.index(c) for c in ("kind", "dead", "flagged", "deleted"))
 
 
 def save_listing(
@@ -326,7 +300,7 @@ def save_listing(
                 author=e.author, score=e.score, comment_count=e.comment_count,
                 created_at=e.created_at, created_at_raw=e.created_at_raw, kind=e.kind,
             )  # fmt: skip
-            _save_story(conn, story, seen=seen, crawl_id=crawl_id, keep=_LISTING_KEEP)
+            save_story(conn, story, seen=seen, crawl_id=crawl_id, keep=LISTING_KEEP)
         if crawl_id is not None:
             if target is not None:
                 mark_done(conn, crawl_id, Target(listing.site, "listing", target))
@@ -336,7 +310,8 @@ def save_listing(
         return versions.listing_snapshots(conn, listing, seen=seen, crawl_id=crawl_id)
 
 
-_USER_CONTENT = ("created_at", "created_at_raw", "karma", "about_html", "about")
+_USER_CONTENT = ("created_at", "created_at_raw", "karma", "about_html", "about", "extra")
+_USER_OBJECTS = frozenset({_USER_CONTENT.index("extra")})
 
 
 def save_user(
@@ -352,7 +327,7 @@ def save_user(
     seen = iso_utc(fetched_at) if fetched_at is not None else now_iso()
     assert seen is not None
     content = (iso_utc(user.created_at), user.created_at_raw, user.karma, user.about_html,
-               user.about)  # fmt: skip
+               user.about, canonical_json(user.extra, f"user {user.site}/{user.id}"))  # fmt: skip
     with transaction(db) as conn:
         stored = conn.execute(
             f"SELECT {', '.join(_USER_CONTENT)}, first_seen_at, last_seen_at FROM users"
@@ -364,11 +339,11 @@ def save_user(
             first, last = seen_range(stored[-2], stored[-1], seen)
             content = merge_row(
                 stored[:-2], content, newer=seen >= stored[-1], latest=frozenset(),
-                keep=frozenset(),
+                keep=frozenset(), objects=_USER_OBJECTS,
             )  # fmt: skip
         conn.execute(
             f"INSERT INTO users (site, id, {', '.join(_USER_CONTENT)}, first_seen_at,"
-            " last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, id) DO UPDATE"
+            " last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, id) DO UPDATE"
             f" SET {', '.join(f'{c} = excluded.{c}' for c in _USER_CONTENT)},"
             " first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at",
             (user.site, user.id, *content, first, last),

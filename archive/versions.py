@@ -26,35 +26,36 @@ from collections.abc import Sequence
 from typing import Any
 
 from archive.models import Comment, Listing
+from archive.rows import upsert_rows
 from archive.schema import COMMENT_COLUMNS
 
 Row = tuple[Any, ...]
 
 CHANGES = (
     "added", "edited", "deleted", "undeleted", "dead", "undead", "flagged", "unflagged",
-    "gone", "back",
+    "gone", "back", "removed", "unremoved",
 )  # fmt: skip
 VERSION_COLUMNS = (
     "site", "comment_id", "seen_at", "crawl_id", "change", "text_html", "text", "dead",
-    "flagged", "deleted",
+    "flagged", "deleted", "removed", "edited", "edited_at", "edited_at_raw",
 )  # fmt: skip
 VERSION_KEY = ("site", "comment_id", "seen_at", "change")
 
-# Positions in the comment *content* row that archive.store merges (COMMENT_COLUMNS[2:16]).
-_CONTENT = COMMENT_COLUMNS[2:16]
-_TEXT_HTML, _TEXT = _CONTENT.index("text_html"), _CONTENT.index("text")
-_DEAD, _FLAGGED, _DELETED = (_CONTENT.index(f) for f in ("dead", "flagged", "deleted"))
+# Positions in the comment *content* row that archive.store merges (between id and
+# first_seen_at in COMMENT_COLUMNS).
+_CONTENT = COMMENT_COLUMNS[2 : COMMENT_COLUMNS.index("first_seen_at")]
+# The content columns a version carries, in VERSION_COLUMNS order.
+_STATE = tuple(_CONTENT.index(c) for c in VERSION_COLUMNS[5:])
+_TEXT = _CONTENT.index("text")
+_EDITED, _EDITED_AT = _CONTENT.index("edited"), _CONTENT.index("edited_at")
 # (position, change when it turns on, change when it turns off), in reporting order.
-_FLAGS = tuple((_CONTENT.index(f), f, "un" + f) for f in ("deleted", "dead", "flagged"))
+_FLAGS = tuple((_CONTENT.index(f), f, "un" + f) for f in ("deleted", "removed", "dead", "flagged"))
 
 
 def version_row(site: str, comment_id: str, seen: str, crawl_id: int | None, change: str,
                 content: Row) -> Row:  # fmt: skip
     """A ``comment_versions`` row: the comment's state (from its content row) after ``change``."""
-    return (
-        site, comment_id, seen, crawl_id, change, content[_TEXT_HTML], content[_TEXT],
-        content[_DEAD], content[_FLAGGED], content[_DELETED],
-    )  # fmt: skip
+    return (site, comment_id, seen, crawl_id, change, *(content[i] for i in _STATE))
 
 
 def first_versions(conn: sqlite3.Connection, site: str,
@@ -87,14 +88,41 @@ def first_versions(conn: sqlite3.Connection, site: str,
 def comment_changes(old: Row, merged: Row) -> list[str]:
     """The changes between a stored content row and its merge with a new observation.
 
-    Only the text counts as an edit: a markup-only difference in ``text_html`` (a
-    parser that renders links differently) is not something the author did.
+    An edit is a change of the text, or a later edit time on a comment the site calls
+    edited (the site saw an edit the text does not show). A markup-only difference in
+    ``text_html`` (a parser that renders links differently) is not something the
+    author did, and an edit time first learnt (NULL before) is no new edit.
     """
-    changes = ["edited"] if old[_TEXT] != merged[_TEXT] else []
+    old_at, new_at = old[_EDITED_AT], merged[_EDITED_AT]
+    edited = old[_TEXT] != merged[_TEXT] or bool(
+        merged[_EDITED] and old_at is not None and new_at is not None and new_at > old_at
+    )
+    changes = ["edited"] if edited else []
     for i, on, off in _FLAGS:
         if old[i] != merged[i]:
             changes.append(on if merged[i] else off)
     return changes
+
+
+def comment_scores(conn: sqlite3.Connection, site: str, scores: dict[str, int], *,
+                   seen: str, crawl_id: int | None) -> int:  # fmt: skip
+    """Write a ``comment_scores`` row for each comment whose score differs from its
+    latest row at or before ``seen`` (or has none); return the number written."""
+    # SQLite takes the bare ``score`` from the row that has max(seen_at).
+    previous = {
+        row[0]: row[1]
+        for row in conn.execute(
+            "SELECT comment_id, score, max(seen_at) FROM comment_scores WHERE site = ?"
+            " AND comment_id IN (SELECT value FROM json_each(?)) AND seen_at <= ?"
+            " GROUP BY comment_id",
+            (site, json.dumps(list(scores)), seen),
+        )
+    }
+    rows = [(site, cid, seen, crawl_id, score) for cid, score in scores.items()
+            if previous.get(cid) != score]  # fmt: skip
+    upsert_rows(conn, "comment_scores", ("site", "comment_id", "seen_at", "crawl_id", "score"),
+                ("site", "comment_id", "seen_at"), rows)  # fmt: skip
+    return len(rows)
 
 
 def thread_crawl(conn: sqlite3.Connection, *, site: str, story_id: str, seen: str,

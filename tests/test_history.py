@@ -28,7 +28,17 @@ from archive.history import comment_changes, gaps, story_history, unarchived
 from archive.migrations import MIGRATIONS, applied_migrations, apply_migrations
 from archive.models import Comment, Listing, ListingEntry, User
 from archive.store import SaveResult, save_listing, save_thread, save_user
-from tests.test_store import T0, T0S, T1, T1S, make_comment, make_story, make_thread, table_rows
+from tests.test_store import (
+    HN_STORY_SITE_FIELDS,
+    T0,
+    T0S,
+    T1,
+    T1S,
+    make_comment,
+    make_story,
+    make_thread,
+    table_rows,
+)
 
 T2 = T1 + timedelta(hours=1)
 T2S = "2026-01-14T11:30:00Z"
@@ -53,6 +63,7 @@ def version(id: str, seen: str, change: str, *, text: str | None = None, dead: i
     return dict(
         site="hn", comment_id=id, seen_at=seen, crawl_id=None, change=change,
         text_html=f"<p>{text}</p>", text=text, dead=dead, flagged=flagged, deleted=deleted,
+        removed=0, edited=0, edited_at=None, edited_at_raw=None,  # 0006_sites: not on HN
     )  # fmt: skip
 
 
@@ -223,7 +234,7 @@ def test_listing_saved_three_times_gives_three_points(
         author="bob", score=30, comment_count=5, created_at="2026-01-14T08:30:00Z",
         created_at_raw="1 hour ago", text_html=None, text=None, kind="story", dead=0,
         flagged=0, deleted=0, first_seen_at=T0S, last_seen_at=T3S, archived_count=0,
-        last_crawl_id=None,
+        last_crawl_id=None, **HN_STORY_SITE_FIELDS,
     )  # fmt: skip
     db.close()
 
@@ -337,7 +348,7 @@ def test_save_user_snapshots_only_changes(db: sqlite_utils.Database) -> None:
     assert table_rows(db, "users") == [
         dict(site="hn", id="pg", created_at="2001-05-25T09:30:00Z",
              created_at_raw="May 25, 2001", karma=120, about_html="<p>Hi</p>", about="Hi",
-             first_seen_at=T0S, last_seen_at=T2S),
+             first_seen_at=T0S, last_seen_at=T2S, extra=None),
     ]  # fmt: skip
     assert table_rows(db, "user_snapshots") == [
         dict(site="hn", user_id="pg", seen_at=T0S, crawl_id=None, karma=100, about="Hi"),

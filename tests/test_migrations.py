@@ -84,11 +84,13 @@ def test_schema_columns(tmp_path: Path) -> None:
         "site", "id", "title", "url", "domain", "author", "score", "comment_count",
         "created_at", "created_at_raw", "text_html", "text", "kind", "dead", "flagged",
         "deleted", "first_seen_at", "last_seen_at", "archived_count", "last_crawl_id",
+        "merged_into", "extra",
     ]  # fmt: skip
     assert columns(conn, "comments") == [
         "site", "id", "story_id", "parent_id", "depth", "position", "author", "created_at",
         "created_at_raw", "text_html", "text", "dead", "flagged", "deleted", "colour",
-        "synthetic_id", "first_seen_at", "last_seen_at", "last_crawl_id", "gone_at",
+        "synthetic_id", "first_seen_at", "last_seen_at", "last_crawl_id", "gone_at", "score",
+        "edited", "edited_at", "edited_at_raw", "removed", "by_submitter", "extra",
     ]  # fmt: skip
     assert columns(conn, "pages") == [
         "id", "site", "url", "status", "sha256", "body", "first_fetched_at",
@@ -105,7 +107,7 @@ def test_schema_columns(tmp_path: Path) -> None:
     assert [r[0] for r in indexes] == [
         "comments_author", "comments_created_at", "comments_site_parent_id",
         "comments_site_story_id", "listing_snapshots_site_story_id", "pages_site_story_id",
-        "stories_author", "stories_created_at", "watches_next_due_at",
+        "stories_author", "stories_created_at", "story_tags_site_tag", "watches_next_due_at",
     ]  # fmt: skip
     triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
     assert [r[0] for r in triggers] == [
@@ -153,3 +155,134 @@ def test_open_readonly_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_open_db_in_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match="cannot open archive"):
         open_db(tmp_path / "nope" / "a.db")
+
+
+# -- 0006_sites on an archive made before it ----------------------------------------
+
+BEFORE_0006 = tuple((name, m) for name, m in MIGRATIONS if name < "0006")
+
+
+def archive_at_0005(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An archive as 0005 left it, with rows in every table 0006 changes."""
+    with monkeypatch.context() as m:
+        m.setattr(migrations, "MIGRATIONS", BEFORE_0006)
+        conn = open_db(path).conn
+    t = "2026-01-14T09:30:00Z"
+    conn.execute("PRAGMA foreign_keys = OFF")  # for the dangling crawl id below
+    conn.executescript(f"""
+        INSERT INTO crawls (id, started_at, command) VALUES (1, '{t}', 'crawl');
+        INSERT INTO stories (site, id, title, first_seen_at, last_seen_at, last_crawl_id)
+            VALUES ('hn', '100', 'Foxes', '{t}', '{t}', 1);
+        INSERT INTO comments (site, id, story_id, depth, position, text, first_seen_at,
+            last_seen_at, last_crawl_id) VALUES
+            ('hn', '1', '100', 0, 0, 'quick brown foxes', '{t}', '{t}', 1),
+            ('hn', '2', '100', 0, 1, 'lazy dogs', '{t}', '{t}', NULL);
+        INSERT INTO users (site, id, karma, first_seen_at, last_seen_at)
+            VALUES ('hn', 'pg', 5, '{t}', '{t}');
+        INSERT INTO comment_versions (rowid, site, comment_id, seen_at, crawl_id, change,
+            text, deleted) VALUES
+            (7, 'hn', '2', '2026-01-14T08:00:00Z', NULL, 'added', 'lazy dogs', 0),
+            (9, 'hn', '2', '{t}', 1, 'deleted', 'lazy dogs', 1),
+            (8, 'hn', '1', '{t}', 1, 'added', 'quick brown foxes', 0);
+        -- An --as-of copy can hold a crawl id whose crawl it dropped: kept as it is.
+        INSERT INTO comment_versions (site, comment_id, seen_at, crawl_id, change, text)
+            VALUES ('hn', '1', '2026-01-14T10:00:00Z', 99, 'edited', 'quick foxes');
+    """)  # fmt: skip
+    conn.close()
+
+
+def all_rows(conn: sqlite3.Connection, table: str) -> list[tuple[object, ...]]:
+    return conn.execute(f"SELECT rowid, * FROM {table} ORDER BY rowid").fetchall()
+
+
+def test_0006_migrates_a_0005_archive_keeping_every_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "old.db"
+    archive_at_0005(path, monkeypatch)
+    old = sqlite3.connect(path)
+    before = {t: all_rows(old, t) for t in ("crawls", "stories", "comments", "users",
+                                            "comment_versions")}  # fmt: skip
+    old.close()
+
+    db = open_db(path)
+
+    conn = db.conn
+    assert applied_migrations(db)[-1] == "0006_sites"
+    # Every row kept, rowids too; the new columns NULL / 0 (what HN leaves them).
+    assert all_rows(conn, "crawls") == before["crawls"]
+    assert all_rows(conn, "stories") == [(*r, None, None) for r in before["stories"]]
+    assert all_rows(conn, "comments") == [(*r, None, 0, None, None, 0, 0, None)
+                                          for r in before["comments"]]  # fmt: skip
+    assert all_rows(conn, "users") == [(*r, None) for r in before["users"]]
+    assert all_rows(conn, "comment_versions") == [(*r, 0, 0, None, None)
+                                                  for r in before["comment_versions"]]  # fmt: skip
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)  # back on after migrating
+    # Full-text search, its triggers and the key still work on the migrated rows.
+    assert conn.execute(
+        "SELECT rowid FROM comments_fts WHERE comments_fts MATCH 'foxes'"
+    ).fetchall() == [(1,)]
+    conn.execute(
+        "INSERT INTO comment_versions (site, comment_id, seen_at, change, removed)"
+        " VALUES ('hn', '1', '2026-01-15T00:00:00Z', 'removed', 1)"
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        conn.execute(
+            "INSERT INTO comment_versions (site, comment_id, seen_at, change)"
+            " VALUES ('hn', '1', '2026-01-15T00:00:00Z', 'bogus')"
+        )
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        conn.execute(
+            "INSERT INTO comment_versions (site, comment_id, seen_at, change)"
+            " VALUES ('hn', '2', '2026-01-14T09:30:00Z', 'deleted')"
+        )
+
+
+def test_0006_on_a_migrated_archive_is_the_schema_of_a_fresh_one_and_applies_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive_at_0005(tmp_path / "old.db", monkeypatch)
+    migrated = open_db(tmp_path / "old.db")
+    fresh = open_db(tmp_path / "new.db")
+    schema = schema_snapshot(migrated.conn)
+
+    assert schema == schema_snapshot(fresh.conn)
+    assert apply_migrations(migrated) == []
+    migrated.close()
+    assert schema_snapshot(open_db(tmp_path / "old.db").conn) == schema
+
+
+def test_rebuild_table_keeps_rows_rowids_indexes_and_triggers(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "r.db")
+    conn.executescript("""
+        CREATE TABLE t (a TEXT NOT NULL CHECK (a IN ('x', 'y')), b INTEGER);
+        CREATE INDEX t_b ON t (b);
+        CREATE TABLE log (a TEXT);
+        CREATE TRIGGER t_ai AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.a); END;
+        INSERT INTO t (rowid, a, b) VALUES (5, 'x', 1), (2, 'y', 2);
+    """)
+    objects = conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 't' AND type != 'table'"
+    ).fetchall()
+
+    with conn:
+        migrations.rebuild_table(
+            conn, "t", "CREATE TABLE t (a TEXT NOT NULL CHECK (a IN ('x', 'y', 'z')), b INTEGER,"
+            " c INTEGER NOT NULL DEFAULT 0)",
+        )  # fmt: skip
+
+    assert conn.execute("SELECT rowid, * FROM t ORDER BY rowid").fetchall() == [
+        (2, "y", 2, 0), (5, "x", 1, 0),
+    ]  # fmt: skip
+    assert (
+        conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 't' AND type != 'table'"
+        ).fetchall()
+        == objects
+    )
+    conn.execute("INSERT INTO t (a, b) VALUES ('z', 3)")  # the new CHECK admits 'z'
+    # The trigger fired for the first two rows and for 'z', not for the copy.
+    assert conn.execute("SELECT * FROM log").fetchall() == [("x",), ("y",), ("z",)]
+    names = conn.execute("SELECT name FROM sqlite_master ORDER BY name").fetchall()
+    assert names == [("log",), ("t",), ("t_ai",), ("t_b",)]

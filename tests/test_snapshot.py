@@ -24,6 +24,7 @@ from archive.store import save_listing, save_thread, save_user
 from tests.conftest import ROOT
 from tests.test_history import CRAWLS, T2S, save_crawls
 from tests.test_store import T0, T0S, T1, T1S, make_story, make_thread, table_rows
+from tests.test_store_sites import save_crawls as save_site_crawls
 
 TABLES = ("stories", "comments", "comment_versions", "story_snapshots", "thread_crawls",
           "pages", "crawls", "users", "listing_snapshots", "user_snapshots")  # fmt: skip
@@ -87,6 +88,26 @@ def test_as_of_gives_the_archive_as_it_stood_then(tmp_path: Path, crawls: int,
         == then.conn.execute(search, ("otters",)).fetchall()
     )
     assert copy.execute("SELECT as_of FROM _snapshot").fetchone() == (as_of,)
+
+
+@pytest.mark.parametrize("crawls, as_of", [(1, T0S), (2, T1S), (3, T2S)])
+def test_as_of_rolls_back_comment_scores_removals_and_edits(tmp_path: Path, crawls: int,
+                                                            as_of: str) -> None:  # fmt: skip
+    save_site_crawls(open_db(tmp_path / "all.db"))
+    then = open_db(tmp_path / "then.db")
+    save_site_crawls(then, crawls)
+
+    copy = sqlite3.connect(snapshot(tmp_path / "all.db", tmp_path / "as-of.db", as_of=as_of))
+
+    # Scores, removed/edited flags, edit times and texts as they stood at T.
+    assert table_rows(copy, "comments", drop=("last_seen_at",)) == table_rows(
+        then, "comments", drop=("last_seen_at",)
+    )
+    for table in ("comment_scores", "story_tags"):
+        assert table_rows(copy, table) == table_rows(then, table), table
+    then_versions = table_rows(then, "comment_versions")
+    extra = [v for v in table_rows(copy, "comment_versions") if v not in then_versions]
+    assert {v["change"] for v in extra} <= {"added"}
 
 
 def test_as_of_before_anything_was_archived_is_an_empty_archive(tmp_path: Path) -> None:

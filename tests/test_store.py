@@ -115,6 +115,14 @@ def db(tmp_path: Path) -> sqlite_utils.Database:
     return open_db(tmp_path / "test.db")
 
 
+# Migration 0006_sites' columns, as HN (which shows none of them) leaves them.
+HN_STORY_SITE_FIELDS: dict[str, Any] = dict(merged_into=None, extra=None)
+HN_COMMENT_SITE_FIELDS: dict[str, Any] = dict(
+    score=None, edited=0, edited_at=None, edited_at_raw=None, removed=0, by_submitter=0,
+    extra=None,
+)  # fmt: skip
+
+
 def expected_story(**kw: Any) -> dict[str, Any]:
     row = dict(
         site="hn", id="100", title="Show HN: A thing", url="https://example.com/thing",
@@ -122,6 +130,7 @@ def expected_story(**kw: Any) -> dict[str, Any]:
         created_at="2026-01-14T07:30:00Z", created_at_raw="2 hours ago", text_html=None,
         text=None, kind="show", dead=0, flagged=0, deleted=0, first_seen_at=T0S,
         last_seen_at=T0S, archived_count=3, last_crawl_id=None,
+        **HN_STORY_SITE_FIELDS,
     )  # fmt: skip
     row.update(kw)
     return row
@@ -137,6 +146,7 @@ def expected_comment(
         created_at_raw=f"{id} minutes ago", text_html=f"<p>Comment {id} about foxes jumping</p>",
         text=f"Comment {id} about foxes jumping", dead=0, flagged=0, deleted=0, colour="c00",
         synthetic_id=0, first_seen_at=T0S, last_seen_at=T0S, last_crawl_id=None, gone_at=None,
+        **HN_COMMENT_SITE_FIELDS,
     )  # fmt: skip
     row.update(kw)
     return row

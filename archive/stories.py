@@ -1,0 +1,96 @@
+"""Story rows: how an observation of a story merges with the stored row, and its tags.
+
+Split out of ``archive.store``, whose thread and listing saves both write stories; the
+merge rules are the store's (see its docstring).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from archive.models import Story
+from archive.rows import Row, canonical_json, iso_utc, merge_row, seen_range
+from archive.schema import STORY_COLUMNS
+
+# Indexes into the *content* part of each row (the columns between id and first_seen_at).
+STORY_CONTENT = STORY_COLUMNS[2 : STORY_COLUMNS.index("first_seen_at")]
+# Fields a header-less story (continuation page) has only as dataclass defaults.
+STORY_HEADER_ONLY = frozenset(
+    STORY_CONTENT.index(c) for c in ("kind", "dead", "flagged", "deleted")
+)
+STORY_OBJECTS = frozenset({STORY_CONTENT.index("extra")})
+
+# A listing row is no story header: it has no say on the flags (it shows no dead or
+# flagged marks), nor on the kind once a thread page has set it.
+LISTING_KEEP = frozenset(STORY_CONTENT.index(c) for c in ("kind", "dead", "flagged", "deleted"))
+
+
+def story_content(story: Story) -> Row:
+    return (
+        story.title, story.url, story.domain, story.author, story.score, story.comment_count,
+        iso_utc(story.created_at), story.created_at_raw, story.text_html, story.text,
+        story.kind, int(story.dead), int(story.flagged), int(story.deleted), story.merged_into,
+        canonical_json(story.extra, f"story {story.site}/{story.id}"),
+    )  # fmt: skip
+
+
+def save_story(
+    conn: sqlite3.Connection,
+    story: Story,
+    *,
+    seen: str,
+    crawl_id: int | None,
+    keep: frozenset[int] | None = None,
+) -> None:
+    content = story_content(story)
+    stored = conn.execute(
+        f"SELECT {', '.join(STORY_CONTENT)}, first_seen_at, last_seen_at, last_crawl_id"
+        " FROM stories WHERE site = ? AND id = ?",
+        (story.site, story.id),
+    ).fetchone()
+    if stored is None:
+        conn.execute(
+            f"INSERT INTO stories ({', '.join(STORY_COLUMNS)})"
+            f" VALUES ({', '.join('?' * len(STORY_COLUMNS))})",
+            (story.site, story.id, *content, seen, seen, 0, crawl_id),
+        )
+        _save_tags(conn, story, newer=True)
+        return
+    old, (first, last, old_crawl) = stored[:-3], stored[-3:]
+    if keep is None:
+        keep = STORY_HEADER_ONLY if story.title is None else frozenset()
+    merged = merge_row(old, content, newer=seen >= last, latest=frozenset(), keep=keep,
+                       objects=STORY_OBJECTS)  # fmt: skip
+    _save_tags(conn, story, newer=seen >= last)
+    first, last = seen_range(first, last, seen)
+    crawl = old_crawl if crawl_id is None else crawl_id
+    assigns = ", ".join(f"{c} = ?" for c in STORY_CONTENT)
+    conn.execute(
+        f"UPDATE stories SET {assigns}, first_seen_at = ?, last_seen_at = ?, last_crawl_id = ?"
+        " WHERE site = ? AND id = ?",
+        (*merged, first, last, crawl, story.site, story.id),
+    )
+
+
+def _save_tags(conn: sqlite3.Connection, story: Story, *, newer: bool) -> None:
+    """Replace the story's tags by the ones this observation shows, if it shows any.
+
+    No tags says nothing (HN has none; a listing row or a continuation page shows
+    none), as NULL says nothing elsewhere; an older observation only fills an empty set.
+    """
+    if not story.tags:
+        return
+    stored = {
+        row[0]
+        for row in conn.execute(
+            "SELECT tag FROM story_tags WHERE site = ? AND story_id = ?", (story.site, story.id)
+        )
+    }
+    shown = set(story.tags)
+    if stored == shown or (stored and not newer):
+        return
+    conn.execute("DELETE FROM story_tags WHERE site = ? AND story_id = ?", (story.site, story.id))
+    conn.executemany(
+        "INSERT INTO story_tags (site, story_id, tag) VALUES (?, ?, ?)",
+        [(story.site, story.id, tag) for tag in sorted(shown)],
+    )
