@@ -242,6 +242,26 @@ def test_lobsters_json_and_html_import_with_their_times(tmp_path: Path) -> None:
          datetime.fromtimestamp(lobsterspages.NOW, UTC).isoformat(), "page")}
 
 
+def test_stories_merged_into_a_lobsters_thread_are_recorded(tmp_path: Path) -> None:
+    nodes = [lobsterspages.Node(id="aaa"),
+             lobsterspages.Node(id="ggg", text="On the merged story", merged_from="old111")]
+    html = lobsterspages.story_html(
+        nodes, merged=lobsterspages.merged_details("old111", "Old story", "bob"))
+    write(tmp_path / "s" / "story.html", html)
+    # A JSON saved from the merged story's URL: the site answered with the story it went into.
+    write(tmp_path / "s" / "lobste.rs" / "s" / "old222.json", lobsterspages.story_json(nodes))
+    db = tmp_path / "a.db"
+
+    result = run_import(tmp_path / "s", "--db", db)
+
+    assert result.exit_code == 0, result.stderr
+    assert rows(db, "select id, title, author, merged_into from stories order by id") == [
+        ("abc123", "A story", "sub", None), ("old111", "Old story", "bob", "abc123"),
+        ("old222", None, None, "abc123")]
+    assert rows(db, "select id, story_id from comments order by id") == [
+        ("aaa", "abc123"), ("ggg", "abc123")]
+
+
 def test_a_lobsters_listing_needs_its_url(tmp_path: Path) -> None:
     listing = json.dumps([json.loads(lobsterspages.story_json([]))])
     path = write(tmp_path / "hottest.json", listing)
