@@ -355,10 +355,10 @@ NOT_IMPORTABLE = {
     "lobsters/error-502-static.html": "the site's HTTP 502 error page",
     "lobsters/error-504-static.html": "the site's HTTP 504 error page",
 }
-# Listings state no URL: a mirror keeps them under their path, as here.
+# Listings but the front page (titled "Lobsters") state no URL: a mirror keeps them
+# under their path, as here.
 LOBSTERS_MIRROR = {
-    "front-2016-10.html": "index.html", "front-2023-03.html": "page/1",
-    "front-2026-07.html": "hottest", "hottest-2021.json": "hottest.json",
+    "hottest-2021.json": "hottest.json",
     "hottest-2025.json": "page/2.json", "tag-meta-2023.json": "t/meta.json",
     "tag-programming-rust-2023.json": "t/programming,rust.json",
     "search-chatgpt-2026-07.html": "search?q=chatgpt&what=stories&order=newest",
@@ -408,8 +408,12 @@ def test_every_corpus_page_imports_or_says_why(tmp_path: Path) -> None:
     assert rows(db, "select count(distinct id) from stories where site = 'lobsters' and "
                     "id in ('tdfoqh', 'd9ucpe', 'donlgu')") == [(3,)]
     assert rows(db, "select count(*) from comments where story_id = '3412900'") == [(224,)]
-    assert {name for (name,) in rows(db, "select distinct listing from listing_snapshots"
-                                         " where site = 'lobsters'")} >= {"hottest", "t/meta"}
+    # Four front pages (three HTML, one JSON) and a page 2, each of 25 stories; given one
+    # --fetched-at, the front pages are one moment's snapshot, 25 rows.
+    assert rows(db, "select listing, page, count(*) from listing_snapshots where site ="
+                    " 'lobsters' and listing not like 'search%' group by 1, 2") == [
+        ("hottest", 1, 25), ("hottest", 2, 25), ("t/meta", 1, 25),
+        ("t/programming,rust", 1, 25)]
 
 
 def test_the_corpus_three_page_thread_is_joined(tmp_path: Path) -> None:

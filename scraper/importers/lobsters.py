@@ -2,9 +2,10 @@
 
 Which kind a body is comes from ``scraper.parsers.lobsters.detect``; the page states
 its time in ``<body data-now-unix>`` (2024-) and its story's or user's id in its
-content (a JSON story's ``short_id``, an HTML story's header, a profile's name). A
-listing says nothing of which listing it is, so it needs its URL: a mirror's file
-name (``lobste.rs/t/rust.json``) or ``--url``.
+content (a JSON story's ``short_id``, an HTML story's header, a profile's name). The
+front page says it is one (its title is "Lobsters" alone); any other listing says
+nothing of which listing it is, so it needs its URL: a mirror's file name
+(``lobste.rs/t/rust.json``) or ``--url``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from scraper.parsers import lobsters
 _MARKS = re.compile(r"""og:site_name["']\s+content=["']Lobsters|lobste\.rs|"""
                     r"""<title>(?:[^<]*\| )?Lobsters\s*</title>""")
 _NOW = re.compile(r"""<body[^>]*\bdata-now-unix=["']?(\d{9,11})""")
+_TITLE = re.compile(r"<title>([^<]*)</title>", re.I)
+_PREVIOUS = re.compile(r"&lt;&lt;\s*Page\s+(\d+)\s*</a>")
+_NEXT = re.compile(r"Page\s+(\d+)\s*&gt;&gt;\s*</a>")
 _KINDS: dict[str, Kind] = {"story": "thread", "listing": "listing", "user": "user"}
 
 
@@ -44,6 +48,7 @@ class LobstersImporter:
         base = self.site.base_url.rstrip("/")
         is_json = text.lstrip()[:1] in ("{", "[")
         if kind == "listing":
+            url = url or self._front_page_url(text)
             if url is None:
                 raise NotImportable(
                     "a Lobsters listing does not say which listing it is (hottest, newest, "
@@ -62,6 +67,16 @@ class LobstersImporter:
         page = lobsters.parse_story(text, url=url or f"{base}/", fetched_at=fetched_at)
         return Parsed(url=url or self.site.item_url(page.thread.story.id), thread=page.thread,
                       merged=page.merged, users=page.users)
+
+    def _front_page_url(self, text: str) -> str | None:
+        """The front page says it is one: its title is the site's name alone; its page
+        number is one past its "<< Page N" link, else one before its "Page N >>"."""
+        title = _TITLE.search(text[:16384])
+        if title is None or title.group(1).strip() != "Lobsters" or text.lstrip()[:1] != "<":
+            return None
+        back, ahead = _PREVIOUS.search(text), _NEXT.search(text)
+        number = int(back.group(1)) + 1 if back else int(ahead.group(1)) - 1 if ahead else 1
+        return self.site.listing_url("hottest", number)
 
 
 IMPORTER = LobstersImporter()
