@@ -58,3 +58,32 @@ def test_importing_corpus_item_pages_gives_the_rows_crawling_them_gives(
         # The raw pages are the files' bytes, under the public site's URLs.
         urls = {u for (u,) in conn.execute("select url from pages")}
     assert urls == {f"https://news.ycombinator.com/item?id={i}" for i in items}
+
+
+@pytest.mark.parametrize("name", [
+    # Known difference, to be found: one story link ending in a bare "#" keeps it on
+    # import and loses it on the crawl.
+    pytest.param("news-2012-03.html", marks=pytest.mark.xfail(
+        strict=True, reason="a story URL's trailing '#' differs between crawl and import")),
+    "news-2015-06.html", "news-2026-01-11.html"])
+def test_importing_a_corpus_front_page_gives_the_rows_crawling_it_gives(
+        site: SiteServer, tmp_path: Path, name: str) -> None:
+    path = corpus_dir("hn") / name
+    if not path.is_file():
+        pytest.skip(f"corpus page {path} is absent")
+    site.routes["/news"] = Reply(path.read_bytes())
+    crawled, imported = tmp_path / "crawled.db", tmp_path / "imported.db"
+
+    result = run_linkthread("crawl", "hn", "front", "--db", str(crawled), base_url=site.base_url)
+    assert result.returncode == 0, result.stderr[-3000:]
+    # A listing's page is not kept by a crawl; its snapshot says when it was seen.
+    [(seen,)] = rows(crawled, "select distinct seen_at from listing_snapshots")
+    out = run_import(path, "--fetched-at", seen, "--db", imported)
+
+    assert out.exit_code == 0, out.stderr
+    assert whole_rows(imported, "stories", "last_crawl_id") == \
+        whole_rows(crawled, "stories", "last_crawl_id")
+    snapshots = "select site, listing, page, rank, story_id, score, comment_count, seen_at" \
+                " from listing_snapshots order by rank"
+    assert rows(imported, snapshots) == rows(crawled, snapshots)
+    assert len(rows(imported, snapshots)) == 30
