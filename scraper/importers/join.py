@@ -1,0 +1,157 @@
+"""The pages of one thread saved as several files, joined into one Thread.
+
+Pages are chained as a crawl follows them: each page's "More" link (``next_url``)
+names the next page, found among the files by its URL. A continuation page that does
+not say which story it belongs to (HN's /x?fnid= pages, 2010-14) takes the story of
+the page whose link leads to it. An HN page whose number is not on it (a last page,
+saved without its URL) is never guessed into a chain: it could be any later page.
+A thread whose chain leads to a page not among the files is not stored whole: its
+pages are kept raw as failed pages, as a crawl keeps a thread it could not finish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from w3lib.url import canonicalize_url
+
+from archive.models import FetchedPage, Thread
+from scraper.importers.pages import Parsed
+from scraper.parsers.errors import ParseError
+from scraper.parsers.pages import ItemPage
+from scraper.parsers.tree import assemble_thread
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Piece:
+    name: str  # the file, as the user gave it
+    parsed: Parsed
+    fetched: FetchedPage
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Broken:
+    """A thread (or a page) that could not be joined whole: why, and its pages."""
+
+    site: str
+    story_id: str | None
+    reason: str
+    pieces: tuple[Piece, ...]
+
+
+def _key(url: str) -> str:
+    return canonicalize_url(url)
+
+
+def join(pieces: Sequence[Piece]) -> tuple[list[tuple[Thread, tuple[Piece, ...]]], list[Broken]]:
+    """The whole threads the pages make (each with its pieces, in page order), and what
+    could not be joined. Only pieces with ``part`` or ``continues`` are looked at."""
+    parts = [p for p in pieces if p.parsed.part is not None]
+    pending = [p for p in pieces if p.parsed.continues is not None]
+    broken: list[Broken] = []
+    parts, pending = _place_continuations(parts, pending, broken)
+    for p in pending:
+        broken.append(Broken(
+            site=p.fetched.site, story_id=None, pieces=(p,),
+            reason=(f"{p.name}: a continuation page ({p.parsed.url}) that no other file's "
+                    "More link leads to, so its thread is unknown; import it with the "
+                    "thread's earlier pages")))
+    groups: dict[tuple[str, str], list[Piece]] = {}
+    for p in parts:
+        page = _page(p)
+        groups.setdefault((page.site, page.story_id), []).append(p)
+    threads: list[tuple[Thread, tuple[Piece, ...]]] = []
+    for (site, story_id), group in groups.items():
+        for chain, reason in _chains(group):
+            if reason is None:
+                try:
+                    thread = assemble_thread([_page(p) for p in chain])
+                except ParseError as e:
+                    reason = e.reason
+                else:
+                    threads.append((replace(thread, pages=tuple(p.fetched for p in chain)),
+                                    tuple(chain)))
+                    continue
+            broken.append(Broken(site=site, story_id=story_id, reason=reason,
+                                 pieces=tuple(chain)))
+    return threads, broken
+
+
+def _page(piece: Piece) -> ItemPage:
+    assert piece.parsed.part is not None
+    return piece.parsed.part
+
+
+def _place_continuations(parts: list[Piece], pending: list[Piece],
+                         broken: list[Broken]) -> tuple[list[Piece], list[Piece]]:
+    # A page placed may lead to the next one: repeat until no page is placed.
+    while pending:
+        leads = {_key(_page(p).next_url or ""): _page(p).story_id for p in parts
+                 if _page(p).next_url}
+        placed = [p for p in pending if _key(p.parsed.url) in leads]
+        if not placed:
+            break
+        for p in placed:
+            assert p.parsed.continues is not None
+            try:
+                part = p.parsed.continues(leads[_key(p.parsed.url)])
+            except ParseError as e:
+                broken.append(Broken(site=p.fetched.site, story_id=None, pieces=(p,),
+                                     reason=f"{p.name}: {e.reason}"))
+                continue
+            parts.append(replace(p, parsed=replace(p.parsed, part=part, continues=None)))
+        pending = [p for p in pending if p not in placed]
+    return parts, pending
+
+
+def _chains(group: list[Piece]) -> list[tuple[list[Piece], str | None]]:
+    """The group's chains of pages, first page first, each with why it is not whole
+    (None if it is). Pages no chain reaches (a loop) come last, as one broken chain."""
+    pointed = {_key(_page(p).next_url or "") for p in group if _page(p).next_url}
+    heads = [p for p in group if _key(p.parsed.url) not in pointed]
+    # A later page no file leads to (its earlier pages missing) starts no thread.
+    orphans = [p for p in heads if p.parsed.first is False]
+    heads = [p for p in heads if p.parsed.first is not False]
+    # Chains first: a page whose number is unknown fails with the chain it may end.
+    heads.sort(key=lambda p: _page(p).next_url is None)
+    floating = [p for p in group if not p.parsed.url_stated and _page(p).next_url is None]
+    used: set[int] = set()
+    out: list[tuple[list[Piece], str | None]] = []
+    for head in heads:
+        if id(head) in used:
+            continue
+        chain, reason = [head], None
+        used.add(id(head))
+        while (nxt_url := _page(chain[-1]).next_url) is not None:
+            if _key(nxt_url) in {_key(p.parsed.url) for p in chain}:
+                reason = f"its pages loop back to {nxt_url}"
+                break
+            nxt = next((p for p in group if id(p) not in used
+                        and _key(p.parsed.url) == _key(nxt_url)), None)
+            if nxt is None:
+                spare = [p for p in floating if id(p) not in used]
+                reason = (f"page {len(chain) + 1} ({nxt_url}) is not among the files; "
+                          "the thread is not stored whole (its pages are kept raw)")
+                if spare:
+                    # A last page shows no number: it may be this page or a later one.
+                    reason = (f"page {len(chain) + 1} ({nxt_url}) is not among the files by "
+                              f"its URL, and {', '.join(p.name for p in spare)} show(s) no "
+                              "page number; name the files by their URLs (as a mirror does) "
+                              "or import each with --url")
+                    chain.extend(spare)
+                    used.update(id(p) for p in spare)
+                break
+            used.add(id(nxt))
+            chain.append(nxt)
+        out.append((chain, reason))
+    rest = [p for p in group if id(p) not in used]
+    broken = next((chain for chain, reason in out if reason is not None), None)
+    if rest and broken is not None:
+        broken.extend(rest)  # kept raw with the gap that explains them
+    elif rest and orphans:
+        out.append((rest, f"its first page is not among the files (only later pages: "
+                          f"{', '.join(p.parsed.url for p in orphans)})"))
+    elif rest:
+        out.append((rest, "its pages lead round in a loop, with no first page"))
+    return out

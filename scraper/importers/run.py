@@ -1,0 +1,220 @@
+"""The import itself: read every file, work out its site, kind, URL and time, parse it
+with the site's parser, join the pages of threads, and store it all through
+``archive.store`` under one crawls row (command "import"): one transaction per thread,
+listing page or profile, as a crawl writes them. A file that cannot be read is one line
+naming it and why; the others still import.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlite_utils
+
+from archive import store
+from archive.crawls import Target, target_label
+from archive.db import transaction
+from archive.errors import ArchiveError
+from archive.models import FetchedPage, Story, Thread
+from archive.pages import save_page
+from archive.rows import iso_utc
+from archive.stories import save_story
+from scraper.importers import detect, files
+from scraper.importers.join import Broken, Piece, join
+from scraper.importers.pages import NotImportable, Parsed, seen_at, url_from_name
+from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
+
+
+@dataclass
+class Outcome:
+    """What an import did, for its summary; ``failures`` are one line each."""
+
+    crawl_id: int | None = None
+    files: int = 0
+    threads: int = 0
+    comments: int = 0
+    stored: list[str] = field(default_factory=list)  # "hn news page 1: 30 entries", ...
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Read:
+    pieces: list[Piece] = field(default_factory=list)
+    raw: list[tuple[FetchedPage, str]] = field(default_factory=list)  # kept as failed pages
+    seen: list[dict[str, Any]] = field(default_factory=list)  # per file, for crawls.args
+
+
+def import_paths(
+    db: sqlite_utils.Database,
+    paths: Sequence[Path],
+    *,
+    sites: Sequence[str] | None = None,
+    url: str | None = None,
+    fetched_at: datetime | None = None,
+    progress: Callable[[str], None] = lambda line: None,
+) -> Outcome:
+    """Import the saved pages under ``paths`` into ``db``. ``sites``: the only sites to
+    recognise (``--site``); ``url``: the URL of the page where it does not state one
+    (one file only); ``fetched_at``: the time the pages were seen, for all of them."""
+    names = list(files.walk(paths))
+    if url is not None and len(names) != 1:
+        raise ValueError(f"--url names one page, but {len(names)} files were given")
+    outcome = Outcome(files=len(names))
+    read = _Read()
+    for path in names:
+        problem = _read_one(path, read, sites=sites, url=url, fetched_at=fetched_at)
+        if problem is not None:
+            outcome.failures.append(f"{path}: {problem}")
+    threads, broken = join(read.pieces)
+    others = [p for p in read.pieces if p.parsed.part is None and p.parsed.continues is None]
+    targets = [Target(t.story.site, "thread", t.story.id) for t, _ in threads]
+    targets += [Target(b.site, "thread", b.story_id) for b in broken if b.story_id]
+    targets += [t for p in others if (t := _target(p)) is not None]
+    crawl_id = store.start_crawl(
+        db, command="import", targets=list(dict.fromkeys(targets)),
+        args={"files": read.seen, "sites": list(sites or ()), "url": url,
+              "fetched_at": fetched_at.isoformat() if fetched_at else None},
+    )  # fmt: skip
+    outcome.crawl_id = crawl_id
+    for page, error in read.raw:
+        store.save_failed_page(db, page, error=error, crawl_id=crawl_id)
+    for thread, pieces in threads:
+        _save(outcome, pieces[0].name, partial(_save_thread, db, outcome, thread, crawl_id))
+    for b in broken:
+        _keep_broken(db, outcome, b, crawl_id)
+    for piece in others:
+        _save(outcome, piece.name, partial(_save_other, db, outcome, piece, crawl_id))
+    pages = sum(len(t.pages) for t, _ in threads) + len(others)
+    store.finish_crawl(
+        db, crawl_id, status="finished", pages=pages, threads=outcome.threads,
+        comments=outcome.comments, errors=len(outcome.failures),
+        message="; ".join(outcome.failures) or None, failures=outcome.failures,
+    )  # fmt: skip
+    return outcome
+
+
+def _read_one(path: Path, read: _Read, *, sites: Sequence[str] | None, url: str | None,
+              fetched_at: datetime | None) -> str | None:
+    """Read one file into ``read``; the reason it cannot be imported, or None."""
+    try:
+        saved = files.read(path)
+    except files.UnreadableFile as e:
+        return str(e)
+    found = detect.recognise(saved.text, sites)
+    if found is None:
+        known = ", ".join(sites or detect.IMPORTERS)
+        return f"not a page of a site linkthread knows ({known})"
+    importer, kind = found
+    hint = url or url_from_name(path, importer.site)
+    moment, source = seen_at(fetched_at, importer.stated_time(saved.text), saved.mtime)
+    site = importer.site.name
+    try:
+        parsed = importer.read(saved.text, kind=kind, url=hint, fetched_at=moment)
+    except NotImportable as e:
+        return f"{importer.site.label} {kind} page: {e}"
+    except ParseError as e:
+        if hint is not None and not isinstance(e, (NoSuchItem, ThrottledPage, TruncatedPage)):
+            # As a crawl keeps a page it could not read, to be re-parsed later.
+            read.raw.append((FetchedPage(site=site, url=hint, fetched_at=moment, status=200,
+                                         body=saved.body), str(e)))
+        return e.reason
+    fetched = FetchedPage(site=site, url=parsed.url, fetched_at=moment, status=200,
+                          body=saved.body)
+    read.pieces.append(Piece(name=str(path), parsed=parsed, fetched=fetched))
+    read.seen.append({"path": str(path), "site": site, "kind": kind, "url": parsed.url,
+                      "fetched_at": moment.isoformat(), "fetched_at_source": source})
+    return None
+
+
+def _target(piece: Piece) -> Target | None:
+    p = piece.parsed
+    if p.thread is not None:
+        return Target(p.thread.story.site, "thread", p.thread.story.id)
+    if p.listing is not None:
+        return Target(p.listing.site, "listing", _path(p.url))
+    if p.user is not None:
+        return Target(p.user.site, "user", p.user.id)
+    return None
+
+
+def _path(url: str) -> str:
+    # A listing's target as crawls name it: its path and query ("news", "t/rust").
+    parts = urlsplit(url)
+    return parts.path.lstrip("/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _save(outcome: Outcome, name: str, write: Callable[[], None]) -> None:
+    try:
+        write()
+    except (sqlite3.Error, ArchiveError, ValueError) as e:
+        # ValueError: a record that contradicts itself, which save_* refuses whole.
+        outcome.failures.append(f"{name}: could not store it: {e}")
+
+
+def _save_thread(db: sqlite_utils.Database, outcome: Outcome, thread: Thread,
+                 crawl_id: int) -> None:
+    store.save_thread(db, thread, crawl_id=crawl_id)
+    outcome.threads += 1
+    outcome.comments += len(thread.comments)
+
+
+def _keep_broken(db: sqlite_utils.Database, outcome: Outcome, broken: Broken,
+                 crawl_id: int) -> None:
+    if broken.story_id is not None:
+        label = target_label(Target(broken.site, "thread", broken.story_id))
+        files_named = ", ".join(p.name for p in broken.pieces)
+        outcome.failures.append(f"{label}: {broken.reason} [{files_named}]")
+    else:
+        outcome.failures.append(broken.reason)
+    for piece in broken.pieces:
+        _save(outcome, piece.name, partial(
+            store.save_failed_page, db, piece.fetched, error=broken.reason, crawl_id=crawl_id,
+            story_id=broken.story_id))
+
+
+def _save_other(db: sqlite_utils.Database, outcome: Outcome, piece: Piece,
+                crawl_id: int) -> None:
+    p: Parsed = piece.parsed
+    if p.thread is not None:
+        thread = Thread(story=p.thread.story, comments=p.thread.comments,
+                        fetched_at=piece.fetched.fetched_at, pages=(piece.fetched,))
+        _save_thread(db, outcome, thread, crawl_id)
+        if p.merged:
+            _save_merged(db, p.merged, seen=piece.fetched.fetched_at, crawl_id=crawl_id)
+        for user in p.users:
+            store.save_user(db, user, crawl_id=crawl_id, fetched_at=piece.fetched.fetched_at)
+    elif p.listing is not None:
+        entries = store.save_listing(db, p.listing, crawl_id=crawl_id, target=_path(p.url))
+        _save_page(db, piece, crawl_id)
+        outcome.stored.append(f"{p.listing.site} {p.listing.name} page {p.listing.page}: "
+                              f"{entries} entries")
+    elif p.user is not None:
+        store.save_user(db, p.user, crawl_id=crawl_id, fetched_at=piece.fetched.fetched_at)
+        _save_page(db, piece, crawl_id)
+        outcome.stored.append(f"{p.user.site} user {p.user.id}: profile stored")
+
+
+def _save_merged(db: sqlite_utils.Database, merged: Sequence[Story], *, seen: datetime,
+                 crawl_id: int) -> None:
+    # The stories merged into a thread (Lobsters) are rows of their own, each with
+    # merged_into set, so a merged story's id still finds its thread. save_thread
+    # takes only the thread's own story, so they are stored beside it.
+    at = iso_utc(seen)
+    assert at is not None
+    with transaction(db) as conn:
+        for story in merged:
+            save_story(conn, story, seen=at, crawl_id=crawl_id)
+
+
+def _save_page(db: sqlite_utils.Database, piece: Piece, crawl_id: int) -> None:
+    # A listing or profile keeps its raw page too (rule 7): a saved file may be the
+    # only copy there is.
+    with transaction(db) as conn:
+        save_page(conn, piece.fetched, story_id=None, crawl_id=crawl_id, error=None)
