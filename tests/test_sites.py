@@ -255,9 +255,11 @@ def test_show_reads_the_id_with_the_sites_grammar() -> None:
     assert item_id("odd-id", "elsewhere") == "odd-id"  # the archive says what it holds
 
 
-# Modules that may name a site: the registry and each site's own spider and parsers.
+# Modules that may name a site: the registry and each site's own spider, parsers and
+# importer (how its saved pages are recognised).
 SITE_MODULES = ("archive/sites.py", "scraper/spiders/hn.py", "scraper/spiders/lobsters",
-                "scraper/parsers/hn", "scraper/parsers/lobsters")
+                "scraper/parsers/hn", "scraper/parsers/lobsters", "scraper/importers/hn",
+                "scraper/importers/lobsters")
 
 
 def _named(path: Path) -> list[str]:
