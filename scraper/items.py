@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from archive.models import FetchedPage
+from archive.models import FetchedPage, User
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -14,3 +15,12 @@ class FailedPage:
     page: FetchedPage
     error: str
     story_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeenUsers:
+    """Profiles a thread's page describes besides its comments (Lobsters' story JSON
+    gives each commenter's karma and about): stored as seen then, completing no target."""
+
+    users: tuple[User, ...]
+    fetched_at: datetime

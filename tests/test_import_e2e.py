@@ -87,3 +87,31 @@ def test_importing_a_corpus_front_page_gives_the_rows_crawling_it_gives(
                 " from listing_snapshots order by rank"
     assert rows(imported, snapshots) == rows(crawled, snapshots)
     assert len(rows(imported, snapshots)) == 30
+
+
+def test_importing_corpus_lobsters_stories_gives_the_rows_crawling_them_gives(
+        site: SiteServer, tmp_path: Path) -> None:
+    files = {p.name.split("-")[1]: p for p in sorted(corpus_dir("lobsters").glob("story-*.json"))}
+    assert len(files) >= 3  # one saved copy of each story, the newest by name
+    for story, path in files.items():
+        site.routes[f"/s/{story}.json"] = Reply(path.read_bytes(),
+                                                content_type="application/json")
+    crawled, imported = tmp_path / "crawled.db", tmp_path / "imported.db"
+
+    result = run_linkthread("crawl", "lobsters", *files, "--ignore-robots", "--db",
+                            str(crawled), env={"LINKTHREAD_LOBSTERS_BASE_URL": site.base_url,
+                                               "LINKTHREAD_MIN_DELAY": "0"})
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    for story, path in files.items():
+        [(fetched,)] = rows(crawled, "select first_fetched_at from pages where url = ?",
+                            f"{site.base_url}/s/{story}.json")
+        out = run_import(path, "--fetched-at", fetched, "--db", imported)
+        assert out.exit_code == 0, out.stderr
+    for table in ("stories", "comments", "users"):
+        got = whole_rows(imported, table, "last_crawl_id")
+        assert got == whole_rows(crawled, table, "last_crawl_id"), table
+    for sql in ("select * from story_tags order by 1, 2, 3",
+                "select site, comment_id, seen_at, score from comment_scores order by 1, 2, 3"):
+        assert rows(imported, sql) == rows(crawled, sql), sql
+    assert len(whole_rows(imported, "comments")) >= 20

@@ -22,6 +22,7 @@ from scrapy.http import Response
 
 from archive import sites
 from archive.models import FetchedPage, Listing, Thread, User
+from scraper.items import SeenUsers
 from scraper.parsers import lobsters
 from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage
 from scraper.parsers.lobsters.errors import check_body
@@ -101,6 +102,8 @@ class LobstersSpider(SiteSpider):
             if page is not None:
                 yield page
             return
+        if page.users:
+            yield SeenUsers(users=page.users, fetched_at=fetched.fetched_at)
         for merged in page.merged:
             # The asked-for story, now part of another: its own row says where it went
             # (its comments are in that thread).
