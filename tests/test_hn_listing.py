@@ -311,3 +311,15 @@ def test_a_rank_too_long_to_be_one_counts_from_the_page() -> None:
 @pytest.mark.parametrize("query", ["p=\u00b2", f"p={'9' * 5000}", "n=\u00b2"])
 def test_odd_page_numbers_in_a_url_are_no_page_numbers(query: str) -> None:
     assert listing_name_and_page(f"{NEWS}?{query}") == ("news", 1, 0)
+
+
+def test_an_absolute_story_link_is_kept_as_the_page_gives_it_whatever_the_base() -> None:
+    # urljoin drops an empty fragment only when the base has the link's scheme: a page
+    # read under a local stand-in's http:// base gave another URL than under https://.
+    from scraper.parsers.values import join_url
+
+    href = "http://example.com/a#"
+    for base in ("https://news.ycombinator.com/news", "http://127.0.0.1:8000/news"):
+        assert join_url(base, href, site="hn", what="story link") == href
+    assert join_url("http://127.0.0.1:8000/news", "item?id=1", site="hn",
+                    what="link") == "http://127.0.0.1:8000/item?id=1"

@@ -61,11 +61,8 @@ def test_importing_corpus_item_pages_gives_the_rows_crawling_them_gives(
 
 
 @pytest.mark.parametrize("name", [
-    # Known difference, to be found: one story link ending in a bare "#" keeps it on
-    # import and loses it on the crawl.
-    pytest.param("news-2012-03.html", marks=pytest.mark.xfail(
-        strict=True, reason="a story URL's trailing '#' differs between crawl and import")),
-    "news-2015-06.html", "news-2026-01-11.html"])
+    # 2012: a story link ends in a bare "#", which the page's own base URL must not change.
+    "news-2012-03.html", "news-2015-06.html", "news-2026-01-11.html"])
 def test_importing_a_corpus_front_page_gives_the_rows_crawling_it_gives(
         site: SiteServer, tmp_path: Path, name: str) -> None:
     path = corpus_dir("hn") / name

@@ -37,6 +37,13 @@ def join_url(base: str, href: str, *, site: str, what: str) -> str:
     """``href`` made absolute against the page's URL ``base``; ParseError if either is
     not a URL (an unclosed IPv6 bracket, ...)."""
     try:
+        urlsplit(base)
+        link = urlsplit(href)
+        if link.scheme and link.netloc:
+            # Already absolute: as the page gives it. urljoin rebuilds it only when the
+            # base has the same scheme, and then drops an empty fragment ("...#"), so a
+            # page read under another base (a local stand-in) would give another URL.
+            return href
         return urljoin(base, href)
     except ValueError as exc:
         try:
