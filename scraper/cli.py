@@ -22,11 +22,12 @@ from archive.errors import ArchiveError
 from scraper import progress
 from scraper.overrides import check_override
 from scraper.spiders.hn import HnSpider
+from scraper.spiders.lobsters import LobstersSpider
 from scraper.stopping import resume_hint, stopping
 
 # Spiders by registry name (archive.sites): a site's grammar is the registry's, its
 # crawl strategy the spider's.
-SPIDERS: dict[str, type[scrapy.Spider]] = {"hn": HnSpider}
+SPIDERS: dict[str, type[scrapy.Spider]] = {"hn": HnSpider, "lobsters": LobstersSpider}
 
 
 def spider_targets(site: str, targets: tuple[str, ...]) -> dict[str, str]:
@@ -97,11 +98,15 @@ def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Setti
               help="How many pages of each listing to read.")
 @click.option("--threads", is_flag=True,
               help="Also crawl every thread the listings show.")
+@click.option("--ignore-robots", is_flag=True,
+              help="Crawl although the site's robots.txt forbids it: only with the site's "
+                   "permission. Recorded in the crawl; its published limits are kept.")
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
               help="How much of Scrapy's log to show.")
 def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
-          overrides: tuple[str, ...], pages: int, threads: bool, log_level: str) -> None:
+          overrides: tuple[str, ...], pages: int, threads: bool, ignore_robots: bool,
+          log_level: str) -> None:
     if site not in sites.SITES:
         raise click.UsageError(f"unknown site {site!r} (known: {', '.join(sites.SITES)})")
     if not targets and not resume:
@@ -126,6 +131,16 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
             pages, threads = max(pages, old_pages), threads or old_threads
             spider_args["resume"] = "1"
     settings = crawl_settings(db, overrides, log_level.upper())
+    if ignore_robots:
+        # Per command only, never from the environment or a default: the crawl row
+        # records it (its args), and the site's published limits still hold.
+        settings.set("ROBOTSTXT_OBEY", False, priority="cmdline")
+        spider_args["ignore_robots"] = "1"
+        known = sites.get(site)
+        floor = float(settings.get("LINKTHREAD_MIN_DELAY") or known.politeness.min_delay)
+        click.echo(f"Warning: ignoring robots.txt of {known.label} (--ignore-robots); "
+                   f"keeping at least {floor:g} s between requests "
+                   "and the site's rate limits", err=True)
     if not resume:
         check_db(db)  # resume_args has opened it already
     process = CrawlerProcess(settings)

@@ -72,6 +72,39 @@ def retry_after(value: bytes | str | None, *, now: datetime | None = None) -> fl
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
+def _header(headers: Any, name: str) -> str | None:
+    value = headers.get(name) if headers is not None else None
+    if not value:
+        return None
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
+def ratelimit_wait(headers: Any, *, now: float | None = None) -> float | None:
+    """Seconds until the site's rate limit lets us in again, when its RateLimit headers
+    say none are left (``RateLimit-Remaining: 0`` with ``RateLimit-Reset``, or the one
+    ``RateLimit: ...;r=0;t=30`` / ``remaining=0, reset=30`` header); None otherwise.
+    A reset above a billion is a Unix time (some servers send one), else seconds."""
+    remaining, reset = _header(headers, "RateLimit-Remaining"), _header(headers, "RateLimit-Reset")
+    combined = _header(headers, "RateLimit")
+    if combined is not None and remaining is None:
+        fields = dict(
+            (k.strip().lower(), v.strip()) for k, _, v in
+            (part.partition("=") for part in combined.replace(",", ";").split(";")) if v)
+        remaining = fields.get("r", fields.get("remaining"))
+        reset = fields.get("t", fields.get("reset"))
+    try:
+        if remaining is None or reset is None or int(float(remaining)) > 0:
+            return None
+        seconds = float(reset)
+    except ValueError:
+        return None
+    if not math.isfinite(seconds):
+        return None
+    if seconds > 1e9:
+        seconds -= time.time() if now is None else now
+    return max(0.0, seconds)
+
+
 class SoftErrorMiddleware:
     def __init__(self, crawler: Crawler, *, base: float, ceiling: float, retries: int) -> None:
         self.crawler = crawler
@@ -112,11 +145,14 @@ class SoftErrorMiddleware:
         if response.status in BACK_OFF_STATUSES and not request.meta.get("dont_retry"):
             # Any request, robots.txt too: the whole host asked for a pause.
             reason = f"HTTP {response.status}"
-            asked = retry_after(response.headers.get("Retry-After"))
+            waits = [w for w in (retry_after(response.headers.get("Retry-After")),
+                                 ratelimit_wait(response.headers)) if w is not None]
+            asked = max(waits) if waits else None
         else:
             reason = self.soft_error(request, response)
         if reason is None:
             self._strikes.pop(host, None)
+            self.keep_rate_limit(request, response)
             return response
         strikes = self._strikes.get(host, 0) + 1
         self._strikes[host] = strikes
@@ -138,6 +174,19 @@ class SoftErrorMiddleware:
         logger.warning("%s: %s; backing off %s for %.3g s%s", request.url, reason, host, delay,
                        "" if asked is None else f" (Retry-After: {asked:g} s)")
         return retry
+
+    def keep_rate_limit(self, request: Request, response: Response) -> None:
+        """A good answer that says no requests are left until a reset: wait for it
+        before the next request to that host, rather than be refused."""
+        wait = ratelimit_wait(response.headers)
+        if not wait:
+            return
+        host = urlsplit(request.url).netloc
+        resume = self._resume_at[host] = max(self._resume_at.get(host, 0.0),
+                                             time.monotonic() + wait)
+        self.hold_slot(request, resume)
+        self._why[host] = "its rate limit (RateLimit-Remaining: 0)"
+        logger.info("%s: no requests left in the rate limit; waiting %.3g s", host, wait)
 
     def hold_slot(self, request: Request, resume: float) -> None:
         """Make the host's download slot wait until ``resume`` too.

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import Any, Protocol, cast
-from urllib.parse import urlsplit
+from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -25,19 +24,12 @@ from archive.db import open_db
 from archive.errors import ArchiveError
 from archive.models import Listing, Thread, User
 from scraper.items import FailedPage
+from scraper.spiders.interface import CrawlingSpider
 
 logger = logging.getLogger(__name__)
 
 # Scrapy's close reasons, as the crawls table names them.
 _STATUS = {"finished": "finished", "shutdown": "interrupted", "cancelled": "interrupted"}
-
-
-class FailingSpider(Protocol):
-    """What the pipeline needs of a spider to report a target that failed here."""
-
-    failures: list[str]
-
-    def fail(self, label: str, reason: str) -> None: ...
 
 
 class ArchivePipeline:
@@ -61,22 +53,19 @@ class ArchivePipeline:
         crawler.signals.connect(pipeline.spider_error, signal=signals.spider_error)
         return pipeline
 
-    def spider(self) -> FailingSpider:
-        return cast(FailingSpider, self.crawler.spider)
+    def spider(self) -> CrawlingSpider:
+        spider = self.crawler.spider
+        if not isinstance(spider, CrawlingSpider):
+            raise TypeError(f"the archive pipeline runs site spiders only, not {spider!r}")
+        return spider
 
     def open_spider(self) -> None:
         self.db = open_db(self.db_path)
-        spider: Any = self.crawler.spider
-        site = getattr(spider, "site", spider.name)
-        targets = [
-            *(Target(site, "thread", i) for i in getattr(spider, "item_ids", ())),
-            *(Target(site, "listing", p) for p in getattr(spider, "listings", ())),
-            *(Target(site, "user", u) for u in getattr(spider, "users", ())),
-        ]
-        resume = getattr(spider, "resume", False)
+        spider = self.spider()
+        resume = spider.resume
         self.crawl_id = store.start_crawl(
-            self.db, command=f"crawl {spider.name}", args=getattr(spider, "crawl_args", {}),
-            targets=targets, resume=site if resume else None,
+            self.db, command=f"crawl {spider.name}", args=spider.crawl_args,
+            targets=spider.targets(), resume=spider.site if resume else None,
         )  # fmt: skip
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("linkthread/crawl_id", self.crawl_id)
@@ -86,7 +75,7 @@ class ArchivePipeline:
                 spider.adopt(t.kind, t.target)
 
     def process_item(self, item: Any) -> Any:
-        target = _target(item)
+        target = self.target(item)
         try:
             self.store(item)
         except (sqlite3.Error, ArchiveError, ValueError) as e:
@@ -111,12 +100,11 @@ class ArchivePipeline:
                 item.story.id, len(item.comments), result.new_comments, result.updated_comments,
             )
         elif isinstance(item, Listing):
-            spider: Any = self.crawler.spider
-            path = _path(item.url)
+            spider = self.spider()
+            path = spider.listing_target(item.url)
             entries = store.save_listing(
                 self.db, item, crawl_id=self.crawl_id,
-                target=path if path in getattr(spider, "listings", ()) else None,
-                follow=bool(getattr(spider, "threads", False)),
+                target=path if path in spider.listings else None, follow=spider.threads,
             )  # fmt: skip
             self.pages += 1
             counts = self.listings.setdefault(f"{item.site} {item.name}", [0, 0])
@@ -133,6 +121,16 @@ class ArchivePipeline:
                 self.db, item.page, error=item.error, crawl_id=self.crawl_id,
                 story_id=item.story_id,
             )
+
+    def target(self, item: Any) -> Target | None:
+        """The crawl target an item completes, if it completes one."""
+        if isinstance(item, Thread):
+            return Target(item.story.site, "thread", item.story.id)
+        if isinstance(item, Listing):
+            return Target(item.site, "listing", self.spider().listing_target(item.url))
+        if isinstance(item, User):
+            return Target(item.site, "user", item.id)
+        return None
 
     def spider_error(self, failure: Failure, response: Response | Failure,
                      spider: Spider) -> None:  # fmt: skip
@@ -167,9 +165,11 @@ class ArchivePipeline:
                     errors=len(failures), message="; ".join(failures) or None,
                     failures=failures, unstored=self.unstored,
                 )  # fmt: skip
-                # What failed with no message of its own (a request that vanished).
-                failures += [f"{target_label(t)}: {why}" for t, why in
-                             failed_targets(self.db, self.crawl_id) if why not in failures]
+                # What failed with no message of its own (a request that vanished),
+                # unless one failure stopped the whole crawl and stands for them all.
+                if self.spider().halted is None:
+                    failures += [f"{target_label(t)}: {why}" for t, why in
+                                 failed_targets(self.db, self.crawl_id) if why not in failures]
             except (sqlite3.Error, ArchiveError) as e:
                 # The crawl stays 'running' until a later one finds its process gone and
                 # marks it interrupted: its queued targets are then resumable.
@@ -187,17 +187,6 @@ class ArchivePipeline:
             ])
 
 
-def _target(item: Any) -> Target | None:
-    # The crawl target an item completes, if it completes one.
-    if isinstance(item, Thread):
-        return Target(item.story.site, "thread", item.story.id)
-    if isinstance(item, Listing):
-        return Target(item.site, "listing", _path(item.url))
-    if isinstance(item, User):
-        return Target(item.site, "user", item.id)
-    return None
-
-
 def _site(item: Any) -> str:
     return item.page.site if isinstance(item, FailedPage) else "?"
 
@@ -205,9 +194,3 @@ def _site(item: Any) -> str:
 def _url(item: Any) -> str:
     return item.page.url if isinstance(item, FailedPage) else type(item).__name__
 
-
-def _path(url: str) -> str:
-    # A listing's target as the spider names it: its path and query, "news" or
-    # "front?day=2026-01-14" (a later page, "news?p=2", completes no target).
-    parts = urlsplit(url)
-    return parts.path.lstrip("/") + (f"?{parts.query}" if parts.query else "")

@@ -38,7 +38,12 @@ OVERRIDE_HINT = "Override knowingly with -s ROBOTSTXT_OBEY=False"
 
 
 class RobotsForbidden(IgnoreRequest):
-    """A request robots.txt forbids; the message is meant for the user, as it stands."""
+    """A request robots.txt forbids; the message is meant for the user, as it stands.
+    ``reason`` is the refusal without the hint, for a caller that gives its own."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +134,15 @@ def deciding_rule(text: str, path: str, user_agent: str) -> tuple[str, Rule] | N
 
 def refusal(origin: str, path: str, user_agent: str, text: str | None) -> str:
     """The one line a user reads when robots.txt forbids a request."""
+    return f"{refusal_reason(origin, path, user_agent, text)}. {OVERRIDE_HINT}"
+
+
+def refusal_reason(origin: str, path: str, user_agent: str, text: str | None) -> str:
+    """Why robots.txt forbids a request, quoting the rule where it can be found."""
     name = user_agent.split("/", 1)[0].split()[0] if user_agent.strip() else user_agent
     found = deciding_rule(text, path, user_agent) if text is not None else None
     why = f": '{found[1].line}' (user-agent {found[0]})" if found else ""
-    return (f"robots.txt of {origin} forbids {path} for {name}{why}; not crawling it. "
-            f"{OVERRIDE_HINT}")
+    return f"robots.txt of {origin} forbids {path} for {name}{why}; not crawling it"
 
 
 class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -178,8 +187,9 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         path = parts.path or "/"
         if parts.query:
             path += f"?{parts.query}"
-        raise RobotsForbidden(refusal(f"{parts.scheme}://{parts.netloc}", path, agent,
-                                      getattr(parser, "text", None)))
+        reason = refusal_reason(f"{parts.scheme}://{parts.netloc}", path, agent,
+                         getattr(parser, "text", None))
+        raise RobotsForbidden(f"{reason}. {OVERRIDE_HINT}", reason)
 
     def pace(self, request: Request, parser: RobotParser | None) -> None:
         """Make the host's download slot wait what robots.txt (or the user) asks, once per
@@ -222,3 +232,48 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         if slot is not None:
             slot.delay, slot.jitter = delay, jitter
         logger.info("%s: %g s between requests (%s)", key, delay, source)
+
+
+def keep_floor(crawler: Crawler, request: Request, floor: float) -> None:
+    """Make the download slot of ``request`` wait at least ``floor`` seconds between
+    requests, without jitter below it: a site's published limit, kept whatever
+    robots.txt (read or ignored) and the delay settings say."""
+    if floor <= 0 or crawler.engine is None:
+        return
+    downloader = crawler.engine.downloader
+    key = downloader.get_slot_key(request)
+    slot_settings: dict[str, Any] = downloader.per_slot_settings.setdefault(key, {})
+    if float(slot_settings.get("delay", 0.0)) >= floor and slot_settings.get("jitter") == 0.0:
+        return
+    delay = max(floor, float(slot_settings.get("delay", 0.0)))
+    # For a slot Scrapy makes later (or again after it sat idle), and the live one.
+    slot_settings.update(delay=delay, jitter=0.0)
+    slot = downloader.slots.get(key)
+    if slot is not None:
+        slot.delay, slot.jitter = max(delay, slot.delay), 0.0
+    logger.info("%s: at least %g s between requests (the site's published limits)", key, delay)
+
+
+class SiteLimitsMiddleware:
+    """Keeps each site's published limits (``archive.sites`` Politeness.min_delay) when
+    robots.txt is not read (``crawl --ignore-robots``, or ``-s ROBOTSTXT_OBEY=False``):
+    ignoring the file never makes the crawl faster than the site allows.
+    LINKTHREAD_MIN_DELAY replaces the site's figure (a test's stand-in site)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.override: float | None = setting_or_env(crawler, "LINKTHREAD_MIN_DELAY", None)
+        self.obeying = crawler.settings.getbool("ROBOTSTXT_OBEY")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SiteLimitsMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        spider = self.crawler.spider
+        if self.obeying and not getattr(spider, "ignore_robots", False):
+            return  # robots.txt's Crawl-delay paces the crawl (PoliteRobotsTxtMiddleware)
+        site = getattr(spider, "site_def", None)
+        floor = self.override if self.override is not None else (
+            site.politeness.min_delay if site is not None else 0.0)
+        keep_floor(self.crawler, request, floor)

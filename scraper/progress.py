@@ -28,6 +28,7 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 
 from archive.models import Listing, Thread, User
+from scraper.spiders.interface import CrawlingSpider
 from scraper.stopping import stopping
 
 REFRESH = 0.5  # seconds between two updates of the live line
@@ -49,13 +50,12 @@ class Progress:
 
     @property
     def total(self) -> int:
-        spider: Any = self.crawler.spider
-        if spider is None:
+        spider = self.crawler.spider
+        if not isinstance(spider, CrawlingSpider):
             return 0
         # "scheduled" also holds the threads a listing made the crawl follow.
-        threads = set(getattr(spider, "scheduled", ())) | set(getattr(spider, "item_ids", ()))
-        return (len(threads) + len(getattr(spider, "listings", ()))
-                + len(getattr(spider, "users", ())))
+        threads = spider.scheduled | set(spider.item_ids)
+        return len(threads) + len(spider.listings) + len(spider.users)
 
     def _stat(self, name: str) -> int:
         stats = self.crawler.stats

@@ -43,6 +43,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.SoftErrorMiddleware": 580,
     # Only the site's own origin, before anything else (robots.txt included) is asked.
     "scraper.bounds.OriginMiddleware": 50,
+    # A site's published limits, kept when robots.txt is ignored (crawl --ignore-robots).
+    "scraper.politeness.SiteLimitsMiddleware": 60,
     # Ours in its place: the same decompression, under LINKTHREAD_MAX_BODY, named refusals.
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "scraper.bounds.BodyCapMiddleware": 590,
@@ -73,6 +75,9 @@ LINKTHREAD_SOFT_RETRIES = int(os.environ.get("LINKTHREAD_SOFT_RETRIES", "8"))
 # Seconds between requests to a host, replacing its robots.txt Crawl-delay (HN asks for
 # 30). Unset: robots.txt decides. Lower than robots.txt asks: allowed, with a warning.
 LINKTHREAD_CRAWL_DELAY = os.environ.get("LINKTHREAD_CRAWL_DELAY") or None
+# Replaces a site's published minimum delay (archive.sites) under --ignore-robots: a test's
+# local stand-in. Unset: the site's own (Lobsters: 9 s).
+LINKTHREAD_MIN_DELAY = os.environ.get("LINKTHREAD_MIN_DELAY") or None
 # Crawl-delay each host's robots.txt asked for when last read, kept to when robots.txt
 # cannot be read now (an outage must not turn into a crawl at full speed). Keyed by
 # host name; LINKTHREAD_CRAWL_DELAY still overrides it.

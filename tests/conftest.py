@@ -27,7 +27,10 @@ def run_linkthread(
 ) -> subprocess.CompletedProcess[str]:
     """The real console script in a child process (Scrapy's reactor runs once a process)."""
     full_env = {**os.environ, "LINKTHREAD_DOWNLOAD_DELAY": "0",
-                "LINKTHREAD_BACKOFF_BASE": "0.05", "LINKTHREAD_BACKOFF_MAX": "0.2"}
+                "LINKTHREAD_BACKOFF_BASE": "0.05", "LINKTHREAD_BACKOFF_MAX": "0.2",
+                # A site's published minimum delay holds when robots.txt is not read;
+                # the local stand-ins have none.
+                "LINKTHREAD_MIN_DELAY": "0"}
     full_env.pop("LINKTHREAD_DB", None)
     if base_url:
         full_env["LINKTHREAD_HN_BASE_URL"] = base_url
