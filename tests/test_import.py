@@ -312,6 +312,12 @@ def test_a_missing_path_and_a_bad_time_are_one_line(tmp_path: Path) -> None:
     assert missing.stderr == f"Error: {tmp_path / 'nothing.html'}: no such file\n"
     bad = run_import(tmp_path, "--fetched-at", "yesterday", "--db", db)
     assert bad.exit_code == 2 and "'yesterday' is not an ISO 8601 time" in bad.stderr
+    thread = hnpages.random_thread(3, seed=1, story_id="900")
+    [html] = hnpages.site_pages(thread).values()
+    page = write(tmp_path / "hn.html", html)
+    other = run_import(page, "--site", "lobsters", "--db", db)
+    assert other.exit_code == 1
+    assert other.stderr == f"Error: {page}: not a page of a site linkthread knows (lobsters)\n"
     write(tmp_path / "x" / "a.html", "a")
     write(tmp_path / "x" / "b.html", "b")
     two = run_import(tmp_path / "x", "--url", "https://lobste.rs/", "--db", db)
