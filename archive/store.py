@@ -314,6 +314,26 @@ _USER_CONTENT = ("created_at", "created_at_raw", "karma", "about_html", "about",
 _USER_OBJECTS = frozenset({_USER_CONTENT.index("extra")})
 
 
+def save_merged_stories(
+    db: sqlite_utils.Database, stories: Sequence[Story], *, fetched_at: datetime,
+    crawl_id: int | None = None,
+) -> None:
+    """Store stories that were merged into another (``merged_into`` set), in one
+    transaction; each completes its own thread target.
+
+    Their comments live in the thread they went into, which is saved as a thread of its
+    own: saving a merged story as an empty thread instead would mark every comment an
+    earlier crawl archived under it as gone from the site."""
+    seen = iso_utc(fetched_at)
+    assert seen is not None
+    with transaction(db) as conn:
+        for story in stories:
+            if story.merged_into is None:
+                raise ValueError(f"story {story.site}/{story.id} is not a merged story")
+            save_story(conn, story, seen=seen, crawl_id=crawl_id)
+            mark_done(conn, crawl_id, Target(story.site, "thread", story.id))
+
+
 def save_user(
     db: sqlite_utils.Database,
     user: User,

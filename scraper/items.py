@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from archive.models import FetchedPage, User
+from archive.models import FetchedPage, Story, User
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -23,4 +23,14 @@ class SeenUsers:
     gives each commenter's karma and about): stored as seen then, completing no target."""
 
     users: tuple[User, ...]
+    fetched_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MergedStories:
+    """Stories a thread's page says were merged into it (Lobsters): rows of their own
+    with ``merged_into``, each completing its own thread target; their comments are the
+    thread's."""
+
+    stories: tuple[Story, ...]
     fetched_at: datetime

@@ -23,7 +23,7 @@ from archive.crawls import Target, crawl_targets, failed_targets, target_label
 from archive.db import open_db
 from archive.errors import ArchiveError
 from archive.models import Listing, Thread, User
-from scraper.items import FailedPage, SeenUsers
+from scraper.items import FailedPage, MergedStories, SeenUsers
 from scraper.spiders.interface import CrawlingSpider
 
 logger = logging.getLogger(__name__)
@@ -116,6 +116,9 @@ class ArchivePipeline:
             store.save_user(self.db, item, crawl_id=self.crawl_id)
             self.pages += 1
             self.users.append(f"{item.site} user {item.id}")
+        elif isinstance(item, MergedStories):
+            store.save_merged_stories(self.db, item.stories, fetched_at=item.fetched_at,
+                                      crawl_id=self.crawl_id)
         elif isinstance(item, SeenUsers):
             for user in item.users:
                 store.save_user(self.db, user, crawl_id=self.crawl_id, fetched_at=item.fetched_at)

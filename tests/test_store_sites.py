@@ -18,7 +18,7 @@ import sqlite_utils
 
 from archive.db import open_db
 from archive.models import Comment, Listing, ListingEntry, Story, Thread, User
-from archive.store import SaveResult, save_listing, save_thread, save_user
+from archive.store import SaveResult, save_listing, save_merged_stories, save_thread, save_user
 from tests.corpus import corpus_text
 from tests.test_store import T0, T0S, T1, T1S, table_rows
 
@@ -305,3 +305,18 @@ def test_a_corpus_thread_round_trips_every_field(db: sqlite_utils.Database) -> N
     history = {x: table_rows(db, x) for x in ("comment_versions", "comment_scores", "story_tags")}
     save_thread(db, replace(parsed("story-tdfoqh-2025.json", T1), fetched_at=T1))
     assert {x: table_rows(db, x) for x in history} == history
+
+
+def test_a_story_merged_after_it_was_archived_keeps_its_comments(
+        db: sqlite_utils.Database) -> None:
+    # Archived on its own first; later its page is the thread it was merged into.
+    save_thread(db, thread(tuple(replace(c, story_id="old999") for c in COMMENTS), id="old999"))
+    merged = story(id="old999", merged_into="abc123")
+    save_merged_stories(db, (merged,), fetched_at=T1)
+
+    (row,) = [r for r in table_rows(db, "stories") if r["id"] == "old999"]
+    assert row["merged_into"] == "abc123"
+    # Nothing the earlier crawl saw is marked gone: the comments went with the merge.
+    assert [r["gone_at"] for r in table_rows(db, "comments")] == [None] * len(COMMENTS)
+    with pytest.raises(ValueError, match="not a merged story"):
+        save_merged_stories(db, (story(id="x1"),), fetched_at=T1)

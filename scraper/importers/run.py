@@ -22,10 +22,8 @@ from archive import store
 from archive.crawls import Target, target_label
 from archive.db import transaction
 from archive.errors import ArchiveError
-from archive.models import FetchedPage, Story, Thread
+from archive.models import FetchedPage, Thread
 from archive.pages import save_page
-from archive.rows import iso_utc
-from archive.stories import save_story
 from scraper.importers import detect, files
 from scraper.importers.join import Broken, Piece, join
 from scraper.importers.pages import NotImportable, Parsed, seen_at, url_from_name
@@ -187,7 +185,8 @@ def _save_other(db: sqlite_utils.Database, outcome: Outcome, piece: Piece,
                         fetched_at=piece.fetched.fetched_at, pages=(piece.fetched,))
         _save_thread(db, outcome, thread, crawl_id)
         if p.merged:
-            _save_merged(db, p.merged, seen=piece.fetched.fetched_at, crawl_id=crawl_id)
+            store.save_merged_stories(db, p.merged, fetched_at=piece.fetched.fetched_at,
+                                      crawl_id=crawl_id)
         for user in p.users:
             store.save_user(db, user, crawl_id=crawl_id, fetched_at=piece.fetched.fetched_at)
     elif p.listing is not None:
@@ -199,18 +198,6 @@ def _save_other(db: sqlite_utils.Database, outcome: Outcome, piece: Piece,
         store.save_user(db, p.user, crawl_id=crawl_id, fetched_at=piece.fetched.fetched_at)
         _save_page(db, piece, crawl_id)
         outcome.stored.append(f"{p.user.site} user {p.user.id}: profile stored")
-
-
-def _save_merged(db: sqlite_utils.Database, merged: Sequence[Story], *, seen: datetime,
-                 crawl_id: int) -> None:
-    # The stories merged into a thread (Lobsters) are rows of their own, each with
-    # merged_into set, so a merged story's id still finds its thread. save_thread
-    # takes only the thread's own story, so they are stored beside it.
-    at = iso_utc(seen)
-    assert at is not None
-    with transaction(db) as conn:
-        for story in merged:
-            save_story(conn, story, seen=at, crawl_id=crawl_id)
 
 
 def _save_page(db: sqlite_utils.Database, piece: Piece, crawl_id: int) -> None:

@@ -21,8 +21,8 @@ import scrapy
 from scrapy.http import Response
 
 from archive import sites
-from archive.models import FetchedPage, Listing, Thread, User
-from scraper.items import SeenUsers
+from archive.models import FetchedPage, Listing, User
+from scraper.items import MergedStories, SeenUsers
 from scraper.parsers import lobsters
 from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage
 from scraper.parsers.lobsters.errors import check_body
@@ -104,9 +104,9 @@ class LobstersSpider(SiteSpider):
             return
         if page.users:
             yield SeenUsers(users=page.users, fetched_at=fetched.fetched_at)
-        for merged in page.merged:
+        if page.merged:
             # The asked-for story, now part of another: its own row says where it went
             # (its comments are in that thread).
-            yield Thread(story=merged, comments=(), fetched_at=fetched.fetched_at)
+            yield MergedStories(stories=page.merged, fetched_at=fetched.fetched_at)
         yield from self.carry(label, page.thread.story.id, (*done, (page.thread, fetched)),
                               None, lambda threads: threads[-1])
