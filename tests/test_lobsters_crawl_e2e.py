@@ -190,3 +190,13 @@ def test_an_error_page_that_stays_fails_the_target(
     assert "Error: lobsters item abc123:" in result.stderr
     assert "HTTP 502" in result.stderr
     assert rows(db, "SELECT count(*) FROM stories") == [(0,)]
+
+
+def test_a_tag_listing_of_several_tags(lobsters: SiteServer, tmp_path: Path) -> None:
+    lobsters.routes["/t/rust,go.json"] = listing("abc123")
+    db = tmp_path / "l.db"
+    result = crawl(lobsters, db, "t/rust,go")
+    assert result.returncode == 0, result.stderr
+    assert rows(db, "SELECT listing, story_id FROM listing_snapshots") == [
+        ("t/rust,go", "abc123")]
+    assert rows(db, "SELECT target, state FROM crawl_targets") == [("t/rust,go", "done")]

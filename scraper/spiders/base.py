@@ -64,7 +64,7 @@ class SiteSpider(scrapy.Spider):
         self.site: str = site.name
         self.base_url = (base_url or site.base_url).rstrip("/")
         self.item_ids = [site.item_id(t, base_url=self.base_url) for t in split_args(items)]
-        self.listings = [site.listing_path(t) for t in split_args(listings)]
+        self.listings = [site.listing_path(t) for t in self.split_listings(listings)]
         self.users = [site.user_name(t) for t in split_args(users)]
         # Also take over what stopped crawls left queued (`crawl --resume`): the
         # pipeline claims them when it records this crawl, then calls adopt().
@@ -88,6 +88,10 @@ class SiteSpider(scrapy.Spider):
             "pages": self.pages, "threads": self.threads, "resume": self.resume}
         if self.ignore_robots:
             self.crawl_args["ignore_robots"] = True
+
+    def split_listings(self, value: str) -> list[str]:
+        """The listing names of the comma-separated ``listings`` argument."""
+        return split_args(value)
 
     def has_other_targets(self) -> bool:
         """Targets of the site's own kinds beyond items, listings and users."""

@@ -47,6 +47,20 @@ class LobstersSpider(SiteSpider):
         super().__init__(*args, **kwargs)
         self.crawl_args["comments"] = self.comment_ids
 
+    def split_listings(self, value: str) -> list[str]:
+        """Commas also join the tags of one listing ("t/rust,go"): a piece that is not
+        a listing of its own continues the tag list before it."""
+        names: list[str] = []
+        for piece in (p.strip() for p in value.split(",")):
+            if not piece:
+                continue
+            if names and names[-1].startswith("t/") and not (
+                    piece in self.site_def.listings or "/" in piece):
+                names[-1] += f",{piece}"
+            else:
+                names.append(piece)
+        return list(dict.fromkeys(names))
+
     def has_other_targets(self) -> bool:
         return bool(self.comment_ids)
 
