@@ -15,7 +15,7 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from archive import schedule, sites
+from archive import schedule, sites, sites_hn
 from archive.cli import cli
 from archive.db import open_db
 from archive.errors import ArchiveError
@@ -116,7 +116,7 @@ def test_the_target_rules_are_the_spiders() -> None:
     # The spider checks its arguments with the registry's grammar, not a copy of it.
     assert sites.HN.listings == hn_spider.LISTINGS
     for name in ("pg", "a_b-C9", "x", "x" * 16, "bad name", "dang"):
-        ok = bool(sites._HN_USER.fullmatch(name))
+        ok = bool(sites_hn._HN_USER.fullmatch(name))
         try:
             hn_spider.HnSpider(users=name)
         except ValueError:

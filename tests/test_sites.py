@@ -257,7 +257,7 @@ def test_show_reads_the_id_with_the_sites_grammar() -> None:
 
 # Modules that may name a site: the registry and each site's own spider, parsers and
 # importer (how its saved pages are recognised).
-SITE_MODULES = ("archive/sites.py", "scraper/spiders/hn.py", "scraper/spiders/lobsters",
+SITE_MODULES = ("archive/sites", "scraper/spiders/hn.py", "scraper/spiders/lobsters",
                 "scraper/parsers/hn", "scraper/parsers/lobsters", "scraper/importers/hn",
                 "scraper/importers/lobsters")
 
@@ -288,7 +288,7 @@ def test_no_module_outside_the_site_modules_names_a_site() -> None:
 
 def test_the_host_check_finds_a_host() -> None:
     # The check above would pass on a tree it could not read: make it find one.
-    assert _named(ROOT / "archive/sites.py")
+    assert _named(ROOT / "archive/sites_hn.py")
 
 
 # -- the sites table (migration 0007) --------------------------------------------------
