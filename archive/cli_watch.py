@@ -15,7 +15,8 @@ import click
 import sqlite_utils
 
 from archive import sites
-from archive.cli import _user_errors, cli, db_option, terminal_cells
+from archive.cli import _user_errors, cli, db_option
+from archive.cli_history import terminal_cells
 from archive.db import open_db
 from archive.errors import ArchiveError
 from archive.render import format_rows
