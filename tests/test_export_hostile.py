@@ -159,13 +159,7 @@ def test_a_thread_exported_to_a_terminal_prints_nothing_it_obeys(
     args = ["export", "hn", "666", "--format", fmt, "--db", str(hostile)]
     exact = CliRunner().invoke(cli, args).stdout_bytes.decode("utf-8")
     assert exact == document(hostile, fmt)  # a pipe or a redirect: the exact bytes
-    monkeypatch.setattr(cli_export, "stdout_is_terminal", lambda: True)
-    shown = CliRunner().invoke(cli, args)
-    assert shown.exit_code == 0, shown.output
-    text = shown.stdout_bytes.decode("utf-8")
-    for control in CONTROLS:
-        assert control not in text
-    assert text == safe(exact)
+    assert_inert_on_a_terminal(args, exact, monkeypatch)
 
 
 @pytest.fixture
@@ -209,6 +203,13 @@ def test_a_where_export_to_a_terminal_prints_nothing_it_obeys(
     exact = CliRunner().invoke(cli, args).stdout_bytes.decode("utf-8")
     if fmt == "csv":  # CSV keeps the text exact, escapes and all (JSON escapes them)
         assert any(control in exact for control in CONTROLS)
+    assert_inert_on_a_terminal(args, exact, monkeypatch)
+
+
+def assert_inert_on_a_terminal(args: list[str], exact: str,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same export with stdout a terminal: nothing in it acts, and it is ``exact``
+    with every control character shown as an escape."""
     monkeypatch.setattr(cli_export, "stdout_is_terminal", lambda: True)
     shown = CliRunner().invoke(cli, args)
     assert shown.exit_code == 0, shown.output
