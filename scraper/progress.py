@@ -4,7 +4,7 @@ With Hacker News' 30 s Crawl-delay a crawl is silent for most of its life; at a
 terminal a ``rich`` line under the log says how far it got and what it waits for:
 
     3/10 targets · 120 comments · 0 errors · next hn item 2000 · waiting 27 s:
-    Crawl-delay 30 s of news.ycombinator.com
+    Crawl-delay 30 s of HOST
 
 It is read from Scrapy's own state (the spider's targets, the stats, the download
 slots: what is being fetched, when a slot lets the next request go) and from the
