@@ -81,10 +81,14 @@ def _header(headers: Any, name: str) -> str | None:
 
 def ratelimit_wait(headers: Any, *, now: float | None = None) -> float | None:
     """Seconds until the site's rate limit lets us in again, when its RateLimit headers
-    say none are left (``RateLimit-Remaining: 0`` with ``RateLimit-Reset``, or the one
+    say none are left (``RateLimit-Remaining: 0`` with ``RateLimit-Reset``, the same as
+    ``X-Ratelimit-Remaining``/``X-Ratelimit-Reset``, or the one
     ``RateLimit: ...;r=0;t=30`` / ``remaining=0, reset=30`` header); None otherwise.
     A reset above a billion is a Unix time (some servers send one), else seconds."""
     remaining, reset = _header(headers, "RateLimit-Remaining"), _header(headers, "RateLimit-Reset")
+    if remaining is None:  # the older X- form (Reddit's API, GitHub's): the same fields
+        remaining = _header(headers, "X-Ratelimit-Remaining")
+        reset = _header(headers, "X-Ratelimit-Reset")
     combined = _header(headers, "RateLimit")
     if combined is not None and remaining is None:
         fields = dict(

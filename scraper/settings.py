@@ -41,6 +41,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scraper.politeness.PoliteRobotsTxtMiddleware": 100,
     # Below HttpCompressionMiddleware (590) so it reads decompressed bodies.
     "scraper.middlewares.SoftErrorMiddleware": 580,
+    # An API's X-Ratelimit budget spread over its window: the host's pace, never faster.
+    "scraper.ratelimit.RateBudgetMiddleware": 585,
     # Only the site's own origin, before anything else (robots.txt included) is asked.
     "scraper.bounds.OriginMiddleware": 50,
     # A site's published limits, kept when robots.txt is ignored (crawl --ignore-robots).

@@ -39,6 +39,21 @@ Route = str | Reply | list[Reply]
 Fault = Callable[[str, int, Reply], Reply]
 
 
+@dataclass(frozen=True)
+class Asked:
+    """One request as it arrived, for a ``respond`` callable that answers by more than
+    the path (an API stand-in reading headers or a POSTed form)."""
+
+    method: str
+    target: str
+    headers: dict[str, str]
+    body: bytes
+
+
+# An answer computed from the request, or None to fall back on the routes.
+Respond = Callable[[Asked], Reply | None]
+
+
 @dataclass
 class SiteServer:
     routes: dict[str, Route] = field(default_factory=dict)
@@ -46,6 +61,7 @@ class SiteServer:
     log: list[tuple[float, str]] = field(default_factory=list)
     base_url: str = ""
     fault: Fault | None = None
+    respond: Respond | None = None
     _asked: dict[str, int] = field(default_factory=dict)
     _served: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -57,13 +73,18 @@ class SiteServer:
 
     def __post_init__(self) -> None:
         self._changed = threading.Condition(self._lock)
-    def reply_for(self, target: str) -> Reply:
+    def reply_for(self, target: str, request: Asked | None = None) -> Reply:
         with self._lock:
             self.log.append((time.monotonic(), target))
             asked = self._asked.get(target, 0)
             self._asked[target] = asked + 1
-            reply = self._route(target)
             self._changed.notify_all()
+        # Outside the lock: a stand-in's answer may wait on other requests (a check for
+        # concurrent calls), which must still get in meanwhile.
+        reply = self.respond(request) if self.respond is not None and request else None
+        if reply is None:
+            with self._lock:
+                reply = self._route(target)
         return reply if self.fault is None else self.fault(target, asked, reply)
 
     def _route(self, target: str) -> Reply:
@@ -150,8 +171,14 @@ def _handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
             finally:
                 site._answered_one(self.path)
 
+        do_POST = do_GET
+
         def _answer(self) -> None:
-            reply = site.reply_for(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            asked = Asked(method=self.command, target=self.path,
+                          headers={k.lower(): v for k, v in self.headers.items()},
+                          body=self.rfile.read(length) if length else b"")
+            reply = site.reply_for(self.path, asked)
             site._wait_if_held(self.path)
             if reply.delay:
                 time.sleep(reply.delay)
