@@ -113,7 +113,8 @@ def gaps_command(site: str | None, as_json: bool, db: str) -> None:
     """Threads the archive holds only in part, or not at all: candidates for a crawl.
 
     Short threads: the latest crawl found fewer comments (live, dead and deleted)
-    than the site declares, largest shortfall first. Never archived: a listing showed
+    than the site declares, or (Reddit) left stubs unexpanded: "unexpanded" counts the
+    comments they hold. Largest shortfall first. Never archived: a listing showed
     the story with comments, but its thread was never crawled. --json gives both in
     one array, each row's "kind" saying which ("short" or "unarchived").
 
@@ -129,7 +130,8 @@ def gaps_command(site: str | None, as_json: bool, db: str) -> None:
     # One table per kind: a never-crawled story has no crawl to count, only a count.
     short = [r for r in rows if r["kind"] == "short"]
     never = [r for r in rows if r["kind"] == "unarchived"]
-    click.echo("Short threads (the latest crawl found fewer comments than declared):")
+    click.echo("Short threads (the latest crawl found fewer comments than declared,"
+               " or left some unexpanded):")
     _echo_rows(short, GAP_COLUMNS[1:], as_json=False)
     click.echo("")
     click.echo("Never archived (a listing declared comments; no crawl of the thread):")

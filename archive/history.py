@@ -100,27 +100,32 @@ def comment_changes(
 
 
 GAP_COLUMNS = ("kind", "site", "story_id", "title", "seen_at", "declared", "archived", "dead",
-               "deleted", "shortfall")  # fmt: skip
+               "deleted", "unexpanded", "shortfall")  # fmt: skip
 
 
 def gaps(
     conn_or_db: sqlite3.Connection | sqlite_utils.Database, site: str | None = None
 ) -> list[dict[str, Any]]:
-    """Threads whose latest crawl found fewer comments than the site declares.
+    """Threads whose latest crawl left comments out.
 
-    Counted against the latest ``thread_crawls`` row of each thread: archived (live) +
-    dead + deleted < declared. Largest shortfall first.
+    Counted against the latest ``thread_crawls`` row of each thread. Where the crawl
+    counted what it left unexpanded (``unexpanded``, Reddit's stubs), that count is the
+    shortfall and the thread is short while it is above 0: a declared count that is
+    only an upper bound (Reddit's counts removed and spam comments) does not judge it.
+    Elsewhere archived (live) + dead + deleted < declared. Largest shortfall first.
     """
     conn = _conn(conn_or_db)
     return _dicts(
         conn.execute(
             "SELECT t.site, t.story_id, s.title, t.seen_at, t.declared, t.archived, t.dead,"
-            " t.deleted, t.declared - (t.archived + t.dead + t.deleted) AS shortfall"
+            " t.deleted, t.unexpanded, coalesce(t.unexpanded,"
+            "  t.declared - (t.archived + t.dead + t.deleted)) AS shortfall"
             " FROM thread_crawls t"
             " JOIN (SELECT site, story_id, max(seen_at) AS seen_at FROM thread_crawls"
             "       GROUP BY site, story_id) latest USING (site, story_id, seen_at)"
             " LEFT JOIN stories s ON s.site = t.site AND s.id = t.story_id"
-            " WHERE t.declared > t.archived + t.dead + t.deleted AND (? IS NULL OR t.site = ?)"
+            " WHERE coalesce(t.unexpanded > 0, t.declared > t.archived + t.dead + t.deleted)"
+            " AND (? IS NULL OR t.site = ?)"
             " ORDER BY shortfall DESC, t.site, t.story_id",
             (site, site),
         )
@@ -142,7 +147,7 @@ def unarchived(
         conn.execute(
             "SELECT s.site, s.id AS story_id, s.title, s.last_seen_at AS seen_at,"
             " s.comment_count AS declared, 0 AS archived, 0 AS dead, 0 AS deleted,"
-            " s.comment_count AS shortfall"
+            " NULL AS unexpanded, s.comment_count AS shortfall"
             " FROM stories s"
             " WHERE s.comment_count > 0 AND (? IS NULL OR s.site = ?)"
             "  AND NOT EXISTS (SELECT 1 FROM thread_crawls t"

@@ -287,6 +287,14 @@ def m0006_sites(conn: sqlite3.Connection) -> None:
     rebuild_table(conn, "comment_versions", COMMENT_VERSIONS_0006)
 
 
+def m0009_reddit_gaps(conn: sqlite3.Connection) -> None:
+    """``thread_crawls.unexpanded``: comments a crawl knows it left out of the thread
+    (stubs it did not expand: Reddit's "load more comments" and "continue this
+    thread"). NULL where the crawl gives no such account (HN, Lobsters); then, as
+    before, the site's declared count judges whether the thread is whole."""
+    conn.execute("ALTER TABLE thread_crawls ADD COLUMN unexpanded INTEGER")
+
+
 # The order of this list is the order of application. Append only.
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0001_initial", m0001_initial),
@@ -296,6 +304,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0005_pace", pace.m0005_pace),
     ("0006_sites", m0006_sites),
     ("0007_site_urls", site_table.m0007_site_urls),
+    ("0009_reddit_gaps", m0009_reddit_gaps),
 )
 
 

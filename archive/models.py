@@ -92,6 +92,10 @@ class Thread:
     comments: tuple[Comment, ...]
     fetched_at: datetime
     pages: tuple[FetchedPage, ...] = ()
+    # Comments the crawl knows it left out (stubs not expanded: an error, a request
+    # cap), 0 when it expanded everything; None where the site gives no such account,
+    # and the declared count is then the judge of a whole thread.
+    unexpanded: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

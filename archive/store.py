@@ -119,6 +119,7 @@ def save_thread(
         versions.thread_crawl(
             conn, site=story.site, story_id=story.id, seen=seen, crawl_id=crawl_id,
             declared=story.comment_count, comments=thread.comments,
+            unexpanded=thread.unexpanded,
         )  # fmt: skip
         conn.execute(
             "UPDATE stories SET archived_count ="

@@ -127,8 +127,9 @@ def comment_scores(conn: sqlite3.Connection, site: str, scores: dict[str, int], 
 
 def thread_crawl(conn: sqlite3.Connection, *, site: str, story_id: str, seen: str,
                  crawl_id: int | None, declared: int | None,
-                 comments: Sequence[Comment]) -> None:  # fmt: skip
-    """What this crawl of the thread found: live, dead and deleted comments vs declared.
+                 comments: Sequence[Comment], unexpanded: int | None = None) -> None:  # fmt: skip
+    """What this crawl of the thread found: live, dead and deleted comments vs declared,
+    and the comments it knows it left unexpanded (None: it cannot tell).
 
     The three counts are disjoint (a comment both dead and deleted counts as deleted),
     so archived + dead + deleted is every comment the page(s) showed.
@@ -139,12 +140,13 @@ def thread_crawl(conn: sqlite3.Connection, *, site: str, story_id: str, seen: st
     missing = None if declared is None else max(declared - archived, 0)
     conn.execute(
         "INSERT INTO thread_crawls (site, story_id, crawl_id, seen_at, declared, archived,"
-        " dead, deleted, missing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " dead, deleted, missing, unexpanded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (site, story_id, seen_at) DO UPDATE SET crawl_id ="
         " coalesce(excluded.crawl_id, crawl_id), declared = excluded.declared,"
         " archived = excluded.archived, dead = excluded.dead, deleted = excluded.deleted,"
-        " missing = excluded.missing",
-        (site, story_id, crawl_id, seen, declared, archived, dead, deleted, missing),
+        " missing = excluded.missing, unexpanded = excluded.unexpanded",
+        (site, story_id, crawl_id, seen, declared, archived, dead, deleted, missing,
+         unexpanded),
     )
 
 

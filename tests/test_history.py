@@ -292,7 +292,7 @@ def test_gaps_lists_threads_short_of_their_declared_count(db: sqlite_utils.Datab
 
     expected = [
         dict(site="hn", story_id="100", title="Show HN: A thing", seen_at=T0S, declared=10,
-             archived=2, dead=1, deleted=0, shortfall=7),
+             archived=2, dead=1, deleted=0, unexpanded=None, shortfall=7),
     ]  # fmt: skip
     assert gaps(db) == expected
     assert gaps(db, "hn") == expected
@@ -310,7 +310,8 @@ def test_gaps_lists_listed_stories_never_archived_apart(db: sqlite_utils.Databas
     save_listing(db, listing(T1, (entry("500", 1, 5, 7), entry("600", 2, 5, 0),
                                   entry("100", 3, 5, 12))))  # fmt: skip
     never = dict(kind="unarchived", site="hn", story_id="500", title="Story 500",
-                 seen_at=T1S, declared=7, archived=0, dead=0, deleted=0, shortfall=7)
+                 seen_at=T1S, declared=7, archived=0, dead=0, deleted=0, unexpanded=None,
+                 shortfall=7)
     assert unarchived(db) == [{k: v for k, v in never.items() if k != "kind"}]
     assert unarchived(db, "lobsters") == []
     path = db_path(db)
