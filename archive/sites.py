@@ -59,6 +59,7 @@ def known_crawl_delays() -> dict[str, float]:
     return {host: s.politeness.crawl_delay for s in SITES.values() for host in s.hosts}
 
 
-__all__ = ["GRAMMAR_KINDS", "HN", "LOBSTERS", "REDDIT", "SITES", "Politeness", "Site", "TargetError",
-           "get", "known_crawl_delays", "listings_help", "parse_targets", "site_of_url"]
+__all__ = ["GRAMMAR_KINDS", "HN", "LOBSTERS", "REDDIT", "SITES", "Politeness", "Site",
+           "TargetError", "get", "known_crawl_delays", "listings_help", "parse_targets",
+           "site_of_url"]
 
