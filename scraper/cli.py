@@ -10,7 +10,6 @@ import logging
 from typing import Any
 
 import click
-import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
@@ -21,14 +20,17 @@ from archive.db import open_db
 from archive.errors import ArchiveError
 from scraper import progress
 from scraper.overrides import check_override
+from scraper.spiders.base import SiteSpider
 from scraper.spiders.hn import HnSpider
 from scraper.spiders.lobsters import LobstersSpider
+from scraper.spiders.reddit import RedditSpider
 from scraper.stopping import resume_hint, stopping
 
 # Spiders by registry name (archive.sites): a site's grammar is the registry's, its
 # crawl strategy the spider's.
-SPIDERS: dict[str, type[scrapy.Spider]] = {sites.HN.name: HnSpider,
-                                           sites.LOBSTERS.name: LobstersSpider}
+SPIDERS: dict[str, type[SiteSpider]] = {sites.HN.name: HnSpider,
+                                        sites.LOBSTERS.name: LobstersSpider,
+                                        sites.REDDIT.name: RedditSpider}
 
 
 def spider_targets(site: str, targets: tuple[str, ...]) -> dict[str, str]:
@@ -56,7 +58,8 @@ CRAWL_HELP = f"""Crawl threads, listings and profiles of SITE into the archive.
     SITE is one of {", ".join(sites.SITES)}. TARGETS are item ids or item URLs (every
     page of a long thread is followed), listings (each visit stores a ranked
     snapshot), and "user NAME" for a profile. A Lobsters comment URL (/c/ID) crawls
-    its story.
+    its story, a Reddit comment permalink its whole thread. Reddit is read through
+    its OAuth API with your own app's credentials (docs/sites.md says how).
 
     \b
     Listings:
@@ -67,6 +70,8 @@ CRAWL_HELP = f"""Crawl threads, listings and profiles of SITE into the archive.
     Example: linkthread crawl hn front --pages 2 --threads
 
     Example: linkthread crawl hn --resume   (after a crawl was killed or stopped)
+
+    Example: linkthread crawl reddit r/python/top?t=week --threads --max-requests 20
     """
 
 
@@ -101,12 +106,20 @@ def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Setti
 @click.option("--ignore-robots", is_flag=True,
               help="Crawl although the site's robots.txt forbids it: only with the site's "
                    "permission. Recorded in the crawl; its published limits are kept.")
+@click.option("--sort", metavar="ORDER",
+              help="The order a thread's comments are asked for in, where the site has "
+                   "one (Reddit: confidence, the default, top, new, controversial, old, "
+                   "qa); recorded with the thread.")
+@click.option("--max-requests", type=click.IntRange(0), metavar="N",
+              help="Requests one thread may take after its first page (Reddit's 'more' "
+                   "and 'continue this thread' stubs); what is left is recorded as a gap "
+                   "that `linkthread gaps` lists.")
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
               help="How much of Scrapy's log to show.")
 def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
           overrides: tuple[str, ...], pages: int, threads: bool, ignore_robots: bool,
-          log_level: str) -> None:
+          sort: str | None, max_requests: int | None, log_level: str) -> None:
     if site not in sites.SITES:
         raise click.UsageError(f"unknown site {site!r} (known: {', '.join(sites.SITES)})")
     if not targets and not resume:
@@ -119,6 +132,15 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
     if spider_cls is None:
         raise click.UsageError(f"site {site!r} has no crawler yet (crawlers: "
                                f"{', '.join(SPIDERS)})")
+    for option, value in (("sort", sort), ("max_requests", max_requests)):
+        if value is not None:
+            if option not in spider_cls.options:
+                raise click.UsageError(f"--{option.replace('_', '-')}: a crawl of {site} "
+                                       "has no such option")
+            spider_args[option] = str(value)
+    problem = spider_cls.preflight()
+    if problem is not None:
+        raise click.ClickException(problem)  # before anything is opened or asked
     if resume:
         # A look, not a claim: the crawl takes the targets over when it starts, in one
         # transaction, so a resume running meanwhile gets each of them at most once.

@@ -54,6 +54,9 @@ class SiteSpider(scrapy.Spider):
     """The base of every site's spider; also the interface the pipeline reads."""
 
     site_def: ClassVar[Site]
+    # Options of `crawl` beyond the shared ones that this site's spider takes (its
+    # keyword arguments: "sort", "max_requests"); `crawl` refuses them for the others.
+    options: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, items: str = "", listings: str = "", users: str = "", pages: str = "1",
                  threads: str = "0", resume: str = "0", *args: Any,
@@ -96,6 +99,12 @@ class SiteSpider(scrapy.Spider):
     def has_other_targets(self) -> bool:
         """Targets of the site's own kinds beyond items, listings and users."""
         return False
+
+    @classmethod
+    def preflight(cls) -> str | None:
+        """Why a crawl of the site cannot start (no credentials), as one line, or None.
+        Asked before anything is opened or requested."""
+        return None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
@@ -306,12 +315,17 @@ class SiteSpider(scrapy.Spider):
     def robots_halt(self, error: RobotsForbidden) -> None:
         """A site whose robots.txt forbids unnamed crawlers everything: the crawl stops
         at the first refusal, with one line saying what the user can do instead."""
+        self.halt(f"{self.site}: {error.reason}. {self.site_def.label} asks not to be "
+                  "crawled: import pages you saved with `linkthread import PATH`, or, "
+                  f"with the site's permission, `linkthread crawl {self.site} ... "
+                  "--ignore-robots`")
+
+    def halt(self, message: str) -> None:
+        """A failure of the whole crawl (robots.txt forbids the site, no token): one
+        line standing for every target left, said once."""
         if self.halted is not None:
             return
-        self.halted = (f"{self.site}: {error.reason}. {self.site_def.label} asks not to be "
-                       "crawled: import pages you saved with `linkthread import PATH`, or, "
-                       f"with the site's permission, `linkthread crawl {self.site} ... "
-                       "--ignore-robots`")
+        self.halted = message
         self.failures.append(self.halted)
         logger.info(self.halted)
         if self.crawler.stats is not None:

@@ -112,9 +112,11 @@ def load_credentials(env: Mapping[str, str] | None = None) -> Credentials:
     values = _from_file(path)
     values.update({k: env[PREFIX + k.upper()].strip() for k in KEYS
                    if env.get(PREFIX + k.upper(), "").strip()})
+    if not values.get("client_id"):
+        raise CredentialsMissing(NEEDED.format(config=path))
     creds = Credentials(**values)
     has_password = bool(creds.username and creds.password and creds.client_secret)
-    if not creds.client_id or not (has_password or creds.refresh_token):
+    if not (has_password or creds.refresh_token):
         raise CredentialsMissing(NEEDED.format(config=path))
     return creds
 

@@ -1,0 +1,385 @@
+"""Reddit through its official OAuth API: what to request for a target, and a thread's
+expansion until nothing of it is left unread.
+
+A thread is ``GET /comments/ID`` (in the ``sort`` asked for, ``confidence`` by
+default), then every stub that page and the later ones hold, largest first, as PRAW's
+``replace_more`` takes them: a "load more comments" stub is ``GET /api/morechildren``
+with at most 100 of its ids (the rest stays a stub of its own), a "continue this
+thread" stub (count 0, id ``_``) is ``GET /comments/ID/_/PARENT``. Reddit refuses
+concurrent morechildren calls from one client, so the spider sends one at a time,
+whatever the download settings: the others wait in ``_more_waiting``. When nothing is
+left, or ``max_requests`` is spent, or a stub's request failed, the pages go through
+the parser once, as one Thread saved in one transaction; what stayed unexpanded is
+its ``unexpanded`` count, which ``linkthread gaps`` reports. A crawl stopped or killed
+mid-expansion has stored nothing of the thread and its target stays queued, so
+``--resume`` reads it again from the first page.
+
+The API is reached with the user's own approved client under Reddit's API terms, not
+as a crawler of www.reddit.com: its requests carry ``dont_obey_robotstxt`` (Reddit's
+robots.txt forbids every crawler, its API terms are what governs a client) and keep
+the published limit instead, 100 requests a minute (``Politeness.min_delay``), and the
+``X-Ratelimit-*`` budget each answer states (scraper/ratelimit.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import scrapy
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from archive import sites
+from archive.models import FetchedPage, Listing, User
+from scraper import __version__
+from scraper.items import FailedPage
+from scraper.parsers import reddit
+from scraper.parsers.errors import ParseError
+from scraper.parsers.reddit.errors import read_json
+from scraper.spiders.base import SiteSpider, split_args
+from scraper.spiders.reddit_auth import (
+    CredentialsMissing,
+    Unauthorized,
+    load_credentials,
+    user_agent,
+)
+
+logger = logging.getLogger(__name__)
+
+SORTS = ("confidence", "top", "new", "controversial", "old", "qa")
+MORE_IDS = 100  # ids one /api/morechildren call may ask for
+LISTING_CAP = 1000  # items Reddit lists at most, whatever the sort
+# Statuses whose body says what went wrong (quarantined, private, not found): read
+# them, rather than let Scrapy drop them as a bare "HTTP 403".
+ERROR_BODIES = [400, 403, 404, 413]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Expansion:
+    """One thread on its way: the pages read, the stubs still to expand (largest
+    first), the requests made after the first page, the stubs given up on."""
+
+    story_id: str
+    label: str
+    pages: tuple[tuple[str, FetchedPage], ...]  # (body text, the fetched page)
+    stubs: tuple[reddit.More, ...] = ()
+    requests: int = 0
+    failed: tuple[reddit.More, ...] = ()
+    # Ids asked for (and "_/PARENT" for continue-threads): a stub that repeats them
+    # (a server going round in circles) is not asked again.
+    asked: frozenset[str] = frozenset()
+
+
+def _largest_first(stubs: tuple[reddit.More, ...]) -> tuple[reddit.More, ...]:
+    # Stable: of two stubs of one size, the one found first goes first.
+    return tuple(sorted(stubs, key=lambda m: -m.count))
+
+
+def part(stub: reddit.More, ids: tuple[str, ...]) -> reddit.More:
+    """The stub with only ``ids`` left, holding its share of the comments it counted."""
+    share = round(stub.count * len(ids) / len(stub.children)) if stub.children else 0
+    return replace(stub, children=ids, count=max(share, len(ids)))
+
+
+def fill(stubs: tuple[reddit.More, ...],
+         asked: frozenset[str]) -> tuple[tuple[str, ...], int, tuple[reddit.More, ...]]:
+    """The ids of one morechildren call: the first (largest) stub's, then, while there is
+    room for 100, the next stubs' (one call may ask for ids of any stubs of the thread;
+    the answer names each comment's parent). Returns them, the comments they hold, and
+    the stubs left."""
+    ids: list[str] = []
+    holding = 0
+    left: list[reddit.More] = []
+    for stub in stubs:
+        new = tuple(c for c in stub.children if c not in asked and c not in ids)
+        room = MORE_IDS - len(ids)
+        if stub.is_continue or room <= 0 or not new:
+            if stub.is_continue or room <= 0:
+                left.append(stub)
+            continue
+        ids.extend(new[:room])
+        holding += part(stub, new[:room]).count
+        if new[room:]:
+            left.append(part(stub, new[room:]))
+    return tuple(ids), holding, _largest_first(tuple(left))
+
+
+def held(stubs: tuple[reddit.More, ...] | list[reddit.More]) -> int:
+    """The comments a set of stubs holds: a "load more" stub says how many; a
+    "continue this thread" says 0, yet it stands for at least one."""
+    return sum(max(m.count, len(m.children), 1) for m in stubs)
+
+
+class RedditSpider(SiteSpider):
+    name = "reddit"
+    site_def = sites.REDDIT
+    options: ClassVar[frozenset[str]] = frozenset({"sort", "max_requests"})
+
+    def __init__(self, *args: Any, comments: str = "", sort: str = "confidence",
+                 max_requests: str = "", **kwargs: Any) -> None:
+        self.comment_ids = split_args(comments)
+        super().__init__(*args, **kwargs)
+        if sort not in SORTS:
+            raise ValueError(f"--sort {sort!r}: Reddit sorts comments by {', '.join(SORTS)}")
+        self.sort = sort
+        self.max_requests = int(max_requests) if max_requests != "" else None
+        self.crawl_args.update(comments=self.comment_ids, sort=sort)
+        if self.max_requests is not None:
+            self.crawl_args["max_requests"] = self.max_requests
+        self._more_busy = False
+        self._more_waiting: deque[scrapy.Request] = deque()
+
+    @classmethod
+    def preflight(cls) -> str | None:
+        try:
+            load_credentials()
+        except CredentialsMissing as e:
+            return str(e)
+        return None
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        # The project's middlewares and the signing one, for this spider only.
+        middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+        middlewares["scraper.spiders.reddit_auth.OAuthMiddleware"] = 587
+        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
+        # Without credentials `crawl` has refused already; the middleware says it again.
+        with contextlib.suppress(CredentialsMissing):
+            settings.set("USER_AGENT", user_agent(load_credentials(), __version__),
+                         priority="spider")
+
+    def has_other_targets(self) -> bool:
+        return bool(self.comment_ids)
+
+    # -- where -----------------------------------------------------------------
+
+    def api(self, path: str, **params: str) -> str:
+        query = urlencode({"raw_json": "1", **params})
+        return f"{self.base_url}/{path.lstrip('/')}{'&' if '?' in path else '?'}{query}"
+
+    def thread_url(self, story_id: str) -> str:
+        return self.api(f"comments/{story_id}", sort=self.sort)
+
+    def listing_url(self, path: str) -> str:
+        return self.api(path, limit="100")
+
+    def user_url(self, name: str) -> str:
+        return self.api(f"user/{name}/about")
+
+    def listing_target(self, url: str) -> str:
+        """``r/SUB/hot`` or ``r/SUB/top?t=week`` for a first page; a later page (one with
+        ``after``) completes no target."""
+        parts = urlsplit(url)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("raw_json", "limit")]
+        path = parts.path.removeprefix(urlsplit(self.base_url).path).lstrip("/")
+        return path + (f"?{urlencode(query)}" if query else "")
+
+    def request(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
+        request = super().request(url, callback, **cb_kwargs)
+        # Signed with the token; not a crawl of pages, so not robots.txt's to pace
+        # (the published limit holds instead: scraper.politeness.SiteLimitsMiddleware).
+        request.meta.update(oauth=True, dont_obey_robotstxt=True,
+                            handle_httpstatus_list=ERROR_BODIES)
+        return request
+
+    def other_requests(self) -> Iterator[scrapy.Request]:
+        for comment_id in self.comment_ids:
+            yield self.request(self.api("api/info", id=f"t1_{comment_id}"), self.parse_comment,
+                               label=f"{self.site} comment {comment_id}")
+
+    # -- reading ---------------------------------------------------------------
+
+    def refused(self, response: Response, label: str) -> bool:
+        """An error answer (403 quarantined or private, 404, ...): its one line, once."""
+        if response.status < 400:
+            return False
+        try:
+            read_json(response.text, url=response.url)
+            reason = f"HTTP {response.status}"
+        except ParseError as e:
+            reason = e.reason
+        self.fail(label, reason)
+        return True
+
+    def parse_listing(self, response: Response, label: str, page: int,
+                      name: str | None = None) -> Iterator[Any]:
+        if self.refused(response, label):
+            return
+        for item in super().parse_listing(response, label, page, name):
+            if isinstance(item, Listing) and item.next_url is None and item.entries and \
+                    item.entries[-1].rank >= LISTING_CAP:
+                logger.warning("%s: Reddit lists no more than %d items; this listing "
+                               "ended there", label, LISTING_CAP)
+            yield item
+
+    def read_listing(self, response: Response, fetched: FetchedPage, page: int) -> Listing:
+        return reddit.parse_listing(response.text, url=response.url,
+                                    fetched_at=fetched.fetched_at)
+
+    def parse_user(self, response: Response, label: str) -> Iterator[Any]:
+        if not self.refused(response, label):
+            yield from super().parse_user(response, label)
+
+    def read_user(self, response: Response, fetched: FetchedPage) -> User:
+        return reddit.parse_user(response.text, url=response.url,
+                                 fetched_at=fetched.fetched_at)
+
+    def parse_comment(self, response: Response, label: str) -> Iterator[Any]:
+        """A comment's thread, from the ``link_id`` /api/info gives for it."""
+        if self.refused(response, label):
+            return
+        try:
+            found = read_json(response.text, url=response.url)
+            link = found["data"]["children"][0]["data"]["link_id"]
+        except ParseError as e:
+            self.fail(label, e.reason)
+            return
+        except (KeyError, IndexError, TypeError):
+            self.fail(label, f"{response.url} names no comment of that id")
+            return
+        yield from self.schedule_thread(str(link).removeprefix("t3_"))
+
+    # -- a thread: the first page, then every stub ------------------------------
+
+    def parse_thread_page(self, response: Response, label: str, story_id: str,
+                          done: Any) -> Iterator[Any]:
+        if self.refused(response, label):
+            return
+        fetched = self.fetched(response)
+        stubs = self.attempt(label, fetched, lambda: tuple(reddit.more_stubs(response.text)))
+        if not isinstance(stubs, tuple):
+            if stubs is not None:
+                yield stubs
+            return
+        state = Expansion(story_id=story_id, label=label, pages=((response.text, fetched),),
+                          stubs=_largest_first(stubs))
+        yield from self.expand(state)
+
+    def expand(self, state: Expansion) -> Iterator[Any]:
+        """The next stub's request, or the whole thread once none is left to ask for."""
+        if not state.stubs or (self.max_requests is not None
+                               and state.requests >= self.max_requests):
+            yield from self.finish(state)
+            return
+        stub = state.stubs[0]
+        if stub.is_continue:  # "continue this thread": the parent's page of its own
+            key = f"_/{stub.parent_id}"
+            if stub.parent_id is None or key in state.asked:
+                yield from self.expand(replace(state, stubs=state.stubs[1:]))
+                return
+            url = self.api(f"comments/{state.story_id}/_/{stub.parent_id}", sort=self.sort)
+            keys: tuple[str, ...] = (key,)
+            asked, rest = stub, state.stubs[1:]
+        else:
+            ids, holding, rest = fill(state.stubs, state.asked)
+            if not ids:  # nothing in them that was not asked for already
+                yield from self.expand(replace(state, stubs=rest))
+                return
+            url = self.api("api/morechildren", link_id=f"t3_{state.story_id}",
+                           children=",".join(ids), api_type="json", sort=self.sort)
+            asked, keys = replace(stub, children=ids, count=holding), ids
+        state = replace(state, stubs=rest, requests=state.requests + 1,
+                        asked=state.asked | set(keys))
+        request = scrapy.Request(url, callback=self.parse_expansion,
+                                 errback=self.expansion_failed, dont_filter=True,
+                                 cb_kwargs={"label": state.label, "state": state, "stub": asked},
+                                 meta={"soft_errors": True, "oauth": True,
+                                       "dont_obey_robotstxt": True,
+                                       "handle_httpstatus_list": ERROR_BODIES,
+                                       "morechildren": not stub.is_continue})
+        yield from self.send(request)
+
+    def send(self, request: scrapy.Request) -> Iterator[scrapy.Request]:
+        """A request, unless it is a morechildren call while another is out: then it
+        waits for that one's answer (``sent``)."""
+        if request.meta["morechildren"]:
+            if self._more_busy:
+                self._more_waiting.append(request)
+                return
+            self._more_busy = True
+        yield request
+
+    def sent(self, request: scrapy.Request) -> Iterator[scrapy.Request]:
+        """A stub's request has its answer: the next morechildren call may go."""
+        if request.meta.get("morechildren"):
+            self._more_busy = False
+            if self._more_waiting:
+                yield from self.send(self._more_waiting.popleft())
+
+    def parse_expansion(self, response: Response, label: str, state: Expansion,
+                        stub: reddit.More) -> Iterator[Any]:
+        yield from self.sent(response.request) if response.request else iter(())
+        if response.status >= 400:
+            yield from self.give_up(state, stub, f"HTTP {response.status}")
+            return
+        fetched = self.fetched(response)
+        try:
+            read_json(response.text, url=response.url)
+            found = tuple(reddit.more_stubs(response.text))
+        except ParseError as e:
+            yield FailedPage(page=fetched, error=str(e), story_id=state.story_id)
+            yield from self.give_up(state, stub, e.reason)
+            return
+        yield from self.expand(replace(state, pages=(*state.pages, (response.text, fetched)),
+                                       stubs=_largest_first((*state.stubs, *found))))
+
+    def expansion_failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        yield from self.sent(request)
+        if isinstance(failure.value, Unauthorized):
+            self.halt(f"{self.site}: {failure.value}")
+            return
+        error = failure.value
+        why = (f"HTTP {error.response.status}" if isinstance(error, HttpError)
+               else failure.getErrorMessage())
+        kwargs = request.cb_kwargs
+        yield from self.give_up(kwargs["state"], kwargs["stub"], why)
+
+    def give_up(self, state: Expansion, stub: reddit.More, why: str) -> Iterator[Any]:
+        """A stub that could not be expanded stays a gap; the rest goes on."""
+        logger.warning("%s: could not expand a stub of %d comment(s) (%s); it is kept as "
+                       "a gap", state.label, held([stub]), why)
+        yield from self.expand(replace(state, failed=(*state.failed, stub)))
+
+    def finish(self, state: Expansion) -> Iterator[Any]:
+        texts = [(f.url, text) for text, f in state.pages]
+        first = state.pages[0][1]
+        try:
+            thread = reddit.parse_thread_pages(texts, fetched_at=first.fetched_at,
+                                               sort=self.sort)
+        except ParseError as e:
+            self.fail(state.label, e.reason)
+            for _, f in state.pages:
+                yield FailedPage(page=f, error=str(e), story_id=state.story_id)
+            return
+        # What this crawl did not ask for, or asked for in vain; the stubs' own counts
+        # (split stubs their share), which the parser's placement does not keep.
+        left = (*state.stubs, *state.failed)
+        gap = held(left)
+        if gap:
+            cap = (f"--max-requests {self.max_requests}" if state.stubs else "errors")
+            logger.warning("%s: stored with %d comment(s) in %d stub(s) left unexpanded "
+                           "(%s); `linkthread gaps` lists it", state.label, gap, len(left), cap)
+        yield replace(thread, pages=tuple(f for _, f in state.pages), unexpanded=gap)
+
+    # -- failing ---------------------------------------------------------------
+
+    def fetch_failed(self, failure: Failure) -> Iterator[FailedPage]:
+        error = failure.value
+        if isinstance(error, Unauthorized):
+            self.halt(f"{self.site}: {error}")
+            return iter(())
+        if isinstance(error, HttpError) and error.response.status == 401:
+            self.halt(f"{self.site}: the API refused a fresh token too (HTTP 401): check "
+                      "that the app is approved and the credentials are its own")
+            return iter(())
+        return super().fetch_failed(failure)

@@ -1,0 +1,331 @@
+"""A stand-in of Reddit's OAuth API on 127.0.0.1, built on tests/server.py.
+
+It answers as the real API does where a crawl can tell:
+
+- ``POST /api/v1/access_token``: HTTP basic auth with the client id and secret, and a
+  password or refresh_token grant; a token with ``expires_in``. A wrong password is a
+  200 with ``{"error": "invalid_grant"}``, as Reddit answers it.
+- every other path wants ``Authorization: bearer TOKEN`` of a token it issued (else
+  401); ``refuse_once`` makes it refuse the next signed request once (an expired token).
+- ``/comments/ID`` renders a thread in pieces: ``top`` comments, then a "load more"
+  stub with the rest of the top-level ids; ``kids`` replies under a comment, then a
+  stub with the rest; below ``depth`` levels, a "continue this thread" stub.
+- ``/api/morechildren``: the asked comments with their replies, flat (each names its
+  ``parent_id``), cut the same way. More than 100 ids is a 413; a call while another
+  is being answered is a 409 and is counted in ``concurrent`` (Reddit refuses them).
+- ``/comments/ID/_/PARENT``: the parent again with its replies (continue this thread).
+- ``/r/SUB/hot`` and the other sorts: listings of ``listing_size`` posts, 100 a page by
+  ``after``, ranks across pages.
+- ``X-Ratelimit-Used/Remaining/Reset`` on every answer, from ``ratelimit``.
+
+Threads are generated (``make_thread``), so a test knows every id, parent and place.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+from tests.server import Asked, Reply, SiteServer
+
+JSON = "application/json; charset=UTF-8"
+T0 = 1_700_000_000
+CLIENT_ID, CLIENT_SECRET = "client-id-123", "client-secret-456"
+USERNAME, PASSWORD = "archivist", "hunter2-secret"
+REFRESH_TOKEN = "refresh-token-789"
+AUTH_PATH = "/api/v1/access_token"
+
+
+@dataclass
+class Node:
+    id: str
+    parent: str | None  # None: a top-level comment
+    kids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class GenThread:
+    """A post and its comments, each placed: ``order`` is the display order."""
+
+    id: str
+    sub: str
+    nodes: dict[str, Node]
+    tops: list[str]
+
+    def order(self) -> list[tuple[str, str | None, int]]:
+        """(id, parent id, position among siblings) of every comment, in display order."""
+        out: list[tuple[str, str | None, int]] = []
+
+        def walk(ids: list[str]) -> None:
+            for position, cid in enumerate(ids):
+                out.append((cid, self.nodes[cid].parent, position))
+                walk(self.nodes[cid].kids)
+        walk(self.tops)
+        return out
+
+    def size(self, cid: str) -> int:
+        return 1 + sum(self.size(k) for k in self.nodes[cid].kids)
+
+
+def b36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if not n:
+            return out
+
+
+def make_thread(n: int, *, seed: int = 1, story_id: str = "abc12", sub: str = "test",
+                chain: int = 0) -> GenThread:
+    """``n`` comments under random parents (newer ones reply more often to recent ones),
+    plus one reply chain ``chain`` deep under the first comment, for continue-threads."""
+    rng = random.Random(seed)
+    nodes: dict[str, Node] = {}
+    tops: list[str] = []
+    for k in range(n):
+        cid = "c" + b36(10_000 + k)
+        parent = None
+        if nodes and rng.random() < 0.7:
+            parent = rng.choice(list(nodes)[-50:])
+        nodes[cid] = Node(cid, parent)
+        (nodes[parent].kids if parent else tops).append(cid)
+    parent = tops[0] if tops else None
+    for k in range(chain):
+        cid = "d" + b36(10_000 + k)
+        nodes[cid] = Node(cid, parent)
+        (nodes[parent].kids if parent else tops).append(cid)
+        parent = cid
+    return GenThread(id=story_id, sub=sub, nodes=nodes, tops=tops)
+
+
+def _comment(t: GenThread, cid: str, depth: int, replies: object) -> dict:
+    node = t.nodes[cid]
+    return {"kind": "t1", "data": {
+        "id": cid, "name": f"t1_{cid}", "link_id": f"t3_{t.id}",
+        "parent_id": f"t1_{node.parent}" if node.parent else f"t3_{t.id}",
+        "author": f"user{int(cid[1:], 36) % 97}", "body": f"Comment {cid}",
+        "body_html": f"&lt;div class=\"md\"&gt;&lt;p&gt;Comment {cid}&lt;/p&gt;&lt;/div&gt;",
+        "created_utc": float(T0 + int(cid[1:], 36)), "edited": False, "score": 1,
+        "depth": depth, "replies": replies, "subreddit": t.sub}}
+
+
+def _more(t: GenThread, parent: str | None, ids: list[str], depth: int) -> dict:
+    return {"kind": "more", "data": {
+        "count": sum(t.size(i) for i in ids), "id": ids[0], "name": f"t1_{ids[0]}",
+        "parent_id": f"t1_{parent}" if parent else f"t3_{t.id}", "depth": depth,
+        "children": ids}}
+
+
+def _continue(t: GenThread, parent: str, depth: int) -> dict:
+    return {"kind": "more", "data": {"count": 0, "id": "_", "name": "t1__",
+                                     "parent_id": f"t1_{parent}", "depth": depth,
+                                     "children": []}}
+
+
+def post(t: GenThread) -> dict:
+    return {"kind": "t3", "data": {
+        "id": t.id, "name": f"t3_{t.id}", "title": f"Post {t.id}", "author": "poster",
+        "subreddit": t.sub, "score": 10, "num_comments": len(t.nodes),
+        "created_utc": float(T0), "url": f"https://example.org/{t.id}",
+        "permalink": f"/r/{t.sub}/comments/{t.id}/post/", "is_self": False, "selftext": ""}}
+
+
+def listing(children: list[dict], after: str | None = None) -> dict:
+    return {"kind": "Listing", "data": {"after": after, "before": None, "dist": len(children),
+                                        "children": children}}
+
+
+@dataclass
+class Cut:
+    """Where the stand-in cuts a tree into stubs, as Reddit does by its own limits."""
+
+    top: int = 5
+    kids: int = 3
+    depth: int = 4
+
+
+class RedditAPI:
+    """The stand-in's answers (``respond``), installed on a SiteServer."""
+
+    def __init__(self, site: SiteServer, *, cut: Cut | None = None,
+                 lifetime: int = 3600) -> None:
+        self.site = site
+        self.cut = cut or Cut()
+        self.lifetime = lifetime
+        self.threads: dict[str, GenThread] = {}
+        self.listings: dict[str, list[str]] = {}  # "r/sub/hot" -> post ids
+        self.tokens: list[str] = []
+        self.grants: list[str] = []
+        self.refuse_once = False
+        self.refused: list[str] = []  # targets refused with a 401
+        self.concurrent = 0  # morechildren calls that came while another was answered
+        self.morechildren_delay = 0.05  # seconds to answer one: room for an overlap to show
+        # (request number, target) -> the rate-limit headers; default: plenty left.
+        self.ratelimit: Callable[[int, str], dict[str, str]] = lambda n, target: {
+            "X-Ratelimit-Used": str(n), "X-Ratelimit-Remaining": "1000",
+            "X-Ratelimit-Reset": "1"}
+        self._signed = 0
+        self._busy = 0
+        self._lock = threading.Lock()
+        site.respond = self.respond
+
+    @property
+    def auth_url(self) -> str:
+        return self.site.base_url + AUTH_PATH
+
+    # -- the token -------------------------------------------------------------
+
+    def token(self, asked: Asked) -> Reply:
+        pair = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        if asked.method != "POST" or asked.headers.get("authorization") != f"Basic {pair}":
+            return Reply(json.dumps({"message": "Unauthorized", "error": 401}), status=401,
+                         content_type=JSON)
+        form = {k: v[0] for k, v in parse_qs(asked.body.decode()).items()}
+        grant = form.get("grant_type", "")
+        good = (grant == "password" and form.get("username") == USERNAME
+                and form.get("password") == PASSWORD) or (
+                grant == "refresh_token" and form.get("refresh_token") == REFRESH_TOKEN)
+        self.grants.append(grant)
+        if not good:
+            return Reply(json.dumps({"error": "invalid_grant"}), content_type=JSON)
+        with self._lock:
+            value = f"token-{len(self.tokens) + 1}"
+            self.tokens.append(value)
+        return Reply(json.dumps({"access_token": value, "token_type": "bearer",
+                                 "expires_in": self.lifetime, "scope": "*"}),
+                     content_type=JSON)
+
+    # -- the API ---------------------------------------------------------------
+
+    def respond(self, asked: Asked) -> Reply | None:
+        parts = urlsplit(asked.target)
+        if parts.path == AUTH_PATH:
+            return self.token(asked)
+        with self._lock:
+            bearer = asked.headers.get("authorization", "")
+            live = self.tokens[-1] if self.tokens else None
+            if live is None or bearer != f"bearer {live}" or self.refuse_once:
+                self.refuse_once = False
+                self.refused.append(asked.target)
+                return Reply(json.dumps({"message": "Unauthorized", "error": 401}),
+                             status=401, content_type=JSON)
+            self._signed += 1
+            headers = self.ratelimit(self._signed, asked.target)
+        reply = self.answer(parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()})
+        if reply is None:
+            return None
+        reply.headers.update(headers)
+        return reply
+
+    def answer(self, path: str, query: dict[str, str]) -> Reply | None:
+        bits = path.strip("/").split("/")
+        if bits[0] == "comments" and len(bits) == 2 and bits[1] in self.threads:
+            t = self.threads[bits[1]]
+            return self.json([listing([post(t)]), listing(self.render(t, t.tops, None, 0))])
+        if bits[0] == "comments" and len(bits) == 4 and bits[2] == "_":
+            known = self.threads.get(bits[1])
+            if known is None or bits[3] not in known.nodes:
+                return None
+            top = _comment(known, bits[3], 0, self.replies(known, bits[3], 1))
+            return self.json([listing([post(known)]), listing([top])])
+        if path == "/api/morechildren":
+            return self.morechildren(query)
+        if bits[0] == "r" and len(bits) == 3 and f"r/{bits[1]}/{bits[2]}" in self.listings:
+            return self.listing_page(f"r/{bits[1]}/{bits[2]}", query.get("after"))
+        return None
+
+    def json(self, obj: object) -> Reply:
+        return Reply(json.dumps(obj), content_type=JSON)
+
+    def render(self, t: GenThread, ids: list[str], parent: str | None, depth: int,
+               *, limit: int | None = None) -> list[dict]:
+        """Comments ``ids`` (siblings under ``parent``) as a page shows them: the first
+        ``limit`` with their replies, the rest as one "load more" stub."""
+        limit = self.cut.top if limit is None else limit
+        shown = [_comment(t, cid, depth, self.replies(t, cid, depth + 1))
+                 for cid in ids[:limit]]
+        if ids[limit:]:
+            shown.append(_more(t, parent, ids[limit:], depth))
+        return shown
+
+    def replies(self, t: GenThread, cid: str, depth: int) -> object:
+        kids = t.nodes[cid].kids
+        if not kids:
+            return ""
+        if depth >= self.cut.depth:
+            return listing([_continue(t, cid, depth)])
+        return listing(self.render(t, kids, cid, depth, limit=self.cut.kids))
+
+    def morechildren(self, query: dict[str, str]) -> Reply:
+        with self._lock:
+            self._busy += 1
+            overlap = self._busy > 1
+            if overlap:
+                self.concurrent += 1
+        try:
+            if overlap:
+                return Reply(json.dumps({"message": "Conflict", "error": 409}), status=409,
+                             content_type=JSON)
+            ids = [c for c in query.get("children", "").split(",") if c]
+            if len(ids) > 100:
+                return Reply("<html><body><h1>413 Request Entity Too Large</h1></body></html>",
+                             status=413, content_type="text/html")
+            t = self.threads[query.get("link_id", "").removeprefix("t3_")]
+            things: list[dict] = []
+            for cid in ids:
+                if cid in t.nodes:
+                    self.flatten(t, cid, self.depth_of(t, cid), things)
+            # The answer takes a moment, as Reddit's does: an overlapping call would land
+            # inside it and be counted.
+            threading.Event().wait(self.morechildren_delay)
+            return self.json({"json": {"errors": [], "data": {"things": things}}})
+        finally:
+            with self._lock:
+                self._busy -= 1
+
+    def depth_of(self, t: GenThread, cid: str) -> int:
+        depth, parent = 0, t.nodes[cid].parent
+        while parent is not None:
+            depth, parent = depth + 1, t.nodes[parent].parent
+        return depth
+
+    def flatten(self, t: GenThread, cid: str, depth: int, out: list[dict]) -> None:
+        """A comment and its replies, flat, cut as a page cuts them."""
+        out.append(_comment(t, cid, depth, ""))
+        kids = t.nodes[cid].kids
+        if not kids:
+            return
+        if depth + 1 >= self.cut.depth:
+            out.append(_continue(t, cid, depth + 1))
+            return
+        for kid in kids[:self.cut.kids]:
+            self.flatten(t, kid, depth + 1, out)
+        if kids[self.cut.kids:]:
+            out.append(_more(t, cid, kids[self.cut.kids:], depth + 1))
+
+    def listing_page(self, name: str, after: str | None) -> Reply:
+        ids = self.listings[name]
+        start = ids.index(after.removeprefix("t3_")) + 1 if after else 0
+        page = ids[start:start + 100]
+        more = f"t3_{page[-1]}" if start + 100 < len(ids) else None
+        posts = [post(self.threads.get(i) or GenThread(i, name.split("/")[1], {}, []))
+                 for i in page]
+        return self.json(listing(posts, after=more))
+
+
+def env(api: RedditAPI, **extra: str) -> dict[str, str]:
+    """The environment of a crawl against the stand-in, with the password grant."""
+    return {"LINKTHREAD_REDDIT_API_URL": api.site.base_url,
+            "LINKTHREAD_REDDIT_AUTH_URL": api.auth_url,
+            "LINKTHREAD_REDDIT_CLIENT_ID": CLIENT_ID,
+            "LINKTHREAD_REDDIT_CLIENT_SECRET": CLIENT_SECRET,
+            "LINKTHREAD_REDDIT_USERNAME": USERNAME, "LINKTHREAD_REDDIT_PASSWORD": PASSWORD,
+            # No config file of the machine's user may lend credentials to a test.
+            "LINKTHREAD_REDDIT_CONFIG": "/nonexistent/reddit.ini", **extra}
