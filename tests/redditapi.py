@@ -83,14 +83,15 @@ def b36(n: int) -> str:
 
 
 def make_thread(n: int, *, seed: int = 1, story_id: str = "abc12", sub: str = "test",
-                chain: int = 0) -> GenThread:
+                chain: int = 0, first: int = 10_000) -> GenThread:
     """``n`` comments under random parents (newer ones reply more often to recent ones),
-    plus one reply chain ``chain`` deep under the first comment, for continue-threads."""
+    plus one reply chain ``chain`` deep under the first comment, for continue-threads.
+    Comment ids count from ``first`` (base 36): threads of one test need their own."""
     rng = random.Random(seed)
     nodes: dict[str, Node] = {}
     tops: list[str] = []
     for k in range(n):
-        cid = "c" + b36(10_000 + k)
+        cid = "c" + b36(first + k)
         parent = None
         if nodes and rng.random() < 0.7:
             parent = rng.choice(list(nodes)[-50:])
@@ -98,7 +99,7 @@ def make_thread(n: int, *, seed: int = 1, story_id: str = "abc12", sub: str = "t
         (nodes[parent].kids if parent else tops).append(cid)
     parent = tops[0] if tops else None
     for k in range(chain):
-        cid = "d" + b36(10_000 + k)
+        cid = "d" + b36(first + k)
         nodes[cid] = Node(cid, parent)
         (nodes[parent].kids if parent else tops).append(cid)
         parent = cid
@@ -164,9 +165,17 @@ class RedditAPI:
         self.tokens: list[str] = []
         self.grants: list[str] = []
         self.refuse_once = False
+        self.refuse_always = False  # a client Reddit has not approved
         self.refused: list[str] = []  # targets refused with a 401
+        self.agents: set[str] = set()  # the User-Agent of every request
         self.concurrent = 0  # morechildren calls that came while another was answered
         self.morechildren_delay = 0.05  # seconds to answer one: room for an overlap to show
+        self.morechildren_calls = 0
+        # Hold the answer of this morechildren call (1-based) until ``go_on`` is set;
+        # ``holding`` is set when it has arrived: a crawl pinned mid-expansion.
+        self.hold_call: int | None = None
+        self.holding = threading.Event()
+        self.go_on = threading.Event()
         # (request number, target) -> the rate-limit headers; default: plenty left.
         self.ratelimit: Callable[[int, str], dict[str, str]] = lambda n, target: {
             "X-Ratelimit-Used": str(n), "X-Ratelimit-Remaining": "1000",
@@ -206,12 +215,14 @@ class RedditAPI:
 
     def respond(self, asked: Asked) -> Reply | None:
         parts = urlsplit(asked.target)
+        self.agents.add(asked.headers.get("user-agent", ""))
         if parts.path == AUTH_PATH:
             return self.token(asked)
         with self._lock:
             bearer = asked.headers.get("authorization", "")
             live = self.tokens[-1] if self.tokens else None
-            if live is None or bearer != f"bearer {live}" or self.refuse_once:
+            if live is None or bearer != f"bearer {live}" or self.refuse_once or \
+                    self.refuse_always:
                 self.refuse_once = False
                 self.refused.append(asked.target)
                 return Reply(json.dumps({"message": "Unauthorized", "error": 401}),
@@ -266,10 +277,15 @@ class RedditAPI:
     def morechildren(self, query: dict[str, str]) -> Reply:
         with self._lock:
             self._busy += 1
+            self.morechildren_calls += 1
+            call = self.morechildren_calls
             overlap = self._busy > 1
             if overlap:
                 self.concurrent += 1
         try:
+            if call == self.hold_call:
+                self.holding.set()
+                self.go_on.wait(120)
             if overlap:
                 return Reply(json.dumps({"message": "Conflict", "error": 409}), status=409,
                              content_type=JSON)

@@ -41,9 +41,10 @@ from archive import sites
 from archive.models import FetchedPage, Listing, User
 from scraper import __version__
 from scraper.items import FailedPage
-from scraper.parsers import reddit
 from scraper.parsers.errors import ParseError
+from scraper.parsers.reddit import listing as reddit_listing
 from scraper.parsers.reddit.errors import read_json
+from scraper.parsers.reddit.thread import More, more_stubs, parse_thread_pages
 from scraper.spiders.base import SiteSpider, split_args
 from scraper.spiders.reddit_auth import (
     CredentialsMissing,
@@ -70,34 +71,34 @@ class Expansion:
     story_id: str
     label: str
     pages: tuple[tuple[str, FetchedPage], ...]  # (body text, the fetched page)
-    stubs: tuple[reddit.More, ...] = ()
+    stubs: tuple[More, ...] = ()
     requests: int = 0
-    failed: tuple[reddit.More, ...] = ()
+    failed: tuple[More, ...] = ()
     # Ids asked for (and "_/PARENT" for continue-threads): a stub that repeats them
     # (a server going round in circles) is not asked again.
     asked: frozenset[str] = frozenset()
 
 
-def _largest_first(stubs: tuple[reddit.More, ...]) -> tuple[reddit.More, ...]:
+def _largest_first(stubs: tuple[More, ...]) -> tuple[More, ...]:
     # Stable: of two stubs of one size, the one found first goes first.
     return tuple(sorted(stubs, key=lambda m: -m.count))
 
 
-def part(stub: reddit.More, ids: tuple[str, ...]) -> reddit.More:
+def part(stub: More, ids: tuple[str, ...]) -> More:
     """The stub with only ``ids`` left, holding its share of the comments it counted."""
     share = round(stub.count * len(ids) / len(stub.children)) if stub.children else 0
     return replace(stub, children=ids, count=max(share, len(ids)))
 
 
-def fill(stubs: tuple[reddit.More, ...],
-         asked: frozenset[str]) -> tuple[tuple[str, ...], int, tuple[reddit.More, ...]]:
+def fill(stubs: tuple[More, ...],
+         asked: frozenset[str]) -> tuple[tuple[str, ...], int, tuple[More, ...]]:
     """The ids of one morechildren call: the first (largest) stub's, then, while there is
     room for 100, the next stubs' (one call may ask for ids of any stubs of the thread;
     the answer names each comment's parent). Returns them, the comments they hold, and
     the stubs left."""
     ids: list[str] = []
     holding = 0
-    left: list[reddit.More] = []
+    left: list[More] = []
     for stub in stubs:
         new = tuple(c for c in stub.children if c not in asked and c not in ids)
         room = MORE_IDS - len(ids)
@@ -112,7 +113,7 @@ def fill(stubs: tuple[reddit.More, ...],
     return tuple(ids), holding, _largest_first(tuple(left))
 
 
-def held(stubs: tuple[reddit.More, ...] | list[reddit.More]) -> int:
+def held(stubs: tuple[More, ...] | list[More]) -> int:
     """The comments a set of stubs holds: a "load more" stub says how many; a
     "continue this thread" says 0, yet it stands for at least one."""
     return sum(max(m.count, len(m.children), 1) for m in stubs)
@@ -222,7 +223,7 @@ class RedditSpider(SiteSpider):
             yield item
 
     def read_listing(self, response: Response, fetched: FetchedPage, page: int) -> Listing:
-        return reddit.parse_listing(response.text, url=response.url,
+        return reddit_listing.parse_listing(response.text, url=response.url,
                                     fetched_at=fetched.fetched_at)
 
     def parse_user(self, response: Response, label: str) -> Iterator[Any]:
@@ -230,7 +231,7 @@ class RedditSpider(SiteSpider):
             yield from super().parse_user(response, label)
 
     def read_user(self, response: Response, fetched: FetchedPage) -> User:
-        return reddit.parse_user(response.text, url=response.url,
+        return reddit_listing.parse_user(response.text, url=response.url,
                                  fetched_at=fetched.fetched_at)
 
     def parse_comment(self, response: Response, label: str) -> Iterator[Any]:
@@ -255,7 +256,7 @@ class RedditSpider(SiteSpider):
         if self.refused(response, label):
             return
         fetched = self.fetched(response)
-        stubs = self.attempt(label, fetched, lambda: tuple(reddit.more_stubs(response.text)))
+        stubs = self.attempt(label, fetched, lambda: tuple(more_stubs(response.text)))
         if not isinstance(stubs, tuple):
             if stubs is not None:
                 yield stubs
@@ -316,7 +317,7 @@ class RedditSpider(SiteSpider):
                 yield from self.send(self._more_waiting.popleft())
 
     def parse_expansion(self, response: Response, label: str, state: Expansion,
-                        stub: reddit.More) -> Iterator[Any]:
+                        stub: More) -> Iterator[Any]:
         yield from self.sent(response.request) if response.request else iter(())
         if response.status >= 400:
             yield from self.give_up(state, stub, f"HTTP {response.status}")
@@ -324,7 +325,7 @@ class RedditSpider(SiteSpider):
         fetched = self.fetched(response)
         try:
             read_json(response.text, url=response.url)
-            found = tuple(reddit.more_stubs(response.text))
+            found = tuple(more_stubs(response.text))
         except ParseError as e:
             yield FailedPage(page=fetched, error=str(e), story_id=state.story_id)
             yield from self.give_up(state, stub, e.reason)
@@ -344,7 +345,7 @@ class RedditSpider(SiteSpider):
         kwargs = request.cb_kwargs
         yield from self.give_up(kwargs["state"], kwargs["stub"], why)
 
-    def give_up(self, state: Expansion, stub: reddit.More, why: str) -> Iterator[Any]:
+    def give_up(self, state: Expansion, stub: More, why: str) -> Iterator[Any]:
         """A stub that could not be expanded stays a gap; the rest goes on."""
         logger.warning("%s: could not expand a stub of %d comment(s) (%s); it is kept as "
                        "a gap", state.label, held([stub]), why)
@@ -354,7 +355,7 @@ class RedditSpider(SiteSpider):
         texts = [(f.url, text) for text, f in state.pages]
         first = state.pages[0][1]
         try:
-            thread = reddit.parse_thread_pages(texts, fetched_at=first.fetched_at,
+            thread = parse_thread_pages(texts, fetched_at=first.fetched_at,
                                                sort=self.sort)
         except ParseError as e:
             self.fail(state.label, e.reason)

@@ -1,0 +1,272 @@
+"""`linkthread crawl reddit ...` end to end, against the OAuth API stand-in on 127.0.0.1
+(tests/redditapi.py): whole threads from their stubs, one morechildren call at a time,
+the rate-limit budget, the token refreshed on a 401, no request without credentials,
+a capped expansion recorded as a gap, listings ranked, and a kill mid-expansion."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from importlib.metadata import version
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.conftest import LINKTHREAD, rows, run_linkthread
+from tests.redditapi import Cut, RedditAPI, env, make_thread
+from tests.server import SiteServer, serve
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def api() -> Iterator[RedditAPI]:
+    with serve(SiteServer()) as site:
+        yield RedditAPI(site)
+
+
+def crawl(api: RedditAPI, db: Path, *args: str, **extra: str):  # type: ignore[no-untyped-def]
+    return run_linkthread("crawl", "reddit", *args, "--db", str(db), env=env(api, **extra))
+
+
+def paths(api: RedditAPI) -> list[str]:
+    return [urlsplit(t).path for _, t in api.site.log]
+
+
+def stored_tree(db: Path, story_id: str) -> list[tuple[str, str | None, int]]:
+    return rows(db, "SELECT id, parent_id, position FROM comments WHERE story_id = ?"
+                    " ORDER BY rowid", story_id)
+
+
+def tree_in_order(db: Path, story_id: str) -> list[tuple[str, str | None, int]]:
+    """The stored comments in display order (depth first, by position)."""
+    found = rows(db, "SELECT id, parent_id, position FROM comments WHERE story_id = ?",
+                 story_id)
+    kids: dict[str | None, list[tuple[str, str | None, int]]] = {}
+    for row in found:
+        kids.setdefault(row[1], []).append(row)
+    out: list[tuple[str, str | None, int]] = []
+
+    def walk(parent: str | None) -> None:
+        for row in sorted(kids.get(parent, []), key=lambda r: r[2]):
+            out.append(row)
+            walk(row[0])
+    walk(None)
+    return out
+
+
+def test_a_thread_with_more_stubs_and_continue_threads_is_archived_whole(
+        api: RedditAPI, tmp_path: Path) -> None:
+    thread = api.threads["abc12"] = make_thread(150, seed=3, chain=9)
+    db = tmp_path / "r.db"
+    result = crawl(api, db, "https://www.reddit.com/r/test/comments/abc12/a_post/")
+    assert result.returncode == 0, result.stderr
+    assert "archived 1 of 1 thread(s), 159 comments" in result.stdout
+    assert tree_in_order(db, "abc12") == thread.order()
+    asked = paths(api)
+    assert asked[:2] == ["/api/v1/access_token", "/comments/abc12"]
+    first = api.answer("/comments/abc12", {})
+    assert first is not None
+    stubs = str(first.body).count('"kind": "more"')
+    assert stubs >= 5 and str(first.body).count('"id": "_"') >= 1  # several stubs ...
+    # ... expanded in fewer calls: one may ask for the ids of several stubs.
+    assert 1 <= asked.count("/api/morechildren") < stubs
+    assert any(p.startswith("/comments/abc12/_/") for p in asked)  # ... and continue-threads
+    assert "/robots.txt" not in asked  # the API is not crawled as pages
+    assert api.concurrent == 0
+    assert rows(db, "SELECT declared, archived, unexpanded FROM thread_crawls") == [
+        (159, 159, 0)]
+    (args,) = rows(db, "SELECT args FROM crawls")[0]
+    assert json.loads(args)["sort"] == "confidence"
+    assert "secret" not in args and "hunter2" not in args
+    assert api.agents == {"python:linkthread:%s (by /u/archivist)" % version("linkthread")}
+
+
+def test_concurrent_morechildren_are_never_sent_whatever_the_settings(
+        api: RedditAPI, tmp_path: Path) -> None:
+    for k, sid in enumerate(("aaa11", "bbb22", "ccc33")):
+        api.threads[sid] = make_thread(120, seed=k, story_id=sid, first=10_000 + 1000 * k)
+    db = tmp_path / "r.db"
+    result = crawl(api, db, "aaa11", "bbb22", "ccc33", "-s", "CONCURRENT_REQUESTS=8",
+                   "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8")
+    assert result.returncode == 0, result.stderr
+    assert api.concurrent == 0
+    for sid, t in api.threads.items():
+        assert tree_in_order(db, sid) == t.order()
+
+
+def test_no_ids_call_asks_for_more_than_100(tmp_path: Path) -> None:
+    with serve(SiteServer()) as site:
+        api = RedditAPI(site, cut=Cut(top=2, kids=2, depth=50))
+        thread = api.threads["abc12"] = make_thread(400, seed=9)
+        db = tmp_path / "r.db"
+        result = crawl(api, db, "abc12")
+        assert result.returncode == 0, result.stderr
+        sizes = [len(parse_qs(urlsplit(t).query)["children"][0].split(","))
+                 for _, t in site.log if t.startswith("/api/morechildren")]
+        assert max(sizes) == 100 and all(s <= 100 for s in sizes)
+        assert tree_in_order(db, "abc12") == thread.order()
+
+
+def test_no_requests_left_is_waited_out_until_the_reset(api: RedditAPI,
+                                                        tmp_path: Path) -> None:
+    api.threads["abc12"] = make_thread(40, seed=2)
+
+    def budget(n: int, target: str) -> dict[str, str]:
+        left = "0" if n == 1 else "500"  # the first answer spends the window
+        return {"X-Ratelimit-Used": str(n), "X-Ratelimit-Remaining": left,
+                "X-Ratelimit-Reset": "1.5" if n == 1 else "600"}
+
+    api.ratelimit = budget
+    db = tmp_path / "r.db"
+    result = crawl(api, db, "abc12")
+    assert result.returncode == 0, result.stderr
+    signed = [at for at, t in api.site.log if not t.startswith("/api/v1/")]
+    assert len(signed) >= 2
+    assert signed[1] - signed[0] >= 1.5 - 0.05  # arrival times: a little slack
+
+
+def test_the_budget_spreads_requests_over_the_window(api: RedditAPI, tmp_path: Path) -> None:
+    api.threads["abc12"] = make_thread(60, seed=4)
+    api.ratelimit = lambda n, target: {"X-Ratelimit-Used": str(n),
+                                       "X-Ratelimit-Remaining": "10",
+                                       "X-Ratelimit-Reset": "3"}  # 0.3 s a request
+    db = tmp_path / "r.db"
+    result = crawl(api, db, "abc12")
+    assert result.returncode == 0, result.stderr
+    signed = [at for at, t in api.site.log if not t.startswith("/api/v1/")]
+    assert len(signed) >= 3
+    assert all(b - a >= 0.3 - 0.05 for a, b in zip(signed, signed[1:], strict=False))
+
+
+def test_a_401_fetches_a_new_token_once(api: RedditAPI, tmp_path: Path) -> None:
+    thread = api.threads["abc12"] = make_thread(30, seed=5)
+    api.refuse_once = True
+    db = tmp_path / "r.db"
+    result = crawl(api, db, "abc12")
+    assert result.returncode == 0, result.stderr
+    assert api.tokens == ["token-1", "token-2"] and api.grants == ["password", "password"]
+    assert api.refused == ["/comments/abc12?raw_json=1&sort=confidence"]
+    assert tree_in_order(db, "abc12") == thread.order()
+
+
+def test_a_client_refused_again_after_a_new_token_is_one_line(api: RedditAPI,
+                                                              tmp_path: Path) -> None:
+    api.threads["abc12"] = make_thread(5, seed=5)
+    api.refuse_always = True
+    db = tmp_path / "r.db"
+    result = crawl(api, db, "abc12", "r/test")
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert errors == ["Error: reddit: the API refused a fresh token too (HTTP 401): check "
+                      "that the app is approved and the credentials are its own"]
+    assert len(api.tokens) == 2  # one refresh, no more
+
+
+def test_wrong_credentials_are_one_line_and_no_api_request(api: RedditAPI,
+                                                           tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    result = crawl(api, db, "abc12", LINKTHREAD_REDDIT_PASSWORD="wrong")
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "invalid_grant" in errors[0], result.stderr
+    assert "wrong" not in result.stderr and "hunter2" not in result.stderr
+    assert paths(api) == ["/api/v1/access_token"]
+
+
+def test_no_credentials_make_no_request(api: RedditAPI, tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    bare = {k: "" for k in ("LINKTHREAD_REDDIT_CLIENT_ID", "LINKTHREAD_REDDIT_CLIENT_SECRET",
+                            "LINKTHREAD_REDDIT_USERNAME", "LINKTHREAD_REDDIT_PASSWORD")}
+    result = crawl(api, db, "abc12", **bare)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "Error: Reddit needs your own approved API client: create a 'script' app at "
+        "https://www.reddit.com/prefs/apps (and have it approved under Reddit's "
+        "Responsible Builder Policy), then set LINKTHREAD_REDDIT_CLIENT_ID and "
+        "LINKTHREAD_REDDIT_CLIENT_SECRET with LINKTHREAD_REDDIT_USERNAME and "
+        "LINKTHREAD_REDDIT_PASSWORD (or LINKTHREAD_REDDIT_REFRESH_TOKEN), or put them in "
+        "/nonexistent/reddit.ini"]
+    assert api.site.log == []
+    assert not db.exists()
+
+
+def test_max_requests_leaves_a_gap_that_gaps_reports_then_a_crawl_fills(
+        tmp_path: Path) -> None:
+    with serve(SiteServer()) as site:
+        # No continue-threads: every comment left out is counted by a stub.
+        api = RedditAPI(site, cut=Cut(top=4, kids=2, depth=50))
+        thread = api.threads["abc12"] = make_thread(200, seed=6)
+        db = tmp_path / "r.db"
+        result = crawl(api, db, "abc12", "--max-requests", "1")
+        assert result.returncode == 0, result.stderr
+        assert "left unexpanded" in result.stderr
+        ((stored,),) = rows(db, "SELECT count(*) FROM comments")
+        assert 0 < stored < 200
+        gaps = json.loads(run_linkthread("gaps", "--json", "--db", str(db)).stdout)
+        assert gaps == [{"kind": "short", "site": "reddit", "story_id": "abc12",
+                         "title": "Post abc12", "seen_at": gaps[0]["seen_at"],
+                         "declared": 200, "archived": stored, "dead": 0, "deleted": 0,
+                         "unexpanded": 200 - stored, "shortfall": 200 - stored}]
+
+        again = crawl(api, db, "abc12")
+        assert again.returncode == 0, again.stderr
+        assert tree_in_order(db, "abc12") == thread.order()
+        assert json.loads(run_linkthread("gaps", "--json", "--db", str(db)).stdout) == []
+
+
+def test_a_listing_pages_by_after_with_ranks_across_pages(api: RedditAPI,
+                                                          tmp_path: Path) -> None:
+    ids = [f"p{k:04d}" for k in range(250)]
+    api.listings["r/test/hot"] = ids
+    db = tmp_path / "r.db"
+    result = crawl(api, db, "r/test", "--pages", "3")
+    assert result.returncode == 0, result.stderr
+    assert rows(db, "SELECT page, rank, story_id FROM listing_snapshots ORDER BY rank") == [
+        (1 + k // 100, k + 1, sid) for k, sid in enumerate(ids)]
+    assert rows(db, "SELECT kind, target, state FROM crawl_targets") == [
+        ("listing", "r/test/hot", "done")]
+    pages = [urlsplit(t) for _, t in api.site.log][1:]
+    assert [p.path for p in pages] == ["/r/test/hot"] * 3
+    assert [parse_qs(p.query).get("after") for p in pages] == [
+        None, ["t3_p0099"], ["t3_p0199"]]
+
+
+def test_the_1000_item_cap_is_said(api: RedditAPI, tmp_path: Path) -> None:
+    api.listings["r/test/new"] = [f"p{k:04d}" for k in range(1000)]
+    db = tmp_path / "r.db"
+    result = crawl(api, db, "r/test/new", "--pages", "12")
+    assert result.returncode == 0, result.stderr
+    assert "Reddit lists no more than 1000 items" in result.stderr
+    assert rows(db, "SELECT max(rank) FROM listing_snapshots") == [(1000,)]
+
+
+def test_a_kill_mid_expansion_then_resume_ends_whole(api: RedditAPI, tmp_path: Path) -> None:
+    thread = api.threads["abc12"] = make_thread(150, seed=7, chain=6)
+    api.hold_call = 2
+    db = tmp_path / "r.db"
+    cmd = [str(LINKTHREAD)] if LINKTHREAD.exists() else ["python", "-m", "scraper.cli"]
+    full = {**os.environ, "LINKTHREAD_DOWNLOAD_DELAY": "0", "LINKTHREAD_MIN_DELAY": "0",
+            **env(api)}
+    proc = subprocess.Popen([*cmd, "crawl", "reddit", "abc12", "--db", str(db)], env=full,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert api.holding.wait(120), "the crawl never reached its second morechildren call"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(60)
+    finally:
+        api.go_on.set()
+        if proc.poll() is None:
+            proc.kill()
+    assert rows(db, "SELECT count(*) FROM comments") == [(0,)]  # nothing half-stored
+    api.hold_call = None
+    result = crawl(api, db, "--resume")
+    assert result.returncode == 0, result.stderr
+    assert tree_in_order(db, "abc12") == thread.order()
+    assert rows(db, "SELECT count(*), count(DISTINCT id) FROM comments") == [(156, 156)]
+    assert rows(db, "SELECT state FROM crawl_targets WHERE target = 'abc12' ORDER BY crawl_id"
+                ) == [("resumed",), ("done",)]
