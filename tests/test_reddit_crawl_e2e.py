@@ -11,6 +11,7 @@ import signal
 import subprocess
 from collections.abc import Iterator
 from importlib.metadata import version
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -83,7 +84,8 @@ def test_a_thread_with_more_stubs_and_continue_threads_is_archived_whole(
     (args,) = rows(db, "SELECT args FROM crawls")[0]
     assert json.loads(args)["sort"] == "confidence"
     assert "secret" not in args and "hunter2" not in args
-    assert api.agents == {"python:linkthread:%s (by /u/archivist)" % version("linkthread")}
+    assert api.agents == {f"python:linkthread:{version('linkthread')} (by /u/archivist)"}
+    assert api.tokens == ["token-1"]  # one token, kept for its lifetime
 
 
 def test_concurrent_morechildren_are_never_sent_whatever_the_settings(
@@ -140,7 +142,9 @@ def test_the_budget_spreads_requests_over_the_window(api: RedditAPI, tmp_path: P
     assert result.returncode == 0, result.stderr
     signed = [at for at, t in api.site.log if not t.startswith("/api/v1/")]
     assert len(signed) >= 3
-    assert all(b - a >= 0.3 - 0.05 for a, b in zip(signed, signed[1:], strict=False))
+    assert all(b - a >= 0.3 - 0.05 for a, b in pairwise(signed))
+    # The pace every crawl of the archive shares: the budget's, not the default's.
+    assert rows(db, "SELECT host, delay FROM host_pace") == [("127.0.0.1", 0.3)]
 
 
 def test_a_401_fetches_a_new_token_once(api: RedditAPI, tmp_path: Path) -> None:
