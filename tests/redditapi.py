@@ -14,6 +14,7 @@ It answers as the real API does where a crawl can tell:
   ``parent_id``), cut the same way. More than 100 ids is a 413; a call while another
   is being answered is a 409 and is counted in ``concurrent`` (Reddit refuses them).
 - ``/comments/ID/_/PARENT``: the parent again with its replies (continue this thread).
+- ``/api/info?id=t1_CID``: a comment, naming its post.
 - ``/r/SUB/hot`` and the other sorts: listings of ``listing_size`` posts, 100 a page by
   ``after``, ranks across pages.
 - ``X-Ratelimit-Used/Remaining/Reset`` on every answer, from ``ratelimit``.
@@ -248,6 +249,10 @@ class RedditAPI:
             return self.json([listing([post(known)]), listing([top])])
         if path == "/api/morechildren":
             return self.morechildren(query)
+        if path == "/api/info":  # a comment by its fullname: names its post (link_id)
+            cid = query.get("id", "").removeprefix("t1_")
+            found = [_comment(t, cid, 0, "") for t in self.threads.values() if cid in t.nodes]
+            return self.json(listing(found))
         if bits[0] == "r" and len(bits) == 3 and f"r/{bits[1]}/{bits[2]}" in self.listings:
             return self.listing_page(f"r/{bits[1]}/{bits[2]}", query.get("after"))
         return None

@@ -18,8 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.conftest import LINKTHREAD, rows, run_linkthread
-from tests.redditapi import Cut, RedditAPI, env, make_thread
-from tests.server import SiteServer, serve
+from tests.redditapi import JSON, Cut, RedditAPI, env, make_thread
+from tests.server import Reply, SiteServer, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -274,3 +274,35 @@ def test_a_kill_mid_expansion_then_resume_ends_whole(api: RedditAPI, tmp_path: P
     assert rows(db, "SELECT count(*), count(DISTINCT id) FROM comments") == [(156, 156)]
     assert rows(db, "SELECT state FROM crawl_targets WHERE target = 'abc12' ORDER BY crawl_id"
                 ) == [("resumed",), ("done",)]
+
+
+def test_a_comment_permalink_or_fullname_archives_the_whole_thread(
+        api: RedditAPI, tmp_path: Path) -> None:
+    thread = api.threads["abc12"] = make_thread(20, seed=8)
+    other = api.threads["def34"] = make_thread(10, seed=9, story_id="def34", first=20_000)
+    cid, oid = thread.tops[1], other.tops[0]
+    db = tmp_path / "r.db"
+    result = crawl(api, db, f"https://old.reddit.com/r/test/comments/abc12/a_post/{cid}/",
+                   f"t1_{oid}")
+    assert result.returncode == 0, result.stderr
+    assert tree_in_order(db, "abc12") == thread.order()
+    assert tree_in_order(db, "def34") == other.order()
+    assert f"/api/info?raw_json=1&id=t1_{oid}" in [t for _, t in api.site.log]
+
+
+def test_errors_are_one_line_each(api: RedditAPI, tmp_path: Path) -> None:
+    api.site.routes["/r/ferguson/hot?raw_json=1&limit=100"] = Reply(json.dumps(
+        {"reason": "quarantined", "message": "Forbidden", "error": 403}), status=403,
+        content_type=JSON)
+    api.site.routes["/comments/zzz99?raw_json=1&sort=confidence"] = Reply(json.dumps(
+        {"message": "Not Found", "error": 404}), status=404, content_type=JSON)
+    db = tmp_path / "r.db"
+    result = crawl(api, db, "r/ferguson", "zzz99")
+    assert result.returncode != 0
+    errors = sorted(line for line in result.stderr.splitlines() if line.startswith("Error:"))
+    assert len(errors) == 2, result.stderr
+    assert errors[0].startswith("Error: reddit item zzz99: HTTP 404") and \
+        "no such post" in errors[0]
+    assert errors[1].startswith("Error: reddit r/ferguson/hot: HTTP 403") and \
+        "quarantined" in errors[1]
+    assert rows(db, "SELECT count(*) FROM stories") == [(0,)]
