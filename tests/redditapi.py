@@ -84,10 +84,12 @@ def b36(n: int) -> str:
 
 
 def make_thread(n: int, *, seed: int = 1, story_id: str = "abc12", sub: str = "test",
-                chain: int = 0, first: int = 10_000) -> GenThread:
+                chain: int = 0, first: int = 10_000, recent: int = 50) -> GenThread:
     """``n`` comments under random parents (newer ones reply more often to recent ones),
     plus one reply chain ``chain`` deep under the first comment, for continue-threads.
-    Comment ids count from ``first`` (base 36): threads of one test need their own."""
+    Comment ids count from ``first`` (base 36): threads of one test need their own.
+    ``recent``: how many of the latest comments a reply picks its parent from (few:
+    long chains; many: a bushy tree)."""
     rng = random.Random(seed)
     nodes: dict[str, Node] = {}
     tops: list[str] = []
@@ -95,7 +97,7 @@ def make_thread(n: int, *, seed: int = 1, story_id: str = "abc12", sub: str = "t
         cid = "c" + b36(first + k)
         parent = None
         if nodes and rng.random() < 0.7:
-            parent = rng.choice(list(nodes)[-50:])
+            parent = rng.choice(list(nodes)[-recent:])
         nodes[cid] = Node(cid, parent)
         (nodes[parent].kids if parent else tops).append(cid)
     parent = tops[0] if tops else None
@@ -181,6 +183,10 @@ class RedditAPI:
         self.ratelimit: Callable[[int, str], dict[str, str]] = lambda n, target: {
             "X-Ratelimit-Used": str(n), "X-Ratelimit-Remaining": "1000",
             "X-Ratelimit-Reset": "1"}
+        # Every stub served: "load more" ones by their ids, "continue this thread" ones
+        # by their parent (what a crawl had to ask for, to count against what it did).
+        self.more_served: set[tuple[str, ...]] = set()
+        self.continues_served: set[str] = set()
         self._signed = 0
         self._busy = 0
         self._lock = threading.Lock()
@@ -268,7 +274,7 @@ class RedditAPI:
         shown = [_comment(t, cid, depth, self.replies(t, cid, depth + 1))
                  for cid in ids[:limit]]
         if ids[limit:]:
-            shown.append(_more(t, parent, ids[limit:], depth))
+            shown.append(self.more(t, parent, ids[limit:], depth))
         return shown
 
     def replies(self, t: GenThread, cid: str, depth: int) -> object:
@@ -276,7 +282,7 @@ class RedditAPI:
         if not kids:
             return ""
         if depth >= self.cut.depth:
-            return listing([_continue(t, cid, depth)])
+            return listing([self.cont(t, cid, depth)])
         return listing(self.render(t, kids, cid, depth, limit=self.cut.kids))
 
     def morechildren(self, query: dict[str, str]) -> Reply:
@@ -324,12 +330,20 @@ class RedditAPI:
         if not kids:
             return
         if depth + 1 >= self.cut.depth:
-            out.append(_continue(t, cid, depth + 1))
+            out.append(self.cont(t, cid, depth + 1))
             return
         for kid in kids[:self.cut.kids]:
             self.flatten(t, kid, depth + 1, out)
         if kids[self.cut.kids:]:
-            out.append(_more(t, cid, kids[self.cut.kids:], depth + 1))
+            out.append(self.more(t, cid, kids[self.cut.kids:], depth + 1))
+
+    def more(self, t: GenThread, parent: str | None, ids: list[str], depth: int) -> dict:
+        self.more_served.add(tuple(ids))
+        return _more(t, parent, ids, depth)
+
+    def cont(self, t: GenThread, parent: str, depth: int) -> dict:
+        self.continues_served.add(parent)
+        return _continue(t, parent, depth)
 
     def listing_page(self, name: str, after: str | None) -> Reply:
         ids = self.listings[name]

@@ -1,0 +1,72 @@
+"""Requests a whole Reddit thread takes: a generated thread through the OAuth API
+stand-in (tests/redditapi.py), crawled by the real `linkthread crawl reddit`.
+
+Run: python bench/reddit_api.py [--comments 5000] [--top 20 --kids 5 --depth 8]
+
+Prints the requests the crawl made beside, from the same run, what the stubs it was
+served demand: the lower bound (the first page, one per continue-thread, one per 100
+ids of all the "load more" stubs together) and what one request per stub (PRAW's
+replace_more, 100 ids a call) would make. The stand-in cuts the tree where ``--top``,
+``--kids`` and ``--depth`` say, as Reddit cuts it by its own limits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.redditapi import Cut, RedditAPI, env, make_thread  # noqa: E402
+from tests.server import SiteServer, serve  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--comments", type=int, default=5000)
+    ap.add_argument("--top", type=int, default=20)
+    ap.add_argument("--kids", type=int, default=5)
+    ap.add_argument("--depth", type=int, default=8)
+    ap.add_argument("--recent", type=int, default=500,
+                    help="a reply's parent is one of this many latest comments")
+    args = ap.parse_args()
+    with serve(SiteServer()) as site, tempfile.TemporaryDirectory() as tmp:
+        api = RedditAPI(site, cut=Cut(top=args.top, kids=args.kids, depth=args.depth))
+        api.morechildren_delay = 0.0
+        thread = api.threads["abc12"] = make_thread(args.comments, seed=1, chain=30,
+                                                 recent=args.recent)
+        db = Path(tmp) / "bench.db"
+        full = {**os.environ, "LINKTHREAD_DOWNLOAD_DELAY": "0", "LINKTHREAD_MIN_DELAY": "0",
+                **env(api)}
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "scraper.cli", "crawl", "reddit", "abc12",
+                               "--db", str(db)], env=full, cwd=ROOT, capture_output=True,
+                              text=True, check=False)
+        elapsed = time.perf_counter() - start
+        if done.returncode != 0:
+            raise SystemExit(f"the crawl failed: {done.stderr[-2000:]}")
+        made = sum(1 for _, t in site.log if not t.startswith("/api/v1/"))
+        ids = {i for stub in api.more_served for i in stub}
+        continues = len(api.continues_served)
+        bound = 1 + continues + math.ceil(len(ids) / 100)
+        per_stub = 1 + continues + sum(math.ceil(len(s) / 100) for s in api.more_served)
+        print(f"thread of {len(thread.nodes)} comments, cut at top {args.top}, "
+              f"{args.kids} replies, depth {args.depth}: {len(api.more_served)} 'load more' "
+              f"stubs ({len(ids)} ids), {continues} continue-threads")
+        print(f"requests made          : {made} ({elapsed:.1f} s with the crawl's start-up, "
+              "no pacing)")
+        print(f"lower bound            : {bound} (first page + continue-threads + "
+              "ids / 100)")
+        print(f"one request per stub   : {per_stub} (PRAW's replace_more)")
+        print(f"made / lower bound     : {made / bound:.2f}")
+
+
+if __name__ == "__main__":
+    main()
