@@ -92,6 +92,7 @@ class Thread:
     comments: tuple[Comment, ...]
     fetched_at: datetime
     pages: tuple[FetchedPage, ...] = ()
+    source: str = "html"  # how it was observed: one of archive.sources.SOURCES
     # Comments the crawl knows it left out (stubs not expanded: an error, a request
     # cap), 0 when it expanded everything; None where the site gives no such account,
     # and the declared count is then the judge of a whole thread.
@@ -133,6 +134,7 @@ class Listing:
     fetched_at: datetime
     entries: tuple[ListingEntry, ...]
     next_url: str | None = None
+    source: str = "html"  # how it was observed: one of archive.sources.SOURCES
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,3 +149,4 @@ class User:
     about_html: str | None = None
     about: str | None = None
     extra: dict[str, Any] | None = None  # site-specific values, JSON-serialisable
+    source: str = "html"  # how it was observed: one of archive.sources.SOURCES

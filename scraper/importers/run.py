@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -22,11 +22,18 @@ from archive import store
 from archive.crawls import Target, target_label
 from archive.db import transaction
 from archive.errors import ArchiveError
-from archive.models import FetchedPage, Thread
+from archive.models import FetchedPage, Listing, Thread, User
 from archive.pages import save_page
-from scraper.importers import detect, files
+from scraper.importers import detect, files, warc
 from scraper.importers.join import Broken, Piece, join
-from scraper.importers.pages import NotImportable, Parsed, seen_at, url_from_name
+from scraper.importers.pages import (
+    Kind,
+    NotImportable,
+    Parsed,
+    SiteImporter,
+    seen_at,
+    url_from_name,
+)
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
 
 
@@ -84,7 +91,8 @@ def import_paths(
     for page, error in read.raw:
         store.save_failed_page(db, page, error=error, crawl_id=crawl_id)
     for thread, pieces in threads:
-        _save(outcome, pieces[0].name, partial(_save_thread, db, outcome, thread, crawl_id))
+        _save(outcome, pieces[0].name,
+              partial(_save_thread, db, outcome, thread, crawl_id, pieces[0].source))
     for b in broken:
         _keep_broken(db, outcome, b, crawl_id)
     for piece in others:
@@ -101,6 +109,8 @@ def import_paths(
 def _read_one(path: Path, read: _Read, *, sites: Sequence[str] | None, url: str | None,
               fetched_at: datetime | None) -> str | None:
     """Read one file into ``read``; the reason it cannot be imported, or None."""
+    if warc.is_warc(path):
+        return _read_warc(path, read, sites=sites, fetched_at=fetched_at)
     try:
         saved = files.read(path)
     except files.UnreadableFile as e:
@@ -109,26 +119,64 @@ def _read_one(path: Path, read: _Read, *, sites: Sequence[str] | None, url: str 
     if found is None:
         known = ", ".join(sites or detect.IMPORTERS)
         return f"not a page of a site linkthread knows ({known})"
-    importer, kind = found
+    importer = found[0]
     hint = url or url_from_name(path, importer.site)
-    moment, source = seen_at(fetched_at, importer.stated_time(saved.text), saved.mtime)
+    moment, when = seen_at(fetched_at, importer.stated_time(saved.text), saved.mtime)
+    return _read_page(str(path), saved.body, saved.text, read, found=found, url=hint,
+                      moment=moment, when=when, source="import")
+
+
+def _read_page(name: str, body: bytes, text: str, read: _Read, *,
+               found: tuple[SiteImporter, Kind], url: str | None, moment: datetime,
+               when: str, source: str) -> str | None:
+    """Parse one page's text into ``read``; the reason it cannot be imported, or None."""
+    importer, kind = found
     site = importer.site.name
     try:
-        parsed = importer.read(saved.text, kind=kind, url=hint, fetched_at=moment)
+        parsed = importer.read(text, kind=kind, url=url, fetched_at=moment)
     except NotImportable as e:
         return f"{importer.site.label} {kind} page: {e}"
     except ParseError as e:
-        if hint is not None and not isinstance(e, (NoSuchItem, ThrottledPage, TruncatedPage)):
+        if url is not None and not isinstance(e, (NoSuchItem, ThrottledPage, TruncatedPage)):
             # As a crawl keeps a page it could not read, to be re-parsed later.
-            read.raw.append((FetchedPage(site=site, url=hint, fetched_at=moment, status=200,
-                                         body=saved.body), str(e)))
+            read.raw.append((FetchedPage(site=site, url=url, fetched_at=moment, status=200,
+                                         body=body), str(e)))
         return e.reason
-    fetched = FetchedPage(site=site, url=parsed.url, fetched_at=moment, status=200,
-                          body=saved.body)
-    read.pieces.append(Piece(name=str(path), parsed=parsed, fetched=fetched))
-    read.seen.append({"path": str(path), "site": site, "kind": kind, "url": parsed.url,
-                      "fetched_at": moment.isoformat(), "fetched_at_source": source})
+    fetched = FetchedPage(site=site, url=parsed.url, fetched_at=moment, status=200, body=body)
+    read.pieces.append(Piece(name=name, parsed=parsed, fetched=fetched, source=source))
+    read.seen.append({"path": name, "site": site, "kind": kind, "url": parsed.url,
+                      "fetched_at": moment.isoformat(), "fetched_at_source": when})
     return None
+
+
+def _read_warc(path: Path, read: _Read, *, sites: Sequence[str] | None,
+               fetched_at: datetime | None) -> str | None:
+    """Every response record of a known site's page in the WARC (or WACZ) at ``path``,
+    at the record's own date; records of anything else are counted, not failures."""
+    others = 0
+    problems: list[str] = []
+    try:
+        for record in warc.records(path):
+            try:
+                text = files.decode(record.body)
+            except files.UnreadableFile:
+                others += 1
+                continue
+            found = detect.recognise(text, sites)
+            if found is None:
+                others += 1
+                continue
+            moment, when = seen_at(fetched_at, record.fetched_at, record.fetched_at)
+            problem = _read_page(f"{path}@{record.offset}", record.body, text, read,
+                                 found=found, url=record.url, moment=moment, when=when,
+                                 source="warc")
+            if problem is not None:
+                problems.append(f"{record.url}: {problem}")
+    except warc.UnreadableWarc as e:
+        problems.append(str(e))
+    if others:
+        read.seen.append({"path": str(path), "skipped_records": others})
+    return "; ".join(problems) or None
 
 
 def _target(piece: Piece) -> Target | None:
@@ -156,9 +204,19 @@ def _save(outcome: Outcome, name: str, write: Callable[[], None]) -> None:
         outcome.failures.append(f"{name}: could not store it: {e}")
 
 
+_Observed = TypeVar("_Observed", Thread, Listing, User)
+
+
+def imported(record: _Observed, source: str = "import") -> _Observed:
+    """``record`` as an import observed it: a saved page of the site's own is
+    ``source`` ("import", or "warc" from a WARC record); a parser that knows better (an
+    API response, Algolia, a dump) said so."""
+    return replace(record, source=source) if record.source == "html" else record
+
+
 def _save_thread(db: sqlite_utils.Database, outcome: Outcome, thread: Thread,
-                 crawl_id: int) -> None:
-    store.save_thread(db, thread, crawl_id=crawl_id)
+                 crawl_id: int, source: str) -> None:
+    store.save_thread(db, imported(thread, source), crawl_id=crawl_id)
     outcome.threads += 1
     outcome.comments += len(thread.comments)
 
@@ -181,21 +239,23 @@ def _save_other(db: sqlite_utils.Database, outcome: Outcome, piece: Piece,
                 crawl_id: int) -> None:
     p: Parsed = piece.parsed
     if p.thread is not None:
-        thread = Thread(story=p.thread.story, comments=p.thread.comments,
-                        fetched_at=piece.fetched.fetched_at, pages=(piece.fetched,))
-        _save_thread(db, outcome, thread, crawl_id)
+        thread = replace(p.thread, fetched_at=piece.fetched.fetched_at, pages=(piece.fetched,))
+        _save_thread(db, outcome, thread, crawl_id, piece.source)
         if p.merged:
             store.save_merged_stories(db, p.merged, fetched_at=piece.fetched.fetched_at,
-                                      crawl_id=crawl_id)
+                                      crawl_id=crawl_id, source=piece.source)
         for user in p.users:
-            store.save_user(db, user, crawl_id=crawl_id, fetched_at=piece.fetched.fetched_at)
+            store.save_user(db, imported(user, piece.source), crawl_id=crawl_id,
+                            fetched_at=piece.fetched.fetched_at)
     elif p.listing is not None:
-        entries = store.save_listing(db, p.listing, crawl_id=crawl_id, target=_path(p.url))
+        entries = store.save_listing(db, imported(p.listing, piece.source), crawl_id=crawl_id,
+                                     target=_path(p.url))
         _save_page(db, piece, crawl_id)
         outcome.stored.append(f"{p.listing.site} {p.listing.name} page {p.listing.page}: "
                               f"{entries} entries")
     elif p.user is not None:
-        store.save_user(db, p.user, crawl_id=crawl_id, fetched_at=piece.fetched.fetched_at)
+        store.save_user(db, imported(p.user, piece.source), crawl_id=crawl_id,
+                        fetched_at=piece.fetched.fetched_at)
         _save_page(db, piece, crawl_id)
         outcome.stored.append(f"{p.user.site} user {p.user.id}: profile stored")
 
