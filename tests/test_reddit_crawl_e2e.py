@@ -81,6 +81,8 @@ def test_a_thread_with_more_stubs_and_continue_threads_is_archived_whole(
     assert api.concurrent == 0
     assert rows(db, "SELECT declared, archived, unexpanded FROM thread_crawls") == [
         (159, 159, 0)]
+    assert rows(db, "SELECT DISTINCT source FROM comments") == [("api",)]
+    assert rows(db, "SELECT source FROM stories") == [("api",)]
     (args,) = rows(db, "SELECT args FROM crawls")[0]
     assert json.loads(args)["sort"] == "confidence"
     assert "secret" not in args and "hunter2" not in args
@@ -234,6 +236,7 @@ def test_a_listing_pages_by_after_with_ranks_across_pages(api: RedditAPI,
         (1 + k // 100, k + 1, sid) for k, sid in enumerate(ids)]
     assert rows(db, "SELECT kind, target, state FROM crawl_targets") == [
         ("listing", "r/test/hot", "done")]
+    assert rows(db, "SELECT DISTINCT source FROM stories") == [("api",)]
     pages = [urlsplit(t) for _, t in api.site.log][1:]
     assert [p.path for p in pages] == ["/r/test/hot"] * 3
     assert [parse_qs(p.query).get("after") for p in pages] == [

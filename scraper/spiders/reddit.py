@@ -58,6 +58,9 @@ logger = logging.getLogger(__name__)
 SORTS = ("confidence", "top", "new", "controversial", "old", "qa")
 MORE_IDS = 100  # ids one /api/morechildren call may ask for
 LISTING_CAP = 1000  # items Reddit lists at most, whatever the sort
+# Every row this spider stores came through the official API (archive.sources): what
+# Reddit's API terms on deleted content apply to.
+SOURCE = "api"
 # Statuses whose body says what went wrong (quarantined, private, not found): read
 # them, rather than let Scrapy drop them as a bare "HTTP 403".
 ERROR_BODIES = [400, 403, 404, 413]
@@ -223,16 +226,18 @@ class RedditSpider(SiteSpider):
             yield item
 
     def read_listing(self, response: Response, fetched: FetchedPage, page: int) -> Listing:
-        return reddit_listing.parse_listing(response.text, url=response.url,
-                                    fetched_at=fetched.fetched_at)
+        return replace(reddit_listing.parse_listing(response.text, url=response.url,
+                                                    fetched_at=fetched.fetched_at),
+                       source=SOURCE)
 
     def parse_user(self, response: Response, label: str) -> Iterator[Any]:
         if not self.refused(response, label):
             yield from super().parse_user(response, label)
 
     def read_user(self, response: Response, fetched: FetchedPage) -> User:
-        return reddit_listing.parse_user(response.text, url=response.url,
-                                 fetched_at=fetched.fetched_at)
+        return replace(reddit_listing.parse_user(response.text, url=response.url,
+                                                 fetched_at=fetched.fetched_at),
+                       source=SOURCE)
 
     def parse_comment(self, response: Response, label: str) -> Iterator[Any]:
         """A comment's thread, from the ``link_id`` /api/info gives for it."""
@@ -370,7 +375,8 @@ class RedditSpider(SiteSpider):
             cap = (f"--max-requests {self.max_requests}" if state.stubs else "errors")
             logger.warning("%s: stored with %d comment(s) in %d stub(s) left unexpanded "
                            "(%s); `linkthread gaps` lists it", state.label, gap, len(left), cap)
-        yield replace(thread, pages=tuple(f for _, f in state.pages), unexpanded=gap)
+        yield replace(thread, pages=tuple(f for _, f in state.pages), unexpanded=gap,
+                      source=SOURCE)
 
     # -- failing ---------------------------------------------------------------
 
