@@ -4,9 +4,9 @@ Reddit serves its data to approved API clients only (the Responsible Builder Pol
 so a crawl of Reddit runs with the user's own app (reddit.com/prefs/apps): a "script"
 app's client id and secret with the user's name and password (the password grant), or
 a refresh token (the refresh_token grant; an installed app has no secret). They come
-from ``LINKTHREAD_REDDIT_*`` environment variables, each overriding the same key of
-the config file (``LINKTHREAD_REDDIT_CONFIG``, else ``~/.config/linkthread/reddit.ini``,
-section ``[reddit]``).
+from environment variables (``KEYS``: LINKTHREAD_REDDIT_CLIENT_ID ...), each overriding
+the same key of the config file (``LINKTHREAD_REDDIT_CONFIG``, else
+``~/.config/linkthread/reddit.ini``, section ``[reddit]``).
 
 Secrets stay in this process: never in the archive (the crawl's recorded arguments
 hold none), never in a log line, never in a repr. The token is fetched from
@@ -39,11 +39,14 @@ from archive.errors import ArchiveError
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "LINKTHREAD_REDDIT_"
-AUTH_URL_SETTING = f"{PREFIX}AUTH_URL"
+AUTH_URL_SETTING = "LINKTHREAD_REDDIT_AUTH_URL"
 DEFAULT_AUTH_URL = "https://www.reddit.com/api/v1/access_token"
-CONFIG_SETTING = f"{PREFIX}CONFIG"
-KEYS = ("client_id", "client_secret", "username", "password", "refresh_token")
+CONFIG_SETTING = "LINKTHREAD_REDDIT_CONFIG"
+# The config file's keys and the environment variable of each.
+KEYS = {"client_id": "LINKTHREAD_REDDIT_CLIENT_ID",
+        "client_secret": "LINKTHREAD_REDDIT_CLIENT_SECRET",
+        "username": "LINKTHREAD_REDDIT_USERNAME", "password": "LINKTHREAD_REDDIT_PASSWORD",
+        "refresh_token": "LINKTHREAD_REDDIT_REFRESH_TOKEN"}
 # A token is renewed this long before Reddit says it expires: a request signed with it
 # must still arrive in time.
 EARLY = 60.0
@@ -104,14 +107,13 @@ def _from_file(path: Path) -> dict[str, str]:
 
 
 def load_credentials(env: Mapping[str, str] | None = None) -> Credentials:
-    """The user's credentials: each LINKTHREAD_REDDIT_* variable, else the config file's
-    key of the same name (lower case). CredentialsMissing (one line) if they are not
-    enough for either grant."""
+    """The user's credentials: each variable of ``KEYS``, else the config file's key.
+    CredentialsMissing (one line) if they are not enough for either grant."""
     env = os.environ if env is None else env
     path = config_path(env)
     values = _from_file(path)
-    values.update({k: env[PREFIX + k.upper()].strip() for k in KEYS
-                   if env.get(PREFIX + k.upper(), "").strip()})
+    values.update({k: env[name].strip() for k, name in KEYS.items()
+                   if env.get(name, "").strip()})
     if not values.get("client_id"):
         raise CredentialsMissing(NEEDED.format(config=path))
     creds = Credentials(**values)
