@@ -280,15 +280,17 @@ def _sort(url: str, sort: str | None) -> str:
 
 @parser_entry(SITE)
 def parse_thread_pages(pages: Sequence[tuple[str, str]], *, fetched_at: datetime,
-                       sort: str | None = None, url: str | None = None) -> Thread:
+                       sort: str | None = None, url: str | None = None,
+                       source: str = "api") -> Thread:
     """The whole thread of its answers ``(url, body)`` in fetch order; ``sort`` (else
     the first URL's ``sort=``, else "confidence") is kept in ``story.extra["sort"]``.
-    ``url`` only names the thread in errors (default: the first page's)."""
+    ``url`` only names the thread in errors (default: the first page's); ``source``:
+    how the answers were observed (``archive.sources``; an import passes "html")."""
     tree, post = _build(pages)
     first_url = pages[0][0]
     if post is None:
         raise ParseError(SITE, url or first_url, "no comments response among the pages")
-    story = story_from(post, fetched_at=fetched_at, source="api")
+    story = story_from(post, fetched_at=fetched_at, source=source)
     rows: list[tuple[Mapping[str, Any], str | None, int, int]] = []
     stubs = 0
     for item, parent, position, depth in tree.walk():
@@ -306,7 +308,7 @@ def parse_thread_pages(pages: Sequence[tuple[str, str]], *, fetched_at: datetime
                     else replace(c, by_submitter=True) for c in comments]
     extra = {**(story.extra or {}), "sort": _sort(first_url, sort)}
     return Thread(story=replace(story, extra=extra), comments=tuple(comments),
-                  fetched_at=fetched_at)
+                  fetched_at=fetched_at, source=source)
 
 
 def _stubs(tree: _Tree) -> list[More]:
