@@ -45,12 +45,14 @@ class Outcome:
     files: int = 0
     threads: int = 0
     comments: int = 0
+    new_comments: int = 0  # of ``comments``, those the archive did not hold
+    changed_comments: int = 0  # ... and those whose stored row changed
     stored: list[str] = field(default_factory=list)  # "hn news page 1: 30 entries", ...
     failures: list[str] = field(default_factory=list)
 
 
 @dataclass
-class _Read:
+class Read:
     pieces: list[Piece] = field(default_factory=list)
     raw: list[tuple[FetchedPage, str]] = field(default_factory=list)  # kept as failed pages
     seen: list[dict[str, Any]] = field(default_factory=list)  # per file, for crawls.args
@@ -72,7 +74,7 @@ def import_paths(
     if url is not None and len(names) != 1:
         raise ValueError(f"--url names one page, but {len(names)} files were given")
     outcome = Outcome(files=len(names))
-    read = _Read()
+    read = Read()
     for path in names:
         problem = _read_one(path, read, sites=sites, url=url, fetched_at=fetched_at)
         if problem is not None:
@@ -88,6 +90,25 @@ def import_paths(
               "fetched_at": fetched_at.isoformat() if fetched_at else None},
     )  # fmt: skip
     outcome.crawl_id = crawl_id
+    pages = store_read(db, read, outcome, crawl_id, joined=(threads, broken))
+    store.finish_crawl(
+        db, crawl_id, status="finished", pages=pages, threads=outcome.threads,
+        comments=outcome.comments, errors=len(outcome.failures),
+        message="; ".join(outcome.failures) or None, failures=outcome.failures,
+    )  # fmt: skip
+    return outcome
+
+
+def store_read(db: sqlite_utils.Database, read: Read, outcome: Outcome, crawl_id: int | None,
+               *,
+               joined: tuple[list[tuple[Thread, tuple[Piece, ...]]], list[Broken]] | None = None,
+               ) -> int:
+    """Store what ``read`` holds under the crawl ``crawl_id``: the threads its pages
+    join into (oldest fetch first), what could not be joined (kept raw), listings and
+    profiles, and the pages that failed. Returns the number of pages stored."""
+    threads, broken = joined if joined is not None else join(read.pieces)
+    threads.sort(key=lambda t: t[0].fetched_at)
+    others = [p for p in read.pieces if p.parsed.part is None and p.parsed.continues is None]
     for page, error in read.raw:
         store.save_failed_page(db, page, error=error, crawl_id=crawl_id)
     for thread, pieces in threads:
@@ -97,16 +118,10 @@ def import_paths(
         _keep_broken(db, outcome, b, crawl_id)
     for piece in others:
         _save(outcome, piece.name, partial(_save_other, db, outcome, piece, crawl_id))
-    pages = sum(len(t.pages) for t, _ in threads) + len(others)
-    store.finish_crawl(
-        db, crawl_id, status="finished", pages=pages, threads=outcome.threads,
-        comments=outcome.comments, errors=len(outcome.failures),
-        message="; ".join(outcome.failures) or None, failures=outcome.failures,
-    )  # fmt: skip
-    return outcome
+    return sum(len(t.pages) for t, _ in threads) + len(others)
 
 
-def _read_one(path: Path, read: _Read, *, sites: Sequence[str] | None, url: str | None,
+def _read_one(path: Path, read: Read, *, sites: Sequence[str] | None, url: str | None,
               fetched_at: datetime | None) -> str | None:
     """Read one file into ``read``; the reason it cannot be imported, or None."""
     if warc.is_warc(path):
@@ -122,11 +137,11 @@ def _read_one(path: Path, read: _Read, *, sites: Sequence[str] | None, url: str 
     importer = found[0]
     hint = url or url_from_name(path, importer.site)
     moment, when = seen_at(fetched_at, importer.stated_time(saved.text), saved.mtime)
-    return _read_page(str(path), saved.body, saved.text, read, found=found, url=hint,
+    return read_page(str(path), saved.body, saved.text, read, found=found, url=hint,
                       moment=moment, when=when, source="import")
 
 
-def _read_page(name: str, body: bytes, text: str, read: _Read, *,
+def read_page(name: str, body: bytes, text: str, read: Read, *,
                found: tuple[SiteImporter, Kind], url: str | None, moment: datetime,
                when: str, source: str) -> str | None:
     """Parse one page's text into ``read``; the reason it cannot be imported, or None."""
@@ -149,7 +164,7 @@ def _read_page(name: str, body: bytes, text: str, read: _Read, *,
     return None
 
 
-def _read_warc(path: Path, read: _Read, *, sites: Sequence[str] | None,
+def _read_warc(path: Path, read: Read, *, sites: Sequence[str] | None,
                fetched_at: datetime | None) -> str | None:
     """Every response record of a known site's page in the WARC (or WACZ) at ``path``,
     at the record's own date; records of anything else are counted, not failures."""
@@ -167,7 +182,7 @@ def _read_warc(path: Path, read: _Read, *, sites: Sequence[str] | None,
                 others += 1
                 continue
             moment, when = seen_at(fetched_at, record.fetched_at, record.fetched_at)
-            problem = _read_page(f"{path}@{record.offset}", record.body, text, read,
+            problem = read_page(f"{path}@{record.offset}", record.body, text, read,
                                  found=found, url=record.url, moment=moment, when=when,
                                  source="warc")
             if problem is not None:
@@ -215,14 +230,16 @@ def imported(record: _Observed, source: str = "import") -> _Observed:
 
 
 def _save_thread(db: sqlite_utils.Database, outcome: Outcome, thread: Thread,
-                 crawl_id: int, source: str) -> None:
-    store.save_thread(db, imported(thread, source), crawl_id=crawl_id)
+                 crawl_id: int | None, source: str) -> None:
+    result = store.save_thread(db, imported(thread, source), crawl_id=crawl_id)
     outcome.threads += 1
     outcome.comments += len(thread.comments)
+    outcome.new_comments += result.new_comments
+    outcome.changed_comments += result.updated_comments
 
 
 def _keep_broken(db: sqlite_utils.Database, outcome: Outcome, broken: Broken,
-                 crawl_id: int) -> None:
+                 crawl_id: int | None) -> None:
     if broken.story_id is not None:
         label = target_label(Target(broken.site, "thread", broken.story_id))
         files_named = ", ".join(p.name for p in broken.pieces)
@@ -236,7 +253,7 @@ def _keep_broken(db: sqlite_utils.Database, outcome: Outcome, broken: Broken,
 
 
 def _save_other(db: sqlite_utils.Database, outcome: Outcome, piece: Piece,
-                crawl_id: int) -> None:
+                crawl_id: int | None) -> None:
     p: Parsed = piece.parsed
     if p.thread is not None:
         thread = replace(p.thread, fetched_at=piece.fetched.fetched_at, pages=(piece.fetched,))
@@ -260,7 +277,7 @@ def _save_other(db: sqlite_utils.Database, outcome: Outcome, piece: Piece,
         outcome.stored.append(f"{p.user.site} user {p.user.id}: profile stored")
 
 
-def _save_page(db: sqlite_utils.Database, piece: Piece, crawl_id: int) -> None:
+def _save_page(db: sqlite_utils.Database, piece: Piece, crawl_id: int | None) -> None:
     # A listing or profile keeps its raw page too (rule 7): a saved file may be the
     # only copy there is.
     with transaction(db) as conn:
