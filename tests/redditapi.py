@@ -14,7 +14,7 @@ It answers as the real API does where a crawl can tell:
   ``parent_id``), cut the same way. More than 100 ids is a 413; a call while another
   is being answered is a 409 and is counted in ``concurrent`` (Reddit refuses them).
 - ``/comments/ID/_/PARENT``: the parent again with its replies (continue this thread).
-- ``/api/info?id=t1_CID``: a comment, naming its post.
+- ``/api/info?id=t1_CID``: a comment, naming its post; ``/user/NAME/about``: a profile.
 - ``/r/SUB/hot`` and the other sorts: listings of ``listing_size`` posts, 100 a page by
   ``after``, ranks across pages.
 - ``X-Ratelimit-Used/Remaining/Reset`` on every answer, from ``ratelimit``.
@@ -165,6 +165,7 @@ class RedditAPI:
         self.lifetime = lifetime
         self.threads: dict[str, GenThread] = {}
         self.listings: dict[str, list[str]] = {}  # "r/sub/hot" -> post ids
+        self.users: dict[str, int] = {}  # name -> comment karma
         self.tokens: list[str] = []
         self.grants: list[str] = []
         self.refuse_once = False
@@ -259,6 +260,11 @@ class RedditAPI:
             cid = query.get("id", "").removeprefix("t1_")
             found = [_comment(t, cid, 0, "") for t in self.threads.values() if cid in t.nodes]
             return self.json(listing(found))
+        if bits[0] == "user" and len(bits) == 3 and bits[2] == "about" and \
+                bits[1] in self.users:
+            return self.json({"kind": "t2", "data": {
+                "name": bits[1], "id": "abc", "created_utc": float(T0), "link_karma": 7,
+                "comment_karma": self.users[bits[1]], "is_suspended": False}})
         if bits[0] == "r" and len(bits) == 3 and f"r/{bits[1]}/{bits[2]}" in self.listings:
             return self.listing_page(f"r/{bits[1]}/{bits[2]}", query.get("after"))
         return None

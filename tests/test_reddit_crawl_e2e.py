@@ -144,7 +144,10 @@ def test_the_budget_spreads_requests_over_the_window(api: RedditAPI, tmp_path: P
     assert result.returncode == 0, result.stderr
     signed = [at for at, t in api.site.log if not t.startswith("/api/v1/")]
     assert len(signed) >= 3
-    assert all(b - a >= 0.3 - 0.05 for a, b in pairwise(signed))
+    # Arrival times: one request can reach a loaded machine's server late and the next
+    # on time, so each gap has slack; on average the pace is the budget's.
+    assert all(b - a >= 0.3 - 0.15 for a, b in pairwise(signed))
+    assert (signed[-1] - signed[0]) / (len(signed) - 1) >= 0.3 - 0.02
     # The pace every crawl of the archive shares: the budget's, not the default's.
     assert rows(db, "SELECT host, delay FROM host_pace") == [("127.0.0.1", 0.3)]
 
@@ -309,3 +312,13 @@ def test_errors_are_one_line_each(api: RedditAPI, tmp_path: Path) -> None:
     assert errors[1].startswith("Error: reddit r/ferguson/hot: HTTP 403") and \
         "quarantined" in errors[1]
     assert rows(db, "SELECT count(*) FROM stories") == [(0,)]
+
+
+def test_a_user_profile(api: RedditAPI, tmp_path: Path) -> None:
+    api.users["someone"] = 1234
+    db = tmp_path / "r.db"
+    result = crawl(api, db, "user", "someone")
+    assert result.returncode == 0, result.stderr
+    assert "reddit user someone: profile stored" in result.stdout
+    assert rows(db, "SELECT site, id, karma, source FROM users") == [
+        ("reddit", "someone", 1241, "api")]

@@ -57,7 +57,6 @@ logger = logging.getLogger(__name__)
 
 SORTS = ("confidence", "top", "new", "controversial", "old", "qa")
 MORE_IDS = 100  # ids one /api/morechildren call may ask for
-LISTING_CAP = 1000  # items Reddit lists at most, whatever the sort
 # Every row this spider stores came through the official API (archive.sources): what
 # Reddit's API terms on deleted content apply to.
 SOURCE = "api"
@@ -219,25 +218,22 @@ class RedditSpider(SiteSpider):
         if self.refused(response, label):
             return
         for item in super().parse_listing(response, label, page, name):
-            if isinstance(item, Listing) and item.next_url is None and item.entries and \
-                    item.entries[-1].rank >= LISTING_CAP:
+            if isinstance(item, Listing) and reddit_listing.reached_cap(item):
                 logger.warning("%s: Reddit lists no more than %d items; this listing "
-                               "ended there", label, LISTING_CAP)
+                               "ended there", label, reddit_listing.LISTING_CAP)
             yield item
 
     def read_listing(self, response: Response, fetched: FetchedPage, page: int) -> Listing:
-        return replace(reddit_listing.parse_listing(response.text, url=response.url,
-                                                    fetched_at=fetched.fetched_at),
-                       source=SOURCE)
+        return reddit_listing.parse_listing(response.text, url=response.url,
+                                            fetched_at=fetched.fetched_at, source=SOURCE)
 
     def parse_user(self, response: Response, label: str) -> Iterator[Any]:
         if not self.refused(response, label):
             yield from super().parse_user(response, label)
 
     def read_user(self, response: Response, fetched: FetchedPage) -> User:
-        return replace(reddit_listing.parse_user(response.text, url=response.url,
-                                                 fetched_at=fetched.fetched_at),
-                       source=SOURCE)
+        return reddit_listing.parse_user(response.text, url=response.url,
+                                         fetched_at=fetched.fetched_at, source=SOURCE)
 
     def parse_comment(self, response: Response, label: str) -> Iterator[Any]:
         """A comment's thread, from the ``link_id`` /api/info gives for it."""
