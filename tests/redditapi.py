@@ -14,9 +14,10 @@ It answers as the real API does where a crawl can tell:
   ``parent_id``), cut the same way. More than 100 ids is a 413; a call while another
   is being answered is a 409 and is counted in ``concurrent`` (Reddit refuses them).
 - ``/comments/ID/_/PARENT``: the parent again with its replies (continue this thread).
-- ``/api/info?id=t1_CID``: a comment, naming its post; ``/user/NAME/about``: a profile.
-- ``/r/SUB/hot`` and the other sorts: listings of ``listing_size`` posts, 100 a page by
-  ``after``, ranks across pages.
+- ``/api/info?id=t1_CID``: a comment, naming its post; ``/user/NAME/about``: a
+  profile; ``/user/NAME/comments``: their comments (one page).
+- ``/r/SUB/hot`` and the other sorts: the posts of ``listings[name]``, 100 a page by
+  ``after``.
 - ``X-Ratelimit-Used/Remaining/Reset`` on every answer, from ``ratelimit``.
 
 Threads are generated (``make_thread``), so a test knows every id, parent and place.
@@ -265,6 +266,10 @@ class RedditAPI:
             return self.json({"kind": "t2", "data": {
                 "name": bits[1], "id": "abc", "created_utc": float(T0), "link_karma": 7,
                 "comment_karma": self.users[bits[1]], "is_suspended": False}})
+        if bits[0] == "user" and len(bits) == 3 and bits[2] == "comments":
+            mine = [_comment(t, cid, 0, "") for t in self.threads.values()
+                    for cid in t.nodes if f"user{int(cid[1:], 36) % 97}" == bits[1]]
+            return self.json(listing(mine))
         if bits[0] == "r" and len(bits) == 3 and f"r/{bits[1]}/{bits[2]}" in self.listings:
             return self.listing_page(f"r/{bits[1]}/{bits[2]}", query.get("after"))
         return None

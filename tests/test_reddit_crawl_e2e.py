@@ -322,3 +322,22 @@ def test_a_user_profile(api: RedditAPI, tmp_path: Path) -> None:
     assert "reddit user someone: profile stored" in result.stdout
     assert rows(db, "SELECT site, id, karma, source FROM users") == [
         ("reddit", "someone", 1241, "api")]
+
+
+def test_a_user_with_threads_archives_the_threads_of_their_comments(
+        api: RedditAPI, tmp_path: Path) -> None:
+    one = api.threads["abc12"] = make_thread(40, seed=1)
+    two = api.threads["def34"] = make_thread(40, seed=2, story_id="def34", first=20_000)
+    api.threads["ghi56"] = make_thread(3, seed=3, story_id="ghi56", first=30_000)
+    # user13 wrote comments in the first two threads only (ids are the stand-in's).
+    authors = {t.id: {f"user{int(c[1:], 36) % 97}" for c in t.nodes}
+               for t in api.threads.values()}
+    name = next(iter(sorted((authors["abc12"] & authors["def34"]) - authors["ghi56"])))
+    api.users[name] = 5
+    db = tmp_path / "r.db"
+    result = crawl(api, db, "user", name, "--threads")
+    assert result.returncode == 0, result.stderr
+    assert rows(db, "SELECT id FROM users") == [(name,)]
+    assert tree_in_order(db, "abc12") == one.order()
+    assert tree_in_order(db, "def34") == two.order()
+    assert rows(db, "SELECT count(*) FROM comments WHERE story_id = 'ghi56'") == [(0,)]

@@ -27,7 +27,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -41,9 +41,9 @@ from archive import sites
 from archive.models import FetchedPage, Listing, User
 from scraper import __version__
 from scraper.items import FailedPage
-from scraper.parsers.errors import ParseError
+from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage
 from scraper.parsers.reddit import listing as reddit_listing
-from scraper.parsers.reddit.errors import read_json
+from scraper.parsers.reddit.errors import ApiError, check_text, read_json
 from scraper.parsers.reddit.thread import More, more_stubs, parse_thread_pages
 from scraper.spiders.base import SiteSpider, split_args
 from scraper.spiders.reddit_auth import (
@@ -52,73 +52,17 @@ from scraper.spiders.reddit_auth import (
     load_credentials,
     user_agent,
 )
+from scraper.spiders.reddit_stubs import Expansion, held, largest_first, next_call
 
 logger = logging.getLogger(__name__)
 
 SORTS = ("confidence", "top", "new", "controversial", "old", "qa")
-MORE_IDS = 100  # ids one /api/morechildren call may ask for
 # Every row this spider stores came through the official API (archive.sources): what
 # Reddit's API terms on deleted content apply to.
 SOURCE = "api"
 # Statuses whose body says what went wrong (quarantined, private, not found): read
 # them, rather than let Scrapy drop them as a bare "HTTP 403".
 ERROR_BODIES = [400, 403, 404, 413]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Expansion:
-    """One thread on its way: the pages read, the stubs still to expand (largest
-    first), the requests made after the first page, the stubs given up on."""
-
-    story_id: str
-    label: str
-    pages: tuple[tuple[str, FetchedPage], ...]  # (body text, the fetched page)
-    stubs: tuple[More, ...] = ()
-    requests: int = 0
-    failed: tuple[More, ...] = ()
-    # Ids asked for (and "_/PARENT" for continue-threads): a stub that repeats them
-    # (a server going round in circles) is not asked again.
-    asked: frozenset[str] = frozenset()
-
-
-def _largest_first(stubs: tuple[More, ...]) -> tuple[More, ...]:
-    # Stable: of two stubs of one size, the one found first goes first.
-    return tuple(sorted(stubs, key=lambda m: -m.count))
-
-
-def part(stub: More, ids: tuple[str, ...]) -> More:
-    """The stub with only ``ids`` left, holding its share of the comments it counted."""
-    share = round(stub.count * len(ids) / len(stub.children)) if stub.children else 0
-    return replace(stub, children=ids, count=max(share, len(ids)))
-
-
-def fill(stubs: tuple[More, ...],
-         asked: frozenset[str]) -> tuple[tuple[str, ...], int, tuple[More, ...]]:
-    """The ids of one morechildren call: the first (largest) stub's, then, while there is
-    room for 100, the next stubs' (one call may ask for ids of any stubs of the thread;
-    the answer names each comment's parent). Returns them, the comments they hold, and
-    the stubs left."""
-    ids: list[str] = []
-    holding = 0
-    left: list[More] = []
-    for stub in stubs:
-        new = tuple(c for c in stub.children if c not in asked and c not in ids)
-        room = MORE_IDS - len(ids)
-        if stub.is_continue or room <= 0 or not new:
-            if stub.is_continue or room <= 0:
-                left.append(stub)
-            continue
-        ids.extend(new[:room])
-        holding += part(stub, new[:room]).count
-        if new[room:]:
-            left.append(part(stub, new[room:]))
-    return tuple(ids), holding, _largest_first(tuple(left))
-
-
-def held(stubs: tuple[More, ...] | list[More]) -> int:
-    """The comments a set of stubs holds: a "load more" stub says how many; a
-    "continue this thread" says 0, yet it stands for at least one."""
-    return sum(max(m.count, len(m.children), 1) for m in stubs)
 
 
 class RedditSpider(SiteSpider):
@@ -201,6 +145,25 @@ class RedditSpider(SiteSpider):
 
     # -- reading ---------------------------------------------------------------
 
+    def soft_error(self, response: Response) -> str | None:
+        """A 200 that is no answer (an empty or cut body, the throttle page, a 5xx page
+        or a RATELIMIT error in a small JSON body): fetched again after a back-off."""
+        text = response.text if hasattr(response, "text") else ""
+        try:
+            if len(text) < 4096:  # error objects are small; a thread is not read twice
+                read_json(text, url=response.url)
+            else:
+                check_text(text, url=response.url)
+        except ThrottledPage:
+            return "throttled"
+        except TruncatedPage as e:
+            return e.reason
+        except ApiError as e:
+            return f"HTTP {e.status} error page" if e.transient else None
+        except ParseError:
+            return None  # not something a retry mends: the callback says what it is
+        return None
+
     def refused(self, response: Response, label: str) -> bool:
         """An error answer (403 quarantined or private, 404, ...): its one line, once."""
         if response.status < 400:
@@ -228,8 +191,36 @@ class RedditSpider(SiteSpider):
                                             fetched_at=fetched.fetched_at, source=SOURCE)
 
     def parse_user(self, response: Response, label: str) -> Iterator[Any]:
-        if not self.refused(response, label):
-            yield from super().parse_user(response, label)
+        if self.refused(response, label):
+            return
+        yield from super().parse_user(response, label)
+        if self.threads:  # and the threads of their comments, --pages pages of them
+            name = urlsplit(response.url).path.rstrip("/").split("/")[-2]
+            yield self.request(self.api(f"user/{name}/comments", limit="100"),
+                               self.parse_user_comments, label=label, name=name, page=1)
+
+    def parse_user_comments(self, response: Response, label: str, name: str,
+                            page: int) -> Iterator[Any]:
+        """A user's comments: each one's thread is crawled whole (a comment is stored
+        in its place in its tree, never alone)."""
+        if self.refused(response, label):
+            return
+        try:
+            data = read_json(response.text, url=response.url)["data"]
+            links = [c["data"]["link_id"] for c in data["children"] if c["kind"] == "t1"]
+        except ParseError as e:
+            self.fail(label, e.reason)
+            return
+        except (KeyError, TypeError):
+            self.fail(label, f"{response.url} is not a listing of comments")
+            return
+        for link in dict.fromkeys(links):
+            yield from self.schedule_thread(str(link).removeprefix("t3_"))
+        after = data.get("after")
+        if isinstance(after, str) and after and page < self.pages:
+            yield self.request(self.api(f"user/{name}/comments", limit="100", after=after),
+                               self.parse_user_comments, label=label, name=name,
+                               page=page + 1)
 
     def read_user(self, response: Response, fetched: FetchedPage) -> User:
         return reddit_listing.parse_user(response.text, url=response.url,
@@ -263,41 +254,25 @@ class RedditSpider(SiteSpider):
                 yield stubs
             return
         state = Expansion(story_id=story_id, label=label, pages=((response.text, fetched),),
-                          stubs=_largest_first(stubs))
+                          stubs=largest_first(stubs))
         yield from self.expand(state)
 
     def expand(self, state: Expansion) -> Iterator[Any]:
         """The next stub's request, or the whole thread once none is left to ask for."""
-        if not state.stubs or (self.max_requests is not None
-                               and state.requests >= self.max_requests):
+        capped = self.max_requests is not None and state.requests >= self.max_requests
+        call, state = (None, state) if capped else next_call(state, sort=self.sort)
+        if call is None:
             yield from self.finish(state)
             return
-        stub = state.stubs[0]
-        if stub.is_continue:  # "continue this thread": the parent's page of its own
-            key = f"_/{stub.parent_id}"
-            if stub.parent_id is None or key in state.asked:
-                yield from self.expand(replace(state, stubs=state.stubs[1:]))
-                return
-            url = self.api(f"comments/{state.story_id}/_/{stub.parent_id}", sort=self.sort)
-            keys: tuple[str, ...] = (key,)
-            asked, rest = stub, state.stubs[1:]
-        else:
-            ids, holding, rest = fill(state.stubs, state.asked)
-            if not ids:  # nothing in them that was not asked for already
-                yield from self.expand(replace(state, stubs=rest))
-                return
-            url = self.api("api/morechildren", link_id=f"t3_{state.story_id}",
-                           children=",".join(ids), api_type="json", sort=self.sort)
-            asked, keys = replace(stub, children=ids, count=holding), ids
-        state = replace(state, stubs=rest, requests=state.requests + 1,
-                        asked=state.asked | set(keys))
-        request = scrapy.Request(url, callback=self.parse_expansion,
+        request = scrapy.Request(self.api(call.path, **call.params),
+                                 callback=self.parse_expansion,
                                  errback=self.expansion_failed, dont_filter=True,
-                                 cb_kwargs={"label": state.label, "state": state, "stub": asked},
+                                 cb_kwargs={"label": state.label, "state": state,
+                                            "stub": call.stub},
                                  meta={"soft_errors": True, "oauth": True,
                                        "dont_obey_robotstxt": True,
                                        "handle_httpstatus_list": ERROR_BODIES,
-                                       "morechildren": not stub.is_continue})
+                                       "morechildren": call.morechildren})
         yield from self.send(request)
 
     def send(self, request: scrapy.Request) -> Iterator[scrapy.Request]:
@@ -332,7 +307,7 @@ class RedditSpider(SiteSpider):
             yield from self.give_up(state, stub, e.reason)
             return
         yield from self.expand(replace(state, pages=(*state.pages, (response.text, fetched)),
-                                       stubs=_largest_first((*state.stubs, *found))))
+                                       stubs=largest_first((*state.stubs, *found))))
 
     def expansion_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]

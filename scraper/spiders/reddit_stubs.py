@@ -1,0 +1,115 @@
+"""A Reddit thread's expansion as data: the pages read and the stubs left, and which
+ids one ``/api/morechildren`` call asks for. Pure: the spider (``reddit.py``) decides
+when to ask; this says what.
+
+PRAW's ``replace_more`` takes the stubs largest first, one call per stub. A call may
+ask for ids of any stubs of the thread, though (the answer names each comment's
+parent, and the parser places it at its stub), so a call with room left takes ids of
+the next stubs too: fewer calls for a thread of many small stubs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from archive.models import FetchedPage
+from scraper.parsers.reddit.thread import More
+
+MORE_IDS = 100  # ids one /api/morechildren call may ask for
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Expansion:
+    """One thread on its way: the pages read, the stubs still to expand (largest
+    first), the requests made after the first page, the stubs given up on."""
+
+    story_id: str
+    label: str
+    pages: tuple[tuple[str, FetchedPage], ...]  # (body text, the fetched page)
+    stubs: tuple[More, ...] = ()
+    requests: int = 0
+    failed: tuple[More, ...] = ()
+    # Ids asked for (and "_/PARENT" for continue-threads): a stub that repeats them
+    # (a server going round in circles) is not asked again.
+    asked: frozenset[str] = frozenset()
+
+
+def largest_first(stubs: tuple[More, ...]) -> tuple[More, ...]:
+    # Stable: of two stubs of one size, the one found first goes first.
+    return tuple(sorted(stubs, key=lambda m: -m.count))
+
+
+def part(stub: More, ids: tuple[str, ...]) -> More:
+    """The stub with only ``ids`` left, holding its share of the comments it counted."""
+    share = round(stub.count * len(ids) / len(stub.children)) if stub.children else 0
+    return replace(stub, children=ids, count=max(share, len(ids)))
+
+
+def fill(stubs: tuple[More, ...],
+         asked: frozenset[str]) -> tuple[tuple[str, ...], int, tuple[More, ...]]:
+    """The ids of one morechildren call: the first (largest) stub's, then, while there is
+    room for 100, the next stubs' (one call may ask for ids of any stubs of the thread;
+    the answer names each comment's parent). Returns them, the comments they hold, and
+    the stubs left."""
+    ids: list[str] = []
+    holding = 0
+    left: list[More] = []
+    for stub in stubs:
+        new = tuple(c for c in stub.children if c not in asked and c not in ids)
+        room = MORE_IDS - len(ids)
+        if stub.is_continue or room <= 0 or not new:
+            if stub.is_continue or room <= 0:
+                left.append(stub)
+            continue
+        ids.extend(new[:room])
+        holding += part(stub, new[:room]).count
+        if new[room:]:
+            left.append(part(stub, new[room:]))
+    return tuple(ids), holding, largest_first(tuple(left))
+
+
+def held(stubs: tuple[More, ...] | list[More]) -> int:
+    """The comments a set of stubs holds: a "load more" stub says how many; a
+    "continue this thread" says 0, yet it stands for at least one."""
+    return sum(max(m.count, len(m.children), 1) for m in stubs)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Call:
+    """One request of an expansion: an API path and its parameters, the stub it expands
+    (with the ids asked and the comments they hold), and whether it is a morechildren
+    call (Reddit takes one of those at a time)."""
+
+    path: str
+    params: dict[str, str]
+    stub: More
+    morechildren: bool
+
+
+def next_call(state: Expansion, *, sort: str) -> tuple[Call | None, Expansion]:
+    """The next request of a thread's expansion and the state once it is made; None
+    when nothing is left that was not asked for already (the state's stubs are then
+    empty). The largest stub goes first: a continue-thread is a page of its own, a
+    "load more" stub a morechildren call filled up to 100 ids."""
+    while state.stubs:
+        stub = state.stubs[0]
+        if stub.is_continue:  # "continue this thread": the parent's page of its own
+            key = f"_/{stub.parent_id}"
+            if stub.parent_id is None or key in state.asked:
+                state = replace(state, stubs=state.stubs[1:])
+                continue
+            return (Call(path=f"comments/{state.story_id}/_/{stub.parent_id}",
+                         params={"sort": sort}, stub=stub, morechildren=False),
+                    replace(state, stubs=state.stubs[1:], requests=state.requests + 1,
+                            asked=state.asked | {key}))
+        ids, holding, rest = fill(state.stubs, state.asked)
+        if not ids:  # nothing in them that was not asked for already
+            state = replace(state, stubs=rest)
+            continue
+        params = {"link_id": f"t3_{state.story_id}", "children": ",".join(ids),
+                  "api_type": "json", "sort": sort}
+        return (Call(path="api/morechildren", params=params,
+                     stub=replace(stub, children=ids, count=holding), morechildren=True),
+                replace(state, stubs=rest, requests=state.requests + 1,
+                        asked=state.asked | set(ids)))
+    return None, state
