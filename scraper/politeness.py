@@ -257,7 +257,7 @@ def keep_floor(crawler: Crawler, request: Request, floor: float) -> None:
 class SiteLimitsMiddleware:
     """Keeps each site's published limits (``archive.sites`` Politeness.min_delay) when
     robots.txt is not read (``crawl --ignore-robots``, ``-s ROBOTSTXT_OBEY=False``, or a
-    request that robots.txt does not govern, such as an API's, ``dont_obey_robotstxt``):
+    request to an API, which robots.txt does not govern: ``meta["api"]``):
     ignoring the file never makes the crawl faster than the site allows.
     LINKTHREAD_MIN_DELAY replaces the site's figure (a test's stand-in site)."""
 
@@ -272,8 +272,9 @@ class SiteLimitsMiddleware:
 
     def process_request(self, request: Request) -> None:
         spider = self.crawler.spider
+        # Not dont_obey_robotstxt: Scrapy sets it on robots.txt's own request too.
         if self.obeying and not getattr(spider, "ignore_robots", False) and not \
-                request.meta.get("dont_obey_robotstxt"):
+                request.meta.get("api"):
             return  # robots.txt's Crawl-delay paces the crawl (PoliteRobotsTxtMiddleware)
         site = getattr(spider, "site_def", None)
         floor = self.override if self.override is not None else (

@@ -341,3 +341,13 @@ def test_a_user_with_threads_archives_the_threads_of_their_comments(
     assert tree_in_order(db, "abc12") == one.order()
     assert tree_in_order(db, "def34") == two.order()
     assert rows(db, "SELECT count(*) FROM comments WHERE story_id = 'ghi56'") == [(0,)]
+
+
+def test_the_published_limit_holds_by_default(api: RedditAPI, tmp_path: Path) -> None:
+    api.threads["abc12"] = make_thread(30, seed=4, recent=5)  # a few stubs: a few calls
+    db = tmp_path / "r.db"
+    result = crawl(api, db, "abc12", LINKTHREAD_MIN_DELAY="")  # the site's own: 0.6 s
+    assert result.returncode == 0, result.stderr
+    signed = [at for at, t in api.site.log if not t.startswith("/api/v1/")]
+    assert len(signed) >= 2
+    assert all(b - a >= 0.6 - 0.05 for a, b in pairwise(signed))

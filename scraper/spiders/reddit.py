@@ -63,6 +63,10 @@ SOURCE = "api"
 # Statuses whose body says what went wrong (quarantined, private, not found): read
 # them, rather than let Scrapy drop them as a bare "HTTP 403".
 ERROR_BODIES = [400, 403, 404, 413]
+# Every API request: signed with the token, not robots.txt's to pace (the API is not a
+# crawl of pages) but the published limit's (scraper.politeness.SiteLimitsMiddleware).
+API_META = {"oauth": True, "api": True, "dont_obey_robotstxt": True,
+            "handle_httpstatus_list": ERROR_BODIES}
 
 
 class RedditSpider(SiteSpider):
@@ -132,10 +136,7 @@ class RedditSpider(SiteSpider):
 
     def request(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
         request = super().request(url, callback, **cb_kwargs)
-        # Signed with the token; not a crawl of pages, so not robots.txt's to pace
-        # (the published limit holds instead: scraper.politeness.SiteLimitsMiddleware).
-        request.meta.update(oauth=True, dont_obey_robotstxt=True,
-                            handle_httpstatus_list=ERROR_BODIES)
+        request.meta.update(API_META)
         return request
 
     def other_requests(self) -> Iterator[scrapy.Request]:
@@ -269,9 +270,7 @@ class RedditSpider(SiteSpider):
                                  errback=self.expansion_failed, dont_filter=True,
                                  cb_kwargs={"label": state.label, "state": state,
                                             "stub": call.stub},
-                                 meta={"soft_errors": True, "oauth": True,
-                                       "dont_obey_robotstxt": True,
-                                       "handle_httpstatus_list": ERROR_BODIES,
+                                 meta={"soft_errors": True, **API_META,
                                        "morechildren": call.morechildren})
         yield from self.send(request)
 
