@@ -71,7 +71,7 @@ CRAWL_HELP = f"""Crawl threads, listings and profiles of SITE into the archive.
 
     Example: linkthread crawl hn --resume   (after a crawl was killed or stopped)
 
-    Example: linkthread crawl reddit r/python/top?t=week --threads --max-requests 20
+    Example: linkthread crawl reddit r/python/top --time week --threads --max-requests 20
     """
 
 
@@ -102,10 +102,14 @@ def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Setti
 @click.option("--pages", default=1, show_default=True, type=click.IntRange(1, 50),
               help="How many pages of each listing to read.")
 @click.option("--threads", is_flag=True,
-              help="Also crawl every thread the listings show.")
+              help="Also crawl every thread the listings show (Reddit: and the threads "
+                   "of a user's comments).")
 @click.option("--ignore-robots", is_flag=True,
               help="Crawl although the site's robots.txt forbids it: only with the site's "
                    "permission. Recorded in the crawl; its published limits are kept.")
+@click.option("--time", "period", metavar="PERIOD",
+              help="The period of the listings that cover one (Reddit's top and "
+                   "controversial: hour, day, week, month, year, all).")
 @click.option("--sort", metavar="ORDER",
               help="The order a thread's comments are asked for in, where the site has "
                    "one (Reddit: confidence, the default, top, new, controversial, old, "
@@ -119,11 +123,17 @@ def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Setti
               help="How much of Scrapy's log to show.")
 def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
           overrides: tuple[str, ...], pages: int, threads: bool, ignore_robots: bool,
-          sort: str | None, max_requests: int | None, log_level: str) -> None:
+          period: str | None, sort: str | None, max_requests: int | None,
+          log_level: str) -> None:
     if site not in sites.SITES:
         raise click.UsageError(f"unknown site {site!r} (known: {', '.join(sites.SITES)})")
     if not targets and not resume:
         raise click.UsageError("give TARGETS to crawl, or --resume")
+    if period is not None:
+        # The grammar's own "LISTING --time PERIOD" form, for each listing named.
+        known = sites.get(site)
+        targets = tuple(f"{t} --time {period}" if known.looks_like_listing(t) else t
+                        for t in targets)
     try:
         spider_args = spider_targets(site, targets)
     except ValueError as e:

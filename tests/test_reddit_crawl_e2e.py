@@ -351,3 +351,15 @@ def test_the_published_limit_holds_by_default(api: RedditAPI, tmp_path: Path) ->
     signed = [at for at, t in api.site.log if not t.startswith("/api/v1/")]
     assert len(signed) >= 2
     assert all(b - a >= 0.6 - 0.05 for a, b in pairwise(signed))
+
+
+def test_a_top_listing_of_a_period(api: RedditAPI, tmp_path: Path) -> None:
+    api.listings["r/test/top"] = ["p0001", "p0002"]
+    db = tmp_path / "r.db"
+    result = crawl(api, db, "r/test/top", "--time", "week")
+    assert result.returncode == 0, result.stderr
+    assert [t for _, t in api.site.log][1:] == ["/r/test/top?t=week&raw_json=1&limit=100"]
+    assert rows(db, "SELECT listing, rank, story_id FROM listing_snapshots") == [
+        ("r/test/top?t=week", 1, "p0001"), ("r/test/top?t=week", 2, "p0002")]
+    assert rows(db, "SELECT target, state FROM crawl_targets") == [
+        ("r/test/top?t=week", "done")]
