@@ -306,7 +306,10 @@ def parse_thread_pages(pages: Sequence[tuple[str, str]], *, fetched_at: datetime
     if story.author is not None:
         comments = [c if c.by_submitter or c.author != story.author
                     else replace(c, by_submitter=True) for c in comments]
-    extra = {**(story.extra or {}), "sort": _sort(first_url, sort)}
+    left = _stubs(tree)
+    # What is still hidden, so a partial thread (a saved page, a capped crawl) says so.
+    extra = {**(story.extra or {}), "sort": _sort(first_url, sort),
+             "unexpanded_stubs": len(left), "unexpanded_comments": sum(m.count for m in left)}
     return Thread(story=replace(story, extra=extra), comments=tuple(comments),
                   fetched_at=fetched_at, source=source)
 
