@@ -109,8 +109,8 @@ def test_bad_targets(words: list[str], message: str) -> None:
     with pytest.raises(ArchiveError, match=message):
         parse_targets("hn", words)
     with pytest.raises(ArchiveError,
-                       match=r"unknown site 'digg' \(known: hn, lobsters, reddit\)"):
-        parse_targets("digg", ["abc"])
+                       match=r"unknown site 'nosuch' \(known: hn, lobsters, reddit\)"):
+        parse_targets("nosuch", ["abc"])
 
 
 def test_the_target_rules_are_the_spiders() -> None:
@@ -357,7 +357,7 @@ def test_watch_commands(tmp_path: Path) -> None:
     (["add", "hn", "1", "--every", "15"], "'15' is not a duration"),
     (["add", "hn", "1", "--for", "soon"], "'soon' is not a duration"),
     (["add", "hn", "12ab"], "not a Hacker News item id"),
-    (["add", "digg", "abc"], "unknown site 'digg' (known: hn, lobsters, reddit)"),
+    (["add", "nosuch", "abc"], "unknown site 'nosuch' (known: hn, lobsters, reddit)"),
     (["remove", "hn", "1"], "no archive at"),
     (["list"], "no archive at"),
 ])  # fmt: skip
