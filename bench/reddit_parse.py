@@ -17,28 +17,17 @@ import argparse
 import json
 import math
 import os
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.parse import median_seconds
 from scraper.parsers.reddit.thread import ThreadPages, parse_thread_pages
 from tests.redditpages import Cut, comments_page, continue_page, generate_thread, morechildren_page
 
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
-
-
-def median_seconds(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def expanded(n: int) -> list[tuple[str, str]]:
