@@ -171,6 +171,7 @@ class RedditAPI:
         self.grants: list[str] = []
         self.refuse_once = False
         self.refuse_always = False  # a client Reddit has not approved
+        self.throttle_once = False  # the next morechildren answer: a 200 RATELIMIT error
         self.refused: list[str] = []  # targets refused with a 401
         self.agents: set[str] = set()  # the User-Agent of every request
         self.concurrent = 0  # morechildren calls that came while another was answered
@@ -311,6 +312,10 @@ class RedditAPI:
             if overlap:
                 return Reply(json.dumps({"message": "Conflict", "error": 409}), status=409,
                              content_type=JSON)
+            if self.throttle_once:
+                self.throttle_once = False
+                return self.json({"json": {"errors": [
+                    ["RATELIMIT", "you are doing that too much", "ratelimit"]]}})
             ids = [c for c in query.get("children", "").split(",") if c]
             if len(ids) > 100:
                 return Reply("<html><body><h1>413 Request Entity Too Large</h1></body></html>",

@@ -363,3 +363,16 @@ def test_a_top_listing_of_a_period(api: RedditAPI, tmp_path: Path) -> None:
         ("r/test/top?t=week", 1, "p0001"), ("r/test/top?t=week", 2, "p0002")]
     assert rows(db, "SELECT target, state FROM crawl_targets") == [
         ("r/test/top?t=week", "done")]
+
+
+def test_a_ratelimit_answer_is_fetched_again_after_a_back_off(api: RedditAPI,
+                                                             tmp_path: Path) -> None:
+    thread = api.threads["abc12"] = make_thread(40, seed=2)
+    api.throttle_once = True
+    db = tmp_path / "r.db"
+    result = crawl(api, db, "abc12")
+    assert result.returncode == 0, result.stderr
+    assert tree_in_order(db, "abc12") == thread.order()
+    assert rows(db, "SELECT unexpanded FROM thread_crawls") == [(0,)]
+    first = next(t for _, t in api.site.log if t.startswith("/api/morechildren"))
+    assert [t for _, t in api.site.log].count(first) == 2  # the same call, once more

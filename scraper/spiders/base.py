@@ -50,6 +50,24 @@ def _flag(value: str) -> bool:
     return value.lower() in ("1", "true", "yes")
 
 
+def retry_reason(check: Callable[[], object]) -> str | None:
+    """Why a status-200 body is worth fetching again, from what a parser's check of it
+    raised: a throttle answer, a cut or empty body, a transient error page (an error
+    with a ``status`` and ``transient``, such as a deploy's 502); None for a body a
+    retry does not mend (the parser says what it is, once) or one that passed."""
+    try:
+        check()
+    except ThrottledPage:
+        return "throttled"
+    except TruncatedPage as e:
+        return e.reason
+    except ParseError as e:
+        status = getattr(e, "status", None)
+        return f"HTTP {status} error page" if status and getattr(e, "transient", False) \
+            else None
+    return None
+
+
 class SiteSpider(scrapy.Spider):
     """The base of every site's spider; also the interface the pipeline reads."""
 

@@ -24,10 +24,9 @@ from archive import sites
 from archive.models import FetchedPage, Listing, User
 from scraper.items import MergedStories, SeenUsers
 from scraper.parsers import lobsters
-from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage
 from scraper.parsers.lobsters.errors import check_body
 from scraper.parsers.lobsters.listing import listing_name_and_page
-from scraper.spiders.base import Done, SiteSpider, split_args
+from scraper.spiders.base import Done, SiteSpider, retry_reason, split_args
 
 _STORY_IN_BODY = re.compile(r"/s/([a-z0-9]{6})\b")
 
@@ -85,17 +84,7 @@ class LobstersSpider(SiteSpider):
         """A 200 that is a throttle answer, an empty body or one of the site's transient
         error pages (a deploy's 502 page): worth fetching again after a back-off."""
         text = response.text if hasattr(response, "text") else ""
-        try:
-            check_body(text, url=response.url)
-        except ThrottledPage:
-            return "throttled"
-        except TruncatedPage as e:
-            return e.reason
-        except lobsters.ServerErrorPage as e:
-            return f"HTTP {e.status} error page" if e.transient else None
-        except ParseError:
-            return None  # a page for something not there: the parser says so, once
-        return None
+        return retry_reason(lambda: check_body(text, url=response.url))
 
     def parse_comment(self, response: Response, label: str) -> Iterator[Any]:
         """A comment's story, from where the site sent us or what its JSON names."""

@@ -41,11 +41,11 @@ from archive import sites
 from archive.models import FetchedPage, Listing, User
 from scraper import __version__
 from scraper.items import FailedPage
-from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage
+from scraper.parsers.errors import ParseError
 from scraper.parsers.reddit import listing as reddit_listing
-from scraper.parsers.reddit.errors import ApiError, check_text, read_json
+from scraper.parsers.reddit.errors import check_text, read_json
 from scraper.parsers.reddit.thread import More, more_stubs, parse_thread_pages
-from scraper.spiders.base import SiteSpider, split_args
+from scraper.spiders.base import SiteSpider, retry_reason, split_args
 from scraper.spiders.reddit_auth import (
     CredentialsMissing,
     Unauthorized,
@@ -150,20 +150,9 @@ class RedditSpider(SiteSpider):
         """A 200 that is no answer (an empty or cut body, the throttle page, a 5xx page
         or a RATELIMIT error in a small JSON body): fetched again after a back-off."""
         text = response.text if hasattr(response, "text") else ""
-        try:
-            if len(text) < 4096:  # error objects are small; a thread is not read twice
-                read_json(text, url=response.url)
-            else:
-                check_text(text, url=response.url)
-        except ThrottledPage:
-            return "throttled"
-        except TruncatedPage as e:
-            return e.reason
-        except ApiError as e:
-            return f"HTTP {e.status} error page" if e.transient else None
-        except ParseError:
-            return None  # not something a retry mends: the callback says what it is
-        return None
+        # Error objects are small: a thread's answer is not decoded twice.
+        check = read_json if len(text) < 4096 else check_text
+        return retry_reason(lambda: check(text, url=response.url))
 
     def refused(self, response: Response, label: str) -> bool:
         """An error answer (403 quarantined or private, 404, ...): its one line, once."""
