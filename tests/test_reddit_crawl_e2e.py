@@ -376,3 +376,20 @@ def test_a_ratelimit_answer_is_fetched_again_after_a_back_off(api: RedditAPI,
     assert rows(db, "SELECT unexpanded FROM thread_crawls") == [(0,)]
     first = next(t for _, t in api.site.log if t.startswith("/api/morechildren"))
     assert [t for _, t in api.site.log].count(first) == 2  # the same call, once more
+
+
+def test_a_token_is_renewed_when_its_lifetime_ends(tmp_path: Path) -> None:
+    with serve(SiteServer()) as site:
+        # A 61 s token is kept 1 s (a minute early); the crawl takes longer than that.
+        api = RedditAPI(site, cut=Cut(top=2, kids=1, depth=50), lifetime=61)
+        thread = api.threads["abc12"] = make_thread(60, seed=4, recent=3)
+        api.ratelimit = lambda n, target: {"X-Ratelimit-Remaining": "10",
+                                           "X-Ratelimit-Reset": "8"}  # 0.8 s a request
+        db = tmp_path / "r.db"
+        result = crawl(api, db, "abc12")
+        assert result.returncode == 0, result.stderr
+        signed = [at for at, t in site.log if not t.startswith("/api/v1/")]
+        # A request is signed as it enters the downloader, before its turn's wait.
+        assert signed[-2] - signed[0] > 1.0
+        assert len(api.tokens) >= 2 and api.refused == []  # renewed before it ran out
+        assert tree_in_order(db, "abc12") == thread.order()
