@@ -238,7 +238,8 @@ class RedditSpider(SiteSpider):
         if self.refused(response, label):
             return
         fetched = self.fetched(response)
-        stubs = self.attempt(label, fetched, lambda: tuple(more_stubs(response.text)))
+        stubs = self.attempt(label, fetched,
+                             lambda: tuple(more_stubs(response.text, url=response.url)))
         if not isinstance(stubs, tuple):
             if stubs is not None:
                 yield stubs
@@ -287,9 +288,8 @@ class RedditSpider(SiteSpider):
             yield from self.give_up(state, stub, f"HTTP {response.status}")
             return
         fetched = self.fetched(response)
-        try:
-            read_json(response.text, url=response.url)
-            found = tuple(more_stubs(response.text))
+        try:  # an error object or a RATELIMIT answer too: a ParseError, one line
+            found = tuple(more_stubs(response.text, url=response.url))
         except ParseError as e:
             yield FailedPage(page=fetched, error=str(e), story_id=state.story_id)
             yield from self.give_up(state, stub, e.reason)
