@@ -51,7 +51,12 @@ def is_wrapper(el: etree._Element) -> bool:
         return el.get("color") is not None and el.get("size") is None
     if tag != "span" and tag != "div":
         return False
-    cls = (el.get("class") or "").split()
+    shown = el.get("class")
+    if not shown:
+        return False
+    if shown.startswith("commtext ") or shown == "commtext":  # 2017-: nearly every row
+        return True
+    cls = shown.split()
     return "commtext" in cls or any(_COLOUR_CLASS.fullmatch(c) for c in cls)
 
 
