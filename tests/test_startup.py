@@ -71,7 +71,7 @@ def test_help_lists_every_command_without_the_crawler() -> None:
     listed = {line.split()[0] for line in out.split("Commands:")[1].splitlines()
               if line.strip()}
     assert {"crawl", "import", "run", "query", "show", "search", "history", "export",
-            "gaps", "changes", "snapshot", "watch", "datasette-metadata"} <= listed
+            "gaps", "changes", "snapshot", "watch", "datasette-metadata", "reparse"} <= listed
     assert crawl_only(names) == []
     crawl_help, _ = imported_by("crawl", "--help")
     assert "Crawl threads, listings and profiles of SITE" in crawl_help

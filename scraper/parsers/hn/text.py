@@ -170,6 +170,13 @@ class RawBodies:
         ):
             self.starts = [pos for pos, _ in found]
 
+    @classmethod
+    def trusted(cls, html: str, starts: list[int]) -> RawBodies:
+        """Offsets already matched to the containers, one by one, by the caller."""
+        raw = cls(html, [], [])
+        raw.starts = starts
+        return raw
+
     def read(self, index: int, wrapper: etree._Element | None, body: etree._Element) -> str:
         """The text_html of container ``index``: the served inner HTML if it can be cut
         out faithfully, else lxml's serialisation of ``body``."""
