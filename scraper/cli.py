@@ -8,6 +8,7 @@ that crawl, when they run: importing them costs ~0.3 s that ``query``, ``show`` 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 from typing import TYPE_CHECKING, Any
@@ -164,6 +165,10 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
     process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(log_level.upper())
     crawler = process.create_crawler(spider_cls)
+    # What is built by now (Scrapy, Twisted, the settings, the spider) lives as long as
+    # the crawl: out of the cyclic collector's sight, each collection scans only what
+    # the crawl itself makes (issue 14: the collector took 8% of a crawl).
+    gc.freeze()
     stop = stopping(crawler)
     stop.install()
     with progress.shown(crawler) as seen:

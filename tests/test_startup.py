@@ -16,9 +16,10 @@ from scraper.parsers import hn
 from tests import hnpages
 
 ROOT = Path(__file__).resolve().parent.parent
-# What only a crawl or an import needs: an import of any of these by a read command
-# puts its cost (~0.3 s for Scrapy and Twisted) on every start.
-CRAWL_ONLY = ("scrapy", "twisted", "bs4", "lxml", "scraper.parsers.hn", "scraper.spiders")
+# What only a crawl, an import or a WARC export needs: an import of any of these by a
+# read command puts its cost (~0.3 s for Scrapy and Twisted) on every start.
+CRAWL_ONLY = ("scrapy", "twisted", "bs4", "lxml", "scraper.parsers.hn", "scraper.spiders",
+              "warcio")
 
 
 @pytest.fixture(scope="module")
