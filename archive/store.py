@@ -35,7 +35,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from archive import redact, sources, versions
+from archive import health, redact, sources, versions
 from archive.crawls import Target, mark_done, queue_targets
 from archive.crawls import finish_crawl as finish_crawl  # re-exported
 from archive.crawls import start_crawl as start_crawl  # re-exported
@@ -395,3 +395,10 @@ def save_user(
             karma=user.karma, about=user.about, via=sources.check(user.source),
         )  # fmt: skip
         mark_done(conn, crawl_id, Target(user.site, "user", user.id))
+
+
+def record_health(db: sqlite_utils.Database, crawl_id: int, seen: health.Health) -> list[str]:
+    """Store what a crawl's pages gave and return its markup-drift lines
+    (:mod:`archive.health`), in one transaction."""
+    with transaction(db) as conn:
+        return health.record(conn, crawl_id, now_iso(), seen)
