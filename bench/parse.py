@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -33,6 +34,16 @@ from scraper.parsers.tree import assemble_thread
 from tests import hnpages
 
 Parse = Callable[[], object]
+
+
+def median_seconds(fn: Parse, repeat: int) -> float:
+    """The median wall time of ``fn`` over ``repeat`` runs (bench/reddit_parse.py uses it)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def best_pair(bare: Parse, ours: Parse, repeat: int) -> tuple[float, float]:
@@ -82,6 +93,39 @@ def corpus_pages(root: Path) -> list[tuple[str, str, Parse]]:
         out.append((f"lobsters {path.name}", page,
                     lambda read=read, page=page, url=url: read(  # type: ignore[misc]
                         page, url=url, fetched_at=at)))
+    out += reddit_pages(root / "reddit")
+    return out
+
+
+def reddit_pages(folder: Path) -> list[tuple[str, str, Parse]]:
+    """Reddit's API answers (threads, listings) and saved old.reddit/redesign pages; a
+    page its parser refuses (an error body, a deleted comment's permalink) is left out."""
+    from scraper.parsers.reddit import html, listing, thread
+
+    at = hnpages.FETCHED_AT
+    url = "https://www.reddit.com/r/x/comments/1/x/"
+    readers: dict[str, Callable[[str], object]] = {
+        "comments": lambda t: thread.parse_thread_pages([(url, t)], fetched_at=at),
+        "listing": lambda t: listing.parse_listing(t, url=url, fetched_at=at),
+        "old-comments": lambda t: html.parse_old_comments(t, url=url, fetched_at=at),
+        "old-listing": lambda t: html.parse_old_listing(t, url=url, fetched_at=at),
+        "newreddit-comments": lambda t: html.parse_new_comments(t, url=url,
+                                                                       fetched_at=at),
+    }
+    out: list[tuple[str, str, Parse]] = []
+    for path in sorted(folder.glob("*.*")):
+        kind = next((k for k in sorted(readers, key=len, reverse=True)
+                     if path.name.startswith(k + "-")), None)
+        if kind is None:
+            continue
+        page = path.read_text(encoding="utf-8")
+        read = readers[kind]
+        try:
+            read(page)
+        except Exception as exc:  # named, then left out
+            print(f"(reddit {path.name}: not measured: {' '.join(str(exc).split())[:100]})")
+            continue
+        out.append((f"reddit {path.name}", page, lambda read=read, page=page: read(page)))
     return out
 
 
