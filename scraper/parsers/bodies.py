@@ -170,18 +170,24 @@ def _gather_lxml(node: etree._Element, out: list[str]) -> None:
 def _joined_blocks(out: list[str]) -> str:
     blocks: list[str] = []
     line: list[str] = []
-    for part in [*out, _BREAK]:
-        if part is _BREAK or isinstance(part, _Verbatim):
-            block = _collapse("".join(line))
-            if block:
-                blocks.append(block)
-            line.clear()
-            if isinstance(part, _Verbatim):
+    for part in out:
+        verbatim = type(part) is _Verbatim
+        if part is _BREAK or verbatim:
+            if line:
+                block = _collapse("".join(line))
+                if block:
+                    blocks.append(block)
+                line = []
+            if verbatim:
                 code = part.strip("\n").rstrip()
                 if code:
                     blocks.append(code)
         else:
             line.append(part)
+    if line:
+        block = _collapse("".join(line))
+        if block:
+            blocks.append(block)
     return "\n\n".join(blocks)
 
 
