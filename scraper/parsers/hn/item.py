@@ -16,14 +16,14 @@ the tree is checked against the bytes (``whole``): as many comment containers as
 served HTML opens, the footer, the More link. ``parse_item_page`` and ``parse_thread``
 raise ParseError and nothing else (``errors.parser_entry``).
 
-Speed (the budget is 5x a bare ``lxml.html.fromstring`` of the page, for parse + tree):
-the page is split into rows by lxml's etree HTML parser (BeautifulSoup over a whole HN
-page is ~22x, and html.parser is quadratic on its nested tables). Each body's served
-HTML is cut out (``hn.text``), and BeautifulSoup reads the text of all of a page's
-bodies in one parse (``bodies``): one parse per body was 8-12x the page. Figures from
-bench/parse.py: ~3.5-4x on a generated 1,000-comment page of current markup, ~5.5x
-of 2012-14 markup, up to ~8x on real 2012-13 job-post threads, whose long bodies are
-over half the page.
+Speed (issue 14: parse + tree within 2.5x a bare ``lxml.html.fromstring`` of the page;
+docs/performance.md has the figures): the page is split into rows by lxml's etree HTML
+parser (BeautifulSoup over a whole HN page is ~22x, and html.parser is quadratic on its
+nested tables). Each body's served HTML is cut out (``hn.text``) and read as text
+without a parse where it is in HN's own narrow markup (``bodies``). A page of 512 KB
+or more is read as it parses, each row emptied once read (``hn.stream``): its whole
+tree would be ~12x the page in memory. bench/parse.py: ~3.5-4x on generated
+1,000-comment pages, 2.7-5.4x on the corpus pages.
 """
 
 from __future__ import annotations
