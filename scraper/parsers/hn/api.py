@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.items import LooseItem
 from archive.models import Comment, Story, Thread, User
 from scraper.parsers import bodies
 from scraper.parsers.errors import ParseError
@@ -172,3 +173,24 @@ def _source() -> dict[str, Any]:
     # until then the records carry none and the archive calls them "html".
     fields = getattr(Thread, "__dataclass_fields__", {})
     return {"source": SOURCE} if "source" in fields else {}
+
+
+def loose_items(items: Sequence[Item]) -> list[LooseItem]:
+    """Items fetched one by one (a backfill, a follow) as the archive links them into
+    threads (``archive.items``): stories and comments; poll options and unknown types
+    are left out (the archive has no row for them). Texts are read in one parse."""
+    kept = [i for i in items if is_story(i) or i.get("type") == "comment"]
+    texts = item_texts(kept)
+    out: list[LooseItem] = []
+    for item, text in zip(kept, texts, strict=True):
+        kids = tuple(str(k) for k in kids_of(item))
+        if is_story(item):
+            out.append(LooseItem(id=str(item["id"]), kids=kids,
+                                 story=item_to_story(item, text=text)))
+            continue
+        parent = item.get("parent")
+        comment = item_to_comment(item, story_id="", parent_id=None, depth=0, position=0,
+                                  text=text)
+        out.append(LooseItem(id=str(item["id"]), kids=kids, comment=comment,
+                             parent=str(parent) if isinstance(parent, int) else None))
+    return out
