@@ -34,7 +34,9 @@ from archive.rows import iso_utc
 from archive.store import save_some_comments
 from archive.stories import save_story
 
-SNAPSHOT_SOURCE = "api"  # story_snapshots.source of a story stored from an API item
+# story_snapshots.source (the page kind): an item holds what a thread page's header
+# shows, so its snapshots continue the same series; ``via`` says it came from the API.
+SNAPSHOT_SOURCE = "thread"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,19 +72,21 @@ class Mark:
 
 def save_items(db: sqlite_utils.Database | sqlite3.Connection, site: str,
                items: Sequence[LooseItem], *, fetched_at: datetime,
-               crawl_id: int | None = None, mark: Mark | None = None) -> ItemsResult:
-    """Store a batch of items and ``mark`` in one transaction (see the module)."""
+               crawl_id: int | None = None, mark: Mark | None = None,
+               source: str = "api") -> ItemsResult:
+    """Store a batch of items (observed through ``source``, archive.sources) and
+    ``mark`` in one transaction (see the module)."""
     seen = iso_utc(fetched_at)
     assert seen is not None
     with transaction(db) as conn:
         _links(conn, site, items)
         stories = [i.story for i in items if i.story is not None]
         for story in stories:
-            save_story(conn, story, seen=seen, crawl_id=crawl_id)
+            save_story(conn, story, seen=seen, crawl_id=crawl_id, source=source)
             versions.story_snapshot(
                 conn, site=site, story_id=story.id, seen=seen, crawl_id=crawl_id,
                 source=SNAPSHOT_SOURCE, score=story.score, comment_count=story.comment_count,
-                title=story.title,
+                title=story.title, via=source,
             )  # fmt: skip
         loose = [i for i in items if i.comment is not None]
         placed, waiting = _place(conn, site, items, loose)
@@ -92,7 +96,7 @@ def save_items(db: sqlite_utils.Database | sqlite3.Connection, site: str,
             by_story[c.story_id].append(c)
         for story_id, comments in by_story.items():
             n, u, _ = save_some_comments(conn, site, story_id, comments, seen=seen,
-                                         crawl_id=crawl_id)  # fmt: skip
+                                         crawl_id=crawl_id, source=source)  # fmt: skip
             new, updated = new + n, updated + u
         touched = {*by_story, *(s.id for s in stories)}
         conn.execute(

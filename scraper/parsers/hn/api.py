@@ -120,7 +120,7 @@ def user_to_user(data: Item) -> User:
     created_at, raw = item_time({"time": data.get("created")})
     return User(site=SITE, id=str(data["id"]), created_at=created_at, created_at_raw=raw,
                 karma=_int(data, "karma"), about_html=about, about=_text(about, _READ),
-                **_source())  # fmt: skip
+                source=SOURCE)  # fmt: skip
 
 
 def kids_of(item: Item | None) -> list[int]:
@@ -165,14 +165,7 @@ def tree_to_thread(root: Item, items_by_id: Mapping[int, Item | None], *,
         for (item, parent, depth, position), t in zip(placed, texts, strict=True)
     )  # fmt: skip
     return Thread(story=item_to_story(root), comments=comments, fetched_at=fetched_at,
-                  **_source())  # fmt: skip
-
-
-def _source() -> dict[str, Any]:
-    # The `source` field arrives with migration 0008 (models Thread, Listing, User);
-    # until then the records carry none and the archive calls them "html".
-    fields = getattr(Thread, "__dataclass_fields__", {})
-    return {"source": SOURCE} if "source" in fields else {}
+                  source=SOURCE)
 
 
 def loose_items(items: Sequence[Item]) -> list[LooseItem]:
