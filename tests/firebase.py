@@ -59,6 +59,8 @@ class Firebase:
     _waiting: dict[str, list[Callable[[], None]]] = field(default_factory=dict)
     _loop: asyncio.AbstractEventLoop | None = None
     _open: set[asyncio.Transport] = field(default_factory=set)
+    _gates: dict[str, int] = field(default_factory=dict)
+    _let: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self._changed = threading.Condition(self._lock)
@@ -84,9 +86,25 @@ class Firebase:
     def release(self, *paths: str) -> None:
         """Let the held paths (all when none are named) be answered, now and from now on."""
         with self._lock:
-            names = set(paths) or set(self._holds)
+            names = set(paths) or {*self._holds, *self._gates}
             self._holds -= names
+            for name in names:
+                self._gates.pop(name, None)
             due = [cb for p in names for cb in self._waiting.pop(p, [])]
+        if self._loop is not None:
+            for cb in due:
+                self._loop.call_soon_threadsafe(cb)
+
+    def allow(self, path: str, n: int) -> None:
+        """Let only the first ``n`` requests of ``path`` (ever) be answered; later ones
+        wait for a larger ``allow``: a daemon's polls, one at a time."""
+        due = []
+        with self._lock:
+            self._gates[path] = n
+            waiting = self._waiting.get(path, [])
+            while waiting and self._let[path] < n:
+                self._let[path] += 1
+                due.append(waiting.pop(0))
         if self._loop is not None:
             for cb in due:
                 self._loop.call_soon_threadsafe(cb)
@@ -167,11 +185,12 @@ class _Protocol(asyncio.Protocol):
         with api._lock:
             api.asked[path] += 1
             api._changed.notify_all()
-            held = path in api._holds
-        if held:
-            with api._lock:
+            gate = api._gates.get(path)
+            held = path in api._holds or (gate is not None and api._let[path] >= gate)
+            if held:
                 api._waiting.setdefault(path, []).append(lambda: self._later(path))
-            return
+                return
+            api._let[path] += 1
         self._later(path)
 
     def _later(self, path: str) -> None:
