@@ -331,3 +331,26 @@ def generated_range(first: int, count: int, *, seed: int = 1, null_every: int = 
             above.setdefault("kids", []).insert(0, i)  # newest first, as HN ranks new replies
         recent.append(i)
     return items
+
+
+def main() -> None:
+    """``python -m tests.firebase --count N --latency S``: serve ``generated_range(1, N)``
+    in a process of its own (a bench measures its client's CPU apart from it), print the
+    base URL on a line, and serve until stdin closes."""
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--count", type=int, default=100_000)
+    ap.add_argument("--latency", type=float, default=0.05)
+    ap.add_argument("--null-every", type=int, default=0)
+    args = ap.parse_args()
+    items = generated_range(1, args.count, null_every=args.null_every)
+    with serve_firebase(Firebase(items=items, maxitem=args.count, latency=args.latency)) as api:
+        print(api.base_url, flush=True)
+        sys.stdin.read()
+        print(api.requests, flush=True)
+
+
+if __name__ == "__main__":
+    main()
