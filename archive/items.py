@@ -90,15 +90,9 @@ def save_items(db: sqlite_utils.Database | sqlite3.Connection, site: str,
             )  # fmt: skip
         loose = [i for i in items if i.comment is not None]
         placed, waiting = _place(conn, site, items, loose)
-        new = updated = 0
-        by_story: dict[str, list[Comment]] = defaultdict(list)
-        for c in placed:
-            by_story[c.story_id].append(c)
-        for story_id, comments in by_story.items():
-            n, u, _ = save_some_comments(conn, site, story_id, comments, seen=seen,
-                                         crawl_id=crawl_id, source=source)  # fmt: skip
-            new, updated = new + n, updated + u
-        touched = {*by_story, *(s.id for s in stories)}
+        new, updated, _ = save_some_comments(conn, site, placed, seen=seen, crawl_id=crawl_id,
+                                             source=source)  # fmt: skip
+        touched = {*(c.story_id for c in placed), *(s.id for s in stories)}
         conn.execute(
             "UPDATE stories SET archived_count = (SELECT count(*) FROM comments c"
             " WHERE c.site = stories.site AND c.story_id = stories.id)"
@@ -120,10 +114,12 @@ def _links(conn: sqlite3.Connection, site: str, items: Sequence[LooseItem]) -> N
         [(site, i.id, i.parent, json.dumps(i.kids)) for i in items],
     )
     # A parent that arrives after its replies were placed fixes their positions.
-    fixes = [(k, site, kid, k) for i in items for k, kid in enumerate(i.kids)]
-    conn.executemany(
-        "UPDATE comments SET position = ? WHERE site = ? AND id = ? AND position != ?", fixes
-    )
+    want = {kid: k for i in items for k, kid in enumerate(i.kids)}
+    if not want:
+        return
+    stored = _select(conn, "SELECT id, position FROM comments", site, list(want))
+    conn.executemany("UPDATE comments SET position = ? WHERE site = ? AND id = ?",
+                     [(want[cid], site, cid) for cid, pos in stored if pos != want[cid]])
 
 
 def _select(conn: sqlite3.Connection, sql: str, site: str, ids: Sequence[str]) -> list[tuple]:
@@ -150,26 +146,35 @@ def _place(conn: sqlite3.Connection, site: str, items: Sequence[LooseItem],
     for i in loose:
         waiting[i.parent or ""].append(i)
     placed: list[Comment] = []
-    ready = [p for p in list(waiting) if p in where]
+    # Stories of the batch first: replies may wait for them in pending_comments.
+    ready = list(dict.fromkeys([*(i.id for i in items if i.story), *(p for p in waiting
+                                                                     if p in where)]))
+    # In rounds: the nodes placed in one round are the parents the next one looks up.
     while ready:
-        parent = ready.pop()
-        story_id, depth = where[parent]
-        siblings = kids.get(parent, ())
-        for i in waiting.pop(parent, ()):
-            assert i.comment is not None
-            position = siblings.index(i.id) if i.id in siblings else _after(conn, site, parent)
-            placed.append(replace(i.comment, story_id=story_id, depth=depth + 1,
-                                  parent_id=None if depth < 0 else parent, position=position))
-            where[i.id] = (story_id, depth + 1)
-            ready.append(i.id)
+        now: list[str] = []
+        for parent in ready:
+            story_id, depth = where[parent]
+            siblings = kids.get(parent, ())
+            for i in waiting.pop(parent, ()):
+                assert i.comment is not None
+                position = (siblings.index(i.id) if i.id in siblings
+                            else _after(conn, site, parent))  # fmt: skip
+                placed.append(replace(i.comment, story_id=story_id, depth=depth + 1,
+                                      parent_id=None if depth < 0 else parent,
+                                      position=position))  # fmt: skip
+                where[i.id] = (story_id, depth + 1)
+                now.append(i.id)
         # Replies kept waiting by an earlier batch come with their parent now.
-        for row in conn.execute(
-            "SELECT id, record FROM pending_comments WHERE site = ? AND parent_id = ?",
-            (site, parent),
-        ).fetchall():
-            if row[0] not in where:
-                waiting[parent].append(_from_record(row[1]))
+        found = conn.execute(
+            "SELECT id, parent_id, record FROM pending_comments WHERE site = ? AND parent_id IN"
+            " (SELECT value FROM json_each(?))", (site, json.dumps(now + ready)),
+        ).fetchall()
+        ready = now
+        for cid, parent, record in found:
+            if cid not in where:
+                waiting[parent].append(_from_record(record))
                 ready.append(parent)
+        ready = list(dict.fromkeys(ready))
     left = [i for group in waiting.values() for i in group]
     return placed, left
 

@@ -169,7 +169,8 @@ def _save_comments(
     """Insert new comments, merge known ones, mark absent ones gone, write their versions.
 
     ``whole``: ``comments`` are the whole thread as the site shows it now; if not (items
-    an API gives one by one), no stored comment is marked gone for being absent.
+    an API gives one by one, of any threads: ``story_id`` is unused), no stored comment
+    is marked gone for being absent.
     Returns (new, updated, unchanged, gone).
     """
     stored: dict[str, Row] = {}
@@ -285,13 +286,12 @@ def _save_comments(
     return new, updated, unchanged, len(gone)
 
 
-def save_some_comments(conn: sqlite3.Connection, site: str, story_id: str,
-                       comments: Sequence[Comment], *, seen: str,
-                       crawl_id: int | None, source: str) -> tuple[int, int, int]:
-    """Some comments of one thread, each placed (story, parent, depth, position), inside
+def save_some_comments(conn: sqlite3.Connection, site: str, comments: Sequence[Comment], *,
+                       seen: str, crawl_id: int | None, source: str) -> tuple[int, int, int]:
+    """Some comments of any threads, each placed (story, parent, depth, position), inside
     the caller's transaction: merged and versioned as :func:`save_thread` does, none
-    marked gone (they are not the whole thread). Returns (new, updated, unchanged)."""
-    new, updated, unchanged, _ = _save_comments(conn, site, story_id, comments, seen=seen,
+    marked gone (they are not whole threads). Returns (new, updated, unchanged)."""
+    new, updated, unchanged, _ = _save_comments(conn, site, "", comments, seen=seen,
                                                 crawl_id=crawl_id,
                                                 source=sources.check(source), whole=False)
     return new, updated, unchanged

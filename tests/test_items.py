@@ -73,3 +73,12 @@ def test_a_changed_item_is_a_version_and_nothing_else_is_gone(tmp_path: Path) ->
     ]  # fmt: skip
     assert rows(path, "SELECT id, gone_at FROM comments ORDER BY id") == \
         [("2", None), ("3", None)]
+
+
+def test_replies_waiting_for_a_story_come_with_it_alone(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    db = open_db(path)
+    save_items(db, "hn", [comment("2", "1", "3"), comment("3", "2")], fetched_at=T1)
+    result = save_items(db, "hn", [story("1", "2")], fetched_at=T2)
+    assert result == ItemsResult(stories=1, comments=2, waiting=0, new_comments=2)
+    assert rows(path, PLACED) == [("2", "1", None, 0, 0, "api"), ("3", "1", "2", 1, 0, "api")]

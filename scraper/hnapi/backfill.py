@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 from dataclasses import dataclass
 
 from archive import follow_state
@@ -49,6 +50,9 @@ async def backfill(client: ApiClient, db_path: str, *, first: int | None, last: 
         if count is not None:
             last = await client.maxitem()
             first = max(1, last - count + 1)
+            # Said at once, as a kill says nothing: the newest id will have moved on.
+            print(f"--last {count} is ids {first}-{last}: `--from {first} --to {last}`"
+                  " continues this backfill if it is stopped", file=sys.stderr, flush=True)
         assert first is not None and last is not None
         name = state_name(first, last)
         done = await archive.call(_position, name)
