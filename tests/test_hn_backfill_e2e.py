@@ -103,3 +103,39 @@ def test_a_killed_backfill_continues_and_fetches_nothing_it_had_stored(tmp_path:
     assert stored(db) == expected_rows(items)
     assert rows(db, "SELECT position FROM follow_state") == [(3000,)]
     assert "backfilled 1-3000 of 1-3000" in done.stderr
+
+
+def test_last_n_is_the_range_up_to_maxitem(tmp_path: Path) -> None:
+    items = generated_range(1, 400, seed=2)
+    db = tmp_path / "hn.db"
+    with serve_firebase(Firebase(items=dict(items), maxitem=400)) as fb:
+        done = run_linkthread("backfill", "hn", "--last", "50", "--db", str(db),
+                              env=env_for(fb))
+        asked = sorted(int(p.split("/")[-1].removesuffix(".json"))
+                       for p in fb.served if p.startswith("/v0/item/"))
+    assert done.returncode == 0, done.stderr
+    assert asked == list(range(351, 401))
+    assert "--last 50 is ids 351-400: `--from 351 --to 400` continues" in done.stderr
+    # Replies to stories before the range wait for them; the rest is stored.
+    waiting = rows(db, "SELECT count(*) FROM pending_comments")[0][0]
+    stored_ids = rows(db, "SELECT count(*) FROM stories")[0][0] + \
+        rows(db, "SELECT count(*) FROM comments")[0][0]
+    assert stored_ids + waiting == 50
+    assert rows(db, "SELECT name, position FROM follow_state") == [("backfill:351-400", 400)]
+
+
+def test_an_api_that_keeps_failing_is_one_line_and_keeps_what_came_before(
+        tmp_path: Path) -> None:
+    items = generated_range(1, 300, seed=2)
+    db = tmp_path / "hn.db"
+    api = Firebase(items=dict(items), faults={"/v0/item/250.json": ["500"] * 20})
+    with serve_firebase(api) as fb:
+        done = run_linkthread("backfill", "hn", "--from", "1", "--to", "300", "--batch", "100",
+                              "--db", str(db),
+                              env={**env_for(fb), "LINKTHREAD_HN_API_BACKOFF": "0.01"})
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"Error: {fb.base_url}/item/250.json: HTTP 500, 7 attempts (what was fetched before"
+        " it is stored; run the same backfill again to continue)")
+    assert "Traceback" not in done.stderr
+    assert rows(db, "SELECT position FROM follow_state") == [(249,)]

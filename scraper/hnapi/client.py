@@ -74,7 +74,7 @@ class ApiClient:
 
     def __init__(self, base_url: str = sites_hn.API_URL, *,
                  concurrency: int = sites_hn.API_CONCURRENCY, max_body: int = DEFAULT_MAX_BODY,
-                 retries: int = 6, timeout: float = 30.0, backoff: float = 0.25,
+                 retries: int = 6, timeout: float = 30.0, backoff: float = sites_hn.API_BACKOFF,
                  user_agent: str = USER_AGENT) -> None:  # fmt: skip
         self.base_url = base_url.rstrip("/")
         self.concurrency = concurrency
@@ -91,11 +91,18 @@ class ApiClient:
     def from_env(cls, base_url: str | None = None, concurrency: int | None = None,
                  **kwargs: Any) -> ApiClient:
         """Settings from the environment: LINKTHREAD_HN_API_URL,
-        LINKTHREAD_HN_API_CONCURRENCY, LINKTHREAD_MAX_BODY (arguments win)."""
+        LINKTHREAD_HN_API_CONCURRENCY, LINKTHREAD_HN_API_BACKOFF, LINKTHREAD_MAX_BODY
+        (arguments win)."""
         url = base_url or os.environ.get(sites_hn.API_URL_SETTING) or sites_hn.API_URL
         if concurrency is None:
             concurrency = _env_int(sites_hn.API_CONCURRENCY_SETTING, sites_hn.API_CONCURRENCY)
         kwargs.setdefault("max_body", _env_int("LINKTHREAD_MAX_BODY", DEFAULT_MAX_BODY))
+        raw = os.environ.get(sites_hn.API_BACKOFF_SETTING) or ""
+        try:
+            kwargs.setdefault("backoff", float(raw) if raw.strip() else sites_hn.API_BACKOFF)
+        except ValueError as e:
+            raise ValueError(f"{sites_hn.API_BACKOFF_SETTING} must be a number of seconds, "
+                             f"e.g. {sites_hn.API_BACKOFF}") from e
         return cls(url, concurrency=concurrency, **kwargs)
 
     async def __aenter__(self) -> ApiClient:
