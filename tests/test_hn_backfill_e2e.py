@@ -139,3 +139,30 @@ def test_an_api_that_keeps_failing_is_one_line_and_keeps_what_came_before(
         " it is stored; run the same backfill again to continue)")
     assert "Traceback" not in done.stderr
     assert rows(db, "SELECT position FROM follow_state") == [(249,)]
+
+
+def test_ctrl_c_stores_what_was_fetched_and_says_how_to_continue(tmp_path: Path) -> None:
+    items = generated_range(1, 2000, seed=4)
+    db = tmp_path / "hn.db"
+    with serve_firebase(Firebase(items=dict(items))) as fb:
+        fb.hold(fb.item_path(800))  # hangs: the stop must not wait for it
+        proc = subprocess.Popen(
+            [str(LINKTHREAD), "backfill", "hn", "--from", "1", "--to", "2000", "--batch", "100",
+             "--db", str(db)], env={**os.environ, **env_for(fb)}, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        try:
+            fb.wait_asked(fb.item_path(800))
+            wait_until(lambda: rows(db, "SELECT position FROM follow_state") == [(700,)],
+                       "the batches before the held id committed", proc)
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 130, err
+    # Every id before the hanging one was fetched, and is stored.
+    assert rows(db, "SELECT position FROM follow_state") == [(799,)]
+    assert err.strip().splitlines()[-1] == (
+        f"stopped: run `linkthread backfill hn --from 1 --to 2000 --db {db}` to continue")
+    assert "Traceback" not in err

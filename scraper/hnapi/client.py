@@ -202,28 +202,39 @@ class ApiClient:
         value = await self.get(f"{listing}.json") or []
         return [i for i in value if isinstance(i, int)]
 
-    async def fetch_items(self, ids: Iterable[int], *,
-                          window: int | None = None) -> AsyncIterator[tuple[int, Item | None]]:
+    async def fetch_items(self, ids: Iterable[int], *, window: int | None = None,
+                          stop: asyncio.Event | None = None,
+                          ) -> AsyncIterator[tuple[int, Item | None]]:
         """(id, item or None) for every id, in the order given, fetched concurrently.
 
         At most ``window`` (default 4x the connections) requests are started ahead of
         the one to yield next: enough that one slow retry does not empty the pipe,
-        few enough that memory stays flat over any range."""
+        few enough that memory stays flat over any range. Once ``stop`` is set it
+        yields nothing more, even while a request hangs (a clean stop is prompt)."""
         ahead = window or 4 * self.concurrency
         pending: deque[tuple[int, asyncio.Task[Item | None]]] = deque()
+        stopper = asyncio.ensure_future(stop.wait()) if stop is not None else None
         source = iter(ids)
         try:
-            for item_id in source:
-                pending.append((item_id, asyncio.ensure_future(self.item(item_id))))
-                if len(pending) >= ahead:
-                    first, task = pending.popleft()
-                    yield first, await task
-            while pending:
+            while True:
+                for item_id in source:
+                    pending.append((item_id, asyncio.ensure_future(self.item(item_id))))
+                    if len(pending) >= ahead:
+                        break
+                if not pending:
+                    return
                 first, task = pending.popleft()
+                if stopper is not None and not task.done():
+                    await asyncio.wait((task, stopper), return_when=asyncio.FIRST_COMPLETED)
+                    if not task.done():
+                        pending.appendleft((first, task))
+                        return
                 yield first, await task
         finally:
             for _, task in pending:
                 task.cancel()
+            if stopper is not None:
+                stopper.cancel()
             if pending:
                 await asyncio.gather(*(t for _, t in pending), return_exceptions=True)
 

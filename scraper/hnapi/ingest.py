@@ -106,7 +106,7 @@ async def fetch_range(client: ApiClient, archive: Archive, first: int, last: int
         tally.position = done
 
     try:
-        async for item_id, item in client.fetch_items(range(first, last + 1)):
+        async for item_id, item in client.fetch_items(range(first, last + 1), stop=stop):
             done = item_id
             tally.fetched += 1
             if item is None:
