@@ -112,6 +112,8 @@ class ApiClient:
             connector=connector, headers={"User-Agent": self.user_agent},
             timeout=aiohttp.ClientTimeout(total=self.timeout),
             json_serialize=json.dumps, raise_for_status=False,
+            # The API sets no cookies worth keeping; the jar's work is per request.
+            cookie_jar=aiohttp.DummyCookieJar(),
         )  # fmt: skip
         return self
 
