@@ -76,6 +76,8 @@ def main() -> None:
            "LINKTHREAD_HN_API_CONCURRENCY": str(args.concurrency)}
     print(f"stand-in {url}, {args.latency * 1000:g} ms latency, "
           f"{args.concurrency} connections; client process only (stand-in excluded)")
+    # Wall times and rates fall with the machine's load; the anchor shares it.
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     print(f"{'run':<28}{'items':>8}{'wall s':>9}{'items/s':>10}{'CPU us/item':>13}"
           f"{'peak RSS MiB':>14}")
     try:
@@ -92,6 +94,7 @@ def main() -> None:
                     flag = "" if status == 0 else f"  (exit {status})"
                     print(f"{label:<28}{n:>8}{wall:>9.1f}{n / wall:>10.0f}"
                           f"{cpu / n * 1e6:>13.0f}{rss:>14.1f}{flag}", flush=True)
+        print(f"machine: load average {os.getloadavg()[0]:.1f} at the end")
     finally:
         server.stdin.close()
         server.wait(60)
