@@ -84,7 +84,10 @@ def save_items(db: sqlite_utils.Database | sqlite3.Connection, site: str,
         stories = [_withheld_story(conn, i.story, fetched_at) for i in items
                    if i.story is not None]  # fmt: skip
         for story in stories:
-            save_story(conn, story, seen=seen, crawl_id=crawl_id, source=source)
+            # An item states its flags even without a title (a deleted story has none):
+            # no header-only fields to keep, unlike a continuation page's story.
+            save_story(conn, story, seen=seen, crawl_id=crawl_id, source=source,
+                       keep=frozenset())
             versions.story_snapshot(
                 conn, site=site, story_id=story.id, seen=seen, crawl_id=crawl_id,
                 source=SNAPSHOT_SOURCE, score=story.score, comment_count=story.comment_count,

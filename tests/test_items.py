@@ -98,3 +98,13 @@ def test_what_a_redaction_names_is_withheld_from_later_items(tmp_path: Path) -> 
     assert rows(path, "SELECT id, text FROM comments ORDER BY id") == [("2", None), ("3", "new")]
     assert rows(path, "SELECT count(*) FROM comment_versions WHERE comment_id = '2'"
                       " AND text IS NOT NULL") == [(0,)]
+
+
+def test_a_story_deleted_since_is_marked_deleted(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    db = open_db(path)
+    save_items(db, "hn", [story("1")], fetched_at=T1)
+    gone = LooseItem(id="1", story=Story(site="hn", id="1", deleted=True))
+    save_items(db, "hn", [gone], fetched_at=T2)
+    # The title it had stays (NULL says nothing); the flag is the item's.
+    assert rows(path, "SELECT id, title, deleted FROM stories") == [("1", "story 1", 1)]
