@@ -15,7 +15,16 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from archive import health, pace, redaction_table, schema, site_table, sources, views
+from archive import (
+    follow_state,
+    health,
+    pace,
+    redaction_table,
+    schema,
+    site_table,
+    sources,
+    views,
+)
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -297,6 +306,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0006_sites", m0006_sites),
     ("0007_site_urls", site_table.m0007_site_urls),
     ("0008_source", sources.m0008_source),
+    ("0012_follow_state", follow_state.m0012_follow_state),
     ("0015_redactions", redaction_table.m0015_redactions),
     ("0016_markup_health", health.m0016_markup_health),
 )

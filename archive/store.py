@@ -168,9 +168,12 @@ def _save_comments(
     seen: str,
     crawl_id: int | None,
     source: str,
+    whole: bool = True,
 ) -> tuple[int, int, int, int]:
     """Insert new comments, merge known ones, mark absent ones gone, write their versions.
 
+    ``whole``: they are the whole thread now; if not (API items of any threads, and
+    ``story_id`` unused), none stored is marked gone for being absent.
     Returns (new, updated, unchanged, gone).
     """
     stored: dict[str, Row] = {}
@@ -183,7 +186,7 @@ def _save_comments(
     # The thread's stored comments (those this crawl no longer shows included), then
     # any of its ids stored under another story (moved, or a first save: all of them).
     # json_each keeps that lookup one statement with one parameter, whatever the count.
-    rows = conn.execute(select + "story_id = ?", (site, story_id)).fetchall()
+    rows = conn.execute(select + "story_id = ?", (site, story_id)).fetchall() if whole else []
     found = {row[0] for row in rows}
     others = [c.id for c in comments if c.id not in found]
     if others:
@@ -253,7 +256,7 @@ def _save_comments(
     present = {c.id for c in comments}
     gone = [
         i for i, row in stored.items()
-        if i not in present and gone_at[i] is None and row[-2] < seen
+        if whole and i not in present and gone_at[i] is None and row[-2] < seen
     ]  # fmt: skip
     for i in gone:
         baseline.setdefault(i, (stored[i][-3], stored[i][:-3], was[i]))
