@@ -85,6 +85,23 @@ class FetchedPage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Difference:
+    """Where two sources of one observation of a thread disagree on a comment (an HN
+    crawl ``--via both``: the API's tree against the page's).
+
+    ``kind`` "only": the comment is in ``shown_by``'s form and not in ``other``'s.
+    ``kind`` "parent": both have it under different parents: ``detail`` maps each source
+    to the parent id it gives (None for top level).
+    """
+
+    comment_id: str
+    kind: str  # "only" or "parent"
+    shown_by: str  # a source name ("html", "api")
+    other: str
+    detail: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Thread:
     """A whole thread: its story and every comment placed in the tree, in display order."""
 
@@ -92,6 +109,8 @@ class Thread:
     comments: tuple[Comment, ...]
     fetched_at: datetime
     pages: tuple[FetchedPage, ...] = ()
+    # Where the sources merged into this observation disagreed (see Difference).
+    differences: tuple[Difference, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

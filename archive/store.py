@@ -40,6 +40,7 @@ from archive.crawls import Target, mark_done, queue_targets
 from archive.crawls import finish_crawl as finish_crawl  # re-exported
 from archive.crawls import start_crawl as start_crawl  # re-exported
 from archive.db import transaction
+from archive.differences import save_differences
 from archive.models import Comment, Listing, Story, Thread, User
 from archive.pages import save_failed_page as save_failed_page  # re-exported
 from archive.pages import save_page as _save_page
@@ -77,6 +78,9 @@ _COMMENT_LATEST = frozenset(
               "synthetic_id", "edited", "removed", "by_submitter")
 )  # fmt: skip
 _COMMENT_OBJECTS = frozenset({_COMMENT_CONTENT.index("extra")})
+# "3 hours ago" read from a page must not replace an API's exact time (rows.exact_time).
+_COMMENT_TIMES = tuple((_COMMENT_CONTENT.index(f"{c}_at"), _COMMENT_CONTENT.index(f"{c}_at_raw"))
+                       for c in ("created", "edited"))  # fmt: skip
 
 
 def _comment_content(c: Comment) -> Row:
@@ -120,6 +124,9 @@ def save_thread(
             conn, site=story.site, story_id=story.id, seen=seen, crawl_id=crawl_id,
             declared=story.comment_count, comments=thread.comments,
         )  # fmt: skip
+        if thread.differences:
+            save_differences(conn, site=story.site, story_id=story.id, seen=seen,
+                             crawl_id=crawl_id, differences=thread.differences)
         conn.execute(
             "UPDATE stories SET archived_count ="
             " (SELECT count(*) FROM comments WHERE site = ? AND story_id = ?)"
@@ -211,6 +218,7 @@ def _save_comments(
                 latest=_COMMENT_LATEST,
                 keep=frozenset(),
                 objects=_COMMENT_OBJECTS,
+                times=_COMMENT_TIMES,
             )
         )
         new_first, new_last = seen_range(first, last, seen)

@@ -19,6 +19,8 @@ STORY_HEADER_ONLY = frozenset(
     STORY_CONTENT.index(c) for c in ("kind", "dead", "flagged", "deleted")
 )
 STORY_OBJECTS = frozenset({STORY_CONTENT.index("extra")})
+# An exact time (an API's, a page's title attribute) outlives an approximate one.
+STORY_TIMES = ((STORY_CONTENT.index("created_at"), STORY_CONTENT.index("created_at_raw")),)
 
 # A listing row is no story header: it has no say on the flags (it shows no dead or
 # flagged marks), nor on the kind once a thread page has set it.
@@ -60,7 +62,7 @@ def save_story(
     if keep is None:
         keep = STORY_HEADER_ONLY if story.title is None else frozenset()
     merged = merge_row(old, content, newer=seen >= last, latest=frozenset(), keep=keep,
-                       objects=STORY_OBJECTS)  # fmt: skip
+                       objects=STORY_OBJECTS, times=STORY_TIMES)  # fmt: skip
     _save_tags(conn, story, newer=seen >= last)
     first, last = seen_range(first, last, seen)
     crawl = old_crawl if crawl_id is None else crawl_id
