@@ -111,6 +111,10 @@ class Thread:
     pages: tuple[FetchedPage, ...] = ()
     # Where the sources merged into this observation disagreed (see Difference).
     differences: tuple[Difference, ...] = ()
+    # What the comments' positions follow: "display" (the page's order, the API's kids),
+    # else how the source sorted them (Algolia: "points"). Kept as the story's
+    # extra "comment_order" once it is not "display" (archive.store.save_thread).
+    comment_order: str = "display"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

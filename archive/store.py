@@ -54,7 +54,7 @@ from archive.rows import (
     upsert_rows,
 )
 from archive.schema import COMMENT_COLUMNS
-from archive.stories import LISTING_KEEP, save_story
+from archive.stories import LISTING_KEEP, save_story, with_order
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,7 +111,7 @@ def save_thread(
     assert seen is not None
     _check_thread(thread)
     with transaction(db) as conn:
-        save_story(conn, story, seen=seen, crawl_id=crawl_id)
+        save_story(conn, with_order(conn, thread), seen=seen, crawl_id=crawl_id)
         new, updated, unchanged, gone = _save_comments(
             conn, story.site, story.id, thread.comments, seen=seen, crawl_id=crawl_id
         )

@@ -7,8 +7,9 @@ merge rules are the store's (see its docstring).
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
-from archive.models import Story
+from archive.models import Story, Thread
 from archive.rows import Row, canonical_json, iso_utc, merge_row, seen_range
 from archive.schema import STORY_COLUMNS
 
@@ -96,3 +97,16 @@ def _save_tags(conn: sqlite3.Connection, story: Story, *, newer: bool) -> None:
         "INSERT INTO story_tags (site, story_id, tag) VALUES (?, ?, ?)",
         [(story.site, story.id, tag) for tag in sorted(shown)],
     )
+
+
+def with_order(conn: sqlite3.Connection, thread: Thread) -> Story:
+    """The story, with extra "comment_order" where positions are not in display order
+    or a stored observation said they were not (this one's then says what they are now;
+    merged as positions are: the newer observation's wins)."""
+    story = thread.story
+    if thread.comment_order == "display" and conn.execute(
+        "SELECT 1 FROM stories WHERE site = ? AND id = ?"
+        " AND json_extract(extra, '$.comment_order') IS NOT NULL", (story.site, story.id),
+    ).fetchone() is None:  # fmt: skip
+        return story
+    return replace(story, extra={**(story.extra or {}), "comment_order": thread.comment_order})

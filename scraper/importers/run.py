@@ -107,7 +107,7 @@ def _read_one(path: Path, read: _Read, *, sites: Sequence[str] | None, url: str 
         return str(e)
     found = detect.recognise(saved.text, sites)
     if found is None:
-        known = ", ".join(sites or detect.IMPORTERS)
+        known = ", ".join(sites or detect.SITES)
         return f"not a page of a site linkthread knows ({known})"
     importer, kind = found
     hint = url or url_from_name(path, importer.site)
