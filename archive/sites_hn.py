@@ -104,3 +104,15 @@ HN = HackerNews(
 )
 
 
+
+# -- Hacker News' official API (Firebase) -------------------------------------------
+# Its host's robots.txt allows /*.json and it publishes no rate limit; the client keeps
+# a bounded number of connections open (LINKTHREAD_HN_API_CONCURRENCY) all the same.
+
+API_URL = "https://hacker-news.firebaseio.com/v0"
+API_URL_SETTING = "LINKTHREAD_HN_API_URL"
+API_CONCURRENCY = 32
+API_CONCURRENCY_SETTING = "LINKTHREAD_HN_API_CONCURRENCY"
+# The id lists the API publishes, by the name of their file (topstories.json, ...).
+API_LISTS = ("topstories", "newstories", "beststories", "askstories", "showstories",
+             "jobstories")
