@@ -109,6 +109,7 @@ class Thread:
     comments: tuple[Comment, ...]
     fetched_at: datetime
     pages: tuple[FetchedPage, ...] = ()
+    source: str = "html"  # how it was observed: one of archive.sources.SOURCES
     # Where the sources merged into this observation disagreed (see Difference).
     differences: tuple[Difference, ...] = ()
     # What the comments' positions follow: "display" (the page's order, the API's kids),
@@ -152,6 +153,7 @@ class Listing:
     fetched_at: datetime
     entries: tuple[ListingEntry, ...]
     next_url: str | None = None
+    source: str = "html"  # how it was observed: one of archive.sources.SOURCES
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -166,3 +168,4 @@ class User:
     about_html: str | None = None
     about: str | None = None
     extra: dict[str, Any] | None = None  # site-specific values, JSON-serialisable
+    source: str = "html"  # how it was observed: one of archive.sources.SOURCES

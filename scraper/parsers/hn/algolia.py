@@ -81,7 +81,8 @@ def _children(node: Node) -> list[Node]:
 def _walk(root: Node) -> Iterator[tuple[Node, str | None, int, int]]:
     """(node, parent id or None, depth, position) depth first, in Algolia's order; a
     loop with a stack, as a thread may nest deeper than the recursion limit."""
-    stack = [(iter(enumerate(_children(root))), None, 0)]
+    stack: list[tuple[Iterator[tuple[int, Node]], str | None, int]] = [
+        (iter(enumerate(_children(root))), None, 0)]
     while stack:
         kids, parent, depth = stack[-1]
         step = next(kids, None)
@@ -138,9 +139,4 @@ def parse_algolia_item(text: str, *, url: str, fetched_at: datetime) -> Thread:
         deleted=author is None and title is None,
     )  # fmt: skip
     return Thread(story=story, comments=tuple(comments), fetched_at=fetched_at,
-                  comment_order=ORDER, **_source())  # fmt: skip
-
-
-def _source() -> dict[str, str]:
-    # Thread.source arrives with migration 0008; until then the record carries none.
-    return {"source": SOURCE} if "source" in getattr(Thread, "__dataclass_fields__", {}) else {}
+                  comment_order=ORDER, source=SOURCE)  # fmt: skip
