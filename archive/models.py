@@ -71,6 +71,9 @@ class Comment:
     removed: bool = False
     by_submitter: bool = False  # written by the story's submitter
     extra: dict[str, Any] | None = None  # site-specific values, JSON-serialisable
+    # Where only some of its thread's merged sources showed it (an HN crawl --via both:
+    # "html" for a comment the API lacked): those; None, the thread's ``source``.
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -205,10 +205,12 @@ def _save_comments(
     new = updated = unchanged = 0
     for c in comments:
         content = _comment_content(c)
+        # A comment only one of the observation's merged sources showed says so itself.
+        own = source if c.source is None else sources.check(c.source)
         old_row = stored.get(c.id)
         if old_row is None:
             new += 1
-            writes.append((site, c.id, *content, seen, seen, crawl_id, source))
+            writes.append((site, c.id, *content, seen, seen, crawl_id, own))
             continue
         old, (first, last, old_crawl) = old_row[:-3], old_row[-3:]
         # Fast path: a re-crawl mostly sees comments exactly as stored.
@@ -227,7 +229,7 @@ def _save_comments(
         )
         new_first, new_last = seen_range(first, last, seen)
         crawl = old_crawl if crawl_id is None else crawl_id
-        sources_now = sources.union(was[c.id], source)
+        sources_now = sources.union(was[c.id], own)
         if merged != old:
             updated += 1
             writes.append((site, c.id, *merged, new_first, new_last, crawl, sources_now))
@@ -235,7 +237,7 @@ def _save_comments(
             if changes:
                 baseline[c.id] = (first, old, was[c.id])
             history.extend(
-                versions.version_row(site, c.id, seen, crawl_id, change, merged, source)
+                versions.version_row(site, c.id, seen, crawl_id, change, merged, own)
                 for change in changes
             )
         else:
@@ -251,7 +253,7 @@ def _save_comments(
             back.append(c.id)
             baseline.setdefault(c.id, (first, old, was[c.id]))
             history.append(
-                versions.version_row(site, c.id, seen, crawl_id, "back", merged, source))
+                versions.version_row(site, c.id, seen, crawl_id, "back", merged, own))
     # Gone: stored, absent from this whole thread, and not seen by any later crawl
     # (re-saving an older fetch says nothing about now). Marked once, row kept.
     present = {c.id for c in comments}
