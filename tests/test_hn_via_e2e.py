@@ -196,3 +196,28 @@ def _position(thread: hnpages.GenThread, c: hnpages.GenComment) -> int:
     siblings = (thread.roots if c.parent_id is None else
                 next(x for x in thread.comments if x.id == c.parent_id).children)
     return [s.id for s in siblings].index(c.id)
+
+
+def test_a_listings_threads_come_through_the_api_its_ranks_from_the_page(
+        site: SiteServer, api: Firebase, tmp_path: Path) -> None:
+    threads = [hnpages.random_thread(30, seed=20 + k, story_id=str(9000 + 100 * k),
+                                     edge_cases=False) for k in range(3)]
+    stories = [hnpages.GenStory(id=t.story_id, title=t.title, score=10 + k, comments=30)
+               for k, t in enumerate(threads)]
+    site.routes["/news"] = hnpages.listing_page(stories)
+    for t in threads:
+        api.add(items_of_thread(t))
+    db = tmp_path / "api.db"
+
+    result = run_linkthread("crawl", "hn", "front", "--threads", "--via", "api", "--db",
+                            str(db), base_url=site.base_url,
+                            env={"LINKTHREAD_HN_API_URL": api.base_url})
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert rows(db, "select story_id, rank, via from listing_snapshots order by rank") == [
+        (t.story_id, k + 1, "html") for k, t in enumerate(threads)]
+    assert rows(db, "select story_id, count(*), min(source), max(source) from comments"
+                    " group by story_id order by story_id") == [
+        (t.story_id, 30, "api", "api") for t in threads]
+    # No item page was asked for: only the listing, and robots.txt.
+    assert [t for _, t in site.log if t.startswith("/item")] == []

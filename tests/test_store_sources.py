@@ -141,3 +141,29 @@ def test_a_later_crawl_that_agrees_leaves_no_disagreement_gap(
     # The history keeps what the earlier crawl saw.
     assert [r["change"] for r in comment_changes(db, "hn", "100", since=T1S)] == []
     assert len(table_rows(db, "source_differences")) == 2
+
+
+def test_show_verbose_gives_each_rows_sources(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    path = tmp_path / "a.db"
+    db = open_db(path)
+    save_thread(db, replace(make_thread((make_comment("1"),), fetched_at=T0), source="api"))
+    save_thread(db, make_thread((make_comment("1"), make_comment("3", position=1)),
+                                fetched_at=T1))
+    db.close()
+
+    plain = CliRunner().invoke(cli, ["show", "hn", "100", "--db", str(path), "--width", "80"])
+    verbose = CliRunner().invoke(cli, ["show", "hn", "100", "-v", "--db", str(path),
+                                       "--width", "80"])
+
+    assert "source" not in plain.stdout
+    lines = verbose.stdout.splitlines()
+    assert lines[2] == ("hn/100 · by alice · 42 points · 2026-01-14T07:30:00Z"
+                        " · source api,html")
+    assert [line for line in lines if line.startswith("•")] == [
+        "• user1 · 2026-01-14T09:29:00Z · #1 · source api,html",
+        "• user3 · 2026-01-14T09:27:00Z · #3 · source html",
+    ]
