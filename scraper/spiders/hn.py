@@ -98,8 +98,9 @@ class HnSpider(SiteSpider):
         return super().thread_request(url, story_id, done)
 
     async def through_api(self, results: Iterable[Any]) -> AsyncIterator[Any]:
-        """``results`` with each ApiThreadRequest replaced by its thread."""
-        for result in results:
+        """``results`` with each ApiThreadRequest replaced by its thread. Read whole
+        first, so that every tree they name is fetched at once, not one after another."""
+        for result in list(results):
             if isinstance(result, ApiThreadRequest):
                 thread = await self.api_thread(result.cb_kwargs["story_id"])
                 if thread is not None:
@@ -116,6 +117,9 @@ class HnSpider(SiteSpider):
             return None
 
     async def start(self) -> AsyncIterator[Any]:
+        if self.trees is not None:
+            for story_id in self.item_ids:
+                self.trees.start(story_id)  # every tree at once
         async for request in super().start():
             async for result in self.through_api((request,)):
                 yield result
