@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests import hnpages
-from tests.conftest import rows, run_linkthread
+from tests.conftest import LINKTHREAD, ROOT, rows, run_linkthread, wait_until
 from tests.firebase import Firebase, items_of_thread, serve_firebase
 from tests.server import SiteServer
 
@@ -221,3 +224,29 @@ def test_a_listings_threads_come_through_the_api_its_ranks_from_the_page(
         (t.story_id, 30, "api", "api") for t in threads]
     # No item page was asked for: only the listing, and robots.txt.
     assert [t for _, t in site.log if t.startswith("/item")] == []
+
+
+def test_the_pages_crawl_delay_does_not_hold_back_the_api(site: SiteServer, api: Firebase,
+                                                          tmp_path: Path) -> None:
+    threads = [hnpages.random_thread(200, seed=30 + k, story_id=str(7000 + 1000 * k))
+               for k in range(2)]
+    for t in threads:
+        site.routes.update(hnpages.site_pages(t))
+        api.add(items_of_thread(t))
+    env = {**os.environ, "LINKTHREAD_DOWNLOAD_DELAY": "0", "LINKTHREAD_MIN_DELAY": "0",
+           "LINKTHREAD_CRAWL_DELAY": "60", "LINKTHREAD_HN_BASE_URL": site.base_url,
+           "LINKTHREAD_HN_API_URL": api.base_url}
+    cmd = [str(LINKTHREAD)] if LINKTHREAD.exists() else [sys.executable, "-m", "scraper.cli"]
+    proc = subprocess.Popen([*cmd, "crawl", "hn", *(t.story_id for t in threads), "--via",
+                             "both", "--db", str(tmp_path / "both.db")], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        # Both trees, whole (the stories and 400 comments), while the second item page
+        # still waits its 60 s: the pages' pace is the page host's alone.
+        api.wait_requests(402, timeout=120)
+        wait_until(lambda: any(t.startswith("/item") for _, t in site.log), "an item page",
+                   proc)
+        assert sum(1 for _, t in site.log if t.startswith("/item")) == 1
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=120)

@@ -4,6 +4,7 @@ kept (archive.differences) and said by ``changes`` and ``gaps``."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -167,3 +168,27 @@ def test_show_verbose_gives_each_rows_sources(tmp_path: Path) -> None:
         "• user1 · 2026-01-14T09:29:00Z · #1 · source api,html",
         "• user3 · 2026-01-14T09:27:00Z · #3 · source html",
     ]
+
+
+def test_exports_carry_each_rows_sources(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    path = tmp_path / "a.db"
+    db = open_db(path)
+    save_thread(db, replace(make_thread((make_comment("1"),), fetched_at=T0), source="algolia"))
+    db.close()
+
+    def export(fmt: str) -> str:
+        result = CliRunner().invoke(cli, ["export", "hn", "100", "--format", fmt, "--db",
+                                          str(path)])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    assert [json.loads(line)["source"] for line in export("jsonl").splitlines()] == ["algolia"]
+    assert json.loads(export("json"))["source"] == "algolia"
+    assert export("csv").splitlines()[0].endswith(",source,flags")
+    html = export("html")
+    assert '<details open class="comment" id="c1" data-source="algolia">' in html
+    assert '<p class="meta" data-source="algolia">' in html
