@@ -35,7 +35,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from archive import sources, versions
+from archive import redact, sources, versions
 from archive.crawls import Target, mark_done, queue_targets
 from archive.crawls import finish_crawl as finish_crawl  # re-exported
 from archive.crawls import start_crawl as start_crawl  # re-exported
@@ -54,7 +54,7 @@ from archive.rows import (
     upsert_rows,
 )
 from archive.schema import COMMENT_COLUMNS
-from archive.stories import LISTING_KEEP, save_story, with_order
+from archive.stories import LISTING_KEEP, check_thread, save_story, with_order
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,9 +109,12 @@ def save_thread(
     story = thread.story
     seen = iso_utc(thread.fetched_at)
     assert seen is not None
-    _check_thread(thread)
+    check_thread(thread)
     source = sources.check(thread.source)
     with transaction(db) as conn:
+        # What a redaction in force names is never stored again (archive.redact).
+        thread, withheld, story_held = redact.withhold(conn, thread)
+        story = thread.story
         save_story(conn, with_order(conn, thread), seen=seen, crawl_id=crawl_id, source=source)
         new, updated, unchanged, gone = _save_comments(
             conn, story.site, story.id, thread.comments, seen=seen, crawl_id=crawl_id,
@@ -139,27 +142,12 @@ def save_thread(
             _save_page(conn, page, story_id=story.id, crawl_id=crawl_id, error=None)
             for page in thread.pages
         )
+        redact.after_save(conn, thread, withheld, story_held)
         mark_done(conn, crawl_id, Target(story.site, "thread", story.id))
     return SaveResult(
         new_comments=new, updated_comments=updated, unchanged_comments=unchanged,
         pages_added=added, gone=gone,
     )  # fmt: skip
-
-
-def _check_thread(thread: Thread) -> None:
-    # A Thread that contradicts itself is a bug upstream; storing it would corrupt the
-    # tree, so fail before writing anything (rule 4: fail loudly).
-    site, story_id = thread.story.site, thread.story.id
-    ids: set[str] = set()
-    for c in thread.comments:
-        if c.site != site or c.story_id != story_id:
-            raise ValueError(
-                f"comment {c.site}/{c.id} belongs to {c.site}/{c.story_id}, "
-                f"not to thread {site}/{story_id}"
-            )
-        if c.id in ids:
-            raise ValueError(f"comment {site}/{c.id} appears twice in thread {story_id}")
-        ids.add(c.id)
 
 
 def _save_comments(
@@ -369,9 +357,10 @@ def save_user(
     """
     seen = iso_utc(fetched_at) if fetched_at is not None else now_iso()
     assert seen is not None
-    content = (iso_utc(user.created_at), user.created_at_raw, user.karma, user.about_html,
-               user.about, canonical_json(user.extra, f"user {user.site}/{user.id}"))  # fmt: skip
     with transaction(db) as conn:
+        user = redact.withheld_user(conn, user)
+        content = (iso_utc(user.created_at), user.created_at_raw, user.karma, user.about_html,
+                   user.about, canonical_json(user.extra, f"user {user.site}/{user.id}"))
         stored = conn.execute(
             f"SELECT {', '.join(_USER_CONTENT)}, first_seen_at, last_seen_at, source FROM users"
             " WHERE site = ? AND id = ?",

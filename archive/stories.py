@@ -113,3 +113,19 @@ def with_order(conn: sqlite3.Connection, thread: Thread) -> Story:
     ).fetchone() is None:  # fmt: skip
         return story
     return replace(story, extra={**(story.extra or {}), "comment_order": thread.comment_order})
+
+
+def check_thread(thread: Thread) -> None:
+    # A Thread that contradicts itself is a bug upstream; storing it would corrupt the
+    # tree, so fail before writing anything (rule 4: fail loudly).
+    site, story_id = thread.story.site, thread.story.id
+    ids: set[str] = set()
+    for c in thread.comments:
+        if c.site != site or c.story_id != story_id:
+            raise ValueError(
+                f"comment {c.site}/{c.id} belongs to {c.site}/{c.story_id}, "
+                f"not to thread {site}/{story_id}"
+            )
+        if c.id in ids:
+            raise ValueError(f"comment {site}/{c.id} appears twice in thread {story_id}")
+        ids.add(c.id)
