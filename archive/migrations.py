@@ -15,7 +15,16 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from archive import differences, pace, redaction_table, schema, site_table, sources, views
+from archive import (
+    differences,
+    follow_state,
+    pace,
+    redaction_table,
+    schema,
+    site_table,
+    sources,
+    views,
+)
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -298,6 +307,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0007_site_urls", site_table.m0007_site_urls),
     ("0008_source", sources.m0008_source),
     ("0011_hn_api", differences.m0011_hn_api),
+    ("0012_follow_state", follow_state.m0012_follow_state),
     ("0015_redactions", redaction_table.m0015_redactions),
 )
 

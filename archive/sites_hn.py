@@ -100,6 +100,12 @@ API_URL = "https://hacker-news.firebaseio.com/v0"
 API_URL_SETTING = "LINKTHREAD_HN_API_URL"
 API_CONCURRENCY = 32
 API_CONCURRENCY_SETTING = "LINKTHREAD_HN_API_CONCURRENCY"
+# Seconds before the first retry of a failed request (5xx, dropped, timeout); doubling.
+API_BACKOFF = 0.25
+API_BACKOFF_SETTING = "LINKTHREAD_HN_API_BACKOFF"
+# Seconds between two looks of `linkthread follow hn` at maxitem and updates.
+FOLLOW_INTERVAL = 30.0
+FOLLOW_INTERVAL_SETTING = "LINKTHREAD_HN_FOLLOW_INTERVAL"
 # The id lists the API publishes, by the name of their file (topstories.json, ...).
 API_LISTS = ("topstories", "newstories", "beststories", "askstories", "showstories",
              "jobstories")

@@ -159,9 +159,13 @@ def _save_comments(
     seen: str,
     crawl_id: int | None,
     source: str,
+    whole: bool = True,
 ) -> tuple[int, int, int, int]:
     """Insert new comments, merge known ones, mark absent ones gone, write their versions.
 
+    ``whole``: ``comments`` are the whole thread as the site shows it now; if not (items
+    an API gives one by one, of any threads: ``story_id`` is unused), no stored comment
+    is marked gone for being absent.
     Returns (new, updated, unchanged, gone).
     """
     stored: dict[str, Row] = {}
@@ -174,7 +178,7 @@ def _save_comments(
     # The thread's stored comments (those this crawl no longer shows included), then
     # any of its ids stored under another story (moved, or a first save: all of them).
     # json_each keeps that lookup one statement with one parameter, whatever the count.
-    rows = conn.execute(select + "story_id = ?", (site, story_id)).fetchall()
+    rows = conn.execute(select + "story_id = ?", (site, story_id)).fetchall() if whole else []
     found = {row[0] for row in rows}
     others = [c.id for c in comments if c.id not in found]
     if others:
@@ -247,7 +251,7 @@ def _save_comments(
     present = {c.id for c in comments}
     gone = [
         i for i, row in stored.items()
-        if i not in present and gone_at[i] is None and row[-2] < seen
+        if whole and i not in present and gone_at[i] is None and row[-2] < seen
     ]  # fmt: skip
     for i in gone:
         baseline.setdefault(i, (stored[i][-3], stored[i][:-3], was[i]))
@@ -278,6 +282,17 @@ def _save_comments(
                 (value, site, json.dumps(ids)),
             )
     return new, updated, unchanged, len(gone)
+
+
+def save_some_comments(conn: sqlite3.Connection, site: str, comments: Sequence[Comment], *,
+                       seen: str, crawl_id: int | None, source: str) -> tuple[int, int, int]:
+    """Some comments of any threads, each placed (story, parent, depth, position), inside
+    the caller's transaction: merged and versioned as :func:`save_thread` does, none
+    marked gone (they are not whole threads). Returns (new, updated, unchanged)."""
+    new, updated, unchanged, _ = _save_comments(conn, site, "", comments, seen=seen,
+                                                crawl_id=crawl_id,
+                                                source=sources.check(source), whole=False)
+    return new, updated, unchanged
 
 
 # -- listings and users ------------------------------------------------------------

@@ -59,6 +59,8 @@ class Firebase:
     _waiting: dict[str, list[Callable[[], None]]] = field(default_factory=dict)
     _loop: asyncio.AbstractEventLoop | None = None
     _open: set[asyncio.Transport] = field(default_factory=set)
+    _gates: dict[str, int] = field(default_factory=dict)
+    _let: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self._changed = threading.Condition(self._lock)
@@ -84,9 +86,25 @@ class Firebase:
     def release(self, *paths: str) -> None:
         """Let the held paths (all when none are named) be answered, now and from now on."""
         with self._lock:
-            names = set(paths) or set(self._holds)
+            names = set(paths) or {*self._holds, *self._gates}
             self._holds -= names
+            for name in names:
+                self._gates.pop(name, None)
             due = [cb for p in names for cb in self._waiting.pop(p, [])]
+        if self._loop is not None:
+            for cb in due:
+                self._loop.call_soon_threadsafe(cb)
+
+    def allow(self, path: str, n: int) -> None:
+        """Let only the first ``n`` requests of ``path`` (ever) be answered; later ones
+        wait for a larger ``allow``: a daemon's polls, one at a time."""
+        due = []
+        with self._lock:
+            self._gates[path] = n
+            waiting = self._waiting.get(path, [])
+            while waiting and self._let[path] < n:
+                self._let[path] += 1
+                due.append(waiting.pop(0))
         if self._loop is not None:
             for cb in due:
                 self._loop.call_soon_threadsafe(cb)
@@ -167,11 +185,12 @@ class _Protocol(asyncio.Protocol):
         with api._lock:
             api.asked[path] += 1
             api._changed.notify_all()
-            held = path in api._holds
-        if held:
-            with api._lock:
+            gate = api._gates.get(path)
+            held = path in api._holds or (gate is not None and api._let[path] >= gate)
+            if held:
                 api._waiting.setdefault(path, []).append(lambda: self._later(path))
-            return
+                return
+            api._let[path] += 1
         self._later(path)
 
     def _later(self, path: str) -> None:
@@ -312,3 +331,26 @@ def generated_range(first: int, count: int, *, seed: int = 1, null_every: int = 
             above.setdefault("kids", []).insert(0, i)  # newest first, as HN ranks new replies
         recent.append(i)
     return items
+
+
+def main() -> None:
+    """``python -m tests.firebase --count N --latency S``: serve ``generated_range(1, N)``
+    in a process of its own (a bench measures its client's CPU apart from it), print the
+    base URL on a line, and serve until stdin closes."""
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--count", type=int, default=100_000)
+    ap.add_argument("--latency", type=float, default=0.05)
+    ap.add_argument("--null-every", type=int, default=0)
+    args = ap.parse_args()
+    items = generated_range(1, args.count, null_every=args.null_every)
+    with serve_firebase(Firebase(items=items, maxitem=args.count, latency=args.latency)) as api:
+        print(api.base_url, flush=True)
+        sys.stdin.read()
+        print(api.requests, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.items import LooseItem
 from archive.models import Comment, Story, Thread, User
 from scraper.parsers import bodies
 from scraper.parsers.errors import ParseError
@@ -119,7 +120,7 @@ def user_to_user(data: Item) -> User:
     created_at, raw = item_time({"time": data.get("created")})
     return User(site=SITE, id=str(data["id"]), created_at=created_at, created_at_raw=raw,
                 karma=_int(data, "karma"), about_html=about, about=_text(about, _READ),
-                **_source())  # fmt: skip
+                source=SOURCE)  # fmt: skip
 
 
 def kids_of(item: Item | None) -> list[int]:
@@ -164,11 +165,25 @@ def tree_to_thread(root: Item, items_by_id: Mapping[int, Item | None], *,
         for (item, parent, depth, position), t in zip(placed, texts, strict=True)
     )  # fmt: skip
     return Thread(story=item_to_story(root), comments=comments, fetched_at=fetched_at,
-                  **_source())  # fmt: skip
+                  source=SOURCE)
 
 
-def _source() -> dict[str, Any]:
-    # The `source` field arrives with migration 0008 (models Thread, Listing, User);
-    # until then the records carry none and the archive calls them "html".
-    fields = getattr(Thread, "__dataclass_fields__", {})
-    return {"source": SOURCE} if "source" in fields else {}
+def loose_items(items: Sequence[Item]) -> list[LooseItem]:
+    """Items fetched one by one (a backfill, a follow) as the archive links them into
+    threads (``archive.items``): stories and comments; poll options and unknown types
+    are left out (the archive has no row for them). Texts are read in one parse."""
+    kept = [i for i in items if is_story(i) or i.get("type") == "comment"]
+    texts = item_texts(kept)
+    out: list[LooseItem] = []
+    for item, text in zip(kept, texts, strict=True):
+        kids = tuple(str(k) for k in kids_of(item))
+        if is_story(item):
+            out.append(LooseItem(id=str(item["id"]), kids=kids,
+                                 story=item_to_story(item, text=text)))
+            continue
+        parent = item.get("parent")
+        comment = item_to_comment(item, story_id="", parent_id=None, depth=0, position=0,
+                                  text=text)
+        out.append(LooseItem(id=str(item["id"]), kids=kids, comment=comment,
+                             parent=str(parent) if isinstance(parent, int) else None))
+    return out
