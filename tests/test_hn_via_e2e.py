@@ -250,3 +250,25 @@ def test_the_pages_crawl_delay_does_not_hold_back_the_api(site: SiteServer, api:
     finally:
         proc.terminate()
         proc.communicate(timeout=120)
+
+
+def test_an_api_that_fails_leaves_the_pages_thread_stored_and_says_so(
+        site: SiteServer, api: Firebase, tmp_path: Path) -> None:
+    thread = hnpages.random_thread(40, seed=40, edge_cases=False)
+    site.routes.update(hnpages.site_pages(thread))
+    api.add(items_of_thread(thread))
+    root = api.item_path(int(thread.story_id))
+    api.faults[root] = ["500"] * 50  # more than the client's retries
+    db = tmp_path / "both.db"
+
+    result = run_linkthread("crawl", "hn", thread.story_id, "--via", "both", "--db", str(db),
+                            base_url=site.base_url,
+                            env={"LINKTHREAD_HN_API_URL": api.base_url,
+                                 "LINKTHREAD_HN_API_BACKOFF": "0.01"})
+
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert errors == [f"Error: hn item {thread.story_id}: the API did not give the thread: "
+                      f"{api.base_url}/item/{thread.story_id}.json: HTTP 500, 7 attempts"]
+    assert rows(db, "select count(*), min(source), max(source) from comments") == [
+        (40, "html", "html")]
