@@ -81,8 +81,8 @@ def _merge_objects(old: str, new: str, *, newer: bool) -> str:
 
 
 # A raw time that states the clock time itself: an ISO time ("2023-02-21T20:35:07",
-# "2016-10-05 17:35:45 -0500") or a Unix epoch ("1747317407").
-_STATED_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\s*\d{9,11}\s*$")
+# "2016-10-05 17:35:45 -0500") or a Unix epoch ("1747317407", "1747317407.0").
+_STATED_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\s*\d{9,11}(?:\.\d+)?\s*$")
 
 
 def exact_time(at: str | None, raw: str | None) -> bool:
