@@ -16,6 +16,7 @@ from archive.history import (
     GAP_COLUMNS,
     all_gaps,
     comment_changes,
+    drifted,
     plot_history,
     story_history,
 )
@@ -120,7 +121,8 @@ def gaps_command(site: str | None, as_json: bool, db: str) -> None:
     the story with comments, but its thread was never crawled. --json gives both in
     one array, each row's "kind" saying which ("short", "unarchived", or "disagree":
     the latest crawl read the thread two ways, the API and the page, and they differ
-    on "shortfall" comments; `changes` names them).
+    on "shortfall" comments; `changes` names them). Crawls whose pages seemed to change
+    markup (the `health` view) follow, in the table form.
 
     Example: linkthread gaps --site hn --json
     """
@@ -146,5 +148,12 @@ def gaps_command(site: str | None, as_json: bool, db: str) -> None:
                    " comments; see `linkthread changes`):")
         _echo_rows(differ, ("site", "story_id", "title", "seen_at", "shortfall"),
                    as_json=False)
+    drift = _read(db, lambda conn: drifted(conn, site))
+    if drift:
+        # The threads above may be short because the parser no longer reads the site.
+        click.echo("")
+        click.echo("Markup drift (crawls whose pages no longer read as before; "
+                   "the pages are kept for linkthread reparse):")
+        _echo_rows(drift, ("crawl_id", "started_at", "site", "kind", "drift"), as_json=False)
 
 

@@ -18,6 +18,7 @@ import sqlite_utils
 from archive import (
     differences,
     follow_state,
+    health,
     pace,
     redaction_table,
     schema,
@@ -309,6 +310,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0011_hn_api", differences.m0011_hn_api),
     ("0012_follow_state", follow_state.m0012_follow_state),
     ("0015_redactions", redaction_table.m0015_redactions),
+    ("0016_markup_health", health.m0016_markup_health),
 )
 
 

@@ -86,6 +86,9 @@ class Site(ABC):
     # its own limits: the pages' Crawl-delay is not the API's.
     api_url: str | None = None
     api_url_setting: str | None = None
+    # Where links to the site point when ``base_url`` is an API a browser cannot open
+    # (Reddit's OAuth API): exports resolve a body's relative links on it.
+    web_url: str | None = None
 
     # -- where -----------------------------------------------------------------
 
@@ -100,6 +103,9 @@ class Site(ABC):
             return None
         env = os.environ.get(self.api_url_setting) if self.api_url_setting else None
         return (api_url or env or self.api_url).rstrip("/")
+    def public_url(self) -> str:
+        """Where a browser finds the site: ``web_url``, else ``base_url``."""
+        return (self.web_url or self.base_url).rstrip("/")
 
     def _base(self, base_url: str | None) -> str:
         return (base_url or self.base_url).rstrip("/")

@@ -35,7 +35,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from archive import redact, sources, versions
+from archive import health, redact, sources, versions
 from archive.crawls import Target, mark_done, queue_targets
 from archive.crawls import finish_crawl as finish_crawl  # re-exported
 from archive.crawls import start_crawl as start_crawl  # re-exported
@@ -55,6 +55,7 @@ from archive.rows import (
 )
 from archive.schema import COMMENT_COLUMNS
 from archive.stories import LISTING_KEEP, check_thread, save_story, with_order
+from archive.stories import save_merged_stories as save_merged_stories  # re-exported
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -340,26 +341,6 @@ _USER_CONTENT = ("created_at", "created_at_raw", "karma", "about_html", "about",
 _USER_OBJECTS = frozenset({_USER_CONTENT.index("extra")})
 
 
-def save_merged_stories(
-    db: sqlite_utils.Database, stories: Sequence[Story], *, fetched_at: datetime,
-    crawl_id: int | None = None, source: str = "html",
-) -> None:
-    """Store stories that were merged into another (``merged_into`` set), in one
-    transaction; each completes its own thread target.
-
-    Their comments live in the thread they went into, which is saved as a thread of its
-    own: saving a merged story as an empty thread instead would mark every comment an
-    earlier crawl archived under it as gone from the site."""
-    seen = iso_utc(fetched_at)
-    assert seen is not None
-    with transaction(db) as conn:
-        for story in stories:
-            if story.merged_into is None:
-                raise ValueError(f"story {story.site}/{story.id} is not a merged story")
-            save_story(conn, story, seen=seen, crawl_id=crawl_id, source=sources.check(source))
-            mark_done(conn, crawl_id, Target(story.site, "thread", story.id))
-
-
 def save_user(
     db: sqlite_utils.Database,
     user: User,
@@ -404,3 +385,10 @@ def save_user(
             karma=user.karma, about=user.about, via=sources.check(user.source),
         )  # fmt: skip
         mark_done(conn, crawl_id, Target(user.site, "user", user.id))
+
+
+def record_health(db: sqlite_utils.Database, crawl_id: int, seen: health.Health) -> list[str]:
+    """Store what a crawl's pages gave and return its markup-drift lines
+    (:mod:`archive.health`), in one transaction."""
+    with transaction(db) as conn:
+        return health.record(conn, crawl_id, now_iso(), seen)

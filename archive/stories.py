@@ -7,9 +7,15 @@ merge rules are the store's (see its docstring).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
+
+import sqlite_utils
 
 from archive import sources
+from archive.crawls import Target, mark_done
+from archive.db import transaction
 from archive.models import Story, Thread
 from archive.rows import Row, canonical_json, iso_utc, merge_row, seen_range
 from archive.schema import STORY_COLUMNS
@@ -129,3 +135,23 @@ def check_thread(thread: Thread) -> None:
         if c.id in ids:
             raise ValueError(f"comment {site}/{c.id} appears twice in thread {story_id}")
         ids.add(c.id)
+
+
+def save_merged_stories(
+    db: sqlite_utils.Database, stories: Sequence[Story], *, fetched_at: datetime,
+    crawl_id: int | None = None, source: str = "html",
+) -> None:
+    """Store stories that were merged into another (``merged_into`` set), in one
+    transaction; each completes its own thread target.
+
+    Their comments live in the thread they went into, which is saved as a thread of its
+    own: saving a merged story as an empty thread instead would mark every comment an
+    earlier crawl archived under it as gone from the site."""
+    seen = iso_utc(fetched_at)
+    assert seen is not None
+    with transaction(db) as conn:
+        for story in stories:
+            if story.merged_into is None:
+                raise ValueError(f"story {story.site}/{story.id} is not a merged story")
+            save_story(conn, story, seen=seen, crawl_id=crawl_id, source=sources.check(source))
+            mark_done(conn, crawl_id, Target(story.site, "thread", story.id))

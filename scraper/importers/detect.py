@@ -1,16 +1,17 @@
 """Which importer takes a saved page: each is asked in turn, from the text alone (HN's
-markup, an Algolia item's JSON shape, Lobsters' ``og:site_name`` or JSON shape). A new
-site adds its importer module and its entry here; a site may have several (HN's pages
-and its threads saved from Algolia's API)."""
+markup, an Algolia item's JSON shape, Lobsters' ``og:site_name`` or JSON shape, Reddit's
+API objects). A new site adds its importer module and its entry here; a site may have
+several (HN's pages and its threads saved from Algolia's API)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scraper.importers import hn, hn_algolia, lobsters
+from scraper.importers import hn, hn_algolia, lobsters, reddit
 from scraper.importers.pages import Kind, SiteImporter
 
-IMPORTERS: tuple[SiteImporter, ...] = (hn.IMPORTER, hn_algolia.IMPORTER, lobsters.IMPORTER)
+IMPORTERS: tuple[SiteImporter, ...] = (hn.IMPORTER, hn_algolia.IMPORTER, lobsters.IMPORTER,
+                                       reddit.IMPORTER)
 SITES = tuple(dict.fromkeys(i.site.name for i in IMPORTERS))
 
 
