@@ -9,8 +9,9 @@ depth + 1), or an item of the same batch. Its position is its index in the paren
 stored. A comment whose parent is not stored yet waits whole in ``pending_comments``
 and is stored, placed, in the transaction that brings its parent (and its own waiting
 replies with it). Stories and placed comments go through the store's merges
-(``archive.stories.save_story``, ``archive.store.save_some_comments``): versions and
-snapshots are written as a crawl writes them, and nothing is marked gone.
+(``archive.stories.save_story``, ``archive.store._save_comments``): versions and
+snapshots are written as a crawl writes them, and nothing is marked gone. What a
+redaction in force names is withheld as ``save_thread`` withholds it (archive.redact).
 
 The batch and the caller's high-water mark (``archive.follow_state``) commit together:
 a killed run leaves every batch either stored with its mark, or not at all.
@@ -27,11 +28,11 @@ from datetime import datetime
 
 import sqlite_utils
 
-from archive import follow_state, versions
+from archive import follow_state, redact, sources, versions
 from archive.db import transaction
-from archive.models import Comment, Story
+from archive.models import Comment, Story, Thread
 from archive.rows import iso_utc
-from archive.store import save_some_comments
+from archive.store import _save_comments
 from archive.stories import save_story
 
 # story_snapshots.source (the page kind): an item holds what a thread page's header
@@ -80,7 +81,8 @@ def save_items(db: sqlite_utils.Database | sqlite3.Connection, site: str,
     assert seen is not None
     with transaction(db) as conn:
         _links(conn, site, items)
-        stories = [i.story for i in items if i.story is not None]
+        stories = [_withheld_story(conn, i.story, fetched_at) for i in items
+                   if i.story is not None]  # fmt: skip
         for story in stories:
             save_story(conn, story, seen=seen, crawl_id=crawl_id, source=source)
             versions.story_snapshot(
@@ -90,8 +92,15 @@ def save_items(db: sqlite_utils.Database | sqlite3.Connection, site: str,
             )  # fmt: skip
         loose = [i for i in items if i.comment is not None]
         placed, waiting = _place(conn, site, items, loose)
-        new, updated, _ = save_some_comments(conn, site, placed, seen=seen, crawl_id=crawl_id,
-                                             source=source)  # fmt: skip
+        placed, after = _withheld_comments(conn, site, placed, fetched_at)
+        waiting = _withheld_waiting(conn, site, waiting, fetched_at)
+        # The store's comment merge, for comments of any threads and no whole one: none is
+        # marked gone for being absent (``story_id`` is unused then).
+        new, updated, _, _ = _save_comments(conn, site, "", placed, seen=seen,
+                                            crawl_id=crawl_id, source=sources.check(source),
+                                            whole=False)  # fmt: skip
+        for thread, withheld, story_held in after:
+            redact.after_save(conn, thread, withheld, story_held)
         touched = {*(c.story_id for c in placed), *(s.id for s in stories)}
         conn.execute(
             "UPDATE stories SET archived_count = (SELECT count(*) FROM comments c"
@@ -104,6 +113,46 @@ def save_items(db: sqlite_utils.Database | sqlite3.Connection, site: str,
             follow_state.set_state(conn, site, mark.name, mark.position, mark.detail)
     return ItemsResult(stories=len(stories), comments=len(placed), waiting=len(waiting),
                        new_comments=new, updated_comments=updated)  # fmt: skip
+
+
+# -- redactions in force (archive.redact): what they name is never stored again ----
+
+
+def _withheld_story(conn: sqlite3.Connection, story: Story, fetched_at: datetime) -> Story:
+    alone = Thread(story=story, comments=(), fetched_at=fetched_at)
+    return redact.withhold(conn, alone)[0].story
+
+
+def _withheld_comments(conn: sqlite3.Connection, site: str, placed: list[Comment],
+                       fetched_at: datetime,
+                       ) -> tuple[list[Comment], list[tuple[Thread, list[str], bool]]]:
+    """The placed comments with what a redaction names withheld, thread by thread, and
+    what :func:`archive.redact.after_save` must take out of the stored rows."""
+    by_story: dict[str, list[Comment]] = defaultdict(list)
+    for c in placed:
+        by_story[c.story_id].append(c)
+    out: list[Comment] = []
+    after: list[tuple[Thread, list[str], bool]] = []
+    for story_id, comments in by_story.items():
+        part = Thread(story=Story(site=site, id=story_id), comments=tuple(comments),
+                      fetched_at=fetched_at)  # fmt: skip
+        kept, withheld, story_held = redact.withhold(conn, part)
+        out.extend(kept.comments)
+        if withheld or story_held:
+            after.append((kept, withheld, story_held))
+    return out, after
+
+
+def _withheld_waiting(conn: sqlite3.Connection, site: str, waiting: list[LooseItem],
+                      fetched_at: datetime) -> list[LooseItem]:
+    # Their thread is not known yet: a redaction by comment or author applies now, a
+    # thread's when they are placed.
+    comments = tuple(i.comment for i in waiting if i.comment is not None)
+    if not comments:
+        return waiting
+    part = Thread(story=Story(site=site, id=""), comments=comments, fetched_at=fetched_at)
+    kept = iter(redact.withhold(conn, part)[0].comments)
+    return [replace(i, comment=next(kept)) if i.comment is not None else i for i in waiting]
 
 
 def _links(conn: sqlite3.Connection, site: str, items: Sequence[LooseItem]) -> None:

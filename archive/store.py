@@ -164,9 +164,8 @@ def _save_comments(
 ) -> tuple[int, int, int, int]:
     """Insert new comments, merge known ones, mark absent ones gone, write their versions.
 
-    ``whole``: ``comments`` are the whole thread as the site shows it now; if not (items
-    an API gives one by one, of any threads: ``story_id`` is unused), no stored comment
-    is marked gone for being absent.
+    ``whole``: they are the whole thread now; if not (API items of any threads, and
+    ``story_id`` unused), none stored is marked gone for being absent.
     Returns (new, updated, unchanged, gone).
     """
     stored: dict[str, Row] = {}
@@ -283,17 +282,6 @@ def _save_comments(
                 (value, site, json.dumps(ids)),
             )
     return new, updated, unchanged, len(gone)
-
-
-def save_some_comments(conn: sqlite3.Connection, site: str, comments: Sequence[Comment], *,
-                       seen: str, crawl_id: int | None, source: str) -> tuple[int, int, int]:
-    """Some comments of any threads, each placed (story, parent, depth, position), inside
-    the caller's transaction: merged and versioned as :func:`save_thread` does, none
-    marked gone (they are not whole threads). Returns (new, updated, unchanged)."""
-    new, updated, unchanged, _ = _save_comments(conn, site, "", comments, seen=seen,
-                                                crawl_id=crawl_id,
-                                                source=sources.check(source), whole=False)
-    return new, updated, unchanged
 
 
 # -- listings and users ------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from archive import redact
 from archive.db import open_db
 from archive.items import ItemsResult, LooseItem, Mark, save_items
 from archive.models import Comment, Story
@@ -82,3 +83,18 @@ def test_replies_waiting_for_a_story_come_with_it_alone(tmp_path: Path) -> None:
     result = save_items(db, "hn", [story("1", "2")], fetched_at=T2)
     assert result == ItemsResult(stories=1, comments=2, waiting=0, new_comments=2)
     assert rows(path, PLACED) == [("2", "1", None, 0, 0, "api"), ("3", "1", "2", 1, 0, "api")]
+
+
+def test_what_a_redaction_names_is_withheld_from_later_items(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    db = open_db(path)
+    save_items(db, "hn", [story("1", "2", "3"), comment("2", "1"), comment("3", "1")],
+               fetched_at=T1)
+    redact.redact(db, site="hn", kind="comment", key="2", reason="asked by its author")
+    # The API gives it again, and a reply to it that waits for a parent not yet stored.
+    again = comment("2", "1", text="hello again")
+    save_items(db, "hn", [again, comment("9", "8", text="x"), comment("3", "1", text="new")],
+               fetched_at=T2)
+    assert rows(path, "SELECT id, text FROM comments ORDER BY id") == [("2", None), ("3", "new")]
+    assert rows(path, "SELECT count(*) FROM comment_versions WHERE comment_id = '2'"
+                      " AND text IS NOT NULL") == [(0,)]
