@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import sqlite_utils
 
 from archive import (
+    differences,
     follow_state,
     health,
     pace,
@@ -306,6 +307,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0006_sites", m0006_sites),
     ("0007_site_urls", site_table.m0007_site_urls),
     ("0008_source", sources.m0008_source),
+    ("0011_hn_api", differences.m0011_hn_api),
     ("0012_follow_state", follow_state.m0012_follow_state),
     ("0015_redactions", redaction_table.m0015_redactions),
     ("0016_markup_health", health.m0016_markup_health),

@@ -92,19 +92,6 @@ class HackerNews(Site):
         return f"{self._base(base_url)}/{path}{more}"
 
 
-HN = HackerNews(
-    name="hn",
-    label="Hacker News",
-    base_url="https://news.ycombinator.com",
-    base_url_setting="LINKTHREAD_HN_BASE_URL",
-    hosts=("news.ycombinator.com",),
-    listings=("front", "news", "newest", "ask", "show", "jobs", "best"),
-    politeness=Politeness(crawl_delay=30.0, min_delay=30.0,
-                          note="robots.txt asks for a Crawl-delay of 30 s"),
-)
-
-
-
 # -- Hacker News' official API (Firebase) -------------------------------------------
 # Its host's robots.txt allows /*.json and it publishes no rate limit; the client keeps
 # a bounded number of connections open (LINKTHREAD_HN_API_CONCURRENCY) all the same.
@@ -122,3 +109,17 @@ FOLLOW_INTERVAL_SETTING = "LINKTHREAD_HN_FOLLOW_INTERVAL"
 # The id lists the API publishes, by the name of their file (topstories.json, ...).
 API_LISTS = ("topstories", "newstories", "beststories", "askstories", "showstories",
              "jobstories")
+
+
+HN = HackerNews(
+    name="hn",
+    label="Hacker News",
+    base_url="https://news.ycombinator.com",
+    base_url_setting="LINKTHREAD_HN_BASE_URL",
+    hosts=("news.ycombinator.com",),
+    listings=("front", "news", "newest", "ask", "show", "jobs", "best"),
+    politeness=Politeness(crawl_delay=30.0, min_delay=30.0,
+                          note="robots.txt asks for a Crawl-delay of 30 s"),
+    api_url=API_URL,
+    api_url_setting=API_URL_SETTING,
+)

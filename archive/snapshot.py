@@ -64,6 +64,7 @@ _AS_OF = (
     "DELETE FROM story_snapshots WHERE seen_at > :t",
     "DELETE FROM listing_snapshots WHERE seen_at > :t",
     "DELETE FROM thread_crawls WHERE seen_at > :t",
+    "DELETE FROM source_differences WHERE seen_at > :t",
     "DELETE FROM user_snapshots WHERE seen_at > :t",
     "DELETE FROM comments WHERE first_seen_at > :t",
     # A comment's state at T is its latest version at or before T, where it has one.

@@ -40,6 +40,7 @@ from archive.crawls import Target, mark_done, queue_targets
 from archive.crawls import finish_crawl as finish_crawl  # re-exported
 from archive.crawls import start_crawl as start_crawl  # re-exported
 from archive.db import transaction
+from archive.differences import save_differences
 from archive.models import Comment, Listing, Story, Thread, User
 from archive.pages import save_failed_page as save_failed_page  # re-exported
 from archive.pages import save_page as _save_page
@@ -53,7 +54,8 @@ from archive.rows import (
     upsert_rows,
 )
 from archive.schema import COMMENT_COLUMNS
-from archive.stories import LISTING_KEEP, save_story
+from archive.stories import LISTING_KEEP, check_thread, save_story, with_order
+from archive.stories import save_merged_stories as save_merged_stories  # re-exported
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,6 +79,9 @@ _COMMENT_LATEST = frozenset(
               "synthetic_id", "edited", "removed", "by_submitter")
 )  # fmt: skip
 _COMMENT_OBJECTS = frozenset({_COMMENT_CONTENT.index("extra")})
+# "3 hours ago" read from a page must not replace an API's exact time (rows.exact_time).
+_COMMENT_TIMES = tuple((_COMMENT_CONTENT.index(f"{c}_at"), _COMMENT_CONTENT.index(f"{c}_at_raw"))
+                       for c in ("created", "edited"))  # fmt: skip
 
 
 def _comment_content(c: Comment) -> Row:
@@ -105,13 +110,13 @@ def save_thread(
     story = thread.story
     seen = iso_utc(thread.fetched_at)
     assert seen is not None
-    _check_thread(thread)
+    check_thread(thread)
     source = sources.check(thread.source)
     with transaction(db) as conn:
         # What a redaction in force names is never stored again (archive.redact).
         thread, withheld, story_held = redact.withhold(conn, thread)
         story = thread.story
-        save_story(conn, story, seen=seen, crawl_id=crawl_id, source=source)
+        save_story(conn, with_order(conn, thread), seen=seen, crawl_id=crawl_id, source=source)
         new, updated, unchanged, gone = _save_comments(
             conn, story.site, story.id, thread.comments, seen=seen, crawl_id=crawl_id,
             source=source,
@@ -125,6 +130,9 @@ def save_thread(
             conn, site=story.site, story_id=story.id, seen=seen, crawl_id=crawl_id,
             declared=story.comment_count, comments=thread.comments,
         )  # fmt: skip
+        if thread.differences:
+            save_differences(conn, site=story.site, story_id=story.id, seen=seen,
+                             crawl_id=crawl_id, differences=thread.differences)
         conn.execute(
             "UPDATE stories SET archived_count ="
             " (SELECT count(*) FROM comments WHERE site = ? AND story_id = ?)"
@@ -141,22 +149,6 @@ def save_thread(
         new_comments=new, updated_comments=updated, unchanged_comments=unchanged,
         pages_added=added, gone=gone,
     )  # fmt: skip
-
-
-def _check_thread(thread: Thread) -> None:
-    # A Thread that contradicts itself is a bug upstream; storing it would corrupt the
-    # tree, so fail before writing anything (rule 4: fail loudly).
-    site, story_id = thread.story.site, thread.story.id
-    ids: set[str] = set()
-    for c in thread.comments:
-        if c.site != site or c.story_id != story_id:
-            raise ValueError(
-                f"comment {c.site}/{c.id} belongs to {c.site}/{c.story_id}, "
-                f"not to thread {site}/{story_id}"
-            )
-        if c.id in ids:
-            raise ValueError(f"comment {site}/{c.id} appears twice in thread {story_id}")
-        ids.add(c.id)
 
 
 def _save_comments(
@@ -205,10 +197,12 @@ def _save_comments(
     new = updated = unchanged = 0
     for c in comments:
         content = _comment_content(c)
+        # A comment only one of the observation's merged sources showed says so itself.
+        own = source if c.source is None else sources.check(c.source)
         old_row = stored.get(c.id)
         if old_row is None:
             new += 1
-            writes.append((site, c.id, *content, seen, seen, crawl_id, source))
+            writes.append((site, c.id, *content, seen, seen, crawl_id, own))
             continue
         old, (first, last, old_crawl) = old_row[:-3], old_row[-3:]
         # Fast path: a re-crawl mostly sees comments exactly as stored.
@@ -222,11 +216,12 @@ def _save_comments(
                 latest=_COMMENT_LATEST,
                 keep=frozenset(),
                 objects=_COMMENT_OBJECTS,
+                times=_COMMENT_TIMES,
             )
         )
         new_first, new_last = seen_range(first, last, seen)
         crawl = old_crawl if crawl_id is None else crawl_id
-        sources_now = sources.union(was[c.id], source)
+        sources_now = sources.union(was[c.id], own)
         if merged != old:
             updated += 1
             writes.append((site, c.id, *merged, new_first, new_last, crawl, sources_now))
@@ -234,7 +229,7 @@ def _save_comments(
             if changes:
                 baseline[c.id] = (first, old, was[c.id])
             history.extend(
-                versions.version_row(site, c.id, seen, crawl_id, change, merged, source)
+                versions.version_row(site, c.id, seen, crawl_id, change, merged, own)
                 for change in changes
             )
         else:
@@ -250,7 +245,7 @@ def _save_comments(
             back.append(c.id)
             baseline.setdefault(c.id, (first, old, was[c.id]))
             history.append(
-                versions.version_row(site, c.id, seen, crawl_id, "back", merged, source))
+                versions.version_row(site, c.id, seen, crawl_id, "back", merged, own))
     # Gone: stored, absent from this whole thread, and not seen by any later crawl
     # (re-saving an older fetch says nothing about now). Marked once, row kept.
     present = {c.id for c in comments}
@@ -332,26 +327,6 @@ def save_listing(
 
 _USER_CONTENT = ("created_at", "created_at_raw", "karma", "about_html", "about", "extra")
 _USER_OBJECTS = frozenset({_USER_CONTENT.index("extra")})
-
-
-def save_merged_stories(
-    db: sqlite_utils.Database, stories: Sequence[Story], *, fetched_at: datetime,
-    crawl_id: int | None = None, source: str = "html",
-) -> None:
-    """Store stories that were merged into another (``merged_into`` set), in one
-    transaction; each completes its own thread target.
-
-    Their comments live in the thread they went into, which is saved as a thread of its
-    own: saving a merged story as an empty thread instead would mark every comment an
-    earlier crawl archived under it as gone from the site."""
-    seen = iso_utc(fetched_at)
-    assert seen is not None
-    with transaction(db) as conn:
-        for story in stories:
-            if story.merged_into is None:
-                raise ValueError(f"story {story.site}/{story.id} is not a merged story")
-            save_story(conn, story, seen=seen, crawl_id=crawl_id, source=sources.check(source))
-            mark_done(conn, crawl_id, Target(story.site, "thread", story.id))
 
 
 def save_user(
