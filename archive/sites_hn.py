@@ -100,6 +100,8 @@ API_URL = "https://hacker-news.firebaseio.com/v0"
 API_URL_SETTING = "LINKTHREAD_HN_API_URL"
 API_CONCURRENCY = 32
 API_CONCURRENCY_SETTING = "LINKTHREAD_HN_API_CONCURRENCY"
+# Items per transaction of a backfill or follow: few enough to lose little to a kill.
+API_BATCH = 500
 # Seconds before the first retry of a failed request (5xx, dropped, timeout); doubling.
 API_BACKOFF = 0.25
 API_BACKOFF_SETTING = "LINKTHREAD_HN_API_BACKOFF"

@@ -4,16 +4,17 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import click
 
 from archive import sites_hn
 from archive.cli import _user_errors, db_option
-from scraper.hnapi.backfill import BackfillResult, backfill
-from scraper.hnapi.client import ApiClient, ApiError
-from scraper.hnapi.follow import FollowTally, follow
-from scraper.hnapi.ingest import BATCH
-from scraper.hnapi.status import counts, display
+
+# The client, the parsers and aiohttp are imported by the commands that use them: the
+# read commands, which register these with the rest, must not pay for them (startup).
+if TYPE_CHECKING:
+    from scraper.hnapi.client import ApiClient
 
 _CONCURRENCY = click.option(
     "--concurrency", type=click.IntRange(1, 512), envvar=sites_hn.API_CONCURRENCY_SETTING,
@@ -30,6 +31,8 @@ def _check_db(db: str) -> None:
 
 
 def _client(concurrency: int) -> ApiClient:
+    from scraper.hnapi.client import ApiClient
+
     try:
         return ApiClient.from_env(concurrency=concurrency)
     except ValueError as e:
@@ -41,7 +44,8 @@ def _client(concurrency: int) -> ApiClient:
 @click.option("--to", "last", type=click.IntRange(1), help="The last item id.")
 @click.option("--last", "count", type=click.IntRange(1),
               help="The N items up to the newest (maxitem) instead of --from/--to.")
-@click.option("--batch", default=BATCH, show_default=True, type=click.IntRange(1, 100_000),
+@click.option("--batch", default=sites_hn.API_BATCH, show_default=True,
+              type=click.IntRange(1, 100_000),
               help="Items per transaction (a kill loses at most one batch's fetches).")
 @_CONCURRENCY
 @db_option
@@ -65,6 +69,10 @@ def backfill_hn(first: int | None, last: int | None, count: int | None, batch: i
         raise click.UsageError("give --from A --to B, or --last N")
     if first is not None and last is not None and first > last:
         raise click.UsageError(f"--from {first} is after --to {last}")
+    from scraper.hnapi.backfill import BackfillResult, backfill
+    from scraper.hnapi.client import ApiError
+    from scraper.hnapi.status import counts, display
+
     _check_db(db)
     client = _client(concurrency)
 
@@ -112,6 +120,10 @@ def follow_hn(interval: float, since: int | None, watch_new_stories: bool, concu
 
     Example: linkthread follow hn --watch-new-stories --interval 60 --db hn.db
     """
+    from scraper.hnapi.client import ApiError
+    from scraper.hnapi.follow import FollowTally, follow
+    from scraper.hnapi.status import counts, display
+
     _check_db(db)
     client = _client(concurrency)
     tally = FollowTally()

@@ -18,13 +18,14 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
+from archive import sites_hn
 from archive.db import open_db, transaction
 from archive.items import ItemsResult, LooseItem, Mark, save_items
 from scraper.hnapi.client import ApiClient, Item
 from scraper.parsers.hn import api as mapping
 
 SITE = mapping.SITE
-BATCH = 500  # ids per transaction: few enough to lose little to a kill
+BATCH = sites_hn.API_BATCH
 T = TypeVar("T")
 
 
