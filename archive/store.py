@@ -17,12 +17,14 @@ How a re-crawl merges with what is stored (rule 6: never lose what a crawl saw):
   comparison. A comment's score change is a ``comment_scores`` row, not a version.
 * ``extra`` (site-specific values) is stored as canonical JSON and merged key by key,
   as columns are; a story's tags are replaced by the newest page that shows any.
-* ``first_seen_at``/``last_seen_at`` widen to include the observation's time.
+* ``first_seen_at``/``last_seen_at`` widen to include the observation's time; a
+  comment still shown is not rewritten for a later sighting alone (its thread's
+  ``thread_crawls`` row says it: ``archive.seen``), so a re-crawl writes only what changed.
 
 Rows are merged in Python against one pre-read of the stored rows, then written a
 few hundred rows per statement (:func:`archive.rows.upsert_rows` says why not
-executemany); rows that only moved their seen-times are touched by a single UPDATE. The counts in
-:class:`SaveResult` fall out of the same comparison.
+executemany); rows whose first sighting moved are touched by a single UPDATE. The
+counts in :class:`SaveResult` fall out of the same comparison.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from archive.db import transaction
 from archive.models import Comment, Listing, Story, Thread, User
 from archive.pages import save_failed_page as save_failed_page  # re-exported
 from archive.pages import save_page as _save_page
+from archive.revisits import page_set, page_set_json
 from archive.rows import (
     Row,
     canonical_json,
@@ -53,6 +56,7 @@ from archive.rows import (
     upsert_rows,
 )
 from archive.schema import COMMENT_COLUMNS
+from archive.seen import latest_thread_crawl
 from archive.stories import LISTING_KEEP, save_story
 
 
@@ -119,6 +123,7 @@ def save_thread(
         versions.thread_crawl(
             conn, site=story.site, story_id=story.id, seen=seen, crawl_id=crawl_id,
             declared=story.comment_count, comments=thread.comments,
+            pages=page_set_json(page_set(thread.pages)) if thread.pages else None,
         )  # fmt: skip
         conn.execute(
             "UPDATE stories SET archived_count ="
@@ -182,8 +187,13 @@ def _save_comments(
         rows += conn.execute(
             select + "id IN (SELECT value FROM json_each(?))", (site, json.dumps(others))
         ).fetchall()
+    # A comment still shown was seen by the thread's latest crawl, though its row may
+    # be older (archive.seen): its last sighting is the later of the two.
+    latest_seen, latest_crawl = latest_thread_crawl(conn, site, story_id) or ("", None)
     for row in rows:
         stored[row[0]], gone_at[row[0]] = row[1:-1], row[-1]
+        if row[-1] is None and row[1] == story_id and latest_seen > row[-3]:
+            stored[row[0]] = (*row[1:-3], latest_seen, latest_crawl or row[-2])
     writes: list[Row] = []
     history: list[Row] = []
     touched: list[str] = []
@@ -215,6 +225,7 @@ def _save_comments(
         )
         new_first, new_last = seen_range(first, last, seen)
         crawl = old_crawl if crawl_id is None else crawl_id
+        was_gone = gone_at[c.id]
         if merged != old:
             updated += 1
             writes.append((site, c.id, *merged, new_first, new_last, crawl))
@@ -227,10 +238,11 @@ def _save_comments(
             )
         else:
             unchanged += 1
-            # Skipped when nothing moved (the same observation saved again).
-            if (new_first, new_last, crawl) != (first, last, old_crawl):
+            # A row still shown is not rewritten for a later sighting: this save's
+            # thread_crawls row says it (archive.seen). An earlier first sighting is
+            # written, and so is any sighting of a row marked gone, which says its own.
+            if new_first != first or (was_gone is not None and new_last != last):
                 touched.append(c.id)
-        was_gone = gone_at[c.id]
         if was_gone is not None and seen > was_gone:
             back.append(c.id)
             baseline.setdefault(c.id, (first, old))
@@ -253,22 +265,32 @@ def _save_comments(
     upsert_rows(conn, "comments", COMMENT_COLUMNS, ("site", "id"), writes)
     upsert_rows(conn, "comment_versions", versions.VERSION_COLUMNS, versions.VERSION_KEY, history)
     if touched:
-        # The common re-crawl case: only the seen-times move. One statement keeps
-        # the per-row work inside SQLite instead of 5,000 Python round trips.
+        # Only the seen-times move: one statement keeps the per-row work inside SQLite.
         conn.execute(
             "UPDATE comments SET first_seen_at = min(first_seen_at, :seen),"
             " last_seen_at = max(last_seen_at, :seen),"
-            " last_crawl_id = coalesce(:crawl, last_crawl_id)"
+            " last_crawl_id = CASE WHEN :seen > last_seen_at"
+            " THEN coalesce(:crawl, last_crawl_id) ELSE last_crawl_id END"
             " WHERE site = :site AND id IN (SELECT value FROM json_each(:ids))",
             {"seen": seen, "crawl": crawl_id, "site": site, "ids": json.dumps(touched)},
         )
-    for ids, value in ((back, None), (gone, seen)):
-        if ids:
-            conn.execute(
-                "UPDATE comments SET gone_at = ? WHERE site = ?"
-                " AND id IN (SELECT value FROM json_each(?))",
-                (value, site, json.dumps(ids)),
-            )
+    if back:
+        conn.execute(
+            "UPDATE comments SET gone_at = NULL WHERE site = ?"
+            " AND id IN (SELECT value FROM json_each(?))",
+            (site, json.dumps(back)),
+        )
+    if gone:
+        # From now on its row alone says when it was last seen: the thread's crawls no
+        # longer show it.
+        conn.execute(
+            "UPDATE comments SET gone_at = :seen, last_seen_at = max(last_seen_at, :latest),"
+            " last_crawl_id = CASE WHEN :latest > last_seen_at"
+            " THEN coalesce(:crawl, last_crawl_id) ELSE last_crawl_id END"
+            " WHERE site = :site AND id IN (SELECT value FROM json_each(:ids))",
+            {"seen": seen, "latest": latest_seen, "crawl": latest_crawl, "site": site,
+             "ids": json.dumps(gone)},
+        )
     return new, updated, unchanged, len(gone)
 
 

@@ -106,8 +106,9 @@ def test_schema_columns(tmp_path: Path) -> None:
     ).fetchall()
     assert [r[0] for r in indexes] == [
         "comments_author", "comments_created_at", "comments_site_parent_id",
-        "comments_site_story_id", "listing_snapshots_site_story_id", "pages_site_story_id",
-        "stories_author", "stories_created_at", "story_tags_site_tag", "watches_next_due_at",
+        "comments_site_story_id", "listing_snapshots_site_story_id", "page_visits_crawl_id",
+        "pages_site_story_id", "stories_author", "stories_created_at", "story_tags_site_tag",
+        "watches_next_due_at",
     ]  # fmt: skip
     triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
     assert [r[0] for r in triggers] == [
