@@ -14,6 +14,7 @@ This module imports nothing of the archive: ``archive.migrations`` runs its stat
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -109,3 +110,38 @@ def seen_now(conn: sqlite3.Connection, story: dict[str, Any],
             c["last_seen_at"] = seen
             if crawl is not None:
                 c["last_crawl_id"] = crawl
+
+
+def write(conn: sqlite3.Connection, site: str, *, seen: str, crawl_id: int | None,
+          touched: Sequence[str], back: Sequence[str], gone: Sequence[str],
+          latest: tuple[str, int | None]) -> None:  # fmt: skip
+    """The seen-times and ``gone_at`` a save of a thread moves, one statement each:
+    ``touched`` comments seen earlier than their row says (or seen while marked gone),
+    ``back`` ones shown again, ``gone`` ones no longer shown, ``latest`` the thread's
+    latest crawl before this one (seen_at, crawl_id), their last sighting."""
+    if touched:
+        conn.execute(
+            "UPDATE comments SET first_seen_at = min(first_seen_at, :seen),"
+            " last_seen_at = max(last_seen_at, :seen),"
+            " last_crawl_id = CASE WHEN :seen > last_seen_at"
+            " THEN coalesce(:crawl, last_crawl_id) ELSE last_crawl_id END"
+            " WHERE site = :site AND id IN (SELECT value FROM json_each(:ids))",
+            {"seen": seen, "crawl": crawl_id, "site": site, "ids": json.dumps(touched)},
+        )
+    if back:
+        conn.execute(
+            "UPDATE comments SET gone_at = NULL WHERE site = ?"
+            " AND id IN (SELECT value FROM json_each(?))",
+            (site, json.dumps(back)),
+        )
+    if gone:
+        # From now on its row alone says when it was last seen: the thread's crawls no
+        # longer show it. (SET reads the row as it was: the CASE sees the old time.)
+        conn.execute(
+            "UPDATE comments SET gone_at = :seen, last_seen_at = max(last_seen_at, :latest),"
+            " last_crawl_id = CASE WHEN :latest > last_seen_at"
+            " THEN coalesce(:crawl, last_crawl_id) ELSE last_crawl_id END"
+            " WHERE site = :site AND id IN (SELECT value FROM json_each(:ids))",
+            {"seen": seen, "latest": latest[0], "crawl": latest[1], "site": site,
+             "ids": json.dumps(gone)},
+        )

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -22,7 +22,7 @@ from archive import store
 from archive.crawls import Target, target_label
 from archive.db import transaction
 from archive.errors import ArchiveError
-from archive.models import FetchedPage, Thread
+from archive.models import FetchedPage, Listing, Thread, User
 from archive.pages import save_page
 from scraper.importers import detect, files
 from scraper.importers.join import Broken, Piece, join
@@ -156,9 +156,18 @@ def _save(outcome: Outcome, name: str, write: Callable[[], None]) -> None:
         outcome.failures.append(f"{name}: could not store it: {e}")
 
 
+_Observed = TypeVar("_Observed", Thread, Listing, User)
+
+
+def imported(record: _Observed) -> _Observed:
+    """``record`` as an import observed it: a saved page of the site's own is source
+    "import"; a parser that knows better (an API response, Algolia, a dump) said so."""
+    return replace(record, source="import") if record.source == "html" else record
+
+
 def _save_thread(db: sqlite_utils.Database, outcome: Outcome, thread: Thread,
                  crawl_id: int) -> None:
-    store.save_thread(db, thread, crawl_id=crawl_id)
+    store.save_thread(db, imported(thread), crawl_id=crawl_id)
     outcome.threads += 1
     outcome.comments += len(thread.comments)
 
@@ -181,21 +190,23 @@ def _save_other(db: sqlite_utils.Database, outcome: Outcome, piece: Piece,
                 crawl_id: int) -> None:
     p: Parsed = piece.parsed
     if p.thread is not None:
-        thread = Thread(story=p.thread.story, comments=p.thread.comments,
-                        fetched_at=piece.fetched.fetched_at, pages=(piece.fetched,))
+        thread = replace(p.thread, fetched_at=piece.fetched.fetched_at, pages=(piece.fetched,))
         _save_thread(db, outcome, thread, crawl_id)
         if p.merged:
             store.save_merged_stories(db, p.merged, fetched_at=piece.fetched.fetched_at,
-                                      crawl_id=crawl_id)
+                                      crawl_id=crawl_id, source="import")
         for user in p.users:
-            store.save_user(db, user, crawl_id=crawl_id, fetched_at=piece.fetched.fetched_at)
+            store.save_user(db, imported(user), crawl_id=crawl_id,
+                            fetched_at=piece.fetched.fetched_at)
     elif p.listing is not None:
-        entries = store.save_listing(db, p.listing, crawl_id=crawl_id, target=_path(p.url))
+        entries = store.save_listing(db, imported(p.listing), crawl_id=crawl_id,
+                                     target=_path(p.url))
         _save_page(db, piece, crawl_id)
         outcome.stored.append(f"{p.listing.site} {p.listing.name} page {p.listing.page}: "
                               f"{entries} entries")
     elif p.user is not None:
-        store.save_user(db, p.user, crawl_id=crawl_id, fetched_at=piece.fetched.fetched_at)
+        store.save_user(db, imported(p.user), crawl_id=crawl_id,
+                        fetched_at=piece.fetched.fetched_at)
         _save_page(db, piece, crawl_id)
         outcome.stored.append(f"{p.user.site} user {p.user.id}: profile stored")
 
