@@ -43,7 +43,7 @@ from archive.crawls import Target, mark_done, queue_targets
 from archive.crawls import finish_crawl as finish_crawl  # re-exported
 from archive.crawls import start_crawl as start_crawl  # re-exported
 from archive.db import transaction
-from archive.models import Comment, Listing, Story, Thread, User
+from archive.models import Comment, FetchedPage, Listing, Story, Thread, User
 from archive.pages import save_failed_page as save_failed_page  # re-exported
 from archive.pages import save_page as _save_page
 from archive.revisits import page_set, page_set_json
@@ -317,6 +317,7 @@ def save_listing(
             if follow:
                 queue_targets(conn, crawl_id, (Target(e.site, "thread", e.story_id)
                                                for e in listing.entries))  # fmt: skip
+        _keep_pages(conn, listing.pages, crawl_id)
         return versions.listing_snapshots(conn, listing, seen=seen, crawl_id=crawl_id,
                                           via=source)
 
@@ -387,4 +388,12 @@ def save_user(
             conn, site=user.site, user_id=user.id, seen=seen, crawl_id=crawl_id,
             karma=user.karma, about=user.about, via=sources.check(user.source),
         )  # fmt: skip
+        _keep_pages(conn, user.pages, crawl_id)
         mark_done(conn, crawl_id, Target(user.site, "user", user.id))
+
+
+def _keep_pages(conn: sqlite3.Connection, pages: Sequence[FetchedPage],
+                crawl_id: int | None) -> None:  # fmt: skip
+    # A listing's or profile's raw page (rule 7: every body kept), in its transaction.
+    for page in pages:
+        _save_page(conn, page, story_id=None, crawl_id=crawl_id, error=None)

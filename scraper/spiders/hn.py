@@ -8,7 +8,6 @@ resume) are the base's (``base.py``); the grammar and URL forms are the registry
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 from scrapy.http import Response
@@ -65,14 +64,11 @@ class HnSpider(SiteSpider):
             return "truncated"
         return None
 
+    def read_thread_page(self, text: str, fetched: FetchedPage, story_id: str) -> ItemPage:
+        return hn.parse_item_page(text, url=fetched.url, fetched_at=fetched.fetched_at,
+                                  story_id=story_id)
+
     def parse_thread_page(self, response: Response, label: str, story_id: str,
                           done: Done) -> Iterator[Any]:
-        fetched = self.fetched(response)
-        page = self.attempt(label, fetched, lambda: hn.parse_item_page(
-            response.text, url=response.url, fetched_at=fetched.fetched_at, story_id=story_id))
-        if not isinstance(page, ItemPage):
-            if page is not None:
-                yield replace(page, story_id=story_id)
-            return
-        yield from self.carry(label, story_id, (*done, (page, fetched)), page.next_url,
-                              assemble_thread)
+        yield from self.thread_page(label, story_id, done, self.fetched(response),
+                                    response.text, assemble_thread)
