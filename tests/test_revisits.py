@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from archive import history, query
+from archive import history, migrations, query
 from archive.db import open_db
 from archive.models import Comment, FetchedPage, Listing, ListingEntry, Thread, User
 from archive.revisits import PagesChanged, last_page_set, page_set, save_unchanged_thread
@@ -218,3 +218,43 @@ def test_threads_without_pages_have_no_page_set(tmp_path: Path) -> None:
     save_thread(db, Thread(story=make_thread().story, comments=(), fetched_at=T[0]))
     assert last_page_set(db, "hn", "100") is None
     assert last_page_set(db, "hn", "999") is None
+
+
+def test_0013_gives_an_older_archive_the_visits_it_knew(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "old.db"
+    with monkeypatch.context() as m:
+        m.setattr(migrations, "MIGRATIONS",
+                  tuple((n, f) for n, f in migrations.MIGRATIONS if n < "0013"))
+        old = open_db(path)
+    crawl = start_crawl(old, command="crawl hn", args={})
+    # As the code before 0013 left them: page 1 fetched three times, the last by the
+    # crawl; comment 1 seen by the thread's three crawls.
+    old.conn.executescript(f"""
+        INSERT INTO pages (site, url, status, sha256, body, first_fetched_at,
+            last_fetched_at, fetch_count, story_id, crawl_id)
+        VALUES ('hn', '{URL}', 200, 'a', x'00', '{TS[0]}', '{TS[2]}', 3, '100', {crawl}),
+               ('hn', '{URL2}', 200, 'b', x'00', '{TS[3]}', '{TS[3]}', 1, '100', NULL);
+        INSERT INTO stories (site, id, first_seen_at, last_seen_at, source)
+            VALUES ('hn', '100', '{TS[0]}', '{TS[3]}', 'html');
+        INSERT INTO comments (site, id, story_id, depth, position, first_seen_at,
+            last_seen_at, source) VALUES ('hn', '1', '100', 0, 0, '{TS[0]}', '{TS[3]}', 'html');
+        INSERT INTO thread_crawls (site, story_id, seen_at, archived, dead, deleted)
+            VALUES ('hn', '100', '{TS[0]}', 1, 0, 0), ('hn', '100', '{TS[3]}', 1, 0, 0);
+    """)  # fmt: skip
+    old.close()
+
+    db = open_db(path)
+
+    assert db.conn.execute("SELECT page_id, fetched_at, crawl_id FROM page_visits"
+                           " ORDER BY page_id, fetched_at").fetchall() == [
+        (1, TS[0], None), (1, TS[2], crawl), (2, TS[3], None)]  # fmt: skip
+    assert db.conn.execute("SELECT seen_at, unchanged, pages FROM thread_crawls"
+                           " ORDER BY seen_at").fetchall() == [(TS[0], 0, None), (TS[3], 0, None)]
+    assert last_page_set(db, "hn", "100") is None  # the next crawl parses, then knows
+    # Rows written by the old code say their own last sighting: the view agrees.
+    assert db.conn.execute("SELECT id, last_seen_at FROM comments_seen").fetchall() == [
+        ("1", TS[3])]
+    fresh = open_db(tmp_path / "new.db")
+    schema = "SELECT type, name, sql FROM sqlite_master ORDER BY name"
+    assert db.conn.execute(schema).fetchall() == fresh.conn.execute(schema).fetchall()
