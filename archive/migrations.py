@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from archive import pace, schema, seen, site_table, sources, views
+from archive import health, pace, redaction_table, schema, seen, site_table, sources, views
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -298,6 +298,8 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0007_site_urls", site_table.m0007_site_urls),
     ("0008_source", sources.m0008_source),
     ("0013_revisits", seen.m0013_revisits),
+    ("0015_redactions", redaction_table.m0015_redactions),
+    ("0016_markup_health", health.m0016_markup_health),
 )
 
 

@@ -51,8 +51,9 @@ def last_page_set(
 ) -> PageSet | None:
     """The pages the thread's latest crawl read, or None (never crawled, or before 0013).
 
-    One seek on the primary key of ``thread_crawls``: cheap enough to ask before every
-    thread's first page is parsed.
+    One seek on the primary key of ``thread_crawls`` and one on ``pages (url, sha256)``
+    per page: cheap enough to ask before every thread's first page is parsed. None also
+    when one of those bodies is no longer kept as read (redacted).
     """
     conn = db.conn if isinstance(db, sqlite_utils.Database) else db
     row = conn.execute(
@@ -62,7 +63,16 @@ def last_page_set(
     ).fetchone()
     if row is None or row[0] is None:
         return None
-    return tuple((url, sha) for url, sha in json.loads(row[0]))
+    # Each body still kept as it was read: a redaction (archive.redact) that emptied one
+    # must have the thread parsed and saved through its rules, never its body stored
+    # again as an unchanged visit would.
+    kept = conn.execute(
+        "SELECT count(*) FROM json_each(?) j JOIN pages p ON p.url = json_extract(j.value,"
+        " '$[0]') AND p.sha256 = json_extract(j.value, '$[1]') AND p.redacted_at IS NULL",
+        (row[0],),
+    ).fetchone()[0]
+    found = tuple((url, sha) for url, sha in json.loads(row[0]))
+    return found if kept == len(found) else None
 
 
 class PagesChanged(ValueError):

@@ -258,3 +258,18 @@ def test_0013_gives_an_older_archive_the_visits_it_knew(
     fresh = open_db(tmp_path / "new.db")
     schema = "SELECT type, name, sql FROM sqlite_master ORDER BY name"
     assert db.conn.execute(schema).fetchall() == fresh.conn.execute(schema).fetchall()
+
+
+def test_a_redacted_body_has_the_thread_parsed_again(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    save_thread(db, make_thread(fetched_at=T[0], pages=pages(b"v1", T[0])))
+    assert last_page_set(db, "hn", "100") == page_set(pages(b"v1", T[0]))
+    # As archive.redact leaves a page it took content out of.
+    db.conn.execute("UPDATE pages SET body = x'', sha256 = 'marker', redacted_at = ?,"
+                    " error = 'redacted' WHERE url = ?", (TS[1], URL2))
+    db.conn.commit()
+
+    assert last_page_set(db, "hn", "100") is None
+    with pytest.raises(PagesChanged):
+        save_unchanged_thread(db, site="hn", story_id="100", pages=pages(b"v1", T[2]))
+    assert db.conn.execute("SELECT count(*) FROM pages").fetchone() == (2,)

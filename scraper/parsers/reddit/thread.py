@@ -1,0 +1,323 @@
+"""A Reddit thread from the API answers that make it up, in the order they were fetched.
+
+The first answer is a comments response, ``[Listing(t3), Listing(t1 ...)]`` (from
+``/comments/ID``, or a permalink or context page). Reddit leaves parts of a big tree out
+as ``more`` stubs: one with ids (``children``) is expanded by ``/api/morechildren``,
+which answers ``{"json": {"data": {"things": [...]}}}``, a FLAT list, each thing
+naming its ``parent_id``; one with count 0 and id ``_`` is "continue this thread",
+expanded by ``/comments/ID/_/PARENT``, a comments response whose first t1 is the
+parent again with its replies.
+
+Placement: a comment already in the tree is kept once (a continue-thread page repeats
+the parent; the first copy wins) and the page's replies under it are read on. A new one
+goes under its parent at the place of the stub that listed it (the stub moves after
+it, so several answers keep Reddit's order), else before the parent's continue stub,
+else after its last child. A comment whose parent is nowhere in the answers (a context
+page that starts below the top, a dump) is kept, its ``parent_id`` as Reddit says,
+after the tree. Depth is counted from the nesting: responses of 2015-16 have no
+``depth`` field, and a continue page starts again at 0.
+
+``more_stubs`` lists the stubs one answer holds (what to request next);
+``unexpanded`` what is left once all answers are placed (the gaps a crawl records).
+``ThreadPages`` does the same one answer at a time, for a crawl that asks after each
+answer what is left (re-reading every answer each time would cost the square).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from archive.models import Thread
+from scraper.parsers.errors import ParseError, parser_entry
+from scraper.parsers.reddit.answers import (
+    CONTINUE_ID,
+    More,
+    check_things,
+    comments_response,
+    listing_children,
+    more_stubs,
+    morechildren_things,
+)
+from scraper.parsers.reddit.errors import SITE, read_json
+from scraper.parsers.reddit.things import comments_from, story_from, unprefixed
+
+DEFAULT_SORT = "confidence"  # Reddit's "best", what /comments/ID sorts by when not told
+
+
+@dataclass(eq=False, slots=True)
+class _Node:
+    id: str | None  # None: the post
+    data: Mapping[str, Any] | None
+    depth: int
+    kids: list[_Node | _Stub] = field(default_factory=list)
+
+
+@dataclass(eq=False, slots=True)
+class _Stub:
+    id: str
+    parent: _Node
+    count: int
+    children: list[str]
+
+
+class _Tree:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.root = _Node(None, None, -1)
+        self.nodes: dict[str, _Node] = {}
+        self.missing: dict[str, _Node] = {}  # parents not (yet) in the tree
+        self.listed: dict[str, _Stub] = {}  # comment id -> the stub holding it
+        self.fresh: set[int] = set()  # ids of the stubs the current page brought
+        self.touched: list[_Stub] = []  # stubs the current page took comments from
+
+    def parent(self, fullname: object, depth: object) -> _Node:
+        pid = unprefixed(fullname)
+        if pid is None or str(fullname).startswith("t3_"):
+            return self.root
+        if pid in self.nodes:
+            return self.nodes[pid]
+        if pid not in self.missing:
+            below = depth - 1 if isinstance(depth, int) and depth > 0 else -1
+            self.missing[pid] = _Node(pid, None, below)
+        return self.missing[pid]
+
+    def add_comment(self, data: Mapping[str, Any], parent: _Node) -> _Node:
+        cid = unprefixed(data.get("id") or data.get("name"))
+        if not cid:
+            raise ParseError(SITE, self.url, "a comment without an id")
+        if cid in self.nodes:
+            return self.nodes[cid]
+        node = _Node(cid, data, parent.depth + 1)
+        stub = self.listed.pop(cid, None)
+        if stub is not None:
+            stub.children.remove(cid)
+            self.touched.append(stub)
+        self._insert(parent, node, stub)
+        self.nodes[cid] = node
+        adopted = self.missing.pop(cid, None)
+        if adopted is not None:  # replies that came before their parent
+            node.kids.extend(adopted.kids)
+            for kid in adopted.kids:
+                if isinstance(kid, _Stub):
+                    kid.parent = node
+        return node
+
+    def _insert(self, parent: _Node, item: _Node | _Stub, stub: _Stub | None) -> None:
+        if stub is not None and stub.parent is parent and stub in parent.kids:
+            parent.kids.insert(parent.kids.index(stub), item)
+            return
+        tail = next((k for k in parent.kids if isinstance(k, _Stub) and k.id == CONTINUE_ID),
+                    None)
+        parent.kids.insert(parent.kids.index(tail) if tail else len(parent.kids), item)
+
+    def add_stub(self, data: Mapping[str, Any], parent: _Node) -> None:
+        sid = str(data.get("id") or CONTINUE_ID)
+        if any(isinstance(k, _Stub) and k.id == sid for k in parent.kids):
+            return  # a page repeating a stub already known
+        ids = [c for c in data.get("children") or [] if isinstance(c, str)
+               and c not in self.nodes]
+        count = data.get("count")
+        stub = _Stub(sid, parent, count if isinstance(count, int) else len(ids), ids)
+        self._insert(parent, stub, None)
+        self.fresh.add(id(stub))
+        for cid in ids:  # a nested stub takes its ids over from the one above it
+            old = self.listed.get(cid)
+            if old is not None and old is not stub:
+                old.children.remove(cid)
+            self.listed[cid] = stub
+
+    def answered(self, ids: set[str]) -> None:
+        """``ids`` were asked for: those neither placed nor listed again by a stub of the
+        answer are gone (deleted, or never to come); a stub left with no ids is expanded."""
+        touched, self.touched = self.touched, []
+        for cid in ids:
+            stub = self.listed.get(cid)
+            if stub is not None and id(stub) not in self.fresh:
+                del self.listed[cid]
+                stub.children.remove(cid)
+                touched.append(stub)
+        for stub in touched:
+            if not stub.children and stub in stub.parent.kids:
+                stub.parent.kids.remove(stub)
+
+    def continued(self, parent_id: str) -> None:
+        node = self.nodes.get(parent_id)
+        if node is not None:
+            node.kids = [k for k in node.kids if not (isinstance(k, _Stub)
+                                                       and k.id == CONTINUE_ID)]
+
+    def walk(self) -> Iterator[tuple[_Node | _Stub, _Node, int, int]]:
+        """(item, parent, position among the parent's comments, depth), in display
+        order: the tree, then the replies whose parent is not in it. Depth counts from
+        the nesting (a missing parent's from its first reply's ``depth`` field)."""
+        tops = [self.root, *self.missing.values()]
+        stack: list[tuple[_Node, Iterator[_Node | _Stub], list[int], int]] = [
+            (t, iter(t.kids), [0], t.depth + 1) for t in reversed(tops)]
+        while stack:
+            parent, kids, count, depth = stack[-1]
+            kid = next(kids, None)
+            if kid is None:
+                stack.pop()
+                continue
+            yield kid, parent, count[0], depth
+            if isinstance(kid, _Node):
+                count[0] += 1
+                stack.append((kid, iter(kid.kids), [0], depth + 1))
+
+
+def _merge(tree: _Tree, things: Sequence[Mapping[str, Any]], parent: _Node | None) -> None:
+    """Place a page's things; ``parent`` None: each under its own ``parent_id``."""
+    for thing in things:
+        data = thing.get("data")
+        if not isinstance(data, Mapping):
+            raise ParseError(SITE, tree.url, f"a {thing.get('kind')} thing without data")
+        under = parent or tree.parent(data.get("parent_id"), data.get("depth"))
+        if thing.get("kind") == "t1":
+            node = tree.add_comment(data, under)
+            replies = data.get("replies")
+            if isinstance(replies, Mapping):
+                _merge(tree, listing_children(replies, url=tree.url, what="replies"), node)
+        elif thing.get("kind") == "more":
+            tree.add_stub(data, under)
+
+
+def _asked_ids(url: str) -> set[str]:
+    raw = parse_qs(urlsplit(url).query).get("children", [""])[0]
+    return {c for c in raw.split(",") if c}
+
+
+def _continued_parent(url: str) -> str | None:
+    parts = urlsplit(url).path.rstrip("/").split("/")
+    return parts[-1] if len(parts) >= 2 and parts[-2] == CONTINUE_ID else None
+
+
+class ThreadPages:
+    """A thread put together answer by answer, as a crawl fetches them: ``add`` each
+    answer, ``unexpanded`` what is left to ask for, ``thread`` the whole. An answer
+    that ``add`` refuses (a ParseError) changes nothing."""
+
+    def __init__(self) -> None:
+        self._tree: _Tree | None = None
+        self._post: Mapping[str, Any] | None = None
+        self._urls: list[str] = []
+
+    def add(self, text: str, *, url: str) -> None:
+        obj = read_json(text, url=url)
+        things = morechildren_things(obj, url=url)
+        if things is not None:
+            if self._tree is None:
+                raise ParseError(SITE, url, "a morechildren answer before the thread's "
+                                            "first page")
+            check_things(things, url=url)
+            tree = self._start(url)
+            _merge(tree, things, None)
+            tree.answered(_asked_ids(url) or {
+                str(d.get("id")) for t in things
+                if t.get("kind") == "t1" and isinstance(d := t.get("data"), Mapping)})
+            return
+        data, tops = comments_response(obj, url=url)
+        post = self._post
+        if post is not None and unprefixed(data.get("id") or data.get("name")) != \
+                unprefixed(post.get("id") or post.get("name")):
+            raise ParseError(SITE, url, f"a page of post {data.get('id')} in the thread "
+                                        f"of {post.get('id')}")
+        check_things(tops, url=url)
+        later = self._tree is not None
+        tree = self._start(url)
+        self._post = post or data
+        _merge(tree, tops, None)
+        again = _continued_parent(url) or next(
+            (unprefixed(t["data"].get("id")) for t in tops if t.get("kind") == "t1"), None)
+        if again is not None and later:
+            tree.continued(again)
+
+    def _start(self, url: str) -> _Tree:
+        if self._tree is None:
+            self._tree = _Tree(url)
+        self._urls.append(url)
+        self._tree.url = url
+        self._tree.fresh.clear()
+        self._tree.touched.clear()
+        return self._tree
+
+    def unexpanded(self) -> list[More]:
+        """The stubs still in the thread, in display order."""
+        return _stubs(self._tree) if self._tree is not None else []
+
+    def thread(self, *, fetched_at: datetime, sort: str | None = None,
+               source: str = "api") -> Thread:
+        """The thread as the answers added so far show it (see ``parse_thread_pages``)."""
+        if self._tree is None or self._post is None:
+            raise ParseError(SITE, "?", "no comments response among the pages")
+        return _thread(self._tree, self._post, self._urls[0], fetched_at=fetched_at,
+                       sort=sort, source=source)
+
+
+def _build(pages: Sequence[tuple[str, str]]) -> ThreadPages:
+    if not pages:
+        raise ValueError("a thread needs at least its first page")
+    built = ThreadPages()
+    for url, text in pages:
+        built.add(text, url=url)
+    return built
+
+
+def _sort(url: str, sort: str | None) -> str:
+    return sort or parse_qs(urlsplit(url).query).get("sort", [DEFAULT_SORT])[0]
+
+
+@parser_entry(SITE)
+def parse_thread_pages(pages: Sequence[tuple[str, str]], *, fetched_at: datetime,
+                       sort: str | None = None, url: str | None = None,
+                       source: str = "api") -> Thread:
+    """The whole thread of its answers ``(url, body)`` in fetch order; ``sort`` (else
+    the first URL's ``sort=``, else "confidence") is kept in ``story.extra["sort"]``.
+    ``url`` only names the thread in errors (default: the first page's); ``source``:
+    how the answers were observed (``archive.sources``; an import passes "html")."""
+    return _build(pages).thread(fetched_at=fetched_at, sort=sort, source=source)
+
+
+def _thread(tree: _Tree, post: Mapping[str, Any], first_url: str, *, fetched_at: datetime,
+            sort: str | None, source: str) -> Thread:
+    story = story_from(post, fetched_at=fetched_at, source=source)
+    rows: list[tuple[Mapping[str, Any], str | None, int, int]] = []
+    stubs = 0
+    for item, parent, position, depth in tree.walk():
+        if isinstance(item, _Node) and item.data is not None:
+            rows.append((item.data, parent.id, depth, position))
+        else:
+            stubs += 1
+    if not rows and not stubs and story.comment_count:
+        raise ParseError(SITE, first_url, f"the post says {story.comment_count} comments but "
+                                          "the answer holds none (a permalink of a deleted "
+                                          "comment answers so)")
+    comments = comments_from(rows, story_id=story.id)
+    if story.author is not None:
+        comments = [c if c.by_submitter or c.author != story.author
+                    else replace(c, by_submitter=True) for c in comments]
+    left = _stubs(tree)
+    # What is still hidden, so a partial thread (a saved page, a capped crawl) says so.
+    extra = {**(story.extra or {}), "sort": _sort(first_url, sort),
+             "unexpanded_stubs": len(left), "unexpanded_comments": sum(m.count for m in left)}
+    return Thread(story=replace(story, extra=extra), comments=tuple(comments),
+                  fetched_at=fetched_at, source=source)
+
+
+def _stubs(tree: _Tree) -> list[More]:
+    return [More(id=item.id, parent_id=item.parent.id, count=item.count,
+                 children=tuple(item.children), depth=depth)
+            for item, _, _, depth in tree.walk() if isinstance(item, _Stub)]
+
+
+@parser_entry(SITE)
+def unexpanded(pages: Sequence[tuple[str, str]], *, url: str | None = None) -> list[More]:
+    """The stubs still in the thread once all ``pages`` are placed, in display order."""
+    return _build(pages).unexpanded()
+
+
+__all__ = ["CONTINUE_ID", "DEFAULT_SORT", "More", "ThreadPages", "comments_response",
+           "more_stubs", "morechildren_things", "parse_thread_pages", "unexpanded"]
