@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import zlib
+from collections.abc import Sequence
 
 import sqlite_utils
 
@@ -81,6 +82,14 @@ def save_page(
         )
     record_visit(conn, page_id, fetched, crawl_id)
     return 0
+
+
+def keep_pages(conn: sqlite3.Connection, pages: Sequence[FetchedPage],
+               crawl_id: int | None) -> None:  # fmt: skip
+    """Keep a listing's or profile's raw pages (rule 7: every body kept), in the
+    caller's transaction."""
+    for page in pages:
+        save_page(conn, page, story_id=None, crawl_id=crawl_id, error=None)
 
 
 def record_visit(

@@ -46,6 +46,11 @@ def page_set_json(pages: PageSet) -> str:
     return json.dumps([list(p) for p in pages], separators=(",", ":"))
 
 
+def pages_json(pages: Sequence[FetchedPage]) -> str | None:
+    """``thread_crawls.pages`` for a thread read from ``pages``; None without pages."""
+    return page_set_json(page_set(pages)) if pages else None
+
+
 def last_page_set(
     db: sqlite_utils.Database | sqlite3.Connection, site: str, story_id: str
 ) -> PageSet | None:

@@ -17,9 +17,8 @@ How a re-crawl merges with what is stored (rule 6: never lose what a crawl saw):
   comparison. A comment's score change is a ``comment_scores`` row, not a version.
 * ``extra`` (site-specific values) is stored as canonical JSON and merged key by key,
   as columns are; a story's tags are replaced by the newest page that shows any.
-* ``first_seen_at``/``last_seen_at`` widen to include the observation's time; a
-  comment still shown is not rewritten for a later sighting alone (its thread's
-  ``thread_crawls`` row says it: ``archive.seen``), so a re-crawl writes only what changed.
+* ``first_seen_at``/``last_seen_at`` widen to include the observation's time, but a
+  later sighting alone rewrites no comment still shown (``archive.seen`` says why).
 
 Rows are merged in Python against one pre-read of the stored rows, then written a
 few hundred rows per statement (:func:`archive.rows.upsert_rows` says why not
@@ -37,16 +36,16 @@ from datetime import datetime
 
 import sqlite_utils
 
-from archive import health, redact, sources, versions
+from archive import health, redact, revisits, sources, versions
 from archive import seen as seen_rows
 from archive.crawls import Target, mark_done, queue_targets
 from archive.crawls import finish_crawl as finish_crawl  # re-exported
 from archive.crawls import start_crawl as start_crawl  # re-exported
 from archive.db import transaction
-from archive.models import Comment, FetchedPage, Listing, Story, Thread, User
+from archive.models import Comment, Listing, Story, Thread, User
+from archive.pages import keep_pages
 from archive.pages import save_failed_page as save_failed_page  # re-exported
 from archive.pages import save_page as _save_page
-from archive.revisits import page_set, page_set_json
 from archive.rows import (
     Row,
     canonical_json,
@@ -57,7 +56,6 @@ from archive.rows import (
     upsert_rows,
 )
 from archive.schema import COMMENT_COLUMNS
-from archive.seen import latest_thread_crawl
 from archive.stories import LISTING_KEEP, save_story
 
 
@@ -129,7 +127,7 @@ def save_thread(
         versions.thread_crawl(
             conn, site=story.site, story_id=story.id, seen=seen, crawl_id=crawl_id,
             declared=story.comment_count, comments=thread.comments,
-            pages=page_set_json(page_set(thread.pages)) if thread.pages else None,
+            pages=revisits.pages_json(thread.pages),
         )  # fmt: skip
         conn.execute(
             "UPDATE stories SET archived_count ="
@@ -196,9 +194,8 @@ def _save_comments(
         rows += conn.execute(
             select + "id IN (SELECT value FROM json_each(?))", (site, json.dumps(others))
         ).fetchall()
-    # A comment still shown was seen by the thread's latest crawl, though its row may
-    # be older (archive.seen): its last sighting is the later of the two.
-    latest_seen, latest_crawl = latest_thread_crawl(conn, site, story_id) or ("", None)
+    # A comment still shown was last seen by the thread's latest crawl (archive.seen).
+    latest_seen, latest_crawl = seen_rows.latest_thread_crawl(conn, site, story_id) or ("", None)
     for row in rows:
         stored[row[0]], was[row[0]], gone_at[row[0]] = row[1:-2], row[-2], row[-1]
         if row[-1] is None and row[1] == story_id and latest_seen > row[-4]:
@@ -251,9 +248,8 @@ def _save_comments(
             if sources_now != was[c.id]:
                 # Rare: the first observation from another source; a whole row is cheap.
                 writes.append((site, c.id, *old, new_first, new_last, crawl, sources_now))
-            # A row still shown is not rewritten for a later sighting: this save's
-            # thread_crawls row says it (archive.seen). An earlier first sighting is
-            # written, and so is any sighting of a row marked gone, which says its own.
+            # A later sighting is this save's thread_crawls row (archive.seen); an earlier
+            # first one is written, as is any of a row marked gone, which says its own.
             elif new_first != first or (was_gone is not None and new_last != last):
                 touched.append(c.id)
         if was_gone is not None and seen > was_gone:
@@ -321,7 +317,7 @@ def save_listing(
             if follow:
                 queue_targets(conn, crawl_id, (Target(e.site, "thread", e.story_id)
                                                for e in listing.entries))  # fmt: skip
-        _keep_pages(conn, listing.pages, crawl_id)
+        keep_pages(conn, listing.pages, crawl_id)
         return versions.listing_snapshots(conn, listing, seen=seen, crawl_id=crawl_id,
                                           via=source)
 
@@ -393,7 +389,7 @@ def save_user(
             conn, site=user.site, user_id=user.id, seen=seen, crawl_id=crawl_id,
             karma=user.karma, about=user.about, via=sources.check(user.source),
         )  # fmt: skip
-        _keep_pages(conn, user.pages, crawl_id)
+        keep_pages(conn, user.pages, crawl_id)
         mark_done(conn, crawl_id, Target(user.site, "user", user.id))
 
 
@@ -402,10 +398,3 @@ def record_health(db: sqlite_utils.Database, crawl_id: int, seen: health.Health)
     (:mod:`archive.health`), in one transaction."""
     with transaction(db) as conn:
         return health.record(conn, crawl_id, now_iso(), seen)
-
-
-def _keep_pages(conn: sqlite3.Connection, pages: Sequence[FetchedPage],
-                crawl_id: int | None) -> None:  # fmt: skip
-    # A listing's or profile's raw page (rule 7: every body kept), in its transaction.
-    for page in pages:
-        _save_page(conn, page, story_id=None, crawl_id=crawl_id, error=None)
