@@ -52,21 +52,25 @@ def pages_json(pages: Sequence[FetchedPage]) -> str | None:
 
 
 def last_page_set(
-    db: sqlite_utils.Database | sqlite3.Connection, site: str, story_id: str
+    db: sqlite_utils.Database | sqlite3.Connection, site: str, story_id: str,
+    source: str = "html",
 ) -> PageSet | None:
     """The pages the thread's latest crawl read, or None (never crawled, or before 0013).
 
-    One seek on the primary key of ``thread_crawls`` and one on ``pages (url, sha256)``
-    per page: cheap enough to ask before every thread's first page is parsed. None also
-    when one of those bodies is no longer kept as read (redacted).
+    One seek on the primary key of ``thread_crawls``, one on ``stories`` and one on
+    ``pages (url, sha256)`` per page: cheap enough to ask before every thread's first
+    page is parsed. None also when one of those bodies is no longer kept as read
+    (redacted), or when ``source`` never observed the thread: its rows must learn it
+    (``archive.sources``), which only a save of the parsed thread tells them.
     """
     conn = db.conn if isinstance(db, sqlite_utils.Database) else db
     row = conn.execute(
-        "SELECT pages FROM thread_crawls WHERE site = ? AND story_id = ?"
-        " ORDER BY seen_at DESC LIMIT 1",
+        "SELECT t.pages, s.source FROM thread_crawls t JOIN stories s ON s.site = t.site"
+        " AND s.id = t.story_id WHERE t.site = ? AND t.story_id = ?"
+        " ORDER BY t.seen_at DESC LIMIT 1",
         (site, story_id),
     ).fetchone()
-    if row is None or row[0] is None:
+    if row is None or row[0] is None or source not in (row[1] or "").split(","):
         return None
     # Each body still kept as it was read: a redaction (archive.redact) that emptied one
     # must have the thread parsed and saved through its rules, never its body stored

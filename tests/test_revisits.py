@@ -273,3 +273,14 @@ def test_a_redacted_body_has_the_thread_parsed_again(tmp_path: Path) -> None:
     with pytest.raises(PagesChanged):
         save_unchanged_thread(db, site="hn", story_id="100", pages=pages(b"v1", T[2]))
     assert db.conn.execute("SELECT count(*) FROM pages").fetchone() == (2,)
+
+
+def test_a_thread_no_crawl_observed_has_no_page_set(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    imported = replace(make_thread(fetched_at=T[0], pages=pages(b"v1", T[0])), source="import")
+    save_thread(db, imported)
+    # Its rows must learn 'html' from a parsed save, so a crawl parses it once.
+    assert last_page_set(db, "hn", "100") is None
+    assert last_page_set(db, "hn", "100", source="import") == page_set(pages(b"v1", T[0]))
+    save_thread(db, make_thread(fetched_at=T[1], pages=pages(b"v1", T[1])))
+    assert last_page_set(db, "hn", "100") == page_set(pages(b"v1", T[1]))
