@@ -22,6 +22,7 @@ from archive import (
     pace,
     redaction_table,
     schema,
+    seen,
     site_table,
     sources,
     views,
@@ -309,6 +310,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0008_source", sources.m0008_source),
     ("0011_hn_api", differences.m0011_hn_api),
     ("0012_follow_state", follow_state.m0012_follow_state),
+    ("0013_revisits", seen.m0013_revisits),
     ("0015_redactions", redaction_table.m0015_redactions),
     ("0016_markup_health", health.m0016_markup_health),
 )

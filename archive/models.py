@@ -157,6 +157,7 @@ class Listing:
     entries: tuple[ListingEntry, ...]
     next_url: str | None = None
     source: str = "html"  # how it was observed: one of archive.sources.SOURCES
+    pages: tuple[FetchedPage, ...] = ()  # the page read, kept raw with the listing
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -172,3 +173,6 @@ class User:
     about: str | None = None
     extra: dict[str, Any] | None = None  # site-specific values, JSON-serialisable
     source: str = "html"  # how it was observed: one of archive.sources.SOURCES
+    # The profile page read, kept raw with the profile; () for a profile another page
+    # described (a Lobsters story JSON lists its commenters).
+    pages: tuple[FetchedPage, ...] = ()

@@ -17,12 +17,13 @@ How a re-crawl merges with what is stored (rule 6: never lose what a crawl saw):
   comparison. A comment's score change is a ``comment_scores`` row, not a version.
 * ``extra`` (site-specific values) is stored as canonical JSON and merged key by key,
   as columns are; a story's tags are replaced by the newest page that shows any.
-* ``first_seen_at``/``last_seen_at`` widen to include the observation's time.
+* ``first_seen_at``/``last_seen_at`` widen to include the observation's time, but a
+  later sighting alone rewrites no comment still shown (``archive.seen`` says why).
 
 Rows are merged in Python against one pre-read of the stored rows, then written a
 few hundred rows per statement (:func:`archive.rows.upsert_rows` says why not
-executemany); rows that only moved their seen-times are touched by a single UPDATE. The counts in
-:class:`SaveResult` fall out of the same comparison.
+executemany); rows whose first sighting moved are touched by a single UPDATE. The
+counts in :class:`SaveResult` fall out of the same comparison.
 """
 
 from __future__ import annotations
@@ -35,13 +36,15 @@ from datetime import datetime
 
 import sqlite_utils
 
-from archive import health, redact, sources, versions
+from archive import health, redact, revisits, sources, versions
+from archive import seen as seen_rows
 from archive.crawls import Target, mark_done, queue_targets
 from archive.crawls import finish_crawl as finish_crawl  # re-exported
 from archive.crawls import start_crawl as start_crawl  # re-exported
 from archive.db import transaction
 from archive.differences import save_differences
 from archive.models import Comment, Listing, Story, Thread, User
+from archive.pages import keep_pages
 from archive.pages import save_failed_page as save_failed_page  # re-exported
 from archive.pages import save_page as _save_page
 from archive.rows import (
@@ -129,6 +132,7 @@ def save_thread(
         versions.thread_crawl(
             conn, site=story.site, story_id=story.id, seen=seen, crawl_id=crawl_id,
             declared=story.comment_count, comments=thread.comments,
+            pages=revisits.pages_json(thread.pages),
         )  # fmt: skip
         if thread.differences:
             save_differences(conn, site=story.site, story_id=story.id, seen=seen,
@@ -185,8 +189,12 @@ def _save_comments(
         rows += conn.execute(
             select + "id IN (SELECT value FROM json_each(?))", (site, json.dumps(others))
         ).fetchall()
+    # A comment still shown was last seen by the thread's latest crawl (archive.seen).
+    latest_seen, latest_crawl = seen_rows.latest_thread_crawl(conn, site, story_id) or ("", None)
     for row in rows:
         stored[row[0]], was[row[0]], gone_at[row[0]] = row[1:-2], row[-2], row[-1]
+        if row[-1] is None and row[1] == story_id and latest_seen > row[-4]:
+            stored[row[0]] = (*row[1:-4], latest_seen, latest_crawl or row[-3])
     writes: list[Row] = []
     history: list[Row] = []
     touched: list[str] = []
@@ -221,6 +229,7 @@ def _save_comments(
         )
         new_first, new_last = seen_range(first, last, seen)
         crawl = old_crawl if crawl_id is None else crawl_id
+        was_gone = gone_at[c.id]
         sources_now = sources.union(was[c.id], own)
         if merged != old:
             updated += 1
@@ -237,10 +246,10 @@ def _save_comments(
             if sources_now != was[c.id]:
                 # Rare: the first observation from another source; a whole row is cheap.
                 writes.append((site, c.id, *old, new_first, new_last, crawl, sources_now))
-            # Skipped when nothing moved (the same observation saved again).
-            elif (new_first, new_last, crawl) != (first, last, old_crawl):
+            # A later sighting is this save's thread_crawls row (archive.seen); an earlier
+            # first one is written, as is any of a row marked gone, which says its own.
+            elif new_first != first or (was_gone is not None and new_last != last):
                 touched.append(c.id)
-        was_gone = gone_at[c.id]
         if was_gone is not None and seen > was_gone:
             back.append(c.id)
             baseline.setdefault(c.id, (first, old, was[c.id]))
@@ -264,23 +273,8 @@ def _save_comments(
         versions.comment_scores(conn, site, scores, seen=seen, crawl_id=crawl_id)
     upsert_rows(conn, "comments", COMMENT_COLUMNS, ("site", "id"), writes)
     upsert_rows(conn, "comment_versions", versions.VERSION_COLUMNS, versions.VERSION_KEY, history)
-    if touched:
-        # The common re-crawl case: only the seen-times move. One statement keeps
-        # the per-row work inside SQLite instead of 5,000 Python round trips.
-        conn.execute(
-            "UPDATE comments SET first_seen_at = min(first_seen_at, :seen),"
-            " last_seen_at = max(last_seen_at, :seen),"
-            " last_crawl_id = coalesce(:crawl, last_crawl_id)"
-            " WHERE site = :site AND id IN (SELECT value FROM json_each(:ids))",
-            {"seen": seen, "crawl": crawl_id, "site": site, "ids": json.dumps(touched)},
-        )
-    for ids, value in ((back, None), (gone, seen)):
-        if ids:
-            conn.execute(
-                "UPDATE comments SET gone_at = ? WHERE site = ?"
-                " AND id IN (SELECT value FROM json_each(?))",
-                (value, site, json.dumps(ids)),
-            )
+    seen_rows.write(conn, site, seen=seen, crawl_id=crawl_id, touched=touched, back=back,
+                    gone=gone, latest=(latest_seen, latest_crawl))
     return new, updated, unchanged, len(gone)
 
 
@@ -321,6 +315,7 @@ def save_listing(
             if follow:
                 queue_targets(conn, crawl_id, (Target(e.site, "thread", e.story_id)
                                                for e in listing.entries))  # fmt: skip
+        keep_pages(conn, listing.pages, crawl_id)
         return versions.listing_snapshots(conn, listing, seen=seen, crawl_id=crawl_id,
                                           via=source)
 
@@ -372,6 +367,7 @@ def save_user(
             conn, site=user.site, user_id=user.id, seen=seen, crawl_id=crawl_id,
             karma=user.karma, about=user.about, via=sources.check(user.source),
         )  # fmt: skip
+        keep_pages(conn, user.pages, crawl_id)
         mark_done(conn, crawl_id, Target(user.site, "user", user.id))
 
 

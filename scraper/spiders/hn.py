@@ -15,8 +15,7 @@ Listing pages are always read as pages: they are the source of ranks.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import replace
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import scrapy
@@ -151,25 +150,18 @@ class HnSpider(SiteSpider):
             return "truncated"
         return None
 
+    def read_thread_page(self, text: str, fetched: FetchedPage, story_id: str) -> ItemPage:
+        return hn.parse_item_page(text, url=fetched.url, fetched_at=fetched.fetched_at,
+                                  story_id=story_id)
+
     async def parse_thread_page(  # type: ignore[override]
         self, response: Response, label: str, story_id: str, done: Done,
     ) -> AsyncIterator[Any]:  # fmt: skip
-        for result in self.read_thread_page(response, label, story_id, done):
+        for result in self.thread_page(label, story_id, done, self.fetched(response),
+                                       response.text, assemble_thread):
             if isinstance(result, Thread) and self.trees is not None:
                 # --via both: the page's thread, with what the API's tree adds.
                 api = await self.api_thread(story_id)
                 if api is not None:
                     result = merge_thread(api, result)
             yield result
-
-    def read_thread_page(self, response: Response, label: str, story_id: str,
-                         done: Done) -> Iterator[Any]:
-        fetched = self.fetched(response)
-        page = self.attempt(label, fetched, lambda: hn.parse_item_page(
-            response.text, url=response.url, fetched_at=fetched.fetched_at, story_id=story_id))
-        if not isinstance(page, ItemPage):
-            if page is not None:
-                yield replace(page, story_id=story_id)
-            return
-        yield from self.carry(label, story_id, (*done, (page, fetched)), page.next_url,
-                              assemble_thread)
