@@ -35,7 +35,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from archive import versions
+from archive import summaries, versions
 from archive.crawls import Target, mark_done, queue_targets
 from archive.crawls import finish_crawl as finish_crawl  # re-exported
 from archive.crawls import start_crawl as start_crawl  # re-exported
@@ -262,6 +262,8 @@ def _save_comments(
             " WHERE site = :site AND id IN (SELECT value FROM json_each(:ids))",
             {"seen": seen, "crawl": crawl_id, "site": site, "ids": json.dumps(touched)},
         )
+    if writes:  # new or changed rows: their threads' parts of the author counts move
+        summaries.threads_saved(conn, site, {story_id, *(row[0] for row in stored.values())})
     for ids, value in ((back, None), (gone, seen)):
         if ids:
             conn.execute(
