@@ -298,11 +298,11 @@ SCALE_INDEXES = (
 
 
 def m0014_scale(conn: sqlite3.Connection) -> None:
-    """(author, created_at) index; top_authors read from summary tables the store keeps
-    (archive/summaries.py), counted once here from the comments; recent_comments
+    """(author, created_at) index; top_authors and gaps read from summary tables the
+    store keeps (archive/summaries.py), counted once here; recent_comments
     without its ORDER BY (views.unordered_recent_comments says why)."""
     recent = views.unordered_recent_comments(site_table.item_url_sql("c", "c.story_id"))
-    for statement in (*SCALE_INDEXES, *summaries.TABLES, "DROP VIEW top_authors",
+    for statement in (*SCALE_INDEXES, *summaries.TABLES, *summaries.LATEST, "DROP VIEW top_authors",
                       summaries.TOP_AUTHORS, "DROP VIEW recent_comments", recent):  # fmt: skip
         conn.execute(statement)
     summaries.rebuild(conn)

@@ -60,7 +60,45 @@ FROM author_counts
 ORDER BY comments DESC, site, author
 """
 
+# gaps asks for the latest crawl of every thread: a GROUP BY over all of thread_crawls.
+# thread_latest keeps, per thread, when its latest crawl was and by how many comments
+# it fell short of the declared count; the partial index holds the short ones only.
+# Triggers keep it, so every writer of thread_crawls does (the store writes a row per
+# save, or updates the row of the same fetch). An older fetch saved later never
+# replaces a newer one.
+_LATEST_UPSERT = """
+  INSERT INTO thread_latest (site, story_id, seen_at, shortfall)
+  VALUES (new.site, new.story_id, new.seen_at,
+          new.declared - (new.archived + new.dead + new.deleted))
+  ON CONFLICT (site, story_id) DO UPDATE SET seen_at = excluded.seen_at,
+      shortfall = excluded.shortfall
+  WHERE excluded.seen_at >= thread_latest.seen_at;"""
+LATEST = (
+    """
+CREATE TABLE thread_latest (
+    site TEXT NOT NULL,
+    story_id TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    shortfall INTEGER,
+    PRIMARY KEY (site, story_id)
+) WITHOUT ROWID""",
+    "CREATE INDEX thread_latest_short ON thread_latest (shortfall DESC, site, story_id)"
+    " WHERE shortfall > 0",
+    f"CREATE TRIGGER thread_crawls_latest_ai AFTER INSERT ON thread_crawls BEGIN{_LATEST_UPSERT}\nEND",
+    f"CREATE TRIGGER thread_crawls_latest_au AFTER UPDATE ON thread_crawls BEGIN{_LATEST_UPSERT}\nEND",
+    # The stories gaps lists as never archived: declared comments, none stored. The
+    # store sets archived_count on every save of a thread, so a story with any comment
+    # stored under it, or a crawl of its thread, is outside the index.
+    "CREATE INDEX stories_unarchived ON stories (comment_count DESC, site, id)"
+    " WHERE comment_count > 0 AND archived_count = 0",
+)
+
 REBUILD = (
+    "DELETE FROM thread_latest",
+    "INSERT INTO thread_latest (site, story_id, seen_at, shortfall)"
+    " SELECT t.site, t.story_id, t.seen_at, t.declared - (t.archived + t.dead + t.deleted)"
+    " FROM thread_crawls t JOIN (SELECT site, story_id, max(seen_at) AS seen_at"
+    " FROM thread_crawls GROUP BY site, story_id) USING (site, story_id, seen_at)",
     "DELETE FROM author_threads",
     "DELETE FROM author_counts",
     "INSERT INTO author_threads (site, story_id, author, comments, first_at, last_at)"
@@ -75,7 +113,8 @@ Part = tuple[int, str | None, str | None]  # comments, first and last created_at
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
-    """Recount every summary from ``comments``, in the caller's transaction."""
+    """Recount every summary from ``comments`` and ``thread_crawls``, in the caller's
+    transaction."""
     for statement in REBUILD:
         conn.execute(statement)
 
