@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from archive import pace, schema, site_table, summaries, views
+from archive import pace, redaction_table, schema, site_table, sources, summaries, views
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -317,7 +317,9 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0005_pace", pace.m0005_pace),
     ("0006_sites", m0006_sites),
     ("0007_site_urls", site_table.m0007_site_urls),
+    ("0008_source", sources.m0008_source),
     ("0014_scale", m0014_scale),
+    ("0015_redactions", redaction_table.m0015_redactions),
 )
 
 
