@@ -17,6 +17,7 @@ import sqlite_utils
 
 from archive.db import open_db
 from archive.history import gaps, unarchived
+from archive.redact import redact
 from archive.models import Comment, Listing, ListingEntry
 from archive.snapshot import snapshot
 from archive.store import save_listing, save_thread
@@ -151,4 +152,19 @@ def test_top_authors_rows(tmp_path: Path) -> None:
         ("hn", "bob", 1, 1, "2026-01-14T09:05:00Z", "2026-01-14T09:05:00Z"),
         ("hn", "cy", 1, 1, "2026-01-14T08:00:00Z", "2026-01-14T08:00:00Z"),
     ]
+    assert_recounted(db)
+
+
+def test_a_redacted_author_leaves_the_summaries(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "a.db")
+    save_thread(db, make_thread((
+        make_comment("1", author="ann"),
+        make_comment("2", author="bob", position=1),
+        make_comment("3", author="ann", position=2),
+    )))  # fmt: skip
+    redact(db, site="hn", kind="author", key="ann", reason="asked to be forgotten")
+    assert db.conn.execute("SELECT site, author, comments FROM top_authors").fetchall() == [
+        ("hn", "bob", 1)
+    ]
+    assert db.conn.execute("SELECT author FROM author_threads").fetchall() == [("bob",)]
     assert_recounted(db)
