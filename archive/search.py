@@ -155,7 +155,7 @@ def _search_kind(box: Sandbox, kind: str, params: dict[str, object]) -> list[Sea
     rank = _RANK_JOINED.format(fts=fts, table=table, t=t, where=where) if where else \
         _RANK_ALONE.format(fts=fts)  # fmt: skip
     ranked, _ = box.fetch(box.execute(rank, params), None, DEFAULT_MAX_BYTES)
-    hits = []
+    hits: list[SearchHit] = []
     for rowid, score in ranked:
         cur = box.execute(shown, {**params, "rowid": rowid})
         rows, _ = box.fetch(cur, None, DEFAULT_MAX_BYTES, hint="lower --limit")

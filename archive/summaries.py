@@ -84,8 +84,8 @@ CREATE TABLE thread_latest (
 ) WITHOUT ROWID""",
     "CREATE INDEX thread_latest_short ON thread_latest (shortfall DESC, site, story_id)"
     " WHERE shortfall > 0",
-    f"CREATE TRIGGER thread_crawls_latest_ai AFTER INSERT ON thread_crawls BEGIN{_LATEST_UPSERT}\nEND",
-    f"CREATE TRIGGER thread_crawls_latest_au AFTER UPDATE ON thread_crawls BEGIN{_LATEST_UPSERT}\nEND",
+    *(f"CREATE TRIGGER thread_crawls_latest_{name} AFTER {event} ON thread_crawls"
+      f" BEGIN{_LATEST_UPSERT}\nEND" for name, event in (("ai", "INSERT"), ("au", "UPDATE"))),
     # The stories gaps lists as never archived: declared comments, none stored. The
     # store sets archived_count on every save of a thread, so a story with any comment
     # stored under it, or a crawl of its thread, is outside the index.

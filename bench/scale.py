@@ -95,7 +95,8 @@ def reads(db: Path) -> list[tuple[str, list[str], Callable[[Any], Any] | None]]:
     recent = "SELECT * FROM recent_comments ORDER BY created_at DESC LIMIT 20"
     one = f"SELECT * FROM comments WHERE site = '{SITE}' AND id = '10000500'"
     return [
-        ("anchor: query SELECT 1", ["query", "SELECT 1"], lambda c: c.execute("SELECT 1").fetchall()),
+        ("anchor: query SELECT 1", ["query", "SELECT 1"],
+         lambda c: c.execute("SELECT 1").fetchall()),
         ("anchor: one comment by key", ["query", one], lambda c: c.execute(one).fetchall()),
         (f"show ({SHOW_COMMENTS:,} comments)", ["show", SITE, SHOW_ID],
          lambda c: load_thread(c, SITE, SHOW_ID)),
@@ -126,13 +127,13 @@ def time_reads(db: Path, repeat: int) -> None:
     conn = open_readonly(db)
     try:
         for label, argv, read in reads(db):
-            inproc = best(lambda: read(conn), repeat) if read else float("nan")
+            inproc = best(lambda: read(conn), repeat) if read else float("nan")  # noqa: B023
             command = [str(LINKTHREAD), *argv, "--db", str(db)]
             done = subprocess.run(command, capture_output=True, text=True)
             if done.returncode:
                 print(f"{label:42} {inproc * 1000:9.1f}  failed: {done.stderr.strip()[:80]}")
                 continue
-            whole = best(lambda: subprocess.run(command, capture_output=True), repeat)
+            whole = best(lambda: subprocess.run(command, capture_output=True), repeat)  # noqa: B023
             print(f"{label:42} {inproc * 1000:9.1f} {whole * 1000:11.0f}", flush=True)
     finally:
         conn.close()
@@ -183,7 +184,8 @@ def time_save(db: Path, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         empty = saved_in(Path(tmp) / "empty.db")
     big = saved_in(db)
-    print(f"\nsave {SHOW_COMMENTS:,} comments: into an empty archive (anchor) {empty * 1000:.0f} ms,"
+    print(f"\nsave {SHOW_COMMENTS:,} comments: into an empty archive (anchor)"
+          f" {empty * 1000:.0f} ms,"
           f" into this one {big * 1000:.0f} ms = {big / empty:.2f}x (target <= 1.5x)")
 
 

@@ -40,20 +40,25 @@ SPAN = timedelta(days=3 * 365)
 # A few hundred plain words: comment text needs a vocabulary with a long tail for
 # the full-text index to look like a real one (many rare words, few common ones).
 _WORDS = (
-    "the of and to in is that it for on with as was this be are by not you or have "
-    "but from they at an which one would all there their what so can if about more "
-    "when will no them some time only very than also like just into other could "
-    "because how any work most should make these over such even new where much "
-    "rust python sqlite database query index thread comment archive crawl page "
-    "server latency memory cache disk write read compile build test deploy bug fix "
-    "kernel linux window browser network packet router tcp http json html parser "
-    "startup market price company money product user design team manager code review "
-    "language type compiler garbage collector pointer lock mutex async await future "
-    "science paper study result data model learning research energy climate solar "
-    "battery car city housing rent tax law court policy privacy security password "
-    "encryption key token email spam search engine ranking relevance vote karma "
-    "history version change edit delete flag dead gone back snapshot export import"
-).split()
+    "the", "of", "and", "to", "in", "is", "that", "it", "for", "on", "with", "as", "was",
+    "this", "be", "are", "by", "not", "you", "or", "have", "but", "from", "they", "at", "an",
+    "which", "one", "would", "all", "there", "their", "what", "so", "can", "if", "about",
+    "more", "when", "will", "no", "them", "some", "time", "only", "very", "than", "also",
+    "like", "just", "into", "other", "could", "because", "how", "any", "work", "most",
+    "should", "make", "these", "over", "such", "even", "new", "where", "much", "rust",
+    "python", "sqlite", "database", "query", "index", "thread", "comment", "archive", "crawl",
+    "page", "server", "latency", "memory", "cache", "disk", "write", "read", "compile",
+    "build", "test", "deploy", "bug", "fix", "kernel", "linux", "window", "browser",
+    "network", "packet", "router", "tcp", "http", "json", "html", "parser", "startup",
+    "market", "price", "company", "money", "product", "user", "design", "team", "manager",
+    "code", "review", "language", "type", "compiler", "garbage", "collector", "pointer",
+    "lock", "mutex", "async", "await", "future", "science", "paper", "study", "result",
+    "data", "model", "learning", "research", "energy", "climate", "solar", "battery", "car",
+    "city", "housing", "rent", "tax", "law", "court", "policy", "privacy", "security",
+    "password", "encryption", "key", "token", "email", "spam", "search", "engine", "ranking",
+    "relevance", "vote", "karma", "history", "version", "change", "edit", "delete", "flag",
+    "dead", "gone", "back", "snapshot", "export", "import",
+)  # fmt: skip
 
 
 def author_name(rank: int) -> str:

@@ -32,7 +32,7 @@ SELECT 'story', s.site, s.id, NULL, s.author, s.created_at, s.title,
 FROM stories_fts JOIN stories s ON s.rowid = stories_fts.rowid
 WHERE stories_fts MATCH :query {where} ORDER BY score, s.rowid LIMIT :limit""",
 }
-WORDS = "otter rust supply chain fox river stone".split()
+WORDS = ["otter", "rust", "supply", "chain", "fox", "river", "stone"]
 
 
 def expected(conn: sqlite3.Connection, query: str, limit: int, **filters: str) -> list:

@@ -17,8 +17,8 @@ import sqlite_utils
 
 from archive.db import open_db
 from archive.history import gaps, unarchived
-from archive.redact import redact
 from archive.models import Comment, Listing, ListingEntry
+from archive.redact import redact
 from archive.snapshot import snapshot
 from archive.store import save_listing, save_thread
 from archive.views import TOP_AUTHORS
