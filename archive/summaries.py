@@ -127,20 +127,13 @@ def threads_saved(conn: sqlite3.Connection, site: str, story_ids: Iterable[str])
 
 
 def _thread_saved(conn: sqlite3.Connection, site: str, story_id: str) -> None:
-    new: dict[str, Part] = {
-        row[0]: row[1:] for row in conn.execute(
-            "SELECT author, count(*), min(created_at), max(created_at) FROM comments"
-            " WHERE site = ? AND story_id = ? AND author IS NOT NULL GROUP BY author",
-            (site, story_id),
-        )
-    }  # fmt: skip
-    old: dict[str, Part] = {
-        row[0]: row[1:] for row in conn.execute(
-            "SELECT author, comments, first_at, last_at FROM author_threads"
-            " WHERE site = ? AND story_id = ?",
-            (site, story_id),
-        )
-    }  # fmt: skip
+    def parts(sql: str) -> dict[str, Part]:
+        return {row[0]: row[1:] for row in conn.execute(sql, (site, story_id))}
+
+    new = parts("SELECT author, count(*), min(created_at), max(created_at) FROM comments"
+                " WHERE site = ? AND story_id = ? AND author IS NOT NULL GROUP BY author")
+    old = parts("SELECT author, comments, first_at, last_at FROM author_threads"
+                " WHERE site = ? AND story_id = ?")
     changed = [a for a in new.keys() | old.keys() if new.get(a) != old.get(a)]
     if not changed:
         return
