@@ -60,9 +60,12 @@ _RANK_ALONE = """
 SELECT rowid, bm25({fts}) AS score FROM {fts} WHERE {fts} MATCH :query
 ORDER BY score, rowid LIMIT :limit
 """
+# CROSS JOIN keeps the index the outer loop: driven from the table's side (an author's
+# comments through their index), FTS5 would be asked once per row and recount the
+# query's matches for bm25 each time (minutes, measured, for 18,000 rows).
 _RANK_JOINED = """
 SELECT {t}.rowid, bm25({fts}) AS score
-FROM {fts} JOIN {table} {t} ON {t}.rowid = {fts}.rowid
+FROM {fts} CROSS JOIN {table} {t} ON {t}.rowid = {fts}.rowid
 WHERE {fts} MATCH :query{where}
 ORDER BY score, {t}.rowid
 LIMIT :limit
