@@ -65,14 +65,16 @@ ORDER BY comments DESC, site, author
 # it fell short of the declared count; the partial index holds the short ones only.
 # Triggers keep it, so every writer of thread_crawls does (the store writes a row per
 # save, or updates the row of the same fetch). An older fetch saved later never
-# replaces a newer one.
+# replaces a newer one, and the same one saved again writes nothing.
 _LATEST_UPSERT = """
   INSERT INTO thread_latest (site, story_id, seen_at, shortfall)
   VALUES (new.site, new.story_id, new.seen_at,
           new.declared - (new.archived + new.dead + new.deleted))
   ON CONFLICT (site, story_id) DO UPDATE SET seen_at = excluded.seen_at,
       shortfall = excluded.shortfall
-  WHERE excluded.seen_at >= thread_latest.seen_at;"""
+  WHERE excluded.seen_at >= thread_latest.seen_at
+      AND (excluded.seen_at IS NOT thread_latest.seen_at
+           OR excluded.shortfall IS NOT thread_latest.shortfall);"""
 LATEST = (
     """
 CREATE TABLE thread_latest (
