@@ -66,17 +66,21 @@ def time_pages(db: Path, urls: list[str]) -> list[tuple[str, float, str]]:
             out.append((url, best, _note(response.status_code, response.text)))
         return out
 
-    # Datasette prints a full traceback for each query it interrupts (to the stderr it
-    # found at import); the note says it, so the descriptor itself is put aside.
+    # Datasette prints a full traceback for each query it interrupts (through rich, to
+    # the stream it found at import); the note says it, so both descriptors are put
+    # aside while it runs.
+    sys.stdout.flush()
     sys.stderr.flush()
-    saved = os.dup(2)
+    saved = [os.dup(1), os.dup(2)]
     devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     try:
         return asyncio.run(run())
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        for fd, old in zip((1, 2), saved, strict=True):
+            os.dup2(old, fd)
+            os.close(old)
         os.close(devnull)
 
 
