@@ -115,16 +115,18 @@ def gaps(
     dead + deleted < declared. Largest shortfall first.
     """
     conn = _conn(conn_or_db)
+    # thread_latest (migration 0014, archive/summaries.py) says which crawl is each
+    # thread's latest; its partial index holds the short ones, largest shortfall first.
     return _dicts(
         conn.execute(
             "SELECT t.site, t.story_id, s.title, t.seen_at, t.declared, t.archived, t.dead,"
-            " t.deleted, t.declared - (t.archived + t.dead + t.deleted) AS shortfall"
-            " FROM thread_crawls t"
-            " JOIN (SELECT site, story_id, max(seen_at) AS seen_at FROM thread_crawls"
-            "       GROUP BY site, story_id) latest USING (site, story_id, seen_at)"
+            " t.deleted, l.shortfall"
+            " FROM thread_latest l"
+            " JOIN thread_crawls t"
+            "  ON t.site = l.site AND t.story_id = l.story_id AND t.seen_at = l.seen_at"
             " LEFT JOIN stories s ON s.site = t.site AND s.id = t.story_id"
-            " WHERE t.declared > t.archived + t.dead + t.deleted AND (? IS NULL OR t.site = ?)"
-            " ORDER BY shortfall DESC, t.site, t.story_id",
+            " WHERE l.shortfall > 0 AND (? IS NULL OR l.site = ?)"
+            " ORDER BY l.shortfall DESC, l.site, l.story_id",
             (site, site),
         )
     )
@@ -157,7 +159,7 @@ def unarchived(
             " s.comment_count AS declared, 0 AS archived, 0 AS dead, 0 AS deleted,"
             " s.comment_count AS shortfall"
             " FROM stories s"
-            " WHERE s.comment_count > 0 AND (? IS NULL OR s.site = ?)"
+            " WHERE s.comment_count > 0 AND s.archived_count = 0 AND (? IS NULL OR s.site = ?)"
             "  AND NOT EXISTS (SELECT 1 FROM thread_crawls t"
             "                  WHERE t.site = s.site AND t.story_id = s.id)"
             "  AND NOT EXISTS (SELECT 1 FROM comments c"

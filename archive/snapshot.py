@@ -39,7 +39,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from archive import seen
+from archive import seen, summaries
 from archive.db import check_archive_file, connect_readonly, transaction
 from archive.errors import ArchiveError
 from archive.rows import now_iso
@@ -238,7 +238,9 @@ def _finish(tmp: Path, *, source: Path, as_of: str | None) -> None:
                 targets = _AS_OF_TARGETS if "crawl_targets" in tables else ()
                 sites = _AS_OF_SITES if "comment_scores" in tables else ()
                 visits = _AS_OF_VISITS if "page_visits" in tables else ()
-                for statement in (*targets, *visits, *_AS_OF, *sites):
+                # Comments deleted above leave the summary tables (0014) counting them.
+                recount = summaries.REBUILD if "author_counts" in tables else ()
+                for statement in (*targets, *visits, *_AS_OF, *sites, *recount):
                     conn.execute(statement, {"t": as_of})
             conn.execute(SNAPSHOT_TABLE)
             conn.execute(

@@ -36,7 +36,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from archive import health, redact, revisits, sources, versions
+from archive import health, redact, revisits, sources, summaries, versions
 from archive import seen as seen_rows
 from archive.crawls import Target, mark_done, queue_targets
 from archive.crawls import finish_crawl as finish_crawl  # re-exported
@@ -275,6 +275,8 @@ def _save_comments(
     upsert_rows(conn, "comment_versions", versions.VERSION_COLUMNS, versions.VERSION_KEY, history)
     seen_rows.write(conn, site, seen=seen, crawl_id=crawl_id, touched=touched, back=back,
                     gone=gone, latest=(latest_seen, latest_crawl))
+    if writes:  # new or changed rows: their threads' parts of the author counts move
+        summaries.threads_saved(conn, site, {story_id, *(row[0] for row in stored.values())})
     return new, updated, unchanged, len(gone)
 
 

@@ -193,8 +193,10 @@ def test_a_deep_reply_chain_is_ordered(tmp_path: Path) -> None:
 
 def test_recent_comments_and_top_authors(archive: Path) -> None:
     conn = open_db(archive).conn
+    # Unordered since 0014 (views.unordered_recent_comments): newest first is asked for.
     recent = conn.execute(
-        "SELECT created_at, id, author, story_title, item_url FROM recent_comments LIMIT 3"
+        "SELECT created_at, id, author, story_title, item_url FROM recent_comments"
+        " ORDER BY created_at DESC LIMIT 3"
     ).fetchall()
     assert recent == [
         ("2026-01-14T09:29:00Z", "1", "user1", "Show HN: A thing",
