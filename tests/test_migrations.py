@@ -295,3 +295,23 @@ def test_rebuild_table_keeps_rows_rowids_indexes_and_triggers(tmp_path: Path) ->
     assert conn.execute("SELECT * FROM log").fetchall() == [("x",), ("y",), ("z",)]
     names = conn.execute("SELECT name FROM sqlite_master ORDER BY name").fetchall()
     assert names == [("log",), ("t",), ("t_ai",), ("t_b",)]
+
+
+def test_a_read_command_brings_an_older_archive_up_to_date_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import archive.db as db_module
+
+
+    path = tmp_path / "old.db"
+    with monkeypatch.context() as m:
+        # An archive made by a linkthread that knew the first seven migrations only.
+        m.setattr(db_module, "MIGRATIONS", MIGRATIONS[:7])
+        m.setattr(migrations, "MIGRATIONS", MIGRATIONS[:7])
+        open_db(path).close()
+    assert len(applied_migrations(sqlite3.connect(path))) == 7
+
+    conn = open_readonly(path)  # what `gaps`, `show`, `query` open
+
+    assert applied_migrations(conn) == [name for name, _ in MIGRATIONS]
+    assert conn.execute("SELECT count(*) FROM health").fetchone() == (0,)
+    conn.close()
