@@ -69,8 +69,9 @@ def datasette_metadata_command(output: str | None, force: bool, db: str) -> None
     """Print Datasette metadata for the archive: descriptions, facets, queries.
 
     Datasette then shows the archive with its tables and views described, search on
-    comments and stories, and the queries `thread` (a thread in display order) and
-    `user_comments`. Written for Datasette 0.65: pip install 'datasette<1'.
+    comments and stories, and the queries `thread` (a thread in display order),
+    `user_comments` and `search_comments` (best matches first). Written for Datasette
+    0.65: pip install 'datasette<1'.
 
     Example: linkthread datasette-metadata --db hn.db | datasette hn.db -m -
     """

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
+from archive import differences
 from archive.errors import ArchiveError
 from archive.query import _dicts, _missing_thread_message
 from archive.rows import user_time
@@ -96,7 +97,9 @@ def comment_changes(
     )
     for row in rows:
         row["text"] = excerpt(row["text"])
-    return rows
+    # Where the sources of one crawl disagreed; sorted in after that crawl's versions.
+    return sorted(rows + differences.changes(conn, site, story_id, start),
+                  key=lambda row: row["seen_at"])
 
 
 GAP_COLUMNS = ("kind", "site", "story_id", "title", "seen_at", "declared", "archived", "dead",
@@ -115,18 +118,18 @@ def gaps(
     Elsewhere archived (live) + dead + deleted < declared. Largest shortfall first.
     """
     conn = _conn(conn_or_db)
+    # thread_latest (migration 0014, archive/summaries.py) says which crawl is each
+    # thread's latest; its partial index holds the short ones, largest shortfall first.
     return _dicts(
         conn.execute(
             "SELECT t.site, t.story_id, s.title, t.seen_at, t.declared, t.archived, t.dead,"
-            " t.deleted, t.unexpanded, coalesce(t.unexpanded,"
-            "  t.declared - (t.archived + t.dead + t.deleted)) AS shortfall"
-            " FROM thread_crawls t"
-            " JOIN (SELECT site, story_id, max(seen_at) AS seen_at FROM thread_crawls"
-            "       GROUP BY site, story_id) latest USING (site, story_id, seen_at)"
+            " t.deleted, t.unexpanded, l.shortfall"
+            " FROM thread_latest l"
+            " JOIN thread_crawls t"
+            "  ON t.site = l.site AND t.story_id = l.story_id AND t.seen_at = l.seen_at"
             " LEFT JOIN stories s ON s.site = t.site AND s.id = t.story_id"
-            " WHERE coalesce(t.unexpanded > 0, t.declared > t.archived + t.dead + t.deleted)"
-            " AND (? IS NULL OR t.site = ?)"
-            " ORDER BY shortfall DESC, t.site, t.story_id",
+            " WHERE l.shortfall > 0 AND (? IS NULL OR l.site = ?)"
+            " ORDER BY l.shortfall DESC, l.site, l.story_id",
             (site, site),
         )
     )
@@ -159,7 +162,7 @@ def unarchived(
             " s.comment_count AS declared, 0 AS archived, 0 AS dead, 0 AS deleted,"
             " NULL AS unexpanded, s.comment_count AS shortfall"
             " FROM stories s"
-            " WHERE s.comment_count > 0 AND (? IS NULL OR s.site = ?)"
+            " WHERE s.comment_count > 0 AND s.archived_count = 0 AND (? IS NULL OR s.site = ?)"
             "  AND NOT EXISTS (SELECT 1 FROM thread_crawls t"
             "                  WHERE t.site = s.site AND t.story_id = s.id)"
             "  AND NOT EXISTS (SELECT 1 FROM comments c"
@@ -173,11 +176,19 @@ def unarchived(
 def all_gaps(
     conn_or_db: sqlite3.Connection | sqlite_utils.Database, site: str | None = None
 ) -> list[dict[str, Any]]:
-    """:func:`gaps` then :func:`unarchived`, each row with :data:`GAP_COLUMNS`: ``kind``
-    says which ('short': archived with fewer comments; 'unarchived': never archived)."""
+    """:func:`gaps`, :func:`unarchived`, then the threads whose sources disagreed, each
+    row with :data:`GAP_COLUMNS`: ``kind`` says which ('short': archived with fewer
+    comments; 'unarchived': never archived; 'disagree': the latest crawl's sources (an
+    API and the page) differ on ``shortfall`` comments, see ``archive.differences``)."""
     return [{"kind": kind, **row}
-            for kind, read in (("short", gaps), ("unarchived", unarchived))
+            for kind, read in (("short", gaps), ("unarchived", unarchived),
+                               ("disagree", _disagreeing))
             for row in read(conn_or_db, site)]  # fmt: skip
+
+
+def _disagreeing(conn_or_db: sqlite3.Connection | sqlite_utils.Database,
+                 site: str | None) -> list[dict[str, Any]]:
+    return differences.disagreeing(_conn(conn_or_db), site)
 
 
 def plot_history(points: list[dict[str, Any]], path: str | Path, *, title: str) -> None:

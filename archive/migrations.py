@@ -15,7 +15,19 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from archive import health, pace, redaction_table, schema, site_table, sources, views
+from archive import (
+    differences,
+    follow_state,
+    health,
+    pace,
+    redaction_table,
+    schema,
+    seen,
+    site_table,
+    sources,
+    summaries,
+    views,
+)
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -295,6 +307,27 @@ def m0009_reddit_gaps(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE thread_crawls ADD COLUMN unexpanded INTEGER")
 
 
+# An archive of millions of comments (issue 14): 0001's index on author alone made
+# "an author's comments, newest first" (Datasette's comments?author=, user_comments)
+# sort every comment of a prolific author; (author, created_at) reads them in order,
+# and gives an author's first and last time in one step (archive/summaries.py).
+SCALE_INDEXES = (
+    "DROP INDEX comments_author",
+    "CREATE INDEX comments_author_created_at ON comments (author, created_at)",
+)
+
+
+def m0014_scale(conn: sqlite3.Connection) -> None:
+    """(author, created_at) index; top_authors and gaps read from summary tables the
+    store keeps (archive/summaries.py), counted once here; recent_comments
+    without its ORDER BY (views.unordered_recent_comments says why)."""
+    recent = views.unordered_recent_comments(site_table.item_url_sql("c", "c.story_id"))
+    for statement in (*SCALE_INDEXES, *summaries.TABLES, *summaries.LATEST, "DROP VIEW top_authors",
+                      summaries.TOP_AUTHORS, "DROP VIEW recent_comments", recent):  # fmt: skip
+        conn.execute(statement)
+    summaries.rebuild(conn)
+
+
 # The order of this list is the order of application. Append only.
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0001_initial", m0001_initial),
@@ -305,9 +338,11 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0006_sites", m0006_sites),
     ("0007_site_urls", site_table.m0007_site_urls),
     ("0008_source", sources.m0008_source),
-    # In its number's place: an archive that has 0015 and 0016 already gets it after
-    # them (the runner applies whatever is not recorded), which it does not depend on.
     ("0009_reddit_gaps", m0009_reddit_gaps),
+    ("0011_hn_api", differences.m0011_hn_api),
+    ("0012_follow_state", follow_state.m0012_follow_state),
+    ("0013_revisits", seen.m0013_revisits),
+    ("0014_scale", m0014_scale),
     ("0015_redactions", redaction_table.m0015_redactions),
     ("0016_markup_health", health.m0016_markup_health),
 )

@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from archive import sites
+from archive import sites, summaries
 from archive.db import transaction
 from archive.errors import ArchiveError
 from archive.models import Comment, Story, Thread, User
@@ -208,6 +208,11 @@ def take_out(conn: sqlite3.Connection, site: str, comment_ids: Sequence[str],
         f"UPDATE comments SET text = NULL, text_html = NULL{author},"
         " redacted_at = coalesce(redacted_at, ?) WHERE site = ?"
         " AND id IN (SELECT value FROM json_each(?))", (now, site, cids)).rowcount
+    if forget_author:
+        # The author counts name the author too: their threads' parts are recounted.
+        summaries.threads_saved(conn, site, [row[0] for row in conn.execute(
+            "SELECT DISTINCT story_id FROM comments WHERE site = ?"
+            " AND id IN (SELECT value FROM json_each(?))", (site, cids))])  # fmt: skip
     versions = conn.execute(
         "UPDATE comment_versions SET text = NULL, text_html = NULL WHERE site = ?"
         " AND comment_id IN (SELECT value FROM json_each(?))", (site, cids)).rowcount

@@ -128,26 +128,36 @@ def comment_scores(conn: sqlite3.Connection, site: str, scores: dict[str, int], 
 
 
 def thread_crawl(conn: sqlite3.Connection, *, site: str, story_id: str, seen: str,
-                 crawl_id: int | None, declared: int | None,
-                 comments: Sequence[Comment], unexpanded: int | None = None) -> None:  # fmt: skip
+                 crawl_id: int | None, declared: int | None, comments: Sequence[Comment],
+                 pages: str | None = None, unexpanded: int | None = None) -> None:  # fmt: skip
     """What this crawl of the thread found: live, dead and deleted comments vs declared,
     and the comments it knows it left unexpanded (None: it cannot tell).
 
+    Where it can tell, its own account is the declared count of this row: what it
+    found plus what it left out (Reddit's ``num_comments`` counts removed and spam
+    comments, an upper bound; it stays in ``stories.comment_count``), so the shortfall
+    ``gaps`` reads (``thread_latest``) is exactly ``unexpanded``.
+
     The three counts are disjoint (a comment both dead and deleted counts as deleted),
-    so archived + dead + deleted is every comment the page(s) showed.
+    so archived + dead + deleted is every comment the page(s) showed. ``pages``: the
+    JSON page set read (``archive.revisits``), which a later crawl compares with its own.
     """
     deleted = sum(1 for c in comments if c.deleted)
     dead = sum(1 for c in comments if c.dead and not c.deleted)
     archived = len(comments) - deleted - dead
+    if unexpanded is not None:
+        declared = len(comments) + unexpanded
     missing = None if declared is None else max(declared - archived, 0)
     conn.execute(
         "INSERT INTO thread_crawls (site, story_id, crawl_id, seen_at, declared, archived,"
-        " dead, deleted, missing, unexpanded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " dead, deleted, missing, unchanged, pages, unexpanded)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"
         " ON CONFLICT (site, story_id, seen_at) DO UPDATE SET crawl_id ="
         " coalesce(excluded.crawl_id, crawl_id), declared = excluded.declared,"
         " archived = excluded.archived, dead = excluded.dead, deleted = excluded.deleted,"
-        " missing = excluded.missing, unexpanded = excluded.unexpanded",
-        (site, story_id, crawl_id, seen, declared, archived, dead, deleted, missing,
+        " missing = excluded.missing, unchanged = 0,"
+        " pages = coalesce(excluded.pages, pages), unexpanded = excluded.unexpanded",
+        (site, story_id, crawl_id, seen, declared, archived, dead, deleted, missing, pages,
          unexpanded),
     )
 

@@ -139,7 +139,7 @@ ORDER BY comments DESC, site, author
 
 # Ordered by created_at alone, which the comments_created_at index gives without a sort
 # (ties in the index's rowid order): a LIMIT stops early and a count is one index scan.
-def _recent_comments(item_url: str) -> str:
+def _recent_comments(item_url: str, order: str = "ORDER BY c.created_at DESC") -> str:
     return f"""
 CREATE VIEW recent_comments AS
 SELECT
@@ -156,7 +156,7 @@ SELECT
     c.rowid AS comment_rowid
 FROM comments AS c
 LEFT JOIN stories AS s ON s.site = c.site AND s.id = c.story_id
-ORDER BY c.created_at DESC
+{order}
 """
 
 
@@ -175,3 +175,16 @@ def linked_views(item_url: str) -> list[tuple[str, str]]:
     reading the ``sites`` table. Their other columns are 0004's, unchanged."""
     return [("thread_comments", _thread_comments(item_url)),
             ("recent_comments", _recent_comments(item_url))]
+
+
+def unordered_recent_comments(item_url: str) -> str:
+    """recent_comments as migration 0014 recreates it: 0007's, without its ORDER BY.
+
+    SQLite (3.40) cannot see through an ordered view: a count of it, which Datasette
+    runs on every page, or any filter on it, first built and sorted every row with its
+    item_url (29 s for a million comments on a loaded machine). Unordered, as
+    thread_comments is, a count is an index scan; "newest first" is the reader's
+    ``ORDER BY created_at DESC`` (an index walk that stops at the LIMIT), which the
+    Datasette metadata gives its page and the user_comments query already wrote.
+    """
+    return _recent_comments(item_url, order="")

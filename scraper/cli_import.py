@@ -12,7 +12,6 @@ from archive.db import open_db
 from archive.sites import SITES
 from archive.terminal import safe_line
 from scraper.importers.pages import parse_time
-from scraper.importers.run import import_paths
 
 
 def _time(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
@@ -51,6 +50,10 @@ def import_command(paths: tuple[Path, ...], site: str | None, url: str | None,
 
     Example: linkthread import hottest.json --url https://lobste.rs/hottest.json
     """
+    # Here, not at the top: the parsers (lxml, BeautifulSoup) are for the commands that
+    # read pages, and every other command's start would pay for them.
+    from scraper.importers.run import import_paths
+
     with _user_errors():
         archive = open_db(db)
         try:

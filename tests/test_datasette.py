@@ -109,8 +109,9 @@ def test_views_exist_after_migrations_and_applying_twice_is_a_no_op(archive: Pat
     assert applied_migrations(db)[-1] == MIGRATIONS[-1][0]
     schema = schema_of(db.conn)
     views = [name for kind, name, _ in schema if kind == "view"]
-    # The 0004 views, and 0016's list of crawls whose markup seemed to change.
-    assert views == sorted((*VIEW_NAMES, "health"))
+    # The 0004 views, 0013's last sightings, and 0016's list of crawls whose markup
+    # seemed to change.
+    assert views == sorted((*VIEW_NAMES, "comments_seen", "health"))
 
     assert apply_migrations(db) == []
     db.close()
@@ -192,8 +193,10 @@ def test_a_deep_reply_chain_is_ordered(tmp_path: Path) -> None:
 
 def test_recent_comments_and_top_authors(archive: Path) -> None:
     conn = open_db(archive).conn
+    # Unordered since 0014 (views.unordered_recent_comments): newest first is asked for.
     recent = conn.execute(
-        "SELECT created_at, id, author, story_title, item_url FROM recent_comments LIMIT 3"
+        "SELECT created_at, id, author, story_title, item_url FROM recent_comments"
+        " ORDER BY created_at DESC LIMIT 3"
     ).fetchall()
     assert recent == [
         ("2026-01-14T09:29:00Z", "1", "user1", "Show HN: A thing",

@@ -106,15 +106,17 @@ def test_schema_columns(tmp_path: Path) -> None:
         "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
     ).fetchall()
     assert [r[0] for r in indexes] == [
-        "comments_author", "comments_created_at", "comments_site_parent_id",
-        "comments_site_story_id", "listing_snapshots_site_story_id", "markup_health_site_kind",
-        "pages_site_story_id",
-        "redactions_site", "stories_author", "stories_created_at", "story_tags_site_tag",
-        "watches_next_due_at",
+        "author_counts_comments", "comments_author_created_at", "comments_created_at",
+        "comments_site_parent_id", "comments_site_story_id", "listing_snapshots_site_story_id",
+        "markup_health_site_kind", "page_visits_crawl_id", "pages_site_story_id",
+        "pending_comments_parent", "redactions_site", "source_differences_story",
+        "stories_author", "stories_created_at", "stories_unarchived", "story_tags_site_tag",
+        "thread_latest_short", "watches_next_due_at",
     ]  # fmt: skip
     triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
     assert [r[0] for r in triggers] == [
         "comments_ad", "comments_ai", "comments_au", "stories_ad", "stories_ai", "stories_au",
+        "thread_crawls_latest_ai", "thread_crawls_latest_au",
     ]  # fmt: skip
     fk = conn.execute("PRAGMA foreign_key_list(comments)").fetchall()
     assert sorted((r[2], r[3], r[4]) for r in fk) == [
@@ -128,13 +130,14 @@ def test_connection_settings(tmp_path: Path) -> None:
     db = open_db(tmp_path / "a.db")
     pragmas = [
         db.conn.execute(f"PRAGMA {p}").fetchone()[0]
-        for p in ("journal_mode", "foreign_keys", "busy_timeout")
+        for p in ("journal_mode", "foreign_keys", "busy_timeout", "cache_size", "mmap_size")
     ]
-    assert pragmas == ["wal", 1, 30000]
+    assert pragmas == ["wal", 1, 30000, -65536, 268435456]
 
     ro = open_readonly(tmp_path / "a.db")
-    pragmas = [ro.execute(f"PRAGMA {p}").fetchone()[0] for p in ("query_only", "busy_timeout")]
-    assert pragmas == [1, 30000]
+    pragmas = [ro.execute(f"PRAGMA {p}").fetchone()[0]
+               for p in ("query_only", "busy_timeout", "cache_size", "mmap_size")]  # fmt: skip
+    assert pragmas == [1, 30000, -65536, 268435456]
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         ro.execute("INSERT INTO _migrations VALUES ('x', 'y')")
 
@@ -292,3 +295,23 @@ def test_rebuild_table_keeps_rows_rowids_indexes_and_triggers(tmp_path: Path) ->
     assert conn.execute("SELECT * FROM log").fetchall() == [("x",), ("y",), ("z",)]
     names = conn.execute("SELECT name FROM sqlite_master ORDER BY name").fetchall()
     assert names == [("log",), ("t",), ("t_ai",), ("t_b",)]
+
+
+def test_a_read_command_brings_an_older_archive_up_to_date_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import archive.db as db_module
+
+
+    path = tmp_path / "old.db"
+    with monkeypatch.context() as m:
+        # An archive made by a linkthread that knew the first seven migrations only.
+        m.setattr(db_module, "MIGRATIONS", MIGRATIONS[:7])
+        m.setattr(migrations, "MIGRATIONS", MIGRATIONS[:7])
+        open_db(path).close()
+    assert len(applied_migrations(sqlite3.connect(path))) == 7
+
+    conn = open_readonly(path)  # what `gaps`, `show`, `query` open
+
+    assert applied_migrations(conn) == [name for name, _ in MIGRATIONS]
+    assert conn.execute("SELECT count(*) FROM health").fetchone() == (0,)
+    conn.close()

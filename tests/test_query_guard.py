@@ -185,9 +185,9 @@ def test_reading_still_works(archive_path: Path) -> None:
     assert run_query(archive_path, "PRAGMA table_info(stories)").rows[1] == (
         1, "id", "TEXT", 1, None, 2
     )  # fmt: skip
-    assert run_query(archive_path, "SELECT name FROM pragma_index_info('comments_author')") == (
-        QueryResult(columns=["name"], rows=[("author",)])
-    )
+    assert run_query(
+        archive_path, "SELECT name FROM pragma_index_info('comments_author_created_at')"
+    ) == QueryResult(columns=["name"], rows=[("author",), ("created_at",)])
     assert run_query(archive_path, "PRAGMA user_version").rows == [(0,)]
 
 

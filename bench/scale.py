@@ -1,0 +1,226 @@
+"""An archive of 10 million comments: build it through the store, then time every read.
+
+Run: python bench/scale.py [--comments 10000000] [--db /tmp/linkthread-10m.db]
+
+The archive is built once by ``save_thread`` of generated threads (bench/scale_data.py)
+and kept at --db; a later run with the same --comments reuses it, and a build that was
+stopped resumes where it stopped (the generator is seeded, so the threads already
+stored are generated again and skipped). Building 10 million comments takes about an
+hour on a 2-core machine; --comments 1000000 is a quicker run.
+
+Then, warm (each figure the best of --repeat runs, after one untimed run), it prints:
+each read's query time in-process and the whole command's time as a subprocess, every
+Datasette page and canned query, and a 1,000-comment thread saved into this archive
+against into an empty one. Each group has its anchor, timed in the same run: a bare
+``SELECT 1`` command, an indexed lookup of one comment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from archive.db import open_db, open_readonly, transaction
+from archive.history import all_gaps, comment_changes, story_history
+from archive.query import load_thread
+from archive.search import search
+from archive.store import save_thread
+from bench import scale_datasette
+from bench.scale_data import COMMON_WORD, SHOW_COMMENTS, SHOW_ID, SITE, Generator, author_name
+
+DEFAULT_DB = "/tmp/linkthread-10m.db"
+
+
+def built_marker(db: Path) -> Path:
+    return db.with_name(db.name + ".built")
+
+
+def build(db_path: Path, comments: int) -> None:
+    """Make the archive at ``db_path`` hold the generated ``comments`` comments."""
+    marker = built_marker(db_path)
+    if marker.exists() and marker.read_text().strip() == str(comments):
+        return
+    if marker.exists():
+        sys.exit(f"{db_path} was built with {marker.read_text().strip()} comments; "
+                 f"give another --db for {comments:,}")  # fmt: skip
+    db = open_db(db_path)
+    row = db.conn.execute("SELECT max(CAST(id AS INTEGER)) FROM stories").fetchone()
+    done = row[0] or 0
+    start = time.perf_counter()
+    saved = total = 0
+    for thread in Generator(comments).threads():
+        total += len(thread.comments)
+        if int(thread.story.id) <= done:
+            continue
+        save_thread(db, thread)
+        saved += len(thread.comments)
+        if int(thread.story.id) % 200 == 0:
+            rate = saved / (time.perf_counter() - start)
+            print(f"  built {total:,} of {comments:,} comments ({rate:,.0f}/s)", flush=True)
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    marker.write_text(f"{comments}\n")
+    print(f"built {comments:,} comments in {time.perf_counter() - start:,.0f} s", flush=True)
+
+
+LINKTHREAD = Path(sys.executable).with_name("linkthread")
+SINCE = "2025-10-01"  # the last quarter of the generated three years
+HEAVY, TYPICAL = author_name(5), author_name(500)  # Zipf ranks: ~2% and ~0.02% of comments
+
+
+def best(fn: Callable[[], Any], repeat: int) -> float:
+    """Seconds of the fastest of ``repeat`` runs, after one untimed (warming) run."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def reads(db: Path) -> list[tuple[str, list[str], Callable[[Any], Any] | None]]:
+    """(label, the command's arguments, the same read in-process) for each read."""
+    thread = f"SELECT * FROM thread_comments WHERE site = '{SITE}' AND story_id = '{SHOW_ID}'" \
+        " ORDER BY sort_path"  # fmt: skip
+    top = "SELECT * FROM top_authors LIMIT 20"
+    recent = "SELECT * FROM recent_comments ORDER BY created_at DESC LIMIT 20"
+    one = f"SELECT * FROM comments WHERE site = '{SITE}' AND id = '10000500'"
+    return [
+        ("anchor: query SELECT 1", ["query", "SELECT 1"],
+         lambda c: c.execute("SELECT 1").fetchall()),
+        ("anchor: one comment by key", ["query", one], lambda c: c.execute(one).fetchall()),
+        (f"show ({SHOW_COMMENTS:,} comments)", ["show", SITE, SHOW_ID],
+         lambda c: load_thread(c, SITE, SHOW_ID)),
+        (f"search {COMMON_WORD} (top 20)", ["search", COMMON_WORD, "--time-limit", "0"],
+         lambda c: search(c, COMMON_WORD, time_limit=None)),
+        (f"search {COMMON_WORD} --since {SINCE}",
+         ["search", COMMON_WORD, "--since", SINCE, "--time-limit", "0"],
+         lambda c: search(c, COMMON_WORD, since=SINCE, time_limit=None)),
+        (f"search {COMMON_WORD} --author {HEAVY}",
+         ["search", COMMON_WORD, "--author", HEAVY, "--time-limit", "0"],
+         lambda c: search(c, COMMON_WORD, author=HEAVY, time_limit=None)),
+        (f"search {COMMON_WORD} --author {TYPICAL}",
+         ["search", COMMON_WORD, "--author", TYPICAL, "--time-limit", "0"],
+         lambda c: search(c, COMMON_WORD, author=TYPICAL, time_limit=None)),
+        ("search rare word", ["search", "w123457"], lambda c: search(c, "w123457")),
+        ("gaps", ["gaps"], lambda c: all_gaps(c)),
+        ("history", ["history", SITE, SHOW_ID], lambda c: story_history(c, SITE, SHOW_ID)),
+        ("changes", ["changes", SITE, SHOW_ID], lambda c: comment_changes(c, SITE, SHOW_ID)),
+        ("view top_authors (20)", ["query", top], lambda c: c.execute(top).fetchall()),
+        ("view thread_comments (1 thread)", ["query", thread, "--all"],
+         lambda c: c.execute(thread).fetchall()),
+        ("view recent_comments (20)", ["query", recent], lambda c: c.execute(recent).fetchall()),
+    ]  # fmt: skip
+
+
+def time_reads(db: Path, repeat: int) -> None:
+    print(f"\n{'read':42} {'query ms':>9} {'command ms':>11}   (targets < 200, < 500)")
+    conn = open_readonly(db)
+    try:
+        for label, argv, read in reads(db):
+            inproc = best(lambda: read(conn), repeat) if read else float("nan")  # noqa: B023
+            command = [str(LINKTHREAD), *argv, "--db", str(db)]
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode:
+                print(f"{label:42} {inproc * 1000:9.1f}  failed: {done.stderr.strip()[:80]}")
+                continue
+            whole = best(lambda: subprocess.run(command, capture_output=True), repeat)  # noqa: B023
+            print(f"{label:42} {inproc * 1000:9.1f} {whole * 1000:11.0f}", flush=True)
+    finally:
+        conn.close()
+
+
+def time_datasette(db: Path) -> None:
+    conn = open_readonly(db)
+    try:
+        tables = [row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+            " AND name NOT LIKE '%\\_fts%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+            " ORDER BY type, name")]  # fmt: skip
+        row = conn.execute("SELECT id FROM comments WHERE site = ? AND story_id = ? LIMIT 1",
+                           (SITE, SHOW_ID)).fetchone()  # fmt: skip
+    finally:
+        conn.close()
+    urls = scale_datasette.pages(db, tables, story_id=SHOW_ID, author=TYPICAL,
+                                 word=COMMON_WORD, comment_id=row[0])  # fmt: skip
+    print(f"\n{'Datasette page':70} {'ms':>7}  status (target < 1000)")
+    for url, seconds, note in scale_datasette.time_pages(db, urls):
+        print(f"{url:70} {seconds * 1000:7.0f}  {note}", flush=True)
+
+
+def time_save(db: Path, repeat: int) -> None:
+    """A new 1,000-comment thread saved into the big archive and into an empty one.
+
+    Each save runs inside an outer transaction that is then rolled back, so the big
+    archive stays as built and every run saves the thread as new. The commit (the same
+    in both) is left out of both."""
+    gen = Generator(SHOW_COMMENTS, seed=99)
+    gen.next_comment = 900_000_000
+    thread = gen.thread("900000000", SHOW_COMMENTS)
+
+    def saved_in(path: Path) -> float:
+        archive = open_db(path)
+        try:
+            def once() -> None:
+                try:
+                    with transaction(archive):
+                        save_thread(archive, thread)
+                        raise _RolledBack
+                except _RolledBack:
+                    pass
+            return best(once, repeat)
+        finally:
+            archive.close()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = saved_in(Path(tmp) / "empty.db")
+    big = saved_in(db)
+    print(f"\nsave {SHOW_COMMENTS:,} comments: into an empty archive (anchor)"
+          f" {empty * 1000:.0f} ms,"
+          f" into this one {big * 1000:.0f} ms = {big / empty:.2f}x (target <= 1.5x)")
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--comments", type=int, default=10_000_000)
+    ap.add_argument("--db", type=Path, default=Path(DEFAULT_DB))
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--build-only", action="store_true", help="Build (or resume) and stop.")
+    ap.add_argument("--as-built", action="store_true",
+                    help="Time the archive at --db as it is, even if its build was stopped.")
+    ap.add_argument("--only", choices=("reads", "datasette", "save"), action="append",
+                    help="Time only these parts (repeatable).")  # fmt: skip
+    args = ap.parse_args()
+    if not args.as_built:
+        build(args.db, args.comments)
+    if args.build_only:
+        return
+    db = open_db(args.db)  # migrations, once, before anything is timed
+    held = db.conn.execute("SELECT max(rowid) FROM comments").fetchone()[0]
+    db.close()
+    print(f"archive {args.db}: {held:,} comments, "
+          f"{args.db.stat().st_size / 2**30:.1f} GiB", flush=True)
+    parts = args.only or ["reads", "datasette", "save"]
+    if "reads" in parts:
+        time_reads(args.db, args.repeat)
+    if "datasette" in parts:
+        time_datasette(args.db)
+    if "save" in parts:
+        time_save(args.db, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
