@@ -36,7 +36,7 @@ THREADS_RECOUNT = (
 # never-archived stories by a scan of all stories.
 GAPS_SCAN = (
     "SELECT t.site, t.story_id, s.title, t.seen_at, t.declared, t.archived, t.dead,"
-    " t.deleted, t.declared - (t.archived + t.dead + t.deleted) AS shortfall"
+    " t.deleted, t.unexpanded, t.declared - (t.archived + t.dead + t.deleted) AS shortfall"
     " FROM thread_crawls t"
     " JOIN (SELECT site, story_id, max(seen_at) AS seen_at FROM thread_crawls"
     "       GROUP BY site, story_id) latest USING (site, story_id, seen_at)"
@@ -45,7 +45,8 @@ GAPS_SCAN = (
     " ORDER BY shortfall DESC, t.site, t.story_id"
 )
 UNARCHIVED_SCAN = (
-    "SELECT s.site, s.id, s.title, s.last_seen_at, s.comment_count, 0, 0, 0, s.comment_count"
+    "SELECT s.site, s.id, s.title, s.last_seen_at, s.comment_count, 0, 0, 0, NULL,"
+    " s.comment_count"
     " FROM stories s WHERE s.comment_count > 0"
     " AND NOT EXISTS (SELECT 1 FROM thread_crawls t WHERE t.site = s.site AND t.story_id = s.id)"
     " AND NOT EXISTS (SELECT 1 FROM comments c WHERE c.site = s.site AND c.story_id = s.id)"
