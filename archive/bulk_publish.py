@@ -1,0 +1,178 @@
+"""Publishing staged comments (``import_comments``, see :mod:`archive.bulk`) into the
+archive: ONE transaction, set-based SQL, so that when it returns every comment read is
+in ``comments``, placed in its tree, indexed and searchable, or (killed) none is.
+
+* A comment whose story is not in the archive gets the story as a row with what is
+  known of it (its id, when it was seen); a submissions dump, or a crawl, fills it in.
+* A staged comment the archive already has (a thread crawled live, an earlier dump)
+  is merged by the store's history rules (:mod:`archive.bulk_merge`): versions, not
+  duplicates. Only new comments take the fast path below.
+* depth: from the parents, by a recursive query down from the comments whose parent
+  is the story (depth 0), a stored comment (its depth + 1), or nowhere to be found.
+  Such a comment is kept, with its ``parent_id`` as the dump gave it and
+  ``"parent_missing": true`` in ``extra``, at depth 1: under its missing parent,
+  whose depth is unknown but at least 0. A later import that brings the parent
+  places it and its replies properly and takes the marker away.
+* position: siblings (same story and parent) in time order (``created_at``, then id),
+  after any siblings already stored: a dump says nothing of the site's display order.
+* Each new row goes into ``comments`` by one INSERT ... SELECT, whose triggers write the
+  full-text index as one batch, rather than a row at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from archive import bulk_merge
+from archive.bulk import STAGED_COLUMNS
+from archive.db import transaction
+from archive.rows import canonical_json
+
+MISSING = "parent_missing"  # the key in a comment's extra for a parent not in the archive
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Published:
+    new: int  # comments added to the archive
+    merged: int  # staged comments the archive had, merged into their rows
+    changed: int  # of those, the ones whose row changed
+    missing_parents: int  # new comments whose parent is in no file read nor the archive
+    stories: int  # stories added with what the comments say of them
+
+
+def _with_marker(extra: str | None) -> str | None:
+    values = json.loads(extra) if extra else {}
+    values[MISSING] = True
+    return canonical_json(values, "comment extra")
+
+
+def _without_marker(extra: str | None) -> str | None:
+    values = json.loads(extra) if extra else {}
+    values.pop(MISSING, None)
+    return canonical_json(values, "comment extra")
+
+
+_CONTENT = ", ".join(c for c in STAGED_COLUMNS[2:] if c not in ("extra", "last_crawl_id"))
+_INSERT = f"""
+INSERT INTO comments (site, id, depth, position, {_CONTENT}, extra, last_crawl_id{{source}})
+SELECT s.site, s.id, coalesce(d.depth, 1),
+       coalesce(b.base, 0) + row_number() OVER (
+           PARTITION BY s.site, s.story_id, s.parent_id
+           ORDER BY s.created_at, length(s.id), s.id) - 1,
+       {", ".join(f"s.{c}" for c in _CONTENT.split(", "))},
+       CASE WHEN coalesce(d.orphan, 1) THEN linkthread_mark_missing(s.extra) ELSE s.extra END,
+       s.last_crawl_id{{staged_source}}
+FROM import_comments s
+LEFT JOIN temp.bulk_depth d ON d.site = s.site AND d.id = s.id
+LEFT JOIN temp.bulk_base b
+       ON b.site = s.site AND b.story_id = s.story_id AND b.parent_id IS s.parent_id
+"""
+
+_DEPTH = """
+WITH RECURSIVE tree(site, id, depth, orphan) AS (
+    SELECT s.site, s.id,
+           CASE WHEN s.parent_id IS NULL THEN 0 WHEN c.id IS NOT NULL THEN c.depth + 1
+                ELSE 1 END,
+           s.parent_id IS NOT NULL AND c.id IS NULL
+    FROM import_comments s
+    LEFT JOIN comments c ON c.site = s.site AND c.id = s.parent_id
+    WHERE s.parent_id IS NULL OR NOT EXISTS (
+        SELECT 1 FROM import_comments p WHERE p.site = s.site AND p.id = s.parent_id)
+    UNION ALL
+    SELECT s.site, s.id, tree.depth + 1, 0
+    FROM tree JOIN import_comments s ON s.site = tree.site AND s.parent_id = tree.id
+)
+INSERT OR IGNORE INTO temp.bulk_depth (site, id, depth, orphan) SELECT * FROM tree
+"""
+
+
+def publish(db: sqlite_utils.Database, *, crawl_id: int | None) -> Published:
+    """Move every staged comment into the archive, in one transaction (see the module)."""
+    conn = db.conn
+    conn.create_function("linkthread_mark_missing", 1, _with_marker, deterministic=True)
+    conn.create_function("linkthread_unmark_missing", 1, _without_marker, deterministic=True)
+    with transaction(db) as tx:
+        stories = _stories(tx, crawl_id)
+        merged, changed = bulk_merge.merge_known(tx, crawl_id=crawl_id)
+        before = tx.execute("SELECT coalesce(max(rowid), 0) FROM comments").fetchone()[0]
+        new, missing = _insert_new(tx)
+        _found_parents(tx, before)
+        tx.execute(
+            "UPDATE stories SET archived_count = (SELECT count(*) FROM comments c"
+            " WHERE c.site = stories.site AND c.story_id = stories.id)"
+            " WHERE (site, id) IN (SELECT site, story_id FROM temp.bulk_stories)")
+        tx.execute("DELETE FROM import_comments")
+        tx.execute("UPDATE import_progress SET state = 'done' WHERE state = 'read'")
+        for table in ("bulk_depth", "bulk_base", "bulk_stories", "bulk_new"):
+            tx.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    return Published(new=new, merged=merged, changed=changed, missing_parents=missing,
+                     stories=stories)
+
+
+def _stories(tx: sqlite3.Connection, crawl_id: int | None) -> int:
+    tx.execute("CREATE TEMP TABLE bulk_stories AS SELECT DISTINCT site, story_id"
+               " FROM import_comments")
+    cur = tx.execute(
+        "INSERT INTO stories (site, id, first_seen_at, last_seen_at, last_crawl_id)"
+        " SELECT site, story_id, min(first_seen_at), max(last_seen_at), ?"
+        " FROM import_comments WHERE true GROUP BY site, story_id"
+        " ON CONFLICT (site, id) DO NOTHING", (crawl_id,))  # fmt: skip
+    return cur.rowcount
+
+
+def _insert_new(tx: sqlite3.Connection) -> tuple[int, int]:
+    # Built once here, not kept as a schema index: cheaper to sort once than to
+    # maintain for every staged row.
+    tx.execute("CREATE INDEX import_comments_parent ON import_comments (site, parent_id)")
+    tx.execute("CREATE TEMP TABLE bulk_depth (site TEXT, id TEXT, depth INTEGER,"
+               " orphan INTEGER, PRIMARY KEY (site, id)) WITHOUT ROWID")
+    tx.execute(_DEPTH)
+    tx.execute(
+        "CREATE TEMP TABLE bulk_base AS SELECT site, story_id, parent_id,"
+        " max(position) + 1 AS base FROM comments"
+        " WHERE (site, story_id) IN (SELECT site, story_id FROM temp.bulk_stories)"
+        " GROUP BY site, story_id, parent_id")
+    tx.execute("CREATE TEMP TABLE bulk_new AS SELECT site, id FROM import_comments")
+    has_source = any(r[1] == "source" for r in tx.execute("PRAGMA table_info(comments)"))
+    sql = _INSERT.format(source=", source" if has_source else "",
+                         staged_source=", s.source" if has_source else "")
+    new = tx.execute(sql).rowcount
+    missing = tx.execute(
+        "SELECT count(*) FROM import_comments s LEFT JOIN temp.bulk_depth d"
+        " ON d.site = s.site AND d.id = s.id WHERE coalesce(d.orphan, 1)").fetchone()[0]
+    tx.execute("DROP INDEX import_comments_parent")
+    return new, missing
+
+
+_SUBTREE = """
+WITH RECURSIVE tree(site, id, depth) AS (
+    SELECT c.site, c.id, p.depth + 1
+    FROM comments c JOIN comments p ON p.site = c.site AND p.id = c.parent_id
+    WHERE c.rowid <= :before AND c.extra LIKE '%"parent_missing":true%'
+      AND (p.site, p.id) IN (SELECT site, id FROM temp.bulk_new)
+    UNION ALL
+    SELECT c.site, c.id, tree.depth + 1
+    FROM tree JOIN comments c ON c.site = tree.site AND c.parent_id = tree.id
+)
+SELECT site, id, depth FROM tree
+"""
+
+
+def _found_parents(tx: sqlite3.Connection, before: int) -> None:
+    """Comments stored before (rowid up to ``before``) with a missing parent that this
+    import brought: their marker goes and they, and their replies, take their depth
+    under it. The rows added now knew every parent there is, so only the older ones
+    are looked at (none, in an archive a dump is first loaded into)."""
+    moved = tx.execute(_SUBTREE, {"before": before}).fetchall()
+    if not moved:
+        return
+    tx.executemany("UPDATE comments SET depth = ? WHERE site = ? AND id = ?",
+                   [(depth, site, cid) for site, cid, depth in moved])
+    tx.execute(
+        "UPDATE comments SET extra = linkthread_unmark_missing(extra)"
+        " WHERE rowid <= ? AND extra LIKE '%\"parent_missing\":true%' AND EXISTS (SELECT 1 FROM comments p"
+        " WHERE p.site = comments.site AND p.id = comments.parent_id)", (before,))
