@@ -1,6 +1,6 @@
 """The registry: every site linkthread knows, each defined once (``archive.site``
 says what a definition holds). Adding a site is one module beside ``sites_hn`` and
-``sites_lobsters``, one entry here, its spider and its parsers.
+``sites_lobsters`` and ``sites_reddit``, one entry here, its spider and its parsers.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 from archive.site import GRAMMAR_KINDS, Politeness, Site, TargetError
 from archive.sites_hn import HN
 from archive.sites_lobsters import LOBSTERS
+from archive.sites_reddit import REDDIT
 from archive.targets import Target
 
-SITES: Mapping[str, Site] = MappingProxyType({s.name: s for s in (HN, LOBSTERS)})
+SITES: Mapping[str, Site] = MappingProxyType({s.name: s for s in (HN, LOBSTERS, REDDIT)})
 
 
 def get(name: str) -> Site:
@@ -58,6 +59,7 @@ def known_crawl_delays() -> dict[str, float]:
     return {host: s.politeness.crawl_delay for s in SITES.values() for host in s.hosts}
 
 
-__all__ = ["GRAMMAR_KINDS", "HN", "LOBSTERS", "SITES", "Politeness", "Site", "TargetError",
-           "get", "known_crawl_delays", "listings_help", "parse_targets", "site_of_url"]
+__all__ = ["GRAMMAR_KINDS", "HN", "LOBSTERS", "REDDIT", "SITES", "Politeness", "Site",
+           "TargetError", "get", "known_crawl_delays", "listings_help", "parse_targets",
+           "site_of_url"]
 

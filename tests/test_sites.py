@@ -127,11 +127,13 @@ def test_parse_targets_reads_user_pairs_and_keeps_each_target_once() -> None:
 
 
 def test_an_unknown_site_is_refused_naming_the_known_ones() -> None:
-    with pytest.raises(ValueError, match=r"^unknown site 'reddit' \(known: hn, lobsters\)$"):
-        sites.get("reddit")
-    with pytest.raises(ArchiveError, match="unknown site 'reddit'"):
-        sites.parse_targets("reddit", ["1"])
-    assert sites.get("lobsters") is LOBSTERS and list(sites.SITES) == ["hn", "lobsters"]
+    with pytest.raises(ValueError,
+                       match=r"^unknown site 'digg' \(known: hn, lobsters, reddit\)$"):
+        sites.get("digg")
+    with pytest.raises(ArchiveError, match="unknown site 'digg'"):
+        sites.parse_targets("digg", ["1"])
+    assert sites.get("lobsters") is LOBSTERS
+    assert list(sites.SITES) == ["hn", "lobsters", "reddit"]
 
 
 def test_the_base_url_host_comes_from_the_sites_own_setting(
@@ -208,7 +210,8 @@ def test_politeness_facts_keep_within_the_published_limits() -> None:
     assert lob.delay_for("user") == 10.0  # user pages: 30 per 5 minutes
     assert HN.politeness.delay_for("thread") == 30.0
     assert sites.known_crawl_delays() == {
-        "news.ycombinator.com": 30.0, "lobste.rs": 1.0, "www.lobste.rs": 1.0}
+        "news.ycombinator.com": 30.0, "lobste.rs": 1.0, "www.lobste.rs": 1.0,
+        **dict.fromkeys(sites.REDDIT.hosts, 0.6)}
 
 
 def test_scrapy_settings_read_the_registry() -> None:
@@ -344,7 +347,8 @@ def test_sync_brings_the_table_back_to_the_registry_and_writes_nothing_when_it_a
     db = open_db(path)  # an open syncs
     rows = db.conn.execute("SELECT name, story_prefix FROM sites ORDER BY name").fetchall()
     assert rows == [("gone", "g"), ("hn", "https://news.ycombinator.com/item?id="),
-                    ("lobsters", "https://lobste.rs/s/")]  # a site gone stays: its rows do
+                    ("lobsters", "https://lobste.rs/s/"),
+                    ("reddit", "https://www.reddit.com/comments/")]  # a site gone stays
     before = db.conn.total_changes
     site_table.sync(db.conn)
     assert db.conn.total_changes == before
@@ -362,5 +366,6 @@ def test_datasette_metadata_names_the_registrys_sites() -> None:
     from archive.cli_datasette import packaged_metadata
 
     tables = packaged_metadata()["databases"]["linkthread"]["tables"]
-    assert tables["comments"]["columns"]["site"] == "hn (Hacker News), lobsters (Lobsters)"
+    assert tables["comments"]["columns"]["site"] == \
+        "hn (Hacker News), lobsters (Lobsters), reddit (Reddit)"
     assert "sites" in tables
