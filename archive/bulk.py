@@ -21,6 +21,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from archive.rows import Row, now_iso, upsert_rows
 from archive.schema import COMMENT_COLUMNS
@@ -30,11 +31,12 @@ from archive.schema import COMMENT_COLUMNS
 STAGED_COLUMNS = (
     "site", "id", "story_id", "parent_id", "author", "created_at", "created_at_raw",
     "text_html", "text", "dead", "flagged", "deleted", "colour", "synthetic_id", "score",
-    "edited", "edited_at", "edited_at_raw", "removed", "by_submitter", "extra",
+    "edited", "edited_at", "edited_at_raw", "removed", "by_submitter", "extra", "source",
     "first_seen_at", "last_seen_at", "last_crawl_id",
 )  # fmt: skip
-# Where a comment's row (COMMENT_COLUMNS) has each staged column.
-_FROM_COMMENT = tuple(COMMENT_COLUMNS.index(c) for c in STAGED_COLUMNS)
+# Where a comment's row (COMMENT_COLUMNS) has each staged column but the source.
+_FROM_COMMENT = itemgetter(*(COMMENT_COLUMNS.index(c) for c in STAGED_COLUMNS if c != "source"))
+_SOURCE_AT = STAGED_COLUMNS.index("source")
 
 IMPORT_TABLES = (
     # One row per (file, filters) read by an import: how far it got, committed with the
@@ -102,35 +104,26 @@ class Progress:
     state: str = "reading"
 
 
-def staged_row(comment_row: Row) -> Row:
+def staged_row(comment_row: Row, source: str) -> Row:
     """The staged row of a comment's full row (COMMENT_COLUMNS order)."""
-    return tuple(comment_row[i] for i in _FROM_COMMENT)
+    values = _FROM_COMMENT(comment_row)
+    return (*values[:_SOURCE_AT], source, *values[_SOURCE_AT:])
 
 
-_ONE = "(" + ", ".join("?" * len(STAGED_COLUMNS)) + ")"
-_PER = 32_766 // len(STAGED_COLUMNS)  # rows a statement, under SQLite's variable limit
-
-
-def stage_comments(conn: sqlite3.Connection, rows: Sequence[Row], source: str) -> None:
+def stage_comments(conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
     """Stage comment rows (STAGED_COLUMNS order) in the caller's transaction.
 
     A comment a dump holds twice (overlapping files, or one line repeated) is kept
-    once: the later observation wins, as in the store. Many rows a statement, with
-    no trigger on the table: this is the part that runs once per comment.
+    once: the later observation wins, as in the store. The table has no trigger, so
+    executemany costs nothing extra here (see archive.rows.upsert_rows for the
+    full-text tables, where it would).
     """
-    columns = ", ".join((*STAGED_COLUMNS, "source"))
-    one = _ONE[:-1] + ", ?)"
-    per = max(1, min(_PER, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-                     // (len(STAGED_COLUMNS) + 1)))
     assigns = ", ".join(f"{c} = excluded.{c}" for c in STAGED_COLUMNS[2:])
-    for start in range(0, len(rows), per):
-        chunk = rows[start:start + per]
-        conn.execute(
-            f"INSERT INTO import_comments ({columns}) VALUES {', '.join([one] * len(chunk))}"
-            f" ON CONFLICT (site, id) DO UPDATE SET {assigns}, source = excluded.source"
-            " WHERE excluded.last_seen_at >= import_comments.last_seen_at",
-            [v for row in chunk for v in (*row, source)],
-        )
+    conn.executemany(
+        f"INSERT INTO import_comments ({', '.join(STAGED_COLUMNS)})"
+        f" VALUES ({', '.join('?' * len(STAGED_COLUMNS))}) ON CONFLICT (site, id)"
+        f" DO UPDATE SET {assigns} WHERE excluded.last_seen_at >= import_comments.last_seen_at",
+        rows)
 
 
 def progress(conn: sqlite3.Connection, key: str) -> Progress | None:

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlite_utils
 
 from archive import bulk_merge
-from archive.bulk import STAGED_COLUMNS
+from archive.bulk import STAGED_COLUMNS, staged_count
 from archive.db import transaction
 from archive.rows import canonical_json
 
@@ -56,25 +58,14 @@ def _without_marker(extra: str | None) -> str | None:
     return canonical_json(values, "comment extra")
 
 
-_CONTENT = ", ".join(c for c in STAGED_COLUMNS[2:] if c not in ("extra", "last_crawl_id"))
-_INSERT = f"""
-INSERT INTO comments (site, id, depth, position, {_CONTENT}, extra, last_crawl_id{{source}})
-SELECT s.site, s.id, coalesce(d.depth, 1),
-       coalesce(b.base, 0) + row_number() OVER (
-           PARTITION BY s.site, s.story_id, s.parent_id
-           ORDER BY s.created_at, length(s.id), s.id) - 1,
-       {", ".join(f"s.{c}" for c in _CONTENT.split(", "))},
-       CASE WHEN coalesce(d.orphan, 1) THEN linkthread_mark_missing(s.extra) ELSE s.extra END,
-       s.last_crawl_id{{staged_source}}
-FROM import_comments s
-LEFT JOIN temp.bulk_depth d ON d.site = s.site AND d.id = s.id
-LEFT JOIN temp.bulk_base b
-       ON b.site = s.site AND b.story_id = s.story_id AND b.parent_id IS s.parent_id
-"""
-
-_DEPTH = """
-WITH RECURSIVE tree(site, id, depth, orphan) AS (
-    SELECT s.site, s.id,
+_CONTENT = ", ".join(c for c in STAGED_COLUMNS[2:]
+                     if c not in ("extra", "source", "last_crawl_id"))
+# The tree of the staged comments, keys only: a recursive walk down from the roots
+# (whose parent is the story, a stored comment, or nowhere), then the place among
+# siblings by a window over those few columns (sorting whole rows would cost more).
+_TREE = """
+WITH RECURSIVE tree(site, id, story_id, parent_id, created_at, depth, orphan) AS (
+    SELECT s.site, s.id, s.story_id, s.parent_id, s.created_at,
            CASE WHEN s.parent_id IS NULL THEN 0 WHEN c.id IS NOT NULL THEN c.depth + 1
                 ELSE 1 END,
            s.parent_id IS NOT NULL AND c.id IS NULL
@@ -83,11 +74,27 @@ WITH RECURSIVE tree(site, id, depth, orphan) AS (
     WHERE s.parent_id IS NULL OR NOT EXISTS (
         SELECT 1 FROM import_comments p WHERE p.site = s.site AND p.id = s.parent_id)
     UNION ALL
-    SELECT s.site, s.id, tree.depth + 1, 0
+    SELECT s.site, s.id, s.story_id, s.parent_id, s.created_at, tree.depth + 1, 0
     FROM tree JOIN import_comments s ON s.site = tree.site AND s.parent_id = tree.id
 )
-INSERT OR IGNORE INTO temp.bulk_depth (site, id, depth, orphan) SELECT * FROM tree
+INSERT OR IGNORE INTO temp.bulk_tree (site, id, depth, orphan, position)
+SELECT site, id, depth, orphan, row_number() OVER (
+    PARTITION BY site, story_id, parent_id ORDER BY created_at, length(id), id) - 1
+FROM tree
 """
+# Comments no walk reached (a cycle of parents in a broken file) are kept as orphans.
+_INSERT = f"""
+INSERT INTO comments (site, id, depth, position, {_CONTENT}, extra, last_crawl_id{{source}})
+SELECT s.site, s.id, coalesce(t.depth, 1), coalesce(t.position, 0){{base}},
+       {", ".join(f"s.{c}" for c in _CONTENT.split(", "))},
+       CASE WHEN coalesce(t.orphan, 1) THEN linkthread_mark_missing(s.extra) ELSE s.extra END,
+       s.last_crawl_id{{staged_source}}
+FROM import_comments s
+LEFT JOIN temp.bulk_tree t ON t.site = s.site AND t.id = s.id{{join}}
+"""
+_BASE_JOIN = """
+LEFT JOIN temp.bulk_base b
+       ON b.site = s.site AND b.story_id = s.story_id AND b.parent_id IS s.parent_id"""
 
 
 def publish(db: sqlite_utils.Database, *, crawl_id: int | None) -> Published:
@@ -95,11 +102,23 @@ def publish(db: sqlite_utils.Database, *, crawl_id: int | None) -> Published:
     conn = db.conn
     conn.create_function("linkthread_mark_missing", 1, _with_marker, deterministic=True)
     conn.create_function("linkthread_unmark_missing", 1, _without_marker, deterministic=True)
+    # Every story a staged comment needs is written first in the same transaction, so
+    # checking the key of each comment on insert would find nothing: it is off for it
+    # (the pragma only changes between transactions).
+    foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        return _publish(db, crawl_id)
+    finally:
+        conn.execute(f"PRAGMA foreign_keys = {int(foreign_keys)}")
+
+
+def _publish(db: sqlite_utils.Database, crawl_id: int | None) -> Published:
     with transaction(db) as tx:
         stories = _stories(tx, crawl_id)
         merged, changed = bulk_merge.merge_known(tx, crawl_id=crawl_id)
         before = tx.execute("SELECT coalesce(max(rowid), 0) FROM comments").fetchone()[0]
-        new, missing = _insert_new(tx)
+        new, missing = _insert_new(tx, before)
         _found_parents(tx, before)
         tx.execute(
             "UPDATE stories SET archived_count = (SELECT count(*) FROM comments c"
@@ -107,45 +126,76 @@ def publish(db: sqlite_utils.Database, *, crawl_id: int | None) -> Published:
             " WHERE (site, id) IN (SELECT site, story_id FROM temp.bulk_stories)")
         tx.execute("DELETE FROM import_comments")
         tx.execute("UPDATE import_progress SET state = 'done' WHERE state = 'read'")
-        for table in ("bulk_depth", "bulk_base", "bulk_stories", "bulk_new"):
+        for table in ("bulk_tree", "bulk_base", "bulk_stories", "bulk_new"):
             tx.execute(f"DROP TABLE IF EXISTS temp.{table}")
     return Published(new=new, merged=merged, changed=changed, missing_parents=missing,
                      stories=stories)
 
 
 def _stories(tx: sqlite3.Connection, crawl_id: int | None) -> int:
-    tx.execute("CREATE TEMP TABLE bulk_stories AS SELECT DISTINCT site, story_id"
-               " FROM import_comments")
+    tx.execute("CREATE TEMP TABLE bulk_stories AS SELECT site, story_id,"
+               " min(first_seen_at) AS first, max(last_seen_at) AS last"
+               " FROM import_comments GROUP BY site, story_id")
     cur = tx.execute(
         "INSERT INTO stories (site, id, first_seen_at, last_seen_at, last_crawl_id)"
-        " SELECT site, story_id, min(first_seen_at), max(last_seen_at), ?"
-        " FROM import_comments WHERE true GROUP BY site, story_id"
+        " SELECT site, story_id, first, last, ? FROM temp.bulk_stories WHERE true"
         " ON CONFLICT (site, id) DO NOTHING", (crawl_id,))  # fmt: skip
     return cur.rowcount
 
 
-def _insert_new(tx: sqlite3.Connection) -> tuple[int, int]:
-    # Built once here, not kept as a schema index: cheaper to sort once than to
-    # maintain for every staged row.
-    tx.execute("CREATE INDEX import_comments_parent ON import_comments (site, parent_id)")
-    tx.execute("CREATE TEMP TABLE bulk_depth (site TEXT, id TEXT, depth INTEGER,"
-               " orphan INTEGER, PRIMARY KEY (site, id)) WITHOUT ROWID")
-    tx.execute(_DEPTH)
+def _insert_new(tx: sqlite3.Connection, before: int) -> tuple[int, int]:
+    # Built here, not kept as a schema index: cheaper to sort once than to maintain
+    # for every staged row.
+    # Covering what the walk reads of a reply, so it never reads the staged row itself.
+    tx.execute("CREATE INDEX import_comments_parent ON import_comments"
+               " (site, parent_id, id, story_id, created_at)")
+    tx.execute("CREATE TEMP TABLE bulk_tree (site TEXT, id TEXT, depth INTEGER,"
+               " orphan INTEGER, position INTEGER, PRIMARY KEY (site, id)) WITHOUT ROWID")
+    tx.execute(_TREE)
     tx.execute(
         "CREATE TEMP TABLE bulk_base AS SELECT site, story_id, parent_id,"
         " max(position) + 1 AS base FROM comments"
         " WHERE (site, story_id) IN (SELECT site, story_id FROM temp.bulk_stories)"
         " GROUP BY site, story_id, parent_id")
     tx.execute("CREATE TEMP TABLE bulk_new AS SELECT site, id FROM import_comments")
+    tx.execute("DROP INDEX import_comments_parent")
+    siblings = tx.execute("SELECT 1 FROM temp.bulk_base LIMIT 1").fetchone() is not None
     has_source = any(r[1] == "source" for r in tx.execute("PRAGMA table_info(comments)"))
     sql = _INSERT.format(source=", source" if has_source else "",
-                         staged_source=", s.source" if has_source else "")
-    new = tx.execute(sql).rowcount
-    missing = tx.execute(
-        "SELECT count(*) FROM import_comments s LEFT JOIN temp.bulk_depth d"
-        " ON d.site = s.site AND d.id = s.id WHERE coalesce(d.orphan, 1)").fetchone()[0]
-    tx.execute("DROP INDEX import_comments_parent")
-    return new, missing
+                         staged_source=", s.source" if has_source else "",
+                         base=" + coalesce(b.base, 0)" if siblings else "",
+                         join=_BASE_JOIN if siblings else "")
+    staged = staged_count(tx)
+    with _indexes_rebuilt(tx, before, rebuild=staged >= before):
+        new = tx.execute(sql).rowcount
+    # Orphans: the roots with a parent nowhere, and what no walk reached (a cycle).
+    placed, orphans = tx.execute(
+        "SELECT count(*), coalesce(sum(orphan), 0) FROM temp.bulk_tree").fetchone()
+    return new, orphans + staged - placed
+
+
+@contextmanager
+def _indexes_rebuilt(tx: sqlite3.Connection, before: int, *, rebuild: bool) -> Iterator[None]:
+    """Inside: the comments' secondary indexes and full-text triggers dropped, when
+    ``rebuild`` (as many rows coming as there are): building an index once from
+    sorted rows costs less than updating it a row at a time, and the full-text index
+    takes the new rows (rowid above ``before``) in one batch. In the caller's
+    transaction, so a kill restores them with the rest."""
+    if not rebuild:
+        yield
+        return
+    # Only the full-text triggers: the rows they would have written are written below.
+    kept = tx.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'comments' AND sql"
+        " IS NOT NULL AND (type = 'index' OR name IN ('comments_ai', 'comments_ad',"
+        " 'comments_au')) ORDER BY type, name").fetchall()
+    for kind, name, _ in kept:
+        tx.execute(f'DROP {kind.upper()} "{name}"')
+    yield
+    for _, _, sql in kept:
+        tx.execute(sql)
+    tx.execute("INSERT INTO comments_fts (rowid, text, author)"
+               " SELECT rowid, text, author FROM comments WHERE rowid > ?", (before,))
 
 
 _SUBTREE = """
@@ -174,5 +224,6 @@ def _found_parents(tx: sqlite3.Connection, before: int) -> None:
                    [(depth, site, cid) for site, cid, depth in moved])
     tx.execute(
         "UPDATE comments SET extra = linkthread_unmark_missing(extra)"
-        " WHERE rowid <= ? AND extra LIKE '%\"parent_missing\":true%' AND EXISTS (SELECT 1 FROM comments p"
+        " WHERE rowid <= ? AND extra LIKE '%\"parent_missing\":true%'"
+        " AND EXISTS (SELECT 1 FROM comments p"
         " WHERE p.site = comments.site AND p.id = comments.parent_id)", (before,))

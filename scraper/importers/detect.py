@@ -5,9 +5,11 @@ importer module and its entry here."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
-from scraper.importers import hn, lobsters
+from scraper.importers import hn, lobsters, reddit_dump
 from scraper.importers.pages import Kind, SiteImporter
+from scraper.importers.reddit_dump import DumpKind
 
 IMPORTERS: dict[str, SiteImporter] = {i.site.name: i for i in (hn.IMPORTER, lobsters.IMPORTER)}
 
@@ -20,3 +22,9 @@ def recognise(text: str, sites: Sequence[str] | None = None) -> tuple[SiteImport
         if kind is not None:
             return importer, kind
     return None
+
+
+def dump_kind(path: Path) -> DumpKind | None:
+    """Whether ``path`` is a community dump (one JSON object a line, maybe zstd), read
+    as a stream by :mod:`scraper.importers.reddit_dump` rather than as a saved page."""
+    return reddit_dump.dump_kind(path)

@@ -1,0 +1,104 @@
+"""Reading a dump file: one JSON object a line, plain or compressed with zstd, as a
+stream in constant memory, with the position of each line in the file's text.
+
+The community dumps of Reddit (Arctic Shift, the Pushshift successors) are NDJSON
+compressed with zstd using long windows: they are decompressed with a 2 GiB window
+(``max_window_size=2**31``), as their publishers ask. A zstd stream cannot be entered
+in the middle, so going on from a position means decompressing up to it again, and
+skipping those bytes without decoding them: seconds for gigabytes, against the hours
+of decoding and storing them again.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, BinaryIO
+
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+SUFFIXES = (".zst", ".ndjson", ".jsonl", ".json")
+WINDOW = 2**31
+_READ = 1 << 20  # bytes a read: large, as the stream is read from end to end
+_SNIFF_LINES = 20  # lines read to tell a dump's kind
+
+
+class Stream:
+    """The lines of a dump file from a text position on; ``position`` after each line
+    read is where the next one starts; ``compressed`` is how far into the file
+    itself the reading got, for a progress bar."""
+
+    def __init__(self, raw: BinaryIO, text: BinaryIO, position: int) -> None:
+        self._raw = raw
+        self._text = text
+        self.position = position
+
+    @property
+    def compressed(self) -> int:
+        return self._raw.tell()
+
+    def __iter__(self) -> Iterator[bytes]:
+        for line in self._text:
+            self.position += len(line)
+            yield line
+
+
+def _is_zstd(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(4) == ZSTD_MAGIC
+
+
+@contextmanager
+def open_stream(path: Path, position: int = 0) -> Iterator[Stream]:
+    """The file's lines from ``position`` (bytes of its text) on; zstd by its magic."""
+    import zstandard
+
+    with path.open("rb") as raw:
+        if _is_zstd(path):
+            reader = zstandard.ZstdDecompressor(max_window_size=WINDOW).stream_reader(
+                raw, read_size=_READ, read_across_frames=True)
+            text: BinaryIO = io.BufferedReader(reader, _READ)  # type: ignore[arg-type]
+            _skip(text, position)
+        else:
+            raw.seek(position)
+            text = raw
+        try:
+            yield Stream(raw, text, position)
+        finally:
+            text.close()
+
+
+def _skip(text: BinaryIO, count: int) -> None:
+    left = count
+    while left > 0:
+        chunk = text.read(min(left, _READ))
+        if not chunk:
+            raise ValueError(f"the file ends before position {count:,}, where the import "
+                             "stopped: it is not the file that import read")
+        left -= len(chunk)
+
+
+def first_objects(path: Path) -> list[dict[str, Any]]:
+    """The first few JSON objects of the file, one a line; [] if it is not NDJSON (a
+    saved page, one JSON document over many lines, a corrupt stream)."""
+    found: list[dict[str, Any]] = []
+    try:
+        with open_stream(path) as stream:
+            for line in stream:
+                if len(found) >= _SNIFF_LINES or stream.position > 16 * _READ:
+                    break
+                if not line.strip():
+                    continue
+                value = json.loads(line)
+                if not isinstance(value, dict):
+                    return []
+                found.append(value)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return []
+    except Exception as e:  # zstandard.ZstdError: a corrupt or truncated stream
+        if type(e).__name__ == "ZstdError":
+            return []
+        raise
+    return found
