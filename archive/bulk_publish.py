@@ -120,6 +120,10 @@ def _publish(db: sqlite_utils.Database, crawl_id: int | None) -> Published:
         before = tx.execute("SELECT coalesce(max(rowid), 0) FROM comments").fetchone()[0]
         new, missing = _insert_new(tx, before)
         _found_parents(tx, before)
+        # A new comment's score is its first comment_scores row, as a save writes it.
+        tx.execute("INSERT INTO comment_scores (site, comment_id, seen_at, crawl_id, score)"
+                   " SELECT site, id, last_seen_at, last_crawl_id, score FROM import_comments"
+                   " WHERE score IS NOT NULL ON CONFLICT DO NOTHING")
         tx.execute(
             "UPDATE stories SET archived_count = (SELECT count(*) FROM comments c"
             " WHERE c.site = stories.site AND c.story_id = stories.id)"
