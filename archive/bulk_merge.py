@@ -17,7 +17,7 @@ import sqlite3
 from collections import defaultdict
 from itertools import islice
 
-from archive import versions
+from archive import sources, versions
 from archive.bulk import STAGED_COLUMNS
 from archive.rows import Row, merge_row, seen_range, upsert_rows
 from archive.schema import COMMENT_COLUMNS
@@ -26,8 +26,9 @@ from archive.store import _COMMENT_CONTENT, _COMMENT_LATEST, _COMMENT_OBJECTS
 CHUNK = 5_000  # stored comments merged per step: the memory this path holds
 _STAGED = ", ".join(f"s.{c}" for c in STAGED_COLUMNS)
 _STORED = ", ".join(f"c.{c}" for c in (*_COMMENT_CONTENT, "first_seen_at", "last_seen_at",
-                                       "last_crawl_id", "gone_at"))
+                                       "last_crawl_id", "source", "gone_at"))
 _SCORE = _COMMENT_CONTENT.index("score")
+_SEEN, _SOURCE = STAGED_COLUMNS.index("last_seen_at"), STAGED_COLUMNS.index("source")
 # Where each content column is in a staged row; depth and position come from the stored row.
 _KEEP = frozenset(_COMMENT_CONTENT.index(c) for c in ("depth", "position"))
 _FROM_STAGED = tuple(STAGED_COLUMNS.index(c) if c in STAGED_COLUMNS else None
@@ -53,14 +54,15 @@ def _merge(tx: sqlite3.Connection, chunk: list[Row], crawl_id: int | None) -> in
     width = len(STAGED_COLUMNS)
     writes: list[Row] = []
     history: list[Row] = []
-    baseline: dict[str, dict[str, tuple[str, Row]]] = defaultdict(dict)
+    baseline: dict[str, dict[str, tuple[str, Row, str | None]]] = defaultdict(dict)
     scores: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     back: list[tuple[str, str, str]] = []
     changed = 0
     for row in chunk:
         staged, stored = row[:width], row[width:]
-        site, cid, seen = staged[0], staged[1], staged[STAGED_COLUMNS.index("last_seen_at")]
-        old, (first, last, old_crawl, gone_at) = stored[:-4], stored[-4:]
+        site, cid, seen = staged[0], staged[1], staged[_SEEN]
+        source = staged[_SOURCE]
+        old, (first, last, old_crawl, was, gone_at) = stored[:-5], stored[-5:]
         content = tuple(old[i] if j is None else staged[j]
                         for i, j in enumerate(_FROM_STAGED))  # fmt: skip
         new = old if content == old else merge_row(
@@ -68,17 +70,19 @@ def _merge(tx: sqlite3.Connection, chunk: list[Row], crawl_id: int | None) -> in
             objects=_COMMENT_OBJECTS)  # fmt: skip
         new_first, new_last = seen_range(first, last, seen)
         crawl = old_crawl if crawl_id is None else crawl_id
-        if (new, new_first, new_last, crawl) != (old, first, last, old_crawl):
-            writes.append((site, cid, *new, new_first, new_last, crawl))
+        now = sources.union(was, source)
+        if (new, new_first, new_last, crawl, now) != (old, first, last, old_crawl, was):
+            writes.append((site, cid, *new, new_first, new_last, crawl, now))
         changed += new != old
         changes = versions.comment_changes(old, new) if new != old else []
         if changes:
-            baseline[site][cid] = (first, old)
-        history.extend(versions.version_row(site, cid, seen, crawl_id, change, new)
+            baseline[site][cid] = (first, old, was)
+        history.extend(versions.version_row(site, cid, seen, crawl_id, change, new, source)
                        for change in changes)  # fmt: skip
         if gone_at is not None and seen > gone_at:
-            baseline[site].setdefault(cid, (first, old))
-            history.append(versions.version_row(site, cid, seen, crawl_id, "back", new))
+            baseline[site].setdefault(cid, (first, old, was))
+            history.append(versions.version_row(site, cid, seen, crawl_id, "back", new,
+                                                source))
             back.append((site, cid, seen))
         if content[_SCORE] is not None:
             scores[(site, seen)][cid] = content[_SCORE]

@@ -84,11 +84,11 @@ FROM tree
 """
 # Comments no walk reached (a cycle of parents in a broken file) are kept as orphans.
 _INSERT = f"""
-INSERT INTO comments (site, id, depth, position, {_CONTENT}, extra, last_crawl_id{{source}})
+INSERT INTO comments (site, id, depth, position, {_CONTENT}, extra, last_crawl_id, source)
 SELECT s.site, s.id, coalesce(t.depth, 1), coalesce(t.position, 0){{base}},
        {", ".join(f"s.{c}" for c in _CONTENT.split(", "))},
        CASE WHEN coalesce(t.orphan, 1) THEN linkthread_mark_missing(s.extra) ELSE s.extra END,
-       s.last_crawl_id{{staged_source}}
+       s.last_crawl_id, s.source
 FROM import_comments s
 LEFT JOIN temp.bulk_tree t ON t.site = s.site AND t.id = s.id{{join}}
 """
@@ -141,8 +141,8 @@ def _stories(tx: sqlite3.Connection, crawl_id: int | None) -> int:
                " min(first_seen_at) AS first, max(last_seen_at) AS last"
                " FROM import_comments GROUP BY site, story_id")
     cur = tx.execute(
-        "INSERT INTO stories (site, id, first_seen_at, last_seen_at, last_crawl_id)"
-        " SELECT site, story_id, first, last, ? FROM temp.bulk_stories WHERE true"
+        "INSERT INTO stories (site, id, first_seen_at, last_seen_at, last_crawl_id, source)"
+        " SELECT site, story_id, first, last, ?, 'dump' FROM temp.bulk_stories WHERE true"
         " ON CONFLICT (site, id) DO NOTHING", (crawl_id,))  # fmt: skip
     return cur.rowcount
 
@@ -164,10 +164,7 @@ def _insert_new(tx: sqlite3.Connection, before: int) -> tuple[int, int]:
     tx.execute("CREATE TEMP TABLE bulk_new AS SELECT site, id FROM import_comments")
     tx.execute("DROP INDEX import_comments_parent")
     siblings = tx.execute("SELECT 1 FROM temp.bulk_base LIMIT 1").fetchone() is not None
-    has_source = any(r[1] == "source" for r in tx.execute("PRAGMA table_info(comments)"))
-    sql = _INSERT.format(source=", source" if has_source else "",
-                         staged_source=", s.source" if has_source else "",
-                         base=" + coalesce(b.base, 0)" if siblings else "",
+    sql = _INSERT.format(base=" + coalesce(b.base, 0)" if siblings else "",
                          join=_BASE_JOIN if siblings else "")
     staged = staged_count(tx)
     with _indexes_rebuilt(tx, before, rebuild=staged >= before):

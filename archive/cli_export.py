@@ -13,6 +13,7 @@ from typing import IO, cast
 
 import click
 
+from archive import sites
 from archive.cli import _user_errors, cli, db_option, item_id, time_limit_option
 from archive.db import open_readonly
 from archive.export import THREAD_FORMATS, thread_document
@@ -20,6 +21,7 @@ from archive.export_many import DEFAULT_TIME_LIMIT, MANY_FORMATS, export_where
 from archive.export_output import ExportError, check_output_path, write_text
 from archive.query import load_thread
 from archive.terminal import SafeWriter, safe, safe_line
+from archive.warc import export_warc
 
 # What `-o` implies when --format is not given.
 SUFFIX_FORMATS = {
@@ -67,7 +69,7 @@ def _choose_format(fmt: str | None, output: str | None, many: bool) -> str:
 
 @cli.command()
 @click.argument("site", required=False)
-@click.argument("id", required=False)
+@click.argument("ids", nargs=-1, metavar="[ID]...")
 @click.option(
     "--where",
     metavar="SQL",
@@ -99,11 +101,21 @@ def _choose_format(fmt: str | None, output: str | None, many: bool) -> str:
     "- or /dev/stdout: stdout; parquet needs a file.",
 )
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@click.option(
+    "--warc",
+    metavar="FILE",
+    help="Write the kept pages (every fetch of every body) as a WARC 1.1 file instead: "
+    "all of them, SITE's, or the threads SITE ID...; gzipped if FILE ends in .gz.",
+)
+@click.option("--since", metavar="TIME",
+              help="--warc: only pages fetched at or after this UTC time.")
 @time_limit_option(DEFAULT_TIME_LIMIT, "--where export")
 @db_option
 def export(
     site: str | None,
-    id: str | None,
+    ids: tuple[str, ...],
+    warc: str | None,
+    since: str | None,
     where: str | None,
     params: tuple[tuple[str, str], ...],
     fmt: str | None,
@@ -122,10 +134,21 @@ def export(
 
     Example: linkthread export --where "site = 'hn' and created_at >= :since"
     -p since 2026-01 --format parquet -o comments.parquet
+
+    Example: linkthread export --warc pages.warc.gz hn --since 2026-01-01
     """
     if output in STDOUT_NAMES:
         output = None
     with _user_errors():
+        if warc is not None:
+            _export_warc(db, warc, site, ids, since=since, force=force,
+                         others=(where, params, fmt, output))
+            return
+        if since is not None:
+            raise ExportError("--since picks the pages of --warc; for comments use --where")
+        if len(ids) > 1:
+            raise ExportError("a thread export takes one SITE ID; --warc takes many")
+        id = ids[0] if ids else None
         if force and output is None:
             raise ExportError("--force overwrites the -o FILE; there is no -o FILE")
         if where is not None:
@@ -164,3 +187,20 @@ def export(
         write_text(output, document, force=force)
     done = f"{site}/{story['id']}: {len(comments)} comments written to {output}"
     click.echo(safe_line(done), err=True)
+
+
+def _export_warc(db: str, output: str, site: str | None, ids: tuple[str, ...], *,
+                 since: str | None, force: bool, others: tuple[object, ...]) -> None:
+    if any(others):
+        raise ExportError("--warc writes pages: it takes no --where, -p, --format or -o")
+    if site is not None:
+        sites.get(site)  # an unknown site is one line naming the known ones
+    conn = open_readonly(db)
+    try:
+        story_ids = [item_id(i, site) for i in ids] if site else []
+        counts = export_warc(conn, output, site=site, since=since, story_ids=story_ids,
+                             force=force)
+    finally:
+        conn.close()
+    click.echo(safe_line(f"{counts.pages} pages and {counts.revisits} revisits written to "
+                         f"{output}"), err=True)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from archive import bulk, pace, schema, site_table, views
+from archive import bulk, pace, schema, site_table, sources, views
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -296,6 +296,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0005_pace", pace.m0005_pace),
     ("0006_sites", m0006_sites),
     ("0007_site_urls", site_table.m0007_site_urls),
+    ("0008_source", sources.m0008_source),
     ("0010_import_progress", bulk.m0010_import_progress),
 )
 

@@ -92,6 +92,7 @@ class Thread:
     comments: tuple[Comment, ...]
     fetched_at: datetime
     pages: tuple[FetchedPage, ...] = ()
+    source: str = "html"  # how it was observed: one of archive.sources.SOURCES
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,6 +130,7 @@ class Listing:
     fetched_at: datetime
     entries: tuple[ListingEntry, ...]
     next_url: str | None = None
+    source: str = "html"  # how it was observed: one of archive.sources.SOURCES
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -143,3 +145,4 @@ class User:
     about_html: str | None = None
     about: str | None = None
     extra: dict[str, Any] | None = None  # site-specific values, JSON-serialisable
+    source: str = "html"  # how it was observed: one of archive.sources.SOURCES

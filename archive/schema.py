@@ -180,6 +180,7 @@ STORY_COLUMNS = (
     "last_seen_at",
     "archived_count",
     "last_crawl_id",
+    "source",  # 0008_source: the set of sources (archive.sources), merged as a set
 )
 COMMENT_COLUMNS = (
     "site",
@@ -209,4 +210,5 @@ COMMENT_COLUMNS = (
     "first_seen_at",
     "last_seen_at",
     "last_crawl_id",
+    "source",  # 0008_source: the set of sources (archive.sources), merged as a set
 )

@@ -35,7 +35,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from archive import versions
+from archive import sources, versions
 from archive.crawls import Target, mark_done, queue_targets
 from archive.crawls import finish_crawl as finish_crawl  # re-exported
 from archive.crawls import start_crawl as start_crawl  # re-exported
@@ -106,15 +106,17 @@ def save_thread(
     seen = iso_utc(thread.fetched_at)
     assert seen is not None
     _check_thread(thread)
+    source = sources.check(thread.source)
     with transaction(db) as conn:
-        save_story(conn, story, seen=seen, crawl_id=crawl_id)
+        save_story(conn, story, seen=seen, crawl_id=crawl_id, source=source)
         new, updated, unchanged, gone = _save_comments(
-            conn, story.site, story.id, thread.comments, seen=seen, crawl_id=crawl_id
+            conn, story.site, story.id, thread.comments, seen=seen, crawl_id=crawl_id,
+            source=source,
         )
         versions.story_snapshot(
             conn, site=story.site, story_id=story.id, seen=seen, crawl_id=crawl_id,
             source="thread", score=story.score, comment_count=story.comment_count,
-            title=story.title,
+            title=story.title, via=source,
         )  # fmt: skip
         versions.thread_crawl(
             conn, site=story.site, story_id=story.id, seen=seen, crawl_id=crawl_id,
@@ -161,6 +163,7 @@ def _save_comments(
     *,
     seen: str,
     crawl_id: int | None,
+    source: str,
 ) -> tuple[int, int, int, int]:
     """Insert new comments, merge known ones, mark absent ones gone, write their versions.
 
@@ -168,9 +171,10 @@ def _save_comments(
     """
     stored: dict[str, Row] = {}
     gone_at: dict[str, str | None] = {}
+    was: dict[str, str | None] = {}  # each stored comment's set of sources
     select = (
         f"SELECT id, {', '.join(_COMMENT_CONTENT)}, first_seen_at, last_seen_at, last_crawl_id,"
-        " gone_at FROM comments WHERE site = ? AND "
+        " source, gone_at FROM comments WHERE site = ? AND "
     )
     # The thread's stored comments (those this crawl no longer shows included), then
     # any of its ids stored under another story (moved, or a first save: all of them).
@@ -183,21 +187,21 @@ def _save_comments(
             select + "id IN (SELECT value FROM json_each(?))", (site, json.dumps(others))
         ).fetchall()
     for row in rows:
-        stored[row[0]], gone_at[row[0]] = row[1:-1], row[-1]
+        stored[row[0]], was[row[0]], gone_at[row[0]] = row[1:-2], row[-2], row[-1]
     writes: list[Row] = []
     history: list[Row] = []
     touched: list[str] = []
     back: list[str] = []
     # Comments changing now, with (first_seen_at, content) as stored before the change:
     # the state an 'added' row must record if they have no version yet.
-    baseline: dict[str, tuple[str, Row]] = {}
+    baseline: dict[str, tuple[str, Row, str | None]] = {}
     new = updated = unchanged = 0
     for c in comments:
         content = _comment_content(c)
         old_row = stored.get(c.id)
         if old_row is None:
             new += 1
-            writes.append((site, c.id, *content, seen, seen, crawl_id))
+            writes.append((site, c.id, *content, seen, seen, crawl_id, source))
             continue
         old, (first, last, old_crawl) = old_row[:-3], old_row[-3:]
         # Fast path: a re-crawl mostly sees comments exactly as stored.
@@ -215,26 +219,31 @@ def _save_comments(
         )
         new_first, new_last = seen_range(first, last, seen)
         crawl = old_crawl if crawl_id is None else crawl_id
+        sources_now = sources.union(was[c.id], source)
         if merged != old:
             updated += 1
-            writes.append((site, c.id, *merged, new_first, new_last, crawl))
+            writes.append((site, c.id, *merged, new_first, new_last, crawl, sources_now))
             changes = versions.comment_changes(old, merged)
             if changes:
-                baseline[c.id] = (first, old)
+                baseline[c.id] = (first, old, was[c.id])
             history.extend(
-                versions.version_row(site, c.id, seen, crawl_id, change, merged)
+                versions.version_row(site, c.id, seen, crawl_id, change, merged, source)
                 for change in changes
             )
         else:
             unchanged += 1
+            if sources_now != was[c.id]:
+                # Rare: the first observation from another source; a whole row is cheap.
+                writes.append((site, c.id, *old, new_first, new_last, crawl, sources_now))
             # Skipped when nothing moved (the same observation saved again).
-            if (new_first, new_last, crawl) != (first, last, old_crawl):
+            elif (new_first, new_last, crawl) != (first, last, old_crawl):
                 touched.append(c.id)
         was_gone = gone_at[c.id]
         if was_gone is not None and seen > was_gone:
             back.append(c.id)
-            baseline.setdefault(c.id, (first, old))
-            history.append(versions.version_row(site, c.id, seen, crawl_id, "back", merged))
+            baseline.setdefault(c.id, (first, old, was[c.id]))
+            history.append(
+                versions.version_row(site, c.id, seen, crawl_id, "back", merged, source))
     # Gone: stored, absent from this whole thread, and not seen by any later crawl
     # (re-saving an older fetch says nothing about now). Marked once, row kept.
     present = {c.id for c in comments}
@@ -243,8 +252,9 @@ def _save_comments(
         if i not in present and gone_at[i] is None and row[-2] < seen
     ]  # fmt: skip
     for i in gone:
-        baseline.setdefault(i, (stored[i][-3], stored[i][:-3]))
-        history.append(versions.version_row(site, i, seen, crawl_id, "gone", stored[i][:-3]))
+        baseline.setdefault(i, (stored[i][-3], stored[i][:-3], was[i]))
+        history.append(
+            versions.version_row(site, i, seen, crawl_id, "gone", stored[i][:-3], source))
     history[:0] = versions.first_versions(conn, site, baseline)
     # HN shows no comment scores: its saves skip this entirely.
     scores = {c.id: c.score for c in comments if c.score is not None}
@@ -293,6 +303,7 @@ def save_listing(
     """
     seen = iso_utc(listing.fetched_at)
     assert seen is not None
+    source = sources.check(listing.source)
     with transaction(db) as conn:
         for e in listing.entries:
             story = Story(
@@ -300,14 +311,16 @@ def save_listing(
                 author=e.author, score=e.score, comment_count=e.comment_count,
                 created_at=e.created_at, created_at_raw=e.created_at_raw, kind=e.kind,
             )  # fmt: skip
-            save_story(conn, story, seen=seen, crawl_id=crawl_id, keep=LISTING_KEEP)
+            save_story(conn, story, seen=seen, crawl_id=crawl_id, source=source,
+                       keep=LISTING_KEEP)
         if crawl_id is not None:
             if target is not None:
                 mark_done(conn, crawl_id, Target(listing.site, "listing", target))
             if follow:
                 queue_targets(conn, crawl_id, (Target(e.site, "thread", e.story_id)
                                                for e in listing.entries))  # fmt: skip
-        return versions.listing_snapshots(conn, listing, seen=seen, crawl_id=crawl_id)
+        return versions.listing_snapshots(conn, listing, seen=seen, crawl_id=crawl_id,
+                                          via=source)
 
 
 _USER_CONTENT = ("created_at", "created_at_raw", "karma", "about_html", "about", "extra")
@@ -316,7 +329,7 @@ _USER_OBJECTS = frozenset({_USER_CONTENT.index("extra")})
 
 def save_merged_stories(
     db: sqlite_utils.Database, stories: Sequence[Story], *, fetched_at: datetime,
-    crawl_id: int | None = None,
+    crawl_id: int | None = None, source: str = "html",
 ) -> None:
     """Store stories that were merged into another (``merged_into`` set), in one
     transaction; each completes its own thread target.
@@ -330,7 +343,7 @@ def save_merged_stories(
         for story in stories:
             if story.merged_into is None:
                 raise ValueError(f"story {story.site}/{story.id} is not a merged story")
-            save_story(conn, story, seen=seen, crawl_id=crawl_id)
+            save_story(conn, story, seen=seen, crawl_id=crawl_id, source=sources.check(source))
             mark_done(conn, crawl_id, Target(story.site, "thread", story.id))
 
 
@@ -350,26 +363,30 @@ def save_user(
                user.about, canonical_json(user.extra, f"user {user.site}/{user.id}"))  # fmt: skip
     with transaction(db) as conn:
         stored = conn.execute(
-            f"SELECT {', '.join(_USER_CONTENT)}, first_seen_at, last_seen_at FROM users"
+            f"SELECT {', '.join(_USER_CONTENT)}, first_seen_at, last_seen_at, source FROM users"
             " WHERE site = ? AND id = ?",
             (user.site, user.id),
         ).fetchone()
         first = last = seen
+        source = sources.check(user.source)
         if stored is not None:
-            first, last = seen_range(stored[-2], stored[-1], seen)
+            first, last = seen_range(stored[-3], stored[-2], seen)
             content = merge_row(
-                stored[:-2], content, newer=seen >= stored[-1], latest=frozenset(),
+                stored[:-3], content, newer=seen >= stored[-2], latest=frozenset(),
                 keep=frozenset(), objects=_USER_OBJECTS,
             )  # fmt: skip
+            source = sources.union(stored[-1], source)
         conn.execute(
             f"INSERT INTO users (site, id, {', '.join(_USER_CONTENT)}, first_seen_at,"
-            " last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, id) DO UPDATE"
+            " last_seen_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (site, id) DO UPDATE"
             f" SET {', '.join(f'{c} = excluded.{c}' for c in _USER_CONTENT)},"
-            " first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at",
-            (user.site, user.id, *content, first, last),
+            " first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at,"
+            " source = excluded.source",
+            (user.site, user.id, *content, first, last, source),
         )
         versions.user_snapshot(
             conn, site=user.site, user_id=user.id, seen=seen, crawl_id=crawl_id,
-            karma=user.karma, about=user.about,
+            karma=user.karma, about=user.about, via=sources.check(user.source),
         )  # fmt: skip
         mark_done(conn, crawl_id, Target(user.site, "user", user.id))

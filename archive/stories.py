@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from archive import sources
 from archive.models import Story
 from archive.rows import Row, canonical_json, iso_utc, merge_row, seen_range
 from archive.schema import STORY_COLUMNS
@@ -40,23 +41,25 @@ def save_story(
     *,
     seen: str,
     crawl_id: int | None,
+    source: str,
     keep: frozenset[int] | None = None,
 ) -> None:
+    """Merge one observation of ``story`` (from ``source``, archive.sources) into its row."""
     content = story_content(story)
     stored = conn.execute(
-        f"SELECT {', '.join(STORY_CONTENT)}, first_seen_at, last_seen_at, last_crawl_id"
-        " FROM stories WHERE site = ? AND id = ?",
+        f"SELECT {', '.join(STORY_CONTENT)}, first_seen_at, last_seen_at, last_crawl_id,"
+        " source FROM stories WHERE site = ? AND id = ?",
         (story.site, story.id),
     ).fetchone()
     if stored is None:
         conn.execute(
             f"INSERT INTO stories ({', '.join(STORY_COLUMNS)})"
             f" VALUES ({', '.join('?' * len(STORY_COLUMNS))})",
-            (story.site, story.id, *content, seen, seen, 0, crawl_id),
+            (story.site, story.id, *content, seen, seen, 0, crawl_id, source),
         )
         _save_tags(conn, story, newer=True)
         return
-    old, (first, last, old_crawl) = stored[:-3], stored[-3:]
+    old, (first, last, old_crawl, was) = stored[:-4], stored[-4:]
     if keep is None:
         keep = STORY_HEADER_ONLY if story.title is None else frozenset()
     merged = merge_row(old, content, newer=seen >= last, latest=frozenset(), keep=keep,
@@ -66,9 +69,9 @@ def save_story(
     crawl = old_crawl if crawl_id is None else crawl_id
     assigns = ", ".join(f"{c} = ?" for c in STORY_CONTENT)
     conn.execute(
-        f"UPDATE stories SET {assigns}, first_seen_at = ?, last_seen_at = ?, last_crawl_id = ?"
-        " WHERE site = ? AND id = ?",
-        (*merged, first, last, crawl, story.site, story.id),
+        f"UPDATE stories SET {assigns}, first_seen_at = ?, last_seen_at = ?, last_crawl_id = ?,"
+        " source = ? WHERE site = ? AND id = ?",
+        (*merged, first, last, crawl, sources.union(was, source), story.site, story.id),
     )
 
 

@@ -37,7 +37,7 @@ CHANGES = (
 )  # fmt: skip
 VERSION_COLUMNS = (
     "site", "comment_id", "seen_at", "crawl_id", "change", "text_html", "text", "dead",
-    "flagged", "deleted", "removed", "edited", "edited_at", "edited_at_raw",
+    "flagged", "deleted", "removed", "edited", "edited_at", "edited_at_raw", "source",
 )  # fmt: skip
 VERSION_KEY = ("site", "comment_id", "seen_at", "change")
 
@@ -45,7 +45,7 @@ VERSION_KEY = ("site", "comment_id", "seen_at", "change")
 # first_seen_at in COMMENT_COLUMNS).
 _CONTENT = COMMENT_COLUMNS[2 : COMMENT_COLUMNS.index("first_seen_at")]
 # The content columns a version carries, in VERSION_COLUMNS order.
-_STATE = tuple(_CONTENT.index(c) for c in VERSION_COLUMNS[5:])
+_STATE = tuple(_CONTENT.index(c) for c in VERSION_COLUMNS[5:-1])
 _TEXT = _CONTENT.index("text")
 _EDITED, _EDITED_AT = _CONTENT.index("edited"), _CONTENT.index("edited_at")
 # (position, change when it turns on, change when it turns off), in reporting order.
@@ -53,20 +53,22 @@ _FLAGS = tuple((_CONTENT.index(f), f, "un" + f) for f in ("deleted", "removed", 
 
 
 def version_row(site: str, comment_id: str, seen: str, crawl_id: int | None, change: str,
-                content: Row) -> Row:  # fmt: skip
-    """A ``comment_versions`` row: the comment's state (from its content row) after ``change``."""
-    return (site, comment_id, seen, crawl_id, change, *(content[i] for i in _STATE))
+                content: Row, source: str | None) -> Row:  # fmt: skip
+    """A ``comment_versions`` row: the comment's state (from its content row) after
+    ``change``, as the observation from ``source`` saw it."""
+    return (site, comment_id, seen, crawl_id, change, *(content[i] for i in _STATE), source)
 
 
 def first_versions(conn: sqlite3.Connection, site: str,
-                   baseline: dict[str, tuple[str, Row]]) -> list[Row]:  # fmt: skip
+                   baseline: dict[str, tuple[str, Row, str | None]]) -> list[Row]:  # fmt: skip
     """'added' rows for the comments in ``baseline`` that have no version yet.
 
     A comment's first version is written lazily, when it first changes: until then its
     row in ``comments`` is its only state, so an 'added' row per new comment would store
     every text twice for nothing. ``baseline`` maps a comment id to (first_seen_at, its
-    content row before this change), which is what the comment looked like when first
-    archived: nothing versioned (text, flags) has changed since, or it would have a row.
+    content row before this change, its sources then), which is what the comment looked
+    like when first archived: nothing versioned (text, flags) has changed since, or it
+    would have a row.
     """
     if not baseline:
         return []
@@ -79,8 +81,8 @@ def first_versions(conn: sqlite3.Connection, site: str,
         )
     }
     return [
-        version_row(site, cid, first, None, "added", content)
-        for cid, (first, content) in baseline.items()
+        version_row(site, cid, first, None, "added", content, source)
+        for cid, (first, content, source) in baseline.items()
         if cid not in have
     ]
 
@@ -151,7 +153,7 @@ def thread_crawl(conn: sqlite3.Connection, *, site: str, story_id: str, seen: st
 def story_snapshot(conn: sqlite3.Connection, *, site: str, story_id: str, seen: str,
                    crawl_id: int | None, source: str, score: int | None,
                    comment_count: int | None, title: str | None,
-                   rank: int | None = None) -> bool:  # fmt: skip
+                   rank: int | None = None, via: str = "html") -> bool:  # fmt: skip
     """Write a ``story_snapshots`` row if the values differ from the previous one.
 
     "Previous" is the latest snapshot of the same source at or before ``seen``, so a
@@ -174,39 +176,41 @@ def story_snapshot(conn: sqlite3.Connection, *, site: str, story_id: str, seen: 
             return False
     conn.execute(
         "INSERT INTO story_snapshots (site, story_id, seen_at, crawl_id, source, score,"
-        " comment_count, title, rank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " comment_count, title, rank, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (site, story_id, seen_at, source) DO UPDATE SET"
         " crawl_id = coalesce(excluded.crawl_id, crawl_id), score = excluded.score,"
-        " comment_count = excluded.comment_count, title = excluded.title, rank = excluded.rank",
-        (site, story_id, seen, crawl_id, source, *values),
+        " comment_count = excluded.comment_count, title = excluded.title, rank = excluded.rank,"
+        " via = excluded.via",
+        (site, story_id, seen, crawl_id, source, *values, via),
     )
     return True
 
 
 def listing_snapshots(conn: sqlite3.Connection, listing: Listing, *, seen: str,
-                      crawl_id: int | None) -> int:  # fmt: skip
+                      crawl_id: int | None, via: str = "html") -> int:  # fmt: skip
     """One ``listing_snapshots`` row per entry and a 'listing:<name>' story snapshot."""
     for e in listing.entries:
         conn.execute(
             "INSERT INTO listing_snapshots (site, listing, page, rank, story_id, score,"
-            " comment_count, seen_at, crawl_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " comment_count, seen_at, crawl_id, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (site, listing, seen_at, rank) DO UPDATE SET page = excluded.page,"
             " story_id = excluded.story_id, score = excluded.score,"
             " comment_count = excluded.comment_count,"
-            " crawl_id = coalesce(excluded.crawl_id, crawl_id)",
+            " crawl_id = coalesce(excluded.crawl_id, crawl_id), via = excluded.via",
             (listing.site, listing.name, listing.page, e.rank, e.story_id, e.score,
-             e.comment_count, seen, crawl_id),
+             e.comment_count, seen, crawl_id, via),
         )  # fmt: skip
         story_snapshot(
             conn, site=e.site, story_id=e.story_id, seen=seen, crawl_id=crawl_id,
             source=f"listing:{listing.name}", score=e.score, comment_count=e.comment_count,
-            title=e.title, rank=e.rank,
+            title=e.title, rank=e.rank, via=via,
         )  # fmt: skip
     return len(listing.entries)
 
 
 def user_snapshot(conn: sqlite3.Connection, *, site: str, user_id: str, seen: str,
-                  crawl_id: int | None, karma: int | None, about: str | None) -> bool:  # fmt: skip
+                  crawl_id: int | None, karma: int | None, about: str | None,
+                  via: str = "html") -> bool:  # fmt: skip
     """Write a ``user_snapshots`` row if karma or about differ from the previous one."""
     previous = conn.execute(
         "SELECT karma, about FROM user_snapshots WHERE site = ? AND user_id = ?"
@@ -216,10 +220,10 @@ def user_snapshot(conn: sqlite3.Connection, *, site: str, user_id: str, seen: st
     if previous == (karma, about):
         return False
     conn.execute(
-        "INSERT INTO user_snapshots (site, user_id, seen_at, crawl_id, karma, about)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site, user_id, seen_at) DO UPDATE SET"
+        "INSERT INTO user_snapshots (site, user_id, seen_at, crawl_id, karma, about, via)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, user_id, seen_at) DO UPDATE SET"
         " crawl_id = coalesce(excluded.crawl_id, crawl_id), karma = excluded.karma,"
-        " about = excluded.about",
-        (site, user_id, seen, crawl_id, karma, about),
+        " about = excluded.about, via = excluded.via",
+        (site, user_id, seen, crawl_id, karma, about, via),
     )
     return True

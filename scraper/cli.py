@@ -208,6 +208,7 @@ def resume_args(db: str, site: str) -> tuple[int, bool] | None:
 
 
 from scraper import cli_import as _import  # noqa: E402,F401  (registers its command)
+from scraper import cli_reparse as _reparse  # noqa: E402,F401  (registers its command)
 from scraper import cli_run as _run  # noqa: E402,F401  (registers its command)
 
 

@@ -64,6 +64,7 @@ def version(id: str, seen: str, change: str, *, text: str | None = None, dead: i
         site="hn", comment_id=id, seen_at=seen, crawl_id=None, change=change,
         text_html=f"<p>{text}</p>", text=text, dead=dead, flagged=flagged, deleted=deleted,
         removed=0, edited=0, edited_at=None, edited_at_raw=None,  # 0006_sites: not on HN
+        source="html",
     )  # fmt: skip
 
 
@@ -183,9 +184,9 @@ def test_identical_resave_adds_no_versions_or_snapshots(db: sqlite_utils.Databas
     assert {t: table_rows(db, t) for t in tables} == before
     assert before["story_snapshots"] == [
         dict(site="hn", story_id="100", seen_at=T0S, crawl_id=None, source="thread", score=42,
-             comment_count=4, title="Show HN: A thing", rank=None),
+             comment_count=4, title="Show HN: A thing", rank=None, via="html"),
         dict(site="hn", story_id="100", seen_at=T1S, crawl_id=None, source="thread", score=50,
-             comment_count=4, title="Show HN: A thing", rank=None),
+             comment_count=4, title="Show HN: A thing", rank=None, via="html"),
     ]  # fmt: skip
     crawl_rows = [(r["seen_at"], r["archived"], r["dead"], r["deleted"], r["missing"])
                   for r in table_rows(db, "thread_crawls")]  # fmt: skip
@@ -223,9 +224,9 @@ def test_listing_saved_three_times_gives_three_points(
     assert story_history(db, "hn", "7") == points
     assert table_rows(db, "listing_snapshots")[:2] == [
         dict(site="hn", listing="news", page=1, rank=3, story_id="7", score=10, comment_count=5,
-             seen_at=T0S, crawl_id=None),
+             seen_at=T0S, crawl_id=None, via="html"),
         dict(site="hn", listing="news", page=1, rank=9, story_id="8", score=1,
-             comment_count=None, seen_at=T0S, crawl_id=None),
+             comment_count=None, seen_at=T0S, crawl_id=None, via="html"),
     ]  # fmt: skip
     assert len(table_rows(db, "listing_snapshots")) == 7
     story = table_rows(db, "stories")[0]
@@ -348,11 +349,13 @@ def test_save_user_snapshots_only_changes(db: sqlite_utils.Database) -> None:
     assert table_rows(db, "users") == [
         dict(site="hn", id="pg", created_at="2001-05-25T09:30:00Z",
              created_at_raw="May 25, 2001", karma=120, about_html="<p>Hi</p>", about="Hi",
-             first_seen_at=T0S, last_seen_at=T2S, extra=None),
+             first_seen_at=T0S, last_seen_at=T2S, extra=None, source="html"),
     ]  # fmt: skip
     assert table_rows(db, "user_snapshots") == [
-        dict(site="hn", user_id="pg", seen_at=T0S, crawl_id=None, karma=100, about="Hi"),
-        dict(site="hn", user_id="pg", seen_at=T2S, crawl_id=None, karma=120, about=None),
+        dict(site="hn", user_id="pg", seen_at=T0S, crawl_id=None, karma=100, about="Hi",
+             via="html"),
+        dict(site="hn", user_id="pg", seen_at=T2S, crawl_id=None, karma=120, about=None,
+             via="html"),
     ]  # fmt: skip
 
 

@@ -98,10 +98,14 @@ def test_a_saved_hn_thread_imports_as_a_crawl_stores_it(tmp_path: Path) -> None:
     save_thread(other, hn.parse_thread(html, url="https://news.ycombinator.com/item?id=5000",
                                        fetched_at=at), crawl_id=None)
     other.close()
-    assert whole_rows(db, "comments", "last_crawl_id") == \
-        whole_rows(direct, "comments", "last_crawl_id")
-    assert whole_rows(db, "stories", "last_crawl_id") == \
-        whole_rows(direct, "stories", "last_crawl_id")
+    # The same rows but for the crawl they point at and their source, which says
+    # how each was observed.
+    assert whole_rows(db, "comments", "last_crawl_id", "source") == \
+        whole_rows(direct, "comments", "last_crawl_id", "source")
+    assert whole_rows(db, "stories", "last_crawl_id", "source") == \
+        whole_rows(direct, "stories", "last_crawl_id", "source")
+    assert rows(db, "select distinct source from comments") == [("import",)]
+    assert rows(direct, "select distinct source from comments") == [("html",)]
     assert rows(db, "select url, error, body is not null from pages") == [
         ("https://news.ycombinator.com/item?id=5000", None, 1)]
     assert rows(db, "select command, status from crawls") == [("import", "finished")]

@@ -84,13 +84,13 @@ def test_schema_columns(tmp_path: Path) -> None:
         "site", "id", "title", "url", "domain", "author", "score", "comment_count",
         "created_at", "created_at_raw", "text_html", "text", "kind", "dead", "flagged",
         "deleted", "first_seen_at", "last_seen_at", "archived_count", "last_crawl_id",
-        "merged_into", "extra",
+        "merged_into", "extra", "source",
     ]  # fmt: skip
     assert columns(conn, "comments") == [
         "site", "id", "story_id", "parent_id", "depth", "position", "author", "created_at",
         "created_at_raw", "text_html", "text", "dead", "flagged", "deleted", "colour",
         "synthetic_id", "first_seen_at", "last_seen_at", "last_crawl_id", "gone_at", "score",
-        "edited", "edited_at", "edited_at_raw", "removed", "by_submitter", "extra",
+        "edited", "edited_at", "edited_at_raw", "removed", "by_submitter", "extra", "source",
     ]  # fmt: skip
     assert columns(conn, "pages") == [
         "id", "site", "url", "status", "sha256", "body", "first_fetched_at",
@@ -211,11 +211,12 @@ def test_0006_migrates_a_0005_archive_keeping_every_row(
     assert "0006_sites" in applied_migrations(db)
     # Every row kept, rowids too; the new columns NULL / 0 (what HN leaves them).
     assert all_rows(conn, "crawls") == before["crawls"]
-    assert all_rows(conn, "stories") == [(*r, None, None) for r in before["stories"]]
-    assert all_rows(conn, "comments") == [(*r, None, 0, None, None, 0, 0, None)
+    # ... and 0008_source: rows from a crawl of the site's pages are 'html'.
+    assert all_rows(conn, "stories") == [(*r, None, None, "html") for r in before["stories"]]
+    assert all_rows(conn, "comments") == [(*r, None, 0, None, None, 0, 0, None, "html")
                                           for r in before["comments"]]  # fmt: skip
-    assert all_rows(conn, "users") == [(*r, None) for r in before["users"]]
-    assert all_rows(conn, "comment_versions") == [(*r, 0, 0, None, None)
+    assert all_rows(conn, "users") == [(*r, None, "html") for r in before["users"]]
+    assert all_rows(conn, "comment_versions") == [(*r, 0, 0, None, None, "html")
                                                   for r in before["comment_versions"]]  # fmt: skip
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)  # back on after migrating

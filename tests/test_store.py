@@ -116,10 +116,11 @@ def db(tmp_path: Path) -> sqlite_utils.Database:
 
 
 # Migration 0006_sites' columns, as HN (which shows none of them) leaves them.
-HN_STORY_SITE_FIELDS: dict[str, Any] = dict(merged_into=None, extra=None)
+# 0008_source: what a crawl of the site's pages records.
+HN_STORY_SITE_FIELDS: dict[str, Any] = dict(merged_into=None, extra=None, source="html")
 HN_COMMENT_SITE_FIELDS: dict[str, Any] = dict(
     score=None, edited=0, edited_at=None, edited_at_raw=None, removed=0, by_submitter=0,
-    extra=None,
+    extra=None, source="html",
 )  # fmt: skip
 
 

@@ -87,6 +87,7 @@ def comment_row(c: Comment, *, first: str = T0S, last: str = T0S) -> dict[str, A
         by_submitter=int(c.by_submitter),
         extra=None if c.extra is None else json.dumps(c.extra, sort_keys=True,
                                                       separators=(",", ":")),
+        source="html",
     )  # fmt: skip
 
 
@@ -99,7 +100,7 @@ def version(c: Comment, seen: str, change: str) -> dict[str, Any]:
     return dict(
         site=SITE, comment_id=c.id, seen_at=seen, crawl_id=None, change=change,
         **{k: row[k] for k in ("text_html", "text", "dead", "flagged", "deleted", "removed",
-                               "edited", "edited_at", "edited_at_raw")},
+                               "edited", "edited_at", "edited_at_raw", "source")},
     )  # fmt: skip
 
 

@@ -28,6 +28,7 @@ class Piece:
     name: str  # the file, as the user gave it
     parsed: Parsed
     fetched: FetchedPage
+    source: str = "import"  # archive.sources: "warc" for a WARC record
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -127,8 +128,12 @@ def _chains(group: list[Piece]) -> list[tuple[list[Piece], str | None]]:
             if _key(nxt_url) in {_key(p.parsed.url) for p in chain}:
                 reason = f"its pages loop back to {nxt_url}"
                 break
-            nxt = next((p for p in group if id(p) not in used
-                        and _key(p.parsed.url) == _key(nxt_url)), None)
+            # Of several copies of the page (a WARC of many crawls), the one fetched
+            # nearest the page before it belongs to the same crawl.
+            candidates = [p for p in group if id(p) not in used
+                          and _key(p.parsed.url) == _key(nxt_url)]
+            at = chain[-1].fetched.fetched_at
+            nxt = min(candidates, key=lambda p: abs(p.fetched.fetched_at - at), default=None)
             if nxt is None:
                 spare = [p for p in floating if id(p) not in used]
                 reason = (f"page {len(chain) + 1} ({nxt_url}) is not among the files; "

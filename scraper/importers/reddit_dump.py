@@ -140,10 +140,12 @@ def _import_file(db: sqlite_utils.Database, path: Path, kind: DumpKind, *, filte
         with transaction(db) as conn:
             bulk.stage_comments(conn, comments)
             for story, seen in stories:
-                save_story(conn, story, seen=seen, crawl_id=crawl_id)
+                save_story(conn, story, seen=seen, crawl_id=crawl_id, source=SOURCE)
+                # "thread": what a story's own record says, as a crawl's save has it.
                 story_snapshot(conn, site=SITE, story_id=story.id, seen=seen,
-                               crawl_id=crawl_id, source=SOURCE, score=story.score,
-                               comment_count=story.comment_count, title=story.title)
+                               crawl_id=crawl_id, source="thread", score=story.score,
+                               comment_count=story.comment_count, title=story.title,
+                               via=SOURCE)
             bulk.save_progress(conn, done, path=str(path), filters=filters.as_json(),
                                crawl_id=crawl_id)
         outcome.comments += len(comments)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -22,11 +22,18 @@ from archive import store
 from archive.crawls import Target, target_label
 from archive.db import transaction
 from archive.errors import ArchiveError
-from archive.models import FetchedPage, Thread
+from archive.models import FetchedPage, Listing, Thread, User
 from archive.pages import save_page
-from scraper.importers import detect, files
+from scraper.importers import detect, files, warc
 from scraper.importers.join import Broken, Piece, join
-from scraper.importers.pages import NotImportable, Parsed, seen_at, url_from_name
+from scraper.importers.pages import (
+    Kind,
+    NotImportable,
+    Parsed,
+    SiteImporter,
+    seen_at,
+    url_from_name,
+)
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
 
 
@@ -38,12 +45,14 @@ class Outcome:
     files: int = 0
     threads: int = 0
     comments: int = 0
+    new_comments: int = 0  # of ``comments``, those the archive did not hold
+    changed_comments: int = 0  # ... and those whose stored row changed
     stored: list[str] = field(default_factory=list)  # "hn news page 1: 30 entries", ...
     failures: list[str] = field(default_factory=list)
 
 
 @dataclass
-class _Read:
+class Read:
     pieces: list[Piece] = field(default_factory=list)
     raw: list[tuple[FetchedPage, str]] = field(default_factory=list)  # kept as failed pages
     seen: list[dict[str, Any]] = field(default_factory=list)  # per file, for crawls.args
@@ -65,7 +74,7 @@ def import_paths(
     if url is not None and len(names) != 1:
         raise ValueError(f"--url names one page, but {len(names)} files were given")
     outcome = Outcome(files=len(names))
-    read = _Read()
+    read = Read()
     for path in names:
         problem = _read_one(path, read, sites=sites, url=url, fetched_at=fetched_at)
         if problem is not None:
@@ -81,15 +90,7 @@ def import_paths(
               "fetched_at": fetched_at.isoformat() if fetched_at else None},
     )  # fmt: skip
     outcome.crawl_id = crawl_id
-    for page, error in read.raw:
-        store.save_failed_page(db, page, error=error, crawl_id=crawl_id)
-    for thread, pieces in threads:
-        _save(outcome, pieces[0].name, partial(_save_thread, db, outcome, thread, crawl_id))
-    for b in broken:
-        _keep_broken(db, outcome, b, crawl_id)
-    for piece in others:
-        _save(outcome, piece.name, partial(_save_other, db, outcome, piece, crawl_id))
-    pages = sum(len(t.pages) for t, _ in threads) + len(others)
+    pages = store_read(db, read, outcome, crawl_id, joined=(threads, broken))
     store.finish_crawl(
         db, crawl_id, status="finished", pages=pages, threads=outcome.threads,
         comments=outcome.comments, errors=len(outcome.failures),
@@ -98,9 +99,33 @@ def import_paths(
     return outcome
 
 
-def _read_one(path: Path, read: _Read, *, sites: Sequence[str] | None, url: str | None,
+def store_read(db: sqlite_utils.Database, read: Read, outcome: Outcome, crawl_id: int | None,
+               *,
+               joined: tuple[list[tuple[Thread, tuple[Piece, ...]]], list[Broken]] | None = None,
+               ) -> int:
+    """Store what ``read`` holds under the crawl ``crawl_id``: the threads its pages
+    join into (oldest fetch first), what could not be joined (kept raw), listings and
+    profiles, and the pages that failed. Returns the number of pages stored."""
+    threads, broken = joined if joined is not None else join(read.pieces)
+    threads.sort(key=lambda t: t[0].fetched_at)
+    others = [p for p in read.pieces if p.parsed.part is None and p.parsed.continues is None]
+    for page, error in read.raw:
+        store.save_failed_page(db, page, error=error, crawl_id=crawl_id)
+    for thread, pieces in threads:
+        _save(outcome, pieces[0].name,
+              partial(_save_thread, db, outcome, thread, crawl_id, pieces[0].source))
+    for b in broken:
+        _keep_broken(db, outcome, b, crawl_id)
+    for piece in others:
+        _save(outcome, piece.name, partial(_save_other, db, outcome, piece, crawl_id))
+    return sum(len(t.pages) for t, _ in threads) + len(others)
+
+
+def _read_one(path: Path, read: Read, *, sites: Sequence[str] | None, url: str | None,
               fetched_at: datetime | None) -> str | None:
     """Read one file into ``read``; the reason it cannot be imported, or None."""
+    if warc.is_warc(path):
+        return _read_warc(path, read, sites=sites, fetched_at=fetched_at)
     try:
         saved = files.read(path)
     except files.UnreadableFile as e:
@@ -109,26 +134,64 @@ def _read_one(path: Path, read: _Read, *, sites: Sequence[str] | None, url: str 
     if found is None:
         known = ", ".join(sites or detect.IMPORTERS)
         return f"not a page of a site linkthread knows ({known})"
-    importer, kind = found
+    importer = found[0]
     hint = url or url_from_name(path, importer.site)
-    moment, source = seen_at(fetched_at, importer.stated_time(saved.text), saved.mtime)
+    moment, when = seen_at(fetched_at, importer.stated_time(saved.text), saved.mtime)
+    return read_page(str(path), saved.body, saved.text, read, found=found, url=hint,
+                      moment=moment, when=when, source="import")
+
+
+def read_page(name: str, body: bytes, text: str, read: Read, *,
+               found: tuple[SiteImporter, Kind], url: str | None, moment: datetime,
+               when: str, source: str) -> str | None:
+    """Parse one page's text into ``read``; the reason it cannot be imported, or None."""
+    importer, kind = found
     site = importer.site.name
     try:
-        parsed = importer.read(saved.text, kind=kind, url=hint, fetched_at=moment)
+        parsed = importer.read(text, kind=kind, url=url, fetched_at=moment)
     except NotImportable as e:
         return f"{importer.site.label} {kind} page: {e}"
     except ParseError as e:
-        if hint is not None and not isinstance(e, (NoSuchItem, ThrottledPage, TruncatedPage)):
+        if url is not None and not isinstance(e, (NoSuchItem, ThrottledPage, TruncatedPage)):
             # As a crawl keeps a page it could not read, to be re-parsed later.
-            read.raw.append((FetchedPage(site=site, url=hint, fetched_at=moment, status=200,
-                                         body=saved.body), str(e)))
+            read.raw.append((FetchedPage(site=site, url=url, fetched_at=moment, status=200,
+                                         body=body), str(e)))
         return e.reason
-    fetched = FetchedPage(site=site, url=parsed.url, fetched_at=moment, status=200,
-                          body=saved.body)
-    read.pieces.append(Piece(name=str(path), parsed=parsed, fetched=fetched))
-    read.seen.append({"path": str(path), "site": site, "kind": kind, "url": parsed.url,
-                      "fetched_at": moment.isoformat(), "fetched_at_source": source})
+    fetched = FetchedPage(site=site, url=parsed.url, fetched_at=moment, status=200, body=body)
+    read.pieces.append(Piece(name=name, parsed=parsed, fetched=fetched, source=source))
+    read.seen.append({"path": name, "site": site, "kind": kind, "url": parsed.url,
+                      "fetched_at": moment.isoformat(), "fetched_at_source": when})
     return None
+
+
+def _read_warc(path: Path, read: Read, *, sites: Sequence[str] | None,
+               fetched_at: datetime | None) -> str | None:
+    """Every response record of a known site's page in the WARC (or WACZ) at ``path``,
+    at the record's own date; records of anything else are counted, not failures."""
+    others = 0
+    problems: list[str] = []
+    try:
+        for record in warc.records(path):
+            try:
+                text = files.decode(record.body)
+            except files.UnreadableFile:
+                others += 1
+                continue
+            found = detect.recognise(text, sites)
+            if found is None:
+                others += 1
+                continue
+            moment, when = seen_at(fetched_at, record.fetched_at, record.fetched_at)
+            problem = read_page(f"{path}@{record.offset}", record.body, text, read,
+                                 found=found, url=record.url, moment=moment, when=when,
+                                 source="warc")
+            if problem is not None:
+                problems.append(f"{record.url}: {problem}")
+    except warc.UnreadableWarc as e:
+        problems.append(str(e))
+    if others:
+        read.seen.append({"path": str(path), "skipped_records": others})
+    return "; ".join(problems) or None
 
 
 def _target(piece: Piece) -> Target | None:
@@ -156,15 +219,27 @@ def _save(outcome: Outcome, name: str, write: Callable[[], None]) -> None:
         outcome.failures.append(f"{name}: could not store it: {e}")
 
 
+_Observed = TypeVar("_Observed", Thread, Listing, User)
+
+
+def imported(record: _Observed, source: str = "import") -> _Observed:
+    """``record`` as an import observed it: a saved page of the site's own is
+    ``source`` ("import", or "warc" from a WARC record); a parser that knows better (an
+    API response, Algolia, a dump) said so."""
+    return replace(record, source=source) if record.source == "html" else record
+
+
 def _save_thread(db: sqlite_utils.Database, outcome: Outcome, thread: Thread,
-                 crawl_id: int) -> None:
-    store.save_thread(db, thread, crawl_id=crawl_id)
+                 crawl_id: int | None, source: str) -> None:
+    result = store.save_thread(db, imported(thread, source), crawl_id=crawl_id)
     outcome.threads += 1
     outcome.comments += len(thread.comments)
+    outcome.new_comments += result.new_comments
+    outcome.changed_comments += result.updated_comments
 
 
 def _keep_broken(db: sqlite_utils.Database, outcome: Outcome, broken: Broken,
-                 crawl_id: int) -> None:
+                 crawl_id: int | None) -> None:
     if broken.story_id is not None:
         label = target_label(Target(broken.site, "thread", broken.story_id))
         files_named = ", ".join(p.name for p in broken.pieces)
@@ -178,29 +253,31 @@ def _keep_broken(db: sqlite_utils.Database, outcome: Outcome, broken: Broken,
 
 
 def _save_other(db: sqlite_utils.Database, outcome: Outcome, piece: Piece,
-                crawl_id: int) -> None:
+                crawl_id: int | None) -> None:
     p: Parsed = piece.parsed
     if p.thread is not None:
-        thread = Thread(story=p.thread.story, comments=p.thread.comments,
-                        fetched_at=piece.fetched.fetched_at, pages=(piece.fetched,))
-        _save_thread(db, outcome, thread, crawl_id)
+        thread = replace(p.thread, fetched_at=piece.fetched.fetched_at, pages=(piece.fetched,))
+        _save_thread(db, outcome, thread, crawl_id, piece.source)
         if p.merged:
             store.save_merged_stories(db, p.merged, fetched_at=piece.fetched.fetched_at,
-                                      crawl_id=crawl_id)
+                                      crawl_id=crawl_id, source=piece.source)
         for user in p.users:
-            store.save_user(db, user, crawl_id=crawl_id, fetched_at=piece.fetched.fetched_at)
+            store.save_user(db, imported(user, piece.source), crawl_id=crawl_id,
+                            fetched_at=piece.fetched.fetched_at)
     elif p.listing is not None:
-        entries = store.save_listing(db, p.listing, crawl_id=crawl_id, target=_path(p.url))
+        entries = store.save_listing(db, imported(p.listing, piece.source), crawl_id=crawl_id,
+                                     target=_path(p.url))
         _save_page(db, piece, crawl_id)
         outcome.stored.append(f"{p.listing.site} {p.listing.name} page {p.listing.page}: "
                               f"{entries} entries")
     elif p.user is not None:
-        store.save_user(db, p.user, crawl_id=crawl_id, fetched_at=piece.fetched.fetched_at)
+        store.save_user(db, imported(p.user, piece.source), crawl_id=crawl_id,
+                        fetched_at=piece.fetched.fetched_at)
         _save_page(db, piece, crawl_id)
         outcome.stored.append(f"{p.user.site} user {p.user.id}: profile stored")
 
 
-def _save_page(db: sqlite_utils.Database, piece: Piece, crawl_id: int) -> None:
+def _save_page(db: sqlite_utils.Database, piece: Piece, crawl_id: int | None) -> None:
     # A listing or profile keeps its raw page too (rule 7): a saved file may be the
     # only copy there is.
     with transaction(db) as conn:
