@@ -59,7 +59,7 @@ def open_stream(path: Path, position: int = 0) -> Iterator[Stream]:
         if _is_zstd(path):
             reader = zstandard.ZstdDecompressor(max_window_size=WINDOW).stream_reader(
                 raw, read_size=_READ, read_across_frames=True)
-            text: BinaryIO = io.BufferedReader(reader, _READ)  # type: ignore[arg-type]
+            text: BinaryIO = io.BufferedReader(reader, _READ)
             _skip(text, position)
         else:
             raw.seek(position)
