@@ -41,7 +41,7 @@ _CLEANERS: dict[str | None, nh3.Cleaner] = {}
 
 def _cleaner(site: str | None) -> nh3.Cleaner:
     known = sites.SITES.get(site or "")
-    base = known.base_url + "/" if known is not None else None
+    base = known.public_url() + "/" if known is not None else None
     key = site if base else None
     if key not in _CLEANERS:
         _CLEANERS[key] = nh3.Cleaner(

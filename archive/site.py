@@ -81,12 +81,19 @@ class Site(ABC):
     listings: tuple[str, ...]
     politeness: Politeness
     json_pages: bool = False  # the site serves its pages as JSON too
+    # Where links to the site point when ``base_url`` is an API a browser cannot open
+    # (Reddit's OAuth API): exports resolve a body's relative links on it.
+    web_url: str | None = None
 
     # -- where -----------------------------------------------------------------
 
     def configured_base_url(self, base_url: str | None = None) -> str:
         """``base_url``, else the setting's environment variable, else the public site."""
         return (base_url or os.environ.get(self.base_url_setting) or self.base_url).rstrip("/")
+
+    def public_url(self) -> str:
+        """Where a browser finds the site: ``web_url``, else ``base_url``."""
+        return (self.web_url or self.base_url).rstrip("/")
 
     def _base(self, base_url: str | None) -> str:
         return (base_url or self.base_url).rstrip("/")

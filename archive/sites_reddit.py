@@ -152,7 +152,7 @@ class Reddit(Site):
     # public site's (what exports link to and a browser opens).
 
     def _where(self, base_url: str | None, json: bool) -> str:
-        return self._base(base_url) if json or base_url else WEB_URL
+        return self._base(base_url) if json or base_url else self.public_url()
 
     def item_url(self, item_id: str, *, base_url: str | None = None, json: bool = False) -> str:
         return f"{self._where(base_url, json)}/comments/{item_id}"
@@ -195,6 +195,7 @@ REDDIT = Reddit(
            "oauth.reddit.com", "reddit.com", "redd.it"),
     listings=SORTS,
     json_pages=True,
+    web_url=WEB_URL,
     politeness=Politeness(
         crawl_delay=0.6, min_delay=0.6, robots_forbids=True,
         note=("robots.txt disallows every crawler and unauthenticated .json pages answer "

@@ -147,7 +147,10 @@ def test_sanitize_html_allow_list() -> None:
     assert sanitize_html('<a href="/~pushcx">r</a>', site="lobsters") == (
         f'<a href="https://lobste.rs/~pushcx" {rel}>r</a>'
     )
-    assert sanitize_html('<a href="item?id=5">r</a>', site="reddit") == f"<a {rel}>r</a>"
+    assert sanitize_html('<a href="/r/aww">r</a>', site="reddit") == (
+        f'<a href="https://www.reddit.com/r/aww" {rel}>r</a>'  # not the API's host
+    )
+    assert sanitize_html('<a href="item?id=5">r</a>', site="digg") == f"<a {rel}>r</a>"
     assert sanitize_html('<a href="item?id=5">r</a>') == f"<a {rel}>r</a>"
     kept = "<blockquote><ul><li><b>b</b><strong>s</strong><em>e</em><br></li></ul></blockquote>"
     assert sanitize_html(kept + "<ol><li><code>c</code></li></ol><pre>p</pre>") == (

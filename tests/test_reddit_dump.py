@@ -21,7 +21,7 @@ from archive.db import open_db
 from archive.models import Story, Thread
 from archive.search import search
 from archive.store import _comment_content, save_thread
-from scraper.importers import dump_things as things
+from scraper.parsers.reddit import things
 from scraper.importers.detect import dump_kind
 from tests.conftest import LINKTHREAD, rows, wait_until
 from tests.redditdump import Dump, generate

@@ -261,8 +261,9 @@ def test_show_reads_the_id_with_the_sites_grammar() -> None:
 # Modules that may name a site: the registry and each site's own spider, parsers and
 # importer (how its saved pages are recognised).
 SITE_MODULES = ("archive/sites", "scraper/spiders/hn.py", "scraper/spiders/lobsters",
-                "scraper/parsers/hn", "scraper/parsers/lobsters", "scraper/importers/hn",
-                "scraper/importers/lobsters")
+                "scraper/spiders/reddit", "scraper/parsers/hn", "scraper/parsers/lobsters",
+                "scraper/parsers/reddit", "scraper/importers/hn", "scraper/importers/lobsters",
+                "scraper/importers/reddit")
 
 
 def _named(path: Path) -> list[str]:

@@ -1,17 +1,18 @@
 """Which site's importer takes a saved page: each is asked in turn, from the text
-alone (HN's markup, Lobsters' ``og:site_name`` or JSON shape). A new site adds its
-importer module and its entry here."""
+alone (HN's markup, Lobsters' ``og:site_name`` or JSON shape, Reddit's API objects).
+A new site adds its importer module and its entry here."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
-from scraper.importers import hn, lobsters, reddit_dump
+from scraper.importers import hn, lobsters, reddit, reddit_dump
 from scraper.importers.pages import Kind, SiteImporter
 from scraper.importers.reddit_dump import DumpKind
 
-IMPORTERS: dict[str, SiteImporter] = {i.site.name: i for i in (hn.IMPORTER, lobsters.IMPORTER)}
+IMPORTERS: dict[str, SiteImporter] = {i.site.name: i for i in (hn.IMPORTER, lobsters.IMPORTER,
+                                                                reddit.IMPORTER)}
 
 
 def recognise(text: str, sites: Sequence[str] | None = None) -> tuple[SiteImporter, Kind] | None:

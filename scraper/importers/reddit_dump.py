@@ -35,7 +35,7 @@ from archive.db import transaction
 from archive.rows import iso_utc
 from archive.stories import save_story
 from archive.versions import story_snapshot
-from scraper.importers import dump_things as things  # until R1's mapping lands
+from scraper.parsers.reddit import things
 from scraper.importers.dump_stream import SUFFIXES, Stream, first_objects, open_stream
 
 DumpKind = Literal["comments", "submissions"]

@@ -1,0 +1,124 @@
+"""Reddit pages saved to files: the API's JSON answers (a comments response, a listing,
+a profile; a ``.json`` URL of the site gives the same objects) and the HTML of
+old.reddit comment pages and listings and of the redesign's comment pages, all through
+the parsers a crawl uses (``scraper.parsers.reddit``).
+
+Which kind a file is comes from its shape alone. A comments response names its post;
+an old.reddit page states its URL (``<link rel="canonical">``). A JSON listing says
+nothing of which listing it is (its sort, its period), so it needs its URL: a mirror's
+file name or ``--url``. A ``/api/morechildren`` answer is a piece of a thread that
+only the thread's other answers can place: alone, it is refused with that reason.
+The community dumps (NDJSON, zstd) are not pages: their own importer reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from archive.sites import REDDIT, Site
+from scraper.importers.pages import Kind, NotImportable, Parsed
+from scraper.parsers.reddit import html, listing, thread
+
+_OLD = re.compile(r"""class=["'][^"']*\bthing\b[^"']*["'][^>]*data-fullname=["']t3_""")
+_OLD_COMMENTS = re.compile(r"""data-type=["']comment["']|class=["']commentarea""")
+_NEW = re.compile(r"""class=["']Comment t1_|data-testid=["']post-comment-header""")
+_MARKS = re.compile(r"reddit\.com|redditstatic\.com|redditmedia\.com")
+_CANONICAL = re.compile(r"""<link\s+rel=["']canonical["']\s+href=["']([^"']+)["']""")
+_ERROR_KEYS = frozenset({"error", "message", "reason", "explanation"})
+
+
+def _shape(obj: Any) -> Kind | str | None:
+    """What a decoded JSON body is: a page kind, "morechildren", or None."""
+    if isinstance(obj, list) and len(obj) == 2 and all(isinstance(o, Mapping) for o in obj):
+        posts = (obj[0].get("data") or {}).get("children") if obj[0].get("kind") == "Listing" \
+            else None
+        if isinstance(posts, list) and posts and isinstance(posts[0], Mapping) \
+                and posts[0].get("kind") == "t3":
+            return "thread"
+        return None
+    if not isinstance(obj, Mapping):
+        return None
+    if isinstance(obj.get("json"), Mapping) and "data" in obj["json"]:
+        return "morechildren"
+    if obj.get("kind") == "Listing":
+        rows = (obj.get("data") or {}).get("children")
+        if isinstance(rows, list) and all(isinstance(r, Mapping) and r.get("kind") == "t3"
+                                          for r in rows):
+            return "listing"
+        return None
+    if obj.get("kind") == "t2":
+        return "user"
+    if isinstance(obj.get("error"), int) and set(obj) <= _ERROR_KEYS:
+        return "thread"  # the parser says which error it is
+    return None
+
+
+class RedditImporter:
+    site: Site = REDDIT
+
+    def recognise(self, text: str) -> Kind | None:
+        start = text.lstrip()[:1]
+        if start in ("{", "["):
+            try:
+                shape = _shape(json.loads(text))
+            except json.JSONDecodeError:
+                return None
+            return "thread" if shape == "morechildren" else shape  # type: ignore[return-value]
+        head = text[:262144]
+        if not _MARKS.search(head):
+            return None
+        if _OLD.search(text):
+            return "thread" if _OLD_COMMENTS.search(text) else "listing"
+        if _NEW.search(text):
+            return "thread"
+        return None
+
+    def stated_time(self, text: str) -> datetime | None:
+        return None  # Reddit's pages state no time of their own
+
+    def read(self, text: str, *, kind: Kind, url: str | None, fetched_at: datetime) -> Parsed:
+        if text.lstrip()[:1] in ("{", "["):
+            return self._json(text, kind=kind, url=url, fetched_at=fetched_at)
+        stated = _CANONICAL.search(text[:262144])
+        url = url or (stated.group(1) if stated else None)
+        if kind == "listing":
+            if url is None:
+                raise NotImportable("an old.reddit listing without its URL (no canonical "
+                                    "link): give --url")
+            return Parsed(url=url, listing=html.parse_old_listing(
+                text, url=url, fetched_at=fetched_at))
+        if _OLD.search(text):
+            found = html.parse_old_comments(text, url=url or "reddit.html",
+                                            fetched_at=fetched_at)
+        else:
+            found = html.parse_new_comments(text, url=url or "reddit.html",
+                                            fetched_at=fetched_at)
+        return Parsed(url=url or self.site.item_url(found.story.id), thread=found)
+
+    def _json(self, text: str, *, kind: Kind, url: str | None, fetched_at: datetime) -> Parsed:
+        obj = json.loads(text)
+        if _shape(obj) == "morechildren":
+            raise NotImportable("a /api/morechildren answer is a piece of a thread that "
+                                "only the thread's comments response can place; crawl the "
+                                "thread (linkthread crawl reddit ID) to have it whole")
+        if kind == "listing":
+            if url is None:
+                raise NotImportable("a Reddit listing does not say which listing it is "
+                                    "(r/SUB, its sort and period): give --url, or import it "
+                                    "under its mirror name (www.reddit.com/r/SUB/hot.json)")
+            return Parsed(url=url, listing=listing.parse_listing(
+                text, url=url, fetched_at=fetched_at, source="html"))
+        if kind == "user":
+            user = listing.parse_user(text, url=url or "about.json", fetched_at=fetched_at,
+                                      source="html")
+            return Parsed(url=url or f"{self.site.user_url(user.id)}/about.json", user=user)
+        found = thread.parse_thread_pages([(url or "comments.json", text)],
+                                          fetched_at=fetched_at, source="html")
+        return Parsed(url=url or f"{self.site.item_url(found.story.id)}.json", thread=found)
+
+
+IMPORTER = RedditImporter()

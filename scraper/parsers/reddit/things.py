@@ -1,0 +1,194 @@
+"""One Reddit "thing" (the ``data`` of a t3 post or a t1 comment) -> a Story or a Comment.
+
+The same objects come from the API (``/comments/ID``, listings, ``/api/morechildren``)
+and from the community dumps (Pushshift, Arctic Shift), which carry fewer fields and
+some of their own (``retrieved_on``, Arctic Shift's ``_meta``): both read here, so a
+thread archived from a dump and crawled later differs only where Reddit changed.
+
+States, as Reddit spells them:
+
+* account deleted: ``author`` "[deleted]", body kept -> author None, the raw name in
+  ``extra["author"]``;
+* comment deleted by its author: body "[deleted]" (author too) -> ``deleted``;
+* removed by moderators: body "[removed]" -> ``removed`` (a post: ``dead``, which is
+  what the archive calls a post taken down by the site);
+* ``edited``: false, or the epoch of the last edit (true in some old responses);
+* ``score_hidden``, ``collapsed``, ``stickied``, ``distinguished``, ``controversiality``,
+  ``locked``, ``archived``: no column of their own, so in ``extra``, only when the object
+  has the field (``extra`` is merged key by key: a field a dump lacks must not overwrite
+  what the API said).
+
+``body_html`` is HTML-escaped unless the request asked for ``raw_json=1``; it is
+unescaped here either way. Dumps since 2023 have no ``body_html``: the text is then the
+Markdown as written.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from archive.models import Comment, Story
+from scraper.parsers import bodies
+
+SITE = "reddit"
+GONE_AUTHOR = "[deleted]"
+DELETED_BODY = "[deleted]"
+REMOVED_BODY = "[removed]"
+
+# Kept in ``extra`` when present: what Reddit shows of a comment with no column of its own.
+_COMMENT_EXTRA = ("score_hidden", "collapsed", "collapsed_reason", "stickied",
+                  "distinguished", "controversiality", "locked", "archived", "gilded",
+                  "author_flair_text", "retrieved_on", "_meta")
+_STORY_EXTRA = ("subreddit", "permalink", "is_self", "over_18", "spoiler", "locked",
+                "archived", "stickied", "distinguished", "link_flair_text", "upvote_ratio",
+                "removed_by_category", "crosspost_parent", "num_crossposts", "poll_data",
+                "quarantine", "subreddit_type", "retrieved_on", "_meta")
+
+
+def unprefixed(fullname: object) -> str | None:
+    """``t1_abc`` -> ``abc`` (an id without its kind prefix stays as it is)."""
+    if not isinstance(fullname, str) or not fullname:
+        return None
+    head, sep, tail = fullname.partition("_")
+    return tail if sep and len(head) == 2 and head[0] == "t" else fullname
+
+
+def epoch(raw: object) -> tuple[datetime | None, str | None]:
+    """(UTC time, raw text) of a Reddit epoch (a float, an int, or in some dumps a string)."""
+    if isinstance(raw, bool) or raw is None or raw == "":
+        return None, None
+    try:
+        seconds = float(raw)  # type: ignore[arg-type]
+        return datetime.fromtimestamp(seconds, UTC), str(raw)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None, str(raw)
+
+
+def served_html(data: Mapping[str, Any], key: str) -> str | None:
+    """``body_html`` / ``selftext_html`` as HTML: unescaped when the API escaped it."""
+    raw = data.get(key)
+    if not isinstance(raw, str) or not raw:
+        return None
+    return html.unescape(raw) if raw.lstrip().startswith("&lt;") else raw
+
+
+def _kept(data: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    return {k: data[k] for k in keys if k in data}
+
+
+def _author(data: Mapping[str, Any], extra: dict[str, Any]) -> str | None:
+    author = data.get("author")
+    if not isinstance(author, str) or not author:
+        return None
+    if author == GONE_AUTHOR:
+        extra["author"] = author  # the account is gone; the name Reddit shows instead
+        return None
+    return author
+
+
+def _edited(data: Mapping[str, Any]) -> tuple[bool, datetime | None, str | None]:
+    raw = data.get("edited")
+    if raw is None or raw is False or raw == 0:
+        return False, None, None
+    if raw is True:
+        return True, None, "true"
+    at, at_raw = epoch(raw)
+    return True, at, at_raw
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _markdown(data: Mapping[str, Any], key: str) -> str | None:
+    raw = data.get(key)
+    return html.unescape(raw) if isinstance(raw, str) and raw else None
+
+
+def body_state(body: str | None) -> tuple[bool, bool]:
+    """(deleted, removed) from a body's placeholder."""
+    return body == DELETED_BODY, body == REMOVED_BODY
+
+
+def comments_from(rows: Sequence[tuple[Mapping[str, Any], str | None, int, int]], *,
+                  story_id: str) -> list[Comment]:
+    """Many comments at once, their bodies' text read in one parse: (data, parent_id,
+    depth, position) each, as ``comment_from`` reads one."""
+    bodies_html = [served_html(data, "body_html") for data, *_ in rows]
+    shown = bodies.texts([b for b in bodies_html if b is not None])
+    texts = iter(shown)
+    return [_comment(data, story_id=story_id, parent_id=parent, depth=depth,
+                     position=position, body_html=body,
+                     text=next(texts) if body is not None else None)
+            for (data, parent, depth, position), body in zip(rows, bodies_html, strict=True)]
+
+
+def comment_from(data: Mapping[str, Any], *, story_id: str, parent_id: str | None,
+                 depth: int, position: int) -> Comment:
+    """One comment (a t1's ``data``) placed at ``parent_id`` (None: top level), ``depth``
+    and ``position``; ids without their ``t1_``/``t3_`` prefix."""
+    return comments_from([(data, parent_id, depth, position)], story_id=story_id)[0]
+
+
+def _comment(data: Mapping[str, Any], *, story_id: str, parent_id: str | None, depth: int,
+             position: int, body_html: str | None, text: str | None) -> Comment:
+    extra = _kept(data, _COMMENT_EXTRA)
+    author = _author(data, extra)
+    body = _markdown(data, "body")
+    deleted, removed = body_state(body)
+    if deleted or removed:
+        extra["gone_text"] = body  # Reddit's placeholder, not the comment's text
+        body_html = text = None
+    elif body_html is None:
+        text = body  # a dump without body_html: the Markdown as written
+    created_at, created_raw = epoch(data.get("created_utc"))
+    edited, edited_at, edited_raw = _edited(data)
+    return Comment(
+        site=SITE, id=unprefixed(data.get("id") or data.get("name")) or "",
+        story_id=story_id, parent_id=parent_id, depth=depth, position=position,
+        author=author, created_at=created_at, created_at_raw=created_raw,
+        text_html=body_html, text=text or None, deleted=deleted, removed=removed,
+        score=_int(data.get("score")), edited=edited, edited_at=edited_at,
+        edited_at_raw=edited_raw, by_submitter=data.get("is_submitter") is True,
+        extra=extra or None,
+    )
+
+
+def story_from(data: Mapping[str, Any], *, fetched_at: datetime, source: str) -> Story:
+    """One post (a t3's ``data``). ``fetched_at`` and ``source`` are the observation's
+    (the post's own fields carry no fetch time; ``source`` is recorded with the Thread,
+    Listing or User the caller builds): taken so that every reader of a thing passes
+    the same context, the API crawl, an import and a dump alike."""
+    extra = _kept(data, _STORY_EXTRA)
+    author = _author(data, extra)
+    selftext = _markdown(data, "selftext")
+    deleted, removed = body_state(selftext)
+    text_html = served_html(data, "selftext_html")
+    if deleted or removed:
+        extra["gone_text"] = selftext
+        text_html = selftext = None
+    is_self = data.get("is_self") is True
+    link = data.get("url") if isinstance(data.get("url"), str) and not is_self else None
+    created_at, created_raw = epoch(data.get("created_utc"))
+    edited, _, edited_raw = _edited(data)
+    if edited:
+        extra["edited"] = edited_raw
+    return Story(
+        site=SITE, id=unprefixed(data.get("id") or data.get("name")) or "",
+        title=data.get("title") if isinstance(data.get("title"), str) else None,
+        url=link or None, domain=_domain(link) if link else None, author=author,
+        score=_int(data.get("score")), comment_count=_int(data.get("num_comments")),
+        created_at=created_at, created_at_raw=created_raw, text_html=text_html,
+        text=(bodies.text(text_html) or None) if text_html else selftext,
+        kind="poll" if data.get("poll_data") else "story",
+        deleted=deleted, dead=removed, extra=extra or None,
+    )
+
+
+def _domain(link: str) -> str | None:
+    host = urlsplit(link).hostname
+    return host.removeprefix("www.") if host else None
