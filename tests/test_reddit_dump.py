@@ -21,8 +21,8 @@ from archive.db import open_db
 from archive.models import Story, Thread
 from archive.search import search
 from archive.store import _comment_content, save_thread
-from scraper.parsers.reddit import things
 from scraper.importers.detect import dump_kind
+from scraper.parsers.reddit import things
 from tests.conftest import LINKTHREAD, rows, wait_until
 from tests.redditdump import Dump, generate
 from tests.test_import import run_import

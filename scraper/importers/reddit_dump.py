@@ -35,8 +35,8 @@ from archive.db import transaction
 from archive.rows import iso_utc
 from archive.stories import save_story
 from archive.versions import story_snapshot
-from scraper.parsers.reddit import things
 from scraper.importers.dump_stream import SUFFIXES, Stream, first_objects, open_stream
+from scraper.parsers.reddit import things
 
 DumpKind = Literal["comments", "submissions"]
 SITE = "reddit"
