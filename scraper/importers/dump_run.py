@@ -17,9 +17,10 @@ from typing import Any
 import sqlite_utils
 
 from archive import store
-from scraper.importers.dump_stream import Stream
+from scraper.importers.dump_workers import worker_count
 from scraper.importers.reddit_dump import (
     BATCH,
+    Bar,
     DumpKind,
     DumpOutcome,
     Filters,
@@ -44,7 +45,7 @@ def run_dumps(db: sqlite_utils.Database, dumps: Sequence[tuple[Path, DumpKind]],
     try:
         with _bars(sys.stderr.isatty() if terminal is None else terminal) as bar:
             outcome = import_dumps(db, dumps, filters=filters, crawl_id=crawl_id,
-                                   batch=batch_size(), bar=bar)
+                                   batch=batch_size(), bar=bar, workers=worker_count())
         status = "finished"
     finally:
         published = outcome.published
@@ -59,9 +60,9 @@ def run_dumps(db: sqlite_utils.Database, dumps: Sequence[tuple[Path, DumpKind]],
 
 
 @contextmanager
-def _bars(terminal: bool) -> Iterator[Callable[[Path, int], Callable[[Stream, int], None]]]:
+def _bars(terminal: bool) -> Iterator[Bar]:
     if not terminal:
-        yield lambda path, size: lambda stream, rows: None
+        yield lambda path, size: lambda compressed, rows: None
         return
     from rich.progress import (
         BarColumn,
@@ -77,14 +78,14 @@ def _bars(terminal: bool) -> Iterator[Callable[[Path, int], Callable[[Stream, in
                           TextColumn("{task.fields[rate]:,.0f} rows/s"), TimeElapsedColumn()]
     with Progress(*columns, transient=False) as progress:
 
-        def bar(path: Path, size: int) -> Callable[[Stream, int], None]:
+        def bar(path: Path, size: int) -> Callable[[int, int], None]:
             task = progress.add_task(path.name, total=size, rows=0, rate=0.0)
             started = time.monotonic()
 
-            def moved(stream: Stream, rows: int) -> None:
+            def moved(compressed: int, rows: int) -> None:
                 # rows: kept by this run (a resumed import's earlier rows not counted)
                 elapsed = max(time.monotonic() - started, 1e-6)
-                progress.update(task, completed=stream.compressed, rows=rows,
+                progress.update(task, completed=compressed, rows=rows,
                                 rate=rows / elapsed)
 
             return moved

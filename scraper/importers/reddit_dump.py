@@ -35,7 +35,8 @@ from archive.db import transaction
 from archive.rows import iso_utc
 from archive.stories import save_story
 from archive.versions import story_snapshot
-from scraper.importers.dump_stream import SUFFIXES, Stream, first_objects, open_stream
+from scraper.importers import dump_workers
+from scraper.importers.dump_stream import SUFFIXES, first_objects, open_stream
 from scraper.parsers.reddit import things
 
 DumpKind = Literal["comments", "submissions"]
@@ -89,22 +90,25 @@ class DumpOutcome:
     published: Published | None = None
 
 
-Bar = Callable[[Path, int], Callable[[Stream, int], None]]
+# A progress bar: given a file and its size, what to call with the compressed bytes
+# read and the rows kept so far.
+Bar = Callable[[Path, int], Callable[[int, int], None]]
 
 
-def _no_bar(path: Path, size: int) -> Callable[[Stream, int], None]:
-    return lambda stream, rows: None
+def _no_bar(path: Path, size: int) -> Callable[[int, int], None]:
+    return lambda compressed, rows: None
 
 
 def import_dumps(db: sqlite_utils.Database, paths: Sequence[tuple[Path, DumpKind]], *,
                  filters: Filters, crawl_id: int, batch: int = BATCH,
-                 bar: Bar = _no_bar) -> DumpOutcome:  # fmt: skip
+                 bar: Bar = _no_bar, workers: int = 0) -> DumpOutcome:  # fmt: skip
     """Read every dump file into the staging tables, then publish them all."""
     outcome = DumpOutcome(files=len(paths))
     for path, kind in paths:
         try:
             _import_file(db, path, kind, filters=filters, crawl_id=crawl_id, batch=batch,
-                         outcome=outcome, bar=bar(path, path.stat().st_size))
+                         outcome=outcome, bar=bar(path, path.stat().st_size),
+                         workers=workers)
         except (OSError, ValueError) as e:
             outcome.failures.append(f"{path}: {e}")
     outcome.published = publish(db, crawl_id=crawl_id)
@@ -122,7 +126,7 @@ def file_key(path: Path, filters: Filters) -> str:
 
 def _import_file(db: sqlite_utils.Database, path: Path, kind: DumpKind, *, filters: Filters,
                  crawl_id: int, batch: int, outcome: DumpOutcome,
-                 bar: Callable[[Stream, int], None]) -> None:  # fmt: skip
+                 bar: Callable[[int, int], None], workers: int) -> None:  # fmt: skip
     key = file_key(path, filters)
     done = bulk.progress(db.conn, key) or bulk.Progress(key=key)
     if done.state != "reading":
@@ -130,13 +134,12 @@ def _import_file(db: sqlite_utils.Database, path: Path, kind: DumpKind, *, filte
         return
     comments: list[tuple[Any, ...]] = []
     stories: list[tuple[Any, ...]] = []
-    lines, kept = done.lines, done.kept
+    first_lines, lines, kept = done.lines, done.lines, done.kept
     start = kept
 
-    def commit(stream: Stream, state: str) -> None:
+    def commit(position: int, compressed: int, state: str) -> None:
         nonlocal done
-        done = bulk.Progress(key=key, position=stream.position, lines=lines, kept=kept,
-                             state=state)
+        done = bulk.Progress(key=key, position=position, lines=lines, kept=kept, state=state)
         with transaction(db) as conn:
             bulk.stage_comments(conn, comments)
             for story, seen in stories:
@@ -152,25 +155,39 @@ def _import_file(db: sqlite_utils.Database, path: Path, kind: DumpKind, *, filte
         outcome.stories += len(stories)
         comments.clear()
         stories.clear()
-        bar(stream, kept - start)
+        bar(compressed, kept - start)
 
-    read = _comment_row if kind == "comments" else _story
     target = comments if kind == "comments" else stories
     unread = 0
+    # Files of a few MiB are decoded here: starting worker processes would cost more.
+    workers = workers if path.stat().st_size > 8 << 20 else 0
     with open_stream(path, done.position) as stream:
-        for line in stream:
-            lines += 1
-            unread += 1
-            row = _read_line(line, read, filters, crawl_id)
-            if row is not None:
-                target.append(row)
-                kept += 1
+        tasks = dump_workers.chunks(iter(stream), lambda: stream.position)
+        position = done.position
+        for rows, position, count in dump_workers.mapped(
+                tasks, decode_lines, (kind, filters, crawl_id), workers):
+            lines += count
+            unread += count
+            target.extend(rows)
+            kept += len(rows)
             # Lines count too: a filter that keeps few rows must still move on.
             if len(target) >= batch or unread >= 10 * batch:
-                commit(stream, "reading")
+                commit(position, stream.compressed, "reading")
                 unread = 0
-        commit(stream, "read")
-    outcome.lines += lines - done.lines
+        commit(position, stream.compressed, "read")
+    outcome.lines += lines - first_lines
+
+
+def decode_lines(chunk: list[bytes], kind: DumpKind, filters: Filters,
+                 crawl_id: int) -> list[Any]:  # fmt: skip
+    """The rows of the lines the filters keep: staged comment rows, or (Story, seen)."""
+    read = _comment_row if kind == "comments" else _story
+    rows = []
+    for line in chunk:
+        row = _read_line(line, read, filters, crawl_id)
+        if row is not None:
+            rows.append(row)
+    return rows
 
 
 def _read_line(line: bytes, read: Callable[[dict[str, Any], int], Any], filters: Filters,
