@@ -22,6 +22,8 @@ from archive.models import Story, Thread
 from archive.search import search
 from archive.store import _comment_content, save_thread
 from scraper.importers.detect import dump_kind
+from scraper.importers.dump_run import run_dumps
+from scraper.importers.reddit_dump import Filters
 from scraper.parsers.reddit import things
 from tests.conftest import LINKTHREAD, rows, wait_until
 from tests.redditdump import Dump, generate
@@ -210,3 +212,24 @@ def test_dumps_are_told_by_their_fields(big: Dump, tmp_path: Path) -> None:
     page.write_text(json.dumps({"short_id": "abc", "title": "x", "comments": []}))
     assert [dump_kind(p) for p in (big.comments_path, big.submissions_path, plain, page)] == [
         "comments", "submissions", "comments", None]
+
+
+def test_the_progress_bar_shows_rate_and_position_at_a_terminal_only(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    small = generate(tmp_path, comments=300, threads=3, seed=7)
+    for terminal in (False, True):
+        db = open_db(tmp_path / f"bar-{terminal}.db")
+        try:
+            run_dumps(db, [(small.comments_path, "comments")], filters=Filters(),
+                      terminal=terminal)
+        finally:
+            db.close()
+        shown = capsys.readouterr()
+        assert shown.out == ""
+        if terminal:
+            size = small.comments_path.stat().st_size
+            assert "RC_gen.zst" in shown.err and f"{len(small.truth)} rows" in shown.err
+            assert f"{size / 1000:.1f}/{size / 1000:.1f} kB" in shown.err
+            assert "rows/s" in shown.err
+        else:
+            assert shown.err == ""

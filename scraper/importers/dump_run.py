@@ -47,10 +47,12 @@ def run_dumps(db: sqlite_utils.Database, dumps: Sequence[tuple[Path, DumpKind]],
             outcome = import_dumps(db, dumps, filters=filters, crawl_id=crawl_id,
                                    batch=batch_size(), bar=bar, workers=worker_count())
         status = "finished"
+    except KeyboardInterrupt:
+        status = "interrupted"  # the batches committed stay: the same command goes on
+        raise
     finally:
         published = outcome.published
-        store.finish_crawl(db, crawl_id, status=status if outcome.published or not dumps
-                           else "failed", pages=0,
+        store.finish_crawl(db, crawl_id, status=status, pages=0,
                            threads=published.stories if published else 0,
                            comments=published.new if published else 0,
                            errors=len(outcome.failures),
@@ -64,6 +66,7 @@ def _bars(terminal: bool) -> Iterator[Bar]:
     if not terminal:
         yield lambda path, size: lambda compressed, rows: None
         return
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -76,7 +79,8 @@ def _bars(terminal: bool) -> Iterator[Bar]:
     columns: list[Any] = [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                           DownloadColumn(), TextColumn("{task.fields[rows]:,} rows"),
                           TextColumn("{task.fields[rate]:,.0f} rows/s"), TimeElapsedColumn()]
-    with Progress(*columns, transient=False) as progress:
+    # On stderr: stdout is the command's summary, which a script may read.
+    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
 
         def bar(path: Path, size: int) -> Callable[[int, int], None]:
             task = progress.add_task(path.name, total=size, rows=0, rate=0.0)

@@ -129,8 +129,9 @@ def _import_file(db: sqlite_utils.Database, path: Path, kind: DumpKind, *, filte
                  bar: Callable[[int, int], None], workers: int) -> None:  # fmt: skip
     key = file_key(path, filters)
     done = bulk.progress(db.conn, key) or bulk.Progress(key=key)
-    if done.state != "reading":
+    if done.state == "done":
         outcome.skipped.append(str(path))
+    if done.state != "reading":  # read whole before: what is left is to publish
         return
     comments: list[tuple[Any, ...]] = []
     stories: list[tuple[Any, ...]] = []
