@@ -24,19 +24,11 @@ from pathlib import Path
 
 import zstandard
 
+from tests.redditpages import base36 as b36
+
 START = 1_700_000_000  # created_utc of the first post
 WORDS = ("archive", "thread", "reply", "python", "sqlite", "link", "vote", "karma", "post",
          "river", "garden", "orbit", "copper", "lantern", "meadow", "harbor")
-
-
-def b36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if n == 0:
-            return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
