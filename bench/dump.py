@@ -11,8 +11,9 @@ Run: python bench/dump.py [--comments 1000000] [--also 250000]
 
 Each runs in its own child process, so its peak RSS is its own (the import's
 decoding workers, see scraper/importers/dump_workers.py, are shown apart; their CPU
-time is counted in the import's). Wall time and CPU time are both printed: on a machine others load, CPU time is the steadier figure,
-and the ratio of the two loads (measured back to back) is what the target is about.
+time is counted in the import's). Wall time and CPU time are both printed: on a
+machine others load, CPU time is the steadier figure, and the ratio of the two loads
+(measured back to back) is what the target is about.
 Target: >= 100k comments/s, within 1.5x of the bare load, peak RSS < 300 MB and flat
 (``--also`` imports a smaller dump: its peak should be the same).
 """

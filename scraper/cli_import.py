@@ -109,6 +109,9 @@ def _report_dumps(outcome: DumpOutcome, db: str) -> None:
                f"submission(s) from {outcome.files} dump file(s) into {db}: {new:,} new "
                f"comments, {merged:,} already archived merged, {missing:,} whose parent "
                "is in no file read")
+    if outcome.bad_lines:
+        click.echo(f"{outcome.bad_lines:,} line(s) were not a Reddit comment or submission "
+                   "(not JSON, or no id): skipped", err=True)
     for path in outcome.skipped:
         click.echo(f"{path}: already imported with these filters; nothing to add")
     for line in outcome.failures:

@@ -233,3 +233,25 @@ def test_the_progress_bar_shows_rate_and_position_at_a_terminal_only(
             assert "rows/s" in shown.err
         else:
             assert shown.err == ""
+
+
+def test_a_damaged_dump_is_one_line_and_keeps_what_came_before(tmp_path: Path) -> None:
+    small = generate(tmp_path, comments=3_000, threads=10, seed=9)
+    cut = tmp_path / "cut_comments.zst"
+    data = small.comments_path.read_bytes()
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    plain = tmp_path / "few_comments.ndjson"
+    lines = [json.dumps(t[5]) for t in list(small.truth.values())[:50]]
+    plain.write_text("\n".join([*lines[:20], "{not json", *lines[20:]]) + "\n")
+    db = tmp_path / "damaged.db"
+    result = run_import(cut, plain, "--db", db)
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and str(cut) in errors[0] and "damaged or cut short" in errors[0]
+    assert "Traceback" not in result.output
+    assert "1 line(s) were not a Reddit comment or submission" in result.stderr
+    [(count,)] = rows(db, "select count(*) from comments")
+    assert len(small.truth) // 3 < count < len(small.truth)
+    ids = [t[5]["id"] for t in list(small.truth.values())[:50]]
+    assert rows(db, "select count(*) from comments where id in (select value from"
+                    " json_each(?))", json.dumps(ids)) == [(50,)]

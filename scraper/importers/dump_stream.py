@@ -57,9 +57,8 @@ def open_stream(path: Path, position: int = 0) -> Iterator[Stream]:
 
     with path.open("rb") as raw:
         if _is_zstd(path):
-            reader = zstandard.ZstdDecompressor(max_window_size=WINDOW).stream_reader(
-                raw, read_size=_READ, read_across_frames=True)
-            text: BinaryIO = io.BufferedReader(reader, _READ)
+            frames = _Frames(raw, zstandard.ZstdDecompressor(max_window_size=WINDOW))
+            text: BinaryIO = io.BufferedReader(frames, _READ)
             _skip(text, position)
         else:
             raw.seek(position)
@@ -68,6 +67,47 @@ def open_stream(path: Path, position: int = 0) -> Iterator[Stream]:
             yield Stream(raw, text, position)
         finally:
             text.close()
+
+
+class _Frames(io.RawIOBase):
+    """The text of a zstd file, frame after frame, that fails at the end of a file cut
+    short: ``stream_reader`` ends quietly there, so a half-downloaded dump would look
+    like a whole one."""
+
+    def __init__(self, raw: BinaryIO, decompressor: Any) -> None:
+        self._raw = raw
+        self._decompressor = decompressor
+        self._frame = decompressor.decompressobj()
+        self._out = memoryview(b"")
+        self._inside = False  # some of the current frame has been read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        import zstandard
+
+        while not self._out:
+            if self._frame.eof:
+                rest = self._frame.unused_data
+                self._frame = self._decompressor.decompressobj()
+                self._inside = False
+                if rest:
+                    self._inside = True
+                    self._out = memoryview(self._frame.decompress(rest))
+                continue
+            chunk = self._raw.read(_READ)
+            if not chunk:
+                if self._inside:
+                    raise zstandard.ZstdError("the file ends inside a zstd frame: it is cut "
+                                              "short")
+                return 0
+            self._inside = True
+            self._out = memoryview(self._frame.decompress(chunk))
+        count = min(len(buffer), len(self._out))
+        buffer[:count] = self._out[:count]
+        self._out = self._out[count:]
+        return count
 
 
 def _skip(text: BinaryIO, count: int) -> None:

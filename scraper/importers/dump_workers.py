@@ -27,19 +27,23 @@ def worker_count() -> int:
 
 def chunks(lines: Iterator[bytes], position: Callable[[], int]
            ) -> Iterator[tuple[list[bytes], int]]:  # fmt: skip
-    """The lines in lists of CHUNK, each with the position after its last line."""
+    """The lines in lists of CHUNK, each with the position after its last line. If
+    reading fails (a damaged stream), the lines read before it still come, then the
+    error."""
     chunk: list[bytes] = []
-    for line in lines:
-        chunk.append(line)
-        if len(chunk) >= CHUNK:
+    try:
+        for line in lines:
+            chunk.append(line)
+            if len(chunk) >= CHUNK:
+                yield chunk, position()
+                chunk = []
+    finally:
+        if chunk:
             yield chunk, position()
-            chunk = []
-    if chunk:
-        yield chunk, position()
 
 
-def mapped(tasks: Iterator[tuple[list[bytes], int]], decode: Callable[..., list[Any]],
-           args: tuple[Any, ...], workers: int) -> Iterator[tuple[list[Any], int, int]]:
+def mapped(tasks: Iterator[tuple[list[bytes], int]], decode: Callable[..., Any],
+           args: tuple[Any, ...], workers: int) -> Iterator[tuple[Any, int, int]]:
     """(rows, position after them, lines read) for each chunk, in file order:
     ``decode(chunk, *args)`` run in ``workers`` processes (or here, with 0)."""
     if workers <= 0:
@@ -50,11 +54,15 @@ def mapped(tasks: Iterator[tuple[list[bytes], int]], decode: Callable[..., list[
     # terminal, the progress bar's thread, neither of which a forked child may touch.
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         pending: deque[tuple[Any, int, int]] = deque()
-        for chunk, position in tasks:
-            pending.append((pool.apply_async(decode, (chunk, *args)), position, len(chunk)))
-            if len(pending) >= workers * AHEAD:
+        try:
+            for chunk, position in tasks:
+                pending.append((pool.apply_async(decode, (chunk, *args)), position,
+                                len(chunk)))
+                if len(pending) >= workers * AHEAD:
+                    result, at, count = pending.popleft()
+                    yield result.get(), at, count
+        finally:
+            # Also when reading failed: what was read before is decoded and written.
+            while pending:
                 result, at, count = pending.popleft()
                 yield result.get(), at, count
-        while pending:
-            result, at, count = pending.popleft()
-            yield result.get(), at, count

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import sqlite_utils
+import zstandard
 
 from archive import bulk, store
 from archive.bulk_publish import Published, publish
@@ -88,6 +89,7 @@ class DumpOutcome:
     stories: int = 0
     failures: list[str] = field(default_factory=list)
     published: Published | None = None
+    bad_lines: int = 0  # lines that were no JSON object of a Reddit thing: skipped
 
 
 # A progress bar: given a file and its size, what to call with the compressed bytes
@@ -111,6 +113,10 @@ def import_dumps(db: sqlite_utils.Database, paths: Sequence[tuple[Path, DumpKind
                          workers=workers)
         except (OSError, ValueError) as e:
             outcome.failures.append(f"{path}: {e}")
+        except zstandard.ZstdError as e:
+            outcome.failures.append(
+                f"{path}: the compressed stream is damaged or cut short ({e}); the lines "
+                "before the damage are imported")
     outcome.published = publish(db, crawl_id=crawl_id)
     return outcome
 
@@ -165,30 +171,45 @@ def _import_file(db: sqlite_utils.Database, path: Path, kind: DumpKind, *, filte
     with open_stream(path, done.position) as stream:
         tasks = dump_workers.chunks(iter(stream), lambda: stream.position)
         position = done.position
-        for rows, position, count in dump_workers.mapped(
-                tasks, decode_lines, (kind, filters, crawl_id), workers):
-            lines += count
-            unread += count
-            target.extend(rows)
-            kept += len(rows)
-            # Lines count too: a filter that keeps few rows must still move on.
-            if len(target) >= batch or unread >= 10 * batch:
-                commit(position, stream.compressed, "reading")
-                unread = 0
+        try:
+            for (rows, bad), position, count in dump_workers.mapped(
+                    tasks, decode_lines, (kind, filters, crawl_id), workers):
+                lines += count
+                outcome.bad_lines += bad
+                unread += count
+                target.extend(rows)
+                kept += len(rows)
+                # Lines count too: a filter that keeps few rows must still move on.
+                if len(target) >= batch or unread >= 10 * batch:
+                    commit(position, stream.compressed, "reading")
+                    unread = 0
+        except zstandard.ZstdError:
+            commit(position, stream.compressed, "reading")  # the lines before the damage
+            raise
         commit(position, stream.compressed, "read")
     outcome.lines += lines - first_lines
 
 
 def decode_lines(chunk: list[bytes], kind: DumpKind, filters: Filters,
-                 crawl_id: int) -> list[Any]:  # fmt: skip
-    """The rows of the lines the filters keep: staged comment rows, or (Story, seen)."""
+                 crawl_id: int) -> tuple[list[Any], int]:  # fmt: skip
+    """The rows of the lines the filters keep (staged comment rows, or (Story, seen)),
+    and how many lines were no Reddit thing at all."""
     read = _comment_row if kind == "comments" else _story
     rows = []
+    bad = 0
     for line in chunk:
-        row = _read_line(line, read, filters, crawl_id)
+        try:
+            row = _read_line(line, read, filters, crawl_id)
+        except _NotAThing:
+            bad += 1
+            continue
         if row is not None:
             rows.append(row)
-    return rows
+    return rows, bad
+
+
+class _NotAThing(Exception):
+    """A line that is not a JSON object with an id (a damaged line of the file)."""
 
 
 def _read_line(line: bytes, read: Callable[[dict[str, Any], int], Any], filters: Filters,
@@ -198,9 +219,9 @@ def _read_line(line: bytes, read: Callable[[dict[str, Any], int], Any], filters:
     try:
         data = json.loads(line)
     except ValueError:
-        return None  # counted: lines read minus rows kept
+        raise _NotAThing from None
     if not isinstance(data, dict):
-        return None
+        raise _NotAThing
     created = _epoch(data.get("created_utc"))
     if not filters.keeps(data, created):
         return None
@@ -225,17 +246,13 @@ def _seen(data: dict[str, Any]) -> str:
     return "1970-01-01T00:00:00Z"
 
 
-def _strip(name: Any) -> str | None:
-    text = str(name) if name is not None else None
-    return text[3:] if text and text[:3] in ("t1_", "t3_") else text
-
-
 def _comment_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, ...] | None:
-    story_id = _strip(data.get("link_id"))
+    story_id = things.unprefixed(data.get("link_id"))
     parent = str(data.get("parent_id") or "")
     if not story_id or not data.get("id"):
-        return None
-    parent_id = None if parent.startswith("t3_") or not parent else _strip(parent)
+        raise _NotAThing
+    # A reply to the post (t3_) is at the top level.
+    parent_id = None if parent.startswith("t3_") or not parent else things.unprefixed(parent)
     comment = things.comment_from(data, story_id=story_id, parent_id=parent_id, depth=0,
                                   position=0)
     seen = _seen(data)
@@ -245,7 +262,7 @@ def _comment_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, ...] | None:
 
 def _story(data: dict[str, Any], crawl_id: int) -> tuple[Any, str] | None:
     if not data.get("id"):
-        return None
+        raise _NotAThing
     seen = _seen(data)
     fetched = datetime.fromisoformat(seen.replace("Z", "+00:00"))
     return things.story_from(data, fetched_at=fetched, source=SOURCE), seen
