@@ -46,16 +46,15 @@ class Published:
     stories: int  # stories added with what the comments say of them
 
 
-def _with_marker(extra: str | None) -> str | None:
+def _with_key(extra: str | None, key: str, value: str | None) -> str | None:
+    """``extra`` (canonical JSON) with ``key`` set to the JSON ``value``, or taken
+    away (None), still canonical: SQLite's json_set would not keep the keys sorted."""
     values = json.loads(extra) if extra else {}
-    values[MISSING] = True
-    return canonical_json(values, "comment extra")
-
-
-def _without_marker(extra: str | None) -> str | None:
-    values = json.loads(extra) if extra else {}
-    values.pop(MISSING, None)
-    return canonical_json(values, "comment extra")
+    if value is None:
+        values.pop(key, None)
+    else:
+        values[key] = json.loads(value)
+    return canonical_json(values, "extra")
 
 
 _CONTENT = ", ".join(c for c in STAGED_COLUMNS[2:]
@@ -87,7 +86,7 @@ _INSERT = f"""
 INSERT INTO comments (site, id, depth, position, {_CONTENT}, extra, last_crawl_id, source)
 SELECT s.site, s.id, coalesce(t.depth, 1), coalesce(t.position, 0){{base}},
        {", ".join(f"s.{c}" for c in _CONTENT.split(", "))},
-       CASE WHEN coalesce(t.orphan, 1) THEN linkthread_mark_missing(s.extra) ELSE s.extra END,
+       CASE WHEN coalesce(t.orphan, 1) THEN linkthread_with_key(s.extra, 'parent_missing', 'true') ELSE s.extra END,
        s.last_crawl_id, s.source
 FROM import_comments s
 LEFT JOIN temp.bulk_tree t ON t.site = s.site AND t.id = s.id{{join}}
@@ -100,8 +99,7 @@ LEFT JOIN temp.bulk_base b
 def publish(db: sqlite_utils.Database, *, crawl_id: int | None) -> Published:
     """Move every staged comment into the archive, in one transaction (see the module)."""
     conn = db.conn
-    conn.create_function("linkthread_mark_missing", 1, _with_marker, deterministic=True)
-    conn.create_function("linkthread_unmark_missing", 1, _without_marker, deterministic=True)
+    conn.create_function("linkthread_with_key", 3, _with_key, deterministic=True)
     # Every story a staged comment needs is written first in the same transaction, so
     # checking the key of each comment on insert would find nothing: it is off for it
     # (the pragma only changes between transactions).
@@ -128,6 +126,13 @@ def _publish(db: sqlite_utils.Database, crawl_id: int | None) -> Published:
             "UPDATE stories SET archived_count = (SELECT count(*) FROM comments c"
             " WHERE c.site = stories.site AND c.story_id = stories.id)"
             " WHERE (site, id) IN (SELECT site, story_id FROM temp.bulk_stories)")
+        # Whose comments all came from dumps: siblings in time order, which is what
+        # Reddit calls the "old" sort, recorded where a crawl records its sort.
+        tx.execute(
+            "UPDATE stories SET extra = linkthread_with_key(extra, 'sort', '\"old\"')"
+            " WHERE (site, id) IN (SELECT site, story_id FROM temp.bulk_stories)"
+            " AND NOT EXISTS (SELECT 1 FROM temp.bulk_base b"
+            "                 WHERE b.site = stories.site AND b.story_id = stories.id)")
         tx.execute("DELETE FROM import_comments")
         tx.execute("UPDATE import_progress SET state = 'done' WHERE state = 'read'")
         for table in ("bulk_tree", "bulk_base", "bulk_stories", "bulk_new"):
@@ -224,7 +229,7 @@ def _found_parents(tx: sqlite3.Connection, before: int) -> None:
     tx.executemany("UPDATE comments SET depth = ? WHERE site = ? AND id = ?",
                    [(depth, site, cid) for site, cid, depth in moved])
     tx.execute(
-        "UPDATE comments SET extra = linkthread_unmark_missing(extra)"
+        "UPDATE comments SET extra = linkthread_with_key(extra, 'parent_missing', NULL)"
         " WHERE rowid <= ? AND extra LIKE '%\"parent_missing\":true%'"
         " AND EXISTS (SELECT 1 FROM comments p"
         " WHERE p.site = comments.site AND p.id = comments.parent_id)", (before,))

@@ -90,6 +90,9 @@ def test_a_dump_imports_exactly_and_is_searchable(big: Dump, imported: Path) -> 
     assert stories == sorted(
         (s, *(big.stories[s][:3] if s in big.stories else (None, None, None)), n)
         for s, n in by_story.items())
+    # Their siblings are in time order, as the thread records: Reddit's "old" sort.
+    assert rows(imported, "select extra ->> '$.sort', count(*) from stories group by 1") == [
+        ("old", len(by_story))]
     assert rows(imported, "select count(*) from import_comments") == [(0,)]
     # Searchable when the command returns: the full-text index holds the new rows.
     target = next(cid for cid, t in big.truth.items() if not t[5]["body"].startswith("["))
