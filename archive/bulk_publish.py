@@ -86,7 +86,8 @@ _INSERT = f"""
 INSERT INTO comments (site, id, depth, position, {_CONTENT}, extra, last_crawl_id, source)
 SELECT s.site, s.id, coalesce(t.depth, 1), coalesce(t.position, 0){{base}},
        {", ".join(f"s.{c}" for c in _CONTENT.split(", "))},
-       CASE WHEN coalesce(t.orphan, 1) THEN linkthread_with_key(s.extra, 'parent_missing', 'true') ELSE s.extra END,
+       CASE WHEN coalesce(t.orphan, 1)
+            THEN linkthread_with_key(s.extra, 'parent_missing', 'true') ELSE s.extra END,
        s.last_crawl_id, s.source
 FROM import_comments s
 LEFT JOIN temp.bulk_tree t ON t.site = s.site AND t.id = s.id{{join}}
