@@ -10,7 +10,7 @@ Run: python bench/dump.py [--comments 1000000] [--also 250000]
   indexes and rebuild the full-text index: the least any import of the file costs.
 
 Each runs in its own child process, so its peak RSS is its own (the import's
-decoding workers, see scraper/importers/dump_workers.py, are shown apart; their CPU
+decoding workers, see scraper/importers/dump_stream.py, are shown apart; their CPU
 time is counted in the import's). Wall time and CPU time are both printed: on a
 machine others load, CPU time is the steadier figure, and the ratio of the two loads
 (measured back to back) is what the target is about.

@@ -17,7 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from archive import store
-from scraper.importers.dump_workers import worker_count
+from scraper.importers.dump_stream import worker_count
 from scraper.importers.reddit_dump import (
     BATCH,
     Bar,

@@ -36,7 +36,7 @@ from archive.db import transaction
 from archive.rows import iso_utc
 from archive.stories import save_story
 from archive.versions import story_snapshot
-from scraper.importers import dump_workers
+from scraper.importers import dump_stream
 from scraper.importers.dump_stream import SUFFIXES, first_objects, open_stream
 from scraper.parsers.reddit import things
 
@@ -169,10 +169,10 @@ def _import_file(db: sqlite_utils.Database, path: Path, kind: DumpKind, *, filte
     # Files of a few MiB are decoded here: starting worker processes would cost more.
     workers = workers if path.stat().st_size > 8 << 20 else 0
     with open_stream(path, done.position) as stream:
-        tasks = dump_workers.chunks(iter(stream), lambda: stream.position)
+        tasks = dump_stream.chunks(iter(stream), lambda: stream.position)
         position = done.position
         try:
-            for (rows, bad), position, count in dump_workers.mapped(
+            for (rows, bad), position, count in dump_stream.mapped(
                     tasks, decode_lines, (kind, filters, crawl_id), workers):
                 lines += count
                 outcome.bad_lines += bad
