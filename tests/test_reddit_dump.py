@@ -125,6 +125,7 @@ def test_importing_the_same_dump_again_adds_nothing(big: Dump, imported: Path,
     assert table_rows(db) == before
 
 
+@pytest.mark.e2e  # a child process killed
 def test_a_killed_import_resumes_and_ends_equal(big: Dump, imported: Path,
                                                tmp_path: Path) -> None:
     db = tmp_path / "killed.db"
