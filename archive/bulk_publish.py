@@ -114,11 +114,13 @@ def publish(db: sqlite_utils.Database, *, crawl_id: int | None) -> Published:
 
 def _publish(db: sqlite_utils.Database, crawl_id: int | None) -> Published:
     with transaction(db) as tx:
+        _withhold(tx)
         stories = _stories(tx, crawl_id)
         merged, changed = bulk_merge.merge_known(tx, crawl_id=crawl_id)
         before = tx.execute("SELECT coalesce(max(rowid), 0) FROM comments").fetchone()[0]
         new, missing = _insert_new(tx, before)
         _found_parents(tx, before)
+        _withheld_taken_out(tx)
         # A new comment's score is its first comment_scores row, as a save writes it.
         tx.execute("INSERT INTO comment_scores (site, comment_id, seen_at, crawl_id, score)"
                    " SELECT site, id, last_seen_at, last_crawl_id, score FROM import_comments"
@@ -136,10 +138,57 @@ def _publish(db: sqlite_utils.Database, crawl_id: int | None) -> Published:
             "                 WHERE b.site = stories.site AND b.story_id = stories.id)")
         tx.execute("DELETE FROM import_comments")
         tx.execute("UPDATE import_progress SET state = 'done' WHERE state = 'read'")
-        for table in ("bulk_tree", "bulk_base", "bulk_stories", "bulk_new"):
+        for table in ("bulk_tree", "bulk_base", "bulk_stories", "bulk_new", "bulk_withheld"):
             tx.execute(f"DROP TABLE IF EXISTS temp.{table}")
     return Published(new=new, merged=merged, changed=changed, missing_parents=missing,
                      stories=stories)
+
+
+_HELD = """
+INSERT OR IGNORE INTO temp.bulk_withheld (site, id, forget)
+SELECT s.site, s.id, s.author IN (SELECT value FROM json_each(:authors))
+FROM import_comments s
+WHERE s.site = :site AND (
+    s.story_id IN (SELECT value FROM json_each(:threads))
+    OR s.id IN (SELECT value FROM json_each(:ids))
+    OR s.author IN (SELECT value FROM json_each(:authors))
+    OR (:deleted AND (s.deleted OR s.removed))
+    OR EXISTS (SELECT 1 FROM comments c
+               WHERE c.site = s.site AND c.id = s.id AND c.redacted_at IS NOT NULL))
+"""
+
+
+def _withhold(tx: sqlite3.Connection) -> None:
+    """What a redaction in force names (archive.redact) is never stored again: the
+    staged texts it covers (and the author's name, for an author) become NULL before
+    anything is written, as :func:`archive.redact.withhold` does for a save."""
+    tx.execute("CREATE TEMP TABLE bulk_withheld (site TEXT, id TEXT, forget INTEGER,"
+               " PRIMARY KEY (site, id)) WITHOUT ROWID")
+    rules: dict[str, list[tuple[str, str]]] = {}
+    for site, kind, key in tx.execute("SELECT site, kind, key FROM redactions"
+                                      " WHERE unredacted_at IS NULL"):
+        rules.setdefault(site, []).append((kind, key))
+    for site, named in rules.items():
+        keys = {kind: json.dumps([k for kd, k in named if kd == kind])
+                for kind in ("thread", "comment", "author")}
+        tx.execute(_HELD, {"site": site, "threads": keys["thread"], "ids": keys["comment"],
+                           "authors": keys["author"],
+                           "deleted": any(kind == "deleted-on-site" for kind, _ in named)})
+    tx.execute(
+        "UPDATE import_comments SET text = NULL, text_html = NULL, author = CASE WHEN"
+        " (SELECT forget FROM temp.bulk_withheld w WHERE w.site = import_comments.site"
+        "  AND w.id = import_comments.id) THEN NULL ELSE author END"
+        " WHERE (site, id) IN (SELECT site, id FROM temp.bulk_withheld)")
+
+
+def _withheld_taken_out(tx: sqlite3.Connection) -> None:
+    # As archive.redact.after_save: the rows say they were redacted, and no version
+    # keeps a text the redaction names.
+    now = tx.execute("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')").fetchone()[0]
+    tx.execute("UPDATE comments SET redacted_at = coalesce(redacted_at, ?)"
+               " WHERE (site, id) IN (SELECT site, id FROM temp.bulk_withheld)", (now,))
+    tx.execute("UPDATE comment_versions SET text = NULL, text_html = NULL"
+               " WHERE (site, comment_id) IN (SELECT site, id FROM temp.bulk_withheld)")
 
 
 def _stories(tx: sqlite3.Connection, crawl_id: int | None) -> int:

@@ -289,6 +289,7 @@ def show(site: str, id: str, width: int | None, db: str) -> None:
 import archive.cli_export  # noqa: E402,F401  (registers its command)
 from archive import cli_datasette as _datasette  # noqa: E402,F401  (registers its command)
 from archive import cli_history as _history  # noqa: E402,F401  (registers its commands)
+from archive import cli_redact as _redact  # noqa: E402,F401  (registers its command)
 from archive import cli_search as _search  # noqa: E402,F401  (registers its command)
 from archive import cli_snapshot  # noqa: E402,F401  (registers its command)
 from archive import cli_watch as _watch  # noqa: E402,F401  (registers its command)

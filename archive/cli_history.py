@@ -16,6 +16,7 @@ from archive.history import (
     GAP_COLUMNS,
     all_gaps,
     comment_changes,
+    drifted,
     plot_history,
     story_history,
 )
@@ -115,7 +116,8 @@ def gaps_command(site: str | None, as_json: bool, db: str) -> None:
     Short threads: the latest crawl found fewer comments (live, dead and deleted)
     than the site declares, largest shortfall first. Never archived: a listing showed
     the story with comments, but its thread was never crawled. --json gives both in
-    one array, each row's "kind" saying which ("short" or "unarchived").
+    one array, each row's "kind" saying which ("short" or "unarchived"). Crawls whose
+    pages seemed to change markup (the `health` view) follow, in the table form.
 
     Example: linkthread gaps --site hn --json
     """
@@ -134,5 +136,12 @@ def gaps_command(site: str | None, as_json: bool, db: str) -> None:
     click.echo("")
     click.echo("Never archived (a listing declared comments; no crawl of the thread):")
     _echo_rows(never, ("site", "story_id", "title", "seen_at", "declared"), as_json=False)
+    drift = _read(db, lambda conn: drifted(conn, site))
+    if drift:
+        # The threads above may be short because the parser no longer reads the site.
+        click.echo("")
+        click.echo("Markup drift (crawls whose pages no longer read as before; "
+                   "the pages are kept for linkthread reparse):")
+        _echo_rows(drift, ("crawl_id", "started_at", "site", "kind", "drift"), as_json=False)
 
 

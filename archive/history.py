@@ -127,6 +127,16 @@ def gaps(
     )
 
 
+def drifted(
+    conn_or_db: sqlite3.Connection | sqlite_utils.Database, site: str | None = None
+) -> list[dict[str, Any]]:
+    """Crawls whose pages seemed to change markup (:mod:`archive.health`), newest first."""
+    conn = _conn(conn_or_db)
+    return _dicts(conn.execute(
+        "SELECT crawl_id, started_at, site, kind, drift FROM health"
+        " WHERE ? IS NULL OR site = ? ORDER BY started_at DESC, crawl_id DESC", (site, site)))
+
+
 def unarchived(
     conn_or_db: sqlite3.Connection | sqlite_utils.Database, site: str | None = None
 ) -> list[dict[str, Any]]:

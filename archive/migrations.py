@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from archive import bulk, pace, schema, site_table, sources, views
+from archive import bulk, health, pace, redaction_table, schema, site_table, sources, views
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -298,6 +298,8 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0007_site_urls", site_table.m0007_site_urls),
     ("0008_source", sources.m0008_source),
     ("0010_import_progress", bulk.m0010_import_progress),
+    ("0015_redactions", redaction_table.m0015_redactions),
+    ("0016_markup_health", health.m0016_markup_health),
 )
 
 

@@ -35,7 +35,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from archive import sources, versions
+from archive import health, redact, sources, versions
 from archive.crawls import Target, mark_done, queue_targets
 from archive.crawls import finish_crawl as finish_crawl  # re-exported
 from archive.crawls import start_crawl as start_crawl  # re-exported
@@ -108,6 +108,9 @@ def save_thread(
     _check_thread(thread)
     source = sources.check(thread.source)
     with transaction(db) as conn:
+        # What a redaction in force names is never stored again (archive.redact).
+        thread, withheld, story_held = redact.withhold(conn, thread)
+        story = thread.story
         save_story(conn, story, seen=seen, crawl_id=crawl_id, source=source)
         new, updated, unchanged, gone = _save_comments(
             conn, story.site, story.id, thread.comments, seen=seen, crawl_id=crawl_id,
@@ -132,6 +135,7 @@ def save_thread(
             _save_page(conn, page, story_id=story.id, crawl_id=crawl_id, error=None)
             for page in thread.pages
         )
+        redact.after_save(conn, thread, withheld, story_held)
         mark_done(conn, crawl_id, Target(story.site, "thread", story.id))
     return SaveResult(
         new_comments=new, updated_comments=updated, unchanged_comments=unchanged,
@@ -359,9 +363,10 @@ def save_user(
     """
     seen = iso_utc(fetched_at) if fetched_at is not None else now_iso()
     assert seen is not None
-    content = (iso_utc(user.created_at), user.created_at_raw, user.karma, user.about_html,
-               user.about, canonical_json(user.extra, f"user {user.site}/{user.id}"))  # fmt: skip
     with transaction(db) as conn:
+        user = redact.withheld_user(conn, user)
+        content = (iso_utc(user.created_at), user.created_at_raw, user.karma, user.about_html,
+                   user.about, canonical_json(user.extra, f"user {user.site}/{user.id}"))
         stored = conn.execute(
             f"SELECT {', '.join(_USER_CONTENT)}, first_seen_at, last_seen_at, source FROM users"
             " WHERE site = ? AND id = ?",
@@ -390,3 +395,10 @@ def save_user(
             karma=user.karma, about=user.about, via=sources.check(user.source),
         )  # fmt: skip
         mark_done(conn, crawl_id, Target(user.site, "user", user.id))
+
+
+def record_health(db: sqlite_utils.Database, crawl_id: int, seen: health.Health) -> list[str]:
+    """Store what a crawl's pages gave and return its markup-drift lines
+    (:mod:`archive.health`), in one transaction."""
+    with transaction(db) as conn:
+        return health.record(conn, crawl_id, now_iso(), seen)

@@ -101,7 +101,7 @@ def _writer(out: BinaryIO, name: str, *, gzip: bool) -> WARCWriter:
 
 def _pages(conn: sqlite3.Connection, *, site: str | None, since: str | None,
            story_ids: Sequence[str]) -> Iterator[_Page]:
-    where: list[str] = ["1"]
+    where: list[str] = ["redacted_at IS NULL"]  # a redacted page's body is gone
     params: list[Any] = []
     if site is not None:
         where.append("site = ?")

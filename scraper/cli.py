@@ -177,7 +177,11 @@ def report_crawl(stats: dict[str, Any], db: str, *, wanted: int, threads: bool) 
         click.echo(line)
     for message in failures:
         click.echo(f"Error: {message}", err=True)
-    return bool(failures) or stats.get("finish_reason") != "finished"
+    drift: list[str] = stats.get("linkthread/drift", [])
+    for line in drift:
+        click.echo(f"Warning: {line}; the pages are kept (linkthread reparse reads them "
+                   "again once the parser is fixed)", err=True)
+    return bool(failures or drift) or stats.get("finish_reason") != "finished"
 
 
 def check_db(db: str) -> None:

@@ -15,6 +15,9 @@ class FailedPage:
     page: FetchedPage
     error: str
     story_id: str | None = None
+    # "thread", "listing" or "user" where the page was asked for as one: what the
+    # markup-drift alarm counts it against (archive.health).
+    kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

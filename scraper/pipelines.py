@@ -22,6 +22,7 @@ from archive import store
 from archive.crawls import Target, crawl_targets, failed_targets, target_label
 from archive.db import open_db
 from archive.errors import ArchiveError
+from archive.health import Health
 from archive.models import Listing, Thread, User
 from scraper.items import FailedPage, MergedStories, SeenUsers
 from scraper.spiders.interface import CrawlingSpider
@@ -43,6 +44,7 @@ class ArchivePipeline:
         self.listings: dict[str, list[int]] = {}  # "hn news" -> [pages, entries] stored
         self.users: list[str] = []
         self.unstored: list[Target] = []  # to do again: the archive could not take them
+        self.health = Health()  # what the pages gave, for the markup-drift alarm
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -89,6 +91,7 @@ class ArchivePipeline:
     def store(self, item: Any) -> None:
         if isinstance(item, Thread):
             result = store.save_thread(self.db, item, crawl_id=self.crawl_id)
+            self.health.thread(item)
             self.threads += 1
             self.comments += len(item.comments)
             self.pages += len(item.pages)
@@ -107,6 +110,7 @@ class ArchivePipeline:
                 target=path if path in spider.listings else None, follow=spider.threads,
             )  # fmt: skip
             self.pages += 1
+            self.health.listing(item)
             counts = self.listings.setdefault(f"{item.site} {item.name}", [0, 0])
             counts[0] += 1
             counts[1] += entries
@@ -127,6 +131,8 @@ class ArchivePipeline:
                 self.db, item.page, error=item.error, crawl_id=self.crawl_id,
                 story_id=item.story_id,
             )
+            if item.kind is not None:
+                self.health.failed(item.page.site, item.kind)
 
     def target(self, item: Any) -> Target | None:
         """The crawl target an item completes, if it completes one."""
@@ -163,8 +169,11 @@ class ArchivePipeline:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         failures = list(self.spider().failures)
+        drift: list[str] = []
         if self.db is not None and self.crawl_id is not None:
             try:
+                if reason == "finished":  # a stopped crawl read too little to judge
+                    drift = store.record_health(self.db, self.crawl_id, self.health)
                 store.finish_crawl(
                     self.db, self.crawl_id, status=_STATUS.get(reason, "failed"),
                     pages=self.pages, threads=self.threads, comments=self.comments,
@@ -186,6 +195,7 @@ class ArchivePipeline:
                 self.db = None
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("linkthread/failures", failures)
+            self.crawler.stats.set_value("linkthread/drift", drift)
             self.crawler.stats.set_value("linkthread/stored", [
                 *(f"{name}: {entries} entries on {pages} page{'s' * (pages != 1)}"
                   for name, (pages, entries) in self.listings.items()),

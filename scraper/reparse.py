@@ -147,7 +147,8 @@ def _groups(conn: sqlite3.Connection, *, site: str | None, since: str | None,
             failed: bool) -> Iterator[list[_Stored]]:
     """The selected pages: each story's together, stories by first fetch, then the
     pages of no story one by one, in fetch order."""
-    where = ["error IS NOT NULL" if failed else "error IS NULL"]
+    # A redacted page's body is gone (archive.redact): nothing to parse.
+    where = ["redacted_at IS NULL", "error IS NOT NULL" if failed else "error IS NULL"]
     params: list[Any] = []
     if site is not None:
         where.append("site = ?")

@@ -50,9 +50,11 @@ def _iso(epoch: int) -> str:
 
 def generate(folder: Path, *, comments: int = 300_000, threads: int = 3_000,
              seed: int = 12, missing_share: float = 0.005, late_share: float = 0.02,
-             marker: str = "zebrafish", truth: bool = True) -> Dump:  # fmt: skip
+             marker: str = "zebrafish", truth: bool = True,
+             first_id: int = 36**5) -> Dump:  # fmt: skip
     """Write ``RS_gen.zst`` and ``RC_gen.zst`` into ``folder``; return their truth
-    (``truth=False``: an empty one, for a benchmark's millions of lines)."""
+    (``truth=False``: an empty one, for a benchmark's millions of lines). Comment ids
+    count from ``first_id``: two dumps with other ones hold other comments."""
     rnd = random.Random(seed)
     subreddits = ("python", "sqlite", "datahoarder", "AskHistorians")
     story_ids = [b36(36**4 + 7 * i) for i in range(threads)]
@@ -64,7 +66,7 @@ def generate(folder: Path, *, comments: int = 300_000, threads: int = 3_000,
     for n in range(comments):
         story = story_ids[min(int(rnd.paretovariate(1.2)) - 1, threads - 1)
                           if rnd.random() < 0.5 else rnd.randrange(threads)]
-        cid = b36(36**5 + n)
+        cid = b36(first_id + n)
         known = by_story[story]
         base = story_time[story]
         if known and rnd.random() < 0.7:

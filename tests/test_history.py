@@ -349,7 +349,8 @@ def test_save_user_snapshots_only_changes(db: sqlite_utils.Database) -> None:
     assert table_rows(db, "users") == [
         dict(site="hn", id="pg", created_at="2001-05-25T09:30:00Z",
              created_at_raw="May 25, 2001", karma=120, about_html="<p>Hi</p>", about="Hi",
-             first_seen_at=T0S, last_seen_at=T2S, extra=None, source="html"),
+             first_seen_at=T0S, last_seen_at=T2S, extra=None, source="html",
+             redacted_at=None),
     ]  # fmt: skip
     assert table_rows(db, "user_snapshots") == [
         dict(site="hn", user_id="pg", seen_at=T0S, crawl_id=None, karma=100, about="Hi",

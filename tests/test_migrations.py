@@ -84,17 +84,18 @@ def test_schema_columns(tmp_path: Path) -> None:
         "site", "id", "title", "url", "domain", "author", "score", "comment_count",
         "created_at", "created_at_raw", "text_html", "text", "kind", "dead", "flagged",
         "deleted", "first_seen_at", "last_seen_at", "archived_count", "last_crawl_id",
-        "merged_into", "extra", "source",
+        "merged_into", "extra", "source", "redacted_at",
     ]  # fmt: skip
     assert columns(conn, "comments") == [
         "site", "id", "story_id", "parent_id", "depth", "position", "author", "created_at",
         "created_at_raw", "text_html", "text", "dead", "flagged", "deleted", "colour",
         "synthetic_id", "first_seen_at", "last_seen_at", "last_crawl_id", "gone_at", "score",
         "edited", "edited_at", "edited_at_raw", "removed", "by_submitter", "extra", "source",
+        "redacted_at",
     ]  # fmt: skip
     assert columns(conn, "pages") == [
         "id", "site", "url", "status", "sha256", "body", "first_fetched_at",
-        "last_fetched_at", "fetch_count", "story_id", "crawl_id", "error",
+        "last_fetched_at", "fetch_count", "story_id", "crawl_id", "error", "redacted_at",
     ]  # fmt: skip
     assert columns(conn, "crawls") == [
         "id", "started_at", "finished_at", "command", "args", "status", "pages", "threads",
@@ -107,7 +108,8 @@ def test_schema_columns(tmp_path: Path) -> None:
     assert [r[0] for r in indexes] == [
         "comments_author", "comments_created_at", "comments_site_parent_id",
         "comments_site_story_id", "listing_snapshots_site_story_id", "pages_site_story_id",
-        "stories_author", "stories_created_at", "story_tags_site_tag", "watches_next_due_at",
+        "redactions_site", "stories_author", "stories_created_at", "story_tags_site_tag",
+        "watches_next_due_at",
     ]  # fmt: skip
     triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
     assert [r[0] for r in triggers] == [
@@ -212,10 +214,12 @@ def test_0006_migrates_a_0005_archive_keeping_every_row(
     # Every row kept, rowids too; the new columns NULL / 0 (what HN leaves them).
     assert all_rows(conn, "crawls") == before["crawls"]
     # ... and 0008_source: rows from a crawl of the site's pages are 'html'.
-    assert all_rows(conn, "stories") == [(*r, None, None, "html") for r in before["stories"]]
-    assert all_rows(conn, "comments") == [(*r, None, 0, None, None, 0, 0, None, "html")
+    # ... and 0015_redactions: nothing redacted.
+    assert all_rows(conn, "stories") == [(*r, None, None, "html", None)
+                                         for r in before["stories"]]  # fmt: skip
+    assert all_rows(conn, "comments") == [(*r, None, 0, None, None, 0, 0, None, "html", None)
                                           for r in before["comments"]]  # fmt: skip
-    assert all_rows(conn, "users") == [(*r, None, "html") for r in before["users"]]
+    assert all_rows(conn, "users") == [(*r, None, "html", None) for r in before["users"]]
     assert all_rows(conn, "comment_versions") == [(*r, 0, 0, None, None, "html")
                                                   for r in before["comment_versions"]]  # fmt: skip
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from archive import redact
 from archive.db import open_db
 from archive.models import Story, Thread
 from archive.search import search
@@ -259,3 +260,36 @@ def test_a_damaged_dump_is_one_line_and_keeps_what_came_before(tmp_path: Path) -
     ids = [t[5]["id"] for t in list(small.truth.values())[:50]]
     assert rows(db, "select count(*) from comments where id in (select value from"
                     " json_each(?))", json.dumps(ids)) == [(50,)]
+
+
+def test_what_a_redaction_names_is_not_brought_back_by_a_dump(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = generate(tmp_path / "a", comments=800, threads=4, seed=3)
+    later = generate(tmp_path / "b", comments=800, threads=4, seed=4, first_id=36**5 * 2)
+    db_path = tmp_path / "redacted.db"
+    assert run_import(first.comments_path, "--db", db_path).exit_code == 0
+    cid = next(c for c, t in first.truth.items() if t[5]["body"][0] != "[")
+    # An author with comments in both dumps.
+    author = sorted({t[5]["author"] for t in first.truth.values()}
+                    & {t[5]["author"] for t in later.truth.values()} - {"[deleted]"})[0]
+    db = open_db(db_path)
+    try:
+        redact.redact(db, site="reddit", kind="comment", key=cid, reason="asked")
+        redact.redact(db, site="reddit", kind="author", key=author, reason="asked")
+    finally:
+        db.close()
+    # The same dump again (another filter reads it again: the merge path) and another
+    # dump (new rows) of the same author.
+    for path in (first.comments_path, later.comments_path):
+        assert run_import(path, "--since", "2000-01-01", "--db", db_path).exit_code == 0
+    assert rows(db_path, "select text, redacted_at is not null from comments where id = ?",
+                cid) == [(None, 1)]
+    theirs = [c for c, t in later.truth.items() if t[5]["author"] == author]
+    assert theirs
+    assert rows(db_path, "select count(*) from comments where id in (select value from"
+                         " json_each(?)) and text is null and author is null and"
+                         " redacted_at is not null", json.dumps(theirs)) == [(len(theirs),)]
+    [(found,)] = rows(db_path, "select count(*) from comments_fts where comments_fts match ?",
+                      f"zebrafish{cid}")
+    assert found == 0

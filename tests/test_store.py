@@ -117,10 +117,11 @@ def db(tmp_path: Path) -> sqlite_utils.Database:
 
 # Migration 0006_sites' columns, as HN (which shows none of them) leaves them.
 # 0008_source: what a crawl of the site's pages records.
-HN_STORY_SITE_FIELDS: dict[str, Any] = dict(merged_into=None, extra=None, source="html")
+HN_STORY_SITE_FIELDS: dict[str, Any] = dict(merged_into=None, extra=None, source="html",
+                                            redacted_at=None)
 HN_COMMENT_SITE_FIELDS: dict[str, Any] = dict(
     score=None, edited=0, edited_at=None, edited_at_raw=None, removed=0, by_submitter=0,
-    extra=None, source="html",
+    extra=None, source="html", redacted_at=None,
 )  # fmt: skip
 
 
@@ -176,7 +177,7 @@ def test_save_thread_writes_story_comments_and_page(db: sqlite_utils.Database) -
             id=1, site="hn", url="https://news.ycombinator.com/item?id=100", status=200,
             sha256="5d7f32abbd1ac9ba9fa8a71c8dc962094f386a92d5c6d4dcb243a355ebc47e9e",
             first_fetched_at=T0S, last_fetched_at=T0S, fetch_count=1, story_id="100",
-            crawl_id=None, error=None,
+            crawl_id=None, error=None, redacted_at=None,
         )
     ]  # fmt: skip
 
@@ -211,7 +212,7 @@ def test_recrawl_moves_only_seen_times_and_crawl_id(db: sqlite_utils.Database) -
         dict(
             id=1, site="hn", url="https://news.ycombinator.com/item?id=100", status=200,
             first_fetched_at=T0S, last_fetched_at=T1S, fetch_count=2, story_id="100",
-            crawl_id=crawl, error=None,
+            crawl_id=crawl, error=None, redacted_at=None,
         )
     ]  # fmt: skip
 
@@ -392,11 +393,11 @@ def test_pages_dedupe_by_url_and_sha256(db: sqlite_utils.Database) -> None:
     rows = table_rows(db, "pages", drop=("id", "site", "status", "sha256", "body", "story_id"))
     assert rows == [
         dict(url=make_page().url, first_fetched_at=T0S, last_fetched_at=T1S, fetch_count=2,
-             crawl_id=None, error=None),
+             crawl_id=None, error=None, redacted_at=None),
         dict(url=make_page().url, first_fetched_at=T1S, last_fetched_at=T1S, fetch_count=1,
-             crawl_id=None, error=None),
+             crawl_id=None, error=None, redacted_at=None),
         dict(url=url2, first_fetched_at=T0S, last_fetched_at=T0S, fetch_count=1,
-             crawl_id=None, error=None),
+             crawl_id=None, error=None, redacted_at=None),
     ]  # fmt: skip
 
 
@@ -411,7 +412,7 @@ def test_save_failed_page_keeps_body_and_error(db: sqlite_utils.Database) -> Non
     assert rows == [
         dict(id=1, site="hn", url=page.url, status=200, first_fetched_at=T0S,
              last_fetched_at=T0S, fetch_count=1, story_id="100", crawl_id=crawl,
-             error="ThrottledPage: slow down"),
+             error="ThrottledPage: slow down", redacted_at=None),
     ]  # fmt: skip
     assert table_rows(db, "stories") == []
 
@@ -419,7 +420,8 @@ def test_save_failed_page_keeps_body_and_error(db: sqlite_utils.Database) -> Non
     save_thread(db, make_thread(pages=(page,)))
     assert table_rows(db, "pages", drop=("sha256", "body")) == [
         dict(id=1, site="hn", url=page.url, status=200, first_fetched_at=T0S,
-             last_fetched_at=T0S, fetch_count=1, story_id="100", crawl_id=crawl, error=None),
+             last_fetched_at=T0S, fetch_count=1, story_id="100", crawl_id=crawl, error=None,
+             redacted_at=None),
     ]  # fmt: skip
 
 

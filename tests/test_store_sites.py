@@ -87,7 +87,7 @@ def comment_row(c: Comment, *, first: str = T0S, last: str = T0S) -> dict[str, A
         by_submitter=int(c.by_submitter),
         extra=None if c.extra is None else json.dumps(c.extra, sort_keys=True,
                                                       separators=(",", ":")),
-        source="html",
+        source="html", redacted_at=None,
     )  # fmt: skip
 
 

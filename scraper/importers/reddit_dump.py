@@ -30,10 +30,10 @@ from typing import Any, Literal
 import sqlite_utils
 import zstandard
 
-from archive import bulk, store
+from archive import bulk, redact, store
 from archive.bulk_publish import Published, publish
 from archive.db import transaction
-from archive.rows import iso_utc
+from archive.rows import iso_utc, now_iso
 from archive.stories import save_story
 from archive.versions import story_snapshot
 from scraper.importers import dump_stream
@@ -150,7 +150,11 @@ def _import_file(db: sqlite_utils.Database, path: Path, kind: DumpKind, *, filte
         with transaction(db) as conn:
             bulk.stage_comments(conn, comments)
             for story, seen in stories:
+                story, held = redact.withheld_story(conn, story)
                 save_story(conn, story, seen=seen, crawl_id=crawl_id, source=SOURCE)
+                if held:
+                    redact.take_out(conn, SITE, [], [story.id], [], now=now_iso(),
+                                    forget_author=False)
                 # "thread": what a story's own record says, as a crawl's save has it.
                 story_snapshot(conn, site=SITE, story_id=story.id, seen=seen,
                                crawl_id=crawl_id, source="thread", score=story.score,

@@ -197,10 +197,11 @@ class SiteSpider(scrapy.Spider):
     # -- reading ---------------------------------------------------------------------
 
     def attempt(
-        self, label: str, page: FetchedPage, parse: Callable[[], T]
+        self, label: str, page: FetchedPage, parse: Callable[[], T], kind: str = "thread"
     ) -> T | FailedPage | None:
         """What ``parse`` read, or else the failure recorded: a FailedPage to keep the raw
-        body of a page that could not be read, None when there is nothing to keep."""
+        body of a page that could not be read, None when there is nothing to keep.
+        ``kind``: the kind of page asked for, which a failure is counted against."""
         try:
             return parse()
         except NoSuchItem as e:
@@ -209,13 +210,14 @@ class SiteSpider(scrapy.Spider):
             self.fail(label, f"gave up after retries: {e.reason}")
         except ParseError as e:
             self.fail(label, e.reason)
-            return FailedPage(page=page, error=str(e))
+            return FailedPage(page=page, error=str(e), kind=kind)
         return None
 
     def parse_listing(self, response: Response, label: str, page: int,
                       name: str | None = None) -> Iterator[Any]:
         fetched = self.fetched(response)
-        listing = self.attempt(label, fetched, lambda: self.read_listing(response, fetched, page))
+        listing = self.attempt(label, fetched, lambda: self.read_listing(response, fetched, page),
+                               "listing")
         if not isinstance(listing, Listing):
             if listing is not None:
                 yield listing
@@ -237,7 +239,7 @@ class SiteSpider(scrapy.Spider):
 
     def parse_user(self, response: Response, label: str) -> Iterator[Any]:
         fetched = self.fetched(response)
-        user = self.attempt(label, fetched, lambda: self.read_user(response, fetched))
+        user = self.attempt(label, fetched, lambda: self.read_user(response, fetched), "user")
         if user is not None:
             yield user
 
@@ -257,7 +259,7 @@ class SiteSpider(scrapy.Spider):
         except ParseError as e:
             self.fail(label, e.reason)
             for _, f in done:
-                yield FailedPage(page=f, error=str(e), story_id=story_id)
+                yield FailedPage(page=f, error=str(e), story_id=story_id, kind="thread")
             return
         yield replace(thread, pages=tuple(f for _, f in done))
 
