@@ -34,6 +34,7 @@ from archive.bulk import STAGED_COLUMNS, staged_count
 from archive.db import transaction
 from archive.rows import canonical_json
 
+CACHE_KIB = 32 * 1024  # page cache of the archive, and of SQLite's temporary tables
 MISSING = "parent_missing"  # the key in a comment's extra for a parent not in the archive
 
 
@@ -105,11 +106,20 @@ def publish(db: sqlite_utils.Database, *, crawl_id: int | None) -> Published:
     # checking the key of each comment on insert would find nothing: it is off for it
     # (the pragma only changes between transactions).
     foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    caches = [conn.execute(f"PRAGMA {schema}.cache_size").fetchone()[0]
+              for schema in ("main", "temp")]
     conn.execute("PRAGMA foreign_keys = OFF")
+    # One transaction writes every staged row, sorts them and walks their tree: with
+    # SQLite's 2 MB page cache it would spend its time moving pages to and from disk.
+    # A fixed cache (not one that grows with the dump) keeps memory flat.
+    for schema in ("main", "temp"):
+        conn.execute(f"PRAGMA {schema}.cache_size = -{CACHE_KIB}")
     try:
         return _publish(db, crawl_id)
     finally:
         conn.execute(f"PRAGMA foreign_keys = {int(foreign_keys)}")
+        for schema, size in zip(("main", "temp"), caches, strict=True):
+            conn.execute(f"PRAGMA {schema}.cache_size = {int(size)}")
 
 
 def _publish(db: sqlite_utils.Database, crawl_id: int | None) -> Published:

@@ -29,7 +29,7 @@ from scraper.importers.reddit_dump import (
 
 
 def batch_size() -> int:
-    """Rows a transaction: ``LINKTHREAD_DUMP_BATCH``, else 50,000."""
+    """Rows a transaction: ``LINKTHREAD_DUMP_BATCH``, else 20,000."""
     value = os.environ.get("LINKTHREAD_DUMP_BATCH", "").strip()
     return int(value) if value.isdigit() and int(value) > 0 else BATCH
 

@@ -43,7 +43,7 @@ from scraper.parsers.reddit import things
 DumpKind = Literal["comments", "submissions"]
 SITE = "reddit"
 SOURCE = "dump"
-BATCH = 50_000  # rows a transaction (LINKTHREAD_DUMP_BATCH)
+BATCH = 20_000  # rows a transaction (LINKTHREAD_DUMP_BATCH): large, and their memory small
 _COMMENT_KEYS = frozenset({"link_id", "parent_id", "body"})
 _SUBMISSION_KEYS = frozenset({"title", "selftext", "num_comments"})
 
