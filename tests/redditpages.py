@@ -13,7 +13,9 @@ renderings of it as Reddit's API cuts it up.
 * ``morechildren_page``: ``/api/morechildren``'s flat answer for a list of ids, in
   display order, with a ``more`` stub for the replies of a returned comment that were
   not asked for;
-* ``stub_ids``: what a stub lists: the hidden replies and all their descendants.
+* ``stub_ids``: what a stub lists: the hidden replies and all their descendants;
+* ``listing_page`` / ``user_page``: an API listing (with its ``after`` cursor) and a
+  profile, for the stand-in's other paths.
 """
 
 from __future__ import annotations
@@ -247,3 +249,26 @@ def morechildren_page(thread: GeneratedThread, ids: Sequence[str], *,
                        if t["data"]["id"] in {parent, *thread.subtree(parent)})
             ordered.insert(last + 1, thing)
     return json.dumps({"json": {"errors": [], "data": {"things": ordered}}})
+
+
+def listing_page(story_ids: Sequence[str], *, after: str | None = None,
+                 subreddit: str = "gen") -> str:
+    """An API listing (``/r/SUB/hot``) of posts with these ids; ``after``: the fullname
+    of the next page's cursor (None: the last page)."""
+    rows = [{"kind": "t3", "data": {
+        "id": sid, "name": f"t3_{sid}", "title": f"Post {sid}", "author": f"poster{i % 7}",
+        "score": 1000 - i, "num_comments": i, "created_utc": float(BASE_TIME - 60 * i),
+        "is_self": False, "url": f"https://example.org/{sid}", "subreddit": subreddit,
+        "permalink": f"/r/{subreddit}/comments/{sid}/post/"}} for i, sid in enumerate(story_ids)]
+    return json.dumps({"kind": "Listing", "data": {"after": after, "before": None,
+                                                   "dist": len(rows), "children": rows}})
+
+
+def user_page(name: str, *, karma: tuple[int, int] = (10, 20), suspended: bool = False) -> str:
+    """``/user/NAME/about``: a profile, or a suspended account's two fields."""
+    if suspended:
+        return json.dumps({"kind": "t2", "data": {"name": name, "is_suspended": True}})
+    return json.dumps({"kind": "t2", "data": {
+        "name": name, "created_utc": float(BASE_TIME - 86400), "link_karma": karma[0],
+        "comment_karma": karma[1], "total_karma": sum(karma), "is_suspended": False,
+        "subreddit": {"public_description": f"About {name}"}}})

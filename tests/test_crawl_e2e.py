@@ -263,7 +263,7 @@ def test_corpus_three_page_thread_gives_224_comments(site: SiteServer, tmp_path:
 
 @pytest.mark.parametrize("args, message", [
     (["crawl", "lobsters", "abc"], "not a Lobsters story id"),
-    (["crawl", "nosuchsite", "1"], "unknown site 'nosuchsite' (known: hn, lobsters)"),
+    (["crawl", "nosuchsite", "1"], "unknown site 'nosuchsite' (known: hn, lobsters, reddit)"),
     (["crawl", "hn", "12ab"], "not a Hacker News item id"),
     (["crawl", "hn", "https://example.com/item?x=1"], "not a Hacker News item id"),
 ])

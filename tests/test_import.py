@@ -302,7 +302,8 @@ def test_a_folder_with_broken_files_imports_the_rest_and_exits_1(tmp_path: Path)
         f"Error: {folder / 'image.png'}: a binary file, not a saved page",
         f"Error: {folder / 'latin1.html'}: not UTF-8 text (byte 15) and no charset it "
         "declares decodes it",
-        f"Error: {folder / 'notes.txt'}: not a page of a site linkthread knows (hn, lobsters)",
+        f"Error: {folder / 'notes.txt'}: not a page of a site linkthread knows "
+        "(hn, lobsters, reddit)",
         f"Error: {folder / 'throttled.html'}: HN says it cannot serve requests this quickly",
     ])
     assert [r[:5] for r in comment_rows(db, "4000")] == expected(thread)

@@ -51,8 +51,8 @@ def test_importing_corpus_item_pages_gives_the_rows_crawling_them_gives(
         out = run_import(path, "--fetched-at", fetched, "--db", imported)
         assert out.exit_code == 0, out.stderr
     for table in ("stories", "comments"):
-        got = whole_rows(imported, table, "last_crawl_id")
-        assert got == whole_rows(crawled, table, "last_crawl_id"), table
+        got = whole_rows(imported, table, "last_crawl_id", "source")
+        assert got == whole_rows(crawled, table, "last_crawl_id", "source"), table
     assert len(whole_rows(imported, "comments")) > 500
     with sqlite3.connect(imported) as conn:
         # The raw pages are the files' bytes, under the public site's URLs.
@@ -78,8 +78,8 @@ def test_importing_a_corpus_front_page_gives_the_rows_crawling_it_gives(
     out = run_import(path, "--fetched-at", seen, "--db", imported)
 
     assert out.exit_code == 0, out.stderr
-    assert whole_rows(imported, "stories", "last_crawl_id") == \
-        whole_rows(crawled, "stories", "last_crawl_id")
+    assert whole_rows(imported, "stories", "last_crawl_id", "source") == \
+        whole_rows(crawled, "stories", "last_crawl_id", "source")
     snapshots = "select site, listing, page, rank, story_id, score, comment_count, seen_at" \
                 " from listing_snapshots order by rank"
     assert rows(imported, snapshots) == rows(crawled, snapshots)
@@ -106,8 +106,8 @@ def test_importing_corpus_lobsters_stories_gives_the_rows_crawling_them_gives(
         out = run_import(path, "--fetched-at", fetched, "--db", imported)
         assert out.exit_code == 0, out.stderr
     for table in ("stories", "comments", "users"):
-        got = whole_rows(imported, table, "last_crawl_id")
-        assert got == whole_rows(crawled, table, "last_crawl_id"), table
+        got = whole_rows(imported, table, "last_crawl_id", "source")
+        assert got == whole_rows(crawled, table, "last_crawl_id", "source"), table
     for sql in ("select * from story_tags order by 1, 2, 3",
                 "select site, comment_id, seen_at, score from comment_scores order by 1, 2, 3"):
         assert rows(imported, sql) == rows(crawled, sql), sql

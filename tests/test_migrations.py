@@ -99,7 +99,7 @@ def test_schema_columns(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert columns(conn, "crawls") == [
         "id", "started_at", "finished_at", "command", "args", "status", "pages", "threads",
-        "comments", "errors", "message", "host", "pid",
+        "comments", "errors", "message", "host", "pid", "drift",
     ]  # fmt: skip
     assert columns(conn, "_migrations") == ["name", "applied_at"]
     indexes = conn.execute(
@@ -107,7 +107,8 @@ def test_schema_columns(tmp_path: Path) -> None:
     ).fetchall()
     assert [r[0] for r in indexes] == [
         "comments_author", "comments_created_at", "comments_site_parent_id",
-        "comments_site_story_id", "listing_snapshots_site_story_id", "pages_site_story_id",
+        "comments_site_story_id", "listing_snapshots_site_story_id", "markup_health_site_kind",
+        "pages_site_story_id",
         "redactions_site", "stories_author", "stories_created_at", "story_tags_site_tag",
         "watches_next_due_at",
     ]  # fmt: skip
@@ -212,7 +213,7 @@ def test_0006_migrates_a_0005_archive_keeping_every_row(
     conn = db.conn
     assert "0006_sites" in applied_migrations(db)
     # Every row kept, rowids too; the new columns NULL / 0 (what HN leaves them).
-    assert all_rows(conn, "crawls") == before["crawls"]
+    assert all_rows(conn, "crawls") == [(*r, None) for r in before["crawls"]]  # 0016: drift
     # ... and 0008_source: rows from a crawl of the site's pages are 'html'.
     # ... and 0015_redactions: nothing redacted.
     assert all_rows(conn, "stories") == [(*r, None, None, "html", None)

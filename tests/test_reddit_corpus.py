@@ -200,6 +200,10 @@ def test_redesign_comment_page_reads_what_it_shows() -> None:
     assert sum(c.deleted for c in thread.comments) == text.count("Comment deleted by user")
     assert sum(c.removed for c in thread.comments) == text.count("Comment removed")
     assert all(c.created_at is None and c.score is None for c in thread.comments)
+    folded = [c for c in thread.comments if c.extra and c.extra.get("collapsed")]
+    assert len(folded) == len(thread.comments) - text.count('data-testid="comment"') - \
+        text.count("Comment deleted by user") - text.count("Comment removed")
+    assert all(c.text is None for c in folded)
 
 
 def test_every_file_is_recognised_as_reddit_by_import() -> None:

@@ -9,7 +9,13 @@ from datetime import UTC, datetime
 import pytest
 
 from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage
-from scraper.parsers.reddit.thread import More, more_stubs, parse_thread_pages, unexpanded
+from scraper.parsers.reddit.thread import (
+    More,
+    ThreadPages,
+    more_stubs,
+    parse_thread_pages,
+    unexpanded,
+)
 from tests.redditpages import (
     Cut,
     GeneratedThread,
@@ -150,3 +156,29 @@ def test_answers_that_are_not_a_thread_say_so_in_one_line() -> None:
     with pytest.raises(ParseError, match="a page of post zzz999 in the thread of"):
         parse_thread_pages([(f"{API}/comments/x", comments_page(g)),
                             (f"{API}/comments/zzz999", comments_page(other))], fetched_at=NOW)
+
+
+def test_thread_pages_one_answer_at_a_time_and_a_refused_answer_changes_nothing() -> None:
+    g = generate_thread(300, seed=9)
+    cut = Cut(top_limit=10, child_limit=2, depth_limit=3)
+    pages = expand(g, cut)
+    built = ThreadPages()
+    for i, (url, text) in enumerate(pages):
+        if i == 1:
+            before = built.unexpanded()
+            broken = json.loads(text)
+            with pytest.raises(ParseError):
+                built.add(json.dumps(_spoil(broken)), url=url)
+            assert built.unexpanded() == before
+        built.add(text, url=url)
+        assert built.unexpanded() == unexpanded(pages[:i + 1])
+    assert built.thread(fetched_at=NOW) == parse_thread_pages(pages, fetched_at=NOW)
+
+
+def _spoil(answer: object) -> object:
+    """The answer with its last comment's data made unreadable (after others that
+    would have been placed)."""
+    things = answer["json"]["data"]["things"] if isinstance(answer, dict) else \
+        answer[1]["data"]["children"]  # type: ignore[index]
+    things.append({"kind": "t1", "data": {"id": ""}})
+    return answer

@@ -108,8 +108,9 @@ def test_targets_read_like_crawl() -> None:
 def test_bad_targets(words: list[str], message: str) -> None:
     with pytest.raises(ArchiveError, match=message):
         parse_targets("hn", words)
-    with pytest.raises(ArchiveError, match=r"unknown site 'reddit' \(known: hn, lobsters\)"):
-        parse_targets("reddit", ["abc"])
+    with pytest.raises(ArchiveError,
+                       match=r"unknown site 'nosuch' \(known: hn, lobsters, reddit\)"):
+        parse_targets("nosuch", ["abc"])
 
 
 def test_the_target_rules_are_the_spiders() -> None:
@@ -356,7 +357,7 @@ def test_watch_commands(tmp_path: Path) -> None:
     (["add", "hn", "1", "--every", "15"], "'15' is not a duration"),
     (["add", "hn", "1", "--for", "soon"], "'soon' is not a duration"),
     (["add", "hn", "12ab"], "not a Hacker News item id"),
-    (["add", "reddit", "abc"], "unknown site 'reddit' (known: hn, lobsters)"),
+    (["add", "nosuch", "abc"], "unknown site 'nosuch' (known: hn, lobsters, reddit)"),
     (["remove", "hn", "1"], "no archive at"),
     (["list"], "no archive at"),
 ])  # fmt: skip

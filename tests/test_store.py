@@ -470,7 +470,7 @@ def test_crawl_rows(db: sqlite_utils.Database) -> None:
     assert rows == [
         dict(id=crawl, command="crawl hn", args='{"ids": ["100"], "max_pages": 3}',
              status="finished", pages=2, threads=1, comments=3, errors=0, message="ok",
-             host=socket.gethostname(), pid=os.getpid()),
+             host=socket.gethostname(), pid=os.getpid(), drift=None),
     ]  # fmt: skip
 
 

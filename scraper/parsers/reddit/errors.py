@@ -119,7 +119,7 @@ def read_json(text: str, *, url: str) -> Any:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as e:
-        if e.pos >= len(text.rstrip()) - 1:
+        if e.pos >= len(text.rstrip()) - 1 or text.rstrip()[-1:] not in ("}", "]"):
             raise TruncatedPage(SITE, url, "the JSON stops before its end") from None
         raise ParseError(SITE, url, f"not valid JSON ({e.msg} at {e.pos})") from None
     check_json(obj, url=url)

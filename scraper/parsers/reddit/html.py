@@ -268,6 +268,10 @@ def _new_comment(el: Any) -> dict[str, Any]:
     body = el.xpath(".//div[@data-testid='comment']")
     age = el.xpath(".//a[@data-testid='comment_timestamp']")
     extra: dict[str, Any] = {}
+    if not author and header and GONE_AUTHOR in header[0].text_content():
+        extra["author"] = GONE_AUTHOR
+    if not body and not gone and el.xpath(".//i[contains(@class, 'icon-expand')]"):
+        extra["collapsed"] = True  # shown folded: the page holds no body for it
     if age:
         extra["age_shown"] = age[0].text_content().strip()  # "4 yr. ago": no exact time
     if gone:

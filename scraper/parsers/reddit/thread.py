@@ -19,6 +19,8 @@ after the tree. Depth is counted from the nesting: responses of 2015-16 have no
 
 ``more_stubs`` lists the stubs one answer holds (what to request next);
 ``unexpanded`` what is left once all answers are placed (the gaps a crawl records).
+``ThreadPages`` does the same one answer at a time, for a crawl that asks after each
+answer what is left (re-reading every answer each time would cost the square).
 """
 
 from __future__ import annotations
@@ -31,28 +33,19 @@ from urllib.parse import parse_qs, urlsplit
 
 from archive.models import Thread
 from scraper.parsers.errors import ParseError, parser_entry
+from scraper.parsers.reddit.answers import (
+    CONTINUE_ID,
+    More,
+    check_things,
+    comments_response,
+    listing_children,
+    more_stubs,
+    morechildren_things,
+)
 from scraper.parsers.reddit.errors import SITE, read_json
 from scraper.parsers.reddit.things import comments_from, story_from, unprefixed
 
 DEFAULT_SORT = "confidence"  # Reddit's "best", what /comments/ID sorts by when not told
-CONTINUE_ID = "_"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class More:
-    """A stub Reddit left in place of comments: ``children`` (ids without prefix) to ask
-    ``/api/morechildren`` for, or "continue this thread" (count 0, id ``_``, no
-    children): ``/comments/STORY/_/PARENT``. ``parent_id`` None: the post itself."""
-
-    id: str
-    parent_id: str | None
-    count: int
-    children: tuple[str, ...]
-    depth: int
-
-    @property
-    def is_continue(self) -> bool:
-        return self.id == CONTINUE_ID or not self.children
 
 
 @dataclass(eq=False, slots=True)
@@ -176,16 +169,6 @@ class _Tree:
                 stack.append((kid, iter(kid.kids), [0], depth + 1))
 
 
-def _listing_children(obj: Any, *, url: str, what: str) -> list[Mapping[str, Any]]:
-    if not isinstance(obj, Mapping) or obj.get("kind") != "Listing":
-        raise ParseError(SITE, url, f"{what} is not a Listing")
-    data = obj.get("data")
-    kids = data.get("children") if isinstance(data, Mapping) else None
-    if not isinstance(kids, list) or not all(isinstance(k, Mapping) for k in kids):
-        raise ParseError(SITE, url, f"{what} has no list of children")
-    return kids
-
-
 def _merge(tree: _Tree, things: Sequence[Mapping[str, Any]], parent: _Node | None) -> None:
     """Place a page's things; ``parent`` None: each under its own ``parent_id``."""
     for thing in things:
@@ -197,34 +180,9 @@ def _merge(tree: _Tree, things: Sequence[Mapping[str, Any]], parent: _Node | Non
             node = tree.add_comment(data, under)
             replies = data.get("replies")
             if isinstance(replies, Mapping):
-                _merge(tree, _listing_children(replies, url=tree.url, what="replies"), node)
+                _merge(tree, listing_children(replies, url=tree.url, what="replies"), node)
         elif thing.get("kind") == "more":
             tree.add_stub(data, under)
-
-
-def comments_response(obj: Any, *, url: str) -> tuple[Mapping[str, Any],
-                                                       list[Mapping[str, Any]]]:
-    """(the post's data, the top things) of a ``[Listing(t3), Listing(t1 ...)]``."""
-    if not (isinstance(obj, list) and len(obj) == 2):
-        raise ParseError(SITE, url, "not a comments response ([post Listing, comment "
-                                    "Listing])")
-    posts = _listing_children(obj[0], url=url, what="the post Listing")
-    if len(posts) != 1 or posts[0].get("kind") != "t3" or \
-            not isinstance(posts[0].get("data"), Mapping):
-        raise ParseError(SITE, url, "the post Listing does not hold one t3")
-    return posts[0]["data"], _listing_children(obj[1], url=url, what="the comment Listing")
-
-
-def morechildren_things(obj: Any, *, url: str) -> list[Mapping[str, Any]] | None:
-    """The things of a morechildren answer, or None if ``obj`` is not one."""
-    inner = obj.get("json") if isinstance(obj, Mapping) else None
-    data = inner.get("data") if isinstance(inner, Mapping) else None
-    things = data.get("things") if isinstance(data, Mapping) else None
-    if not isinstance(inner, Mapping) or "data" not in inner:
-        return None
-    if not isinstance(things, list) or not all(isinstance(t, Mapping) for t in things):
-        raise ParseError(SITE, url, "a morechildren answer without a list of things")
-    return things
 
 
 def _asked_ids(url: str) -> set[str]:
@@ -237,41 +195,75 @@ def _continued_parent(url: str) -> str | None:
     return parts[-1] if len(parts) >= 2 and parts[-2] == CONTINUE_ID else None
 
 
-def _build(pages: Sequence[tuple[str, str]]) -> tuple[_Tree, Mapping[str, Any] | None]:
-    if not pages:
-        raise ValueError("a thread needs at least its first page")
-    first_url = pages[0][0]
-    tree = _Tree(first_url)
-    post: Mapping[str, Any] | None = None
-    for i, (url, text) in enumerate(pages):
-        tree.url = url
-        tree.fresh.clear()
-        tree.touched.clear()
+class ThreadPages:
+    """A thread put together answer by answer, as a crawl fetches them: ``add`` each
+    answer, ``unexpanded`` what is left to ask for, ``thread`` the whole. An answer
+    that ``add`` refuses (a ParseError) changes nothing."""
+
+    def __init__(self) -> None:
+        self._tree: _Tree | None = None
+        self._post: Mapping[str, Any] | None = None
+        self._urls: list[str] = []
+
+    def add(self, text: str, *, url: str) -> None:
         obj = read_json(text, url=url)
         things = morechildren_things(obj, url=url)
         if things is not None:
-            if post is None:
+            if self._tree is None:
                 raise ParseError(SITE, url, "a morechildren answer before the thread's "
                                             "first page")
+            check_things(things, url=url)
+            tree = self._start(url)
             _merge(tree, things, None)
-            asked = _asked_ids(url) or {str(d.get("id")) for t in things if t.get("kind") == "t1"
-                                        and isinstance(d := t.get("data"), Mapping)}
-            tree.answered(asked)
-            continue
+            tree.answered(_asked_ids(url) or {
+                str(d.get("id")) for t in things
+                if t.get("kind") == "t1" and isinstance(d := t.get("data"), Mapping)})
+            return
         data, tops = comments_response(obj, url=url)
-        if post is None:
-            post = data
-        elif unprefixed(data.get("id") or data.get("name")) != \
+        post = self._post
+        if post is not None and unprefixed(data.get("id") or data.get("name")) != \
                 unprefixed(post.get("id") or post.get("name")):
             raise ParseError(SITE, url, f"a page of post {data.get('id')} in the thread "
                                         f"of {post.get('id')}")
+        check_things(tops, url=url)
+        later = self._tree is not None
+        tree = self._start(url)
+        self._post = post or data
         _merge(tree, tops, None)
         again = _continued_parent(url) or next(
             (unprefixed(t["data"].get("id")) for t in tops if t.get("kind") == "t1"), None)
-        if again is not None and i > 0:
+        if again is not None and later:
             tree.continued(again)
-    tree.url = first_url
-    return tree, post
+
+    def _start(self, url: str) -> _Tree:
+        if self._tree is None:
+            self._tree = _Tree(url)
+        self._urls.append(url)
+        self._tree.url = url
+        self._tree.fresh.clear()
+        self._tree.touched.clear()
+        return self._tree
+
+    def unexpanded(self) -> list[More]:
+        """The stubs still in the thread, in display order."""
+        return _stubs(self._tree) if self._tree is not None else []
+
+    def thread(self, *, fetched_at: datetime, sort: str | None = None,
+               source: str = "api") -> Thread:
+        """The thread as the answers added so far show it (see ``parse_thread_pages``)."""
+        if self._tree is None or self._post is None:
+            raise ParseError(SITE, "?", "no comments response among the pages")
+        return _thread(self._tree, self._post, self._urls[0], fetched_at=fetched_at,
+                       sort=sort, source=source)
+
+
+def _build(pages: Sequence[tuple[str, str]]) -> ThreadPages:
+    if not pages:
+        raise ValueError("a thread needs at least its first page")
+    built = ThreadPages()
+    for url, text in pages:
+        built.add(text, url=url)
+    return built
 
 
 def _sort(url: str, sort: str | None) -> str:
@@ -286,10 +278,11 @@ def parse_thread_pages(pages: Sequence[tuple[str, str]], *, fetched_at: datetime
     the first URL's ``sort=``, else "confidence") is kept in ``story.extra["sort"]``.
     ``url`` only names the thread in errors (default: the first page's); ``source``:
     how the answers were observed (``archive.sources``; an import passes "html")."""
-    tree, post = _build(pages)
-    first_url = pages[0][0]
-    if post is None:
-        raise ParseError(SITE, url or first_url, "no comments response among the pages")
+    return _build(pages).thread(fetched_at=fetched_at, sort=sort, source=source)
+
+
+def _thread(tree: _Tree, post: Mapping[str, Any], first_url: str, *, fetched_at: datetime,
+            sort: str | None, source: str) -> Thread:
     story = story_from(post, fetched_at=fetched_at, source=source)
     rows: list[tuple[Mapping[str, Any], str | None, int, int]] = []
     stubs = 0
@@ -323,43 +316,8 @@ def _stubs(tree: _Tree) -> list[More]:
 @parser_entry(SITE)
 def unexpanded(pages: Sequence[tuple[str, str]], *, url: str | None = None) -> list[More]:
     """The stubs still in the thread once all ``pages`` are placed, in display order."""
-    return _stubs(_build(pages)[0])
+    return _build(pages).unexpanded()
 
 
-@parser_entry(SITE)
-def more_stubs(page_body: str, *, url: str = "") -> list[More]:
-    """The stubs one answer holds (a comments response or a morechildren answer), each
-    with its depth in the whole thread where the answer says it, else from nesting."""
-    obj = read_json(page_body, url=url)
-    things = morechildren_things(obj, url=url)
-    if things is None:
-        things = comments_response(obj, url=url)[1]
-    found: list[More] = []
-    stack: list[tuple[Iterator[Mapping[str, Any]], int]] = [(iter(things), 0)]
-    while stack:
-        thing = next(stack[-1][0], None)
-        if thing is None:
-            stack.pop()
-            continue
-        level = stack[-1][1]
-        data = thing.get("data")
-        if not isinstance(data, Mapping):
-            continue
-        given = data.get("depth")
-        depth = given if isinstance(given, int) else level
-        if thing.get("kind") == "more":
-            count = data.get("count")
-            found.append(More(
-                id=str(data.get("id") or CONTINUE_ID), parent_id=_parent_id(data),
-                count=count if isinstance(count, int) else 0,
-                children=tuple(c for c in data.get("children") or [] if isinstance(c, str)),
-                depth=depth))
-        elif isinstance(data.get("replies"), Mapping):
-            kids = _listing_children(data["replies"], url=url, what="replies")
-            stack.append((iter(kids), depth + 1))
-    return found
-
-
-def _parent_id(data: Mapping[str, Any]) -> str | None:
-    raw = data.get("parent_id")
-    return None if not isinstance(raw, str) or raw.startswith("t3_") else unprefixed(raw)
+__all__ = ["CONTINUE_ID", "DEFAULT_SORT", "More", "ThreadPages", "comments_response",
+           "more_stubs", "morechildren_things", "parse_thread_pages", "unexpanded"]

@@ -1,0 +1,125 @@
+"""Reading one Reddit API answer of a thread: a comments response, a morechildren
+answer, and the ``more`` stubs either holds (``More``). ``thread`` places them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scraper.parsers.errors import ParseError, parser_entry
+from scraper.parsers.reddit.errors import SITE, read_json
+from scraper.parsers.reddit.things import unprefixed
+
+CONTINUE_ID = "_"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class More:
+    """A stub Reddit left in place of comments: ``children`` (ids without prefix) to ask
+    ``/api/morechildren`` for, or "continue this thread" (count 0, id ``_``, no
+    children): ``/comments/STORY/_/PARENT``. ``parent_id`` None: the post itself."""
+
+    id: str
+    parent_id: str | None
+    count: int
+    children: tuple[str, ...]
+    depth: int
+
+    @property
+    def is_continue(self) -> bool:
+        return self.id == CONTINUE_ID or not self.children
+
+
+def listing_children(obj: Any, *, url: str, what: str) -> list[Mapping[str, Any]]:
+    if not isinstance(obj, Mapping) or obj.get("kind") != "Listing":
+        raise ParseError(SITE, url, f"{what} is not a Listing")
+    data = obj.get("data")
+    kids = data.get("children") if isinstance(data, Mapping) else None
+    if not isinstance(kids, list) or not all(isinstance(k, Mapping) for k in kids):
+        raise ParseError(SITE, url, f"{what} has no list of children")
+    return kids
+
+
+def comments_response(obj: Any, *, url: str) -> tuple[Mapping[str, Any],
+                                                       list[Mapping[str, Any]]]:
+    """(the post's data, the top things) of a ``[Listing(t3), Listing(t1 ...)]``."""
+    if not (isinstance(obj, list) and len(obj) == 2):
+        raise ParseError(SITE, url, "not a comments response ([post Listing, comment "
+                                    "Listing])")
+    posts = listing_children(obj[0], url=url, what="the post Listing")
+    if len(posts) != 1 or posts[0].get("kind") != "t3" or \
+            not isinstance(posts[0].get("data"), Mapping):
+        raise ParseError(SITE, url, "the post Listing does not hold one t3")
+    return posts[0]["data"], listing_children(obj[1], url=url, what="the comment Listing")
+
+
+def morechildren_things(obj: Any, *, url: str) -> list[Mapping[str, Any]] | None:
+    """The things of a morechildren answer, or None if ``obj`` is not one."""
+    inner = obj.get("json") if isinstance(obj, Mapping) else None
+    data = inner.get("data") if isinstance(inner, Mapping) else None
+    things = data.get("things") if isinstance(data, Mapping) else None
+    if not isinstance(inner, Mapping) or "data" not in inner:
+        return None
+    if not isinstance(things, list) or not all(isinstance(t, Mapping) for t in things):
+        raise ParseError(SITE, url, "a morechildren answer without a list of things")
+    return things
+
+
+def check_things(things: Sequence[Mapping[str, Any]], *, url: str) -> None:
+    """The shape ``_merge`` relies on, checked whole before anything is placed, so an
+    answer that fails leaves the thread as it was."""
+    stack = [iter(things)]
+    while stack:
+        thing = next(stack[-1], None)
+        if thing is None:
+            stack.pop()
+            continue
+        data = thing.get("data") if isinstance(thing, Mapping) else None
+        if not isinstance(data, Mapping):
+            raise ParseError(SITE, url, "a thing without data")
+        if thing.get("kind") == "t1":
+            if not unprefixed(data.get("id") or data.get("name")):
+                raise ParseError(SITE, url, "a comment without an id")
+            if isinstance(data.get("replies"), Mapping):
+                stack.append(iter(listing_children(data["replies"], url=url,
+                                                    what="replies")))
+
+
+@parser_entry(SITE)
+def more_stubs(page_body: str, *, url: str = "") -> list[More]:
+    """The stubs one answer holds (a comments response or a morechildren answer), each
+    with its depth in the whole thread where the answer says it, else from nesting."""
+    obj = read_json(page_body, url=url)
+    things = morechildren_things(obj, url=url)
+    if things is None:
+        things = comments_response(obj, url=url)[1]
+    found: list[More] = []
+    stack: list[tuple[Iterator[Mapping[str, Any]], int]] = [(iter(things), 0)]
+    while stack:
+        thing = next(stack[-1][0], None)
+        if thing is None:
+            stack.pop()
+            continue
+        level = stack[-1][1]
+        data = thing.get("data")
+        if not isinstance(data, Mapping):
+            continue
+        given = data.get("depth")
+        depth = given if isinstance(given, int) else level
+        if thing.get("kind") == "more":
+            count = data.get("count")
+            found.append(More(
+                id=str(data.get("id") or CONTINUE_ID), parent_id=_parent_id(data),
+                count=count if isinstance(count, int) else 0,
+                children=tuple(c for c in data.get("children") or [] if isinstance(c, str)),
+                depth=depth))
+        elif isinstance(data.get("replies"), Mapping):
+            kids = listing_children(data["replies"], url=url, what="replies")
+            stack.append((iter(kids), depth + 1))
+    return found
+
+
+def _parent_id(data: Mapping[str, Any]) -> str | None:
+    raw = data.get("parent_id")
+    return None if not isinstance(raw, str) or raw.startswith("t3_") else unprefixed(raw)
