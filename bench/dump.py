@@ -108,9 +108,17 @@ def child(mode: str, path: str, db_path: str) -> None:
                              " 'lantern'").fetchone()[0]  # fmt: skip
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps({"wall": wall, "cpu": cpu + workers.ru_utime + workers.ru_stime,
-                      "comments": count, "found": found,
-                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "comments": count, "found": found, "rss_mb": _peak_mb(),
                       "worker_rss_mb": workers.ru_maxrss / 1024}))
+
+
+def _peak_mb() -> float:
+    """This process's own peak RSS: VmHWM, which starts again at exec, where getrusage's
+    ru_maxrss keeps the peak of the process it was forked from (here, the generator's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(mode: str, path: Path, folder: Path) -> dict[str, float]:
@@ -127,7 +135,7 @@ def line(label: str, r: dict[str, float]) -> str:
     return (f"{label:7} {int(r['comments']):>9,} comments: wall {r['wall']:6.1f} s ="
             f" {r['comments'] / r['wall']:>8,.0f}/s, cpu {r['cpu']:6.1f} s ="
             f" {r['comments'] / r['cpu']:>8,.0f}/s, peak RSS {r['rss_mb']:4.0f} MB"
-            + (f" (decoding workers {r['worker_rss_mb']:.0f} MB each)"
+            + (f" (decoding workers at most {r['worker_rss_mb']:.0f} MB each)"
                if r["worker_rss_mb"] else ""))
 
 
