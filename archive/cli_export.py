@@ -21,7 +21,6 @@ from archive.export_many import DEFAULT_TIME_LIMIT, MANY_FORMATS, export_where
 from archive.export_output import ExportError, check_output_path, write_text
 from archive.query import load_thread
 from archive.terminal import SafeWriter, safe, safe_line
-from archive.warc import export_warc
 
 # What `-o` implies when --format is not given.
 SUFFIX_FORMATS = {
@@ -191,6 +190,9 @@ def export(
 
 def _export_warc(db: str, output: str, site: str | None, ids: tuple[str, ...], *,
                  since: str | None, force: bool, others: tuple[object, ...]) -> None:
+    # Here: warcio is for --warc alone, and every command's start would import it.
+    from archive.warc import export_warc
+
     if any(others):
         raise ExportError("--warc writes pages: it takes no --where, -p, --format or -o")
     if site is not None:

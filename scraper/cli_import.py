@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,12 +12,10 @@ from archive.cli import _user_errors, cli, db_option
 from archive.db import open_db
 from archive.sites import SITES
 from archive.terminal import safe_line
-from scraper.importers.detect import dump_kind
-from scraper.importers.dump_run import run_dumps
-from scraper.importers.files import walk
 from scraper.importers.pages import parse_time
-from scraper.importers.reddit_dump import DumpOutcome, Filters
-from scraper.importers.run import import_paths
+
+if TYPE_CHECKING:
+    from scraper.importers.reddit_dump import DumpOutcome
 
 
 def _time(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
@@ -69,6 +68,14 @@ def import_command(paths: tuple[Path, ...], site: str | None, url: str | None,
 
     Example: linkthread import RS_2024-01.zst RC_2024-01.zst --subreddit sqlite
     """
+    # Here, not at the top: the parsers (lxml, BeautifulSoup) and zstandard are for
+    # the commands that read pages, and every other command's start would pay for them.
+    from scraper.importers.detect import dump_kind
+    from scraper.importers.dump_run import run_dumps
+    from scraper.importers.files import walk
+    from scraper.importers.reddit_dump import Filters
+    from scraper.importers.run import import_paths
+
     filters = Filters(subreddits=frozenset(s.lower() for s in subreddits), since=since,
                       until=until)
     names = list(walk(paths))
@@ -77,18 +84,23 @@ def import_command(paths: tuple[Path, ...], site: str | None, url: str | None,
     pages = [p for p in names if p not in dumped]
     if url is not None and dumps:
         raise click.UsageError("--url names a saved page; a dump names its own threads")
+    dumped_outcome = outcome = None
     with _user_errors():
         archive = open_db(db)
         try:
             if dumps:
-                _report_dumps(run_dumps(archive, dumps, filters=filters), db)
-            outcome = import_paths(archive, pages, sites=[site] if site else None,
-                                   url=url, fetched_at=fetched_at) if pages or not dumps else None
+                dumped_outcome = run_dumps(archive, dumps, filters=filters)
+            if pages or not dumps:
+                outcome = import_paths(archive, pages, sites=[site] if site else None,
+                                       url=url, fetched_at=fetched_at)
         except ValueError as e:  # --url with several files
             raise click.UsageError(str(e)) from e
         finally:
             archive.close()
+    failed = dumped_outcome is not None and _report_dumps(dumped_outcome, db)
     if outcome is None:
+        if failed:
+            raise SystemExit(1)
         return
     click.echo(f"imported {outcome.threads} thread(s), {outcome.comments} comments, "
                f"from {outcome.files} file(s) into {db}")
@@ -96,11 +108,12 @@ def import_command(paths: tuple[Path, ...], site: str | None, url: str | None,
         click.echo(line)
     for line in outcome.failures:
         click.echo(f"Error: {safe_line(line)}", err=True)
-    if outcome.failures:
+    if outcome.failures or failed:
         raise SystemExit(1)
 
 
-def _report_dumps(outcome: DumpOutcome, db: str) -> None:
+def _report_dumps(outcome: DumpOutcome, db: str) -> bool:
+    """Print what a dump import did; whether anything failed."""
     published = outcome.published
     new = published.new if published else 0
     merged = published.merged if published else 0
@@ -116,5 +129,4 @@ def _report_dumps(outcome: DumpOutcome, db: str) -> None:
         click.echo(f"{path}: already imported with these filters; nothing to add")
     for line in outcome.failures:
         click.echo(f"Error: {safe_line(line)}", err=True)
-    if outcome.failures:
-        raise SystemExit(1)
+    return bool(outcome.failures)

@@ -8,7 +8,6 @@ from archive.cli import _user_errors, cli, db_option
 from archive.db import open_db
 from archive.sites import SITES
 from archive.terminal import safe_line
-from scraper.reparse import reparse
 
 
 @cli.command(name="reparse")
@@ -33,6 +32,8 @@ def reparse_command(site: str | None, since: str | None, failed: bool, dry_run: 
 
     Example: linkthread reparse --site hn --since 2026-01-01
     """
+    from scraper.reparse import reparse  # the parsers: only for this command (startup)
+
     with _user_errors():
         archive = open_db(db)
         try:

@@ -1,16 +1,25 @@
-"""Comment and story bodies as readable plain text, read with BeautifulSoup.
+"""Comment and story bodies as readable plain text.
 
 A body is the HTML a user wrote (HN allows paragraphs, italics, links and ``<pre><code>``
 blocks). Its text is what a reader sees: paragraphs separated by a blank line, ``<pre>``
 blocks with their whitespace kept, every other run of whitespace collapsed as a browser
 collapses it (ASCII whitespace only: ``&nbsp;`` stays), links as their shown text.
 
-All bodies of a page go through ONE BeautifulSoup parse (lxml builder), each inside a
-marker element: per-body parses cost 8-12x a bare lxml parse of the whole page on a
-1,000-comment page, a single parse of all of them about 1x (bench/parse.py). HN writes a
-paragraph break as a bare ``<p>``, most of the tags in a body; BeautifulSoup's cost is
-per node, so those are turned into a sentinel character before the parse rather than
-built as elements (a third of the time on long, many-paragraph job posts).
+The rules are BeautifulSoup's reading (``soup_texts``, ``tag_text``). BeautifulSoup with
+the lxml builder is libxml2's parse replayed into Python objects, so where every body of
+a page is made of plain tags (``_PLAIN_TAGS``) lxml's own tree holds the same nodes and
+reads the same text at a fraction of the cost (BeautifulSoup was a third of an HN page's
+parse); a body in HN's own narrow markup (``_NOT_SIMPLE``) needs no parse at all. A page
+with any body that BeautifulSoup reads its own way (``<script>``/``<style>``/
+``<template>``/ruby text, doctypes, CDATA, processing instructions, unknown tags) goes
+through BeautifulSoup whole. tests/test_bodies_fast.py holds the fast paths to the same
+text as BeautifulSoup's for every body of the corpus, of the generated pages and of
+random markup.
+
+All bodies of a page go through ONE parse, each inside a marker element: per-body parses
+cost 8-12x a bare lxml parse of the whole page on a 1,000-comment page. HN writes a
+paragraph break as a bare ``<p>``, most of the tags in a body; those are turned into a
+sentinel character before the parse rather than built as elements.
 """
 
 from __future__ import annotations
@@ -19,14 +28,58 @@ import re
 from collections.abc import Iterator, Sequence
 
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
+from lxml import etree
 
 _MARK = "lt-body"
-_SPACES = re.compile(r"[ \t\n\r\f\v]+")
+# Every run of ASCII whitespace but a lone space (most of them, left as they are).
+_SPACES = re.compile(r"[ \t\n\r\f\v]{2,}|[\t\n\r\f\v]")
 _BLOCKS = frozenset({"p", "div", "blockquote", "ul", "ol", "li", "table", "tr",
                      "h1", "h2", "h3", "h4", "h5", "h6"})
 _BREAK = "\x00"  # libxml2 never hands a NUL through, so it cannot be in the text
 _PARA = "\ue000"  # a private-use character, used only where the body cannot contain it
 _PARA_SPELLINGS = ("\ue000", "57344", "xe000", "xE000")
+
+# Tags whose text BeautifulSoup and lxml read alike. Comments are allowed: both leave
+# their content out (an unclosed one swallows the rest, which the marker check sees).
+_PLAIN_TAGS = ("a|abbr|b|big|blockquote|br|caption|cite|code|dd|del|dfn|div|dl|dt|em|"
+               "figcaption|figure|font|h[1-6]|hr|i|img|ins|kbd|li|mark|ol|p|pre|q|s|samp|"
+               "small|span|strike|strong|sub|summary|details|sup|table|tbody|td|tfoot|th|"
+               "thead|tr|tt|u|ul|var|wbr")
+_NOT_PLAIN = re.compile(rf"<(?!/?(?:{_PLAIN_TAGS})[\s/>]|!--)[a-zA-Z!?/]", re.IGNORECASE)
+# A body whose tags are all inline reads as its text nodes joined, paragraph marks as
+# breaks (anything else: a block, <pre>, <br>, a table cell, is walked node by node).
+_NOT_INLINE = re.compile(r"<(?!/?(?:a|abbr|b|big|cite|code|del|dfn|em|font|i|ins|kbd|mark|q|"
+                         r"s|samp|small|span|strike|strong|sub|sup|tt|u|var)[\s/>])/?[a-zA-Z]",
+                         re.IGNORECASE)
+
+
+# The bodies HN serves: text, <i>, <code>, links with a quoted plain href, and the five
+# entities it escapes with; <p> already turned into _PARA. Such a body reads as its text
+# with the tags cut out and the entities decoded, with no parse at all. libxml2 keeps
+# every character of such text as it is but NUL (made U+FFFD); lone surrogates it refuses.
+_NOT_SIMPLE = re.compile(
+    r"""<(?!(?:/?(?:i|a|code)|a href="(?:[^"<>&\x00-\x1f]|&amp;)*"(?: rel="nofollow")?)>)"""
+    r"""|&(?!(?:amp|lt|gt|quot|\#x27|\#39|\#x2F);)""")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SIMPLE_TAG = re.compile(r"<[^>]*>")
+_ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'", "&#39;": "'",
+             "&#x2F;": "/"}
+
+
+def _simple_text(fragment: str) -> str | None:
+    """The text of a body in HN's own narrow markup, or None for any other body."""
+    if _NOT_SIMPLE.search(fragment) is not None or "\x00" in fragment or (
+            not fragment.isascii() and _SURROGATE.search(fragment) is not None):
+        return None
+    flat = _SIMPLE_TAG.sub("", fragment) if "<" in fragment else fragment
+    if "&" in flat:
+        for entity, char in _ENTITIES.items():
+            flat = flat.replace(entity, char)
+        flat = flat.replace("&amp;", "&")  # last: "&amp;lt;" is the text "&lt;"
+    if _PARA not in flat:
+        return _collapse(flat)
+    blocks = (_collapse(piece) for piece in flat.split(_PARA))
+    return "\n\n".join(b for b in blocks if b)
 
 
 class _Verbatim(str):
@@ -36,7 +89,21 @@ class _Verbatim(str):
 
 
 def _collapse(text: str) -> str:
-    return _SPACES.sub(" ", text).strip(" ")
+    # Six scans in C are cheaper than one regex pass over text with nothing to replace.
+    if ("  " in text or "\n" in text or "\t" in text or "\r" in text or "\f" in text
+            or "\v" in text):
+        text = _SPACES.sub(" ", text)
+    return text.strip(" ")
+
+
+def _string(text: str, out: list[str]) -> None:
+    if _PARA in text:
+        for k, piece in enumerate(text.split(_PARA)):
+            if k:
+                out.append(_BREAK)
+            out.append(piece)
+    else:
+        out.append(text)
 
 
 def _gather(node: Tag, out: list[str]) -> None:
@@ -61,48 +128,138 @@ def _gather(node: Tag, out: list[str]) -> None:
             else:
                 stack.append((iter(child.children), False))
         elif type(child) is NavigableString:  # not comments, CDATA or doctypes
-            if _PARA in child:
-                for k, piece in enumerate(child.split(_PARA)):
-                    if k:
-                        out.append(_BREAK)
-                    out.append(piece)
+            _string(child, out)
+
+
+def _gather_lxml(node: etree._Element, out: list[str]) -> None:
+    """``_gather`` over lxml's text/tail model: an element's text, then each child
+    followed by its tail; comments give their tail only."""
+    if node.text:
+        _string(node.text, out)
+    stack: list[tuple[Iterator[etree._Element], etree._Element | None, bool]] = [
+        (iter(node), None, False)]
+    while stack:
+        children, owner, block = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if block:
+                out.append(_BREAK)
+            if owner is not None and owner.tail:
+                _string(owner.tail, out)
+            continue
+        name = child.tag
+        if isinstance(name, str):
+            if name == "pre":
+                out.append(_Verbatim(
+                    etree.tostring(child, method="text", encoding="unicode", with_tail=False)))
+            elif name == "br":
+                out.append(_BREAK)
             else:
-                out.append(child)
+                block = name in _BLOCKS
+                if block:
+                    out.append(_BREAK)
+                if child.text:
+                    _string(child.text, out)
+                stack.append((iter(child), child, block))
+                continue
+        if child.tail:
+            _string(child.tail, out)
 
 
-def tag_text(node: Tag) -> str:
-    """The readable text of one parsed body (see the module's rules)."""
-    out: list[str] = []
-    _gather(node, out)
+def _joined_blocks(out: list[str]) -> str:
     blocks: list[str] = []
     line: list[str] = []
-    for part in [*out, _BREAK]:
-        if part is _BREAK or isinstance(part, _Verbatim):
-            block = _collapse("".join(line))
-            if block:
-                blocks.append(block)
-            line.clear()
-            if isinstance(part, _Verbatim):
+    for part in out:
+        verbatim = type(part) is _Verbatim
+        if part is _BREAK or verbatim:
+            if line:
+                block = _collapse("".join(line))
+                if block:
+                    blocks.append(block)
+                line = []
+            if verbatim:
                 code = part.strip("\n").rstrip()
                 if code:
                     blocks.append(code)
         else:
             line.append(part)
+    if line:
+        block = _collapse("".join(line))
+        if block:
+            blocks.append(block)
     return "\n\n".join(blocks)
+
+
+def tag_text(node: Tag) -> str:
+    """The readable text of one body parsed by BeautifulSoup (see the module's rules)."""
+    out: list[str] = []
+    _gather(node, out)
+    return _joined_blocks(out)
+
+
+def _element_text(node: etree._Element, fragment: str) -> str:
+    """The readable text of one plain body in lxml's tree (``fragment``: its HTML)."""
+    if _NOT_INLINE.search(fragment) is None:
+        # Inline markup only: every text node in order, in one C call.
+        flat = etree.tostring(node, method="text", encoding="unicode", with_tail=False)
+        blocks = (_collapse(piece) for piece in flat.split(_PARA))
+        return "\n\n".join(b for b in blocks if b)
+    out: list[str] = []
+    _gather_lxml(node, out)
+    return _joined_blocks(out)
+
+
+def _is_plain(fragment: str) -> bool:
+    return _NOT_PLAIN.search(fragment) is None
+
+
+def _marked(fragments: Sequence[str]) -> str:
+    return "".join(f"<{_MARK}>{f}</{_MARK}>" for f in fragments)
+
+
+def _lxml_marks(fragments: Sequence[str]) -> list[etree._Element] | None:
+    """The marker elements of one lxml parse of ``fragments``, or None if a fragment broke
+    out of its marker (the parse then says nothing about where each body is)."""
+    doc = etree.fromstring(_marked(fragments), etree.HTMLParser(collect_ids=False))
+    if doc is None:
+        return None
+    top = next(doc.iter("body"), None)  # as BeautifulSoup counts: anywhere in the tree
+    marks = list(doc.iter(_MARK))
+    if len(marks) == len(fragments) and all(m.getparent() is top for m in marks):
+        return marks
+    return None
 
 
 def texts(fragments: Sequence[str]) -> list[str]:
     """The text of each HTML fragment, in order, from one parse of them all."""
     if not fragments:
         return []
-    joined = "".join(f"<{_MARK}>{_paragraphs(f)}</{_MARK}>" for f in fragments)
-    soup = BeautifulSoup(joined, "lxml")
+    if not all(_is_plain(f) for f in fragments):
+        return soup_texts(fragments)
+    prepared = [_paragraphs(f) for f in fragments]
+    simple = [_simple_text(f) for f in prepared]
+    if None not in simple:
+        return simple  # type: ignore[return-value]
+    marks = _lxml_marks(prepared)
+    if marks is None:
+        # A fragment broke out of its marker (stray close tags): read each on its own.
+        return [text(f) for f in fragments]
+    return [_element_text(m, f) if t is None else t
+            for m, f, t in zip(marks, prepared, simple, strict=True)]
+
+
+def soup_texts(fragments: Sequence[str]) -> list[str]:
+    """``texts`` read by BeautifulSoup alone (the reference the fast path is held to)."""
+    if not fragments:
+        return []
+    soup = BeautifulSoup(_marked([_paragraphs(f) for f in fragments]), "lxml")
     marks = soup.find_all(_MARK)
     top = soup.body
     if len(marks) == len(fragments) and all(m.parent is top for m in marks):
         return [tag_text(m) for m in marks]
     # A fragment broke out of its marker (stray close tags): read each on its own.
-    return [text(f) for f in fragments]
+    return [soup_text(f) for f in fragments]
 
 
 def _paragraphs(fragment: str) -> str:
@@ -113,4 +270,15 @@ def _paragraphs(fragment: str) -> str:
 
 def text(fragment: str) -> str:
     """The text of one HTML fragment."""
+    if not _is_plain(fragment):
+        return soup_text(fragment)
+    if "<p" not in fragment and (simple := _simple_text(fragment)) is not None:
+        return simple
+    doc = etree.fromstring(f"<div>{fragment}</div>", etree.HTMLParser(collect_ids=False))
+    div = next(doc.iter("div"), None) if doc is not None else None
+    return _element_text(div, fragment) if div is not None else ""
+
+
+def soup_text(fragment: str) -> str:
+    """``text`` read by BeautifulSoup alone."""
     return tag_text(BeautifulSoup(f"<div>{fragment}</div>", "lxml").div or Tag(name="div"))

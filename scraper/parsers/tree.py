@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from archive.models import Comment, Thread
-from scraper.parsers.errors import ParseError
+from scraper.parsers.errors import ParseError, gc_paused
 from scraper.parsers.pages import ItemPage, PageComment
 
 
@@ -96,6 +96,8 @@ def _joined(pages: Sequence[ItemPage]) -> list[PageComment]:
     """The rows of all pages in order. A live thread can shift between two page fetches,
     so a later page may repeat a subtree an earlier page already gave: that subtree is
     read once, from the earlier page (a repeat within one page is still an error)."""
+    if len(pages) == 1:
+        return list(pages[0].comments)  # a repeat within one page is _shape's to find
     rows: list[PageComment] = []
     earlier: set[str] = set()
     for page in pages:
@@ -120,6 +122,11 @@ def assemble_thread(pages: Sequence[ItemPage]) -> Thread:
     the page hides."""
     if not pages:
         raise ValueError("assemble_thread needs at least one page")
+    with gc_paused():  # a Comment per row, none in a cycle (see gc_paused)
+        return _assembled(pages)
+
+
+def _assembled(pages: Sequence[ItemPage]) -> Thread:
     first = pages[0]
     for page in pages[1:]:
         if page.story_id != first.story_id or page.site != first.site:

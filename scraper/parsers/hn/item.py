@@ -16,14 +16,14 @@ the tree is checked against the bytes (``whole``): as many comment containers as
 served HTML opens, the footer, the More link. ``parse_item_page`` and ``parse_thread``
 raise ParseError and nothing else (``errors.parser_entry``).
 
-Speed (the budget is 5x a bare ``lxml.html.fromstring`` of the page, for parse + tree):
-the page is split into rows by lxml's etree HTML parser (BeautifulSoup over a whole HN
-page is ~22x, and html.parser is quadratic on its nested tables). Each body's served
-HTML is cut out (``hn.text``), and BeautifulSoup reads the text of all of a page's
-bodies in one parse (``bodies``): one parse per body was 8-12x the page. Figures from
-bench/parse.py: ~3.5-4x on a generated 1,000-comment page of current markup, ~5.5x
-of 2012-14 markup, up to ~8x on real 2012-13 job-post threads, whose long bodies are
-over half the page.
+Speed (issue 14: parse + tree within 2.5x a bare ``lxml.html.fromstring`` of the page;
+docs/performance.md has the figures): the page is split into rows by lxml's etree HTML
+parser (BeautifulSoup over a whole HN page is ~22x, and html.parser is quadratic on its
+nested tables). Each body's served HTML is cut out (``hn.text``) and read as text
+without a parse where it is in HN's own narrow markup (``bodies``). A page of 512 KB
+or more is read as it parses, each row emptied once read (``hn.stream``): its whole
+tree would be ~12x the page in memory. bench/parse.py: ~3.5-4x on generated
+1,000-comment pages, 2.7-5.4x on the corpus pages.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from scraper.parsers.errors import (
     TruncatedPage,
     parser_entry,
 )
+from scraper.parsers.hn import stream
 from scraper.parsers.hn.story import Header, hn_path, item_id_of, parse_header, text_of
 from scraper.parsers.hn.text import (
     MARKERS,
@@ -280,20 +281,38 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
     if listed > 1:
         raise ParseError(SITE, url, f"a listing of {listed} stories, not an item page")
     fetched_at = ages.as_utc(fetched_at)
-    doc, parser = whole.parse_html(html, site=SITE, url=url)
+    declared = container_starts(html)
+    if len(html) >= stream.MIN_SIZE:  # a big page: its rows read and dropped as it parses
+        streamed = stream.read_rows(html, declared, url=url, fetched_at=fetched_at,
+                                    read_row=_comment)
+        if streamed is not None:
+            try:
+                return _item_page(html, url, fetched_at, story_id, declared, streamed)
+            except ParseError:
+                pass  # the whole reading finds the page's own error
+    return _item_page(html, url, fetched_at, story_id, declared, None)
 
-    containers = []
+
+def _item_page(html: str, url: str, fetched_at: datetime, story_id: str | None,
+               declared: list[tuple[int, int]], streamed: stream.Streamed | None) -> ItemPage:
+    containers: list[etree._Element] = []
     footer = False
-    for e in doc.iter("span", "div"):
-        cls = e.get("class")
-        if cls == "comment":
-            containers.append(e)
-        elif cls == "yclinks":
-            footer = True
+    if streamed is None:
+        doc, parser = whole.parse_html(html, site=SITE, url=url)
+        for e in doc.iter("span", "div"):
+            cls = e.get("class")
+            if cls == "comment":
+                containers.append(e)
+            elif cls == "yclinks":
+                footer = True
+        count = len(containers)
+    else:
+        doc, parser = streamed.doc, streamed.parser
+        footer = any(e.get("class") == "yclinks" for e in doc.iter("span", "div"))
+        count = len(streamed.rows)
     # lxml stops early on broken markup and returns the tree so far: the bytes say how
     # many rows and whether a footer the tree must hold (see ``whole``).
-    declared = container_starts(html)
-    whole.check_rows(html, [pos for pos, _ in declared], len(containers),
+    whole.check_rows(html, [pos for pos, _ in declared], count,
                      what="comment rows", site=SITE, url=url, parser=parser)
     whole.check_footer(html, whole.footer_start(html), footer, site=SITE, url=url,
                        parser=parser, after=declared[-1][0] if declared else 0)
@@ -316,18 +335,20 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
     # The header's table holds the story, its text and poll options, never comments; a
     # header table (fatitem) with a comment body but no story subtext is the page of a
     # comment itself (item?id=<comment>), which is not a thread this parser can archive.
+    # (A streamed page has no container in either: stream.read_rows makes sure.)
     for region in (fatitem, header.table if header is not None else None):
-        if region is None:
+        if region is None or streamed is not None:
             continue
         inside = set(region.iter("span", "div"))
         if header is None and any(c in inside for c in containers):
             raise ParseError(SITE, url, "the page is a comment's own page, not a story's thread")
         containers = [c for c in containers if c not in inside]
 
-    if header is None and not containers:
+    first = streamed.first if streamed is not None else (containers[0] if containers else None)
+    if header is None and first is None:
         raise _not_an_item_page(html, doc, url)
-    if header is None:
-        head = _comhead(containers[0].getparent())
+    if header is None and first is not None:
+        head = _comhead(first.getparent())
         if head is not None and _is_focus_comment(head):
             raise ParseError(SITE, url, "the page is a comment's own page, not a story's thread")
     wanted = story_id or _url_story_id(url)
@@ -339,13 +360,16 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
         raise ParseError(SITE, url, "cannot tell which story this page belongs to: "
                                     "pass story_id for /x?fnid= continuation pages")
 
-    raw = RawBodies(html, containers, declared)
-    comments = _with_texts([_comment(c, n, raw, url=url, fetched_at=fetched_at)
-                            for n, c in enumerate(containers)])
+    if streamed is not None:
+        rows = streamed.rows
+    else:
+        raw = RawBodies(html, containers, declared)
+        rows = [_comment(c, n, raw, url=url, fetched_at=fetched_at)
+                for n, c in enumerate(containers)]
     return ItemPage(
         site=SITE, story_id=sid, url=url, fetched_at=fetched_at,
         story=replace(header.story, id=sid) if header is not None else None,
-        comments=comments,
+        comments=_with_texts(rows),
         next_url=_next_url(url, next_href, sid) if next_href else None,
     )
 

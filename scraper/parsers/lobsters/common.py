@@ -8,6 +8,7 @@ ago"). Each becomes an aware UTC datetime, the raw string kept beside it.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -172,10 +173,18 @@ def leftovers(obj: Mapping[str, Any], consumed: Iterable[str]) -> dict[str, Any]
     return left or None
 
 
+@functools.lru_cache(maxsize=1)
+def decoded(text: str) -> Any:
+    """``json.loads(text)``, once per body: the completeness check, ``detect`` and the
+    parser all read the same text, and a second and third decode were 2x the decode
+    itself. The value is shared among them: callers read it, never change it."""
+    return json.loads(text)
+
+
 def load_json(text: str, *, url: str) -> Any:
     """The decoded body; a body that stops early is a TruncatedPage, other junk a ParseError."""
     try:
-        return json.loads(text)
+        return decoded(text)
     except json.JSONDecodeError as err:
         if err.pos >= len(text.rstrip()):
             raise TruncatedPage(SITE, url, "the JSON stops before its end") from None

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Literal
 
 from scraper.parsers.errors import ParseError
+from scraper.parsers.lobsters.common import decoded
 from scraper.parsers.lobsters.errors import check_body
 
 Kind = Literal["story-json", "listing-json", "user-json", "story-html", "listing-html",
@@ -32,7 +33,7 @@ def detect(text: str) -> Kind:
     start = text.lstrip()[:1]
     if start in ("{", "["):
         try:
-            obj = json.loads(text)
+            obj = decoded(text)
         except json.JSONDecodeError:
             return "unknown"
         if isinstance(obj, list):

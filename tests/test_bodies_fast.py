@@ -1,0 +1,153 @@
+"""The fast paths of ``scraper.parsers.bodies`` give the records BeautifulSoup gives.
+
+Each page is parsed twice: as the parsers run (lxml's tree, or no parse for HN's narrow
+markup) and with ``bodies.texts``/``bodies.text`` replaced by their BeautifulSoup-only
+forms. The records must be equal, whole, for every page of the corpus and the generated
+pages; random markup holds the two readings to the same text body by body.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scraper.parsers import bodies, hn, lobsters
+from scraper.parsers.errors import ParseError
+from scraper.parsers.tree import assemble_thread
+from tests import hnpages
+from tests.corpus import corpus_dir
+
+
+def _outcome(parse: Callable[[], object]) -> object:
+    try:
+        return parse()
+    except ParseError as exc:
+        return f"ParseError: {exc}"
+
+
+def assert_same_records(parse: Callable[[], object], monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Whether the page gave records (not a ParseError), after checking both readings."""
+    fast = _outcome(parse)
+    with monkeypatch.context() as m:
+        m.setattr(bodies, "texts", bodies.soup_texts)
+        m.setattr(bodies, "text", bodies.soup_text)
+        reference = _outcome(parse)
+    assert fast == reference
+    return not isinstance(fast, str)
+
+
+def _hn_pages() -> list[Path]:
+    return sorted(corpus_dir("hn").glob("*.html"))
+
+
+def _hn_parse(path: Path) -> Callable[[], object]:
+    page = path.read_text(encoding="utf-8")
+    if path.name.startswith("news-"):
+        return lambda: hn.parse_listing(page, url="https://news.ycombinator.com/news",
+                                             fetched_at=hnpages.FETCHED_AT)
+    story_id = path.stem.split("-")[1]
+    url = f"https://news.ycombinator.com/item?id={story_id}"
+    return lambda: hn.parse_item_page(page, url=url, fetched_at=hnpages.FETCHED_AT,
+                                      story_id=story_id)
+
+
+def test_every_hn_corpus_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    pages = _hn_pages()
+    read = sum(assert_same_records(_hn_parse(path), monkeypatch) for path in pages)
+    assert read >= 25
+
+
+def test_every_lobsters_corpus_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = corpus_dir("lobsters")
+    read = {"story": lobsters.parse_story, "user": lobsters.parse_user,
+            "front": lobsters.parse_listing, "hottest": lobsters.parse_listing,
+            "tag": lobsters.parse_listing, "search": lobsters.parse_listing}
+    seen = 0
+    for path in sorted(folder.glob("*.*")):
+        parse = read.get(path.name.split("-")[0])
+        if parse is None:
+            continue
+        page = path.read_text(encoding="utf-8")
+        url = "https://lobste.rs/s/" + path.stem.split("-")[1]
+        seen += assert_same_records(lambda p=parse, page=page, url=url: p(  # type: ignore[misc]
+            page, url=url, fetched_at=hnpages.FETCHED_AT), monkeypatch)
+    assert seen >= 15
+
+
+@pytest.mark.parametrize("era", ["modern", "old"])
+def test_generated_pages(era: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    thread = hnpages.random_thread(600, seed=3)
+    page = hnpages.site_pages(thread, era=era)[f"/item?id={thread.story_id}"]
+    url = f"https://news.ycombinator.com/item?id={thread.story_id}"
+    parsed = assemble_thread([hn.parse_item_page(page, url=url, fetched_at=hnpages.FETCHED_AT)])
+    assert len(parsed.comments) == 600
+    assert_same_records(lambda: assemble_thread([hn.parse_item_page(
+        page, url=url, fetched_at=hnpages.FETCHED_AT)]), monkeypatch)
+
+
+# Pieces of body markup: HN's own, what Markdown renderers write, and the odd and broken
+# (comments, stray close tags, raw-text elements, the marker element itself, NUL).
+_ODD = ["a", "b", " ", "\n", "  ", "\t", "\r\n", "\xa0", "é", "😀", "\x00", "\x0c", "\x85",
+        "&amp;", "&lt;", "&gt;", "&quot;", "&#x27;", "&#39;", "&#x2F;", "&amp;lt;", "&nbsp;",
+        "&#57344;", "&", ">", "<3", "< p>", "</ p>", "\ue000", "<p>", "</p>", "<P>",
+        "<p class=x>", "<i>", "</i>", "<i> </i>", "<a href=\"x\">", "<a href=\"\">",
+        "<a href=\"http://x.com/?a=1&amp;b=2\" rel=\"nofollow\">", "</a>", "<pre>", "</pre>",
+        "<code>", "</code>", "<br>", "<br/>", "</br>", "<div>", "</div>", "<ul>", "<li>",
+        "</li>", "</ul>", "<table>", "<tr>", "<td>", "</td>", "</tr>", "</table>",
+        "<blockquote>", "</blockquote>", "<h1>", "</h1>", "<dl>", "<dt>", "<dd>", "<b>",
+        "</b>", "<em>", "</em>", "<strong>", "<sup>", "<q>", "<span>", "</span>", "<hr>",
+        "<img src=x>", "<!-- c -->", "<!--", "-->", "<script>", "</script>", "<style>",
+        "<textarea>", "<rt>", "<x-y>", "<![CDATA[x]]>", "<?pi?>", "<lt-body>", "</lt-body>",
+        "</body>"]
+_HN = ["a", "b", " ", "\n", "é", "&amp;", "&lt;", "&gt;", "&quot;", "&#x27;", "&amp;lt;",
+       ">", "<p>", "<i>", "</i>", "<a href=\"x\">", "</a>", "<code>", "</code>", "\ue000",
+       "<a href=\"http://x.com/?a=1&amp;b=2\" rel=\"nofollow\">", "\xa0", "\t"]
+
+
+@pytest.mark.parametrize("pieces", [_ODD, _HN], ids=["odd", "hn"])
+def test_random_markup(pieces: list[str]) -> None:
+    rng = random.Random(14)
+    for _ in range(800):
+        fragments = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+                     for _ in range(rng.randint(1, 4))]
+        assert bodies.texts(fragments) == bodies.soup_texts(fragments), fragments
+        for f in fragments:
+            assert bodies.text(f) == bodies.soup_text(f), f
+
+
+def test_fast_paths_are_taken() -> None:
+    """HN's markup is read without a parse, Markdown's through lxml (and both right)."""
+    hn_body = 'Yes<p>see <a href="https://x.org/?a=1&amp;b=2" rel="nofollow">this</a> &gt; that'
+    assert bodies._simple_text(bodies._paragraphs(hn_body)) == "Yes\n\nsee this > that"
+    markdown = "<p>One</p><ul><li>two</li></ul><pre><code>  x = 1\n</code></pre>"
+    assert bodies._is_plain(markdown) and bodies._simple_text(markdown) is None
+    assert bodies.texts([hn_body, markdown]) == ["Yes\n\nsee this > that",
+                                                 "One\n\ntwo\n\n  x = 1"]
+    assert not bodies._is_plain("<script>x</script>")
+
+
+def test_every_reddit_corpus_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scraper.parsers.reddit import html, listing, thread
+
+    at = hnpages.FETCHED_AT
+    url = "https://www.reddit.com/r/x/comments/1/x/"
+    readers: dict[str, Callable[[str], object]] = {
+        "comments": lambda t: thread.parse_thread_pages([(url, t)], fetched_at=at),
+        "listing": lambda t: listing.parse_listing(t, url=url, fetched_at=at),
+        "old-comments": lambda t: html.parse_old_comments(t, url=url, fetched_at=at),
+        "old-listing": lambda t: html.parse_old_listing(t, url=url, fetched_at=at),
+        "newreddit-comments": lambda t: html.parse_new_comments(t, url=url, fetched_at=at),
+    }
+    seen = 0
+    for path in sorted(corpus_dir("reddit").glob("*.*")):
+        kind = next((k for k in sorted(readers, key=len, reverse=True)
+                     if path.name.startswith(k + "-")), None)
+        if kind is None:
+            continue
+        page = path.read_text(encoding="utf-8")
+        seen += assert_same_records(lambda r=readers[kind], p=page: r(p),  # type: ignore[misc]
+                                    monkeypatch)
+    assert seen >= 12

@@ -1,0 +1,78 @@
+"""Read commands start without Scrapy, Twisted or the page parsers (bench/startup.py
+measures the time; this proves what is imported, which no load on the machine changes).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archive.db import open_db
+from archive.store import save_thread
+from scraper.parsers import hn
+from tests import hnpages
+
+ROOT = Path(__file__).resolve().parent.parent
+# What only a crawl, an import or a WARC export needs: an import of any of these by a
+# read command puts its cost (~0.3 s for Scrapy and Twisted) on every start.
+CRAWL_ONLY = ("scrapy", "twisted", "bs4", "lxml", "scraper.parsers.hn", "scraper.spiders",
+              "warcio")
+
+
+@pytest.fixture(scope="module")
+def archive_path(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    thread = hnpages.random_thread(5, seed=2, edge_cases=False)
+    page = hnpages.site_pages(thread)[f"/item?id={thread.story_id}"]
+    db = tmp_path_factory.mktemp("startup") / "a.db"
+    archive = open_db(db)
+    save_thread(archive, hn.parse_thread(
+        page, url=f"https://news.ycombinator.com/item?id={thread.story_id}",
+        fetched_at=hnpages.FETCHED_AT))
+    archive.close()
+    return db, thread.story_id
+
+
+def imported_by(*args: str) -> tuple[str, set[str]]:
+    """(stdout, top-level-and-dotted names of every module imported) of one command."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "scraper.cli", *args],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    names = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
+             if line.startswith("import time:") and "|" in line}
+    return done.stdout, names
+
+
+def crawl_only(names: set[str]) -> list[str]:
+    return sorted(n for n in names if any(n == c or n.startswith(c + ".") for c in CRAWL_ONLY))
+
+
+def test_query_imports_no_crawler(archive_path: tuple[Path, str]) -> None:
+    db, _ = archive_path
+    out, names = imported_by("query", "select count(*) as n from comments", "--db", str(db),
+                             "--csv")
+    assert out.splitlines() == ["n", "5"]
+    assert "sqlite_utils" in names  # the list is real: what the command does need
+    assert crawl_only(names) == []
+
+
+@pytest.mark.parametrize("command", [["show", "hn", "{id}"], ["search", "parser"],
+                                     ["history", "hn", "{id}"], ["export", "hn", "{id}"],
+                                     ["gaps"]])
+def test_read_commands_import_no_crawler(command: list[str],
+                                         archive_path: tuple[Path, str]) -> None:
+    db, story = archive_path
+    _, names = imported_by(*(w.replace("{id}", story) for w in command), "--db", str(db))
+    assert crawl_only(names) == []
+
+
+def test_help_lists_every_command_without_the_crawler() -> None:
+    out, names = imported_by("--help")
+    listed = {line.split()[0] for line in out.split("Commands:")[1].splitlines()
+              if line.strip()}
+    assert {"crawl", "import", "run", "query", "show", "search", "history", "export",
+            "gaps", "changes", "snapshot", "watch", "datasette-metadata", "reparse"} <= listed
+    assert crawl_only(names) == []
+    crawl_help, _ = imported_by("crawl", "--help")
+    assert "Crawl threads, listings and profiles of SITE" in crawl_help
