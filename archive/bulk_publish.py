@@ -98,8 +98,11 @@ LEFT JOIN temp.bulk_base b
        ON b.site = s.site AND b.story_id = s.story_id AND b.parent_id IS s.parent_id"""
 
 
-def publish(db: sqlite_utils.Database, *, crawl_id: int | None) -> Published:
-    """Move every staged comment into the archive, in one transaction (see the module)."""
+def publish(db: sqlite_utils.Database, *, crawl_id: int | None,
+            time_order: str | None = None) -> Published:
+    """Move every staged comment into the archive, in one transaction (see the module).
+    ``time_order``: the site's name for oldest-first, recorded as ``extra.sort`` of the
+    threads whose comments all came from the staged rows."""
     conn = db.conn
     conn.create_function("linkthread_with_key", 3, _with_key, deterministic=True)
     # Every story a staged comment needs is written first in the same transaction, so
@@ -115,14 +118,15 @@ def publish(db: sqlite_utils.Database, *, crawl_id: int | None) -> Published:
     for schema in ("main", "temp"):
         conn.execute(f"PRAGMA {schema}.cache_size = -{CACHE_KIB}")
     try:
-        return _publish(db, crawl_id)
+        return _publish(db, crawl_id, time_order)
     finally:
         conn.execute(f"PRAGMA foreign_keys = {int(foreign_keys)}")
         for schema, size in zip(("main", "temp"), caches, strict=True):
             conn.execute(f"PRAGMA {schema}.cache_size = {int(size)}")
 
 
-def _publish(db: sqlite_utils.Database, crawl_id: int | None) -> Published:
+def _publish(db: sqlite_utils.Database, crawl_id: int | None,
+             time_order: str | None) -> Published:
     with transaction(db) as tx:
         _withhold(tx)
         stories = _stories(tx, crawl_id)
@@ -139,13 +143,15 @@ def _publish(db: sqlite_utils.Database, crawl_id: int | None) -> Published:
             "UPDATE stories SET archived_count = (SELECT count(*) FROM comments c"
             " WHERE c.site = stories.site AND c.story_id = stories.id)"
             " WHERE (site, id) IN (SELECT site, story_id FROM temp.bulk_stories)")
-        # Whose comments all came from dumps: siblings in time order, which is what
-        # Reddit calls the "old" sort, recorded where a crawl records its sort.
-        tx.execute(
-            "UPDATE stories SET extra = linkthread_with_key(extra, 'sort', '\"old\"')"
-            " WHERE (site, id) IN (SELECT site, story_id FROM temp.bulk_stories)"
-            " AND NOT EXISTS (SELECT 1 FROM temp.bulk_base b"
-            "                 WHERE b.site = stories.site AND b.story_id = stories.id)")
+        if time_order is not None:
+            # Whose comments all came from dumps: siblings in time order, recorded
+            # where a crawl records its sort, under the name the site gives that order.
+            tx.execute(
+                "UPDATE stories SET extra = linkthread_with_key(extra, 'sort', ?)"
+                " WHERE (site, id) IN (SELECT site, story_id FROM temp.bulk_stories)"
+                " AND NOT EXISTS (SELECT 1 FROM temp.bulk_base b"
+                "                 WHERE b.site = stories.site AND b.story_id = stories.id)",
+                (json.dumps(time_order),))
         tx.execute("DELETE FROM import_comments")
         tx.execute("UPDATE import_progress SET state = 'done' WHERE state = 'read'")
         for table in ("bulk_tree", "bulk_base", "bulk_stories", "bulk_new", "bulk_withheld"):

@@ -43,6 +43,7 @@ from scraper.parsers.reddit import things
 DumpKind = Literal["comments", "submissions"]
 SITE = "reddit"
 SOURCE = "dump"
+TIME_ORDER = "old"  # Reddit's name for its oldest-first sort: how a dump's siblings go
 BATCH = 20_000  # rows a transaction (LINKTHREAD_DUMP_BATCH): large, and their memory small
 _COMMENT_KEYS = frozenset({"link_id", "parent_id", "body"})
 _SUBMISSION_KEYS = frozenset({"title", "selftext", "num_comments"})
@@ -117,7 +118,7 @@ def import_dumps(db: sqlite_utils.Database, paths: Sequence[tuple[Path, DumpKind
             outcome.failures.append(
                 f"{path}: the compressed stream is damaged or cut short ({e}); the lines "
                 "before the damage are imported")
-    outcome.published = publish(db, crawl_id=crawl_id)
+    outcome.published = publish(db, crawl_id=crawl_id, time_order=TIME_ORDER)
     return outcome
 
 
