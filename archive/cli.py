@@ -102,6 +102,8 @@ def cli() -> None:
     """Archive link-aggregator discussions into SQLite, then query them.
 
     Example: linkthread show hn 8863
+
+    Example: linkthread show hn 8863 --verbose   (ids and sources too)
     """
 
 
@@ -274,8 +276,11 @@ MIN_WIDTH, MAX_WIDTH = 20, 1000  # narrower leaves no room for text (see render.
     metavar="COLUMNS",
     help=f"Wrap text at this width, {MIN_WIDTH} to {MAX_WIDTH} [terminal, at most 100].",
 )
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also each comment's id and the sources that observed it and the "
+                   "story (html, api, algolia, import...; api,html: both).")
 @db_option
-def show(site: str, id: str, width: int | None, db: str) -> None:
+def show(site: str, id: str, width: int | None, verbose: bool, db: str) -> None:
     with _user_errors():
         conn = open_readonly(db)
         try:
@@ -283,7 +288,7 @@ def show(site: str, id: str, width: int | None, db: str) -> None:
         finally:
             conn.close()
     width = width or min(shutil.get_terminal_size((100, 24)).columns, 100)
-    click.echo(render_thread(story, comments, width=width), nl=False)
+    click.echo(render_thread(story, comments, width=width, verbose=verbose), nl=False)
 
 
 import archive.cli_export  # noqa: E402,F401  (registers its command)

@@ -96,6 +96,9 @@ def _user_item_id(value: str, site: str) -> str:
 def changes(site: str, id: str, since: str | None, as_json: bool, db: str) -> None:
     """What changed in a thread's comments: added, edited, deleted, dead, flagged, gone...
 
+    Also "differs": where one crawl read the thread two ways (the API and the page)
+    and they disagree on a comment (in one only, or under another parent).
+
     ID is the thread's id or its URL. Edits show the new text; deleted comments
     keep their last known text.
 
@@ -116,8 +119,10 @@ def gaps_command(site: str | None, as_json: bool, db: str) -> None:
     Short threads: the latest crawl found fewer comments (live, dead and deleted)
     than the site declares, largest shortfall first. Never archived: a listing showed
     the story with comments, but its thread was never crawled. --json gives both in
-    one array, each row's "kind" saying which ("short" or "unarchived"). Crawls whose
-    pages seemed to change markup (the `health` view) follow, in the table form.
+    one array, each row's "kind" saying which ("short", "unarchived", or "disagree":
+    the latest crawl read the thread two ways, the API and the page, and they differ
+    on "shortfall" comments; `changes` names them). Crawls whose pages seemed to change
+    markup (the `health` view) follow, in the table form.
 
     Example: linkthread gaps --site hn --json
     """
@@ -136,6 +141,13 @@ def gaps_command(site: str | None, as_json: bool, db: str) -> None:
     click.echo("")
     click.echo("Never archived (a listing declared comments; no crawl of the thread):")
     _echo_rows(never, ("site", "story_id", "title", "seen_at", "declared"), as_json=False)
+    differ = [r for r in rows if r["kind"] == "disagree"]
+    if differ:
+        click.echo("")
+        click.echo("Sources disagree (the latest crawl's API and page differ on this many"
+                   " comments; see `linkthread changes`):")
+        _echo_rows(differ, ("site", "story_id", "title", "seen_at", "shortfall"),
+                   as_json=False)
     drift = _read(db, lambda conn: drifted(conn, site))
     if drift:
         # The threads above may be short because the parser no longer reads the site.

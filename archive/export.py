@@ -32,6 +32,8 @@ RECORD_FIELDS = (
     "created_at",
     "text",
     "text_html",
+    # The sources that observed it (archive.sources: "html", "api,html", "algolia"...).
+    "source",
     "flags",
 )
 FLAGS = ("dead", "flagged", "deleted")  # stored 0/1 columns of the same names
@@ -54,6 +56,7 @@ STORY_FIELDS = (
     "text_html",
     "first_seen_at",
     "last_seen_at",
+    "source",
 )
 
 # Columns that hold text. SQLite keeps whatever a row was given, so an archive made

@@ -145,12 +145,18 @@ def _header(story: Mapping[str, Any]) -> list[str]:
     meta.append(_link(origin, f"{_e(story['site'])}/{_e(story['id'])}"))
     out = [
         f"<header><h1>{h1}</h1>",
-        f'<p class="meta">{" · ".join(meta)}{_flags(flags_of(story))}</p>',
+        f'<p class="meta"{_source(story)}>{" · ".join(meta)}{_flags(flags_of(story))}</p>',
     ]
     if story.get("text_html") or story.get("text"):
         out.append(f'<div class="body">{_body(story, story["site"])}</div>')
     out.append("</header>")
     return out
+
+
+def _source(row: Mapping[str, Any]) -> str:
+    """The sources that observed the row (archive.sources), as a data attribute."""
+    source = row.get("source")
+    return f' data-source="{_e(source)}"' if source else ""
 
 
 def _comment_open(node: Mapping[str, Any], site: str) -> str:
@@ -163,7 +169,7 @@ def _comment_open(node: Mapping[str, Any], site: str) -> str:
     if when:
         head += f" · {when}"
     return (
-        f'<details open class="{" ".join(classes)}" id="c{_e(node["id"])}">'
+        f'<details open class="{" ".join(classes)}" id="c{_e(node["id"])}"{_source(node)}>'
         f"<summary>{head}{_flags(node['flags'])}</summary>"
         f'<div class="body">{_body(node, site)}</div>'
     )

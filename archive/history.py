@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
+from archive import differences
 from archive.errors import ArchiveError
 from archive.query import _dicts, _missing_thread_message
 from archive.rows import user_time
@@ -96,7 +97,9 @@ def comment_changes(
     )
     for row in rows:
         row["text"] = excerpt(row["text"])
-    return rows
+    # Where the sources of one crawl disagreed; sorted in after that crawl's versions.
+    return sorted(rows + differences.changes(conn, site, story_id, start),
+                  key=lambda row: row["seen_at"])
 
 
 GAP_COLUMNS = ("kind", "site", "story_id", "title", "seen_at", "declared", "archived", "dead",
@@ -168,11 +171,19 @@ def unarchived(
 def all_gaps(
     conn_or_db: sqlite3.Connection | sqlite_utils.Database, site: str | None = None
 ) -> list[dict[str, Any]]:
-    """:func:`gaps` then :func:`unarchived`, each row with :data:`GAP_COLUMNS`: ``kind``
-    says which ('short': archived with fewer comments; 'unarchived': never archived)."""
+    """:func:`gaps`, :func:`unarchived`, then the threads whose sources disagreed, each
+    row with :data:`GAP_COLUMNS`: ``kind`` says which ('short': archived with fewer
+    comments; 'unarchived': never archived; 'disagree': the latest crawl's sources (an
+    API and the page) differ on ``shortfall`` comments, see ``archive.differences``)."""
     return [{"kind": kind, **row}
-            for kind, read in (("short", gaps), ("unarchived", unarchived))
+            for kind, read in (("short", gaps), ("unarchived", unarchived),
+                               ("disagree", _disagreeing))
             for row in read(conn_or_db, site)]  # fmt: skip
+
+
+def _disagreeing(conn_or_db: sqlite3.Connection | sqlite_utils.Database,
+                 site: str | None) -> list[dict[str, Any]]:
+    return differences.disagreeing(_conn(conn_or_db), site)
 
 
 def plot_history(points: list[dict[str, Any]], path: str | Path, *, title: str) -> None:

@@ -15,7 +15,19 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from archive import bulk, health, pace, redaction_table, schema, site_table, sources, views
+from archive import (
+    bulk,
+    differences,
+    follow_state,
+    health,
+    pace,
+    redaction_table,
+    schema,
+    seen,
+    site_table,
+    sources,
+    views,
+)
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -298,6 +310,9 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0007_site_urls", site_table.m0007_site_urls),
     ("0008_source", sources.m0008_source),
     ("0010_import_progress", bulk.m0010_import_progress),
+    ("0011_hn_api", differences.m0011_hn_api),
+    ("0012_follow_state", follow_state.m0012_follow_state),
+    ("0013_revisits", seen.m0013_revisits),
     ("0015_redactions", redaction_table.m0015_redactions),
     ("0016_markup_health", health.m0016_markup_health),
 )

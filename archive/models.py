@@ -71,6 +71,9 @@ class Comment:
     removed: bool = False
     by_submitter: bool = False  # written by the story's submitter
     extra: dict[str, Any] | None = None  # site-specific values, JSON-serialisable
+    # Where only some of its thread's merged sources showed it (an HN crawl --via both:
+    # "html" for a comment the API lacked): those; None, the thread's ``source``.
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,6 +88,23 @@ class FetchedPage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Difference:
+    """Where two sources of one observation of a thread disagree on a comment (an HN
+    crawl ``--via both``: the API's tree against the page's).
+
+    ``kind`` "only": the comment is in ``shown_by``'s form and not in ``other``'s.
+    ``kind`` "parent": both have it under different parents: ``detail`` maps each source
+    to the parent id it gives (None for top level).
+    """
+
+    comment_id: str
+    kind: str  # "only" or "parent"
+    shown_by: str  # a source name ("html", "api")
+    other: str
+    detail: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Thread:
     """A whole thread: its story and every comment placed in the tree, in display order."""
 
@@ -93,6 +113,12 @@ class Thread:
     fetched_at: datetime
     pages: tuple[FetchedPage, ...] = ()
     source: str = "html"  # how it was observed: one of archive.sources.SOURCES
+    # Where the sources merged into this observation disagreed (see Difference).
+    differences: tuple[Difference, ...] = ()
+    # What the comments' positions follow: "display" (the page's order, the API's kids),
+    # else how the source sorted them (Algolia: "points"). Kept as the story's
+    # extra "comment_order" once it is not "display" (archive.store.save_thread).
+    comment_order: str = "display"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -131,6 +157,7 @@ class Listing:
     entries: tuple[ListingEntry, ...]
     next_url: str | None = None
     source: str = "html"  # how it was observed: one of archive.sources.SOURCES
+    pages: tuple[FetchedPage, ...] = ()  # the page read, kept raw with the listing
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,3 +173,6 @@ class User:
     about: str | None = None
     extra: dict[str, Any] | None = None  # site-specific values, JSON-serialisable
     source: str = "html"  # how it was observed: one of archive.sources.SOURCES
+    # The profile page read, kept raw with the profile; () for a profile another page
+    # described (a Lobsters story JSON lists its commenters).
+    pages: tuple[FetchedPage, ...] = ()

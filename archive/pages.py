@@ -1,6 +1,10 @@
 """Fetched bodies: every page is kept (compressed, by content hash) so parsers can be
 re-run over history without re-crawling (rule 7). Split out of ``archive.store``,
 which re-exports :func:`save_failed_page`.
+
+A body is stored once per (url, sha256); each fetch of it is a ``page_visits`` row
+(migration ``0013_revisits``), so a page fetched again unchanged costs a visit row and
+a small update of its ``pages`` row, never a second copy of the body.
 """
 
 from __future__ import annotations
@@ -8,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import zlib
+from collections.abc import Sequence
 
 import sqlite_utils
 
@@ -46,28 +51,55 @@ def save_page(
     fetched = iso_utc(page.fetched_at)
     assert fetched is not None
     stored = conn.execute(
-        "SELECT id, first_fetched_at, last_fetched_at, fetch_count, story_id, crawl_id"
-        " FROM pages WHERE url = ? AND sha256 = ?",
+        "SELECT id, first_fetched_at, last_fetched_at, fetch_count, story_id, crawl_id,"
+        " error FROM pages WHERE url = ? AND sha256 = ?",
         (page.url, sha),
     ).fetchone()
     if stored is None:
-        conn.execute(
+        cur = conn.execute(
             "INSERT INTO pages (site, url, status, sha256, body, first_fetched_at,"
             " last_fetched_at, fetch_count, story_id, crawl_id, error)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
             (page.site, page.url, page.status, sha, zlib.compress(page.body), fetched,
              fetched, story_id, crawl_id, error),
         )  # fmt: skip
+        assert cur.lastrowid is not None
+        record_visit(conn, cur.lastrowid, fetched, crawl_id)
         return 1
-    page_id, first, last, count, old_story, old_crawl = stored
+    page_id, first, last, count, old_story, old_crawl, _ = stored
     # The same fetch saved again (a re-save of the same records) is not a new fetch.
     if fetched not in (first, last):
         count += 1
     first, last = seen_range(first, last, fetched)
-    conn.execute(
-        "UPDATE pages SET first_fetched_at = ?, last_fetched_at = ?, fetch_count = ?,"
-        " story_id = ?, crawl_id = ?, error = ? WHERE id = ?",
-        (first, last, count, story_id if story_id is not None else old_story,
-         crawl_id if crawl_id is not None else old_crawl, error, page_id),
-    )  # fmt: skip
+    new = (first, last, count, story_id if story_id is not None else old_story,
+           crawl_id if crawl_id is not None else old_crawl, error)  # fmt: skip
+    if new != tuple(stored[1:]):
+        # SQLite rewrites only the changed part of a row: the body's overflow pages stay.
+        conn.execute(
+            "UPDATE pages SET first_fetched_at = ?, last_fetched_at = ?, fetch_count = ?,"
+            " story_id = ?, crawl_id = ?, error = ? WHERE id = ?",
+            (*new, page_id),
+        )
+    record_visit(conn, page_id, fetched, crawl_id)
     return 0
+
+
+def keep_pages(conn: sqlite3.Connection, pages: Sequence[FetchedPage],
+               crawl_id: int | None) -> None:  # fmt: skip
+    """Keep a listing's or profile's raw pages (rule 7: every body kept), in the
+    caller's transaction."""
+    for page in pages:
+        save_page(conn, page, story_id=None, crawl_id=crawl_id, error=None)
+
+
+def record_visit(
+    conn: sqlite3.Connection, page_id: int, fetched_at: str, crawl_id: int | None
+) -> None:
+    """A fetch of the stored body ``page_id``; the same fetch saved again adds nothing."""
+    conn.execute(
+        "INSERT INTO page_visits (page_id, fetched_at, crawl_id) VALUES (?, ?, ?)"
+        " ON CONFLICT (page_id, fetched_at) DO UPDATE SET"
+        " crawl_id = coalesce(excluded.crawl_id, crawl_id)",
+        (page_id, fetched_at, crawl_id),
+    )
+

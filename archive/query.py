@@ -19,6 +19,7 @@ import sqlite_utils
 from archive.db import open_readonly
 from archive.errors import ArchiveError
 from archive.sandbox import DEFAULT_MAX_BYTES, MAX_SQL_BYTES, MAX_VALUE_BYTES, Sandbox
+from archive.seen import seen_now
 
 __all__ = ["DEFAULT_MAX_BYTES", "MAX_SQL_BYTES", "MAX_VALUE_BYTES", "QueryResult", "run_query"]
 
@@ -83,7 +84,9 @@ def load_thread(
     """The story row and its comment rows, comments in display order.
 
     Display order is depth-first, siblings by ``position``. Rows are dicts of the
-    stored columns (flags stay 0/1, times stay ISO strings), exactly as SQL sees them.
+    stored columns (flags stay 0/1, times stay ISO strings), exactly as SQL sees them,
+    except that a comment's ``last_seen_at``/``last_crawl_id`` are its last sighting
+    (``comments_seen``, see ``archive.seen``).
     Every stored comment is returned once, even one whose parent is not stored (it is
     shown at the top level, after the real top-level comments).
     """
@@ -97,6 +100,7 @@ def load_thread(
         comments = _dicts(
             conn.execute("SELECT * FROM comments WHERE site = ? AND story_id = ?", (site, story_id))
         )
+        seen_now(conn, stories[0], comments)  # last sightings an unchanged crawl left unwritten
     except sqlite3.Error as e:
         raise ArchiveError(f"cannot read thread {site}/{story_id}: {e}") from e
     return stories[0], display_order(comments)

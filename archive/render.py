@@ -122,9 +122,11 @@ def _wrap(text: str | None, indent: str, width: int) -> list[str]:
 
 
 def render_thread(
-    story: dict[str, Any], comments: Sequence[dict[str, Any]], *, width: int = 80
+    story: dict[str, Any], comments: Sequence[dict[str, Any]], *, width: int = 80,
+    verbose: bool = False,
 ) -> str:
     """The thread as an indented tree: header, then each comment under its parent.
+    ``verbose``: each comment's id and sources too, and the story's (``show -v``).
 
     Everything from the archive goes through :mod:`archive.terminal`: text that a
     terminal would obey (a clear-screen, a window title) is printed as visible escapes.
@@ -142,6 +144,8 @@ def render_thread(
         meta.append(f"{_field(story['score'])} points")
     if story.get("created_at") or story.get("created_at_raw"):
         meta.append(_field(story.get("created_at") or story.get("created_at_raw")))
+    if verbose:
+        meta.append(f"source {_field(story.get('source'))}")
     lines.append(" · ".join(meta))
     declared = story.get("comment_count")
     archived = story.get("archived_count", len(comments))
@@ -160,6 +164,8 @@ def render_thread(
         head = [_field(c.get("author") or "(no author)")]
         if c.get("created_at") or c.get("created_at_raw"):
             head.append(_field(c.get("created_at") or c.get("created_at_raw")))
+        if verbose:
+            head += [f"#{_field(c.get('id'))}", f"source {_field(c.get('source'))}"]
         lines.append("")
         lines.append(indent + "• " + " · ".join(head) + _flags(c))
         if c.get("text"):

@@ -80,6 +80,19 @@ def _merge_objects(old: str, new: str, *, newer: bool) -> str:
     return json.dumps(merged, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+# A raw time that states the clock time itself: an ISO time ("2023-02-21T20:35:07",
+# "2016-10-05 17:35:45 -0500") or a Unix epoch ("1747317407", "1747317407.0").
+_STATED_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\s*\d{9,11}(?:\.\d+)?\s*$")
+
+
+def exact_time(at: str | None, raw: str | None) -> bool:
+    """Whether a stored time is exact: a raw value beside it that states the time (an
+    ISO time, an epoch), or none at all (an API's number loses nothing in parsing).
+    A raw text that does not ("3 hours ago", "on Oct 9, 2006") was resolved against the
+    fetch time or a day, so the time is only as precise as that text."""
+    return at is not None and (raw is None or _STATED_TIME.match(raw) is not None)
+
+
 def merge_row(
     old: Row,
     new: Row,
@@ -88,6 +101,7 @@ def merge_row(
     latest: frozenset[int],
     keep: frozenset[int],
     objects: frozenset[int] = frozenset(),
+    times: tuple[tuple[int, int], ...] = (),
 ) -> Row:
     """Field-by-field merge of a stored row with a new observation of it.
 
@@ -96,6 +110,9 @@ def merge_row(
     ``keep``: indexes this observation has no say on at all.
     ``objects``: indexes holding canonical JSON objects (``extra``), merged key by key,
     the newer observation's keys winning.
+    ``times``: (time, raw time) index pairs merged as one value by precision: an exact
+    time (:func:`exact_time`) is never replaced by an approximate one, however new, and
+    replaces an approximate one, however old; between equals the rule below holds.
     Elsewhere the newer non-NULL value wins; an older observation only fills NULLs.
     """
     out = list(old)
@@ -109,6 +126,11 @@ def merge_row(
                 out[i] = n
         elif o is None:
             out[i] = n
+    for at, raw in times:
+        old_exact, new_exact = exact_time(old[at], old[raw]), exact_time(new[at], new[raw])
+        if old_exact != new_exact and at not in keep:
+            source = old if old_exact else new
+            out[at], out[raw] = source[at], source[raw]
     return tuple(out)
 
 

@@ -81,6 +81,11 @@ class Site(ABC):
     listings: tuple[str, ...]
     politeness: Politeness
     json_pages: bool = False  # the site serves its pages as JSON too
+    # An official API on an origin of its own (HN's Firebase API), which a crawl may
+    # read beside the pages (``crawl --via``); None where the site has none. It keeps
+    # its own limits: the pages' Crawl-delay is not the API's.
+    api_url: str | None = None
+    api_url_setting: str | None = None
     # Where links to the site point when ``base_url`` is an API a browser cannot open
     # (Reddit's OAuth API): exports resolve a body's relative links on it.
     web_url: str | None = None
@@ -91,6 +96,13 @@ class Site(ABC):
         """``base_url``, else the setting's environment variable, else the public site."""
         return (base_url or os.environ.get(self.base_url_setting) or self.base_url).rstrip("/")
 
+    def configured_api_url(self, api_url: str | None = None) -> str | None:
+        """``api_url``, else the API setting's environment variable, else the public
+        API's; None if the site has no API."""
+        if self.api_url is None:
+            return None
+        env = os.environ.get(self.api_url_setting) if self.api_url_setting else None
+        return (api_url or env or self.api_url).rstrip("/")
     def public_url(self) -> str:
         """Where a browser finds the site: ``web_url``, else ``base_url``."""
         return (self.web_url or self.base_url).rstrip("/")

@@ -92,6 +92,27 @@ class HackerNews(Site):
         return f"{self._base(base_url)}/{path}{more}"
 
 
+# -- Hacker News' official API (Firebase) -------------------------------------------
+# Its host's robots.txt allows /*.json and it publishes no rate limit; the client keeps
+# a bounded number of connections open (LINKTHREAD_HN_API_CONCURRENCY) all the same.
+
+API_URL = "https://hacker-news.firebaseio.com/v0"
+API_URL_SETTING = "LINKTHREAD_HN_API_URL"
+API_CONCURRENCY = 32
+API_CONCURRENCY_SETTING = "LINKTHREAD_HN_API_CONCURRENCY"
+# Items per transaction of a backfill or follow: few enough to lose little to a kill.
+API_BATCH = 500
+# Seconds before the first retry of a failed request (5xx, dropped, timeout); doubling.
+API_BACKOFF = 0.25
+API_BACKOFF_SETTING = "LINKTHREAD_HN_API_BACKOFF"
+# Seconds between two looks of `linkthread follow hn` at maxitem and updates.
+FOLLOW_INTERVAL = 30.0
+FOLLOW_INTERVAL_SETTING = "LINKTHREAD_HN_FOLLOW_INTERVAL"
+# The id lists the API publishes, by the name of their file (topstories.json, ...).
+API_LISTS = ("topstories", "newstories", "beststories", "askstories", "showstories",
+             "jobstories")
+
+
 HN = HackerNews(
     name="hn",
     label="Hacker News",
@@ -101,6 +122,6 @@ HN = HackerNews(
     listings=("front", "news", "newest", "ask", "show", "jobs", "best"),
     politeness=Politeness(crawl_delay=30.0, min_delay=30.0,
                           note="robots.txt asks for a Crawl-delay of 30 s"),
+    api_url=API_URL,
+    api_url_setting=API_URL_SETTING,
 )
-
-

@@ -25,6 +25,10 @@ transaction, a snapshot holds only whole threads.
 * a crawl that ended after T is running again, and its targets that changed state
   after T are queued again.
 
+Every copy first gets each comment's last sighting written into its row
+(``archive.seen``: a re-crawl leaves it to the thread's ``thread_crawls`` row), so a
+copy's ``comments.last_seen_at`` needs no view; ``page_visits`` after T go too.
+
 The snapshot records what it is in a one-row table ``_snapshot``.
 """
 
@@ -35,6 +39,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
+from archive import seen
 from archive.db import check_archive_file, connect_readonly, transaction
 from archive.errors import ArchiveError
 from archive.rows import now_iso
@@ -64,6 +69,7 @@ _AS_OF = (
     "DELETE FROM story_snapshots WHERE seen_at > :t",
     "DELETE FROM listing_snapshots WHERE seen_at > :t",
     "DELETE FROM thread_crawls WHERE seen_at > :t",
+    "DELETE FROM source_differences WHERE seen_at > :t",
     "DELETE FROM user_snapshots WHERE seen_at > :t",
     "DELETE FROM comments WHERE first_seen_at > :t",
     # A comment's state at T is its latest version at or before T, where it has one.
@@ -145,6 +151,10 @@ _AS_OF_SITES = (
     "UPDATE comment_scores SET crawl_id = NULL WHERE crawl_id NOT IN (SELECT id FROM crawls)",
 )
 
+# page_visits (migration 0013_revisits), before _AS_OF drops the pages first fetched
+# after T, all of whose visits are after T.
+_AS_OF_VISITS = ("DELETE FROM page_visits WHERE fetched_at > :t",)
+
 # crawl_targets (migration 0003_schedule), before _AS_OF drops the crawls after T.
 _AS_OF_TARGETS = (
     "DELETE FROM crawl_targets WHERE crawl_id IN (SELECT id FROM crawls WHERE started_at > :t)",
@@ -220,10 +230,15 @@ def _finish(tmp: Path, *, source: Path, as_of: str | None) -> None:
         if as_of is not None and "comment_versions" not in tables:
             raise ArchiveError(f"{source} has no history tables; cannot go back to {as_of}")
         with transaction(conn):
+            if "page_visits" in tables:
+                # Each comment's last sighting into its row (archive.seen), before
+                # any rolling back: the copy's rows then say it, as of T too.
+                conn.execute(seen.MATERIALIZE)
             if as_of is not None:
                 targets = _AS_OF_TARGETS if "crawl_targets" in tables else ()
                 sites = _AS_OF_SITES if "comment_scores" in tables else ()
-                for statement in (*targets, *_AS_OF, *sites):
+                visits = _AS_OF_VISITS if "page_visits" in tables else ()
+                for statement in (*targets, *visits, *_AS_OF, *sites):
                     conn.execute(statement, {"t": as_of})
             conn.execute(SNAPSHOT_TABLE)
             conn.execute(

@@ -24,20 +24,25 @@ SOURCES = ("html", "api", "algolia", "import", "dump", "warc")
 
 
 def check(source: str) -> str:
-    """``source`` if it is one of SOURCES; ValueError otherwise (a bug upstream)."""
-    if source not in SOURCES:
+    """``source`` if it is one of SOURCES, or a set of them (``api,html``: one
+    observation merged from two, as HN's ``crawl --via both``), in canonical form;
+    ValueError otherwise (a bug upstream)."""
+    if source in SOURCES:
+        return source
+    parts = set(source.split(","))
+    if not parts <= set(SOURCES):
         raise ValueError(f"unknown source {source!r} (known: {', '.join(SOURCES)})")
-    return source
+    return ",".join(sorted(parts))
 
 
 def union(stored: str | None, source: str) -> str:
-    """The stored set of sources with ``source`` added, in canonical form."""
+    """The stored set of sources with ``source`` (one, or a set) added, in canonical form."""
     if stored is None or stored == source:
         return source
     parts = set(stored.split(","))
     if source in parts:
         return stored
-    return ",".join(sorted(parts | {source}))
+    return ",".join(sorted(parts | set(source.split(","))))
 
 
 # What an archive made before 0008 knew of its rows' origin: imports are crawls with

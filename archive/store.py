@@ -17,12 +17,13 @@ How a re-crawl merges with what is stored (rule 6: never lose what a crawl saw):
   comparison. A comment's score change is a ``comment_scores`` row, not a version.
 * ``extra`` (site-specific values) is stored as canonical JSON and merged key by key,
   as columns are; a story's tags are replaced by the newest page that shows any.
-* ``first_seen_at``/``last_seen_at`` widen to include the observation's time.
+* ``first_seen_at``/``last_seen_at`` widen to include the observation's time, but a
+  later sighting alone rewrites no comment still shown (``archive.seen`` says why).
 
 Rows are merged in Python against one pre-read of the stored rows, then written a
 few hundred rows per statement (:func:`archive.rows.upsert_rows` says why not
-executemany); rows that only moved their seen-times are touched by a single UPDATE. The counts in
-:class:`SaveResult` fall out of the same comparison.
+executemany); rows whose first sighting moved are touched by a single UPDATE. The
+counts in :class:`SaveResult` fall out of the same comparison.
 """
 
 from __future__ import annotations
@@ -35,12 +36,15 @@ from datetime import datetime
 
 import sqlite_utils
 
-from archive import health, redact, sources, versions
+from archive import health, redact, revisits, sources, versions
+from archive import seen as seen_rows
 from archive.crawls import Target, mark_done, queue_targets
 from archive.crawls import finish_crawl as finish_crawl  # re-exported
 from archive.crawls import start_crawl as start_crawl  # re-exported
 from archive.db import transaction
+from archive.differences import save_differences
 from archive.models import Comment, Listing, Story, Thread, User
+from archive.pages import keep_pages
 from archive.pages import save_failed_page as save_failed_page  # re-exported
 from archive.pages import save_page as _save_page
 from archive.rows import (
@@ -53,7 +57,8 @@ from archive.rows import (
     upsert_rows,
 )
 from archive.schema import COMMENT_COLUMNS
-from archive.stories import LISTING_KEEP, save_story
+from archive.stories import LISTING_KEEP, check_thread, save_story, with_order
+from archive.stories import save_merged_stories as save_merged_stories  # re-exported
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,6 +82,9 @@ _COMMENT_LATEST = frozenset(
               "synthetic_id", "edited", "removed", "by_submitter")
 )  # fmt: skip
 _COMMENT_OBJECTS = frozenset({_COMMENT_CONTENT.index("extra")})
+# "3 hours ago" read from a page must not replace an API's exact time (rows.exact_time).
+_COMMENT_TIMES = tuple((_COMMENT_CONTENT.index(f"{c}_at"), _COMMENT_CONTENT.index(f"{c}_at_raw"))
+                       for c in ("created", "edited"))  # fmt: skip
 
 
 def _comment_content(c: Comment) -> Row:
@@ -105,13 +113,13 @@ def save_thread(
     story = thread.story
     seen = iso_utc(thread.fetched_at)
     assert seen is not None
-    _check_thread(thread)
+    check_thread(thread)
     source = sources.check(thread.source)
     with transaction(db) as conn:
         # What a redaction in force names is never stored again (archive.redact).
         thread, withheld, story_held = redact.withhold(conn, thread)
         story = thread.story
-        save_story(conn, story, seen=seen, crawl_id=crawl_id, source=source)
+        save_story(conn, with_order(conn, thread), seen=seen, crawl_id=crawl_id, source=source)
         new, updated, unchanged, gone = _save_comments(
             conn, story.site, story.id, thread.comments, seen=seen, crawl_id=crawl_id,
             source=source,
@@ -124,7 +132,11 @@ def save_thread(
         versions.thread_crawl(
             conn, site=story.site, story_id=story.id, seen=seen, crawl_id=crawl_id,
             declared=story.comment_count, comments=thread.comments,
+            pages=revisits.pages_json(thread.pages),
         )  # fmt: skip
+        if thread.differences:
+            save_differences(conn, site=story.site, story_id=story.id, seen=seen,
+                             crawl_id=crawl_id, differences=thread.differences)
         conn.execute(
             "UPDATE stories SET archived_count ="
             " (SELECT count(*) FROM comments WHERE site = ? AND story_id = ?)"
@@ -143,22 +155,6 @@ def save_thread(
     )  # fmt: skip
 
 
-def _check_thread(thread: Thread) -> None:
-    # A Thread that contradicts itself is a bug upstream; storing it would corrupt the
-    # tree, so fail before writing anything (rule 4: fail loudly).
-    site, story_id = thread.story.site, thread.story.id
-    ids: set[str] = set()
-    for c in thread.comments:
-        if c.site != site or c.story_id != story_id:
-            raise ValueError(
-                f"comment {c.site}/{c.id} belongs to {c.site}/{c.story_id}, "
-                f"not to thread {site}/{story_id}"
-            )
-        if c.id in ids:
-            raise ValueError(f"comment {site}/{c.id} appears twice in thread {story_id}")
-        ids.add(c.id)
-
-
 def _save_comments(
     conn: sqlite3.Connection,
     site: str,
@@ -168,9 +164,12 @@ def _save_comments(
     seen: str,
     crawl_id: int | None,
     source: str,
+    whole: bool = True,
 ) -> tuple[int, int, int, int]:
     """Insert new comments, merge known ones, mark absent ones gone, write their versions.
 
+    ``whole``: they are the whole thread now; if not (API items of any threads, and
+    ``story_id`` unused), none stored is marked gone for being absent.
     Returns (new, updated, unchanged, gone).
     """
     stored: dict[str, Row] = {}
@@ -183,15 +182,19 @@ def _save_comments(
     # The thread's stored comments (those this crawl no longer shows included), then
     # any of its ids stored under another story (moved, or a first save: all of them).
     # json_each keeps that lookup one statement with one parameter, whatever the count.
-    rows = conn.execute(select + "story_id = ?", (site, story_id)).fetchall()
+    rows = conn.execute(select + "story_id = ?", (site, story_id)).fetchall() if whole else []
     found = {row[0] for row in rows}
     others = [c.id for c in comments if c.id not in found]
     if others:
         rows += conn.execute(
             select + "id IN (SELECT value FROM json_each(?))", (site, json.dumps(others))
         ).fetchall()
+    # A comment still shown was last seen by the thread's latest crawl (archive.seen).
+    latest_seen, latest_crawl = seen_rows.latest_thread_crawl(conn, site, story_id) or ("", None)
     for row in rows:
         stored[row[0]], was[row[0]], gone_at[row[0]] = row[1:-2], row[-2], row[-1]
+        if row[-1] is None and row[1] == story_id and latest_seen > row[-4]:
+            stored[row[0]] = (*row[1:-4], latest_seen, latest_crawl or row[-3])
     writes: list[Row] = []
     history: list[Row] = []
     touched: list[str] = []
@@ -202,10 +205,12 @@ def _save_comments(
     new = updated = unchanged = 0
     for c in comments:
         content = _comment_content(c)
+        # A comment only one of the observation's merged sources showed says so itself.
+        own = source if c.source is None else sources.check(c.source)
         old_row = stored.get(c.id)
         if old_row is None:
             new += 1
-            writes.append((site, c.id, *content, seen, seen, crawl_id, source))
+            writes.append((site, c.id, *content, seen, seen, crawl_id, own))
             continue
         old, (first, last, old_crawl) = old_row[:-3], old_row[-3:]
         # Fast path: a re-crawl mostly sees comments exactly as stored.
@@ -219,11 +224,13 @@ def _save_comments(
                 latest=_COMMENT_LATEST,
                 keep=frozenset(),
                 objects=_COMMENT_OBJECTS,
+                times=_COMMENT_TIMES,
             )
         )
         new_first, new_last = seen_range(first, last, seen)
         crawl = old_crawl if crawl_id is None else crawl_id
-        sources_now = sources.union(was[c.id], source)
+        was_gone = gone_at[c.id]
+        sources_now = sources.union(was[c.id], own)
         if merged != old:
             updated += 1
             writes.append((site, c.id, *merged, new_first, new_last, crawl, sources_now))
@@ -231,7 +238,7 @@ def _save_comments(
             if changes:
                 baseline[c.id] = (first, old, was[c.id])
             history.extend(
-                versions.version_row(site, c.id, seen, crawl_id, change, merged, source)
+                versions.version_row(site, c.id, seen, crawl_id, change, merged, own)
                 for change in changes
             )
         else:
@@ -239,21 +246,21 @@ def _save_comments(
             if sources_now != was[c.id]:
                 # Rare: the first observation from another source; a whole row is cheap.
                 writes.append((site, c.id, *old, new_first, new_last, crawl, sources_now))
-            # Skipped when nothing moved (the same observation saved again).
-            elif (new_first, new_last, crawl) != (first, last, old_crawl):
+            # A later sighting is this save's thread_crawls row (archive.seen); an earlier
+            # first one is written, as is any of a row marked gone, which says its own.
+            elif new_first != first or (was_gone is not None and new_last != last):
                 touched.append(c.id)
-        was_gone = gone_at[c.id]
         if was_gone is not None and seen > was_gone:
             back.append(c.id)
             baseline.setdefault(c.id, (first, old, was[c.id]))
             history.append(
-                versions.version_row(site, c.id, seen, crawl_id, "back", merged, source))
+                versions.version_row(site, c.id, seen, crawl_id, "back", merged, own))
     # Gone: stored, absent from this whole thread, and not seen by any later crawl
     # (re-saving an older fetch says nothing about now). Marked once, row kept.
     present = {c.id for c in comments}
     gone = [
         i for i, row in stored.items()
-        if i not in present and gone_at[i] is None and row[-2] < seen
+        if whole and i not in present and gone_at[i] is None and row[-2] < seen
     ]  # fmt: skip
     for i in gone:
         baseline.setdefault(i, (stored[i][-3], stored[i][:-3], was[i]))
@@ -266,23 +273,8 @@ def _save_comments(
         versions.comment_scores(conn, site, scores, seen=seen, crawl_id=crawl_id)
     upsert_rows(conn, "comments", COMMENT_COLUMNS, ("site", "id"), writes)
     upsert_rows(conn, "comment_versions", versions.VERSION_COLUMNS, versions.VERSION_KEY, history)
-    if touched:
-        # The common re-crawl case: only the seen-times move. One statement keeps
-        # the per-row work inside SQLite instead of 5,000 Python round trips.
-        conn.execute(
-            "UPDATE comments SET first_seen_at = min(first_seen_at, :seen),"
-            " last_seen_at = max(last_seen_at, :seen),"
-            " last_crawl_id = coalesce(:crawl, last_crawl_id)"
-            " WHERE site = :site AND id IN (SELECT value FROM json_each(:ids))",
-            {"seen": seen, "crawl": crawl_id, "site": site, "ids": json.dumps(touched)},
-        )
-    for ids, value in ((back, None), (gone, seen)):
-        if ids:
-            conn.execute(
-                "UPDATE comments SET gone_at = ? WHERE site = ?"
-                " AND id IN (SELECT value FROM json_each(?))",
-                (value, site, json.dumps(ids)),
-            )
+    seen_rows.write(conn, site, seen=seen, crawl_id=crawl_id, touched=touched, back=back,
+                    gone=gone, latest=(latest_seen, latest_crawl))
     return new, updated, unchanged, len(gone)
 
 
@@ -323,32 +315,13 @@ def save_listing(
             if follow:
                 queue_targets(conn, crawl_id, (Target(e.site, "thread", e.story_id)
                                                for e in listing.entries))  # fmt: skip
+        keep_pages(conn, listing.pages, crawl_id)
         return versions.listing_snapshots(conn, listing, seen=seen, crawl_id=crawl_id,
                                           via=source)
 
 
 _USER_CONTENT = ("created_at", "created_at_raw", "karma", "about_html", "about", "extra")
 _USER_OBJECTS = frozenset({_USER_CONTENT.index("extra")})
-
-
-def save_merged_stories(
-    db: sqlite_utils.Database, stories: Sequence[Story], *, fetched_at: datetime,
-    crawl_id: int | None = None, source: str = "html",
-) -> None:
-    """Store stories that were merged into another (``merged_into`` set), in one
-    transaction; each completes its own thread target.
-
-    Their comments live in the thread they went into, which is saved as a thread of its
-    own: saving a merged story as an empty thread instead would mark every comment an
-    earlier crawl archived under it as gone from the site."""
-    seen = iso_utc(fetched_at)
-    assert seen is not None
-    with transaction(db) as conn:
-        for story in stories:
-            if story.merged_into is None:
-                raise ValueError(f"story {story.site}/{story.id} is not a merged story")
-            save_story(conn, story, seen=seen, crawl_id=crawl_id, source=sources.check(source))
-            mark_done(conn, crawl_id, Target(story.site, "thread", story.id))
 
 
 def save_user(
@@ -394,6 +367,7 @@ def save_user(
             conn, site=user.site, user_id=user.id, seen=seen, crawl_id=crawl_id,
             karma=user.karma, about=user.about, via=sources.check(user.source),
         )  # fmt: skip
+        keep_pages(conn, user.pages, crawl_id)
         mark_done(conn, crawl_id, Target(user.site, "user", user.id))
 
 

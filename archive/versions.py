@@ -128,12 +128,13 @@ def comment_scores(conn: sqlite3.Connection, site: str, scores: dict[str, int], 
 
 
 def thread_crawl(conn: sqlite3.Connection, *, site: str, story_id: str, seen: str,
-                 crawl_id: int | None, declared: int | None,
-                 comments: Sequence[Comment]) -> None:  # fmt: skip
+                 crawl_id: int | None, declared: int | None, comments: Sequence[Comment],
+                 pages: str | None = None) -> None:  # fmt: skip
     """What this crawl of the thread found: live, dead and deleted comments vs declared.
 
     The three counts are disjoint (a comment both dead and deleted counts as deleted),
-    so archived + dead + deleted is every comment the page(s) showed.
+    so archived + dead + deleted is every comment the page(s) showed. ``pages``: the
+    JSON page set read (``archive.revisits``), which a later crawl compares with its own.
     """
     deleted = sum(1 for c in comments if c.deleted)
     dead = sum(1 for c in comments if c.dead and not c.deleted)
@@ -141,12 +142,13 @@ def thread_crawl(conn: sqlite3.Connection, *, site: str, story_id: str, seen: st
     missing = None if declared is None else max(declared - archived, 0)
     conn.execute(
         "INSERT INTO thread_crawls (site, story_id, crawl_id, seen_at, declared, archived,"
-        " dead, deleted, missing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " dead, deleted, missing, unchanged, pages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)"
         " ON CONFLICT (site, story_id, seen_at) DO UPDATE SET crawl_id ="
         " coalesce(excluded.crawl_id, crawl_id), declared = excluded.declared,"
         " archived = excluded.archived, dead = excluded.dead, deleted = excluded.deleted,"
-        " missing = excluded.missing",
-        (site, story_id, crawl_id, seen, declared, archived, dead, deleted, missing),
+        " missing = excluded.missing, unchanged = 0,"
+        " pages = coalesce(excluded.pages, pages)",
+        (site, story_id, crawl_id, seen, declared, archived, dead, deleted, missing, pages),
     )
 
 

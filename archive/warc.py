@@ -115,8 +115,14 @@ def _pages(conn: sqlite3.Connection, *, site: str | None, since: str | None,
     rows = conn.execute(
         "SELECT id, url, status, sha256, body, first_fetched_at, last_fetched_at FROM pages"
         f" WHERE {' AND '.join(where)} ORDER BY first_fetched_at, id", params)
+    # Every fetch of each body (0013_revisits); an older archive knew its first and last.
+    visits = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'page_visits'").fetchone()
     for page_id, url, status, sha, body, first, last in rows:
-        fetched = (first,) if last == first else (first, last)
+        fetched: tuple[str, ...] = (first,) if last == first else (first, last)
+        if visits:
+            fetched = tuple(v for (v,) in conn.execute(
+                "SELECT fetched_at FROM page_visits WHERE page_id = ? ORDER BY fetched_at",
+                (page_id,))) or fetched  # fmt: skip
         yield _Page(page_id, url, status, sha, zlib.decompress(body), fetched)
 
 

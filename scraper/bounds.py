@@ -64,11 +64,15 @@ def origin(url: str) -> tuple[str, str, int] | None:
     return scheme, parts.hostname.lower(), port
 
 
-def offsite_reason(url: str, base_url: str) -> str | None:
-    """Why a crawl of ``base_url`` must not request ``url``, or None when it may."""
-    if origin(url) is not None and origin(url) == origin(base_url):
+def offsite_reason(url: str, base_url: str, api_url: str | None = None) -> str | None:
+    """Why a crawl of ``base_url`` (and of the site's API at ``api_url``, if it has
+    one) must not request ``url``, or None when it may."""
+    here = origin(url)
+    if here is not None and (here == origin(base_url)
+                             or (api_url is not None and here == origin(api_url))):
         return None
-    return (f"refused {url}: not on the site's base URL {base_url.rstrip('/')} "
+    also = f" or its API {api_url.rstrip('/')}" if api_url else ""
+    return (f"refused {url}: not on the site's base URL {base_url.rstrip('/')}{also} "
             "(a crawl follows links and redirects only to its own scheme, host and port)")
 
 
@@ -122,7 +126,7 @@ class OriginMiddleware:
         base_url: str | None = getattr(self.crawler.spider, "base_url", None)
         if base_url is None:  # a spider that names no site has no origin to keep to
             return
-        reason = offsite_reason(url, base_url)
+        reason = offsite_reason(url, base_url, getattr(self.crawler.spider, "api_url", None))
         if reason is None:
             return
         if self.crawler.stats is not None:

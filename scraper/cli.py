@@ -77,6 +77,8 @@ CRAWL_HELP = f"""Crawl threads, listings and profiles of SITE into the archive.
     Example: linkthread crawl hn front --pages 2 --threads
 
     Example: linkthread crawl hn --resume   (after a crawl was killed or stopped)
+
+    Example: linkthread crawl hn 8863 --via api   (the official API's tree alone)
     """
 
 
@@ -112,6 +114,11 @@ def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Setti
               help="How many pages of each listing to read.")
 @click.option("--threads", is_flag=True,
               help="Also crawl every thread the listings show.")
+@click.option("--via", type=click.Choice(["api", "html", "both"], case_sensitive=False),
+              help="Where a thread is read, for a site with an official API (HN): its "
+                   "API's tree (exact times, many requests at once), its page(s) (grey "
+                   "levels, the visible state, at the polite pace), or both merged "
+                   "[default: both; LINKTHREAD_HN_VIA]. Listings are read as pages.")
 @click.option("--ignore-robots", is_flag=True,
               help="Crawl although the site's robots.txt forbids it: only with the site's "
                    "permission. Recorded in the crawl; its published limits are kept.")
@@ -119,8 +126,8 @@ def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Setti
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
               help="How much of Scrapy's log to show.")
 def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
-          overrides: tuple[str, ...], pages: int, threads: bool, ignore_robots: bool,
-          log_level: str) -> None:
+          overrides: tuple[str, ...], pages: int, threads: bool, via: str | None,
+          ignore_robots: bool, log_level: str) -> None:
     if site not in sites.SITES:
         raise click.UsageError(f"unknown site {site!r} (known: {', '.join(sites.SITES)})")
     if not targets and not resume:
@@ -133,6 +140,11 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
     if spider_cls is None:
         raise click.UsageError(f"site {site!r} has no crawler yet (crawlers: "
                                f"{', '.join(SPIDERS)})")
+    if via is not None:
+        if sites.get(site).api_url is None:
+            raise click.UsageError(f"--via: {sites.get(site).label} has no official API "
+                                   "to read; its pages are what a crawl reads")
+        spider_args["via"] = via.lower()
     if resume:
         # A look, not a claim: the crawl takes the targets over when it starts, in one
         # transaction, so a resume running meanwhile gets each of them at most once.
@@ -234,6 +246,7 @@ def resume_args(db: str, site: str) -> tuple[int, bool] | None:
     return pages, any(a.get("threads") for a in args)
 
 
+from scraper import cli_follow as _follow  # noqa: E402,F401  (registers its commands)
 from scraper import cli_import as _import  # noqa: E402,F401  (registers its command)
 from scraper import cli_reparse as _reparse  # noqa: E402,F401  (registers its command)
 from scraper import cli_run as _run  # noqa: E402,F401  (registers its command)

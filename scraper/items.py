@@ -21,6 +21,16 @@ class FailedPage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class UnchangedThread:
+    """A thread whose every page came back with the body its latest crawl read: not
+    parsed again, stored as a visit (``archive.revisits.save_unchanged_thread``)."""
+
+    site: str
+    story_id: str
+    pages: tuple[FetchedPage, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SeenUsers:
     """Profiles a thread's page describes besides its comments (Lobsters' story JSON
     gives each commenter's karma and about): stored as seen then, completing no target."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from functools import partial
 from typing import Any
 
 from scrapy import Spider, signals
@@ -18,13 +19,13 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from archive import store
+from archive import revisits, store
 from archive.crawls import Target, crawl_targets, failed_targets, target_label
 from archive.db import open_db
 from archive.errors import ArchiveError
 from archive.health import Health
 from archive.models import Listing, Thread, User
-from scraper.items import FailedPage, MergedStories, SeenUsers
+from scraper.items import FailedPage, MergedStories, SeenUsers, UnchangedThread
 from scraper.spiders.interface import CrawlingSpider
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ class ArchivePipeline:
         )  # fmt: skip
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("linkthread/crawl_id", self.crawl_id)
+        # A thread whose pages come back as stored is not parsed again.
+        spider.stored_pages = partial(revisits.last_page_set, self.db, spider.site)
         if resume:
             # Exactly what this crawl took over, read back from the same archive.
             for t in crawl_targets(self.db, self.crawl_id):
@@ -92,16 +95,18 @@ class ArchivePipeline:
         if isinstance(item, Thread):
             result = store.save_thread(self.db, item, crawl_id=self.crawl_id)
             self.health.thread(item)
-            self.threads += 1
-            self.comments += len(item.comments)
-            self.pages += len(item.pages)
-            if self.crawler.stats is not None:
-                self.crawler.stats.inc_value("linkthread/threads")
-                self.crawler.stats.inc_value("linkthread/comments", len(item.comments))
+            self.count_thread(len(item.comments), len(item.pages))
             logger.info(
                 "archived %s %s: %d comments (%d new, %d changed)", item.story.site,
                 item.story.id, len(item.comments), result.new_comments, result.updated_comments,
             )
+        elif isinstance(item, UnchangedThread):
+            seen = revisits.save_unchanged_thread(
+                self.db, site=item.site, story_id=item.story_id, pages=item.pages,
+                crawl_id=self.crawl_id)  # fmt: skip
+            self.count_thread(seen, len(item.pages))
+            logger.info("archived %s %s: %d comments, unchanged since its last crawl",
+                        item.site, item.story_id, seen)
         elif isinstance(item, Listing):
             spider = self.spider()
             path = spider.listing_target(item.url)
@@ -134,10 +139,20 @@ class ArchivePipeline:
             if item.kind is not None:
                 self.health.failed(item.page.site, item.kind)
 
+    def count_thread(self, comments: int, pages: int) -> None:
+        self.threads += 1
+        self.comments += comments
+        self.pages += pages
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("linkthread/threads")
+            self.crawler.stats.inc_value("linkthread/comments", comments)
+
     def target(self, item: Any) -> Target | None:
         """The crawl target an item completes, if it completes one."""
         if isinstance(item, Thread):
             return Target(item.story.site, "thread", item.story.id)
+        if isinstance(item, UnchangedThread):
+            return Target(item.site, "thread", item.story_id)
         if isinstance(item, Listing):
             return Target(item.site, "listing", self.spider().listing_target(item.url))
         if isinstance(item, User):

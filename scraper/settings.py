@@ -68,6 +68,9 @@ LINKTHREAD_DB = os.environ.get("LINKTHREAD_DB", "linkthread.db")
 # and defaulted by the registry: a test points a spider at its local stand-in.
 globals().update({site.base_url_setting: os.environ.get(site.base_url_setting, site.base_url)
                   for site in sites.SITES.values()})
+# And the official API's base URL of each site that has one (LINKTHREAD_HN_API_URL).
+globals().update({site.api_url_setting: os.environ.get(site.api_url_setting, site.api_url)
+                  for site in sites.SITES.values() if site.api_url_setting and site.api_url})
 # Back-off after a soft error (throttle page, truncated body), doubling per strike, in seconds.
 LINKTHREAD_BACKOFF_BASE = float(os.environ.get("LINKTHREAD_BACKOFF_BASE", "10"))
 LINKTHREAD_BACKOFF_MAX = float(os.environ.get("LINKTHREAD_BACKOFF_MAX", "600"))

@@ -14,6 +14,9 @@ from tests.server import SiteServer, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 LINKTHREAD = Path(sys.executable).with_name("linkthread")
+# HN crawls read the page alone unless a test asks for --via api or both: the tests
+# written before the API serve only pages, and no test may reach the real API.
+os.environ.setdefault("LINKTHREAD_HN_VIA", "html")
 
 
 @pytest.fixture

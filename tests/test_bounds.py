@@ -124,3 +124,22 @@ def test_only_a_download_cancelled_for_its_size_is_called_too_large() -> None:
     # A download cancelled for another reason (a shutdown) is left as it is.
     mw._bytes(b"x" * 10, other)
     assert mw.process_exception(other, DownloadCancelledError("shutdown")) is None
+
+
+API = "https://hacker-news.firebaseio.com/v0"
+
+
+def test_a_sites_api_is_a_second_origin_and_only_that() -> None:
+    assert offsite_reason(f"{API}/item/1.json", BASE, API) is None
+    assert offsite_reason(f"{BASE}/item?id=1", BASE, API) is None
+    refused = offsite_reason("https://evil.example/item/1.json", BASE, API)
+    assert refused == ("refused https://evil.example/item/1.json: not on the site's base URL "
+                       f"{BASE} or its API {API} (a crawl follows links and redirects only to "
+                       "its own scheme, host and port)")
+    # Without the API (a crawl --via html), its host is off the origin like any other.
+    assert offsite_reason(f"{API}/item/1.json", BASE) is not None
+    spider = SimpleNamespace(base_url=BASE, api_url=API)
+    checked = OriginMiddleware(SimpleNamespace(spider=spider, stats=None))  # type: ignore[arg-type]
+    assert checked.process_request(Request(f"{API}/item/1.json")) is None
+    with pytest.raises(OffsiteRefused, match="or its API"):
+        checked.process_request(Request("http://127.0.0.1:1/item/1.json"))

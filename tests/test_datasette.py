@@ -109,8 +109,9 @@ def test_views_exist_after_migrations_and_applying_twice_is_a_no_op(archive: Pat
     assert applied_migrations(db)[-1] == MIGRATIONS[-1][0]
     schema = schema_of(db.conn)
     views = [name for kind, name, _ in schema if kind == "view"]
-    # The 0004 views, and 0016's list of crawls whose markup seemed to change.
-    assert views == sorted((*VIEW_NAMES, "health"))
+    # The 0004 views, 0013's last sightings, and 0016's list of crawls whose markup
+    # seemed to change.
+    assert views == sorted((*VIEW_NAMES, "comments_seen", "health"))
 
     assert apply_migrations(db) == []
     db.close()

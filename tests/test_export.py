@@ -79,7 +79,7 @@ def record(id: str, parent: str | None, depth: int, position: int, text: str | N
     row = dict(
         site="hn", id=id, story_id="100", parent_id=parent, depth=depth, position=position,
         author=f"user{id}", created_at=f"2026-01-14T09:{minute:02d}:00Z", text=text,
-        text_html=f"<p>Comment {id} about foxes jumping</p>", flags=[],
+        text_html=f"<p>Comment {id} about foxes jumping</p>", flags=[], source="html",
     )  # fmt: skip
     row.update(kw)
     return row
@@ -102,7 +102,7 @@ def test_json_is_the_story_with_nested_comments(archive_path: Path) -> None:
         "score": 42, "comment_count": 3, "archived_count": 5,
         "created_at": "2026-01-14T07:30:00Z", "kind": "show", "text": "What do you think?",
         "text_html": None, "first_seen_at": "2026-01-14T09:30:00Z",
-        "last_seen_at": "2026-01-14T09:30:00Z", "flags": [],
+        "last_seen_at": "2026-01-14T09:30:00Z", "source": "html", "flags": [],
         "comments": [
             {**R1, "children": [
                 {**R2, "children": [{**R4, "children": []}]},
@@ -163,7 +163,8 @@ def test_csv_round_trip_through_a_file(archive_path: Path, tmp_path: Path) -> No
     assert back[0] == {
         "site": "hn", "id": "20", "story_id": "200", "parent_id": "", "depth": "0",
         "position": "0", "author": PAYLOADS[0], "created_at": "2026-01-14T09:10:00Z",
-        "text": PAYLOADS[0], "text_html": "<p>Comment 20 about foxes jumping</p>", "flags": "",
+        "text": PAYLOADS[0], "text_html": "<p>Comment 20 about foxes jumping</p>",
+        "source": "html", "flags": "",
     }  # fmt: skip
 
 

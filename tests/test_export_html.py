@@ -184,7 +184,8 @@ def test_page_is_inert_escaped_and_complete(page: Path, tmp_path: Path) -> None:
     assert f"<style>{STYLE}</style>" in document
     # Replies sit inside their parent's <details>.
     assert document.count("<details open") == len(BODY_PAYLOADS) + 1
-    assert re.search(r'id="c10">.*?<details open class="comment" id="c30">', document, re.S)
+    assert re.search(r'id="c10"[ >].*?<details open class="comment" id="c30"[ >]', document,
+                     re.S)
 
 
 def test_html_export_of_an_empty_thread(tmp_path: Path) -> None:

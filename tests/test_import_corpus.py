@@ -18,7 +18,6 @@ from tests.test_import import FETCHED, comment_rows, run_import
 # Corpus files that are not importable, and why: each is one line, the rest import.
 NOT_IMPORTABLE = {
     "hn/SOURCES.tsv": "not a page of a site linkthread knows",
-    "hn/algolia-item-1.json": "not a page of a site linkthread knows",  # Algolia's API
     "lobsters/SOURCES.tsv": "not a page of a site linkthread knows",
     "lobsters/error-422-static.html": "the site's HTTP 422 error page",
     "lobsters/error-500-static.html": "the site's HTTP 500 error page",

@@ -108,9 +108,9 @@ def test_schema_columns(tmp_path: Path) -> None:
     assert [r[0] for r in indexes] == [
         "comments_author", "comments_created_at", "comments_site_parent_id",
         "comments_site_story_id", "listing_snapshots_site_story_id", "markup_health_site_kind",
-        "pages_site_story_id",
-        "redactions_site", "stories_author", "stories_created_at", "story_tags_site_tag",
-        "watches_next_due_at",
+        "page_visits_crawl_id", "pages_site_story_id", "pending_comments_parent",
+        "redactions_site", "source_differences_story", "stories_author", "stories_created_at",
+        "story_tags_site_tag", "watches_next_due_at",
     ]  # fmt: skip
     triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
     assert [r[0] for r in triggers] == [

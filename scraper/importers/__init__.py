@@ -7,7 +7,8 @@ responses saved to a file) into the archive, through the same parsers and
   from a mirror's file name, the time it was seen;
 * ``hn`` / ``lobsters``: one module per site: which of its pages a text is, the URL
   and time the page states, and which parser reads it (a new site adds its module
-  here and its entry in ``detect.IMPORTERS``);
+  here and its entry in ``detect.IMPORTERS``); ``hn_algolia``: HN threads saved
+  from Algolia's API;
 * ``detect``: which site's importer takes a text;
 * ``join``: the pages of one thread saved as several files, joined in order;
 * ``run``: the import itself, one crawls row with command "import".

@@ -132,7 +132,7 @@ def _read_one(path: Path, read: Read, *, sites: Sequence[str] | None, url: str |
         return str(e)
     found = detect.recognise(saved.text, sites)
     if found is None:
-        known = ", ".join(sites or detect.IMPORTERS)
+        known = ", ".join(sites or detect.SITES)
         return f"not a page of a site linkthread knows ({known})"
     importer = found[0]
     hint = url or url_from_name(path, importer.site)

@@ -6,14 +6,22 @@ politeness layer (``meta["soft_errors"]`` and one errback), failing one target w
 one line, a thread's pages carried from request to request until it is whole (never
 half a thread stored), page caps, loops and off-origin links refused, resumed targets
 adopted, and what the pipeline reads (``targets()``, ``crawl_args``, ``failures``).
+
+A thread whose pages come back with the bodies its latest crawl read is not parsed
+again (:meth:`SiteSpider.thread_page`): each page's sha256 is checked against the
+page set the archive holds for it (``stored_pages``, one indexed lookup per thread,
+installed by the pipeline), the next page is the one read after it then, and once the
+last one matches the thread is an :class:`UnchangedThread`. The first page that
+differs has every page of the thread parsed, so the tree is whole.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
@@ -25,10 +33,11 @@ from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
 from archive.crawls import Target
-from archive.models import FetchedPage, Listing, Thread
+from archive.models import FetchedPage, Listing, Thread, User
+from archive.revisits import PageSet, body_sha256
 from archive.sites import Site
 from scraper.bounds import Refused, offsite_reason
-from scraper.items import FailedPage
+from scraper.items import FailedPage, UnchangedThread
 from scraper.middlewares import setting_or_env
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
 from scraper.politeness import RobotsForbidden
@@ -38,8 +47,15 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 # A guard against a site bug (or a hostile page) sending us round a loop of "More" links.
 DEFAULT_MAX_PAGES = 200
-# Pages of a thread read so far, each with what its parser read from it.
+# Pages of a thread read so far, each with what its parser read from it (or Unread).
 Done = tuple[tuple[Any, FetchedPage], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Unread:
+    """A thread page not parsed: its body is the one the thread's latest crawl read."""
+
+    text: str
 
 
 def split_args(value: str) -> list[str]:
@@ -78,6 +94,10 @@ class SiteSpider(scrapy.Spider):
         self.pages = max(1, int(pages))  # listing pages to read, from the first
         self.threads = _flag(threads)  # and every thread on them
         self.max_pages = DEFAULT_MAX_PAGES
+        # story id -> the pages its latest crawl read; None: parse every page.
+        self.stored_pages: Callable[[str], PageSet | None] | None = None
+        self.expected: dict[str, PageSet | None] = {}
+        self.reparse = False
         self.failures: list[str] = []
         # A failure of the whole crawl (robots.txt forbids the site): it stands for every
         # target left, so the report is that one line.
@@ -104,6 +124,8 @@ class SiteSpider(scrapy.Spider):
         spider.max_pages = int(setting_or_env(crawler, "LINKTHREAD_MAX_PAGES", DEFAULT_MAX_PAGES))
         if spider.max_pages < 1:
             raise ValueError("LINKTHREAD_MAX_PAGES must be 1 or more")
+        # Parse every page, also one whose body is the one stored (after a parser fix).
+        spider.reparse = bool(setting_or_env(crawler, "LINKTHREAD_REPARSE", 0))
         return spider
 
     # -- what the pipeline reads ---------------------------------------------------
@@ -149,6 +171,10 @@ class SiteSpider(scrapy.Spider):
 
     def parse_thread_page(self, response: Response, label: str, story_id: str,
                           done: Done) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def read_thread_page(self, text: str, fetched: FetchedPage, story_id: str) -> Any:
+        """What the site's parser reads of one page of a thread (for thread_page)."""
         raise NotImplementedError
 
     def soft_error(self, response: Response) -> str | None:
@@ -225,7 +251,7 @@ class SiteSpider(scrapy.Spider):
         if name is not None:
             # Old one-shot /x?fnid= pages do not say which listing they continue; we know.
             listing = replace(listing, name=name)
-        yield listing
+        yield replace(listing, pages=(fetched,))  # every body kept
         if self.threads:
             for entry in listing.entries:
                 yield from self.schedule_thread(entry.story_id)
@@ -240,8 +266,43 @@ class SiteSpider(scrapy.Spider):
     def parse_user(self, response: Response, label: str) -> Iterator[Any]:
         fetched = self.fetched(response)
         user = self.attempt(label, fetched, lambda: self.read_user(response, fetched), "user")
+        if isinstance(user, User):
+            user = replace(user, pages=(fetched,))  # every body kept
         if user is not None:
             yield user
+
+    def thread_page(self, label: str, story_id: str, done: Done, fetched: FetchedPage,
+                    text: str, finish: Callable[[Sequence[Any]], Thread]) -> Iterator[Any]:
+        """One page of a thread, read with :meth:`read_thread_page` (whose result has a
+        ``next_url``) unless the thread so far is the one the archive holds."""
+        if len(done) == 0 and self.stored_pages is not None and not self.reparse:
+            self.expected[story_id] = self.stored_pages(story_id)
+        expected = self.expected.get(story_id)
+        i = len(done)
+        if (expected is not None and i < len(expected)
+                and expected[i] == (fetched.url, body_sha256(fetched.body))
+                and all(isinstance(p, Unread) for p, _ in done)):
+            done = (*done, (Unread(text), fetched))
+            if i + 1 < len(expected):
+                yield from self.carry(label, story_id, done, expected[i + 1][0], finish)
+            else:
+                yield UnchangedThread(site=self.site, story_id=story_id,
+                                      pages=tuple(f for _, f in done))
+            return
+        read: list[tuple[Any, FetchedPage]] = []
+        # The pages skipped so far, then this one: a changed page needs the whole tree.
+        for unread, page in (*done, (Unread(text), fetched)):
+            if not isinstance(unread, Unread):
+                read.append((unread, page))
+                continue
+            parsed = self.attempt(label, page,
+                                  partial(self.read_thread_page, unread.text, page, story_id))
+            if parsed is None or isinstance(parsed, FailedPage):
+                if parsed is not None:
+                    yield replace(parsed, story_id=story_id)
+                return
+            read.append((parsed, page))
+        yield from self.carry(label, story_id, tuple(read), read[-1][0].next_url, finish)
 
     def carry(self, label: str, story_id: str, done: Done, next_url: str | None,
               finish: Callable[[Sequence[Any]], Thread]) -> Iterator[Any]:

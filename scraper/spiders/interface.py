@@ -7,6 +7,7 @@ the pipeline).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from archive.crawls import Target
@@ -25,6 +26,8 @@ class CrawlingSpider(Protocol):
     scheduled: set[str]  # threads requested so far, those listings led to included
     failures: list[str]  # one line per target that failed
     halted: str | None  # one failure that stopped the whole crawl, standing for the rest
+    # story id -> (url, sha256) of the pages its latest crawl read; None: parse every page
+    stored_pages: Callable[[str], tuple[tuple[str, str], ...] | None] | None
 
     def targets(self) -> list[Target]: ...
 

@@ -1,0 +1,138 @@
+"""Re-crawls that cost nothing when nothing changed (migration ``0013_revisits``).
+
+A page fetched again with the same body (same URL, same sha256) is not stored again:
+its fetch is a ``page_visits`` row beside the one ``pages`` row that holds the body.
+Every fetch of a URL, the first included, is a visit, so "every fetch of this URL" is
+one join (docs/schema.md shows it).
+
+A thread whose pages all come back with the bodies of its last crawl (the same URLs
+in the same order with the same hashes, ``thread_crawls.pages``) shows the same
+comments as then: the crawl does not parse it again, and the archive records the
+visit with O(1) rows: a ``thread_crawls`` row with ``unchanged = 1``, a visit per page,
+the story's seen-time, the target done (:func:`save_unchanged_thread`).
+
+Nor does any save rewrite a comment only to move its ``last_seen_at``: see
+``archive.seen`` for how its last sighting is known all the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+import sqlite_utils
+
+from archive.crawls import Target, mark_done
+from archive.db import transaction
+from archive.models import FetchedPage
+from archive.pages import save_page
+from archive.rows import iso_utc
+
+# A thread's page set: (url, sha256) of each page, in the order they were read.
+PageSet = tuple[tuple[str, str], ...]
+
+
+def body_sha256(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def page_set(pages: Iterable[FetchedPage]) -> PageSet:
+    return tuple((p.url, body_sha256(p.body)) for p in pages)
+
+
+def page_set_json(pages: PageSet) -> str:
+    return json.dumps([list(p) for p in pages], separators=(",", ":"))
+
+
+def pages_json(pages: Sequence[FetchedPage]) -> str | None:
+    """``thread_crawls.pages`` for a thread read from ``pages``; None without pages."""
+    return page_set_json(page_set(pages)) if pages else None
+
+
+def last_page_set(
+    db: sqlite_utils.Database | sqlite3.Connection, site: str, story_id: str,
+    source: str = "html",
+) -> PageSet | None:
+    """The pages the thread's latest crawl read, or None (never crawled, or before 0013).
+
+    One seek on the primary key of ``thread_crawls``, one on ``stories`` and one on
+    ``pages (url, sha256)`` per page: cheap enough to ask before every thread's first
+    page is parsed. None also when one of those bodies is no longer kept as read
+    (redacted), or when ``source`` never observed the thread: its rows must learn it
+    (``archive.sources``), which only a save of the parsed thread tells them.
+    """
+    conn = db.conn if isinstance(db, sqlite_utils.Database) else db
+    row = conn.execute(
+        "SELECT t.pages, s.source FROM thread_crawls t JOIN stories s ON s.site = t.site"
+        " AND s.id = t.story_id WHERE t.site = ? AND t.story_id = ?"
+        " ORDER BY t.seen_at DESC LIMIT 1",
+        (site, story_id),
+    ).fetchone()
+    if row is None or row[0] is None or source not in (row[1] or "").split(","):
+        return None
+    # Each body still kept as it was read: a redaction (archive.redact) that emptied one
+    # must have the thread parsed and saved through its rules, never its body stored
+    # again as an unchanged visit would.
+    kept = conn.execute(
+        "SELECT count(*) FROM json_each(?) j JOIN pages p ON p.url = json_extract(j.value,"
+        " '$[0]') AND p.sha256 = json_extract(j.value, '$[1]') AND p.redacted_at IS NULL",
+        (row[0],),
+    ).fetchone()[0]
+    found = tuple((url, sha) for url, sha in json.loads(row[0]))
+    return found if kept == len(found) else None
+
+
+class PagesChanged(ValueError):
+    """The thread's latest crawl is not the one whose pages came back unchanged."""
+
+
+def save_unchanged_thread(
+    db: sqlite_utils.Database,
+    *,
+    site: str,
+    story_id: str,
+    pages: Sequence[FetchedPage],
+    crawl_id: int | None = None,
+) -> int:
+    """Record a crawl that found every page of a thread as its latest crawl read them,
+    in ONE transaction; return the number of comments that crawl showed.
+
+    Writes a ``thread_crawls`` row (``unchanged = 1``, the counts of the crawl before),
+    a visit per page, the story's seen-time, and the crawl target done. Raises
+    :class:`PagesChanged` if the thread's latest crawl read other pages (another crawl
+    stored it meanwhile): nothing is written, and a crawl that parses it must follow.
+    """
+    seen = iso_utc(pages[0].fetched_at)
+    assert seen is not None
+    found = page_set(pages)
+    with transaction(db) as conn:
+        last = conn.execute(
+            "SELECT declared, archived, dead, deleted, missing, pages FROM thread_crawls"
+            " WHERE site = ? AND story_id = ? ORDER BY seen_at DESC LIMIT 1",
+            (site, story_id),
+        ).fetchone()
+        if last is None or last[-1] is None or last_page_set(conn, site, story_id) != found:
+            raise PagesChanged(f"thread {site}/{story_id} was stored with other pages "
+                               "while it was being crawled; crawl it again")
+        for page in pages:
+            save_page(conn, page, story_id=story_id, crawl_id=crawl_id, error=None)
+        declared, archived, dead, deleted, missing, json_pages = last
+        conn.execute(
+            "INSERT INTO thread_crawls (site, story_id, crawl_id, seen_at, declared,"
+            " archived, dead, deleted, missing, unchanged, pages)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)"
+            " ON CONFLICT (site, story_id, seen_at) DO UPDATE SET"
+            " crawl_id = coalesce(excluded.crawl_id, crawl_id)",
+            (site, story_id, crawl_id, seen, declared, archived, dead, deleted, missing,
+             json_pages),
+        )  # fmt: skip
+        conn.execute(
+            "UPDATE stories SET first_seen_at = min(first_seen_at, :seen),"
+            " last_seen_at = max(last_seen_at, :seen),"
+            " last_crawl_id = coalesce(:crawl, last_crawl_id) WHERE site = :site AND id = :id",
+            {"seen": seen, "crawl": crawl_id, "site": site, "id": story_id},
+        )
+        mark_done(conn, crawl_id, Target(site, "thread", story_id))
+    return int(archived + dead + deleted)

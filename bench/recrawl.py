@@ -1,0 +1,140 @@
+"""Re-crawl cost: 50 generated threads crawled by the real `linkthread crawl` (spider,
+pipeline, store) against the local stand-in site (tests/server.py), then again.
+
+Run: python bench/recrawl.py [--threads 50] [--comments 1000] [--per-page 1000]
+
+Each crawl is a child process of its own (Scrapy's reactor runs once a process); its
+CPU time (user + system) comes from the kernel's accounting of children ("process
+CPU": Python, Scrapy's imports and reactor start included), and from the child's own
+clock between the pipeline's open and close ("crawl CPU": the crawl itself); the
+rows it wrote from its connection's ``total_changes``. Probes around the pipeline's
+open and close are all this bench adds to the path. Bytes written: the
+kernel's count of the child's writes (``ru_oublock``, 512-byte blocks), and the growth
+of the archive file and its WAL. Printed per crawl:
+
+* the first crawl: the anchor;
+* an unchanged re-crawl (the target: <= 15% of the anchor's CPU, O(1) rows a thread),
+  and once more (a body's second fetch rewrites its pages row once, as its
+  fetch_count grows from SQLite's zero-byte 1 to a one-byte 2; later ones do not);
+* the same re-crawl with LINKTHREAD_REPARSE=1: every page parsed, as before 0013;
+* a changed re-crawl: one comment edited in every thread;
+* an empty crawl (one 1-comment thread, unchanged): what any crawl's process costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import hnpages  # noqa: E402
+from tests.server import SiteServer, serve  # noqa: E402
+
+# Polite waits off: the stand-in site has no limits, and the bench measures CPU.
+ENV = {"LINKTHREAD_DOWNLOAD_DELAY": "0", "LINKTHREAD_MIN_DELAY": "0",
+       "LINKTHREAD_BACKOFF_BASE": "0.05", "LINKTHREAD_BACKOFF_MAX": "0.2"}  # fmt: skip
+
+
+def child(args: list[str]) -> None:
+    """Run one crawl in this process, printing the rows its pipeline wrote."""
+    from scraper import cli, pipelines
+
+    opened, closed = pipelines.ArchivePipeline.open_spider, pipelines.ArchivePipeline.spider_closed
+    start: list[float] = []
+
+    def open_probe(self: pipelines.ArchivePipeline) -> None:
+        start.append(time.process_time())
+        opened(self)
+
+    def close_probe(self: pipelines.ArchivePipeline, spider: Any, reason: str) -> None:
+        if self.db is not None:
+            print(f"ROWS {self.db.conn.total_changes}", file=sys.stderr)
+        closed(self, spider, reason)
+        print(f"CRAWL_CPU {time.process_time() - start[0]}", file=sys.stderr)
+
+    pipelines.ArchivePipeline.open_spider = open_probe  # type: ignore[method-assign]
+    pipelines.ArchivePipeline.spider_closed = close_probe  # type: ignore[method-assign]
+    sys.argv = ["linkthread", *args]
+    cli.main()
+
+
+Run = tuple[float, float, int, int, int]
+
+
+def crawl(base_url: str, db: Path, ids: list[str], **env: str) -> Run:
+    """(CPU seconds of the process, of the crawl alone, rows written, bytes written by
+    the process, archive growth)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    size = _size(db)
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", "crawl", "hn", *ids, "--db", str(db)],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+        env={**os.environ, **ENV, "LINKTHREAD_HN_BASE_URL": base_url, **env},
+    )  # fmt: skip
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode != 0:
+        sys.exit(f"crawl failed: {result.stderr[-2000:]}")
+    said = dict(line.split() for line in result.stderr.splitlines()
+                if line.startswith(("ROWS ", "CRAWL_CPU ")))  # fmt: skip
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return (cpu, float(said["CRAWL_CPU"]), int(said["ROWS"]),
+            (after.ru_oublock - before.ru_oublock) * 512, _size(db) - size)  # fmt: skip
+
+
+def _size(db: Path) -> int:
+    return sum(p.stat().st_size for p in (db, db.with_name(db.name + "-wal")) if p.exists())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--threads", type=int, default=50)
+    ap.add_argument("--comments", type=int, default=1000)
+    ap.add_argument("--per-page", type=int, default=1000)
+    args = ap.parse_args()
+    # Story ids far enough apart that no two threads share a comment id.
+    threads = [hnpages.random_thread(args.comments, seed=k,
+                                     story_id=str(41_000_000 + k * 4 * args.comments))
+               for k in range(args.threads)]  # fmt: skip
+    tiny = hnpages.random_thread(1, seed=999, story_id="40000000")
+    site = SiteServer()
+    for t in (*threads, tiny):
+        site.routes.update(hnpages.site_pages(t, per_page=args.per_page))
+    ids = [t.story_id for t in threads]
+    print(f"{args.threads} threads x {args.comments} comments, {args.per_page} per page; "
+          f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    with serve(site) as s, tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.db"
+        crawl(s.base_url, db, [tiny.story_id])
+        runs = [("first crawl (anchor)", crawl(s.base_url, db, ids))]
+        runs.append(("unchanged re-crawl", crawl(s.base_url, db, ids)))
+        runs.append(("unchanged, once more", crawl(s.base_url, db, ids)))
+        runs.append(("unchanged, REPARSE=1", crawl(s.base_url, db, ids, LINKTHREAD_REPARSE="1")))
+        for t in threads:
+            t.comments[len(t.comments) // 2].text = "Edited for the changed re-crawl."
+            site.routes.update(hnpages.site_pages(t, per_page=args.per_page))
+        runs.append(("changed re-crawl", crawl(s.base_url, db, ids)))
+        runs.append(("empty crawl (1 thread)", crawl(s.base_url, db, [tiny.story_id])))
+        anchor, crawl_anchor = runs[0][1][:2]
+        print(f"{'crawl':24} {'process CPU s':>13} {'vs first':>8} {'crawl CPU s':>11}"
+              f" {'vs first':>8} {'rows':>8} {'rows/thr':>8} {'MB written':>10} {'MB growth':>9}")
+        for label, (cpu, crawl_cpu, rows, written, growth) in runs:
+            per = rows / (1 if label.startswith("empty") else args.threads)
+            print(f"{label:24} {cpu:13.2f} {cpu / anchor:8.1%} {crawl_cpu:11.2f}"
+                  f" {crawl_cpu / crawl_anchor:8.1%} {rows:8,} {per:8,.0f}"
+                  f" {written / 1e6:10.1f} {growth / 1e6:9.2f}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[2:])
+    else:
+        main()
