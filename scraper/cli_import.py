@@ -57,9 +57,9 @@ def import_command(paths: tuple[Path, ...], site: str | None, url: str | None,
 
     Example: linkthread import ~/saved/hn-item-8863.html --db hn.db
 
-    Example: linkthread import mirror/news.ycombinator.com --db hn.db
+    Example: linkthread import mirror/ --db hn.db
 
-    Example: linkthread import hottest.json --url https://lobste.rs/hottest.json
+    Example: linkthread import crawl.warc.gz --db hn.db
 
     Reddit's community dumps (NDJSON, zstd-compressed or not: RC_/RS_ files, per
     subreddit *_comments/*_submissions) are recognised by their fields and streamed
