@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import sqlite_utils
 
 from archive import (
+    bulk,
     differences,
     follow_state,
     health,
@@ -339,6 +340,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0007_site_urls", site_table.m0007_site_urls),
     ("0008_source", sources.m0008_source),
     ("0009_reddit_gaps", m0009_reddit_gaps),
+    ("0010_import_progress", bulk.m0010_import_progress),
     ("0011_hn_api", differences.m0011_hn_api),
     ("0012_follow_state", follow_state.m0012_follow_state),
     ("0013_revisits", seen.m0013_revisits),

@@ -13,6 +13,7 @@ import hashlib
 import sqlite3
 import zlib
 from collections.abc import Sequence
+from typing import Any
 
 import sqlite_utils
 
@@ -103,3 +104,18 @@ def record_visit(
         (page_id, fetched_at, crawl_id),
     )
 
+
+
+def selection(*, site: str | None = None, since: str | None = None) -> tuple[list[str], list[Any]]:
+    """The WHERE terms (ANDed) and parameters that pick kept pages to read again
+    (``reparse``, ``export --warc``): one site's, those fetched at or after ``since``
+    (stored UTC text), never a redacted one, whose body is gone."""
+    where: list[str] = ["redacted_at IS NULL"]
+    params: list[Any] = []
+    if site is not None:
+        where.append("site = ?")
+        params.append(site)
+    if since is not None:
+        where.append("last_fetched_at >= ?")
+        params.append(since)
+    return where, params

@@ -341,6 +341,16 @@ def withheld_user(conn: sqlite3.Connection, user: User) -> User:
     return user
 
 
+def withheld_story(conn: sqlite3.Connection, story: Story) -> tuple[Story, bool]:
+    """``story`` without what a redaction in force names (its thread, or its author),
+    and whether anything was withheld: a story saved alone (a dump's submission)."""
+    rules = _rules(conn, story.site)
+    whole = ("thread", story.id) in rules
+    if whole or ("author", story.author) in rules:
+        return _blank_story(story, whole=whole), True
+    return story, False
+
+
 def _blank(c: Comment, *, forget: bool) -> Comment:
     return replace(c, text=None, text_html=None, author=None if forget else c.author)
 

@@ -31,6 +31,7 @@ from warcio.warcwriter import WARCWriter
 
 from archive.errors import ArchiveError
 from archive.export_output import check_output_path
+from archive.pages import selection
 from archive.rows import user_time
 
 SOFTWARE = "linkthread"
@@ -101,14 +102,7 @@ def _writer(out: BinaryIO, name: str, *, gzip: bool) -> WARCWriter:
 
 def _pages(conn: sqlite3.Connection, *, site: str | None, since: str | None,
            story_ids: Sequence[str]) -> Iterator[_Page]:
-    where: list[str] = ["redacted_at IS NULL"]  # a redacted page's body is gone
-    params: list[Any] = []
-    if site is not None:
-        where.append("site = ?")
-        params.append(site)
-    if since is not None:
-        where.append("last_fetched_at >= ?")
-        params.append(since)
+    where, params = selection(site=site, since=since)
     if story_ids:
         where.append("story_id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(list(story_ids)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +13,9 @@ from archive.db import open_db
 from archive.sites import SITES
 from archive.terminal import safe_line
 from scraper.importers.pages import parse_time
+
+if TYPE_CHECKING:
+    from scraper.importers.reddit_dump import DumpOutcome
 
 
 def _time(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
@@ -32,9 +36,16 @@ def _time(ctx: click.Context, param: click.Parameter, value: str | None) -> date
 @click.option("--fetched-at", "fetched_at", callback=_time, metavar="TIME",
               help="When the pages were seen (ISO 8601, UTC unless it says); default: "
                    "the time the page states, else the file's modification time.")
+@click.option("--subreddit", "subreddits", multiple=True, metavar="NAME",
+              help="Dumps: keep only this subreddit's rows (repeat for several).")
+@click.option("--since", callback=_time, metavar="TIME",
+              help="Dumps: keep only rows created at or after TIME (ISO 8601).")
+@click.option("--until", callback=_time, metavar="TIME",
+              help="Dumps: keep only rows created before TIME (ISO 8601).")
 @db_option
 def import_command(paths: tuple[Path, ...], site: str | None, url: str | None,
-                   fetched_at: datetime | None, db: str) -> None:
+                   fetched_at: datetime | None, subreddits: tuple[str, ...],
+                   since: datetime | None, until: datetime | None, db: str) -> None:
     """Import saved pages (HTML or JSON files, or folders of them) into the archive.
 
     Each file's site and page kind (thread, listing, profile) come from its content,
@@ -46,28 +57,76 @@ def import_command(paths: tuple[Path, ...], site: str | None, url: str | None,
 
     Example: linkthread import ~/saved/hn-item-8863.html --db hn.db
 
-    Example: linkthread import mirror/news.ycombinator.com --db hn.db
+    Example: linkthread import mirror/ --db hn.db
 
-    Example: linkthread import hottest.json --url https://lobste.rs/hottest.json
+    Example: linkthread import crawl.warc.gz --db hn.db
+
+    Reddit's community dumps (NDJSON, zstd-compressed or not: RC_/RS_ files, per
+    subreddit *_comments/*_submissions) are recognised by their fields and streamed
+    through the bulk path; --subreddit, --since and --until filter them. A killed
+    dump import started again goes on where it stopped.
+
+    Example: linkthread import RS_2024-01.zst RC_2024-01.zst --subreddit sqlite
     """
-    # Here, not at the top: the parsers (lxml, BeautifulSoup) are for the commands that
-    # read pages, and every other command's start would pay for them.
+    # Here, not at the top: the parsers (lxml, BeautifulSoup) and zstandard are for
+    # the commands that read pages, and every other command's start would pay for them.
+    from scraper.importers.detect import dump_kind
+    from scraper.importers.dump_run import run_dumps
+    from scraper.importers.files import walk
+    from scraper.importers.reddit_dump import Filters
     from scraper.importers.run import import_paths
 
+    filters = Filters(subreddits=frozenset(s.lower() for s in subreddits), since=since,
+                      until=until)
+    names = list(walk(paths))
+    dumps = [(p, kind) for p in names if (kind := dump_kind(p)) is not None]
+    dumped = {p for p, _ in dumps}
+    pages = [p for p in names if p not in dumped]
+    if url is not None and dumps:
+        raise click.UsageError("--url names a saved page; a dump names its own threads")
+    dumped_outcome = outcome = None
     with _user_errors():
         archive = open_db(db)
         try:
-            outcome = import_paths(archive, list(paths), sites=[site] if site else None,
-                                   url=url, fetched_at=fetched_at)
+            if dumps:
+                dumped_outcome = run_dumps(archive, dumps, filters=filters)
+            if pages or not dumps:
+                outcome = import_paths(archive, pages, sites=[site] if site else None,
+                                       url=url, fetched_at=fetched_at)
         except ValueError as e:  # --url with several files
             raise click.UsageError(str(e)) from e
         finally:
             archive.close()
+    failed = dumped_outcome is not None and _report_dumps(dumped_outcome, db)
+    if outcome is None:
+        if failed:
+            raise SystemExit(1)
+        return
     click.echo(f"imported {outcome.threads} thread(s), {outcome.comments} comments, "
                f"from {outcome.files} file(s) into {db}")
     for line in outcome.stored:
         click.echo(line)
     for line in outcome.failures:
         click.echo(f"Error: {safe_line(line)}", err=True)
-    if outcome.failures:
+    if outcome.failures or failed:
         raise SystemExit(1)
+
+
+def _report_dumps(outcome: DumpOutcome, db: str) -> bool:
+    """Print what a dump import did; whether anything failed."""
+    published = outcome.published
+    new = published.new if published else 0
+    merged = published.merged if published else 0
+    missing = published.missing_parents if published else 0
+    click.echo(f"imported {outcome.comments:,} comment(s) and {outcome.stories:,} "
+               f"submission(s) from {outcome.files} dump file(s) into {db}: {new:,} new "
+               f"comments, {merged:,} already archived merged, {missing:,} whose parent "
+               "is in no file read")
+    if outcome.bad_lines:
+        click.echo(f"{outcome.bad_lines:,} line(s) were not a Reddit comment or submission "
+                   "(not JSON, or no id): skipped", err=True)
+    for path in outcome.skipped:
+        click.echo(f"{path}: already imported with these filters; nothing to add")
+    for line in outcome.failures:
+        click.echo(f"Error: {safe_line(line)}", err=True)
+    return bool(outcome.failures)

@@ -25,6 +25,7 @@ import sqlite_utils
 
 from archive import store
 from archive.models import FetchedPage
+from archive.pages import selection
 from archive.rows import user_time
 from scraper.importers import detect, files
 from scraper.importers.pages import parse_time
@@ -147,15 +148,8 @@ def _groups(conn: sqlite3.Connection, *, site: str | None, since: str | None,
             failed: bool) -> Iterator[list[_Stored]]:
     """The selected pages: each story's together, stories by first fetch, then the
     pages of no story one by one, in fetch order."""
-    # A redacted page's body is gone (archive.redact): nothing to parse.
-    where = ["redacted_at IS NULL", "error IS NOT NULL" if failed else "error IS NULL"]
-    params: list[Any] = []
-    if site is not None:
-        where.append("site = ?")
-        params.append(site)
-    if since is not None:
-        where.append("last_fetched_at >= ?")
-        params.append(since)
+    where, params = selection(site=site, since=since)
+    where.append("error IS NOT NULL" if failed else "error IS NULL")
     sql = " AND ".join(where)
     stories = conn.execute(
         f"SELECT site, story_id, min(first_fetched_at) AS first FROM pages WHERE {sql}"

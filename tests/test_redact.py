@@ -7,20 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from archive.cli import cli
 from scraper import cli as _registers_commands  # noqa: F401
 from tests import hnpages
 from tests.conftest import rows
-from tests.test_warc import save_page, save_pages
+from tests.test_warc import invoke, save_page, save_pages
 
 PHRASE = "zanzibar quokka marmalade telescope"  # in every comment of the forgotten author
 FORGOTTEN = "user3"
-
-
-def invoke(*args: str | Path) -> Result:
-    return CliRunner().invoke(cli, [*map(str, args)])
 
 
 def file_bytes(db: Path) -> bytes:

@@ -3,22 +3,20 @@ crawl with it would have; a dry run writes nothing; a second run changes nothing
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from archive.cli import cli
 from scraper import cli as _registers_commands  # noqa: F401
 from scraper.parsers import hn
 from scraper.parsers.errors import ParseError
 from tests import hnpages
 from tests.conftest import rows
-from tests.test_warc import save_page, save_pages
+from tests.test_warc import dump as rows_of
+from tests.test_warc import invoke, save_page, save_pages
 
 T0 = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)
 TABLES = ("stories", "comments", "comment_versions", "story_snapshots", "thread_crawls",
@@ -28,19 +26,8 @@ DIFFER = {"crawl_id", "last_crawl_id", "id"}
 today = hn.parse_item_page
 
 
-def invoke(*args: str | Path) -> Result:
-    return CliRunner().invoke(cli, [*map(str, args)])
-
-
 def dump(db: Path, tables: tuple[str, ...] = TABLES) -> dict[str, list[tuple]]:
-    out = {}
-    with sqlite3.connect(db) as conn:
-        for table in tables:
-            columns = [c for (_, c, *_) in conn.execute(f"pragma table_info({table})")
-                       if c not in DIFFER]
-            out[table] = sorted(conn.execute(f"select {', '.join(columns)} from {table}"
-                                             ).fetchall(), key=repr)
-    return out
+    return rows_of(db, tables, DIFFER)
 
 
 def shallow(text: str, **kw: Any) -> Any:

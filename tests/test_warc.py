@@ -38,12 +38,14 @@ def warcio(*args: str | Path) -> subprocess.CompletedProcess[str]:
                           check=False)
 
 
-def dump(db: Path) -> dict[str, list[tuple]]:
+def dump(db: Path, tables: tuple[str, ...] = TABLES,
+         differ: set[str] = DIFFER) -> dict[str, list[tuple]]:
+    """Every row of ``tables``, sorted, but for the ``differ`` columns."""
     out = {}
     with sqlite3.connect(db) as conn:
-        for table in TABLES:
+        for table in tables:
             columns = [c for (_, c, *_) in conn.execute(f"pragma table_info({table})")
-                       if c not in DIFFER]
+                       if c not in differ]
             out[table] = sorted(conn.execute(f"select {', '.join(columns)} from {table}"
                                              ).fetchall(), key=repr)
     return out

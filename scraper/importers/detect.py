@@ -6,9 +6,11 @@ several (HN's pages and its threads saved from Algolia's API)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
-from scraper.importers import hn, hn_algolia, lobsters, reddit
+from scraper.importers import hn, hn_algolia, lobsters, reddit, reddit_dump
 from scraper.importers.pages import Kind, SiteImporter
+from scraper.importers.reddit_dump import DumpKind
 
 IMPORTERS: tuple[SiteImporter, ...] = (hn.IMPORTER, hn_algolia.IMPORTER, lobsters.IMPORTER,
                                        reddit.IMPORTER)
@@ -24,3 +26,9 @@ def recognise(text: str, sites: Sequence[str] | None = None) -> tuple[SiteImport
         if kind is not None:
             return importer, kind
     return None
+
+
+def dump_kind(path: Path) -> DumpKind | None:
+    """Whether ``path`` is a community dump (one JSON object a line, maybe zstd), read
+    as a stream by :mod:`scraper.importers.reddit_dump` rather than as a saved page."""
+    return reddit_dump.dump_kind(path)

@@ -73,8 +73,9 @@ class SiteImporter(Protocol):
 
 def url_from_name(path: Path, site: Site) -> str | None:
     """The URL a mirror's file name gives: wget keeps each page under a folder named
-    after the host, at its path and query (``news.ycombinator.com/item?id=1``,
-    ``lobste.rs/t/meta.json``; ``.html`` added by ``--adjust-extension`` is dropped)."""
+    after the host, at its path and query (``HOST/item?id=1``, ``HOST/t/meta.json``
+    for one of the site's hosts; ``.html`` added by ``--adjust-extension`` is
+    dropped)."""
     parts = path.parts
     for i in range(len(parts) - 2, -1, -1):
         if parts[i] in site.hosts:

@@ -1,0 +1,148 @@
+"""The bulk path: many comments from a dump file, in large transactions, then published
+into the archive at once (migration 0010_import_progress).
+
+A dump is read in batches (tens of thousands of rows). Each batch is ONE transaction
+that stages its comments in ``import_comments`` (a table with no index but its key
+and no full-text trigger: cheap to append to), saves its stories through the normal
+story merge, and records how far into the file it got in ``import_progress``. So a
+killed import leaves the archive as it was plus staged rows and a position, and the
+next run of the same import reads on from that position.
+
+When every file is read, :func:`archive.bulk_publish.publish` moves the staged rows
+into ``comments`` with set-based SQL: their depth from their parents (a recursive
+query), their place among siblings from their times (a window function), the
+indexes and the full-text index written by one statement. Memory stays flat whatever
+the size of the dump: the rows are only ever held a batch at a time, and the SQL runs
+in SQLite, which sorts on disk past its cache.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from operator import itemgetter
+
+from archive.rows import Row, now_iso, upsert_rows
+from archive.schema import COMMENT_COLUMNS
+
+# The staged columns: a comment's row without depth and position, which publishing
+# computes. Spelled out (not derived from COMMENT_COLUMNS) since a migration is frozen.
+STAGED_COLUMNS = (
+    "site", "id", "story_id", "parent_id", "author", "created_at", "created_at_raw",
+    "text_html", "text", "dead", "flagged", "deleted", "colour", "synthetic_id", "score",
+    "edited", "edited_at", "edited_at_raw", "removed", "by_submitter", "extra", "source",
+    "first_seen_at", "last_seen_at", "last_crawl_id",
+)  # fmt: skip
+# Where a comment's row (COMMENT_COLUMNS) has each staged column but the source.
+_FROM_COMMENT = itemgetter(*(COMMENT_COLUMNS.index(c) for c in STAGED_COLUMNS if c != "source"))
+_SOURCE_AT = STAGED_COLUMNS.index("source")
+
+IMPORT_TABLES = (
+    # One row per (file, filters) read by an import: how far it got, committed with the
+    # rows it read, so that a killed import goes on from there. ``position`` counts the
+    # bytes of the file's (decompressed) text up to the end of the last line committed.
+    """
+CREATE TABLE import_progress (
+    key TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    filters TEXT NOT NULL,
+    crawl_id INTEGER REFERENCES crawls(id),
+    position INTEGER NOT NULL DEFAULT 0,
+    lines INTEGER NOT NULL DEFAULT 0,
+    kept INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL DEFAULT 'reading' CHECK (state IN ('reading', 'read', 'done')),
+    updated_at TEXT NOT NULL
+)""",
+    # Comments read but not yet published into ``comments`` (see archive.bulk_publish).
+    """
+CREATE TABLE import_comments (
+    site TEXT NOT NULL,
+    id TEXT NOT NULL,
+    story_id TEXT NOT NULL,
+    parent_id TEXT,
+    author TEXT,
+    created_at TEXT,
+    created_at_raw TEXT,
+    text_html TEXT,
+    text TEXT,
+    dead INTEGER NOT NULL DEFAULT 0,
+    flagged INTEGER NOT NULL DEFAULT 0,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    colour TEXT,
+    synthetic_id INTEGER NOT NULL DEFAULT 0,
+    score INTEGER,
+    edited INTEGER NOT NULL DEFAULT 0,
+    edited_at TEXT,
+    edited_at_raw TEXT,
+    removed INTEGER NOT NULL DEFAULT 0,
+    by_submitter INTEGER NOT NULL DEFAULT 0,
+    extra TEXT,
+    source TEXT,
+    first_seen_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    last_crawl_id INTEGER,
+    PRIMARY KEY (site, id)
+)""",
+)
+
+
+def m0010_import_progress(conn: sqlite3.Connection) -> None:
+    """How far each dump import got, and the comments it staged."""
+    for statement in IMPORT_TABLES:
+        conn.execute(statement)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Progress:
+    """How far one import of one file got, as last committed."""
+
+    key: str
+    position: int = 0
+    lines: int = 0
+    kept: int = 0
+    state: str = "reading"
+
+
+def staged_row(comment_row: Row, source: str) -> Row:
+    """The staged row of a comment's full row (COMMENT_COLUMNS order)."""
+    values = _FROM_COMMENT(comment_row)
+    return (*values[:_SOURCE_AT], source, *values[_SOURCE_AT:])
+
+
+def stage_comments(conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
+    """Stage comment rows (STAGED_COLUMNS order) in the caller's transaction.
+
+    A comment a dump holds twice (overlapping files, or one line repeated) is kept
+    once: the later observation wins, as in the store. The table has no trigger, so
+    executemany costs nothing extra here (see archive.rows.upsert_rows for the
+    full-text tables, where it would).
+    """
+    assigns = ", ".join(f"{c} = excluded.{c}" for c in STAGED_COLUMNS[2:])
+    conn.executemany(
+        f"INSERT INTO import_comments ({', '.join(STAGED_COLUMNS)})"
+        f" VALUES ({', '.join('?' * len(STAGED_COLUMNS))}) ON CONFLICT (site, id)"
+        f" DO UPDATE SET {assigns} WHERE excluded.last_seen_at >= import_comments.last_seen_at",
+        rows)
+
+
+def progress(conn: sqlite3.Connection, key: str) -> Progress | None:
+    """The committed progress of an import of one file, if it was started before."""
+    row = conn.execute("SELECT key, position, lines, kept, state FROM import_progress"
+                       " WHERE key = ?", (key,)).fetchone()  # fmt: skip
+    return None if row is None else Progress(key=row[0], position=row[1], lines=row[2],
+                                             kept=row[3], state=row[4])
+
+
+def save_progress(conn: sqlite3.Connection, done: Progress, *, path: str, filters: str,
+                  crawl_id: int | None) -> None:  # fmt: skip
+    """Record how far the import of a file got, in the transaction of the rows it read."""
+    upsert_rows(conn, "import_progress",
+                ("key", "path", "filters", "crawl_id", "position", "lines", "kept", "state",
+                 "updated_at"), ("key",),
+                [(done.key, path, filters, crawl_id, done.position, done.lines, done.kept,
+                  done.state, now_iso())])  # fmt: skip
+
+
+def staged_count(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM import_comments").fetchone()[0])

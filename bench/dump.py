@@ -1,0 +1,173 @@
+"""Dump import rate: a generated Reddit comments dump (.zst) into an empty archive,
+beside a bare load of the same file in the same run, with each one's peak memory.
+
+Run: python bench/dump.py [--comments 1000000] [--also 250000]
+
+* import: ``linkthread import FILE.zst`` from the compressed file to a searchable
+  archive (tree placed, indexes and full-text index built), in a child process.
+* bare load (the anchor): decompress, decode, ``executemany`` the same rows into the
+  same tables with their indexes and full-text triggers dropped, then build the
+  indexes and rebuild the full-text index: the least any import of the file costs.
+
+Each runs in its own child process, so its peak RSS is its own (the import's
+decoding workers, see scraper/importers/dump_stream.py, are shown apart; their CPU
+time is counted in the import's). Wall time and CPU time are both printed: on a
+machine others load, CPU time is the steadier figure, and the ratio of the two loads
+(measured back to back) is what the target is about.
+Target: >= 100k comments/s, within 1.5x of the bare load, peak RSS < 300 MB and flat
+(``--also`` imports a smaller dump: its peak should be the same).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+COLUMNS = ("site", "id", "story_id", "parent_id", "depth", "position", "author", "created_at",
+           "created_at_raw", "text", "deleted", "score", "edited", "edited_at", "removed",
+           "extra", "first_seen_at", "last_seen_at")  # fmt: skip
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def bare(path: Path, db_path: Path) -> None:
+    """The anchor: the same rows, no tree, no merge, indexes built once at the end."""
+    import zstandard
+
+    from archive.db import open_db
+
+    db = open_db(db_path)
+    conn = db.conn
+    conn.execute("PRAGMA foreign_keys = OFF")
+    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'comments'"
+                           " AND type IN ('index', 'trigger') AND sql IS NOT NULL").fetchall()
+    for name, sql in indexes:
+        conn.execute(f"DROP {'INDEX' if sql.startswith('CREATE INDEX') else 'TRIGGER'} {name}")
+    insert = (f"INSERT INTO comments ({', '.join(COLUMNS)}) VALUES "
+              f"({', '.join('?' * len(COLUMNS))})")
+    rows = []
+    with path.open("rb") as fh:
+        reader = zstandard.ZstdDecompressor(max_window_size=2**31).stream_reader(fh)
+        import io
+
+        for line in io.BufferedReader(reader, 1 << 20):
+            d = json.loads(line)
+            created = float(d["created_utc"])
+            edited = d.get("edited")
+            body = d.get("body")
+            extra = {k: d[k] for k in ("subreddit", "retrieved_on", "_meta") if k in d}
+            seen = _iso(d.get("retrieved_on") or created)
+            rows.append(("reddit", d["id"], d["link_id"][3:],
+                         None if d["parent_id"].startswith("t3_") else d["parent_id"][3:],
+                         0, 0, d.get("author"), _iso(created), str(d["created_utc"]), body,
+                         int(body == "[deleted]"), d.get("score"), int(bool(edited)),
+                         _iso(edited) if isinstance(edited, (int, float)) and edited
+                         is not True else None, int(body == "[removed]"),
+                         json.dumps(extra, sort_keys=True, separators=(",", ":")), seen, seen))
+            if len(rows) >= 50_000:
+                with conn:
+                    conn.executemany(insert, rows)
+                rows.clear()
+    with conn:
+        conn.executemany(insert, rows)
+        for _, sql in indexes:
+            conn.execute(sql)
+        conn.execute("INSERT INTO comments_fts (comments_fts) VALUES ('rebuild')")
+    db.close()
+
+
+def child(mode: str, path: str, db_path: str) -> None:
+    start, cpu = time.perf_counter(), time.process_time()
+    if mode == "bare":
+        bare(Path(path), Path(db_path))
+    else:
+        from click.testing import CliRunner
+
+        from archive.cli import cli
+        from scraper import cli as _registers_commands  # noqa: F401
+
+        result = CliRunner().invoke(cli, ["import", path, "--db", db_path])
+        if result.exit_code != 0:
+            raise SystemExit(result.output)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    with sqlite3.connect(db_path) as conn:
+        count = conn.execute("SELECT count(*) FROM comments").fetchone()[0]
+        found = conn.execute("SELECT count(*) FROM comments_fts WHERE comments_fts MATCH"
+                             " 'lantern'").fetchone()[0]  # fmt: skip
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(json.dumps({"wall": wall, "cpu": cpu + workers.ru_utime + workers.ru_stime,
+                      "comments": count, "found": found, "rss_mb": _peak_mb(),
+                      "worker_rss_mb": workers.ru_maxrss / 1024}))
+
+
+def _peak_mb() -> float:
+    """This process's own peak RSS: VmHWM, which starts again at exec, where getrusage's
+    ru_maxrss keeps the peak of the process it was forked from (here, the generator's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(mode: str, path: Path, folder: Path) -> dict[str, float]:
+    db = folder / f"{mode}-{path.stem}.db"
+    out = subprocess.run([sys.executable, __file__, "--child", mode, str(path), str(db)],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return result
+
+
+def line(label: str, r: dict[str, float]) -> str:
+    return (f"{label:7} {int(r['comments']):>9,} comments: wall {r['wall']:6.1f} s ="
+            f" {r['comments'] / r['wall']:>8,.0f}/s, cpu {r['cpu']:6.1f} s ="
+            f" {r['comments'] / r['cpu']:>8,.0f}/s, peak RSS {r['rss_mb']:4.0f} MB"
+            + (f" (decoding workers at most {r['worker_rss_mb']:.0f} MB each)"
+               if r["worker_rss_mb"] else ""))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--comments", type=int, default=1_000_000)
+    ap.add_argument("--also", type=int, default=250_000, help="a smaller dump (0: none)")
+    ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    from tests.redditdump import generate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in (args.comments, args.also):
+            if not size:
+                continue
+            folder = Path(tmp) / str(size)
+            folder.mkdir()
+            dump = generate(folder, comments=size, threads=max(100, size // 100), truth=False)
+            mb = dump.comments_path.stat().st_size / 2**20
+            print(f"{size:,} comments generated: {mb:.0f} MB compressed")
+            imported = measure("import", dump.comments_path, folder)
+            anchor = measure("bare", dump.comments_path, folder)
+            print(line("import", imported))
+            print(line("bare", anchor))
+            print(f"ratio   import/bare: wall {imported['wall'] / anchor['wall']:.2f}x,"
+                  f" cpu {imported['cpu'] / anchor['cpu']:.2f}x;"
+                  f" both searchable: {int(imported['found']):,} vs {int(anchor['found']):,}"
+                  " comments match 'lantern'")
+
+
+if __name__ == "__main__":
+    main()

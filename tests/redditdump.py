@@ -1,0 +1,173 @@
+"""Generated Reddit dumps (NDJSON, zstd) and the truth an import of them must give.
+
+Shaped like Arctic Shift's files: one object a line, the fields the dumps carry
+(``id``, ``name``, ``link_id``, ``parent_id``, ``author``, ``body``, ``created_utc``,
+``edited``, ``score``, ``subreddit``, ``distinguished``, ``stickied``,
+``retrieved_on``, ``_meta`` on some), ``created_utc`` a string on some lines as in
+Pushshift's older files, deleted and removed comments among them. Comments come in
+time order, as a monthly file does, but for a share moved later in the file, so that
+a reply is read before its parent; some comments are left out of the file altogether,
+so that their replies' parents are missing.
+
+The truth is worked out here, from the generated tree, without the archive's code: each
+comment's parent, depth (a comment whose parent is missing sits at depth 1 under it,
+its replies below) and position (siblings in time order, then by id).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import zstandard
+
+from tests.redditpages import base36 as b36
+
+START = 1_700_000_000  # created_utc of the first post
+WORDS = ("archive", "thread", "reply", "python", "sqlite", "link", "vote", "karma", "post",
+         "river", "garden", "orbit", "copper", "lantern", "meadow", "harbor")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dump:
+    comments_path: Path
+    submissions_path: Path
+    # id -> (story_id, parent_id, depth, position, parent missing, the line's object)
+    truth: dict[str, tuple]
+    stories: dict[str, tuple]  # id -> (title, score, num_comments, subreddit)
+    missing: frozenset[str]  # comments left out of the file: the missing parents
+    subreddits: tuple[str, ...]
+
+
+def _iso(epoch: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def generate(folder: Path, *, comments: int = 300_000, threads: int = 3_000,
+             seed: int = 12, missing_share: float = 0.005, late_share: float = 0.02,
+             marker: str = "zebrafish", truth: bool = True,
+             first_id: int = 36**5) -> Dump:  # fmt: skip
+    """Write ``RS_gen.zst`` and ``RC_gen.zst`` into ``folder``; return their truth
+    (``truth=False``: an empty one, for a benchmark's millions of lines). Comment ids
+    count from ``first_id``: two dumps with other ones hold other comments."""
+    rnd = random.Random(seed)
+    subreddits = ("python", "sqlite", "datahoarder", "AskHistorians")
+    story_ids = [b36(36**4 + 7 * i) for i in range(threads)]
+    story_time = {s: START + i * 60 for i, s in enumerate(story_ids)}
+    story_sub = {s: subreddits[i % len(subreddits)] for i, s in enumerate(story_ids)}
+    # Each comment: (created, id, story, parent or None). Replies come after parents.
+    made: list[tuple[int, str, str, str | None]] = []
+    by_story: dict[str, list[tuple[int, str]]] = {s: [] for s in story_ids}
+    for n in range(comments):
+        story = story_ids[min(int(rnd.paretovariate(1.2)) - 1, threads - 1)
+                          if rnd.random() < 0.5 else rnd.randrange(threads)]
+        cid = b36(first_id + n)
+        known = by_story[story]
+        base = story_time[story]
+        if known and rnd.random() < 0.7:
+            ptime, parent = known[rnd.randrange(max(0, len(known) - 50), len(known))]
+            created = max(ptime, base) + rnd.randrange(1, 600)
+        else:
+            parent, created = None, base + rnd.randrange(1, 3_600)
+        # Same second as a sibling sometimes: ties are broken by id.
+        known.append((created, cid))
+        made.append((created, cid, story, parent))
+    missing = frozenset(cid for _, cid, _, _ in made if rnd.random() < missing_share)
+    kept = sorted((m for m in made if m[1] not in missing), key=lambda m: (m[0], m[1]))
+    # A share of comments is written later in the file than their time says.
+    late = [m for m in kept if rnd.random() < late_share]
+    late_ids = {m[1] for m in late}
+    order = [m for m in kept if m[1] not in late_ids] + late
+    shape = _truth(kept, missing) if truth else {}
+    known: dict[str, tuple] = {}
+
+    def lines() -> Iterator[bytes]:
+        for created, cid, story, parent in order:
+            data = _comment(rnd, created, cid, story, parent, story_sub[story], marker)
+            if truth:
+                known[cid] = (*shape[cid], data)
+            yield json.dumps(data).encode()
+
+    comments_path = folder / "RC_gen.zst"
+    _write_zst(comments_path, lines())
+    counts: dict[str, int] = {}
+    for _, _, story, _ in made:
+        counts[story] = counts.get(story, 0) + 1
+    stories = {}
+    story_lines = []
+    for s in story_ids[: threads - threads // 10]:  # a tenth have no submission line
+        title = f"Post {s} about {rnd.choice(WORDS)}"
+        score = rnd.randrange(0, 5000)
+        stories[s] = (title, score, counts.get(s, 0), story_sub[s])
+        story_lines.append(json.dumps({
+            "id": s, "name": f"t3_{s}", "title": title, "selftext": "", "url":
+            f"https://example.org/{s}", "author": f"poster{rnd.randrange(500)}",
+            "created_utc": story_time[s], "retrieved_on": story_time[s] + 86_400,
+            "score": score, "num_comments": counts.get(s, 0), "subreddit": story_sub[s],
+            "permalink": f"/r/{story_sub[s]}/comments/{s}/post/", "over_18": False,
+        }).encode())
+    submissions_path = folder / "RS_gen.zst"
+    _write_zst(submissions_path, story_lines)
+    return Dump(comments_path=comments_path, submissions_path=submissions_path,
+                truth=known, stories=stories, missing=missing, subreddits=subreddits)
+
+
+# Texts drawn from, made once: a word a call to random is most of the generator's time.
+_BODIES = tuple(" ".join(random.Random(i).choices(WORDS, k=5 + i % 35)) for i in range(997))
+
+
+def _comment(rnd: random.Random, created: int, cid: str, story: str,
+             parent: str | None, subreddit: str, marker: str) -> dict:
+    roll = rnd.random()
+    author = f"user{int(rnd.random() * 20_000)}"
+    words = _BODIES[int(rnd.random() * len(_BODIES))]
+    body = f"{words} {marker}{cid}" if roll > 0.05 else ("[deleted]" if roll < 0.02
+                                                        else "[removed]")  # fmt: skip
+    if body == "[deleted]":
+        author = "[deleted]"
+    edited: int | bool = created + 300 if rnd.random() < 0.05 else False
+    data = {
+        "id": cid, "name": f"t1_{cid}", "link_id": f"t3_{story}",
+        "parent_id": f"t1_{parent}" if parent else f"t3_{story}",
+        "author": author, "body": body,
+        "created_utc": str(created) if rnd.random() < 0.1 else created,
+        "edited": edited, "score": int(rnd.random() * 505) - 5, "subreddit": subreddit,
+        "subreddit_id": f"t5_{b36(abs(hash(subreddit)) % 10**6)}", "distinguished": None,
+        "stickied": False, "controversiality": 0, "retrieved_on": created + 3_600,
+    }
+    if rnd.random() < 0.1:
+        data["_meta"] = {"retrieved_2nd_on": created + 86_400 * 30,
+                         "was_deleted_later": rnd.random() < 0.3}
+    return data
+
+
+def _truth(kept: list[tuple[int, str, str, str | None]],
+           missing: frozenset[str]) -> dict[str, tuple]:
+    parent_of = {cid: parent for _, cid, _, parent in kept}
+    siblings: dict[tuple[str, str | None], list[tuple[int, int, str]]] = {}
+    for created, cid, story, parent in kept:
+        siblings.setdefault((story, parent), []).append((created, len(cid), cid))
+    position = {}
+    for group in siblings.values():
+        for i, (_, _, cid) in enumerate(sorted(group)):
+            position[cid] = i
+    depth: dict[str, int] = {}
+    for _, cid, _, _ in kept:  # time order: a parent's depth is known before its reply's
+        parent = parent_of[cid]
+        depth[cid] = 0 if parent is None else (1 if parent in missing else depth[parent] + 1)
+    return {cid: (story, parent, depth[cid], position[cid], parent in missing)
+            for _, cid, story, parent in kept}
+
+
+def _write_zst(path: Path, lines: Iterable[bytes]) -> None:
+    # A long window, as the real dumps use: what the reader's max_window_size is for.
+    params = zstandard.ZstdCompressionParameters.from_level(3, window_log=27)
+    compressor = zstandard.ZstdCompressor(compression_params=params)
+    with path.open("wb") as fh, compressor.stream_writer(fh) as out:
+        for line in lines:
+            out.write(line + b"\n")
