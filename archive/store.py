@@ -123,6 +123,9 @@ def save_thread(
         new, updated, unchanged, gone = _save_comments(
             conn, story.site, story.id, thread.comments, seen=seen, crawl_id=crawl_id,
             source=source,
+            # Comments the crawl knows it left unread (Reddit's unexpanded stubs) may be
+            # any stored one: a part of a thread says nothing about what is gone.
+            whole=not thread.unexpanded,
         )
         versions.story_snapshot(
             conn, site=story.site, story_id=story.id, seen=seen, crawl_id=crawl_id,

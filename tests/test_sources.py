@@ -68,3 +68,13 @@ def test_users_keep_their_sources(db: sqlite_utils.Database) -> None:
     save_user(db, User(site="hn", id="pg", karma=2, source="api"), fetched_at=T1)
     assert [r["source"] for r in table_rows(db, "users")] == ["api,html"]
     assert [r["via"] for r in table_rows(db, "user_snapshots")] == ["html", "api"]
+
+
+def test_a_thread_read_in_part_marks_nothing_gone(db: sqlite_utils.Database) -> None:
+    save_thread(db, make_thread())
+    part = replace(make_thread(), fetched_at=T1, unexpanded=2,
+                   comments=(make_comment("1"),))  # the rest behind stubs not expanded
+    assert save_thread(db, part).gone == 0
+    assert [r["gone_at"] for r in table_rows(db, "comments")] == [None, None, None]
+    whole = replace(make_thread(), fetched_at=T1 + (T1 - T0), comments=(make_comment("1"),))
+    assert save_thread(db, whole).gone == 2  # read whole, the others are gone
