@@ -94,7 +94,7 @@ def disagreeing(conn: sqlite3.Connection, site: str | None) -> list[dict[str, An
     in ``archive.history.GAP_COLUMNS`` (``shortfall``: the comments they differ on)."""
     cur = conn.execute(
         "SELECT t.site, t.story_id, s.title, t.seen_at, t.declared, t.archived, t.dead,"
-        " t.deleted, count(DISTINCT d.comment_id) AS shortfall"
+        " t.deleted, t.unexpanded, count(DISTINCT d.comment_id) AS shortfall"
         " FROM thread_crawls t"
         " JOIN (SELECT site, story_id, max(seen_at) AS seen_at FROM thread_crawls"
         "       GROUP BY site, story_id) latest USING (site, story_id, seen_at)"

@@ -130,7 +130,7 @@ def test_changes_and_gaps_say_where_sources_disagree(db: sqlite_utils.Database) 
     assert all_gaps(db, "hn") == [
         {"kind": "disagree", "site": "hn", "story_id": "100", "title": "Show HN: A thing",
          "seen_at": T0S, "declared": 3, "archived": 2, "dead": 1, "deleted": 0,
-         "shortfall": 2},
+         "unexpanded": None, "shortfall": 2},
     ]  # fmt: skip
 
 
