@@ -26,6 +26,7 @@ from scraper.parsers.hn import api as mapping
 
 SITE = mapping.SITE
 BATCH = sites_hn.API_BATCH
+WRITER_CACHE_KIB = 8192
 T = TypeVar("T")
 
 
@@ -42,6 +43,11 @@ class Archive:
         def work() -> T:
             if self._db is None:
                 self._db = open_db(self.path)
+                # A long-running writer of rows it rarely reads again: a large page
+                # cache and mmap only grow its memory with the archive, so a small cache
+                # keeps a backfill's or a tail's memory flat whatever its length.
+                self._db.conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
+                self._db.conn.execute("PRAGMA mmap_size = 0")
             return fn(self._db, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._pool, work)
 
