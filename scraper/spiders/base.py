@@ -41,6 +41,7 @@ from scraper.items import FailedPage, UnchangedThread
 from scraper.middlewares import setting_or_env
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
 from scraper.politeness import RobotsForbidden
+from scraper.spiders.args import flag, split_args
 
 logger = logging.getLogger(__name__)
 
@@ -56,32 +57,6 @@ class Unread:
     """A thread page not parsed: its body is the one the thread's latest crawl read."""
 
     text: str
-
-
-def split_args(value: str) -> list[str]:
-    return list(dict.fromkeys(t.strip() for t in value.split(",") if t.strip()))
-
-
-def _flag(value: str) -> bool:
-    return value.lower() in ("1", "true", "yes")
-
-
-def retry_reason(check: Callable[[], object]) -> str | None:
-    """Why a status-200 body is worth fetching again, from what a parser's check of it
-    raised: a throttle answer, a cut or empty body, a transient error page (an error
-    with a ``status`` and ``transient``, such as a deploy's 502); None for a body a
-    retry does not mend (the parser says what it is, once) or one that passed."""
-    try:
-        check()
-    except ThrottledPage:
-        return "throttled"
-    except TruncatedPage as e:
-        return e.reason
-    except ParseError as e:
-        status = getattr(e, "status", None)
-        return f"HTTP {status} error page" if status and getattr(e, "transient", False) \
-            else None
-    return None
 
 
 class SiteSpider(scrapy.Spider):
@@ -105,15 +80,15 @@ class SiteSpider(scrapy.Spider):
         self.users = [site.user_name(t) for t in split_args(users)]
         # Also take over what stopped crawls left queued (`crawl --resume`): the
         # pipeline claims them when it records this crawl, then calls adopt().
-        self.resume = _flag(resume)
-        self.ignore_robots = _flag(ignore_robots)
+        self.resume = flag(resume)
+        self.ignore_robots = flag(ignore_robots)
         if not (self.item_ids or self.listings or self.users or self.resume
                 or self.has_other_targets()):
             raise ValueError("give something to crawl: -a items=ID[,ID...], "
                              "-a listings=NAME[,NAME...], -a users=NAME[,NAME...] "
                              "or -a resume=1")
         self.pages = max(1, int(pages))  # listing pages to read, from the first
-        self.threads = _flag(threads)  # and every thread on them
+        self.threads = flag(threads)  # and every thread on them
         self.max_pages = DEFAULT_MAX_PAGES
         # story id -> the pages its latest crawl read; None: parse every page.
         self.stored_pages: Callable[[str], PageSet | None] | None = None

@@ -26,7 +26,8 @@ from scraper.items import MergedStories, SeenUsers
 from scraper.parsers import lobsters
 from scraper.parsers.lobsters.errors import check_body
 from scraper.parsers.lobsters.listing import listing_name_and_page
-from scraper.spiders.base import Done, SiteSpider, retry_reason, split_args
+from scraper.spiders.args import retry_reason, split_args
+from scraper.spiders.base import Done, SiteSpider
 
 _STORY_IN_BODY = re.compile(r"/s/([a-z0-9]{6})\b")
 

@@ -45,7 +45,8 @@ from scraper.parsers.errors import ParseError
 from scraper.parsers.reddit import listing as reddit_listing
 from scraper.parsers.reddit.errors import check_text, read_json
 from scraper.parsers.reddit.thread import More, more_stubs, parse_thread_pages
-from scraper.spiders.base import SiteSpider, retry_reason, split_args
+from scraper.spiders.args import retry_reason, split_args
+from scraper.spiders.base import SiteSpider
 from scraper.spiders.reddit_auth import (
     CredentialsMissing,
     Unauthorized,
