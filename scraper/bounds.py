@@ -31,8 +31,8 @@ from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Headers, Response
 
 from scraper.middlewares import setting_or_env
+from scraper.settings import DEFAULT_MAX_BODY
 
-DEFAULT_MAX_BODY = 64 * 1024 * 1024
 _PORTS = {"http": 80, "https": 443}
 _REDIRECTS = (301, 302, 303, 307, 308)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+import shlex
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 SPIDERS: dict[str, str] = {sites.HN.name: "scraper.spiders.hn:HnSpider",
                            sites.LOBSTERS.name: "scraper.spiders.lobsters:LobstersSpider",
                            sites.REDDIT.name: "scraper.spiders.reddit:RedditSpider"}
+# Sites whose crawl of threads read from their official API alone runs without Scrapy,
+# which would have nothing to fetch: "module:function" (scraper.hnapi.cli.crawl_api).
+API_CRAWLS: dict[str, str] = {sites.HN.name: "scraper.hnapi.cli:crawl_api"}
 
 
 def spider_class(site: str) -> type[scrapy.Spider] | None:
@@ -158,15 +162,25 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
         spider_args = spider_targets(site, targets)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="TARGETS") from e
-    spider_cls = spider_class(site)
-    if spider_cls is None:
-        raise click.UsageError(f"site {site!r} has no crawler yet (crawlers: "
-                               f"{', '.join(SPIDERS)})")
     if via is not None:
         if sites.get(site).api_url is None:
             raise click.UsageError(f"--via: {sites.get(site).label} has no official API "
                                    "to read; its pages are what a crawl reads")
         spider_args["via"] = via.lower()
+    if (site in API_CRAWLS and not (resume or overrides or ignore_robots)
+            and sort is None and max_requests is None):
+        module, _, name = API_CRAWLS[site].partition(":")
+        api_crawl = getattr(importlib.import_module(module), name)
+        run = api_crawl(spider_args, db=db, pages=pages, threads=threads,
+                        log_level=log_level.upper())
+        if run is not None:
+            end_crawl(run.stats(), db, site, wanted=len(run.story_ids), threads=threads,
+                      stopped=run.stopped, done=run.threads, total=len(run.story_ids))
+            return
+    spider_cls = spider_class(site)
+    if spider_cls is None:
+        raise click.UsageError(f"site {site!r} has no crawler yet (crawlers: "
+                               f"{', '.join(SPIDERS)})")
     for option, value in (("sort", sort), ("max_requests", max_requests)):
         if value is not None:
             if option not in getattr(spider_cls, "options", frozenset()):
@@ -204,7 +218,7 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
     from scrapy.crawler import CrawlerProcess
 
     from scraper import progress
-    from scraper.stopping import resume_hint, stopping
+    from scraper.stopping import stopping
 
     process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(log_level.upper())
@@ -219,13 +233,27 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
         process.crawl(crawler, **spider_args, pages=str(pages), threads=str(int(threads)))
         process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    failed = report_crawl(stats, db, wanted=len(getattr(crawler.spider, "item_ids", [])),
-                          threads=threads)
-    if stop.requested or stats.get("finish_reason") == "shutdown":
-        click.echo(resume_hint(site, db, seen.done, seen.total), err=True)
+    end_crawl(stats, db, site, wanted=len(getattr(crawler.spider, "item_ids", [])),
+              threads=threads, stopped=stop.requested, done=seen.done, total=seen.total)
+
+
+def end_crawl(stats: dict[str, Any], db: str, site: str, *, wanted: int, threads: bool,
+              stopped: bool, done: int, total: int) -> None:  # fmt: skip
+    """The crawl's last lines, and its exit status: 130 if it was stopped, 1 if a
+    target was not stored."""
+    failed = report_crawl(stats, db, wanted=wanted, threads=threads)
+    if stopped or stats.get("finish_reason") == "shutdown":
+        click.echo(resume_hint(site, db, done, total), err=True)
         raise SystemExit(130)  # 128 + SIGINT, as a shell reports a command Ctrl-C stopped
     if failed:
         raise SystemExit(1)
+
+
+def resume_hint(site: str, db: str, done: int, total: int) -> str:
+    """The last line of an interrupted crawl."""
+    # Quoted as a shell needs it: the line is there to be pasted.
+    return (f"interrupted: {done} of {total} targets done; "
+            f"finish with: linkthread crawl {site} --resume --db {shlex.quote(db)}")
 
 
 def report_crawl(stats: dict[str, Any], db: str, *, wanted: int, threads: bool) -> bool:

@@ -20,11 +20,12 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from archive import revisits, store
-from archive.crawls import Target, crawl_targets, failed_targets, target_label
+from archive.crawls import Target, crawl_targets, target_label
 from archive.db import open_db
 from archive.errors import ArchiveError
 from archive.health import Health
 from archive.models import Listing, Thread, User
+from scraper.closing import close_crawl
 from scraper.items import FailedPage, MergedStories, SeenUsers, UnchangedThread
 from scraper.spiders.interface import CrawlingSpider
 
@@ -187,24 +188,13 @@ class ArchivePipeline:
         drift: list[str] = []
         if self.db is not None and self.crawl_id is not None:
             try:
-                if reason == "finished":  # a stopped crawl read too little to judge
-                    drift = store.record_health(self.db, self.crawl_id, self.health)
-                store.finish_crawl(
-                    self.db, self.crawl_id, status=_STATUS.get(reason, "failed"),
-                    pages=self.pages, threads=self.threads, comments=self.comments,
-                    errors=len(failures), message="; ".join(failures) or None,
-                    failures=failures, unstored=self.unstored,
+                failures, drift = close_crawl(
+                    self.db, self.crawl_id, db_path=self.db_path,
+                    status=_STATUS.get(reason, "failed"), pages=self.pages,
+                    threads=self.threads, comments=self.comments, failures=failures,
+                    unstored=self.unstored, health=self.health,
+                    halted=self.spider().halted is not None,
                 )  # fmt: skip
-                # What failed with no message of its own (a request that vanished),
-                # unless one failure stopped the whole crawl and stands for them all.
-                if self.spider().halted is None:
-                    failures += [f"{target_label(t)}: {why}" for t, why in
-                                 failed_targets(self.db, self.crawl_id) if why not in failures]
-            except (sqlite3.Error, ArchiveError) as e:
-                # The crawl stays 'running' until a later one finds its process gone and
-                # marks it interrupted: its queued targets are then resumable.
-                failures.append(f"could not record the end of crawl {self.crawl_id} "
-                                f"in {self.db_path}: {e}")
             finally:
                 self.db.close()
                 self.db = None

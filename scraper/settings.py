@@ -93,6 +93,8 @@ LINKTHREAD_KNOWN_CRAWL_DELAYS = sites.known_crawl_delays()
 # Bodies larger than this (bytes, as sent or once decompressed) are refused, never stored:
 # no discussion page comes near it. Unset: 64 MiB (scraper/bounds.py).
 LINKTHREAD_MAX_BODY = os.environ.get("LINKTHREAD_MAX_BODY") or None
+# Here, not in scraper/bounds.py, so that the API's client (no Scrapy) shares it.
+DEFAULT_MAX_BODY = 64 * 1024 * 1024
 # Scrapy's own cap, for any request that scraper/bounds.py did not give the one above.
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 32 * 1024 * 1024

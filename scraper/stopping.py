@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shlex
 import signal
 import sqlite3
 import time
@@ -192,9 +191,3 @@ def stopping(crawler: Crawler) -> Stopping:
         found = _STOPPINGS[crawler] = Stopping(crawler)
     return found
 
-
-def resume_hint(site: str, db: str, done: int, total: int) -> str:
-    """The last line of an interrupted crawl."""
-    # Quoted as a shell needs it: the line is there to be pasted.
-    return (f"interrupted: {done} of {total} targets done; "
-            f"finish with: linkthread crawl {site} --resume --db {shlex.quote(db)}")

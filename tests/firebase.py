@@ -12,6 +12,7 @@ What a test controls, all from its own thread:
   sets them (``set_maxitem``, ``set_updates``), as the live site's do.
 * ``lists``: {"topstories": [ids], ...}.
 * ``latency``: seconds added before every answer (a real API's round trip).
+* ``robots``: the host's ``/robots.txt`` (the real host's rules by default; None: 404).
 * ``faults``: {path: ["500" | "drop", ...]} served one per request before the real
   answer, so a test scripts "a 500, then a dropped connection, then the item".
 * ``hold``/``release``: answers to a path wait until the test releases them;
@@ -38,6 +39,9 @@ from typing import Any
 from tests.hnpages import FETCHED_AT, GenComment, GenThread
 
 PREFIX = "/v0"
+ROBOTS_PATH = "/robots.txt"
+# What hacker-news.firebaseio.com/robots.txt says (late 2026): the API's JSON, nothing else.
+ROBOTS = "User-agent: *\nAllow: /*.json$\nAllow: /*.json?*$\nDisallow: /\n"
 STORY_TIME = int((FETCHED_AT - timedelta(days=401)).timestamp())
 
 
@@ -49,6 +53,7 @@ class Firebase:
     maxitem: int = 0
     updates: dict[str, list[Any]] = field(default_factory=lambda: {"items": [], "profiles": []})
     latency: float = 0.0
+    robots: str | None = ROBOTS
     faults: dict[str, list[str]] = field(default_factory=dict)
     base_url: str = ""
     asked: Counter[str] = field(default_factory=Counter)
@@ -113,9 +118,10 @@ class Firebase:
 
     @property
     def requests(self) -> int:
-        """Requests answered (the dropped ones included)."""
+        """Requests of the API answered (the dropped ones included); the host's
+        robots.txt apart (``served[ROBOTS_PATH]``)."""
         with self._lock:
-            return sum(self.served.values())
+            return sum(n for path, n in self.served.items() if path.startswith(PREFIX + "/"))
 
     def item_path(self, item_id: int) -> str:
         return f"{PREFIX}/item/{item_id}.json"
@@ -127,7 +133,9 @@ class Firebase:
         self._wait(lambda: self.served[path] >= times, f"{path} served {times}x", timeout)
 
     def wait_requests(self, n: int, timeout: float = 60.0) -> None:
-        self._wait(lambda: sum(self.served.values()) >= n, f"{n} requests", timeout)
+        """Until ``n`` requests of the API (robots.txt apart) are answered."""
+        self._wait(lambda: sum(v for p, v in self.served.items() if p.startswith(PREFIX + "/"))
+                   >= n, f"{n} requests", timeout)
 
     def _wait(self, done: Callable[[], bool], what: str, timeout: float) -> None:
         with self._changed:
@@ -142,6 +150,8 @@ class Firebase:
         if script:
             fault = script.pop(0)
             return "drop" if fault == "drop" else (int(fault), b'{"error": "injected"}')
+        if path == ROBOTS_PATH:
+            return (404, b"Not Found") if self.robots is None else (200, self.robots.encode())
         name = path[len(PREFIX) + 1 :].removesuffix(".json")
         value: Any
         if name.startswith("item/") and name[5:].isdigit():
@@ -214,8 +224,9 @@ class _Protocol(asyncio.Protocol):
             return
         status, body = answer
         reason = {200: "OK", 404: "Not Found"}.get(status, "Error")
+        kind = "text/plain" if path == ROBOTS_PATH else "application/json"
         transport.write(
-            f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json; charset=utf-8\r\n"
+            f"HTTP/1.1 {status} {reason}\r\nContent-Type: {kind}; charset=utf-8\r\n"
             f"Content-Length: {len(body)}\r\n\r\n".encode() + body
         )
 

@@ -14,7 +14,13 @@ from scraper.parsers import hn
 from scraper.parsers.hn import api
 from scraper.parsers.tree import assemble_thread
 from tests import hnpages
-from tests.firebase import Firebase, generated_range, items_of_thread, serve_firebase
+from tests.firebase import (
+    ROBOTS_PATH,
+    Firebase,
+    generated_range,
+    items_of_thread,
+    serve_firebase,
+)
 
 T = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)
 
@@ -94,6 +100,7 @@ def test_fetch_tree_asks_once_per_item_and_finds_every_one() -> None:
         tree, requests = run(go())
     assert set(tree.items) == {5000000, *(int(c.id) for c in gen.comments)}
     assert requests == fb.requests == 1501
+    assert fb.served[ROBOTS_PATH] == 1  # read once, before the first item
 
 
 def test_items_come_in_order_through_500s_dropped_connections_and_nulls() -> None:
@@ -136,3 +143,44 @@ def test_lists_updates_users_and_the_body_cap() -> None:
                     await small.story_ids("topstories")
             return got
         assert run(go()) == ([3, 2, 1], ([5, 6], ["pg"]), {"id": "pg", "karma": 1}, 42)
+
+
+def test_robots_txt_is_read_once_and_obeyed() -> None:
+    # The real host's rules (tests.firebase.ROBOTS): /*.json allowed, the rest not.
+    with serve_firebase(Firebase(items=generated_range(1, 50))) as fb:
+        async def go() -> Any:
+            async with ApiClient(fb.base_url, concurrency=8) as client:
+                got = [pair async for pair in client.fetch_items(range(1, 51))]
+                with pytest.raises(ApiError, match=r"robots.txt of http://127.0.0.1:\d+ "
+                                                   r"forbids /v0/item/1 for linkthread"):
+                    await client.get("item/1")
+                return got, client.requests, client.robots_requests
+        got, requests, robots = run(go())
+    assert [i for i, item in got if item is not None] == list(range(1, 51))
+    assert (requests, robots) == (50, 1)
+    assert fb.served[ROBOTS_PATH] == 1 and fb.asked["/v0/item/1"] == 0  # never asked
+
+
+def test_no_robots_txt_allows_everything_an_unreadable_one_nothing() -> None:
+    with serve_firebase(Firebase(robots=None, maxitem=7)) as fb:
+        async def go() -> Any:
+            async with ApiClient(fb.base_url) as client:
+                return await client.maxitem()
+        assert run(go()) == 7
+    failing = Firebase(maxitem=7, faults={ROBOTS_PATH: ["500"] * 10})
+    with serve_firebase(failing) as fb:
+        async def refused() -> None:
+            async with ApiClient(fb.base_url, retries=2, backoff=0.01) as client:
+                await client.maxitem()
+        with pytest.raises(ApiError, match=r"robots.txt of .* could not be read, so nothing"):
+            run(refused())
+        assert fb.requests == 0  # the API itself was never asked
+
+
+def test_robots_can_be_left_unread() -> None:
+    with serve_firebase(Firebase(maxitem=3)) as fb:
+        async def go() -> Any:
+            async with ApiClient(fb.base_url, robots=False) as client:
+                return await client.maxitem()
+        assert run(go()) == 3
+        assert fb.served[ROBOTS_PATH] == 0

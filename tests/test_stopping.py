@@ -10,7 +10,8 @@ import pytest
 from scrapy import Request
 from scrapy.settings import Settings
 
-from scraper.stopping import CrawlStopped, Stopping, resume_hint
+from scraper.cli import resume_hint
+from scraper.stopping import CrawlStopped, Stopping
 
 
 def stopping(**settings: Any) -> Stopping:

@@ -1,4 +1,5 @@
-"""build_tree / assemble_thread: the site-neutral rebuild of a thread from (id, depth) rows."""
+"""build_tree / assemble_thread: the site-neutral rebuild of a thread from (id, depth) rows;
+walk: the depth-first walk of a nested tree (HN API, Algolia)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from archive.models import Story
 from scraper.parsers.errors import ParseError
 from scraper.parsers.pages import ItemPage, PageComment
-from scraper.parsers.tree import assemble_thread, build_tree
+from scraper.parsers.tree import assemble_thread, build_tree, walk
 
 URL = "https://example.test/item?id=1"
 AT = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)
@@ -196,3 +197,38 @@ def test_a_subtree_repeated_by_a_later_page_is_read_once() -> None:
 def test_a_repeat_within_one_page_is_still_an_error() -> None:
     with pytest.raises(ParseError, match="duplicate comment id"):
         assemble_thread([_page(rows(("a", 0), ("b", 1), ("a", 0)), story=STORY)])
+
+
+# -- walk: a tree an API gives nested -------------------------------------------------
+
+
+def test_walk_keeps_the_place_of_a_none_child_and_goes_depth_first() -> None:
+    tree = {"id": 0, "kids": [{"id": 1, "kids": [None, {"id": 2, "kids": []}]}, None,
+                              {"id": 3, "kids": []}]}  # fmt: skip
+    placed = [(n["id"], None if p is None else p["id"], d, pos)
+              for n, p, d, pos in walk(tree, lambda n: n["kids"])]
+    assert placed == [(1, None, 0, 0), (2, 1, 1, 1), (3, None, 0, 2)]
+
+
+def test_walk_with_a_key_passes_over_repeats_and_loops() -> None:
+    nodes: dict[int, dict] = {0: {"id": 0, "kids": [1, 2]}, 1: {"id": 1, "kids": [2, 0]},
+                              2: {"id": 2, "kids": [1]}}  # fmt: skip
+    def children(n: dict) -> list[dict | None]:
+        return [nodes.get(k) for k in n["kids"]]
+
+    placed = [(n["id"], d, pos) for n, _, d, pos in walk(nodes[0], children,
+                                                         key=lambda n: n["id"])]
+    # 2 is met first under 1, so its second listing (under the story) is passed over;
+    # the loops back to 0 and 1 are too.
+    assert placed == [(1, 0, 0), (2, 1, 0)]
+
+
+def test_walk_goes_deeper_than_the_recursion_limit() -> None:
+    chain: dict = {"id": 0, "kids": []}
+    node = chain
+    for i in range(1, 5000):
+        child = {"id": i, "kids": []}
+        node["kids"].append(child)
+        node = child
+    depths = [d for _, _, d, _ in walk(chain, lambda n: n["kids"])]
+    assert depths == list(range(4999))

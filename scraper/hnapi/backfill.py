@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from archive import follow_state
 from scraper.hnapi.client import ApiClient
-from scraper.hnapi.ingest import BATCH, SITE, Archive, Tally, fetch_range
+from scraper.hnapi.ingest import BATCH, SITE, Tally, fetch_range
 from scraper.hnapi.status import Display
+from scraper.hnapi.writer import Archive
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,9 +1,12 @@
 """``linkthread backfill hn`` and ``linkthread follow hn``, added to their groups by
-``scraper.cli_follow``."""
+``scraper.cli_follow``; and ``crawl hn --via api`` of threads alone, which
+``scraper.cli`` runs here instead of through Scrapy (:func:`crawl_api`)."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 from typing import TYPE_CHECKING
 
 import click
@@ -15,6 +18,7 @@ from archive.cli import _user_errors, db_option
 # read commands, which register these with the rest, must not pay for them (startup).
 if TYPE_CHECKING:
     from scraper.hnapi.client import ApiClient
+    from scraper.hnapi.crawl import ApiCrawl
 
 _CONCURRENCY = click.option(
     "--concurrency", type=click.IntRange(1, 512), envvar=sites_hn.API_CONCURRENCY_SETTING,
@@ -30,13 +34,35 @@ def _check_db(db: str) -> None:
     check_db(db)
 
 
-def _client(concurrency: int) -> ApiClient:
+def _client(concurrency: int | None) -> ApiClient:
     from scraper.hnapi.client import ApiClient
 
     try:
         return ApiClient.from_env(concurrency=concurrency)
     except ValueError as e:
         raise click.UsageError(str(e)) from e
+
+
+def crawl_api(spider_args: dict[str, str], *, db: str, pages: int, threads: bool,
+              log_level: str) -> ApiCrawl | None:  # fmt: skip
+    """``crawl hn`` of threads read from the API alone (``scraper.hnapi.crawl``), run on
+    a plain event loop; None, having done nothing, if the crawl needs the spider."""
+    from scraper.hnapi.crawl import ApiCrawl, api_threads, crawl
+    from scraper.hnapi.status import display
+
+    story_ids = api_threads(spider_args)
+    if story_ids is None:
+        return None
+    client = _client(None)  # LINKTHREAD_HN_API_URL and _CONCURRENCY, checked before anything
+    _check_db(db)
+    logging.basicConfig(level=log_level, format="%(asctime)s [%(name)s] %(levelname)s: "
+                                                "%(message)s")  # fmt: skip
+    run = ApiCrawl(db_path=db, story_ids=story_ids, pages=pages, threads_flag=threads)
+    # What is built by now lives as long as the crawl (as in scraper.cli's crawl).
+    gc.freeze()
+    with _user_errors():
+        asyncio.run(crawl(run, client, display()))
+    return run
 
 
 @click.command()

@@ -10,8 +10,11 @@ hundred microseconds of CPU each, which is what 1,000 items/s at 50 ms latency t
   exponential back-off (``retries`` times); a 4xx or a body that is not JSON is an
   :class:`ApiError` at once, as retrying it would give the same answer.
 * Bodies are capped (LINKTHREAD_MAX_BODY, as crawls are), decompressed size included.
-* The user agent is the crawl's honest one (scraper.settings.USER_AGENT).
-* ``requests`` counts every request sent, retries included; ``retried`` the retries.
+* The user agent is the crawl's honest one (scraper.settings.USER_AGENT), and the API
+  host's robots.txt is read before the first request and obeyed (``robots``; see
+  :mod:`scraper.hnapi.robots`): a URL it forbids is an :class:`ApiError`, never asked.
+* ``requests`` counts every request sent to the API, retries included (robots.txt's own
+  are ``robots_requests``); ``retried`` the retries.
 
 Use it as an async context manager::
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
@@ -35,8 +39,8 @@ import aiohttp
 from yarl import URL
 
 from archive import sites_hn
-from scraper.bounds import DEFAULT_MAX_BODY
-from scraper.settings import USER_AGENT
+from scraper.hnapi.robots import MAX_AGE, Rules, origin_of, robots_url
+from scraper.settings import DEFAULT_MAX_BODY, USER_AGENT
 
 Item = dict[str, Any]
 
@@ -75,8 +79,9 @@ class ApiClient:
     def __init__(self, base_url: str = sites_hn.API_URL, *,
                  concurrency: int = sites_hn.API_CONCURRENCY, max_body: int = DEFAULT_MAX_BODY,
                  retries: int = 6, timeout: float = 30.0, backoff: float = sites_hn.API_BACKOFF,
-                 user_agent: str = USER_AGENT) -> None:  # fmt: skip
+                 user_agent: str = USER_AGENT, robots: bool = True) -> None:  # fmt: skip
         self.base_url = base_url.rstrip("/")
+        self.robots = robots
         self.concurrency = concurrency
         self.max_body = max_body
         self.retries = retries
@@ -84,8 +89,11 @@ class ApiClient:
         self.backoff = backoff
         self.user_agent = user_agent
         self.requests = 0
+        self.robots_requests = 0
         self.retried = 0
         self._session: aiohttp.ClientSession | None = None
+        self._rules: asyncio.Task[Rules] | None = None  # the reading of robots.txt
+        self._read: Rules | None = None  # its result
 
     @classmethod
     def from_env(cls, base_url: str | None = None, concurrency: int | None = None,
@@ -118,6 +126,10 @@ class ApiClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if self._rules is not None and not self._rules.done():
+            self._rules.cancel()
+            await asyncio.gather(self._rules, return_exceptions=True)
+        self._rules = None
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -129,21 +141,55 @@ class ApiClient:
 
     async def get(self, path: str) -> Any:
         """The decoded JSON at ``path`` (e.g. ``item/8863.json``); None for ``null``."""
+        url = self.url(path)
+        if self.robots:
+            refused = (await self.rules()).refusal(url, self.user_agent)
+            if refused is not None:
+                raise ApiError(refused)
+        status, body = await self._fetch(url)
+        if status >= 400:
+            raise ApiError(f"{url}: HTTP {status}")
+        return _decode(body, url)
+
+    async def rules(self) -> Rules:
+        """The API host's robots.txt as last read: read by the first caller, shared by
+        the callers meanwhile (one request), read again once :data:`MAX_AGE` old or
+        after a reading that failed."""
+        rules = self._read
+        if rules is not None and time.monotonic() - rules.read_at <= MAX_AGE:
+            return rules
+        if self._rules is None or self._rules.done():
+            self._rules = asyncio.ensure_future(self._read_rules())
+        # Shielded: one caller cancelled (a stopped tree) must not cancel the others' read.
+        rules = self._read = await asyncio.shield(self._rules)
+        return rules
+
+    async def _read_rules(self) -> Rules:
+        url = robots_url(self.base_url)
+        try:
+            status, body = await self._fetch(url, robots=True)
+        except ApiError as e:
+            raise ApiError(f"{e}: robots.txt of {origin_of(url)} could not be read, so "
+                           "nothing is asked of the API until it can be") from None
+        return Rules.read(origin_of(url), status, body, time.monotonic())
+
+    async def _fetch(self, url: str, *, robots: bool = False) -> tuple[int, bytes]:
+        """(status, body) of a GET below 500; 5xx and broken transfers are retried.
+        ``robots``: counted as robots.txt's request, not the API's."""
         if self._session is None:
             raise RuntimeError("ApiClient is used outside `async with`")
-        url = self.url(path)
         # Built as already encoded: yarl's parsing and quoting of every URL was a tenth
         # of the CPU of a request, and the paths asked for are plain ASCII.
         target = URL(url, encoded=True)
         for attempt in range(self.retries + 1):
-            self.requests += 1
+            if robots:
+                self.robots_requests += 1
+            else:
+                self.requests += 1
             try:
                 async with self._session.get(target) as resp:
                     if resp.status < 500:
-                        body = await self._body(resp, url)
-                        if resp.status >= 400:
-                            raise ApiError(f"{url}: HTTP {resp.status}")
-                        return _decode(body, url)
+                        return resp.status, await self._body(resp, url)
                     why = f"HTTP {resp.status}"
             except (TimeoutError, aiohttp.ClientConnectionError,
                     aiohttp.ClientPayloadError) as e:  # fmt: skip
@@ -242,33 +288,49 @@ class ApiClient:
 
     async def fetch_tree(self, root_id: int) -> Tree:
         """The item ``root_id`` and everything under it, breadth-first through ``kids``:
-        each item's kids are requested as soon as it arrives, so the connections stay
-        busy across levels. A null, deleted or dead item is kept in ``items`` (None for
-        null); a null item has no kids to follow."""
+        each item's kids are queued as soon as it arrives, and ``concurrency`` workers
+        take the queue in order, so the connections stay busy across levels. A null,
+        deleted or dead item is kept in ``items`` (None for null); a null item has no
+        kids to follow. Each id is asked for once, whatever lists it."""
         items: dict[int, Item | None] = {}
         queued = {root_id}
-        running: set[asyncio.Task[tuple[int, Item | None]]] = set()
+        todo: asyncio.Queue[int] = asyncio.Queue()
+        todo.put_nowait(root_id)
+        whole = asyncio.get_running_loop().create_future()
+        left = 1  # ids queued or being fetched
 
-        async def one(item_id: int) -> tuple[int, Item | None]:
-            return item_id, await self.item(item_id)
+        async def worker() -> None:
+            nonlocal left
+            while True:
+                item_id = await todo.get()
+                item = items[item_id] = await self.item(item_id)
+                for kid in _kids(item):
+                    if kid not in queued:
+                        queued.add(kid)
+                        todo.put_nowait(kid)
+                        left += 1
+                left -= 1
+                if not left:
+                    whole.set_result(None)
 
-        running.add(asyncio.ensure_future(one(root_id)))
+        # One worker per connection, each with one request at a time: the client's bound
+        # without a task per item waiting in aiohttp's connector.
+        workers = [asyncio.ensure_future(worker()) for _ in range(self.concurrency)]
         try:
-            while running:
-                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    item_id, item = task.result()
-                    items[item_id] = item
-                    for kid in (item or {}).get("kids") or ():
-                        if isinstance(kid, int) and kid not in queued:
-                            queued.add(kid)
-                            running.add(asyncio.ensure_future(one(kid)))
+            await asyncio.wait([whole, *workers], return_when=asyncio.FIRST_COMPLETED)
+            for task in workers:
+                if task.done():
+                    task.result()  # a worker's error (ApiError), raised here
         finally:
-            for task in running:
+            for task in workers:
                 task.cancel()
-            if running:
-                await asyncio.gather(*running, return_exceptions=True)
+            await asyncio.gather(*workers, return_exceptions=True)
         return Tree(root_id=root_id, items=items)
+
+
+def _kids(item: Item | None) -> list[int]:
+    kids = (item or {}).get("kids") or ()
+    return [k for k in kids if isinstance(k, int) and not isinstance(k, bool)]
 
 
 def _decode(body: bytes, url: str) -> Any:

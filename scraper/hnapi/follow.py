@@ -30,8 +30,9 @@ from archive.db import transaction
 from archive.items import LooseItem, Mark
 from archive.store import save_user
 from scraper.hnapi.client import ApiClient
-from scraper.hnapi.ingest import SITE, Archive, Tally, fetch_range, store_batch, until_stopped
+from scraper.hnapi.ingest import SITE, Tally, fetch_range, store_batch, until_stopped
 from scraper.hnapi.status import Display, counts
+from scraper.hnapi.writer import Archive
 from scraper.parsers.hn import api as mapping
 
 NAME = "follow"

@@ -1,9 +1,9 @@
 """What ``backfill`` and ``follow`` share: an id range fetched in order, in batches, each
 batch committed with its high-water mark while the next one is being fetched.
 
-The archive is written from one worker thread (SQLite connections stay in the thread
-that opened them): the event loop keeps its requests in flight while a batch commits,
-and at most one batch waits to be written, so memory stays flat over any range.
+The archive is written from one worker thread (``writer.Archive``): the event loop keeps
+its requests in flight while a batch commits, and at most one batch waits to be written,
+so memory stays flat over any range.
 Mapping (the bodies' text) runs on the loop's thread, one parse per batch.
 """
 
@@ -11,52 +11,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import sqlite_utils
 
 from archive import sites_hn
-from archive.db import open_db, transaction
+from archive.db import transaction
 from archive.items import ItemsResult, LooseItem, Mark, save_items
 from scraper.hnapi.client import ApiClient, Item
+from scraper.hnapi.writer import Archive
 from scraper.parsers.hn import api as mapping
 
 SITE = mapping.SITE
 BATCH = sites_hn.API_BATCH
-WRITER_CACHE_KIB = 8192
 T = TypeVar("T")
-
-
-class Archive:
-    """The archive, opened and written in a thread of its own."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
-        self._db: sqlite_utils.Database | None = None
-
-    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """``fn(db, *args, **kwargs)`` in the archive's thread."""
-        def work() -> T:
-            if self._db is None:
-                self._db = open_db(self.path)
-                # A long-running writer of rows it rarely reads again: a large page
-                # cache and mmap only grow its memory with the archive, so a small cache
-                # keeps a backfill's or a tail's memory flat whatever its length.
-                self._db.conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
-                self._db.conn.execute("PRAGMA mmap_size = 0")
-            return fn(self._db, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self._pool, work)
-
-    async def close(self) -> None:
-        def shut() -> None:
-            if self._db is not None:
-                self._db.close()
-        await asyncio.get_running_loop().run_in_executor(self._pool, shut)
-        self._pool.shutdown()
 
 
 Then = Callable[[sqlite_utils.Database, list[LooseItem]], None]

@@ -1,4 +1,5 @@
-"""Site-neutral tree rebuild: page-ordered (id, depth) rows -> parent, depth, position.
+"""Site-neutral trees: page-ordered (id, depth) rows -> parent, depth, position; and the
+walk of a tree that an API gives nested (:func:`walk`).
 
 Aggregators that print threads as indented lists (HN, Lobsters, old Reddit) give each
 comment's depth but not its parent; in a pre-order listing the parent is the nearest
@@ -8,11 +9,46 @@ a tree built from a page that breaks them would silently misplace replies.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from typing import TypeVar
 
 from archive.models import Comment, Thread
 from scraper.parsers.errors import ParseError, gc_paused
 from scraper.parsers.pages import ItemPage, PageComment
+
+N = TypeVar("N")
+
+
+def walk(root: N, children: Callable[[N], Iterable[N | None]], *,
+         key: Callable[[N], Hashable] | None = None,
+         ) -> Iterator[tuple[N, N | None, int, int]]:  # fmt: skip
+    """Every node under ``root`` (not itself) depth first, in its parent's order, as
+    (node, parent or None at the top, depth from 0, position among the parent's children).
+
+    A None child keeps its place (its later siblings keep their index) but is neither
+    yielded nor descended: an item the source answered null for, or one it does not
+    serve. With ``key``, a node whose key was met before (the root's included) is passed
+    over the same way: a repeat or a loop in what the source gave. A loop with a stack,
+    not a recursion: a thread can nest deeper than Python's recursion limit allows."""
+    seen = {key(root)} if key is not None else set()
+    stack: list[tuple[Iterator[tuple[int, N | None]], N | None, int]] = [
+        (iter(enumerate(children(root))), None, 0)]
+    while stack:
+        kids, parent, depth = stack[-1]
+        step = next(kids, None)
+        if step is None:
+            stack.pop()
+            continue
+        position, node = step
+        if node is None:
+            continue
+        if key is not None:
+            name = key(node)
+            if name in seen:
+                continue
+            seen.add(name)
+        yield node, parent, depth, position
+        stack.append((iter(enumerate(children(node))), node, depth + 1))
 
 
 def _shape(site: str, comments: Sequence[PageComment], *, url: str) -> tuple[list[int], list[int]]:

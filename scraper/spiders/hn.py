@@ -71,8 +71,10 @@ class HnSpider(SiteSpider):
         self.crawl_args["via"] = self.via
         # The API's origin, for scraper.bounds; None when only pages are read.
         self.api_url = None if self.via == "html" else self.site_def.configured_api_url(api_url)
-        self.trees = (ApiTrees(self.api_url, int(api_concurrency) if api_concurrency else None)
-                      if self.api_url else None)
+        # --ignore-robots covers the API host's robots.txt too.
+        self.trees = (ApiTrees(self.api_url, int(api_concurrency) if api_concurrency else None,
+                               robots=not self.ignore_robots)
+                      if self.api_url else None)  # fmt: skip
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> HnSpider:

@@ -1,15 +1,17 @@
 """The API half of an HN crawl ``--via api|both``: thread trees fetched through the one
-Firebase client (``scraper.hnapi.client``), inside the crawl's own reactor.
+Firebase client (``scraper.hnapi.client``), on whatever asyncio loop runs the crawl.
 
-Scrapy runs on the asyncio reactor, so the client's coroutines run on the same event
-loop as the crawl: a tree's requests go out the moment its thread is scheduled, many at
-once, while the item pages keep the site's polite pace. The API's requests never pass
-through Scrapy's downloader, so the pages' Crawl-delay (a limit of the site's host, not
-of the API's, which publishes none and whose robots.txt allows ``/*.json``) cannot
-throttle them; the client keeps its own bound on connections instead.
+In a spider's crawl that is Scrapy's asyncio reactor, so the client's coroutines run on
+the same event loop as the crawl: a tree's requests go out the moment its thread is
+scheduled, many at once, while the item pages keep the site's polite pace. The API's
+requests never pass through Scrapy's downloader, so the pages' Crawl-delay (a limit of
+the site's host, not of the API's, which publishes none and whose robots.txt allows
+``/*.json``, read and obeyed by the client) cannot throttle them; the client keeps its
+own bound on connections instead. A crawl of API threads alone runs on a plain loop,
+without Scrapy (``scraper.hnapi.crawl``), through this same class.
 
 ``ApiTrees`` holds one client for the whole crawl and one task per thread, started by
-:meth:`ApiTrees.start` and read by :meth:`ApiTrees.thread`.
+:meth:`ApiTrees.start` and read by :meth:`ApiTrees.thread`. Nothing here imports Scrapy.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from datetime import UTC, datetime
 from archive.models import Thread
 from scraper.hnapi.client import ApiClient, ApiError, Tree
 from scraper.parsers.errors import ParseError
-from scraper.parsers.hn.api import tree_to_thread
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +38,14 @@ class ApiFailed(Exception):
 class ApiTrees:
     """One Firebase client and the tree fetches of one crawl."""
 
-    def __init__(self, api_url: str, concurrency: int | None = None) -> None:
+    def __init__(self, api_url: str, concurrency: int | None = None, *, robots: bool = True,
+                 client: ApiClient | None = None) -> None:  # fmt: skip
+        """``client``: the one to use (not yet entered), else one made from the arguments
+        and the environment when the first tree starts."""
         self.api_url = api_url
         self.concurrency = concurrency
+        self.robots = robots
+        self.made = client
         self.client: ApiClient | None = None
         self._opened: asyncio.Future[ApiClient] | None = None
         self.tasks: dict[str, asyncio.Task[Tree]] = {}
@@ -48,7 +54,8 @@ class ApiTrees:
         # Opened once, by whichever fetch comes first: a session belongs to the loop
         # that runs the crawl, which exists only once the reactor runs.
         if self._opened is None:
-            client = ApiClient.from_env(base_url=self.api_url, concurrency=self.concurrency)
+            client = self.made or ApiClient.from_env(
+                base_url=self.api_url, concurrency=self.concurrency, robots=self.robots)
             self._opened = asyncio.ensure_future(client.__aenter__())
         self.client = await self._opened
         return self.client
@@ -64,6 +71,10 @@ class ApiTrees:
 
     async def thread(self, story_id: str) -> Thread:
         """The thread as the API gives it (source "api"); ApiFailed if it cannot."""
+        # Imported when a tree is whole, not with the module: a crawl of API threads
+        # alone imports the parsers while its first requests are in flight.
+        from scraper.parsers.hn.api import tree_to_thread
+
         self.start(story_id)
         try:
             tree = await self.tasks.pop(story_id)

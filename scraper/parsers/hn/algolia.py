@@ -19,7 +19,7 @@ Known differences from the page (and from the official API), and what is done wi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +29,7 @@ from scraper.parsers import bodies
 from scraper.parsers.errors import ParseError
 from scraper.parsers.hn.item import SITE
 from scraper.parsers.hn.story import story_kind
+from scraper.parsers.tree import walk
 
 Node = Mapping[str, Any]
 SOURCE = "algolia"  # what the archive's ``source`` columns call this origin
@@ -78,22 +79,6 @@ def _children(node: Node) -> list[Node]:
     return [k for k in kids if isinstance(k, dict)] if isinstance(kids, list) else []
 
 
-def _walk(root: Node) -> Iterator[tuple[Node, str | None, int, int]]:
-    """(node, parent id or None, depth, position) depth first, in Algolia's order; a
-    loop with a stack, as a thread may nest deeper than the recursion limit."""
-    stack: list[tuple[Iterator[tuple[int, Node]], str | None, int]] = [
-        (iter(enumerate(_children(root))), None, 0)]
-    while stack:
-        kids, parent, depth = stack[-1]
-        step = next(kids, None)
-        if step is None:
-            stack.pop()
-            continue
-        position, node = step
-        yield node, parent, depth, position
-        stack.append((iter(enumerate(_children(node))), str(node.get("id")), depth + 1))
-
-
 def parse_algolia_item(text: str, *, url: str, fetched_at: datetime) -> Thread:
     """The Thread of a saved Algolia item response; ParseError if it is not one."""
     try:
@@ -106,7 +91,10 @@ def parse_algolia_item(text: str, *, url: str, fetched_at: datetime) -> Thread:
         raise ParseError(SITE, url, f"the item is a {root.get('type')!r}, not a story "
                                     "(save the story's response: items/STORY_ID)")
     story_id = _id(root, url)
-    placed = list(_walk(root))
+    tree: Node = root
+    # Algolia's order, every node: a repeated id is an error below, not passed over.
+    placed = [(node, None if parent is None else str(parent.get("id")), depth, position)
+              for node, parent, depth, position in walk(tree, _children)]
     htmls = [page_html(_str(n, "text")) for n, *_ in placed]
     root_html = page_html(_str(root, "text"))
     read = iter(bodies.texts([h for h in (root_html, *htmls) if h]))

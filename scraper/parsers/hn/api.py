@@ -17,7 +17,7 @@ keeps its place: its later siblings keep their index, as the page would rank the
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +28,7 @@ from scraper.parsers import bodies
 from scraper.parsers.errors import ParseError
 from scraper.parsers.hn.item import SITE
 from scraper.parsers.hn.story import story_kind
+from scraper.parsers.tree import walk
 
 Item = Mapping[str, Any]
 SOURCE = "api"  # what the archive's ``source`` columns call this origin
@@ -139,25 +140,16 @@ def tree_to_thread(root: Item, items_by_id: Mapping[int, Item | None], *,
         raise ParseError(SITE, url or f"item {root.get('id')}",
                          f"the root is a {root.get('type')!r}, not a story")
     story_id = str(root["id"])
-    placed: list[tuple[Item, str | None, int, int]] = []
-    seen = {int(root["id"])}
-    # (kid ids in order, parent id, depth), depth first; iterators keep it a loop, not
-    # a recursion: a thread can nest deeper than Python's recursion limit allows.
-    stack: list[tuple[Iterator[tuple[int, int]], str | None, int]] = [
-        (iter(enumerate(kids_of(root))), None, 0)]
-    while stack:
-        kids, parent, depth = stack[-1]
-        step = next(kids, None)
-        if step is None:
-            stack.pop()
-            continue
-        position, kid = step
-        item = items_by_id.get(kid)
-        if item is None or kid in seen or item.get("type") not in ("comment", None):
-            continue
-        seen.add(kid)
-        placed.append((item, parent, depth, position))
-        stack.append((iter(enumerate(kids_of(item))), str(kid), depth + 1))
+
+    def comments_under(item: Item) -> list[Item | None]:
+        # A null, an unfetched or a non-comment kid (a poll option) keeps its place only.
+        kids = (items_by_id.get(k) for k in kids_of(item))
+        return [k if k is not None and k.get("type") in ("comment", None) else None
+                for k in kids]  # fmt: skip
+
+    placed = [(item, None if parent is None else str(parent["id"]), depth, position)
+              for item, parent, depth, position in walk(root, comments_under,
+                                                        key=lambda i: i["id"])]  # fmt: skip
     texts = item_texts([p[0] for p in placed])
     comments = tuple(
         item_to_comment(item, story_id=story_id, parent_id=parent, depth=depth,
