@@ -54,7 +54,8 @@ def crawl_api(spider_args: dict[str, str], *, db: str, pages: int, threads: bool
     if story_ids is None:
         return None
     client = _client(None)  # LINKTHREAD_HN_API_URL and _CONCURRENCY, checked before anything
-    _check_db(db)
+    # The archive is created or migrated in the crawl's own archive thread while the
+    # first requests are in flight; one it cannot be is the same one line from there.
     logging.basicConfig(level=log_level, format="%(asctime)s [%(name)s] %(levelname)s: "
                                                 "%(message)s")  # fmt: skip
     run = ApiCrawl(db_path=db, story_ids=story_ids, pages=pages, threads_flag=threads)
