@@ -3,6 +3,7 @@ tool its users have: the same generated thread, the same local Firebase stand-in
 the same added latency per request, whole-process wall time of each, and the ratio.
 
 Run: python bench/hn_api.py [--comments 1000] [--latency 0.05] [--peer PYTHON]
+                            [--runs 3] [--peer-runs 1]
 
 The peer is not a project dependency: install it in a venv of its own
 (``python3 -m venv /tmp/peer && /tmp/peer/bin/pip install hacker-news-to-sqlite``) and
@@ -12,16 +13,23 @@ installed copy but redirects it: the peer runs under a two-line bootstrap that w
 ``requests.get`` so that URLs under that constant go to the stand-in instead (printed
 below), then calls its click entry point as its console script would.
 
-Anchors, in the same run: the floor of a one-request-at-a-time fetch (requests x
-latency), and `linkthread --help` (the process start-up alone).
+Each of ours is a fresh archive. The runs alternate (start-up anchor, the spider's
+crawl, ours) so that the machine's load falls on all alike; the best of ``--runs`` is
+printed with the median. Anchors, in the same run: `linkthread --help` (the process
+start-up alone); the same crawl through the Scrapy spider (``-s LOG_LEVEL=WARNING``
+sends it there: the path every crawl took before); the floors of the fetch: requests x
+latency in sequence (the peer's), the requests over the connection bound, and the
+tree's depth in round trips. CPU is the child's own (the stand-in runs in this process),
+peak RSS its ``VmHWM``.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
-import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from archive import sites_hn  # noqa: E402
 from tests import hnpages  # noqa: E402
 from tests.firebase import items_of_thread, serve_firebase  # noqa: E402
 
@@ -45,17 +54,35 @@ cli()
 """
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of one whole process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak RSS MiB) of one child process, from its own rusage."""
     start = time.perf_counter()
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
     took = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if result.returncode != 0:
-        sys.exit(f"{cmd[0]} failed ({result.returncode}): {result.stderr[-2000:]}")
-    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    return took, cpu
+    if status:
+        sys.exit(f"{cmd[0]} failed ({status}): {err.decode()[-2000:]}")
+    # ru_maxrss is in KiB on Linux.
+    return took, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def depth_of(items: dict[int, dict | None], root: int) -> int:
+    """Round trips the tree needs one after another: its levels, the root's included."""
+    level, depth = [root], 0
+    while level:
+        depth += 1
+        level = [k for i in level for k in ((items.get(i) or {}).get("kids") or ())]
+    return depth
+
+
+def line(name: str, runs: list[tuple[float, float, float]], items: int) -> str:
+    best = min(runs)
+    median = statistics.median(r[0] for r in runs)
+    return (f"{name:<36}{best[0]:7.2f} s wall (median {median:5.2f}, {len(runs)} runs) "
+            f"{best[1]:6.2f} s CPU {best[1] / items * 1e6:5.0f} us/item "
+            f"{best[2]:6.1f} MiB peak")
 
 
 def main() -> None:
@@ -65,46 +92,70 @@ def main() -> None:
     ap.add_argument("--latency", type=float, default=0.05, help="seconds added per request")
     ap.add_argument("--peer", default="/tmp/peer-venv/bin/python",
                     help="python of a venv with hacker-news-to-sqlite installed")
+    ap.add_argument("--runs", type=int, default=3, help="runs of ours and of each anchor")
+    ap.add_argument("--peer-runs", type=int, default=1, help="runs of the peer (~60 s each)")
     args = ap.parse_args()
     linkthread = shutil.which("linkthread", path=str(Path(sys.executable).parent)) \
         or shutil.which("linkthread")
     if linkthread is None:
         sys.exit("linkthread is not installed in this python's venv")
-    if not Path(args.peer).exists():
+    if args.peer_runs and not Path(args.peer).exists():
         sys.exit(f"no peer python at {args.peer}: see this script's docstring")
 
     thread = hnpages.random_thread(args.comments, seed=1, story_id="30000000")
     items = items_of_thread(thread)
+    story = int(thread.story_id)
+    concurrency = int(os.environ.get(sites_hn.API_CONCURRENCY_SETTING)
+                      or sites_hn.API_CONCURRENCY)  # fmt: skip
     with serve_firebase() as api, tempfile.TemporaryDirectory() as tmp:
         api.add(items)
         api.latency = args.latency
         env = {**os.environ, "LINKTHREAD_HN_API_URL": api.base_url}
-        bootstrap = BOOTSTRAP.format(peer=PEER_URL, api=api.base_url)
         print(f"thread: {len(items) - 1} comments + the story, {args.latency * 1000:.0f} ms "
-              f"added per request, stand-in at {api.base_url}")
-        print(f"peer redirected: requests.get rewrites {PEER_URL} -> {api.base_url} "
-              f"(python -c <bootstrap> trees DB ID; its installed copy untouched)")
+              f"added per request, stand-in at {api.base_url}, {concurrency} connections")
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} "
+              "at the start (wall times grow with it)")
+        ours: list[tuple[float, float, float]] = []
+        spider: list[tuple[float, float, float]] = []
+        startup: list[tuple[float, float, float]] = []
+        asked: list[int] = []
+        for k in range(args.runs):
+            startup.append(run([linkthread, "--help"], env))
+            spider.append(run([linkthread, "crawl", "hn", thread.story_id, "--via", "api",
+                               "-s", "LOG_LEVEL=WARNING", "--db", f"{tmp}/spider{k}.db"],
+                              env))  # fmt: skip
+            before = api.requests
+            ours.append(run([linkthread, "crawl", "hn", thread.story_id, "--via", "api",
+                             "--db", f"{tmp}/ours{k}.db"], env))  # fmt: skip
+            asked.append(api.requests - before)
+        peer: list[tuple[float, float, float]] = []
+        peer_asked = 0
+        if args.peer_runs:
+            bootstrap = BOOTSTRAP.format(peer=PEER_URL, api=api.base_url)
+            print(f"peer redirected: requests.get rewrites {PEER_URL} -> {api.base_url} "
+                  f"(python -c <bootstrap> trees DB ID; its installed copy untouched)")
+            for k in range(args.peer_runs):
+                before = api.requests
+                peer.append(run([args.peer, "-c", bootstrap, "trees", f"{tmp}/peer{k}.db",
+                                 thread.story_id], env))  # fmt: skip
+                peer_asked = api.requests - before
 
-        startup = timed([linkthread, "--help"], env)
-        before = api.requests
-        ours = timed([linkthread, "crawl", "hn", thread.story_id, "--via", "api",
-                      "--db", f"{tmp}/ours.db"], env)
-        our_requests = api.requests - before
-        before = api.requests
-        peer = timed([args.peer, "-c", bootstrap, "trees", f"{tmp}/peer.db", thread.story_id],
-                     env)
-        peer_requests = api.requests - before
-
-    floor = peer_requests * args.latency
-    load = os.getloadavg()[0]
-    print(f"machine: load average {load:.1f} on {os.cpu_count()} cores (wall times grow with it)")
-    print(f"anchor: linkthread --help (start-up)  {startup[0]:7.2f} s wall {startup[1]:6.2f} s CPU")
-    print(f"anchor: {peer_requests} requests in sequence {floor:7.2f} s (the latency alone)")
-    for name, (wall, cpu), n in (("hacker-news-to-sqlite trees", peer, peer_requests),
-                                 ("linkthread crawl --via api ", ours, our_requests)):
-        print(f"{name}  {wall:7.2f} s wall {cpu:6.2f} s CPU  {n} requests "
-              f"{n / wall:6.0f} items/s")
-    print(f"ratio: {peer[0] / ours[0]:.1f}x faster in wall time (target >= 20x)")
+    n = len(items)
+    print(f"machine: load average {os.getloadavg()[0]:.1f} at the end")
+    print(f"floor: {n} requests in sequence {n * args.latency:7.2f} s (the peer's latency)")
+    print(f"floor: {n} requests over {concurrency} connections "
+          f"{math.ceil(n / concurrency) * args.latency:5.2f} s; the tree's "
+          f"{depth_of(items, story)} levels {depth_of(items, story) * args.latency:5.2f} s "
+          "(+ one round trip for robots.txt)")
+    print(line("anchor: linkthread --help (start-up)", startup, n))
+    print(line("anchor: crawl --via api, the spider", spider, n))
+    print(line("linkthread crawl --via api", ours, n) + f"  {asked[0]} requests")
+    if peer:
+        print(line("hacker-news-to-sqlite trees", peer, n) + f"  {peer_asked} requests")
+        print(f"ratio: {min(peer)[0] / min(ours)[0]:.1f}x faster in wall time, best against "
+              f"best (target >= 20x); the spider's crawl {min(peer)[0] / min(spider)[0]:.1f}x")
+    print(f"ours against the spider's crawl: {min(ours)[0] / min(spider)[0]:.2f} of its wall "
+          f"time, {min(ours)[1] / min(spider)[1]:.2f} of its CPU")
 
 
 if __name__ == "__main__":

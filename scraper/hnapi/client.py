@@ -4,7 +4,7 @@ asyncio with aiohttp: one event loop on one core keeps ~64 requests in flight fo
 hundred microseconds of CPU each, which is what 1,000 items/s at 50 ms latency takes
 (a thread per request, or Scrapy's one-slot-per-domain politeness, cannot).
 
-* Connections are bounded (``concurrency``, LINKTHREAD_HN_API_CONCURRENCY, default 32):
+* Connections are bounded (``concurrency``, LINKTHREAD_HN_API_CONCURRENCY, default 64):
   aiohttp's connector never opens more, and requests beyond it wait for one.
 * A 5xx, a dropped connection, a truncated body or a timeout is retried with an
   exponential back-off (``retries`` times); a 4xx or a body that is not JSON is an
