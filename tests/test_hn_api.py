@@ -184,3 +184,21 @@ def test_robots_can_be_left_unread() -> None:
                 return await client.maxitem()
         assert run(go()) == 3
         assert fb.served[ROBOTS_PATH] == 0
+
+
+def test_which_crawls_read_the_api_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scraper.hnapi.crawl import ApiCrawl, api_threads
+
+    monkeypatch.delenv("LINKTHREAD_HN_VIA", raising=False)
+    no = {"items": "", "listings": "", "users": ""}
+    assert api_threads({**no, "items": "1,2", "via": "api"}) == ["1", "2"]
+    assert api_threads({**no, "items": "1"}) is None  # --via both, the default
+    assert api_threads({**no, "items": "1", "via": "html"}) is None
+    assert api_threads({**no, "items": "1", "listings": "news", "via": "api"}) is None
+    assert api_threads({**no, "users": "pg", "via": "api"}) is None
+    monkeypatch.setenv("LINKTHREAD_HN_VIA", "api")
+    assert api_threads({**no, "items": "7"}) == ["7"]
+    run = ApiCrawl(db_path="x.db", story_ids=["7", "8"], threads=1, comments=12, requests=40)
+    run.fail("8", "the API did not give the thread: ...")
+    assert run.line() == "1/2 targets · 12 comments · 1 error · 40 items fetched from the API"
+    assert run.failures == ["hn item 8: the API did not give the thread: ..."]
