@@ -169,3 +169,25 @@ def test_sigterm_stops_it_and_resume_finishes_it(api: Firebase, tmp_path: Path) 
     assert result.returncode == 0, result.stderr[-3000:]
     assert rows(db, "select story_id, count(*) from comments group by story_id"
                     " order by story_id") == [(done.story_id, 30), (held.story_id, 30)]
+
+
+def test_a_tree_that_cannot_be_read_fails_its_thread_alone(api: Firebase,
+                                                           tmp_path: Path) -> None:
+    good, bad = (hnpages.random_thread(15, seed=64 + k, story_id=str(5000 + 100 * k),
+                                       edge_cases=False) for k in range(2))  # fmt: skip
+    api.add(items_of_thread(good))
+    broken = items_of_thread(bad)
+    first = broken[int(bad.roots[0].id)]
+    assert first is not None
+    del first["id"]  # no item the API serves lacks it; the mapping cannot place it
+    api.add(broken)
+
+    result = crawl(tmp_path / "a.db", good.story_id, bad.story_id, api=api, ok=False)
+
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert errors == [f"Error: hn item {bad.story_id}: could not read the API's tree: "
+                      "KeyError: 'id'"]
+    assert rows(tmp_path / "a.db", "select story_id, count(*) from comments group by 1") == [
+        (good.story_id, 15)]
+    assert rows(tmp_path / "a.db", "select status, threads, errors from crawls") == [
+        ("finished", 1, 1)]

@@ -209,6 +209,13 @@ async def _threads(run: ApiCrawl, trees: ApiTrees, archive: Archive,
                 except ApiFailed as e:
                     run.fail(story_id, str(e))
                     continue
+                except Exception as e:
+                    # A mapping that raised (a bug, an item no one foresaw) fails its
+                    # thread alone, as a spider's callback that raises does.
+                    logger.debug("hn item %s", story_id, exc_info=True)
+                    run.fail(story_id, f"could not read the API's tree: "
+                                       f"{type(e).__name__}: {e}")  # fmt: skip
+                    continue
                 await _store(run, archive, story_id, thread)
             if stop.is_set():
                 return
