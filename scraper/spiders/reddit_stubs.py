@@ -10,10 +10,10 @@ the next stubs too: fewer calls for a thread of many small stubs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from archive.models import FetchedPage
-from scraper.parsers.reddit.thread import More
+from scraper.parsers.reddit.thread import More, ThreadPages
 
 MORE_IDS = 100  # ids one /api/morechildren call may ask for
 
@@ -21,17 +21,20 @@ MORE_IDS = 100  # ids one /api/morechildren call may ask for
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Expansion:
     """One thread on its way: the pages read, the stubs still to expand (largest
-    first), the requests made after the first page, the stubs given up on."""
+    first), the requests made after the first page, the stubs given up on, and the
+    answers placed so far (``built``: each decoded once, when it came)."""
 
     story_id: str
     label: str
-    pages: tuple[tuple[str, FetchedPage], ...]  # (body text, the fetched page)
+    pages: tuple[FetchedPage, ...]
     stubs: tuple[More, ...] = ()
     requests: int = 0
     failed: tuple[More, ...] = ()
     # Ids asked for (and "_/PARENT" for continue-threads): a stub that repeats them
     # (a server going round in circles) is not asked again.
     asked: frozenset[str] = frozenset()
+    # Mutable, shared by every state of one thread: only the spider adds to it.
+    built: ThreadPages = field(default_factory=ThreadPages, compare=False)
 
 
 def largest_first(stubs: tuple[More, ...]) -> tuple[More, ...]:
