@@ -20,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import zlib
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 import sqlite_utils
 
@@ -136,3 +138,35 @@ def save_unchanged_thread(
         )
         mark_done(conn, crawl_id, Target(site, "thread", story_id))
     return int(archived + dead + deleted)
+
+
+def latest_pages(
+    db: sqlite_utils.Database | sqlite3.Connection, site: str, story_id: str
+) -> list[FetchedPage] | None:
+    """The pages the thread's latest crawl read, bodies and fetch times as kept, in the
+    order it read them; None if it has no page set (never crawled, or before 0013) or
+    one of its bodies is no longer kept as read (redacted). A page's fetch time is its
+    visit by that crawl, else its visit nearest the crawl's."""
+    conn = db.conn if isinstance(db, sqlite_utils.Database) else db
+    row = conn.execute(
+        "SELECT pages, seen_at, crawl_id FROM thread_crawls WHERE site = ? AND story_id = ?"
+        " ORDER BY seen_at DESC LIMIT 1",
+        (site, story_id),
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    found: list[FetchedPage] = []
+    for url, sha in json.loads(row[0]):
+        page = conn.execute(
+            "SELECT p.status, p.body, v.fetched_at FROM pages p JOIN page_visits v"
+            " ON v.page_id = p.id WHERE p.url = ? AND p.sha256 = ? AND p.redacted_at IS NULL"
+            " ORDER BY v.crawl_id IS ? DESC,"
+            " abs(julianday(v.fetched_at) - julianday(?)) LIMIT 1",
+            (url, sha, row[2], row[1]),
+        ).fetchone()
+        if page is None:
+            return None
+        fetched = datetime.fromisoformat(page[2].replace("Z", "+00:00"))
+        found.append(FetchedPage(site=site, url=url, fetched_at=fetched, status=page[0],
+                                 body=zlib.decompress(page[1])))  # fmt: skip
+    return found

@@ -64,6 +64,7 @@ class _Stub:
     parent: _Node
     count: int
     children: list[str]
+    listed: int = 0  # ids it listed when it came, of which ``children`` are left
 
 
 class _Tree:
@@ -123,7 +124,7 @@ class _Tree:
         ids = [c for c in data.get("children") or [] if isinstance(c, str)
                and c not in self.nodes]
         count = data.get("count")
-        stub = _Stub(sid, parent, count if isinstance(count, int) else len(ids), ids)
+        stub = _Stub(sid, parent, count if isinstance(count, int) else len(ids), ids, len(ids))
         self._insert(parent, stub, None)
         self.fresh.add(id(stub))
         for cid in ids:  # a nested stub takes its ids over from the one above it
@@ -315,9 +316,17 @@ def _thread(tree: _Tree, post: Mapping[str, Any], first_url: str, *, fetched_at:
 
 
 def _stubs(tree: _Tree) -> list[More]:
-    return [More(id=item.id, parent_id=item.parent.id, count=item.count,
+    return [More(id=item.id, parent_id=item.parent.id, count=_share(item),
                  children=tuple(item.children), depth=depth)
             for item, _, _, depth in tree.walk() if isinstance(item, _Stub)]
+
+
+def _share(stub: _Stub) -> int:
+    # A stub partly expanded holds its share of the comments it counted, as the
+    # crawl's own accounting has it (scraper/spiders/reddit_stubs.part).
+    if not stub.listed or len(stub.children) == stub.listed:
+        return stub.count
+    return max(round(stub.count * len(stub.children) / stub.listed), len(stub.children))
 
 
 @parser_entry(SITE)
