@@ -8,6 +8,12 @@ served demand: the lower bound (the first page, one per continue-thread, one per
 ids of all the "load more" stubs together) and what one request per stub (PRAW's
 replace_more, 100 ids a call) would make. The stand-in cuts the tree where ``--top``,
 ``--kids`` and ``--depth`` say, as Reddit cuts it by its own limits.
+
+Then, over the answers the crawl kept (read back from its archive), the CPU of reading
+them as the crawl does (each answer placed once as it comes, ``ThreadPages``) beside
+the way it did before (``more_stubs`` of each answer, then ``parse_thread_pages`` of
+them all: every answer decoded twice), against the anchor of a bare ``json.loads`` of
+every answer; best of 5, run in alternation.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +73,50 @@ def main() -> None:
               "ids / 100)")
         print(f"one request per stub   : {per_stub} (PRAW's replace_more)")
         print(f"made / lower bound     : {made / bound:.2f}")
+        reading(db)
+
+
+def reading(db: Path) -> None:
+    import json
+    import sqlite3
+    import zlib
+
+    from scraper.parsers.reddit.thread import ThreadPages, more_stubs, parse_thread_pages
+
+    with sqlite3.connect(db) as conn:
+        answers = [(url, zlib.decompress(body).decode()) for url, body in conn.execute(
+            "SELECT p.url, p.body FROM pages p JOIN page_visits v ON v.page_id = p.id"
+            " ORDER BY v.fetched_at, p.id")]  # fmt: skip
+    at = datetime.now(UTC)
+
+    def anchor() -> None:
+        for _, text in answers:
+            json.loads(text)
+
+    def once() -> None:
+        built = ThreadPages()
+        for url, text in answers:
+            built.add(text, url=url)
+        built.thread(fetched_at=at)
+
+    def twice() -> None:
+        for url, text in answers:
+            more_stubs(text, url=url)
+        parse_thread_pages(answers, fetched_at=at)
+
+    best = {"anchor": 1e9, "once": 1e9, "twice": 1e9}
+    for _ in range(5):
+        for name, fn in (("anchor", anchor), ("once", once), ("twice", twice)):
+            start = time.process_time()
+            fn()
+            best[name] = min(best[name], time.process_time() - start)
+    mb = sum(len(t) for _, t in answers) / 1e6
+    print(f"reading {len(answers)} answers ({mb:.1f} MB), CPU, best of 5:")
+    print(f"  anchor: json.loads of each  : {best['anchor'] * 1e3:7.1f} ms")
+    print(f"  decoded once (the crawl now): {best['once'] * 1e3:7.1f} ms "
+          f"({best['once'] / best['anchor']:.2f}x the anchor)")
+    print(f"  decoded twice (before)      : {best['twice'] * 1e3:7.1f} ms "
+          f"({best['twice'] / best['anchor']:.2f}x the anchor)")
 
 
 if __name__ == "__main__":
