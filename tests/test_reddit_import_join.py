@@ -117,6 +117,13 @@ def test_a_later_import_fills_the_gap_it_answers(tmp_path: Path, g: GeneratedThr
     assert archived == len(want.comments) > shown and 0 < left < held
     assert g.story_id in gaps_line(db)
 
+    # The same answer again: it is in the thread already.
+    before = dump(db)
+    again = run_import(tmp_path / "more-0.json", "--db", db,
+                       "--fetched-at", "2026-01-15T09:00:00+00:00")  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert dump(db) == before
+
     rest = [write(tmp_path / f"more-{i}.json", t) for i, t in enumerate(later[1:], 1)]
     done = run_import(*rest, "--db", db, "--fetched-at", "2026-01-16T08:00:00+00:00")
     assert done.exit_code == 0, done.output
@@ -142,7 +149,7 @@ def test_an_answer_without_its_thread_is_one_line_and_kept_raw(tmp_path: Path,
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if g.story_id in line]
     assert len(lines) == 1
-    assert "neither among the files nor in the archive" in lines[0]
+    assert "neither among the files nor kept in the archive" in lines[0]
     assert "comments response" in lines[0]
     after = dump(db)
     assert {k: v for k, v in after.items() if k != "pages"} == {

@@ -217,10 +217,17 @@ def _join_answers(pieces: Sequence[Piece], stored: Stored | None) -> tuple[Joine
             if lone:
                 broken.append(Broken(site=site, story_id=story_id, pieces=lone, reason=(
                     f"a later answer of thread {story_id} (a /api/morechildren answer), "
-                    "which is neither among the files nor in the archive: import it with "
-                    "the thread's comments response (its /comments/ID page) or after it")))
+                    "whose comments response is neither among the files nor kept in the "
+                    "archive: import it with the thread's comments response (its "
+                    "/comments/ID page) or after it")))
             continue
         head, *rest = base
+        # An answer the thread holds already (imported again) is placed once.
+        held = {(p.fetched.url, revisits.body_sha256(p.fetched.body)) for p in base}
+        later = [p for p in later
+                 if (p.fetched.url, revisits.body_sha256(p.fetched.body)) not in held]
+        if not later:
+            continue
         todo = [*rest, *later]
         joins = head.parsed.joins
         assert joins is not None
