@@ -74,6 +74,7 @@ def main() -> None:
         print(f"one request per stub   : {per_stub} (PRAW's replace_more)")
         print(f"made / lower bound     : {made / bound:.2f}")
         reading(db)
+        recrawls(db, full)
 
 
 def reading(db: Path) -> None:
@@ -118,6 +119,40 @@ def reading(db: Path) -> None:
     print(f"  decoded twice (before)      : {best['twice'] * 1e3:7.1f} ms "
           f"({best['twice'] / best['anchor']:.2f}x the anchor)")
 
+
+
+def recrawls(db: Path, env: dict[str, str]) -> None:
+    """The same thread crawled again, unchanged, with the answers placed again
+    (LINKTHREAD_REPARSE=1) and not (as the latest crawl read them): the process's CPU
+    (start-up included), the crawl's own (between the pipeline's open and close) and
+    the rows it wrote, through bench/recrawl.py's probes, against a first crawl."""
+    import resource
+    import sqlite3
+
+    def run(into: Path, **extra: str) -> tuple[float, float, int]:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        done = subprocess.run([sys.executable, str(ROOT / "bench" / "recrawl.py"), "--child",
+                               "crawl", "reddit", "abc12", "--db", str(into)],
+                              env={**env, **extra}, cwd=ROOT, check=True, capture_output=True,
+                              text=True)  # fmt: skip
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        said = dict(line.split() for line in done.stderr.splitlines()
+                    if line.startswith(("ROWS ", "CRAWL_CPU ")))  # fmt: skip
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return cpu, float(said["CRAWL_CPU"]), int(said["ROWS"])
+
+    first = run(db.with_name("fresh.db"))
+    runs = [("first crawl (anchor)", first), ("unchanged re-crawl", run(db)),
+            ("unchanged, REPARSE=1", run(db, LINKTHREAD_REPARSE="1")),
+            ("unchanged, once more", run(db))]
+    with sqlite3.connect(db) as conn:
+        flags = [r[0] for r in conn.execute("SELECT unchanged FROM thread_crawls ORDER BY seen_at")]
+    print(f"crawled again (thread_crawls.unchanged {flags}):")
+    print(f"  {'':22} {'process CPU':>11} {'vs first':>8} {'crawl CPU':>9} {'vs first':>8} "
+          f"{'rows':>7}")
+    for label, (cpu, crawl_cpu, rows) in runs:
+        print(f"  {label:22} {cpu:11.2f} {cpu / first[0]:8.0%} {crawl_cpu:9.2f} "
+              f"{crawl_cpu / first[1]:8.0%} {rows:7,}")
 
 if __name__ == "__main__":
     main()
