@@ -15,7 +15,7 @@ Thread saved in one transaction; what stayed unexpanded is its ``unexpanded`` co
 (``linkthread gaps``). A crawl stopped mid-expansion has stored nothing of the thread
 and its target stays queued: ``--resume`` reads it again from the first page. A
 re-crawl whose answers come back with the bodies its latest crawl read places none of
-them (``follow``): it is an ``UnchangedThread`` (see reddit_stubs.py).
+them: it is an ``UnchangedThread`` (reddit_revisit.py).
 
 The API is reached with the user's own approved client under Reddit's API terms, not
 as a crawler of www.reddit.com: its requests carry ``dont_obey_robotstxt`` (Reddit's
