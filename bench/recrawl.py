@@ -80,7 +80,9 @@ def crawl(base_url: str, db: Path, ids: list[str], **env: str) -> Run:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     size = _size(db)
     result = subprocess.run(
-        [sys.executable, __file__, "--child", "crawl", SITE, *ids, "--db", str(db)],
+        # HN's pages alone: the default (--via both) also reads HN's API, not stood in.
+        [sys.executable, __file__, "--child", "crawl", SITE, *ids, "--db", str(db),
+         *(("--via", "html") if SITE == "hn" else ())],
         capture_output=True, text=True, cwd=ROOT, check=False,
         env={**os.environ, **ENV, f"LINKTHREAD_{SITE.upper()}_BASE_URL": base_url, **env},
     )  # fmt: skip
