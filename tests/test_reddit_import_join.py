@@ -18,6 +18,7 @@ from tests.redditpages import (
     Cut,
     GeneratedThread,
     comments_page,
+    continue_page,
     generate_thread,
     morechildren_page,
 )
@@ -172,3 +173,34 @@ def test_the_corpus_answer_joins_its_saved_thread(tmp_path: Path) -> None:
     ((story, left, archived),) = gap(db)
     assert (story, archived) == ("3hahrw", 102) and left > 0
     assert "3hahrw" in gaps_line(db)
+
+
+def test_a_continue_page_joins_its_thread_or_stands_alone(tmp_path: Path) -> None:
+    g = generate_thread(80, seed=10)
+    cut = Cut(depth_limit=2)
+    first = comments_page(g, cut)
+    conts = [s for s in more_stubs(first) if s.is_continue]
+    assert conts
+    parent = conts[0].parent_id
+    assert parent is not None
+    # As a mirror saves it: under the host, at the answer's own path.
+    site = tmp_path / "saved" / "www.reddit.com" / "comments" / g.story_id
+    page = write(site / "_" / f"{parent}.json", continue_page(g, parent, cut))
+    db = tmp_path / "a.db"
+    result = run_import(write(site.with_suffix(".json"), first), page, "--db", db,
+                        "--fetched-at", FETCHED)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    built = ThreadPages()
+    built.add(first, url="comments.json")
+    built.add(continue_page(g, parent, cut), url=f"x/comments/{g.story_id}/_/{parent}")
+    assert tree(db) == sorted((c.id, c.parent_id, c.depth, c.position, c.text, None)
+                              for c in built.thread(fetched_at=AT).comments)
+    ((_, left, archived),) = gap(db)
+    # Its stub is expanded (a continue-thread stub holds at least one comment).
+    assert parent not in {s.parent_id for s in built.unexpanded()}
+    assert left == len(built.unexpanded()) and archived == len(tree(db))
+    # Alone, the continue page is a thread of its own, as before.
+    other = tmp_path / "b.db"
+    alone = run_import(page, "--db", other, "--fetched-at", FETCHED)
+    assert alone.exit_code == 0, alone.output
+    assert {r[0] for r in tree(other)} < {r[0] for r in tree(db)}

@@ -195,7 +195,9 @@ def _asked_ids(url: str) -> set[str]:
 
 def _continued_parent(url: str) -> str | None:
     parts = urlsplit(url).path.rstrip("/").split("/")
-    return parts[-1] if len(parts) >= 2 and parts[-2] == CONTINUE_ID else None
+    # A saved page's URL may end in .json (the site's form of the same answer).
+    return parts[-1].removesuffix(".json") if len(parts) >= 2 and parts[-2] == CONTINUE_ID \
+        else None
 
 
 class ThreadPages:
