@@ -240,8 +240,9 @@ def _join_answers(pieces: Sequence[Piece], stored: Stored | None) -> tuple[Joine
             continue
         out = {i for i, _ in refused}
         for i, why in refused:
-            broken.append(Broken(site=site, story_id=None, pieces=(todo[i],),
-                                 reason=f"{todo[i].name}: does not fit thread {story_id}: {why}"))
+            if i >= len(rest):  # a kept page refused (by a newer parser) stays as kept
+                broken.append(Broken(site=site, story_id=None, pieces=(todo[i],), reason=(
+                    f"{todo[i].name}: does not fit thread {story_id}: {why}")))
         kept = (head, *(p for i, p in enumerate(todo) if i not in out))
         # The thread as its first page's fetch saw it: the time a crawl saves it at.
         threads.append((replace(thread, fetched_at=head.fetched.fetched_at,
