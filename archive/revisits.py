@@ -20,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import zlib
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 import sqlite_utils
 
@@ -53,24 +55,31 @@ def pages_json(pages: Sequence[FetchedPage]) -> str | None:
 
 def last_page_set(
     db: sqlite_utils.Database | sqlite3.Connection, site: str, story_id: str,
-    source: str = "html",
+    source: str | None = "html",
 ) -> PageSet | None:
     """The pages the thread's latest crawl read, or None (never crawled, or before 0013).
 
     One seek on the primary key of ``thread_crawls``, one on ``stories`` and one on
     ``pages (url, sha256)`` per page: cheap enough to ask before every thread's first
     page is parsed. None also when one of those bodies is no longer kept as read
-    (redacted), or when ``source`` never observed the thread: its rows must learn it
-    (``archive.sources``), which only a save of the parsed thread tells them.
+    (redacted), or when ``source`` (the crawl's; None: any) never observed the thread:
+    its rows must learn it (``archive.sources``), which only a save of the parsed thread
+    tells them; and when that crawl left stubs unexpanded (``unexpanded``), so that a
+    crawl may read more than it did.
     """
     conn = db.conn if isinstance(db, sqlite_utils.Database) else db
     row = conn.execute(
-        "SELECT t.pages, s.source FROM thread_crawls t JOIN stories s ON s.site = t.site"
-        " AND s.id = t.story_id WHERE t.site = ? AND t.story_id = ?"
+        "SELECT t.pages, s.source, t.unexpanded FROM thread_crawls t JOIN stories s"
+        " ON s.site = t.site AND s.id = t.story_id WHERE t.site = ? AND t.story_id = ?"
         " ORDER BY t.seen_at DESC LIMIT 1",
         (site, story_id),
     ).fetchone()
-    if row is None or row[0] is None or source not in (row[1] or "").split(","):
+    if row is None or row[0] is None:
+        return None
+    if source is not None and source not in (row[1] or "").split(","):
+        return None
+    if row[2]:
+        # It left stubs unexpanded (Reddit: a cap, an error): a crawl may read more.
         return None
     # Each body still kept as it was read: a redaction (archive.redact) that emptied one
     # must have the thread parsed and saved through its rules, never its body stored
@@ -109,24 +118,26 @@ def save_unchanged_thread(
     found = page_set(pages)
     with transaction(db) as conn:
         last = conn.execute(
-            "SELECT declared, archived, dead, deleted, missing, pages FROM thread_crawls"
-            " WHERE site = ? AND story_id = ? ORDER BY seen_at DESC LIMIT 1",
+            "SELECT declared, archived, dead, deleted, missing, unexpanded, pages"
+            " FROM thread_crawls WHERE site = ? AND story_id = ? ORDER BY seen_at DESC LIMIT 1",
             (site, story_id),
         ).fetchone()
-        if last is None or last[-1] is None or last_page_set(conn, site, story_id) != found:
+        # The crawl asked with its own source; here only the pages matter.
+        if last is None or last[-1] is None or last_page_set(conn, site, story_id,
+                                                              source=None) != found:
             raise PagesChanged(f"thread {site}/{story_id} was stored with other pages "
                                "while it was being crawled; crawl it again")
         for page in pages:
             save_page(conn, page, story_id=story_id, crawl_id=crawl_id, error=None)
-        declared, archived, dead, deleted, missing, json_pages = last
+        declared, archived, dead, deleted, missing, unexpanded, json_pages = last
         conn.execute(
             "INSERT INTO thread_crawls (site, story_id, crawl_id, seen_at, declared,"
-            " archived, dead, deleted, missing, unchanged, pages)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)"
+            " archived, dead, deleted, missing, unchanged, pages, unexpanded)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
             " ON CONFLICT (site, story_id, seen_at) DO UPDATE SET"
             " crawl_id = coalesce(excluded.crawl_id, crawl_id)",
             (site, story_id, crawl_id, seen, declared, archived, dead, deleted, missing,
-             json_pages),
+             json_pages, unexpanded),
         )  # fmt: skip
         conn.execute(
             "UPDATE stories SET first_seen_at = min(first_seen_at, :seen),"
@@ -136,3 +147,35 @@ def save_unchanged_thread(
         )
         mark_done(conn, crawl_id, Target(site, "thread", story_id))
     return int(archived + dead + deleted)
+
+
+def latest_pages(
+    db: sqlite_utils.Database | sqlite3.Connection, site: str, story_id: str
+) -> list[FetchedPage] | None:
+    """The pages the thread's latest crawl read, bodies and fetch times as kept, in the
+    order it read them; None if it has no page set (never crawled, or before 0013) or
+    one of its bodies is no longer kept as read (redacted). A page's fetch time is its
+    visit by that crawl, else its visit nearest the crawl's."""
+    conn = db.conn if isinstance(db, sqlite_utils.Database) else db
+    row = conn.execute(
+        "SELECT pages, seen_at, crawl_id FROM thread_crawls WHERE site = ? AND story_id = ?"
+        " ORDER BY seen_at DESC LIMIT 1",
+        (site, story_id),
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    found: list[FetchedPage] = []
+    for url, sha in json.loads(row[0]):
+        page = conn.execute(
+            "SELECT p.status, p.body, v.fetched_at FROM pages p JOIN page_visits v"
+            " ON v.page_id = p.id WHERE p.url = ? AND p.sha256 = ? AND p.redacted_at IS NULL"
+            " ORDER BY v.crawl_id IS ? DESC,"
+            " abs(julianday(v.fetched_at) - julianday(?)) LIMIT 1",
+            (url, sha, row[2], row[1]),
+        ).fetchone()
+        if page is None:
+            return None
+        fetched = datetime.fromisoformat(page[2].replace("Z", "+00:00"))
+        found.append(FetchedPage(site=site, url=url, fetched_at=fetched, status=page[0],
+                                 body=zlib.decompress(page[1])))  # fmt: skip
+    return found

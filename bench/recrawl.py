@@ -2,6 +2,7 @@
 pipeline, store) against the local stand-in site (tests/server.py), then again.
 
 Run: python bench/recrawl.py [--threads 50] [--comments 1000] [--per-page 1000]
+     python bench/recrawl.py --site lobsters   (story JSON, one page a thread)
 
 Each crawl is a child process of its own (Scrapy's reactor runs once a process); its
 CPU time (user + system) comes from the kernel's accounting of children ("process
@@ -36,8 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests import hnpages  # noqa: E402
-from tests.server import SiteServer, serve  # noqa: E402
+from tests import hnpages, lobsterspages  # noqa: E402
+from tests.server import Reply, SiteServer, serve  # noqa: E402
 
 # Polite waits off: the stand-in site has no limits, and the bench measures CPU.
 ENV = {"LINKTHREAD_DOWNLOAD_DELAY": "0", "LINKTHREAD_MIN_DELAY": "0",
@@ -70,15 +71,20 @@ def child(args: list[str]) -> None:
 Run = tuple[float, float, int, int, int]
 
 
+SITE = "hn"
+
+
 def crawl(base_url: str, db: Path, ids: list[str], **env: str) -> Run:
     """(CPU seconds of the process, of the crawl alone, rows written, bytes written by
     the process, archive growth)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     size = _size(db)
     result = subprocess.run(
-        [sys.executable, __file__, "--child", "crawl", "hn", *ids, "--db", str(db)],
+        # HN's pages alone: the default (--via both) also reads HN's API, not stood in.
+        [sys.executable, __file__, "--child", "crawl", SITE, *ids, "--db", str(db),
+         *(("--via", "html") if SITE == "hn" else ())],
         capture_output=True, text=True, cwd=ROOT, check=False,
-        env={**os.environ, **ENV, "LINKTHREAD_HN_BASE_URL": base_url, **env},
+        env={**os.environ, **ENV, f"LINKTHREAD_{SITE.upper()}_BASE_URL": base_url, **env},
     )  # fmt: skip
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
@@ -94,23 +100,56 @@ def _size(db: Path) -> int:
     return sum(p.stat().st_size for p in (db, db.with_name(db.name + "-wal")) if p.exists())
 
 
+class Lobsters:
+    """A Lobsters story's JSON (the 2024- form) at /s/ID.json: a bushy random tree."""
+
+    def __init__(self, k: int, comments: int) -> None:
+        import random
+
+        rng = random.Random(k)
+        self.story_id = f"s{k:05d}"
+        self.nodes: list[lobsterspages.Node] = []
+        self.comments: list[lobsterspages.Node] = []
+        for i in range(comments):
+            node = lobsterspages.Node(f"{k:02d}{i:04d}"[-6:].rjust(6, "c"), user=f"u{i % 97}",
+                                      text=f"Comment {i} of story {k}.")
+            pick = self.comments[rng.randrange(len(self.comments))] if self.comments \
+                and rng.random() < 0.7 else None
+            (pick.children if pick else self.nodes).append(node)
+            self.comments.append(node)
+
+    def route(self) -> dict[str, Reply]:
+        body = lobsterspages.story_json(self.nodes, sid=self.story_id)
+        return {f"/s/{self.story_id}.json": Reply(body, content_type="application/json")}
+
+
 def main() -> None:
+    global SITE
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--threads", type=int, default=50)
     ap.add_argument("--comments", type=int, default=1000)
     ap.add_argument("--per-page", type=int, default=1000)
+    ap.add_argument("--site", choices=("hn", "lobsters"), default="hn")
     args = ap.parse_args()
-    # Story ids far enough apart that no two threads share a comment id.
-    threads = [hnpages.random_thread(args.comments, seed=k,
-                                     story_id=str(41_000_000 + k * 4 * args.comments))
-               for k in range(args.threads)]  # fmt: skip
-    tiny = hnpages.random_thread(1, seed=999, story_id="40000000")
+    SITE = args.site
     site = SiteServer()
-    for t in (*threads, tiny):
-        site.routes.update(hnpages.site_pages(t, per_page=args.per_page))
+    threads: list[Any]
+    if SITE == "lobsters":
+        threads = [Lobsters(k, args.comments) for k in range(args.threads)]
+        tiny: Any = Lobsters(99, 1)
+        for t in (*threads, tiny):
+            site.routes.update(t.route())
+    else:
+        # Story ids far enough apart that no two threads share a comment id.
+        threads = [hnpages.random_thread(args.comments, seed=k,
+                                         story_id=str(41_000_000 + k * 4 * args.comments))
+                   for k in range(args.threads)]  # fmt: skip
+        tiny = hnpages.random_thread(1, seed=999, story_id="40000000")
+        for t in (*threads, tiny):
+            site.routes.update(hnpages.site_pages(t, per_page=args.per_page))
     ids = [t.story_id for t in threads]
-    print(f"{args.threads} threads x {args.comments} comments, {args.per_page} per page; "
-          f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    print(f"{SITE}: {args.threads} threads x {args.comments} comments, {args.per_page} per "
+          f"page; python {sys.version.split()[0]}, {os.cpu_count()} cores")
     with serve(site) as s, tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         crawl(s.base_url, db, [tiny.story_id])
@@ -120,7 +159,8 @@ def main() -> None:
         runs.append(("unchanged, REPARSE=1", crawl(s.base_url, db, ids, LINKTHREAD_REPARSE="1")))
         for t in threads:
             t.comments[len(t.comments) // 2].text = "Edited for the changed re-crawl."
-            site.routes.update(hnpages.site_pages(t, per_page=args.per_page))
+            site.routes.update(t.route() if SITE == "lobsters"
+                               else hnpages.site_pages(t, per_page=args.per_page))
         runs.append(("changed re-crawl", crawl(s.base_url, db, ids)))
         runs.append(("empty crawl (1 thread)", crawl(s.base_url, db, [tiny.story_id])))
         anchor, crawl_anchor = runs[0][1][:2]

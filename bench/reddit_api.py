@@ -8,6 +8,12 @@ served demand: the lower bound (the first page, one per continue-thread, one per
 ids of all the "load more" stubs together) and what one request per stub (PRAW's
 replace_more, 100 ids a call) would make. The stand-in cuts the tree where ``--top``,
 ``--kids`` and ``--depth`` say, as Reddit cuts it by its own limits.
+
+Then, over the answers the crawl kept (read back from its archive), the CPU of reading
+them as the crawl does (each answer placed once as it comes, ``ThreadPages``) beside
+the way it did before (``more_stubs`` of each answer, then ``parse_thread_pages`` of
+them all: every answer decoded twice), against the anchor of a bare ``json.loads`` of
+every answer; best of 5, run in alternation.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +73,86 @@ def main() -> None:
               "ids / 100)")
         print(f"one request per stub   : {per_stub} (PRAW's replace_more)")
         print(f"made / lower bound     : {made / bound:.2f}")
+        reading(db)
+        recrawls(db, full)
 
+
+def reading(db: Path) -> None:
+    import json
+    import sqlite3
+    import zlib
+
+    from scraper.parsers.reddit.thread import ThreadPages, more_stubs, parse_thread_pages
+
+    with sqlite3.connect(db) as conn:
+        answers = [(url, zlib.decompress(body).decode()) for url, body in conn.execute(
+            "SELECT p.url, p.body FROM pages p JOIN page_visits v ON v.page_id = p.id"
+            " ORDER BY v.fetched_at, p.id")]  # fmt: skip
+    at = datetime.now(UTC)
+
+    def anchor() -> None:
+        for _, text in answers:
+            json.loads(text)
+
+    def once() -> None:
+        built = ThreadPages()
+        for url, text in answers:
+            built.add(text, url=url)
+        built.thread(fetched_at=at)
+
+    def twice() -> None:
+        for url, text in answers:
+            more_stubs(text, url=url)
+        parse_thread_pages(answers, fetched_at=at)
+
+    best = {"anchor": 1e9, "once": 1e9, "twice": 1e9}
+    for _ in range(5):
+        for name, fn in (("anchor", anchor), ("once", once), ("twice", twice)):
+            start = time.process_time()
+            fn()
+            best[name] = min(best[name], time.process_time() - start)
+    mb = sum(len(t) for _, t in answers) / 1e6
+    print(f"reading {len(answers)} answers ({mb:.1f} MB), CPU, best of 5:")
+    print(f"  anchor: json.loads of each  : {best['anchor'] * 1e3:7.1f} ms")
+    print(f"  decoded once (the crawl now): {best['once'] * 1e3:7.1f} ms "
+          f"({best['once'] / best['anchor']:.2f}x the anchor)")
+    print(f"  decoded twice (before)      : {best['twice'] * 1e3:7.1f} ms "
+          f"({best['twice'] / best['anchor']:.2f}x the anchor)")
+
+
+
+def recrawls(db: Path, env: dict[str, str]) -> None:
+    """The same thread crawled again, unchanged, with the answers placed again
+    (LINKTHREAD_REPARSE=1) and not (as the latest crawl read them): the process's CPU
+    (start-up included), the crawl's own (between the pipeline's open and close) and
+    the rows it wrote, through bench/recrawl.py's probes, against a first crawl."""
+    import resource
+    import sqlite3
+
+    def run(into: Path, **extra: str) -> tuple[float, float, int]:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        done = subprocess.run([sys.executable, str(ROOT / "bench" / "recrawl.py"), "--child",
+                               "crawl", "reddit", "abc12", "--db", str(into)],
+                              env={**env, **extra}, cwd=ROOT, check=True, capture_output=True,
+                              text=True)  # fmt: skip
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        said = dict(line.split() for line in done.stderr.splitlines()
+                    if line.startswith(("ROWS ", "CRAWL_CPU ")))  # fmt: skip
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return cpu, float(said["CRAWL_CPU"]), int(said["ROWS"])
+
+    first = run(db.with_name("fresh.db"))
+    runs = [("first crawl (anchor)", first), ("unchanged re-crawl", run(db)),
+            ("unchanged, REPARSE=1", run(db, LINKTHREAD_REPARSE="1")),
+            ("unchanged, once more", run(db))]
+    with sqlite3.connect(db) as conn:
+        flags = [r[0] for r in conn.execute("SELECT unchanged FROM thread_crawls ORDER BY seen_at")]
+    print(f"crawled again (thread_crawls.unchanged {flags}):")
+    print(f"  {'':22} {'process CPU':>11} {'vs first':>8} {'crawl CPU':>9} {'vs first':>8} "
+          f"{'rows':>7}")
+    for label, (cpu, crawl_cpu, rows) in runs:
+        print(f"  {label:22} {cpu:11.2f} {cpu / first[0]:8.0%} {crawl_cpu:9.2f} "
+              f"{crawl_cpu / first[1]:8.0%} {rows:7,}")
 
 if __name__ == "__main__":
     main()

@@ -74,7 +74,8 @@ class ArchivePipeline:
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("linkthread/crawl_id", self.crawl_id)
         # A thread whose pages come back as stored is not parsed again.
-        spider.stored_pages = partial(revisits.last_page_set, self.db, spider.site)
+        spider.stored_pages = partial(revisits.last_page_set, self.db, spider.site,
+                                      source=spider.page_source)
         if resume:
             # Exactly what this crawl took over, read back from the same archive.
             for t in crawl_targets(self.db, self.crawl_id):

@@ -200,3 +200,22 @@ def test_a_tag_listing_of_several_tags(lobsters: SiteServer, tmp_path: Path) -> 
     assert rows(db, "SELECT listing, story_id FROM listing_snapshots") == [
         ("t/rust,go", "abc123")]
     assert rows(db, "SELECT target, state FROM crawl_targets") == [("t/rust,go", "done")]
+
+
+def test_an_unchanged_story_is_not_parsed_again(lobsters: SiteServer, tmp_path: Path) -> None:
+    lobsters.routes["/s/abc123.json"] = story(
+        "abc123", Node("c00001", children=[Node("c00002", user="bob")]))
+    lobsters.routes["/s/old111.json"] = Reply("", status=302,
+                                              headers={"Location": "/s/abc123.json"})
+    db = tmp_path / "l.db"
+    for target in ("abc123", "abc123", "old111"):
+        result = crawl(lobsters, db, target)
+        assert result.returncode == 0, result.stderr
+    assert rows(db, "SELECT crawl_id, unchanged, archived FROM thread_crawls ORDER BY crawl_id"
+                ) == [(1, 0, 2), (2, 1, 2), (3, 1, 2)]
+    assert rows(db, "SELECT DISTINCT last_crawl_id FROM comments") == [(1,)]
+    assert rows(db, "SELECT DISTINCT last_crawl_id FROM comments_seen") == [(3,)]
+    assert rows(db, "SELECT id, merged_into FROM stories ORDER BY id") == [
+        ("abc123", None), ("old111", "abc123")]
+    assert rows(db, "SELECT crawl_id, target, state FROM crawl_targets ORDER BY crawl_id") == [
+        (1, "abc123", "done"), (2, "abc123", "done"), (3, "old111", "done")]

@@ -9,7 +9,7 @@ fetched_at, fetched_at_source), where ``json_each`` can query it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +37,12 @@ class Parsed:
     that shows its story but not its page number). ``first``: whether the URL says
     the page is its thread's first (only a chain from a first page is a whole thread).
     ``continues``: a continuation page that does not say which thread it belongs to;
-    called with the story id once another file's "More" link leads to this one."""
+    called with the story id once another file's "More" link leads to this one.
+    ``expands``: the story whose thread this page is a later answer of (a Reddit
+    ``/api/morechildren`` answer, a "continue this thread" page), placed after that
+    thread's first page by ``join``; ``joins``, on a thread's first page: the thread of
+    it and such later answers ``(url, text)``, in order, with the answers it refused
+    (their index and why)."""
 
     url: str
     url_stated: bool = True
@@ -49,6 +54,9 @@ class Parsed:
     users: tuple[User, ...] = ()  # profiles a thread's page describes (Lobsters JSON)
     listing: Listing | None = None
     user: User | None = None
+    expands: str | None = None
+    joins: Callable[[Sequence[tuple[str, str]]],
+                    tuple[Thread, tuple[tuple[int, str], ...]]] | None = None
 
 
 class SiteImporter(Protocol):

@@ -7,7 +7,12 @@ Which kind a file is comes from its shape alone. A comments response names its p
 an old.reddit page states its URL (``<link rel="canonical">``). A JSON listing says
 nothing of which listing it is (its sort, its period), so it needs its URL: a mirror's
 file name or ``--url``. A ``/api/morechildren`` answer is a piece of a thread that
-only the thread's other answers can place: alone, it is refused with that reason.
+only the thread's other answers can place: it names its thread (each comment's
+``link_id``), and ``join`` places it after that thread's comments response, found
+among the files or kept by the archive, as a crawl places it (``ThreadPages``). A
+"continue this thread" page (``/comments/ID/_/PARENT``) is joined the same way when
+its thread's first page is there, else it is a thread of its own as before. A
+thread's comments left in stubs are its ``unexpanded`` count, which ``gaps`` reports.
 The community dumps (NDJSON, zstd) are not pages: their own importer reads them.
 """
 
@@ -16,12 +21,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
+from archive.models import Thread
 from archive.sites import REDDIT, Site
 from scraper.importers.pages import Kind, NotImportable, Parsed
-from scraper.parsers.reddit import html, listing, thread
+from scraper.parsers.errors import ParseError
+from scraper.parsers.reddit import html, listing
+from scraper.parsers.reddit.answers import CONTINUE_ID
+from scraper.parsers.reddit.things import unprefixed
+from scraper.parsers.reddit.thread import ThreadPages
+from scraper.spiders.reddit_stubs import held
 
 _OLD = re.compile(r"""class=["'][^"']*\bthing\b[^"']*["'][^>]*data-fullname=["']t3_""")
 _OLD_COMMENTS = re.compile(r"""data-type=["']comment["']|class=["']commentarea""")
@@ -102,9 +115,12 @@ class RedditImporter:
     def _json(self, text: str, *, kind: Kind, url: str | None, fetched_at: datetime) -> Parsed:
         obj = json.loads(text)
         if _shape(obj) == "morechildren":
-            raise NotImportable("a /api/morechildren answer is a piece of a thread that "
-                                "only the thread's comments response can place; crawl the "
-                                "thread (linkthread crawl reddit ID) to have it whole")
+            story_id = _thread_of(obj)
+            if story_id is None:
+                raise NotImportable("a /api/morechildren answer is a piece of a thread, and "
+                                    "this one names none (no comment in it has a link_id)")
+            return Parsed(url=url or f"{self.site.base_url}/api/morechildren?api_type=json"
+                                     f"&link_id=t3_{story_id}", expands=story_id)
         if kind == "listing":
             if url is None:
                 raise NotImportable("a Reddit listing does not say which listing it is "
@@ -116,9 +132,44 @@ class RedditImporter:
             user = listing.parse_user(text, url=url or "about.json", fetched_at=fetched_at,
                                       source="html")
             return Parsed(url=url or f"{self.site.user_url(user.id)}/about.json", user=user)
-        found = thread.parse_thread_pages([(url or "comments.json", text)],
-                                          fetched_at=fetched_at, source="html")
-        return Parsed(url=url or f"{self.site.item_url(found.story.id)}.json", thread=found)
+        first = url or "comments.json"
+        found, _ = _joined([(first, text)], fetched_at=fetched_at)
+        story_id = found.story.id
+        url = url or f"{self.site.item_url(story_id)}.json"
+        path = urlsplit(url).path.rstrip("/").split("/")
+        continued = len(path) >= 2 and path[-2] == CONTINUE_ID
+        return Parsed(url=url, thread=found, expands=story_id if continued else None,
+                      joins=lambda later: _joined([(url, text), *later],
+                                                  fetched_at=fetched_at))
+
+
+def _thread_of(obj: Any) -> str | None:
+    """The post a morechildren answer's comments belong to (their ``link_id``)."""
+    for thing in obj["json"]["data"].get("things") or []:
+        data = thing.get("data") if isinstance(thing, Mapping) else None
+        link = data.get("link_id") if isinstance(data, Mapping) else None
+        if isinstance(link, str) and link.startswith("t3_"):
+            return unprefixed(link)
+    return None
+
+
+def _joined(pages: list[tuple[str, str]], *,
+            fetched_at: datetime) -> tuple[Thread, tuple[tuple[int, str], ...]]:
+    """The thread of a comments response and its later answers, placed in order as a
+    crawl places them; an answer that does not fit is left out, with why. The first
+    page's ParseError is the thread's."""
+    built = ThreadPages()
+    (first_url, first), *later = pages
+    built.add(first, url=first_url)
+    refused: list[tuple[int, str]] = []
+    for i, (url, text) in enumerate(later):
+        try:
+            built.add(text, url=url)
+        except ParseError as e:
+            refused.append((i, e.reason))
+    found = built.thread(fetched_at=fetched_at, source="html")
+    # What its stubs still hold, so that the thread is not taken for whole.
+    return replace(found, unexpanded=held(built.unexpanded())), tuple(refused)
 
 
 IMPORTER = RedditImporter()

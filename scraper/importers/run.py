@@ -25,7 +25,7 @@ from archive.errors import ArchiveError
 from archive.models import FetchedPage, Listing, Thread, User
 from archive.pages import save_page
 from scraper.importers import detect, files, warc
-from scraper.importers.join import Broken, Piece, join
+from scraper.importers.join import Broken, Piece, join, stored_pieces, unjoined
 from scraper.importers.pages import (
     Kind,
     NotImportable,
@@ -79,8 +79,9 @@ def import_paths(
         problem = _read_one(path, read, sites=sites, url=url, fetched_at=fetched_at)
         if problem is not None:
             outcome.failures.append(f"{path}: {problem}")
-    threads, broken = join(read.pieces)
-    others = [p for p in read.pieces if p.parsed.part is None and p.parsed.continues is None]
+    # A later answer of a thread stored before joins the pages the archive kept of it.
+    threads, broken = join(read.pieces, stored=partial(stored_pieces, db))
+    others = unjoined(read.pieces, (threads, broken))
     targets = [Target(t.story.site, "thread", t.story.id) for t, _ in threads]
     targets += [Target(b.site, "thread", b.story_id) for b in broken if b.story_id]
     targets += [t for p in others if (t := _target(p)) is not None]
@@ -108,7 +109,7 @@ def store_read(db: sqlite_utils.Database, read: Read, outcome: Outcome, crawl_id
     profiles, and the pages that failed. Returns the number of pages stored."""
     threads, broken = joined if joined is not None else join(read.pieces)
     threads.sort(key=lambda t: t[0].fetched_at)
-    others = [p for p in read.pieces if p.parsed.part is None and p.parsed.continues is None]
+    others = unjoined(read.pieces, (threads, broken))
     for page, error in read.raw:
         store.save_failed_page(db, page, error=error, crawl_id=crawl_id)
     for thread, pieces in threads:

@@ -66,6 +66,7 @@ class SiteSpider(scrapy.Spider):
     # Options of `crawl` beyond the shared ones that this site's spider takes (its
     # keyword arguments: "sort", "max_requests"); `crawl` refuses them for the others.
     options: ClassVar[frozenset[str]] = frozenset()
+    page_source: ClassVar[str] = "html"  # its rows' source: what stored_pages asks about
 
     def __init__(self, items: str = "", listings: str = "", users: str = "", pages: str = "1",
                  threads: str = "0", resume: str = "0", *args: Any,

@@ -28,6 +28,7 @@ class CrawlingSpider(Protocol):
     halted: str | None  # one failure that stopped the whole crawl, standing for the rest
     # story id -> (url, sha256) of the pages its latest crawl read; None: parse every page
     stored_pages: Callable[[str], tuple[tuple[str, str], ...] | None] | None
+    page_source: str  # the source its rows record: the one stored_pages asks about
 
     def targets(self) -> list[Target]: ...
 

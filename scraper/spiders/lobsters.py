@@ -7,6 +7,15 @@ another answers with the other's JSON (a same-origin redirect): asked for by its
 id, it is recorded as merged, and the thread stored is the one it went into. A comment
 target (``/c/ID``) is resolved to its story first.
 
+A story whose JSON comes back with the body its thread's latest crawl read is not
+parsed again (:meth:`LobstersSpider.unchanged_visit`), as HN's pages are not: it is an
+``UnchangedThread``, and a merged story's redirect its ``MergedStories`` record, which
+the asked and the answered URL give whole. A body that holds any JSON object member
+(the 2018-23 form, whose ``submitter_user`` and ``commenting_user`` are profiles) is
+parsed every time: each profile's sighting is a row of its own (``users.last_seen_at``,
+its snapshots), which only a parse knows to write. The form served since 2024 names
+users and holds no object member, so for it the visit writes O(1) rows.
+
 Robots.txt forbids unnamed crawlers everything here; the base stops such a crawl at
 the first refusal (see docs/lobsters.md for ``--ignore-robots`` and the pace kept).
 """
@@ -21,15 +30,20 @@ import scrapy
 from scrapy.http import Response
 
 from archive import sites
-from archive.models import FetchedPage, Listing, User
-from scraper.items import MergedStories, SeenUsers
+from archive.models import FetchedPage, Listing, Story, User
+from archive.revisits import page_set
+from scraper.items import MergedStories, SeenUsers, UnchangedThread
 from scraper.parsers import lobsters
+from scraper.parsers.lobsters.common import story_id_of
 from scraper.parsers.lobsters.errors import check_body
 from scraper.parsers.lobsters.listing import listing_name_and_page
 from scraper.spiders.args import retry_reason, split_args
 from scraper.spiders.base import Done, SiteSpider
 
 _STORY_IN_BODY = re.compile(r"/s/([a-z0-9]{6})\b")
+# A JSON object as a member's value: any key's closing quote, a colon, a brace. A body
+# without one has no profile in it, however its keys are spelt or escaped.
+_OBJECT_MEMBER = re.compile(rb'"\s*:\s*\{')
 
 
 def asked_url(response: Response) -> str:
@@ -100,6 +114,10 @@ class LobstersSpider(SiteSpider):
         fetched = self.fetched(response)
         # The asked URL, so that a merged story's redirect is recorded as a merge.
         url = asked_url(response)
+        unchanged = self.unchanged_visit(url, fetched)
+        if unchanged is not None:
+            yield from unchanged
+            return
         page = self.attempt(label, fetched, lambda: lobsters.parse_story(
             response.text, url=url, fetched_at=fetched.fetched_at))
         if not isinstance(page, lobsters.StoryPage):
@@ -114,3 +132,23 @@ class LobstersSpider(SiteSpider):
             yield MergedStories(stories=page.merged, fetched_at=fetched.fetched_at)
         yield from self.carry(label, page.thread.story.id, (*done, (page.thread, fetched)),
                               None, lambda threads: threads[-1])
+
+    def unchanged_visit(self, asked: str, fetched: FetchedPage) -> list[Any] | None:
+        """The records a story JSON whose body is its thread's latest crawl's gives
+        without a parse, or None if it must be parsed: the asked-for story as merged
+        (when the site redirected it) and the thread's visit."""
+        if self.stored_pages is None or self.reparse or _OBJECT_MEMBER.search(fetched.body):
+            return None
+        # The thread the body is: the one whose latest crawl read it at this URL.
+        thread_id = story_id_of(fetched.url)
+        if thread_id is None or self.stored_pages(thread_id) != page_set((fetched,)):
+            return None
+        found: list[Any] = []
+        asked_id = story_id_of(asked)
+        if asked_id is not None and asked_id != thread_id:
+            # What the parser records of a redirect (parse_story_json), from the URLs.
+            found.append(MergedStories(stories=(Story(site=self.site, id=asked_id,
+                                                      merged_into=thread_id),),
+                                       fetched_at=fetched.fetched_at))
+        found.append(UnchangedThread(site=self.site, story_id=thread_id, pages=(fetched,)))
+        return found

@@ -7,12 +7,15 @@ default), then every stub that page and the later ones hold, largest first, as P
 with at most 100 of its ids (the rest stays a stub of its own), a "continue this
 thread" stub (count 0, id ``_``) is ``GET /comments/ID/_/PARENT``. Reddit refuses
 concurrent morechildren calls from one client, so the spider sends one at a time,
-whatever the download settings: the others wait in ``_more_waiting``. When nothing is
-left, or ``max_requests`` is spent, or a stub's request failed, the pages go through
-the parser once, as one Thread saved in one transaction; what stayed unexpanded is
-its ``unexpanded`` count, which ``linkthread gaps`` reports. A crawl stopped or killed
-mid-expansion has stored nothing of the thread and its target stays queued, so
-``--resume`` reads it again from the first page.
+whatever the download settings: the others wait in ``_more_waiting``. Each answer is
+decoded once, when it comes, and placed in the thread so far (``ThreadPages``), which
+gives the stubs it holds; an answer it refuses leaves the thread as it was, its stub a
+gap. When nothing is left, or ``max_requests`` is spent, the placed answers are one
+Thread saved in one transaction; what stayed unexpanded is its ``unexpanded`` count
+(``linkthread gaps``). A crawl stopped mid-expansion has stored nothing of the thread
+and its target stays queued: ``--resume`` reads it again from the first page. A
+re-crawl whose answers come back with the bodies its latest crawl read places none of
+them: it is an ``UnchangedThread`` (reddit_revisit.py).
 
 The API is reached with the user's own approved client under Reddit's API terms, not
 as a crawler of www.reddit.com: its requests carry ``dont_obey_robotstxt`` (Reddit's
@@ -39,12 +42,14 @@ from twisted.python.failure import Failure
 
 from archive import sites
 from archive.models import FetchedPage, Listing, User
+from archive.revisits import page_set
 from scraper import __version__
 from scraper.items import FailedPage
 from scraper.parsers.errors import ParseError
 from scraper.parsers.reddit import listing as reddit_listing
 from scraper.parsers.reddit.errors import check_text, read_json
-from scraper.parsers.reddit.thread import More, more_stubs, parse_thread_pages
+from scraper.parsers.reddit.thread import More, ThreadPages
+from scraper.spiders import reddit_revisit as revisit
 from scraper.spiders.args import retry_reason, split_args
 from scraper.spiders.base import SiteSpider
 from scraper.spiders.reddit_auth import (
@@ -73,6 +78,7 @@ API_META = {"oauth": True, "api": True, "dont_obey_robotstxt": True,
 class RedditSpider(SiteSpider):
     name = "reddit"
     site_def = sites.REDDIT
+    page_source = SOURCE
     options: ClassVar[frozenset[str]] = frozenset({"sort", "max_requests"})
 
     def __init__(self, *args: Any, comments: str = "", sort: str = "confidence",
@@ -239,14 +245,21 @@ class RedditSpider(SiteSpider):
         if self.refused(response, label):
             return
         fetched = self.fetched(response)
+        expected = revisit.expected_pages(self, story_id)
+        if expected is not None and expected[0] == page_set((fetched,))[0]:
+            yield from revisit.follow(self, Expansion(
+                story_id=story_id, label=label, pages=(fetched,), expected=expected,
+                unread=(response.text,)))
+            return
+        built = ThreadPages()
         stubs = self.attempt(label, fetched,
-                             lambda: tuple(more_stubs(response.text, url=response.url)))
+                             lambda: tuple(built.add(response.text, url=response.url)))
         if not isinstance(stubs, tuple):
             if stubs is not None:
                 yield stubs
             return
-        state = Expansion(story_id=story_id, label=label, pages=((response.text, fetched),),
-                          stubs=largest_first(stubs))
+        state = Expansion(story_id=story_id, label=label, pages=(fetched,),
+                          stubs=largest_first(stubs), built=built)
         yield from self.expand(state)
 
     def expand(self, state: Expansion) -> Iterator[Any]:
@@ -256,14 +269,15 @@ class RedditSpider(SiteSpider):
         if call is None:
             yield from self.finish(state)
             return
-        request = scrapy.Request(self.api(call.path, **call.params),
-                                 callback=self.parse_expansion,
-                                 errback=self.expansion_failed, dont_filter=True,
-                                 cb_kwargs={"label": state.label, "state": state,
-                                            "stub": call.stub},
-                                 meta={"soft_errors": True, **API_META,
-                                       "morechildren": call.morechildren})
-        yield from self.send(request)
+        yield from self.send(self.expansion_request(self.api(call.path, **call.params), state,
+                                                    call.stub, call.morechildren))
+
+    def expansion_request(self, url: str, state: Expansion, stub: More | None,
+                          morechildren: bool) -> scrapy.Request:
+        kwargs = {"label": state.label, "state": state, "stub": stub}
+        return scrapy.Request(url, callback=self.parse_expansion, errback=self.expansion_failed,
+                              dont_filter=True, cb_kwargs=kwargs,
+                              meta={"soft_errors": True, **API_META, "morechildren": morechildren})
 
     def send(self, request: scrapy.Request) -> Iterator[scrapy.Request]:
         """A request, unless it is a morechildren call while another is out: then it
@@ -283,19 +297,25 @@ class RedditSpider(SiteSpider):
                 yield from self.send(self._more_waiting.popleft())
 
     def parse_expansion(self, response: Response, label: str, state: Expansion,
-                        stub: More) -> Iterator[Any]:
+                        stub: More | None) -> Iterator[Any]:
         yield from self.sent(response.request) if response.request else iter(())
+        if state.expected is not None or stub is None:
+            yield from revisit.followed(self, response, state)
+            return
         if response.status >= 400:
             yield from self.give_up(state, stub, f"HTTP {response.status}")
             return
         fetched = self.fetched(response)
-        try:  # an error object or a RATELIMIT answer too: a ParseError, one line
-            found = tuple(more_stubs(response.text, url=response.url))
+        # Placed as it comes, so its body is decoded once. An error object or a
+        # RATELIMIT answer, or an answer that does not fit the thread, is a ParseError
+        # that leaves the thread as it was: one line, its stub a gap.
+        try:
+            found = tuple(state.built.add(response.text, url=response.url))
         except ParseError as e:
             yield FailedPage(page=fetched, error=str(e), story_id=state.story_id)
             yield from self.give_up(state, stub, e.reason)
             return
-        yield from self.expand(replace(state, pages=(*state.pages, (response.text, fetched)),
+        yield from self.expand(replace(state, pages=(*state.pages, fetched),
                                        stubs=largest_first((*state.stubs, *found))))
 
     def expansion_failed(self, failure: Failure) -> Iterator[Any]:
@@ -308,6 +328,9 @@ class RedditSpider(SiteSpider):
         why = (f"HTTP {error.response.status}" if isinstance(error, HttpError)
                else failure.getErrorMessage())
         kwargs = request.cb_kwargs
+        if kwargs["stub"] is None:  # following the latest crawl's answers
+            yield from revisit.followed(self, None, kwargs["state"])
+            return
         yield from self.give_up(kwargs["state"], kwargs["stub"], why)
 
     def give_up(self, state: Expansion, stub: More, why: str) -> Iterator[Any]:
@@ -317,14 +340,11 @@ class RedditSpider(SiteSpider):
         yield from self.expand(replace(state, failed=(*state.failed, stub)))
 
     def finish(self, state: Expansion) -> Iterator[Any]:
-        texts = [(f.url, text) for text, f in state.pages]
-        first = state.pages[0][1]
         try:
-            thread = parse_thread_pages(texts, fetched_at=first.fetched_at,
-                                               sort=self.sort)
+            thread = state.built.thread(fetched_at=state.pages[0].fetched_at, sort=self.sort)
         except ParseError as e:
             self.fail(state.label, e.reason)
-            for _, f in state.pages:
+            for f in state.pages:
                 yield FailedPage(page=f, error=str(e), story_id=state.story_id)
             return
         # What this crawl did not ask for, or asked for in vain; the stubs' own counts
@@ -335,7 +355,7 @@ class RedditSpider(SiteSpider):
             cap = (f"--max-requests {self.max_requests}" if state.stubs else "errors")
             logger.warning("%s: stored with %d comment(s) in %d stub(s) left unexpanded "
                            "(%s); `linkthread gaps` lists it", state.label, gap, len(left), cap)
-        yield replace(thread, pages=tuple(f for _, f in state.pages), unexpanded=gap,
+        yield replace(thread, pages=state.pages, unexpanded=gap,
                       source=SOURCE)
 
     # -- failing ---------------------------------------------------------------

@@ -6,14 +6,26 @@ PRAW's ``replace_more`` takes the stubs largest first, one call per stub. A call
 ask for ids of any stubs of the thread, though (the answer names each comment's
 parent, and the parser places it at its stub), so a call with room left takes ids of
 the next stubs too: fewer calls for a thread of many small stubs.
+
+A re-crawl whose answers come back as its thread's latest crawl read them asks for
+the same URLs in the same order without placing them (``expected``, their bodies kept
+in ``unread``); the first answer that differs has the ones before it placed by
+``replay``, which asks ``next_call`` what it would have asked at each of them, so
+that the expansion goes on exactly as if it had read every answer.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from urllib.parse import parse_qs, urlsplit
+
+from w3lib.url import canonicalize_url
 
 from archive.models import FetchedPage
-from scraper.parsers.reddit.thread import More
+from archive.revisits import PageSet
+from scraper.parsers.errors import ParseError
+from scraper.parsers.reddit.thread import More, ThreadPages
 
 MORE_IDS = 100  # ids one /api/morechildren call may ask for
 
@@ -21,17 +33,23 @@ MORE_IDS = 100  # ids one /api/morechildren call may ask for
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Expansion:
     """One thread on its way: the pages read, the stubs still to expand (largest
-    first), the requests made after the first page, the stubs given up on."""
+    first), the requests made after the first page, the stubs given up on, and the
+    answers placed so far (``built``: each decoded once, when it came)."""
 
     story_id: str
     label: str
-    pages: tuple[tuple[str, FetchedPage], ...]  # (body text, the fetched page)
+    pages: tuple[FetchedPage, ...]
     stubs: tuple[More, ...] = ()
     requests: int = 0
     failed: tuple[More, ...] = ()
     # Ids asked for (and "_/PARENT" for continue-threads): a stub that repeats them
     # (a server going round in circles) is not asked again.
     asked: frozenset[str] = frozenset()
+    # Mutable, shared by every state of one thread: only the spider adds to it.
+    built: ThreadPages = field(default_factory=ThreadPages, compare=False)
+    # While every answer is the latest crawl's: its page set, and the bodies not placed.
+    expected: PageSet | None = None
+    unread: tuple[str, ...] = ()
 
 
 def largest_first(stubs: tuple[More, ...]) -> tuple[More, ...]:
@@ -113,3 +131,40 @@ def next_call(state: Expansion, *, sort: str) -> tuple[Call | None, Expansion]:
                 replace(state, stubs=rest, requests=state.requests + 1,
                         asked=state.asked | set(ids)))
     return None, state
+
+
+def replay(state: Expansion, *, sort: str, url_of: Callable[[Call], str]
+           ) -> tuple[Expansion, tuple[tuple[FetchedPage, ParseError], ...]]:
+    """The state a crawl that placed every answer of ``state.unread`` would be in, and
+    the pages it could not place, with why (left to be asked again). ``url_of``: the
+    URL a call is requested at. Raises the first page's ParseError."""
+    built = ThreadPages()
+    pages, texts = state.pages, state.unread
+    out = Expansion(story_id=state.story_id, label=state.label, pages=(pages[0],),
+                    stubs=largest_first(tuple(built.add(texts[0], url=pages[0].url))),
+                    built=built)
+    refused: list[tuple[FetchedPage, ParseError]] = []
+    for page, text in zip(pages[1:], texts[1:], strict=True):
+        call, after = next_call(out, sort=sort)
+        try:
+            found = tuple(built.add(text, url=page.url))
+        except ParseError as e:
+            refused.append((page, e))
+            continue
+        if call is not None and canonicalize_url(url_of(call)) == canonicalize_url(page.url):
+            out = replace(after, pages=(*out.pages, page),
+                          stubs=largest_first((*after.stubs, *found)))
+        else:  # read in another order (another version's): what is left is the tree's
+            asked = out.asked | _asked(page.url)
+            out = replace(out, pages=(*out.pages, page), requests=out.requests + 1,
+                          asked=asked, stubs=largest_first(tuple(built.unexpanded())))
+    return out, tuple(refused)
+
+
+def _asked(url: str) -> frozenset[str]:
+    parts = urlsplit(url)
+    bits = parts.path.rstrip("/").split("/")
+    if len(bits) >= 2 and bits[-2] == "_":
+        return frozenset({f"_/{bits[-1]}"})
+    children = parse_qs(parts.query).get("children", [""])[0]
+    return frozenset(c for c in children.split(",") if c)

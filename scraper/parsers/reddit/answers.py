@@ -90,7 +90,11 @@ def check_things(things: Sequence[Mapping[str, Any]], *, url: str) -> None:
 def more_stubs(page_body: str, *, url: str = "") -> list[More]:
     """The stubs one answer holds (a comments response or a morechildren answer), each
     with its depth in the whole thread where the answer says it, else from nesting."""
-    obj = read_json(page_body, url=url)
+    return stubs_of(read_json(page_body, url=url), url=url)
+
+
+def stubs_of(obj: Any, *, url: str) -> list[More]:
+    """``more_stubs`` of an answer already decoded."""
     things = morechildren_things(obj, url=url)
     if things is None:
         things = comments_response(obj, url=url)[1]

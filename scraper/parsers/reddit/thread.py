@@ -20,7 +20,8 @@ after the tree. Depth is counted from the nesting: responses of 2015-16 have no
 ``more_stubs`` lists the stubs one answer holds (what to request next);
 ``unexpanded`` what is left once all answers are placed (the gaps a crawl records).
 ``ThreadPages`` does the same one answer at a time, for a crawl that asks after each
-answer what is left (re-reading every answer each time would cost the square).
+answer what is left (re-reading every answer each time would cost the square): its
+``add`` decodes an answer once, places it, and returns the stubs it holds.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from scraper.parsers.reddit.answers import (
     listing_children,
     more_stubs,
     morechildren_things,
+    stubs_of,
 )
 from scraper.parsers.reddit.errors import SITE, read_json
 from scraper.parsers.reddit.things import comments_from, story_from, unprefixed
@@ -62,6 +64,7 @@ class _Stub:
     parent: _Node
     count: int
     children: list[str]
+    listed: int = 0  # ids it listed when it came, of which ``children`` are left
 
 
 class _Tree:
@@ -121,7 +124,7 @@ class _Tree:
         ids = [c for c in data.get("children") or [] if isinstance(c, str)
                and c not in self.nodes]
         count = data.get("count")
-        stub = _Stub(sid, parent, count if isinstance(count, int) else len(ids), ids)
+        stub = _Stub(sid, parent, count if isinstance(count, int) else len(ids), ids, len(ids))
         self._insert(parent, stub, None)
         self.fresh.add(id(stub))
         for cid in ids:  # a nested stub takes its ids over from the one above it
@@ -192,7 +195,9 @@ def _asked_ids(url: str) -> set[str]:
 
 def _continued_parent(url: str) -> str | None:
     parts = urlsplit(url).path.rstrip("/").split("/")
-    return parts[-1] if len(parts) >= 2 and parts[-2] == CONTINUE_ID else None
+    # A saved page's URL may end in .json (the site's form of the same answer).
+    return parts[-1].removesuffix(".json") if len(parts) >= 2 and parts[-2] == CONTINUE_ID \
+        else None
 
 
 class ThreadPages:
@@ -205,8 +210,11 @@ class ThreadPages:
         self._post: Mapping[str, Any] | None = None
         self._urls: list[str] = []
 
-    def add(self, text: str, *, url: str) -> None:
+    @parser_entry(SITE)
+    def add(self, text: str, *, url: str) -> list[More]:
+        """Place one answer; return the stubs it holds (``more_stubs`` of it)."""
         obj = read_json(text, url=url)
+        found = stubs_of(obj, url=url)
         things = morechildren_things(obj, url=url)
         if things is not None:
             if self._tree is None:
@@ -218,7 +226,7 @@ class ThreadPages:
             tree.answered(_asked_ids(url) or {
                 str(d.get("id")) for t in things
                 if t.get("kind") == "t1" and isinstance(d := t.get("data"), Mapping)})
-            return
+            return found
         data, tops = comments_response(obj, url=url)
         post = self._post
         if post is not None and unprefixed(data.get("id") or data.get("name")) != \
@@ -234,6 +242,7 @@ class ThreadPages:
             (unprefixed(t["data"].get("id")) for t in tops if t.get("kind") == "t1"), None)
         if again is not None and later:
             tree.continued(again)
+        return found
 
     def _start(self, url: str) -> _Tree:
         if self._tree is None:
@@ -248,6 +257,7 @@ class ThreadPages:
         """The stubs still in the thread, in display order."""
         return _stubs(self._tree) if self._tree is not None else []
 
+    @parser_entry(SITE)
     def thread(self, *, fetched_at: datetime, sort: str | None = None,
                source: str = "api") -> Thread:
         """The thread as the answers added so far show it (see ``parse_thread_pages``)."""
@@ -308,9 +318,17 @@ def _thread(tree: _Tree, post: Mapping[str, Any], first_url: str, *, fetched_at:
 
 
 def _stubs(tree: _Tree) -> list[More]:
-    return [More(id=item.id, parent_id=item.parent.id, count=item.count,
+    return [More(id=item.id, parent_id=item.parent.id, count=_share(item),
                  children=tuple(item.children), depth=depth)
             for item, _, _, depth in tree.walk() if isinstance(item, _Stub)]
+
+
+def _share(stub: _Stub) -> int:
+    # A stub partly expanded holds its share of the comments it counted, as the
+    # crawl's own accounting has it (scraper/spiders/reddit_stubs.part).
+    if not stub.listed or len(stub.children) == stub.listed:
+        return stub.count
+    return max(round(stub.count * len(stub.children) / stub.listed), len(stub.children))
 
 
 @parser_entry(SITE)
