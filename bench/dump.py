@@ -30,27 +30,19 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-COLUMNS = ("site", "id", "story_id", "parent_id", "depth", "position", "author", "created_at",
-           "created_at_raw", "text", "deleted", "score", "edited", "edited_at", "removed",
-           "extra", "first_seen_at", "last_seen_at")  # fmt: skip
-
-
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def bare(path: Path, db_path: Path) -> dict[str, float]:
-    """The anchor: the same rows, no tree, no merge, indexes built once at the end. It
-    decodes with the import's own reader (orjson, json.loads where orjson could differ):
-    the least an import of these lines costs. Returns its parts (CPU seconds)."""
+    """The anchor: the same rows, no tree, no merge, indexes built once at the end. Each
+    line is read as the import reads it (orjson, then the row straight from the object,
+    scraper/importers/reddit_dump_rows.py): the least an import of these lines costs.
+    Returns its parts (CPU seconds)."""
     from archive.db import open_db
-    from scraper.importers.reddit_dump_rows import loads
+    from archive.schema import COMMENT_COLUMNS as COLUMNS
+    from scraper.importers.reddit_dump_rows import comment_row, loads
 
     parts = dict.fromkeys(("decode", "executemany", "indexes", "fts", "commit"), 0.0)
     clock = time.process_time
@@ -78,34 +70,8 @@ def bare(path: Path, db_path: Path) -> dict[str, float]:
 
     at = clock()
     for line in _lines(path):
-        d = loads(line)
-        created = float(d["created_utc"])
-        edited = d.get("edited")
-        body = d.get("body")
-        extra = {k: d[k] for k in ("subreddit", "retrieved_on", "_meta") if k in d}
-        seen = _iso(d.get("retrieved_on") or created)
-        rows.append(
-            (
-                "reddit",
-                d["id"],
-                d["link_id"][3:],
-                None if d["parent_id"].startswith("t3_") else d["parent_id"][3:],
-                0,
-                0,
-                d.get("author"),
-                _iso(created),
-                str(d["created_utc"]),
-                body,
-                int(body == "[deleted]"),
-                d.get("score"),
-                int(bool(edited)),
-                _iso(edited) if isinstance(edited, (int, float)) and edited is not True else None,
-                int(body == "[removed]"),
-                json.dumps(extra, sort_keys=True, separators=(",", ":")),
-                seen,
-                seen,
-            )
-        )
+        staged = comment_row(loads(line), 0)
+        rows.append((*staged[:4], 0, 0, *staged[4:]))  # depth and position 0
         if len(rows) >= 50_000:
             parts["decode"] += clock() - at
             write()

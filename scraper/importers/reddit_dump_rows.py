@@ -219,7 +219,7 @@ def comment_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, ...]:
             author, created_at, created_raw, None, text or None, 0, 0, int(deleted), None, 0,
             score if isinstance(score, int) and not isinstance(score, bool) else None,
             edited, edited_at, edited_text, int(removed), int(data.get("is_submitter") is True),
-            extra_json, SOURCE, at, at, crawl_id)  # fmt: skip
+            extra_json, at, at, crawl_id, SOURCE)  # fmt: skip
 
 
 def general_comment_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, ...]:
