@@ -150,7 +150,7 @@ def _publish(db: sqlite_utils.Database, crawl_id: int | None,
         tx.execute("INSERT INTO comment_scores (site, comment_id, seen_at, crawl_id, score)"
                    " SELECT site, id, last_seen_at, last_crawl_id, score FROM import_comments"
                    " WHERE score IS NOT NULL ON CONFLICT DO NOTHING")
-        bulk_threads.threads_published(tx, crawl_id=crawl_id)
+        bulk_threads.threads_published(tx, crawl_id=crawl_id, every=not before)
         if time_order is not None:
             # Whose comments all came from dumps: siblings in time order, recorded
             # where a crawl records its sort, under the name the site gives that order.

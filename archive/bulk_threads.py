@@ -20,11 +20,25 @@ import sqlite3
 
 _IN_IMPORT = "(site, story_id) IN (SELECT site, story_id FROM temp.bulk_stories)"
 
-_COUNTS = f"""
+# One read of the touched threads' comments, by (thread, author): the author
+# summaries' new parts and, summed by thread, the thread's counts. Keyed in the order
+# the GROUP BY gives, so that the sums by thread read it in order, with no sort.
+_BY_AUTHOR = """
+CREATE TEMP TABLE bulk_by_author (site TEXT, story_id TEXT, anonymous INTEGER,
+    author TEXT, comments INTEGER, deleted INTEGER, dead INTEGER, first_at TEXT,
+    last_at TEXT, PRIMARY KEY (site, story_id, anonymous, author)) WITHOUT ROWID
+"""
+_PARTS = """
+INSERT INTO temp.bulk_by_author
+SELECT site, story_id, author IS NULL, coalesce(author, ''), count(*), sum(deleted <> 0),
+       sum(dead <> 0 AND deleted = 0), min(created_at), max(created_at)
+FROM comments {where} GROUP BY site, story_id, author IS NULL, coalesce(author, '')
+"""
+_COUNTS = """
 CREATE TEMP TABLE bulk_counts AS
-SELECT site, story_id, count(*) AS comments, sum(deleted <> 0) AS deleted,
-       sum(dead <> 0 AND deleted = 0) AS dead
-FROM comments WHERE {_IN_IMPORT} GROUP BY site, story_id
+SELECT site, story_id, sum(comments) AS comments, sum(deleted) AS deleted,
+       sum(dead) AS dead
+FROM temp.bulk_by_author GROUP BY site, story_id
 """
 _THREAD_CRAWLS = """
 INSERT INTO thread_crawls (site, story_id, crawl_id, seen_at, declared, archived, dead,
@@ -89,16 +103,19 @@ WHERE (site, author) IN (SELECT site, author FROM temp.bulk_authors WHERE shrank
 """
 
 
-def threads_published(tx: sqlite3.Connection, *, crawl_id: int | None) -> None:
+def threads_published(tx: sqlite3.Connection, *, crawl_id: int | None, every: bool) -> None:
     """Counts, thread_crawls rows and author summaries of the touched threads (see the
-    module), in the publishing transaction."""
+    module), in the publishing transaction. ``every``: every stored comment is of a
+    touched thread (an archive a dump was first loaded into), so they are read in
+    table order rather than a thread at a time through an index."""
+    tx.execute(_BY_AUTHOR)
+    tx.execute(_PARTS.format(where="NOT INDEXED" if every else f"WHERE {_IN_IMPORT}"))
     tx.execute(_COUNTS)
-    tx.execute("UPDATE stories SET archived_count = coalesce((SELECT comments FROM"
-               " temp.bulk_counts n WHERE n.site = stories.site AND n.story_id = stories.id),"
-               f" 0) WHERE {_IN_IMPORT.replace('story_id)', 'id)')}")  # fmt: skip
+    tx.execute("UPDATE stories SET archived_count = n.comments FROM temp.bulk_counts n"
+               " WHERE n.site = stories.site AND n.story_id = stories.id")
     tx.execute(_THREAD_CRAWLS, {"crawl": crawl_id})
     _authors(tx)
-    for table in ("bulk_counts", "bulk_parts", "bulk_authors"):
+    for table in ("bulk_by_author", "bulk_counts", "bulk_parts", "bulk_authors"):
         tx.execute(f"DROP TABLE temp.{table}")
 
 
@@ -108,9 +125,8 @@ def _authors(tx: sqlite3.Connection) -> None:
     tx.execute(f"DELETE FROM author_threads WHERE {_IN_IMPORT}")
     tx.execute(
         "INSERT INTO author_threads (site, story_id, author, comments, first_at, last_at)"
-        " SELECT site, story_id, author, count(*), min(created_at), max(created_at)"
-        f" FROM comments WHERE {_IN_IMPORT} AND author IS NOT NULL"
-        " GROUP BY site, story_id, author")
+        " SELECT site, story_id, author, comments, first_at, last_at"
+        " FROM temp.bulk_by_author WHERE NOT anonymous")
     tx.execute(_DELTA)
     tx.execute(_TOTALS)
     tx.execute(_RECHECK)
