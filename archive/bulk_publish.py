@@ -65,9 +65,9 @@ _CONTENT = ", ".join(c for c in STAGED_COLUMNS[2:]
 # The tree of the staged comments, keys only: a recursive walk down from the roots
 # (whose parent is the story, a stored comment, or nowhere), then the place among
 # siblings by a window over those few columns (sorting whole rows would cost more).
-# A comment has one parent, so the walk reaches each at most once: bulk_tree needs no
-# key, and is appended to in the window's order (a key would cost a B-tree insert a
-# comment, in no order), then read in that order by the INSERT below.
+# A comment has one parent, so the walk reaches each at most once. The rows are sorted
+# by key before they go into bulk_tree, so that its B-tree is appended to rather
+# than written in the window's order: at a million comments it outgrows the cache.
 _TREE = """
 WITH RECURSIVE tree(site, id, story_id, parent_id, created_at, depth, orphan) AS (
     SELECT s.site, s.id, s.story_id, s.parent_id, s.created_at,
@@ -83,26 +83,24 @@ WITH RECURSIVE tree(site, id, story_id, parent_id, created_at, depth, orphan) AS
     FROM tree JOIN import_comments s ON s.site = tree.site AND s.parent_id = tree.id
 )
 INSERT INTO temp.bulk_tree (site, id, depth, orphan, position)
-SELECT site, id, depth, orphan, row_number() OVER (
-    PARTITION BY site, story_id, parent_id ORDER BY created_at, length(id), id) - 1
-FROM tree
+SELECT * FROM (
+    SELECT site, id, depth, orphan, row_number() OVER (
+        PARTITION BY site, story_id, parent_id ORDER BY created_at, length(id), id) - 1
+    FROM tree)
+ORDER BY site, id
 """
+# The staged rows in their own order (the file's: a dump's ids grow with time, so the
+# comments' key is appended to), each finding its place in bulk_tree by key.
+# Comments no walk reached (a cycle of parents in a broken file) are kept as orphans.
 _INSERT = f"""
 INSERT INTO comments (site, id, depth, position, {_CONTENT}, extra, last_crawl_id, source)
-SELECT s.site, s.id, t.depth, t.position{{base}},
+SELECT s.site, s.id, coalesce(t.depth, 1), coalesce(t.position, 0){{base}},
        {", ".join(f"s.{c}" for c in _CONTENT.split(", "))},
-       CASE WHEN t.orphan
+       CASE WHEN coalesce(t.orphan, 1)
             THEN linkthread_with_key(s.extra, 'parent_missing', 'true') ELSE s.extra END,
        s.last_crawl_id, s.source
-FROM temp.bulk_tree t JOIN import_comments s ON s.site = t.site AND s.id = t.id{{join}}
-"""
-# Comments no walk reached (a cycle of parents in a broken file): kept as orphans.
-_UNREACHED = f"""
-INSERT INTO comments (site, id, depth, position, {_CONTENT}, extra, last_crawl_id, source)
-SELECT s.site, s.id, 1, 0, {", ".join(f"s.{c}" for c in _CONTENT.split(", "))},
-       linkthread_with_key(s.extra, 'parent_missing', 'true'), s.last_crawl_id, s.source
 FROM import_comments s
-WHERE NOT EXISTS (SELECT 1 FROM comments c WHERE c.site = s.site AND c.id = s.id)
+LEFT JOIN temp.bulk_tree t ON t.site = s.site AND t.id = s.id{{join}}
 """
 _BASE_JOIN = """
 LEFT JOIN temp.bulk_base b
@@ -233,7 +231,7 @@ def _insert_new(tx: sqlite3.Connection, before: int) -> tuple[int, int]:
     tx.execute("CREATE INDEX import_comments_parent ON import_comments"
                " (site, parent_id, id, story_id, created_at)")
     tx.execute("CREATE TEMP TABLE bulk_tree (site TEXT, id TEXT, depth INTEGER,"
-               " orphan INTEGER, position INTEGER)")
+               " orphan INTEGER, position INTEGER, PRIMARY KEY (site, id)) WITHOUT ROWID")
     tx.execute(_TREE)
     tx.execute(
         "CREATE TEMP TABLE bulk_base AS SELECT site, story_id, parent_id,"
@@ -250,8 +248,6 @@ def _insert_new(tx: sqlite3.Connection, before: int) -> tuple[int, int]:
         "SELECT count(*), coalesce(sum(orphan), 0) FROM temp.bulk_tree").fetchone()
     with _indexes_rebuilt(tx, before, rebuild=staged >= before):
         new = tx.execute(sql).rowcount
-        if placed < staged:
-            new += tx.execute(_UNREACHED).rowcount
     # Orphans: the roots with a parent nowhere, and what no walk reached (a cycle).
     return new, orphans + staged - placed
 

@@ -1,19 +1,25 @@
 """Dump import rate: a generated Reddit comments dump (.zst) into an empty archive,
 beside a bare load of the same file in the same run, with each one's peak memory.
 
-Run: python bench/dump.py [--comments 1000000] [--also 250000]
+Run: python bench/dump.py [--comments 1000000] [--also 250000] [--runs N]
 
 * import: ``linkthread import FILE.zst`` from the compressed file to a searchable
   archive (tree placed, indexes and full-text index built), in a child process.
 * bare load (the anchor): decompress, decode, ``executemany`` the same rows into the
   same tables with their indexes and full-text triggers dropped, then build the
   indexes and rebuild the full-text index: the least any import of the file costs.
+  Each line is read as the import reads it (orjson, then the row straight from the
+  object), so the rows are the import's own, but for depth and position (0).
+  Its parts are printed too (CPU time a comment): decompressing and splitting the
+  lines (timed by themselves, before), decoding them into rows, executemany, the
+  commits, the index builds, the full-text rebuild: the floor, part by part.
 
 Each runs in its own child process, so its peak RSS is its own (the import's
 decoding workers, see scraper/importers/dump_stream.py, are shown apart; their CPU
 time is counted in the import's). Wall time and CPU time are both printed: on a
 machine others load, CPU time is the steadier figure, and the ratio of the two loads
-(measured back to back) is what the target is about.
+(measured back to back) is what the target is about. ``--runs N`` alternates N runs
+of each and shows the best of each (wall and CPU apart).
 Target: >= 100k comments/s, within 1.5x of the bare load, peak RSS < 300 MB and flat
 (``--also`` imports a smaller dump: its peak should be the same).
 """
