@@ -26,17 +26,13 @@ from operator import itemgetter
 from archive.rows import Row, now_iso, upsert_rows
 from archive.schema import COMMENT_COLUMNS
 
-# The staged columns: a comment's row without depth and position, which publishing
-# computes. Spelled out (not derived from COMMENT_COLUMNS) since a migration is frozen.
-STAGED_COLUMNS = (
-    "site", "id", "story_id", "parent_id", "author", "created_at", "created_at_raw",
-    "text_html", "text", "dead", "flagged", "deleted", "colour", "synthetic_id", "score",
-    "edited", "edited_at", "edited_at_raw", "removed", "by_submitter", "extra", "source",
-    "first_seen_at", "last_seen_at", "last_crawl_id",
-)  # fmt: skip
-# Where a comment's row (COMMENT_COLUMNS) has each staged column but the source.
-_FROM_COMMENT = itemgetter(*(COMMENT_COLUMNS.index(c) for c in STAGED_COLUMNS if c != "source"))
-_SOURCE_AT = STAGED_COLUMNS.index("source")
+# The staged columns: a comment's row (COMMENT_COLUMNS) but for its place in the tree,
+# which publishing works out.
+STAGED_COLUMNS = tuple(c for c in COMMENT_COLUMNS if c not in ("depth", "position"))
+_FROM_COMMENT = itemgetter(*(COMMENT_COLUMNS.index(c) for c in STAGED_COLUMNS))
+# Of the comments table, what import_comments has no column for: the place in the tree,
+# and what only a crawl can tell (gone_at) or a redaction writes (redacted_at).
+_NOT_STAGED = frozenset({"depth", "position", "gone_at", "redacted_at"})
 
 IMPORT_TABLES = (
     # One row per (file, filters) read by an import: how far it got, committed with the
@@ -54,42 +50,32 @@ CREATE TABLE import_progress (
     state TEXT NOT NULL DEFAULT 'reading' CHECK (state IN ('reading', 'read', 'done')),
     updated_at TEXT NOT NULL
 )""",
-    # Comments read but not yet published into ``comments`` (see archive.bulk_publish).
-    """
-CREATE TABLE import_comments (
-    site TEXT NOT NULL,
-    id TEXT NOT NULL,
-    story_id TEXT NOT NULL,
-    parent_id TEXT,
-    author TEXT,
-    created_at TEXT,
-    created_at_raw TEXT,
-    text_html TEXT,
-    text TEXT,
-    dead INTEGER NOT NULL DEFAULT 0,
-    flagged INTEGER NOT NULL DEFAULT 0,
-    deleted INTEGER NOT NULL DEFAULT 0,
-    colour TEXT,
-    synthetic_id INTEGER NOT NULL DEFAULT 0,
-    score INTEGER,
-    edited INTEGER NOT NULL DEFAULT 0,
-    edited_at TEXT,
-    edited_at_raw TEXT,
-    removed INTEGER NOT NULL DEFAULT 0,
-    by_submitter INTEGER NOT NULL DEFAULT 0,
-    extra TEXT,
-    source TEXT,
-    first_seen_at TEXT NOT NULL,
-    last_seen_at TEXT NOT NULL,
-    last_crawl_id INTEGER,
-    PRIMARY KEY (site, id)
-)""",
 )
+
+
+def staging_table(conn: sqlite3.Connection) -> str:
+    """``import_comments``, comments read but not yet published (archive.bulk_publish):
+    the archive's ``comments`` table, each column with its type, NOT NULL and default,
+    but for the columns of _NOT_STAGED; its key; no foreign key, no other index.
+
+    Made from the table itself rather than from a second list of its columns. In
+    migration 0010 that is ``comments`` as migrations 0001-0009 left it, so the
+    migration makes the same table on every archive, whatever comes after it; a later
+    column of ``comments`` (one of COMMENT_COLUMNS, hence of STAGED_COLUMNS) is added
+    here by its own migration (tests/test_reddit_dump.py checks the two agree)."""
+    info = conn.execute("PRAGMA table_info(comments)").fetchall()
+    columns = [" ".join(filter(None, (name, kind, "NOT NULL" if not_null else "",
+                                      "" if default is None else f"DEFAULT {default}")))
+               for _, name, kind, not_null, default, _ in info
+               if name not in _NOT_STAGED]  # fmt: skip
+    keys = [name for _, name, *_, key in sorted(info, key=lambda row: row[5]) if key]
+    lines = ",\n    ".join((*columns, f"PRIMARY KEY ({', '.join(keys)})"))
+    return f"CREATE TABLE import_comments (\n    {lines}\n)"
 
 
 def m0010_import_progress(conn: sqlite3.Connection) -> None:
     """How far each dump import got, and the comments it staged."""
-    for statement in IMPORT_TABLES:
+    for statement in (*IMPORT_TABLES, staging_table(conn)):
         conn.execute(statement)
 
 
@@ -105,9 +91,8 @@ class Progress:
 
 
 def staged_row(comment_row: Row, source: str) -> Row:
-    """The staged row of a comment's full row (COMMENT_COLUMNS order)."""
-    values = _FROM_COMMENT(comment_row)
-    return (*values[:_SOURCE_AT], source, *values[_SOURCE_AT:])
+    """The staged row of a comment's full row (COMMENT_COLUMNS order) but its source."""
+    return _FROM_COMMENT((*comment_row, source))
 
 
 def stage_comments(conn: sqlite3.Connection, rows: Sequence[Row]) -> None:

@@ -17,6 +17,8 @@ in ``comments``, placed in its tree, indexed and searchable, or (killed) none is
   after any siblings already stored: a dump says nothing of the site's display order.
 * Each new row goes into ``comments`` by one INSERT ... SELECT, whose triggers write the
   full-text index as one batch, rather than a row at a time.
+* Per thread: its archived count, a ``thread_crawls`` row and the author summaries
+  (:mod:`archive.bulk_threads`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from archive import bulk_merge
+from archive import bulk_merge, bulk_threads
 from archive.bulk import STAGED_COLUMNS, staged_count
 from archive.db import transaction
 from archive.rows import canonical_json
@@ -63,6 +65,9 @@ _CONTENT = ", ".join(c for c in STAGED_COLUMNS[2:]
 # The tree of the staged comments, keys only: a recursive walk down from the roots
 # (whose parent is the story, a stored comment, or nowhere), then the place among
 # siblings by a window over those few columns (sorting whole rows would cost more).
+# A comment has one parent, so the walk reaches each at most once. The rows are sorted
+# by key before they go into bulk_tree, so that its B-tree is appended to rather
+# than written in the window's order: at a million comments it outgrows the cache.
 _TREE = """
 WITH RECURSIVE tree(site, id, story_id, parent_id, created_at, depth, orphan) AS (
     SELECT s.site, s.id, s.story_id, s.parent_id, s.created_at,
@@ -77,11 +82,15 @@ WITH RECURSIVE tree(site, id, story_id, parent_id, created_at, depth, orphan) AS
     SELECT s.site, s.id, s.story_id, s.parent_id, s.created_at, tree.depth + 1, 0
     FROM tree JOIN import_comments s ON s.site = tree.site AND s.parent_id = tree.id
 )
-INSERT OR IGNORE INTO temp.bulk_tree (site, id, depth, orphan, position)
-SELECT site, id, depth, orphan, row_number() OVER (
-    PARTITION BY site, story_id, parent_id ORDER BY created_at, length(id), id) - 1
-FROM tree
+INSERT INTO temp.bulk_tree (site, id, depth, orphan, position)
+SELECT * FROM (
+    SELECT site, id, depth, orphan, row_number() OVER (
+        PARTITION BY site, story_id, parent_id ORDER BY created_at, length(id), id) - 1
+    FROM tree)
+ORDER BY site, id
 """
+# The staged rows in their own order (the file's: a dump's ids grow with time, so the
+# comments' key is appended to), each finding its place in bulk_tree by key.
 # Comments no walk reached (a cycle of parents in a broken file) are kept as orphans.
 _INSERT = f"""
 INSERT INTO comments (site, id, depth, position, {_CONTENT}, extra, last_crawl_id, source)
@@ -139,10 +148,7 @@ def _publish(db: sqlite_utils.Database, crawl_id: int | None,
         tx.execute("INSERT INTO comment_scores (site, comment_id, seen_at, crawl_id, score)"
                    " SELECT site, id, last_seen_at, last_crawl_id, score FROM import_comments"
                    " WHERE score IS NOT NULL ON CONFLICT DO NOTHING")
-        tx.execute(
-            "UPDATE stories SET archived_count = (SELECT count(*) FROM comments c"
-            " WHERE c.site = stories.site AND c.story_id = stories.id)"
-            " WHERE (site, id) IN (SELECT site, story_id FROM temp.bulk_stories)")
+        bulk_threads.threads_published(tx, crawl_id=crawl_id, every=not before)
         if time_order is not None:
             # Whose comments all came from dumps: siblings in time order, recorded
             # where a crawl records its sort, under the name the site gives that order.
@@ -238,11 +244,11 @@ def _insert_new(tx: sqlite3.Connection, before: int) -> tuple[int, int]:
     sql = _INSERT.format(base=" + coalesce(b.base, 0)" if siblings else "",
                          join=_BASE_JOIN if siblings else "")
     staged = staged_count(tx)
+    placed, orphans = tx.execute(
+        "SELECT count(*), coalesce(sum(orphan), 0) FROM temp.bulk_tree").fetchone()
     with _indexes_rebuilt(tx, before, rebuild=staged >= before):
         new = tx.execute(sql).rowcount
     # Orphans: the roots with a parent nowhere, and what no walk reached (a cycle).
-    placed, orphans = tx.execute(
-        "SELECT count(*), coalesce(sum(orphan), 0) FROM temp.bulk_tree").fetchone()
     return new, orphans + staged - placed
 
 
@@ -289,6 +295,8 @@ def _found_parents(tx: sqlite3.Connection, before: int) -> None:
     import brought: their marker goes and they, and their replies, take their depth
     under it. The rows added now knew every parent there is, so only the older ones
     are looked at (none, in an archive a dump is first loaded into)."""
+    if not before:
+        return
     moved = tx.execute(_SUBTREE, {"before": before}).fetchall()
     if not moved:
         return

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import redact
+from archive import redact, summaries
 from archive.db import open_db
 from archive.models import Story, Thread
 from archive.search import search
@@ -32,7 +32,8 @@ from tests.test_import import run_import
 
 # Every table an import writes, but for the log of imports (crawls, import_progress).
 TABLES = ("stories", "comments", "comment_versions", "comment_scores", "story_snapshots",
-          "thread_crawls", "users", "pages", "import_comments")
+          "thread_crawls", "users", "pages", "import_comments", "author_threads",
+          "author_counts", "thread_latest")
 
 
 @pytest.fixture(scope="session")
@@ -103,6 +104,43 @@ def test_a_dump_imports_exactly_and_is_searchable(big: Dump, imported: Path) -> 
     finally:
         db.close()
     assert [(h.comment_id, h.story_id) for h in hits] == [(target, big.truth[target][0])]
+
+
+def summaries_as_recounted(db: Path) -> None:
+    """The author summaries an import kept equal those recounted from every comment."""
+    tables = ("author_threads", "author_counts")
+    with sqlite3.connect(db) as conn:
+        kept = {t: sorted(conn.execute(f"select * from {t}")) for t in tables}
+        conn.execute("begin")
+        summaries.rebuild(conn)
+        recounted = {t: sorted(conn.execute(f"select * from {t}")) for t in tables}
+        conn.execute("rollback")
+    assert kept == recounted
+    assert kept["author_counts"]
+
+
+def test_each_thread_has_its_crawl_and_the_summaries_are_kept(big: Dump,
+                                                              imported: Path) -> None:
+    seen: dict[str, int] = {}
+    counts: dict[str, list[int]] = {}
+    for story, *_, data in big.truth.values():
+        seen[story] = max(seen.get(story, 0), data["retrieved_on"])
+        n = counts.setdefault(story, [0, 0])
+        n[data["body"] == "[deleted]"] += 1
+    [(crawl,)] = rows(imported, "select id from crawls where command = 'import'")
+
+    def iso(epoch: int) -> str:
+        return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    want = []
+    for story, (kept, deleted) in counts.items():
+        declared = big.stories[story][2] if story in big.stories else None
+        want.append((story, crawl, iso(seen[story]), declared, kept, 0, deleted,
+                     None if declared is None else max(declared - kept, 0), 0, None, None))
+    assert rows(imported, "select story_id, crawl_id, seen_at, declared, archived, dead,"
+                          " deleted, missing, unchanged, pages, unexpanded from thread_crawls"
+                          " order by story_id") == sorted(want)
+    summaries_as_recounted(imported)
 
 
 def test_missing_parents_are_kept_with_their_parent_recorded(big: Dump,
@@ -209,6 +247,7 @@ def test_a_dumped_thread_saved_live_merges_by_the_history_rules(tmp_path: Path) 
     after = table_rows(db_path)
     assert after["comment_versions"] == before["comment_versions"]
     assert after["comments"] == before["comments"]
+    summaries_as_recounted(db_path)
 
 
 def test_dumps_are_told_by_their_fields(big: Dump, tmp_path: Path) -> None:
@@ -294,3 +333,34 @@ def test_what_a_redaction_names_is_not_brought_back_by_a_dump(tmp_path: Path) ->
     [(found,)] = rows(db_path, "select count(*) from comments_fts where comments_fts match ?",
                       f"zebrafish{cid}")
     assert found == 0
+    summaries_as_recounted(db_path)
+
+
+def test_a_cycle_of_parents_is_kept_as_orphans(tmp_path: Path) -> None:
+    def line(cid: str, parent: str, at: int) -> str:
+        return json.dumps({"id": cid, "link_id": "t3_post", "parent_id": parent,
+                           "body": f"text {cid}", "author": "a", "created_utc": at,
+                           "retrieved_on": at + 60, "subreddit": "python"})
+
+    dump = tmp_path / "cycle_comments.ndjson"
+    dump.write_text("\n".join([line("top", "t3_post", 10), line("x", "t1_y", 20),
+                               line("y", "t1_x", 30), line("z", "t1_y", 40)]) + "\n")
+    db = tmp_path / "cycle.db"
+    assert run_import(dump, "--db", db).exit_code == 0
+    assert rows(db, "select id, parent_id, depth, position, extra ->> '$.parent_missing'"
+                    " from comments order by id") == [
+        ("top", None, 0, 0, None), ("x", "y", 1, 0, 1), ("y", "x", 1, 0, 1),
+        ("z", "y", 1, 0, 1)]
+
+
+def test_the_staging_table_has_the_staged_columns(tmp_path: Path) -> None:
+    # import_comments is made from the comments table (archive.bulk.staging_table): a
+    # column added to comments and to COMMENT_COLUMNS needs its migration to add it here.
+    from archive.bulk import STAGED_COLUMNS
+
+    db = open_db(tmp_path / "fresh.db")
+    try:
+        staged = [row[1] for row in db.conn.execute("pragma table_info(import_comments)")]
+    finally:
+        db.close()
+    assert sorted(staged) == sorted(STAGED_COLUMNS)

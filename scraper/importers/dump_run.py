@@ -42,6 +42,11 @@ def run_dumps(db: sqlite_utils.Database, dumps: Sequence[tuple[Path, DumpKind]],
         "filters": filters.as_json()})  # fmt: skip
     outcome = DumpOutcome()
     status = "failed"
+    # No memory-mapped reads while importing: the pages a load touches through the map
+    # count in its memory (up to the map's 256 MiB), and a load reads the archive
+    # through SQLite's own cache as well.
+    mapped = db.conn.execute("PRAGMA mmap_size").fetchone()[0]
+    db.conn.execute("PRAGMA mmap_size = 0")
     try:
         with _bars(sys.stderr.isatty() if terminal is None else terminal) as bar:
             outcome = import_dumps(db, dumps, filters=filters, crawl_id=crawl_id,
@@ -51,6 +56,7 @@ def run_dumps(db: sqlite_utils.Database, dumps: Sequence[tuple[Path, DumpKind]],
         status = "interrupted"  # the batches committed stay: the same command goes on
         raise
     finally:
+        db.conn.execute(f"PRAGMA mmap_size = {int(mapped)}")
         published = outcome.published
         store.finish_crawl(db, crawl_id, status=status, pages=0,
                            threads=published.stories if published else 0,

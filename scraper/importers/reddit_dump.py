@@ -5,8 +5,9 @@ A dump file is NDJSON (``.zst`` compressed, or plain ``.ndjson``/``.jsonl``/``.j
 one Reddit thing a line: comments (``RC_YYYY-MM``, ``*_comments``: objects with
 ``link_id``, ``parent_id`` and ``body``) or submissions (``RS_YYYY-MM``,
 ``*_submissions``: ``title``, ``selftext``, ``num_comments``), told apart by their
-fields, never by the file's name. Each object goes through Reddit's own mapping
-(:mod:`scraper.parsers.reddit.things`) and is staged; every ``batch`` rows are one
+fields, never by the file's name. Each object becomes the row Reddit's own mapping
+(:mod:`scraper.parsers.reddit.things`) gives it, read in decoding workers by
+:mod:`scraper.importers.reddit_dump_rows`, and is staged; every ``batch`` rows are one
 transaction together with the position reached in the file. When every file is read,
 the staged comments are published (their trees built, indexed, searchable).
 
@@ -19,30 +20,26 @@ goes on from where it was killed, and once done it adds nothing.
 from __future__ import annotations
 
 import hashlib
-import json
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import sqlite_utils
 import zstandard
 
-from archive import bulk, redact, store
+from archive import bulk, redact
 from archive.bulk_publish import Published, publish
 from archive.db import transaction
-from archive.rows import iso_utc, now_iso
+from archive.rows import now_iso
 from archive.stories import save_story
 from archive.versions import story_snapshot
 from scraper.importers import dump_stream
+from scraper.importers import reddit_dump_rows as rows_of
 from scraper.importers.dump_stream import SUFFIXES, first_objects, open_stream
-from scraper.parsers.reddit import things
+from scraper.importers.reddit_dump_rows import SITE, SOURCE, DumpKind, Filters
 
-DumpKind = Literal["comments", "submissions"]
-SITE = "reddit"
-SOURCE = "dump"
+__all__ = ["DumpKind", "DumpOutcome", "Filters", "dump_kind", "import_dumps"]
 TIME_ORDER = "old"  # Reddit's name for its oldest-first sort: how a dump's siblings go
 BATCH = 20_000  # rows a transaction (LINKTHREAD_DUMP_BATCH): large, and their memory small
 _COMMENT_KEYS = frozenset({"link_id", "parent_id", "body"})
@@ -59,26 +56,6 @@ def dump_kind(path: Path) -> DumpKind | None:
     if objects and all(o.keys() >= _SUBMISSION_KEYS for o in objects):
         return "submissions"
     return None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Filters:
-    subreddits: frozenset[str] = frozenset()  # lower case; empty: every subreddit
-    since: datetime | None = None  # created at or after
-    until: datetime | None = None  # created before
-
-    def as_json(self) -> str:
-        return json.dumps({"subreddits": sorted(self.subreddits),
-                           "since": iso_utc(self.since), "until": iso_utc(self.until)},
-                          sort_keys=True)  # fmt: skip
-
-    def keeps(self, data: dict[str, Any], created: float | None) -> bool:
-        if self.subreddits and str(data.get("subreddit") or "").lower() not in self.subreddits:
-            return False
-        if self.since is not None and (created is None or created < self.since.timestamp()):
-            return False
-        return self.until is None or (created is not None
-                                      and created < self.until.timestamp())
 
 
 @dataclass
@@ -178,7 +155,7 @@ def _import_file(db: sqlite_utils.Database, path: Path, kind: DumpKind, *, filte
         position = done.position
         try:
             for (rows, bad), position, count in dump_stream.mapped(
-                    tasks, decode_lines, (kind, filters, crawl_id), workers):
+                    tasks, rows_of.decode_lines, (kind, filters, crawl_id), workers):
                 lines += count
                 outcome.bad_lines += bad
                 unread += count
@@ -193,81 +170,3 @@ def _import_file(db: sqlite_utils.Database, path: Path, kind: DumpKind, *, filte
             raise
         commit(position, stream.compressed, "read")
     outcome.lines += lines - first_lines
-
-
-def decode_lines(chunk: list[bytes], kind: DumpKind, filters: Filters,
-                 crawl_id: int) -> tuple[list[Any], int]:  # fmt: skip
-    """The rows of the lines the filters keep (staged comment rows, or (Story, seen)),
-    and how many lines were no Reddit thing at all."""
-    read = _comment_row if kind == "comments" else _story
-    rows = []
-    bad = 0
-    for line in chunk:
-        try:
-            row = _read_line(line, read, filters, crawl_id)
-        except _NotAThing:
-            bad += 1
-            continue
-        if row is not None:
-            rows.append(row)
-    return rows, bad
-
-
-class _NotAThing(Exception):
-    """A line that is not a JSON object with an id (a damaged line of the file)."""
-
-
-def _read_line(line: bytes, read: Callable[[dict[str, Any], int], Any], filters: Filters,
-               crawl_id: int) -> Any:  # fmt: skip
-    if not line.strip():
-        return None
-    try:
-        data = json.loads(line)
-    except ValueError:
-        raise _NotAThing from None
-    if not isinstance(data, dict):
-        raise _NotAThing
-    created = _epoch(data.get("created_utc"))
-    if not filters.keeps(data, created):
-        return None
-    return read(data, crawl_id)
-
-
-def _epoch(value: Any) -> float | None:
-    # Pushshift wrote created_utc as a string in some years, a number in others.
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _seen(data: dict[str, Any]) -> str:
-    """When the dump's crawler saw the thing: ``retrieved_on`` (``retrieved_utc`` in some
-    years), else its creation: the earliest it can have been seen."""
-    for key in ("retrieved_on", "retrieved_utc", "created_utc"):
-        moment = _epoch(data.get(key))
-        if moment is not None:
-            return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
-    return "1970-01-01T00:00:00Z"
-
-
-def _comment_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, ...] | None:
-    story_id = things.unprefixed(data.get("link_id"))
-    parent = str(data.get("parent_id") or "")
-    if not story_id or not data.get("id"):
-        raise _NotAThing
-    # A reply to the post (t3_) is at the top level.
-    parent_id = None if parent.startswith("t3_") or not parent else things.unprefixed(parent)
-    comment = things.comment_from(data, story_id=story_id, parent_id=parent_id, depth=0,
-                                  position=0)
-    seen = _seen(data)
-    return bulk.staged_row((SITE, comment.id, *store._comment_content(comment), seen, seen,
-                            crawl_id), SOURCE)
-
-
-def _story(data: dict[str, Any], crawl_id: int) -> tuple[Any, str] | None:
-    if not data.get("id"):
-        raise _NotAThing
-    seen = _seen(data)
-    fetched = datetime.fromisoformat(seen.replace("Z", "+00:00"))
-    return things.story_from(data, fetched_at=fetched, source=SOURCE), seen

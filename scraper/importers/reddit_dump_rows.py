@@ -1,0 +1,254 @@
+"""A line of a Reddit dump -> the row the bulk path stages, with no record in between.
+
+The general reading of a comment is Reddit's own mapping (``things.comment_from``, a
+``Comment``) and then the store's row of it (``store._comment_content``): two objects
+and two datetimes a comment, most of an import's Python time. A dump's comment is
+narrow (no ``body_html`` since 2023, whole-second epochs), so :func:`comment_row`
+writes the same staged row straight from the decoded object. What it does not cover
+(a ``body_html`` to read as HTML, a time that is not a whole second of years
+1970-9999) goes the general way, so every line gives the row the general path gives:
+``tests/test_reddit_dump_rows.py`` holds the two equal, whole rows, over generated
+lines and odd ones.
+
+Lines are decoded by orjson, several times faster than ``json.loads`` on these lines;
+a line orjson refuses (``NaN``, a lone surrogate, UTF-16) or could read otherwise (an
+integer beyond 64 bits) is read by ``json.loads``, so what is read is what ``json.loads``
+reads.
+
+Decoding workers (spawned processes, see :mod:`scraper.importers.dump_stream`) import
+this module and what it names: it imports nothing heavy (no sqlite-utils, no
+BeautifulSoup) but for the general path, on the first line that needs it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+import orjson
+
+from archive.rows import iso_utc
+
+DumpKind = Literal["comments", "submissions"]
+SITE = "reddit"
+SOURCE = "dump"
+# As scraper.parsers.reddit.things._COMMENT_EXTRA (a test holds them equal): kept in
+# extra when present.
+COMMENT_EXTRA = ("score_hidden", "collapsed", "collapsed_reason", "stickied",
+                 "distinguished", "controversiality", "locked", "archived", "gilded",
+                 "author_flair_text", "retrieved_on", "_meta")  # fmt: skip
+_GONE_AUTHOR, _DELETED, _REMOVED = "[deleted]", "[deleted]", "[removed]"
+_LAST_SECOND = 253_402_300_800  # 10000-01-01: four-digit years, as isoformat writes them
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+# archive.rows.canonical_json's encoder, made once: json.dumps with these options makes
+# a new encoder a call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              allow_nan=False).encode  # fmt: skip
+_days: dict[int, str] = {}
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 20
+
+
+class NotAThing(Exception):
+    """A line that is not a JSON object with an id (a damaged line of the file)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Filters:
+    subreddits: frozenset[str] = frozenset()  # lower case; empty: every subreddit
+    since: datetime | None = None  # created at or after
+    until: datetime | None = None  # created before
+
+    def as_json(self) -> str:
+        return json.dumps({"subreddits": sorted(self.subreddits),
+                           "since": iso_utc(self.since), "until": iso_utc(self.until)},
+                          sort_keys=True)  # fmt: skip
+
+    def keeps(self, data: dict[str, Any], created: float | None) -> bool:
+        if self.subreddits and str(data.get("subreddit") or "").lower() not in self.subreddits:
+            return False
+        if self.since is not None and (created is None or created < self.since.timestamp()):
+            return False
+        return self.until is None or (created is not None and created < self.until.timestamp())
+
+
+def decode_lines(chunk: list[bytes], kind: DumpKind, filters: Filters,
+                 crawl_id: int) -> tuple[list[Any], int]:  # fmt: skip
+    """The rows of the lines the filters keep (staged comment rows, or (Story, seen)),
+    and how many lines were no Reddit thing at all."""
+    read = comment_row if kind == "comments" else story_row
+    rows = []
+    bad = 0
+    for line in chunk:
+        try:
+            row = _read_line(line, read, filters, crawl_id)
+        except NotAThing:
+            bad += 1
+            continue
+        if row is not None:
+            rows.append(row)
+    return rows, bad
+
+
+def loads(line: bytes) -> Any:
+    # orjson reads an integer past 64 bits as a float; json.loads keeps it whole. Such a
+    # number has 20 digits or more: a line with a run of 20 digits goes to json.loads.
+    if _LONG_NUMBER in line.translate(_DIGITS_AS_ZERO):
+        return json.loads(line)
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
+
+
+def _read_line(line: bytes, read: Callable[[dict[str, Any], int], Any], filters: Filters,
+               crawl_id: int) -> Any:  # fmt: skip
+    if not line.strip():
+        return None
+    try:
+        data = loads(line)
+    except ValueError:
+        raise NotAThing from None
+    if not isinstance(data, dict):
+        raise NotAThing
+    created = epoch(data.get("created_utc"))
+    if not filters.keeps(data, created):
+        return None
+    return read(data, crawl_id)
+
+
+def epoch(value: Any) -> float | None:
+    # Pushshift wrote created_utc as a string in some years, a number in others.
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def seen(data: dict[str, Any]) -> str:
+    """When the dump's crawler saw the thing: ``retrieved_on`` (``retrieved_utc`` in some
+    years), else its creation: the earliest it can have been seen."""
+    for key in ("retrieved_on", "retrieved_utc", "created_utc"):
+        moment = epoch(data.get(key))
+        if moment is not None:
+            if moment.is_integer() and 0 <= moment < _LAST_SECOND:
+                return _second(int(moment))
+            return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
+    return "1970-01-01T00:00:00Z"
+
+
+def _second(moment: int) -> str:
+    """``2026-01-14T09:30:00Z`` of a whole second in 1970-9999, as archive.rows.iso_utc
+    writes it, without a datetime: the day's part made once a day."""
+    day, second = divmod(moment, 86_400)
+    prefix = _days.get(day)
+    if prefix is None:
+        if len(_days) > 100_000:  # a file of scattered dates: the cache stays small
+            _days.clear()
+        prefix = _days[day] = date.fromordinal(_EPOCH_DAY + day).isoformat()
+    hour, second = divmod(second, 3_600)
+    minute, second = divmod(second, 60)
+    return f"{prefix}T{hour:02d}:{minute:02d}:{second:02d}Z"
+
+
+def _time(raw: Any) -> tuple[str | None, str | None]:
+    """(stored time, raw text) of a Reddit epoch, as ``things.epoch`` and the store's
+    ``iso_utc`` give them."""
+    if raw is None or isinstance(raw, bool) or raw == "":
+        return None, None
+    try:
+        seconds = float(raw)
+        if seconds.is_integer() and 0 <= seconds < _LAST_SECOND:
+            return _second(int(seconds)), str(raw)
+        at = datetime.fromtimestamp(seconds, UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None, str(raw)
+    return at.isoformat(timespec="seconds")[:-6] + "Z", str(raw)
+
+
+def _unprefixed(fullname: object) -> str | None:
+    if not isinstance(fullname, str) or not fullname:
+        return None
+    head, sep, tail = fullname.partition("_")
+    return tail if sep and len(head) == 2 and head[0] == "t" else fullname
+
+
+def comment_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, ...]:
+    """The staged row (archive.bulk.STAGED_COLUMNS) of a dump's comment object."""
+    story_id = _unprefixed(data.get("link_id"))
+    parent = str(data.get("parent_id") or "")
+    if not story_id or not data.get("id"):
+        raise NotAThing
+    # A reply to the post (t3_) is at the top level.
+    parent_id = None if parent.startswith("t3_") or not parent else _unprefixed(parent)
+    at = seen(data)
+    if data.get("body_html"):
+        return _general_row(data, story_id, parent_id, at, crawl_id)
+    extra = {k: data[k] for k in COMMENT_EXTRA if k in data}
+    author = data.get("author")
+    if not isinstance(author, str) or not author:
+        author = None
+    elif author == _GONE_AUTHOR:
+        extra["author"] = author  # the account is gone; the name Reddit shows instead
+        author = None
+    raw = data.get("body")
+    text = html.unescape(raw) if isinstance(raw, str) and raw else None
+    deleted, removed = text == _DELETED, text == _REMOVED
+    if deleted or removed:
+        extra["gone_text"] = text  # Reddit's placeholder, not the comment's text
+        text = None
+    created_at, created_raw = _time(data.get("created_utc"))
+    edited_raw = data.get("edited")
+    if edited_raw is None or edited_raw is False or edited_raw == 0:
+        edited, edited_at, edited_text = 0, None, None
+    elif edited_raw is True:
+        edited, edited_at, edited_text = 1, None, "true"
+    else:
+        edited, (edited_at, edited_text) = 1, _time(edited_raw)
+    score = data.get("score")
+    try:
+        extra_json = _CANONICAL(extra) if extra else None
+    except ValueError:  # NaN: the general path says what is wrong with which comment
+        return _general_row(data, story_id, parent_id, at, crawl_id)
+    return (SITE, _unprefixed(data.get("id") or data.get("name")) or "", story_id, parent_id,
+            author, created_at, created_raw, None, text or None, 0, 0, int(deleted), None, 0,
+            score if isinstance(score, int) and not isinstance(score, bool) else None,
+            edited, edited_at, edited_text, int(removed), int(data.get("is_submitter") is True),
+            extra_json, at, at, crawl_id, SOURCE)  # fmt: skip
+
+
+def general_comment_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, ...]:
+    """:func:`comment_row` by Reddit's own mapping and the store's row, whatever the line:
+    what the fast reading is held equal to."""
+    story_id = _unprefixed(data.get("link_id"))
+    parent = str(data.get("parent_id") or "")
+    if not story_id or not data.get("id"):
+        raise NotAThing
+    parent_id = None if parent.startswith("t3_") or not parent else _unprefixed(parent)
+    return _general_row(data, story_id, parent_id, seen(data), crawl_id)
+
+
+def _general_row(data: dict[str, Any], story_id: str, parent_id: str | None, at: str,
+                 crawl_id: int) -> tuple[Any, ...]:  # fmt: skip
+    from archive import bulk, store
+    from scraper.parsers.reddit import things
+
+    comment = things.comment_from(data, story_id=story_id, parent_id=parent_id, depth=0, position=0)
+    return bulk.staged_row((SITE, comment.id, *store._comment_content(comment), at, at,
+                            crawl_id), SOURCE)  # fmt: skip
+
+
+def story_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, str]:
+    """(Story, seen) of a submission: few enough to take Reddit's own mapping."""
+    from scraper.parsers.reddit import things
+
+    if not data.get("id"):
+        raise NotAThing
+    at = seen(data)
+    fetched = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    return things.story_from(data, fetched_at=fetched, source=SOURCE), at
