@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from archive import search_index
 from archive.errors import ArchiveError
 from archive.export import item_url
 from archive.rows import user_time
@@ -157,7 +158,16 @@ def _search_kind(box: Sandbox, kind: str, params: dict[str, object]) -> list[Sea
     where = "".join(f" AND {f.format(t=t)}" for k, f in _FILTERS.items() if params[k])
     rank = _RANK_JOINED.format(fts=fts, table=table, t=t, where=where) if where else \
         _RANK_ALONE.format(fts=fts)  # fmt: skip
-    ranked, _ = box.fetch(box.execute(rank, params), None, DEFAULT_MAX_BYTES)
+    # A frequent word's kept band (archive/search_index.py) gives the same rows as the
+    # ranking statement from a few hundred candidates; filters and other queries rank.
+    query, limit = params["query"], params["limit"]
+    kept = None
+    if not where and kind == "comment" and isinstance(query, str) and isinstance(limit, int):
+        kept = search_index.ranked(box.conn, query, limit)
+    if kept is not None:
+        ranked: list = kept
+    else:
+        ranked, _ = box.fetch(box.execute(rank, params), None, DEFAULT_MAX_BYTES)
     hits: list[SearchHit] = []
     for rowid, score in ranked:
         cur = box.execute(shown, {**params, "rowid": rowid})
