@@ -176,6 +176,17 @@ def _search_kind(box: Sandbox, kind: str, params: dict[str, object]) -> list[Sea
     return hits
 
 
+def ranked_comments(conn: sqlite3.Connection, query: str, limit: int) -> list[tuple[int, float]]:
+    """(rowid, bm25) of the best ``limit`` comments for the FTS5 ``query``, best first,
+    ties by rowid: a kept band's answer where there is one, else the ranking statement.
+    No sandbox: for callers with their own bounds (Datasette's time limit)."""
+    kept = search_index.ranked(conn, query, limit)
+    if kept is not None:
+        return kept
+    sql = _RANK_ALONE.format(fts="comments_fts")
+    return [(r[0], r[1]) for r in conn.execute(sql, {"query": query, "limit": limit})]
+
+
 def literal_query(words: str) -> str:
     """``words`` as FTS5 text that matches them as typed: each word a quoted string."""
     return " ".join('"' + w.replace('"', '""') + '"' for w in words.split())
