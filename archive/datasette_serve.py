@@ -108,7 +108,7 @@ def app(paths: list[str | Path]) -> Any:
     or a test's, serves as it would without linkthread."""
     from datasette.app import Datasette
 
-    class Served(Datasette):  # type: ignore[misc]
+    class Served(Datasette):
         # Datasette 0.65's own steps (pinned below 1 in pyproject): every connection
         # is prepared here, and app() is what its server and its test client run.
         def _prepare_connection(self, conn: sqlite3.Connection, database: str) -> None:

@@ -159,11 +159,12 @@ def _search_kind(box: Sandbox, kind: str, params: dict[str, object]) -> list[Sea
     rank = _RANK_JOINED.format(fts=fts, table=table, t=t, where=where) if where else \
         _RANK_ALONE.format(fts=fts)  # fmt: skip
     # A frequent word's kept band (archive/search_index.py) gives the same rows as the
-    # ranking statement from a few hundred candidates; filters and other queries rank.
+    # ranking statement from a few thousand candidates, filtered or not; when it
+    # cannot (another query, a filter it cannot answer for), the statement ranks.
     query, limit = params["query"], params["limit"]
     kept = None
-    if not where and kind == "comment" and isinstance(query, str) and isinstance(limit, int):
-        kept = search_index.ranked(box.conn, query, limit)
+    if kind == "comment" and isinstance(query, str) and isinstance(limit, int):
+        kept = search_index.ranked(box.conn, query, limit, where=where, params=params)
     if kept is not None:
         ranked: list = kept
     else:

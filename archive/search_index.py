@@ -23,13 +23,19 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from archive.search_band import Point, decode_varints, score
 
 # The depth a band is built with: the largest --limit it answers, less the members
-# that edits and deletions may take out before the next refresh.
-DEPTH = 100
+# that edits and deletions may take out before the next refresh. A filtered search
+# finds its rows among the first DEPTH when they are one in DEPTH / limit of the
+# matches or more (--since a month of a year's archive, an author of 2% of it).
+DEPTH = 2_000
+# An author with no more comments than this is ranked from their own rows (their
+# text tokenized again: ~10 us a comment) when the band's first rows do not hold
+# enough of theirs.
+SMALL_AUTHOR = 20_000
 # A term is worth a band when ranking all its rows would take long: ~3 us a match.
 MIN_DOCS = 20_000
 TOKENIZE = "porter unicode61"  # comments_fts's (archive/schema.py)
@@ -74,10 +80,19 @@ def single_term(query: str) -> tuple[str, str] | None:
     return (tokens[0], m.group(2)) if len(tokens) == 1 else None
 
 
-def ranked(conn: sqlite3.Connection, query: str, limit: int) -> list[tuple[int, float]] | None:
+def ranked(
+    conn: sqlite3.Connection, query: str, limit: int, *, where: str = "",
+    params: Mapping[str, object] | None = None,
+) -> list[tuple[int, float]] | None:  # fmt: skip
     """The best ``limit`` comments for ``query`` as (rowid, bm25), best first, ties by
     rowid: what ``ORDER BY bm25(comments_fts), rowid LIMIT limit`` returns, from the
-    kept band. None when no band answers it (not one kept term, too deep)."""
+    kept band. None when no band answers it (not one kept term, too deep).
+
+    ``where`` is a fixed fragment of filters on ``comments c`` (`` AND c.author =
+    :author``), ``params`` their values: the filtered best are the first rows of the
+    archive-wide order that pass, so when ``limit`` of them are among the band's
+    exact first ``depth``, those are the answer; an author of few comments is ranked
+    from their own rows; anything else is None."""
     term = single_term(query)
     if term is None:
         return None
@@ -89,9 +104,52 @@ def ranked(conn: sqlite3.Connection, query: str, limit: int) -> list[tuple[int, 
     if depth < limit:
         return None
     rows, tokens = totals(conn)
-    scored = sorted(((score(tf, dl, rows=rows, tokens=tokens, docs=docs), doc)
-                     for doc, tf, dl in band))  # fmt: skip
-    return [(doc, s) for s, doc in scored[:limit]]
+
+    def best(points: Iterable[Point]) -> list[tuple[int, float]]:
+        scored = sorted((score(tf, dl, rows=rows, tokens=tokens, docs=docs), doc)
+                        for doc, tf, dl in points)  # fmt: skip
+        return [(doc, s) for s, doc in scored]
+
+    # Any row outside the band ranks below `depth` of its members: the band's first
+    # `depth` are the archive's first `depth`, and all of its rows when it has no more.
+    top = best(band)[:depth]
+    if not where:
+        return top[:limit]
+    passed = _passing(conn, [doc for doc, _ in top], where, params or {})
+    hits = [hit for hit in top if hit[0] in passed]
+    if len(hits) >= limit or docs <= depth:
+        return hits[:limit]
+    author = (params or {}).get("author")
+    if isinstance(author, str) and _comments_by(conn, author) <= SMALL_AUTHOR:
+        return best(_points_where(conn, term[0], where, params or {}))[:limit]
+    return None
+
+
+def _passing(conn: sqlite3.Connection, rowids: Sequence[int], where: str,
+             params: Mapping[str, object]) -> set[int]:  # fmt: skip
+    out: set[int] = set()
+    for chunk in _chunks(rowids):
+        values = {**params, **{f"r{i}": r for i, r in enumerate(chunk)}}
+        marks = ",".join(f":r{i}" for i in range(len(chunk)))
+        sql = f"SELECT c.rowid FROM comments c WHERE c.rowid IN ({marks}){where}"
+        out.update(r for r, in conn.execute(sql, values))
+    return out
+
+
+def _comments_by(conn: sqlite3.Connection, author: str) -> int:
+    row = conn.execute("SELECT sum(comments) FROM author_counts WHERE author = ?", (author,))
+    return row.fetchone()[0] or 0
+
+
+def _points_where(conn: sqlite3.Connection, term: str, where: str,
+                  params: Mapping[str, object]) -> list[Point]:  # fmt: skip
+    """(rowid, tf, dl) of the comments that pass ``where`` and hold ``term``: the
+    filter's rows read through their index, their text tokenized here."""
+    texts = conn.execute(f"SELECT c.rowid, c.text, c.author FROM comments c WHERE 1{where}",
+                         params).fetchall()  # fmt: skip
+    tf = _Tokens.get().counts(term, texts)
+    dl = _lengths(conn, list(tf))
+    return [(doc, n, dl[doc]) for doc, n in tf.items()]
 
 
 def _current(conn: sqlite3.Connection, term: str, word: str, docs: int, upto: int,

@@ -22,6 +22,17 @@ from tests.test_store import make_comment, make_story, make_thread
 
 RANK = """SELECT rowid, bm25(comments_fts) AS score FROM comments_fts
 WHERE comments_fts MATCH :q ORDER BY score, rowid LIMIT :limit"""
+FILTERED = """SELECT c.rowid, bm25(comments_fts) AS score
+FROM comments_fts CROSS JOIN comments c ON c.rowid = comments_fts.rowid
+WHERE comments_fts MATCH :q{where} ORDER BY score, c.rowid LIMIT :limit"""
+# A share of a tenth or so (most often found among the band's first rows), one author
+# among twelve, an author of no comment, and both at once.
+FILTERS = [
+    (" AND c.created_at >= :since", {"since": "2026-01-12T07:30:00Z"}),
+    (" AND c.author = :author", {"author": "user3"}),
+    (" AND c.author = :author", {"author": "nobody"}),
+    (" AND c.author = :author AND c.site = :site", {"author": "user7", "site": "hn"}),
+]
 # "foxes" is stemmed (fox), and an author's name is a column of the index too.
 WORDS = ["otter", "river", "stone", "foxes", "fox", "the", "a", "user7"]
 DEPTH = 6
@@ -40,13 +51,19 @@ def thread(rng: random.Random, story: int, size: int, *, edit: float = 0.0) -> o
     return make_thread(tuple(comments), story=make_story(id=str(story)))
 
 
-def exact(conn: sqlite3.Connection, word: str, limit: int) -> list[tuple[int, float]]:
-    return conn.execute(RANK, {"q": word, "limit": limit}).fetchall()
+def exact(conn: sqlite3.Connection, word: str, limit: int, where: str = "",
+          params: dict[str, str] | None = None) -> list[tuple[int, float]]:  # fmt: skip
+    sql = FILTERED.format(where=where) if where else RANK
+    return conn.execute(sql, {"q": word, "limit": limit, **(params or {})}).fetchall()
+
+
+FILTERED_ANSWERS: list[int] = []
 
 
 def check(path: Path, words: list[str]) -> int:
     """Every limit the band is deep enough for gives the ranking statement's rows;
-    the number of (word, limit) pairs the band answered."""
+    the number of (word, limit) pairs the band answered unfiltered (and of filtered
+    ones in FILTERED_ANSWERS)."""
     conn = open_readonly(path)
     answered = 0
     try:
@@ -55,6 +72,11 @@ def check(path: Path, words: list[str]) -> int:
             if got is not None:
                 assert got == exact(conn, word, limit), (word, limit)
                 answered += 1
+            for where, params in FILTERS:
+                got = search_index.ranked(conn, word, limit, where=where, params=params)
+                if got is not None:
+                    assert got == exact(conn, word, limit, where, params), (word, where)
+                    FILTERED_ANSWERS.append(FILTERS.index((where, params)))
     finally:
         conn.close()
     return answered
@@ -73,6 +95,7 @@ def test_band_equals_ranking_through_saves_edits_deletions(
     tmp_path: Path, small_depth: None, seed: int
 ) -> None:
     rng = random.Random(seed)
+    FILTERED_ANSWERS.clear()
     path = tmp_path / "a.db"
     db = open_db(path)
     for story in range(1, 5):
@@ -101,6 +124,8 @@ def test_band_equals_ranking_through_saves_edits_deletions(
         search_upkeep.refresh(conn)
         assert conn.execute("SELECT count(*) FROM search_changes").fetchone()[0] == 0
     assert check(path, words) == len(words) * DEPTH
+    # Each filter was answered from the band (or from the author's own rows) sometimes.
+    assert set(FILTERED_ANSWERS) == set(range(len(FILTERS)))
     db.close()
 
 
