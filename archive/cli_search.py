@@ -135,11 +135,12 @@ def search_index_command(
     """Keep the best comments of frequent words, so that searching one is quick.
 
     A search for a word in a large share of all comments ranks every match (seconds
-    at millions). For a word kept here, the archive holds the few hundred comments
+    at millions). For a word kept here, the archive holds the few thousand comments
     that can be its best matches in any archive to come, and search ranks those
-    alone: the same results, in milliseconds, for a search of that one word with no
-    filter. WORDS builds each word's list (seconds for a word in millions of
-    comments); every run also brings the kept lists up to date with what was saved
+    alone: the same results, in milliseconds, for a search of that one word (with
+    --since, --author and the like when the filter's rows are among its first
+    2,000, or the author has few comments). WORDS builds each word's list (a minute
+    for a word in millions of comments); every run also brings the kept lists up to date with what was saved
     since, which searches otherwise merge in as they run. --frequent reads the whole
     vocabulary first.
 

@@ -13,7 +13,7 @@ So a row A with ``tf_A >= tf_B`` and ``dl_A <= dl_B`` (and the earlier rowid whe
 both are equal: ties go by rowid) ranks before B in every archive to come. The rows
 that fewer than ``depth`` others rank before in that sense, the ``depth``-skyband of
 the (tf, dl) points, hold the best ``depth`` matches for any archive-wide N, n and
-avgdl: a few hundred rows for a word in millions.
+avgdl: a few thousand rows for a word in millions.
 
 Distinct (tf, dl) points give scores that differ by far more than a rounding of the
 final product (dl and tf are integers below 2^31), so the order of two rows is

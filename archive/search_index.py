@@ -1,4 +1,4 @@
-"""A frequent word's best comments, kept, so that searching it ranks a few hundred rows.
+"""A frequent word's best comments, kept, so that searching it ranks a few thousand rows.
 
 Migration 0019 (``m0019_scale_search``) adds three tables:
 
