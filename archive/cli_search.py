@@ -140,9 +140,9 @@ def search_index_command(
     alone: the same results, in milliseconds, for a search of that one word (with
     --since, --author and the like when the filter's rows are among its first
     2,000, or the author has few comments). WORDS builds each word's list (a minute
-    for a word in millions of comments); every run also brings the kept lists up to date with what was saved
-    since, which searches otherwise merge in as they run. --frequent reads the whole
-    vocabulary first.
+    for a word in millions of comments); every run also brings the kept lists up to
+    date with what was saved since, which searches otherwise merge in as they run.
+    --frequent reads the whole vocabulary first.
 
     Example: linkthread search-index people --db hn.db
 

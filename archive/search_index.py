@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 
 from archive.search_band import Point, decode_varints, score
@@ -96,8 +97,11 @@ def ranked(
     term = single_term(query)
     if term is None:
         return None
-    row = conn.execute("SELECT docs, upto, logged, depth FROM search_terms WHERE term = ?",
-                       (term[0],)).fetchone()  # fmt: skip
+    try:
+        row = conn.execute("SELECT docs, upto, logged, depth FROM search_terms WHERE term = ?",
+                           (term[0],)).fetchone()  # fmt: skip
+    except sqlite3.OperationalError:  # an archive from before 0019, opened read-only
+        return None
     if row is None:
         return None
     band, docs, depth = _current(conn, term[0], term[1], *row)
@@ -225,7 +229,7 @@ def term_docs(conn: sqlite3.Connection, term: str, word: str) -> int:
     matches (twice as long: every match goes through the VM)."""
     try:
         vocab(conn, "row")
-    except sqlite3.OperationalError:  # a read-only connection (query_only)
+    except sqlite3.DatabaseError:  # a read-only connection (query_only, the sandbox)
         return conn.execute("SELECT count(*) FROM comments_fts WHERE comments_fts MATCH ?",
                             ('"' + word + '"',)).fetchone()[0]  # fmt: skip
     row = conn.execute("SELECT doc FROM temp.linkthread_row WHERE term = ?", (term,)).fetchone()
@@ -242,18 +246,20 @@ def vocab(conn: sqlite3.Connection, kind: str) -> str:
 
 class _Tokens:
     """An FTS5 table of comments_fts's tokenizer in a private in-memory database: the
-    tokens of a text exactly as the archive's index makes them."""
+    tokens of a text exactly as the archive's index makes them. One per thread
+    (Datasette searches from several)."""
 
-    _one: _Tokens | None = None
+    _local = threading.local()
 
     @classmethod
     def get(cls) -> _Tokens:
-        if cls._one is None:
-            cls._one = cls()
-        return cls._one
+        one = getattr(cls._local, "tokens", None)
+        if one is None:
+            one = cls._local.tokens = cls()
+        return one
 
     def __init__(self) -> None:
-        self.conn = sqlite3.connect(":memory:", check_same_thread=False)
+        self.conn = sqlite3.connect(":memory:")
         self.conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(text, author, tokenize='{TOKENIZE}')")
         self.conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
 

@@ -172,6 +172,30 @@ def dominators(points: list[tuple[int, int, int]], p: tuple[int, int, int]) -> i
                and ((q[1], q[2]) != (p[1], p[2]) or q[0] < p[0]))  # fmt: skip
 
 
+def test_search_merges_edits_in_the_sandbox(tmp_path: Path) -> None:
+    # Edits and deletions since the band was kept: search counts the word's rows
+    # afresh, inside the sandbox that may create nothing (not even a temp table).
+    rng = random.Random(4)
+    path = tmp_path / "a.db"
+    db = open_db(path)
+    save_thread(db, thread(rng, 1, 60))
+    with transaction(db) as tx:
+        search_upkeep.keep(tx, ["otter"])
+    save_thread(db, thread(random.Random(40), 1, 60, edit=0.5))
+    with transaction(db) as tx:
+        tx.execute("DELETE FROM comments WHERE rowid IN (3, 5, 8)")
+    conn = open_readonly(path)
+    kept = [search(conn, "otter", limit=n, kinds=("comment",)) for n in (1, 5, 20)]
+    assert search_index.ranked(conn, "otter", 20) is not None
+    conn.close()
+    with transaction(db) as tx:
+        search_upkeep.drop(tx, ["otter"])
+    db.close()
+    conn = open_readonly(path)
+    assert [search(conn, "otter", limit=n, kinds=("comment",)) for n in (1, 5, 20)] == kept
+    conn.close()
+
+
 def test_skyband_is_the_points_fewer_than_depth_dominate() -> None:
     rng = random.Random(3)
     for _ in range(200):
