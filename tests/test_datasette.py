@@ -397,7 +397,11 @@ def served(path: Path, *urls: str) -> list[Any]:
     return asyncio.run(run())
 
 
-def test_linkthread_datasette_serves_every_page_without_whole_counts(archive: Path) -> None:
+def test_linkthread_datasette_serves_every_page_without_whole_counts(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tables of more than 5 rows count as big here (11 comments, 2 stories).
+    monkeypatch.setattr(datasette_serve, "COUNT_CAP", 5)
     pages = ["/", "/hn", *(f"/hn/{name}" for name in described_objects(archive))]
     pages += ["/hn/thread?site=hn&story_id=100", "/hn/user_comments?author=user1&site=",
               "/hn/search_comments?search=otters"]  # fmt: skip
@@ -410,6 +414,9 @@ def test_linkthread_datasette_serves_every_page_without_whole_counts(archive: Pa
     assert filtered.json()["filtered_table_rows_count"] is None
     assert [r[2] for r in filtered.json()["rows"]] == ["21", "22", "23"]  # newest first
     assert stories.json()["filtered_table_rows_count"] == 2  # small tables keep theirs
+    (database,) = served(archive, "/hn.json")
+    counts = {t["name"]: t["count"] for t in database.json()["tables"]}
+    assert (counts["comments"], counts["stories"], counts["sites"]) == (None, 2, 3)
     # Unlike a plain Datasette, which the plugin's instance leaves alone.
     (plain,) = serve(archive, "/hn/comments.json", metadata=metadata_for(archive))
     assert plain.json()["filtered_table_rows_count"] == 11
