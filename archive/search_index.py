@@ -135,13 +135,17 @@ def _passing(conn: sqlite3.Connection, rowids: Sequence[int], where: str,
     for chunk in _chunks(rowids):
         values = {**params, **{f"r{i}": r for i, r in enumerate(chunk)}}
         marks = ",".join(f":r{i}" for i in range(len(chunk)))
-        sql = f"SELECT c.rowid FROM comments c WHERE c.rowid IN ({marks}){where}"
+        # NOT INDEXED: each row by its rowid, never an author's or a time's whole range
+        # of an index scanned for these few (200 ms for an author of 2%).
+        sql = f"SELECT c.rowid FROM comments c NOT INDEXED WHERE c.rowid IN ({marks}){where}"
         out.update(r for r, in conn.execute(sql, values))
     return out
 
 
 def _comments_by(conn: sqlite3.Connection, author: str) -> int:
-    row = conn.execute("SELECT sum(comments) FROM author_counts WHERE author = ?", (author,))
+    # Through the key (site, author), a site at a time: author alone would scan it.
+    row = conn.execute("SELECT sum(comments) FROM author_counts WHERE author = ? AND site IN"
+                       " (SELECT name FROM sites)", (author,))  # fmt: skip
     return row.fetchone()[0] or 0
 
 
