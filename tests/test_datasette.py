@@ -21,10 +21,9 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from archive import datasette_serve, search_upkeep
 from archive.cli import cli
 from archive.cli_datasette import metadata_for, packaged_metadata
-from archive.db import open_db, transaction
+from archive.db import open_db
 from archive.migrations import MIGRATIONS, applied_migrations, apply_migrations
 from archive.models import Comment
 from archive.query import load_thread
@@ -55,8 +54,12 @@ def thread_comments() -> tuple[Comment, ...]:
 
 @pytest.fixture
 def archive(tmp_path: Path) -> Path:
+    return build_archive(tmp_path)
+
+
+def build_archive(folder: Path) -> Path:
     """hn.db: thread 100 above, and thread 200 whose ids would interleave with it."""
-    path = tmp_path / "hn.db"
+    path = folder / "hn.db"
     db = open_db(path)
     save_thread(db, make_thread(thread_comments()))
     other = make_story(id="200", title="Ask HN: Otters?", kind="ask", author="bob")
@@ -383,86 +386,3 @@ def test_the_documented_pipe_into_the_real_datasette_command(archive: Path) -> N
                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert ids(json.loads(done.stdout)) == ids_in_display_order(open_db(archive), "100")
-
-
-# --- linkthread datasette: the same pages, none of them counting every comment -----
-
-
-def served(path: Path, *urls: str) -> list[Any]:
-    async def run() -> list[Any]:
-        ds = datasette_serve.app([path])
-        await ds.invoke_startup()
-        return [await ds.client.get(url) for url in urls]
-
-    return asyncio.run(run())
-
-
-def test_linkthread_datasette_serves_every_page_without_whole_counts(
-    archive: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Tables of more than 5 rows count as big here (11 comments, 2 stories).
-    monkeypatch.setattr(datasette_serve, "COUNT_CAP", 5)
-    pages = ["/", "/hn", *(f"/hn/{name}" for name in described_objects(archive))]
-    pages += ["/hn/thread?site=hn&story_id=100", "/hn/user_comments?author=user1&site=",
-              "/hn/search_comments?search=otters"]  # fmt: skip
-    responses = served(archive, *pages)
-    assert [(p, r.status_code) for p, r in zip(pages, responses, strict=True)] == [
-        (p, 200) for p in pages]  # fmt: skip
-    whole, filtered, stories = served(archive, "/hn/comments.json", "/hn/recent_comments.json"
-                                      "?story_id=200", "/hn/stories.json")  # fmt: skip
-    assert whole.json()["filtered_table_rows_count"] is None
-    assert filtered.json()["filtered_table_rows_count"] is None
-    assert [r[2] for r in filtered.json()["rows"]] == ["21", "22", "23"]  # newest first
-    assert stories.json()["filtered_table_rows_count"] == 2  # small tables keep theirs
-    (database,) = served(archive, "/hn.json")
-    counts = {t["name"]: t["count"] for t in database.json()["tables"]}
-    assert (counts["comments"], counts["stories"], counts["sites"]) == (None, 2, 3)
-    # Unlike a plain Datasette, which the plugin's instance leaves alone.
-    (plain,) = serve(archive, "/hn/comments.json", metadata=metadata_for(archive))
-    assert plain.json()["filtered_table_rows_count"] == 11
-
-
-def test_table_search_goes_to_the_ranked_query(archive: Path) -> None:
-    (moved,) = served(archive, "/hn/thread_comments.json?_search=otters&_shape=array")
-    assert moved.status_code == 302
-    assert moved.headers["location"] == "/hn/search_comments.json?search=otters&_shape=array"
-
-
-def ranked_rows(path: Path, word: str) -> tuple[list[Any], list[Any]]:
-    """search_comments as linkthread datasette serves it, and as the packaged query."""
-    url = f"/hn/search_comments.json?search={word}&_shape=array"
-    (fast,) = served(path, url)
-    (plain,) = serve(path, url, metadata=metadata_for(path))
-    assert fast.status_code == plain.status_code == 200, (fast.text[:300], plain.text[:300])
-    return fast.json(), plain.json()
-
-
-def test_served_search_ranks_as_the_packaged_query(tmp_path: Path) -> None:
-    path = tmp_path / "hn.db"
-    db = open_db(path)
-    rng = random.Random(7)
-    words = ["otter", "river", "stone", "the", "a"]
-    for story in range(3):
-        comments = tuple(
-            make_comment(str(story * 100 + k), story_id=str(300 + story), position=k,
-                         text=" ".join(rng.choices(words, k=rng.randrange(1, 12))))
-            for k in range(80))  # fmt: skip
-        save_thread(db, make_thread(comments, story=make_story(id=str(300 + story))))
-    for word in ("otter", "the", "river stone"):
-        fast, plain = ranked_rows(path, word)
-        assert fast == plain and len(fast) == 50
-    with transaction(db) as conn:
-        search_upkeep.keep(conn, ["otter", "the"])
-    db.close()
-    for word in ("otter", "the"):
-        fast, plain = ranked_rows(path, word)
-        assert fast == plain and len(fast) == 50
-
-
-def test_linkthread_datasette_command_get(archive: Path) -> None:
-    url = "/hn/comments.json?_search=otters&_shape=array"
-    done = CliRunner().invoke(cli, ["datasette", "--db", str(archive), "--get", url])
-    assert done.exit_code == 0, done.output
-    assert [r["id"] for r in json.loads(done.output)] == ["1"]
-    done = CliRunner().invoke(cli, ["datasette", "--db", str(archive), "--get", "/hn/nothing"])
-    assert done.exit_code == 1
