@@ -23,6 +23,7 @@ from archive import (
     pace,
     redaction_table,
     schema,
+    search_index,
     seen,
     site_table,
     sources,
@@ -347,6 +348,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0014_scale", m0014_scale),
     ("0015_redactions", redaction_table.m0015_redactions),
     ("0016_markup_health", health.m0016_markup_health),
+    ("0019_scale_search", search_index.m0019_scale_search),
 )
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from archive import search_index
 from archive.errors import ArchiveError
 from archive.export import item_url
 from archive.rows import user_time
@@ -157,13 +158,34 @@ def _search_kind(box: Sandbox, kind: str, params: dict[str, object]) -> list[Sea
     where = "".join(f" AND {f.format(t=t)}" for k, f in _FILTERS.items() if params[k])
     rank = _RANK_JOINED.format(fts=fts, table=table, t=t, where=where) if where else \
         _RANK_ALONE.format(fts=fts)  # fmt: skip
-    ranked, _ = box.fetch(box.execute(rank, params), None, DEFAULT_MAX_BYTES)
+    # A frequent word's kept band (archive/search_index.py) gives the same rows as the
+    # ranking statement from a few thousand candidates, filtered or not; when it
+    # cannot (another query, a filter it cannot answer for), the statement ranks.
+    query, limit = params["query"], params["limit"]
+    kept = None
+    if kind == "comment" and isinstance(query, str) and isinstance(limit, int):
+        kept = search_index.ranked(box.conn, query, limit, where=where, params=params)
+    if kept is not None:
+        ranked: list = kept
+    else:
+        ranked, _ = box.fetch(box.execute(rank, params), None, DEFAULT_MAX_BYTES)
     hits: list[SearchHit] = []
     for rowid, score in ranked:
         cur = box.execute(shown, {**params, "rowid": rowid})
         rows, _ = box.fetch(cur, None, DEFAULT_MAX_BYTES, hint="lower --limit")
         hits.extend(_hit((*row, score)) for row in rows)
     return hits
+
+
+def ranked_comments(conn: sqlite3.Connection, query: str, limit: int) -> list[tuple[int, float]]:
+    """(rowid, bm25) of the best ``limit`` comments for the FTS5 ``query``, best first,
+    ties by rowid: a kept band's answer where there is one, else the ranking statement.
+    No sandbox: for callers with their own bounds (Datasette's time limit)."""
+    kept = search_index.ranked(conn, query, limit)
+    if kept is not None:
+        return kept
+    sql = _RANK_ALONE.format(fts="comments_fts")
+    return [(r[0], r[1]) for r in conn.execute(sql, {"query": query, "limit": limit})]
 
 
 def literal_query(words: str) -> str:

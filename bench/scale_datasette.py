@@ -1,9 +1,11 @@
 """Datasette's pages over a large archive, timed in-process (bench/scale.py calls this).
 
-Datasette runs in this process with the packaged metadata, as ``linkthread
-datasette-metadata | datasette DB -m -`` would serve it, and every request goes
-through its test client: no server, no network. Each page is asked for once untimed
-(Datasette's first request of a table introspects it) and then timed. A page that
+Datasette runs in this process as ``linkthread datasette`` serves it
+(archive/datasette_serve.py: the packaged metadata, facet suggestions off, the
+whole-comment pages without their count, search by relevance), and every request
+goes through its test client (redirects followed): no server, no network. Each page
+is asked for once untimed (Datasette's first request of a table introspects it) and
+then timed. A page that
 fails, or that Datasette cut short ("SQL query took too long", a facet that timed out),
 is reported as such beside its time.
 """
@@ -15,9 +17,8 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
-from archive.cli_datasette import metadata_for
+from archive import datasette_serve
 
 REPEAT = 2
 
@@ -48,20 +49,17 @@ def pages(db: Path, tables: list[str], *, story_id: str, author: str, word: str,
 
 def time_pages(db: Path, urls: list[str]) -> list[tuple[str, float, str]]:
     """(url, best seconds, note) for each url: note is the status and any warning."""
-    metadata: dict[str, Any] = metadata_for(db)
 
     async def run() -> list[tuple[str, float, str]]:
-        from datasette.app import Datasette
-
-        ds = Datasette([str(db)], metadata=metadata)
+        ds = datasette_serve.app([db])
         await ds.invoke_startup()
         out = []
         for url in urls:
-            await ds.client.get(url)
+            await ds.client.get(url, follow_redirects=True)
             best = float("inf")
             for _ in range(REPEAT):
                 start = time.perf_counter()
-                response = await ds.client.get(url)
+                response = await ds.client.get(url, follow_redirects=True)
                 best = min(best, time.perf_counter() - start)
             out.append((url, best, _note(response.status_code, response.text)))
         return out

@@ -54,8 +54,12 @@ def thread_comments() -> tuple[Comment, ...]:
 
 @pytest.fixture
 def archive(tmp_path: Path) -> Path:
+    return build_archive(tmp_path)
+
+
+def build_archive(folder: Path) -> Path:
     """hn.db: thread 100 above, and thread 200 whose ids would interleave with it."""
-    path = tmp_path / "hn.db"
+    path = folder / "hn.db"
     db = open_db(path)
     save_thread(db, make_thread(thread_comments()))
     other = make_story(id="200", title="Ask HN: Otters?", kind="ask", author="bob")
@@ -318,7 +322,7 @@ def test_metadata_loads_and_every_page_renders(archive: Path) -> None:
     hidden = sorted(t["name"] for t in database["tables"] if t["hidden"])
     fts = [f"{t}_fts{part}" for t in ("comments", "stories")
            for part in ("", "_config", "_data", "_docsize", "_idx")]  # fmt: skip
-    assert hidden == sorted(["_migrations", *fts])
+    assert hidden == sorted(["_migrations", "search_band", "search_changes", "search_terms", *fts])
     comments_page = responses[pages.index("/hn/comments")].text
     assert "placed in its thread&#39;s tree" in comments_page
 

@@ -115,8 +115,9 @@ def test_schema_columns(tmp_path: Path) -> None:
     ]  # fmt: skip
     triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
     assert [r[0] for r in triggers] == [
-        "comments_ad", "comments_ai", "comments_au", "stories_ad", "stories_ai", "stories_au",
-        "thread_crawls_latest_ai", "thread_crawls_latest_au",
+        "comments_ad", "comments_ai", "comments_au", "comments_search_ad", "comments_search_au",
+        "stories_ad", "stories_ai", "stories_au", "thread_crawls_latest_ai",
+        "thread_crawls_latest_au",
     ]  # fmt: skip
     fk = conn.execute("PRAGMA foreign_key_list(comments)").fetchall()
     assert sorted((r[2], r[3], r[4]) for r in fk) == [

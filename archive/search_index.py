@@ -1,0 +1,283 @@
+"""A frequent word's best comments, kept, so that searching it ranks a few thousand rows.
+
+Migration 0019 (``m0019_scale_search``) adds three tables:
+
+* ``search_terms``: one row per kept term (an FTS5 token, as ``comments_fts``'s
+  tokenizer makes it), with the premise of its band: comments up to rowid ``upto``,
+  logged changes up to ``logged``, the rows holding it then (``docs``), the band's
+  ``depth`` (:mod:`archive.search_band`);
+* ``search_band``: the band itself, (term, rowid, tf, dl) of each member;
+* ``search_changes``: the rowid of every comment whose text or author changed, or
+  that was deleted, since (triggers on ``comments``; nothing while no term is kept).
+
+A save adds nothing here: new comments are those above ``upto``, found through the
+full-text index itself when a search comes. :func:`ranked` merges what changed since
+the band was kept (new rows, logged changes) into it in memory and scores the
+candidates with FTS5's own formula; :func:`refresh` (``linkthread search-index``)
+folds that into the stored band, so that searches stay quick as the archive grows.
+The tf of a changed or new row is counted by FTS5's tokenizer, in a table of the
+same tokenizer in a private in-memory database; its dl is read from the index.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+
+from archive.search_band import Point, decode_varints, score
+
+# The depth a band is built with: the largest --limit it answers, less the members
+# that edits and deletions may take out before the next refresh. A filtered search
+# finds its rows among the first DEPTH when they are one in DEPTH / limit of the
+# matches or more (--since a month of a year's archive, an author of 2% of it).
+DEPTH = 2_000
+# An author with no more comments than this is ranked from their own rows (their
+# text tokenized again: ~10 us a comment) when the band's first rows do not hold
+# enough of theirs.
+SMALL_AUTHOR = 20_000
+# A term is worth a band when ranking all its rows would take long: ~3 us a match.
+MIN_DOCS = 20_000
+TOKENIZE = "porter unicode61"  # comments_fts's (archive/schema.py)
+
+TABLES = (
+    "CREATE TABLE search_terms (term TEXT PRIMARY KEY, word TEXT NOT NULL,"
+    " docs INTEGER NOT NULL, upto INTEGER NOT NULL, logged INTEGER NOT NULL,"
+    " depth INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE search_band (term TEXT NOT NULL, doc INTEGER NOT NULL,"
+    " tf INTEGER NOT NULL, dl INTEGER NOT NULL, PRIMARY KEY (term, doc)) WITHOUT ROWID",
+    # AUTOINCREMENT: a refresh deletes the rows it folded, and a seq used again would
+    # read as folded already.
+    "CREATE TABLE search_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc INTEGER NOT NULL)",
+    # The same condition as the full-text index's own update trigger (comments_au).
+    "CREATE TRIGGER comments_search_au AFTER UPDATE ON comments"
+    " WHEN (old.text IS NOT new.text OR old.author IS NOT new.author)"
+    " AND EXISTS (SELECT 1 FROM search_terms)"
+    " BEGIN INSERT INTO search_changes (doc) VALUES (old.rowid); END",
+    "CREATE TRIGGER comments_search_ad AFTER DELETE ON comments"
+    " WHEN EXISTS (SELECT 1 FROM search_terms)"
+    " BEGIN INSERT INTO search_changes (doc) VALUES (old.rowid); END",
+)
+
+
+def m0019_scale_search(conn: sqlite3.Connection) -> None:
+    """The kept bands' tables, empty: no term is kept until ``search-index`` runs, so
+    the migration costs nothing on a large archive."""
+    for statement in TABLES:
+        conn.execute(statement)
+
+
+Text = tuple[int, str | None, str | None]  # rowid, text, author: a row of comments_fts
+_WORD = re.compile(r'\s*("?)([^\W_]+)\1\s*')
+
+
+def single_term(query: str) -> tuple[str, str] | None:
+    """(token, word) when ``query`` is one word FTS5 reads as one token, else None."""
+    m = _WORD.fullmatch(query)
+    if not m or m.group(2) in ("AND", "OR", "NOT", "NEAR"):
+        return None
+    tokens = _Tokens.get().tokens(m.group(2))
+    return (tokens[0], m.group(2)) if len(tokens) == 1 else None
+
+
+def ranked(
+    conn: sqlite3.Connection, query: str, limit: int, *, where: str = "",
+    params: Mapping[str, object] | None = None,
+) -> list[tuple[int, float]] | None:  # fmt: skip
+    """The best ``limit`` comments for ``query`` as (rowid, bm25), best first, ties by
+    rowid: what ``ORDER BY bm25(comments_fts), rowid LIMIT limit`` returns, from the
+    kept band. None when no band answers it (not one kept term, too deep).
+
+    ``where`` is a fixed fragment of filters on ``comments c`` (`` AND c.author =
+    :author``), ``params`` their values: the filtered best are the first rows of the
+    archive-wide order that pass, so when ``limit`` of them are among the band's
+    exact first ``depth``, those are the answer; an author of few comments is ranked
+    from their own rows; anything else is None."""
+    term = single_term(query)
+    if term is None:
+        return None
+    try:
+        row = conn.execute("SELECT docs, upto, logged, depth FROM search_terms WHERE term = ?",
+                           (term[0],)).fetchone()  # fmt: skip
+    except sqlite3.OperationalError:  # an archive from before 0019, opened read-only
+        return None
+    if row is None:
+        return None
+    band, docs, depth = _current(conn, term[0], term[1], *row)
+    if depth < limit:
+        return None
+    rows, tokens = totals(conn)
+
+    def best(points: Iterable[Point]) -> list[tuple[int, float]]:
+        scored = sorted((score(tf, dl, rows=rows, tokens=tokens, docs=docs), doc)
+                        for doc, tf, dl in points)  # fmt: skip
+        return [(doc, s) for s, doc in scored]
+
+    # Any row outside the band ranks below `depth` of its members: the band's first
+    # `depth` are the archive's first `depth`, and all of its rows when it has no more.
+    top = best(band)[:depth]
+    if not where:
+        return top[:limit]
+    passed = _passing(conn, [doc for doc, _ in top], where, params or {})
+    hits = [hit for hit in top if hit[0] in passed]
+    if len(hits) >= limit or docs <= depth:
+        return hits[:limit]
+    author = (params or {}).get("author")
+    if isinstance(author, str) and _comments_by(conn, author) <= SMALL_AUTHOR:
+        return best(_points_where(conn, term[0], where, params or {}))[:limit]
+    return None
+
+
+def _passing(conn: sqlite3.Connection, rowids: Sequence[int], where: str,
+             params: Mapping[str, object]) -> set[int]:  # fmt: skip
+    out: set[int] = set()
+    for chunk in _chunks(rowids):
+        values = {**params, **{f"r{i}": r for i, r in enumerate(chunk)}}
+        marks = ",".join(f":r{i}" for i in range(len(chunk)))
+        # NOT INDEXED: each row by its rowid, never an author's or a time's whole range
+        # of an index scanned for these few (200 ms for an author of 2%).
+        sql = f"SELECT c.rowid FROM comments c NOT INDEXED WHERE c.rowid IN ({marks}){where}"
+        out.update(r for r, in conn.execute(sql, values))
+    return out
+
+
+def _comments_by(conn: sqlite3.Connection, author: str) -> int:
+    # Through the key (site, author), a site at a time: author alone would scan it.
+    row = conn.execute("SELECT sum(comments) FROM author_counts WHERE author = ? AND site IN"
+                       " (SELECT name FROM sites)", (author,))  # fmt: skip
+    return row.fetchone()[0] or 0
+
+
+def _points_where(conn: sqlite3.Connection, term: str, where: str,
+                  params: Mapping[str, object]) -> list[Point]:  # fmt: skip
+    """(rowid, tf, dl) of the comments that pass ``where`` and hold ``term``: the
+    filter's rows read through their index, their text tokenized here."""
+    texts = conn.execute(f"SELECT c.rowid, c.text, c.author FROM comments c WHERE 1{where}",
+                         params).fetchall()  # fmt: skip
+    tf = _Tokens.get().counts(term, texts)
+    dl = _lengths(conn, list(tf))
+    return [(doc, n, dl[doc]) for doc, n in tf.items()]
+
+
+def _current(conn: sqlite3.Connection, term: str, word: str, docs: int, upto: int,
+             logged: int, depth: int) -> tuple[list[Point], int, int]:  # fmt: skip
+    """The band as of now: (points, rows holding the term, depth it is exact for)."""
+    band = {doc: (doc, tf, dl) for doc, tf, dl in conn.execute(
+        "SELECT doc, tf, dl FROM search_band WHERE term = ?", (term,))}  # fmt: skip
+    phrase = '"' + word + '"'
+    new = [r[0] for r in conn.execute(
+        "SELECT rowid FROM comments_fts WHERE comments_fts MATCH ? AND rowid > ?",
+        (phrase, upto))]  # fmt: skip
+    changed = [r[0] for r in conn.execute(
+        "SELECT DISTINCT doc FROM search_changes WHERE seq > ? AND doc <= ?", (logged, upto))]
+    for doc in changed:
+        if band.pop(doc, None) is not None:
+            depth -= 1
+    points = _points(conn, term, [*new, *changed])
+    band.update((p[0], p) for p in points)
+    if changed:
+        # Whether a changed row held the term before is not logged: count afresh.
+        docs = term_docs(conn, term, word)
+    else:
+        docs += len(new)
+    return list(band.values()), docs, depth
+
+
+def _points(conn: sqlite3.Connection, term: str, rowids: Sequence[int]) -> list[Point]:
+    """(rowid, tf, dl) of those of these comments that hold ``term`` now."""
+    if not rowids:
+        return []
+    tf = _Tokens.get().counts(term, _texts(conn, rowids))
+    dl = _lengths(conn, list(tf))
+    return [(doc, n, dl[doc]) for doc, n in tf.items()]
+
+
+def _chunks(values: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _texts(conn: sqlite3.Connection, rowids: Sequence[int]) -> list[Text]:
+    out: list[Text] = []
+    for chunk in _chunks(rowids):
+        marks = ",".join("?" * len(chunk))
+        out += conn.execute(
+            f"SELECT rowid, text, author FROM comments WHERE rowid IN ({marks})", chunk
+        ).fetchall()
+    return out
+
+
+def _lengths(conn: sqlite3.Connection, rowids: Sequence[int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for chunk in _chunks(rowids):
+        marks = ",".join("?" * len(chunk))
+        for doc, sz in conn.execute(
+            f"SELECT id, sz FROM comments_fts_docsize WHERE id IN ({marks})", chunk
+        ):
+            out[doc] = sum(decode_varints(sz))
+    return out
+
+
+def totals(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(rows, tokens in every column) of ``comments_fts``, as bm25 reads them: FTS5's
+    averages record (``%_data`` id 1: the row count, then each column's tokens)."""
+    row = conn.execute("SELECT block FROM comments_fts_data WHERE id = 1").fetchone()
+    values = decode_varints(row[0]) if row else [0]
+    return values[0], sum(values[1:])
+
+
+def term_docs(conn: sqlite3.Connection, term: str, word: str) -> int:
+    """The rows of ``comments_fts`` that hold ``term``, counted by FTS5 itself: through
+    fts5vocab where the connection may make one (a temp table), else by a count of the
+    matches (twice as long: every match goes through the VM)."""
+    try:
+        vocab(conn, "row")
+    except sqlite3.DatabaseError:  # a read-only connection (query_only, the sandbox)
+        return conn.execute("SELECT count(*) FROM comments_fts WHERE comments_fts MATCH ?",
+                            ('"' + word + '"',)).fetchone()[0]  # fmt: skip
+    row = conn.execute("SELECT doc FROM temp.linkthread_row WHERE term = ?", (term,)).fetchone()
+    return row[0] if row else 0
+
+
+def vocab(conn: sqlite3.Connection, kind: str) -> str:
+    """The name of an fts5vocab table of ``kind`` (row, instance) over comments_fts."""
+    name = f"temp.linkthread_{kind}"
+    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {name}"
+                 f" USING fts5vocab(main, comments_fts, {kind})")  # fmt: skip
+    return name
+
+
+class _Tokens:
+    """An FTS5 table of comments_fts's tokenizer in a private in-memory database: the
+    tokens of a text exactly as the archive's index makes them. One per thread
+    (Datasette searches from several)."""
+
+    _local = threading.local()
+
+    @classmethod
+    def get(cls) -> _Tokens:
+        one = getattr(cls._local, "tokens", None)
+        if one is None:
+            one = cls._local.tokens = cls()
+        return one
+
+    def __init__(self) -> None:
+        self.conn = sqlite3.connect(":memory:")
+        self.conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(text, author, tokenize='{TOKENIZE}')")
+        self.conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+
+    def tokens(self, text: str) -> list[str]:
+        return [t for t, in self._run([(1, text, None)], "SELECT DISTINCT term FROM v")]
+
+    def counts(self, term: str, rows: Iterable[Text]) -> dict[int, int]:
+        return dict(self._run(rows, "SELECT doc, count(*) FROM v WHERE term = ? GROUP BY doc",
+                              (term,)))  # fmt: skip
+
+    def _run(self, rows: Iterable[Text], sql: str, params: tuple[object, ...] = ()) -> list[tuple]:
+        conn = self.conn
+        with conn:
+            conn.executemany("INSERT INTO t (rowid, text, author) VALUES (?, ?, ?)", rows)
+            out = conn.execute(sql, params).fetchall()
+            conn.execute("DELETE FROM t")
+        return out
