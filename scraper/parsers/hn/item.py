@@ -37,6 +37,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 from lxml import etree
 
 from archive.models import Thread
+from archive.records import quick
 from scraper.parsers import ages, bodies, whole
 from scraper.parsers.errors import (
     NoSuchItem,
@@ -59,6 +60,7 @@ from scraper.parsers.pages import ItemPage, PageComment
 from scraper.parsers.values import is_id, join_url, number
 
 SITE = "hn"
+_new_row = quick(PageComment)  # a record per row (see archive.records)
 
 _THROTTLE = re.compile(r"not able to serve your requests this quickly", re.IGNORECASE)
 _NO_SUCH_ITEM = "No such item."
@@ -257,7 +259,7 @@ def _with_texts(rows: list[dict[str, Any]]) -> tuple[PageComment, ...]:
             r["text"] = next(found)
             if not r["text"]:
                 r["text_html"] = r["colour"] = r["text"] = None
-    return tuple(PageComment(**r) for r in rows)
+    return tuple(_new_row(**r) for r in rows)
 
 
 def _not_an_item_page(html: str, doc: etree._Element, url: str) -> ParseError:

@@ -64,8 +64,9 @@ def read_rows(html: str, declared: list[tuple[int, int]], *, url: str,
               fetched_at: datetime, read_row: ReadRow) -> Streamed | None:
     """Every comment row of the page, read as the page is parsed; None where the page
     must be read whole (see the module's notes)."""
+    # UTF-8 bytes, as whole.parse_html gives them (a chunk of the str is whole characters).
     parser = etree.HTMLPullParser(events=("end",), tag=("span", "div"), collect_ids=False,
-                                  huge_tree=True)
+                                  huge_tree=True, encoding="utf-8")
     raw = RawBodies.trusted(html, [pos for pos, _ in declared])
     rows: list[dict[str, Any]] = []
     regions: set[etree._Element] | None = None
@@ -74,7 +75,7 @@ def read_rows(html: str, declared: list[tuple[int, int]], *, url: str,
     previous: etree._Element | None = None
     try:
         for start in range(0, len(html), _CHUNK):
-            parser.feed(html[start:start + _CHUNK])
+            parser.feed(html[start:start + _CHUNK].encode("utf-8"))
             for _, el in parser.read_events():
                 if el.get("class") != "comment":
                     continue
