@@ -14,6 +14,7 @@ precise as their unit: "3 hours ago" is ``fetched_at - 3h``.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -80,6 +81,13 @@ def resolve_age_text(m: re.Match[str], fetched_at: datetime) -> datetime | None:
         return None
 
 
+@functools.lru_cache(maxsize=1024)
+def _resolved(age: str, fetched_at: datetime) -> datetime | None:
+    # The rows of one page repeat a few hundred age texts ("20 days ago") at most.
+    m = AGE_TEXT.fullmatch(age)
+    return resolve_age_text(m, fetched_at) if m is not None else None
+
+
 def parse_age(title: str | None, text: str,
               fetched_at: datetime) -> tuple[datetime | None, str | None]:
     """(created_at, created_at_raw) from an age title if any, else from the text around it."""
@@ -90,4 +98,5 @@ def parse_age(title: str | None, text: str,
     m = find_age_text(text)
     if m is None:
         return None, None
-    return resolve_age_text(m, fetched_at), m.group(0)
+    age = m.group(0)
+    return _resolved(age, fetched_at), age

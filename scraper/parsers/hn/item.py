@@ -118,6 +118,8 @@ def _url_story_id(url: str) -> str | None:
 
 
 def _first_td(row: etree._Element) -> etree._Element | None:
+    if len(row) and row[0].tag == "td":  # nearly every row
+        return row[0]
     for cell in row:
         if cell.tag == "td":
             return cell
@@ -157,6 +159,11 @@ def _row_id(row: etree._Element) -> str | None:
 
 
 def _comhead(cell: etree._Element) -> etree._Element | None:
+    # Every era: td > div > span.comhead, the cell's first span; iter() for odd rows.
+    if len(cell) and cell[0].tag == "div":
+        div = cell[0]
+        if len(div) and div[0].tag == "span" and div[0].get("class") == "comhead":
+            return div[0]
     for span in cell.iter("span"):
         if span.get("class") == "comhead":
             return span
