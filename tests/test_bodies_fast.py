@@ -107,12 +107,32 @@ _HN = ["a", "b", " ", "\n", "é", "&amp;", "&lt;", "&gt;", "&quot;", "&#x27;", "
        "<a href=\"http://x.com/?a=1&amp;b=2\" rel=\"nofollow\">", "\xa0", "\t"]
 
 
-@pytest.mark.parametrize("pieces", [_ODD, _HN], ids=["odd", "hn"])
+# Reddit's rendered Markdown: paragraphs in a div.md, and what may break that shape.
+_MD = ['<div class="md">', "</div>", "<p>", "</p>", "\n", "\n\n", " ", "a", "b c", "&#39;",
+       "&amp;", "&lt;", "<a href=\"https://x.org/?a=1&amp;b=2\">", "</a>", "<em>", "</em>",
+       "<strong>", "</strong>", "<code>", "</code>", "<blockquote>", "</blockquote>",
+       "<ul>", "<li>", "</li>", "</ul>", "<pre>", "<br/>", "<hr/>", "<sup>", "</sup>",
+       "<del>", "</del>", "<div>", "<p class=x>", "<P>", "\ue000", "&#57344;", "<!-- c -->",
+       "<table>", "<td>", "</p >", "<p/>", "\xa0", "\t"]
+
+
+def _md_body(rng: random.Random) -> str:
+    """Mostly the shape Reddit serves, with a piece of anything else now and then."""
+    paragraphs = "".join(
+        "<p>" + "".join(rng.choice(_MD[5:] if rng.random() < 0.1 else _MD[7:18])
+                        for _ in range(rng.randint(0, 6))) + "</p>" + rng.choice(["\n", "\n\n", ""])
+        for _ in range(rng.randint(0, 4)))
+    return rng.choice(['<div class="md">', ' <div class="md">']) + paragraphs + "</div>"
+
+
+@pytest.mark.parametrize("pieces", [_ODD, _HN, _MD], ids=["odd", "hn", "md"])
 def test_random_markup(pieces: list[str]) -> None:
     rng = random.Random(14)
     for _ in range(800):
         fragments = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
                      for _ in range(rng.randint(1, 4))]
+        if pieces is _MD:
+            fragments += [_md_body(rng) for _ in range(rng.randint(1, 4))]
         assert bodies.texts(fragments) == bodies.soup_texts(fragments), fragments
         for f in fragments:
             assert bodies.text(f) == bodies.soup_text(f), f

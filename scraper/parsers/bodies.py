@@ -78,8 +78,8 @@ def _simple_text(fragment: str) -> str | None:
         flat = flat.replace("&amp;", "&")  # last: "&amp;lt;" is the text "&lt;"
     if _PARA not in flat:
         return _collapse(flat)
-    blocks = (_collapse(piece) for piece in flat.split(_PARA))
-    return "\n\n".join(b for b in blocks if b)
+    blocks = [_collapse(piece) for piece in flat.split(_PARA)]
+    return "\n\n".join([b for b in blocks if b])
 
 
 class _Verbatim(str):
@@ -238,18 +238,19 @@ def texts(fragments: Sequence[str]) -> list[str]:
     if not all(_is_plain(f) for f in fragments):
         return soup_texts(fragments)
     prepared = [_paragraphs(f) for f in fragments]
-    simple = [_simple_text(f) for f in prepared]
+    # Reddit's bodies read as inline markup once their paragraph tags are marks; the
+    # parse below (when one is needed) still takes every body as the reference does, so
+    # that a damaged neighbour sends the same bodies the same way.
+    simple = [_simple_text(_md_paragraphs(f) or p) for f, p in zip(fragments, prepared,
+                                                                  strict=True)]
     if None not in simple:
         return simple  # type: ignore[return-value]
-    # Only the bodies the narrow reading could not take are parsed (most of an HN page
-    # is in that markup: the parse of all of them was ~1.5 ms of a 1,000-comment page).
-    rest = [f for f, t in zip(prepared, simple, strict=True) if t is None]
-    marks = _lxml_marks(rest)
+    marks = _lxml_marks(prepared)
     if marks is None:
         # A fragment broke out of its marker (stray close tags): read each on its own.
-        return [text(f) if t is None else t for f, t in zip(fragments, simple, strict=True)]
-    read = iter(_element_text(m, f) for m, f in zip(marks, rest, strict=True))
-    return [next(read) if t is None else t for t in simple]
+        return [text(f) for f in fragments]
+    return [_element_text(m, f) if t is None else t
+            for m, f, t in zip(marks, prepared, simple, strict=True)]
 
 
 def soup_texts(fragments: Sequence[str]) -> list[str]:
@@ -263,6 +264,25 @@ def soup_texts(fragments: Sequence[str]) -> list[str]:
         return [tag_text(m) for m in marks]
     # A fragment broke out of its marker (stray close tags): read each on its own.
     return [soup_text(f) for f in fragments]
+
+
+# Markdown as Reddit renders it: paragraphs in a div.md, and in them no <p> or <div>.
+# (Each run of text is one [^<]* followed by one tag: no nested quantifier can backtrack.)
+_MD = re.compile(
+    r"""\s*<div class="md">(?:\s*<p>[^<]*(?:<(?!/?(?:p|div)\b)[^<]*)*</p>)*\s*</div>\s*""")
+_MD_TAGS = ('<div class="md">', "</div>", "<p>", "</p>")
+
+
+def _md_paragraphs(fragment: str) -> str | None:
+    """A body of that shape with its paragraph and wrapper tags made paragraph marks (the
+    breaks they make), so that it reads as inline markup: a Reddit page's bodies then need
+    no walk node by node, or no parse at all. None for any other body."""
+    if '<div class="md">' not in fragment or _MD.fullmatch(fragment) is None or any(
+            s in fragment for s in _PARA_SPELLINGS):
+        return None
+    for tag in _MD_TAGS:
+        fragment = fragment.replace(tag, _PARA)
+    return fragment
 
 
 def _paragraphs(fragment: str) -> str:
