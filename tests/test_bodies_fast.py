@@ -104,7 +104,11 @@ _ODD = ["a", "b", " ", "\n", "  ", "\t", "\r\n", "\xa0", "é", "😀", "\x00", "
         "</body>"]
 _HN = ["a", "b", " ", "\n", "é", "&amp;", "&lt;", "&gt;", "&quot;", "&#x27;", "&amp;lt;",
        ">", "<p>", "<i>", "</i>", "<a href=\"x\">", "</a>", "<code>", "</code>", "\ue000",
-       "<a href=\"http://x.com/?a=1&amp;b=2\" rel=\"nofollow\">", "\xa0", "\t"]
+       "<a href=\"http://x.com/?a=1&amp;b=2\" rel=\"nofollow\">", "\xa0", "\t",
+       # code blocks as HN writes them, and pieces of them
+       "<pre><code>  x = 1\n</code></pre>", "<pre><code>\n\n  a &lt; b\n  \n</code></pre>",
+       "<pre><code></code></pre>", "<pre><code> </code></pre>", "<pre><code>", "</code></pre>",
+       "<pre>", "</pre>", "\r\n", "\r", "&#39;", "\x00"]
 
 
 # Reddit's rendered Markdown: paragraphs in a div.md, and what may break that shape.
@@ -147,6 +151,9 @@ def test_fast_paths_are_taken() -> None:
     assert bodies.texts([hn_body, markdown]) == ["Yes\n\nsee this > that",
                                                  "One\n\ntwo\n\n  x = 1"]
     assert not bodies._is_plain("<script>x</script>")
+    code = "Try<p><pre><code>  if a &lt; b:\n      pass\n</code></pre>then"
+    assert bodies._simple_text(bodies._paragraphs(code)) == "Try\n\n  if a < b:\n      pass\n\nthen"
+    assert bodies.texts([code]) == bodies.soup_texts([code])
 
 
 def test_every_reddit_corpus_page(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -66,20 +66,61 @@ _ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'", "&#39;": "'
              "&#x2F;": "/"}
 
 
+# HN's code block: its text, escaped, with no tag inside (HN writes none there).
+_CODE_BLOCK = re.compile(r"<pre><code>([^<]*)</code></pre>")
+
+
 def _simple_text(fragment: str) -> str | None:
     """The text of a body in HN's own narrow markup, or None for any other body."""
+    if "<pre><code>" in fragment:
+        return _with_code_blocks(fragment)
+    return _inline_text(fragment)
+
+
+def _inline_text(fragment: str) -> str | None:
+    """``_simple_text`` of a body with no code block."""
     if _NOT_SIMPLE.search(fragment) is not None or "\x00" in fragment or (
             not fragment.isascii() and _SURROGATE.search(fragment) is not None):
         return None
-    flat = _SIMPLE_TAG.sub("", fragment) if "<" in fragment else fragment
-    if "&" in flat:
-        for entity, char in _ENTITIES.items():
-            flat = flat.replace(entity, char)
-        flat = flat.replace("&amp;", "&")  # last: "&amp;lt;" is the text "&lt;"
+    flat = _decoded(_SIMPLE_TAG.sub("", fragment) if "<" in fragment else fragment)
     if _PARA not in flat:
         return _collapse(flat)
     blocks = [_collapse(piece) for piece in flat.split(_PARA)]
     return "\n\n".join([b for b in blocks if b])
+
+
+def _decoded(flat: str) -> str:
+    if "&" in flat:
+        for entity, char in _ENTITIES.items():
+            flat = flat.replace(entity, char)
+        flat = flat.replace("&amp;", "&")  # last: "&amp;lt;" is the text "&lt;"
+    return flat
+
+
+def _with_code_blocks(fragment: str) -> str | None:
+    """``_simple_text`` of a body with code blocks: a block's text is kept as served
+    (decoded) and breaks the text around it, as ``_joined_blocks`` reads a ``<pre>``."""
+    if "\r" in fragment:
+        return None  # libxml2 makes CR LF one LF, which only a <pre> would show
+    parts: list[str] = []
+    last = 0
+    for m in (*_CODE_BLOCK.finditer(fragment), None):
+        around = _inline_text(fragment[last:m.start() if m is not None else len(fragment)])
+        if around is None:
+            return None
+        if around:
+            parts.append(around)
+        if m is None:
+            break
+        code = m.group(1)
+        if _PARA in code or _NOT_SIMPLE.search(code) is not None or "\x00" in code or (
+                not code.isascii() and _SURROGATE.search(code) is not None):
+            return None
+        code = _decoded(code).strip("\n").rstrip()
+        if code:
+            parts.append(code)
+        last = m.end()
+    return "\n\n".join(parts)
 
 
 class _Verbatim(str):
