@@ -126,7 +126,9 @@ def _md_body(rng: random.Random) -> str:
         "<p>" + "".join(rng.choice(_MD[5:] if rng.random() < 0.1 else _MD[7:18])
                         for _ in range(rng.randint(0, 6))) + "</p>" + rng.choice(["\n", "\n\n", ""])
         for _ in range(rng.randint(0, 4)))
-    return rng.choice(['<div class="md">', ' <div class="md">']) + paragraphs + "</div>"
+    wrapper = rng.choice([('<div class="md">', "</div>"), (' <div class="md">', "</div>"),
+                          ("", ""), ("\n", "\n")])  # Reddit's div.md; Lobsters' bare <p>s
+    return wrapper[0] + paragraphs + wrapper[1]
 
 
 @pytest.mark.parametrize("pieces", [_ODD, _HN, _MD], ids=["odd", "hn", "md"])
@@ -178,3 +180,22 @@ def test_every_reddit_corpus_page(monkeypatch: pytest.MonkeyPatch) -> None:
         seen += assert_same_records(lambda r=readers[kind], p=page: r(p),  # type: ignore[misc]
                                     monkeypatch)
     assert seen >= 12
+
+
+def test_whitespace_collapses_as_a_browser_shows_it() -> None:
+    """Every run of ASCII whitespace is one space, and nothing else is touched (&nbsp;,
+    other Unicode spaces); the ends lose their spaces."""
+    import re
+
+    runs = re.compile(r"[ \t\n\r\f\v]{2,}|[\t\n\r\f\v]")  # the rule, spelt out
+    # Every character str.split() splits at is an ASCII one of the rule or a known other.
+    for code in range(0x110000):
+        ch = chr(code)
+        if ch.isspace():
+            assert ch in " \t\n\r\f\v" or bodies._OTHER_SPACES.match(ch), hex(code)
+    rng = random.Random(5)
+    pieces = [" ", "  ", "\t", "\n", "\r\n", "\f", "\v", "\xa0", "\u2003", "\x85", "\x1c", "\u3000",
+              "a", "é", "."]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert bodies._collapse(text) == runs.sub(" ", text).strip(" "), repr(text)

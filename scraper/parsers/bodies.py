@@ -33,6 +33,8 @@ from lxml import etree
 _MARK = "lt-body"
 # Every run of ASCII whitespace but a lone space (most of them, left as they are).
 _SPACES = re.compile(r"[ \t\n\r\f\v]{2,}|[\t\n\r\f\v]")
+# What str.split() takes for whitespace beyond the ASCII runs a browser collapses.
+_OTHER_SPACES = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _BLOCKS = frozenset({"p", "div", "blockquote", "ul", "ol", "li", "table", "tr",
                      "h1", "h2", "h3", "h4", "h5", "h6"})
 _BREAK = "\x00"  # libxml2 never hands a NUL through, so it cannot be in the text
@@ -133,6 +135,10 @@ def _collapse(text: str) -> str:
     # Six scans in C are cheaper than one regex pass over text with nothing to replace.
     if ("  " in text or "\n" in text or "\t" in text or "\r" in text or "\f" in text
             or "\v" in text):
+        if _OTHER_SPACES.search(text) is None:
+            # Then str.split() splits at exactly those runs: one C call, where the
+            # regex's replacement builds the text again piece by piece.
+            return " ".join(text.split())
         text = _SPACES.sub(" ", text)
     return text.strip(" ")
 
@@ -307,18 +313,19 @@ def soup_texts(fragments: Sequence[str]) -> list[str]:
     return [soup_text(f) for f in fragments]
 
 
-# Markdown as Reddit renders it: paragraphs in a div.md, and in them no <p> or <div>.
-# (Each run of text is one [^<]* followed by one tag: no nested quantifier can backtrack.)
-_MD = re.compile(
-    r"""\s*<div class="md">(?:\s*<p>[^<]*(?:<(?!/?(?:p|div)\b)[^<]*)*</p>)*\s*</div>\s*""")
+# Markdown as Reddit and Lobsters render it: paragraphs (in a div.md on Reddit), and in
+# them no <p> or <div>. (Each run of text is one [^<]* then one tag: no nested
+# quantifier that could backtrack.)
+_PARAS = r"(?:\s*<p>[^<]*(?:<(?!/?(?:p|div)\b)[^<]*)*</p>)*"
+_MD = re.compile(rf"""\s*(?:<div class="md">{_PARAS}\s*</div>|{_PARAS})\s*""")
 _MD_TAGS = ('<div class="md">', "</div>", "<p>", "</p>")
 
 
 def _md_paragraphs(fragment: str) -> str | None:
     """A body of that shape with its paragraph and wrapper tags made paragraph marks (the
-    breaks they make), so that it reads as inline markup: a Reddit page's bodies then need
-    no walk node by node, or no parse at all. None for any other body."""
-    if '<div class="md">' not in fragment or _MD.fullmatch(fragment) is None or any(
+    breaks they make), so that it reads as inline markup: its text then needs no walk
+    node by node, or no parse at all. None for any other body."""
+    if "<p>" not in fragment or _MD.fullmatch(fragment) is None or any(
             s in fragment for s in _PARA_SPELLINGS):
         return None
     for tag in _MD_TAGS:
