@@ -21,11 +21,11 @@ docs/performance.md has the figures): the page is split into rows by lxml's etre
 parser (BeautifulSoup over a whole HN page is ~22x, and html.parser is quadratic on its
 nested tables), handed the page as UTF-8 bytes (``whole.parse_html``). Each body's
 served HTML is cut out (``hn.text``) and read as text without a parse where it is in
-HN's own narrow markup, code blocks included (``bodies``). A page of 2 MiB or more is
+HN's own narrow markup, code blocks included (``bodies``). A page of 512 KB or more is
 read as it parses, each row emptied once read (``hn.stream``): its whole tree would be
 ~12x the page in memory. Records are built through ``archive.records.quick``.
-docs/performance.md has the figures: ~2.3x (modern) and ~2.7x (old) in instructions
-on generated 1,000-comment pages, 3.4-4.2x in CPU time on a loaded machine.
+docs/performance.md has the figures (bench/parse.py: ~2.0x modern, ~2.8x old on
+generated 1,000-comment pages, 1.9-4.3x on HN's corpus item pages).
 """
 
 from __future__ import annotations
