@@ -104,15 +104,41 @@ _ODD = ["a", "b", " ", "\n", "  ", "\t", "\r\n", "\xa0", "é", "😀", "\x00", "
         "</body>"]
 _HN = ["a", "b", " ", "\n", "é", "&amp;", "&lt;", "&gt;", "&quot;", "&#x27;", "&amp;lt;",
        ">", "<p>", "<i>", "</i>", "<a href=\"x\">", "</a>", "<code>", "</code>", "\ue000",
-       "<a href=\"http://x.com/?a=1&amp;b=2\" rel=\"nofollow\">", "\xa0", "\t"]
+       "<a href=\"http://x.com/?a=1&amp;b=2\" rel=\"nofollow\">", "\xa0", "\t",
+       # code blocks as HN writes them, and pieces of them
+       "<pre><code>  x = 1\n</code></pre>", "<pre><code>\n\n  a &lt; b\n  \n</code></pre>",
+       "<pre><code></code></pre>", "<pre><code> </code></pre>", "<pre><code>", "</code></pre>",
+       "<pre>", "</pre>", "\r\n", "\r", "&#39;", "\x00"]
 
 
-@pytest.mark.parametrize("pieces", [_ODD, _HN], ids=["odd", "hn"])
+# Reddit's rendered Markdown: paragraphs in a div.md, and what may break that shape.
+_MD = ['<div class="md">', "</div>", "<p>", "</p>", "\n", "\n\n", " ", "a", "b c", "&#39;",
+       "&amp;", "&lt;", "<a href=\"https://x.org/?a=1&amp;b=2\">", "</a>", "<em>", "</em>",
+       "<strong>", "</strong>", "<code>", "</code>", "<blockquote>", "</blockquote>",
+       "<ul>", "<li>", "</li>", "</ul>", "<pre>", "<br/>", "<hr/>", "<sup>", "</sup>",
+       "<del>", "</del>", "<div>", "<p class=x>", "<P>", "\ue000", "&#57344;", "<!-- c -->",
+       "<table>", "<td>", "</p >", "<p/>", "\xa0", "\t"]
+
+
+def _md_body(rng: random.Random) -> str:
+    """Mostly the shape Reddit serves, with a piece of anything else now and then."""
+    paragraphs = "".join(
+        "<p>" + "".join(rng.choice(_MD[5:] if rng.random() < 0.1 else _MD[7:18])
+                        for _ in range(rng.randint(0, 6))) + "</p>" + rng.choice(["\n", "\n\n", ""])
+        for _ in range(rng.randint(0, 4)))
+    wrapper = rng.choice([('<div class="md">', "</div>"), (' <div class="md">', "</div>"),
+                          ("", ""), ("\n", "\n")])  # Reddit's div.md; Lobsters' bare <p>s
+    return wrapper[0] + paragraphs + wrapper[1]
+
+
+@pytest.mark.parametrize("pieces", [_ODD, _HN, _MD], ids=["odd", "hn", "md"])
 def test_random_markup(pieces: list[str]) -> None:
     rng = random.Random(14)
     for _ in range(800):
         fragments = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
                      for _ in range(rng.randint(1, 4))]
+        if pieces is _MD:
+            fragments += [_md_body(rng) for _ in range(rng.randint(1, 4))]
         assert bodies.texts(fragments) == bodies.soup_texts(fragments), fragments
         for f in fragments:
             assert bodies.text(f) == bodies.soup_text(f), f
@@ -127,6 +153,9 @@ def test_fast_paths_are_taken() -> None:
     assert bodies.texts([hn_body, markdown]) == ["Yes\n\nsee this > that",
                                                  "One\n\ntwo\n\n  x = 1"]
     assert not bodies._is_plain("<script>x</script>")
+    code = "Try<p><pre><code>  if a &lt; b:\n      pass\n</code></pre>then"
+    assert bodies._simple_text(bodies._paragraphs(code)) == "Try\n\n  if a < b:\n      pass\n\nthen"
+    assert bodies.texts([code]) == bodies.soup_texts([code])
 
 
 def test_every_reddit_corpus_page(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,3 +180,22 @@ def test_every_reddit_corpus_page(monkeypatch: pytest.MonkeyPatch) -> None:
         seen += assert_same_records(lambda r=readers[kind], p=page: r(p),  # type: ignore[misc]
                                     monkeypatch)
     assert seen >= 12
+
+
+def test_whitespace_collapses_as_a_browser_shows_it() -> None:
+    """Every run of ASCII whitespace is one space, and nothing else is touched (&nbsp;,
+    other Unicode spaces); the ends lose their spaces."""
+    import re
+
+    runs = re.compile(r"[ \t\n\r\f\v]{2,}|[\t\n\r\f\v]")  # the rule, spelt out
+    # Every character str.split() splits at is an ASCII one of the rule or a known other.
+    for code in range(0x110000):
+        ch = chr(code)
+        if ch.isspace():
+            assert ch in " \t\n\r\f\v" or bodies._OTHER_SPACES.match(ch), hex(code)
+    rng = random.Random(5)
+    pieces = [" ", "  ", "\t", "\n", "\r\n", "\f", "\v", "\xa0", "\u2003", "\x85", "\x1c", "\u3000",
+              "a", "é", "."]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert bodies._collapse(text) == runs.sub(" ", text).strip(" "), repr(text)

@@ -33,6 +33,8 @@ from lxml import etree
 _MARK = "lt-body"
 # Every run of ASCII whitespace but a lone space (most of them, left as they are).
 _SPACES = re.compile(r"[ \t\n\r\f\v]{2,}|[\t\n\r\f\v]")
+# What str.split() takes for whitespace beyond the ASCII runs a browser collapses.
+_OTHER_SPACES = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _BLOCKS = frozenset({"p", "div", "blockquote", "ul", "ol", "li", "table", "tr",
                      "h1", "h2", "h3", "h4", "h5", "h6"})
 _BREAK = "\x00"  # libxml2 never hands a NUL through, so it cannot be in the text
@@ -66,20 +68,61 @@ _ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'", "&#39;": "'
              "&#x2F;": "/"}
 
 
+# HN's code block: its text, escaped, with no tag inside (HN writes none there).
+_CODE_BLOCK = re.compile(r"<pre><code>([^<]*)</code></pre>")
+
+
 def _simple_text(fragment: str) -> str | None:
     """The text of a body in HN's own narrow markup, or None for any other body."""
+    if "<pre><code>" in fragment:
+        return _with_code_blocks(fragment)
+    return _inline_text(fragment)
+
+
+def _inline_text(fragment: str) -> str | None:
+    """``_simple_text`` of a body with no code block."""
     if _NOT_SIMPLE.search(fragment) is not None or "\x00" in fragment or (
             not fragment.isascii() and _SURROGATE.search(fragment) is not None):
         return None
-    flat = _SIMPLE_TAG.sub("", fragment) if "<" in fragment else fragment
+    flat = _decoded(_SIMPLE_TAG.sub("", fragment) if "<" in fragment else fragment)
+    if _PARA not in flat:
+        return _collapse(flat)
+    blocks = [_collapse(piece) for piece in flat.split(_PARA)]
+    return "\n\n".join([b for b in blocks if b])
+
+
+def _decoded(flat: str) -> str:
     if "&" in flat:
         for entity, char in _ENTITIES.items():
             flat = flat.replace(entity, char)
         flat = flat.replace("&amp;", "&")  # last: "&amp;lt;" is the text "&lt;"
-    if _PARA not in flat:
-        return _collapse(flat)
-    blocks = (_collapse(piece) for piece in flat.split(_PARA))
-    return "\n\n".join(b for b in blocks if b)
+    return flat
+
+
+def _with_code_blocks(fragment: str) -> str | None:
+    """``_simple_text`` of a body with code blocks: a block's text is kept as served
+    (decoded) and breaks the text around it, as ``_joined_blocks`` reads a ``<pre>``."""
+    if "\r" in fragment:
+        return None  # libxml2 makes CR LF one LF, which only a <pre> would show
+    parts: list[str] = []
+    last = 0
+    for m in (*_CODE_BLOCK.finditer(fragment), None):
+        around = _inline_text(fragment[last:m.start() if m is not None else len(fragment)])
+        if around is None:
+            return None
+        if around:
+            parts.append(around)
+        if m is None:
+            break
+        code = m.group(1)
+        if _PARA in code or _NOT_SIMPLE.search(code) is not None or "\x00" in code or (
+                not code.isascii() and _SURROGATE.search(code) is not None):
+            return None
+        code = _decoded(code).strip("\n").rstrip()
+        if code:
+            parts.append(code)
+        last = m.end()
+    return "\n\n".join(parts)
 
 
 class _Verbatim(str):
@@ -92,6 +135,10 @@ def _collapse(text: str) -> str:
     # Six scans in C are cheaper than one regex pass over text with nothing to replace.
     if ("  " in text or "\n" in text or "\t" in text or "\r" in text or "\f" in text
             or "\v" in text):
+        if _OTHER_SPACES.search(text) is None:
+            # Then str.split() splits at exactly those runs: one C call, where the
+            # regex's replacement builds the text again piece by piece.
+            return " ".join(text.split())
         text = _SPACES.sub(" ", text)
     return text.strip(" ")
 
@@ -238,7 +285,11 @@ def texts(fragments: Sequence[str]) -> list[str]:
     if not all(_is_plain(f) for f in fragments):
         return soup_texts(fragments)
     prepared = [_paragraphs(f) for f in fragments]
-    simple = [_simple_text(f) for f in prepared]
+    # Reddit's bodies read as inline markup once their paragraph tags are marks; the
+    # parse below (when one is needed) still takes every body as the reference does, so
+    # that a damaged neighbour sends the same bodies the same way.
+    simple = [_simple_text(_md_paragraphs(f) or p) for f, p in zip(fragments, prepared,
+                                                                  strict=True)]
     if None not in simple:
         return simple  # type: ignore[return-value]
     marks = _lxml_marks(prepared)
@@ -260,6 +311,26 @@ def soup_texts(fragments: Sequence[str]) -> list[str]:
         return [tag_text(m) for m in marks]
     # A fragment broke out of its marker (stray close tags): read each on its own.
     return [soup_text(f) for f in fragments]
+
+
+# Markdown as Reddit and Lobsters render it: paragraphs (in a div.md on Reddit), and in
+# them no <p> or <div>. (Each run of text is one [^<]* then one tag: no nested
+# quantifier that could backtrack.)
+_PARAS = r"(?:\s*<p>[^<]*(?:<(?!/?(?:p|div)\b)[^<]*)*</p>)*"
+_MD = re.compile(rf"""\s*(?:<div class="md">{_PARAS}\s*</div>|{_PARAS})\s*""")
+_MD_TAGS = ('<div class="md">', "</div>", "<p>", "</p>")
+
+
+def _md_paragraphs(fragment: str) -> str | None:
+    """A body of that shape with its paragraph and wrapper tags made paragraph marks (the
+    breaks they make), so that it reads as inline markup: its text then needs no walk
+    node by node, or no parse at all. None for any other body."""
+    if "<p>" not in fragment or _MD.fullmatch(fragment) is None or any(
+            s in fragment for s in _PARA_SPELLINGS):
+        return None
+    for tag in _MD_TAGS:
+        fragment = fragment.replace(tag, _PARA)
+    return fragment
 
 
 def _paragraphs(fragment: str) -> str:

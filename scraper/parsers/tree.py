@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 from archive.models import Comment, Thread
+from archive.records import quick
 from scraper.parsers.errors import ParseError, gc_paused
 from scraper.parsers.pages import ItemPage, PageComment
 
@@ -49,6 +50,8 @@ def walk(root: N, children: Callable[[N], Iterable[N | None]], *,
             seen.add(name)
         yield node, parent, depth, position
         stack.append((iter(enumerate(children(node))), node, depth + 1))
+
+_new_comment = quick(Comment)  # a Comment per row (see archive.records)
 
 
 def _shape(site: str, comments: Sequence[PageComment], *, url: str) -> tuple[list[int], list[int]]:
@@ -116,7 +119,7 @@ def build_tree(site: str, story_id: str, comments: Sequence[PageComment], *,
         dup = next(x for x in ids if ids.count(x) > 1)
         raise ParseError(site, url, f"synthetic id {dup} collides with another comment")
     return tuple(
-        Comment(
+        _new_comment(
             site=c.site, id=ids[i], story_id=story_id,
             parent_id=ids[parents[i]] if parents[i] >= 0 else None,
             depth=c.depth, position=positions[i], author=c.author,

@@ -19,11 +19,13 @@ raise ParseError and nothing else (``errors.parser_entry``).
 Speed (issue 14: parse + tree within 2.5x a bare ``lxml.html.fromstring`` of the page;
 docs/performance.md has the figures): the page is split into rows by lxml's etree HTML
 parser (BeautifulSoup over a whole HN page is ~22x, and html.parser is quadratic on its
-nested tables). Each body's served HTML is cut out (``hn.text``) and read as text
-without a parse where it is in HN's own narrow markup (``bodies``). A page of 512 KB
-or more is read as it parses, each row emptied once read (``hn.stream``): its whole
-tree would be ~12x the page in memory. bench/parse.py: ~3.5-4x on generated
-1,000-comment pages, 2.7-5.4x on the corpus pages.
+nested tables), handed the page as UTF-8 bytes (``whole.parse_html``). Each body's
+served HTML is cut out (``hn.text``) and read as text without a parse where it is in
+HN's own narrow markup, code blocks included (``bodies``). A page of 512 KB or more is
+read as it parses, each row emptied once read (``hn.stream``): its whole tree would be
+~12x the page in memory. Records are built through ``archive.records.quick``.
+docs/performance.md has the figures (bench/parse.py: ~2.0x modern, ~2.8x old on
+generated 1,000-comment pages, 1.9-4.3x on HN's corpus item pages).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 from lxml import etree
 
 from archive.models import Thread
+from archive.records import quick
 from scraper.parsers import ages, bodies, whole
 from scraper.parsers.errors import (
     NoSuchItem,
@@ -59,6 +62,7 @@ from scraper.parsers.pages import ItemPage, PageComment
 from scraper.parsers.values import is_id, join_url, number
 
 SITE = "hn"
+_new_row = quick(PageComment)  # a record per row (see archive.records)
 
 _THROTTLE = re.compile(r"not able to serve your requests this quickly", re.IGNORECASE)
 _NO_SUCH_ITEM = "No such item."
@@ -116,6 +120,8 @@ def _url_story_id(url: str) -> str | None:
 
 
 def _first_td(row: etree._Element) -> etree._Element | None:
+    if len(row) and row[0].tag == "td":  # nearly every row
+        return row[0]
     for cell in row:
         if cell.tag == "td":
             return cell
@@ -155,6 +161,11 @@ def _row_id(row: etree._Element) -> str | None:
 
 
 def _comhead(cell: etree._Element) -> etree._Element | None:
+    # Every era: td > div > span.comhead, the cell's first span; iter() for odd rows.
+    if len(cell) and cell[0].tag == "div":
+        div = cell[0]
+        if len(div) and div[0].tag == "span" and div[0].get("class") == "comhead":
+            return div[0]
     for span in cell.iter("span"):
         if span.get("class") == "comhead":
             return span
@@ -257,7 +268,7 @@ def _with_texts(rows: list[dict[str, Any]]) -> tuple[PageComment, ...]:
             r["text"] = next(found)
             if not r["text"]:
                 r["text_html"] = r["colour"] = r["text"] = None
-    return tuple(PageComment(**r) for r in rows)
+    return tuple(_new_row(**r) for r in rows)
 
 
 def _not_an_item_page(html: str, doc: etree._Element, url: str) -> ParseError:

@@ -25,7 +25,11 @@ from lxml import etree
 
 from scraper.parsers.hn.text import RawBodies, classes
 
-# Below this a page's tree is small and the plain reading is as quick (bytes of HTML).
+# Below this (bytes of HTML) a page is read whole: its tree (~12x the page) is small.
+# The whole reading costs ~15% fewer instructions (no event, ancestor walk or row
+# clearing per element), but no less CPU time on a 1,000-comment page (1.9-2.2x the
+# anchor either way, 2026-12-02): this one frees its tree a row at a time, in memory
+# still in the caches, and peaks at a third of the memory.
 MIN_SIZE = 512 * 1024
 _CHUNK = 64 * 1024
 
@@ -64,8 +68,9 @@ def read_rows(html: str, declared: list[tuple[int, int]], *, url: str,
               fetched_at: datetime, read_row: ReadRow) -> Streamed | None:
     """Every comment row of the page, read as the page is parsed; None where the page
     must be read whole (see the module's notes)."""
+    # UTF-8 bytes, as whole.parse_html gives them (a chunk of the str is whole characters).
     parser = etree.HTMLPullParser(events=("end",), tag=("span", "div"), collect_ids=False,
-                                  huge_tree=True)
+                                  huge_tree=True, encoding="utf-8")
     raw = RawBodies.trusted(html, [pos for pos, _ in declared])
     rows: list[dict[str, Any]] = []
     regions: set[etree._Element] | None = None
@@ -74,7 +79,7 @@ def read_rows(html: str, declared: list[tuple[int, int]], *, url: str,
     previous: etree._Element | None = None
     try:
         for start in range(0, len(html), _CHUNK):
-            parser.feed(html[start:start + _CHUNK])
+            parser.feed(html[start:start + _CHUNK].encode("utf-8"))
             for _, el in parser.read_events():
                 if el.get("class") != "comment":
                     continue

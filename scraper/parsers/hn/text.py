@@ -11,6 +11,7 @@ serialisation of its element stands in. The plain text is read from that HTML by
 
 from __future__ import annotations
 
+import functools
 import html as htmlmod
 import re
 
@@ -81,9 +82,17 @@ def colour_of(wrapper: etree._Element | None) -> str | None:
     if wrapper is None:
         return None
     if wrapper.tag == "font":
-        m = _HEX.fullmatch((wrapper.get("color") or "").strip())
+        return _colour_code("color", wrapper.get("color") or "")
+    return _colour_code("class", wrapper.get("class") or "")
+
+
+@functools.lru_cache(maxsize=256)
+def _colour_code(attribute: str, value: str) -> str | None:
+    # A page spells its few grey levels the same way on every row.
+    if attribute == "color":
+        m = _HEX.fullmatch(value.strip())
         return "c" + m.group(1).lower() if m else None
-    for c in classes(wrapper):
+    for c in value.split():
         if _COLOUR_CLASS.fullmatch(c):
             return c.lower()
     return None

@@ -32,9 +32,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.models import Comment, Story
+from archive.records import quick
 from scraper.parsers import bodies
 
 SITE = "reddit"
+_new_comment = quick(Comment)  # a Comment per thing (see archive.records)
 GONE_AUTHOR = "[deleted]"
 DELETED_BODY = "[deleted]"
 REMOVED_BODY = "[removed]"
@@ -147,7 +149,7 @@ def _comment(data: Mapping[str, Any], *, story_id: str, parent_id: str | None, d
         text = body  # a dump without body_html: the Markdown as written
     created_at, created_raw = epoch(data.get("created_utc"))
     edited, edited_at, edited_raw = _edited(data)
-    return Comment(
+    return _new_comment(
         site=SITE, id=unprefixed(data.get("id") or data.get("name")) or "",
         story_id=story_id, parent_id=parent_id, depth=depth, position=position,
         author=author, created_at=created_at, created_at_raw=created_raw,
