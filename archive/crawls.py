@@ -20,14 +20,15 @@ import os
 import socket
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from archive.db import transaction
 from archive.rows import now_iso
 from archive.targets import KINDS as KINDS  # re-exported, with Target
 from archive.targets import Target as Target
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 CRAWL_STATUSES = ("running", "finished", "failed", "interrupted")
 

@@ -2,6 +2,10 @@
 
 Writers go through :func:`open_db` (creates the file, WAL, migrations); readers that
 must never change anything go through :func:`open_readonly`.
+
+Readers need the stdlib's sqlite3 alone: sqlite-utils (with numpy and pluggy, which it
+imports where installed) is imported by :func:`open_db`, so that ``query``, ``show`` or
+``search`` do not pay its ~0.2 s at every start (tests/test_startup.py).
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from archive.errors import ArchiveError
 from archive.migrations import MIGRATIONS, applied_migrations, apply_migrations
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 # A crawl holds the write lock for one thread at a time (milliseconds); readers in WAL
 # mode never wait for it. 30 s only matters when a second writer (a scheduled crawl,
@@ -29,6 +35,8 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     A file that is not a linkthread archive (see :func:`check_archive_file`) is refused with
     an :class:`ArchiveError` before anything is written to it.
     """
+    import sqlite_utils
+
     path = Path(path)
     if not path.parent.is_dir():
         raise ArchiveError(f"cannot open archive at {path}: folder {path.parent} does not exist")
@@ -202,6 +210,12 @@ def _set_pragmas(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
 
 
+def connection(db: sqlite_utils.Database | sqlite3.Connection) -> sqlite3.Connection:
+    """The sqlite3 connection of an archive handle, whichever of the two it is (asked
+    without importing sqlite-utils: a reader's handle is a plain connection)."""
+    return db if isinstance(db, sqlite3.Connection) else db.conn
+
+
 @contextmanager
 def transaction(db: sqlite_utils.Database | sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """All-or-nothing block: commit on success, roll back everything on any exception.
@@ -211,7 +225,7 @@ def transaction(db: sqlite_utils.Database | sqlite3.Connection) -> Iterator[sqli
     it later upgrades to write (the busy timeout cannot help there). Inside an already
     open transaction it nests as a savepoint, so callers can group several saves.
     """
-    conn = db.conn if isinstance(db, sqlite_utils.Database) else db
+    conn = connection(db)
     if conn.in_transaction:
         conn.execute("SAVEPOINT archive_tx")
         try:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from archive import (
     bulk,
@@ -29,6 +28,9 @@ from archive import (
     summaries,
     views,
 )
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -352,7 +354,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
 
 def applied_migrations(db: sqlite_utils.Database | sqlite3.Connection) -> list[str]:
     """Names of the migrations recorded in the database, in the order applied."""
-    conn = db.conn if isinstance(db, sqlite_utils.Database) else db
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
     exists = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
     ).fetchone()

@@ -13,13 +13,14 @@ import hashlib
 import sqlite3
 import zlib
 from collections.abc import Sequence
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from archive.db import transaction
 from archive.models import FetchedPage
 from archive.rows import iso_utc, seen_range
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def save_failed_page(

@@ -21,14 +21,16 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from archive.crawls import Target, mark_done
-from archive.db import transaction
+from archive.db import connection, transaction
 from archive.models import FetchedPage
 from archive.pages import save_page
 from archive.rows import iso_utc
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 # A thread's page set: (url, sha256) of each page, in the order they were read.
 PageSet = tuple[tuple[str, str], ...]
@@ -63,7 +65,7 @@ def last_page_set(
     (redacted), or when ``source`` never observed the thread: its rows must learn it
     (``archive.sources``), which only a save of the parsed thread tells them.
     """
-    conn = db.conn if isinstance(db, sqlite_utils.Database) else db
+    conn = connection(db)
     row = conn.execute(
         "SELECT t.pages, s.source FROM thread_crawls t JOIN stories s ON s.site = t.site"
         " AND s.id = t.story_id WHERE t.site = ? AND t.story_id = ?"

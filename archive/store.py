@@ -33,8 +33,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from archive import health, redact, revisits, sources, summaries, versions
 from archive import seen as seen_rows
@@ -59,6 +58,9 @@ from archive.rows import (
 from archive.schema import COMMENT_COLUMNS
 from archive.stories import LISTING_KEEP, check_thread, save_story, with_order
 from archive.stories import save_merged_stories as save_merged_stories  # re-exported
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

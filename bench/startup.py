@@ -7,12 +7,17 @@ almost all start-up. The anchors run in the same way in the same loop: ``python 
 Wall time and the child's CPU time (user + system, which a loaded machine inflates
 less), the best of ``--repeat`` alternating runs of each. Target (issue 14): < 0.25 s.
 
-Run: python bench/startup.py [--repeat 7]
+``--before DIR`` also runs every command from another checkout (say a worktree of
+main), in the same loop, one run of each after the other: before and after under the
+same load.
+
+Run: python bench/startup.py [--repeat 7] [--before ../linkthread-main]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -48,11 +53,11 @@ def cpu_of_children() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """(wall, CPU) seconds of one run of ``cmd``."""
+def timed(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run of ``cmd`` (``python -m`` imports from ``cwd``)."""
     cpu = cpu_of_children()
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     took = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr.strip()[-300:]}")
@@ -62,6 +67,8 @@ def timed(cmd: list[str]) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--before", type=Path, metavar="DIR",
+                    help="another checkout whose commands run alternately with these")
     args = ap.parse_args()
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
@@ -82,17 +89,26 @@ def main() -> None:
             "linkthread crawl --help": [*cli, "crawl", "--help"],
             "anchor: python -c 'import scrapy.crawler'": [py, "-c", "import scrapy.crawler"],
         }
-        best = {label: [float("inf"), float("inf")] for label in runs}
+        places = {"": ROOT}
+        if args.before is not None:
+            places["before: "] = args.before.resolve()
+        best = {where + label: [float("inf"), float("inf")]
+                for label in runs for where in places}  # fmt: skip
         for _ in range(args.repeat):
             for label, cmd in runs.items():
-                for k, value in enumerate(timed(cmd)):
-                    best[label][k] = min(best[label][k], value)
+                for where, cwd in places.items():
+                    if where and label.startswith("anchor"):
+                        continue  # the anchors import nothing of either checkout
+                    for k, value in enumerate(timed(cmd, cwd)):
+                        best[where + label][k] = min(best[where + label][k], value)
+        best = {k: v for k, v in best.items() if v[0] != float("inf")}
     floor = best["anchor: python -c pass"]
     for label, (took, cpu) in best.items():
         print(f"{label:46} wall {took * 1e3:7.1f} ms ({took - floor[0]:+.3f} s) | "
               f"CPU {cpu * 1e3:7.1f} ms ({cpu - floor[1]:+.3f} s over python -c pass)")
     reads = {k: v for k, v in best.items() if k.startswith("linkthread")}
     slowest = max(reads, key=lambda k: reads[k][1])
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"slowest read command: {slowest}: wall {reads[slowest][0] * 1e3:.0f} ms, CPU "
           f"{reads[slowest][1] * 1e3:.0f} ms (target < 250 ms)")
 

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import gc
 import importlib
-import logging
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from archive import sites
 from archive.cli import cli, db_option
-from archive.crawls import crawl_args, resumable
 from archive.db import open_db
 from archive.errors import ArchiveError
 
@@ -201,6 +199,8 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
                    "and the site's rate limits", err=True)
     if not resume:
         check_db(db)  # resume_args has opened it already
+    import logging
+
     from scrapy.crawler import CrawlerProcess
 
     from scraper import progress
@@ -263,6 +263,8 @@ def check_db(db: str) -> None:
 def resume_args(db: str, site: str) -> tuple[int, bool] | None:
     """The largest ``--pages`` and any ``--threads`` of the crawls of ``site`` that left
     targets queued, or None if nothing is left."""
+    from archive.crawls import crawl_args, resumable
+
     try:
         archive = open_db(db)
     except ArchiveError as e:
