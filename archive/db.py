@@ -37,6 +37,19 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     """
     import sqlite_utils
 
+    conn = open_writer(path)
+    try:
+        return sqlite_utils.Database(conn)
+    except BaseException:
+        conn.close()
+        raise
+
+
+def open_writer(path: str | Path) -> sqlite3.Connection:
+    """:func:`open_db`'s connection without sqlite-utils' :class:`Database` around it:
+    the same checks, pragmas and migrations. A crawl writes through ``archive.store``
+    alone, which takes either, and so does not import sqlite-utils (with numpy and
+    pluggy where installed) at every start."""
     path = Path(path)
     if not path.parent.is_dir():
         raise ArchiveError(f"cannot open archive at {path}: folder {path.parent} does not exist")
@@ -47,19 +60,25 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     except sqlite3.Error as e:
         raise ArchiveError(f"cannot open archive at {path}: {e}") from e
     try:
-        db = sqlite_utils.Database(conn)
+        # What sqlite-utils' Database sets on every connection it wraps: a writer's
+        # triggers fire the same whichever handle it holds.
+        conn.execute("PRAGMA recursive_triggers = ON")
         _set_pragmas(conn)
         # WAL lets `linkthread query` read while a crawl writes, and it survives a
         # crash of the writer without a hot journal to roll back.
-        db.enable_wal()
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
         # In WAL mode NORMAL loses no committed data on an application crash and only
         # the last commits on power loss, and it makes each per-thread commit cheap.
         conn.execute("PRAGMA synchronous = NORMAL")
-        apply_migrations(db)
+        apply_migrations(conn)
     except sqlite3.Error as e:
         conn.close()
         raise ArchiveError(f"cannot open archive at {path}: {e}") from e
-    return db
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def open_readonly(path: str | Path) -> sqlite3.Connection:

@@ -363,9 +363,9 @@ def applied_migrations(db: sqlite_utils.Database | sqlite3.Connection) -> list[s
     return [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
 
 
-def apply_migrations(db: sqlite_utils.Database) -> list[str]:
+def apply_migrations(db: sqlite_utils.Database | sqlite3.Connection) -> list[str]:
     """Apply every migration not yet recorded; return the names applied (maybe none)."""
-    conn = db.conn
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
     conn.execute(MIGRATIONS_TABLE)
     if conn.in_transaction:
         conn.commit()
@@ -383,8 +383,14 @@ def _apply(conn: sqlite3.Connection) -> list[str]:
     # Imported here: archive.db imports this module to migrate on open.
     from archive.db import transaction
 
+    # A migration once recorded stays recorded: those are passed over without taking
+    # the write lock, so opening an archive that is up to date writes nothing and
+    # waits for no writer.
+    recorded = set(applied_migrations(conn))
     applied: list[str] = []
     for name, migration in MIGRATIONS:
+        if name in recorded:
+            continue
         with transaction(conn):
             # Checked inside the write transaction: two processes opening a new
             # archive at once must not both run the same migration.

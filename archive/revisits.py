@@ -17,7 +17,6 @@ Nor does any save rewrite a comment only to move its ``last_seen_at``: see
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -36,12 +35,8 @@ if TYPE_CHECKING:
 PageSet = tuple[tuple[str, str], ...]
 
 
-def body_sha256(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
-
-
 def page_set(pages: Iterable[FetchedPage]) -> PageSet:
-    return tuple((p.url, body_sha256(p.body)) for p in pages)
+    return tuple((p.url, p.sha256) for p in pages)
 
 
 def page_set_json(pages: PageSet) -> str:
@@ -91,7 +86,7 @@ class PagesChanged(ValueError):
 
 
 def save_unchanged_thread(
-    db: sqlite_utils.Database,
+    db: sqlite_utils.Database | sqlite3.Connection,
     *,
     site: str,
     story_id: str,

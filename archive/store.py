@@ -106,7 +106,7 @@ def _comment_content(c: Comment) -> Row:
 
 
 def save_thread(
-    db: sqlite_utils.Database, thread: Thread, *, crawl_id: int | None = None
+    db: sqlite_utils.Database | sqlite3.Connection, thread: Thread, *, crawl_id: int | None = None
 ) -> SaveResult:
     """Store one whole thread (story, every comment, its pages) in ONE transaction.
 
@@ -290,7 +290,7 @@ def _save_comments(
 
 
 def save_listing(
-    db: sqlite_utils.Database,
+    db: sqlite_utils.Database | sqlite3.Connection,
     listing: Listing,
     *,
     crawl_id: int | None = None,
@@ -333,7 +333,7 @@ _USER_OBJECTS = frozenset({_USER_CONTENT.index("extra")})
 
 
 def save_user(
-    db: sqlite_utils.Database,
+    db: sqlite_utils.Database | sqlite3.Connection,
     user: User,
     *,
     crawl_id: int | None = None,
@@ -379,7 +379,8 @@ def save_user(
         mark_done(conn, crawl_id, Target(user.site, "user", user.id))
 
 
-def record_health(db: sqlite_utils.Database, crawl_id: int, seen: health.Health) -> list[str]:
+def record_health(db: sqlite_utils.Database | sqlite3.Connection, crawl_id: int,
+                  seen: health.Health) -> list[str]:
     """Store what a crawl's pages gave and return its markup-drift lines
     (:mod:`archive.health`), in one transaction."""
     with transaction(db) as conn:

@@ -140,8 +140,8 @@ def check_thread(thread: Thread) -> None:
 
 
 def save_merged_stories(
-    db: sqlite_utils.Database, stories: Sequence[Story], *, fetched_at: datetime,
-    crawl_id: int | None = None, source: str = "html",
+    db: sqlite_utils.Database | sqlite3.Connection, stories: Sequence[Story], *,
+    fetched_at: datetime, crawl_id: int | None = None, source: str = "html",
 ) -> None:
     """Store stories that were merged into another (``merged_into`` set), in one
     transaction; each completes its own thread target.

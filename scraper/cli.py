@@ -16,7 +16,7 @@ import click
 
 from archive import sites
 from archive.cli import cli, db_option
-from archive.db import open_db
+from archive.db import open_writer
 from archive.errors import ArchiveError
 
 if TYPE_CHECKING:
@@ -88,9 +88,14 @@ def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Setti
     from scrapy.settings import Settings
 
     from scraper.overrides import check_override
+    from scraper.settings import drop_unconfigured
 
     settings = Settings()
     settings.setmodule("scraper.settings", priority="project")
+    # The command hands Scrapy its spider class: walking SPIDER_MODULES (what `scrapy
+    # crawl NAME` needs, to find a spider by name) would import every site's spider
+    # and parsers at every crawl's start.
+    settings.set("SPIDER_MODULES", [], priority="cmdline")
     settings.set("LINKTHREAD_DB", db, priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     for pair in overrides:
@@ -101,6 +106,7 @@ def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Setti
         if problem is not None:
             raise click.BadParameter(problem, param_hint="-s")
         settings.set(name, value, priority="cmdline")
+    drop_unconfigured(settings)
     return settings
 
 
@@ -255,7 +261,7 @@ def check_db(db: str) -> None:
     """Create or migrate the archive now, so a --db that cannot be one (a missing
     folder, another program's file, a full disk) is one line before Scrapy starts."""
     try:
-        open_db(db).close()
+        open_writer(db).close()
     except ArchiveError as e:
         raise click.ClickException(str(e)) from e
 
@@ -266,7 +272,7 @@ def resume_args(db: str, site: str) -> tuple[int, bool] | None:
     from archive.crawls import crawl_args, resumable
 
     try:
-        archive = open_db(db)
+        archive = open_writer(db)
     except ArchiveError as e:
         raise click.ClickException(str(e)) from e
     try:

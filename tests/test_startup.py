@@ -18,6 +18,8 @@ from archive.db import open_db
 from archive.store import save_thread
 from scraper.parsers import hn
 from tests import hnpages
+from tests.conftest import rows, run_linkthread
+from tests.server import SiteServer
 
 ROOT = Path(__file__).resolve().parent.parent
 # What only a crawl, an import or a WARC export needs: an import of any of these by a
@@ -111,3 +113,60 @@ def test_a_command_that_writes_opens_the_archive_through_sqlite_utils(tmp_path: 
     _, names = imported_by("watch", "add", "hn", "8863", "--db", str(db))
     assert "sqlite_utils" in names  # open_db: a writer's handle is sqlite-utils' Database
     assert crawl_only(names) == []
+
+
+# What an HTML crawl of HN never uses (the API's client, other sites' spiders and
+# parsers, the writers' library, components the project turns off), and what an
+# unchanged re-crawl, which parses nothing, does not need either.
+NOT_FOR_A_CRAWL = ("sqlite_utils", "numpy", "pluggy", "aiohttp", "tldextract", "requests",
+                   "urllib3", "twisted.conch", "scraper.hnapi.client", "scraper.spiders.lobsters",
+                   "scraper.spiders.reddit", "scraper.parsers.lobsters",
+                   "scraper.parsers.reddit")
+NOT_FOR_AN_UNCHANGED_CRAWL = ("bs4", "soupsieve")
+
+
+def crawl_imports(site: SiteServer, db: Path, story_id: str) -> set[str]:
+    done = run_linkthread("crawl", "hn", story_id, "--db", str(db), base_url=site.base_url,
+                          env={"PYTHONPROFILEIMPORTTIME": "1", "LINKTHREAD_HN_VIA": "html"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
+            if line.startswith("import time:") and "|" in line}
+
+
+@pytest.mark.e2e
+def test_a_crawl_imports_only_what_it_uses(site: SiteServer, tmp_path: Path) -> None:
+    thread = hnpages.random_thread(30, seed=4)
+    site.routes.update(hnpages.site_pages(thread))
+    db = tmp_path / "hn.db"
+
+    first = crawl_imports(site, db, thread.story_id)
+    again = crawl_imports(site, db, thread.story_id)
+
+    assert rows(db, "SELECT crawl_id, unchanged FROM thread_crawls") == [(1, 0), (2, 1)]
+    assert {"scrapy.crawler", "scraper.parsers.hn", "scraper.pipelines"} <= first  # real
+    assert crawl_only(first, NOT_FOR_A_CRAWL) == []
+    assert crawl_only(again, NOT_FOR_A_CRAWL + NOT_FOR_AN_UNCHANGED_CRAWL) == []
+
+
+def test_components_the_project_turns_off_are_left_out_unless_turned_on() -> None:
+    from scraper.cli import crawl_settings
+
+    off = crawl_settings("a.db", (), "WARNING")
+    on = crawl_settings("a.db", ("COOKIES_ENABLED=1", "TELNETCONSOLE_ENABLED=1"), "WARNING")
+
+    cookies = "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"
+    telnet = "scrapy.extensions.telnet.TelnetConsole"
+    remote = "scrapy.extensions.remote_control.RemoteControl"
+    assert cookies not in off.getdict("DOWNLOADER_MIDDLEWARES_BASE")
+    assert {telnet, remote}.isdisjoint(off.getdict("EXTENSIONS_BASE"))
+    assert on.getdict("DOWNLOADER_MIDDLEWARES_BASE")[cookies] == 700  # Scrapy's place
+    assert telnet in on.getdict("EXTENSIONS_BASE")
+    assert remote not in on.getdict("EXTENSIONS_BASE")
+    # Everything else of Scrapy's lists is as Scrapy has it.
+    from scrapy.settings import default_settings
+
+    assert off.getdict("DOWNLOADER_MIDDLEWARES_BASE") == {
+        k: v for k, v in default_settings.DOWNLOADER_MIDDLEWARES_BASE.items() if k != cookies}
+    assert off.getdict("EXTENSIONS_BASE") == {
+        k: v for k, v in default_settings.EXTENSIONS_BASE.items() if k not in (telnet, remote)}
+    assert off.getlist("SPIDER_MODULES") == []  # the command names its spider's class

@@ -17,11 +17,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from archive.models import Thread
-from scraper.hnapi.client import ApiClient, ApiError, Tree
 from scraper.parsers.errors import ParseError
-from scraper.parsers.hn.api import tree_to_thread
+
+# The client (aiohttp) and the API's parser are imported when a tree is first asked
+# for: a crawl of pages alone (--via html, and every site without an API) needs neither.
+if TYPE_CHECKING:
+    from archive.models import Thread
+    from scraper.hnapi.client import ApiClient, Tree
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +52,8 @@ class ApiTrees:
         # Opened once, by whichever fetch comes first: a session belongs to the loop
         # that runs the crawl, which exists only once the reactor runs.
         if self._opened is None:
+            from scraper.hnapi.client import ApiClient
+
             client = ApiClient.from_env(base_url=self.api_url, concurrency=self.concurrency)
             self._opened = asyncio.ensure_future(client.__aenter__())
         self.client = await self._opened
@@ -64,6 +70,9 @@ class ApiTrees:
 
     async def thread(self, story_id: str) -> Thread:
         """The thread as the API gives it (source "api"); ApiFailed if it cannot."""
+        from scraper.hnapi.client import ApiError
+        from scraper.parsers.hn.api import tree_to_thread
+
         self.start(story_id)
         try:
             tree = await self.tasks.pop(story_id)
