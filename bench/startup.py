@@ -11,7 +11,14 @@ less), the best of ``--repeat`` alternating runs of each. Target (issue 14): < 0
 main), in the same loop, one run of each after the other: before and after under the
 same load.
 
-Run: python bench/startup.py [--repeat 7] [--before ../linkthread-main]
+Python compiles a module it has no cached bytecode for at every import; with
+PYTHONDONTWRITEBYTECODE set (as on the machines these figures were taken on) an
+editable install's own modules are compiled at every start, which an installed
+linkthread, or any run that may write ``__pycache__``, does not pay. ``--bytecode``
+lets the children write and use the cache, after a first untimed run of each command:
+a user's start. The line "bytecode:" says which was measured.
+
+Run: python bench/startup.py [--repeat 7] [--before ../linkthread-main] [--bytecode]
 """
 
 from __future__ import annotations
@@ -53,11 +60,12 @@ def cpu_of_children() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def timed(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
+def timed(cmd: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None,
+          ) -> tuple[float, float]:  # fmt: skip
     """(wall, CPU) seconds of one run of ``cmd`` (``python -m`` imports from ``cwd``)."""
     cpu = cpu_of_children()
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     took = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr.strip()[-300:]}")
@@ -69,7 +77,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--before", type=Path, metavar="DIR",
                     help="another checkout whose commands run alternately with these")
+    ap.add_argument("--bytecode", action="store_true",
+                    help="let the children cache bytecode (a first untimed run of each)")
     args = ap.parse_args()
+    env = dict(os.environ)
+    if args.bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
@@ -94,12 +107,16 @@ def main() -> None:
             places["before: "] = args.before.resolve()
         best = {where + label: [float("inf"), float("inf")]
                 for label in runs for where in places}  # fmt: skip
+        if args.bytecode:
+            for cmd in runs.values():
+                for cwd in places.values():
+                    timed(cmd, cwd, env)
         for _ in range(args.repeat):
             for label, cmd in runs.items():
                 for where, cwd in places.items():
                     if where and label.startswith("anchor"):
                         continue  # the anchors import nothing of either checkout
-                    for k, value in enumerate(timed(cmd, cwd)):
+                    for k, value in enumerate(timed(cmd, cwd, env)):
                         best[where + label][k] = min(best[where + label][k], value)
         best = {k: v for k, v in best.items() if v[0] != float("inf")}
     floor = best["anchor: python -c pass"]
@@ -108,7 +125,9 @@ def main() -> None:
               f"CPU {cpu * 1e3:7.1f} ms ({cpu - floor[1]:+.3f} s over python -c pass)")
     reads = {k: v for k, v in best.items() if k.startswith("linkthread")}
     slowest = max(reads, key=lambda k: reads[k][1])
-    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    cached = "cached" if "PYTHONDONTWRITEBYTECODE" not in env else "not written (compiled each run)"
+    print(f"bytecode: {cached}; load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"slowest read command: {slowest}: wall {reads[slowest][0] * 1e3:.0f} ms, CPU "
           f"{reads[slowest][1] * 1e3:.0f} ms (target < 250 ms)")
 
