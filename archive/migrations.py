@@ -380,20 +380,12 @@ def apply_migrations(db: sqlite_utils.Database | sqlite3.Connection) -> list[str
 
 
 def _apply(conn: sqlite3.Connection) -> list[str]:
-    # Imported here: archive.db imports this module to migrate on open.
-    from archive.db import transaction
-
-    # A migration once recorded stays recorded: those are passed over without taking
-    # the write lock, so opening an archive that is up to date writes nothing and
-    # waits for no writer.
-    recorded = set(applied_migrations(conn))
+    from archive.db import transaction  # here: archive.db imports this module to migrate
+    recorded = set(applied_migrations(conn))  # once recorded, passed over with no lock
     applied: list[str] = []
-    for name, migration in MIGRATIONS:
-        if name in recorded:
-            continue
+    for name, migration in (m for m in MIGRATIONS if m[0] not in recorded):
         with transaction(conn):
-            # Checked inside the write transaction: two processes opening a new
-            # archive at once must not both run the same migration.
+            # Checked again under the lock: two processes may open a new archive at once.
             done = conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone()
             if done:
                 continue
