@@ -17,6 +17,7 @@ Nor does any save rewrite a comment only to move its ``last_seen_at``: see
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -33,6 +34,11 @@ if TYPE_CHECKING:
 
 # A thread's page set: (url, sha256) of each page, in the order they were read.
 PageSet = tuple[tuple[str, str], ...]
+
+
+def body_sha256(body: bytes) -> str:
+    """A body's sha256 as the archive keys pages by (what ``FetchedPage.sha256`` holds)."""
+    return hashlib.sha256(body).hexdigest()
 
 
 def page_set(pages: Iterable[FetchedPage]) -> PageSet:

@@ -42,3 +42,20 @@ def test_iso_utc_refuses_a_naive_time_and_passes_none() -> None:
     assert iso_utc(None) is None
     with pytest.raises(ValueError, match="naive datetime"):
         iso_utc(datetime(2026, 1, 1))
+
+
+def test_a_fetched_page_carries_its_bodys_sha256_and_a_replaced_body_its_own() -> None:
+    import hashlib
+    from dataclasses import replace
+
+    from archive.models import FetchedPage
+    from archive.revisits import body_sha256, page_set
+
+    page = FetchedPage(site="hn", url="https://news.ycombinator.com/item?id=1",
+                       fetched_at=datetime(2026, 1, 1, tzinfo=UTC), status=200, body=b"<p>a")
+    assert page.sha256 == hashlib.sha256(b"<p>a").hexdigest() == body_sha256(page.body)
+    other = replace(page, body=b"<p>b")
+    assert other.sha256 == hashlib.sha256(b"<p>b").hexdigest()
+    assert page_set([page, other]) == ((page.url, page.sha256), (page.url, other.sha256))
+    assert replace(page, status=503) == replace(page, status=503)  # compared as before
+    assert "sha256" not in repr(page)
