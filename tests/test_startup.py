@@ -170,3 +170,14 @@ def test_components_the_project_turns_off_are_left_out_unless_turned_on() -> Non
     assert off.getdict("EXTENSIONS_BASE") == {
         k: v for k, v in default_settings.EXTENSIONS_BASE.items() if k not in (telnet, remote)}
     assert off.getlist("SPIDER_MODULES") == []  # the command names its spider's class
+
+
+def test_no_module_asks_whether_a_handle_is_a_sqlite_utils_database() -> None:
+    # Modules name sqlite-utils in annotations only (imported under TYPE_CHECKING): an
+    # isinstance would need the import every reader avoids, or fail with a NameError
+    # where it is missing. archive.db.connection() answers it without the import.
+    offenders = [f"{path.relative_to(ROOT)}:{n}"
+                 for package in ("archive", "scraper") for path in (ROOT / package).rglob("*.py")
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if "isinstance(" in line and "sqlite_utils.Database" in line]
+    assert offenders == []
