@@ -28,13 +28,15 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from archive import bulk_merge, bulk_threads
 from archive.bulk import STAGED_COLUMNS, staged_count
 from archive.db import transaction
 from archive.rows import canonical_json
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 CACHE_KIB = 32 * 1024  # page cache of the archive, and of SQLite's temporary tables
 MISSING = "parent_missing"  # the key in a comment's extra for a parent not in the archive

@@ -17,7 +17,6 @@ installed anywhere, and with ``datasette publish``.
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,8 @@ PACKAGED_NAME = "linkthread"
 def packaged_metadata() -> dict[str, Any]:
     """The metadata as shipped, for a database named ``linkthread``, with the sites of
     the registry in each ``site`` column's description (the file cannot know them)."""
+    from importlib import resources  # here: every command would import it otherwise
+
     text = resources.files("archive").joinpath("datasette/metadata.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     known = ", ".join(f"{s.name} ({s.label})" for s in sites.SITES.values())

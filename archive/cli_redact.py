@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from archive import redact as redaction
 from archive import sites
 from archive.cli import _user_errors, cli, db_option, item_id
 from archive.db import open_db
@@ -46,6 +45,10 @@ def redact(comment: tuple[str, str] | None, author: tuple[str, str] | None,
 
     Example: linkthread redact --deleted-on-site reddit --reason "Reddit API terms"
     """
+    # Imported here: the redaction's rules and the records are for this command alone,
+    # and every command's start would pay for them (tests/test_startup.py).
+    from archive import redact as redaction
+
     with _user_errors():
         chosen = [(k, v) for k, v in (("comment", comment), ("author", author),
                                       ("thread", thread)) if v is not None]

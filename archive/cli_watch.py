@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import sqlite_utils
 
 from archive import sites
 from archive.cli import _user_errors, cli, db_option
@@ -32,6 +32,9 @@ from archive.schedule import (
     remove_watches,
 )
 from archive.terminal import safe_line
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 TABLE_COLUMNS = ("id", "site", "kind", "target", "every", "state", "next_due_at", "until",
                  "runs", "last_run_at", "last_status", "last_result")  # fmt: skip

@@ -20,20 +20,21 @@ import os
 import socket
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
-from archive.db import transaction
+from archive.db import connection, transaction
 from archive.rows import now_iso
 from archive.targets import KINDS as KINDS  # re-exported, with Target
 from archive.targets import Target as Target
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 CRAWL_STATUSES = ("running", "finished", "failed", "interrupted")
 
 
 def start_crawl(
-    db: sqlite_utils.Database,
+    db: sqlite_utils.Database | sqlite3.Connection,
     *,
     command: str,
     args: dict[str, Any],
@@ -72,16 +73,17 @@ def start_crawl(
     return crawl_id
 
 
-def crawl_args(db: sqlite_utils.Database, crawl_ids: Sequence[int]) -> list[dict[str, Any]]:
+def crawl_args(db: sqlite_utils.Database | sqlite3.Connection,
+               crawl_ids: Sequence[int]) -> list[dict[str, Any]]:
     """The arguments each of these crawls was started with."""
-    return [json.loads(row[0]) for row in db.conn.execute(
+    return [json.loads(row[0]) for row in connection(db).execute(
         "SELECT args FROM crawls WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
         (json.dumps(list(crawl_ids)),))]  # fmt: skip
 
 
-def crawl_targets(db: sqlite_utils.Database, crawl_id: int) -> list[Target]:
+def crawl_targets(db: sqlite_utils.Database | sqlite3.Connection, crawl_id: int) -> list[Target]:
     """Every target of a crawl, in the order they were queued."""
-    return [Target(*row) for row in db.conn.execute(
+    return [Target(*row) for row in connection(db).execute(
         "SELECT site, kind, target FROM crawl_targets WHERE crawl_id = ? ORDER BY rowid",
         (crawl_id,))]  # fmt: skip
 
@@ -108,7 +110,7 @@ def mark_done(conn: sqlite3.Connection, crawl_id: int | None, target: Target) ->
 
 
 def finish_crawl(
-    db: sqlite_utils.Database,
+    db: sqlite_utils.Database | sqlite3.Connection,
     crawl_id: int,
     *,
     status: str,
@@ -168,10 +170,11 @@ def target_label(target: Target) -> str:
     return f"{target.site} {word} {target.target}" if word else f"{target.site} {target.target}"
 
 
-def failed_targets(db: sqlite_utils.Database, crawl_id: int) -> list[tuple[Target, str]]:
+def failed_targets(db: sqlite_utils.Database | sqlite3.Connection,
+                   crawl_id: int) -> list[tuple[Target, str]]:
     """The targets a crawl marked failed, each with why (its failure, or "not archived")."""
     return [(Target(site, kind, target), detail or "not archived")
-            for site, kind, target, detail in db.conn.execute(
+            for site, kind, target, detail in connection(db).execute(
                 "SELECT site, kind, target, detail FROM crawl_targets"
                 " WHERE crawl_id = ? AND state = 'failed' ORDER BY rowid", (crawl_id,))]
 
@@ -219,7 +222,8 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def resumable(db: sqlite_utils.Database, site: str) -> tuple[list[int], list[Target]]:
+def resumable(db: sqlite_utils.Database | sqlite3.Connection,
+              site: str) -> tuple[list[int], list[Target]]:
     """The crawls of ``site`` that stopped early, and their targets still queued: what
     ``start_crawl(resume=site)`` would take over now.
 

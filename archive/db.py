@@ -2,6 +2,10 @@
 
 Writers go through :func:`open_db` (creates the file, WAL, migrations); readers that
 must never change anything go through :func:`open_readonly`.
+
+Readers need the stdlib's sqlite3 alone: sqlite-utils (with numpy and pluggy, which it
+imports where installed) is imported by :func:`open_db`, so that ``query``, ``show`` or
+``search`` do not pay its ~0.2 s at every start (tests/test_startup.py).
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from archive.errors import ArchiveError
 from archive.migrations import MIGRATIONS, applied_migrations, apply_migrations
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 # A crawl holds the write lock for one thread at a time (milliseconds); readers in WAL
 # mode never wait for it. 30 s only matters when a second writer (a scheduled crawl,
@@ -29,6 +35,21 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     A file that is not a linkthread archive (see :func:`check_archive_file`) is refused with
     an :class:`ArchiveError` before anything is written to it.
     """
+    import sqlite_utils
+
+    conn = open_writer(path)
+    try:
+        return sqlite_utils.Database(conn)
+    except BaseException:
+        conn.close()
+        raise
+
+
+def open_writer(path: str | Path) -> sqlite3.Connection:
+    """:func:`open_db`'s connection without sqlite-utils' :class:`Database` around it:
+    the same checks, pragmas and migrations. A crawl writes through ``archive.store``
+    alone, which takes either, and so does not import sqlite-utils (with numpy and
+    pluggy where installed) at every start."""
     path = Path(path)
     if not path.parent.is_dir():
         raise ArchiveError(f"cannot open archive at {path}: folder {path.parent} does not exist")
@@ -39,19 +60,25 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     except sqlite3.Error as e:
         raise ArchiveError(f"cannot open archive at {path}: {e}") from e
     try:
-        db = sqlite_utils.Database(conn)
+        # What sqlite-utils' Database sets on every connection it wraps: a writer's
+        # triggers fire the same whichever handle it holds.
+        conn.execute("PRAGMA recursive_triggers = ON")
         _set_pragmas(conn)
         # WAL lets `linkthread query` read while a crawl writes, and it survives a
         # crash of the writer without a hot journal to roll back.
-        db.enable_wal()
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
         # In WAL mode NORMAL loses no committed data on an application crash and only
         # the last commits on power loss, and it makes each per-thread commit cheap.
         conn.execute("PRAGMA synchronous = NORMAL")
-        apply_migrations(db)
+        apply_migrations(conn)
     except sqlite3.Error as e:
         conn.close()
         raise ArchiveError(f"cannot open archive at {path}: {e}") from e
-    return db
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def open_readonly(path: str | Path) -> sqlite3.Connection:
@@ -202,6 +229,12 @@ def _set_pragmas(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
 
 
+def connection(db: sqlite_utils.Database | sqlite3.Connection) -> sqlite3.Connection:
+    """The sqlite3 connection of an archive handle, whichever of the two it is (asked
+    without importing sqlite-utils: a reader's handle is a plain connection)."""
+    return db if isinstance(db, sqlite3.Connection) else db.conn
+
+
 @contextmanager
 def transaction(db: sqlite_utils.Database | sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """All-or-nothing block: commit on success, roll back everything on any exception.
@@ -211,7 +244,7 @@ def transaction(db: sqlite_utils.Database | sqlite3.Connection) -> Iterator[sqli
     it later upgrades to write (the busy timeout cannot help there). Inside an already
     open transaction it nests as a savepoint, so callers can group several saves.
     """
-    conn = db.conn if isinstance(db, sqlite_utils.Database) else db
+    conn = connection(db)
     if conn.in_transaction:
         conn.execute("SAVEPOINT archive_tx")
         try:

@@ -19,10 +19,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from archive.models import Difference
 from archive.rows import canonical_json
+
+if TYPE_CHECKING:
+    from archive.models import Difference
 
 DIFFERENCES_TABLE = """
 CREATE TABLE source_differences (

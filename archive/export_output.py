@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -96,6 +95,8 @@ def atomic_binary_output(path: str | Path, *, force: bool = False) -> Iterator[I
 @contextlib.contextmanager
 def _temporary_beside(target: Path, *, force: bool) -> Iterator[int]:
     # Same folder, so the final move is a rename within one file system (atomic).
+    import secrets  # here: it imports hmac and hashlib, for every command otherwise
+
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     # os.open with 0o666 lets the umask decide the mode, as for any new file;
     # tempfile's 0o600 would leave every export readable by its owner only.

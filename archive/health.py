@@ -24,8 +24,10 @@ import json
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from archive.models import Comment, Listing, Thread
+if TYPE_CHECKING:
+    from archive.models import Comment, Listing, Thread
 
 # The fields a row of each kind of page has when the parser understands the page.
 # Comments deleted, dead or removed show no author or text, so they are not counted.

@@ -8,14 +8,16 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from archive import differences
+from archive.db import connection
 from archive.errors import ArchiveError
 from archive.query import _dicts, _missing_thread_message
 from archive.rows import user_time
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 EXCERPT = 80  # characters of a comment's text shown by `changes`
 # linkthread is installed from a checkout, not from a package index: name the commands
@@ -24,7 +26,7 @@ PLOT_HINT = "pip install -e '.[plot]' in a linkthread checkout, or pip install m
 
 
 def _conn(conn_or_db: sqlite3.Connection | sqlite_utils.Database) -> sqlite3.Connection:
-    return conn_or_db.conn if isinstance(conn_or_db, sqlite_utils.Database) else conn_or_db
+    return connection(conn_or_db)
 
 
 def _require_story(conn: sqlite3.Connection, site: str, story_id: str) -> None:

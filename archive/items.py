@@ -25,8 +25,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from archive import follow_state, redact, sources, versions
 from archive.db import transaction
@@ -34,6 +33,9 @@ from archive.models import Comment, Story, Thread
 from archive.rows import iso_utc
 from archive.store import _save_comments
 from archive.stories import save_story
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 # story_snapshots.source (the page kind): an item holds what a thread page's header
 # shows, so its snapshots continue the same series; ``via`` says it came from the API.

@@ -12,8 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from archive import (
     bulk,
@@ -30,6 +29,9 @@ from archive import (
     summaries,
     views,
 )
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -354,7 +356,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
 
 def applied_migrations(db: sqlite_utils.Database | sqlite3.Connection) -> list[str]:
     """Names of the migrations recorded in the database, in the order applied."""
-    conn = db.conn if isinstance(db, sqlite_utils.Database) else db
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
     exists = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
     ).fetchone()
@@ -363,9 +365,9 @@ def applied_migrations(db: sqlite_utils.Database | sqlite3.Connection) -> list[s
     return [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
 
 
-def apply_migrations(db: sqlite_utils.Database) -> list[str]:
+def apply_migrations(db: sqlite_utils.Database | sqlite3.Connection) -> list[str]:
     """Apply every migration not yet recorded; return the names applied (maybe none)."""
-    conn = db.conn
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
     conn.execute(MIGRATIONS_TABLE)
     if conn.in_transaction:
         conn.commit()
@@ -380,14 +382,12 @@ def apply_migrations(db: sqlite_utils.Database) -> list[str]:
 
 
 def _apply(conn: sqlite3.Connection) -> list[str]:
-    # Imported here: archive.db imports this module to migrate on open.
-    from archive.db import transaction
-
+    from archive.db import transaction  # here: archive.db imports this module to migrate
+    recorded = set(applied_migrations(conn))  # once recorded, passed over with no lock
     applied: list[str] = []
-    for name, migration in MIGRATIONS:
+    for name, migration in (m for m in MIGRATIONS if m[0] not in recorded):
         with transaction(conn):
-            # Checked inside the write transaction: two processes opening a new
-            # archive at once must not both run the same migration.
+            # Checked again under the lock: two processes may open a new archive at once.
             done = conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone()
             if done:
                 continue

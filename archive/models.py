@@ -7,7 +7,8 @@ raw string stands beside the normalised value (``created_at`` / ``created_at_raw
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -85,6 +86,13 @@ class FetchedPage:
     fetched_at: datetime
     status: int
     body: bytes
+    # The body's sha256 (hex), taken once when the page is made: the crawl compares it
+    # with the pages a thread's latest crawl read, the thread's page set records it, the
+    # page store keys the body by it. Each hashed the body again before (issue 14).
+    sha256: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sha256", hashlib.sha256(self.body).hexdigest())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

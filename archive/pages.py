@@ -9,21 +9,21 @@ a small update of its ``pages`` row, never a second copy of the body.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import zlib
 from collections.abc import Sequence
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from archive.db import transaction
 from archive.models import FetchedPage
 from archive.rows import iso_utc, seen_range
 
+if TYPE_CHECKING:
+    import sqlite_utils
+
 
 def save_failed_page(
-    db: sqlite_utils.Database,
+    db: sqlite_utils.Database | sqlite3.Connection,
     page: FetchedPage,
     *,
     error: str,
@@ -48,7 +48,7 @@ def save_page(
     ``error`` is the latest verdict on this body: None once it parsed, so a page that
     failed before and parses now is no longer listed as failed.
     """
-    sha = hashlib.sha256(page.body).hexdigest()
+    sha = page.sha256
     fetched = iso_utc(page.fetched_at)
     assert fetched is not None
     stored = conn.execute(

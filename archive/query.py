@@ -12,14 +12,15 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
-from archive.db import open_readonly
+from archive.db import connection, open_readonly
 from archive.errors import ArchiveError
 from archive.sandbox import DEFAULT_MAX_BYTES, MAX_SQL_BYTES, MAX_VALUE_BYTES, Sandbox
 from archive.seen import seen_now
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 __all__ = ["DEFAULT_MAX_BYTES", "MAX_SQL_BYTES", "MAX_VALUE_BYTES", "QueryResult", "run_query"]
 
@@ -90,7 +91,7 @@ def load_thread(
     Every stored comment is returned once, even one whose parent is not stored (it is
     shown at the top level, after the real top-level comments).
     """
-    conn = conn_or_db.conn if isinstance(conn_or_db, sqlite_utils.Database) else conn_or_db
+    conn = connection(conn_or_db)
     try:
         stories = _dicts(
             conn.execute("SELECT * FROM stories WHERE site = ? AND id = ?", (site, story_id))

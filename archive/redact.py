@@ -36,15 +36,17 @@ import sqlite3
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import sqlite_utils
 
 from archive import sites, summaries
 from archive.db import transaction
 from archive.errors import ArchiveError
 from archive.models import Comment, Story, Thread, User
 from archive.rows import now_iso
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 KINDS = ("comment", "author", "thread", "deleted-on-site")
 _EMPTY = hashlib.sha256(b"").hexdigest()  # a withheld page's body

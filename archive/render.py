@@ -13,8 +13,6 @@ import textwrap
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import tabulate
-
 from archive.export import flags_of, readable
 from archive.terminal import safe, safe_line
 
@@ -77,6 +75,10 @@ def format_rows(
             )
             yield safe(buf.getvalue()[:-2]) if terminal else buf.getvalue()[:-2]
     elif fmt == "table":
+        # Imported here: tabulate reads its own version through importlib.metadata at
+        # import, ~20 ms of every command's start otherwise (tests/test_startup.py).
+        import tabulate
+
         table = tabulate.tabulate(
             [[_text_value(v) for v in row] for row in rows],
             headers=[safe(c) for c in columns],

@@ -23,25 +23,28 @@ import sqlite3
 import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from archive.crawls import Target, mark_done
-from archive.db import transaction
+from archive.db import connection, transaction
 from archive.models import FetchedPage
 from archive.pages import save_page
 from archive.rows import iso_utc
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 # A thread's page set: (url, sha256) of each page, in the order they were read.
 PageSet = tuple[tuple[str, str], ...]
 
 
 def body_sha256(body: bytes) -> str:
+    """A body's sha256 as the archive keys pages by (what ``FetchedPage.sha256`` holds)."""
     return hashlib.sha256(body).hexdigest()
 
 
 def page_set(pages: Iterable[FetchedPage]) -> PageSet:
-    return tuple((p.url, body_sha256(p.body)) for p in pages)
+    return tuple((p.url, p.sha256) for p in pages)
 
 
 def page_set_json(pages: PageSet) -> str:
@@ -67,7 +70,7 @@ def last_page_set(
     tells them; and when that crawl left stubs unexpanded (``unexpanded``), so that a
     crawl may read more than it did.
     """
-    conn = db.conn if isinstance(db, sqlite_utils.Database) else db
+    conn = connection(db)
     row = conn.execute(
         "SELECT t.pages, s.source, t.unexpanded FROM thread_crawls t JOIN stories s"
         " ON s.site = t.site AND s.id = t.story_id WHERE t.site = ? AND t.story_id = ?"
@@ -98,7 +101,7 @@ class PagesChanged(ValueError):
 
 
 def save_unchanged_thread(
-    db: sqlite_utils.Database,
+    db: sqlite_utils.Database | sqlite3.Connection,
     *,
     site: str,
     story_id: str,
@@ -156,7 +159,7 @@ def latest_pages(
     order it read them; None if it has no page set (never crawled, or before 0013) or
     one of its bodies is no longer kept as read (redacted). A page's fetch time is its
     visit by that crawl, else its visit nearest the crawl's."""
-    conn = db.conn if isinstance(db, sqlite_utils.Database) else db
+    conn = connection(db)
     row = conn.execute(
         "SELECT pages, seen_at, crawl_id FROM thread_crawls WHERE site = ? AND story_id = ?"
         " ORDER BY seen_at DESC LIMIT 1",

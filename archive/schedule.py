@@ -34,7 +34,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import socket
 import sqlite3
 from collections.abc import Collection, Mapping, Sequence
@@ -266,6 +265,8 @@ def remove_watches(conn: sqlite3.Connection, site: str,
 
 def runner_id() -> str:
     """``host:pid:token``: who holds a claim, and whether that process still lives."""
+    import secrets  # here: it imports hmac and hashlib, for every command otherwise
+
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 

@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from archive import search_index
+from archive.db import connection
 from archive.errors import ArchiveError
 from archive.export import item_url
 from archive.rows import user_time
 from archive.sandbox import DEFAULT_MAX_BYTES, Sandbox, check_text
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 KINDS = ("story", "comment")
 SNIPPET_TOKENS = 16
@@ -118,7 +121,7 @@ def search(
     Stories and comments are interleaved by their bm25 score. The whole search stops
     after ``time_limit`` seconds (None: no limit) with an :class:`ArchiveError`.
     """
-    conn = db.conn if isinstance(db, sqlite_utils.Database) else db
+    conn = connection(db)
     check_text(query, "the search")
     if isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
         raise ArchiveError(f"the limit must be a whole number from 1 to {MAX_LIMIT:,}, not {limit}")

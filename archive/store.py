@@ -33,8 +33,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from archive import health, redact, revisits, sources, summaries, versions
 from archive import seen as seen_rows
@@ -59,6 +58,9 @@ from archive.rows import (
 from archive.schema import COMMENT_COLUMNS
 from archive.stories import LISTING_KEEP, check_thread, save_story, with_order
 from archive.stories import save_merged_stories as save_merged_stories  # re-exported
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,7 +106,7 @@ def _comment_content(c: Comment) -> Row:
 
 
 def save_thread(
-    db: sqlite_utils.Database, thread: Thread, *, crawl_id: int | None = None
+    db: sqlite_utils.Database | sqlite3.Connection, thread: Thread, *, crawl_id: int | None = None
 ) -> SaveResult:
     """Store one whole thread (story, every comment, its pages) in ONE transaction.
 
@@ -288,7 +290,7 @@ def _save_comments(
 
 
 def save_listing(
-    db: sqlite_utils.Database,
+    db: sqlite_utils.Database | sqlite3.Connection,
     listing: Listing,
     *,
     crawl_id: int | None = None,
@@ -331,7 +333,7 @@ _USER_OBJECTS = frozenset({_USER_CONTENT.index("extra")})
 
 
 def save_user(
-    db: sqlite_utils.Database,
+    db: sqlite_utils.Database | sqlite3.Connection,
     user: User,
     *,
     crawl_id: int | None = None,
@@ -377,7 +379,8 @@ def save_user(
         mark_done(conn, crawl_id, Target(user.site, "user", user.id))
 
 
-def record_health(db: sqlite_utils.Database, crawl_id: int, seen: health.Health) -> list[str]:
+def record_health(db: sqlite_utils.Database | sqlite3.Connection, crawl_id: int,
+                  seen: health.Health) -> list[str]:
     """Store what a crawl's pages gave and return its markup-drift lines
     (:mod:`archive.health`), in one transaction."""
     with transaction(db) as conn:

@@ -10,8 +10,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from archive import sources
 from archive.crawls import Target, mark_done
@@ -19,6 +18,9 @@ from archive.db import transaction
 from archive.models import Story, Thread
 from archive.rows import Row, canonical_json, iso_utc, merge_row, seen_range
 from archive.schema import STORY_COLUMNS
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 # Indexes into the *content* part of each row (the columns between id and first_seen_at).
 STORY_CONTENT = STORY_COLUMNS[2 : STORY_COLUMNS.index("first_seen_at")]
@@ -138,8 +140,8 @@ def check_thread(thread: Thread) -> None:
 
 
 def save_merged_stories(
-    db: sqlite_utils.Database, stories: Sequence[Story], *, fetched_at: datetime,
-    crawl_id: int | None = None, source: str = "html",
+    db: sqlite_utils.Database | sqlite3.Connection, stories: Sequence[Story], *,
+    fetched_at: datetime, crawl_id: int | None = None, source: str = "html",
 ) -> None:
     """Store stories that were merged into another (``merged_into`` set), in one
     transaction; each completes its own thread target.

@@ -40,9 +40,11 @@ sys.path.insert(0, str(ROOT))
 from tests import hnpages, lobsterspages  # noqa: E402
 from tests.server import Reply, SiteServer, serve  # noqa: E402
 
-# Polite waits off: the stand-in site has no limits, and the bench measures CPU.
+# Polite waits off: the stand-in site has no limits, and the bench measures CPU. The
+# threads are read as pages (--via html): the stand-in serves HN's pages, not its API.
 ENV = {"LINKTHREAD_DOWNLOAD_DELAY": "0", "LINKTHREAD_MIN_DELAY": "0",
-       "LINKTHREAD_BACKOFF_BASE": "0.05", "LINKTHREAD_BACKOFF_MAX": "0.2"}  # fmt: skip
+       "LINKTHREAD_BACKOFF_BASE": "0.05", "LINKTHREAD_BACKOFF_MAX": "0.2",
+       "LINKTHREAD_HN_VIA": "html"}  # fmt: skip
 
 
 def child(args: list[str]) -> None:
@@ -58,7 +60,7 @@ def child(args: list[str]) -> None:
 
     def close_probe(self: pipelines.ArchivePipeline, spider: Any, reason: str) -> None:
         if self.db is not None:
-            print(f"ROWS {self.db.conn.total_changes}", file=sys.stderr)
+            print(f"ROWS {self.db.total_changes}", file=sys.stderr)
         closed(self, spider, reason)
         print(f"CRAWL_CPU {time.process_time() - start[0]}", file=sys.stderr)
 

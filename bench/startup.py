@@ -7,12 +7,24 @@ almost all start-up. The anchors run in the same way in the same loop: ``python 
 Wall time and the child's CPU time (user + system, which a loaded machine inflates
 less), the best of ``--repeat`` alternating runs of each. Target (issue 14): < 0.25 s.
 
-Run: python bench/startup.py [--repeat 7]
+``--before DIR`` also runs every command from another checkout (say a worktree of
+main), in the same loop, one run of each after the other: before and after under the
+same load.
+
+Python compiles a module it has no cached bytecode for at every import; with
+PYTHONDONTWRITEBYTECODE set (as on the machines these figures were taken on) an
+editable install's own modules are compiled at every start, which an installed
+linkthread, or any run that may write ``__pycache__``, does not pay. ``--bytecode``
+lets the children write and use the cache, after a first untimed run of each command:
+a user's start. The line "bytecode:" says which was measured.
+
+Run: python bench/startup.py [--repeat 7] [--before ../linkthread-main] [--bytecode]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -48,11 +60,12 @@ def cpu_of_children() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """(wall, CPU) seconds of one run of ``cmd``."""
+def timed(cmd: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None,
+          ) -> tuple[float, float]:  # fmt: skip
+    """(wall, CPU) seconds of one run of ``cmd`` (``python -m`` imports from ``cwd``)."""
     cpu = cpu_of_children()
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     took = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr.strip()[-300:]}")
@@ -62,7 +75,14 @@ def timed(cmd: list[str]) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--before", type=Path, metavar="DIR",
+                    help="another checkout whose commands run alternately with these")
+    ap.add_argument("--bytecode", action="store_true",
+                    help="let the children cache bytecode (a first untimed run of each)")
     args = ap.parse_args()
+    env = dict(os.environ)
+    if args.bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
@@ -82,17 +102,32 @@ def main() -> None:
             "linkthread crawl --help": [*cli, "crawl", "--help"],
             "anchor: python -c 'import scrapy.crawler'": [py, "-c", "import scrapy.crawler"],
         }
-        best = {label: [float("inf"), float("inf")] for label in runs}
+        places = {"": ROOT}
+        if args.before is not None:
+            places["before: "] = args.before.resolve()
+        best = {where + label: [float("inf"), float("inf")]
+                for label in runs for where in places}  # fmt: skip
+        if args.bytecode:
+            for cmd in runs.values():
+                for cwd in places.values():
+                    timed(cmd, cwd, env)
         for _ in range(args.repeat):
             for label, cmd in runs.items():
-                for k, value in enumerate(timed(cmd)):
-                    best[label][k] = min(best[label][k], value)
+                for where, cwd in places.items():
+                    if where and label.startswith("anchor"):
+                        continue  # the anchors import nothing of either checkout
+                    for k, value in enumerate(timed(cmd, cwd, env)):
+                        best[where + label][k] = min(best[where + label][k], value)
+        best = {k: v for k, v in best.items() if v[0] != float("inf")}
     floor = best["anchor: python -c pass"]
     for label, (took, cpu) in best.items():
         print(f"{label:46} wall {took * 1e3:7.1f} ms ({took - floor[0]:+.3f} s) | "
               f"CPU {cpu * 1e3:7.1f} ms ({cpu - floor[1]:+.3f} s over python -c pass)")
     reads = {k: v for k, v in best.items() if k.startswith("linkthread")}
     slowest = max(reads, key=lambda k: reads[k][1])
+    cached = "cached" if "PYTHONDONTWRITEBYTECODE" not in env else "not written (compiled each run)"
+    print(f"bytecode: {cached}; load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"slowest read command: {slowest}: wall {reads[slowest][0] * 1e3:.0f} ms, CPU "
           f"{reads[slowest][1] * 1e3:.0f} ms (target < 250 ms)")
 

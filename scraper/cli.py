@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import importlib
-import logging
 import shlex
 from typing import TYPE_CHECKING, Any
 
@@ -18,8 +17,7 @@ import click
 
 from archive import sites
 from archive.cli import cli, db_option
-from archive.crawls import crawl_args, resumable
-from archive.db import open_db
+from archive.db import open_writer
 from archive.errors import ArchiveError
 
 if TYPE_CHECKING:
@@ -94,9 +92,14 @@ def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Setti
     from scrapy.settings import Settings
 
     from scraper.overrides import check_override
+    from scraper.settings import drop_unconfigured
 
     settings = Settings()
     settings.setmodule("scraper.settings", priority="project")
+    # The command hands Scrapy its spider class: walking SPIDER_MODULES (what `scrapy
+    # crawl NAME` needs, to find a spider by name) would import every site's spider
+    # and parsers at every crawl's start.
+    settings.set("SPIDER_MODULES", [], priority="cmdline")
     settings.set("LINKTHREAD_DB", db, priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     for pair in overrides:
@@ -107,6 +110,7 @@ def crawl_settings(db: str, overrides: tuple[str, ...], log_level: str) -> Setti
         if problem is not None:
             raise click.BadParameter(problem, param_hint="-s")
         settings.set(name, value, priority="cmdline")
+    drop_unconfigured(settings)
     return settings
 
 
@@ -215,6 +219,8 @@ def crawl(site: str, targets: tuple[str, ...], db: str, resume: bool,
                    "and the site's rate limits", err=True)
     if not resume:
         check_db(db)  # resume_args has opened it already
+    import logging
+
     from scrapy.crawler import CrawlerProcess
 
     from scraper import progress
@@ -283,7 +289,7 @@ def check_db(db: str) -> None:
     """Create or migrate the archive now, so a --db that cannot be one (a missing
     folder, another program's file, a full disk) is one line before Scrapy starts."""
     try:
-        open_db(db).close()
+        open_writer(db).close()
     except ArchiveError as e:
         raise click.ClickException(str(e)) from e
 
@@ -291,8 +297,10 @@ def check_db(db: str) -> None:
 def resume_args(db: str, site: str) -> tuple[int, bool] | None:
     """The largest ``--pages`` and any ``--threads`` of the crawls of ``site`` that left
     targets queued, or None if nothing is left."""
+    from archive.crawls import crawl_args, resumable
+
     try:
-        archive = open_db(db)
+        archive = open_writer(db)
     except ArchiveError as e:
         raise click.ClickException(str(e)) from e
     try:

@@ -12,7 +12,6 @@ from archive.cli import _user_errors, cli, db_option
 from archive.db import open_db
 from archive.sites import SITES
 from archive.terminal import safe_line
-from scraper.importers.pages import parse_time
 
 if TYPE_CHECKING:
     from scraper.importers.reddit_dump import DumpOutcome
@@ -21,6 +20,8 @@ if TYPE_CHECKING:
 def _time(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
     if value is None:
         return None
+    from scraper.importers.pages import parse_time  # the page importers: this command's
+
     try:
         return parse_time(value)
     except ValueError as e:

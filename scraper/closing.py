@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from archive import store
 from archive.crawls import Target, failed_targets, target_label
 from archive.errors import ArchiveError
 from archive.health import Health
 
+if TYPE_CHECKING:
+    import sqlite_utils
 
-def close_crawl(db: sqlite_utils.Database, crawl_id: int, *, db_path: str, status: str,
+
+def close_crawl(db: sqlite_utils.Database | sqlite3.Connection, crawl_id: int, *,
+                db_path: str, status: str,
                 pages: int, threads: int, comments: int, failures: Sequence[str],
                 unstored: Sequence[Target], health: Health,
                 halted: bool = False) -> tuple[list[str], list[str]]:  # fmt: skip

@@ -19,7 +19,7 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from archive.db import open_db
+from archive.db import open_writer
 from archive.errors import ArchiveError
 from archive.pace import take_turn
 from scraper.stopping import stopping
@@ -59,7 +59,7 @@ class PacedHTTPDownloadHandler(HTTP11DownloadHandler):
             "DOWNLOAD_DELAY")
         try:
             if self._conn is None:
-                self._conn = open_db(self._db_path).conn
+                self._conn = open_writer(self._db_path)
             # robots.txt goes before its crawl knows the host's Crawl-delay.
             known = urlsplit(request.url).path != "/robots.txt"
             return take_turn(self._conn, key, delay, time.time(), known=known)

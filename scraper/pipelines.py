@@ -21,7 +21,7 @@ from twisted.python.failure import Failure
 
 from archive import revisits, store
 from archive.crawls import Target, crawl_targets, target_label
-from archive.db import open_db
+from archive.db import open_writer
 from archive.errors import ArchiveError
 from archive.health import Health
 from archive.models import Listing, Thread, User
@@ -64,7 +64,7 @@ class ArchivePipeline:
         return spider
 
     def open_spider(self) -> None:
-        self.db = open_db(self.db_path)
+        self.db = open_writer(self.db_path)
         spider = self.spider()
         resume = spider.resume
         self.crawl_id = store.start_crawl(

@@ -33,9 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Protocol
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Protocol
 
 from archive import sites
 from archive.db import open_db
@@ -52,6 +50,9 @@ from archive.schedule import (
     runner_id,
 )
 from archive.visits import mark, visit_result
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 logger = logging.getLogger(__name__)
 

@@ -7,9 +7,13 @@ user or a test can point the spiders at another base URL or database without fla
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from archive import sites
 from scraper import __version__
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
 
 BOT_NAME = "linkthread"
 SPIDER_MODULES = ["scraper.spiders"]
@@ -123,3 +127,30 @@ RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 # Failures are one line each, said once (scraper/logs.py).
 LOG_FORMATTER = "scraper.logs.QuietLogFormatter"
 EXTENSIONS = {"scraper.logs.OneLineLogs": 0}
+
+
+# Components of Scrapy's base lists that are off in this project, each with the setting
+# that would turn it on. Scrapy imports every component of its lists to ask it whether
+# it is configured; these cost an import for nothing at every crawl's start: the
+# cookies middleware brings tldextract, requests and urllib3 (~40 ms), the remote
+# control extension aiohttp's web server (~100 ms), the telnet console twisted.conch.
+UNCONFIGURED = {
+    "DOWNLOADER_MIDDLEWARES_BASE": {
+        "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": "COOKIES_ENABLED",
+    },
+    "EXTENSIONS_BASE": {
+        "scrapy.extensions.telnet.TelnetConsole": "TELNETCONSOLE_ENABLED",
+        "scrapy.extensions.remote_control.RemoteControl": "REMOTE_CONTROL_ENABLED",
+    },
+}
+
+
+def drop_unconfigured(settings: Settings) -> None:
+    """Leave out of Scrapy's base lists the components of :data:`UNCONFIGURED` whose
+    setting is off in ``settings`` (after ``-s`` overrides: one turned on stays)."""
+    for base, components in UNCONFIGURED.items():
+        listed = dict(settings.getdict(base))
+        kept = {path: order for path, order in listed.items()
+                if path not in components or settings.getbool(components[path])}
+        if kept != listed:
+            settings.set(base, kept, priority="cmdline")

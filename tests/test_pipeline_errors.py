@@ -58,9 +58,9 @@ def test_a_store_error_fails_that_target_and_the_crawl_goes_on(tmp_path: Path) -
     db = tmp_path / "hn.db"
     crawler, pipeline = started(db, items="100", users="pg")
     thread = make_thread(story=make_story())
-    pipeline.db.conn.execute("PRAGMA query_only = 1")  # every write now fails
+    pipeline.db.execute("PRAGMA query_only = 1")  # every write now fails
     pipeline.process_item(thread)
-    pipeline.db.conn.execute("PRAGMA query_only = 0")
+    pipeline.db.execute("PRAGMA query_only = 0")
     pipeline.process_item(User(site="hn", id="pg", karma=1))
     pipeline.spider_closed(crawler.spider, "finished")  # type: ignore[arg-type]
 

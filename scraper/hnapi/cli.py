@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 from typing import TYPE_CHECKING
@@ -14,8 +13,9 @@ import click
 from archive import sites_hn
 from archive.cli import _user_errors, db_option
 
-# The client, the parsers and aiohttp are imported by the commands that use them: the
-# read commands, which register these with the rest, must not pay for them (startup).
+# The client, the parsers, aiohttp and asyncio are imported by the commands that use
+# them: the read commands, which register these with the rest, must not pay for them
+# (startup).
 if TYPE_CHECKING:
     from scraper.hnapi.client import ApiClient
     from scraper.hnapi.crawl import ApiCrawl
@@ -47,6 +47,8 @@ def crawl_api(spider_args: dict[str, str], *, db: str, pages: int, threads: bool
               log_level: str) -> ApiCrawl | None:  # fmt: skip
     """``crawl hn`` of threads read from the API alone (``scraper.hnapi.crawl``), run on
     a plain event loop; None, having done nothing, if the crawl needs the spider."""
+    import asyncio
+
     from scraper.hnapi.crawl import ApiCrawl, api_threads, crawl
     from scraper.hnapi.status import display
 
@@ -96,6 +98,8 @@ def backfill_hn(first: int | None, last: int | None, count: int | None, batch: i
         raise click.UsageError("give --from A --to B, or --last N")
     if first is not None and last is not None and first > last:
         raise click.UsageError(f"--from {first} is after --to {last}")
+    import asyncio
+
     from scraper.hnapi.backfill import BackfillResult, backfill
     from scraper.hnapi.client import ApiError
     from scraper.hnapi.status import counts, display
@@ -147,6 +151,8 @@ def follow_hn(interval: float, since: int | None, watch_new_stories: bool, concu
 
     Example: linkthread follow hn --watch-new-stories --interval 60 --db hn.db
     """
+    import asyncio
+
     from scraper.hnapi.client import ApiError
     from scraper.hnapi.follow import FollowTally, follow
     from scraper.hnapi.status import counts, display

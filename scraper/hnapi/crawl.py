@@ -38,14 +38,15 @@ from archive.crawls import Target
 from archive.errors import ArchiveError
 from archive.health import Health
 from archive.models import Thread
-from scraper.hnapi.client import ApiClient
 from scraper.hnapi.status import Display
-from scraper.hnapi.writer import Archive
 from scraper.spiders.args import split_args
 from scraper.spiders.hn_api import DEFAULT_VIA, VIA_SETTING, ApiFailed, ApiTrees
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from scraper.hnapi.client import ApiClient
+    from scraper.hnapi.writer import Archive
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +157,8 @@ def _close(db: sqlite_utils.Database, run: ApiCrawl) -> None:
 async def crawl(run: ApiCrawl, client: ApiClient, display: Display) -> None:
     """Fetch, map and store every thread of ``run`` through ``client`` (not yet
     entered); ``run`` says what happened."""
+    from scraper.hnapi.writer import Archive  # its sqlite-utils: for API crawls alone
+
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
 

@@ -26,9 +26,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
-from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from lxml import etree
+
+# BeautifulSoup is imported by the readings that use it (an odd body), not here: with
+# soupsieve it is ~50 ms of every crawl's start, and a crawl whose bodies are all plain,
+# or that parses nothing (an unchanged re-crawl), never needs it.
+if TYPE_CHECKING:
+    from bs4 import PageElement, Tag
 
 _MARK = "lt-body"
 # Every run of ASCII whitespace but a lone space (most of them, left as they are).
@@ -156,6 +162,8 @@ def _string(text: str, out: list[str]) -> None:
 def _gather(node: Tag, out: list[str]) -> None:
     # A stack of open elements rather than recursion: a damaged body can nest deeper
     # than Python's recursion limit (a thousand unclosed <i>), and libxml2 allows it.
+    from bs4 import NavigableString, Tag
+
     stack: list[tuple[Iterator[PageElement], bool]] = [(iter(node.children), False)]
     while stack:
         children, block = stack[-1]
@@ -304,6 +312,8 @@ def soup_texts(fragments: Sequence[str]) -> list[str]:
     """``texts`` read by BeautifulSoup alone (the reference the fast path is held to)."""
     if not fragments:
         return []
+    from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(_marked([_paragraphs(f) for f in fragments]), "lxml")
     marks = soup.find_all(_MARK)
     top = soup.body
@@ -352,4 +362,6 @@ def text(fragment: str) -> str:
 
 def soup_text(fragment: str) -> str:
     """``text`` read by BeautifulSoup alone."""
+    from bs4 import BeautifulSoup, Tag
+
     return tag_text(BeautifulSoup(f"<div>{fragment}</div>", "lxml").div or Tag(name="div"))

@@ -34,7 +34,7 @@ from w3lib.url import canonicalize_url
 
 from archive.crawls import Target
 from archive.models import FetchedPage, Listing, Thread, User
-from archive.revisits import PageSet, body_sha256
+from archive.revisits import PageSet
 from archive.sites import Site
 from scraper.bounds import Refused, offsite_reason
 from scraper.items import FailedPage, UnchangedThread
@@ -283,7 +283,7 @@ class SiteSpider(scrapy.Spider):
         expected = self.expected.get(story_id)
         i = len(done)
         if (expected is not None and i < len(expected)
-                and expected[i] == (fetched.url, body_sha256(fetched.body))
+                and expected[i] == (fetched.url, fetched.sha256)
                 and all(isinstance(p, Unread) for p, _ in done)):
             done = (*done, (Unread(text), fetched))
             if i + 1 < len(expected):

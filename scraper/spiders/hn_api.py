@@ -19,10 +19,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from archive.models import Thread
-from scraper.hnapi.client import ApiClient, ApiError, Tree
 from scraper.parsers.errors import ParseError
+
+# The client (aiohttp) and the API's parser are imported when a tree is first asked
+# for: a crawl of pages alone (--via html, and every site without an API) needs neither.
+if TYPE_CHECKING:
+    from archive.models import Thread
+    from scraper.hnapi.client import ApiClient, Tree
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +59,8 @@ class ApiTrees:
         # Opened once, by whichever fetch comes first: a session belongs to the loop
         # that runs the crawl, which exists only once the reactor runs.
         if self._opened is None:
+            from scraper.hnapi.client import ApiClient
+
             client = self.made or ApiClient.from_env(
                 base_url=self.api_url, concurrency=self.concurrency, robots=self.robots)
             self._opened = asyncio.ensure_future(client.__aenter__())
@@ -71,6 +78,8 @@ class ApiTrees:
 
     async def thread(self, story_id: str) -> Thread:
         """The thread as the API gives it (source "api"); ApiFailed if it cannot."""
+        from scraper.hnapi.client import ApiError
+
         # Imported when a tree is whole, not with the module: a crawl of API threads
         # alone imports the parsers while its first requests are in flight.
         from scraper.parsers.hn.api import tree_to_thread
