@@ -26,8 +26,13 @@ def quick(cls: type[T]) -> Callable[..., T]:
     params = getattr(cls, "__dataclass_params__", None)
     if params is None or not params.frozen or "__slots__" not in cls.__dict__:
         raise TypeError(f"quick() needs a frozen dataclass with slots, not {cls.__name__}")
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    if hasattr(cls, "__post_init__") or not all(f.init for f in fields):
+        # What __post_init__ derives (FetchedPage's sha256) the twin would not: the
+        # class's own constructor is the only right one.
+        return cls
     specs = []
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for f in fields:
         spec = dataclasses.field(default=f.default, default_factory=f.default_factory,
                                  kw_only=True)
         specs.append((f.name, f.type, spec))
