@@ -350,17 +350,15 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0014_scale", m0014_scale),
     ("0015_redactions", redaction_table.m0015_redactions),
     ("0016_markup_health", health.m0016_markup_health),
-    ("0019_scale_search", search_index.m0019_scale_search),
+    ("0017_scale_search", search_index.m0017_scale_search),
 )
 
 
 def applied_migrations(db: sqlite_utils.Database | sqlite3.Connection) -> list[str]:
     """Names of the migrations recorded in the database, in the order applied."""
     conn = db if isinstance(db, sqlite3.Connection) else db.conn
-    exists = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
-    ).fetchone()
-    if not exists:
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                        " AND name = '_migrations'").fetchone():  # fmt: skip
         return []
     return [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
 

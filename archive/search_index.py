@@ -1,6 +1,6 @@
 """A frequent word's best comments, kept, so that searching it ranks a few thousand rows.
 
-Migration 0019 (``m0019_scale_search``) adds three tables:
+Migration 0017 (``m0017_scale_search``) adds three tables:
 
 * ``search_terms``: one row per kept term (an FTS5 token, as ``comments_fts``'s
   tokenizer makes it), with the premise of its band: comments up to rowid ``upto``,
@@ -61,7 +61,7 @@ TABLES = (
 )
 
 
-def m0019_scale_search(conn: sqlite3.Connection) -> None:
+def m0017_scale_search(conn: sqlite3.Connection) -> None:
     """The kept bands' tables, empty: no term is kept until ``search-index`` runs, so
     the migration costs nothing on a large archive."""
     for statement in TABLES:
@@ -100,7 +100,7 @@ def ranked(
     try:
         row = conn.execute("SELECT docs, upto, logged, depth FROM search_terms WHERE term = ?",
                            (term[0],)).fetchone()  # fmt: skip
-    except sqlite3.OperationalError:  # an archive from before 0019, opened read-only
+    except sqlite3.OperationalError:  # an archive from before 0017, opened read-only
         return None
     if row is None:
         return None

@@ -107,22 +107,12 @@ def corpus_pages(root: Path) -> list[tuple[str, str, Parse]]:
 def reddit_pages(folder: Path) -> list[tuple[str, str, Parse]]:
     """Reddit's API answers (threads, listings) and saved old.reddit/redesign pages; a
     page its parser refuses (an error body, a deleted comment's permalink) is left out."""
-    from scraper.parsers.reddit import html, listing, thread
+    from tests.redditpages import corpus_kind, corpus_readers
 
-    at = hnpages.FETCHED_AT
-    url = "https://www.reddit.com/r/x/comments/1/x/"
-    readers: dict[str, Callable[[str], object]] = {
-        "comments": lambda t: thread.parse_thread_pages([(url, t)], fetched_at=at),
-        "listing": lambda t: listing.parse_listing(t, url=url, fetched_at=at),
-        "old-comments": lambda t: html.parse_old_comments(t, url=url, fetched_at=at),
-        "old-listing": lambda t: html.parse_old_listing(t, url=url, fetched_at=at),
-        "newreddit-comments": lambda t: html.parse_new_comments(t, url=url,
-                                                                       fetched_at=at),
-    }
+    readers = corpus_readers()
     out: list[tuple[str, str, Parse]] = []
     for path in sorted(folder.glob("*.*")):
-        kind = next((k for k in sorted(readers, key=len, reverse=True)
-                     if path.name.startswith(k + "-")), None)
+        kind = corpus_kind(path.name, readers)
         if kind is None:
             continue
         page = path.read_text(encoding="utf-8")

@@ -23,7 +23,7 @@ from __future__ import annotations
 import html
 import json
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -272,3 +272,27 @@ def user_page(name: str, *, karma: tuple[int, int] = (10, 20), suspended: bool =
         "name": name, "created_utc": float(BASE_TIME - 86400), "link_karma": karma[0],
         "comment_karma": karma[1], "total_karma": sum(karma), "is_suspended": False,
         "subreddit": {"public_description": f"About {name}"}}})
+
+
+def corpus_readers() -> dict[str, Callable[[str], object]]:
+    """Each form of a saved Reddit page (by its corpus file name's prefix) and the parser
+    that reads it whole, as a crawl or an import would: for tests and benches over the
+    corpus."""
+    from scraper.parsers.reddit import html, listing, thread
+    from tests.hnpages import FETCHED_AT as at
+
+    url = "https://www.reddit.com/r/x/comments/1/x/"
+    return {
+        "comments": lambda t: thread.parse_thread_pages([(url, t)], fetched_at=at),
+        "listing": lambda t: listing.parse_listing(t, url=url, fetched_at=at),
+        "old-comments": lambda t: html.parse_old_comments(t, url=url, fetched_at=at),
+        "old-listing": lambda t: html.parse_old_listing(t, url=url, fetched_at=at),
+        "newreddit-comments": lambda t: html.parse_new_comments(t, url=url, fetched_at=at),
+    }
+
+
+def corpus_kind(name: str, readers: Iterable[str]) -> str | None:
+    """The form a corpus file's name gives (the longest prefix that matches), or None."""
+    return next((k for k in sorted(readers, key=len, reverse=True)
+                 if name.startswith(k + "-")), None)
+

@@ -159,21 +159,12 @@ def test_fast_paths_are_taken() -> None:
 
 
 def test_every_reddit_corpus_page(monkeypatch: pytest.MonkeyPatch) -> None:
-    from scraper.parsers.reddit import html, listing, thread
+    from tests.redditpages import corpus_kind, corpus_readers
 
-    at = hnpages.FETCHED_AT
-    url = "https://www.reddit.com/r/x/comments/1/x/"
-    readers: dict[str, Callable[[str], object]] = {
-        "comments": lambda t: thread.parse_thread_pages([(url, t)], fetched_at=at),
-        "listing": lambda t: listing.parse_listing(t, url=url, fetched_at=at),
-        "old-comments": lambda t: html.parse_old_comments(t, url=url, fetched_at=at),
-        "old-listing": lambda t: html.parse_old_listing(t, url=url, fetched_at=at),
-        "newreddit-comments": lambda t: html.parse_new_comments(t, url=url, fetched_at=at),
-    }
+    readers = corpus_readers()
     seen = 0
     for path in sorted(corpus_dir("reddit").glob("*.*")):
-        kind = next((k for k in sorted(readers, key=len, reverse=True)
-                     if path.name.startswith(k + "-")), None)
+        kind = corpus_kind(path.name, readers)
         if kind is None:
             continue
         page = path.read_text(encoding="utf-8")
