@@ -3,6 +3,12 @@ pipeline, store) against the local stand-in site (tests/server.py), then again.
 
 Run: python bench/recrawl.py [--threads 50] [--comments 1000] [--per-page 1000]
      python bench/recrawl.py --site lobsters   (story JSON, one page a thread)
+     python bench/recrawl.py --site lobsters --main /tmp/main-tree   (both, alternately)
+
+``--main DIR`` runs every crawl a second time with the code of another checkout (the
+project's root, e.g. ``git archive main | tar -x -C DIR``) into an archive of its own,
+through this bench's same probes, the two alternating at every step; ``--repeat N``
+runs the unchanged re-crawl N times (the best is printed with the others).
 
 Each crawl is a child process of its own (Scrapy's reactor runs once a process); its
 CPU time (user + system) comes from the kernel's accounting of children ("process
@@ -19,7 +25,10 @@ of the archive file and its WAL. Printed per crawl:
   fetch_count grows from SQLite's zero-byte 1 to a one-byte 2; later ones do not);
 * the same re-crawl with LINKTHREAD_REPARSE=1: every page parsed, as before 0013;
 * a changed re-crawl: one comment edited in every thread;
-* an empty crawl (one 1-comment thread, unchanged): what any crawl's process costs.
+* an empty crawl (one 1-comment thread, unchanged): what any crawl's process costs;
+* the floor of any crawl through Scrapy: a process that imports what such a crawl
+  imports of Scrapy and Twisted (the engine, the HTTP/TLS download handler, the
+  asyncio reactor) and does nothing else.
 """
 
 from __future__ import annotations
@@ -35,16 +44,18 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tests import hnpages, lobsterspages  # noqa: E402
-from tests.server import Reply, SiteServer, serve  # noqa: E402
+# A child runs the code of the checkout it is told (--main), this one's by default.
+sys.path.insert(0, os.environ.get("RECRAWL_ROOT") or str(ROOT))
 
 # Polite waits off: the stand-in site has no limits, and the bench measures CPU. The
 # threads are read as pages (--via html): the stand-in serves HN's pages, not its API.
 ENV = {"LINKTHREAD_DOWNLOAD_DELAY": "0", "LINKTHREAD_MIN_DELAY": "0",
        "LINKTHREAD_BACKOFF_BASE": "0.05", "LINKTHREAD_BACKOFF_MAX": "0.2",
        "LINKTHREAD_HN_VIA": "html"}  # fmt: skip
+
+
+FLOOR = ("import scrapy.crawler, scrapy.core.downloader.handlers.http11, "
+         "twisted.internet.asyncioreactor")
 
 
 def child(args: list[str]) -> None:
@@ -76,11 +87,14 @@ Run = tuple[float, float, int, int, int]
 SITE = "hn"
 
 
-def crawl(base_url: str, db: Path, ids: list[str], **env: str) -> Run:
+def crawl(base_url: str, db: Path, ids: list[str], root: str | None = None,
+          **env: str) -> Run:
     """(CPU seconds of the process, of the crawl alone, rows written, bytes written by
-    the process, archive growth)."""
+    the process, archive growth), with the code of ``root`` (None: this checkout)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     size = _size(db)
+    if root is not None:
+        env = {**env, "RECRAWL_ROOT": root}
     result = subprocess.run(
         # HN's pages alone: the default (--via both) also reads HN's API, not stood in.
         [sys.executable, __file__, "--child", "crawl", SITE, *ids, "--db", str(db),
@@ -98,6 +112,14 @@ def crawl(base_url: str, db: Path, ids: list[str], **env: str) -> Run:
             (after.ru_oublock - before.ru_oublock) * 512, _size(db) - size)  # fmt: skip
 
 
+def floor() -> float:
+    """CPU seconds of a process that imports Scrapy as a crawl does, and stops."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-c", FLOOR], check=True, cwd=ROOT)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def _size(db: Path) -> int:
     return sum(p.stat().st_size for p in (db, db.with_name(db.name + "-wal")) if p.exists())
 
@@ -108,10 +130,12 @@ class Lobsters:
     def __init__(self, k: int, comments: int) -> None:
         import random
 
+        from tests import lobsterspages
+
         rng = random.Random(k)
         self.story_id = f"s{k:05d}"
-        self.nodes: list[lobsterspages.Node] = []
-        self.comments: list[lobsterspages.Node] = []
+        self.nodes: list[Any] = []
+        self.comments: list[Any] = []
         for i in range(comments):
             node = lobsterspages.Node(f"{k:02d}{i:04d}"[-6:].rjust(6, "c"), user=f"u{i % 97}",
                                       text=f"Comment {i} of story {k}.")
@@ -120,18 +144,29 @@ class Lobsters:
             (pick.children if pick else self.nodes).append(node)
             self.comments.append(node)
 
-    def route(self) -> dict[str, Reply]:
+    def route(self) -> dict[str, Any]:
+        from tests import lobsterspages
+        from tests.server import Reply
+
         body = lobsterspages.story_json(self.nodes, sid=self.story_id)
-        return {f"/s/{self.story_id}.json": Reply(body, content_type="application/json")}
+        # The type Lobsters (Rails) declares: with no charset Scrapy would guess one by
+        # decoding the whole body, a cost the real site does not cause.
+        return {f"/s/{self.story_id}.json": Reply(
+            body, content_type="application/json; charset=utf-8")}
 
 
 def main() -> None:
     global SITE
+    from tests import hnpages
+    from tests.server import SiteServer, serve
+
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--threads", type=int, default=50)
     ap.add_argument("--comments", type=int, default=1000)
     ap.add_argument("--per-page", type=int, default=1000)
     ap.add_argument("--site", choices=("hn", "lobsters"), default="hn")
+    ap.add_argument("--main", help="another checkout's root, crawled alternately")
+    ap.add_argument("--repeat", type=int, default=1, help="unchanged re-crawls to run")
     args = ap.parse_args()
     SITE = args.site
     site = SiteServer()
@@ -150,29 +185,54 @@ def main() -> None:
         for t in (*threads, tiny):
             site.routes.update(hnpages.site_pages(t, per_page=args.per_page))
     ids = [t.story_id for t in threads]
+    trees: list[tuple[str, str | None]] = [("this", None)]
+    if args.main:
+        trees.append(("main", str(Path(args.main).resolve())))
     print(f"{SITE}: {args.threads} threads x {args.comments} comments, {args.per_page} per "
-          f"page; python {sys.version.split()[0]}, {os.cpu_count()} cores")
+          f"page; python {sys.version.split()[0]}, {os.cpu_count()} cores; load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    runs: dict[str, list[tuple[str, Run]]] = {name: [] for name, _ in trees}
+    floors: list[float] = []
     with serve(site) as s, tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.db"
-        crawl(s.base_url, db, [tiny.story_id])
-        runs = [("first crawl (anchor)", crawl(s.base_url, db, ids))]
-        runs.append(("unchanged re-crawl", crawl(s.base_url, db, ids)))
-        runs.append(("unchanged, once more", crawl(s.base_url, db, ids)))
-        runs.append(("unchanged, REPARSE=1", crawl(s.base_url, db, ids, LINKTHREAD_REPARSE="1")))
+        dbs = {name: Path(tmp) / f"{name}.db" for name, _ in trees}
+
+        def step(label: str, targets: list[str], **env: str) -> None:
+            # Alternate which tree goes first, so neither always runs after the other.
+            order = trees if len(runs["this"]) % 2 == 0 else trees[::-1]
+            for name, root in order:
+                runs[name].append((label, crawl(s.base_url, dbs[name], targets, root, **env)))
+
+        step("(warm-up: 1 thread)", [tiny.story_id])
+        step("first crawl (anchor)", ids)
+        for i in range(args.repeat):
+            step("unchanged re-crawl" + (f" #{i + 1}" if args.repeat > 1 else ""), ids)
+        step("unchanged, once more", ids)
+        step("unchanged, REPARSE=1", ids, LINKTHREAD_REPARSE="1")
         for t in threads:
             t.comments[len(t.comments) // 2].text = "Edited for the changed re-crawl."
             site.routes.update(t.route() if SITE == "lobsters"
                                else hnpages.site_pages(t, per_page=args.per_page))
-        runs.append(("changed re-crawl", crawl(s.base_url, db, ids)))
-        runs.append(("empty crawl (1 thread)", crawl(s.base_url, db, [tiny.story_id])))
-        anchor, crawl_anchor = runs[0][1][:2]
-        print(f"{'crawl':24} {'process CPU s':>13} {'vs first':>8} {'crawl CPU s':>11}"
-              f" {'vs first':>8} {'rows':>8} {'rows/thr':>8} {'MB written':>10} {'MB growth':>9}")
-        for label, (cpu, crawl_cpu, rows, written, growth) in runs:
-            per = rows / (1 if label.startswith("empty") else args.threads)
-            print(f"{label:24} {cpu:13.2f} {cpu / anchor:8.1%} {crawl_cpu:11.2f}"
-                  f" {crawl_cpu / crawl_anchor:8.1%} {rows:8,} {per:8,.0f}"
-                  f" {written / 1e6:10.1f} {growth / 1e6:9.2f}")
+        step("changed re-crawl", ids)
+        step("empty crawl (1 thread)", [tiny.story_id])
+        for _ in range(3):
+            floors.append(floor())
+    for name, _ in trees:
+        report(name, runs[name][1:], args.threads, min(floors))
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def report(name: str, runs: list[tuple[str, Run]], threads: int, floor_cpu: float) -> None:
+    anchor, crawl_anchor = runs[0][1][:2]
+    print(f"\n{name}:")
+    print(f"{'crawl':24} {'process CPU s':>13} {'vs first':>8} {'crawl CPU s':>11}"
+          f" {'vs first':>8} {'rows':>8} {'rows/thr':>8} {'MB written':>10} {'MB growth':>9}")
+    for label, (cpu, crawl_cpu, rows, written, growth) in runs:
+        per = rows / (1 if label.startswith("empty") else threads)
+        print(f"{label:24} {cpu:13.2f} {cpu / anchor:8.1%} {crawl_cpu:11.2f}"
+              f" {crawl_cpu / crawl_anchor:8.1%} {rows:8,} {per:8,.0f}"
+              f" {written / 1e6:10.1f} {growth / 1e6:9.2f}")
+    print(f"{'floor: Scrapy imported':24} {floor_cpu:13.2f} {floor_cpu / anchor:8.1%}"
+          "   (best of 3; no crawl)")
 
 
 if __name__ == "__main__":
