@@ -2,6 +2,7 @@
 stand-in (tests/redditapi.py), crawled by the real `linkthread crawl reddit`.
 
 Run: python bench/reddit_api.py [--comments 5000] [--top 20 --kids 5 --depth 8]
+     python bench/reddit_api.py --main /tmp/main-tree   (re-crawls by both, alternately)
 
 Prints the requests the crawl made beside, from the same run, what the stubs it was
 served demand: the lower bound (the first page, one per continue-thread, one per 100
@@ -14,6 +15,12 @@ them as the crawl does (each answer placed once as it comes, ``ThreadPages``) be
 the way it did before (``more_stubs`` of each answer, then ``parse_thread_pages`` of
 them all: every answer decoded twice), against the anchor of a bare ``json.loads`` of
 every answer; best of 5, run in alternation.
+
+Last, the thread crawled again by bench/recrawl.py's child (its probes): a first crawl
+into an empty archive (the anchor), unchanged re-crawls (``--repeat``), one with
+LINKTHREAD_REPARSE=1, and the floor of any crawl through Scrapy (a process importing
+it, no crawl); with ``--main DIR`` each crawl also with that checkout's code, into an
+archive of its own, the two alternating.
 """
 
 from __future__ import annotations
@@ -43,7 +50,10 @@ def main() -> None:
     ap.add_argument("--depth", type=int, default=8)
     ap.add_argument("--recent", type=int, default=500,
                     help="a reply's parent is one of this many latest comments")
+    ap.add_argument("--main", help="another checkout's root, crawled alternately")
+    ap.add_argument("--repeat", type=int, default=3, help="unchanged re-crawls to run")
     args = ap.parse_args()
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with serve(SiteServer()) as site, tempfile.TemporaryDirectory() as tmp:
         api = RedditAPI(site, cut=Cut(top=args.top, kids=args.kids, depth=args.depth))
         api.morechildren_delay = 0.0
@@ -74,7 +84,8 @@ def main() -> None:
         print(f"one request per stub   : {per_stub} (PRAW's replace_more)")
         print(f"made / lower bound     : {made / bound:.2f}")
         reading(db)
-        recrawls(db, full)
+        recrawls(db, full, main=args.main, repeat=args.repeat)
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 def reading(db: Path) -> None:
@@ -121,38 +132,63 @@ def reading(db: Path) -> None:
 
 
 
-def recrawls(db: Path, env: dict[str, str]) -> None:
+def recrawls(db: Path, env: dict[str, str], *, main: str | None, repeat: int) -> None:
     """The same thread crawled again, unchanged, with the answers placed again
     (LINKTHREAD_REPARSE=1) and not (as the latest crawl read them): the process's CPU
     (start-up included), the crawl's own (between the pipeline's open and close) and
     the rows it wrote, through bench/recrawl.py's probes, against a first crawl."""
     import resource
+    import shutil
     import sqlite3
 
-    def run(into: Path, **extra: str) -> tuple[float, float, int]:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from recrawl import floor
+
+    def run(into: Path, root: str | None, **extra: str) -> tuple[float, float, int]:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run([sys.executable, str(ROOT / "bench" / "recrawl.py"), "--child",
                                "crawl", "reddit", "abc12", "--db", str(into)],
-                              env={**env, **extra}, cwd=ROOT, check=True, capture_output=True,
-                              text=True)  # fmt: skip
+                              env={**env, **extra, **({"RECRAWL_ROOT": root} if root else {})},
+                              cwd=ROOT, check=True, capture_output=True, text=True)  # fmt: skip
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         said = dict(line.split() for line in done.stderr.splitlines()
                     if line.startswith(("ROWS ", "CRAWL_CPU ")))  # fmt: skip
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         return cpu, float(said["CRAWL_CPU"]), int(said["ROWS"])
 
-    first = run(db.with_name("fresh.db"))
-    runs = [("first crawl (anchor)", first), ("unchanged re-crawl", run(db)),
-            ("unchanged, REPARSE=1", run(db, LINKTHREAD_REPARSE="1")),
-            ("unchanged, once more", run(db))]
-    with sqlite3.connect(db) as conn:
-        flags = [r[0] for r in conn.execute("SELECT unchanged FROM thread_crawls ORDER BY seen_at")]
-    print(f"crawled again (thread_crawls.unchanged {flags}):")
-    print(f"  {'':22} {'process CPU':>11} {'vs first':>8} {'crawl CPU':>9} {'vs first':>8} "
-          f"{'rows':>7}")
-    for label, (cpu, crawl_cpu, rows) in runs:
-        print(f"  {label:22} {cpu:11.2f} {cpu / first[0]:8.0%} {crawl_cpu:9.2f} "
-              f"{crawl_cpu / first[1]:8.0%} {rows:7,}")
+    trees: list[tuple[str, str | None]] = [("this", None)]
+    if main:
+        trees.append(("main", str(Path(main).resolve())))
+    dbs = {}
+    for name, _ in trees:  # each tree re-crawls an archive of its own, from the same start
+        dbs[name] = db.with_name(f"{name}.db")
+        with sqlite3.connect(db) as src, sqlite3.connect(dbs[name]) as dst:
+            src.backup(dst)
+    shutil.rmtree(db.with_name("fresh"), ignore_errors=True)
+    steps = [("first crawl (anchor)", {}), *((f"unchanged re-crawl #{i + 1}", {})
+                                             for i in range(repeat)),
+             ("unchanged, REPARSE=1", {"LINKTHREAD_REPARSE": "1"}),
+             ("unchanged, once more", {})]  # fmt: skip
+    runs: dict[str, list[tuple[str, tuple[float, float, int]]]] = {n: [] for n, _ in trees}
+    for k, (label, extra) in enumerate(steps):
+        for name, root in trees if k % 2 == 0 else trees[::-1]:
+            into = db.with_name(f"fresh-{name}-{k}.db") if k == 0 else dbs[name]
+            runs[name].append((label, run(into, root, **extra)))
+    floor_cpu = min(floor() for _ in range(3))
+    for name, _ in trees:
+        with sqlite3.connect(dbs[name]) as conn:
+            flags = [r[0] for r in conn.execute(
+                "SELECT unchanged FROM thread_crawls ORDER BY seen_at")]
+        first = runs[name][0][1]
+        print(f"{name}: crawled again (thread_crawls.unchanged {flags}):")
+        print(f"  {'':22} {'process CPU':>11} {'vs first':>8} {'crawl CPU':>9} {'vs first':>8} "
+              f"{'rows':>7}")
+        for label, (cpu, crawl_cpu, rows) in runs[name]:
+            print(f"  {label:22} {cpu:11.2f} {cpu / first[0]:8.0%} {crawl_cpu:9.2f} "
+                  f"{crawl_cpu / first[1]:8.0%} {rows:7,}")
+        print(f"  {'floor: Scrapy imported':22} {floor_cpu:11.2f} {floor_cpu / first[0]:8.0%}"
+              "   (best of 3; no crawl)")
+
 
 if __name__ == "__main__":
     main()
