@@ -28,7 +28,10 @@ of the archive file and its WAL. Printed per crawl:
 * an empty crawl (one 1-comment thread, unchanged): what any crawl's process costs;
 * the floor of any crawl through Scrapy: a process that imports what such a crawl
   imports of Scrapy and Twisted (the engine, the HTTP/TLS download handler, the
-  asyncio reactor) and does nothing else.
+  asyncio reactor) and does nothing else;
+* the floor of the same unchanged re-crawl without Scrapy: a process that asks for
+  the pages of every thread's latest crawl with the standard library's http.client,
+  hashes each body and compares it with the stored page set, storing nothing.
 """
 
 from __future__ import annotations
@@ -116,6 +119,32 @@ def floor() -> float:
     """CPU seconds of a process that imports Scrapy as a crawl does, and stops."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([sys.executable, "-c", FLOOR], check=True, cwd=ROOT)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+BARE = """
+import hashlib, http.client, json, sqlite3, sys, urllib.parse
+conn = sqlite3.connect(sys.argv[1])
+rows = conn.execute("SELECT t.pages FROM thread_crawls t WHERE t.crawl_id ="
+                    " (SELECT max(crawl_id) FROM thread_crawls)").fetchall()
+same = total = 0
+client = None
+for (pages,) in rows:
+    for url, sha in json.loads(pages):
+        u = urllib.parse.urlsplit(url)
+        client = client or http.client.HTTPConnection(u.netloc)
+        client.request("GET", u.path + ("?" + u.query if u.query else ""))
+        same += hashlib.sha256(client.getresponse().read()).hexdigest() == sha
+        total += 1
+assert same == total, (same, total)
+"""
+
+
+def bare(db: Path) -> float:
+    """CPU seconds of :data:`BARE` over the threads of the archive's latest crawl."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-c", BARE, str(db)], check=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -208,6 +237,7 @@ def main() -> None:
             step("unchanged re-crawl" + (f" #{i + 1}" if args.repeat > 1 else ""), ids)
         step("unchanged, once more", ids)
         step("unchanged, REPARSE=1", ids, LINKTHREAD_REPARSE="1")
+        bares = [bare(dbs["this"]) for _ in range(3)]  # every thread, still unchanged
         for t in threads:
             t.comments[len(t.comments) // 2].text = "Edited for the changed re-crawl."
             site.routes.update(t.route() if SITE == "lobsters"
@@ -217,11 +247,12 @@ def main() -> None:
         for _ in range(3):
             floors.append(floor())
     for name, _ in trees:
-        report(name, runs[name][1:], args.threads, min(floors))
+        report(name, runs[name][1:], args.threads, min(floors), min(bares))
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
-def report(name: str, runs: list[tuple[str, Run]], threads: int, floor_cpu: float) -> None:
+def report(name: str, runs: list[tuple[str, Run]], threads: int, floor_cpu: float,
+           bare_cpu: float) -> None:
     anchor, crawl_anchor = runs[0][1][:2]
     print(f"\n{name}:")
     print(f"{'crawl':24} {'process CPU s':>13} {'vs first':>8} {'crawl CPU s':>11}"
@@ -233,6 +264,8 @@ def report(name: str, runs: list[tuple[str, Run]], threads: int, floor_cpu: floa
               f" {written / 1e6:10.1f} {growth / 1e6:9.2f}")
     print(f"{'floor: Scrapy imported':24} {floor_cpu:13.2f} {floor_cpu / anchor:8.1%}"
           "   (best of 3; no crawl)")
+    print(f"{'floor without Scrapy':24} {bare_cpu:13.2f} {bare_cpu / anchor:8.1%}"
+          "   (best of 3; http.client, the same pages hashed, nothing stored)")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,11 @@ Last, the thread crawled again by bench/recrawl.py's child (its probes): a first
 into an empty archive (the anchor), unchanged re-crawls (``--repeat``), one with
 LINKTHREAD_REPARSE=1, and the floor of any crawl through Scrapy (a process importing
 it, no crawl); with ``--main DIR`` each crawl also with that checkout's code, into an
-archive of its own, the two alternating.
+archive of its own, the two alternating. And the floor of the same re-crawl without
+Scrapy: a process that takes a token and asks for the same answers, in order, over
+one kept-alive connection with the standard library's http.client, hashing each body
+and comparing it with the latest crawl's page set, storing nothing (what a path
+without Scrapy would do at least for an unchanged thread).
 """
 
 from __future__ import annotations
@@ -175,6 +179,7 @@ def recrawls(db: Path, env: dict[str, str], *, main: str | None, repeat: int) ->
             into = db.with_name(f"fresh-{name}-{k}.db") if k == 0 else dbs[name]
             runs[name].append((label, run(into, root, **extra)))
     floor_cpu = min(floor() for _ in range(3))
+    bare_cpu = min(bare(dbs["this"], env) for _ in range(3))
     for name, _ in trees:
         with sqlite3.connect(dbs[name]) as conn:
             flags = [r[0] for r in conn.execute(
@@ -188,6 +193,48 @@ def recrawls(db: Path, env: dict[str, str], *, main: str | None, repeat: int) ->
                   f"{crawl_cpu / first[1]:8.0%} {rows:7,}")
         print(f"  {'floor: Scrapy imported':22} {floor_cpu:11.2f} {floor_cpu / first[0]:8.0%}"
               "   (best of 3; no crawl)")
+        print(f"  {'floor without Scrapy':22} {bare_cpu:11.2f} {bare_cpu / first[0]:8.0%}"
+              "   (best of 3; http.client, the same answers hashed, nothing stored)")
+
+
+BARE = """
+import base64, hashlib, http.client, json, os, sqlite3, sys, urllib.parse
+db, auth, api = sys.argv[1], os.environ["LINKTHREAD_REDDIT_AUTH_URL"], \\
+    os.environ["LINKTHREAD_REDDIT_API_URL"]
+conn = sqlite3.connect(db)
+(crawl,) = conn.execute("SELECT max(crawl_id) FROM thread_crawls").fetchone()
+(pages,) = conn.execute("SELECT pages FROM thread_crawls WHERE crawl_id = ?",
+                        (crawl,)).fetchone()
+expected = json.loads(pages)
+a = urllib.parse.urlsplit(auth)
+http_conn = http.client.HTTPConnection(a.netloc)
+pair = base64.b64encode(
+    f"{os.environ['LINKTHREAD_REDDIT_CLIENT_ID']}:"
+    f"{os.environ['LINKTHREAD_REDDIT_CLIENT_SECRET']}".encode()).decode()
+form = urllib.parse.urlencode({"grant_type": "password",
+                               "username": os.environ["LINKTHREAD_REDDIT_USERNAME"],
+                               "password": os.environ["LINKTHREAD_REDDIT_PASSWORD"]})
+http_conn.request("POST", a.path, form, {"Authorization": f"Basic {pair}",
+                  "Content-Type": "application/x-www-form-urlencoded"})
+token = json.loads(http_conn.getresponse().read())["access_token"]
+same = 0
+for url, sha in expected:
+    u = urllib.parse.urlsplit(url)
+    http_conn.request("GET", u.path + ("?" + u.query if u.query else ""),
+                      headers={"Authorization": f"bearer {token}"})
+    same += hashlib.sha256(http_conn.getresponse().read()).hexdigest() == sha
+assert same == len(expected), (same, len(expected))
+"""
+
+
+def bare(db: Path, env: dict[str, str]) -> float:
+    """CPU seconds of :data:`BARE` reading again the answers of the latest crawl."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-c", BARE, str(db)], env=env, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 if __name__ == "__main__":
