@@ -40,7 +40,7 @@ from archive import seen as seen_rows
 from archive.crawls import Target, mark_done, queue_targets
 from archive.crawls import finish_crawl as finish_crawl  # re-exported
 from archive.crawls import start_crawl as start_crawl  # re-exported
-from archive.db import transaction
+from archive.db import connection, journal_in_memory, transaction
 from archive.differences import save_differences
 from archive.models import Comment, Listing, Story, Thread, User
 from archive.pages import keep_pages
@@ -49,6 +49,7 @@ from archive.pages import save_page as _save_page
 from archive.rows import (
     Row,
     canonical_json,
+    insert_rows,
     iso_utc,
     merge_row,
     now_iso,
@@ -89,6 +90,9 @@ _COMMENT_TIMES = tuple((_COMMENT_CONTENT.index(f"{c}_at"), _COMMENT_CONTENT.inde
                        for c in ("created", "edited"))  # fmt: skip
 
 
+_AUTHOR, _CREATED = COMMENT_COLUMNS.index("author"), COMMENT_COLUMNS.index("created_at")
+
+
 def _comment_content(c: Comment) -> Row:
     return (
         c.story_id, c.parent_id, c.depth, c.position, c.author, iso_utc(c.created_at),
@@ -117,7 +121,7 @@ def save_thread(
     assert seen is not None
     check_thread(thread)
     source = sources.check(thread.source)
-    with transaction(db) as conn:
+    with journal_in_memory(connection(db)), transaction(db) as conn:
         # What a redaction in force names is never stored again (archive.redact).
         thread, withheld, story_held = redact.withhold(conn, thread)
         story = thread.story
@@ -277,11 +281,17 @@ def _save_comments(
     scores = {c.id: c.score for c in comments if c.score is not None}
     if scores:
         versions.comment_scores(conn, site, scores, seen=seen, crawl_id=crawl_id)
-    upsert_rows(conn, "comments", COMMENT_COLUMNS, ("site", "id"), writes)
+    if rows:
+        upsert_rows(conn, "comments", COMMENT_COLUMNS, ("site", "id"), writes)
+    else:  # every comment new, read under the write lock: no conflict to resolve
+        insert_rows(conn, "comments", COMMENT_COLUMNS, writes)
     upsert_rows(conn, "comment_versions", versions.VERSION_COLUMNS, versions.VERSION_KEY, history)
     seen_rows.write(conn, site, seen=seen, crawl_id=crawl_id, touched=touched, back=back,
                     gone=gone, latest=(latest_seen, latest_crawl))
-    if writes:  # new or changed rows: their threads' parts of the author counts move
+    if writes and whole and not rows:  # the thread's first comments: these rows
+        summaries.first_saved(conn, site, story_id,
+                              ((row[_AUTHOR], row[_CREATED]) for row in writes))
+    elif writes:  # new or changed rows: their threads' parts of the author counts move
         summaries.threads_saved(conn, site, {story_id, *(row[0] for row in stored.values())})
     return new, updated, unchanged, len(gone)
 
