@@ -246,21 +246,22 @@ def journal_in_memory(conn: sqlite3.Connection) -> Iterator[None]:
     (10-25% of such a save, bench/scale.py --only save). A save's journal is bounded
     by its thread; a bulk import's or a maintenance sort's is not, so the setting is
     the save's alone. SQLite refuses the change inside a transaction whose temporary
-    storage is open (then the block runs as it is), and a change deletes temporary
-    tables: none lives across a save (archive.bulk_* drop theirs in their transaction).
+    storage is open (then the block runs as it is); outside one a change would delete
+    the connection's temporary tables, so where it has any the block runs as it is too.
     """
     before = conn.execute("PRAGMA temp_store").fetchone()[0]
-    try:
-        conn.execute("PRAGMA temp_store = MEMORY")
-    except sqlite3.OperationalError:
-        yield
-        return
+    changed = False
+    if conn.in_transaction or conn.execute(
+            "SELECT 1 FROM temp.sqlite_master LIMIT 1").fetchone() is None:
+        with suppress(sqlite3.OperationalError):  # temporary storage open: refused
+            conn.execute("PRAGMA temp_store = MEMORY")
+            changed = True
     try:
         yield
     finally:
-        # Refused inside a caller's transaction that opened temporary storage since.
-        with suppress(sqlite3.OperationalError):
-            conn.execute(f"PRAGMA temp_store = {int(before)}")
+        if changed:  # refused inside a caller's transaction that opened temporary storage
+            with suppress(sqlite3.OperationalError):
+                conn.execute(f"PRAGMA temp_store = {int(before)}")
 
 
 @contextmanager

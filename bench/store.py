@@ -1,6 +1,6 @@
 """Store rate: generated threads saved into a fresh archive, then seen again unchanged.
 
-Run: python bench/store.py [--comments 5000] [--threads 5]
+Run: python bench/store.py [--comments 5000] [--threads 5] [--against DIR --rounds 5]
 
 Prints comments/s of CPU time (process time: a loaded machine's waits left out) for
 (the target is >= 60k comments/s for the first save):
@@ -16,12 +16,19 @@ Prints comments/s of CPU time (process time: a loaded machine's waits left out) 
   read (``last_page_set``, before its first page), then ``save_unchanged_thread``: O(1)
   rows, no comment read. Its figure is per thread, not per comment (bench/recrawl.py
   measures the whole crawl, downloads and hashing included).
+
+``--against DIR``: another checkout (main's, as ``git worktree add /tmp/main main``)
+runs its own copy of this bench in a subprocess, alternately with this one, --rounds
+times; the best first save of each is printed beside the other (the same generated
+threads: tests/hnpages.py is seeded).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,7 +54,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--comments", type=int, default=5000)
     ap.add_argument("--threads", type=int, default=5)
+    ap.add_argument("--against", type=Path, help="Another checkout's code, timed alternately.")
+    ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
+    if args.against:
+        _against(args)
+        return
     threads = []
     for k in range(args.threads):
         gen = hnpages.random_thread(args.comments, seed=k, story_id=str(40_000_000 + k * 10**6))
@@ -83,6 +95,28 @@ def main() -> None:
                   f"{elapsed / args.threads * 1e3:.2f} ms a thread)")
         print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         db.close()
+
+
+def _against(args: argparse.Namespace) -> None:
+    """Both checkouts' first saves, alternately, each in a fresh process."""
+    size = ["--comments", str(args.comments), "--threads", str(args.threads)]
+    sides = {"this": Path(__file__), "against": args.against / "bench" / "store.py"}
+    best: dict[str, float] = {}
+    for _ in range(args.rounds):
+        for name, script in sides.items():
+            out = subprocess.run([sys.executable, str(script), *size], capture_output=True,
+                                 text=True, check=True, cwd=script.parent.parent).stdout
+            found = re.search(r"first save\s*: .* in ([\d.]+) s", out)
+            if found is None:
+                raise SystemExit(f"{script}: no first save in its output:\n{out}")
+            best[name] = min(best.get(name, float("inf")), float(found[1]))
+    total = args.comments * args.threads
+    for name in sides:
+        print(f"first save, {name:7} ({sides[name].parent.parent}): best of {args.rounds}"
+              f" {best[name]:.3f} s = {total / best[name]:>9,.0f} comments/s")
+    print(f"this / against: {best['against'] / best['this']:.2f}x the comments/s"
+          " (target >= 60,000 comments/s)")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 def _unchanged(db: Database, thread: Thread) -> None:
