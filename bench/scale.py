@@ -197,6 +197,9 @@ def main() -> None:
                     help="Alternate rounds of the save into each archive (best printed).")
     ap.add_argument("--split", action="store_true",
                     help="Also print the save's CPU time statement by statement.")
+    ap.add_argument("--automerge", type=lambda v: tuple(int(n) for n in v.split(",")),
+                    default=(), help="Also time the save with FTS5 automerge at each of these"
+                    " values (e.g. 0,4,8), set inside its rolled-back transaction.")
     args = ap.parse_args()
     if not args.as_built:
         build(args.db, args.comments)
@@ -215,7 +218,8 @@ def main() -> None:
     if "datasette" in parts:
         time_datasette(args.db)
     if "save" in parts:
-        scale_save.time_save(args.db, args.save_rounds, split=args.split)
+        scale_save.time_save(args.db, args.save_rounds, split=args.split,
+                             automerge=args.automerge)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,13 @@ pages from the OS's cache counts) and wall time.
 ``split``: then the CPU time of each statement of a save (an average over the rounds),
 timed by a connection whose execute and executemany note their time: a separate pass,
 so that its own cost is in neither total above.
+
+``automerge``: then the save into the big archive with FTS5's ``automerge`` set to each
+value inside the rolled-back transaction (nothing is kept): how much of the save is
+the full-text index merging its segments, which the archive's state decides (FTS5
+merges a share of its segments for every 64 leaves written, more the more levels it
+has; a rolled-back save starts from the same state each round, so it pays the same
+merge every time, or none).
 """
 
 from __future__ import annotations
@@ -41,9 +48,12 @@ class _RolledBack(Exception):
     pass
 
 
-def _save_rolled_back(db: Any, thread: Thread) -> None:
+def _save_rolled_back(db: Any, thread: Thread, automerge: int | None = None) -> None:
     try:
-        with transaction(db):
+        with transaction(db) as conn:
+            if automerge is not None:
+                conn.execute("INSERT INTO comments_fts (comments_fts, rank)"
+                             " VALUES ('automerge', ?)", (automerge,))
             save_thread(db, thread)
             raise _RolledBack
     except _RolledBack:
@@ -56,7 +66,8 @@ def _timed(fn: Callable[[], None]) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def time_save(db_path: Path, rounds: int, *, split: bool = False) -> None:
+def time_save(db_path: Path, rounds: int, *, split: bool = False,
+              automerge: tuple[int, ...] = ()) -> None:
     thread = new_thread()
     with tempfile.TemporaryDirectory() as tmp:
         paths = {"empty": Path(tmp) / "empty.db", "big": db_path}
@@ -80,6 +91,8 @@ def time_save(db_path: Path, rounds: int, *, split: bool = False) -> None:
                   flush=True)  # fmt: skip
         if split:
             _print_split(paths, thread, rounds)
+        if automerge:
+            _print_automerge(paths, thread, rounds, automerge)
 
 
 def _print_split(paths: dict[str, Path], thread: Thread, rounds: int) -> None:
@@ -103,6 +116,30 @@ def _print_split(paths: dict[str, Path], thread: Thread, rounds: int) -> None:
             print(f"  {sql:64} {empty * 1000:6.1f} -> {big * 1000:6.1f}")
     print(f"  {'total':64} {sum(spent['empty'].values()) * 1000:6.1f} ->"
           f" {sum(spent['big'].values()) * 1000:6.1f}", flush=True)  # fmt: skip
+
+
+def _print_automerge(paths: dict[str, Path], thread: Thread, rounds: int,
+                     values: tuple[int, ...]) -> None:
+    dbs = {name: open_db(path) for name, path in paths.items()}
+    try:
+        for db in dbs.values():
+            _save_rolled_back(db, thread)
+        cpu: dict[str, list[float]] = {}
+        for _ in range(rounds):
+            cpu.setdefault("empty", []).append(
+                _timed(lambda: _save_rolled_back(dbs["empty"], thread))[1])
+            for value in values:
+                cpu.setdefault(str(value), []).append(_timed(
+                    lambda: _save_rolled_back(dbs["big"], thread, value))[1])  # noqa: B023
+    finally:
+        for db in dbs.values():
+            db.close()
+    empty = min(cpu["empty"])
+    print(f"\nsave into this archive with FTS5 automerge set inside the rolled-back"
+          f" transaction (CPU, best of {rounds}; anchor: into an empty one {empty * 1000:.1f} ms)")
+    for value in values:
+        big = min(cpu[str(value)])
+        print(f"  automerge {value:2}: {big * 1000:6.1f} ms = {big / empty:.2f}x", flush=True)
 
 
 def _statement(sql: str) -> str:
