@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -233,35 +233,6 @@ def connection(db: sqlite_utils.Database | sqlite3.Connection) -> sqlite3.Connec
     """The sqlite3 connection of an archive handle, whichever of the two it is (asked
     without importing sqlite-utils: a reader's handle is a plain connection)."""
     return db if isinstance(db, sqlite3.Connection) else db.conn
-
-
-@contextmanager
-def journal_in_memory(conn: sqlite3.Connection) -> Iterator[None]:
-    """Statement journals (and temporary tables) in memory for the block, then as before.
-
-    Every statement that writes many rows through triggers and foreign keys keeps a
-    journal of the pages it changes, and past 64 KiB SQLite spills it to a temporary
-    file: a 1,000-comment thread saved into a big archive changes ~1,500 scattered
-    index pages, ~6 MB written to a file and deleted again at each statement's end
-    (10-25% of such a save, bench/scale.py --only save). A save's journal is bounded
-    by its thread; a bulk import's or a maintenance sort's is not, so the setting is
-    the save's alone. SQLite refuses the change inside a transaction whose temporary
-    storage is open (then the block runs as it is); outside one a change would delete
-    the connection's temporary tables, so where it has any the block runs as it is too.
-    """
-    before = conn.execute("PRAGMA temp_store").fetchone()[0]
-    changed = False
-    if conn.in_transaction or conn.execute(
-            "SELECT 1 FROM temp.sqlite_master LIMIT 1").fetchone() is None:
-        with suppress(sqlite3.OperationalError):  # temporary storage open: refused
-            conn.execute("PRAGMA temp_store = MEMORY")
-            changed = True
-    try:
-        yield
-    finally:
-        if changed:  # refused inside a caller's transaction that opened temporary storage
-            with suppress(sqlite3.OperationalError):
-                conn.execute(f"PRAGMA temp_store = {int(before)}")
 
 
 @contextmanager

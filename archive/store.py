@@ -40,7 +40,7 @@ from archive import seen as seen_rows
 from archive.crawls import Target, mark_done, queue_targets
 from archive.crawls import finish_crawl as finish_crawl  # re-exported
 from archive.crawls import start_crawl as start_crawl  # re-exported
-from archive.db import connection, journal_in_memory, transaction
+from archive.db import transaction
 from archive.differences import save_differences
 from archive.models import Comment, Listing, Story, Thread, User
 from archive.pages import keep_pages
@@ -121,7 +121,7 @@ def save_thread(
     assert seen is not None
     check_thread(thread)
     source = sources.check(thread.source)
-    with journal_in_memory(connection(db)), transaction(db) as conn:
+    with transaction(db) as conn:
         # What a redaction in force names is never stored again (archive.redact).
         thread, withheld, story_held = redact.withhold(conn, thread)
         story = thread.story

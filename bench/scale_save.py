@@ -98,7 +98,7 @@ def time_save(db_path: Path, rounds: int, *, split: bool = False,
 def _print_split(paths: dict[str, Path], thread: Thread, rounds: int) -> None:
     spent: dict[str, dict[str, float]] = {}
     for name, path in paths.items():
-        with _statement_clock() as clock:
+        with statement_clock() as clock:
             db = open_db(path)
             try:
                 _save_rolled_back(db, thread)
@@ -148,7 +148,7 @@ def _statement(sql: str) -> str:
 
 
 @contextmanager
-def _statement_clock() -> Iterator[dict[str, float]]:
+def statement_clock() -> Iterator[dict[str, float]]:
     spent: dict[str, float] = {}
 
     class Clocked(sqlite3.Connection):

@@ -17,6 +17,10 @@ Prints comments/s of CPU time (process time: a loaded machine's waits left out) 
   rows, no comment read. Its figure is per thread, not per comment (bench/recrawl.py
   measures the whole crawl, downloads and hashing included).
 
+``--split``: then a first save again, into a fresh archive, its CPU time statement by
+statement (bench/scale_save.py's clock): the statements' sum is SQLite's own work, the
+floor of this schema whatever the Python around it does.
+
 ``--against DIR``: another checkout (main's, as ``git worktree add /tmp/main main``)
 runs its own copy of this bench in a subprocess, alternately with this one, --rounds
 times; the best first save of each is printed beside the other (the same generated
@@ -45,6 +49,7 @@ from archive.db import open_db
 from archive.models import FetchedPage, Thread
 from archive.revisits import last_page_set, save_unchanged_thread
 from archive.store import save_thread
+from bench.scale_save import statement_clock
 from scraper.parsers import hn
 from scraper.parsers.tree import assemble_thread
 from tests import hnpages
@@ -56,6 +61,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=5)
     ap.add_argument("--against", type=Path, help="Another checkout's code, timed alternately.")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--split", action="store_true", help="Time a first save by statement.")
     args = ap.parse_args()
     if args.against:
         _against(args)
@@ -95,6 +101,24 @@ def main() -> None:
                   f"{elapsed / args.threads * 1e3:.2f} ms a thread)")
         print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         db.close()
+    if args.split:
+        _split(threads, total)
+
+
+def _split(threads: list[Thread], total: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, statement_clock() as clock:
+        db = open_db(Path(tmp) / "split.db")
+        clock.clear()
+        start = time.process_time()
+        _each(threads, lambda t: save_thread(db, t))
+        elapsed = time.process_time() - start
+        db.close()
+    sql = sum(clock.values())
+    print(f"\nfirst save by statement (CPU s, {elapsed:.3f} s in all in this pass):")
+    for statement, spent in sorted(clock.items(), key=lambda kv: -kv[1])[:8]:
+        print(f"  {statement:64} {spent:.3f} {spent / elapsed:4.0%}")
+    print(f"  the statements together: {sql:.3f} s = {total / sql:,.0f} comments/s (SQLite's"
+          f" own work); the rest (Python) {elapsed - sql:.3f} s")
 
 
 def _against(args: argparse.Namespace) -> None:

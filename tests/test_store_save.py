@@ -2,14 +2,12 @@
 author summaries counted from the rows written rather than read back by SQL); here it
 is held equal, whole, to the general path it skips (upsert_rows, and the parts read
 back by a GROUP BY) on generated threads, on the corpus' HN pages, and on comments
-with no author, no time, or authors and times that sort differently as bytes and as
-text. Also: the save's statement journals in memory, and the setting put back.
+with no author, no time, or authors that sort differently as bytes and as text.
 """
 
 from __future__ import annotations
 
 import random
-import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +17,7 @@ import sqlite_utils
 
 import archive.store as store
 from archive import summaries
-from archive.db import journal_in_memory, open_db, transaction
+from archive.db import open_db
 from archive.models import Thread
 from archive.rows import upsert_rows
 from scraper.parsers import hn
@@ -124,44 +122,3 @@ def test_corpus_first_saves_equal_the_general_path(tmp_path: Path,
     assert saves
     fast, general = saved_both_ways(tmp_path, monkeypatch, saves)
     assert fast == general
-
-
-def test_journal_in_memory_puts_the_setting_back(tmp_path: Path) -> None:
-    conn = sqlite3.connect(tmp_path / "a.db", isolation_level=None)
-    conn.execute("CREATE TABLE t (a)")
-
-    def temp_store() -> int:
-        return int(conn.execute("PRAGMA temp_store").fetchone()[0])
-
-    with journal_in_memory(conn):
-        assert temp_store() == 2
-    assert temp_store() == 0
-    # Inside a caller's transaction too (as bench/scale.py saves, rolled back).
-    with transaction(conn):
-        with journal_in_memory(conn):
-            assert temp_store() == 2
-            conn.execute("INSERT INTO t VALUES (1)")
-        assert temp_store() == 0
-    # A temporary table outside a transaction would be deleted by the change: left be.
-    conn.execute("CREATE TEMP TABLE kept (a)")
-    conn.execute("INSERT INTO kept VALUES (1)")
-    with journal_in_memory(conn):
-        assert temp_store() == 0
-    assert conn.execute("SELECT a FROM kept").fetchall() == [(1,)]
-    # Inside a transaction whose temporary storage is open, SQLite refuses: left be.
-    with transaction(conn):
-        conn.execute("INSERT INTO kept VALUES (2)")
-        with journal_in_memory(conn):
-            assert temp_store() == 0
-    assert conn.execute("SELECT count(*) FROM kept").fetchone()[0] == 2
-    conn.close()
-
-
-def test_a_failed_save_puts_the_setting_back(tmp_path: Path) -> None:
-    db = open_db(tmp_path / "a.db")
-    bad = make_thread((make_comment("1"), make_comment("1", position=1)))
-    with pytest.raises(ValueError):
-        store.save_thread(db, bad)
-    store.save_thread(db, make_thread())
-    assert db.conn.execute("PRAGMA temp_store").fetchone()[0] == 0
-    db.close()
