@@ -66,18 +66,7 @@ def main() -> None:
     if args.against:
         _against(args)
         return
-    threads = []
-    for k in range(args.threads):
-        gen = hnpages.random_thread(args.comments, seed=k, story_id=str(40_000_000 + k * 10**6))
-        url = f"https://news.ycombinator.com/item?id={gen.story_id}"
-        page = hnpages.site_pages(gen)[f"/item?id={gen.story_id}"]
-        thread = assemble_thread([hn.parse_item_page(page, url=url,
-                                                     fetched_at=hnpages.FETCHED_AT)])
-        # A stand-in body: compressing the 5 MB page is the page store's cost, which
-        # bench/recrawl.py measures; this bench measures the comments' store.
-        fetched = FetchedPage(site="hn", url=url, fetched_at=hnpages.FETCHED_AT, status=200,
-                              body=f"<html>{gen.story_id}</html>".encode())
-        threads.append(replace(thread, pages=(fetched,)))
+    threads = bench_threads(args.comments, args.threads)
     later = [_later(t, hours=1) for t in threads]
     revisit = [_later(t, hours=2) for t in threads]
     total = args.comments * args.threads
@@ -119,6 +108,24 @@ def _split(threads: list[Thread], total: int) -> None:
         print(f"  {statement:64} {spent:.3f} {spent / elapsed:4.0%}")
     print(f"  the statements together: {sql:.3f} s = {total / sql:,.0f} comments/s (SQLite's"
           f" own work); the rest (Python) {elapsed - sql:.3f} s")
+
+
+def bench_threads(comments: int, count: int) -> list[Thread]:
+    """The generated threads every line of this bench saves (tests/hnpages.py, seeded),
+    parsed by the HN parser."""
+    threads = []
+    for k in range(count):
+        gen = hnpages.random_thread(comments, seed=k, story_id=str(40_000_000 + k * 10**6))
+        url = f"https://news.ycombinator.com/item?id={gen.story_id}"
+        page = hnpages.site_pages(gen)[f"/item?id={gen.story_id}"]
+        thread = assemble_thread([hn.parse_item_page(page, url=url,
+                                                     fetched_at=hnpages.FETCHED_AT)])
+        # A stand-in body: compressing the 5 MB page is the page store's cost, which
+        # bench/recrawl.py measures; this bench measures the comments' store.
+        fetched = FetchedPage(site="hn", url=url, fetched_at=hnpages.FETCHED_AT, status=200,
+                              body=f"<html>{gen.story_id}</html>".encode())
+        threads.append(replace(thread, pages=(fetched,)))
+    return threads
 
 
 def _against(args: argparse.Namespace) -> None:
