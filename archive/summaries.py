@@ -10,7 +10,8 @@ GROUP BY over all rows cheap, so migration 0014 (``m0014_scale``) keeps its answ
 * ``author_counts``: per (site, author) the sums of those parts, which the view reads.
 
 A save changes only its own thread's part. :func:`threads_saved` recounts that part
-from the thread's comments (one index range, the rows just written) and moves each
+from the thread's comments (one index range, the rows just written; a thread's first
+save counts the rows it writes, :func:`first_saved`) and moves each
 changed author's totals by the difference: no full count, ever. Times only widen on
 a difference, except when an author's part shrank or lost its earliest (or latest)
 comment; then that author's first/last time is read again from the comments, through
@@ -132,7 +133,7 @@ def first_saved(conn: sqlite3.Connection, site: str, story_id: str,
                 comments: Iterable[tuple[str | None, str | None]]) -> None:
     """:func:`threads_saved` for a thread that had no comment stored before this save,
     given the (author, created_at) of every comment it now holds: its parts counted
-    here rather than read back through the thread's index (a tenth of a first save).
+    here rather than read back through the thread's index and the rows just written.
     The same parts as the query's: count(*), and min/max of the times that are not
     NULL (text compared as SQLite's BINARY collation compares UTF-8: by code point)."""
     parts: dict[str, Part] = {}

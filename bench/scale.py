@@ -13,7 +13,8 @@ does (timed once: a maintenance step), and, warm (each figure the best of --repe
 runs, after one untimed run), it prints:
 each read's query time in-process and the whole command's time as a subprocess, every
 Datasette page and canned query, and a 1,000-comment thread saved into this archive
-against into an empty one. Each group has its anchor, timed in the same run: a bare
+against into an empty one (bench/scale_save.py; --split and --automerge say where
+the difference goes). Each group has its anchor, timed in the same run: a bare
 ``SELECT 1`` command, an indexed lookup of one comment.
 """
 
