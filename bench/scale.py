@@ -201,6 +201,9 @@ def main() -> None:
     ap.add_argument("--automerge", type=lambda v: tuple(int(n) for n in v.split(",")),
                     default=(), help="Also time the save with FTS5 automerge at each of these"
                     " values (e.g. 0,4,8), set inside its rolled-back transaction.")
+    ap.add_argument("--committed", type=int, default=0, metavar="N",
+                    help="Also save N new threads committed into --db (it grows: never on"
+                    " an archive to keep as built) and into an empty one.")
     args = ap.parse_args()
     if not args.as_built:
         build(args.db, args.comments)
@@ -220,7 +223,7 @@ def main() -> None:
         time_datasette(args.db)
     if "save" in parts:
         scale_save.time_save(args.db, args.save_rounds, split=args.split,
-                             automerge=args.automerge)
+                             automerge=args.automerge, committed=args.committed)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,11 @@ pages from the OS's cache counts) and wall time.
 timed by a connection whose execute and executemany note their time: a separate pass,
 so that its own cost is in neither total above.
 
+``committed``: then that many new threads (other ids each) saved and committed into each
+archive, alternately, as a crawl saves them: the commit writes every page the save
+changed to the WAL, which the rolled-back figure leaves out. It changes the archive
+(it grows by those threads): only for an archive of one's own, never one to keep as built.
+
 ``automerge``: then the save into the big archive with FTS5's ``automerge`` set to each
 value inside the rolled-back transaction (nothing is kept): how much of the save is
 the full-text index merging its segments, which the archive's state decides (FTS5
@@ -67,7 +72,7 @@ def _timed(fn: Callable[[], None]) -> tuple[float, float]:
 
 
 def time_save(db_path: Path, rounds: int, *, split: bool = False,
-              automerge: tuple[int, ...] = ()) -> None:
+              automerge: tuple[int, ...] = (), committed: int = 0) -> None:
     thread = new_thread()
     with tempfile.TemporaryDirectory() as tmp:
         paths = {"empty": Path(tmp) / "empty.db", "big": db_path}
@@ -93,6 +98,8 @@ def time_save(db_path: Path, rounds: int, *, split: bool = False,
             _print_split(paths, thread, rounds)
         if automerge:
             _print_automerge(paths, thread, rounds, automerge)
+        if committed:
+            _print_committed(paths, committed)
 
 
 def _print_split(paths: dict[str, Path], thread: Thread, rounds: int) -> None:
@@ -140,6 +147,29 @@ def _print_automerge(paths: dict[str, Path], thread: Thread, rounds: int,
     for value in values:
         big = min(cpu[str(value)])
         print(f"  automerge {value:2}: {big * 1000:6.1f} ms = {big / empty:.2f}x", flush=True)
+
+
+def _print_committed(paths: dict[str, Path], count: int) -> None:
+    dbs = {name: open_db(path) for name, path in paths.items()}
+    spent: dict[str, list[tuple[float, float]]] = {name: [] for name in dbs}
+    try:
+        for k in range(count + 1):
+            gen = Generator(SHOW_COMMENTS, seed=1000 + k)
+            gen.next_comment = 910_000_000 + k * 2 * SHOW_COMMENTS
+            thread = gen.thread(str(910_000_000 + k), SHOW_COMMENTS)
+            for name, db in dbs.items():
+                took = _timed(lambda: save_thread(db, thread))  # noqa: B023
+                if k:  # the first of each warms its connection
+                    spent[name].append(took)
+    finally:
+        for db in dbs.values():
+            db.close()
+    print(f"\n{count} new threads saved and committed into each, alternately (median):")
+    for i, clock in ((1, "CPU"), (0, "wall")):
+        empty = sorted(r[i] for r in spent["empty"])[count // 2]
+        big = sorted(r[i] for r in spent["big"])[count // 2]
+        print(f"  {clock:4}: into an empty archive {empty * 1000:.1f} ms, into this one"
+              f" {big * 1000:.1f} ms = {big / empty:.2f}x", flush=True)
 
 
 def _statement(sql: str) -> str:
