@@ -152,11 +152,16 @@ def _print_automerge(paths: dict[str, Path], thread: Thread, rounds: int,
 def _print_committed(paths: dict[str, Path], count: int) -> None:
     dbs = {name: open_db(path) for name, path in paths.items()}
     spent: dict[str, list[tuple[float, float]]] = {name: [] for name in dbs}
+    # Past the threads an earlier run committed: every save is of a new thread.
+    row = dbs["big"].conn.execute("SELECT max(CAST(id AS INTEGER)) FROM stories"
+                                  " WHERE CAST(id AS INTEGER) >= 910000000").fetchone()
+    first = (row[0] or 909_999_999) + 1
     try:
         for k in range(count + 1):
-            gen = Generator(SHOW_COMMENTS, seed=1000 + k)
-            gen.next_comment = 910_000_000 + k * 2 * SHOW_COMMENTS
-            thread = gen.thread(str(910_000_000 + k), SHOW_COMMENTS)
+            story = first + k
+            gen = Generator(SHOW_COMMENTS, seed=story)
+            gen.next_comment = 10**10 + (story - 910_000_000) * 2 * SHOW_COMMENTS
+            thread = gen.thread(str(story), SHOW_COMMENTS)
             for name, db in dbs.items():
                 took = _timed(lambda: save_thread(db, thread))  # noqa: B023
                 if k:  # the first of each warms its connection
