@@ -174,3 +174,20 @@ def upsert_rows(
             f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {assigns}",
             list(chain.from_iterable(chunk)),
         )
+
+
+def insert_rows(conn: sqlite3.Connection, table: str, columns: Sequence[str],
+                rows: Sequence[Row]) -> None:
+    """:func:`upsert_rows` for rows known to be new (their keys read as absent in the
+    same write transaction): a plain INSERT, without the conflict check's cost."""
+    if not rows:
+        return
+    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = max(1, min(ROWS_PER_STATEMENT, limit // len(columns)))
+    one = "(" + ", ".join("?" * len(columns)) + ")"
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        conn.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(chunk))}",
+            list(chain.from_iterable(chunk)),
+        )

@@ -49,6 +49,7 @@ from archive.pages import save_page as _save_page
 from archive.rows import (
     Row,
     canonical_json,
+    insert_rows,
     iso_utc,
     merge_row,
     now_iso,
@@ -87,6 +88,9 @@ _COMMENT_OBJECTS = frozenset({_COMMENT_CONTENT.index("extra")})
 # "3 hours ago" read from a page must not replace an API's exact time (rows.exact_time).
 _COMMENT_TIMES = tuple((_COMMENT_CONTENT.index(f"{c}_at"), _COMMENT_CONTENT.index(f"{c}_at_raw"))
                        for c in ("created", "edited"))  # fmt: skip
+
+
+_AUTHOR, _CREATED = COMMENT_COLUMNS.index("author"), COMMENT_COLUMNS.index("created_at")
 
 
 def _comment_content(c: Comment) -> Row:
@@ -277,11 +281,17 @@ def _save_comments(
     scores = {c.id: c.score for c in comments if c.score is not None}
     if scores:
         versions.comment_scores(conn, site, scores, seen=seen, crawl_id=crawl_id)
-    upsert_rows(conn, "comments", COMMENT_COLUMNS, ("site", "id"), writes)
+    if rows:
+        upsert_rows(conn, "comments", COMMENT_COLUMNS, ("site", "id"), writes)
+    else:  # every comment new, read under the write lock: no conflict to resolve
+        insert_rows(conn, "comments", COMMENT_COLUMNS, writes)
     upsert_rows(conn, "comment_versions", versions.VERSION_COLUMNS, versions.VERSION_KEY, history)
     seen_rows.write(conn, site, seen=seen, crawl_id=crawl_id, touched=touched, back=back,
                     gone=gone, latest=(latest_seen, latest_crawl))
-    if writes:  # new or changed rows: their threads' parts of the author counts move
+    if writes and whole and not rows:  # the thread's first comments: these rows
+        summaries.first_saved(conn, site, story_id,
+                              ((row[_AUTHOR], row[_CREATED]) for row in writes))
+    elif writes:  # new or changed rows: their threads' parts of the author counts move
         summaries.threads_saved(conn, site, {story_id, *(row[0] for row in stored.values())})
     return new, updated, unchanged, len(gone)
 

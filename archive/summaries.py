@@ -10,7 +10,8 @@ GROUP BY over all rows cheap, so migration 0014 (``m0014_scale``) keeps its answ
 * ``author_counts``: per (site, author) the sums of those parts, which the view reads.
 
 A save changes only its own thread's part. :func:`threads_saved` recounts that part
-from the thread's comments (one index range, the rows just written) and moves each
+from the thread's comments (one index range, the rows just written; a thread's first
+save counts the rows it writes, :func:`first_saved`) and moves each
 changed author's totals by the difference: no full count, ever. Times only widen on
 a difference, except when an author's part shrank or lost its earliest (or latest)
 comment; then that author's first/last time is read again from the comments, through
@@ -128,26 +129,48 @@ def threads_saved(conn: sqlite3.Connection, site: str, story_ids: Iterable[str])
         _thread_saved(conn, site, story_id)
 
 
-def _thread_saved(conn: sqlite3.Connection, site: str, story_id: str) -> None:
+def first_saved(conn: sqlite3.Connection, site: str, story_id: str,
+                comments: Iterable[tuple[str | None, str | None]]) -> None:
+    """:func:`threads_saved` for a thread that had no comment stored before this save,
+    given the (author, created_at) of every comment it now holds: its parts counted
+    here rather than read back through the thread's index and the rows just written.
+    The same parts as the query's: count(*), and min/max of the times that are not
+    NULL (text compared as SQLite's BINARY collation compares UTF-8: by code point)."""
+    parts: dict[str, Part] = {}
+    for author, at in comments:
+        if author is None:
+            continue
+        n, first, last = parts.get(author, (0, None, None))
+        if at is not None:
+            first = at if first is None or at < first else first
+            last = at if last is None or at > last else last
+        parts[author] = (n + 1, first, last)
+    _thread_saved(conn, site, story_id, parts)
+
+
+def _thread_saved(conn: sqlite3.Connection, site: str, story_id: str,
+                  counted: dict[str, Part] | None = None) -> None:
     def parts(sql: str) -> dict[str, Part]:
         return {row[0]: row[1:] for row in conn.execute(sql, (site, story_id))}
 
-    new = parts("SELECT author, count(*), min(created_at), max(created_at) FROM comments"
-                " WHERE site = ? AND story_id = ? AND author IS NOT NULL GROUP BY author")
+    new = counted if counted is not None else parts(
+        "SELECT author, count(*), min(created_at), max(created_at) FROM comments"
+        " WHERE site = ? AND story_id = ? AND author IS NOT NULL GROUP BY author")
     old = parts("SELECT author, comments, first_at, last_at FROM author_threads"
                 " WHERE site = ? AND story_id = ?")
-    changed = [a for a in new.keys() | old.keys() if new.get(a) != old.get(a)]
+    # In key order: the B-tree pages of neighbouring authors are visited one after another.
+    changed = sorted(a for a in new.keys() | old.keys() if new.get(a) != old.get(a))
     if not changed:
         return
     conn.executemany(
         "DELETE FROM author_threads WHERE site = ? AND story_id = ? AND author = ?",
         [(site, story_id, a) for a in changed if a not in new],
     )
-    conn.executemany(
-        "INSERT INTO author_threads (site, story_id, author, comments, first_at, last_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site, story_id, author) DO UPDATE SET"
-        " comments = excluded.comments, first_at = excluded.first_at,"
-        " last_at = excluded.last_at",
+    _insert_many(
+        conn,
+        "INSERT INTO author_threads (site, story_id, author, comments, first_at, last_at)",
+        " ON CONFLICT (site, story_id, author) DO UPDATE SET comments = excluded.comments,"
+        " first_at = excluded.first_at, last_at = excluded.last_at",
         [(site, story_id, a, *new[a]) for a in changed if a in new],
     )
     totals: list[tuple[object, ...]] = []
@@ -162,15 +185,18 @@ def _thread_saved(conn: sqlite3.Connection, site: str, story_id: str) -> None:
             was_last is not None and (last is None or last < was_last)
         ):
             recheck.append(a)
-    conn.executemany(
+    _insert_many(
+        conn,
         "INSERT INTO author_counts (site, author, comments, threads, first_comment_at,"
-        " last_comment_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-        " ON CONFLICT (site, author) DO UPDATE SET comments = comments + ?3,"
-        " threads = threads + ?4,"
-        " first_comment_at = CASE WHEN ?5 IS NULL THEN first_comment_at"
-        "   ELSE min(coalesce(first_comment_at, ?5), ?5) END,"
-        " last_comment_at = CASE WHEN ?6 IS NULL THEN last_comment_at"
-        "   ELSE max(coalesce(last_comment_at, ?6), ?6) END",
+        " last_comment_at)",
+        " ON CONFLICT (site, author) DO UPDATE SET comments = comments + excluded.comments,"
+        " threads = threads + excluded.threads,"
+        " first_comment_at = CASE WHEN excluded.first_comment_at IS NULL THEN first_comment_at"
+        "   ELSE min(coalesce(first_comment_at, excluded.first_comment_at),"
+        "            excluded.first_comment_at) END,"
+        " last_comment_at = CASE WHEN excluded.last_comment_at IS NULL THEN last_comment_at"
+        "   ELSE max(coalesce(last_comment_at, excluded.last_comment_at),"
+        "            excluded.last_comment_at) END",
         totals,
     )
     conn.executemany(
@@ -186,3 +212,19 @@ def _thread_saved(conn: sqlite3.Connection, site: str, story_id: str) -> None:
         "DELETE FROM author_counts WHERE site = ? AND author = ? AND comments = 0",
         [(site, a) for a in changed if a not in new],
     )
+
+
+def _insert_many(conn: sqlite3.Connection, head: str, tail: str,
+                 rows: list[tuple[object, ...]]) -> None:
+    """``head VALUES (...), (...) tail``: a save's few hundred authors in one statement
+    or a few, not one each (each statement opens, journals and closes on its own:
+    executemany of ~500 authors cost a third more). ``rows`` hold distinct keys."""
+    if not rows:
+        return
+    width = len(rows[0])
+    per = max(1, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    one = "(" + ", ".join("?" * width) + ")"
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        conn.execute(f"{head} VALUES {', '.join([one] * len(chunk))}{tail}",
+                     [v for row in chunk for v in row])

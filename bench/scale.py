@@ -13,7 +13,8 @@ does (timed once: a maintenance step), and, warm (each figure the best of --repe
 runs, after one untimed run), it prints:
 each read's query time in-process and the whole command's time as a subprocess, every
 Datasette page and canned query, and a 1,000-comment thread saved into this archive
-against into an empty one. Each group has its anchor, timed in the same run: a bare
+against into an empty one (bench/scale_save.py; --split and --automerge say where
+the difference goes). Each group has its anchor, timed in the same run: a bare
 ``SELECT 1`` command, an indexed lookup of one comment.
 """
 
@@ -22,7 +23,6 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,7 +36,7 @@ from archive.history import all_gaps, comment_changes, story_history
 from archive.query import load_thread
 from archive.search import search
 from archive.store import save_thread
-from bench import scale_datasette
+from bench import scale_datasette, scale_save
 from bench.scale_data import COMMON_WORD, SHOW_COMMENTS, SHOW_ID, SITE, Generator, author_name
 
 DEFAULT_DB = "/tmp/linkthread-10m.db"
@@ -182,45 +182,6 @@ def time_datasette(db: Path) -> None:
         print(f"{url:70} {seconds * 1000:7.0f}  {note}", flush=True)
 
 
-def time_save(db: Path, repeat: int) -> None:
-    """A new 1,000-comment thread saved into the big archive and into an empty one.
-
-    Each save runs inside an outer transaction that is then rolled back, so the big
-    archive stays as built and every run saves the thread as new. The commit (the same
-    in both) is left out of both."""
-    gen = Generator(SHOW_COMMENTS, seed=99)
-    gen.next_comment = 900_000_000
-    thread = gen.thread("900000000", SHOW_COMMENTS)
-
-    def saved_in(path: Path, clock: Callable[[], float]) -> float:
-        archive = open_db(path)
-        try:
-            def once() -> None:
-                try:
-                    with transaction(archive):
-                        save_thread(archive, thread)
-                        raise _RolledBack
-                except _RolledBack:
-                    pass
-            return best(once, repeat, clock)
-        finally:
-            archive.close()
-
-    # Wall time and this process's CPU time (less swayed by the machine's other load;
-    # reading pages from the OS's cache counts as CPU), anchor and big save alternately.
-    for name, clock in (("wall", time.perf_counter), ("CPU", time.process_time)):
-        with tempfile.TemporaryDirectory() as tmp:
-            empty = saved_in(Path(tmp) / "empty.db", clock)
-        big = saved_in(db, clock)
-        print(f"\nsave {SHOW_COMMENTS:,} comments ({name}): into an empty archive (anchor)"
-              f" {empty * 1000:.0f} ms, into this one {big * 1000:.0f} ms = {big / empty:.2f}x"
-              " (target <= 1.5x)", flush=True)  # fmt: skip
-
-
-class _RolledBack(Exception):
-    pass
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--comments", type=int, default=10_000_000)
@@ -233,6 +194,16 @@ def main() -> None:
                     help=f"Do not keep {COMMON_WORD!r} (search-index): time ranking every match.")
     ap.add_argument("--only", choices=("reads", "datasette", "save"), action="append",
                     help="Time only these parts (repeatable).")  # fmt: skip
+    ap.add_argument("--save-rounds", type=int, default=9,
+                    help="Alternate rounds of the save into each archive (best printed).")
+    ap.add_argument("--split", action="store_true",
+                    help="Also print the save's CPU time statement by statement.")
+    ap.add_argument("--automerge", type=lambda v: tuple(int(n) for n in v.split(",")),
+                    default=(), help="Also time the save with FTS5 automerge at each of these"
+                    " values (e.g. 0,4,8), set inside its rolled-back transaction.")
+    ap.add_argument("--committed", type=int, default=0, metavar="N",
+                    help="Also save N new threads committed into --db (it grows: never on"
+                    " an archive to keep as built) and into an empty one.")
     args = ap.parse_args()
     if not args.as_built:
         build(args.db, args.comments)
@@ -251,7 +222,8 @@ def main() -> None:
     if "datasette" in parts:
         time_datasette(args.db)
     if "save" in parts:
-        time_save(args.db, args.repeat)
+        scale_save.time_save(args.db, args.save_rounds, split=args.split,
+                             automerge=args.automerge, committed=args.committed)
 
 
 if __name__ == "__main__":

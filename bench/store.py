@@ -1,6 +1,6 @@
 """Store rate: generated threads saved into a fresh archive, then seen again unchanged.
 
-Run: python bench/store.py [--comments 5000] [--threads 5]
+Run: python bench/store.py [--comments 5000] [--threads 5] [--against DIR --rounds 5]
 
 Prints comments/s of CPU time (process time: a loaded machine's waits left out) for
 (the target is >= 60k comments/s for the first save):
@@ -16,12 +16,23 @@ Prints comments/s of CPU time (process time: a loaded machine's waits left out) 
   read (``last_page_set``, before its first page), then ``save_unchanged_thread``: O(1)
   rows, no comment read. Its figure is per thread, not per comment (bench/recrawl.py
   measures the whole crawl, downloads and hashing included).
+
+``--split``: then a first save again, into a fresh archive, its CPU time statement by
+statement (bench/scale_save.py's clock): the statements' sum is SQLite's own work, the
+floor of this schema whatever the Python around it does.
+
+``--against DIR``: another checkout (main's, as ``git worktree add /tmp/main main``)
+runs its own copy of this bench in a subprocess, alternately with this one, --rounds
+times; the best first save of each is printed beside the other (the same generated
+threads: tests/hnpages.py is seeded).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +49,7 @@ from archive.db import open_db
 from archive.models import FetchedPage, Thread
 from archive.revisits import last_page_set, save_unchanged_thread
 from archive.store import save_thread
+from bench.scale_save import statement_clock
 from scraper.parsers import hn
 from scraper.parsers.tree import assemble_thread
 from tests import hnpages
@@ -47,19 +59,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--comments", type=int, default=5000)
     ap.add_argument("--threads", type=int, default=5)
+    ap.add_argument("--against", type=Path, help="Another checkout's code, timed alternately.")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--split", action="store_true", help="Time a first save by statement.")
     args = ap.parse_args()
-    threads = []
-    for k in range(args.threads):
-        gen = hnpages.random_thread(args.comments, seed=k, story_id=str(40_000_000 + k * 10**6))
-        url = f"https://news.ycombinator.com/item?id={gen.story_id}"
-        page = hnpages.site_pages(gen)[f"/item?id={gen.story_id}"]
-        thread = assemble_thread([hn.parse_item_page(page, url=url,
-                                                     fetched_at=hnpages.FETCHED_AT)])
-        # A stand-in body: compressing the 5 MB page is the page store's cost, which
-        # bench/recrawl.py measures; this bench measures the comments' store.
-        fetched = FetchedPage(site="hn", url=url, fetched_at=hnpages.FETCHED_AT, status=200,
-                              body=f"<html>{gen.story_id}</html>".encode())
-        threads.append(replace(thread, pages=(fetched,)))
+    if args.against:
+        _against(args)
+        return
+    threads = bench_threads(args.comments, args.threads)
     later = [_later(t, hours=1) for t in threads]
     revisit = [_later(t, hours=2) for t in threads]
     total = args.comments * args.threads
@@ -83,6 +90,64 @@ def main() -> None:
                   f"{elapsed / args.threads * 1e3:.2f} ms a thread)")
         print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         db.close()
+    if args.split:
+        _split(threads, total)
+
+
+def _split(threads: list[Thread], total: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, statement_clock() as clock:
+        db = open_db(Path(tmp) / "split.db")
+        clock.clear()
+        start = time.process_time()
+        _each(threads, lambda t: save_thread(db, t))
+        elapsed = time.process_time() - start
+        db.close()
+    sql = sum(clock.values())
+    print(f"\nfirst save by statement (CPU s, {elapsed:.3f} s in all in this pass):")
+    for statement, spent in sorted(clock.items(), key=lambda kv: -kv[1])[:8]:
+        print(f"  {statement:64} {spent:.3f} {spent / elapsed:4.0%}")
+    print(f"  the statements together: {sql:.3f} s = {total / sql:,.0f} comments/s (SQLite's"
+          f" own work); the rest (Python) {elapsed - sql:.3f} s")
+
+
+def bench_threads(comments: int, count: int) -> list[Thread]:
+    """The generated threads every line of this bench saves (tests/hnpages.py, seeded),
+    parsed by the HN parser."""
+    threads = []
+    for k in range(count):
+        gen = hnpages.random_thread(comments, seed=k, story_id=str(40_000_000 + k * 10**6))
+        url = f"https://news.ycombinator.com/item?id={gen.story_id}"
+        page = hnpages.site_pages(gen)[f"/item?id={gen.story_id}"]
+        thread = assemble_thread([hn.parse_item_page(page, url=url,
+                                                     fetched_at=hnpages.FETCHED_AT)])
+        # A stand-in body: compressing the 5 MB page is the page store's cost, which
+        # bench/recrawl.py measures; this bench measures the comments' store.
+        fetched = FetchedPage(site="hn", url=url, fetched_at=hnpages.FETCHED_AT, status=200,
+                              body=f"<html>{gen.story_id}</html>".encode())
+        threads.append(replace(thread, pages=(fetched,)))
+    return threads
+
+
+def _against(args: argparse.Namespace) -> None:
+    """Both checkouts' first saves, alternately, each in a fresh process."""
+    size = ["--comments", str(args.comments), "--threads", str(args.threads)]
+    sides = {"this": Path(__file__), "against": args.against / "bench" / "store.py"}
+    best: dict[str, float] = {}
+    for _ in range(args.rounds):
+        for name, script in sides.items():
+            out = subprocess.run([sys.executable, str(script), *size], capture_output=True,
+                                 text=True, check=True, cwd=script.parent.parent).stdout
+            found = re.search(r"first save\s*: .* in ([\d.]+) s", out)
+            if found is None:
+                raise SystemExit(f"{script}: no first save in its output:\n{out}")
+            best[name] = min(best.get(name, float("inf")), float(found[1]))
+    total = args.comments * args.threads
+    for name in sides:
+        print(f"first save, {name:7} ({sides[name].parent.parent}): best of {args.rounds}"
+              f" {best[name]:.3f} s = {total / best[name]:>9,.0f} comments/s")
+    print(f"this / against: {best['against'] / best['this']:.2f}x the comments/s"
+          " (target >= 60,000 comments/s)")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 def _unchanged(db: Database, thread: Thread) -> None:
