@@ -201,10 +201,12 @@ def check_complete(text: str, *, url: str) -> None:
         raise TruncatedPage(SITE, url, "the page stops before its end (no </html>)")
 
 
-def html_doc(text: str, *, url: str) -> etree._Element:
+def html_doc(text: str, *, url: str, checked: bool = False) -> etree._Element:
     """The page parsed by lxml. ``huge_tree`` lifts libxml2's depth limit (256 levels),
-    past which it would drop the rest of a deep thread without an error."""
-    check_complete(text, url=url)
+    past which it would drop the rest of a deep thread without an error. ``checked``:
+    ``check_complete`` has passed the text already."""
+    if not checked:
+        check_complete(text, url=url)
     doc = etree.fromstring(text, etree.HTMLParser(huge_tree=True))
     if doc is None:
         raise ParseError(SITE, url, "no HTML document in the body")
