@@ -94,8 +94,11 @@ def parse_listing_html(text: str, *, url: str, fetched_at: datetime,
     if not checked:
         check_body(text, url=url)
     doc = html_doc(text, url=url, checked=checked)
-    if any("comments_subtree" in classes(li) for li in doc.iter("li")) or \
-            any("story_text" in classes(d) for d in doc.iter("div")):
+    # A class holds its name in the text: the walks run only where the name occurs.
+    if ("comments_subtree" in text and any("comments_subtree" in classes(li)
+                                           for li in doc.iter("li"))) or \
+            ("story_text" in text and any("story_text" in classes(d)
+                                          for d in doc.iter("div"))):
         raise ParseError(SITE, url, "a story page, not a listing")
     holders = [ol for ol in doc.iter("ol") if classes(ol) & {"stories", "search_results"}]
     if not holders:
