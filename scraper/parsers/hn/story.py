@@ -153,11 +153,11 @@ def read_subtext(subtext: etree._Element, fetched_at: datetime
     score = None
     comment_count = None
     for a in subtext.iter("a"):
-        href = a.get("href") or ""
         shown = text_of(a)
-        if author is None and ("hnuser" in classes(a) or hn_path(href).startswith("user?id=")):
+        if author is None and ("hnuser" in classes(a)
+                               or hn_path(a.get("href") or "").startswith("user?id=")):
             author = shown or None
-        m = _COMMENTS.match(shown)
+        m = _COMMENTS.match(shown) if shown[:1].isdigit() else None
         if m:
             comment_count = number(m.group(1))
         elif shown == "discuss":
