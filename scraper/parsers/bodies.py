@@ -70,7 +70,12 @@ _HN_ENTITY = r"&(?:amp|lt|gt|quot|\#x27|\#39|\#x2F|\#38|\#60|\#62|\#34);"
 # Two searches, not one alternation: each starts with a fixed character, which the
 # regex engine finds by a fast scan; "[<&]" it tests at every character (2x slower).
 _HREF = rf"""a href="(?:[^"<>&\x00-\x1f]|{_HN_ENTITY})*"(?: rel="nofollow")?"""
-_NOT_SIMPLE_TAG = re.compile(rf"""<(?!(?:/?(?:i|a|code)|{_HREF})>)""")
+# Beside HN's own tags, every inline one bare of attributes (Reddit's Markdown writes
+# <em>, <strong>, <del>, <sup>): libxml2 keeps their text and the blanks between them as
+# served (lxml keeps blank text), so the text is the tags cut out, as for HN's.
+_INLINE_TAGS = ("a|abbr|b|big|cite|code|del|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span|"
+                "strike|strong|sub|sup|tt|u|var")
+_NOT_SIMPLE_TAG = re.compile(rf"""<(?!(?:/?(?:{_INLINE_TAGS})|{_HREF})>)""")
 _NOT_SIMPLE_ENTITY = re.compile(rf"""&(?!{_HN_ENTITY[1:]})""")
 
 

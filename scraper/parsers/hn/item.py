@@ -94,7 +94,7 @@ def looks_complete(html: str) -> bool:
 
     A body that is not an HTML document at all (robots.txt, HN's bare "No such item.")
     has no end to miss, so it counts as complete; an empty body does not."""
-    if not html.strip():
+    if not html or html.isspace():  # (strip() would copy the page)
         return False
     if "<html" not in html[:2048].lower():
         return True
@@ -105,7 +105,7 @@ def _check_served(html: str, url: str) -> None:
     """The pages HN serves instead of the item asked for, before any parsing."""
     if is_throttle_page(html):
         raise ThrottledPage(SITE, url, "HN says it cannot serve requests this quickly")
-    if not html.strip():
+    if not html or html.isspace():
         raise TruncatedPage(SITE, url, "empty body")
     if len(html) < 16384 and _NO_SUCH_ITEM in html and "comhead" not in html \
             and "subtext" not in html:

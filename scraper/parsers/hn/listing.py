@@ -119,7 +119,7 @@ def _check_served(html: str, url: str) -> None:
     """The pages HN serves instead of the listing asked for, before any parsing."""
     if hn.is_throttle_page(html):
         raise ThrottledPage(SITE, url, "HN says it cannot serve requests this quickly")
-    if not html.strip():
+    if not html or html.isspace():
         raise TruncatedPage(SITE, url, "empty body")
     if not hn.looks_complete(html):
         raise TruncatedPage(SITE, url, "the body stops before </html>: truncated page")
