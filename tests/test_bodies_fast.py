@@ -130,6 +130,17 @@ def _md_body(rng: random.Random) -> str:
         "<p>" + "".join(rng.choice(_MD[5:] if rng.random() < 0.1 else _MD[7:18])
                         for _ in range(rng.randint(0, 6))) + "</p>" + rng.choice(["\n", "\n\n", ""])
         for _ in range(rng.randint(0, 4)))
+    if rng.random() < 0.4:  # quotes, nested, now and then unbalanced
+        for _ in range(rng.randint(1, 3)):
+            cut = sorted(rng.randint(0, len(paragraphs)) for _ in range(2))
+            at = [k for k in range(len(paragraphs) + 1)
+                  if paragraphs.startswith("<p>", k) or k == len(paragraphs)]
+            a, b = (rng.choice(at), rng.choice(at)) if rng.random() < 0.9 else cut
+            a, b = min(a, b), max(a, b)
+            close = rng.choice(["</blockquote>\n", "</blockquote>", "", "</blockquote></blockquote>"]
+                               if rng.random() < 0.2 else ["</blockquote>\n"])
+            paragraphs = (paragraphs[:a] + "<blockquote>\n" + paragraphs[a:b] + close
+                          + paragraphs[b:])
     wrapper = rng.choice([('<div class="md">', "</div>"), (' <div class="md">', "</div>"),
                           ("", ""), ("\n", "\n")])  # Reddit's div.md; Lobsters' bare <p>s
     return wrapper[0] + paragraphs + wrapper[1]
@@ -159,7 +170,9 @@ _INLINE = ["a", " ", "  ", "\n", "\ue000", "<p>", "</p>", "<em>", "</em>", "<str
            "<strike>", "</strike>", "<i>", "</i>", "<code>", "</code>", "<sup>", "</sup>",
            "<a href=\"https://x.org/\">", "</a>", "&amp;", "&#39;", "<br>", "<span>", "</span>",
            "<sub>", "</sub>", "<q>", "</q>", "<mark>", "</mark>", "<font>", "</font>",
-           "<small>", "</small>", "<ins>", "</ins>", "<em/>", "<span class=x>", "<wbr>"]
+           "<small>", "</small>", "<ins>", "</ins>", "<em/>", "<span class=x>", "<wbr>",
+           "<a href=\"/x\" rel=\"ugc\">", "<a href=\"/x\" rel=\"nofollow ugc\">",
+           "<a href=\"/x\" rel=\"\">", "<a href=\"/x\" rel=\"a>b\">"]
 
 
 def test_random_inline_markup() -> None:

@@ -69,7 +69,8 @@ _NOT_INLINE = re.compile(r"<(?!/?(?:a|abbr|b|big|cite|code|del|dfn|em|font|i|ins
 _HN_ENTITY = r"&(?:amp|lt|gt|quot|\#x27|\#39|\#x2F|\#38|\#60|\#62|\#34);"
 # Two searches, not one alternation: each starts with a fixed character, which the
 # regex engine finds by a fast scan; "[<&]" it tests at every character (2x slower).
-_HREF = rf"""a href="(?:[^"<>&\x00-\x1f]|{_HN_ENTITY})*"(?: rel="nofollow")?"""
+# HN's rel="nofollow", Lobsters' rel="ugc": any rel of plain words.
+_HREF = rf"""a href="(?:[^"<>&\x00-\x1f]|{_HN_ENTITY})*"(?: rel="[a-z ]*")?"""
 # Beside HN's own tags, every inline one bare of attributes (Reddit's Markdown writes
 # <em>, <strong>, <del>, <sup>): libxml2 keeps their text and the blanks between them as
 # served (lxml keeps blank text), so the text is the tags cut out, as for HN's.
