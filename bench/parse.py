@@ -159,6 +159,22 @@ def report(label: str, page: str, n: int, base: float, ours: float) -> float:
     return ratio
 
 
+def classes_of(ratios: list[tuple[float, str]]) -> dict[str, list[tuple[float, str]]]:
+    """The pages by kind: the generated ones, HN item pages and listings, Lobsters' and
+    Reddit's HTML and JSON."""
+    out: dict[str, list[tuple[float, str]]] = {}
+    for ratio, label in ratios:
+        site, _, name = label.partition(" ")
+        if site == "generated":
+            kind = "generated"
+        elif site == "hn":
+            kind = "hn listing" if name.startswith("news-") else "hn item page"
+        else:
+            kind = f"{site} {'json' if name.endswith('.json') else 'html'}"
+        out.setdefault(kind, []).append((ratio, label))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=15)
@@ -182,6 +198,11 @@ def main() -> None:
     worst = max(ratios)
     print(f"worst page: {worst[1]} at {worst[0]:.2f}x (target <= 2.5x); "
           f"{sum(r <= 2.5 for r, _ in ratios)} of {len(ratios)} pages within it")
+    print("== by class of page: ratio range, pages within 2.5x, worst")
+    for name, members in classes_of(ratios).items():
+        low, high = min(members), max(members)
+        print(f"{name:24} {len(members):3} pages | {low[0]:5.2f}x - {high[0]:5.2f}x | "
+              f"{sum(r <= 2.5 for r, _ in members):3} within | worst {high[1]}")
     print("== cost per comment, generated threads (flat is the target)")
     for era in ("modern", "old"):
         for n in (int(s) for s in args.sizes.split(",")):

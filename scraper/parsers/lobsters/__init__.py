@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from archive.models import Listing, Thread, User
-from scraper.parsers.errors import ParseError
+from scraper.parsers.errors import ParseError, gc_paused
 from scraper.parsers.lobsters.common import SITE, StoryPage, check_complete
 from scraper.parsers.lobsters.detect import Kind, detect, detect_checked
 from scraper.parsers.lobsters.errors import ServerErrorPage, check_body
@@ -44,9 +44,10 @@ def _kind(text: str, url: str, wanted: str) -> str:
 def parse_story(text: str, *, url: str, fetched_at: datetime) -> StoryPage:
     """A story page, JSON or HTML. ``url``: the URL asked for (a merged story's redirect
     is recorded as such)."""
-    if _kind(text, url, "story") == "story-json":
-        return parse_story_json(text, url=url, fetched_at=fetched_at, checked=True)
-    return parse_story_html(text, url=url, fetched_at=fetched_at, checked=True)
+    with gc_paused():  # records and dicts by the row, none in a cycle (see gc_paused)
+        if _kind(text, url, "story") == "story-json":
+            return parse_story_json(text, url=url, fetched_at=fetched_at, checked=True)
+        return parse_story_html(text, url=url, fetched_at=fetched_at, checked=True)
 
 
 def parse_thread(text: str, *, url: str, fetched_at: datetime) -> Thread:
@@ -54,12 +55,14 @@ def parse_thread(text: str, *, url: str, fetched_at: datetime) -> Thread:
 
 
 def parse_listing(text: str, *, url: str, fetched_at: datetime) -> Listing:
-    if _kind(text, url, "listing") == "listing-json":
-        return parse_listing_json(text, url=url, fetched_at=fetched_at, checked=True)
-    return parse_listing_html(text, url=url, fetched_at=fetched_at, checked=True)
+    with gc_paused():
+        if _kind(text, url, "listing") == "listing-json":
+            return parse_listing_json(text, url=url, fetched_at=fetched_at, checked=True)
+        return parse_listing_html(text, url=url, fetched_at=fetched_at, checked=True)
 
 
 def parse_user(text: str, *, url: str, fetched_at: datetime) -> User:
-    if _kind(text, url, "user") == "user-json":
-        return parse_user_json(text, url=url, fetched_at=fetched_at, checked=True)
-    return parse_user_html(text, url=url, fetched_at=fetched_at, checked=True)
+    with gc_paused():
+        if _kind(text, url, "user") == "user-json":
+            return parse_user_json(text, url=url, fetched_at=fetched_at, checked=True)
+        return parse_user_html(text, url=url, fetched_at=fetched_at, checked=True)
