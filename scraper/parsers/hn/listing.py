@@ -125,16 +125,17 @@ def _check_served(html: str, url: str) -> None:
         raise TruncatedPage(SITE, url, "the body stops before </html>: truncated page")
 
 
-def _not_a_listing(html: str, doc: etree._Element, url: str) -> ParseError | None:
+def _not_a_listing(doc: etree._Element, url: str, *, bodies: bool) -> ParseError | None:
     """Why a parsed page is not a listing, or None if it may be one.
 
     An item page shows its story with the same title and subtext rows as a listing
     row, so one subtext alone does not make a listing: the header table (fatitem,
-    2015-), comment bodies or the comment form say it is a thread."""
-    if "fatitem" in html and any("fatitem" in classes(t) for t in doc.iter("table")):
+    2015-), comment bodies (``bodies``: a span or div.comment is in the tree) or the
+    comment form say it is a thread. (A listing has a handful of tables: walking them
+    costs less than searching the page's text for the name.)"""
+    if any("fatitem" in classes(t) for t in doc.iter("table")):
         return ParseError(SITE, url, "an item page (story header table), not a listing")
-    if any(e.get("class") == "comment" for e in doc.iter("span", "div")) \
-            or any(f.get("action") in _COMMENT_FORMS for f in doc.iter("form")):
+    if bodies or any(f.get("action") in _COMMENT_FORMS for f in doc.iter("form")):
         return ParseError(SITE, url, "an item page (comments), not a listing")
     return None
 
@@ -221,15 +222,17 @@ def parse_listing(
     fetched_at = ages.as_utc(fetched_at)
     doc, parser = whole.parse_html(html, site=SITE, url=url)
     subtexts = []
-    footer = False
-    for el in doc.iter("td", "span"):
+    footer = bodies = False
+    for el in doc.iter("td", "span", "div"):  # one walk for the rows, footer and bodies
         cls = el.get("class")
         if cls is None:
             continue
         if el.tag == "td":
             if "subtext" in cls.split():
                 subtexts.append(el)
-        elif cls == "yclinks":
+        elif cls == "comment":
+            bodies = True
+        elif cls == "yclinks" and el.tag == "span":
             footer = True
     # lxml stops early on broken markup and returns the tree so far (see ``whole``).
     declared = [m.start() for m in _SUBTEXT.finditer(html)]
@@ -237,7 +240,7 @@ def parse_listing(
                      parser=parser)
     whole.check_footer(html, whole.footer_start(html), footer, site=SITE, url=url,
                        parser=parser, after=declared[-1] if declared else 0)
-    problem = _not_a_listing(html, doc, url)
+    problem = _not_a_listing(doc, url, bodies=bodies)
     if problem is not None:
         raise problem
     if not subtexts:

@@ -152,24 +152,25 @@ def read_subtext(subtext: etree._Element, fetched_at: datetime
     author = None
     score = None
     comment_count = None
-    for a in subtext.iter("a"):
-        shown = text_of(a)
-        if author is None and ("hnuser" in classes(a)
-                               or hn_path(a.get("href") or "").startswith("user?id=")):
-            author = shown or None
-        m = _COMMENTS.match(shown) if shown[:1].isdigit() else None
-        if m:
-            comment_count = number(m.group(1))
-        elif shown == "discuss":
-            comment_count = 0
     age_title = None
-    for span in subtext.iter("span"):
-        cls = classes(span)
-        if score is None and ("score" in cls or (span.get("id") or "").startswith("score_")):
-            m = _POINTS.search(text_of(span))
+    for el in subtext.iter("a", "span"):  # one walk: each kind keeps its page order
+        if el.tag == "a":
+            shown = text_of(el)
+            if author is None and ("hnuser" in classes(el)
+                                   or hn_path(el.get("href") or "").startswith("user?id=")):
+                author = shown or None
+            m = _COMMENTS.match(shown) if shown[:1].isdigit() else None
+            if m:
+                comment_count = number(m.group(1))
+            elif shown == "discuss":
+                comment_count = 0
+            continue
+        cls = classes(el)
+        if score is None and ("score" in cls or (el.get("id") or "").startswith("score_")):
+            m = _POINTS.search(text_of(el))
             score = number(m.group(1)) if m else None
         if age_title is None and "age" in cls:
-            age_title = span.get("title")
+            age_title = el.get("title")
     # The cell's whole text is read only where the title gives no time.
     moment = ages.parse_age_title(age_title) if age_title else None
     if moment is not None:
