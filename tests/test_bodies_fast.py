@@ -183,6 +183,8 @@ def test_random_inline_markup() -> None:
         if rng.random() < 0.5:
             fragments = [f'<div class="md"><p>{f}</p>\n</div>' for f in fragments]
         assert bodies.texts(fragments) == bodies.soup_texts(fragments), fragments
+        for f in fragments:
+            assert bodies.text(f) == bodies.soup_text(f), f
 
 
 def test_fast_paths_are_taken() -> None:

@@ -392,7 +392,10 @@ def text(fragment: str) -> str:
     """The text of one HTML fragment."""
     if not _is_plain(fragment):
         return soup_text(fragment)
-    if "<p" not in fragment and (simple := _simple_text(fragment)) is not None:
+    # As ``texts`` reads each body: paragraph tags as marks, then no parse where the
+    # markup is narrow (a story's text, a profile's about: one each a page).
+    simple = _simple_text(_md_paragraphs(fragment) or _paragraphs(fragment))
+    if simple is not None:
         return simple
     doc = etree.fromstring(f"<div>{fragment}</div>", etree.HTMLParser(collect_ids=False))
     div = next(doc.iter("div"), None) if doc is not None else None

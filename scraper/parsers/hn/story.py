@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from archive.models import Story
-from scraper.parsers import ages, bodies
+from scraper.parsers import ages
 from scraper.parsers.hn.text import classes, served_or_rendered
 from scraper.parsers.values import is_id, join_url, number
 
@@ -197,8 +197,8 @@ def _self_text(html: str, table: etree._Element,
         if "toptext" in classes(div):
             if not _shows_text(div):
                 return None, None
-            served = served_or_rendered(html, _unique_end(_TOPTEXT, html), div)
-            return served, bodies.text(served) or None
+            served, shown = served_or_rendered(html, _unique_end(_TOPTEXT, html), div)
+            return served, shown or None
     # Before div.toptext: the text sits alone in the last cell of a row after the
     # subtext; spacer rows are empty, the comment form and poll options come after it.
     for row in subtext_row.itersiblings("tr"):
@@ -211,8 +211,8 @@ def _self_text(html: str, table: etree._Element,
         if cell.find(".//table") is not None:
             continue
         if _shows_text(cell):
-            served = served_or_rendered(html, _unique_end(_OLD_TEXT, html), cell)
-            return served, bodies.text(served) or None
+            served, shown = served_or_rendered(html, _unique_end(_OLD_TEXT, html), cell)
+            return served, shown or None
     return None, None
 
 
