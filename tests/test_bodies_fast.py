@@ -137,8 +137,8 @@ def _md_body(rng: random.Random) -> str:
                   if paragraphs.startswith("<p>", k) or k == len(paragraphs)]
             a, b = (rng.choice(at), rng.choice(at)) if rng.random() < 0.9 else cut
             a, b = min(a, b), max(a, b)
-            close = rng.choice(["</blockquote>\n", "</blockquote>", "", "</blockquote></blockquote>"]
-                               if rng.random() < 0.2 else ["</blockquote>\n"])
+            closes = ["</blockquote>\n", "</blockquote>", "", "</blockquote></blockquote>"]
+            close = rng.choice(closes) if rng.random() < 0.2 else closes[0]
             paragraphs = (paragraphs[:a] + "<blockquote>\n" + paragraphs[a:b] + close
                           + paragraphs[b:])
     wrapper = rng.choice([('<div class="md">', "</div>"), (' <div class="md">', "</div>"),
