@@ -368,14 +368,46 @@ _MD = re.compile(rf"""\s*(?:<div class="md">{_PARAS}\s*</div>|{_PARAS})\s*""")
 _MD_TAGS = ('<div class="md">', "</div>", "<p>", "</p>")
 
 
+# Quotes too (<blockquote>, nested up to twice): a block like a paragraph, whose edges
+# break the text as a paragraph's do. Only where every inline tag closes in its own
+# paragraph: libxml2 carries an unclosed one across a quote's edge in its own way.
+_PARA_IN_QUOTE = r"\s*<p>[^<]*(?:<(?!/?(?:p|div|blockquote)\b)[^<]*)*</p>"
+_QUOTE = rf"\s*<blockquote>(?:{_PARA_IN_QUOTE})*\s*</blockquote>"
+_QUOTED = rf"(?:{_PARA_IN_QUOTE}|\s*<blockquote>(?:{_PARA_IN_QUOTE}|{_QUOTE})*\s*</blockquote>)*"
+_MD_QUOTED = re.compile(rf"""\s*(?:<div class="md">{_QUOTED}\s*</div>|{_QUOTED})\s*""")
+_QUOTE_TAGS = (*_MD_TAGS, "<blockquote>", "</blockquote>")
+_ANY_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
+
+
+def _closed_in_paragraphs(fragment: str) -> bool:
+    """Whether every tag but the blocks' own opens and closes, nested, in one paragraph."""
+    open_tags: list[str] = []
+    for m in _ANY_TAG.finditer(fragment):
+        name = m.group(2)
+        if name in ("p", "div", "blockquote"):
+            if open_tags:
+                return False
+        elif not m.group(1):
+            open_tags.append(name)
+        elif not open_tags or open_tags.pop() != name:
+            return False
+    return not open_tags
+
+
 def _md_paragraphs(fragment: str) -> str | None:
     """A body of that shape with its paragraph and wrapper tags made paragraph marks (the
     breaks they make), so that it reads as inline markup: its text then needs no walk
     node by node, or no parse at all. None for any other body."""
-    if "<p>" not in fragment or _MD.fullmatch(fragment) is None or any(
+    if ("<p>" not in fragment and "<blockquote>" not in fragment) or any(
             s in fragment for s in _PARA_SPELLINGS):
         return None
-    for tag in _MD_TAGS:
+    tags = _MD_TAGS
+    if _MD.fullmatch(fragment) is None:
+        if "<blockquote>" not in fragment or _MD_QUOTED.fullmatch(fragment) is None or \
+                not _closed_in_paragraphs(fragment):
+            return None
+        tags = _QUOTE_TAGS
+    for tag in tags:
         fragment = fragment.replace(tag, _PARA)
     return fragment
 
