@@ -401,7 +401,7 @@ def _md_paragraphs(fragment: str) -> str | None:
     if ("<p>" not in fragment and "<blockquote>" not in fragment) or any(
             s in fragment for s in _PARA_SPELLINGS):
         return None
-    tags = _MD_TAGS
+    tags: tuple[str, ...] = _MD_TAGS
     if _MD.fullmatch(fragment) is None:
         if "<blockquote>" not in fragment or _MD_QUOTED.fullmatch(fragment) is None or \
                 not _closed_in_paragraphs(fragment):
