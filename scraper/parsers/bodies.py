@@ -9,7 +9,7 @@ The rules are BeautifulSoup's reading (``soup_texts``, ``tag_text``). BeautifulS
 the lxml builder is libxml2's parse replayed into Python objects, so where every body of
 a page is made of plain tags (``_PLAIN_TAGS``) lxml's own tree holds the same nodes and
 reads the same text at a fraction of the cost (BeautifulSoup was a third of an HN page's
-parse); a body in HN's own narrow markup (``_NOT_SIMPLE``) needs no parse at all. A page
+parse); a body in HN's own narrow markup (``_not_simple``) needs no parse at all. A page
 with any body that BeautifulSoup reads its own way (``<script>``/``<style>``/
 ``<template>``/ruby text, doctypes, CDATA, processing instructions, unknown tags) goes
 through BeautifulSoup whole. tests/test_bodies_fast.py holds the fast paths to the same
@@ -65,13 +65,40 @@ _NOT_INLINE = re.compile(r"<(?!/?(?:a|abbr|b|big|cite|code|del|dfn|em|font|i|ins
 # entities it escapes with; <p> already turned into _PARA. Such a body reads as its text
 # with the tags cut out and the entities decoded, with no parse at all. libxml2 keeps
 # every character of such text as it is but NUL (made U+FFFD); lone surrogates it refuses.
-_NOT_SIMPLE = re.compile(
-    r"""<(?!(?:/?(?:i|a|code)|a href="(?:[^"<>&\x00-\x1f]|&amp;)*"(?: rel="nofollow")?)>)"""
-    r"""|&(?!(?:amp|lt|gt|quot|\#x27|\#39|\#x2F);)""")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# (Before ~2014 HN spelt "&", "<", ">" and '"' as numeric references: "&#38;".)
+_HN_ENTITY = r"&(?:amp|lt|gt|quot|\#x27|\#39|\#x2F|\#38|\#60|\#62|\#34);"
+# Two searches, not one alternation: each starts with a fixed character, which the
+# regex engine finds by a fast scan; "[<&]" it tests at every character (2x slower).
+# HN's rel="nofollow", Lobsters' rel="ugc": any rel of plain words.
+_HREF = rf"""a href="(?:[^"<>&\x00-\x1f]|{_HN_ENTITY})*"(?: rel="[a-z ]*")?"""
+# Beside HN's own tags, every inline one bare of attributes (Reddit's Markdown writes
+# <em>, <strong>, <del>, <sup>): libxml2 keeps their text and the blanks between them as
+# served (lxml keeps blank text), so the text is the tags cut out, as for HN's.
+_INLINE_TAGS = ("a|abbr|b|big|cite|code|del|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span|"
+                "strike|strong|sub|sup|tt|u|var")
+_NOT_SIMPLE_TAG = re.compile(rf"""<(?!(?:/?(?:{_INLINE_TAGS})|{_HREF})>)""")
+_NOT_SIMPLE_ENTITY = re.compile(rf"""&(?!{_HN_ENTITY[1:]})""")
+
+
+def _not_simple(fragment: str) -> bool:
+    """Whether ``fragment`` holds a tag or entity outside HN's narrow markup, a NUL, or
+    a lone surrogate (which libxml2 refuses)."""
+    if ("<" in fragment and _NOT_SIMPLE_TAG.search(fragment) is not None) or (
+            "&" in fragment and _NOT_SIMPLE_ENTITY.search(fragment) is not None) or (
+            "\x00" in fragment):
+        return True
+    if fragment.isascii():
+        return False
+    try:  # one C pass; the regex "[\ud800-\udfff]" was 3x slower
+        fragment.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 _SIMPLE_TAG = re.compile(r"<[^>]*>")
 _ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'", "&#39;": "'",
-             "&#x2F;": "/"}
+             "&#x2F;": "/", "&#60;": "<", "&#62;": ">", "&#34;": '"'}
+# The two spellings of "&" (HN wrote "&#38;" until ~2014), decoded in one pass.
+_AMPERSANDS = re.compile("&(?:amp|#38);")
 
 
 # HN's code block: its text, escaped, with no tag inside (HN writes none there).
@@ -87,21 +114,28 @@ def _simple_text(fragment: str) -> str | None:
 
 def _inline_text(fragment: str) -> str | None:
     """``_simple_text`` of a body with no code block."""
-    if _NOT_SIMPLE.search(fragment) is not None or "\x00" in fragment or (
-            not fragment.isascii() and _SURROGATE.search(fragment) is not None):
+    if _not_simple(fragment):
         return None
     flat = _decoded(_SIMPLE_TAG.sub("", fragment) if "<" in fragment else fragment)
     if _PARA not in flat:
         return _collapse(flat)
+    if "\n" in flat:
+        flat = flat.replace("\n", " ")
+    if not ("  " in flat or "\t" in flat or "\r" in flat or "\f" in flat or "\v" in flat):
+        # No run of whitespace anywhere: each paragraph is itself without its edges.
+        return "\n\n".join([b for piece in flat.split(_PARA) if (b := piece.strip(" "))])
     blocks = [_collapse(piece) for piece in flat.split(_PARA)]
     return "\n\n".join([b for b in blocks if b])
 
 
 def _decoded(flat: str) -> str:
     if "&" in flat:
+        numeric = "&#" in flat
         for entity, char in _ENTITIES.items():
-            flat = flat.replace(entity, char)
-        flat = flat.replace("&amp;", "&")  # last: "&amp;lt;" is the text "&lt;"
+            if numeric or entity[1] != "#":
+                flat = flat.replace(entity, char)
+        # Last, and both in one pass: "&amp;lt;" is the text "&lt;", "&#38;amp;" "&amp;".
+        flat = _AMPERSANDS.sub("&", flat) if "&#38;" in flat else flat.replace("&amp;", "&")
     return flat
 
 
@@ -121,8 +155,7 @@ def _with_code_blocks(fragment: str) -> str | None:
         if m is None:
             break
         code = m.group(1)
-        if _PARA in code or _NOT_SIMPLE.search(code) is not None or "\x00" in code or (
-                not code.isascii() and _SURROGATE.search(code) is not None):
+        if _PARA in code or _not_simple(code):
             return None
         code = _decoded(code).strip("\n").rstrip()
         if code:
@@ -138,9 +171,11 @@ class _Verbatim(str):
 
 
 def _collapse(text: str) -> str:
-    # Six scans in C are cheaper than one regex pass over text with nothing to replace.
-    if ("  " in text or "\n" in text or "\t" in text or "\r" in text or "\f" in text
-            or "\v" in text):
+    # Scans in C are cheaper than one regex pass over text with nothing to replace. A
+    # lone newline (old HN bodies hold many) is one space, as the run rule has it.
+    if "\n" in text:
+        text = text.replace("\n", " ")
+    if "  " in text or "\t" in text or "\r" in text or "\f" in text or "\v" in text:
         if _OTHER_SPACES.search(text) is None:
             # Then str.split() splits at exactly those runs: one C call, where the
             # regex's replacement builds the text again piece by piece.
@@ -290,8 +325,6 @@ def texts(fragments: Sequence[str]) -> list[str]:
     """The text of each HTML fragment, in order, from one parse of them all."""
     if not fragments:
         return []
-    if not all(_is_plain(f) for f in fragments):
-        return soup_texts(fragments)
     prepared = [_paragraphs(f) for f in fragments]
     # Reddit's bodies read as inline markup once their paragraph tags are marks; the
     # parse below (when one is needed) still takes every body as the reference does, so
@@ -299,7 +332,11 @@ def texts(fragments: Sequence[str]) -> list[str]:
     simple = [_simple_text(_md_paragraphs(f) or p) for f, p in zip(fragments, prepared,
                                                                   strict=True)]
     if None not in simple:
+        # A body read without a parse holds only plain tags (p, div.md, pre, code, i,
+        # a), so the plain test below would pass them all: it is left out.
         return simple  # type: ignore[return-value]
+    if not all(_is_plain(f) for f in fragments):
+        return soup_texts(fragments)
     marks = _lxml_marks(prepared)
     if marks is None:
         # A fragment broke out of its marker (stray close tags): read each on its own.
@@ -331,20 +368,54 @@ _MD = re.compile(rf"""\s*(?:<div class="md">{_PARAS}\s*</div>|{_PARAS})\s*""")
 _MD_TAGS = ('<div class="md">', "</div>", "<p>", "</p>")
 
 
+# Quotes too (<blockquote>, nested up to twice): a block like a paragraph, whose edges
+# break the text as a paragraph's do. Only where every inline tag closes in its own
+# paragraph: libxml2 carries an unclosed one across a quote's edge in its own way.
+_PARA_IN_QUOTE = r"\s*<p>[^<]*(?:<(?!/?(?:p|div|blockquote)\b)[^<]*)*</p>"
+_QUOTE = rf"\s*<blockquote>(?:{_PARA_IN_QUOTE})*\s*</blockquote>"
+_QUOTED = rf"(?:{_PARA_IN_QUOTE}|\s*<blockquote>(?:{_PARA_IN_QUOTE}|{_QUOTE})*\s*</blockquote>)*"
+_MD_QUOTED = re.compile(rf"""\s*(?:<div class="md">{_QUOTED}\s*</div>|{_QUOTED})\s*""")
+_QUOTE_TAGS = (*_MD_TAGS, "<blockquote>", "</blockquote>")
+_ANY_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
+
+
+def _closed_in_paragraphs(fragment: str) -> bool:
+    """Whether every tag but the blocks' own opens and closes, nested, in one paragraph."""
+    open_tags: list[str] = []
+    for m in _ANY_TAG.finditer(fragment):
+        name = m.group(2)
+        if name in ("p", "div", "blockquote"):
+            if open_tags:
+                return False
+        elif not m.group(1):
+            open_tags.append(name)
+        elif not open_tags or open_tags.pop() != name:
+            return False
+    return not open_tags
+
+
 def _md_paragraphs(fragment: str) -> str | None:
     """A body of that shape with its paragraph and wrapper tags made paragraph marks (the
     breaks they make), so that it reads as inline markup: its text then needs no walk
     node by node, or no parse at all. None for any other body."""
-    if "<p>" not in fragment or _MD.fullmatch(fragment) is None or any(
+    if ("<p>" not in fragment and "<blockquote>" not in fragment) or any(
             s in fragment for s in _PARA_SPELLINGS):
         return None
-    for tag in _MD_TAGS:
+    tags: tuple[str, ...] = _MD_TAGS
+    if _MD.fullmatch(fragment) is None:
+        if "<blockquote>" not in fragment or _MD_QUOTED.fullmatch(fragment) is None or \
+                not _closed_in_paragraphs(fragment):
+            return None
+        tags = _QUOTE_TAGS
+    for tag in tags:
         fragment = fragment.replace(tag, _PARA)
     return fragment
 
 
 def _paragraphs(fragment: str) -> str:
-    if "<p>" not in fragment or any(s in fragment for s in _PARA_SPELLINGS):
+    # The spellings but the character itself are references: "&#57344;", "&#xe000;".
+    if "<p>" not in fragment or _PARA in fragment or (
+            "&#" in fragment and any(s in fragment for s in _PARA_SPELLINGS)):
         return fragment
     return fragment.replace("<p>", _PARA)
 
@@ -353,7 +424,10 @@ def text(fragment: str) -> str:
     """The text of one HTML fragment."""
     if not _is_plain(fragment):
         return soup_text(fragment)
-    if "<p" not in fragment and (simple := _simple_text(fragment)) is not None:
+    # As ``texts`` reads each body: paragraph tags as marks, then no parse where the
+    # markup is narrow (a story's text, a profile's about: one each a page).
+    simple = _simple_text(_md_paragraphs(fragment) or _paragraphs(fragment))
+    if simple is not None:
         return simple
     doc = etree.fromstring(f"<div>{fragment}</div>", etree.HTMLParser(collect_ids=False))
     div = next(doc.iter("div"), None) if doc is not None else None

@@ -135,13 +135,15 @@ _MORE_SHAPES = (
 )
 
 
-def check_more(html: str, in_tree: bool, *, site: str, url: str) -> None:
+def check_more(html: str, in_tree: bool, *, site: str, url: str,
+               absent: tuple[str, ...] = ()) -> None:
     """ParseError if the bytes hold a More link the tree does not show: without it the
-    crawl would stop at this page, one silent half thread or listing."""
+    crawl would stop at this page, one silent half thread or listing. ``absent``:
+    guards the caller has found not in the page (each search is a pass over it)."""
     if in_tree:
         return
     for guard, shape in _MORE_SHAPES:
-        if guard in html:
+        if guard not in absent and guard in html:
             m = shape.search(html)
             if m is not None:
                 raise ParseError(site, url, f"the page's markup has a More link (offset "

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 from lxml import etree
 
 from archive.models import Listing, ListingEntry
+from archive.records import quick
 from scraper.parsers import ages, whole
 from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage, parser_entry
 from scraper.parsers.hn import item as hn
@@ -45,16 +46,38 @@ from scraper.parsers.values import join_url, number
 SITE = "hn"
 # HN shows 30 rows a page; only used to number rows that show no rank of their own.
 PER_PAGE = 30
+_new_entry = quick(ListingEntry)  # 30 a page (see archive.records)
 
 _SUBTEXT = re.compile(r"""<td\s+class\s*=\s*["']?subtext["'\s>]""")
 _RANK = re.compile(r"([0-9]+)\.")
 _NUMBERED = re.compile(r"(?P<name>[a-z]+?)(?P<page>[0-9]{1,9})")  # "news2": the old page 2
 # The More link: a.morelink (2016-), else a bare "More" link in the last td.title (fnid
 # pages, "news2", "news?p=2", "newest?n=31" in the older markups).
-_MORE = etree.XPath(
-    "//a[contains(concat(' ', normalize-space(@class), ' '), ' morelink ')]/@href"
-    " | //td[contains(concat(' ', normalize-space(@class), ' '), ' title ')]"
-    "/a[normalize-space()='More']/@href")
+_COMMENT_FORMS = ("comment", "/comment")
+_XML_SPACE = re.compile(r"[ \t\r\n]+")  # XPath's whitespace, which normalize-space() folds
+
+
+def _more_href(doc: etree._Element) -> str | None:
+    """The More link's href: the first ``a.morelink`` (2016-), or link reading "More"
+    right inside a ``td.title`` (older markups), in page order. (The XPath union this
+    replaces cost a third of the listing's own parse: it normalised every cell's text.)"""
+    for a in doc.iter("a"):
+        href = a.get("href")
+        if href is None:
+            continue
+        cls = a.get("class")
+        if cls and "morelink" in cls and "morelink" in _XML_SPACE.split(cls):
+            return href
+        parent = a.getparent()
+        if parent is None or parent.tag != "td":
+            continue
+        shown = (a.text or "") if len(a) == 0 else "".join(a.itertext())
+        if "More" not in shown or _XML_SPACE.sub(" ", shown).strip(" ") != "More":
+            continue
+        owner = parent.get("class")
+        if owner and "title" in _XML_SPACE.split(owner):
+            return href
+    return None
 
 
 def listing_name_and_page(url: str, known_page: int | None = None) -> tuple[str, int, int]:
@@ -96,22 +119,23 @@ def _check_served(html: str, url: str) -> None:
     """The pages HN serves instead of the listing asked for, before any parsing."""
     if hn.is_throttle_page(html):
         raise ThrottledPage(SITE, url, "HN says it cannot serve requests this quickly")
-    if not html.strip():
+    if not html or html.isspace():
         raise TruncatedPage(SITE, url, "empty body")
     if not hn.looks_complete(html):
         raise TruncatedPage(SITE, url, "the body stops before </html>: truncated page")
 
 
-def _not_a_listing(html: str, doc: etree._Element, url: str) -> ParseError | None:
+def _not_a_listing(doc: etree._Element, url: str, *, bodies: bool) -> ParseError | None:
     """Why a parsed page is not a listing, or None if it may be one.
 
     An item page shows its story with the same title and subtext rows as a listing
     row, so one subtext alone does not make a listing: the header table (fatitem,
-    2015-), comment bodies or the comment form say it is a thread."""
-    if "fatitem" in html and any("fatitem" in classes(t) for t in doc.iter("table")):
+    2015-), comment bodies (``bodies``: a span or div.comment is in the tree) or the
+    comment form say it is a thread. (A listing has a handful of tables: walking them
+    costs less than searching the page's text for the name.)"""
+    if any("fatitem" in classes(t) for t in doc.iter("table")):
         return ParseError(SITE, url, "an item page (story header table), not a listing")
-    if any(e.get("class") == "comment" for e in doc.iter("span", "div")) \
-            or doc.xpath("//form[@action='comment' or @action='/comment']"):
+    if bodies or any(f.get("action") in _COMMENT_FORMS for f in doc.iter("form")):
         return ParseError(SITE, url, "an item page (comments), not a listing")
     return None
 
@@ -175,7 +199,7 @@ def _entry(subtext: etree._Element, position: int, offset: int, *, url: str,
         digest = hashlib.sha1((story_url or title).encode(), usedforsecurity=False)
         story_id = f"job-{digest.hexdigest()[:12]}"
     rank = _rank(title_row)
-    return ListingEntry(
+    return _new_entry(
         site=SITE, story_id=story_id,
         rank=rank if rank is not None else offset + position + 1,
         title=title or None, url=story_url,
@@ -198,12 +222,17 @@ def parse_listing(
     fetched_at = ages.as_utc(fetched_at)
     doc, parser = whole.parse_html(html, site=SITE, url=url)
     subtexts = []
-    footer = False
-    for el in doc.iter("td", "span"):
+    footer = bodies = False
+    for el in doc.iter("td", "span", "div"):  # one walk for the rows, footer and bodies
+        cls = el.get("class")
+        if cls is None:
+            continue
         if el.tag == "td":
-            if "subtext" in classes(el):
+            if "subtext" in cls.split():
                 subtexts.append(el)
-        elif el.get("class") == "yclinks":
+        elif cls == "comment":
+            bodies = True
+        elif cls == "yclinks" and el.tag == "span":
             footer = True
     # lxml stops early on broken markup and returns the tree so far (see ``whole``).
     declared = [m.start() for m in _SUBTEXT.finditer(html)]
@@ -211,7 +240,7 @@ def parse_listing(
                      parser=parser)
     whole.check_footer(html, whole.footer_start(html), footer, site=SITE, url=url,
                        parser=parser, after=declared[-1] if declared else 0)
-    problem = _not_a_listing(html, doc, url)
+    problem = _not_a_listing(doc, url, bodies=bodies)
     if problem is not None:
         raise problem
     if not subtexts:
@@ -230,9 +259,9 @@ def parse_listing(
         if e.story_id in seen:
             raise ParseError(SITE, url, f"story {e.story_id} is listed twice")
         seen.add(e.story_id)
-    more = next(iter(_MORE(doc)), None)
+    more = _more_href(doc)
     whole.check_more(html, more is not None, site=SITE, url=url)
     return Listing(
         site=SITE, name=name, page=page, url=url, fetched_at=fetched_at, entries=entries,
-        next_url=join_url(url, str(more), site=SITE, what="the More link") if more else None,
+        next_url=join_url(url, more, site=SITE, what="the More link") if more else None,
     )

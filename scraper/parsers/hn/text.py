@@ -138,15 +138,19 @@ def body_slice(html: str, start: int) -> tuple[str | None, str] | None:
     return (m["tag"] if m else None), cut[0]
 
 
-def served_or_rendered(html: str, begin: int | None, el: etree._Element) -> str:
+def served_or_rendered(html: str, begin: int | None, el: etree._Element) -> tuple[str, str]:
     """The served HTML of ``el``'s content starting at ``begin`` in the page, if it reads
-    the same as ``el`` (one element: the check costs two small parses), else lxml's."""
+    the same as ``el`` (one element: the check costs two small parses), else lxml's; and
+    its text (``bodies.text``), which the check has read already."""
+    rendered = inner_html(el)
     if begin is not None:
         cut = served_slice(html, begin)
         if cut is not None:
-            rendered = inner_html(el)
-            return cut[0] if bodies.text(cut[0]) == bodies.text(rendered) else rendered
-    return inner_html(el)
+            shown = bodies.text(rendered)
+            if bodies.text(cut[0]) == shown:
+                return cut[0], shown
+            return rendered, shown
+    return rendered, bodies.text(rendered)
 
 
 def container_starts(html: str) -> list[tuple[int, int]]:

@@ -201,11 +201,19 @@ def check_complete(text: str, *, url: str) -> None:
         raise TruncatedPage(SITE, url, "the page stops before its end (no </html>)")
 
 
-def html_doc(text: str, *, url: str) -> etree._Element:
+def html_doc(text: str, *, url: str, checked: bool = False) -> etree._Element:
     """The page parsed by lxml. ``huge_tree`` lifts libxml2's depth limit (256 levels),
-    past which it would drop the rest of a deep thread without an error."""
-    check_complete(text, url=url)
-    doc = etree.fromstring(text, etree.HTMLParser(huge_tree=True))
+    past which it would drop the rest of a deep thread without an error. ``checked``:
+    ``check_complete`` has passed the text already."""
+    if not checked:
+        check_complete(text, url=url)
+    try:
+        # As UTF-8 bytes, libxml2's own encoding (see whole.parse_html): a str with any
+        # character past Latin-1 reaches it as UCS-2/4 and is converted first.
+        doc = etree.fromstring(text.encode("utf-8"),
+                               etree.HTMLParser(huge_tree=True, encoding="utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate: lxml's own reading of the str
+        doc = etree.fromstring(text, etree.HTMLParser(huge_tree=True))
     if doc is None:
         raise ParseError(SITE, url, "no HTML document in the body")
     return doc
@@ -217,7 +225,9 @@ def classes(el: etree._Element) -> set[str]:
 
 def text_of(el: etree._Element) -> str:
     """The element's text as shown: runs of whitespace as one space, &nbsp; as a space."""
-    return " ".join("".join(el.itertext()).replace("\xa0", " ").split())
+    # Most are leaves (a link, a tag): their own text, with no itertext walk and join.
+    text = (el.text or "") if len(el) == 0 else "".join(el.itertext())
+    return " ".join(text.replace("\xa0", " ").split())
 
 
 def inner_html(el: etree._Element) -> str:

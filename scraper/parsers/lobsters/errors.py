@@ -42,7 +42,7 @@ def check_body(text: str, *, url: str) -> None:
     """Raise if the body is empty, a throttle answer, one of Lobsters' error pages, or
     its page for something that is not there (NoSuchItem)."""
     head = text[:2000]
-    if not text.strip():
+    if not text or text.isspace():  # (strip() would copy the page)
         raise TruncatedPage(SITE, url, "empty body")
     if _THROTTLE.match(head):
         raise ThrottledPage(SITE, url, "the site asks to slow down (rate limit)")

@@ -151,10 +151,12 @@ def _comment(div: etree._Element, where: Place, story: Story, body_html: str, te
     )
 
 
-def parse_story_html(text: str, *, url: str, fetched_at: datetime) -> StoryPage:
+def parse_story_html(text: str, *, url: str, fetched_at: datetime,
+                     checked: bool = False) -> StoryPage:
     """The thread of a story page; ``url`` is the URL asked for (see ``parse_story_json``)."""
-    check_body(text, url=url)
-    doc = html_doc(text, url=url)
+    if not checked:
+        check_body(text, url=url)
+    doc = html_doc(text, url=url, checked=checked)
     now = page_now(doc, fetched_at)
     rows = [li for li in story_items(doc)
             if li.getparent() is not None and "stories" in classes(li.getparent())]

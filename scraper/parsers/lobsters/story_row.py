@@ -86,11 +86,27 @@ def _site_story(href: str, page_url: str) -> str | None:
 
 def _header(details: etree._Element, *, fallback_id: str | None, score: int | None,
             marks: list[str], page_url: str, now: datetime) -> Header:
-    link = None
-    for span in details.iter("span"):
-        if "link" in classes(span):
-            link = span.find(".//a")
-            break
+    # One walk of the block finds what four walks did, each the first in page order.
+    link = domain = byline = None
+    found_link = False
+    tags = []
+    for el in details.iter("span", "a", "div"):
+        cls = el.get("class")
+        if not cls:
+            continue
+        names = cls.split()
+        tag = el.tag
+        if tag == "a":
+            if "tag" in names:
+                tags.append(text_of(el))
+            if domain is None and "domain" in names:
+                domain = text_of(el)
+        elif tag == "span":
+            if not found_link and "link" in names:
+                found_link = True
+                link = el.find(".//a")
+        elif byline is None and "byline" in names:
+            byline = el
     if link is None:
         raise ParseError(SITE, page_url, "a story row has no title link (span.link a)")
     href = urljoin(page_url, link.get("href") or "")
@@ -98,9 +114,6 @@ def _header(details: etree._Element, *, fallback_id: str | None, score: int | No
     story_id = fallback_id or own or next(
         (found for a in details.iter("a")
          if (found := _site_story(urljoin(page_url, a.get("href") or ""), page_url))), None)
-    tags = [text_of(a) for a in details.iter("a") if "tag" in classes(a)]
-    domain = next((text_of(a) for a in details.iter("a") if "domain" in classes(a)), None)
-    byline = next((d for d in details.iter("div") if "byline" in classes(d)), None)
     author = created_at = created_raw = count = None
     extra: dict[str, object] = {}
     deleted = False

@@ -39,9 +39,11 @@ def _wanted(url: str, shown: str) -> None:
         raise ParseError(SITE, url, f"page shows user {shown!r}, not {wanted!r}")
 
 
-def parse_user_json(text: str, *, url: str, fetched_at: datetime) -> User:
+def parse_user_json(text: str, *, url: str, fetched_at: datetime,
+                    checked: bool = False) -> User:
     """A ``/~NAME.json`` profile."""
-    check_body(text, url=url)
+    if not checked:
+        check_body(text, url=url)
     obj = load_json(text, url=url)
     user = user_record(obj) if isinstance(obj, Mapping) else None
     if user is None:
@@ -62,10 +64,12 @@ def _pairs(profile: etree._Element) -> dict[str, etree._Element]:
     return found
 
 
-def parse_user_html(text: str, *, url: str, fetched_at: datetime) -> User:
+def parse_user_html(text: str, *, url: str, fetched_at: datetime,
+                    checked: bool = False) -> User:
     """A profile page."""
-    check_body(text, url=url)
-    doc = html_doc(text, url=url)
+    if not checked:
+        check_body(text, url=url)
+    doc = html_doc(text, url=url, checked=checked)
     inside = doc.find(".//div[@id='inside']")
     heading = inside.find(".//h1") if inside is not None else None
     if heading is None or not text_of(heading):

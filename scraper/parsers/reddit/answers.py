@@ -12,6 +12,9 @@ from scraper.parsers.reddit.errors import SITE, read_json
 from scraper.parsers.reddit.things import unprefixed
 
 CONTINUE_ID = "_"
+# Tests below are written ``isinstance(x, (dict, Mapping))``: the same answer, but a
+# decoded answer's dicts pass on the first, C-level check, where the ABC's own check
+# costs ~0.15 us and runs several times for every thing of the answer.
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,11 +35,11 @@ class More:
 
 
 def listing_children(obj: Any, *, url: str, what: str) -> list[Mapping[str, Any]]:
-    if not isinstance(obj, Mapping) or obj.get("kind") != "Listing":
+    if not isinstance(obj, (dict, Mapping)) or obj.get("kind") != "Listing":
         raise ParseError(SITE, url, f"{what} is not a Listing")
     data = obj.get("data")
-    kids = data.get("children") if isinstance(data, Mapping) else None
-    if not isinstance(kids, list) or not all(isinstance(k, Mapping) for k in kids):
+    kids = data.get("children") if isinstance(data, (dict, Mapping)) else None
+    if not isinstance(kids, list) or not all(isinstance(k, (dict, Mapping)) for k in kids):
         raise ParseError(SITE, url, f"{what} has no list of children")
     return kids
 
@@ -56,12 +59,12 @@ def comments_response(obj: Any, *, url: str) -> tuple[Mapping[str, Any],
 
 def morechildren_things(obj: Any, *, url: str) -> list[Mapping[str, Any]] | None:
     """The things of a morechildren answer, or None if ``obj`` is not one."""
-    inner = obj.get("json") if isinstance(obj, Mapping) else None
-    data = inner.get("data") if isinstance(inner, Mapping) else None
-    things = data.get("things") if isinstance(data, Mapping) else None
-    if not isinstance(inner, Mapping) or "data" not in inner:
+    inner = obj.get("json") if isinstance(obj, (dict, Mapping)) else None
+    data = inner.get("data") if isinstance(inner, (dict, Mapping)) else None
+    things = data.get("things") if isinstance(data, (dict, Mapping)) else None
+    if not isinstance(inner, (dict, Mapping)) or "data" not in inner:
         return None
-    if not isinstance(things, list) or not all(isinstance(t, Mapping) for t in things):
+    if not isinstance(things, list) or not all(isinstance(t, (dict, Mapping)) for t in things):
         raise ParseError(SITE, url, "a morechildren answer without a list of things")
     return things
 
@@ -75,8 +78,8 @@ def check_things(things: Sequence[Mapping[str, Any]], *, url: str) -> None:
         if thing is None:
             stack.pop()
             continue
-        data = thing.get("data") if isinstance(thing, Mapping) else None
-        if not isinstance(data, Mapping):
+        data = thing.get("data") if isinstance(thing, (dict, Mapping)) else None
+        if not isinstance(data, (dict, Mapping)):
             raise ParseError(SITE, url, "a thing without data")
         if thing.get("kind") == "t1":
             if not unprefixed(data.get("id") or data.get("name")):
@@ -107,7 +110,7 @@ def stubs_of(obj: Any, *, url: str) -> list[More]:
             continue
         level = stack[-1][1]
         data = thing.get("data")
-        if not isinstance(data, Mapping):
+        if not isinstance(data, (dict, Mapping)):
             continue
         given = data.get("depth")
         depth = given if isinstance(given, int) else level

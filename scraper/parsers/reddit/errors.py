@@ -54,7 +54,7 @@ class ApiError(ParseError):
 def check_text(text: str, *, url: str) -> None:
     """Raise for an empty body and for Reddit's HTML error pages (the JSON ones are
     read by ``check_json`` once decoded)."""
-    if not text.strip():
+    if not text or text.isspace():  # (strip() would copy the page)
         raise TruncatedPage(SITE, url, "empty body")
     head = text[:4096]
     if head.lstrip()[:1] in ("{", "["):

@@ -48,6 +48,11 @@ _INT = re.compile(r"-?\d+")
 def _doc(text: str, url: str) -> Any:
     check_text(text, url=url)
     try:
+        # As UTF-8 bytes, libxml2's own encoding (see whole.parse_html): a str with any
+        # character past Latin-1 reaches it as UCS-2/4 and is converted first.
+        return lxml_html.fromstring(text.encode("utf-8"),
+                                    parser=lxml_html.HTMLParser(encoding="utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate: lxml's own reading of the str
         return lxml_html.fromstring(text)
     except (etree.ParserError, ValueError) as e:
         raise ParseError(SITE, url, f"not an HTML page ({e})") from None

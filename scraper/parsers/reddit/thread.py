@@ -176,13 +176,13 @@ def _merge(tree: _Tree, things: Sequence[Mapping[str, Any]], parent: _Node | Non
     """Place a page's things; ``parent`` None: each under its own ``parent_id``."""
     for thing in things:
         data = thing.get("data")
-        if not isinstance(data, Mapping):
+        if not isinstance(data, (dict, Mapping)):
             raise ParseError(SITE, tree.url, f"a {thing.get('kind')} thing without data")
         under = parent or tree.parent(data.get("parent_id"), data.get("depth"))
         if thing.get("kind") == "t1":
             node = tree.add_comment(data, under)
             replies = data.get("replies")
-            if isinstance(replies, Mapping):
+            if isinstance(replies, (dict, Mapping)):
                 _merge(tree, listing_children(replies, url=tree.url, what="replies"), node)
         elif thing.get("kind") == "more":
             tree.add_stub(data, under)
