@@ -95,10 +95,13 @@ def search_command(
                 time_limit=time_limit or None,
             )  # fmt: skip
         except ArchiveError as e:
-            hint = "stopped" in str(e) and unkept_hint(conn, " ".join(words), db)
-            raise ArchiveError(f"{e}; {hint}" if hint else str(e)) from e
+            hint = "(time limit" in str(e) and unkept_hint(conn, " ".join(words), db, limit)
+            if not hint:
+                raise
+            raise ArchiveError(f"{e}; {hint}") from e
         else:
-            hint = time.monotonic() - started > SLOW and unkept_hint(conn, " ".join(words), db)
+            slow = time.monotonic() - started > SLOW
+            hint = slow and unkept_hint(conn, " ".join(words), db, limit)
             if hint:
                 click.echo(f"hint: {hint}", err=True)
         finally:
@@ -113,8 +116,8 @@ def search_command(
     click.echo("\n\n".join("\n".join(hit_lines(h, mark, width)) for h in hits))
 
 
-def unkept_hint(conn: sqlite3.Connection, query: str, db: str) -> str | None:
-    """What makes a slow search of one word quick, when no band of it is kept."""
+def unkept_hint(conn: sqlite3.Connection, query: str, db: str, limit: int) -> str | None:
+    """What makes a slow search of one word quick, when no band of it answers it."""
     term = search_index.single_term(query)
     if term is None:
         return None
@@ -122,7 +125,7 @@ def unkept_hint(conn: sqlite3.Connection, query: str, db: str) -> str | None:
         row = conn.execute("SELECT depth FROM search_terms WHERE term = ?", (term[0],)).fetchone()
     except sqlite3.Error:
         row = None
-    if row is not None and row[0] >= 20:
+    if row is not None and row[0] >= limit:
         return None
     return (f"{term[1]!r} is ranked match by match; `linkthread search-index {term[1]} --db"
             f" {db}` keeps its best comments once (seconds), and then this search takes"

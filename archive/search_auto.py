@@ -66,11 +66,12 @@ def set_enabled(conn: sqlite3.Connection, on: bool) -> None:
 
 def after_write(db: sqlite_utils.Database | sqlite3.Connection) -> None:
     """The hook where a crawl, import or reparse ends: a bounded :func:`upkeep`, whose
-    failure (a busy archive, say) fails nothing: the next run does the work."""
+    failure (a busy archive, say) fails nothing: the next run does the work (every
+    step commits on its own, so a failed one leaves the last good premise)."""
     try:
         upkeep(db)
-    except sqlite3.Error as e:
-        logging.getLogger(__name__).warning("search upkeep left for later: %s", e)
+    except Exception as e:  # upkeep is never worth a crawl's outcome
+        logging.getLogger(__name__).warning("search upkeep left for later: %r", e)
 
 
 def upkeep(db: sqlite_utils.Database | sqlite3.Connection, *,

@@ -33,6 +33,8 @@ from archive.search_index import DEPTH, _points, term_docs, totals
 BUILDING = " "
 # A build whose depth changes brought below this starts again.
 MIN_DEPTH = DEPTH // 2
+# Rows read between two looks at the clock.
+CHECK_EVERY = 1024
 
 _MATCHES = """
 SELECT f.rowid, bm25(comments_fts), d.sz
@@ -139,7 +141,8 @@ def _read(conn: sqlite3.Connection, term: str, word: str, upto: int, top: int, d
         else:
             again.append(doc)
         last = doc
-        if count % 1024 == 0 and (count >= limit or (deadline and time.monotonic() > deadline)):
+        late = deadline is not None and time.monotonic() > deadline
+        if count % CHECK_EVERY == 0 and (count >= limit or late):
             break
     else:
         last = top

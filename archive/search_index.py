@@ -226,8 +226,8 @@ def totals(conn: sqlite3.Connection) -> tuple[int, int]:
     """(rows, tokens in every column) of ``comments_fts``, as bm25 reads them: FTS5's
     averages record (``%_data`` id 1: the row count, then each column's tokens)."""
     row = conn.execute("SELECT block FROM comments_fts_data WHERE id = 1").fetchone()
-    values = decode_varints(row[0]) if row else [0]
-    return values[0], sum(values[1:])
+    values = decode_varints(row[0]) if row else []
+    return (values[0] if values else 0), sum(values[1:])  # an empty index: an empty record
 
 
 def term_docs(conn: sqlite3.Connection, term: str, word: str) -> int:
