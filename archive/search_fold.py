@@ -12,7 +12,10 @@ than it, has ``depth`` members beating it and is out. So a word whose new rows a
 out costs one UPDATE of its premise; the few rows that may enter are added to the band
 as they are (a band may hold more than its skyband: it still holds every row that can
 be in the first ``depth``), and the band is cut back to its skyband only when it has
-grown by a quarter, or a member changed (the frontier is then computed again).
+grown by a quarter (the frontier is then computed again). A member edited or deleted
+is taken out, its current row tested as a new one, and the depth lowered by one: the
+frontier holds for the lower depth too (each stair had ``depth`` members within it,
+and lost at most those taken out).
 
 The number of rows holding the word (``docs``, bm25's n) moves by the new rows that
 hold it and, for a changed row, by whether it held it before the change (its text then
@@ -145,7 +148,7 @@ def _fold_one(conn: sqlite3.Connection, term: str, word: str, docs: int, upto: i
         docs = term_docs(conn, term, word) - _matches_above(conn, word, max(upto, hi))
     state = json.loads(front) if front else None
     depth -= len(members_changed)
-    if state is None or members_changed or state["added"] > max(200, state["rows"] // 4):
+    if state is None or state["added"] > max(200, state["rows"] // 4):
         band = {d: (d, tf, dl) for d, tf, dl in conn.execute(
             "SELECT doc, tf, dl FROM search_band WHERE term = ?", (term,))}  # fmt: skip
         points = {d: p for d, p in band.items() if d not in members_changed}
@@ -154,6 +157,10 @@ def _fold_one(conn: sqlite3.Connection, term: str, word: str, docs: int, upto: i
         write_band(conn, term, band_before=band, band=kept)
         front = frontier(kept, depth)
     else:
+        # A member out lowers the depth by one, and the frontier stays true for it:
+        # of the `depth` members within each stair, at most the ones taken out are gone.
+        conn.executemany("DELETE FROM search_band WHERE term = ? AND doc = ?",
+                         [(term, d) for d in members_changed])  # fmt: skip
         entering = [p for p in incoming if may_enter(state, p)]
         conn.executemany("INSERT OR REPLACE INTO search_band (term, doc, tf, dl) VALUES"
                          " (?, ?, ?, ?)", [(term, *p) for p in entering])  # fmt: skip
