@@ -100,6 +100,25 @@ def crawl(db, rounds: int, story: int) -> int:  # type: ignore[no-untyped-def]
     print(f"crawl of 1,000 comments, best of {rounds}: upkeep {u * 1e3:.1f} ms CPU against"
           f" the save's {s * 1e3:.1f} ms ({u / s:.2f}x) and parse + save {(p + s) * 1e3:.1f} ms"
           f" ({u / (p + s):.2f}x); wall {uw * 1e3:.1f} against {sw * 1e3:.1f} ms ({uw / sw:.2f}x)")
+    # Nothing new: what every crawl that saved nothing pays.
+    idle = min(timed(lambda: search_auto.upkeep(db))[1] for _ in range(3))
+    print(f"nothing new: upkeep {idle * 1e3:.2f} ms CPU (the save above {s * 1e3:.1f} ms)")
+    # A re-crawl where every comment's text changed: 1,000 logged changes to fold.
+    edits = []
+    for _ in range(min(rounds, 3)):
+        old = gen.next_comment
+        t = new_thread(gen, story)
+        save_thread(db, t)
+        search_auto.upkeep(db, seconds=None)
+        gen.next_comment = old
+        edited = new_thread(gen, story)  # the same ids, other texts
+        story += 1
+        save = timed(lambda e=edited: save_thread(db, e))
+        up = timed(lambda: search_auto.upkeep(db))
+        edits.append((save[1], up[1]))
+    es, eu = min(e[0] for e in edits), min(e[1] for e in edits)
+    print(f"1,000 comments edited: upkeep {eu * 1e3:.1f} ms CPU against their save's"
+          f" {es * 1e3:.1f} ms ({eu / es:.2f}x)")
     t = new_thread(gen, story)
     story += 1
     save_thread(db, t)
