@@ -144,7 +144,7 @@ def look(conn: sqlite3.Connection, *, sample: int = SAMPLE,
         if not _counted_lately(conn, term, rows):
             counted[term] = term_docs(conn, term, term)  # a read: no write lock yet
     started: list[str] = []
-    words = _words(texts) if any(d >= MIN_DOCS for d in counted.values()) else {}
+    words = _words(texts, {t for t, d in counted.items() if d >= MIN_DOCS})
     with transaction(conn):
         for term, docs in counted.items():
             if docs >= MIN_DOCS and (word := words.get(term)) is not None:
@@ -174,15 +174,16 @@ def _texts_at(conn: sqlite3.Connection, rowids: list[int]) -> list[tuple]:
     return out
 
 
-def _words(texts: list[tuple]) -> dict[str, str]:
-    """For each term, a word of the sample that searches as that term alone (a term may
-    be a stem: 'peopl' is searched as 'people')."""
+def _words(texts: list[tuple], wanted: set[str]) -> dict[str, str]:
+    """For each wanted term, a word of the sample that searches as that term alone (a
+    term may be a stem: 'peopl' is searched as 'people')."""
     words = sorted({w.lower() for _, text, author in texts for part in (text, author) if part
                     for w in re.findall(r"[^\W_]+", part)})  # fmt: skip
     out: dict[str, str] = {}
     for i, found in _Tokens.get().terms_of([(i, w, None) for i, w in enumerate(words)]).items():
         word = words[i]
-        if len(found) == 1 and found[0] not in out and single_term(word) == (found[0], word):
+        if len(found) == 1 and found[0] in wanted and found[0] not in out \
+                and single_term(word) == (found[0], word):  # fmt: skip
             out[found[0]] = word
     return out
 

@@ -27,11 +27,12 @@ import os
 import pstats
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive import search_auto, search_build, search_index, search_upkeep
+from archive import search_auto, search_build, search_fold, search_index, search_upkeep
 from archive.db import open_db
 from archive.models import Thread
 from archive.store import save_thread
@@ -111,13 +112,17 @@ def crawl(db, rounds: int, story: int) -> int:  # type: ignore[no-untyped-def]
         save_thread(db, t)
         search_auto.upkeep(db, seconds=None)
         gen.next_comment = old
-        edited = new_thread(gen, story)  # the same ids, other texts
+        edited = new_thread(gen, story)  # the same ids, other texts, seen a day later
+        edited = dataclasses.replace(edited, fetched_at=t.fetched_at + timedelta(days=1))
         story += 1
         save = timed(lambda e=edited: save_thread(db, e))
+        waiting = search_fold.pending(db.conn)
         up = timed(lambda: search_auto.upkeep(db))
+        assert up[2].folded == 0 and not db.conn.in_transaction  # type: ignore[attr-defined]
         edits.append((save[1], up[1]))
     es, eu = min(e[0] for e in edits), min(e[1] for e in edits)
-    print(f"1,000 comments edited: upkeep {eu * 1e3:.1f} ms CPU against their save's"
+    print(f"1,000 comments edited ({waiting} changes logged): upkeep {eu * 1e3:.1f} ms CPU"
+          f" against their save's"
           f" {es * 1e3:.1f} ms ({eu / es:.2f}x)")
     t = new_thread(gen, story)
     story += 1
