@@ -6,14 +6,21 @@ import dataclasses
 import json
 import re
 import shutil
+import sqlite3
 import textwrap
+import time
 
 import click
 
+from archive import search_index
 from archive.cli import _user_errors, cli, db_option, time_limit_option
 from archive.db import open_readonly
+from archive.errors import ArchiveError
 from archive.search import DEFAULT_TIME_LIMIT, KINDS, MAX_LIMIT, SearchHit, search
 from archive.terminal import safe_line
+
+# A search slower than this, of one word no band is kept for, says how to make it quick.
+SLOW = 0.5
 
 
 @cli.command(name="search")
@@ -80,12 +87,23 @@ def search_command(
     kinds = tuple(k for k, only in (("story", stories), ("comment", comments)) if only) or KINDS
     with _user_errors():
         conn = open_readonly(db)
+        started = time.monotonic()
         try:
             hits = search(
                 conn, " ".join(words), site=site, author=author, since=since, until=until,
                 limit=limit, kinds=kinds, literal=literal, mark=mark,
                 time_limit=time_limit or None,
             )  # fmt: skip
+        except ArchiveError as e:
+            hint = "(time limit" in str(e) and unkept_hint(conn, " ".join(words), db, limit)
+            if not hint:
+                raise
+            raise ArchiveError(f"{e}; {hint}") from e
+        else:
+            slow = time.monotonic() - started > SLOW
+            hint = slow and unkept_hint(conn, " ".join(words), db, limit)
+            if hint:
+                click.echo(f"hint: {hint}", err=True)
         finally:
             conn.close()
     if as_json:
@@ -96,6 +114,22 @@ def search_command(
         return
     width = min(shutil.get_terminal_size((100, 24)).columns, 100)
     click.echo("\n\n".join("\n".join(hit_lines(h, mark, width)) for h in hits))
+
+
+def unkept_hint(conn: sqlite3.Connection, query: str, db: str, limit: int) -> str | None:
+    """What makes a slow search of one word quick, when no band of it answers it."""
+    term = search_index.single_term(query)
+    if term is None:
+        return None
+    try:
+        row = conn.execute("SELECT depth FROM search_terms WHERE term = ?", (term[0],)).fetchone()
+    except sqlite3.Error:
+        row = None
+    if row is not None and row[0] >= limit:
+        return None
+    return (f"{term[1]!r} is ranked match by match; `linkthread search-index {term[1]} --db"
+            f" {db}` keeps its best comments once (seconds), and then this search takes"
+            " milliseconds (crawls do it by themselves for a word in 20,000 comments)")
 
 
 def hit_lines(hit: SearchHit, mark: tuple[str, str], width: int = 100) -> list[str]:
@@ -128,10 +162,18 @@ def hit_lines(hit: SearchHit, mark: tuple[str, str], width: int = 100) -> list[s
 @click.option("--min-docs", type=click.IntRange(1), default=20_000, show_default=True,
               help="With --frequent: how many comments make a word frequent.")  # fmt: skip
 @click.option("--drop", is_flag=True, help="Stop keeping the WORDS given.")
+@click.option("--upkeep", is_flag=True,
+              help="Run the automatic upkeep now, for --seconds (0: until done).")  # fmt: skip
+@click.option("--seconds", type=click.FloatRange(0), default=0, show_default=True,
+              help="With --upkeep: stop after this long (what is left waits for the next run).")
+@click.option("--auto/--no-auto", default=None,
+              help="Turn the automatic upkeep after crawls, imports and reparses on or off "
+                   "for this archive (on unless turned off).")  # fmt: skip
 @db_option
 def search_index_command(
-    words: tuple[str, ...], frequent: bool, min_docs: int, drop: bool, db: str
-) -> None:
+    words: tuple[str, ...], frequent: bool, min_docs: int, drop: bool, upkeep: bool,
+    seconds: float, auto: bool | None, db: str,
+) -> None:  # fmt: skip
     """Keep the best comments of frequent words, so that searching one is quick.
 
     A search for a word in a large share of all comments ranks every match (seconds
@@ -144,16 +186,32 @@ def search_index_command(
     date with what was saved since, which searches otherwise merge in as they run.
     --frequent reads the whole vocabulary first.
 
+    Without a manual step, each crawl, import and reparse ends with a bounded upkeep
+    (about a second): it folds what was saved into the kept lists, starts keeping a
+    word once it is in 20,000 comments, and builds those lists a step at a time.
+    --upkeep runs it now; --no-auto turns it off for the archive (as does the
+    environment variable LINKTHREAD_SEARCH_UPKEEP=0 for one process).
+
     Example: linkthread search-index people --db hn.db
 
-    Example: linkthread search-index --db hn.db
+    Example: linkthread search-index --upkeep --db hn.db
     """
-    from archive import search_upkeep
+    from archive import search_auto, search_upkeep
     from archive.db import open_db, transaction
 
     with _user_errors():
         archive = open_db(db)
         try:
+            if auto is not None:
+                with transaction(archive) as conn:
+                    search_auto.set_enabled(conn, auto)
+                click.echo(f"automatic upkeep {'on' if auto else 'off'}")
+            if upkeep:
+                done = search_auto.upkeep(archive, seconds=seconds or None)
+                click.echo(f"folded {done.folded:,} comments, started {len(done.started)},"
+                           f" built {len(done.built)}, still building {len(done.building)}")
+            if upkeep or (auto is not None and not words and not frequent and not drop):
+                return
             with transaction(archive) as conn:
                 try:
                     if drop:
@@ -168,7 +226,8 @@ def search_index_command(
                         kept = search_upkeep.keep(conn, chosen)
                 except ValueError as e:
                     raise click.UsageError(str(e)) from e
-            total = conn.execute("SELECT count(*) FROM search_terms").fetchone()[0]
+            total = conn.execute("SELECT count(*) FROM search_terms"
+                                 " WHERE term NOT LIKE ' %'").fetchone()[0]  # fmt: skip
         finally:
             archive.close()
     click.echo(f"refreshed {refreshed}, built {len(kept)}: {total} words kept")

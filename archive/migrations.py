@@ -23,6 +23,7 @@ from archive import (
     redaction_table,
     schema,
     search_index,
+    search_schema,
     seen,
     site_table,
     sources,
@@ -351,6 +352,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0015_redactions", redaction_table.m0015_redactions),
     ("0016_markup_health", health.m0016_markup_health),
     ("0017_scale_search", search_index.m0017_scale_search),
+    ("0019_band_auto", search_schema.m0019_band_auto),
 )
 
 

@@ -24,7 +24,8 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from archive.search_band import Point, decode_varints, score
 
@@ -68,6 +69,7 @@ def m0017_scale_search(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+T = TypeVar("T")
 Text = tuple[int, str | None, str | None]  # rowid, text, author: a row of comments_fts
 _WORD = re.compile(r'\s*("?)([^\W_]+)\1\s*')
 
@@ -102,7 +104,8 @@ def ranked(
                            (term[0],)).fetchone()  # fmt: skip
     except sqlite3.OperationalError:  # an archive from before 0017, opened read-only
         return None
-    if row is None:
+    # A band too shallow for `limit` stays so whatever came since (depth only falls).
+    if row is None or row[3] < limit:
         return None
     band, docs, depth = _current(conn, term[0], term[1], *row)
     if depth < limit:
@@ -223,8 +226,8 @@ def totals(conn: sqlite3.Connection) -> tuple[int, int]:
     """(rows, tokens in every column) of ``comments_fts``, as bm25 reads them: FTS5's
     averages record (``%_data`` id 1: the row count, then each column's tokens)."""
     row = conn.execute("SELECT block FROM comments_fts_data WHERE id = 1").fetchone()
-    values = decode_varints(row[0]) if row else [0]
-    return values[0], sum(values[1:])
+    values = decode_varints(row[0]) if row else []
+    return (values[0] if values else 0), sum(values[1:])  # an empty index: an empty record
 
 
 def term_docs(conn: sqlite3.Connection, term: str, word: str) -> int:
@@ -266,6 +269,7 @@ class _Tokens:
         self.conn = sqlite3.connect(":memory:")
         self.conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(text, author, tokenize='{TOKENIZE}')")
         self.conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+        self.conn.execute("CREATE VIRTUAL TABLE r USING fts5vocab(t, row)")
 
     def tokens(self, text: str) -> list[str]:
         return [t for t, in self._run([(1, text, None)], "SELECT DISTINCT term FROM v")]
@@ -274,10 +278,40 @@ class _Tokens:
         return dict(self._run(rows, "SELECT doc, count(*) FROM v WHERE term = ? GROUP BY doc",
                               (term,)))  # fmt: skip
 
-    def _run(self, rows: Iterable[Text], sql: str, params: tuple[object, ...] = ()) -> list[tuple]:
+    def docs(self, rows: Iterable[Text]) -> dict[str, int]:
+        """How many of these rows hold each term."""
+        return dict(self._run(rows, "SELECT term, doc FROM r"))
+
+    def terms_of(self, rows: Iterable[Text]) -> dict[int, list[str]]:
+        """The distinct terms of each row."""
+        out: dict[int, list[str]] = {}
+        for doc, term in self._run(rows, "SELECT DISTINCT doc, term FROM v"):
+            out.setdefault(doc, []).append(term)
+        return out
+
+    def points(self, rows: Iterable[Text], terms: Container[str]) -> dict[str, list[Point]]:
+        """(rowid, tf, dl) of each row for each of ``terms`` it holds; dl as the
+        archive's index counts it (the same tokenizer over the same two columns)."""
+        found: dict[str, list[tuple[int, int]]] = {}
+
+        def read(conn: sqlite3.Connection) -> dict[int, int]:
+            for term, doc, n in conn.execute(
+                    "SELECT term, doc, count(*) FROM v GROUP BY term, doc"):  # fmt: skip
+                if term in terms:
+                    found.setdefault(term, []).append((doc, n))
+            return {doc: sum(decode_varints(sz)) for doc, sz in conn.execute(
+                "SELECT id, sz FROM t_docsize")}  # fmt: skip
+        dl = self._with(rows, read)
+        return {t: [(doc, n, dl[doc]) for doc, n in pairs] for t, pairs in found.items()}
+
+    def _with(self, rows: Iterable[Text], read: Callable[[sqlite3.Connection], T]) -> T:
         conn = self.conn
         with conn:
             conn.executemany("INSERT INTO t (rowid, text, author) VALUES (?, ?, ?)", rows)
-            out = conn.execute(sql, params).fetchall()
-            conn.execute("DELETE FROM t")
-        return out
+            try:
+                return read(conn)
+            finally:
+                conn.execute("DELETE FROM t")
+
+    def _run(self, rows: Iterable[Text], sql: str, params: tuple[object, ...] = ()) -> list[tuple]:
+        return self._with(rows, lambda conn: conn.execute(sql, params).fetchall())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 
 from archive.search_band import Point, decode_varints, skyband
+from archive.search_fold import frontier
 from archive.search_index import DEPTH, MIN_DOCS, _current, _Tokens, term_docs, vocab
 
 # A band folded down to fewer members than this is built again instead.
@@ -49,6 +50,7 @@ def keep(conn: sqlite3.Connection, words: list[str]) -> list[str]:
     kept = []
     for word, term in zip(words, terms(words), strict=True):
         if term not in kept:
+            conn.execute("DELETE FROM search_counted WHERE term = ?", (term,))
             _build(conn, term, word)
             kept.append(term)
     return kept
@@ -64,7 +66,9 @@ def frequent(conn: sqlite3.Connection, min_docs: int = MIN_DOCS) -> list[str]:
 
 def refresh(conn: sqlite3.Connection) -> int:
     """Fold what changed since into every kept band; the bands refreshed."""
-    kept = conn.execute("SELECT term, word, docs, upto, logged, depth FROM search_terms")
+    # Builds under way (a term behind a space) are left to automatic upkeep.
+    kept = conn.execute("SELECT term, word, docs, upto, logged, depth FROM search_terms"
+                        " WHERE term NOT LIKE ' %'")
     terms = kept.fetchall()
     for term, word, docs, upto, logged, depth in terms:
         band, docs, depth = _current(conn, term, word, docs, upto, logged, depth)
@@ -72,16 +76,23 @@ def refresh(conn: sqlite3.Connection) -> int:
             _build(conn, term, word)
         else:
             _store(conn, term, word, docs, skyband(band, depth), depth)
-    conn.execute("DELETE FROM search_changes WHERE seq <= (SELECT min(logged) FROM search_terms)")
+    for table in ("search_changes", "search_before"):
+        conn.execute(f"DELETE FROM {table} WHERE seq <= (SELECT min(logged) FROM search_terms)")
     return len(terms)
 
 
 def drop(conn: sqlite3.Connection, terms: list[str]) -> None:
+    """Stop keeping ``terms`` (and building them); automatic upkeep will not take them
+    up again unless they are kept by name."""
     for term in terms:
-        conn.execute("DELETE FROM search_band WHERE term = ?", (term,))
-        conn.execute("DELETE FROM search_terms WHERE term = ?", (term,))
+        for key in (term, " " + term):
+            conn.execute("DELETE FROM search_band WHERE term = ?", (key,))
+            conn.execute("DELETE FROM search_terms WHERE term = ?", (key,))
+        conn.execute("INSERT OR REPLACE INTO search_counted (term, docs, at_rows, dropped)"
+                     " VALUES (?, 0, 0, 1)", (term,))  # fmt: skip
     if not conn.execute("SELECT 1 FROM search_terms").fetchone():
         conn.execute("DELETE FROM search_changes")
+        conn.execute("DELETE FROM search_before")
 
 
 def _build(conn: sqlite3.Connection, term: str, word: str) -> None:
@@ -100,9 +111,9 @@ def _store(conn: sqlite3.Connection, term: str, word: str, docs: int, band: list
     conn.executemany("INSERT INTO search_band (term, doc, tf, dl) VALUES (?, ?, ?, ?)",
                      [(term, *p) for p in band])  # fmt: skip
     conn.execute(
-        "INSERT INTO search_terms (term, word, docs, upto, logged, depth)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (term) DO UPDATE SET word = excluded.word,"
+        "INSERT INTO search_terms (term, word, docs, upto, logged, depth, frontier)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (term) DO UPDATE SET word = excluded.word,"
         " docs = excluded.docs, upto = excluded.upto, logged = excluded.logged,"
-        " depth = excluded.depth",
-        (term, word, docs, upto, logged, depth),
+        " depth = excluded.depth, frontier = excluded.frontier",
+        (term, word, docs, upto, logged, depth, frontier(band, depth)),
     )

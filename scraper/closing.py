@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from archive import store
+from archive import search_auto, store
 from archive.crawls import Target, failed_targets, target_label
 from archive.errors import ArchiveError
 from archive.health import Health
@@ -42,6 +42,7 @@ def close_crawl(db: sqlite_utils.Database | sqlite3.Connection, crawl_id: int, *
         if not halted:
             failures += [f"{target_label(t)}: {why}" for t, why in
                          failed_targets(db, crawl_id) if why not in failures]  # fmt: skip
+        search_auto.after_write(db)  # the search bands: bounded, and never fails the crawl
     except (sqlite3.Error, ArchiveError) as e:
         failures.append(f"could not record the end of crawl {crawl_id} in {db_path}: {e}")
     return failures, drift

@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-from archive import store
+from archive import search_auto, store
 from archive.models import FetchedPage
 from archive.pages import selection
 from archive.rows import user_time
@@ -108,6 +108,7 @@ def _run(db: sqlite_utils.Database, out: Reparsed, *, site: str | None, since: s
     out.changed_comments = outcome.changed_comments
     store.finish_crawl(db, crawl_id, status="finished", pages=out.pages, threads=out.threads,
                        comments=outcome.comments, errors=len(out.no_longer_parse))
+    search_auto.after_write(db)  # the search bands (nothing inside a dry run's transaction)
 
 
 def _read(page: _Stored, read: Read, out: Reparsed) -> None:

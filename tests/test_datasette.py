@@ -322,7 +322,9 @@ def test_metadata_loads_and_every_page_renders(archive: Path) -> None:
     hidden = sorted(t["name"] for t in database["tables"] if t["hidden"])
     fts = [f"{t}_fts{part}" for t in ("comments", "stories")
            for part in ("", "_config", "_data", "_docsize", "_idx")]  # fmt: skip
-    assert hidden == sorted(["_migrations", "search_band", "search_changes", "search_terms", *fts])
+    search = ["search_auto", "search_band", "search_before", "search_changes", "search_counted",
+              "search_terms"]  # fmt: skip
+    assert hidden == sorted(["_migrations", *search, *fts])
     comments_page = responses[pages.index("/hn/comments")].text
     assert "placed in its thread&#39;s tree" in comments_page
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlite_utils
 
-from archive import store
+from archive import search_auto, store
 from scraper.importers.dump_stream import worker_count
 from scraper.importers.reddit_dump import (
     BATCH,
@@ -64,6 +64,7 @@ def run_dumps(db: sqlite_utils.Database, dumps: Sequence[tuple[Path, DumpKind]],
                            errors=len(outcome.failures),
                            message="; ".join(outcome.failures) or None,
                            failures=outcome.failures)  # fmt: skip
+    search_auto.after_write(db)  # the search bands: bounded, and never fails the import
     return outcome
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from archive import store
+from archive import search_auto, store
 from archive.crawls import Target, target_label
 from archive.db import transaction
 from archive.errors import ArchiveError
@@ -97,6 +97,7 @@ def import_paths(
         comments=outcome.comments, errors=len(outcome.failures),
         message="; ".join(outcome.failures) or None, failures=outcome.failures,
     )  # fmt: skip
+    search_auto.after_write(db)  # the search bands: bounded, and never fails the import
     return outcome
 
 
