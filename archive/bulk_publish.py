@@ -4,6 +4,8 @@ in ``comments``, placed in its tree, indexed and searchable, or (killed) none is
 
 * A comment whose story is not in the archive gets the story as a row with what is
   known of it (its id, when it was seen); a submissions dump, or a crawl, fills it in.
+  The threads were noted while staging (``archive.bulk.start_story_log``); a resumed
+  import, or a comment staged twice, has them read again from the staged rows.
 * A staged comment the archive already has (a thread crawled live, an earlier dump)
   is merged by the store's history rules (:mod:`archive.bulk_merge`): versions, not
   duplicates. Only new comments take the fast path below.
