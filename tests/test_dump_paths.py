@@ -70,3 +70,18 @@ def test_a_comment_staged_twice_gives_the_log_up(tmp_path: Path,
     kept = _imported(tmp_path / "kept.db", *files)
     monkeypatch.setattr(bulk, "start_story_log", _no_log)
     assert kept == _imported(tmp_path / "read.db", *files)
+
+
+def test_each_new_comment_has_its_first_score(tmp_path: Path) -> None:
+    """The first comment_scores rows: one per new comment with a score, its own time,
+    crawl and score, and none for the others."""
+    dump = generate(tmp_path, comments=3_000, threads=30, seed=6)
+    db = tmp_path / "scores.db"
+    assert run_import(dump.submissions_path, dump.comments_path, "--db", db).exit_code == 0
+    with sqlite3.connect(db) as conn:
+        scores = conn.execute("SELECT site, comment_id, seen_at, crawl_id, score"
+                              " FROM comment_scores ORDER BY 1, 2, 3").fetchall()
+        expected = conn.execute("SELECT site, id, last_seen_at, last_crawl_id, score"
+                                " FROM comments WHERE score IS NOT NULL"
+                                " ORDER BY 1, 2, 3").fetchall()
+    assert scores == expected and len(scores) > 2_000
