@@ -95,20 +95,69 @@ def staged_row(comment_row: Row, source: str) -> Row:
     return _FROM_COMMENT((*comment_row, source))
 
 
+_SITE, _STORY = STAGED_COLUMNS.index("site"), STAGED_COLUMNS.index("story_id")
+_FIRST, _LAST = STAGED_COLUMNS.index("first_seen_at"), STAGED_COLUMNS.index("last_seen_at")
+# The threads of the staged comments, with the first and last time a comment of each
+# was seen: what publishing needs of them (archive.bulk_publish), kept while staging
+# rather than read again by a GROUP BY over every staged row.
+STORY_LOG = """
+CREATE TEMP TABLE bulk_stories (site TEXT, story_id TEXT, first TEXT, last TEXT,
+    PRIMARY KEY (site, story_id)) WITHOUT ROWID
+"""
+
+
+def start_story_log(conn: sqlite3.Connection) -> None:
+    """Keep ``temp.bulk_stories`` while staging, when nothing is staged yet (a resumed
+    import's earlier rows are not in it: then publishing reads them all instead)."""
+    conn.execute("DROP TABLE IF EXISTS temp.bulk_stories")
+    if not conn.execute("SELECT 1 FROM import_comments LIMIT 1").fetchone():
+        conn.execute(STORY_LOG)
+
+
+def _logging(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM temp.sqlite_master WHERE name = 'bulk_stories'"
+                        " AND type = 'table'").fetchone() is not None  # fmt: skip
+
+
 def stage_comments(conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
     """Stage comment rows (STAGED_COLUMNS order) in the caller's transaction.
 
     A comment a dump holds twice (overlapping files, or one line repeated) is kept
     once: the later observation wins, as in the store. The table has no trigger, so
     executemany costs nothing extra here (see archive.rows.upsert_rows for the
-    full-text tables, where it would).
+    full-text tables, where it would). The story log (:func:`start_story_log`) takes
+    the rows' threads; a row that met one staged before (its rowid is not a new one)
+    may have moved it to another thread, and the log is given up for the GROUP BY.
     """
+    logging = _logging(conn)
+    if logging:
+        before = conn.execute("SELECT coalesce(max(rowid), 0) FROM import_comments").fetchone()[0]
     assigns = ", ".join(f"{c} = excluded.{c}" for c in STAGED_COLUMNS[2:])
     conn.executemany(
         f"INSERT INTO import_comments ({', '.join(STAGED_COLUMNS)})"
         f" VALUES ({', '.join('?' * len(STAGED_COLUMNS))}) ON CONFLICT (site, id)"
         f" DO UPDATE SET {assigns} WHERE excluded.last_seen_at >= import_comments.last_seen_at",
         rows)
+    if not logging:
+        return
+    after = conn.execute("SELECT coalesce(max(rowid), 0) FROM import_comments").fetchone()[0]
+    if after - before != len(rows):
+        conn.execute("DROP TABLE temp.bulk_stories")
+        return
+    seen: dict[tuple[str, str], list[str]] = {}
+    for row in rows:
+        key = (row[_SITE], row[_STORY])
+        span = seen.get(key)
+        if span is None:
+            seen[key] = [row[_FIRST], row[_LAST]]
+        else:
+            span[0] = min(span[0], row[_FIRST])
+            span[1] = max(span[1], row[_LAST])
+    conn.executemany(
+        "INSERT INTO temp.bulk_stories (site, story_id, first, last) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT DO UPDATE SET first = min(first, excluded.first),"
+        " last = max(last, excluded.last)",
+        [(site, story, first, last) for (site, story), (first, last) in seen.items()])
 
 
 def progress(conn: sqlite3.Connection, key: str) -> Progress | None:

@@ -4,6 +4,8 @@ in ``comments``, placed in its tree, indexed and searchable, or (killed) none is
 
 * A comment whose story is not in the archive gets the story as a row with what is
   known of it (its id, when it was seen); a submissions dump, or a crawl, fills it in.
+  The threads were noted while staging (``archive.bulk.start_story_log``); a resumed
+  import, or a comment staged twice, has them read again from the staged rows.
 * A staged comment the archive already has (a thread crawled live, an earlier dump)
   is merged by the store's history rules (:mod:`archive.bulk_merge`): versions, not
   duplicates. Only new comments take the fast path below.
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from archive import bulk_merge, bulk_threads
-from archive.bulk import STAGED_COLUMNS, staged_count
+from archive.bulk import STAGED_COLUMNS, STORY_LOG, staged_count
 from archive.db import transaction
 from archive.rows import canonical_json
 
@@ -67,12 +69,15 @@ _CONTENT = ", ".join(c for c in STAGED_COLUMNS[2:]
 # The tree of the staged comments, keys only: a recursive walk down from the roots
 # (whose parent is the story, a stored comment, or nowhere), then the place among
 # siblings by a window over those few columns (sorting whole rows would cost more).
-# A comment has one parent, so the walk reaches each at most once. The rows are sorted
-# by key before they go into bulk_tree, so that its B-tree is appended to rather
-# than written in the window's order: at a million comments it outgrows the cache.
+# A comment has one parent, so the walk reaches each at most once. bulk_tree is keyed
+# by the staged row's rowid (every index entry carries it, so the walk still reads
+# the parent index alone): the rows are sorted by an integer rather than by (site,
+# id) before they go in, so that its B-tree is appended to (in the window's order it
+# would outgrow the cache at a million comments), and the INSERT below finds each
+# row's place by that integer, reading bulk_tree in order.
 _TREE = """
-WITH RECURSIVE tree(site, id, story_id, parent_id, created_at, depth, orphan) AS (
-    SELECT s.site, s.id, s.story_id, s.parent_id, s.created_at,
+WITH RECURSIVE tree(row, site, story_id, parent_id, id, created_at, depth, orphan) AS (
+    SELECT s.rowid, s.site, s.story_id, s.parent_id, s.id, s.created_at,
            CASE WHEN s.parent_id IS NULL THEN 0 WHEN c.id IS NOT NULL THEN c.depth + 1
                 ELSE 1 END,
            s.parent_id IS NOT NULL AND c.id IS NULL
@@ -81,18 +86,18 @@ WITH RECURSIVE tree(site, id, story_id, parent_id, created_at, depth, orphan) AS
     WHERE s.parent_id IS NULL OR NOT EXISTS (
         SELECT 1 FROM import_comments p WHERE p.site = s.site AND p.id = s.parent_id)
     UNION ALL
-    SELECT s.site, s.id, s.story_id, s.parent_id, s.created_at, tree.depth + 1, 0
+    SELECT s.rowid, s.site, s.story_id, s.parent_id, s.id, s.created_at, tree.depth + 1, 0
     FROM tree JOIN import_comments s ON s.site = tree.site AND s.parent_id = tree.id
 )
-INSERT INTO temp.bulk_tree (site, id, depth, orphan, position)
+INSERT INTO temp.bulk_tree (row, depth, orphan, position)
 SELECT * FROM (
-    SELECT site, id, depth, orphan, row_number() OVER (
+    SELECT row, depth, orphan, row_number() OVER (
         PARTITION BY site, story_id, parent_id ORDER BY created_at, length(id), id) - 1
     FROM tree)
-ORDER BY site, id
+ORDER BY row
 """
 # The staged rows in their own order (the file's: a dump's ids grow with time, so the
-# comments' key is appended to), each finding its place in bulk_tree by key.
+# comments' key is appended to), each finding its place in bulk_tree by rowid.
 # Comments no walk reached (a cycle of parents in a broken file) are kept as orphans.
 _INSERT = f"""
 INSERT INTO comments (site, id, depth, position, {_CONTENT}, extra, last_crawl_id, source)
@@ -102,7 +107,7 @@ SELECT s.site, s.id, coalesce(t.depth, 1), coalesce(t.position, 0){{base}},
             THEN linkthread_with_key(s.extra, 'parent_missing', 'true') ELSE s.extra END,
        s.last_crawl_id, s.source
 FROM import_comments s
-LEFT JOIN temp.bulk_tree t ON t.site = s.site AND t.id = s.id{{join}}
+LEFT JOIN temp.bulk_tree t ON t.row = s.rowid{{join}}
 """
 _BASE_JOIN = """
 LEFT JOIN temp.bulk_base b
@@ -216,9 +221,13 @@ def _withheld_taken_out(tx: sqlite3.Connection) -> None:
 
 
 def _stories(tx: sqlite3.Connection, crawl_id: int | None) -> int:
-    tx.execute("CREATE TEMP TABLE bulk_stories AS SELECT site, story_id,"
-               " min(first_seen_at) AS first, max(last_seen_at) AS last"
-               " FROM import_comments GROUP BY site, story_id")
+    # Kept while staging (archive.bulk.start_story_log), unless given up.
+    if not tx.execute("SELECT 1 FROM temp.sqlite_master WHERE name = 'bulk_stories'"
+                      " AND type = 'table'").fetchone():  # fmt: skip
+        tx.execute(STORY_LOG)
+        tx.execute("INSERT INTO temp.bulk_stories SELECT site, story_id,"
+                   " min(first_seen_at), max(last_seen_at)"
+                   " FROM import_comments GROUP BY site, story_id")
     cur = tx.execute(
         "INSERT INTO stories (site, id, first_seen_at, last_seen_at, last_crawl_id, source)"
         " SELECT site, story_id, first, last, ?, 'dump' FROM temp.bulk_stories WHERE true"
@@ -232,8 +241,8 @@ def _insert_new(tx: sqlite3.Connection, before: int) -> tuple[int, int]:
     # Covering what the walk reads of a reply, so it never reads the staged row itself.
     tx.execute("CREATE INDEX import_comments_parent ON import_comments"
                " (site, parent_id, id, story_id, created_at)")
-    tx.execute("CREATE TEMP TABLE bulk_tree (site TEXT, id TEXT, depth INTEGER,"
-               " orphan INTEGER, position INTEGER, PRIMARY KEY (site, id)) WITHOUT ROWID")
+    tx.execute("CREATE TEMP TABLE bulk_tree (row INTEGER PRIMARY KEY, depth INTEGER,"
+               " orphan INTEGER, position INTEGER)")
     tx.execute(_TREE)
     tx.execute(
         "CREATE TEMP TABLE bulk_base AS SELECT site, story_id, parent_id,"

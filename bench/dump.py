@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import resource
 import sqlite3
 import subprocess
@@ -232,9 +233,11 @@ def main() -> None:
             mb = dump.comments_path.stat().st_size / 2**20
             print(f"{size:,} comments generated: {mb:.0f} MB compressed")
             runs: dict[str, list[dict[str, Any]]] = {"import": [], "bare": []}
+            loads = [os.getloadavg()[0]]
             for _ in range(args.runs):
                 for mode, done in runs.items():
                     done.append(measure(mode, dump.comments_path, folder))
+                    loads.append(os.getloadavg()[0])
             imported, anchor = (_best(runs["import"]), _best(runs["bare"]))
             print(line("import", imported))
             print(line("bare", anchor))
@@ -245,6 +248,7 @@ def main() -> None:
                 f" both searchable: {int(imported['found']):,} vs {int(anchor['found']):,}"
                 " comments match 'lantern'"
             )
+            print(f"load average (1 min) over the runs: {min(loads):.1f}-{max(loads):.1f}")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import json
+import marshal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,6 +94,14 @@ def decode_lines(chunk: list[bytes], kind: DumpKind, filters: Filters,
         if row is not None:
             rows.append(row)
     return rows, bad
+
+
+def decode_packed(chunk: list[bytes], kind: DumpKind, filters: Filters,
+                  crawl_id: int) -> bytes:  # fmt: skip
+    """:func:`decode_lines`' comment rows marshalled, for a decoding worker: its result
+    crosses to the importing process pickled, and these tuples of plain values are
+    written by marshal in a third of pickle's time (and read back in less)."""
+    return marshal.dumps(decode_lines(chunk, kind, filters, crawl_id))
 
 
 def loads(line: bytes) -> Any:
