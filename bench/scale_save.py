@@ -186,22 +186,20 @@ def _statement(sql: str) -> str:
 def statement_clock() -> Iterator[dict[str, float]]:
     spent: dict[str, float] = {}
 
+    def timed(run: Callable[..., sqlite3.Cursor], sql: str, *args: Any) -> sqlite3.Cursor:
+        start = time.process_time()
+        try:
+            return run(sql, *args)
+        finally:
+            key = _statement(sql)
+            spent[key] = spent.get(key, 0.0) + time.process_time() - start
+
     class Clocked(sqlite3.Connection):
         def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
-            start = time.process_time()
-            try:
-                return super().execute(sql, *args)
-            finally:
-                key = _statement(sql)
-                spent[key] = spent.get(key, 0.0) + time.process_time() - start
+            return timed(super().execute, sql, *args)
 
         def executemany(self, sql: str, *args: Any) -> sqlite3.Cursor:
-            start = time.process_time()
-            try:
-                return super().executemany(sql, *args)
-            finally:
-                key = _statement(sql)
-                spent[key] = spent.get(key, 0.0) + time.process_time() - start
+            return timed(super().executemany, sql, *args)
 
     connect = sqlite3.connect
 
