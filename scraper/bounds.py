@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import weakref
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -31,9 +31,10 @@ from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Headers, Response
 
 from scraper.middlewares import setting_or_env
+from scraper.origins import offsite_reason as offsite_reason
+from scraper.origins import origin as origin
 from scraper.settings import DEFAULT_MAX_BODY
 
-_PORTS = {"http": 80, "https": 443}
 _REDIRECTS = (301, 302, 303, 307, 308)
 
 
@@ -48,32 +49,6 @@ class OffsiteRefused(Refused):
 
 class BodyTooLarge(Refused):
     """A body over LINKTHREAD_MAX_BODY, as sent or once decompressed."""
-
-
-def origin(url: str) -> tuple[str, str, int] | None:
-    """(scheme, host, port) of an http(s) URL, default ports filled in; None for any
-    other scheme or a URL whose host or port cannot be read."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    if scheme not in _PORTS or not parts.hostname:
-        return None
-    try:
-        port = parts.port or _PORTS[scheme]
-    except ValueError:  # "host:99999" or "host:x"
-        return None
-    return scheme, parts.hostname.lower(), port
-
-
-def offsite_reason(url: str, base_url: str, api_url: str | None = None) -> str | None:
-    """Why a crawl of ``base_url`` (and of the site's API at ``api_url``, if it has
-    one) must not request ``url``, or None when it may."""
-    here = origin(url)
-    if here is not None and (here == origin(base_url)
-                             or (api_url is not None and here == origin(api_url))):
-        return None
-    also = f" or its API {api_url.rstrip('/')}" if api_url else ""
-    return (f"refused {url}: not on the site's base URL {base_url.rstrip('/')}{also} "
-            "(a crawl follows links and redirects only to its own scheme, host and port)")
 
 
 def max_body(crawler: Crawler) -> int:

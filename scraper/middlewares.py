@@ -18,11 +18,8 @@ not to do.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import time
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, overload
 from urllib.parse import urlsplit
 
@@ -31,6 +28,8 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 
+from scraper.headers import ratelimit_wait as ratelimit_wait
+from scraper.headers import retry_after as retry_after
 from scraper.stopping import stopping
 
 logger = logging.getLogger(__name__)
@@ -50,63 +49,6 @@ def setting_or_env(crawler: Crawler, name: str, default: float | None) -> float 
     if value is None or value == "":
         value = os.environ.get(name) or default
     return None if value is None else float(value)
-
-
-def retry_after(value: bytes | str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds a Retry-After header asks us to wait (delay-seconds or an HTTP date), or
-    None when there is none or it cannot be read."""
-    if not value:
-        return None
-    text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:  # HTTP dates are GMT
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    # "nan" and "inf" parse as floats; neither is a wait we can keep.
-    return max(0.0, seconds) if math.isfinite(seconds) else None
-
-
-def _header(headers: Any, name: str) -> str | None:
-    value = headers.get(name) if headers is not None else None
-    if not value:
-        return None
-    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
-
-
-def ratelimit_wait(headers: Any, *, now: float | None = None) -> float | None:
-    """Seconds until the site's rate limit lets us in again, when its RateLimit headers
-    say none are left (``RateLimit-Remaining: 0`` with ``RateLimit-Reset``, the same as
-    ``X-Ratelimit-Remaining``/``X-Ratelimit-Reset``, or the one
-    ``RateLimit: ...;r=0;t=30`` / ``remaining=0, reset=30`` header); None otherwise.
-    A reset above a billion is a Unix time (some servers send one), else seconds."""
-    remaining, reset = _header(headers, "RateLimit-Remaining"), _header(headers, "RateLimit-Reset")
-    if remaining is None:  # the older X- form (Reddit's API, GitHub's): the same fields
-        remaining = _header(headers, "X-Ratelimit-Remaining")
-        reset = _header(headers, "X-Ratelimit-Reset")
-    combined = _header(headers, "RateLimit")
-    if combined is not None and remaining is None:
-        fields = dict(
-            (k.strip().lower(), v.strip()) for k, _, v in
-            (part.partition("=") for part in combined.replace(",", ";").split(";")) if v)
-        remaining = fields.get("r", fields.get("remaining"))
-        reset = fields.get("t", fields.get("reset"))
-    try:
-        if remaining is None or reset is None or int(float(remaining)) > 0:
-            return None
-        seconds = float(reset)
-    except ValueError:
-        return None
-    if not math.isfinite(seconds):
-        return None
-    if seconds > 1e9:
-        seconds -= time.time() if now is None else now
-    return max(0.0, seconds)
 
 
 class SoftErrorMiddleware:

@@ -18,8 +18,6 @@ finds the line to quote, so a disagreement costs a vaguer message, never a wrong
 from __future__ import annotations
 
 import logging
-import re
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,10 +29,16 @@ from scrapy.robotstxt import ProtegoRobotParser, RobotParser, decode_robotstxt
 from scrapy.utils.python import to_unicode
 
 from scraper.middlewares import setting_or_env
+from scraper.robots_rules import OVERRIDE_HINT, refusal_reason
+from scraper.robots_rules import Rule as Rule
+from scraper.robots_rules import agent_score as agent_score
+from scraper.robots_rules import deciding_rule as deciding_rule
+from scraper.robots_rules import pattern_matches as pattern_matches
+from scraper.robots_rules import read_groups as read_groups
+from scraper.robots_rules import refusal as refusal
 
 logger = logging.getLogger(__name__)
 
-OVERRIDE_HINT = "Override knowingly with -s ROBOTSTXT_OBEY=False"
 
 
 class RobotsForbidden(IgnoreRequest):
@@ -46,13 +50,6 @@ class RobotsForbidden(IgnoreRequest):
         self.reason = reason or message
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
-    allow: bool
-    pattern: str
-    line: str  # as the file wrote it, to quote back
-
-
 class RobotsText(ProtegoRobotParser):
     """Protego's parser that also keeps the text it parsed, so a refusal can quote it.
 
@@ -62,87 +59,6 @@ class RobotsText(ProtegoRobotParser):
     def __init__(self, robotstxt_body: bytes, spider: Spider | None) -> None:
         super().__init__(robotstxt_body, spider)
         self.text = decode_robotstxt(robotstxt_body, spider)
-
-
-def read_groups(text: str) -> dict[str, list[Rule]]:
-    """Allow/Disallow rules per user-agent token (lower case), grouped as Protego groups
-    them: consecutive User-agent lines share the rules that follow, and a token named in
-    several groups gets all their rules."""
-    groups: dict[str, list[Rule]] = {}
-    current: list[str] = []
-    last_field = ""
-    for raw in text.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        field, sep, value = line.partition(":")
-        if not sep:
-            continue
-        field, value = field.strip().lower().replace("_", "-"), value.strip()
-        if field in ("user-agent", "useragent"):
-            if last_field != "user-agent":
-                current = []
-            last_field = "user-agent"
-            agent = value.lower()
-            agent = agent if agent == "*" else agent.replace("*", "")
-            if agent:
-                current.append(agent)
-                groups.setdefault(agent, [])
-        elif field in ("allow", "disallow"):
-            last_field = field
-            if value:  # "Disallow:" with no path allows everything: no rule to quote
-                for agent in current:
-                    groups[agent].append(Rule(field == "allow", value, line))
-        elif field not in ("sitemap", "host"):
-            last_field = field
-    return groups
-
-
-def pattern_matches(pattern: str, path: str) -> bool:
-    """Whether a robots.txt path pattern matches a path (with its query): a prefix match
-    where ``*`` stands for any run of characters and a final ``$`` ends the path."""
-    anchored = pattern.endswith("$")
-    body = pattern[:-1] if anchored else pattern
-    regex = ".*".join(re.escape(part) for part in body.split("*"))
-    return re.match(regex + (r"\Z" if anchored else ""), path) is not None
-
-
-def agent_score(agent: str, user_agent: str) -> int:
-    """How well a group's token names our user agent, as Protego scores it: ``*`` scores
-    1, a token found at a word boundary scores its length, anything else 0."""
-    if agent == "*":
-        return 1
-    ua = user_agent.strip().lower()
-    for m in re.finditer(re.escape(agent), ua):
-        if m.start() == 0 or not (ua[m.start() - 1].isalnum() or ua[m.start() - 1] in "-_"):
-            return len(agent)
-    return 0
-
-
-def deciding_rule(text: str, path: str, user_agent: str) -> tuple[str, Rule] | None:
-    """The group token and the rule that forbid ``path``, or None if none does: the
-    longest matching pattern of the best-matching group wins, Allow on a tie."""
-    groups = read_groups(text)
-    scored = [(agent_score(agent, user_agent), agent) for agent in groups]
-    score, agent = max(scored, key=lambda s: s[0], default=(0, ""))
-    if not score:
-        return None
-    matching = [r for r in groups[agent] if pattern_matches(r.pattern, path)]
-    if not matching:
-        return None
-    rule = max(matching, key=lambda r: (len(r.pattern), r.allow))
-    return None if rule.allow else (agent, rule)
-
-
-def refusal(origin: str, path: str, user_agent: str, text: str | None) -> str:
-    """The one line a user reads when robots.txt forbids a request."""
-    return f"{refusal_reason(origin, path, user_agent, text)}. {OVERRIDE_HINT}"
-
-
-def refusal_reason(origin: str, path: str, user_agent: str, text: str | None) -> str:
-    """Why robots.txt forbids a request, quoting the rule where it can be found."""
-    name = user_agent.split("/", 1)[0].split()[0] if user_agent.strip() else user_agent
-    found = deciding_rule(text, path, user_agent) if text is not None else None
-    why = f": '{found[1].line}' (user-agent {found[0]})" if found else ""
-    return f"robots.txt of {origin} forbids {path} for {name}{why}; not crawling it"
 
 
 class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
