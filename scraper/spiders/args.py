@@ -4,8 +4,13 @@ of a status-200 body before parsing it: shared by the spider base and the site s
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
-from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage
+from archive.models import FetchedPage
+from scraper.items import FailedPage
+from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
+
+T = TypeVar("T")
 
 
 def split_args(value: str) -> list[str]:
@@ -31,4 +36,22 @@ def retry_reason(check: Callable[[], object]) -> str | None:
         status = getattr(e, "status", None)
         return f"HTTP {status} error page" if status and getattr(e, "transient", False) \
             else None
+    return None
+
+
+def attempt(label: str, page: FetchedPage, parse: Callable[[], T],
+            fail: Callable[[str, str], None], kind: str = "thread") -> T | FailedPage | None:
+    """What ``parse`` read, or else the failure recorded through ``fail(label, reason)``:
+    a FailedPage to keep the raw body of a page that could not be read, None when there
+    is nothing to keep. ``kind``: the kind of page asked for, which a failure is
+    counted against."""
+    try:
+        return parse()
+    except NoSuchItem as e:
+        fail(label, e.reason)
+    except (ThrottledPage, TruncatedPage) as e:
+        fail(label, f"gave up after retries: {e.reason}")
+    except ParseError as e:
+        fail(label, e.reason)
+        return FailedPage(page=page, error=str(e), kind=kind)
     return None

@@ -39,9 +39,9 @@ from archive.sites import Site
 from scraper.bounds import Refused, offsite_reason
 from scraper.items import FailedPage, UnchangedThread
 from scraper.middlewares import setting_or_env
-from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
+from scraper.parsers.errors import ParseError
 from scraper.politeness import RobotsForbidden
-from scraper.spiders.args import flag, split_args
+from scraper.spiders.args import attempt, flag, split_args
 
 logger = logging.getLogger(__name__)
 
@@ -228,19 +228,8 @@ class SiteSpider(scrapy.Spider):
     def attempt(
         self, label: str, page: FetchedPage, parse: Callable[[], T], kind: str = "thread"
     ) -> T | FailedPage | None:
-        """What ``parse`` read, or else the failure recorded: a FailedPage to keep the raw
-        body of a page that could not be read, None when there is nothing to keep.
-        ``kind``: the kind of page asked for, which a failure is counted against."""
-        try:
-            return parse()
-        except NoSuchItem as e:
-            self.fail(label, e.reason)
-        except (ThrottledPage, TruncatedPage) as e:
-            self.fail(label, f"gave up after retries: {e.reason}")
-        except ParseError as e:
-            self.fail(label, e.reason)
-            return FailedPage(page=page, error=str(e), kind=kind)
-        return None
+        """What ``parse`` read, or else the failure recorded (``args.attempt``)."""
+        return attempt(label, page, parse, self.fail, kind)
 
     def parse_listing(self, response: Response, label: str, page: int,
                       name: str | None = None) -> Iterator[Any]:

@@ -30,59 +30,23 @@ import scrapy
 from scrapy.http import Response
 
 from archive import sites
-from archive.models import FetchedPage, Listing, Story, User
-from archive.revisits import page_set
-from scraper.items import MergedStories, SeenUsers, UnchangedThread
+from archive.models import FetchedPage, Listing, User
+from scraper.items import MergedStories, SeenUsers
 from scraper.parsers import lobsters
-from scraper.parsers.lobsters.common import story_id_of
 from scraper.parsers.lobsters.errors import check_body
 from scraper.parsers.lobsters.listing import listing_name_and_page
 from scraper.spiders.args import retry_reason, split_args
 from scraper.spiders.base import Done, SiteSpider
+from scraper.spiders.lobsters_visit import holds_object_member as holds_object_member
+from scraper.spiders.lobsters_visit import json_head, unchanged_visit
 
 _STORY_IN_BODY = re.compile(r"/s/([a-z0-9]{6})\b")
-_JSON_START = re.compile(rb"[ \t\r\n]*[\[{]")
-# check_body reads no further than its first 2,000 characters of a body that opens as
-# JSON; 8 KiB hold more than that in any encoding (at most 4 bytes a character).
-_HEAD_BYTES = 8192
-
-
-def holds_object_member(body: bytes) -> bool:
-    """Whether some ``{`` in the body follows a ``:`` (whitespace between allowed): a
-    JSON object as a member's value. A body without one has no profile in it, however
-    its keys are spelt or escaped. A brace in a comment's text after a colon counts
-    too, which costs a parse, never a missed profile. Only the braces are visited
-    (one a comment in the form served since 2024), not every key's quote as a regular
-    expression starting at ``"`` would: a quarter of the time on a 1,000-comment story."""
-    at = body.find(b"{", 1)
-    while at != -1:
-        before = at - 1
-        while before > 0 and body[before] in b" \t\r\n":
-            before -= 1
-        if body[before] == 0x3A:  # ":"
-            return True
-        at = body.find(b"{", at + 1)
-    return False
 
 
 def asked_url(response: Response) -> str:
     """The URL the request asked for, before any redirect (a merged story's)."""
     redirects = response.request.meta.get("redirect_urls") if response.request else None
     return str(redirects[0]) if redirects else response.url
-
-
-def _json_head(response: Response) -> str | None:
-    """The decoded head of a long body that opens as JSON, all that check_body reads of
-    it: an unchanged story's JSON is then never decoded whole. None for anything else
-    (the whole text is checked)."""
-    body = response.body
-    if len(body) <= _HEAD_BYTES or not hasattr(response, "encoding") \
-            or not _JSON_START.match(body):
-        return None
-    from w3lib.encoding import html_to_unicode  # what TextResponse.text decodes with
-
-    head = html_to_unicode(f"charset={response.encoding}", body[:_HEAD_BYTES])[1]
-    return head if head.lstrip()[:1] in ("{", "[") else None
 
 
 class LobstersSpider(SiteSpider):
@@ -131,7 +95,8 @@ class LobstersSpider(SiteSpider):
     def soft_error(self, response: Response) -> str | None:
         """A 200 that is a throttle answer, an empty body or one of the site's transient
         error pages (a deploy's 502 page): worth fetching again after a back-off."""
-        text = _json_head(response) or (response.text if hasattr(response, "text") else "")
+        text = json_head(response.body, getattr(response, "encoding", None)) or (
+            response.text if hasattr(response, "text") else "")
         return retry_reason(lambda: check_body(text, url=response.url))
 
     def parse_comment(self, response: Response, label: str) -> Iterator[Any]:
@@ -168,20 +133,7 @@ class LobstersSpider(SiteSpider):
 
     def unchanged_visit(self, asked: str, fetched: FetchedPage) -> list[Any] | None:
         """The records a story JSON whose body is its thread's latest crawl's gives
-        without a parse, or None if it must be parsed: the asked-for story as merged
-        (when the site redirected it) and the thread's visit."""
-        if self.stored_pages is None or self.reparse or holds_object_member(fetched.body):
+        without a parse, or None if it must be parsed (``lobsters_visit``)."""
+        if self.stored_pages is None or self.reparse:
             return None
-        # The thread the body is: the one whose latest crawl read it at this URL.
-        thread_id = story_id_of(fetched.url)
-        if thread_id is None or self.stored_pages(thread_id) != page_set((fetched,)):
-            return None
-        found: list[Any] = []
-        asked_id = story_id_of(asked)
-        if asked_id is not None and asked_id != thread_id:
-            # What the parser records of a redirect (parse_story_json), from the URLs.
-            found.append(MergedStories(stories=(Story(site=self.site, id=asked_id,
-                                                      merged_into=thread_id),),
-                                       fetched_at=fetched.fetched_at))
-        found.append(UnchangedThread(site=self.site, story_id=thread_id, pages=(fetched,)))
-        return found
+        return unchanged_visit(self.site, asked, fetched, self.stored_pages)
