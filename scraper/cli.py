@@ -31,7 +31,9 @@ SPIDERS: dict[str, str] = {sites.HN.name: "scraper.spiders.hn:HnSpider",
                            sites.REDDIT.name: "scraper.spiders.reddit:RedditSpider"}
 # Sites whose crawl of threads read from their official API alone runs without Scrapy,
 # which would have nothing to fetch: "module:function" (scraper.hnapi.cli.crawl_api).
-API_CRAWLS: dict[str, str] = {sites.HN.name: "scraper.hnapi.cli:crawl_api"}
+API_CRAWLS: dict[str, str] = {sites.HN.name: "scraper.hnapi.cli:crawl_api",
+                               # Stories alone, without Scrapy (scraper/direct/).
+                               sites.LOBSTERS.name: "scraper.direct.lobsters:crawl_direct"}
 
 
 def spider_class(site: str) -> type[scrapy.Spider] | None:

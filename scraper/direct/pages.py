@@ -1,0 +1,243 @@
+"""Pages of one site asked for as politely as the spider asks, without Scrapy.
+
+What the spider's middlewares do for its thread requests, on aiohttp (already the HN
+API client's):
+
+* robots.txt read once per origin, before anything else, and obeyed; its Crawl-delay
+  (for the honest user agent) kept, or LINKTHREAD_CRAWL_DELAY instead, never below
+  LINKTHREAD_DOWNLOAD_DELAY; one that cannot be read allows everything, with the delay
+  it asked for before (``sites.known_crawl_delays``), as Scrapy's middleware does;
+* every request takes its turn in the archive's ``host_pace`` (``archive.pace``), the
+  pace every crawl of one archive shares, keyed by host name as Scrapy's slots are;
+* one request at a time (CONCURRENT_REQUESTS_PER_DOMAIN = 1);
+* 429 and 503, and a status-200 body the site's check calls a soft error (a throttle
+  page, a cut body), back off the host (LINKTHREAD_BACKOFF_BASE doubling per strike, up
+  to LINKTHREAD_BACKOFF_MAX, at least what Retry-After or a spent RateLimit asks) and
+  are retried, LINKTHREAD_SOFT_RETRIES times in all; Scrapy's retried 5xx codes are
+  retried at once (RETRY_TIMES); a good answer whose RateLimit is spent holds the host
+  until its reset.
+
+Out of retries, a soft error's body is handed back (the parser then says what it is),
+and an HTTP error is :class:`FetchFailed` with the spider's words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from protego import Protego
+
+from archive import sites
+from archive.pace import take_turn
+from scraper.headers import ratelimit_wait, retry_after
+from scraper.robots_rules import OVERRIDE_HINT, refusal_reason
+from scraper.settings import (
+    CONCURRENT_REQUESTS_PER_DOMAIN,
+    DEFAULT_MAX_BODY,
+    RETRY_HTTP_CODES,
+    RETRY_TIMES,
+    USER_AGENT,
+)
+
+BACK_OFF_STATUSES = (429, 503)
+TIMEOUT = 180.0  # Scrapy's DOWNLOAD_TIMEOUT
+
+# The turn of a request in the archive's host_pace: (host, delay, known) -> seconds.
+Turn = Callable[[str, float, bool], Awaitable[float]]
+SoftError = Callable[[bytes, str, str], "str | None"]  # (body, encoding, url) -> reason
+
+
+class FetchFailed(Exception):
+    """A page that could not be had, in the spider's words."""
+
+
+class RobotsRefused(Exception):
+    """robots.txt forbids the URL; ``reason`` quotes the rule."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"{reason}. {OVERRIDE_HINT}")
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    url: str  # where it came from, after a redirect
+    status: int
+    body: bytes
+    content_type: str
+    encoding: str
+    headers: Any = None  # aiohttp's, for Retry-After and RateLimit
+
+    def text(self) -> str:
+        from w3lib.encoding import html_to_unicode  # what Scrapy's TextResponse decodes with
+
+        return html_to_unicode(self.content_type or None, self.body)[1]
+
+
+def _env_float(name: str, default: float | None) -> float | None:
+    raw = (os.environ.get(name) or "").strip()
+    return float(raw) if raw else default
+
+
+class PageClient:
+    """One site's pages, asked for one at a time; use it as ``async with``."""
+
+    def __init__(self, turn: Turn, soft_error: SoftError, *, user_agent: str = USER_AGENT,
+                 stop: asyncio.Event | None = None) -> None:  # fmt: skip
+        self.turn = turn
+        self.soft_error = soft_error
+        self.user_agent = user_agent
+        self.stop = stop or asyncio.Event()
+        self.download_delay = _env_float("LINKTHREAD_DOWNLOAD_DELAY", 1.0) or 0.0
+        self.override = _env_float("LINKTHREAD_CRAWL_DELAY", None)
+        self.base = _env_float("LINKTHREAD_BACKOFF_BASE", 10.0) or 0.0
+        self.ceiling = _env_float("LINKTHREAD_BACKOFF_MAX", 600.0) or 0.0
+        self.soft_retries = int(_env_float("LINKTHREAD_SOFT_RETRIES", 8) or 0)
+        self.max_body = int(_env_float("LINKTHREAD_MAX_BODY", DEFAULT_MAX_BODY) or 0)
+        self.requests = 0
+        self._robots: dict[str, tuple[Protego | None, str | None]] = {}
+        self._delays: dict[str, float] = {}
+        self._strikes: dict[str, int] = {}
+        self._resume_at: dict[str, float] = {}
+        self._one = asyncio.Semaphore(CONCURRENT_REQUESTS_PER_DOMAIN)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> PageClient:
+        self._session = aiohttp.ClientSession(
+            headers={"User-Agent": self.user_agent},
+            timeout=aiohttp.ClientTimeout(total=TIMEOUT), raise_for_status=False)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def get(self, url: str) -> Page:
+        """The page at ``url``: RobotsRefused, FetchFailed, or a page to read (a status
+        200, or a soft error out of retries)."""
+        await self._obey(url)
+        host = urlsplit(url).hostname or ""
+        retries = 0
+        while True:
+            page = await self._fetch(url, host, known=True)
+            if page.status in BACK_OFF_STATUSES:
+                waits = [w for w in (retry_after(page.headers.get("Retry-After")),
+                                     ratelimit_wait(page.headers)) if w is not None]
+                reason: str | None = f"HTTP {page.status}"
+                asked = max(waits) if waits else None
+            elif page.status in RETRY_HTTP_CODES:
+                if retries >= RETRY_TIMES:
+                    raise FetchFailed(f"could not fetch {url}: HTTP {page.status}")
+                retries += 1
+                continue
+            elif page.status != 200:
+                raise FetchFailed(f"could not fetch {url}: HTTP {page.status}")
+            else:
+                reason = self.soft_error(page.body, page.encoding, page.url)
+                asked = None
+            if reason is None:
+                self._strikes.pop(host, None)
+                self._hold(host, ratelimit_wait(page.headers) or 0.0)
+                return page
+            strikes = self._strikes[host] = self._strikes.get(host, 0) + 1
+            self._hold(host, max(min(self.ceiling, self.base * 2 ** min(strikes - 1, 64)),
+                                 asked or 0.0))
+            if retries >= self.soft_retries:
+                if page.status != 200:
+                    raise FetchFailed(f"could not fetch {url}: HTTP {page.status}")
+                return page
+            retries += 1
+
+    def _hold(self, host: str, wait: float) -> None:
+        if wait > 0:
+            self._resume_at[host] = max(self._resume_at.get(host, 0.0), time.monotonic() + wait)
+
+    async def _obey(self, url: str) -> None:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._robots:
+            self._robots[origin] = await self._read_robots(origin, parts.hostname or "")
+        parser, text = self._robots[origin]
+        if parser is None or parser.can_fetch(url, self.user_agent):
+            return
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        raise RobotsRefused(refusal_reason(origin, path, self.user_agent, text))
+
+    async def _read_robots(self, origin: str, host: str) -> tuple[Protego | None, str | None]:
+        try:
+            page = await self._fetch(f"{origin}/robots.txt", host, known=False)
+        except FetchFailed:
+            page = None
+        if page is None or page.status >= 500:
+            before = sites.known_crawl_delays().get(host)
+            self._delay(host, None if before is None else float(before))
+            return None, None
+        text = page.body.decode("utf-8", "replace")
+        parser = Protego.parse(text)
+        self._delay(host, parser.crawl_delay(self.user_agent))
+        return parser, text
+
+    def _delay(self, host: str, asked: float | None) -> None:
+        floor = self.override if self.override is not None else asked
+        self._delays[host] = max(self.download_delay, floor or 0.0)
+
+    async def _wait(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        try:
+            await asyncio.wait_for(self.stop.wait(), seconds)
+        except TimeoutError:
+            return
+        raise asyncio.CancelledError  # a stop cuts a wait short: the visit ends
+
+    async def _fetch(self, url: str, host: str, *, known: bool) -> Page:
+        if self._session is None:
+            raise RuntimeError("PageClient is used outside `async with`")
+        async with self._one:
+            await self._wait(self._resume_at.get(host, 0.0) - time.monotonic())
+            await self._wait(await self.turn(host, self._delays.get(host, self.download_delay),
+                                              known))
+            self.requests += 1
+            try:
+                async with self._session.get(url) as resp:
+                    body = await self._body(resp, url)
+                    content_type = resp.headers.get("Content-Type", "")
+                    return Page(url=str(resp.url), status=resp.status, body=body,
+                                content_type=content_type, headers=resp.headers,
+                                encoding=_encoding(content_type))
+            except (TimeoutError, aiohttp.ClientError) as e:
+                raise FetchFailed(f"could not fetch {url}: {type(e).__name__}: {e}") from None
+
+    async def _body(self, resp: aiohttp.ClientResponse, url: str) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(1 << 16):
+            size += len(chunk)
+            if self.max_body and size > self.max_body:
+                raise FetchFailed(f"could not fetch {url}: over {self.max_body} bytes "
+                                  "(LINKTHREAD_MAX_BODY)")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _encoding(content_type: str) -> str:
+    from w3lib.encoding import http_content_type_encoding
+
+    return http_content_type_encoding(content_type) or "utf-8"
+
+
+def pace_turn(call: Callable[..., Awaitable[float]]) -> Turn:
+    """A :data:`Turn` through the archive's thread (``Archive.call``)."""
+    async def turn(host: str, delay: float, known: bool) -> float:
+        def take(db: Any) -> float:
+            return take_turn(db.conn, host, delay, time.time(), known=known)
+        return await call(take)
+    return turn
