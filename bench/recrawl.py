@@ -80,6 +80,23 @@ def child(args: list[str]) -> None:
 
     pipelines.ArchivePipeline.open_spider = open_probe  # type: ignore[method-assign]
     pipelines.ArchivePipeline.spider_closed = close_probe  # type: ignore[method-assign]
+    try:  # a crawl of threads without Scrapy (absent from older checkouts: --main)
+        from scraper.direct import lobsters as direct
+    except ImportError:
+        direct = None
+    if direct is not None:
+        opened_direct, closed_direct = direct.open_crawl, direct.close
+
+        def open_direct(db: Any, run: Any) -> int:
+            start.append(time.process_time())
+            return opened_direct(db, run)
+
+        def close_direct(db: Any, run: Any) -> None:
+            print(f"ROWS {db.conn.total_changes}", file=sys.stderr)
+            closed_direct(db, run)
+            print(f"CRAWL_CPU {time.process_time() - start[0]}", file=sys.stderr)
+
+        direct.open_crawl, direct.close = open_direct, close_direct
     sys.argv = ["linkthread", *args]
     cli.main()
 

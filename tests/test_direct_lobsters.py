@@ -7,6 +7,7 @@ the reference: the archives the two leave are compared table by table, whole."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, rows, run_linkthread
+from tests.conftest import LINKTHREAD, ROOT, rows, run_linkthread
 from tests.lobsterspages import Node, chain, story_json
 from tests.server import Reply, SiteServer, serve
 from tests.test_hn_api_crawl_e2e import archive_rows
@@ -153,3 +154,36 @@ def test_back_off_soft_errors_and_failures_as_the_spider(lobsters: SiteServer,
     (*reference, spider_message), = rows(tmp_path / "b.db", query)
     assert same == reference
     assert sorted(message.split("; ")) == sorted(spider_message.split("; "))
+
+
+def test_sigterm_stops_it_and_resume_finishes_it(lobsters: SiteServer, tmp_path: Path) -> None:
+    lobsters.routes["/s/abc123.json"] = story("abc123", Node("c00001"))
+    lobsters.routes["/s/def456.json"] = story("def456", Node("c00002"))
+    lobsters.hold("/s/def456.json")  # the second story cannot come until released
+    db = tmp_path / "a.db"
+    env = {**os.environ, "LINKTHREAD_LOBSTERS_BASE_URL": lobsters.base_url,
+           "LINKTHREAD_DOWNLOAD_DELAY": "0"}
+    cmd = [str(LINKTHREAD)] if LINKTHREAD.exists() else [sys.executable, "-m", "scraper.cli"]
+    proc = subprocess.Popen([*cmd, "crawl", "lobsters", "abc123", "def456", "--db", str(db)],
+                            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    try:
+        assert lobsters.next_held() == "/s/def456.json"  # abc123 was stored before it
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err[-3000:]
+    assert f"interrupted: 1 of 2 targets done; finish with: linkthread crawl lobsters " \
+           f"--resume --db {db}" in err
+    assert rows(db, "SELECT status, threads FROM crawls") == [("interrupted", 1)]
+    assert rows(db, "SELECT target, state FROM crawl_targets ORDER BY target") == [
+        ("abc123", "done"), ("def456", "queued")]
+
+    lobsters.release()
+    result = crawl(lobsters, db, "--resume")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert rows(db, "SELECT story_id, id FROM comments ORDER BY id") == [
+        ("abc123", "c00001"), ("def456", "c00002")]
