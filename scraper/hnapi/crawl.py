@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,6 +37,7 @@ from archive.crawls import Target
 from archive.errors import ArchiveError
 from archive.health import Health
 from archive.models import Thread
+from scraper.direct.run import Stop
 from scraper.hnapi.status import Display
 from scraper.spiders.args import split_args
 from scraper.spiders.hn_api import DEFAULT_VIA, VIA_SETTING, ApiFailed, ApiTrees
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SITE = sites.HN
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
 REFRESH = 0.5  # seconds between two updates of the terminal's status line
 
 
@@ -159,21 +158,12 @@ async def crawl(run: ApiCrawl, client: ApiClient, display: Display) -> None:
     entered); ``run`` says what happened."""
     from scraper.hnapi.writer import Archive  # its sqlite-utils: for API crawls alone
 
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-
-    def on_signal(signum: int) -> None:
-        if stop.is_set():
-            return
-        stop.set()
+    def on_stop() -> None:
         run.stopped = True
-        logger.info("stopping the crawl (%s)", signal.Signals(signum).name)
-        for s in SIGNALS:
-            loop.remove_signal_handler(s)
-            signal.signal(s, signal.SIG_DFL)  # the next one ends the process at once
 
-    for s in SIGNALS:
-        loop.add_signal_handler(s, on_signal, s)
+    stopping = Stop(on_stop)  # the stop every crawl without Scrapy shares (scraper.direct)
+    stopping.install()
+    stop = stopping.event
     trees = ApiTrees(client.base_url, client=client)
     archive = Archive(run.db_path, flat=False)
     shown = asyncio.ensure_future(_show(run, trees, display))
@@ -185,8 +175,7 @@ async def crawl(run: ApiCrawl, client: ApiClient, display: Display) -> None:
         await archive.call(_close, run)
     finally:
         shown.cancel()
-        for s in SIGNALS:
-            loop.remove_signal_handler(s)
+        stopping.remove()
         await trees.close()
         await archive.close()
         display.close()
