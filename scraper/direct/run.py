@@ -20,7 +20,7 @@ import signal
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from archive.crawls import Target
 from archive.errors import ArchiveError
@@ -52,7 +52,7 @@ class DirectRun:
     drift: list[str] = field(default_factory=list)
     health: Health = field(default_factory=Health)
     crawl_id: int | None = None
-    pages: int = 0
+    pages_read: int = 0
     threads: int = 0
     comments: int = 0
     requests: int = 0
@@ -91,23 +91,39 @@ def open_crawl(db: sqlite_utils.Database, run: DirectRun) -> int:
                              targets=[Target(run.site, "thread", i) for i in run.story_ids])
 
 
-def mark_interrupted(db: sqlite_utils.Database, run: DirectRun) -> None:
+class Closing(Protocol):
+    """What closing a crawl's row reads: a DirectRun, or HN's API crawl."""
+
+    db_path: str
+    crawl_id: int | None
+    pages_read: int
+    threads: int
+    comments: int
+    failures: list[str]
+    unstored: list[Target]
+    drift: list[str]
+    health: Health
+    stopped: bool
+    halted: str | None
+
+
+def mark_interrupted(db: sqlite_utils.Database, run: Closing) -> None:
     from archive import store
 
     assert run.crawl_id is not None
-    store.finish_crawl(db, run.crawl_id, status="interrupted", pages=run.pages,
+    store.finish_crawl(db, run.crawl_id, status="interrupted", pages=run.pages_read,
                        threads=run.threads, comments=run.comments, errors=len(run.failures),
                        message="; ".join(run.failures) or None, failures=run.failures,
                        unstored=run.unstored)  # fmt: skip
 
 
-def close(db: sqlite_utils.Database, run: DirectRun) -> None:
+def close(db: sqlite_utils.Database, run: Closing) -> None:
     from scraper.closing import close_crawl
 
     assert run.crawl_id is not None
     run.failures, run.drift = close_crawl(
         db, run.crawl_id, db_path=run.db_path,
-        status="interrupted" if run.stopped else "finished", pages=run.pages,
+        status="interrupted" if run.stopped else "finished", pages=run.pages_read,
         threads=run.threads, comments=run.comments, failures=run.failures,
         unstored=run.unstored, health=run.health, halted=run.halted is not None,
     )  # fmt: skip
@@ -163,7 +179,7 @@ def _store(db: sqlite_utils.Database, run: DirectRun, record: Any) -> None:
 def _count(run: DirectRun, comments: int, pages: int) -> None:
     run.threads += 1
     run.comments += comments
-    run.pages += pages
+    run.pages_read += pages
 
 
 def _target(record: Any) -> Target | None:

@@ -37,7 +37,7 @@ from archive.crawls import Target
 from archive.errors import ArchiveError
 from archive.health import Health
 from archive.models import Thread
-from scraper.direct.run import Stop
+from scraper.direct.run import Stop, close, mark_interrupted
 from scraper.hnapi.status import Display
 from scraper.spiders.args import split_args
 from scraper.spiders.hn_api import DEFAULT_VIA, VIA_SETTING, ApiFailed, ApiTrees
@@ -80,6 +80,8 @@ class ApiCrawl:
     comments: int = 0
     stopped: bool = False
     requests: int = 0
+    pages_read: int = 0  # what the crawl's row counts as pages: none, an API is no page
+    halted: str | None = None  # never: no refusal stands for a whole API crawl
 
     @property
     def args(self) -> dict[str, Any]:
@@ -129,27 +131,6 @@ def _save(db: sqlite_utils.Database, run: ApiCrawl, thread: Thread) -> None:
     run.health.thread(thread)
 
 
-def _interrupted(db: sqlite_utils.Database, run: ApiCrawl) -> None:
-    from archive import store
-
-    assert run.crawl_id is not None
-    store.finish_crawl(db, run.crawl_id, status="interrupted", pages=0, threads=run.threads,
-                       comments=run.comments, errors=len(run.failures),
-                       message="; ".join(run.failures) or None, failures=run.failures,
-                       unstored=run.unstored)  # fmt: skip
-
-
-def _close(db: sqlite_utils.Database, run: ApiCrawl) -> None:
-    from scraper.closing import close_crawl
-
-    assert run.crawl_id is not None
-    run.failures, run.drift = close_crawl(
-        db, run.crawl_id, db_path=run.db_path,
-        status="interrupted" if run.stopped else "finished", pages=0, threads=run.threads,
-        comments=run.comments, failures=run.failures, unstored=run.unstored, health=run.health,
-    )  # fmt: skip
-
-
 # -- on the loop ----------------------------------------------------------------------
 
 
@@ -172,7 +153,7 @@ async def crawl(run: ApiCrawl, client: ApiClient, display: Display) -> None:
             trees.start(story_id)  # every tree at once, before anything else is done
         run.crawl_id = await archive.call(_open, run)
         await _threads(run, trees, archive, stop)
-        await archive.call(_close, run)
+        await archive.call(close, run)
     finally:
         shown.cancel()
         stopping.remove()
@@ -193,7 +174,7 @@ async def _threads(run: ApiCrawl, trees: ApiTrees, archive: Archive,
             if stop.is_set() and not marked:
                 marked = True
                 # At once, as a second signal ends the process without another word.
-                await archive.call(_interrupted, run)
+                await archive.call(mark_interrupted, run)
             for task in [t for t in waiting if t in done]:  # in the order asked
                 story_id = waiting.pop(task)
                 try:
