@@ -92,7 +92,7 @@ def child(args: list[str]) -> None:
             return opened_direct(db, run)
 
         def close_direct(db: Any, run: Any) -> None:
-            print(f"ROWS {db.conn.total_changes}", file=sys.stderr)
+            print(f"ROWS {getattr(db, 'conn', db).total_changes}", file=sys.stderr)
             closed_direct(db, run)
             print(f"CRAWL_CPU {time.process_time() - start[0]}", file=sys.stderr)
 

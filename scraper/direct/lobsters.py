@@ -31,7 +31,7 @@ from scraper.direct.run import DirectRun, Stop, close, crawl_threads, open_crawl
 from scraper.spiders.args import attempt, retry_reason, split_args
 
 if TYPE_CHECKING:
-    import sqlite_utils
+    from scraper.direct.run import Db
 
 SITE = sites.LOBSTERS
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def soft_error(body: bytes, encoding: str, url: str) -> str | None:
     return retry_reason(lambda: check_body(text, url=url))
 
 
-def read_story(db: sqlite_utils.Database, run: DirectRun, story_id: str, asked: str,
+def read_story(db: Db, run: DirectRun, story_id: str, asked: str,
                page: Page, reparse: bool) -> list[Any]:  # fmt: skip
     """The records of one story's JSON, as the spider's ``parse_thread_page`` gives
     them; in the archive's thread, where the page set of its latest crawl is read."""
@@ -95,7 +95,7 @@ async def crawl(run: DirectRun) -> None:
 
     reparse = (os.environ.get("LINKTHREAD_REPARSE") or "0").strip() not in ("", "0")
     base = SITE.configured_base_url()
-    archive = Archive(run.db_path, flat=False)
+    archive = Archive(run.db_path, flat=False, plain=True)
     stop = Stop()
     stop.install()
     try:

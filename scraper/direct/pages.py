@@ -1,7 +1,7 @@
 """Pages of one site asked for as politely as the spider asks, without Scrapy.
 
-What the spider's middlewares do for its thread requests, on aiohttp (already the HN
-API client's):
+What the spider's middlewares do for its thread requests, over http.client
+(:mod:`scraper.direct.fetch`):
 
 * robots.txt read once per origin, before anything else, and obeyed; its Crawl-delay
   (for the honest user agent) kept, or LINKTHREAD_CRAWL_DELAY instead, never below
@@ -27,15 +27,16 @@ import asyncio
 import os
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
 from protego import Protego
 
 from archive import sites
 from archive.pace import take_turn
+from scraper.direct.fetch import Http, HttpFailed
 from scraper.headers import ratelimit_wait, retry_after
 from scraper.robots_rules import OVERRIDE_HINT, refusal_reason
 from scraper.settings import (
@@ -73,7 +74,7 @@ class Page:
     body: bytes
     content_type: str
     encoding: str
-    headers: Any = None  # aiohttp's, for Retry-After and RateLimit
+    headers: Any = None  # for Retry-After and RateLimit
 
     def text(self) -> str:
         from w3lib.encoding import html_to_unicode  # what Scrapy's TextResponse decodes with
@@ -107,18 +108,19 @@ class PageClient:
         self._strikes: dict[str, int] = {}
         self._resume_at: dict[str, float] = {}
         self._one = asyncio.Semaphore(CONCURRENT_REQUESTS_PER_DOMAIN)
-        self._session: aiohttp.ClientSession | None = None
+        self._http = Http(user_agent=user_agent, timeout=TIMEOUT, max_body=self.max_body)
+        self._pool: ThreadPoolExecutor | None = None
 
     async def __aenter__(self) -> PageClient:
-        self._session = aiohttp.ClientSession(
-            headers={"User-Agent": self.user_agent},
-            timeout=aiohttp.ClientTimeout(total=TIMEOUT), raise_for_status=False)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="http")
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._pool is not None:
+            self._http.abort()
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        self._http.close()
 
     async def get(self, url: str) -> Page:
         """The page at ``url``: RobotsRefused, FetchFailed, or a page to read (a status
@@ -199,33 +201,25 @@ class PageClient:
         raise asyncio.CancelledError  # a stop cuts a wait short: the visit ends
 
     async def _fetch(self, url: str, host: str, *, known: bool) -> Page:
-        if self._session is None:
+        if self._pool is None:
             raise RuntimeError("PageClient is used outside `async with`")
         async with self._one:
             await self._wait(self._resume_at.get(host, 0.0) - time.monotonic())
             await self._wait(await self.turn(host, self._delays.get(host, self.download_delay),
                                               known))
             self.requests += 1
+            future = asyncio.get_running_loop().run_in_executor(self._pool, self._http.get, url)
             try:
-                async with self._session.get(url) as resp:
-                    body = await self._body(resp, url)
-                    content_type = resp.headers.get("Content-Type", "")
-                    return Page(url=str(resp.url), status=resp.status, body=body,
-                                content_type=content_type, headers=resp.headers,
-                                encoding=_encoding(content_type))
-            except (TimeoutError, aiohttp.ClientError) as e:
-                raise FetchFailed(f"could not fetch {url}: {type(e).__name__}: {e}") from None
-
-    async def _body(self, resp: aiohttp.ClientResponse, url: str) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in resp.content.iter_chunked(1 << 16):
-            size += len(chunk)
-            if self.max_body and size > self.max_body:
-                raise FetchFailed(f"could not fetch {url}: over {self.max_body} bytes "
-                                  "(LINKTHREAD_MAX_BODY)")
-            chunks.append(chunk)
-        return b"".join(chunks)
+                answer = await asyncio.shield(future)
+            except asyncio.CancelledError:
+                self._http.abort()  # a stop: the socket closed under the request
+                raise
+            except HttpFailed as e:
+                raise FetchFailed(f"could not fetch {url}: {e}") from None
+            content_type = answer.headers.get("Content-Type", "")
+            return Page(url=answer.url, status=answer.status, body=answer.body,
+                        content_type=content_type, headers=answer.headers,
+                        encoding=_encoding(content_type))
 
 
 def _encoding(content_type: str) -> str:
@@ -238,6 +232,6 @@ def pace_turn(call: Callable[..., Awaitable[float]]) -> Turn:
     """A :data:`Turn` through the archive's thread (``Archive.call``)."""
     async def turn(host: str, delay: float, known: bool) -> float:
         def take(db: Any) -> float:
-            return take_turn(db.conn, host, delay, time.time(), known=known)
+            return take_turn(getattr(db, "conn", db), host, delay, time.time(), known=known)
         return await call(take)
     return turn

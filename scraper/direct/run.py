@@ -29,7 +29,13 @@ from archive.models import Thread
 from scraper.items import FailedPage, MergedStories, SeenUsers, UnchangedThread
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     import sqlite_utils
+
+    # What the archive's thread holds: the connection alone for these crawls (no
+    # sqlite-utils import), HN's API crawl its sqlite-utils Database.
+    Db: TypeAlias = sqlite_utils.Database | sqlite3.Connection
 
     from scraper.hnapi.writer import Archive
 
@@ -84,7 +90,7 @@ class DirectRun:
 # -- in the archive's thread -------------------------------------------------------------
 
 
-def open_crawl(db: sqlite_utils.Database, run: DirectRun) -> int:
+def open_crawl(db: Db, run: DirectRun) -> int:
     from archive import store
 
     return store.start_crawl(db, command=f"crawl {run.site}", args=run.args,
@@ -107,7 +113,7 @@ class Closing(Protocol):
     halted: str | None
 
 
-def mark_interrupted(db: sqlite_utils.Database, run: Closing) -> None:
+def mark_interrupted(db: Db, run: Closing) -> None:
     from archive import store
 
     assert run.crawl_id is not None
@@ -117,7 +123,7 @@ def mark_interrupted(db: sqlite_utils.Database, run: Closing) -> None:
                        unstored=run.unstored)  # fmt: skip
 
 
-def close(db: sqlite_utils.Database, run: Closing) -> None:
+def close(db: Db, run: Closing) -> None:
     from scraper.closing import close_crawl
 
     assert run.crawl_id is not None
@@ -129,7 +135,7 @@ def close(db: sqlite_utils.Database, run: Closing) -> None:
     )  # fmt: skip
 
 
-def store_records(db: sqlite_utils.Database, run: DirectRun, records: Sequence[Any]) -> None:
+def store_records(db: Db, run: DirectRun, records: Sequence[Any]) -> None:
     """Each record stored as the pipeline stores it; one the archive cannot take fails
     its target with one line, and the crawl goes on."""
     for record in records:
@@ -145,7 +151,7 @@ def store_records(db: sqlite_utils.Database, run: DirectRun, records: Sequence[A
                 run.unstored.append(target)
 
 
-def _store(db: sqlite_utils.Database, run: DirectRun, record: Any) -> None:
+def _store(db: Db, run: DirectRun, record: Any) -> None:
     from archive import revisits, store
 
     if isinstance(record, Thread):

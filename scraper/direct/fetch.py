@@ -1,0 +1,126 @@
+"""One GET at a time over the standard library's http.client, kept alive per origin.
+
+The crawls of :mod:`scraper.direct` send one request at a time (the spider's
+CONCURRENT_REQUESTS_PER_DOMAIN = 1), so an asynchronous client buys them nothing, and
+importing one (aiohttp, with its TLS and parsers) was a quarter of a small crawl's
+process CPU. A request runs in a worker thread so that the event loop stays free for
+the stop signals; :meth:`Http.abort` closes the socket under a request a stop ends.
+
+Redirects are followed as Scrapy's RedirectMiddleware follows them (up to 20); gzip
+bodies are decoded; a body is capped (decoded size) at ``max_body``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import threading
+import zlib
+from dataclasses import dataclass
+from email.message import Message
+from urllib.parse import urljoin, urlsplit
+
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 20  # Scrapy's REDIRECT_MAX_TIMES
+
+
+class HttpFailed(Exception):
+    """No answer: a connection that failed, a timeout, a body over the cap."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    url: str  # the last one asked, after redirects
+    status: int
+    headers: Message
+    body: bytes
+
+
+class Http:
+    """Blocking GETs, one at a time, each origin's connection kept between them."""
+
+    def __init__(self, *, user_agent: str, timeout: float, max_body: int) -> None:
+        self.user_agent = user_agent
+        self.timeout = timeout
+        self.max_body = max_body
+        self._conns: dict[str, http.client.HTTPConnection] = {}
+        self._lock = threading.Lock()
+        self._current: http.client.HTTPConnection | None = None
+
+    def get(self, url: str) -> Answer:
+        for _ in range(MAX_REDIRECTS + 1):
+            answer = self._once(url)
+            location = answer.headers.get("Location")
+            if answer.status not in REDIRECTS or not location:
+                return answer
+            url = urljoin(url, location)
+        raise HttpFailed(f"more than {MAX_REDIRECTS} redirects")
+
+    def _once(self, url: str) -> Answer:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip"}
+        for attempt in (1, 2):
+            conn = self._connection(origin, parts.scheme, parts.netloc, fresh=attempt == 2)
+            try:
+                conn.request("GET", path, headers=headers)
+                resp = conn.getresponse()
+                body = self._read(resp)
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self._drop(origin)
+                if attempt == 1:
+                    continue  # a kept-alive connection the server had closed meanwhile
+                raise HttpFailed("the connection was closed before an answer") from None
+            except (OSError, http.client.HTTPException) as e:
+                self._drop(origin)
+                raise HttpFailed(f"{type(e).__name__}: {e}") from None
+            finally:
+                with self._lock:
+                    self._current = None
+            if resp.will_close:
+                self._drop(origin)
+            return Answer(url=url, status=resp.status, headers=resp.msg, body=body)
+        raise AssertionError("unreachable")
+
+    def _connection(self, origin: str, scheme: str, netloc: str,
+                    fresh: bool) -> http.client.HTTPConnection:  # fmt: skip
+        conn = None if fresh else self._conns.get(origin)
+        if conn is None:
+            if scheme == "https":
+                conn = http.client.HTTPSConnection(netloc, timeout=self.timeout)
+            else:
+                conn = http.client.HTTPConnection(netloc, timeout=self.timeout)
+            self._conns[origin] = conn
+        with self._lock:
+            self._current = conn
+        return conn
+
+    def _read(self, resp: http.client.HTTPResponse) -> bytes:
+        raw = resp.read(self.max_body + 1)
+        if resp.getheader("Content-Encoding", "").strip().lower() == "gzip":
+            inflate = zlib.decompressobj(wbits=31)
+            body = inflate.decompress(raw, self.max_body + 1)
+        else:
+            body = raw
+        if len(body) > self.max_body or len(raw) > self.max_body:
+            raise HttpFailed(f"over {self.max_body} bytes (LINKTHREAD_MAX_BODY)")
+        return body
+
+    def _drop(self, origin: str) -> None:
+        conn = self._conns.pop(origin, None)
+        if conn is not None:
+            conn.close()
+
+    def abort(self) -> None:
+        """End the request in flight, from another thread: its read fails at once."""
+        with self._lock:
+            sock = self._current.sock if self._current is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):  # already closed: nothing in flight
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        for origin in list(self._conns):
+            self._drop(origin)
