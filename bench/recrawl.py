@@ -63,23 +63,34 @@ FLOOR = ("import scrapy.crawler, scrapy.core.downloader.handlers.http11, "
 
 def child(args: list[str]) -> None:
     """Run one crawl in this process, printing the rows its pipeline wrote."""
-    from scraper import cli, pipelines
+    from scraper import cli
 
-    opened, closed = pipelines.ArchivePipeline.open_spider, pipelines.ArchivePipeline.spider_closed
     start: list[float] = []
+    spider_class = cli.spider_class
 
-    def open_probe(self: pipelines.ArchivePipeline) -> None:
-        start.append(time.process_time())
-        opened(self)
+    def probed_spider_class(site: str) -> Any:
+        # Probes on the pipeline only once the crawl goes to the spider: importing it
+        # imports Scrapy, which a crawl without Scrapy must not pay for here either.
+        from scraper import pipelines
 
-    def close_probe(self: pipelines.ArchivePipeline, spider: Any, reason: str) -> None:
-        if self.db is not None:
-            print(f"ROWS {self.db.total_changes}", file=sys.stderr)
-        closed(self, spider, reason)
-        print(f"CRAWL_CPU {time.process_time() - start[0]}", file=sys.stderr)
+        opened = pipelines.ArchivePipeline.open_spider
+        closed = pipelines.ArchivePipeline.spider_closed
 
-    pipelines.ArchivePipeline.open_spider = open_probe  # type: ignore[method-assign]
-    pipelines.ArchivePipeline.spider_closed = close_probe  # type: ignore[method-assign]
+        def open_probe(self: pipelines.ArchivePipeline) -> None:
+            start.append(time.process_time())
+            opened(self)
+
+        def close_probe(self: pipelines.ArchivePipeline, spider: Any, reason: str) -> None:
+            if self.db is not None:
+                print(f"ROWS {self.db.total_changes}", file=sys.stderr)
+            closed(self, spider, reason)
+            print(f"CRAWL_CPU {time.process_time() - start[0]}", file=sys.stderr)
+
+        pipelines.ArchivePipeline.open_spider = open_probe  # type: ignore[method-assign]
+        pipelines.ArchivePipeline.spider_closed = close_probe  # type: ignore[method-assign]
+        return spider_class(site)
+
+    cli.spider_class = probed_spider_class  # type: ignore[assignment]
     try:  # a crawl of threads without Scrapy (absent from older checkouts: --main)
         from scraper.direct import lobsters as direct
     except ImportError:
