@@ -167,7 +167,7 @@ def _publish(db: sqlite_utils.Database, crawl_id: int | None,
                 (json.dumps(time_order),))
         tx.execute("DELETE FROM import_comments")
         tx.execute("UPDATE import_progress SET state = 'done' WHERE state = 'read'")
-        for table in ("bulk_tree", "bulk_base", "bulk_stories", "bulk_new", "bulk_withheld"):
+        for table in ("bulk_tree", "bulk_base", "bulk_stories", "bulk_withheld"):
             tx.execute(f"DROP TABLE IF EXISTS temp.{table}")
     return Published(new=new, merged=merged, changed=changed, missing_parents=missing,
                      stories=stories)
@@ -249,7 +249,6 @@ def _insert_new(tx: sqlite3.Connection, before: int) -> tuple[int, int]:
         " max(position) + 1 AS base FROM comments"
         " WHERE (site, story_id) IN (SELECT site, story_id FROM temp.bulk_stories)"
         " GROUP BY site, story_id, parent_id")
-    tx.execute("CREATE TEMP TABLE bulk_new AS SELECT site, id FROM import_comments")
     tx.execute("DROP INDEX import_comments_parent")
     siblings = tx.execute("SELECT 1 FROM temp.bulk_base LIMIT 1").fetchone() is not None
     sql = _INSERT.format(base=" + coalesce(b.base, 0)" if siblings else "",
@@ -292,7 +291,7 @@ WITH RECURSIVE tree(site, id, depth) AS (
     SELECT c.site, c.id, p.depth + 1
     FROM comments c JOIN comments p ON p.site = c.site AND p.id = c.parent_id
     WHERE c.rowid <= :before AND c.extra LIKE '%"parent_missing":true%'
-      AND (p.site, p.id) IN (SELECT site, id FROM temp.bulk_new)
+      AND p.rowid > :before
     UNION ALL
     SELECT c.site, c.id, tree.depth + 1
     FROM tree JOIN comments c ON c.site = tree.site AND c.parent_id = tree.id
@@ -305,7 +304,9 @@ def _found_parents(tx: sqlite3.Connection, before: int) -> None:
     """Comments stored before (rowid up to ``before``) with a missing parent that this
     import brought: their marker goes and they, and their replies, take their depth
     under it. The rows added now knew every parent there is, so only the older ones
-    are looked at (none, in an archive a dump is first loaded into)."""
+    are looked at (none, in an archive a dump is first loaded into). The parents this
+    import brought are the rows above ``before``: the merged ones left the staging
+    table before the insert, so no copy of the new keys is needed to tell them."""
     if not before:
         return
     moved = tx.execute(_SUBTREE, {"before": before}).fetchall()
