@@ -47,6 +47,7 @@ class Http:
         self._conns: dict[str, http.client.HTTPConnection] = {}
         self._lock = threading.Lock()
         self._current: http.client.HTTPConnection | None = None
+        self._aborted = False
 
     def get(self, url: str) -> Answer:
         for _ in range(MAX_REDIRECTS + 1):
@@ -70,7 +71,7 @@ class Http:
                 body = self._read(resp)
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 self._drop(origin)
-                if attempt == 1:
+                if attempt == 1 and not self._aborted:
                     continue  # a kept-alive connection the server had closed meanwhile
                 raise HttpFailed("the connection was closed before an answer") from None
             except (OSError, http.client.HTTPException) as e:
@@ -86,6 +87,9 @@ class Http:
 
     def _connection(self, origin: str, scheme: str, netloc: str,
                     fresh: bool) -> http.client.HTTPConnection:  # fmt: skip
+        if self._aborted:
+            # A stop that came between two requests, or ended one that would be retried.
+            raise HttpFailed("the crawl was stopped")
         conn = None if fresh else self._conns.get(origin)
         if conn is None:
             if scheme == "https":
@@ -116,6 +120,7 @@ class Http:
     def abort(self) -> None:
         """End the request in flight, from another thread: its read fails at once."""
         with self._lock:
+            self._aborted = True
             sock = self._current.sock if self._current is not None else None
         if sock is not None:
             with contextlib.suppress(OSError):  # already closed: nothing in flight
