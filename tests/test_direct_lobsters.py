@@ -194,3 +194,19 @@ def test_sigterm_stops_it_and_resume_finishes_it(lobsters: SiteServer, tmp_path:
     assert result.returncode == 0, result.stderr[-3000:]
     assert rows(db, "SELECT story_id, id FROM comments ORDER BY id") == [
         ("abc123", "c00001"), ("def456", "c00002")]
+
+
+def test_a_redirect_off_the_site_is_refused_not_followed(lobsters: SiteServer,
+                                                         tmp_path: Path) -> None:
+    with serve(SiteServer()) as elsewhere:
+        elsewhere.routes["/s/abc123.json"] = story("abc123", Node("c00001"))
+        lobsters.routes["/s/abc123.json"] = Reply(
+            "", status=302, headers={"Location": f"{elsewhere.base_url}/s/abc123.json"})
+        lobsters.routes["/s/def456.json"] = story("def456", Node("c00002"))
+        result = crawl(lobsters, tmp_path / "a.db", "abc123", "def456")
+        assert elsewhere.hits("/s/abc123.json") == 0
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert any("refused" in e and "not on the site's base URL" in e
+               for e in errors(result)), result.stderr[-3000:]
+    # The other story is archived all the same, and nothing from the other host.
+    assert rows(tmp_path / "a.db", "SELECT story_id, id FROM comments") == [("def456", "c00002")]

@@ -6,7 +6,8 @@ importing one (aiohttp, with its TLS and parsers) was a quarter of a small crawl
 process CPU. A request runs in a worker thread so that the event loop stays free for
 the stop signals; :meth:`Http.abort` closes the socket under a request a stop ends.
 
-Redirects are followed as Scrapy's RedirectMiddleware follows them (up to 20); gzip
+Redirects are followed as Scrapy's RedirectMiddleware follows them (up to 20), within
+the first URL's scheme, host and port only (as the spider's offsite check); gzip
 bodies are decoded; a body is capped (decoded size) at ``max_body``.
 """
 
@@ -20,6 +21,8 @@ import zlib
 from dataclasses import dataclass
 from email.message import Message
 from urllib.parse import urljoin, urlsplit
+
+from scraper.origins import offsite_reason
 
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_REDIRECTS = 20  # Scrapy's REDIRECT_MAX_TIMES
@@ -50,12 +53,18 @@ class Http:
         self._aborted = False
 
     def get(self, url: str) -> Answer:
+        first = url
         for _ in range(MAX_REDIRECTS + 1):
             answer = self._once(url)
             location = answer.headers.get("Location")
             if answer.status not in REDIRECTS or not location:
                 return answer
             url = urljoin(url, location)
+            # As the spider's offsite check: a site's answer cannot send the crawl to
+            # another host (a local service, a tracker), only within its own origin.
+            refused = offsite_reason(url, first)
+            if refused is not None:
+                raise HttpFailed(refused)
         raise HttpFailed(f"more than {MAX_REDIRECTS} redirects")
 
     def _once(self, url: str) -> Answer:
