@@ -80,11 +80,23 @@ class DirectRun:
             logger.info(message)
 
     def stats(self) -> dict[str, Any]:
-        """What ``scraper.cli.end_crawl`` reads, as a Scrapy crawl's stats hold it."""
-        return {"linkthread/failures": self.failures, "linkthread/stored": [],
-                "linkthread/threads": self.threads, "linkthread/comments": self.comments,
-                "linkthread/drift": self.drift,
-                "finish_reason": "shutdown" if self.stopped else "finished"}  # fmt: skip
+        return crawl_stats(self)
+
+
+class Counted(Protocol):
+    failures: list[str]
+    threads: int
+    comments: int
+    drift: list[str]
+    stopped: bool
+
+
+def crawl_stats(run: Counted) -> dict[str, Any]:
+    """What ``scraper.cli`` reads at a crawl's end, as a Scrapy crawl's stats hold it."""
+    return {"linkthread/failures": run.failures, "linkthread/stored": [],
+            "linkthread/threads": run.threads, "linkthread/comments": run.comments,
+            "linkthread/drift": run.drift,
+            "finish_reason": "shutdown" if run.stopped else "finished"}  # fmt: skip
 
 
 # -- in the archive's thread -------------------------------------------------------------

@@ -37,7 +37,7 @@ from archive.crawls import Target
 from archive.errors import ArchiveError
 from archive.health import Health
 from archive.models import Thread
-from scraper.direct.run import Stop, close, mark_interrupted
+from scraper.direct.run import Stop, close, crawl_stats, mark_interrupted
 from scraper.hnapi.status import Display
 from scraper.spiders.args import split_args
 from scraper.spiders.hn_api import DEFAULT_VIA, VIA_SETTING, ApiFailed, ApiTrees
@@ -95,11 +95,7 @@ class ApiCrawl:
         logger.info(message)
 
     def stats(self) -> dict[str, Any]:
-        """What ``scraper.cli.report_crawl`` reads, as a Scrapy crawl's stats hold it."""
-        return {"linkthread/failures": self.failures, "linkthread/stored": [],
-                "linkthread/threads": self.threads, "linkthread/comments": self.comments,
-                "linkthread/drift": self.drift,
-                "finish_reason": "shutdown" if self.stopped else "finished"}  # fmt: skip
+        return crawl_stats(self)
 
     def line(self) -> str:
         """The terminal's status line, as a spider's crawl words it."""
