@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LINKTHREAD, ROOT, rows, run_linkthread
-from tests.lobsterspages import Node, chain, story_json
+from tests.lobsterspages import Node, chain
 from tests.server import Reply, SiteServer, serve
 from tests.test_hn_api_crawl_e2e import archive_rows
+from tests.test_lobsters_crawl_e2e import JSON, story
 
 pytestmark = pytest.mark.e2e
 
-JSON = "application/json; charset=utf-8"
 SPIDER = ("-s", "LOG_LEVEL=WARNING")  # any -s sends the crawl to the spider
 
 
@@ -30,10 +30,6 @@ SPIDER = ("-s", "LOG_LEVEL=WARNING")  # any -s sends the crawl to the spider
 def lobsters() -> Iterator[SiteServer]:
     with serve(SiteServer()) as s:
         yield s
-
-
-def story(sid: str, *comments: Node) -> Reply:
-    return Reply(story_json(list(comments), sid=sid), content_type=JSON)
 
 
 def crawl(site: SiteServer, db: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
