@@ -36,10 +36,8 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from protego import Protego
 
 from archive import sites
 from archive.pace import take_turn
@@ -53,6 +51,9 @@ from scraper.settings import (
     RETRY_TIMES,
     USER_AGENT,
 )
+
+if TYPE_CHECKING:
+    from protego import Protego  # imported where robots.txt is read: an API client never
 
 BACK_OFF_STATUSES = (429, 503)
 TIMEOUT = 180.0  # Scrapy's DOWNLOAD_TIMEOUT
@@ -200,6 +201,8 @@ class PageClient:
             before = sites.known_crawl_delays().get(host)
             self._delay(host, None if before is None else float(before))
             return None, None
+        from protego import Protego
+
         text = page.body.decode("utf-8", "replace")
         parser = Protego.parse(text)
         self._delay(host, parser.crawl_delay(self.user_agent))

@@ -44,14 +44,17 @@ from scraper.direct.pages import FetchFailed, Page, PageClient, pace_turn
 from scraper.direct.run import DirectRun, Stop, close, crawl_threads, open_crawl
 from scraper.items import FailedPage, UnchangedThread
 from scraper.parsers.errors import ParseError
-from scraper.parsers.reddit.thread import More, ThreadPages
 from scraper.reddit_token import AuthFailed, Credentials, Token, auth_url, fetch_token
 from scraper.spiders.args import attempt, retry_reason, split_args
-from scraper.spiders.reddit_stubs import Expansion, held, largest_first, next_call, replay
 
+# The parser and the expansion (reddit_stubs imports the parser) are imported where an
+# answer is placed: an unchanged re-crawl places none, and their imports (regexes,
+# dataclasses) were a large part of such a crawl's CPU.
 if TYPE_CHECKING:
     from scraper.direct.run import Db
     from scraper.hnapi.writer import Archive
+    from scraper.parsers.reddit.thread import More
+    from scraper.spiders.reddit_stubs import Expansion
 
 SITE = sites.REDDIT
 SOURCE = "api"  # the spider's: every row came through the official API
@@ -186,12 +189,13 @@ class ThreadLoop:
         fetched = self.fetched(page)
         expected = await self.expected(story_id)
         if expected is not None and expected[0] == page_set((fetched,))[0]:
-            state = await self.follow(Expansion(story_id=story_id, label=label,
-                                                pages=(fetched,), expected=expected),
-                                      [page], records)  # fmt: skip
+            state = await self.follow(story_id, expected, [(page, fetched)], records)
             if state is None:
                 return records
         else:
+            from scraper.parsers.reddit.thread import ThreadPages
+            from scraper.spiders.reddit_stubs import Expansion, largest_first
+
             built = ThreadPages()
             stubs = attempt(label, fetched, lambda: tuple(built.add(page.text(), url=page.url)),
                             run.fail)  # fmt: skip
@@ -223,33 +227,33 @@ class ThreadLoop:
             return last_page_set(db, SITE.name, story_id, source=SOURCE)
         return await self.archive.call(stored)
 
-    async def follow(self, state: Expansion, read: list[Page],
-                     records: list[Any]) -> Expansion | None:
+    async def follow(self, story_id: str, expected: PageSet, read: list[tuple[Page, FetchedPage]],
+                     records: list[Any]) -> Expansion | None:  # fmt: skip
         """The latest crawl's answers asked for in its order, none placed while each
         has its stored body (``reddit_revisit.follow``/``followed``). None when the
         thread is done (unchanged, or its first answer no longer reads); else the
         state to expand on from, every answer so far placed."""
-        expected = state.expected
-        assert expected is not None
-        while len(state.pages) < len(expected):
-            url = expected[len(state.pages)][0]
+        while len(read) < len(expected):
             try:
-                page: Page | None = await self.ask(url)
+                page: Page | None = await self.ask(expected[len(read)][0])
             except FetchFailed:
                 page = None
             if page is None or page.status >= 400:
                 break
             fetched = self.fetched(page)
-            state = replace(state, pages=(*state.pages, fetched))
-            read.append(page)
-            if expected[len(state.pages) - 1] != page_set((fetched,))[0]:
+            read.append((page, fetched))
+            if expected[len(read) - 1] != page_set((fetched,))[0]:
                 break
         else:
-            records.append(UnchangedThread(site=SITE.name, story_id=state.story_id,
-                                           pages=state.pages))
+            records.append(UnchangedThread(site=SITE.name, story_id=story_id,
+                                           pages=tuple(f for _, f in read)))
             return None
+        from scraper.spiders.reddit_stubs import Expansion, replay
+
         # Decoded only now: an unchanged answer is hashed, never decoded.
-        state = replace(state, unread=tuple(p.text() for p in read))
+        state = Expansion(story_id=story_id, label=self.run.label(story_id),
+                          pages=tuple(f for _, f in read), expected=expected,
+                          unread=tuple(p.text() for p, _ in read))
         try:
             state, refused = replay(state, sort=SORT, url_of=lambda c: self.api(c.path,
                                                                                 **c.params))
@@ -265,6 +269,8 @@ class ThreadLoop:
     async def expand(self, state: Expansion, records: list[Any]) -> list[Any]:
         """Every stub asked for, one request at a time (``RedditSpider.expand``), then
         the whole thread."""
+        from scraper.spiders.reddit_stubs import largest_first, next_call
+
         while True:
             call, state = next_call(state, sort=SORT)
             if call is None:
@@ -292,6 +298,8 @@ class ThreadLoop:
 
     @staticmethod
     def give_up(state: Expansion, stub: More, why: str) -> Expansion:
+        from scraper.spiders.reddit_stubs import held
+
         logger.warning("%s: could not expand a stub of %d comment(s) (%s); it is kept as "
                        "a gap", state.label, held([stub]), why)
         return replace(state, failed=(*state.failed, stub))
@@ -303,6 +311,8 @@ class ThreadLoop:
             self.run.fail(state.label, e.reason)
             return [FailedPage(page=f, error=str(e), story_id=state.story_id)
                     for f in state.pages]
+        from scraper.spiders.reddit_stubs import held
+
         left = (*state.stubs, *state.failed)
         gap = held(left)
         if gap:
