@@ -147,7 +147,9 @@ class PageClient:
         retries = 0
         while True:
             page = await self._fetch(url, host, known=True, headers=headers)
-            if page.status in self.answers:
+            if page.status in self.answers:  # read by the caller, paced as a good one
+                self._strikes.pop(host, None)
+                self._hold(host, ratelimit_wait(page.headers) or 0.0)
                 return page
             if page.status in BACK_OFF_STATUSES:
                 waits = [w for w in (retry_after(page.headers.get("Retry-After")),
