@@ -8,6 +8,7 @@ the requests they make one by one."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -19,8 +20,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import LINKTHREAD, ROOT, rows, run_linkthread
-from tests.redditapi import RedditAPI, env, make_thread
-from tests.server import SiteServer, serve
+from tests.redditapi import JSON, RedditAPI, env, make_thread
+from tests.server import Reply, SiteServer, serve
 from tests.test_hn_api_crawl_e2e import archive_rows
 from tests.test_reddit_crawl_e2e import tree_in_order
 
@@ -52,6 +53,14 @@ def asked(api: RedditAPI) -> list[str]:
     return [t for _, t in api.site.log if not t.startswith("/api/v1/")]
 
 
+def compared(db: Path) -> dict[str, list[tuple]]:
+    """Every table's rows (``archive_rows``); of the shared pace, the host and its delay
+    (its next turn is a clock time of each crawl)."""
+    tables = archive_rows(db)
+    tables["host_pace"] = [(host, delay) for host, _, delay in tables["host_pace"]]
+    return tables
+
+
 def errors(result: subprocess.CompletedProcess[str]) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.startswith("Error:")]
 
@@ -71,11 +80,7 @@ def test_the_loop_leaves_the_archive_the_spider_leaves(api: RedditAPI, tmp_path:
         assert a.returncode == b.returncode == 0, (a.stderr[-2000:], b.stderr[-2000:])
         assert a.stdout.replace("loop.db", "spider.db") == b.stdout
         assert made == asked(api), label  # the same requests, in the same order
-        loop_rows, spider_rows = archive_rows(fast), archive_rows(spider)
-        # The shared pace: the same delay; its next turn is a clock time of each crawl.
-        for tables in (loop_rows, spider_rows):
-            tables["host_pace"] = [r[:1] + r[2:3] for r in tables["host_pace"]]
-        assert loop_rows == spider_rows, label
+        assert compared(fast) == compared(spider), label
     assert tree_in_order(fast, "abc12") == thread.order()
     # Several stubs of both kinds, expanded, and never two morechildren calls at once.
     assert len(api.more_served) >= 3 and api.continues_served
@@ -225,3 +230,25 @@ def test_sigterm_stops_it_and_resume_finishes_it(api: RedditAPI, tmp_path: Path)
     assert tree_in_order(db, "abc12") == thread.order()
     assert rows(db, "SELECT state FROM crawl_targets ORDER BY crawl_id") == [
         ("resumed",), ("done",)]
+
+
+def test_a_missing_thread_and_a_stub_given_up_as_the_spider(api: RedditAPI,
+                                                            tmp_path: Path) -> None:
+    api.threads["abc12"] = make_thread(80, seed=2)
+    api.site.routes["/comments/zzz99?raw_json=1&sort=confidence"] = Reply(json.dumps(
+        {"message": "Not Found", "error": 404}), status=404, content_type=JSON)
+    results = []
+    for db, extra in ((tmp_path / "a.db", ()), (tmp_path / "b.db", SPIDER)):
+        # The first morechildren answer is Reddit's RATELIMIT error, with no retry
+        # left: kept raw, its stub a gap, the rest of the thread stored.
+        api.throttle_once = True
+        results.append(crawl(api, db, "abc12", "zzz99", *extra, LINKTHREAD_SOFT_RETRIES="0"))
+    a, b = results
+    assert a.returncode == b.returncode == 1
+    assert errors(a) == errors(b) and len(errors(a)) == 1, a.stderr[-3000:]
+    assert errors(a)[0].startswith("Error: reddit item zzz99: HTTP 404")
+    assert a.stdout.replace("a.db", "b.db") == b.stdout
+    assert compared(tmp_path / "a.db") == compared(tmp_path / "b.db")
+    ((unexpanded,),) = rows(tmp_path / "a.db", "SELECT unexpanded FROM thread_crawls")
+    assert unexpanded > 0
+    assert rows(tmp_path / "a.db", "SELECT count(*) FROM pages WHERE error IS NOT NULL") == [(1,)]
