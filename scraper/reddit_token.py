@@ -19,7 +19,6 @@ hold none), never in a log line, never in a repr. The token is fetched from
 from __future__ import annotations
 
 import base64
-import configparser
 import json
 import logging
 import os
@@ -91,6 +90,10 @@ def config_path(env: Mapping[str, str] | None = None) -> Path:
 
 
 def _from_file(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}  # what ConfigParser.read makes of it, without importing it (~10 ms)
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         read = parser.read(path, encoding="utf-8")
