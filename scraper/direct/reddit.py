@@ -5,9 +5,10 @@ an unchanged re-crawl re-asks the same answers and parses none of them. Through
 Scrapy, its import and reactor were most of such a crawl's CPU (bench/reddit_api.py).
 This reads each thread by the spider's rules (``scraper.spiders.reddit``):
 
-* the credentials, token and user agent of ``scraper.reddit_token``: none, the same
-  one line and no request; one token kept for its lifetime, fetched again once on a
-  401 and the refused request sent once more; refused again, the spider's line;
+* the credentials, token and user agent of ``scraper.spiders.reddit_token`` (no
+  Scrapy there): none, the same one line and no request; one token kept for its
+  lifetime, fetched again once on a 401 and the refused request sent once more;
+  refused again, the spider's line;
 * the politeness of ``scraper.direct.pages`` as an API client: no robots.txt, the
   published limit (LINKTHREAD_MIN_DELAY instead), the X-Ratelimit budget spread over
   its window and waited out when spent, every request's turn in the shared host_pace,
@@ -44,8 +45,8 @@ from scraper.direct.pages import FetchFailed, Page, PageClient, pace_turn
 from scraper.direct.run import DirectRun, Stop, close, crawl_threads, open_crawl
 from scraper.items import FailedPage, UnchangedThread
 from scraper.parsers.errors import ParseError
-from scraper.reddit_token import AuthFailed, Credentials, Token, auth_url, fetch_token
 from scraper.spiders.args import attempt, retry_reason, split_args
+from scraper.spiders.reddit_token import AuthFailed, Credentials, Token, auth_url, fetch_token
 
 # The parser and the expansion (reddit_stubs imports the parser) are imported where an
 # answer is placed: an unchanged re-crawl places none, and their imports (regexes,
@@ -329,7 +330,7 @@ def _min_delay() -> float:
 async def crawl(run: DirectRun, creds: Credentials) -> None:
     from scraper import __version__
     from scraper.hnapi.writer import Archive
-    from scraper.reddit_token import user_agent
+    from scraper.spiders.reddit_token import user_agent
 
     agent = user_agent(creds, __version__)
     reparse = (os.environ.get("LINKTHREAD_REPARSE") or "0").strip() not in ("", "0")
@@ -355,7 +356,7 @@ def crawl_direct(spider_args: dict[str, str], *, db: str, pages: int, threads: b
     """``crawl reddit`` of threads alone, on a plain event loop; None, having done
     nothing, if the crawl needs the spider."""
     from archive.cli import _user_errors
-    from scraper.reddit_token import load_credentials
+    from scraper.spiders.reddit_token import load_credentials
 
     story_ids = direct_threads(spider_args)
     if story_ids is None:

@@ -1,7 +1,7 @@
 """Reddit's OAuth API in a Scrapy crawl: the middleware that signs the spider's requests.
 
 The credentials, the token request and its lifetime, and the user agent are
-``scraper.reddit_token``'s (no Scrapy there: the crawl of threads without Scrapy,
+``scraper.spiders.reddit_token``'s (no Scrapy there: the crawl of threads without Scrapy,
 ``scraper.direct.reddit``, uses them too); they are named here as well, where the
 spider and older code import them from.
 """
@@ -17,7 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from scraper.reddit_token import (
+from scraper.spiders.reddit_token import (
     AUTH_URL_SETTING,
     CONFIG_SETTING,
     DEFAULT_AUTH_URL,

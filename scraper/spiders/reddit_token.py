@@ -1,6 +1,7 @@
-"""Reddit's OAuth credentials and bearer token, with no Scrapy: shared by the spider's
-signing middleware (``scraper.spiders.reddit_auth``) and the crawl of threads without
-Scrapy (``scraper.direct.reddit``).
+"""Reddit's OAuth credentials and bearer token, with no Scrapy import (beside the
+spider, as ``reddit_stubs`` is: a Reddit module): shared by the spider's signing
+middleware (``scraper.spiders.reddit_auth``) and the crawl of threads without Scrapy
+(``scraper.direct.reddit``).
 
 Reddit serves its data to approved API clients only (the Responsible Builder Policy),
 so a crawl of Reddit runs with the user's own app (reddit.com/prefs/apps): a "script"
