@@ -2,15 +2,17 @@
 
 The scraper adds its ``crawl`` command to :data:`cli` (and reuses :func:`db_option`);
 nothing here imports the scraper, so the archive's commands work without Scrapy.
+
+A command's module is imported when the command runs (:class:`LazyGroup`), not at every
+start: each command's own imports (the SQL guard, Datasette's metadata, the scheduler,
+the bulk writer...) were most of the group's import, paid by a crawl that uses none.
 """
 
 from __future__ import annotations
 
-import functools
+import importlib
 import math
-import shutil
 import sqlite3
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -18,18 +20,8 @@ from typing import Any, TypeVar
 import click
 
 from archive import sites
-from archive.db import open_readonly
 from archive.errors import ArchiveError
-from archive.query import (
-    DEFAULT_MAX_BYTES,
-    DEFAULT_MAX_ROWS,
-    DEFAULT_TIME_LIMIT,
-    QueryResult,
-    load_thread,
-    run_query,
-)
-from archive.render import format_rows, render_thread
-from archive.sandbox import Interrupted, mib
+from archive.sandbox import Interrupted
 from archive.terminal import safe_line
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -96,7 +88,36 @@ def time_limit_option(default: float, what: str) -> Callable[[F], F]:
     )
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose commands are registered by the import of their module, done when
+    one is asked for by name (``lazy``: command name -> module); listing them (--help,
+    docs/generate.py) imports them all."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, str] = {}
+
+    def load(self, name: str) -> None:
+        module = self.lazy.get(name)
+        if module is not None and name not in self.commands:
+            importlib.import_module(module)
+            if name not in self.commands:
+                raise RuntimeError(f"{module} did not register the command {name!r}")
+
+    def load_all(self) -> None:
+        for name in list(self.lazy):
+            self.load(name)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self.load(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self.load_all()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=LazyGroup)
 @click.version_option(package_name="linkthread")
 def cli() -> None:
     """Archive link-aggregator discussions into SQLite, then query them.
@@ -105,133 +126,6 @@ def cli() -> None:
 
     Example: linkthread show hn 8863 --verbose   (ids and sources too)
     """
-
-
-_FORMATS = (
-    ("--json", "json", "JSON array of objects (default)"),
-    ("--nl", "nl", "Newline-delimited JSON objects"),
-    ("--csv", "csv", "CSV with a header row"),
-    ("--tsv", "tsv", "TSV with a header row"),
-    ("--table", "table", "Aligned text table"),
-)
-
-
-def _format_options(fn: F) -> F:
-    # sqlite-utils' flags, passed on as one `fmt` value; two of them is an error, since
-    # which one wins would otherwise depend on their order.
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        chosen = [flag for flag, value, _ in _FORMATS if kwargs.pop(f"fmt_{value}")]
-        if len(chosen) > 1:
-            raise click.UsageError(f"choose one output format, not {' and '.join(chosen)}")
-        fmt = next((v for flag, v, _ in _FORMATS if chosen and flag == chosen[0]), "json")
-        return fn(*args, fmt=fmt, **kwargs)
-
-    for flag, value, text in reversed(_FORMATS):
-        wrapper = click.option(flag, f"fmt_{value}", is_flag=True, help=text)(wrapper)
-    return wrapper  # type: ignore[return-value]
-
-
-@cli.command()
-@click.argument("sql")
-@click.option(
-    "-p",
-    "--param",
-    "params",
-    type=(str, str),
-    multiple=True,
-    metavar="NAME VALUE",
-    help="Named parameter for :NAME in the SQL (repeatable).",
-)
-@time_limit_option(DEFAULT_TIME_LIMIT, "query")
-@click.option(
-    "--max-rows",
-    type=click.IntRange(min=0),
-    default=DEFAULT_MAX_ROWS,
-    show_default=True,
-    metavar="N",
-    help="Print at most N rows, and say so on stderr when there were more.",
-)
-@click.option(
-    "--all",
-    "all_rows",
-    is_flag=True,
-    help="Print every row (no --max-rows cap; --max-bytes still holds).",
-)
-@click.option(
-    "--max-bytes",
-    type=click.IntRange(min=0),
-    default=DEFAULT_MAX_BYTES,
-    show_default=True,
-    metavar="N",
-    help="Stop with an error once the result holds more than N bytes of values (0: no "
-    "limit), so that a huge result cannot take the machine's memory.",
-)
-@_format_options
-@db_option
-def query(
-    sql: str,
-    params: tuple[tuple[str, str], ...],
-    time_limit: float,
-    max_rows: int,
-    all_rows: bool,
-    max_bytes: int,
-    fmt: str,
-    db: str,
-) -> None:
-    """Run a read-only SQL query against the archive.
-
-    Only reading is allowed: writes, ATTACH, VACUUM and pragmas that set a value are
-    refused. A query stops after --time-limit seconds, or once its result passes
-    --max-bytes; at most --max-rows rows are printed (a note on stderr says when
-    there were more). Values of over 256 KiB are neither read nor built. Control
-    characters in text are shown as escapes in --table, and in --csv/--tsv at a
-    terminal.
-
-    Example: linkthread query "select author, count(*) from comments group by author
-    order by 2 desc limit 10" --table
-
-    Example: linkthread query "select * from stories where id = :id" -p id 8863
-
-    Example: linkthread query "select id from comments_fts where comments_fts match 'rust'"
-    --all --time-limit 10
-    """
-    with _user_errors():
-        result = run_query(
-            db,
-            sql,
-            dict(params),
-            time_limit=time_limit or None,
-            max_rows=None if all_rows else max_rows,
-            max_bytes=max_bytes or None,
-        )
-        if fmt == "table" and max_bytes:
-            _check_table_size(result, max_bytes)
-        terminal = sys.stdout.isatty()
-        for line in format_rows(result.columns, result.rows, fmt, terminal=terminal):
-            click.echo(line)
-    if result.truncated:
-        click.echo(
-            f"linkthread: stopped at {len(result.rows):,} rows; the query has more "
-            "(raise --max-rows, or --all)",
-            err=True,
-        )
-
-
-def _check_table_size(result: QueryResult, max_bytes: int) -> None:
-    # A table pads every cell to its column's widest, so one long value in a column
-    # costs its length in every row: refuse before building it. Numbers and BLOBs
-    # ("<262000 bytes>") print short.
-    widths = [
-        max((len(v) if isinstance(v, str) else 24 for v in (r[i] for r in result.rows)), default=0)
-        for i in range(len(result.columns))
-    ]
-    size = len(result.rows) * (sum(widths) + 2 * len(widths))
-    if size > max_bytes:
-        raise ArchiveError(
-            f"query stopped: as a table its {len(result.rows):,} rows would take "
-            f"{mib(size)}, past --max-bytes {mib(max_bytes)}; use --json or --csv"
-        )
 
 
 def item_id(value: str, site: str | None = None) -> str:
@@ -251,50 +145,15 @@ def item_id(value: str, site: str | None = None) -> str:
     return value
 
 
-# The examples name real story URLs, from the registry (no host is written twice).
-SHOW_HELP = f"""Print a thread from the archive as an indented tree.
-
-    SITE is one of {", ".join(sites.SITES)}. ID is the thread's id or its URL.
-
-    Example: linkthread show hn 8863
-
-    Example: linkthread show hn "{sites.HN.item_url("8863")}"
-
-    Example: linkthread show lobsters "{sites.LOBSTERS.item_url("ktew3s")}/a_slug"
-    """
-
-MIN_WIDTH, MAX_WIDTH = 20, 1000  # narrower leaves no room for text (see render._wrap)
-
-
-@cli.command(help=SHOW_HELP)
-@click.argument("site")
-@click.argument("id")
-@click.option(
-    "--width",
-    type=click.IntRange(MIN_WIDTH, MAX_WIDTH),
-    default=None,
-    metavar="COLUMNS",
-    help=f"Wrap text at this width, {MIN_WIDTH} to {MAX_WIDTH} [terminal, at most 100].",
-)
-@click.option("-v", "--verbose", is_flag=True,
-              help="Also each comment's id and the sources that observed it and the "
-                   "story (html, api, algolia, import...; api,html: both).")
-@db_option
-def show(site: str, id: str, width: int | None, verbose: bool, db: str) -> None:
-    with _user_errors():
-        conn = open_readonly(db)
-        try:
-            story, comments = load_thread(conn, site, item_id(id, site))
-        finally:
-            conn.close()
-    width = width or min(shutil.get_terminal_size((100, 24)).columns, 100)
-    click.echo(render_thread(story, comments, width=width, verbose=verbose), nl=False)
-
-
-import archive.cli_export  # noqa: E402,F401  (registers its command)
-from archive import cli_datasette as _datasette  # noqa: E402,F401  (registers its command)
-from archive import cli_history as _history  # noqa: E402,F401  (registers its commands)
-from archive import cli_redact as _redact  # noqa: E402,F401  (registers its command)
-from archive import cli_search as _search  # noqa: E402,F401  (registers its command)
-from archive import cli_snapshot  # noqa: E402,F401  (registers its command)
-from archive import cli_watch as _watch  # noqa: E402,F401  (registers its command)
+# Each command's module registers it on import (its @cli.command), when it is asked for.
+cli.lazy.update({
+    "query": "archive.cli_read", "show": "archive.cli_read",
+    "export": "archive.cli_export",
+    "datasette": "archive.cli_datasette", "datasette-metadata": "archive.cli_datasette",
+    "history": "archive.cli_history", "changes": "archive.cli_history",
+    "gaps": "archive.cli_history",
+    "redact": "archive.cli_redact",
+    "search": "archive.cli_search", "search-index": "archive.cli_search",
+    "snapshot": "archive.cli_snapshot",
+    "watch": "archive.cli_watch",
+})

@@ -9,3 +9,7 @@ from __future__ import annotations
 
 class ArchiveError(Exception):
     """A clear, user-facing problem: missing archive, bad SQL, unknown thread."""
+
+
+class Interrupted(ArchiveError):
+    """Ctrl-C stopped the statement; the CLI exits 130 (``archive.sandbox`` raises it)."""

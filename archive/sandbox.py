@@ -26,7 +26,7 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from archive import watchdog
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, Interrupted
 from archive.guard import Guard
 
 MAX_SQL_BYTES = 100_000
@@ -48,10 +48,6 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # of values fetched into Python, per resul
 # VM instructions between two looks at the clock by the progress handler.
 _PROGRESS_STEPS = 2_000
 _BATCH = 200  # rows a fetch asks SQLite for at once
-
-
-class Interrupted(ArchiveError):
-    """Ctrl-C stopped the statement; the CLI exits 130."""
 
 
 def mib(n: int) -> str:

@@ -63,6 +63,7 @@ def root_group() -> click.Group:
             importlib.import_module(f"scraper.{module.name}")
     from archive.cli import cli
 
+    cli.load_all()
     return cli
 
 

@@ -317,10 +317,10 @@ def resume_args(db: str, site: str) -> tuple[int, bool] | None:
     return pages, any(a.get("threads") for a in args)
 
 
-from scraper import cli_follow as _follow  # noqa: E402,F401  (registers its commands)
-from scraper import cli_import as _import  # noqa: E402,F401  (registers its command)
-from scraper import cli_reparse as _reparse  # noqa: E402,F401  (registers its command)
-from scraper import cli_run as _run  # noqa: E402,F401  (registers its command)
+# Registered by their modules when asked for (archive.cli.LazyGroup).
+cli.lazy.update({"backfill": "scraper.cli_follow", "follow": "scraper.cli_follow",
+                 "import": "scraper.cli_import", "reparse": "scraper.cli_reparse",
+                 "run": "scraper.cli_run"})
 
 
 def main() -> None:

@@ -39,6 +39,7 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> click.testing.Resul
 
 
 def test_every_command_has_help_with_an_example() -> None:
+    cli.load_all()
     assert cli.commands, "no commands registered"
     for name, command in cli.commands.items():
         assert (command.help or "").strip(), f"{name} has no help"
