@@ -20,7 +20,6 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
-from importlib import metadata
 from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -33,6 +32,7 @@ from archive.errors import ArchiveError
 from archive.export_output import check_output_path
 from archive.pages import selection
 from archive.rows import user_time
+from archive.version import VERSION
 
 SOFTWARE = "linkthread"
 BODY_NOTE = (
@@ -89,11 +89,7 @@ def export_warc(conn: sqlite3.Connection, output: str | Path, *, site: str | Non
 
 def _writer(out: BinaryIO, name: str, *, gzip: bool) -> WARCWriter:
     writer = WARCWriter(out, gzip=gzip, warc_version="1.1")
-    try:
-        version = metadata.version("linkthread")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
-    info = {"software": f"{SOFTWARE} {version}", "format": "WARC File Format 1.1",
+    info = {"software": f"{SOFTWARE} {VERSION}", "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
                           "warc-format/warc-1.1/", "description": BODY_NOTE}  # fmt: skip
     writer.write_record(writer.create_warcinfo_record(name, info))

@@ -53,3 +53,13 @@ def test_an_unknown_command_is_still_clicks_error() -> None:
                           capture_output=True, text=True)
     assert done.returncode == 2
     assert "No such command 'nosuch'" in done.stderr
+
+
+def test_the_version_constant_is_the_installed_version() -> None:
+    # pyproject.toml reads its version from archive/version.py: the two cannot drift,
+    # unless the install is older than the checkout (reinstall then).
+    from importlib.metadata import version
+
+    from archive.version import VERSION
+
+    assert version("linkthread") == VERSION
