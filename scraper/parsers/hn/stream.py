@@ -68,11 +68,13 @@ def _row_of(container: etree._Element) -> etree._Element | None:
 
 
 # Where each container opens, the page is fed a comment holding this text: lxml then
-# reports one event a row (a comment) instead of one per span and div, and leaves the
-# start and end of every other element to libxml2 alone. Element events cost a
-# Python call (and a GIL round trip) for each element of the page, about a fifth of a
-# streamed 1,000-comment page's parse (instruction counts, 2026-12-02). A comment
-# adds no line, so every element keeps the source line the bytes give it.
+# reports one event a row (a comment), not one per span and div (a proxy, a tuple and
+# a Python test each), and leaves the end of every element to libxml2 alone. That took
+# 5.3% (modern markup) and 1.4% (old) of the instructions of a streamed 1,000-comment
+# page (callgrind, 2026-12-02). The streamed reading still costs ~20% more than the
+# whole one: libxml2's push parser, and lxml's hook on the start of every element of
+# an HTML page (a GIL round trip each), which it installs whatever the events asked.
+# A comment adds no line, so every element keeps the source line the bytes give it.
 MARK = "lt-row"
 _MARKER = f"<!--{MARK}-->"
 
