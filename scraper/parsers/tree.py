@@ -54,6 +54,11 @@ def walk(root: N, children: Callable[[N], Iterable[N | None]], *,
 _new_comment = quick(Comment)  # a Comment per row (see archive.records)
 
 
+def _row_name(i: int, c: PageComment) -> str:
+    """How an error names a row; formatted only for an error (a page has thousands)."""
+    return f"row {i} (id {c.id})" if c.id is not None else f"row {i} (no id)"
+
+
 def _shape(site: str, comments: Sequence[PageComment], *, url: str) -> tuple[list[int], list[int]]:
     """(parent index or -1, position among siblings) per row; ParseError on a bad listing."""
     parents: list[int] = []
@@ -62,18 +67,19 @@ def _shape(site: str, comments: Sequence[PageComment], *, url: str) -> tuple[lis
     next_position: dict[int, int] = {}  # parent index (-1: top) -> next sibling position
     seen: set[str] = set()
     for i, c in enumerate(comments):
-        name = f"row {i} (id {c.id})" if c.id is not None else f"row {i} (no id)"
         if c.id is not None:
             if c.id in seen:
-                raise ParseError(site, url, f"{name}: duplicate comment id")
+                raise ParseError(site, url, f"{_row_name(i, c)}: duplicate comment id")
             seen.add(c.id)
         if c.depth < 0:
-            raise ParseError(site, url, f"{name}: negative depth {c.depth}")
+            raise ParseError(site, url, f"{_row_name(i, c)}: negative depth {c.depth}")
         if i == 0 and c.depth != 0:
-            raise ParseError(site, url, f"{name}: the first comment has depth {c.depth}, not 0")
+            raise ParseError(site, url, f"{_row_name(i, c)}: the first comment has depth "
+                                        f"{c.depth}, not 0")
         if c.depth > len(stack):
-            raise ParseError(site, url, f"{name}: depth {c.depth} jumps more than one level "
-                                        f"below the previous row (depth {len(stack) - 1})")
+            raise ParseError(site, url, f"{_row_name(i, c)}: depth {c.depth} jumps more than "
+                                        f"one level below the previous row (depth "
+                                        f"{len(stack) - 1})")
         del stack[c.depth:]
         parent = stack[-1] if stack else -1
         parents.append(parent)

@@ -34,7 +34,6 @@ import re
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from lxml import etree
 
@@ -58,8 +57,9 @@ from scraper.parsers.hn.text import (
     container_starts,
     is_wrapper,
 )
+from scraper.parsers.hn.urls import next_url, url_story_id
 from scraper.parsers.pages import ItemPage, PageComment
-from scraper.parsers.values import is_id, join_url, number
+from scraper.parsers.values import is_id, number
 
 SITE = "hn"
 _new_row = quick(PageComment)  # a record per row (see archive.records)
@@ -114,11 +114,6 @@ def _check_served(html: str, url: str) -> None:
         raise NoSuchItem(SITE, url, "HN says: No such item.")
     if not looks_complete(html):
         raise TruncatedPage(SITE, url, "the body stops before </html>: truncated page")
-
-
-def _url_story_id(url: str) -> str | None:
-    ids = parse_qs(urlsplit(url).query).get("id", [])
-    return ids[0] if ids and is_id(ids[0]) else None
 
 
 def _first_td(row: etree._Element) -> etree._Element | None:
@@ -250,17 +245,6 @@ def _comment(container: etree._Element, n: int, raw: RawBodies, *, url: str,
     )
 
 
-def _next_url(url: str, href: str, story_id: str) -> str:
-    """The next page's absolute URL. A bare ``?p=2`` resolves against ``item?id=N`` to
-    ``item?p=2``, which names no item: the page means the same thread, so keep its id."""
-    absolute = join_url(url, href, site=SITE, what="the More link")
-    parts = urlsplit(absolute)
-    query = parse_qs(parts.query)
-    if parts.path.endswith("/item") and "id" not in query:
-        absolute = urlunsplit(parts._replace(query=f"id={story_id}&{parts.query}"))
-    return absolute
-
-
 def _with_texts(rows: list[dict[str, Any]]) -> tuple[PageComment, ...]:
     """The comments, with every body's plain text from one BeautifulSoup parse of all
     of them; a body that reads as nothing is no body."""
@@ -292,8 +276,8 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
     _check_served(html, url)
     # Each count is a pass over the page; an item page names "subtext" once (its
     # header), so one pass for the bare name mostly settles it.
-    listed = 0 if html.count("subtext") < 2 else \
-        html.count('class="subtext"') + html.count("class='subtext'")
+    named = html.count("subtext")
+    listed = 0 if named < 2 else html.count('class="subtext"') + html.count("class='subtext'")
     if listed > 1:
         raise ParseError(SITE, url, f"a listing of {listed} stories, not an item page")
     fetched_at = ages.as_utc(fetched_at)
@@ -303,14 +287,16 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
                                     read_row=_comment)
         if streamed is not None:
             try:
-                return _item_page(html, url, fetched_at, story_id, declared, streamed)
+                return _item_page(html, url, fetched_at, story_id, declared, streamed,
+                                  named > 0)
             except ParseError:
                 pass  # the whole reading finds the page's own error
-    return _item_page(html, url, fetched_at, story_id, declared, None)
+    return _item_page(html, url, fetched_at, story_id, declared, None, named > 0)
 
 
 def _item_page(html: str, url: str, fetched_at: datetime, story_id: str | None,
-               declared: list[tuple[int, int]], streamed: stream.Streamed | None) -> ItemPage:
+               declared: list[tuple[int, int]], streamed: stream.Streamed | None,
+               has_subtext: bool) -> ItemPage:
     containers: list[etree._Element] = []
     footer = False
     if streamed is None:
@@ -339,7 +325,7 @@ def _item_page(html: str, url: str, fetched_at: datetime, story_id: str | None,
     fatitem = next((t for t in doc.iter("table")
                     if (c := t.get("class")) and "fatitem" in c.split()), None)
     subtext = None
-    if "subtext" in html:  # the header comes first: stop at its cell
+    if has_subtext:  # the header comes first: stop at its cell
         subtext = next((td for td in doc.iter("td") if "subtext" in classes(td)), None)
     next_href = None
     morelink = "morelink" in html
@@ -372,7 +358,7 @@ def _item_page(html: str, url: str, fetched_at: datetime, story_id: str | None,
         head = _comhead(first.getparent())
         if head is not None and _is_focus_comment(head):
             raise ParseError(SITE, url, "the page is a comment's own page, not a story's thread")
-    wanted = story_id or _url_story_id(url)
+    wanted = story_id or url_story_id(url)
     shown = header.story_id if header is not None else None
     if wanted and shown and wanted != shown:
         raise ParseError(SITE, url, f"page shows item {shown}, not {wanted}")
@@ -391,7 +377,7 @@ def _item_page(html: str, url: str, fetched_at: datetime, story_id: str | None,
         site=SITE, story_id=sid, url=url, fetched_at=fetched_at,
         story=replace(header.story, id=sid) if header is not None else None,
         comments=_with_texts(rows),
-        next_url=_next_url(url, next_href, sid) if next_href else None,
+        next_url=next_url(url, next_href, sid) if next_href else None,
     )
 
 

@@ -1,0 +1,133 @@
+"""The text of a body in HN's own narrow markup, read without a parse (``bodies``' fast
+path): text, ``<i>``, ``<code>``, links with a plain quoted href, the entities HN
+escapes with, ``<pre><code>`` blocks; and the whitespace rule every reading shares.
+tests/test_bodies_fast.py holds it to BeautifulSoup's reading.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Every run of ASCII whitespace but a lone space (most of them, left as they are).
+_SPACES = re.compile(r"[ \t\n\r\f\v]{2,}|[\t\n\r\f\v]")
+# What str.split() takes for whitespace beyond the ASCII runs a browser collapses.
+_OTHER_SPACES = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+_PARA = "\ue000"  # a private-use character, used only where the body cannot contain it
+
+
+# The bodies HN serves: text, <i>, <code>, links with a quoted plain href, and the five
+# entities it escapes with; <p> already turned into _PARA. Such a body reads as its text
+# with the tags cut out and the entities decoded, with no parse at all. libxml2 keeps
+# every character of such text as it is but NUL (made U+FFFD); lone surrogates it refuses.
+# (Before ~2014 HN spelt "&", "<", ">" and '"' as numeric references: "&#38;".)
+_HN_ENTITY = r"&(?:amp|lt|gt|quot|\#x27|\#39|\#x2F|\#38|\#60|\#62|\#34);"
+# Two searches, not one alternation: each starts with a fixed character, which the
+# regex engine finds by a fast scan; "[<&]" it tests at every character (2x slower).
+# HN's rel="nofollow", Lobsters' rel="ugc": any rel of plain words.
+_HREF = rf"""a href="(?:[^"<>&\x00-\x1f]|{_HN_ENTITY})*"(?: rel="[a-z ]*")?"""
+# Beside HN's own tags, every inline one bare of attributes (Reddit's Markdown writes
+# <em>, <strong>, <del>, <sup>): libxml2 keeps their text and the blanks between them as
+# served (lxml keeps blank text), so the text is the tags cut out, as for HN's.
+_INLINE_TAGS = ("a|abbr|b|big|cite|code|del|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span|"
+                "strike|strong|sub|sup|tt|u|var")
+_NOT_SIMPLE_TAG = re.compile(rf"""<(?!(?:/?(?:{_INLINE_TAGS})|{_HREF})>)""")
+_NOT_SIMPLE_ENTITY = re.compile(rf"""&(?!{_HN_ENTITY[1:]})""")
+
+
+def _not_simple(fragment: str) -> bool:
+    """Whether ``fragment`` holds a tag or entity outside HN's narrow markup, a NUL, or
+    a lone surrogate (which libxml2 refuses)."""
+    if ("<" in fragment and _NOT_SIMPLE_TAG.search(fragment) is not None) or (
+            "&" in fragment and _NOT_SIMPLE_ENTITY.search(fragment) is not None) or (
+            "\x00" in fragment):
+        return True
+    if fragment.isascii():
+        return False
+    try:  # one C pass; the regex "[\ud800-\udfff]" was 3x slower
+        fragment.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+_SIMPLE_TAG = re.compile(r"<[^>]*>")
+# Every spelling HN escapes with, decoded in one pass. What the pass writes is never
+# read again, so "&amp;lt;" is the text "&lt;" and "&#38;amp;" the text "&amp;", as a
+# browser reads them; nine replace() passes and a last one for "&" scanned each body
+# ten times (2012-14 bodies, numeric references, were ~4% of their page's parse).
+_ENTITY_CHARS = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'", "&#39;": "'",
+                 "&#x2F;": "/", "&#60;": "<", "&#62;": ">", "&#34;": '"',
+                 "&amp;": "&", "&#38;": "&"}
+_ENTITY = re.compile("&(?:lt|gt|quot|amp|#x27|#39|#x2F|#38|#60|#62|#34);")
+
+
+def _entity_char(m: re.Match[str]) -> str:
+    return _ENTITY_CHARS[m[0]]
+
+
+# HN's code block: its text, escaped, with no tag inside (HN writes none there).
+_CODE_BLOCK = re.compile(r"<pre><code>([^<]*)</code></pre>")
+
+
+def _simple_text(fragment: str) -> str | None:
+    """The text of a body in HN's own narrow markup, or None for any other body."""
+    if "<pre><code>" in fragment:
+        return _with_code_blocks(fragment)
+    return _inline_text(fragment)
+
+
+def _inline_text(fragment: str) -> str | None:
+    """``_simple_text`` of a body with no code block."""
+    if _not_simple(fragment):
+        return None
+    flat = _decoded(_SIMPLE_TAG.sub("", fragment) if "<" in fragment else fragment)
+    if _PARA not in flat:
+        return _collapse(flat)
+    if "\n" in flat:
+        flat = flat.replace("\n", " ")
+    if not ("  " in flat or "\t" in flat or "\r" in flat or "\f" in flat or "\v" in flat):
+        # No run of whitespace anywhere: each paragraph is itself without its edges.
+        return "\n\n".join([b for piece in flat.split(_PARA) if (b := piece.strip(" "))])
+    blocks = [_collapse(piece) for piece in flat.split(_PARA)]
+    return "\n\n".join([b for b in blocks if b])
+
+
+def _decoded(flat: str) -> str:
+    return _ENTITY.sub(_entity_char, flat) if "&" in flat else flat
+
+
+def _with_code_blocks(fragment: str) -> str | None:
+    """``_simple_text`` of a body with code blocks: a block's text is kept as served
+    (decoded) and breaks the text around it, as ``_joined_blocks`` reads a ``<pre>``."""
+    if "\r" in fragment:
+        return None  # libxml2 makes CR LF one LF, which only a <pre> would show
+    parts: list[str] = []
+    last = 0
+    for m in (*_CODE_BLOCK.finditer(fragment), None):
+        around = _inline_text(fragment[last:m.start() if m is not None else len(fragment)])
+        if around is None:
+            return None
+        if around:
+            parts.append(around)
+        if m is None:
+            break
+        code = m.group(1)
+        if _PARA in code or _not_simple(code):
+            return None
+        code = _decoded(code).strip("\n").rstrip()
+        if code:
+            parts.append(code)
+        last = m.end()
+    return "\n\n".join(parts)
+
+
+def _collapse(text: str) -> str:
+    # Scans in C are cheaper than one regex pass over text with nothing to replace. A
+    # lone newline (old HN bodies hold many) is one space, as the run rule has it.
+    if "\n" in text:
+        text = text.replace("\n", " ")
+    if "  " in text or "\t" in text or "\r" in text or "\f" in text or "\v" in text:
+        if _OTHER_SPACES.search(text) is None:
+            # Then str.split() splits at exactly those runs: one C call, where the
+            # regex's replacement builds the text again piece by piece.
+            return " ".join(text.split())
+        text = _SPACES.sub(" ", text)
+    return text.strip(" ")
