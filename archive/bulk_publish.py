@@ -251,9 +251,7 @@ def _insert_new(tx: sqlite3.Connection, before: int) -> tuple[int, int, bool]:
         # reads the staged row itself.
         tx.execute("CREATE INDEX import_comments_parent ON import_comments"
                    " (site, parent_id, id, story_id, created_at)")
-        placed = -_tree_rows(tx)
-        tx.execute(_TREE.format(roots=_BIG if left else ""))
-        placed += _tree_rows(tx)
+        placed = tx.execute(_TREE.format(roots=_BIG if left else "")).rowcount
         # Unreached: a cycle, or a parent in another thread (a broken file), which the
         # walk of the large threads alone would not follow: then it walks them all.
         if left and placed < left and bulk_place.crossed(tx):
@@ -276,11 +274,6 @@ def _insert_new(tx: sqlite3.Connection, before: int) -> tuple[int, int, bool]:
         new = tx.execute(sql).rowcount
     # Orphans: the roots with a parent nowhere, and what no walk reached (a cycle).
     return new, orphans + staged - placed, left is not None
-
-
-def _tree_rows(tx: sqlite3.Connection) -> int:
-    # Counted, not the INSERT's rowcount: the statement begins with its WITH.
-    return int(tx.execute("SELECT count(*) FROM temp.bulk_tree").fetchone()[0])
 
 
 @contextmanager
