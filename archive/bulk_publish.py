@@ -109,7 +109,6 @@ SELECT s.site, s.id, coalesce(t.depth, 1), coalesce(t.position, 0){{base}},
 FROM import_comments s
 LEFT JOIN temp.bulk_tree t ON t.row = s.rowid{{join}}
 """
-_BIG = " AND (s.site, s.story_id) IN (SELECT site, story_id FROM temp.bulk_big)"
 _BASE_JOIN = """
 LEFT JOIN temp.bulk_base b
        ON b.site = s.site AND b.story_id = s.story_id AND b.parent_id IS s.parent_id"""
@@ -244,20 +243,15 @@ def _insert_new(tx: sqlite3.Connection, before: int) -> tuple[int, int, bool]:
                " orphan INTEGER, position INTEGER)")
     # An archive with no comments yet: the tree placed in one sorted read (but for
     # threads too large to hold, left to the walk).
-    left = None if before else bulk_place.place_first(tx)
-    if left is None or left:
+    parts = not before and bulk_place.place_first(tx)
+    if not parts or bulk_place.big_threads(tx):
         # Built here, not kept as a schema index: cheaper to sort once than to maintain
         # for every staged row. Covering what the walk reads of a reply, so it never
         # reads the staged row itself.
         tx.execute("CREATE INDEX import_comments_parent ON import_comments"
                    " (site, parent_id, id, story_id, created_at)")
-        placed = tx.execute(_TREE.format(roots=_BIG if left else "")).rowcount
-        # Unreached: a cycle, or a parent in another thread (a broken file), which the
-        # walk of the large threads alone would not follow: then it walks them all.
-        if left and placed < left and bulk_place.crossed(tx):
-            bulk_place.undo(tx)
-            left = None
-            tx.execute(_TREE.format(roots=""))
+        tx.execute(_TREE.format(roots=" AND (s.site, s.story_id) IN"
+                                " (SELECT site, story_id FROM temp.bulk_big)" if parts else ""))
         tx.execute("DROP INDEX import_comments_parent")
     tx.execute(
         "CREATE TEMP TABLE bulk_base AS SELECT site, story_id, parent_id,"
@@ -273,7 +267,7 @@ def _insert_new(tx: sqlite3.Connection, before: int) -> tuple[int, int, bool]:
     with _indexes_rebuilt(tx, before, rebuild=staged >= before):
         new = tx.execute(sql).rowcount
     # Orphans: the roots with a parent nowhere, and what no walk reached (a cycle).
-    return new, orphans + staged - placed, left is not None
+    return new, orphans + staged - placed, parts
 
 
 @contextmanager
