@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from archive import bulk_merge, bulk_place, bulk_threads
+from archive import bulk_merge, bulk_threads
 from archive.bulk import STAGED_COLUMNS, STORY_LOG, staged_count
 from archive.db import transaction
 from archive.rows import canonical_json
@@ -83,8 +83,8 @@ WITH RECURSIVE tree(row, site, story_id, parent_id, id, created_at, depth, orpha
            s.parent_id IS NOT NULL AND c.id IS NULL
     FROM import_comments s
     LEFT JOIN comments c ON c.site = s.site AND c.id = s.parent_id
-    WHERE (s.parent_id IS NULL OR NOT EXISTS (
-        SELECT 1 FROM import_comments p WHERE p.site = s.site AND p.id = s.parent_id)){roots}
+    WHERE s.parent_id IS NULL OR NOT EXISTS (
+        SELECT 1 FROM import_comments p WHERE p.site = s.site AND p.id = s.parent_id)
     UNION ALL
     SELECT s.rowid, s.site, s.story_id, s.parent_id, s.id, s.created_at, tree.depth + 1, 0
     FROM tree JOIN import_comments s ON s.site = tree.site AND s.parent_id = tree.id
@@ -148,15 +148,14 @@ def _publish(db: sqlite_utils.Database, crawl_id: int | None,
         stories = _stories(tx, crawl_id)
         merged, changed = bulk_merge.merge_known(tx, crawl_id=crawl_id)
         before = tx.execute("SELECT coalesce(max(rowid), 0) FROM comments").fetchone()[0]
-        new, missing, parts = _insert_new(tx, before)
+        new, missing = _insert_new(tx, before)
         _found_parents(tx, before)
         _withheld_taken_out(tx)
         # A new comment's score is its first comment_scores row, as a save writes it.
         tx.execute("INSERT INTO comment_scores (site, comment_id, seen_at, crawl_id, score)"
                    " SELECT site, id, last_seen_at, last_crawl_id, score FROM import_comments"
                    " WHERE score IS NOT NULL ON CONFLICT DO NOTHING")
-        bulk_threads.threads_published(tx, crawl_id=crawl_id, every=not before,
-                                       parts=parts)
+        bulk_threads.threads_published(tx, crawl_id=crawl_id, every=not before)
         if time_order is not None:
             # Whose comments all came from dumps: siblings in time order, recorded
             # where a crawl records its sort, under the name the site gives that order.
@@ -168,7 +167,7 @@ def _publish(db: sqlite_utils.Database, crawl_id: int | None,
                 (json.dumps(time_order),))
         tx.execute("DELETE FROM import_comments")
         tx.execute("UPDATE import_progress SET state = 'done' WHERE state = 'read'")
-        for table in ("bulk_tree", "bulk_base", "bulk_stories", "bulk_withheld", "bulk_big"):
+        for table in ("bulk_tree", "bulk_base", "bulk_stories", "bulk_withheld"):
             tx.execute(f"DROP TABLE IF EXISTS temp.{table}")
     return Published(new=new, merged=merged, changed=changed, missing_parents=missing,
                      stories=stories)
@@ -236,28 +235,21 @@ def _stories(tx: sqlite3.Connection, crawl_id: int | None) -> int:
     return cur.rowcount
 
 
-def _insert_new(tx: sqlite3.Connection, before: int) -> tuple[int, int, bool]:
-    """(new comments, orphans, whether the author summaries' parts are in
-    ``temp.bulk_by_author`` already)."""
+def _insert_new(tx: sqlite3.Connection, before: int) -> tuple[int, int]:
+    # Built here, not kept as a schema index: cheaper to sort once than to maintain
+    # for every staged row.
+    # Covering what the walk reads of a reply, so it never reads the staged row itself.
+    tx.execute("CREATE INDEX import_comments_parent ON import_comments"
+               " (site, parent_id, id, story_id, created_at)")
     tx.execute("CREATE TEMP TABLE bulk_tree (row INTEGER PRIMARY KEY, depth INTEGER,"
                " orphan INTEGER, position INTEGER)")
-    # An archive with no comments yet: the tree placed in one sorted read (but for
-    # threads too large to hold, left to the walk).
-    parts = not before and bulk_place.place_first(tx)
-    if not parts or bulk_place.big_threads(tx):
-        # Built here, not kept as a schema index: cheaper to sort once than to maintain
-        # for every staged row. Covering what the walk reads of a reply, so it never
-        # reads the staged row itself.
-        tx.execute("CREATE INDEX import_comments_parent ON import_comments"
-                   " (site, parent_id, id, story_id, created_at)")
-        tx.execute(_TREE.format(roots=" AND (s.site, s.story_id) IN"
-                                " (SELECT site, story_id FROM temp.bulk_big)" if parts else ""))
-        tx.execute("DROP INDEX import_comments_parent")
+    tx.execute(_TREE)
     tx.execute(
         "CREATE TEMP TABLE bulk_base AS SELECT site, story_id, parent_id,"
         " max(position) + 1 AS base FROM comments"
         " WHERE (site, story_id) IN (SELECT site, story_id FROM temp.bulk_stories)"
         " GROUP BY site, story_id, parent_id")
+    tx.execute("DROP INDEX import_comments_parent")
     siblings = tx.execute("SELECT 1 FROM temp.bulk_base LIMIT 1").fetchone() is not None
     sql = _INSERT.format(base=" + coalesce(b.base, 0)" if siblings else "",
                          join=_BASE_JOIN if siblings else "")
@@ -267,7 +259,7 @@ def _insert_new(tx: sqlite3.Connection, before: int) -> tuple[int, int, bool]:
     with _indexes_rebuilt(tx, before, rebuild=staged >= before):
         new = tx.execute(sql).rowcount
     # Orphans: the roots with a parent nowhere, and what no walk reached (a cycle).
-    return new, orphans + staged - placed, parts
+    return new, orphans + staged - placed
 
 
 @contextmanager

@@ -103,16 +103,13 @@ WHERE (site, author) IN (SELECT site, author FROM temp.bulk_authors WHERE shrank
 """
 
 
-def threads_published(tx: sqlite3.Connection, *, crawl_id: int | None, every: bool,
-                      parts: bool = False) -> None:  # fmt: skip
+def threads_published(tx: sqlite3.Connection, *, crawl_id: int | None, every: bool) -> None:
     """Counts, thread_crawls rows and author summaries of the touched threads (see the
     module), in the publishing transaction. ``every``: every stored comment is of a
     touched thread (an archive a dump was first loaded into), so they are read in
-    table order rather than a thread at a time through an index. ``parts``: the
-    threads' parts are in ``temp.bulk_by_author`` already (archive.bulk_place)."""
-    if not parts:
-        tx.execute(_BY_AUTHOR)
-        tx.execute(_PARTS.format(where="NOT INDEXED" if every else f"WHERE {_IN_IMPORT}"))
+    table order rather than a thread at a time through an index."""
+    tx.execute(_BY_AUTHOR)
+    tx.execute(_PARTS.format(where="NOT INDEXED" if every else f"WHERE {_IN_IMPORT}"))
     tx.execute(_COUNTS)
     tx.execute("UPDATE stories SET archived_count = n.comments FROM temp.bulk_counts n"
                " WHERE n.site = stories.site AND n.story_id = stories.id")
