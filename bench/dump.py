@@ -20,6 +20,9 @@ time is counted in the import's). Wall time and CPU time are both printed: on a
 machine others load, CPU time is the steadier figure, and the ratio of the two loads
 (measured back to back) is what the target is about. ``--runs N`` alternates N runs
 of each and shows the best of each (wall and CPU apart).
+``--main DIR`` runs a checkout of main's code (``git worktree add --detach DIR main``)
+as a third load in the same alternation, so that this branch's import and main's are
+measured against the same anchor under the same load.
 Target: >= 100k comments/s, within 1.5x of the bare load, peak RSS < 300 MB and flat
 (``--also`` imports a smaller dump: its peak should be the same).
 """
@@ -159,9 +162,16 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(mode: str, path: Path, folder: Path) -> dict[str, float]:
+def measure(mode: str, path: Path, folder: Path, main: Path | None = None
+            ) -> dict[str, float]:  # fmt: skip
+    """One load in a child process; ``main``: main's import, run by main's own bench
+    (whose path puts main's code first)."""
     db = folder / f"{mode}-{path.stem}.db"
-    out = subprocess.run([sys.executable, __file__, "--child", mode, str(path), str(db)],
+    script, child_mode = __file__, mode
+    if mode == "main":
+        assert main is not None
+        script, child_mode = str(main / "bench" / "dump.py"), "import"
+    out = subprocess.run([sys.executable, script, "--child", child_mode, str(path), str(db)],
                          capture_output=True, text=True, check=True)  # fmt: skip
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     for suffix in ("", "-wal", "-shm"):
@@ -216,6 +226,8 @@ def main() -> None:
     ap.add_argument(
         "--runs", type=int, default=1, help="runs of each, alternating; the best of them is shown"
     )
+    ap.add_argument("--main", type=Path, default=None,
+                    help="a checkout of main: its import alternates with this branch's")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -233,21 +245,26 @@ def main() -> None:
             mb = dump.comments_path.stat().st_size / 2**20
             print(f"{size:,} comments generated: {mb:.0f} MB compressed")
             runs: dict[str, list[dict[str, Any]]] = {"import": [], "bare": []}
+            if args.main:
+                runs["main"] = []
             loads = [os.getloadavg()[0]]
             for _ in range(args.runs):
                 for mode, done in runs.items():
-                    done.append(measure(mode, dump.comments_path, folder))
+                    done.append(measure(mode, dump.comments_path, folder, args.main))
                     loads.append(os.getloadavg()[0])
-            imported, anchor = (_best(runs["import"]), _best(runs["bare"]))
-            print(line("import", imported))
+            anchor = _best(runs["bare"])
+            for mode in [m for m in runs if m != "bare"]:
+                print(line(mode, _best(runs[mode])))
             print(line("bare", anchor))
             print(_parts(anchor))
-            print(
-                f"ratio   import/bare: wall {imported['wall'] / anchor['wall']:.2f}x,"
-                f" cpu {imported['cpu'] / anchor['cpu']:.2f}x;"
-                f" both searchable: {int(imported['found']):,} vs {int(anchor['found']):,}"
-                " comments match 'lantern'"
-            )
+            for mode in [m for m in runs if m != "bare"]:
+                imported = _best(runs[mode])
+                print(
+                    f"ratio   {mode}/bare: wall {imported['wall'] / anchor['wall']:.2f}x,"
+                    f" cpu {imported['cpu'] / anchor['cpu']:.2f}x;"
+                    f" both searchable: {int(imported['found']):,} vs"
+                    f" {int(anchor['found']):,} comments match 'lantern'"
+                )
             print(f"load average (1 min) over the runs: {min(loads):.1f}-{max(loads):.1f}")
 
 
