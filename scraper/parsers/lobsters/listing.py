@@ -17,11 +17,10 @@ from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from archive.models import Listing, ListingEntry, Story
-from scraper.parsers import bodies
 from scraper.parsers.errors import ParseError
 from scraper.parsers.lobsters.common import SITE, classes, html_doc, load_json, page_now
 from scraper.parsers.lobsters.errors import check_body
-from scraper.parsers.lobsters.story_json import description_of, story_from_json
+from scraper.parsers.lobsters.story_json import story_from_json
 from scraper.parsers.lobsters.story_row import read_story_li, story_items
 
 PER_PAGE = 25  # Lobsters' STORIES_PER_PAGE
@@ -67,14 +66,7 @@ def listing_stories(text: str, *, url: str, checked: bool = False) -> tuple[Stor
     rows = load_json(text, url=url)
     if not isinstance(rows, list):
         raise ParseError(SITE, url, "a JSON object, not a listing (a story's JSON?)")
-    if not all(type(row) is dict for row in rows):  # (the row named by story_from_json)
-        return tuple(story_from_json(row, url=url) for row in rows)
-    # Every description of the page read in one parse, not one parse each (25 a page).
-    described = [(i, d) for i, row in enumerate(rows) if (d := description_of(row)) is not None]
-    read = dict(zip((i for i, _ in described), bodies.texts([d for _, d in described]),
-                    strict=True))
-    return tuple(story_from_json(row, url=url, text=read[i] or None if i in read else None)
-                 for i, row in enumerate(rows))
+    return tuple(story_from_json(row, url=url) for row in rows)
 
 
 def parse_listing_json(text: str, *, url: str, fetched_at: datetime,

@@ -52,19 +52,8 @@ _COMMENT_USED = frozenset(("short_id", "short_id_url", "url", "created_at", "upd
                            "commenting_user"))
 
 
-class _Unread:
-    """The description's text is not given: ``story_from_json`` reads it."""
-
-    __slots__ = ()
-
-
-UNREAD = _Unread()
-
-
-def story_from_json(obj: object, *, url: str, text: str | _Unread | None = UNREAD) -> Story:
-    """The story of a story JSON or of one listing row (the same object, without comments).
-    ``text``: its description's text where the caller read it with other bodies in one
-    parse (``bodies.texts``), else it is read here."""
+def story_from_json(obj: object, *, url: str) -> Story:
+    """The story of a story JSON or of one listing row (the same object, without comments)."""
     if (type(obj) is not dict and not isinstance(obj, Mapping)) or \
             not is_short_id(obj.get("short_id")):
         raise ParseError(SITE, url, "not a Lobsters story object (no short_id)")
@@ -78,8 +67,9 @@ def story_from_json(obj: object, *, url: str, text: str | _Unread | None = UNREA
     description = obj.get("description") or None
     if not isinstance(description, str):
         description = None
-    if isinstance(text, _Unread):
-        text = (bodies.text(description) or None) if description is not None else None
+    # Read alone, not with the comments' bodies in one parse: a stray close tag ends a
+    # body wrapped alone in its <div>, and not one among the others (tests/test_lobsters_fast).
+    text = (bodies.text(description) or None) if description is not None else None
     created_at, created_raw = iso_time(obj.get("created_at"))
     score, count = obj.get("score"), obj.get("comment_count")
     return Story(
@@ -93,12 +83,6 @@ def story_from_json(obj: object, *, url: str, text: str | _Unread | None = UNREA
         kind=kind_of(tags), tags=tuple(sorted(tags)),
         extra=leftovers(obj, _STORY_USED),
     )
-
-
-def description_of(obj: Mapping[str, Any]) -> str | None:
-    """The description ``story_from_json`` reads (None where there is none)."""
-    description = obj.get("description") or None
-    return description if isinstance(description, str) else None
 
 
 def _row(c: Mapping[str, Any], i: int, *, url: str) -> Row:
@@ -126,10 +110,10 @@ def _time(raw: object, times: dict[str, tuple[datetime | None, str | None]]
     return found
 
 
-def _comments(story: Story, raw: list[Any], texts: list[str], *,
-              url: str) -> tuple[Comment, ...]:
-    """The comments of ``raw`` (checked to be objects), ``texts`` their bodies' texts."""
+def _comments(story: Story, raw: list[Any], *, url: str) -> tuple[Comment, ...]:
+    """The comments of ``raw`` (checked to be objects)."""
     places = place([_row(c, i, url=url) for i, c in enumerate(raw)], site=SITE, url=url)
+    texts = bodies.texts([str(c.get("comment") or "") for c in raw])
     # A comment's created and edit times are most often one string: each read once.
     times: dict[str, tuple[datetime | None, str | None]] = {}
     out = []
@@ -199,17 +183,8 @@ def parse_story_json(text: str, *, url: str, fetched_at: datetime,
     if not all(type(c) is dict or isinstance(c, Mapping) for c in raw):
         story_from_json(obj, url=url)  # a bad story is named first, as it always was
         raise ParseError(SITE, url, "a comment is not a JSON object")
-    # The description and the comments' bodies read in one parse (one where several).
-    description = description_of(obj)
-    fragments = [str(c.get("comment") or "") for c in raw]
-    if description is not None:
-        texts = bodies.texts([description, *fragments])
-        story = story_from_json(obj, url=url, text=texts[0] or None)
-        del texts[0]
-    else:
-        texts = bodies.texts(fragments)
-        story = story_from_json(obj, url=url, text=None)
-    comments = _comments(story, raw, texts, url=url)
+    story = story_from_json(obj, url=url)
+    comments = _comments(story, raw, url=url)
     if not comments and story.comment_count:
         raise ParseError(SITE, url, f"story says {story.comment_count} comments but none "
                                     "were found")
