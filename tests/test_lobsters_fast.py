@@ -3,7 +3,8 @@
 * ``leftovers`` and ``user_name`` test ``type(v) is dict`` before the Mapping ABC: the
   same fields for dicts, other Mappings and plain values;
 * a story's users are built once a name: the first object of each name, as before;
-* a time string met twice on a page is read once: the same times as each read alone.
+* a time string met twice on a page is read once: the same times as each read alone;
+* ``has_class`` (a substring test, then the split) says what ``name in classes(el)`` says.
 """
 
 from __future__ import annotations
@@ -15,7 +16,16 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
-from scraper.parsers.lobsters.common import iso_time, leftovers, user_name, user_record
+from lxml import etree
+
+from scraper.parsers.lobsters.common import (
+    classes,
+    has_class,
+    iso_time,
+    leftovers,
+    user_name,
+    user_record,
+)
 from scraper.parsers.lobsters.story_json import parse_story_json
 from tests.lobsterspages import Node, story_json
 
@@ -81,3 +91,17 @@ def test_a_time_met_twice_reads_as_each_alone() -> None:
     for c, raw in zip(comments, obj["comments"], strict=True):
         assert (c.created_at, c.created_at_raw) == iso_time(raw["created_at"])
         assert (c.edited_at, c.edited_at_raw) == iso_time(raw["last_edited_at"])
+
+
+def test_has_class_is_the_class_sets_test() -> None:
+    rng = random.Random(5)
+    words = ["comment", "comments_subtree", "story", "story_text", "na", "hat", "x", "",
+             "comment\n", "\tstory", "COMMENT", "commentary"]
+    names = ["comment", "story", "story_text", "na", "hat", "comments_subtree", "details"]
+    for _ in range(2000):
+        el = etree.Element("div")
+        if rng.random() < 0.9:
+            el.set("class", rng.choice([" ", "\n", "  ", "\t"]).join(
+                rng.choice(words) for _ in range(rng.randrange(0, 4))))
+        for name in names:
+            assert has_class(el, name) == (name in classes(el)), (el.get("class"), name)

@@ -239,6 +239,13 @@ def classes(el: etree._Element) -> set[str]:
     return set((el.get("class") or "").split())
 
 
+def has_class(el: etree._Element, name: str) -> bool:
+    """``name in classes(el)``: the substring test first, which most elements fail (a
+    story page tests every div for "comment"), so most build no set and split nothing."""
+    cls = el.get("class")
+    return cls is not None and name in cls and name in cls.split()
+
+
 def text_of(el: etree._Element) -> str:
     """The element's text as shown: runs of whitespace as one space, &nbsp; as a space."""
     # Most are leaves (a link, a tag): their own text, with no itertext walk and join.
