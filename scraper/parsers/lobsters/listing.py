@@ -18,7 +18,14 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from archive.models import Listing, ListingEntry, Story
 from scraper.parsers.errors import ParseError
-from scraper.parsers.lobsters.common import SITE, classes, html_doc, load_json, page_now
+from scraper.parsers.lobsters.common import (
+    SITE,
+    classes,
+    has_class,
+    html_doc,
+    load_json,
+    page_now,
+)
 from scraper.parsers.lobsters.errors import check_body
 from scraper.parsers.lobsters.story_json import story_from_json
 from scraper.parsers.lobsters.story_row import read_story_li, story_items
@@ -95,9 +102,9 @@ def parse_listing_html(text: str, *, url: str, fetched_at: datetime,
         check_body(text, url=url)
     doc = html_doc(text, url=url, checked=checked)
     # A class holds its name in the text: the walks run only where the name occurs.
-    if ("comments_subtree" in text and any("comments_subtree" in classes(li)
+    if ("comments_subtree" in text and any(has_class(li, "comments_subtree")
                                            for li in doc.iter("li"))) or \
-            ("story_text" in text and any("story_text" in classes(d)
+            ("story_text" in text and any(has_class(d, "story_text")
                                           for d in doc.iter("div"))):
         raise ParseError(SITE, url, "a story page, not a listing")
     holders = [ol for ol in doc.iter("ol") if classes(ol) & {"stories", "search_results"}]

@@ -32,6 +32,7 @@ from scraper.parsers.lobsters.common import (
     StoryPage,
     classes,
     gone,
+    has_class,
     html_doc,
     html_time,
     inner_html,
@@ -62,13 +63,13 @@ _USER_MARKS = ("user_is_author", "user_is_submitter", "inactive_user", "new_user
 
 def _child(el: etree._Element, tag: str, cls: str) -> etree._Element | None:
     for child in el:
-        if child.tag == tag and cls in classes(child):
+        if child.tag == tag and has_class(child, cls):
             return child
     return None
 
 
 def _comment_divs(doc: etree._Element) -> list[etree._Element]:
-    return [d for d in doc.iter("div") if "comment" in classes(d) and d.get("data-shortid")]
+    return [d for d in doc.iter("div") if has_class(d, "comment") and d.get("data-shortid")]
 
 
 def _parents(divs: list[etree._Element]) -> list[str | None]:
@@ -119,11 +120,11 @@ def _comment(div: etree._Element, where: Place, story: Story, body_html: str, te
     user_marks = sorted(classes(user) & set(_USER_MARKS)) if user is not None else []
     if user_marks:
         extra["user_marks"] = user_marks
-    if any("merge" in classes(s) for s in byline.iter("span")):
+    if any(has_class(s, "merge") for s in byline.iter("span")):
         merged_from = next((found for a in byline.iter("a")
                             if (found := story_id_of(a.get("href") or ""))), None)
         extra["merged_from"] = merged_from
-    hat = next((s for s in byline.iter("span") if "hat" in classes(s)), None)
+    hat = next((s for s in byline.iter("span") if has_class(s, "hat")), None)
     if hat is not None:  # a role the user spoke in ("Sysop"), worn on this comment
         extra["hat"] = text_of(hat)
     when = byline_time(byline)
@@ -131,7 +132,7 @@ def _comment(div: etree._Element, where: Place, story: Story, body_html: str, te
     edited = when is not None and _before_time(when, _EDITED)
     if when is not None and _before_time(when, _EMAILED):
         extra["via_email"] = True
-    placeholder = next((s for s in body.iter("span") if "na" in classes(s)), None)
+    placeholder = next((s for s in body.iter("span") if has_class(s, "na")), None)
     deleted = removed = False
     if placeholder is not None:
         extra["gone_text"] = text_of(placeholder).strip("[] ")
@@ -159,12 +160,12 @@ def parse_story_html(text: str, *, url: str, fetched_at: datetime,
     doc = html_doc(text, url=url, checked=checked)
     now = page_now(doc, fetched_at)
     rows = [li for li in story_items(doc)
-            if li.getparent() is not None and "stories" in classes(li.getparent())]
+            if li.getparent() is not None and has_class(li.getparent(), "stories")]
     if not rows:
         raise ParseError(SITE, url, "no story header (ol.stories > li.story): not a story page")
     headers = read_story_li(rows[0], page_url=url, now=now)
     story = headers[0].story
-    content = next((d for d in doc.iter("div") if "story_text" in classes(d)), None)
+    content = next((d for d in doc.iter("div") if has_class(d, "story_text")), None)
     if content is not None:
         served = inner_html(content)
         story = replace(story, text_html=served or None,

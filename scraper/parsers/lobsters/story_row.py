@@ -23,6 +23,7 @@ from scraper.parsers.lobsters.common import (
     SITE,
     as_int,
     classes,
+    has_class,
     html_time,
     is_short_id,
     kind_of,
@@ -121,12 +122,12 @@ def _header(details: etree._Element, *, fallback_id: str | None, score: int | No
         user = byline_user(byline)
         if user is not None:
             author = user_of_href(user.get("href"))
-            if "user_is_author" in classes(user):
+            if has_class(user, "user_is_author"):
                 extra["user_is_author"] = True
         when = byline_time(byline)
         if when is not None:
             created_at, created_raw = html_time(when, now)
-        label = next((s for s in byline.iter("span") if "comments_label" in classes(s)), None)
+        label = next((s for s in byline.iter("span") if has_class(s, "comments_label")), None)
         if label is not None:
             shown = text_of(label)
             m = _COUNT.search(shown)
@@ -150,13 +151,13 @@ def read_story_li(li: etree._Element, *, page_url: str, now: datetime) -> list[H
     ident = li.get("data-shortid") or (li.get("id") or "").removeprefix("story_")
     if not is_short_id(ident):
         raise ParseError(SITE, page_url, f"a story row has no short id ({ident!r})")
-    liner = next((d for d in li.iter("div") if "story_liner" in classes(d)), None)
+    liner = next((d for d in li.iter("div") if has_class(d, "story_liner")), None)
     if liner is None:
         raise ParseError(SITE, page_url, f"story {ident}: no div.story_liner")
-    voters = next((d for d in liner.iter("div") if "voters" in classes(d)), None)
+    voters = next((d for d in liner.iter("div") if has_class(d, "voters")), None)
     score = score_of(voters)
     marks = sorted(classes(li) - {"story"})
-    blocks = [d for d in liner.iter("div") if "details" in classes(d)]
+    blocks = [d for d in liner.iter("div") if has_class(d, "details")]
     if not blocks:
         raise ParseError(SITE, page_url, f"story {ident}: no div.details")
     out = [_header(blocks[0], fallback_id=ident, score=score, marks=marks,
@@ -169,4 +170,4 @@ def read_story_li(li: etree._Element, *, page_url: str, now: datetime) -> list[H
 
 def story_items(doc: etree._Element) -> list[etree._Element]:
     """Every ``li.story`` of a page, in page order."""
-    return [li for li in doc.iter("li") if "story" in classes(li)]
+    return [li for li in doc.iter("li") if has_class(li, "story")]
