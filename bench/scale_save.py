@@ -17,6 +17,18 @@ archive, alternately, as a crawl saves them: the commit writes every page the sa
 changed to the WAL, which the rolled-back figure leaves out. It changes the archive
 (it grows by those threads): only for an archive of one's own, never one to keep as built.
 
+``floor``: then the comments' INSERT alone, the statement a first save spends most of
+its time in, with the same rows (read back from a rolled-back save) into each archive,
+rolled back, the two alternately: the part of the ratio that is SQLite's own work on
+this schema, whatever the store does around it; and the same with the
+``(author, created_at)`` index (and then every secondary index of comments) dropped
+inside the rolled-back transaction, to show which part of the table's growth is whose.
+
+Run alone: ``python bench/scale_save.py --db DB [--rounds 9] [--split] [--floor]
+[--main DIR --pairs 3]``; ``--main`` runs another checkout's copy of this module (main's,
+as ``git worktree add --detach /tmp/main main``) in a subprocess on the same archive,
+alternately with this one's, and prints each side's best ratio of the ``pairs`` runs.
+
 ``automerge``: then the save into the big archive with FTS5's ``automerge`` set to each
 value inside the rolled-back transaction (nothing is kept): how much of the save is
 the full-text index merging its segments, which the archive's state decides (FTS5
@@ -27,8 +39,12 @@ merge every time, or none).
 
 from __future__ import annotations
 
+import argparse
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -36,9 +52,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 import archive.db
 from archive.db import open_db, transaction
 from archive.models import Thread
+from archive.rows import Row, insert_rows
+from archive.schema import COMMENT_COLUMNS
 from archive.store import save_thread
 from bench.scale_data import SHOW_COMMENTS, Generator
 
@@ -72,7 +92,7 @@ def _timed(fn: Callable[[], None]) -> tuple[float, float]:
 
 
 def time_save(db_path: Path, rounds: int, *, split: bool = False,
-              automerge: tuple[int, ...] = (), committed: int = 0) -> None:
+              automerge: tuple[int, ...] = (), committed: int = 0, floor: bool = False) -> None:
     thread = new_thread()
     with tempfile.TemporaryDirectory() as tmp:
         paths = {"empty": Path(tmp) / "empty.db", "big": db_path}
@@ -96,6 +116,8 @@ def time_save(db_path: Path, rounds: int, *, split: bool = False,
                   flush=True)  # fmt: skip
         if split:
             _print_split(paths, thread, rounds)
+        if floor:
+            _print_floor(paths, thread, rounds)
         if automerge:
             _print_automerge(paths, thread, rounds, automerge)
         if committed:
@@ -177,6 +199,74 @@ def _print_committed(paths: dict[str, Path], count: int) -> None:
               f" {big * 1000:.1f} ms = {big / empty:.2f}x", flush=True)
 
 
+# Each floor variant: its label and what it drops inside the rolled-back transaction.
+_FLOOR_VARIANTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("the schema as it is", ()),
+    ("without (author, created_at)", ("DROP INDEX comments_author_created_at",)),
+    ("without any secondary index", (
+        "DROP INDEX comments_author_created_at", "DROP INDEX comments_created_at",
+        "DROP INDEX comments_site_parent_id", "DROP INDEX comments_site_story_id")),
+)
+
+
+def _stored_rows(db: Any, thread: Thread) -> list[Row]:
+    """The comment rows a first save of ``thread`` writes, as stored, in rowid order
+    (the save rolled back: nothing is kept)."""
+    rows: list[Row] = []
+    try:
+        with transaction(db) as conn:
+            save_thread(db, thread)
+            rows = conn.execute(
+                f"SELECT {', '.join(COMMENT_COLUMNS)} FROM comments WHERE site = ?"
+                " AND story_id = ? ORDER BY rowid", (thread.story.site, thread.story.id),
+            ).fetchall()
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return rows
+
+
+def _insert_rolled_back(db: Any, thread: Thread, rows: list[Row],
+                        drops: tuple[str, ...]) -> float:
+    """CPU seconds of the comments' INSERT of ``rows`` alone (its story row written first,
+    untimed, for the foreign key), after ``drops``, all rolled back."""
+    spent = 0.0
+    try:
+        with transaction(db) as conn:
+            for statement in drops:
+                conn.execute(statement)
+            conn.execute("INSERT INTO stories (site, id, first_seen_at, last_seen_at)"
+                         " VALUES (?, ?, '', '')", (thread.story.site, thread.story.id))
+            start = time.process_time()
+            insert_rows(conn, "comments", COMMENT_COLUMNS, rows)
+            spent = time.process_time() - start
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return spent
+
+
+def _print_floor(paths: dict[str, Path], thread: Thread, rounds: int) -> None:
+    dbs = {name: open_db(path) for name, path in paths.items()}
+    try:
+        rows = _stored_rows(dbs["empty"], thread)
+        print(f"\nthe comments' INSERT alone ({len(rows):,} rows, CPU, best of {rounds}"
+              " alternate rounds): empty -> big")
+        for label, drops in _FLOOR_VARIANTS:
+            spent: dict[str, list[float]] = {name: [] for name in dbs}
+            for db in dbs.values():
+                _insert_rolled_back(db, thread, rows, drops)  # warm
+            for _ in range(rounds):
+                for name, db in dbs.items():
+                    spent[name].append(_insert_rolled_back(db, thread, rows, drops))
+            empty, big = min(spent["empty"]), min(spent["big"])
+            print(f"  {label:30} {empty * 1000:6.1f} -> {big * 1000:6.1f} ms ="
+                  f" {big / empty:.2f}x", flush=True)
+    finally:
+        for db in dbs.values():
+            db.close()
+
+
 def _statement(sql: str) -> str:
     # The statement's first words, its long VALUES lists cut: one line per kind.
     return re.sub(r"\s*VALUES\s*\(.*", " VALUES ...", " ".join(sql.split()))[:64]
@@ -213,3 +303,56 @@ def statement_clock() -> Iterator[dict[str, float]]:
         yield spent
     finally:
         archive.db.sqlite3.connect = connect  # type: ignore[assignment]
+
+
+def _against(db_path: Path, main_dir: Path, rounds: int, pairs: int) -> None:
+    """This checkout's save and ``main_dir``'s, each in a fresh process on the same
+    archive, alternately ``pairs`` times; each side's best CPU figures are printed."""
+    code = ("import sys; from pathlib import Path; from bench.scale_save import time_save;"
+            " time_save(Path(sys.argv[1]), int(sys.argv[2]))")
+    sides = {"this": Path(__file__).resolve().parent.parent, "main": main_dir.resolve()}
+    best: dict[str, tuple[float, float]] = {}
+    found = re.compile(r"\(CPU.*?\(anchor\) ([\d.]+) ms, into this one ([\d.]+) ms")
+    for _ in range(pairs):
+        for name, root in sides.items():
+            # The checkout's own directory first on the path: its archive package, not
+            # the one this interpreter has installed.
+            out = subprocess.run([sys.executable, "-c", code, str(db_path), str(rounds)],
+                                 capture_output=True, text=True, check=True, cwd=root,
+                                 env={**os.environ, "PYTHONPATH": str(root)}).stdout
+            hit = found.search(out)
+            if hit is None:
+                raise SystemExit(f"{root}: no CPU figure in its output:\n{out}")
+            empty, big = float(hit[1]), float(hit[2])
+            if name not in best or big / empty < best[name][1] / best[name][0]:
+                best[name] = (empty, big)
+    print(f"\nsave {SHOW_COMMENTS:,} comments, CPU, best ratio of {pairs} alternate runs"
+          f" of {rounds} rounds each:")
+    for name, (empty, big) in best.items():
+        print(f"  {name:4} ({sides[name]}): empty (anchor) {empty:.1f} ms, big {big:.1f} ms"
+              f" = {big / empty:.2f}x")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", type=Path, required=True, help="The big archive (kept as is).")
+    ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--split", action="store_true")
+    ap.add_argument("--floor", action="store_true")
+    ap.add_argument("--main", type=Path, help="Another checkout, timed alternately.")
+    ap.add_argument("--pairs", type=int, default=3)
+    args = ap.parse_args()
+    if not args.db.is_file():
+        raise SystemExit(f"no archive at {args.db}")
+    if args.main:
+        _against(args.db, args.main, args.rounds, args.pairs)
+        return
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    time_save(args.db, args.rounds, split=args.split, floor=args.floor)
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
