@@ -109,10 +109,13 @@ def record_visit(
 
 
 def seen_pages(conn: sqlite3.Connection) -> str:
-    """What a reader of pages' fetch times reads FROM: ``pages_seen`` named ``pages``
-    (``archive.thread_visits``), or ``pages`` itself in an archive from before 0020."""
+    """What a reader of pages' fetch times reads FROM: ``pages_seen`` with each body,
+    named ``pages`` (``archive.thread_visits``), or ``pages`` itself in an archive from
+    before 0020."""
     view = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'pages_seen'").fetchone()
-    return "pages_seen AS pages" if view else "pages"
+    if view is None:
+        return "pages"
+    return "(SELECT s.*, b.body FROM pages_seen s JOIN pages b ON b.id = s.id) AS pages"
 
 
 def selection(*, site: str | None = None, since: str | None = None) -> tuple[list[str], list[Any]]:

@@ -60,14 +60,15 @@ UNION ALL
 {_ALL_KEPT}
 """
 
-# A pages row with its kept visits counted, the way archive.pages.save_page would have
+# A pages row but its body (Datasette links a BLOB by rowid, which a view has not)
+# with its kept visits counted, the way archive.pages.save_page would have
 # moved it: the earliest and latest fetch, one more fetch for each new fetch time, and
 # the crawl of its latest kept visit if that is later than the row's last fetch.
 _K = kept_visits("p")
 PAGES_SEEN = f"""
 CREATE VIEW pages_seen AS
 SELECT
-    p.id, p.site, p.url, p.status, p.sha256, p.body,
+    p.id, p.site, p.url, p.status, p.sha256,
     coalesce(min(p.first_fetched_at, (SELECT min(k.fetched_at) FROM ({_K}) k)),
              p.first_fetched_at) AS first_fetched_at,
     coalesce(max(p.last_fetched_at, (SELECT max(k.fetched_at) FROM ({_K}) k)),
