@@ -224,3 +224,32 @@ def test_an_unchanged_hn_thread_of_many_pages_writes_no_page_row(
                         " WHERE id = ?", leaf.id) == [(1, second, 2)]  # fmt: skip
         assert rows(db, "SELECT count(*) FROM comments_seen WHERE gone_at IS NULL"
                         " AND last_crawl_id = 3") == [(199,)]  # fmt: skip
+
+
+def test_an_archive_from_before_0020_keeps_every_visit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """0020 renames the visits table and puts a view of the same name in its place: an
+    existing archive's visits read as before, and pages_seen equals its pages rows."""
+    from archive import migrations
+    from archive.db import open_db
+
+    older = tuple(m for m in migrations.MIGRATIONS if m[0] < "0020")
+    monkeypatch.setattr(migrations, "MIGRATIONS", older)
+    path = tmp_path / "old.db"
+    db = open_db(path)
+    db.conn.execute(
+        "INSERT INTO pages (site, url, status, sha256, body, first_fetched_at,"
+        " last_fetched_at, fetch_count, story_id) VALUES ('hn', 'u', 200, 's', x'00',"
+        " '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z', 2, '1')")  # fmt: skip
+    visits = [(1, "2026-01-01T00:00:00Z", None), (1, "2026-01-02T00:00:00Z", None)]
+    db.conn.executemany("INSERT INTO page_visits VALUES (?, ?, ?)", visits)
+    db.conn.commit()
+    db.conn.close()
+    monkeypatch.undo()
+
+    conn = open_db(path).conn
+    assert conn.execute("SELECT * FROM page_visits ORDER BY fetched_at").fetchall() == visits
+    assert conn.execute("SELECT * FROM page_fetches ORDER BY fetched_at").fetchall() == visits
+    assert seen_pages(conn) == seen_pages(conn, "pages") == [
+        (1, "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", 2, None)]
+    assert migrations.apply_migrations(conn) == []  # applied twice: a no-op
