@@ -16,7 +16,7 @@ the way it did before (``more_stubs`` of each answer, then ``parse_thread_pages`
 them all: every answer decoded twice), against the anchor of a bare ``json.loads`` of
 every answer; best of 5, run in alternation.
 
-Last, the thread crawled again by bench/recrawl.py's child (its probes): a first crawl
+Last, the thread crawled again by a child probed as bench/recrawl.py's is: a first crawl
 into an empty archive (the anchor), unchanged re-crawls (``--repeat``), one with
 LINKTHREAD_REPARSE=1, and the floor of any crawl through Scrapy (a process importing
 it, no crawl); with ``--main DIR`` each crawl also with that checkout's code, into an
@@ -24,7 +24,11 @@ archive of its own, the two alternating. And the floor of the same re-crawl with
 Scrapy: a process that takes a token and asks for the same answers, in order, over
 one kept-alive connection with the standard library's http.client, hashing each body
 and comparing it with the latest crawl's page set, storing nothing (what a path
-without Scrapy would do at least for an unchanged thread).
+without Scrapy would do at least for an unchanged thread). A crawl of threads alone
+goes without Scrapy now (scraper/direct/reddit.py); the child probes its open and
+close, and the spider's only when a crawl goes there (main's code), so that neither
+pays for importing the other. The last line: the best unchanged re-crawl as a share of
+the first crawl, this checkout's beside main's.
 """
 
 from __future__ import annotations
@@ -38,15 +42,44 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# A child runs the code of the checkout it is told (--main), this one's by default.
+sys.path.insert(0, os.environ.get("RECRAWL_ROOT") or str(ROOT))
 
-from tests.redditapi import Cut, RedditAPI, env, make_thread  # noqa: E402
-from tests.server import SiteServer, serve  # noqa: E402
+
+def child(args: list[str]) -> None:
+    """One crawl in this process: bench/recrawl.py's child (its probes on the spider's
+    pipeline and on the Lobsters loop), and the same probes on the Reddit loop."""
+    sys.path.insert(1, str(ROOT / "bench"))
+    import recrawl
+
+    try:  # absent from older checkouts (--main)
+        from scraper.direct import reddit as direct
+    except ImportError:
+        direct = None  # type: ignore[assignment]
+    if direct is not None:
+        start: list[float] = []
+        opened, closed = direct.open_crawl, direct.close
+
+        def open_direct(db: Any, run: Any) -> int:
+            start.append(time.process_time())
+            return opened(db, run)
+
+        def close_direct(db: Any, run: Any) -> None:
+            print(f"ROWS {getattr(db, 'conn', db).total_changes}", file=sys.stderr)
+            closed(db, run)
+            print(f"CRAWL_CPU {time.process_time() - start[0]}", file=sys.stderr)
+
+        direct.open_crawl, direct.close = open_direct, close_direct
+    recrawl.child(args)
 
 
 def main() -> None:
+    from tests.redditapi import Cut, RedditAPI, env, make_thread
+    from tests.server import SiteServer, serve
+
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--comments", type=int, default=5000)
     ap.add_argument("--top", type=int, default=20)
@@ -150,7 +183,7 @@ def recrawls(db: Path, env: dict[str, str], *, main: str | None, repeat: int) ->
 
     def run(into: Path, root: str | None, **extra: str) -> tuple[float, float, int]:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        done = subprocess.run([sys.executable, str(ROOT / "bench" / "recrawl.py"), "--child",
+        done = subprocess.run([sys.executable, str(ROOT / "bench" / "reddit_api.py"), "--child",
                                "crawl", "reddit", "abc12", "--db", str(into)],
                               env={**env, **extra, **({"RECRAWL_ROOT": root} if root else {})},
                               cwd=ROOT, check=True, capture_output=True, text=True)  # fmt: skip
@@ -163,6 +196,14 @@ def recrawls(db: Path, env: dict[str, str], *, main: str | None, repeat: int) ->
     trees: list[tuple[str, str | None]] = [("this", None)]
     if main:
         trees.append(("main", str(Path(main).resolve())))
+    for _, root in trees:
+        # Bytecode cached beforehand, as an installed linkthread has it (pip compiles on
+        # install): with PYTHONDONTWRITEBYTECODE=1 in the environment, every child
+        # compiled ~85 modules from source, ~0.4 s of each crawl's CPU, the same for
+        # any crawl whatever it did.
+        tree = Path(root or ROOT)
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "scraper"),
+                        str(tree / "archive")], check=True, capture_output=True)
     dbs = {}
     for name, _ in trees:  # each tree re-crawls an archive of its own, from the same start
         dbs[name] = db.with_name(f"{name}.db")
@@ -180,6 +221,7 @@ def recrawls(db: Path, env: dict[str, str], *, main: str | None, repeat: int) ->
             runs[name].append((label, run(into, root, **extra)))
     floor_cpu = min(floor() for _ in range(3))
     bare_cpu = min(bare(dbs["this"], env) for _ in range(3))
+    shares: dict[str, float] = {}
     for name, _ in trees:
         with sqlite3.connect(dbs[name]) as conn:
             flags = [r[0] for r in conn.execute(
@@ -195,6 +237,12 @@ def recrawls(db: Path, env: dict[str, str], *, main: str | None, repeat: int) ->
               "   (best of 3; no crawl)")
         print(f"  {'floor without Scrapy':22} {bare_cpu:11.2f} {bare_cpu / first[0]:8.0%}"
               "   (best of 3; http.client, the same answers hashed, nothing stored)")
+        unchanged = [r[0] for label, r in runs[name] if label.startswith("unchanged")
+                     and "REPARSE" not in label]
+        shares[name] = min(unchanged) / first[0]
+    print("unchanged re-crawl, best of its runs, process CPU as a share of the first crawl: "
+          + "; ".join(f"{name} {share:.0%}" for name, share in shares.items())
+          + f" (target <= 15%; load average {os.getloadavg()[0]:.2f})")
 
 
 BARE = """
@@ -238,4 +286,7 @@ def bare(db: Path, env: dict[str, str]) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[2:])
+    else:
+        main()

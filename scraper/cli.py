@@ -33,7 +33,8 @@ SPIDERS: dict[str, str] = {sites.HN.name: "scraper.spiders.hn:HnSpider",
 # which would have nothing to fetch: "module:function" (scraper.hnapi.cli.crawl_api).
 API_CRAWLS: dict[str, str] = {sites.HN.name: "scraper.hnapi.cli:crawl_api",
                                # Stories alone, without Scrapy (scraper/direct/).
-                               sites.LOBSTERS.name: "scraper.direct.lobsters:crawl_direct"}
+                               sites.LOBSTERS.name: "scraper.direct.lobsters:crawl_direct",
+                               sites.REDDIT.name: "scraper.direct.reddit:crawl_direct"}
 
 
 def spider_class(site: str) -> type[scrapy.Spider] | None:

@@ -68,3 +68,22 @@ def ratelimit_wait(headers: Any, *, now: float | None = None) -> float | None:
     if seconds > 1e9:
         seconds -= time.time() if now is None else now
     return max(0.0, seconds)
+
+
+def budget_delay(headers: Any) -> float | None:
+    """Seconds per request that spend what is left of the window evenly, or None when
+    the headers say nothing (or none are left: a wait, not a pace)."""
+    def read(name: str) -> float | None:
+        value = headers.get(name) if headers is not None else None
+        if value is None:
+            return None
+        try:
+            number = float(value.decode("latin-1") if isinstance(value, bytes) else value)
+        except (TypeError, ValueError):
+            return None
+        return number if math.isfinite(number) else None
+
+    remaining, reset = read("X-Ratelimit-Remaining"), read("X-Ratelimit-Reset")
+    if remaining is None or reset is None or remaining < 1 or reset < 0:
+        return None
+    return reset / remaining

@@ -14,35 +14,17 @@ SoftErrorMiddleware keeps that one (``middlewares.ratelimit_wait``).
 from __future__ import annotations
 
 import logging
-import math
-from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from scraper.headers import budget_delay
 from scraper.middlewares import setting_or_env
 
+__all__ = ["RateBudgetMiddleware", "budget_delay"]
+
 logger = logging.getLogger(__name__)
-
-
-def budget_delay(headers: Any) -> float | None:
-    """Seconds per request that spend what is left of the window evenly, or None when
-    the headers say nothing (or none are left: a wait, not a pace)."""
-    def read(name: str) -> float | None:
-        value = headers.get(name) if headers is not None else None
-        if value is None:
-            return None
-        try:
-            number = float(value.decode("latin-1") if isinstance(value, bytes) else value)
-        except (TypeError, ValueError):
-            return None
-        return number if math.isfinite(number) else None
-
-    remaining, reset = read("X-Ratelimit-Remaining"), read("X-Ratelimit-Reset")
-    if remaining is None or reset is None or remaining < 1 or reset < 0:
-        return None
-    return reset / remaining
 
 
 class RateBudgetMiddleware:

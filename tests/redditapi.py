@@ -58,6 +58,9 @@ class GenThread:
     sub: str
     nodes: dict[str, Node]
     tops: list[str]
+    # Comments edited since they were written: id -> the body now (the others say
+    # "Comment ID").
+    bodies: dict[str, str] = field(default_factory=dict)
 
     def order(self) -> list[tuple[str, str | None, int]]:
         """(id, parent id, position among siblings) of every comment, in display order."""
@@ -112,11 +115,12 @@ def make_thread(n: int, *, seed: int = 1, story_id: str = "abc12", sub: str = "t
 
 def _comment(t: GenThread, cid: str, depth: int, replies: object) -> dict:
     node = t.nodes[cid]
+    body = t.bodies.get(cid, f"Comment {cid}")
     return {"kind": "t1", "data": {
         "id": cid, "name": f"t1_{cid}", "link_id": f"t3_{t.id}",
         "parent_id": f"t1_{node.parent}" if node.parent else f"t3_{t.id}",
-        "author": f"user{int(cid[1:], 36) % 97}", "body": f"Comment {cid}",
-        "body_html": f"&lt;div class=\"md\"&gt;&lt;p&gt;Comment {cid}&lt;/p&gt;&lt;/div&gt;",
+        "author": f"user{int(cid[1:], 36) % 97}", "body": body,
+        "body_html": f"&lt;div class=\"md\"&gt;&lt;p&gt;{body}&lt;/p&gt;&lt;/div&gt;",
         "created_utc": float(T0 + int(cid[1:], 36)), "edited": False, "score": 1,
         "depth": depth, "replies": replies, "subreddit": t.sub}}
 

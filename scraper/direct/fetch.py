@@ -52,10 +52,11 @@ class Http:
         self._current: http.client.HTTPConnection | None = None
         self._aborted = False
 
-    def get(self, url: str) -> Answer:
+    def get(self, url: str, headers: dict[str, str] | None = None) -> Answer:
+        """``headers``: sent besides the user agent's (a bearer token), on every hop."""
         first = url
         for _ in range(MAX_REDIRECTS + 1):
-            answer = self._once(url)
+            answer = self._once(url, headers)
             location = answer.headers.get("Location")
             if answer.status not in REDIRECTS or not location:
                 return answer
@@ -67,11 +68,11 @@ class Http:
                 raise HttpFailed(refused)
         raise HttpFailed(f"more than {MAX_REDIRECTS} redirects")
 
-    def _once(self, url: str) -> Answer:
+    def _once(self, url: str, extra: dict[str, str] | None = None) -> Answer:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip"}
+        headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip", **(extra or {})}
         for attempt in (1, 2):
             conn = self._connection(origin, parts.scheme, parts.netloc, fresh=attempt == 2)
             try:

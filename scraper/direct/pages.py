@@ -19,6 +19,13 @@ What the spider's middlewares do for its thread requests, over http.client
 
 Out of retries, a soft error's body is handed back (the parser then says what it is),
 and an HTTP error is :class:`FetchFailed` with the spider's words.
+
+An API's client (Reddit's, ``scraper.direct.reddit``) asks with ``robots=False`` (its
+terms govern it, not robots.txt: the spider's ``dont_obey_robotstxt``) and
+``min_delay`` (the site's published limit, as SiteLimitsMiddleware keeps it),
+``budget=True`` (each answer's X-Ratelimit budget spread over its window, as
+RateBudgetMiddleware does), ``answers`` (statuses whose body it reads itself: error
+objects, a 401 for a new token) and a header of its own on each request.
 """
 
 from __future__ import annotations
@@ -29,15 +36,13 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from protego import Protego
 
 from archive import sites
 from archive.pace import take_turn
 from scraper.direct.fetch import Http, HttpFailed
-from scraper.headers import ratelimit_wait, retry_after
+from scraper.headers import budget_delay, ratelimit_wait, retry_after
 from scraper.robots_rules import OVERRIDE_HINT, refusal_reason
 from scraper.settings import (
     CONCURRENT_REQUESTS_PER_DOMAIN,
@@ -46,6 +51,9 @@ from scraper.settings import (
     RETRY_TIMES,
     USER_AGENT,
 )
+
+if TYPE_CHECKING:
+    from protego import Protego  # imported where robots.txt is read: an API client never
 
 BACK_OFF_STATUSES = (429, 503)
 TIMEOUT = 180.0  # Scrapy's DOWNLOAD_TIMEOUT
@@ -91,12 +99,19 @@ class PageClient:
     """One site's pages, asked for one at a time; use it as ``async with``."""
 
     def __init__(self, turn: Turn, soft_error: SoftError, *, user_agent: str = USER_AGENT,
-                 stop: asyncio.Event | None = None) -> None:  # fmt: skip
+                 stop: asyncio.Event | None = None, robots: bool = True,
+                 min_delay: float = 0.0, budget: bool = False,
+                 answers: tuple[int, ...] = ()) -> None:  # fmt: skip
         self.turn = turn
         self.soft_error = soft_error
         self.user_agent = user_agent
         self.stop = stop or asyncio.Event()
-        self.download_delay = _env_float("LINKTHREAD_DOWNLOAD_DELAY", 1.0) or 0.0
+        self.robots = robots
+        self.budget = budget
+        self.answers = answers
+        # Never below the site's published limit where robots.txt is not what paces.
+        self.download_delay = max(_env_float("LINKTHREAD_DOWNLOAD_DELAY", 1.0) or 0.0,
+                                  min_delay)
         self.override = _env_float("LINKTHREAD_CRAWL_DELAY", None)
         self.base = _env_float("LINKTHREAD_BACKOFF_BASE", 10.0) or 0.0
         self.ceiling = _env_float("LINKTHREAD_BACKOFF_MAX", 600.0) or 0.0
@@ -105,6 +120,7 @@ class PageClient:
         self.requests = 0
         self._robots: dict[str, tuple[Protego | None, str | None]] = {}
         self._delays: dict[str, float] = {}
+        self._floors: dict[str, float] = {}  # a host's delay before any budget set it
         self._strikes: dict[str, int] = {}
         self._resume_at: dict[str, float] = {}
         self._one = asyncio.Semaphore(CONCURRENT_REQUESTS_PER_DOMAIN)
@@ -122,14 +138,19 @@ class PageClient:
             self._pool = None
         self._http.close()
 
-    async def get(self, url: str) -> Page:
+    async def get(self, url: str, headers: dict[str, str] | None = None) -> Page:
         """The page at ``url``: RobotsRefused, FetchFailed, or a page to read (a status
-        200, or a soft error out of retries)."""
-        await self._obey(url)
+        200 or one of ``answers``, or a soft error out of retries)."""
+        if self.robots:
+            await self._obey(url)
         host = urlsplit(url).hostname or ""
         retries = 0
         while True:
-            page = await self._fetch(url, host, known=True)
+            page = await self._fetch(url, host, known=True, headers=headers)
+            if page.status in self.answers:  # read by the caller, paced as a good one
+                self._strikes.pop(host, None)
+                self._hold(host, ratelimit_wait(page.headers) or 0.0)
+                return page
             if page.status in BACK_OFF_STATUSES:
                 waits = [w for w in (retry_after(page.headers.get("Retry-After")),
                                      ratelimit_wait(page.headers)) if w is not None]
@@ -182,6 +203,8 @@ class PageClient:
             before = sites.known_crawl_delays().get(host)
             self._delay(host, None if before is None else float(before))
             return None, None
+        from protego import Protego
+
         text = page.body.decode("utf-8", "replace")
         parser = Protego.parse(text)
         self._delay(host, parser.crawl_delay(self.user_agent))
@@ -200,7 +223,8 @@ class PageClient:
             return
         raise asyncio.CancelledError  # a stop cuts a wait short: the visit ends
 
-    async def _fetch(self, url: str, host: str, *, known: bool) -> Page:
+    async def _fetch(self, url: str, host: str, *, known: bool,
+                     headers: dict[str, str] | None = None) -> Page:
         if self._pool is None:
             raise RuntimeError("PageClient is used outside `async with`")
         async with self._one:
@@ -208,7 +232,9 @@ class PageClient:
             await self._wait(await self.turn(host, self._delays.get(host, self.download_delay),
                                               known))
             self.requests += 1
-            future = asyncio.get_running_loop().run_in_executor(self._pool, self._http.get, url)
+            sent = time.monotonic()
+            future = asyncio.get_running_loop().run_in_executor(self._pool, self._http.get, url,
+                                                                headers)
             try:
                 answer = await asyncio.shield(future)
             except asyncio.CancelledError:
@@ -216,10 +242,24 @@ class PageClient:
                 raise
             except HttpFailed as e:
                 raise FetchFailed(f"could not fetch {url}: {e}") from None
+            if self.budget:
+                self._spread(host, answer.headers, sent)
             content_type = answer.headers.get("Content-Type", "")
             return Page(url=answer.url, status=answer.status, body=answer.body,
                         content_type=content_type, headers=answer.headers,
                         encoding=_encoding(content_type))
+
+
+    def _spread(self, host: str, headers: Any, sent: float) -> None:
+        """The host's pace from the answer's budget: the seconds left over the requests
+        left, never below the delay it kept before (RateBudgetMiddleware's rule). The
+        shared turn keeps it from the next request on; the next one is held too, as
+        Scrapy's slot counts its delay from the request just sent."""
+        spread = budget_delay(headers)
+        if spread is not None:
+            delay = self._delays[host] = max(self._floors.setdefault(
+                host, self._delays.get(host, self.download_delay)), spread)
+            self._resume_at[host] = max(self._resume_at.get(host, 0.0), sent + delay)
 
 
 def _encoding(content_type: str) -> str:
