@@ -109,7 +109,10 @@ def table_rows(
     page's fetches as ``pages_seen`` does, and ``thread_crawls`` without ``visits`` (the
     visits an unchanged crawl keeps there instead of in rows: ``page_visits`` has them)."""
     conn = db.conn if isinstance(db, sqlite_utils.Database) else db
-    source = {"pages": "pages_seen", "page_visits": "page_visits"}.get(table)
+    seen = ("(SELECT p.id, p.site, p.url, p.status, p.sha256, p.body, s.first_fetched_at,"
+            " s.last_fetched_at, s.fetch_count, p.story_id, s.crawl_id, p.error, p.redacted_at"
+            " FROM pages p JOIN pages_seen s ON s.id = p.id)")
+    source = {"pages": seen}.get(table)
     order = {"pages": "id", "page_visits": "page_id, fetched_at"}.get(table, "rowid")
     drop = (*drop, "visits") if table == "thread_crawls" else drop
     cur = conn.execute(f"SELECT * FROM {source or table} ORDER BY {order}")
