@@ -28,6 +28,7 @@ from archive import (
     site_table,
     sources,
     summaries,
+    thread_visits,
     views,
 )
 
@@ -353,6 +354,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0016_markup_health", health.m0016_markup_health),
     ("0017_scale_search", search_index.m0017_scale_search),
     ("0019_band_auto", search_schema.m0019_band_auto),
+    ("0020_thread_visits", thread_visits.m0020_thread_visits),
 )
 
 

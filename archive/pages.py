@@ -3,8 +3,10 @@ re-run over history without re-crawling (rule 7). Split out of ``archive.store``
 which re-exports :func:`save_failed_page`.
 
 A body is stored once per (url, sha256); each fetch of it is a ``page_visits`` row
-(migration ``0013_revisits``), so a page fetched again unchanged costs a visit row and
-a small update of its ``pages`` row, never a second copy of the body.
+(migration ``0013_revisits``; written into ``page_fetches`` since ``0020``), so a page
+fetched again unchanged costs a visit row and a small update of its ``pages`` row,
+never a second copy of the body; a thread found unchanged keeps its pages' visits in
+its crawl's row instead (``archive.thread_visits``), whose readers take ``pages_seen``.
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ def record_visit(
 ) -> None:
     """A fetch of the stored body ``page_id``; the same fetch saved again adds nothing."""
     conn.execute(
-        "INSERT INTO page_visits (page_id, fetched_at, crawl_id) VALUES (?, ?, ?)"
+        "INSERT INTO page_fetches (page_id, fetched_at, crawl_id) VALUES (?, ?, ?)"
         " ON CONFLICT (page_id, fetched_at) DO UPDATE SET"
         " crawl_id = coalesce(excluded.crawl_id, crawl_id)",
         (page_id, fetched_at, crawl_id),
@@ -106,10 +108,21 @@ def record_visit(
 
 
 
+def seen_pages(conn: sqlite3.Connection) -> str:
+    """What a reader of pages' fetch times reads FROM: ``pages_seen`` with each body,
+    named ``pages`` (``archive.thread_visits``), or ``pages`` itself in an archive from
+    before 0020."""
+    view = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'pages_seen'").fetchone()
+    if view is None:
+        return "pages"
+    return "(SELECT s.*, b.body FROM pages_seen s JOIN pages b ON b.id = s.id) AS pages"
+
+
 def selection(*, site: str | None = None, since: str | None = None) -> tuple[list[str], list[Any]]:
     """The WHERE terms (ANDed) and parameters that pick kept pages to read again
     (``reparse``, ``export --warc``): one site's, those fetched at or after ``since``
-    (stored UTC text), never a redacted one, whose body is gone."""
+    (stored UTC text), never a redacted one, whose body is gone. The terms are on
+    ``pages_seen`` (a page's last fetch counts the visits its thread's crawls kept)."""
     where: list[str] = ["redacted_at IS NULL"]
     params: list[Any] = []
     if site is not None:

@@ -8,8 +8,9 @@ one join (docs/schema.md shows it).
 A thread whose pages all come back with the bodies of its last crawl (the same URLs
 in the same order with the same hashes, ``thread_crawls.pages``) shows the same
 comments as then: the crawl does not parse it again, and the archive records the
-visit with O(1) rows: a ``thread_crawls`` row with ``unchanged = 1``, a visit per page,
-the story's seen-time, the target done (:func:`save_unchanged_thread`).
+visit with O(1) rows: a ``thread_crawls`` row with ``unchanged = 1`` that holds its
+visit of each page (``archive.thread_visits``), the story's seen-time, the target done
+(:func:`save_unchanged_thread`).
 
 Nor does any save rewrite a comment only to move its ``last_seen_at``: see
 ``archive.seen`` for how its last sighting is known all the same.
@@ -25,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from archive import thread_visits
 from archive.crawls import Target, mark_done
 from archive.db import connection, transaction
 from archive.models import FetchedPage
@@ -111,10 +113,11 @@ def save_unchanged_thread(
     """Record a crawl that found every page of a thread as its latest crawl read them,
     in ONE transaction; return the number of comments that crawl showed.
 
-    Writes a ``thread_crawls`` row (``unchanged = 1``, the counts of the crawl before),
-    a visit per page, the story's seen-time, and the crawl target done. Raises
-    :class:`PagesChanged` if the thread's latest crawl read other pages (another crawl
-    stored it meanwhile): nothing is written, and a crawl that parses it must follow.
+    Writes a ``thread_crawls`` row (``unchanged = 1``, the counts of the crawl before,
+    its visit of each page in ``visits``: ``archive.thread_visits``), the story's
+    seen-time, and the crawl target done: O(1) rows whatever the number of pages.
+    Raises :class:`PagesChanged` if the thread's latest crawl read other pages (another
+    crawl stored it meanwhile): nothing is written, and a crawl that parses it must follow.
     """
     seen = iso_utc(pages[0].fetched_at)
     assert seen is not None
@@ -130,17 +133,19 @@ def save_unchanged_thread(
                                                               source=None) != found:
             raise PagesChanged(f"thread {site}/{story_id} was stored with other pages "
                                "while it was being crawled; crawl it again")
-        for page in pages:
-            save_page(conn, page, story_id=story_id, crawl_id=crawl_id, error=None)
+        visits = _kept_visits(conn, site, story_id, seen, pages)
+        if visits is None:
+            for page in pages:
+                save_page(conn, page, story_id=story_id, crawl_id=crawl_id, error=None)
         declared, archived, dead, deleted, missing, unexpanded, json_pages = last
         conn.execute(
             "INSERT INTO thread_crawls (site, story_id, crawl_id, seen_at, declared,"
-            " archived, dead, deleted, missing, unchanged, pages, unexpanded)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
+            " archived, dead, deleted, missing, unchanged, pages, unexpanded, visits)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)"
             " ON CONFLICT (site, story_id, seen_at) DO UPDATE SET"
             " crawl_id = coalesce(excluded.crawl_id, crawl_id)",
             (site, story_id, crawl_id, seen, declared, archived, dead, deleted, missing,
-             json_pages, unexpanded),
+             json_pages, unexpanded, visits),
         )  # fmt: skip
         conn.execute(
             "UPDATE stories SET first_seen_at = min(first_seen_at, :seen),"
@@ -150,6 +155,31 @@ def save_unchanged_thread(
         )
         mark_done(conn, crawl_id, Target(site, "thread", story_id))
     return int(archived + dead + deleted)
+
+
+def _kept_visits(conn: sqlite3.Connection, site: str, story_id: str, seen: str,
+                 pages: Sequence[FetchedPage]) -> str | None:  # fmt: skip
+    """``thread_crawls.visits`` for this crawl's pages, or None where they must be
+    written as rows instead (``save_page``): a page that is not the thread's own (the
+    readers find kept visits through the page's story id), or a crawl of this thread
+    already stored at this time (the same fetch saved again, whose visits are rows)."""
+    again = conn.execute(
+        "SELECT 1 FROM thread_crawls WHERE site = ? AND story_id = ? AND seen_at = ?",
+        (site, story_id, seen),
+    ).fetchone()
+    if again is not None:
+        return None
+    kept: list[list[object]] = []
+    for page in pages:
+        row = conn.execute(
+            "SELECT id, story_id, site, error FROM pages WHERE url = ? AND sha256 = ?",
+            (page.url, page.sha256),
+        ).fetchone()
+        # (A page whose error a save would clear must have its row written, too.)
+        if row is None or (row[1], row[2], row[3]) != (story_id, site, None):
+            return None
+        kept.append([row[0], iso_utc(page.fetched_at)])
+    return json.dumps(kept, separators=(",", ":"))
 
 
 def latest_pages(
@@ -170,15 +200,18 @@ def latest_pages(
     found: list[FetchedPage] = []
     for url, sha in json.loads(row[0]):
         page = conn.execute(
-            "SELECT p.status, p.body, v.fetched_at FROM pages p JOIN page_visits v"
-            " ON v.page_id = p.id WHERE p.url = ? AND p.sha256 = ? AND p.redacted_at IS NULL"
-            " ORDER BY v.crawl_id IS ? DESC,"
-            " abs(julianday(v.fetched_at) - julianday(?)) LIMIT 1",
-            (url, sha, row[2], row[1]),
+            "SELECT id, status, body FROM pages WHERE url = ? AND sha256 = ?"
+            " AND redacted_at IS NULL",
+            (url, sha),
         ).fetchone()
-        if page is None:
+        visit = page and conn.execute(
+            f"SELECT fetched_at FROM ({thread_visits.VISITS_OF_PAGE}) ORDER BY crawl_id IS"
+            " :crawl DESC, abs(julianday(fetched_at) - julianday(:seen)) LIMIT 1",
+            {"id": page[0], "site": site, "story": story_id, "crawl": row[2], "seen": row[1]},
+        ).fetchone()
+        if page is None or visit is None:
             return None
-        fetched = datetime.fromisoformat(page[2].replace("Z", "+00:00"))
-        found.append(FetchedPage(site=site, url=url, fetched_at=fetched, status=page[0],
-                                 body=zlib.decompress(page[1])))  # fmt: skip
+        fetched = datetime.fromisoformat(visit[0].replace("Z", "+00:00"))
+        found.append(FetchedPage(site=site, url=url, fetched_at=fetched, status=page[1],
+                                 body=zlib.decompress(page[2])))  # fmt: skip
     return found

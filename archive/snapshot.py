@@ -27,7 +27,9 @@ transaction, a snapshot holds only whole threads.
 
 Every copy first gets each comment's last sighting written into its row
 (``archive.seen``: a re-crawl leaves it to the thread's ``thread_crawls`` row), so a
-copy's ``comments.last_seen_at`` needs no view; ``page_visits`` after T go too.
+copy's ``comments.last_seen_at`` needs no view; ``page_visits`` after T go too. So do
+the visits an unchanged crawl kept in its row (``archive.thread_visits``): each copy gets
+them written as rows, and its ``pages`` rows say their fetches without ``pages_seen``.
 
 The snapshot records what it is in a one-row table ``_snapshot``.
 """
@@ -39,7 +41,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from archive import seen, summaries
+from archive import seen, summaries, thread_visits
 from archive.db import check_archive_file, connect_readonly, transaction
 from archive.errors import ArchiveError
 from archive.rows import now_iso
@@ -154,6 +156,9 @@ _AS_OF_SITES = (
 # page_visits (migration 0013_revisits), before _AS_OF drops the pages first fetched
 # after T, all of whose visits are after T.
 _AS_OF_VISITS = ("DELETE FROM page_visits WHERE fetched_at > :t",)
+# The same since 0020, whose page_visits is a view: the visits a crawl kept are rows
+# of the copy by then (thread_visits.MATERIALIZE).
+_AS_OF_FETCHES = ("DELETE FROM page_fetches WHERE fetched_at > :t",)
 
 # crawl_targets (migration 0003_schedule), before _AS_OF drops the crawls after T.
 _AS_OF_TARGETS = (
@@ -230,14 +235,19 @@ def _finish(tmp: Path, *, source: Path, as_of: str | None) -> None:
         if as_of is not None and "comment_versions" not in tables:
             raise ArchiveError(f"{source} has no history tables; cannot go back to {as_of}")
         with transaction(conn):
-            if "page_visits" in tables:
+            if "page_visits" in tables or "page_fetches" in tables:
                 # Each comment's last sighting into its row (archive.seen), before
                 # any rolling back: the copy's rows then say it, as of T too.
                 conn.execute(seen.MATERIALIZE)
+            if "page_fetches" in tables:
+                # Likewise each visit an unchanged crawl kept in its thread_crawls row.
+                for statement in thread_visits.MATERIALIZE:
+                    conn.execute(statement)
             if as_of is not None:
                 targets = _AS_OF_TARGETS if "crawl_targets" in tables else ()
                 sites = _AS_OF_SITES if "comment_scores" in tables else ()
-                visits = _AS_OF_VISITS if "page_visits" in tables else ()
+                visits = (_AS_OF_FETCHES if "page_fetches" in tables
+                          else _AS_OF_VISITS if "page_visits" in tables else ())  # fmt: skip
                 # Comments deleted above leave the summary tables (0014) counting them.
                 recount = summaries.REBUILD if "author_counts" in tables else ()
                 for statement in (*targets, *visits, *_AS_OF, *sites, *recount):

@@ -28,9 +28,10 @@ from urllib.parse import urlsplit
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from archive import thread_visits
 from archive.errors import ArchiveError
 from archive.export_output import check_output_path
-from archive.pages import selection
+from archive.pages import seen_pages, selection
 from archive.rows import user_time
 from archive.version import VERSION
 
@@ -103,16 +104,21 @@ def _pages(conn: sqlite3.Connection, *, site: str | None, since: str | None,
         where.append("story_id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(list(story_ids)))
     rows = conn.execute(
-        "SELECT id, url, status, sha256, body, first_fetched_at, last_fetched_at FROM pages"
-        f" WHERE {' AND '.join(where)} ORDER BY first_fetched_at, id", params)
+        "SELECT id, url, status, sha256, body, first_fetched_at, last_fetched_at, site,"
+        f" story_id FROM {seen_pages(conn)} WHERE {' AND '.join(where)}"
+        " ORDER BY first_fetched_at, id", params)
     # Every fetch of each body (0013_revisits); an older archive knew its first and last.
-    visits = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'page_visits'").fetchone()
-    for page_id, url, status, sha, body, first, last in rows:
+    # Since 0020 a page's visits are rows and the ones its thread's crawls kept.
+    names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master")}
+    visits = (thread_visits.VISITS_OF_PAGE if "pages_seen" in names
+              else "SELECT fetched_at FROM page_visits WHERE page_id = :id"
+              if "page_visits" in names else None)  # fmt: skip
+    for page_id, url, status, sha, body, first, last, page_site, story in rows:
         fetched: tuple[str, ...] = (first,) if last == first else (first, last)
-        if visits:
-            fetched = tuple(v for (v,) in conn.execute(
-                "SELECT fetched_at FROM page_visits WHERE page_id = ? ORDER BY fetched_at",
-                (page_id,))) or fetched  # fmt: skip
+        if visits is not None:
+            fetched = tuple(v for (v, *_) in conn.execute(
+                f"SELECT DISTINCT fetched_at FROM ({visits}) ORDER BY fetched_at",
+                {"id": page_id, "site": page_site, "story": story})) or fetched  # fmt: skip
         yield _Page(page_id, url, status, sha, zlib.decompress(body), fetched)
 
 

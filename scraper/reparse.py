@@ -25,7 +25,7 @@ import sqlite_utils
 
 from archive import search_auto, store
 from archive.models import FetchedPage
-from archive.pages import selection
+from archive.pages import seen_pages, selection
 from archive.rows import user_time
 from scraper.importers import detect, files
 from scraper.importers.pages import parse_time
@@ -152,8 +152,9 @@ def _groups(conn: sqlite3.Connection, *, site: str | None, since: str | None,
     where, params = selection(site=site, since=since)
     where.append("error IS NOT NULL" if failed else "error IS NULL")
     sql = " AND ".join(where)
+    pages = seen_pages(conn)  # fetch times with the visits unchanged crawls kept
     stories = conn.execute(
-        f"SELECT site, story_id, min(first_fetched_at) AS first FROM pages WHERE {sql}"
+        f"SELECT site, story_id, min(first_fetched_at) AS first FROM {pages} WHERE {sql}"
         " AND story_id IS NOT NULL GROUP BY site, story_id ORDER BY first, site, story_id",
         params).fetchall()
     for story_site, story_id, _ in stories:
@@ -162,7 +163,7 @@ def _groups(conn: sqlite3.Connection, *, site: str | None, since: str | None,
     # Pages of no known story (listings, profiles, pages that never parsed) go by the
     # crawl that fetched them: a thread's pages, which must be joined, came together.
     crawls = conn.execute(
-        f"SELECT crawl_id, min(first_fetched_at) AS first FROM pages WHERE {sql}"
+        f"SELECT crawl_id, min(first_fetched_at) AS first FROM {pages} WHERE {sql}"
         " AND story_id IS NULL GROUP BY crawl_id ORDER BY first, crawl_id", params).fetchall()
     for crawl_id, _ in crawls:
         yield _load(conn, f"{sql} AND story_id IS NULL AND crawl_id IS ?", [*params, crawl_id])
@@ -174,7 +175,8 @@ _IMPORTED = "(SELECT command FROM crawls WHERE crawls.id = pages.crawl_id)"
 def _load(conn: sqlite3.Connection, where: str, params: list[Any]) -> list[_Stored]:
     rows = conn.execute(
         "SELECT id, site, url, status, body, first_fetched_at, last_fetched_at, error,"
-        f" {_IMPORTED} FROM pages WHERE {where} ORDER BY first_fetched_at, id", params)
+        f" {_IMPORTED} FROM {seen_pages(conn)} WHERE {where} ORDER BY first_fetched_at, id",
+        params)
     out = []
     for page_id, site, url, status, body, first, last, error, command in rows:
         fetched = (first,) if last == first else (first, last)

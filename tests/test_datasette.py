@@ -115,7 +115,7 @@ def test_views_exist_after_migrations_and_applying_twice_is_a_no_op(archive: Pat
     views = [name for kind, name, _ in schema if kind == "view"]
     # The 0004 views, 0013's last sightings, and 0016's list of crawls whose markup
     # seemed to change.
-    assert views == sorted((*VIEW_NAMES, "comments_seen", "health"))
+    assert views == sorted((*VIEW_NAMES, "comments_seen", "health", "page_visits", "pages_seen"))
 
     assert apply_migrations(db) == []
     db.close()

@@ -54,7 +54,10 @@ def archive_rows(db: Path) -> dict[str, list[tuple]]:
         for table in tables:
             columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")
                        if not r[1].endswith(VOLATILE)]  # fmt: skip
-            listed = ", ".join(f'"{c}"' for c in columns)
+            # thread_crawls.visits (0020) pairs each page with its fetch time: the pages.
+            listed = ", ".join(f'"{c}"' if c != "visits" else
+                               "(SELECT json_group_array(json_extract(v.value, '$[0]'))"
+                               " FROM json_each(visits) v)" for c in columns)  # fmt: skip
             out[table] = sorted(conn.execute(f"SELECT {listed} FROM {table}").fetchall(),
                                 key=repr)  # fmt: skip
         return out

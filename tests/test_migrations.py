@@ -108,7 +108,7 @@ def test_schema_columns(tmp_path: Path) -> None:
     assert [r[0] for r in indexes] == [
         "author_counts_comments", "comments_author_created_at", "comments_created_at",
         "comments_site_parent_id", "comments_site_story_id", "listing_snapshots_site_story_id",
-        "markup_health_site_kind", "page_visits_crawl_id", "pages_site_story_id",
+        "markup_health_site_kind", "page_fetches_crawl_id", "pages_site_story_id",
         "pending_comments_parent", "redactions_site", "source_differences_story",
         "stories_author", "stories_created_at", "stories_unarchived", "story_tags_site_tag",
         "thread_latest_short", "watches_next_due_at",

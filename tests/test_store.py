@@ -105,9 +105,17 @@ def table_rows(
     db: sqlite_utils.Database | Any, table: str, drop: tuple[str, ...] = ()
 ) -> list[dict]:
     """Every row of ``table``; a comment's seen-times as ``comments_seen`` answers them
-    (its last sighting, which an unchanged re-crawl does not write into its row)."""
+    (its last sighting, which an unchanged re-crawl does not write into its row), a
+    page's fetches as ``pages_seen`` does, and ``thread_crawls`` without ``visits`` (the
+    visits an unchanged crawl keeps there instead of in rows: ``page_visits`` has them)."""
     conn = db.conn if isinstance(db, sqlite_utils.Database) else db
-    cur = conn.execute(f"SELECT * FROM {table} ORDER BY rowid")
+    seen = ("(SELECT p.id, p.site, p.url, p.status, p.sha256, p.body, s.first_fetched_at,"
+            " s.last_fetched_at, s.fetch_count, p.story_id, s.crawl_id, p.error, p.redacted_at"
+            " FROM pages p JOIN pages_seen s ON s.id = p.id)")
+    source = {"pages": seen}.get(table)
+    order = {"pages": "id", "page_visits": "page_id, fetched_at"}.get(table, "rowid")
+    drop = (*drop, "visits") if table == "thread_crawls" else drop
+    cur = conn.execute(f"SELECT * FROM {source or table} ORDER BY {order}")
     names = [d[0] for d in cur.description]
     out = [{k: v for k, v in zip(names, row, strict=True) if k not in drop} for row in cur]
     if table == "comments":
