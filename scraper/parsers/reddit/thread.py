@@ -309,10 +309,7 @@ def _thread(tree: _Tree, post: Mapping[str, Any], first_url: str, *, fetched_at:
         raise ParseError(SITE, first_url, f"the post says {story.comment_count} comments but "
                                           "the answer holds none (a permalink of a deleted "
                                           "comment answers so)")
-    comments = comments_from(rows, story_id=story.id)
-    if story.author is not None:
-        comments = [c if c.by_submitter or c.author != story.author
-                    else replace(c, by_submitter=True) for c in comments]
+    comments = comments_from(rows, story_id=story.id, submitter=story.author)
     left = _stubs(tree)
     # What is still hidden, so a partial thread (a saved page, a capped crawl) says so.
     extra = {**(story.extra or {}), "sort": _sort(first_url, sort),
