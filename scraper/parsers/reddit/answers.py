@@ -127,6 +127,46 @@ def stubs_of(obj: Any, *, url: str) -> list[More]:
     return found
 
 
+def checked_stubs(things: Sequence[Mapping[str, Any]], *, url: str) -> list[More]:
+    """``check_things`` and ``stubs_of`` of an answer's top ``things`` in one walk of
+    them (a crawl's ``add`` needs both; each walk was ~5% of a page's parse). What each
+    finds is theirs: the check covers the t1s' replies only, as ``check_things`` does;
+    only the first of two faults in one answer may be named otherwise."""
+    found: list[More] = []
+    # (the things of one level, its depth by nesting, whether check_things reads it)
+    stack: list[tuple[Iterator[Mapping[str, Any]], int, bool]] = [(iter(things), 0, True)]
+    while stack:
+        level_things, level, checked = stack[-1]
+        thing = next(level_things, None)
+        if thing is None:
+            stack.pop()
+            continue
+        data = thing.get("data")  # a Mapping: listing_children and its callers check
+        if not isinstance(data, (dict, Mapping)):
+            if checked:
+                raise ParseError(SITE, url, "a thing without data")
+            continue
+        kind = thing.get("kind")
+        given = data.get("depth")
+        depth = given if isinstance(given, int) else level
+        if kind == "more":
+            count = data.get("count")
+            found.append(More(
+                id=str(data.get("id") or CONTINUE_ID), parent_id=_parent_id(data),
+                count=count if isinstance(count, int) else 0,
+                children=tuple(c for c in data.get("children") or [] if isinstance(c, str)),
+                depth=depth))
+            continue
+        t1 = checked and kind == "t1"
+        if t1 and not unprefixed(data.get("id") or data.get("name")):
+            raise ParseError(SITE, url, "a comment without an id")
+        replies = data.get("replies")
+        if isinstance(replies, (dict, Mapping)):
+            kids = listing_children(replies, url=url, what="replies")
+            stack.append((iter(kids), depth + 1, t1))
+    return found
+
+
 def _parent_id(data: Mapping[str, Any]) -> str | None:
     raw = data.get("parent_id")
     return None if not isinstance(raw, str) or raw.startswith("t3_") else unprefixed(raw)

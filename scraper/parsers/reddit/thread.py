@@ -37,12 +37,11 @@ from scraper.parsers.errors import ParseError, parser_entry
 from scraper.parsers.reddit.answers import (
     CONTINUE_ID,
     More,
-    check_things,
+    checked_stubs,
     comments_response,
     listing_children,
     more_stubs,
     morechildren_things,
-    stubs_of,
 )
 from scraper.parsers.reddit.errors import SITE, read_json
 from scraper.parsers.reddit.things import comments_from, story_from, unprefixed
@@ -113,9 +112,15 @@ class _Tree:
         if stub is not None and stub.parent is parent and stub in parent.kids:
             parent.kids.insert(parent.kids.index(stub), item)
             return
-        tail = next((k for k in parent.kids if isinstance(k, _Stub) and k.id == CONTINUE_ID),
-                    None)
-        parent.kids.insert(parent.kids.index(tail) if tail else len(parent.kids), item)
+        # A parent's continue stub, when it has one, is its last kid: every insert goes
+        # before it, add_stub keeps one a parent, and a node adopts kids only when new.
+        # So the look for it is one test, not a scan of the kids (the square of a
+        # parent's replies, where most of a page's comments are top level).
+        kids = parent.kids
+        if kids and isinstance(tail := kids[-1], _Stub) and tail.id == CONTINUE_ID:
+            kids.insert(len(kids) - 1, item)
+        else:
+            kids.append(item)
 
     def add_stub(self, data: Mapping[str, Any], parent: _Node) -> None:
         sid = str(data.get("id") or CONTINUE_ID)
@@ -214,13 +219,12 @@ class ThreadPages:
     def add(self, text: str, *, url: str) -> list[More]:
         """Place one answer; return the stubs it holds (``more_stubs`` of it)."""
         obj = read_json(text, url=url)
-        found = stubs_of(obj, url=url)
         things = morechildren_things(obj, url=url)
         if things is not None:
             if self._tree is None:
                 raise ParseError(SITE, url, "a morechildren answer before the thread's "
                                             "first page")
-            check_things(things, url=url)
+            found = checked_stubs(things, url=url)
             tree = self._start(url)
             _merge(tree, things, None)
             tree.answered(_asked_ids(url) or {
@@ -233,7 +237,7 @@ class ThreadPages:
                 unprefixed(post.get("id") or post.get("name")):
             raise ParseError(SITE, url, f"a page of post {data.get('id')} in the thread "
                                         f"of {post.get('id')}")
-        check_things(tops, url=url)
+        found = checked_stubs(tops, url=url)
         later = self._tree is not None
         tree = self._start(url)
         self._post = post or data
@@ -305,10 +309,7 @@ def _thread(tree: _Tree, post: Mapping[str, Any], first_url: str, *, fetched_at:
         raise ParseError(SITE, first_url, f"the post says {story.comment_count} comments but "
                                           "the answer holds none (a permalink of a deleted "
                                           "comment answers so)")
-    comments = comments_from(rows, story_id=story.id)
-    if story.author is not None:
-        comments = [c if c.by_submitter or c.author != story.author
-                    else replace(c, by_submitter=True) for c in comments]
+    comments = comments_from(rows, story_id=story.id, submitter=story.author)
     left = _stubs(tree)
     # What is still hidden, so a partial thread (a saved page, a capped crawl) says so.
     extra = {**(story.extra or {}), "sort": _sort(first_url, sort),
