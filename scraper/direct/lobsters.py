@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from archive import sites
 from archive.models import FetchedPage
 from scraper.direct.pages import FetchFailed, Page, PageClient, RobotsRefused, pace_turn
-from scraper.direct.run import DirectRun, Stop, close, crawl_threads, open_crawl
+from scraper.direct.run import DirectRun, Stop, close, crawl_threads, open_crawl, thread_run
 from scraper.spiders.args import attempt, retry_reason, split_args
 
 if TYPE_CHECKING:
@@ -142,11 +142,8 @@ def crawl_direct(spider_args: dict[str, str], *, db: str, pages: int, threads: b
     story_ids = direct_threads(spider_args)
     if story_ids is None:
         return None
-    logging.basicConfig(level=log_level, format="%(asctime)s [%(name)s] %(levelname)s: "
-                                                "%(message)s")  # fmt: skip
-    run = DirectRun(db_path=db, site=SITE.name, story_ids=story_ids, args={
-        "items": story_ids, "listings": [], "users": [], "pages": pages, "threads": threads,
-        "resume": False, "comments": []})  # fmt: skip
+    run = thread_run(SITE.name, story_ids, db=db, pages=pages, threads=threads,
+                     log_level=log_level)
     gc.freeze()  # what is built by now lives as long as the crawl
     with _user_errors():
         asyncio.run(crawl(run))

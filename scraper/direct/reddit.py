@@ -42,7 +42,7 @@ from archive import sites
 from archive.models import FetchedPage
 from archive.revisits import PageSet, page_set
 from scraper.direct.pages import FetchFailed, Page, PageClient, pace_turn
-from scraper.direct.run import DirectRun, Stop, close, crawl_threads, open_crawl
+from scraper.direct.run import DirectRun, Stop, close, crawl_threads, open_crawl, thread_run
 from scraper.items import FailedPage, UnchangedThread
 from scraper.parsers.errors import ParseError
 from scraper.spiders.args import attempt, retry_reason, split_args
@@ -361,12 +361,8 @@ def crawl_direct(spider_args: dict[str, str], *, db: str, pages: int, threads: b
     story_ids = direct_threads(spider_args)
     if story_ids is None:
         return None
-    logging.basicConfig(level=log_level, format="%(asctime)s [%(name)s] %(levelname)s: "
-                                                "%(message)s")  # fmt: skip
-    # The spider's crawl_args, key for key: the crawl's row is the same.
-    run = DirectRun(db_path=db, site=SITE.name, story_ids=story_ids, args={
-        "items": story_ids, "listings": [], "users": [], "pages": pages, "threads": threads,
-        "resume": False, "comments": [], "sort": SORT})  # fmt: skip
+    run = thread_run(SITE.name, story_ids, db=db, pages=pages, threads=threads,
+                     log_level=log_level, sort=SORT)
     with _user_errors():
         creds = load_credentials()  # none: one line, before the archive or a request
         gc.freeze()  # what is built by now lives as long as the crawl

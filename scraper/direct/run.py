@@ -83,6 +83,17 @@ class DirectRun:
         return crawl_stats(self)
 
 
+def thread_run(site: str, story_ids: list[str], *, db: str, pages: int, threads: bool,
+               log_level: str, **more: Any) -> DirectRun:
+    """A crawl of threads as the spider would record it (its ``crawl_args``, key for key,
+    ``more`` the site's own), with the log lines set up as Scrapy's would be."""
+    logging.basicConfig(level=log_level, format="%(asctime)s [%(name)s] %(levelname)s: "
+                                                "%(message)s")  # fmt: skip
+    return DirectRun(db_path=db, site=site, story_ids=story_ids, args={
+        "items": story_ids, "listings": [], "users": [], "pages": pages, "threads": threads,
+        "resume": False, "comments": [], **more})  # fmt: skip
+
+
 class Counted(Protocol):
     failures: list[str]
     threads: int
