@@ -115,16 +115,20 @@ def stubs_of(obj: Any, *, url: str) -> list[More]:
         given = data.get("depth")
         depth = given if isinstance(given, int) else level
         if thing.get("kind") == "more":
-            count = data.get("count")
-            found.append(More(
-                id=str(data.get("id") or CONTINUE_ID), parent_id=_parent_id(data),
-                count=count if isinstance(count, int) else 0,
-                children=tuple(c for c in data.get("children") or [] if isinstance(c, str)),
-                depth=depth))
+            found.append(_more(data, depth))
         elif isinstance(data.get("replies"), Mapping):
             kids = listing_children(data["replies"], url=url, what="replies")
             stack.append((iter(kids), depth + 1))
     return found
+
+
+def _more(data: Mapping[str, Any], depth: int) -> More:
+    """A ``more`` thing's stub, as ``stubs_of`` and ``checked_stubs`` both find it."""
+    count = data.get("count")
+    return More(id=str(data.get("id") or CONTINUE_ID), parent_id=_parent_id(data),
+                count=count if isinstance(count, int) else 0,
+                children=tuple(c for c in data.get("children") or [] if isinstance(c, str)),
+                depth=depth)
 
 
 def checked_stubs(things: Sequence[Mapping[str, Any]], *, url: str) -> list[More]:
@@ -150,12 +154,7 @@ def checked_stubs(things: Sequence[Mapping[str, Any]], *, url: str) -> list[More
         given = data.get("depth")
         depth = given if isinstance(given, int) else level
         if kind == "more":
-            count = data.get("count")
-            found.append(More(
-                id=str(data.get("id") or CONTINUE_ID), parent_id=_parent_id(data),
-                count=count if isinstance(count, int) else 0,
-                children=tuple(c for c in data.get("children") or [] if isinstance(c, str)),
-                depth=depth))
+            found.append(_more(data, depth))
             continue
         t1 = checked and kind == "t1"
         if t1 and not unprefixed(data.get("id") or data.get("name")):
