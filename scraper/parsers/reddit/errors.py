@@ -122,5 +122,8 @@ def read_json(text: str, *, url: str) -> Any:
         if e.pos >= len(text.rstrip()) - 1 or text.rstrip()[-1:] not in ("}", "]"):
             raise TruncatedPage(SITE, url, "the JSON stops before its end") from None
         raise ParseError(SITE, url, f"not valid JSON ({e.msg} at {e.pos})") from None
+    except RecursionError:  # no answer of Reddit's nests within a factor 100 of this
+        raise ParseError(SITE, url, "the JSON is nested too deep to decode (over ~1000 "
+                                    "levels)") from None
     check_json(obj, url=url)
     return obj

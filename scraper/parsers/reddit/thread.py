@@ -55,6 +55,9 @@ class _Node:
     data: Mapping[str, Any] | None
     depth: int
     kids: list[_Node | _Stub] = field(default_factory=list)
+    # Where it is placed (the post, a comment, or a missing parent's stand-in): the
+    # check for parent cycles walks up by it.
+    up: _Node | None = None
 
 
 @dataclass(eq=False, slots=True)
@@ -106,9 +109,13 @@ class _Tree:
             for kid in adopted.kids:
                 if isinstance(kid, _Stub):
                     kid.parent = node
+                else:
+                    kid.up = node
         return node
 
     def _insert(self, parent: _Node, item: _Node | _Stub, stub: _Stub | None) -> None:
+        if isinstance(item, _Node):
+            item.up = parent
         if stub is not None and stub.parent is parent and stub in parent.kids:
             parent.kids.insert(parent.kids.index(stub), item)
             return
@@ -193,6 +200,69 @@ def _merge(tree: _Tree, things: Sequence[Mapping[str, Any]], parent: _Node | Non
             tree.add_stub(data, under)
 
 
+KINDS = ("t1", "more")  # what a thread's answers hold in place of comments
+
+
+def _check_answer(tree: _Tree | None, things: Sequence[Mapping[str, Any]], *, url: str,
+                  story: str | None) -> None:
+    """Refuse, before anything is placed, an answer that does not fit the thread: a
+    thing of another kind, a comment whose id is not text, a comment of another post,
+    a stub whose ``children`` is no list, or a comment that would be its own ancestor
+    (itself as its parent, a cycle of parents, or one closing through the tree)."""
+    placed: dict[str, str | None] = {}  # a new comment -> the id it goes under
+    stack: list[tuple[Iterator[Mapping[str, Any]], str | None, bool]] = [
+        (iter(things), None, True)]
+    while stack:
+        thing = next(stack[-1][0], None)
+        if thing is None:
+            stack.pop()
+            continue
+        above, by_parent_id = stack[-1][1], stack[-1][2]
+        kind, data = thing.get("kind"), thing.get("data")
+        if kind not in KINDS or not isinstance(data, (dict, Mapping)):
+            raise ParseError(SITE, url, f"a thing of kind {kind!r} among the comments")
+        if kind == "more":
+            children = data.get("children")
+            if children is not None and not isinstance(children, list):
+                raise ParseError(SITE, url, "a more stub whose children are not a list")
+            continue
+        cid = data.get("id") if data.get("id") is not None else data.get("name")
+        if not isinstance(cid, str):
+            raise ParseError(SITE, url, f"a comment whose id is not text ({cid!r})")
+        cid = unprefixed(cid) or cid
+        link = unprefixed(data.get("link_id"))
+        if story is not None and link is not None and link != story:
+            raise ParseError(SITE, url, f"a comment of post {link} in the thread of {story}")
+        if by_parent_id:
+            raw = data.get("parent_id")
+            above = None if not isinstance(raw, str) or raw.startswith("t3_") \
+                else unprefixed(raw)
+        if cid not in placed and (tree is None or cid not in tree.nodes):
+            placed[cid] = above
+        replies = data.get("replies")
+        if isinstance(replies, (dict, Mapping)):
+            stack.append((iter(listing_children(replies, url=url, what="replies")), cid,
+                          False))
+    nodes = tree.nodes if tree is not None else {}
+    safe: set[str] = set()  # ids whose line up ends at the post or outside the thread
+    for cid in placed:
+        seen: set[str] = set()
+        at: str | None = cid
+        while at is not None and at not in safe:
+            if at in seen:
+                raise ParseError(SITE, url, f"comment {at} is its own ancestor (its parents "
+                                            "go round in a cycle)")
+            seen.add(at)
+            if at in placed:
+                at = placed[at]
+            elif at in nodes:
+                up = nodes[at].up
+                at = up.id if up is not None else None
+            else:
+                break
+        safe |= seen
+
+
 def _asked_ids(url: str) -> set[str]:
     raw = parse_qs(urlsplit(url).query).get("children", [""])[0]
     return {c for c in raw.split(",") if c}
@@ -225,6 +295,7 @@ class ThreadPages:
                 raise ParseError(SITE, url, "a morechildren answer before the thread's "
                                             "first page")
             found = checked_stubs(things, url=url)
+            _check_answer(self._tree, things, url=url, story=self._story())
             tree = self._start(url)
             _merge(tree, things, None)
             tree.answered(_asked_ids(url) or {
@@ -238,6 +309,8 @@ class ThreadPages:
             raise ParseError(SITE, url, f"a page of post {data.get('id')} in the thread "
                                         f"of {post.get('id')}")
         found = checked_stubs(tops, url=url)
+        _check_answer(self._tree, tops, url=url,
+                      story=unprefixed(data.get("id") or data.get("name")))
         later = self._tree is not None
         tree = self._start(url)
         self._post = post or data
@@ -247,6 +320,10 @@ class ThreadPages:
         if again is not None and later:
             tree.continued(again)
         return found
+
+    def _story(self) -> str | None:
+        post = self._post
+        return None if post is None else unprefixed(post.get("id") or post.get("name"))
 
     def _start(self, url: str) -> _Tree:
         if self._tree is None:
