@@ -16,6 +16,7 @@ that the expansion goes on exactly as if it had read every answer.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlsplit
@@ -28,6 +29,7 @@ from scraper.parsers.errors import ParseError
 from scraper.parsers.reddit.thread import More, ThreadPages
 
 MORE_IDS = 100  # ids one /api/morechildren call may ask for
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,15 +70,16 @@ def fill(stubs: tuple[More, ...],
     """The ids of one morechildren call: the first (largest) stub's, then, while there is
     room for 100, the next stubs' (one call may ask for ids of any stubs of the thread;
     the answer names each comment's parent). Returns them, the comments they hold, and
-    the stubs left."""
+    the stubs left. A stub all of whose ids were asked for already is left out: the
+    caller sees it gone from ``left`` and keeps it as a gap (``next_call``)."""
     ids: list[str] = []
     holding = 0
     left: list[More] = []
     for stub in stubs:
-        new = tuple(c for c in stub.children if c not in asked and c not in ids)
+        new = tuple(dict.fromkeys(c for c in stub.children if c not in asked and c not in ids))
         room = MORE_IDS - len(ids)
         if stub.is_continue or room <= 0 or not new:
-            if stub.is_continue or room <= 0:
+            if stub.is_continue or (room <= 0 and new):
                 left.append(stub)
             continue
         ids.extend(new[:room])
@@ -114,13 +117,22 @@ def next_call(state: Expansion, *, sort: str) -> tuple[Call | None, Expansion]:
         if stub.is_continue:  # "continue this thread": the parent's page of its own
             key = f"_/{stub.parent_id}"
             if stub.parent_id is None or key in state.asked:
-                state = replace(state, stubs=state.stubs[1:])
+                state = replace(state, stubs=state.stubs[1:], failed=(*state.failed, stub))
+                _no_progress(state, stub)
                 continue
             return (Call(path=f"comments/{state.story_id}/_/{stub.parent_id}",
                          params={"sort": sort}, stub=stub, morechildren=False),
                     replace(state, stubs=state.stubs[1:], requests=state.requests + 1,
                             asked=state.asked | {key}))
         ids, holding, rest = fill(state.stubs, state.asked)
+        # A stub that asks only for what was asked already (a server going round in
+        # circles): asking again would never end; it stays a gap.
+        spent = tuple(m for m in state.stubs if not m.is_continue and all(
+            c in state.asked for c in m.children))
+        for gone in spent:
+            _no_progress(state, gone)
+        if spent:
+            state = replace(state, failed=(*state.failed, *spent))
         if not ids:  # nothing in them that was not asked for already
             state = replace(state, stubs=rest)
             continue
@@ -131,6 +143,12 @@ def next_call(state: Expansion, *, sort: str) -> tuple[Call | None, Expansion]:
                 replace(state, stubs=rest, requests=state.requests + 1,
                         asked=state.asked | set(ids)))
     return None, state
+
+
+def _no_progress(state: Expansion, stub: More) -> None:
+    what = "continue-thread" if stub.is_continue else f"stub of {held([stub])} comment(s)"
+    logger.warning("%s: a %s asks again for what was asked already (no progress); it is "
+                   "kept as a gap", state.label, what)
 
 
 def replay(state: Expansion, *, sort: str, url_of: Callable[[Call], str]
