@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import os
 import time
 import urllib.error
@@ -30,6 +31,7 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from archive.errors import ArchiveError
 
@@ -46,6 +48,10 @@ KEYS = {"client_id": "LINKTHREAD_REDDIT_CLIENT_ID",
 # A token is renewed this long before Reddit says it expires: a request signed with it
 # must still arrive in time.
 EARLY = 60.0
+# What a token lives when the endpoint's expires_in cannot be kept (Reddit's were an
+# hour); more than a week is not believed either.
+DEFAULT_LIFETIME = 3600.0
+LONGEST_LIFETIME = 7 * 86400.0
 
 NEEDED = ("Reddit needs your own approved API client: create a 'script' app at "
           "https://www.reddit.com/prefs/apps (and have it approved under Reddit's "
@@ -158,15 +164,30 @@ def read_token(body: bytes, *, now: float) -> Token:
         data = None
     if not isinstance(data, dict):
         raise AuthFailed("Reddit's token endpoint answered something that is not a token")
-    if data.get("error") or not data.get("access_token"):
-        error = str(data.get("error") or "no access_token")[:80]
+    if data.get("error"):
+        error = str(data.get("error"))[:80]
         raise AuthFailed(f"Reddit refused the credentials ({error}): check the user name "
                          "and password, or the refresh token")
+    value = data.get("access_token")
+    if not isinstance(value, str) or not value.strip():
+        raise AuthFailed("Reddit's token endpoint answered without an access_token")
+    return Token(value=value, expires_at=now + max(0.0, _lifetime(data) - EARLY))
+
+
+def _lifetime(data: dict[str, Any]) -> float:
+    """The token's seconds to live; one that cannot be kept (not a number, not above
+    the margin it is renewed early by, not finite) is the hour Reddit's tokens live, so
+    that it is neither asked for again at every request nor kept for ever."""
+    raw = data.get("expires_in", DEFAULT_LIFETIME)
     try:
-        lifetime = float(data.get("expires_in", 3600))
+        lifetime = float(raw) if not isinstance(raw, bool) else math.nan
     except (TypeError, ValueError):
-        lifetime = 3600.0
-    return Token(value=str(data["access_token"]), expires_at=now + max(0.0, lifetime - EARLY))
+        lifetime = math.nan
+    if not math.isfinite(lifetime) or lifetime <= EARLY or lifetime > LONGEST_LIFETIME:
+        logger.warning("Reddit's token endpoint gave expires_in %r; the token is kept for "
+                       "%.0f s instead", raw, DEFAULT_LIFETIME)
+        return DEFAULT_LIFETIME
+    return lifetime
 
 
 def fetch_token(creds: Credentials, *, auth_url: str, agent: str,
