@@ -6,11 +6,29 @@ so this module imports no Scrapy.
 
 from __future__ import annotations
 
+import logging
 import math
+import os
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+
+logger = logging.getLogger(__name__)
+# A rate-limit reset further off than this is not kept as said (a garbled or hostile
+# header must not hold a crawl for days): Reddit's window is 600 s.
+MAX_WAIT_SETTING = "LINKTHREAD_MAX_RATELIMIT_WAIT"
+MAX_WAIT = 600.0
+
+
+def _capped(seconds: float, header: str | None) -> float:
+    raw = (os.environ.get(MAX_WAIT_SETTING) or "").strip()
+    cap = float(raw) if raw else MAX_WAIT
+    if seconds <= cap:
+        return seconds
+    logger.warning("X-Ratelimit-Reset %s asks for %.0f s; waiting %g s at most (%s)",
+                   header, seconds, cap, MAX_WAIT_SETTING)
+    return cap
 
 
 def retry_after(value: bytes | str | None, *, now: datetime | None = None) -> float | None:
@@ -67,7 +85,7 @@ def ratelimit_wait(headers: Any, *, now: float | None = None) -> float | None:
         return None
     if seconds > 1e9:
         seconds -= time.time() if now is None else now
-    return max(0.0, seconds)
+    return _capped(max(0.0, seconds), reset)
 
 
 def budget_delay(headers: Any) -> float | None:
@@ -86,4 +104,4 @@ def budget_delay(headers: Any) -> float | None:
     remaining, reset = read("X-Ratelimit-Remaining"), read("X-Ratelimit-Reset")
     if remaining is None or reset is None or remaining < 1 or reset < 0:
         return None
-    return reset / remaining
+    return _capped(reset, str(reset)) / remaining
