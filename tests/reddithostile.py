@@ -1,0 +1,78 @@
+"""Hostile and broken answers of the OAuth API stand-in (tests/redditapi.py), for the
+``tests/test_reddit_hostile_*`` files: an answer of one path rewritten or replaced,
+a crawl run through the direct loop or through the spider, and what it left."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from tests.conftest import rows, run_linkthread
+from tests.redditapi import JSON, RedditAPI, env
+from tests.server import Reply
+
+# The two ways of one crawl: the direct loop (threads alone) and the spider (any -s).
+PATHS = {"direct": (), "spider": ("-s", "LOG_LEVEL=WARNING")}
+# Far below the default: a crawl that loops is a failure, not a hang of the suite.
+TIMEOUT = 120
+
+# (path, query, the stand-in's answer) -> the answer sent instead, or None to keep it
+Change = Callable[[str, dict[str, str], Reply], Reply | None]
+
+
+def rewrite(api: RedditAPI, change: Change) -> None:
+    """Every signed answer goes through ``change``; 401s and the token's are kept."""
+    def fault(target: str, asked: int, reply: Reply) -> Reply:
+        parts = urlsplit(target)
+        if reply.status == 401 or parts.path.startswith("/api/v1/"):
+            return reply
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        new = change(parts.path, query, reply)
+        if new is None:
+            return reply
+        new.headers = {**reply.headers, **new.headers}
+        return new
+    api.site.fault = fault
+
+
+def things_of(reply: Reply) -> list[dict]:
+    return json.loads(reply.body)["json"]["data"]["things"]
+
+
+def with_things(things: list[dict]) -> Reply:
+    return Reply(json.dumps({"json": {"errors": [], "data": {"things": things}}}),
+                 content_type=JSON)
+
+
+def t1(cid: str, parent: str, story: str = "abc12", **extra: object) -> dict:
+    """A comment thing as the API gives it, under ``parent`` (a fullname)."""
+    return {"kind": "t1", "data": {
+        "id": cid, "name": f"t1_{cid}", "link_id": f"t3_{story}", "parent_id": parent,
+        "author": "someone", "body": f"Comment {cid}",
+        "body_html": f"&lt;div class=\"md\"&gt;&lt;p&gt;Comment {cid}&lt;/p&gt;&lt;/div&gt;",
+        "created_utc": 1_700_000_000.0, "edited": False, "score": 1, "replies": "",
+        **extra}}
+
+
+def crawl(api: RedditAPI, db: Path, way: str, *args: str,
+          **extra: str) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    return run_linkthread("crawl", "reddit", *args, *PATHS[way], "--db", str(db),
+                          env=env(api, **extra), timeout=TIMEOUT)
+
+
+def errors(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+
+
+def gaps(db: Path) -> list[dict]:
+    result = run_linkthread("gaps", "--json", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def stored_ids(db: Path, story_id: str = "abc12") -> set[str]:
+    return {cid for (cid,) in rows(db, "SELECT id FROM comments WHERE story_id = ?",
+                                   story_id)}
