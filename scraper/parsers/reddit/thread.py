@@ -208,16 +208,22 @@ def _check_answer(tree: _Tree | None, things: Sequence[Mapping[str, Any]], *, ur
     """Refuse, before anything is placed, an answer that does not fit the thread: a
     thing of another kind, a comment whose id is not text, a comment of another post,
     a stub whose ``children`` is no list, or a comment that would be its own ancestor
-    (itself as its parent, a cycle of parents, or one closing through the tree)."""
+    (itself as its parent, a cycle of parents, or one closing through the tree).
+    ``checked_stubs`` has checked the shape of every t1's replies already."""
+    nodes = tree.nodes if tree is not None else {}
+    missing = tree.missing if tree is not None else {}
+    link_name = f"t3_{story}"
     placed: dict[str, str | None] = {}  # a new comment -> the id it goes under
-    stack: list[tuple[Iterator[Mapping[str, Any]], str | None, bool]] = [
-        (iter(things), None, True)]
+    # Nesting alone makes no cycle: only a comment placed by its parent_id, or one
+    # that adopts replies which came before it, can close one.
+    risky: list[str] = []
+    stack: list[tuple[Iterator[Mapping[str, Any]], str | None]] = [(iter(things), None)]
     while stack:
         thing = next(stack[-1][0], None)
         if thing is None:
             stack.pop()
             continue
-        above, by_parent_id = stack[-1][1], stack[-1][2]
+        above = stack[-1][1]
         kind, data = thing.get("kind"), thing.get("data")
         if kind not in KINDS or not isinstance(data, (dict, Mapping)):
             raise ParseError(SITE, url, f"a thing of kind {kind!r} among the comments")
@@ -226,26 +232,33 @@ def _check_answer(tree: _Tree | None, things: Sequence[Mapping[str, Any]], *, ur
             if children is not None and not isinstance(children, list):
                 raise ParseError(SITE, url, "a more stub whose children are not a list")
             continue
-        cid = data.get("id") if data.get("id") is not None else data.get("name")
+        cid = data.get("id")
+        if cid is None:
+            cid = data.get("name")
         if not isinstance(cid, str):
             raise ParseError(SITE, url, f"a comment whose id is not text ({cid!r})")
-        cid = unprefixed(cid) or cid
-        link = unprefixed(data.get("link_id"))
-        if story is not None and link is not None and link != story:
-            raise ParseError(SITE, url, f"a comment of post {link} in the thread of {story}")
-        if by_parent_id:
+        if "_" in cid:
+            cid = unprefixed(cid) or cid
+        link = data.get("link_id")
+        if link is not None and story is not None and link != link_name and \
+                unprefixed(link) != story:
+            raise ParseError(SITE, url, f"a comment of post {unprefixed(link)} in the thread "
+                                        f"of {story}")
+        if len(stack) == 1:  # a top thing: placed by its parent_id
             raw = data.get("parent_id")
             above = None if not isinstance(raw, str) or raw.startswith("t3_") \
                 else unprefixed(raw)
-        if cid not in placed and (tree is None or cid not in tree.nodes):
+            if above is not None:
+                risky.append(cid)
+        if cid not in placed and cid not in nodes:
             placed[cid] = above
+            if cid in missing:
+                risky.append(cid)
         replies = data.get("replies")
         if isinstance(replies, (dict, Mapping)):
-            stack.append((iter(listing_children(replies, url=url, what="replies")), cid,
-                          False))
-    nodes = tree.nodes if tree is not None else {}
+            stack.append((iter(replies["data"]["children"]), cid))
     safe: set[str] = set()  # ids whose line up ends at the post or outside the thread
-    for cid in placed:
+    for cid in risky:
         seen: set[str] = set()
         at: str | None = cid
         while at is not None and at not in safe:
