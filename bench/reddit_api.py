@@ -251,10 +251,12 @@ def recrawls(db: Path, env: dict[str, str], story_ids: list[str], *, main: str |
     shares: dict[str, float] = {}
     for name, _ in trees:
         with sqlite3.connect(dbs[name]) as conn:
-            flags = [r[0] for r in conn.execute(
-                "SELECT unchanged FROM thread_crawls ORDER BY seen_at")]
+            # Each crawl's threads: how many of them it found unchanged.
+            flags = [f"{unchanged}/{threads}" for unchanged, threads in conn.execute(
+                "SELECT sum(unchanged), count(*) FROM thread_crawls GROUP BY crawl_id"
+                " ORDER BY crawl_id")]  # fmt: skip
         first = runs[name][0][1]
-        print(f"{name}: crawled again (thread_crawls.unchanged {flags}):")
+        print(f"{name}: crawled again (threads unchanged by crawl: {' '.join(flags)}):")
         print(f"  {'':22} {'process CPU':>11} {'vs first':>8} {'wall':>6} {'vs first':>8} "
               f"{'crawl CPU':>9} {'vs first':>8} {'rows':>7}")
         for label, (cpu, wall, crawl_cpu, rows) in runs[name]:
