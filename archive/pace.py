@@ -44,11 +44,11 @@ def m0005_pace(conn: sqlite3.Connection) -> None:
     conn.execute(PACE_TABLE)
 
 
-# A claim of turns spans at most this many seconds and this many turns: what another
+# A claim of turns spans at most this many seconds (and turns): what another
 # crawl of the archive may have to wait for a turn, beyond its delay, when this one
 # ends without handing its claim back (a crash).
 CLAIM_SECONDS = 2.0
-CLAIM_TURNS = 32
+CLAIM_TURNS = 1000
 SLACK = 1e-9  # the float error of adding a delay up to a claim's end
 
 
