@@ -370,6 +370,9 @@ def applied_migrations(db: sqlite_utils.Database | sqlite3.Connection) -> list[s
 def apply_migrations(db: sqlite_utils.Database | sqlite3.Connection) -> list[str]:
     """Apply every migration not yet recorded; return the names applied (maybe none)."""
     conn = db if isinstance(db, sqlite3.Connection) else db.conn
+    if _up_to_date(conn):  # every open of a current archive: one read, nothing set
+        site_table.sync(conn)
+        return []
     conn.execute(MIGRATIONS_TABLE)
     if conn.in_transaction:
         conn.commit()
@@ -381,6 +384,17 @@ def apply_migrations(db: sqlite_utils.Database | sqlite3.Connection) -> list[str
         return _apply(conn)
     finally:
         conn.execute(f"PRAGMA foreign_keys = {int(foreign_keys)}")
+
+
+def _up_to_date(conn: sqlite3.Connection) -> bool:
+    names = [name for name, _ in MIGRATIONS]
+    try:
+        (recorded,) = conn.execute(
+            f"SELECT count(*) FROM _migrations WHERE name IN ({', '.join('?' * len(names))})",
+            names).fetchone()  # fmt: skip
+    except sqlite3.OperationalError:  # no _migrations yet: a new archive
+        return False
+    return bool(recorded == len(names))
 
 
 def _apply(conn: sqlite3.Connection) -> list[str]:

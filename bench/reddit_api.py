@@ -1,8 +1,13 @@
 """Requests a whole Reddit thread takes: a generated thread through the OAuth API
 stand-in (tests/redditapi.py), crawled by the real `linkthread crawl reddit`.
 
-Run: python bench/reddit_api.py [--comments 5000] [--top 20 --kids 5 --depth 8]
+Run: python bench/reddit_api.py [--threads 50 --comments 1000] [--top 20 --kids 5 --depth 8]
+     python bench/reddit_api.py --threads 1 --comments 5000   (one thread of 5,030)
      python bench/reddit_api.py --main /tmp/main-tree   (re-crawls by both, alternately)
+
+The workload is ``--threads`` generated threads of ``--comments`` comments each (plus a
+30-deep reply chain each, for continue-threads), crawled together by one command;
+the default, 50 of 1,000, is issue 14's.
 
 Prints the requests the crawl made beside, from the same run, what the stubs it was
 served demand: the lower bound (the first page, one per continue-thread, one per 100
@@ -81,7 +86,8 @@ def main() -> None:
     from tests.server import SiteServer, serve
 
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--comments", type=int, default=5000)
+    ap.add_argument("--threads", type=int, default=50, help="threads crawled together")
+    ap.add_argument("--comments", type=int, default=1000, help="comments a thread")
     ap.add_argument("--top", type=int, default=20)
     ap.add_argument("--kids", type=int, default=5)
     ap.add_argument("--depth", type=int, default=8)
@@ -94,15 +100,20 @@ def main() -> None:
     with serve(SiteServer()) as site, tempfile.TemporaryDirectory() as tmp:
         api = RedditAPI(site, cut=Cut(top=args.top, kids=args.kids, depth=args.depth))
         api.morechildren_delay = 0.0
-        thread = api.threads["abc12"] = make_thread(args.comments, seed=1, chain=30,
-                                                 recent=args.recent)
+        story_ids = story_names(args.threads)
+        for k, story_id in enumerate(story_ids):
+            # Comment ids of their own a thread, as Reddit's are unique site-wide.
+            api.threads[story_id] = make_thread(args.comments, seed=1 + k, chain=30,
+                                                story_id=story_id, recent=args.recent,
+                                                first=10_000 + k * (args.comments + 100))
+        comments = sum(len(t.nodes) for t in api.threads.values())
         db = Path(tmp) / "bench.db"
         full = {**os.environ, "LINKTHREAD_DOWNLOAD_DELAY": "0", "LINKTHREAD_MIN_DELAY": "0",
                 **env(api)}
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "scraper.cli", "crawl", "reddit", "abc12",
-                               "--db", str(db)], env=full, cwd=ROOT, capture_output=True,
-                              text=True, check=False)
+        done = subprocess.run([sys.executable, "-m", "scraper.cli", "crawl", "reddit",
+                               *story_ids, "--db", str(db)], env=full, cwd=ROOT,
+                              capture_output=True, text=True, check=False)
         elapsed = time.perf_counter() - start
         if done.returncode != 0:
             raise SystemExit(f"the crawl failed: {done.stderr[-2000:]}")
@@ -111,7 +122,7 @@ def main() -> None:
         continues = len(api.continues_served)
         bound = 1 + continues + math.ceil(len(ids) / 100)
         per_stub = 1 + continues + sum(math.ceil(len(s) / 100) for s in api.more_served)
-        print(f"thread of {len(thread.nodes)} comments, cut at top {args.top}, "
+        print(f"{len(story_ids)} thread(s), {comments:,} comments in all, cut at top {args.top}, "
               f"{args.kids} replies, depth {args.depth}: {len(api.more_served)} 'load more' "
               f"stubs ({len(ids)} ids), {continues} continue-threads")
         print(f"requests made          : {made} ({elapsed:.1f} s with the crawl's start-up, "
@@ -120,12 +131,20 @@ def main() -> None:
               "ids / 100)")
         print(f"one request per stub   : {per_stub} (PRAW's replace_more)")
         print(f"made / lower bound     : {made / bound:.2f}")
-        reading(db)
-        recrawls(db, full, main=args.main, repeat=args.repeat)
+        reading(db, story_ids[0])
+        recrawls(db, full, story_ids, main=args.main, repeat=args.repeat)
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
-def reading(db: Path) -> None:
+def story_names(n: int) -> list[str]:
+    """``n`` post ids: the first is the one thread's of earlier runs ("abc12")."""
+    from tests.redditapi import b36
+
+    return ["abc12", *(f"t{b36(46_656 + k)}" for k in range(1, n))]
+
+
+def reading(db: Path, story_id: str) -> None:
+    """Over one thread's answers (the first's): what reading them costs."""
     import json
     import sqlite3
     import zlib
@@ -135,7 +154,8 @@ def reading(db: Path) -> None:
     with sqlite3.connect(db) as conn:
         answers = [(url, zlib.decompress(body).decode()) for url, body in conn.execute(
             "SELECT p.url, p.body FROM pages p JOIN page_visits v ON v.page_id = p.id"
-            " ORDER BY v.fetched_at, p.id")]  # fmt: skip
+            " WHERE p.url LIKE ? OR p.url LIKE ? ORDER BY v.fetched_at, p.id",
+            (f"%/comments/{story_id}%", f"%link_id=t3_{story_id}%"))]  # fmt: skip
     at = datetime.now(UTC)
 
     def anchor() -> None:
@@ -169,7 +189,12 @@ def reading(db: Path) -> None:
 
 
 
-def recrawls(db: Path, env: dict[str, str], *, main: str | None, repeat: int) -> None:
+# A crawl's process CPU, its wall time, its own CPU (between open and close), its rows.
+Step = tuple[float, float, float, int]
+
+
+def recrawls(db: Path, env: dict[str, str], story_ids: list[str], *, main: str | None,
+             repeat: int) -> None:
     """The same thread crawled again, unchanged, with the answers placed again
     (LINKTHREAD_REPARSE=1) and not (as the latest crawl read them): the process's CPU
     (start-up included), the crawl's own (between the pipeline's open and close) and
@@ -181,17 +206,19 @@ def recrawls(db: Path, env: dict[str, str], *, main: str | None, repeat: int) ->
     sys.path.insert(0, str(ROOT / "bench"))
     from recrawl import floor
 
-    def run(into: Path, root: str | None, **extra: str) -> tuple[float, float, int]:
+    def run(into: Path, root: str | None, **extra: str) -> Step:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
         done = subprocess.run([sys.executable, str(ROOT / "bench" / "reddit_api.py"), "--child",
-                               "crawl", "reddit", "abc12", "--db", str(into)],
+                               "crawl", "reddit", *story_ids, "--db", str(into)],
                               env={**env, **extra, **({"RECRAWL_ROOT": root} if root else {})},
                               cwd=ROOT, check=True, capture_output=True, text=True)  # fmt: skip
+        wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         said = dict(line.split() for line in done.stderr.splitlines()
                     if line.startswith(("ROWS ", "CRAWL_CPU ")))  # fmt: skip
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        return cpu, float(said["CRAWL_CPU"]), int(said["ROWS"])
+        return cpu, wall, float(said["CRAWL_CPU"]), int(said["ROWS"])
 
     trees: list[tuple[str, str | None]] = [("this", None)]
     if main:
@@ -214,7 +241,7 @@ def recrawls(db: Path, env: dict[str, str], *, main: str | None, repeat: int) ->
                                              for i in range(repeat)),
              ("unchanged, REPARSE=1", {"LINKTHREAD_REPARSE": "1"}),
              ("unchanged, once more", {})]  # fmt: skip
-    runs: dict[str, list[tuple[str, tuple[float, float, int]]]] = {n: [] for n, _ in trees}
+    runs: dict[str, list[tuple[str, Step]]] = {n: [] for n, _ in trees}
     for k, (label, extra) in enumerate(steps):
         for name, root in trees if k % 2 == 0 else trees[::-1]:
             into = db.with_name(f"fresh-{name}-{k}.db") if k == 0 else dbs[name]
@@ -224,24 +251,27 @@ def recrawls(db: Path, env: dict[str, str], *, main: str | None, repeat: int) ->
     shares: dict[str, float] = {}
     for name, _ in trees:
         with sqlite3.connect(dbs[name]) as conn:
-            flags = [r[0] for r in conn.execute(
-                "SELECT unchanged FROM thread_crawls ORDER BY seen_at")]
+            # Each crawl's threads: how many of them it found unchanged.
+            flags = [f"{unchanged}/{threads}" for unchanged, threads in conn.execute(
+                "SELECT sum(unchanged), count(*) FROM thread_crawls GROUP BY crawl_id"
+                " ORDER BY crawl_id")]  # fmt: skip
         first = runs[name][0][1]
-        print(f"{name}: crawled again (thread_crawls.unchanged {flags}):")
-        print(f"  {'':22} {'process CPU':>11} {'vs first':>8} {'crawl CPU':>9} {'vs first':>8} "
-              f"{'rows':>7}")
-        for label, (cpu, crawl_cpu, rows) in runs[name]:
-            print(f"  {label:22} {cpu:11.2f} {cpu / first[0]:8.0%} {crawl_cpu:9.2f} "
-                  f"{crawl_cpu / first[1]:8.0%} {rows:7,}")
-        print(f"  {'floor: Scrapy imported':22} {floor_cpu:11.2f} {floor_cpu / first[0]:8.0%}"
+        print(f"{name}: crawled again (threads unchanged by crawl: {' '.join(flags)}):")
+        print(f"  {'':22} {'process CPU':>11} {'vs first':>8} {'wall':>6} {'vs first':>8} "
+              f"{'crawl CPU':>9} {'vs first':>8} {'rows':>7}")
+        for label, (cpu, wall, crawl_cpu, rows) in runs[name]:
+            print(f"  {label:22} {cpu:11.2f} {cpu / first[0]:8.1%} {wall:6.2f} "
+                  f"{wall / first[1]:8.1%} {crawl_cpu:9.2f} {crawl_cpu / first[2]:8.1%} "
+                  f"{rows:7,}")
+        print(f"  {'floor: Scrapy imported':22} {floor_cpu:11.2f} {floor_cpu / first[0]:8.1%}"
               "   (best of 3; no crawl)")
-        print(f"  {'floor without Scrapy':22} {bare_cpu:11.2f} {bare_cpu / first[0]:8.0%}"
+        print(f"  {'floor without Scrapy':22} {bare_cpu:11.2f} {bare_cpu / first[0]:8.1%}"
               "   (best of 3; http.client, the same answers hashed, nothing stored)")
         unchanged = [r[0] for label, r in runs[name] if label.startswith("unchanged")
                      and "REPARSE" not in label]
         shares[name] = min(unchanged) / first[0]
     print("unchanged re-crawl, best of its runs, process CPU as a share of the first crawl: "
-          + "; ".join(f"{name} {share:.0%}" for name, share in shares.items())
+          + "; ".join(f"{name} {share:.1%}" for name, share in shares.items())
           + f" (target <= 15%; load average {os.getloadavg()[0]:.2f})")
 
 
@@ -251,9 +281,8 @@ db, auth, api = sys.argv[1], os.environ["LINKTHREAD_REDDIT_AUTH_URL"], \\
     os.environ["LINKTHREAD_REDDIT_API_URL"]
 conn = sqlite3.connect(db)
 (crawl,) = conn.execute("SELECT max(crawl_id) FROM thread_crawls").fetchone()
-(pages,) = conn.execute("SELECT pages FROM thread_crawls WHERE crawl_id = ?",
-                        (crawl,)).fetchone()
-expected = json.loads(pages)
+expected = [page for (pages,) in conn.execute(
+    "SELECT pages FROM thread_crawls WHERE crawl_id = ?", (crawl,)) for page in json.loads(pages)]
 a = urllib.parse.urlsplit(auth)
 http_conn = http.client.HTTPConnection(a.netloc)
 pair = base64.b64encode(

@@ -19,13 +19,27 @@ import socket
 import threading
 import zlib
 from dataclasses import dataclass
-from email.message import Message
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scraper.origins import offsite_reason
 
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_REDIRECTS = 20  # Scrapy's REDIRECT_MAX_TIMES
+
+
+class Headers(dict[str, str]):
+    """An answer's headers by lower-cased name, the first of a repeated one (as
+    ``email.message.Message.get`` gives it): read several times an answer, where each
+    ``Message.get`` walks every header."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        super().__init__()
+        for name, value in pairs:
+            self.setdefault(name.lower(), value)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return super().get(name.lower(), default)
 
 
 class HttpFailed(Exception):
@@ -36,7 +50,7 @@ class HttpFailed(Exception):
 class Answer:
     url: str  # the last one asked, after redirects
     status: int
-    headers: Message
+    headers: Headers
     body: bytes
 
 
@@ -92,7 +106,8 @@ class Http:
                     self._current = None
             if resp.will_close:
                 self._drop(origin)
-            return Answer(url=url, status=resp.status, headers=resp.msg, body=body)
+            return Answer(url=url, status=resp.status, headers=Headers(resp.getheaders()),
+                          body=body)
         raise AssertionError("unreachable")
 
     def _connection(self, origin: str, scheme: str, netloc: str,

@@ -31,7 +31,10 @@ objects, a 401 for a new token) and a header of its own on each request.
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 import os
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -40,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from archive import sites
-from archive.pace import take_turn
+from archive.pace import Claims
 from scraper.direct.fetch import Http, HttpFailed
 from scraper.headers import budget_delay, ratelimit_wait, retry_after
 from scraper.robots_rules import OVERRIDE_HINT, refusal_reason
@@ -60,6 +63,7 @@ TIMEOUT = 180.0  # Scrapy's DOWNLOAD_TIMEOUT
 
 # The turn of a request in the archive's host_pace: (host, delay, known) -> seconds.
 Turn = Callable[[str, float, bool], Awaitable[float]]
+logger = logging.getLogger(__name__)
 SoftError = Callable[[bytes, str, str], "str | None"]  # (body, encoding, url) -> reason
 
 
@@ -137,6 +141,8 @@ class PageClient:
             self._pool.shutdown(wait=True)
             self._pool = None
         self._http.close()
+        if isinstance(self.turn, SharedPace):
+            await self.turn.release()
 
     async def get(self, url: str, headers: dict[str, str] | None = None) -> Page:
         """The page at ``url``: RobotsRefused, FetchFailed, or a page to read (a status
@@ -262,16 +268,48 @@ class PageClient:
             self._resume_at[host] = max(self._resume_at.get(host, 0.0), sent + delay)
 
 
+@functools.lru_cache(maxsize=64)  # a site answers with one or two Content-Types
 def _encoding(content_type: str) -> str:
     from w3lib.encoding import http_content_type_encoding
 
     return http_content_type_encoding(content_type) or "utf-8"
 
 
-def pace_turn(call: Callable[..., Awaitable[float]]) -> Turn:
-    """A :data:`Turn` through the archive's thread (``Archive.call``)."""
-    async def turn(host: str, delay: float, known: bool) -> float:
+class SharedPace:
+    """A crawl's turns in the archive's host_pace (``archive.pace.Claims``), through
+    the archive's thread (``Archive.call``). A turn the crawl has claimed already is
+    taken here: no write, and no hand-off to that thread, for most requests."""
+
+    def __init__(self, call: Callable[..., Awaitable[Any]]) -> None:
+        self.call = call
+        self.claims = Claims()
+
+    async def __call__(self, host: str, delay: float, known: bool) -> float:
+        wait = self.claims.local(host, delay, time.time(), known=known)
+        if wait is not None:
+            return wait
+        claims = self.claims
+
         def take(db: Any) -> float:
-            return take_turn(getattr(db, "conn", db), host, delay, time.time(), known=known)
-        return await call(take)
-    return turn
+            return claims.take(getattr(db, "conn", db), host, delay, time.time(), known=known)
+        wait = await self.call(take)
+        return float(wait)
+
+    async def release(self) -> None:
+        """The turns claimed and not taken handed back to the other crawls."""
+        from archive.errors import ArchiveError
+
+        claims = self.claims
+
+        def back(db: Any) -> None:
+            claims.release(getattr(db, "conn", db))
+        try:
+            await self.call(back)
+        except (sqlite3.Error, ArchiveError) as e:
+            # Lost, they only hold the other crawls back until the claim's end.
+            logger.warning("could not hand back the turns claimed in host_pace: %s", e)
+
+
+def pace_turn(call: Callable[..., Awaitable[Any]]) -> SharedPace:
+    """A :data:`Turn` through the archive's thread (``Archive.call``)."""
+    return SharedPace(call)

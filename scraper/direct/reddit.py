@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
 import logging
 import os
 from dataclasses import dataclass, field, replace
@@ -96,6 +97,22 @@ def soft_error(body: bytes, encoding: str, url: str) -> str | None:
     return retry_reason(lambda: check(text, url=url))
 
 
+@dataclass
+class Known:
+    """The sha256 of the answers the thread being read had in its latest crawl: such
+    an answer was read then, so it is no soft error (a RATELIMIT object places no
+    comment, so a crawl that read one has no page set to follow)."""
+
+    sha256: set[str] = field(default_factory=set)
+
+    def soft_error(self, body: bytes, encoding: str, url: str) -> str | None:
+        # A long answer is passed by its head in soft_error without a hash.
+        if self.sha256 and len(body) < 4 * 4096 and \
+                hashlib.sha256(body).hexdigest() in self.sha256:
+            return None
+        return soft_error(body, encoding, url)
+
+
 class Halted(Exception):
     """The whole crawl ends (no token to be had): ``run.halt`` has said why."""
 
@@ -134,7 +151,8 @@ class ThreadLoop:
     """The threads of one crawl, each read whole before the next (see the module)."""
 
     def __init__(self, run: DirectRun, archive: Archive, client: PageClient,
-                 tokens: Tokens, *, reparse: bool) -> None:  # fmt: skip
+                 tokens: Tokens, *, reparse: bool, known: Known | None = None) -> None:  # fmt: skip
+        self.known = known or Known()
         self.run = run
         self.archive = archive
         self.client = client
@@ -169,6 +187,7 @@ class ThreadLoop:
 
     async def visit(self, story_id: str) -> list[Any] | None:
         records: list[Any] = []
+        self.known.sha256 = set()  # the thread before's answers are not this one's
         try:
             return await self.thread(story_id, records)
         except Halted:
@@ -189,6 +208,7 @@ class ThreadLoop:
             return records
         fetched = self.fetched(page)
         expected = await self.expected(story_id)
+        self.known.sha256 = {sha for _, sha in expected} if expected is not None else set()
         if expected is not None and expected[0] == page_set((fetched,))[0]:
             state = await self.follow(story_id, expected, [(page, fetched)], records)
             if state is None:
@@ -339,11 +359,12 @@ async def crawl(run: DirectRun, creds: Credentials) -> None:
     stop.install()
     try:
         run.crawl_id = await archive.call(open_crawl, run)
-        async with PageClient(pace_turn(archive.call), soft_error, user_agent=agent,
+        known = Known()
+        async with PageClient(pace_turn(archive.call), known.soft_error, user_agent=agent,
                               stop=stop.event, robots=False, min_delay=_min_delay(),
                               budget=True, answers=(UNAUTHORIZED, *ERROR_BODIES)) as client:
             loop = ThreadLoop(run, archive, client, Tokens(creds, auth_url(), agent),
-                              reparse=reparse)
+                              reparse=reparse, known=known)
             await crawl_threads(run, archive, stop, loop.visit)
         await archive.call(close, run)
     finally:
