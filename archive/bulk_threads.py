@@ -82,9 +82,8 @@ GROUP BY site, author
 """
 _TOTALS = """
 INSERT INTO author_counts (site, author, comments, threads, first_comment_at,
-                           last_comment_at, tier)
-SELECT site, author, comments, threads, first_at, last_at, length(comments)
-FROM temp.bulk_authors WHERE true
+                           last_comment_at)
+SELECT site, author, comments, threads, first_at, last_at FROM temp.bulk_authors WHERE true
 ON CONFLICT (site, author) DO UPDATE SET comments = comments + excluded.comments,
     threads = threads + excluded.threads,
     first_comment_at = CASE WHEN excluded.first_comment_at IS NULL THEN first_comment_at

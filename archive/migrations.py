@@ -355,7 +355,6 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0017_scale_search", search_index.m0017_scale_search),
     ("0019_band_auto", search_schema.m0019_band_auto),
     ("0020_thread_visits", thread_visits.m0020_thread_visits),
-    ("0021_author_tiers", summaries.m0021_author_tiers),
 )
 
 

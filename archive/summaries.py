@@ -21,14 +21,6 @@ The rules follow 0004's view exactly: every archived comment counts (dead, delet
 and gone ones keep their author and their row), comments with no author are left out.
 :func:`rebuild` recounts everything from ``comments`` (the migration's backfill, and
 ``snapshot --as-of``, which deletes rows).
-
-Since migration 0021 (``m0021_author_tiers``) ``author_counts`` is ordered for the
-view by ``tier``, the number of digits of ``comments``, instead of by ``comments``
-itself: an index on the count moved each of a save's ~500 authors to another place
-in it (a delete and an insert on a random page each), one on the tier moves only the
-authors whose count gains a digit. Triggers keep ``tier`` equal to
-``length(comments)`` whoever writes the table (a save, a dump's publishing, a
-recount); the view sorts within a tier, which the index gives in blocks.
 """
 
 from __future__ import annotations
@@ -120,45 +112,6 @@ REBUILD = (
     " max(last_at) FROM author_threads GROUP BY site, author",
 )
 
-# Migration 0021. The view orders by tier first, which orders as comments does (a
-# count of more digits is larger), so its rows and order are 0014's. INDEXED BY: with
-# no statistics the planner would sort every author for a first page of 20.
-TIER_VIEW = """
-CREATE VIEW top_authors AS
-SELECT site, author, comments, threads, first_comment_at, last_comment_at
-FROM author_counts INDEXED BY author_counts_tier
-ORDER BY tier DESC, comments DESC, site, author
-"""
-_SET_TIER = (" BEGIN UPDATE author_counts SET tier = length(new.comments)"
-             " WHERE site = new.site AND author = new.author; END")
-TIERS = (
-    "ALTER TABLE author_counts ADD COLUMN tier INTEGER NOT NULL DEFAULT 0",
-    "UPDATE author_counts SET tier = length(comments)",
-    "DROP INDEX author_counts_comments",
-    "CREATE INDEX author_counts_tier ON author_counts (tier DESC)",
-    # A writer that gives no tier (or a stale one) gets it set: the store gives it for
-    # the authors it adds, so only a count that gained or lost a digit runs the UPDATE.
-    "CREATE TRIGGER author_counts_tier_ai AFTER INSERT ON author_counts"
-    " WHEN new.tier IS NOT length(new.comments)" + _SET_TIER,
-    "CREATE TRIGGER author_counts_tier_au AFTER UPDATE OF comments ON author_counts"
-    " WHEN new.tier IS NOT length(new.comments)" + _SET_TIER,
-    "DROP VIEW top_authors",
-    TIER_VIEW,
-)
-
-
-def m0021_author_tiers(conn: sqlite3.Connection) -> None:
-    """``author_counts.tier`` (the digits of its count), indexed in place of the
-    count, and top_authors ordered through it: the same rows in the same order."""
-    for statement in TIERS:
-        conn.execute(statement)
-
-
-def tier(comments: int) -> int:
-    """``length(comments)`` as SQLite gives it for an integer: its digits (and sign)."""
-    return len(str(comments))
-
-
 Part = tuple[int, str | None, str | None]  # comments, first and last created_at
 
 
@@ -225,10 +178,7 @@ def _thread_saved(conn: sqlite3.Connection, site: str, story_id: str,
     for a in changed:
         n, first, last = new.get(a, (0, None, None))
         was_n, was_first, was_last = old.get(a, (0, None, None))
-        # The tier of an author this save adds, so that its insert needs no UPDATE
-        # (for a stored author the value is not used: its trigger looks at the sum).
-        totals.append((site, a, n - was_n, (a in new) - (a in old), first, last,
-                       tier(n - was_n)))
+        totals.append((site, a, n - was_n, (a in new) - (a in old), first, last))
         # min/max cannot be taken back: a part that gave up its earliest or latest
         # time may have held the author's.
         if (was_first is not None and (first is None or first > was_first)) or (
@@ -238,7 +188,7 @@ def _thread_saved(conn: sqlite3.Connection, site: str, story_id: str,
     _insert_many(
         conn,
         "INSERT INTO author_counts (site, author, comments, threads, first_comment_at,"
-        " last_comment_at, tier)",
+        " last_comment_at)",
         " ON CONFLICT (site, author) DO UPDATE SET comments = comments + excluded.comments,"
         " threads = threads + excluded.threads,"
         " first_comment_at = CASE WHEN excluded.first_comment_at IS NULL THEN first_comment_at"

@@ -106,7 +106,7 @@ def test_schema_columns(tmp_path: Path) -> None:
         "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
     ).fetchall()
     assert [r[0] for r in indexes] == [
-        "author_counts_tier", "comments_author_created_at", "comments_created_at",
+        "author_counts_comments", "comments_author_created_at", "comments_created_at",
         "comments_site_parent_id", "comments_site_story_id", "listing_snapshots_site_story_id",
         "markup_health_site_kind", "page_fetches_crawl_id", "pages_site_story_id",
         "pending_comments_parent", "redactions_site", "source_differences_story",
@@ -115,8 +115,7 @@ def test_schema_columns(tmp_path: Path) -> None:
     ]  # fmt: skip
     triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
     assert [r[0] for r in triggers] == [
-        "author_counts_tier_ai", "author_counts_tier_au", "comments_ad", "comments_ai",
-        "comments_au", "comments_search_ad", "comments_search_au",
+        "comments_ad", "comments_ai", "comments_au", "comments_search_ad", "comments_search_au",
         "stories_ad", "stories_ai", "stories_au", "thread_crawls_latest_ai",
         "thread_crawls_latest_au",
     ]  # fmt: skip

@@ -59,9 +59,6 @@ def assert_recounted(conn: sqlite_utils.Database | object) -> None:
     assert c.execute("SELECT * FROM top_authors").fetchall() == c.execute(RECOUNT).fetchall()
     assert c.execute("SELECT * FROM author_threads ORDER BY 1, 2, 3").fetchall() == \
         c.execute(THREADS_RECOUNT).fetchall()  # fmt: skip
-    # 0021: each author's tier is its count's digits, which the view's order relies on.
-    assert c.execute("SELECT site, author, comments, tier FROM author_counts"
-                     " WHERE tier IS NOT length(comments)").fetchall() == []
     assert [tuple(r.values()) for r in gaps(c)] == c.execute(GAPS_SCAN).fetchall()
     assert [tuple(r.values()) for r in unarchived(c)] == c.execute(UNARCHIVED_SCAN).fetchall()
 
@@ -172,64 +169,3 @@ def test_a_redacted_author_leaves_the_summaries(tmp_path: Path) -> None:
     ]
     assert db.conn.execute("SELECT author FROM author_threads").fetchall() == [("bob",)]
     assert_recounted(db)
-
-
-def test_tiers_follow_a_count_across_a_digit_both_ways(tmp_path: Path) -> None:
-    db = open_db(tmp_path / "a.db")
-    ann = [make_comment(str(k), author="ann", position=k) for k in range(9)]
-    save_thread(db, make_thread((*ann, make_comment("9", author="bob", position=9))))
-    story = make_story(id="200")
-    save_thread(db, make_thread((make_comment("20", story_id="200", author="ann"),),
-                                story=story))  # fmt: skip
-
-    def tiers() -> list[tuple[str, int, int]]:
-        return db.conn.execute("SELECT author, comments, tier FROM author_counts"
-                               " ORDER BY author").fetchall()  # fmt: skip
-
-    assert tiers() == [("ann", 10, 2), ("bob", 1, 1)]
-    assert_recounted(db)
-    # A re-crawl says comment 20 is bob's: ann is back to 9 comments, one digit.
-    save_thread(db, make_thread((make_comment("20", story_id="200", author="bob"),),
-                                story=story, fetched_at=T0 + timedelta(hours=1)))  # fmt: skip
-    assert tiers() == [("ann", 9, 1), ("bob", 2, 1)]
-    assert [r[1] for r in db.conn.execute("SELECT * FROM top_authors")] == ["ann", "bob"]
-    assert_recounted(db)
-
-
-def test_0021_gives_an_older_archive_its_tiers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from archive import migrations, summaries
-
-    fresh = open_db(tmp_path / "new.db")
-    rng = random.Random(3)
-    for n, story_id in enumerate(("100", "200", "300")):
-        ids = [str(int(story_id) * 100 + k) for k in range(rng.randrange(5, 40))]
-        save_thread(fresh, make_thread(random_comments(rng, story_id, ids),
-                                       story=make_story(id=story_id),
-                                       fetched_at=T0 + timedelta(hours=n)))  # fmt: skip
-    fresh.close()
-    every = migrations.MIGRATIONS
-    monkeypatch.setattr(migrations, "MIGRATIONS",
-                        tuple(m for m in every if m[0] != "0021_author_tiers"))  # fmt: skip
-    # An archive as 0020 left it: the same rows, summed by 0014's recount.
-    old = open_db(tmp_path / "old.db")
-    with old.conn:
-        old.conn.execute("ATTACH ? AS src", (str(tmp_path / "new.db"),))
-        for table in ("stories", "comments"):
-            old.conn.execute(f"INSERT INTO {table} SELECT * FROM src.{table}")
-        summaries.rebuild(old.conn)
-    old.conn.execute("DETACH src")
-    assert "tier" not in [r[1] for r in old.conn.execute("PRAGMA table_info(author_counts)")]
-    old.close()
-    monkeypatch.setattr(migrations, "MIGRATIONS", every)
-    db = open_db(tmp_path / "old.db")
-    assert_recounted(db)
-    new = open_db(tmp_path / "new.db")
-    schema = "SELECT type, name, sql FROM sqlite_master WHERE tbl_name IN" \
-             " ('author_counts', 'top_authors') ORDER BY name"  # fmt: skip
-    assert db.conn.execute(schema).fetchall() == new.conn.execute(schema).fetchall()
-    assert db.conn.execute("SELECT * FROM top_authors").fetchall() == \
-        new.conn.execute("SELECT * FROM top_authors").fetchall()  # fmt: skip
-    db.close()
-    new.close()
