@@ -1,9 +1,13 @@
 """The save part of bench/scale.py: a new 1,000-comment thread saved into the big archive
 against into an empty one (the anchor), and where the difference goes.
 
-Each save runs inside an outer transaction that is then rolled back, so the big archive
-stays as built and every run saves the thread as new; the commit (the same in both) is
-left out of both. Both archives are open for the whole run, each warmed by one save,
+Each save runs as a crawl's does, in its own transaction at the top level, whose COMMIT
+is made a ROLLBACK (:class:`Undoing`), so the big archive stays as built and every run
+saves the thread as new; the commit is left out of both (``committed`` below has it).
+Until 2026-12-03 the save ran inside an outer transaction instead, as a SAVEPOINT, which
+made SQLite journal every page of the archive the save changed (see :class:`Undoing`);
+``automerge`` still does, as it sets a value inside the save's transaction.
+Both archives are open for the whole run, each warmed by one save,
 and the two are timed alternately, round after round (a loaded machine's slow spells
 fall on both): the best of the rounds is printed, CPU time (this process's: reading
 pages from the OS's cache counts) and wall time.
@@ -73,7 +77,53 @@ class _RolledBack(Exception):
     pass
 
 
+class Undoing(sqlite3.Connection):
+    """A connection on which a save's own COMMIT can be made a ROLLBACK, so that the
+    save runs as a crawl's does, at the top level (BEGIN IMMEDIATE ... COMMIT), and
+    leaves nothing. Run inside an outer transaction it would be a SAVEPOINT, and then
+    SQLite copies every page of the archive the save changes into a journal, to be
+    able to go back to the savepoint: work a crawl's save (WAL mode, no savepoint)
+    never does, and the more of it the bigger the archive."""
+
+    undo = False
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        return super().execute("ROLLBACK" if self.undo and sql == "COMMIT" else sql, *args)
+
+
+@contextmanager
+def _connections(factory: type[sqlite3.Connection]) -> Iterator[None]:
+    # archive.db opens every writer through sqlite3.connect: the archive's own pragmas
+    # and migrations, on a connection of this class.
+    connect = sqlite3.connect
+
+    def made(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        return connect(*args, factory=factory, **kwargs)
+
+    archive.db.sqlite3.connect = made  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        archive.db.sqlite3.connect = connect  # type: ignore[assignment]
+
+
+def _open(path: Path) -> Any:
+    with _connections(Undoing):
+        return open_db(path)
+
+
 def _save_rolled_back(db: Any, thread: Thread, automerge: int | None = None) -> None:
+    """Save ``thread``, then roll it back: at the top level where the connection is an
+    :class:`Undoing` one, else (and for ``automerge``, which is set in the same
+    transaction) inside an outer transaction, as this bench did before 2026-12-03."""
+    conn = db.conn
+    if automerge is None and isinstance(conn, Undoing) and not conn.in_transaction:
+        conn.undo = True
+        try:
+            save_thread(db, thread)
+        finally:
+            conn.undo = False
+        return
     try:
         with transaction(db) as conn:
             if automerge is not None:
@@ -96,7 +146,7 @@ def time_save(db_path: Path, rounds: int, *, split: bool = False,
     thread = new_thread()
     with tempfile.TemporaryDirectory() as tmp:
         paths = {"empty": Path(tmp) / "empty.db", "big": db_path}
-        dbs = {name: open_db(path) for name, path in paths.items()}
+        dbs = {name: _open(path) for name, path in paths.items()}
         try:
             for db in dbs.values():
                 _save_rolled_back(db, thread)
@@ -284,25 +334,15 @@ def statement_clock() -> Iterator[dict[str, float]]:
             key = _statement(sql)
             spent[key] = spent.get(key, 0.0) + time.process_time() - start
 
-    class Clocked(sqlite3.Connection):
+    class Clocked(Undoing):
         def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
             return timed(super().execute, sql, *args)
 
         def executemany(self, sql: str, *args: Any) -> sqlite3.Cursor:
             return timed(super().executemany, sql, *args)
 
-    connect = sqlite3.connect
-
-    def clocked(*args: Any, **kwargs: Any) -> sqlite3.Connection:
-        return connect(*args, factory=Clocked, **kwargs)
-
-    # archive.db opens every writer through sqlite3.connect: the archive's own pragmas
-    # and migrations, on a connection that times its statements.
-    archive.db.sqlite3.connect = clocked  # type: ignore[assignment]
-    try:
+    with _connections(Clocked):
         yield spent
-    finally:
-        archive.db.sqlite3.connect = connect  # type: ignore[assignment]
 
 
 def _against(db_path: Path, main_dir: Path, rounds: int, pairs: int) -> None:
