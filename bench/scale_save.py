@@ -337,17 +337,20 @@ def _statement(sql: str) -> str:
 def statement_clock() -> Iterator[dict[str, float]]:
     spent: dict[str, float] = {}
 
-    def timed(run: Callable[..., sqlite3.Cursor], sql: str, *args: Any) -> sqlite3.Cursor:
+    def timed(run: Callable[..., sqlite3.Cursor], sql: str, *args: Any,
+              label: str | None = None) -> sqlite3.Cursor:
         start = time.process_time()
         try:
             return run(sql, *args)
         finally:
-            key = _statement(sql)
+            key = label or _statement(sql)
             spent[key] = spent.get(key, 0.0) + time.process_time() - start
 
     class Clocked(Undoing):
         def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
-            return timed(super().execute, sql, *args)
+            undone = self.undo and sql == "COMMIT"
+            return timed(super().execute, sql, *args,
+                         label="ROLLBACK (the save's COMMIT)" if undone else None)
 
         def executemany(self, sql: str, *args: Any) -> sqlite3.Cursor:
             return timed(super().executemany, sql, *args)
