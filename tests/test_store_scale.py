@@ -65,7 +65,7 @@ def test_time_save_leaves_the_archive_as_built(
     archive_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = _state(archive_path)
-    scale_save.time_save(archive_path, 2, split=True, floor=True)
+    scale_save.time_save(archive_path, 2, split=True, floor=True, savepoint=True)
     printed = capsys.readouterr().out
     assert _state(archive_path) == before
     db = open_db(archive_path)
@@ -74,6 +74,8 @@ def test_time_save_leaves_the_archive_as_built(
     finally:
         db.close()
     assert re.search(r"\(CPU, best of 2 alternate rounds\).* = [\d.]+x", printed)
+    assert re.search(r"\(CPU, best of 2 alternate rounds, inside an outer transaction.*"
+                     r" = [\d.]+x", printed)  # fmt: skip
     assert "INSERT INTO comments" in printed  # the split names the statements
     floor = re.findall(r"^  (.+?) +[\d.]+ -> +[\d.]+ ms = [\d.]+x$", printed, re.M)
     assert floor == [label for label, _ in scale_save._FLOOR_VARIANTS]
@@ -113,3 +115,28 @@ def test_cli_refuses_a_missing_archive(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert "no archive at" in done.stderr
     assert not (tmp_path / "absent.db").exists()
+
+
+def test_the_timed_save_runs_at_the_top_level_and_is_rolled_back(archive_path: Path) -> None:
+    """As a crawl's save: its own BEGIN IMMEDIATE, no SAVEPOINT around it, and its
+    COMMIT sent as a ROLLBACK."""
+    sent: list[str] = []
+
+    class Noted(scale_save.Undoing):
+        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+            sent.append(sql)
+            return super().execute(sql, *args)  # type: ignore[arg-type]
+
+    before = _state(archive_path)
+    with scale_save._connections(Noted):
+        db = open_db(archive_path)
+    try:
+        sent.clear()
+        scale_save._save_rolled_back(db, scale_save.new_thread())
+        assert not db.conn.in_transaction
+    finally:
+        db.close()
+    # The save's own transaction is the outermost one: its savepoints are its own.
+    assert sent[0] == "BEGIN IMMEDIATE" and sent[-1] == "COMMIT"
+    assert sent.count("BEGIN IMMEDIATE") == 1
+    assert _state(archive_path) == before
