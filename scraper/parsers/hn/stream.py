@@ -60,11 +60,13 @@ def _regions(root: etree._Element) -> set[etree._Element]:
     return found
 
 
-def _row_of(container: etree._Element) -> etree._Element | None:
-    cell = container.getparent()
-    while cell is not None and cell.tag != "td":
-        cell = cell.getparent()
-    return cell.getparent() if cell is not None else None
+def _row_of(above: list[etree._Element]) -> etree._Element | None:
+    """The row of a container whose ancestors are ``above`` (nearest first): the
+    parent of its nearest ``td``."""
+    for i, el in enumerate(above):
+        if el.tag == "td":
+            return above[i + 1] if i + 1 < len(above) else None
+    return None
 
 
 # Where each container opens, the page is fed a comment holding this text: lxml then
@@ -126,14 +128,14 @@ def read_rows(html: str, declared: list[tuple[int, int]], *, url: str,
             return False
         if regions is None:
             regions = _regions(above[-1] if above else container)
-        if any(a in regions for a in above):
+        if not regions.isdisjoint(above):
             return False
         parent = marker.getparent()
         if parent is None:
             return False
         parent.remove(marker)  # (its tail is empty: the container follows at once)
         rows.append(read_row(container, n, raw, url=url, fetched_at=fetched_at))
-        row = _row_of(container)
+        row = _row_of(above)  # (the marker's ancestors are its sibling's)
         if first is None:
             first, keep = container, row
         # The previous row is complete unless it encloses this container.
