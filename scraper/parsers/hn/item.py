@@ -21,7 +21,7 @@ docs/performance.md has the figures): the page is split into rows by lxml's etre
 parser (BeautifulSoup over a whole HN page is ~22x, and html.parser is quadratic on its
 nested tables), handed the page as UTF-8 bytes (``whole.parse_html``). Each body's
 served HTML is cut out (``hn.text``) and read as text without a parse where it is in
-HN's own narrow markup, code blocks included (``bodies``). A page of 512 KB or more is
+HN's own narrow markup, code blocks included (``bodies``). A page of 1 MiB or more is
 read as it parses, each row emptied once read (``hn.stream``): its whole tree would be
 ~12x the page in memory. Records are built through ``archive.records.quick``.
 docs/performance.md has the figures (bench/parse.py: ~2.0x modern, ~2.8x old on

@@ -28,12 +28,15 @@ from lxml import etree
 
 from scraper.parsers.hn.text import RawBodies, classes
 
-# Below this (bytes of HTML) a page is read whole: its tree (~12x the page) is small.
-# The whole reading costs ~15% fewer instructions (no event, ancestor walk or row
-# clearing per element), but no less CPU time on a 1,000-comment page (1.9-2.2x the
-# anchor either way, 2026-12-02): this one frees its tree a row at a time, in memory
-# still in the caches, and peaks at a third of the memory.
-MIN_SIZE = 512 * 1024
+# Below this (characters of HTML) a page is read whole: its tree (~12x the page, at
+# most ~12 MB here) is small. The whole reading costs 16% fewer instructions: on the
+# generated 1,000-comment page in old markup (0.75 MB), 2.33x the anchor's against the
+# streamed reading's 2.78x (callgrind, 2026-12-03; the push parser, lxml's hook on the
+# start of every element, the ancestors of each row, the clearing). At 512 KiB its CPU
+# time measured the same either way (2026-12-02) but was 20% more streamed under load
+# (2026-12-03). The streamed reading peaks at a third of the memory, which pays from
+# here on (a 10,000-comment page is ~10 MB; issue 14 wants <= 10x the page).
+MIN_SIZE = 1024 * 1024
 _CHUNK = 64 * 1024
 
 ReadRow = Callable[..., dict[str, Any]]
