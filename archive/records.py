@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -36,16 +36,16 @@ def quick(cls: type[T]) -> Callable[..., T]:
         spec = dataclasses.field(default=f.default, default_factory=f.default_factory,
                                  kw_only=True)
         specs.append((f.name, f.type, spec))
+
+    def __post_init__(self: Any) -> None:
+        # The last step of the twin's own __init__: calling the twin gives the record
+        # itself, with no wrapper of ours around the call (~0.5 us a record).
+        self.__class__ = cls
+
     twin: type[Any] = dataclasses.make_dataclass(
-        cls.__name__, specs, slots=True, kw_only=True)  # errors name the record
+        cls.__name__, specs, slots=True, kw_only=True,  # errors name the record
+        namespace={"__post_init__": __post_init__})
     if twin.__slots__ != cls.__slots__:  # type: ignore[attr-defined]
         raise TypeError(f"quick(): {cls.__name__}'s slots are not its fields in order")
-
-    def build(**fields: Any) -> T:
-        obj = twin(**fields)
-        obj.__class__ = cls
-        return obj
-
-    build.__name__ = build.__qualname__ = f"quick_{cls.__name__}"
-    build.__doc__ = f"``{cls.__name__}(**fields)``, built through a mutable twin."
-    return build
+    twin.__doc__ = f"``{cls.__name__}(**fields)``, built through a mutable twin."
+    return cast(Callable[..., T], twin)

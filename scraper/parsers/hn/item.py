@@ -21,7 +21,7 @@ docs/performance.md has the figures): the page is split into rows by lxml's etre
 parser (BeautifulSoup over a whole HN page is ~22x, and html.parser is quadratic on its
 nested tables), handed the page as UTF-8 bytes (``whole.parse_html``). Each body's
 served HTML is cut out (``hn.text``) and read as text without a parse where it is in
-HN's own narrow markup, code blocks included (``bodies``). A page of 512 KB or more is
+HN's own narrow markup, code blocks included (``bodies``). A page of 1 MiB or more is
 read as it parses, each row emptied once read (``hn.stream``): its whole tree would be
 ~12x the page in memory. Records are built through ``archive.records.quick``.
 docs/performance.md has the figures (bench/parse.py: ~2.0x modern, ~2.8x old on
@@ -117,8 +117,10 @@ def _check_served(html: str, url: str) -> None:
 
 
 def _first_td(row: etree._Element) -> etree._Element | None:
-    if len(row) and row[0].tag == "td":  # nearly every row
-        return row[0]
+    if len(row):
+        cell = row[0]
+        if cell.tag == "td":  # nearly every row
+            return cell
     for cell in row:
         if cell.tag == "td":
             return cell
@@ -128,11 +130,14 @@ def _first_td(row: etree._Element) -> etree._Element | None:
 def _depth(row: etree._Element, url: str, n: int) -> int:
     first = _first_td(row)
     if first is not None:
-        indent = number(first.get("indent"))
+        shown = first.get("indent")
+        indent = number(shown) if shown is not None else None
         if indent is not None:
             return indent
-        # The spacer is the cell's only child; iter() covers the odd wrapped one.
-        spacers = (first[0],) if len(first) == 1 and first[0].tag == "img" else first.iter("img")
+        # The spacer is the cell's only child; iter() covers the odd wrapped one. (Each
+        # first[0] makes a new proxy: taken once.)
+        only = first[0] if len(first) == 1 else None
+        spacers = (only,) if only is not None and only.tag == "img" else first.iter("img")
         for img in spacers:
             width = number(img.get("width"))
             if (img.get("src") or "").endswith("s.gif") and width is not None:
@@ -159,10 +164,11 @@ def _row_id(row: etree._Element) -> str | None:
 
 def _comhead(cell: etree._Element) -> etree._Element | None:
     # Every era: td > div > span.comhead, the cell's first span; iter() for odd rows.
-    if len(cell) and cell[0].tag == "div":
-        div = cell[0]
-        if len(div) and div[0].tag == "span" and div[0].get("class") == "comhead":
-            return div[0]
+    div = cell[0] if len(cell) else None
+    if div is not None and div.tag == "div":
+        span = div[0] if len(div) else None
+        if span is not None and span.tag == "span" and span.get("class") == "comhead":
+            return span
     for span in cell.iter("span"):
         if span.get("class") == "comhead":
             return span

@@ -28,12 +28,15 @@ from lxml import etree
 
 from scraper.parsers.hn.text import RawBodies, classes
 
-# Below this (bytes of HTML) a page is read whole: its tree (~12x the page) is small.
-# The whole reading costs ~15% fewer instructions (no event, ancestor walk or row
-# clearing per element), but no less CPU time on a 1,000-comment page (1.9-2.2x the
-# anchor either way, 2026-12-02): this one frees its tree a row at a time, in memory
-# still in the caches, and peaks at a third of the memory.
-MIN_SIZE = 512 * 1024
+# Below this (characters of HTML) a page is read whole: its tree (~12x the page, at
+# most ~12 MB here) is small. The whole reading costs 16% fewer instructions: on the
+# generated 1,000-comment page in old markup (0.75 MB), 2.33x the anchor's against the
+# streamed reading's 2.78x (callgrind, 2026-12-03; the push parser, lxml's hook on the
+# start of every element, the ancestors of each row, the clearing). At 512 KiB its CPU
+# time measured the same either way (2026-12-02) but was 20% more streamed under load
+# (2026-12-03). The streamed reading peaks at a third of the memory, which pays from
+# here on (a 10,000-comment page is ~10 MB; issue 14 wants <= 10x the page).
+MIN_SIZE = 1024 * 1024
 _CHUNK = 64 * 1024
 
 ReadRow = Callable[..., dict[str, Any]]
@@ -60,11 +63,13 @@ def _regions(root: etree._Element) -> set[etree._Element]:
     return found
 
 
-def _row_of(container: etree._Element) -> etree._Element | None:
-    cell = container.getparent()
-    while cell is not None and cell.tag != "td":
-        cell = cell.getparent()
-    return cell.getparent() if cell is not None else None
+def _row_of(above: list[etree._Element]) -> etree._Element | None:
+    """The row of a container whose ancestors are ``above`` (nearest first): the
+    parent of its nearest ``td``."""
+    for i, el in enumerate(above):
+        if el.tag == "td":
+            return above[i + 1] if i + 1 < len(above) else None
+    return None
 
 
 # Where each container opens, the page is fed a comment holding this text: lxml then
@@ -126,14 +131,14 @@ def read_rows(html: str, declared: list[tuple[int, int]], *, url: str,
             return False
         if regions is None:
             regions = _regions(above[-1] if above else container)
-        if any(a in regions for a in above):
+        if not regions.isdisjoint(above):
             return False
         parent = marker.getparent()
         if parent is None:
             return False
         parent.remove(marker)  # (its tail is empty: the container follows at once)
         rows.append(read_row(container, n, raw, url=url, fetched_at=fetched_at))
-        row = _row_of(container)
+        row = _row_of(above)  # (the marker's ancestors are its sibling's)
         if first is None:
             first, keep = container, row
         # The previous row is complete unless it encloses this container.
