@@ -158,3 +158,33 @@ def test_a_file_that_starts_as_a_warc_and_is_not_one(tmp_path: Path) -> None:
     [line] = errors(result)
     assert line.startswith(f"Error: {path}: ")
     assert "Traceback" not in result.output
+
+
+def _bare_response(url: str, payload: bytes) -> bytes:
+    """A response record whose payload is the page alone, with no HTTP status line and
+    headers around it (warcio's writer will not make one: written by hand)."""
+    head = ("WARC/1.0\r\nWARC-Type: response\r\n"
+            f"WARC-Target-URI: {url}\r\nWARC-Date: 2026-01-14T12:00:00Z\r\n"
+            "WARC-Record-ID: <urn:uuid:12345678-1234-1234-1234-123456789abc>\r\n"
+            "Content-Type: application/http; msgtype=response\r\n"
+            f"Content-Length: {len(payload)}\r\n\r\n")
+    return head.encode() + payload + b"\r\n\r\n"
+
+
+def test_a_response_record_without_http_headers_is_skipped_and_counted(
+        tmp_path: Path) -> None:
+    bare = tmp_path / "bare.warc"
+    bare.write_bytes(_bare_response(FIRST[0], FIRST[1]))
+    db = tmp_path / "a.db"
+    result = run_import(bare, "--db", db)
+    assert result.exit_code == 1
+    assert errors(result) == [f"Error: {bare}: no page of a site linkthread knows in it (1 a "
+                              "response without HTTP headers)"]
+    # Beside whole records, in one gzip member each: the whole ones import.
+    mixed = _write(tmp_path / "mixed.warc.gz", lambda w: _record(w, *SECOND))
+    mixed.write_bytes(gzip.compress(_bare_response(FIRST[0], FIRST[1])) + mixed.read_bytes())
+    db = tmp_path / "b.db"
+    result = run_import(mixed, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert comments_of(db) == [("9400", 10)]
+    assert skipped_of(db) == {"no-http": 1}

@@ -23,6 +23,7 @@ from typing import IO, Any
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeadersParserException
 
 _SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz", ".wacz")
 # Payload types worth decoding: pages, not images or scripts.
@@ -129,6 +130,9 @@ def _pages(stream: IO[bytes] | gzip.GzipFile, where: str,
         raise UnreadableWarc(f"{where}not a WARC, or damaged: {_first_line(e)}") from None
     except (OSError, EOFError) as e:
         raise UnreadableWarc(f"{where}cut short or damaged ({e})") from None
+    except StatusAndHeadersParserException as e:
+        raise UnreadableWarc(f"{where}a record's headers cannot be read ({_first_line(e)})"
+                             ) from None
     end = getattr(iterator, "offset", None)
     size = _size(stream)
     if isinstance(end, int) and size is not None and end < size:
@@ -182,7 +186,12 @@ def _page(record: Any, bodies: dict[tuple[str, str], bytes]) -> tuple[WarcPage |
     date = record.rec_headers.get_header("WARC-Date")
     if not url or not date or not url.startswith(("http://", "https://")):
         return None, "other"
-    status = int(record.http_headers.get_statuscode() or 0)
+    code = record.http_headers.get_statuscode() or ""
+    if not code.isdigit():
+        # warcio reads whatever starts the payload as a status line: a page stored
+        # with no HTTP message around it has none.
+        return None, "no-http"
+    status = int(code)
     content_type = (record.http_headers.get_header("Content-Type") or "").lower()
     if content_type and not content_type.startswith(_PAGE_TYPES):
         return None, "not-a-page"
