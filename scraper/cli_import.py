@@ -98,6 +98,10 @@ def import_command(paths: tuple[Path, ...], site: str | None, url: str | None,
             refused.append(f"{p}: {reason}")
     if url is not None and dumps:
         raise click.UsageError("--url names a saved page; a dump names its own threads")
+    if url is not None and len(names) != 1:
+        # Asked here rather than caught from import_paths' ValueError: any other
+        # ValueError from reading a file would be shown as a usage error.
+        raise click.UsageError(f"--url names one page, but {len(names)} files were given")
     dumped_outcome = outcome = None
     with _user_errors():
         archive = open_db(db)
@@ -107,8 +111,6 @@ def import_command(paths: tuple[Path, ...], site: str | None, url: str | None,
             if pages or not (dumps or refused):
                 outcome = import_paths(archive, pages, sites=[site] if site else None,
                                        url=url, fetched_at=fetched_at)
-        except ValueError as e:  # --url with several files
-            raise click.UsageError(str(e)) from e
         finally:
             archive.close()
     failed = dumped_outcome is not None and _report_dumps(dumped_outcome, db)

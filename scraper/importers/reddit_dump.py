@@ -39,6 +39,7 @@ from scraper.importers import dump_stream
 from scraper.importers import reddit_dump_rows as rows_of
 from scraper.importers.dump_stream import (
     SUFFIXES,
+    ZSTD_MAGIC,
     DamagedStream,
     Sniffed,
     WindowTooLarge,
@@ -80,10 +81,10 @@ def refusal(path: Path) -> str | None:
     """Why a file that claims to be a compressed dump (a ``.zst`` name, or zstd's
     magic) is none, for its one line; None for any other file (a saved page's
     importer says what it is)."""
-    if not path.is_file():
-        return None
-    sniffed = sniff(path)
     suffix = path.suffix.lower()
+    if not path.is_file() or (suffix not in (".zst", ".gz") and not _zstd(path)):
+        return None  # read once, as a page: not sniffed again for every saved page
+    sniffed = sniff(path)
     if _kind(sniffed) is not None:
         return None
     if sniffed.compressed == "gzip" and suffix == ".gz" \
@@ -98,6 +99,14 @@ def refusal(path: Path) -> str | None:
     return ("zstd-compressed, but not a Reddit dump: its first lines are not JSON objects "
             f"with {', '.join(sorted(_COMMENT_KEYS))} (comments) or "
             f"{', '.join(sorted(_SUBMISSION_KEYS))} (submissions)")
+
+
+def _zstd(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4) == ZSTD_MAGIC
+    except OSError:
+        return False
 
 
 @dataclass
