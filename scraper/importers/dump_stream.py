@@ -73,14 +73,15 @@ class Stream:
             self.position += len(line)
             yield line
 
-    def head(self, size: int) -> tuple[bytes, bool, str | None]:
-        """Up to ``size`` bytes of text from here; whether that is all there is (or all
-        that could be read before damage); the damage, if any. For telling what a file
-        is without reading a file with no newline whole."""
+    def head(self, size: int, lines: int) -> tuple[bytes, bool, str | None]:
+        """Up to ``size`` bytes of text from here, fewer once ``lines`` lines are in;
+        whether that is all there is (or all that could be read before damage); the
+        damage, if any. For telling what a file is without reading a file with no
+        newline whole."""
         parts: list[bytes] = []
-        got = 0
+        got = ends = 0
         try:
-            while got < size:
+            while got < size and ends < lines:
                 # read1: one read of the file at most, so the text before
                 # damage comes back before the damage does.
                 chunk = self._text.read1(min(_READ, size - got))  # type: ignore[attr-defined]
@@ -88,6 +89,7 @@ class Stream:
                     return b"".join(parts), True, None
                 parts.append(chunk)
                 got += len(chunk)
+                ends += chunk.count(b"\n")
         except (DamagedStream, OSError) as e:
             return b"".join(parts), True, str(e)
         return b"".join(parts), False, None
@@ -283,7 +285,7 @@ def sniff(path: Path) -> Sniffed:
     others = 0
     try:
         with open_stream(path) as stream:
-            head, whole, problem = stream.head(16 * _READ)
+            head, whole, problem = stream.head(16 * _READ, _SNIFF_LINES + 1)
     except (OSError, ValueError, DamagedStream) as e:
         return Sniffed([], 0, compressed, str(e))
     lines = head.split(b"\n")
