@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import multiprocessing
 import os
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -36,7 +34,6 @@ GZIP_MAGIC = b"\x1f\x8b"
 SUFFIXES = (".zst", ".ndjson", ".jsonl", ".json", ".gz")
 WINDOW = 2**31
 _READ = 1 << 20  # bytes a read: large, as the stream is read from end to end
-_SNIFF_LINES = 20  # lines read to tell a dump's kind
 
 
 class DamagedStream(Exception):
@@ -95,7 +92,7 @@ class Stream:
         return b"".join(parts), False, None
 
 
-def _magic(path: Path) -> bytes:
+def magic(path: Path) -> bytes:
     with path.open("rb") as fh:
         return fh.read(4)
 
@@ -106,14 +103,14 @@ def open_stream(path: Path, position: int = 0) -> Iterator[Stream]:
     magic, else plain."""
     import zstandard
 
-    magic = _magic(path)
+    head = magic(path)
     with path.open("rb") as raw:
         frames = None
-        if magic == ZSTD_MAGIC:
+        if head == ZSTD_MAGIC:
             frames = _Frames(raw, zstandard.ZstdDecompressor(max_window_size=WINDOW))
             text: BinaryIO = io.BufferedReader(frames, _READ)
             _skip(text, position)
-        elif magic[:2] == GZIP_MAGIC:
+        elif head[:2] == GZIP_MAGIC:
             text = io.BufferedReader(_Gzip(raw), _READ)
             _skip(text, position)
         else:
@@ -259,59 +256,6 @@ def _skip(text: BinaryIO, count: int) -> None:
             raise ValueError(f"the file ends before position {count:,}, where the import "
                              "stopped: it is not the file that import read")
         left -= len(chunk)
-
-
-@dataclass(frozen=True, slots=True)
-class Sniffed:
-    """What the first lines of a file are: the JSON objects among them, how many lines
-    were something else, and why reading stopped early (damage), if it did."""
-
-    objects: list[dict[str, Any]]
-    others: int
-    compressed: str | None  # "zstd", "gzip", or None
-    problem: str | None = None
-
-
-def sniff(path: Path) -> Sniffed:
-    """The first lines of the file, read as a dump's: blank lines ignored, a line that
-    is no JSON object counted, damage after some lines kept as a problem."""
-    try:
-        magic = _magic(path)
-    except OSError as e:
-        return Sniffed([], 0, None, f"cannot read it: {e.strerror or e}")
-    compressed = ("zstd" if magic == ZSTD_MAGIC else "gzip" if magic[:2] == GZIP_MAGIC
-                  else None)  # fmt: skip
-    found: list[dict[str, Any]] = []
-    others = 0
-    try:
-        with open_stream(path) as stream:
-            head, whole, problem = stream.head(16 * _READ, _SNIFF_LINES + 1)
-    except (OSError, ValueError, DamagedStream) as e:
-        return Sniffed([], 0, compressed, str(e))
-    lines = head.split(b"\n")
-    if not whole:
-        lines = lines[:-1]  # cut by the sniff, not by the file
-    for line in lines:
-        if len(found) + others >= _SNIFF_LINES:
-            break
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except ValueError:
-            value = None
-        if isinstance(value, dict):
-            found.append(value)
-        else:
-            others += 1
-    return Sniffed(found, others, compressed, problem)
-
-
-def first_objects(path: Path) -> list[dict[str, Any]]:
-    """The first few JSON objects of the file, one a line; [] if most of its first
-    lines are not (a saved page, one JSON document over many lines, a corrupt stream)."""
-    sniffed = sniff(path)
-    return sniffed.objects if len(sniffed.objects) > sniffed.others else []
 
 
 CHUNK = 2_000  # lines a task: big enough that handing it over costs little

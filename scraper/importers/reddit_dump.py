@@ -37,76 +37,14 @@ from archive.stories import save_story
 from archive.versions import story_snapshot
 from scraper.importers import dump_stream
 from scraper.importers import reddit_dump_rows as rows_of
-from scraper.importers.dump_stream import (
-    SUFFIXES,
-    ZSTD_MAGIC,
-    DamagedStream,
-    Sniffed,
-    WindowTooLarge,
-    open_stream,
-    sniff,
-)
+from scraper.importers.dump_sniff import dump_kind, refusal
+from scraper.importers.dump_stream import DamagedStream, WindowTooLarge, open_stream
 from scraper.importers.reddit_dump_rows import SITE, SOURCE, DumpKind, Filters
 
 __all__ = ["DumpKind", "DumpOutcome", "Filters", "dump_kind", "import_dumps", "refusal"]
 TIME_ORDER = "old"  # Reddit's name for its oldest-first sort: how a dump's siblings go
 READ_CACHE_KIB = 32 * 1024  # SQLite's page cache while the files are read
 BATCH = 20_000  # rows a transaction (LINKTHREAD_DUMP_BATCH): large, and their memory small
-_COMMENT_KEYS = frozenset({"link_id", "parent_id", "body"})
-_SUBMISSION_KEYS = frozenset({"title", "selftext", "num_comments"})
-
-
-def dump_kind(path: Path) -> DumpKind | None:
-    """Whether ``path`` is a Reddit dump, and of what, from its first lines' fields:
-    most of them must be objects, most of those Reddit things, and the file's kind is
-    the more common of the two (a file of comments with a submission or a damaged
-    line among them is still a comments dump; each line is read as what it is)."""
-    if path.suffix.lower() not in SUFFIXES or not path.is_file():
-        return None
-    return _kind(sniff(path))
-
-
-def _kind(sniffed: Sniffed) -> DumpKind | None:
-    objects = sniffed.objects
-    if len(objects) <= sniffed.others:
-        return None
-    comments = sum(o.keys() >= _COMMENT_KEYS for o in objects)
-    submissions = sum(o.keys() >= _SUBMISSION_KEYS for o in objects)
-    if (comments + submissions) * 2 <= len(objects):
-        return None
-    return "comments" if comments >= submissions else "submissions"
-
-
-def refusal(path: Path) -> str | None:
-    """Why a file that claims to be a compressed dump (a ``.zst`` name, or zstd's
-    magic) is none, for its one line; None for any other file (a saved page's
-    importer says what it is)."""
-    suffix = path.suffix.lower()
-    if not path.is_file() or (suffix not in (".zst", ".gz") and not _zstd(path)):
-        return None  # read once, as a page: not sniffed again for every saved page
-    sniffed = sniff(path)
-    if _kind(sniffed) is not None:
-        return None
-    if sniffed.compressed == "gzip" and suffix == ".gz" \
-            and Path(path.stem).suffix.lower() in SUFFIXES and sniffed.problem is not None:
-        return f"a gzip file that cannot be read: {sniffed.problem}"  # RC_x.ndjson.gz
-    if sniffed.compressed != "zstd":
-        if suffix == ".zst":
-            return "named .zst, but not zstd-compressed, and not a Reddit dump either"
-        return None
-    if sniffed.problem is not None and not sniffed.objects:
-        return f"a zstd file that cannot be read: {sniffed.problem}"
-    return ("zstd-compressed, but not a Reddit dump: its first lines are not JSON objects "
-            f"with {', '.join(sorted(_COMMENT_KEYS))} (comments) or "
-            f"{', '.join(sorted(_SUBMISSION_KEYS))} (submissions)")
-
-
-def _zstd(path: Path) -> bool:
-    try:
-        with path.open("rb") as fh:
-            return fh.read(4) == ZSTD_MAGIC
-    except OSError:
-        return False
 
 
 @dataclass
