@@ -119,31 +119,95 @@ def _logging(conn: sqlite3.Connection) -> bool:
                         " AND type = 'table'").fetchone() is not None  # fmt: skip
 
 
-def stage_comments(conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
-    """Stage comment rows (STAGED_COLUMNS order) in the caller's transaction.
+# What a staged row says of its comment, as against when and by what it was seen: two
+# observations that differ here are two versions, not one comment seen twice.
+_CONTENT = [i for i, c in enumerate(STAGED_COLUMNS)
+            if c not in ("site", "id", "first_seen_at", "last_seen_at", "last_crawl_id",
+                         "source")]  # fmt: skip
+_content = itemgetter(*_CONTENT)
 
-    A comment a dump holds twice (overlapping files, or one line repeated) is kept
-    once: the later observation wins, as in the store. The table has no trigger, so
-    executemany costs nothing extra here (see archive.rows.upsert_rows for the
-    full-text tables, where it would). The story log (:func:`start_story_log`) takes
-    the rows' threads; a row that met one staged before (its rowid is not a new one)
-    may have moved it to another thread, and the log is given up for the GROUP BY.
+
+def stage_comments(conn: sqlite3.Connection, rows: Sequence[Row]) -> list[Row]:
+    """Stage comment rows (STAGED_COLUMNS order) in the caller's transaction; the rows
+    held back, not staged: later observations of a comment staged already (or earlier
+    among ``rows``) that say something else of it.
+
+    A comment a dump holds twice with the same content (overlapping files, or one
+    line repeated) is kept once, its times widened. One with other content is a
+    version: the caller publishes what is staged and stages the held rows after it,
+    so that they merge by the history rules (archive.bulk_merge). The rows are first
+    written as they come, in a savepoint; only when some met a staged key (the
+    rowids grew by fewer than the rows) are they sorted out, so a dump of distinct
+    comments pays for no look-up. The table has no trigger, so executemany costs
+    nothing extra here (see archive.rows.upsert_rows for the full-text tables, where
+    it would). The story log (:func:`start_story_log`) takes the rows' threads; a
+    row that met one staged before may have moved it to another thread, and the log
+    is given up for the GROUP BY.
     """
+    if not rows:
+        return []
     logging = _logging(conn)
+    before = _last_rowid(conn)
+    conn.execute("SAVEPOINT stage_comments")
+    try:
+        _upsert(conn, rows)
+        clash = _last_rowid(conn) - before != len(rows)
+        if clash:
+            conn.execute("ROLLBACK TO stage_comments")
+    finally:
+        conn.execute("RELEASE stage_comments")
+    later: list[Row] = []
+    if clash:
+        rows, later = _versions_apart(conn, rows)
+        _upsert(conn, rows)
+        if logging:
+            conn.execute("DROP TABLE temp.bulk_stories")
+        return later
     if logging:
-        before = conn.execute("SELECT coalesce(max(rowid), 0) FROM import_comments").fetchone()[0]
+        _log_threads(conn, rows)
+    return later
+
+
+def _last_rowid(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT coalesce(max(rowid), 0) FROM import_comments"
+                            ).fetchone()[0])  # fmt: skip
+
+
+def _upsert(conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
     assigns = ", ".join(f"{c} = excluded.{c}" for c in STAGED_COLUMNS[2:])
     conn.executemany(
         f"INSERT INTO import_comments ({', '.join(STAGED_COLUMNS)})"
         f" VALUES ({', '.join('?' * len(STAGED_COLUMNS))}) ON CONFLICT (site, id)"
         f" DO UPDATE SET {assigns} WHERE excluded.last_seen_at >= import_comments.last_seen_at",
         rows)
-    if not logging:
-        return
-    after = conn.execute("SELECT coalesce(max(rowid), 0) FROM import_comments").fetchone()[0]
-    if after - before != len(rows):
-        conn.execute("DROP TABLE temp.bulk_stories")
-        return
+
+
+def _versions_apart(conn: sqlite3.Connection,
+                    rows: Sequence[Row]) -> tuple[list[Row], list[Row]]:  # fmt: skip
+    """``rows`` split into those to stage now (new comments, and ones that only repeat
+    what is staged) and the later observations that differ from it."""
+    content: dict[tuple[str, str], tuple[object, ...]] = {}
+    for site, cid, *_ in rows:
+        found = conn.execute(f"SELECT {', '.join(STAGED_COLUMNS)} FROM import_comments"
+                             " WHERE site = ? AND id = ?", (site, cid)).fetchone()
+        if found is not None:
+            content[(site, cid)] = _content(found)
+    now: list[Row] = []
+    later: list[Row] = []
+    for row in rows:
+        key = (row[0], row[1])
+        known = content.get(key)
+        if known is None:
+            content[key] = _content(row)
+            now.append(row)
+        elif known == _content(row):
+            now.append(row)
+        else:
+            later.append(row)
+    return now, later
+
+
+def _log_threads(conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
     seen: dict[tuple[str, str], list[str]] = {}
     for row in rows:
         key = (row[_SITE], row[_STORY])

@@ -69,9 +69,11 @@ _CONTENT = ", ".join(c for c in STAGED_COLUMNS[2:]
 # The tree of the staged comments, keys only: a recursive walk down from the roots
 # (whose parent is the story, a stored comment, or nowhere), then the place among
 # siblings by a window over those few columns (sorting whole rows would cost more).
-# A comment has one parent, so the walk reaches each at most once. bulk_tree is keyed
-# by the staged row's rowid (every index entry carries it, so the walk still reads
-# the parent index alone): the rows are sorted by an integer rather than by (site,
+# A comment has one parent, so the walk reaches each at most once; a parent is one of
+# the same thread (a parent_id naming a comment of another thread is a missing
+# parent, not a way into that thread's tree). bulk_tree is keyed by the staged row's
+# rowid (every index entry carries it, so the walk still reads the parent index
+# alone): the rows are sorted by an integer rather than by (site,
 # id) before they go in, so that its B-tree is appended to (in the window's order it
 # would outgrow the cache at a million comments), and the INSERT below finds each
 # row's place by that integer, reading bulk_tree in order.
@@ -82,12 +84,14 @@ WITH RECURSIVE tree(row, site, story_id, parent_id, id, created_at, depth, orpha
                 ELSE 1 END,
            s.parent_id IS NOT NULL AND c.id IS NULL
     FROM import_comments s
-    LEFT JOIN comments c ON c.site = s.site AND c.id = s.parent_id
+    LEFT JOIN comments c ON c.site = s.site AND c.id = s.parent_id AND c.story_id = s.story_id
     WHERE s.parent_id IS NULL OR NOT EXISTS (
-        SELECT 1 FROM import_comments p WHERE p.site = s.site AND p.id = s.parent_id)
+        SELECT 1 FROM import_comments p WHERE p.site = s.site AND p.id = s.parent_id
+        AND p.story_id = s.story_id)
     UNION ALL
     SELECT s.rowid, s.site, s.story_id, s.parent_id, s.id, s.created_at, tree.depth + 1, 0
     FROM tree JOIN import_comments s ON s.site = tree.site AND s.parent_id = tree.id
+                                    AND s.story_id = tree.story_id
 )
 INSERT INTO temp.bulk_tree (row, depth, orphan, position)
 SELECT * FROM (
@@ -287,14 +291,16 @@ def _indexes_rebuilt(tx: sqlite3.Connection, before: int, *, rebuild: bool) -> I
 
 
 _SUBTREE = """
-WITH RECURSIVE tree(site, id, depth) AS (
-    SELECT c.site, c.id, p.depth + 1
+WITH RECURSIVE tree(site, id, story_id, depth) AS (
+    SELECT c.site, c.id, c.story_id, p.depth + 1
     FROM comments c JOIN comments p ON p.site = c.site AND p.id = c.parent_id
+                                    AND p.story_id = c.story_id
     WHERE c.rowid <= :before AND c.extra LIKE '%"parent_missing":true%'
       AND p.rowid > :before
     UNION ALL
-    SELECT c.site, c.id, tree.depth + 1
+    SELECT c.site, c.id, c.story_id, tree.depth + 1
     FROM tree JOIN comments c ON c.site = tree.site AND c.parent_id = tree.id
+                              AND c.story_id = tree.story_id
 )
 SELECT site, id, depth FROM tree
 """
@@ -317,5 +323,5 @@ def _found_parents(tx: sqlite3.Connection, before: int) -> None:
     tx.execute(
         "UPDATE comments SET extra = linkthread_with_key(extra, 'parent_missing', NULL)"
         " WHERE rowid <= ? AND extra LIKE '%\"parent_missing\":true%'"
-        " AND EXISTS (SELECT 1 FROM comments p"
-        " WHERE p.site = comments.site AND p.id = comments.parent_id)", (before,))
+        " AND EXISTS (SELECT 1 FROM comments p WHERE p.site = comments.site"
+        " AND p.id = comments.parent_id AND p.story_id = comments.story_id)", (before,))

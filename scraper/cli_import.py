@@ -74,31 +74,49 @@ def import_command(paths: tuple[Path, ...], site: str | None, url: str | None,
     from scraper.importers.detect import dump_kind
     from scraper.importers.dump_run import run_dumps
     from scraper.importers.files import walk
-    from scraper.importers.reddit_dump import Filters
+    from scraper.importers.reddit_dump import Filters, refusal
     from scraper.importers.run import import_paths
 
     filters = Filters(subreddits=frozenset(s.lower() for s in subreddits), since=since,
                       until=until)
     names = list(walk(paths))
+    # A folder with nothing in it to read: its one line, or the import would say
+    # "0 files" and succeed.
+    refused = [f"{p}: a folder with no file in it to import" for p in paths
+               if p.is_dir() and not any(True for _ in walk([p]))]
     dumps = [(p, kind) for p in names if (kind := dump_kind(p)) is not None]
     dumped = {p for p, _ in dumps}
-    pages = [p for p in names if p not in dumped]
+    pages = []
+    for p in names:
+        if p in dumped:
+            continue
+        # A .zst that is no dump: why, rather than a saved page's "binary file".
+        reason = refusal(p)
+        if reason is None:
+            pages.append(p)
+        else:
+            refused.append(f"{p}: {reason}")
     if url is not None and dumps:
         raise click.UsageError("--url names a saved page; a dump names its own threads")
+    if url is not None and len(names) != 1:
+        # Asked here rather than caught from import_paths' ValueError: any other
+        # ValueError from reading a file would be shown as a usage error.
+        raise click.UsageError(f"--url names one page, but {len(names)} files were given")
     dumped_outcome = outcome = None
     with _user_errors():
         archive = open_db(db)
         try:
             if dumps:
                 dumped_outcome = run_dumps(archive, dumps, filters=filters)
-            if pages or not dumps:
+            if pages or not (dumps or refused):
                 outcome = import_paths(archive, pages, sites=[site] if site else None,
                                        url=url, fetched_at=fetched_at)
-        except ValueError as e:  # --url with several files
-            raise click.UsageError(str(e)) from e
         finally:
             archive.close()
     failed = dumped_outcome is not None and _report_dumps(dumped_outcome, db)
+    for line in refused:
+        click.echo(f"Error: {safe_line(line)}", err=True)
+    failed = failed or bool(refused)
     if outcome is None:
         if failed:
             raise SystemExit(1)
@@ -126,6 +144,8 @@ def _report_dumps(outcome: DumpOutcome, db: str) -> bool:
     if outcome.bad_lines:
         click.echo(f"{outcome.bad_lines:,} line(s) were not a Reddit comment or submission "
                    "(not JSON, or no id): skipped", err=True)
+    for line in outcome.notes:
+        click.echo(f"Warning: {safe_line(line)}", err=True)
     for path in outcome.skipped:
         click.echo(f"{path}: already imported with these filters; nothing to add")
     for line in outcome.failures:

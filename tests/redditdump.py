@@ -171,3 +171,93 @@ def _write_zst(path: Path, lines: Iterable[bytes]) -> None:
     with path.open("wb") as fh, compressor.stream_writer(fh) as out:
         for line in lines:
             out.write(line + b"\n")
+
+
+# --- small hand-made dumps, for the hostile-input tests (tests/test_import_hostile_*) --
+
+
+def comment(cid: str, parent: str | None = None, *, story: str = "post", at: int = START,
+            **fields: object) -> dict:
+    """One comment line's object: a reply to ``parent`` (a comment id), else to the post."""
+    data: dict = {"id": cid, "name": f"t1_{cid}", "link_id": f"t3_{story}",
+                  "parent_id": f"t1_{parent}" if parent else f"t3_{story}",
+                  "author": f"user_{cid}", "body": f"text of {cid}", "created_utc": at,
+                  "retrieved_on": at + 3_600, "score": 1, "subreddit": "python"}
+    data.update(fields)
+    return data
+
+
+def submission(sid: str, *, at: int = START, **fields: object) -> dict:
+    data: dict = {"id": sid, "name": f"t3_{sid}", "title": f"Post {sid}", "selftext": "",
+                  "num_comments": 0, "author": "poster", "created_utc": at,
+                  "retrieved_on": at + 3_600, "score": 10, "subreddit": "python",
+                  "permalink": f"/r/python/comments/{sid}/post/"}
+    data.update(fields)
+    return data
+
+
+def ndjson(objects: Iterable[dict]) -> bytes:
+    """The objects one a line, each line ended by a newline."""
+    return b"".join(json.dumps(o).encode() + b"\n" for o in objects)
+
+
+def zst(data: bytes, *, frames: int = 1) -> bytes:
+    """``data`` compressed with zstd as ``frames`` frames, each cut at a line's end
+    (as ``zstd`` writes a file given in parts, or ``cat a.zst b.zst`` makes one)."""
+    lines = data.splitlines(keepends=True)
+    step = max(1, -(-len(lines) // frames))
+    compressor = zstandard.ZstdCompressor()
+    return b"".join(compressor.compress(b"".join(lines[i:i + step]))
+                    for i in range(0, len(lines), step))
+
+
+def consistency_problems(db: Path) -> list[str]:
+    """What is wrong with the comments of an archive a dump was imported into, worked
+    out from the rows alone: a comment without its story, a depth that does not follow
+    from its parent (a parent of the same thread: depth + 1; none: 0; one not in the
+    archive, or a cycle of parents: 1, with the parent_missing marker), rows left
+    staged, an import left unfinished, or a full-text index that does not hold every
+    comment."""
+    import sqlite3
+
+    out: list[str] = []
+    with sqlite3.connect(db) as conn:
+        for (cid,) in conn.execute("select c.id from comments c left join stories s on"
+                                   " s.site = c.site and s.id = c.story_id where s.id is null"):
+            out.append(f"comment {cid}: no story")
+        found = conn.execute(
+            "select c.id, c.depth, c.parent_id, p.depth, c.extra ->> '$.parent_missing'"
+            " from comments c left join comments p on p.site = c.site and"
+            " p.id = c.parent_id and p.story_id = c.story_id").fetchall()
+        parent_of = {cid: parent for cid, _, parent, pdepth, _ in found
+                     if pdepth is not None}
+
+        def in_cycle(cid: str) -> bool:
+            seen = set()
+            while cid in parent_of and cid not in seen:
+                seen.add(cid)
+                cid = parent_of[cid]
+            return cid in seen
+
+        for cid, depth, parent, pdepth, missing in found:
+            if parent is None:
+                expected, marked = 0, None
+            elif pdepth is None or in_cycle(cid):  # no way up to the story: an orphan
+                expected, marked = 1, 1
+            else:
+                expected, marked = pdepth + 1, None
+            if (depth, missing) != (expected, marked):
+                out.append(f"comment {cid}: depth {depth}, marker {missing}; expected "
+                           f"{expected}, {marked}")
+        staged = conn.execute("select count(*) from import_comments").fetchone()[0]
+        if staged:
+            out.append(f"{staged} rows left staged")
+        for path, state in conn.execute("select path, state from import_progress"
+                                        " where state <> 'done'"):
+            out.append(f"{path}: import left {state}")
+        comments, indexed = conn.execute(
+            "select (select count(*) from comments),"
+            " (select count(*) from comments_fts)").fetchone()
+        if comments != indexed:
+            out.append(f"{comments} comments, {indexed} in the full-text index")
+    return out

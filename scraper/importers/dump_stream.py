@@ -18,10 +18,11 @@ and the position committed is always the end of a line that was written.
 
 from __future__ import annotations
 
+import gzip
 import io
-import json
 import multiprocessing
 import os
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,60 +30,115 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-SUFFIXES = (".zst", ".ndjson", ".jsonl", ".json")
+GZIP_MAGIC = b"\x1f\x8b"
+SUFFIXES = (".zst", ".ndjson", ".jsonl", ".json", ".gz")
 WINDOW = 2**31
 _READ = 1 << 20  # bytes a read: large, as the stream is read from end to end
-_SNIFF_LINES = 20  # lines read to tell a dump's kind
+
+
+class DamagedStream(Exception):
+    """A compressed stream that cannot be read on; the message says where and why."""
+
+
+class WindowTooLarge(DamagedStream):
+    """A zstd frame that asks for more memory than WINDOW: whole, but not read here."""
 
 
 class Stream:
     """The lines of a dump file from a text position on; ``position`` after each line
     read is where the next one starts; ``compressed`` is how far into the file
-    itself the reading got, for a progress bar."""
+    itself the reading got, for a progress bar; ``skipped``: the damaged zstd frames
+    stepped over, as (byte where the frame starts, byte where reading went on)."""
 
-    def __init__(self, raw: BinaryIO, text: BinaryIO, position: int) -> None:
+    def __init__(self, raw: BinaryIO, text: BinaryIO, position: int,
+                 frames: _Frames | None = None) -> None:  # fmt: skip
         self._raw = raw
         self._text = text
         self.position = position
+        self._frames = frames
 
     @property
     def compressed(self) -> int:
         return self._raw.tell()
+
+    @property
+    def skipped(self) -> list[tuple[int, int]]:
+        return self._frames.skipped if self._frames is not None else []
 
     def __iter__(self) -> Iterator[bytes]:
         for line in self._text:
             self.position += len(line)
             yield line
 
+    def head(self, size: int, lines: int) -> tuple[bytes, bool, str | None]:
+        """Up to ``size`` bytes of text from here, fewer once ``lines`` lines are in;
+        whether that is all there is (or all that could be read before damage); the
+        damage, if any. For telling what a file is without reading a file with no
+        newline whole."""
+        parts: list[bytes] = []
+        got = ends = 0
+        try:
+            while got < size and ends < lines:
+                # read1: one read of the file at most, so the text before
+                # damage comes back before the damage does.
+                chunk = self._text.read1(min(_READ, size - got))  # type: ignore[attr-defined]
+                if not chunk:
+                    return b"".join(parts), True, None
+                parts.append(chunk)
+                got += len(chunk)
+                ends += chunk.count(b"\n")
+        except (DamagedStream, OSError) as e:
+            return b"".join(parts), True, str(e)
+        return b"".join(parts), False, None
 
-def _is_zstd(path: Path) -> bool:
+
+def magic(path: Path) -> bytes:
     with path.open("rb") as fh:
-        return fh.read(4) == ZSTD_MAGIC
+        return fh.read(4)
 
 
 @contextmanager
 def open_stream(path: Path, position: int = 0) -> Iterator[Stream]:
-    """The file's lines from ``position`` (bytes of its text) on; zstd by its magic."""
+    """The file's lines from ``position`` (bytes of its text) on; zstd or gzip by its
+    magic, else plain."""
     import zstandard
 
+    head = magic(path)
     with path.open("rb") as raw:
-        if _is_zstd(path):
+        frames = None
+        if head == ZSTD_MAGIC:
             frames = _Frames(raw, zstandard.ZstdDecompressor(max_window_size=WINDOW))
             text: BinaryIO = io.BufferedReader(frames, _READ)
+            _skip(text, position)
+        elif head[:2] == GZIP_MAGIC:
+            text = io.BufferedReader(_Gzip(raw), _READ)
             _skip(text, position)
         else:
             raw.seek(position)
             text = raw
         try:
-            yield Stream(raw, text, position)
+            yield Stream(raw, text, position, frames)
         finally:
             text.close()
+
+
+def window_of(header: bytes) -> int | None:
+    """The window a zstd frame header asks for (RFC 8878 3.1.1.1.2), None if the frame
+    is single-segment (its window is its content) or the header is cut short."""
+    if len(header) < 6 or header[:4] != ZSTD_MAGIC or header[4] & 0x20:
+        return None
+    exponent, mantissa = header[5] >> 3, header[5] & 7
+    base = 1 << (10 + exponent)
+    return base + (base >> 3) * mantissa
 
 
 class _Frames(io.RawIOBase):
     """The text of a zstd file, frame after frame, that fails at the end of a file cut
     short: ``stream_reader`` ends quietly there, so a half-downloaded dump would look
-    like a whole one."""
+    like a whole one. A damaged frame is stepped over to the next frame's magic, if
+    there is one (a file of concatenated frames keeps the rest of its lines), and
+    noted in ``skipped``; with none, or a frame asking for a window past WINDOW, it
+    is DamagedStream naming the byte."""
 
     def __init__(self, raw: BinaryIO, decompressor: Any) -> None:
         self._raw = raw
@@ -90,34 +146,106 @@ class _Frames(io.RawIOBase):
         self._frame = decompressor.decompressobj()
         self._out = memoryview(b"")
         self._inside = False  # some of the current frame has been read
+        self._start = 0  # where the current frame starts in the file
+        self.skipped: list[tuple[int, int]] = []
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        import zstandard
-
         while not self._out:
             if self._frame.eof:
                 rest = self._frame.unused_data
                 self._frame = self._decompressor.decompressobj()
                 self._inside = False
                 if rest:
-                    self._inside = True
-                    self._out = memoryview(self._frame.decompress(rest))
+                    self._feed(rest)
                 continue
             chunk = self._raw.read(_READ)
             if not chunk:
                 if self._inside:
-                    raise zstandard.ZstdError("the file ends inside a zstd frame: it is cut "
-                                              "short")
+                    raise DamagedStream(f"the file ends inside the zstd frame that starts at "
+                                        f"byte {self._start:,}: it is cut short")
                 return 0
-            self._inside = True
-            self._out = memoryview(self._frame.decompress(chunk))
+            self._feed(chunk)
         count = min(len(buffer), len(self._out))
         buffer[:count] = self._out[:count]
         self._out = self._out[count:]
         return count
+
+    def _feed(self, data: bytes) -> None:
+        import zstandard
+
+        if not self._inside:  # ``data`` ends where the file has been read to
+            self._start = self._raw.tell() - len(data)
+            self._inside = True
+        try:
+            self._out = memoryview(self._frame.decompress(data))
+        except zstandard.ZstdError as e:
+            window = window_of(_read_at(self._raw, self._start, 18))
+            if window is not None and window > WINDOW:
+                raise WindowTooLarge(
+                    f"the zstd frame at byte {self._start:,} needs a {window / 2**30:g} GiB "
+                    f"window, more than the {WINDOW // 2**30} GiB this import decompresses "
+                    "with") from None
+            self._resync(e)
+
+    def _resync(self, error: Exception) -> None:
+        # The next frame's magic after the damaged frame's start: four bytes that may
+        # by chance sit inside compressed data too, in which case that "frame" fails
+        # at once and the search goes on past it.
+        found = _find(self._raw, ZSTD_MAGIC, self._start + 1)
+        if found is None:
+            raise DamagedStream(f"the zstd frame at byte {self._start:,} is damaged "
+                                f"({error}) and no frame follows it") from None
+        self.skipped.append((self._start, found))
+        self._raw.seek(found)
+        self._frame = self._decompressor.decompressobj()
+        self._inside = False
+        self._out = memoryview(b"")
+
+
+def _read_at(raw: BinaryIO, offset: int, size: int) -> bytes:
+    here = raw.tell()
+    raw.seek(offset)
+    data = raw.read(size)
+    raw.seek(here)
+    return data
+
+
+def _find(raw: BinaryIO, needle: bytes, offset: int) -> int | None:
+    """The first offset at or after ``offset`` where ``needle`` is in the file."""
+    raw.seek(offset)
+    carry = b""
+    base = offset
+    while chunk := raw.read(_READ):
+        data = carry + chunk
+        at = data.find(needle)
+        if at >= 0:
+            return base + at
+        carry = data[-(len(needle) - 1):]
+        base += len(data) - len(carry)
+    return None
+
+
+class _Gzip(io.RawIOBase):
+    """The text of a gzip file (``.ndjson.gz``), whose damage or early end is
+    DamagedStream, as zstd's is."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._gzip = gzip.GzipFile(fileobj=raw, mode="rb")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            return self._gzip.readinto(buffer)
+        except EOFError:
+            raise DamagedStream("the file ends inside its gzip stream: it is cut short"
+                                ) from None
+        except (OSError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
+            raise DamagedStream(f"the gzip stream is damaged ({e})") from None
 
 
 def _skip(text: BinaryIO, count: int) -> None:
@@ -128,30 +256,6 @@ def _skip(text: BinaryIO, count: int) -> None:
             raise ValueError(f"the file ends before position {count:,}, where the import "
                              "stopped: it is not the file that import read")
         left -= len(chunk)
-
-
-def first_objects(path: Path) -> list[dict[str, Any]]:
-    """The first few JSON objects of the file, one a line; [] if it is not NDJSON (a
-    saved page, one JSON document over many lines, a corrupt stream)."""
-    found: list[dict[str, Any]] = []
-    try:
-        with open_stream(path) as stream:
-            for line in stream:
-                if len(found) >= _SNIFF_LINES or stream.position > 16 * _READ:
-                    break
-                if not line.strip():
-                    continue
-                value = json.loads(line)
-                if not isinstance(value, dict):
-                    return []
-                found.append(value)
-    except (OSError, ValueError, UnicodeDecodeError):
-        return []
-    except Exception as e:  # zstandard.ZstdError: a corrupt or truncated stream
-        if type(e).__name__ == "ZstdError":
-            return []
-        raise
-    return found
 
 
 CHUNK = 2_000  # lines a task: big enough that handing it over costs little
@@ -176,9 +280,14 @@ def chunks(lines: Iterator[bytes], position: Callable[[], int]
             if len(chunk) >= CHUNK:
                 yield chunk, position()
                 chunk = []
-    finally:
+    except Exception:
+        # Not a finally: a consumer that stops early (Ctrl-C) closes the generator,
+        # and a generator that yields while being closed is an error of its own.
         if chunk:
             yield chunk, position()
+        raise
+    if chunk:
+        yield chunk, position()
 
 
 def mapped(tasks: Iterator[tuple[list[bytes], int]], decode: Callable[..., Any],

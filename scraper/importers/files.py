@@ -18,6 +18,17 @@ _ASSETS_DIR = re.compile(r".*_files$")
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 
 
+# Files a user may well give by mistake, each named by its magic: what to do instead.
+_KINDS = (
+    (b"SQLite format 3\x00", "an SQLite database, not a saved page (an archive is "
+                             "opened with --db, not imported)"),
+    (b"PK\x03\x04", "a zip archive: unpack it and import its files (a WACZ package "
+                    "is read by its .wacz name)"),
+    (b"\x1f\x8b", "gzip-compressed, and neither a Reddit dump nor a WARC: decompress "
+                  "it and import what it holds"),
+)
+
+
 class UnreadableFile(Exception):
     """A file that is not a page this import can read; the message is the reason."""
 
@@ -72,6 +83,9 @@ def decode(body: bytes) -> str:
     empty or binary file, or bytes its declared charset cannot decode."""
     if not body.strip():
         raise UnreadableFile("the file is empty")
+    for magic, what in _KINDS:
+        if body.startswith(magic):
+            raise UnreadableFile(what)
     if b"\x00" in body[:8192]:
         raise UnreadableFile("a binary file, not a saved page")
     if body.startswith(codecs.BOM_UTF8):

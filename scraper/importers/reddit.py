@@ -30,7 +30,7 @@ from archive.models import Thread
 from archive.sites import REDDIT, Site
 from scraper.importers.pages import Kind, NotImportable, Parsed
 from scraper.parsers.errors import ParseError
-from scraper.parsers.reddit import html, listing
+from scraper.parsers.reddit import errors, html, listing
 from scraper.parsers.reddit.answers import CONTINUE_ID
 from scraper.parsers.reddit.things import unprefixed
 from scraper.parsers.reddit.thread import ThreadPages
@@ -42,6 +42,11 @@ _NEW = re.compile(r"""class=["']Comment t1_|data-testid=["']post-comment-header"
 _MARKS = re.compile(r"reddit\.com|redditstatic\.com|redditmedia\.com")
 _CANONICAL = re.compile(r"""<link\s+rel=["']canonical["']\s+href=["']([^"']+)["']""")
 _ERROR_KEYS = frozenset({"error", "message", "reason", "explanation"})
+# Reddit's pages that are no page of its content, saved while throttled, blocked or
+# signed out: recognised, so that their one line says what they are.
+_WALL = re.compile(r"whoa there,\s*pardner|blocked by network security|log in to your "
+                   r"Reddit account or use your developer token", re.I)
+_LOGIN = re.compile(r"""<form[^>]+action=["'][^"']*/login\b|<title>[^<]*\bLog\s*In\b""", re.I)
 
 
 def _shape(obj: Any) -> Kind | str | None:
@@ -82,8 +87,12 @@ class RedditImporter:
                 return None
             return "thread" if shape == "morechildren" else shape  # type: ignore[return-value]
         head = text[:262144]
+        if _WALL.search(text[:65536]):
+            return "thread"  # the parser's check says which wall it is
         if not _MARKS.search(head):
             return None
+        if _LOGIN.search(head) and not (_OLD.search(text) or _NEW.search(text)):
+            return "thread"
         if _OLD.search(text):
             return "thread" if _OLD_COMMENTS.search(text) else "listing"
         if _NEW.search(text):
@@ -98,6 +107,11 @@ class RedditImporter:
             return self._json(text, kind=kind, url=url, fetched_at=fetched_at)
         stated = _CANONICAL.search(text[:262144])
         url = url or (stated.group(1) if stated else None)
+        errors.check_text(text, url=url or "reddit.html")
+        if not (_OLD.search(text) or _NEW.search(text)):
+            raise ParseError(self.site.name, url or "reddit.html", "Reddit's login page "
+                             "(saved while signed out), not a thread or listing: nothing in "
+                             "it to import")
         if kind == "listing":
             if url is None:
                 raise NotImportable("an old.reddit listing without its URL (no canonical "

@@ -25,8 +25,8 @@ from __future__ import annotations
 import html
 import json
 import marshal
+import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -78,22 +78,63 @@ class Filters:
         return self.until is None or (created is not None and created < self.until.timestamp())
 
 
+# A Reddit id: base 36 as Reddit writes them, a few characters (with "_" and a
+# length past what 64 bits need allowed: never a space, a slash, a dot, a quote).
+_ID = re.compile(r"[0-9a-zA-Z_]{1,16}")
+# decode_lines' account of the lines it could not read as they are, per chunk:
+# (lines skipped, the first's index in the chunk and why, lines read with U+FFFD in
+# place of bytes that are not UTF-8, the first's index): plain values, for marshal.
+Problems = tuple[int, tuple[int, str] | None, int, int]
+
+
 def decode_lines(chunk: list[bytes], kind: DumpKind, filters: Filters,
-                 crawl_id: int) -> tuple[list[Any], int]:  # fmt: skip
-    """The rows of the lines the filters keep (staged comment rows, or (Story, seen)),
-    and how many lines were no Reddit thing at all."""
-    read = comment_row if kind == "comments" else story_row
-    rows = []
-    bad = 0
-    for line in chunk:
+                 crawl_id: int) -> tuple[list[Any], list[Any], Problems]:  # fmt: skip
+    """The rows of the lines the filters keep, of the file's kind (staged comment rows,
+    or (Story, seen)); the decoded objects of the other kind (a submission among
+    comments: read by the importing process); and the lines' :data:`Problems`."""
+    rows: list[Any] = []
+    others: list[Any] = []
+    bad = repaired = 0
+    first_bad: tuple[int, str] | None = None
+    first_repaired = -1
+    for index, line in enumerate(chunk):
         try:
-            row = _read_line(line, read, filters, crawl_id)
-        except NotAThing:
+            data, fixed = _object(line, filters)
+        except NotAThing as e:
             bad += 1
+            if first_bad is None:
+                first_bad = (index, str(e))
             continue
-        if row is not None:
-            rows.append(row)
-    return rows, bad
+        if fixed:
+            repaired += 1
+            if first_repaired < 0:
+                first_repaired = index
+        if data is None:
+            continue
+        own = line_kind(data, kind)
+        try:
+            if own != kind:
+                # Its ids checked here, where the line's number is known.
+                _comment_ids(data) if own == "comments" else _reddit_id(data.get("id"), "id")
+                others.append(data)
+            else:
+                rows.append(comment_row(data, crawl_id) if kind == "comments"
+                            else story_row(data, crawl_id))  # fmt: skip
+        except NotAThing as e:
+            bad += 1
+            if first_bad is None:
+                first_bad = (index, str(e))
+    return rows, others, (bad, first_bad, repaired, first_repaired)
+
+
+def line_kind(data: dict[str, Any], kind: DumpKind) -> DumpKind:
+    """A line's own kind: a comment has a ``link_id``, a submission a ``title`` (and no
+    ``link_id``); one with neither is of the file's ``kind``."""
+    if "link_id" in data:
+        return "comments"
+    if "title" in data or "num_comments" in data:
+        return "submissions"
+    return kind
 
 
 def decode_packed(chunk: list[bytes], kind: DumpKind, filters: Filters,
@@ -115,20 +156,57 @@ def loads(line: bytes) -> Any:
         return json.loads(line)
 
 
-def _read_line(line: bytes, read: Callable[[dict[str, Any], int], Any], filters: Filters,
-               crawl_id: int) -> Any:  # fmt: skip
+def _object(line: bytes, filters: Filters) -> tuple[dict[str, Any] | None, bool]:
+    """The line's object if the filters keep it (None for a blank line or one they
+    drop), and whether bytes that are not UTF-8 were replaced to read it: a comment
+    with one bad byte keeps the rest of its text."""
     if not line.strip():
-        return None
+        return None, False
+    fixed = False
     try:
         data = loads(line)
-    except ValueError:
-        raise NotAThing from None
+    except UnicodeDecodeError:
+        try:
+            data, fixed = json.loads(line.decode("utf-8", "replace")), True
+        except ValueError as e:
+            raise NotAThing(f"not JSON ({e})") from None
+    except ValueError as e:
+        raise NotAThing(f"not JSON ({_short(e)})") from None
     if not isinstance(data, dict):
-        raise NotAThing
+        raise NotAThing(f"a JSON {type(data).__name__}, not an object")
     created = epoch(data.get("created_utc"))
     if not filters.keeps(data, created):
-        return None
-    return read(data, crawl_id)
+        return None, fixed
+    return data, fixed
+
+
+def _short(error: ValueError) -> str:
+    text = str(error)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _reddit_id(value: object, field: str) -> str:
+    """``value`` without its ``t1_``/``t3_`` prefix, NotAThing if it is no Reddit id.
+    An integer is read as its digits (a dump writer's number for a base-36 id)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        value = str(value)
+    found = _unprefixed(value)
+    if found is None:
+        raise NotAThing(f"no {field}" if value in (None, "") else
+                        f"{field} {value!r} is not a Reddit id")
+    if not _ID.fullmatch(found):
+        raise NotAThing(f"{field} {str(value)[:40]!r} is not a Reddit id")
+    return found
+
+
+def _comment_ids(data: dict[str, Any]) -> tuple[str, str, str | None]:
+    """(id, story id, parent id or None for a reply to the post) of a comment's line."""
+    story_id = _reddit_id(data.get("link_id"), "link_id")
+    cid = _reddit_id(data.get("id"), "id")
+    parent = data.get("parent_id")
+    if parent is None or parent == "" or (isinstance(parent, str) and parent.startswith("t3_")):
+        return cid, story_id, None  # a reply to the post is at the top level
+    return cid, story_id, _reddit_id(str(parent), "parent_id")
 
 
 def epoch(value: Any) -> float | None:
@@ -189,12 +267,9 @@ def _unprefixed(fullname: object) -> str | None:
 
 def comment_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, ...]:
     """The staged row (archive.bulk.STAGED_COLUMNS) of a dump's comment object."""
-    story_id = _unprefixed(data.get("link_id"))
-    parent = str(data.get("parent_id") or "")
-    if not story_id or not data.get("id"):
-        raise NotAThing
-    # A reply to the post (t3_) is at the top level.
-    parent_id = None if parent.startswith("t3_") or not parent else _unprefixed(parent)
+    cid, story_id, parent_id = _comment_ids(data)
+    if not isinstance(data.get("id"), str):
+        data = {**data, "id": cid}  # Reddit's mapping reads a text id only
     at = seen(data)
     if data.get("body_html"):
         return _general_row(data, story_id, parent_id, at, crawl_id)
@@ -224,7 +299,7 @@ def comment_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, ...]:
         extra_json = _CANONICAL(extra) if extra else None
     except ValueError:  # NaN: the general path says what is wrong with which comment
         return _general_row(data, story_id, parent_id, at, crawl_id)
-    return (SITE, _unprefixed(data.get("id") or data.get("name")) or "", story_id, parent_id,
+    return (SITE, cid, story_id, parent_id,
             author, created_at, created_raw, None, text or None, 0, 0, int(deleted), None, 0,
             score if isinstance(score, int) and not isinstance(score, bool) else None,
             edited, edited_at, edited_text, int(removed), int(data.get("is_submitter") is True),
@@ -234,11 +309,9 @@ def comment_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, ...]:
 def general_comment_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, ...]:
     """:func:`comment_row` by Reddit's own mapping and the store's row, whatever the line:
     what the fast reading is held equal to."""
-    story_id = _unprefixed(data.get("link_id"))
-    parent = str(data.get("parent_id") or "")
-    if not story_id or not data.get("id"):
-        raise NotAThing
-    parent_id = None if parent.startswith("t3_") or not parent else _unprefixed(parent)
+    cid, story_id, parent_id = _comment_ids(data)
+    if not isinstance(data.get("id"), str):
+        data = {**data, "id": cid}
     return _general_row(data, story_id, parent_id, seen(data), crawl_id)
 
 
@@ -256,8 +329,9 @@ def story_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, str]:
     """(Story, seen) of a submission: few enough to take Reddit's own mapping."""
     from scraper.parsers.reddit import things
 
-    if not data.get("id"):
-        raise NotAThing
+    sid = _reddit_id(data.get("id"), "id")
+    if not isinstance(data.get("id"), str):
+        data = {**data, "id": sid}
     at = seen(data)
     fetched = datetime.fromisoformat(at.replace("Z", "+00:00"))
     return things.story_from(data, fetched_at=fetched, source=SOURCE), at

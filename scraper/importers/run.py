@@ -8,6 +8,7 @@ naming it and why; the others still import.
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -169,11 +170,13 @@ def read_page(name: str, body: bytes, text: str, read: Read, *,
 def _read_warc(path: Path, read: Read, *, sites: Sequence[str] | None,
                fetched_at: datetime | None) -> str | None:
     """Every response record of a known site's page in the WARC (or WACZ) at ``path``,
-    at the record's own date; records of anything else are counted, not failures."""
-    others = 0
+    at the record's own date; records of anything else are counted, not failures,
+    unless the file holds no page at all (then that is its one line)."""
+    others = pages = 0
     problems: list[str] = []
+    skipped: Counter[str] = Counter()
     try:
-        for record in warc.records(path):
+        for record in warc.records(path, skipped):
             try:
                 text = files.decode(record.body)
             except files.UnreadableFile:
@@ -183,6 +186,7 @@ def _read_warc(path: Path, read: Read, *, sites: Sequence[str] | None,
             if found is None:
                 others += 1
                 continue
+            pages += 1
             moment, when = seen_at(fetched_at, record.fetched_at, record.fetched_at)
             problem = read_page(f"{path}@{record.offset}", record.body, text, read,
                                  found=found, url=record.url, moment=moment, when=when,
@@ -192,8 +196,18 @@ def _read_warc(path: Path, read: Read, *, sites: Sequence[str] | None,
     except warc.UnreadableWarc as e:
         problems.append(str(e))
     if others:
-        read.seen.append({"path": str(path), "skipped_records": others})
+        skipped["unknown"] = others
+    if skipped:
+        read.seen.append({"path": str(path), "skipped_records": sum(skipped.values()),
+                          "skipped": dict(sorted(skipped.items()))})
+    if not pages and not problems:
+        why = "; ".join(f"{n:,} {_SKIPPED.get(k, k)}" for k, n in sorted(skipped.items()))
+        return f"no page of a site linkthread knows in it ({why or 'no records'})"
     return "; ".join(problems) or None
+
+
+# Why WARC records were skipped, for the line of a WARC that held no page.
+_SKIPPED = {**warc.SKIPPED, "unknown": "of other sites, or not a page linkthread reads"}
 
 
 def _target(piece: Piece) -> Target | None:

@@ -1,0 +1,126 @@
+"""What a file given to ``linkthread import`` is, from its first lines: a Reddit dump
+of comments or submissions (:func:`dump_kind`), or, for a file that claims to be a
+compressed dump and is none, why not (:func:`refusal`), for its one line. Read as
+:mod:`scraper.importers.dump_stream` reads a dump (zstd, gzip or plain), and tolerant
+of what a dump may hold (a damaged line, a submission among comments)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scraper.importers.dump_stream import (
+    GZIP_MAGIC,
+    SUFFIXES,
+    ZSTD_MAGIC,
+    DamagedStream,
+    magic,
+    open_stream,
+)
+from scraper.importers.reddit_dump_rows import DumpKind
+
+SNIFF_LINES = 20  # lines read to tell a dump's kind
+SNIFF_BYTES = 16 << 20  # ... at most: a file with no newline is not read whole
+_COMMENT_KEYS = frozenset({"link_id", "parent_id", "body"})
+_SUBMISSION_KEYS = frozenset({"title", "selftext", "num_comments"})
+
+
+@dataclass(frozen=True, slots=True)
+class Sniffed:
+    """What the first lines of a file are: the JSON objects among them, how many lines
+    were something else, and why reading stopped early (damage), if it did."""
+
+    objects: list[dict[str, Any]]
+    others: int
+    compressed: str | None  # "zstd", "gzip", or None
+    problem: str | None = None
+
+
+def sniff(path: Path) -> Sniffed:
+    """The first lines of the file, read as a dump's: blank lines ignored, a line that
+    is no JSON object counted, damage after some lines kept as a problem."""
+    try:
+        head = magic(path)
+    except OSError as e:
+        return Sniffed([], 0, None, f"cannot read it: {e.strerror or e}")
+    compressed = ("zstd" if head == ZSTD_MAGIC else "gzip" if head[:2] == GZIP_MAGIC
+                  else None)  # fmt: skip
+    found: list[dict[str, Any]] = []
+    others = 0
+    try:
+        with open_stream(path) as stream:
+            text, whole, problem = stream.head(SNIFF_BYTES, SNIFF_LINES + 1)
+    except (OSError, ValueError, DamagedStream) as e:
+        return Sniffed([], 0, compressed, str(e))
+    lines = text.split(b"\n")
+    if not whole:
+        lines = lines[:-1]  # cut by the sniff, not by the file
+    for line in lines:
+        if len(found) + others >= SNIFF_LINES:
+            break
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError:
+            value = None
+        if isinstance(value, dict):
+            found.append(value)
+        else:
+            others += 1
+    return Sniffed(found, others, compressed, problem)
+
+
+def dump_kind(path: Path) -> DumpKind | None:
+    """Whether ``path`` is a Reddit dump, and of what, from its first lines' fields:
+    most of them must be objects, most of those Reddit things, and the file's kind is
+    the more common of the two (a file of comments with a submission or a damaged
+    line among them is still a comments dump; each line is read as what it is)."""
+    if path.suffix.lower() not in SUFFIXES or not path.is_file():
+        return None
+    return _kind(sniff(path))
+
+
+def _kind(sniffed: Sniffed) -> DumpKind | None:
+    objects = sniffed.objects
+    if len(objects) <= sniffed.others:
+        return None
+    comments = sum(o.keys() >= _COMMENT_KEYS for o in objects)
+    submissions = sum(o.keys() >= _SUBMISSION_KEYS for o in objects)
+    if (comments + submissions) * 2 <= len(objects):
+        return None
+    return "comments" if comments >= submissions else "submissions"
+
+
+def refusal(path: Path) -> str | None:
+    """Why a file that claims to be a compressed dump (a ``.zst`` name, or zstd's
+    magic) is none, for its one line; None for any other file (a saved page's
+    importer says what it is)."""
+    suffix = path.suffix.lower()
+    if not path.is_file() or (suffix not in (".zst", ".gz") and not _zstd(path)):
+        return None  # read once, as a page: not sniffed again for every saved page
+    sniffed = sniff(path)
+    if _kind(sniffed) is not None:
+        return None
+    if sniffed.compressed == "gzip" and suffix == ".gz" \
+            and Path(path.stem).suffix.lower() in SUFFIXES and sniffed.problem is not None:
+        return f"a gzip file that cannot be read: {sniffed.problem}"  # RC_x.ndjson.gz
+    if sniffed.compressed != "zstd":
+        if suffix == ".zst":
+            return "named .zst, but not zstd-compressed, and not a Reddit dump either"
+        return None
+    if sniffed.problem is not None and not sniffed.objects:
+        return f"a zstd file that cannot be read: {sniffed.problem}"
+    return ("zstd-compressed, but not a Reddit dump: its first lines are not JSON objects "
+            f"with {', '.join(sorted(_COMMENT_KEYS))} (comments) or "
+            f"{', '.join(sorted(_SUBMISSION_KEYS))} (submissions)")
+
+
+def _zstd(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4) == ZSTD_MAGIC
+    except OSError:
+        return False
