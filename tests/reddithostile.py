@@ -6,21 +6,33 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from tests.conftest import rows, run_linkthread
-from tests.redditapi import JSON, RedditAPI, env
-from tests.server import Reply
+from tests.redditapi import JSON, Cut, RedditAPI, env
+from tests.server import Reply, SiteServer, serve
 
 # The two ways of one crawl: the direct loop (threads alone) and the spider (any -s).
 PATHS = {"direct": (), "spider": ("-s", "LOG_LEVEL=WARNING")}
+WAYS = pytest.mark.parametrize("way", list(PATHS))
 # Far below the default: a crawl that loops is a failure, not a hang of the suite.
 TIMEOUT = 120
 
 # (path, query, the stand-in's answer) -> the answer sent instead, or None to keep it
 Change = Callable[[str, dict[str, str], Reply], Reply | None]
+
+
+@contextmanager
+def stand_in() -> Iterator[RedditAPI]:
+    """The stand-in with no continue-threads: every comment left out is in a "load
+    more" stub."""
+    with serve(SiteServer()) as site:
+        yield RedditAPI(site, cut=Cut(top=5, kids=3, depth=50))
 
 
 def rewrite(api: RedditAPI, change: Change) -> None:

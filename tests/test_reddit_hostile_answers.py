@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import rows
-from tests.redditapi import JSON, Cut, RedditAPI, listing, make_thread, post
-from tests.reddithostile import PATHS, crawl, errors, gaps, rewrite, stored_ids
-from tests.server import Reply, SiteServer, serve
+from tests.redditapi import JSON, RedditAPI, listing, make_thread, post
+from tests.reddithostile import WAYS, crawl, errors, gaps, rewrite, stand_in, stored_ids
+from tests.server import Reply
 
 pytestmark = pytest.mark.e2e
 
-WAYS = pytest.mark.parametrize("way", list(PATHS))
 HTML = "text/html; charset=utf-8"
 GOOD = json.dumps([listing([]), listing([])])  # only its length is used: a cut point
 
@@ -49,8 +48,8 @@ BODIES = ["html", "json-error", "cut", "cut-connection", "empty", "not-json"]
 
 @pytest.fixture
 def api() -> Iterator[RedditAPI]:
-    with serve(SiteServer()) as site:
-        yield RedditAPI(site, cut=Cut(top=5, kids=3, depth=50))
+    with stand_in() as api:
+        yield api
 
 
 def nothing_stored(db: Path) -> None:

@@ -11,20 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.redditapi import AUTH_PATH, JSON, Cut, RedditAPI, make_thread
-from tests.reddithostile import PATHS, crawl, errors, gaps
-from tests.server import Reply, SiteServer, serve
+from tests.redditapi import AUTH_PATH, JSON, RedditAPI, make_thread
+from tests.reddithostile import WAYS, crawl, errors, gaps, stand_in
+from tests.server import Reply
 from tests.test_reddit_crawl_e2e import tree_in_order
 
 pytestmark = pytest.mark.e2e
 
-WAYS = pytest.mark.parametrize("way", list(PATHS))
-
-
 @pytest.fixture
 def api() -> Iterator[RedditAPI]:
-    with serve(SiteServer()) as site:
-        yield RedditAPI(site, cut=Cut(top=5, kids=3, depth=50))
+    with stand_in() as api:
+        yield api
 
 
 def api_requests(api: RedditAPI) -> list[str]:

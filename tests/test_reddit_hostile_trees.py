@@ -15,11 +15,12 @@ import pytest
 from tests.conftest import rows
 from tests.redditapi import JSON, Cut, RedditAPI, listing, make_thread, post
 from tests.reddithostile import (
-    PATHS,
+    WAYS,
     crawl,
     errors,
     gaps,
     rewrite,
+    stand_in,
     stored_ids,
     t1,
     things_of,
@@ -30,14 +31,10 @@ from tests.test_reddit_crawl_e2e import tree_in_order
 
 pytestmark = pytest.mark.e2e
 
-WAYS = pytest.mark.parametrize("way", list(PATHS))
-
-
 @pytest.fixture
 def api() -> Iterator[RedditAPI]:
-    with serve(SiteServer()) as site:
-        # No continue-threads: every comment left out is in a "load more" stub.
-        yield RedditAPI(site, cut=Cut(top=5, kids=3, depth=50))
+    with stand_in() as api:
+        yield api
 
 
 def morechildren_calls(api: RedditAPI) -> list[str]:
