@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from archive.models import Thread
 from scraper.parsers.errors import ParseError, parser_entry
+from scraper.parsers.reddit.answer_check import check_answer
 from scraper.parsers.reddit.answers import (
     CONTINUE_ID,
     More,
@@ -200,82 +201,6 @@ def _merge(tree: _Tree, things: Sequence[Mapping[str, Any]], parent: _Node | Non
             tree.add_stub(data, under)
 
 
-KINDS = ("t1", "more")  # what a thread's answers hold in place of comments
-
-
-def _check_answer(tree: _Tree | None, things: Sequence[Mapping[str, Any]], *, url: str,
-                  story: str | None) -> None:
-    """Refuse, before anything is placed, an answer that does not fit the thread: a
-    thing of another kind, a comment whose id is not text, a comment of another post,
-    a stub whose ``children`` is no list, or a comment that would be its own ancestor
-    (itself as its parent, a cycle of parents, or one closing through the tree).
-    ``checked_stubs`` has checked the shape of every t1's replies already."""
-    nodes = tree.nodes if tree is not None else {}
-    missing = tree.missing if tree is not None else {}
-    link_name = f"t3_{story}"
-    placed: dict[str, str | None] = {}  # a new comment -> the id it goes under
-    # Nesting alone makes no cycle: only a comment placed by its parent_id, or one
-    # that adopts replies which came before it, can close one.
-    risky: list[str] = []
-    stack: list[tuple[Iterator[Mapping[str, Any]], str | None]] = [(iter(things), None)]
-    while stack:
-        thing = next(stack[-1][0], None)
-        if thing is None:
-            stack.pop()
-            continue
-        above = stack[-1][1]
-        kind, data = thing.get("kind"), thing.get("data")
-        if kind not in KINDS or not isinstance(data, (dict, Mapping)):
-            raise ParseError(SITE, url, f"a thing of kind {kind!r} among the comments")
-        if kind == "more":
-            children = data.get("children")
-            if children is not None and not isinstance(children, list):
-                raise ParseError(SITE, url, "a more stub whose children are not a list")
-            continue
-        cid = data.get("id")
-        if cid is None:
-            cid = data.get("name")
-        if not isinstance(cid, str):
-            raise ParseError(SITE, url, f"a comment whose id is not text ({cid!r})")
-        if "_" in cid:
-            cid = unprefixed(cid) or cid
-        link = data.get("link_id")
-        if link is not None and story is not None and link != link_name and \
-                unprefixed(link) != story:
-            raise ParseError(SITE, url, f"a comment of post {unprefixed(link)} in the thread "
-                                        f"of {story}")
-        if len(stack) == 1:  # a top thing: placed by its parent_id
-            raw = data.get("parent_id")
-            above = None if not isinstance(raw, str) or raw.startswith("t3_") \
-                else unprefixed(raw)
-            if above is not None:
-                risky.append(cid)
-        if cid not in placed and cid not in nodes:
-            placed[cid] = above
-            if cid in missing:
-                risky.append(cid)
-        replies = data.get("replies")
-        if isinstance(replies, (dict, Mapping)):
-            stack.append((iter(replies["data"]["children"]), cid))
-    safe: set[str] = set()  # ids whose line up ends at the post or outside the thread
-    for cid in risky:
-        seen: set[str] = set()
-        at: str | None = cid
-        while at is not None and at not in safe:
-            if at in seen:
-                raise ParseError(SITE, url, f"comment {at} is its own ancestor (its parents "
-                                            "go round in a cycle)")
-            seen.add(at)
-            if at in placed:
-                at = placed[at]
-            elif at in nodes:
-                up = nodes[at].up
-                at = up.id if up is not None else None
-            else:
-                break
-        safe |= seen
-
-
 def _asked_ids(url: str) -> set[str]:
     raw = parse_qs(urlsplit(url).query).get("children", [""])[0]
     return {c for c in raw.split(",") if c}
@@ -308,7 +233,7 @@ class ThreadPages:
                 raise ParseError(SITE, url, "a morechildren answer before the thread's "
                                             "first page")
             found = checked_stubs(things, url=url)
-            _check_answer(self._tree, things, url=url, story=self._story())
+            check_answer(self._tree, things, url=url, story=self._story())
             tree = self._start(url)
             _merge(tree, things, None)
             tree.answered(_asked_ids(url) or {
@@ -322,8 +247,8 @@ class ThreadPages:
             raise ParseError(SITE, url, f"a page of post {data.get('id')} in the thread "
                                         f"of {post.get('id')}")
         found = checked_stubs(tops, url=url)
-        _check_answer(self._tree, tops, url=url,
-                      story=unprefixed(data.get("id") or data.get("name")))
+        check_answer(self._tree, tops, url=url,
+                     story=unprefixed(data.get("id") or data.get("name")))
         later = self._tree is not None
         tree = self._start(url)
         self._post = post or data

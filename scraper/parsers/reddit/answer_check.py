@@ -1,0 +1,106 @@
+"""The check of one Reddit answer against the thread it is to join, before anything of
+it is placed: so that an answer refused leaves the thread exactly as it was, and a
+parent cycle (which would hang the tree walk) never reaches the tree."""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+from scraper.parsers.errors import ParseError
+from scraper.parsers.reddit.errors import SITE
+from scraper.parsers.reddit.things import unprefixed
+
+
+class Placed(Protocol):
+    """A comment in the tree (or the post, id None), and what it is placed under."""
+
+    @property
+    def id(self) -> str | None: ...
+
+    @property
+    def up(self) -> Placed | None: ...
+
+
+class Tree(Protocol):
+    @property
+    def nodes(self) -> Mapping[str, Placed]: ...
+
+    @property
+    def missing(self) -> Container[str]: ...
+
+
+KINDS = ("t1", "more")  # what a thread's answers hold in place of comments
+
+
+def check_answer(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url: str,
+                 story: str | None) -> None:
+    """Refuse, before anything is placed, an answer that does not fit the thread: a
+    thing of another kind, a comment whose id is not text, a comment of another post,
+    a stub whose ``children`` is no list, or a comment that would be its own ancestor
+    (itself as its parent, a cycle of parents, or one closing through the tree).
+    ``checked_stubs`` has checked the shape of every t1's replies already."""
+    nodes = tree.nodes if tree is not None else {}
+    missing = tree.missing if tree is not None else {}
+    link_name = f"t3_{story}"
+    placed: dict[str, str | None] = {}  # a new comment -> the id it goes under
+    # Nesting alone makes no cycle: only a comment placed by its parent_id, or one
+    # that adopts replies which came before it, can close one.
+    risky: list[str] = []
+    stack: list[tuple[Iterator[Mapping[str, Any]], str | None]] = [(iter(things), None)]
+    while stack:
+        thing = next(stack[-1][0], None)
+        if thing is None:
+            stack.pop()
+            continue
+        above = stack[-1][1]
+        kind, data = thing.get("kind"), thing.get("data")
+        if kind not in KINDS or not isinstance(data, (dict, Mapping)):
+            raise ParseError(SITE, url, f"a thing of kind {kind!r} among the comments")
+        if kind == "more":
+            children = data.get("children")
+            if children is not None and not isinstance(children, list):
+                raise ParseError(SITE, url, "a more stub whose children are not a list")
+            continue
+        cid = data.get("id")
+        if cid is None:
+            cid = data.get("name")
+        if not isinstance(cid, str):
+            raise ParseError(SITE, url, f"a comment whose id is not text ({cid!r})")
+        if "_" in cid:
+            cid = unprefixed(cid) or cid
+        link = data.get("link_id")
+        if link is not None and story is not None and link != link_name and \
+                unprefixed(link) != story:
+            raise ParseError(SITE, url, f"a comment of post {unprefixed(link)} in the thread "
+                                        f"of {story}")
+        if len(stack) == 1:  # a top thing: placed by its parent_id
+            raw = data.get("parent_id")
+            above = None if not isinstance(raw, str) or raw.startswith("t3_") \
+                else unprefixed(raw)
+            if above is not None:
+                risky.append(cid)
+        if cid not in placed and cid not in nodes:
+            placed[cid] = above
+            if cid in missing:
+                risky.append(cid)
+        replies = data.get("replies")
+        if isinstance(replies, (dict, Mapping)):
+            stack.append((iter(replies["data"]["children"]), cid))
+    safe: set[str] = set()  # ids whose line up ends at the post or outside the thread
+    for cid in risky:
+        seen: set[str] = set()
+        at: str | None = cid
+        while at is not None and at not in safe:
+            if at in seen:
+                raise ParseError(SITE, url, f"comment {at} is its own ancestor (its parents "
+                                            "go round in a cycle)")
+            seen.add(at)
+            if at in placed:
+                at = placed[at]
+            elif at in nodes:
+                up = nodes[at].up
+                at = up.id if up is not None else None
+            else:
+                break
+        safe |= seen
