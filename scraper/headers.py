@@ -21,9 +21,15 @@ MAX_WAIT_SETTING = "LINKTHREAD_MAX_RATELIMIT_WAIT"
 MAX_WAIT = 600.0
 
 
+def env_float(name: str, default: float | None) -> float | None:
+    """A number setting from the environment (the direct loop's, which has no Scrapy
+    settings to read): unset or blank is ``default``."""
+    raw = (os.environ.get(name) or "").strip()
+    return float(raw) if raw else default
+
+
 def _capped(seconds: float, header: str | None) -> float:
-    raw = (os.environ.get(MAX_WAIT_SETTING) or "").strip()
-    cap = float(raw) if raw else MAX_WAIT
+    cap = env_float(MAX_WAIT_SETTING, MAX_WAIT) or 0.0
     if seconds <= cap:
         return seconds
     logger.warning("X-Ratelimit-Reset %s asks for %.0f s; waiting %g s at most (%s)",

@@ -33,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -45,7 +44,7 @@ from urllib.parse import urlsplit
 from archive import sites
 from archive.pace import Claims
 from scraper.direct.fetch import Http, HttpFailed
-from scraper.headers import budget_delay, ratelimit_wait, retry_after
+from scraper.headers import budget_delay, env_float, ratelimit_wait, retry_after
 from scraper.robots_rules import OVERRIDE_HINT, refusal_reason
 from scraper.settings import (
     CONCURRENT_REQUESTS_PER_DOMAIN,
@@ -94,11 +93,6 @@ class Page:
         return html_to_unicode(self.content_type or None, self.body)[1]
 
 
-def _env_float(name: str, default: float | None) -> float | None:
-    raw = (os.environ.get(name) or "").strip()
-    return float(raw) if raw else default
-
-
 class PageClient:
     """One site's pages, asked for one at a time; use it as ``async with``."""
 
@@ -114,13 +108,13 @@ class PageClient:
         self.budget = budget
         self.answers = answers
         # Never below the site's published limit where robots.txt is not what paces.
-        self.download_delay = max(_env_float("LINKTHREAD_DOWNLOAD_DELAY", 1.0) or 0.0,
+        self.download_delay = max(env_float("LINKTHREAD_DOWNLOAD_DELAY", 1.0) or 0.0,
                                   min_delay)
-        self.override = _env_float("LINKTHREAD_CRAWL_DELAY", None)
-        self.base = _env_float("LINKTHREAD_BACKOFF_BASE", 10.0) or 0.0
-        self.ceiling = _env_float("LINKTHREAD_BACKOFF_MAX", 600.0) or 0.0
-        self.soft_retries = int(_env_float("LINKTHREAD_SOFT_RETRIES", 8) or 0)
-        self.max_body = int(_env_float("LINKTHREAD_MAX_BODY", DEFAULT_MAX_BODY) or 0)
+        self.override = env_float("LINKTHREAD_CRAWL_DELAY", None)
+        self.base = env_float("LINKTHREAD_BACKOFF_BASE", 10.0) or 0.0
+        self.ceiling = env_float("LINKTHREAD_BACKOFF_MAX", 600.0) or 0.0
+        self.soft_retries = int(env_float("LINKTHREAD_SOFT_RETRIES", 8) or 0)
+        self.max_body = int(env_float("LINKTHREAD_MAX_BODY", DEFAULT_MAX_BODY) or 0)
         self.requests = 0
         self._robots: dict[str, tuple[Protego | None, str | None]] = {}
         self._delays: dict[str, float] = {}
