@@ -25,20 +25,27 @@ def site() -> Iterator[SiteServer]:
         yield s
 
 
+def crawl_env(env: dict[str, str] | None = None, *,
+              base_url: str | None = None) -> dict[str, str]:
+    """What a test's crawl sets over the environment: no delays, short back-offs."""
+    changes = {"LINKTHREAD_DOWNLOAD_DELAY": "0",
+               "LINKTHREAD_BACKOFF_BASE": "0.05", "LINKTHREAD_BACKOFF_MAX": "0.2",
+               # A site's published minimum delay holds when robots.txt is not read;
+               # the local stand-ins have none.
+               "LINKTHREAD_MIN_DELAY": "0"}
+    if base_url:
+        changes["LINKTHREAD_HN_BASE_URL"] = base_url
+    changes.update(env or {})
+    return changes
+
+
 def run_linkthread(
     *args: str, base_url: str | None = None, env: dict[str, str] | None = None,
     cwd: Path | None = None, timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
     """The real console script in a child process (Scrapy's reactor runs once a process)."""
-    full_env = {**os.environ, "LINKTHREAD_DOWNLOAD_DELAY": "0",
-                "LINKTHREAD_BACKOFF_BASE": "0.05", "LINKTHREAD_BACKOFF_MAX": "0.2",
-                # A site's published minimum delay holds when robots.txt is not read;
-                # the local stand-ins have none.
-                "LINKTHREAD_MIN_DELAY": "0"}
+    full_env = {**os.environ, **crawl_env(env, base_url=base_url)}
     full_env.pop("LINKTHREAD_DB", None)
-    if base_url:
-        full_env["LINKTHREAD_HN_BASE_URL"] = base_url
-    full_env.update(env or {})
     cmd = [str(LINKTHREAD)] if LINKTHREAD.exists() else [sys.executable, "-m", "scraper.cli"]
     return subprocess.run([*cmd, *args], capture_output=True, text=True, env=full_env,
                           cwd=cwd or ROOT, timeout=timeout, check=False)

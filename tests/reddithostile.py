@@ -5,6 +5,7 @@ a crawl run through the direct loop or through the spider, and what it left."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.clirun import forked, in_process
 from tests.conftest import rows, run_linkthread
 from tests.redditapi import JSON, Cut, RedditAPI, env
 from tests.server import Reply, SiteServer, serve
@@ -22,6 +24,9 @@ PATHS = {"direct": (), "spider": ("-s", "LOG_LEVEL=WARNING")}
 WAYS = pytest.mark.parametrize("way", list(PATHS))
 # Far below the default: a crawl that loops is a failure, not a hang of the suite.
 TIMEOUT = 120
+# Every crawl through the real console script, as before tests/clirun.py: for a check
+# that the cheaper ways change no outcome.
+SUBPROCESS = os.environ.get("LINKTHREAD_TEST_SUBPROCESS", "") == "1"
 
 # (path, query, the stand-in's answer) -> the answer sent instead, or None to keep it
 Change = Callable[[str, dict[str, str], Reply], Reply | None]
@@ -69,10 +74,17 @@ def t1(cid: str, parent: str, story: str = "abc12", **extra: object) -> dict:
         **extra}}
 
 
-def crawl(api: RedditAPI, db: Path, way: str, *args: str,
+def crawl(api: RedditAPI, db: Path, way: str, *args: str, real: bool = False,
           **extra: str) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    return run_linkthread("crawl", "reddit", *args, *PATHS[way], "--db", str(db),
-                          env=env(api, **extra), timeout=TIMEOUT)
+    """The crawl through ``way``: the real console script if ``real`` (each class of
+    problem keeps some), else the direct loop in this process and the spider in a
+    forked child (tests/clirun.py), which the console script's start would cost ~0.4 s
+    and ~1.4 s more each."""
+    argv = ("crawl", "reddit", *args, *PATHS[way], "--db", str(db))
+    if real or SUBPROCESS:
+        return run_linkthread(*argv, env=env(api, **extra), timeout=TIMEOUT)
+    run = in_process if way == "direct" else forked
+    return run(*argv, env=env(api, **extra), timeout=TIMEOUT)
 
 
 def errors(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -80,7 +92,7 @@ def errors(result: subprocess.CompletedProcess[str]) -> list[str]:
 
 
 def gaps(db: Path) -> list[dict]:
-    result = run_linkthread("gaps", "--json", "--db", str(db))
+    result = in_process("gaps", "--json", "--db", str(db))
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 

@@ -49,7 +49,7 @@ def test_garbled_ratelimit_headers_do_not_stop_the_crawl(api: RedditAPI, tmp_pat
     thread = api.threads["abc12"] = make_thread(60, seed=31)
     api.ratelimit = lambda n, target: dict(GARBLED[name])
     db = tmp_path / "r.db"
-    result = crawl(api, db, way, "abc12")
+    result = crawl(api, db, way, "abc12", real=name == "absent")  # one by the console script
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert tree_in_order(db, "abc12") == thread.order()
@@ -140,7 +140,7 @@ def test_a_401_for_good_refreshes_once_then_one_line(api: RedditAPI, tmp_path: P
         api.threads[sid] = make_thread(20, seed=35 + k, story_id=sid, first=10_000 * (k + 1))
     api.refuse_always = True
     db = tmp_path / "r.db"
-    result = crawl(api, db, way, "abc12", "def34", "ghi56")
+    result = crawl(api, db, way, "abc12", "def34", "ghi56", real=True)
     assert result.returncode != 0
     (line,) = errors(result)
     assert "refused a fresh token too (HTTP 401)" in line, line

@@ -64,7 +64,7 @@ def test_duplicate_things_are_placed_once(api: RedditAPI, tmp_path: Path, way: s
     thread = api.threads["abc12"] = make_thread(80, seed=11)
     first_call_changed(api, lambda things: things + things[::-1] + things)
     db = tmp_path / "r.db"
-    result = crawl(api, db, way, "abc12")
+    result = crawl(api, db, way, "abc12", real=True)  # an exit 0 of the console script
     assert result.returncode == 0, result.stderr
     assert tree_in_order(db, "abc12") == thread.order()
     assert gaps(db) == []
@@ -269,7 +269,7 @@ def test_a_page_nested_too_deep_to_decode_is_one_line(api: RedditAPI, tmp_path: 
         return Reply(body, content_type=JSON) if path == "/comments/abc12" else None
     rewrite(api, deep)
     db = tmp_path / "r.db"
-    result = crawl(api, db, way, "abc12")
+    result = crawl(api, db, way, "abc12", real=True)  # a failure of the console script
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     (line,) = errors(result)
