@@ -142,7 +142,9 @@ def test_no_requests_left_is_waited_out_until_the_reset(api: RedditAPI,
     db = tmp_path / "r.db"
     result = crawl(api, db, "abc12")
     assert result.returncode == 0, result.stderr
-    # The server's own arrival times: the second request came after the reset.
+    # The server's own arrival times: the second request came after the reset. (The one
+    # test of this wait: tests/test_reddit_crawl_e2e.py had a copy, which a crawl of
+    # threads alone sends here too.)
     signed = [at for at, t in api.site.log if not t.startswith("/api/v1/")]
     assert len(signed) >= 2 and signed[1] - signed[0] >= 1 - 0.05
     assert tree_in_order(db, "abc12") == thread.order()

@@ -116,24 +116,6 @@ def test_no_ids_call_asks_for_more_than_100(tmp_path: Path) -> None:
         assert tree_in_order(db, "abc12") == thread.order()
 
 
-def test_no_requests_left_is_waited_out_until_the_reset(api: RedditAPI,
-                                                        tmp_path: Path) -> None:
-    api.threads["abc12"] = make_thread(40, seed=2)
-
-    def budget(n: int, target: str) -> dict[str, str]:
-        left = "0" if n == 1 else "500"  # the first answer spends the window
-        return {"X-Ratelimit-Used": str(n), "X-Ratelimit-Remaining": left,
-                "X-Ratelimit-Reset": "1.5" if n == 1 else "600"}
-
-    api.ratelimit = budget
-    db = tmp_path / "r.db"
-    result = crawl(api, db, "abc12")
-    assert result.returncode == 0, result.stderr
-    signed = [at for at, t in api.site.log if not t.startswith("/api/v1/")]
-    assert len(signed) >= 2
-    assert signed[1] - signed[0] >= 1.5 - 0.05  # arrival times: a little slack
-
-
 def test_the_budget_spreads_requests_over_the_window(api: RedditAPI, tmp_path: Path) -> None:
     api.threads["abc12"] = make_thread(60, seed=4)
     api.ratelimit = lambda n, target: {"X-Ratelimit-Used": str(n),
