@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import LINKTHREAD, ROOT, rows, run_linkthread
+from tests.clirun import forked
+from tests.conftest import LINKTHREAD, ROOT, rows
 from tests.redditapi import JSON, RedditAPI, env, make_thread
 from tests.server import Reply, SiteServer, serve
 from tests.test_hn_api_crawl_e2e import archive_rows
@@ -45,7 +46,9 @@ def api() -> Iterator[RedditAPI]:
 
 def crawl(api: RedditAPI, db: Path, *args: str,
           **extra: str) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    return run_linkthread("crawl", "reddit", *args, "--db", str(db), env=env(api, **extra))
+    """In a child forked from a warm parent (tests/clirun.py), either way; the tests
+    of the process itself (no Scrapy loaded, SIGTERM) run the console script."""
+    return forked("crawl", "reddit", *args, "--db", str(db), env=env(api, **extra))
 
 
 def asked(api: RedditAPI) -> list[str]:

@@ -17,7 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import LINKTHREAD, rows, run_linkthread
+from tests.clirun import forked, in_process
+from tests.conftest import LINKTHREAD, rows
 from tests.redditapi import JSON, Cut, RedditAPI, env, make_thread
 from tests.server import Reply, SiteServer, serve
 
@@ -31,7 +32,9 @@ def api() -> Iterator[RedditAPI]:
 
 
 def crawl(api: RedditAPI, db: Path, *args: str, **extra: str):  # type: ignore[no-untyped-def]
-    return run_linkthread("crawl", "reddit", *args, "--db", str(db), env=env(api, **extra))
+    """In a child forked from a warm parent (tests/clirun.py): the console script's start
+    (~1 s of CPU a crawl) is not what these test; the kill below keeps the script."""
+    return forked("crawl", "reddit", *args, "--db", str(db), env=env(api, **extra))
 
 
 def paths(api: RedditAPI) -> list[str]:
@@ -198,7 +201,7 @@ def test_max_requests_leaves_a_gap_that_gaps_reports_then_a_crawl_fills(
         assert "left unexpanded" in result.stderr
         ((stored,),) = rows(db, "SELECT count(*) FROM comments")
         assert 0 < stored < 200
-        gaps = json.loads(run_linkthread("gaps", "--json", "--db", str(db)).stdout)
+        gaps = json.loads(in_process("gaps", "--json", "--db", str(db)).stdout)
         assert gaps == [{"kind": "short", "site": "reddit", "story_id": "abc12",
                          "title": "Post abc12", "seen_at": gaps[0]["seen_at"],
                          "declared": 200, "archived": stored, "dead": 0, "deleted": 0,
@@ -207,7 +210,7 @@ def test_max_requests_leaves_a_gap_that_gaps_reports_then_a_crawl_fills(
         again = crawl(api, db, "abc12")
         assert again.returncode == 0, again.stderr
         assert tree_in_order(db, "abc12") == thread.order()
-        assert json.loads(run_linkthread("gaps", "--json", "--db", str(db)).stdout) == []
+        assert json.loads(in_process("gaps", "--json", "--db", str(db)).stdout) == []
 
 
 def test_a_listing_pages_by_after_with_ranks_across_pages(api: RedditAPI,
