@@ -334,8 +334,14 @@ def test_the_published_limit_holds_by_default(api: RedditAPI, tmp_path: Path) ->
     result = crawl(api, db, "abc12", LINKTHREAD_MIN_DELAY="")  # the site's own: 0.6 s
     assert result.returncode == 0, result.stderr
     signed = [at for at, t in api.site.log if not t.startswith("/api/v1/")]
-    assert len(signed) >= 2
-    assert all(b - a >= 0.6 - 0.05 for a, b in pairwise(signed))
+    assert len(signed) >= 3
+    # The pace the crawl keeps, as it recorded it for every crawl of the host...
+    assert rows(db, "SELECT host, delay FROM host_pace") == [("127.0.0.1", 0.6)]
+    # ...and as the server saw it. Arrival times: a loaded machine's server can log one
+    # request late and the next on time, so each gap has slack (no pace at all is ~0 s);
+    # the mean over them all has little.
+    assert all(b - a >= 0.6 - 0.3 for a, b in pairwise(signed)), signed
+    assert (signed[-1] - signed[0]) / (len(signed) - 1) >= 0.6 - 0.02, signed
 
 
 def test_a_top_listing_of_a_period(api: RedditAPI, tmp_path: Path) -> None:
