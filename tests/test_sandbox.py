@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -44,16 +45,25 @@ CLEAR = "\x1b[2J"
 TITLE = "\x1b]0;owned\x07"
 
 
-@pytest.fixture
-def archive_path(tmp_path: Path) -> Path:
-    path = tmp_path / "a.db"
+@pytest.fixture(scope="module")
+def built_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sandbox") / "a.db"
     db = open_db(path)
     comments = (
         make_comment("1", text=f"supply chain {CLEAR}wiped\rover", author=f"mallory{TITLE}"),
         make_comment("2", parent="1", depth=1, text="The supply of chain saws is fine"),
     )
     save_thread(db, make_thread(comments))
-    db.close()
+    db.close()  # checkpointed: the one file is the whole archive
+    return path
+
+
+@pytest.fixture
+def archive_path(built_archive: Path, tmp_path: Path) -> Path:
+    """A copy of the module's archive for each test: building one is most of a test's
+    time (the migrations), copying it a few milliseconds."""
+    path = tmp_path / "a.db"
+    shutil.copyfile(built_archive, path)
     return path
 
 
