@@ -20,6 +20,7 @@ import select
 import subprocess
 import sys
 import tempfile
+import threading
 import traceback
 from pathlib import Path
 from typing import IO, Any
@@ -121,14 +122,23 @@ class Forker:
 _forker: Forker | None = None
 
 
-def forked(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-           timeout: float = 300) -> subprocess.CompletedProcess[str]:
+_one_at_a_time = threading.Lock()
+
+
+def forked(*args: str, env: dict[str, str] | None = None, base_url: str | None = None,
+           cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """``linkthread ARGS`` in a child of the warm parent, with the environment of
-    ``run_linkthread``."""
+    ``run_linkthread``. One at a time: crawls that must overlap need ``run_linkthread``."""
     global _forker
-    if _forker is None or _forker.proc.poll() is not None:
-        _forker = Forker()
-        atexit.register(_forker.close)
-    full_env = {**os.environ, **crawl_env(env)}
-    full_env.pop("LINKTHREAD_DB", None)
-    return _forker.run(args, full_env, cwd or ROOT, timeout)
+    if not _one_at_a_time.acquire(blocking=False):
+        raise AssertionError("forked() runs one child at a time; use run_linkthread for "
+                             "crawls that overlap")
+    try:
+        if _forker is None or _forker.proc.poll() is not None:
+            _forker = Forker()
+            atexit.register(_forker.close)
+        full_env = {**os.environ, **crawl_env(env, base_url=base_url)}
+        full_env.pop("LINKTHREAD_DB", None)
+        return _forker.run(args, full_env, cwd or ROOT, timeout)
+    finally:
+        _one_at_a_time.release()

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests import hnpages
-from tests.conftest import rows, run_linkthread
+from tests.clirun import forked
+from tests.conftest import rows
 from tests.server import SiteServer
 from tests.test_crawl_e2e import archived_rows, expected_rows
 
@@ -17,8 +18,9 @@ pytestmark = pytest.mark.e2e
 
 
 def crawl(site: SiteServer, db: Path, *args: str, env: dict[str, str] | None = None) -> None:
-    result = run_linkthread("crawl", "hn", *args, "--db", str(db), base_url=site.base_url,
-                            env=env)  # fmt: skip
+    # Forked from a warm parent (tests/clirun.py): the console script's start is not
+    # what these test.
+    result = forked("crawl", "hn", *args, "--db", str(db), base_url=site.base_url, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
 
 

@@ -13,7 +13,8 @@ import pytest
 
 from archive.revisits import latest_pages
 from scraper.parsers.reddit.thread import ThreadPages
-from tests.conftest import rows, run_linkthread
+from tests.clirun import forked
+from tests.conftest import rows
 from tests.redditapi import Cut, RedditAPI, env, make_thread
 from tests.server import SiteServer, serve
 from tests.test_reddit_crawl_e2e import tree_in_order
@@ -30,12 +31,14 @@ def api() -> Iterator[RedditAPI]:
 
 
 def crawl(api: RedditAPI, db: Path, *args: str) -> None:
-    result = run_linkthread("crawl", "reddit", *args, "--db", str(db), env=env(api))
+    # Forked from a warm parent (tests/clirun.py), as linkthread() below: the console
+    # script's start is not what these test.
+    result = forked("crawl", "reddit", *args, "--db", str(db), env=env(api))
     assert result.returncode == 0, result.stderr[-3000:]
 
 
 def linkthread(*args: str) -> str:
-    result = run_linkthread(*args)
+    result = forked(*args)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     return result.stdout
 
