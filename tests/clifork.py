@@ -39,6 +39,9 @@ def child(request: dict) -> None:
         for name in PER_CHILD:
             sys.modules.pop(name, None)
         sys.argv = ["linkthread", *request["args"]]
+        # Run as a script, not as "python -m tests.clifork": click names the program
+        # from this (its usage lines say "linkthread").
+        sys.modules["__main__"].__package__ = None
         from scraper.cli import main
 
         try:

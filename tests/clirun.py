@@ -60,7 +60,8 @@ def in_process(*args: str, env: dict[str, str] | None = None,
     root.addHandler(handler)
     faulthandler.dump_traceback_later(timeout, exit=True)
     try:
-        result = CliRunner().invoke(cli, list(args), env=changes, catch_exceptions=True)
+        result = CliRunner().invoke(cli, list(args), env=changes, catch_exceptions=True,
+                                    prog_name="linkthread")
     finally:
         faulthandler.cancel_dump_traceback_later()
         root.removeHandler(handler)
