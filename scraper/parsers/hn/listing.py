@@ -48,10 +48,7 @@ SITE = "hn"
 PER_PAGE = 30
 _new_entry = quick(ListingEntry)  # 30 a page (see archive.records)
 
-# A row's <td class=subtext>: the class part searched for, the "<td" checked behind it
-# (as hn.text finds the comment containers; a search for the whole stops at every "<").
-_SUBTEXT_CLASS = re.compile(r"""class\s*=\s*["']?subtext["'\s>]""")
-_SUBTEXT_TAG = re.compile(r"<td\s+")
+_SUBTEXT = re.compile(r"""<td\s+class\s*=\s*["']?subtext["'\s>]""")
 _RANK = re.compile(r"([0-9]+)\.")
 _NUMBERED = re.compile(r"(?P<name>[a-z]+?)(?P<page>[0-9]{1,9})")  # "news2": the old page 2
 # The More link: a.morelink (2016-), else a bare "More" link in the last td.title (fnid
@@ -81,20 +78,6 @@ def _more_href(doc: etree._Element) -> str | None:
         if owner and "title" in _XML_SPACE.split(owner):
             return href
     return None
-
-
-def subtext_starts(html: str) -> list[int]:
-    """Where each ``<td class=subtext>`` opens in the page, in order: the rows the bytes
-    declare. The matches of ``<td\\s+class\\s*=\\s*["']?subtext["'\\s>]``: its "<" is the
-    nearest before the class part, and no two overlap."""
-    out: list[int] = []
-    last = 0
-    for m in _SUBTEXT_CLASS.finditer(html):
-        start = html.rfind("<", last, m.start())
-        if start >= 0 and _SUBTEXT_TAG.fullmatch(html, start, m.start()) is not None:
-            out.append(start)
-            last = start
-    return out
 
 
 def listing_name_and_page(url: str, known_page: int | None = None) -> tuple[str, int, int]:
@@ -252,7 +235,7 @@ def parse_listing(
         elif cls == "yclinks" and el.tag == "span":
             footer = True
     # lxml stops early on broken markup and returns the tree so far (see ``whole``).
-    declared = subtext_starts(html)
+    declared = [m.start() for m in _SUBTEXT.finditer(html)]
     whole.check_rows(html, declared, len(subtexts), what="story rows", site=SITE, url=url,
                      parser=parser)
     whole.check_footer(html, whole.footer_start(html), footer, site=SITE, url=url,
