@@ -233,3 +233,53 @@ def test_whitespace_collapses_as_a_browser_shows_it() -> None:
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         assert bodies._collapse(text) == runs.sub(" ", text).strip(" "), repr(text)
+
+
+def _old_reading(fragment: str) -> str | None:
+    """How a body read without a parse before ``_quick_text``: paragraph marks of _PARA."""
+    return bodies._simple_text(bodies._md_paragraphs(fragment) or bodies._paragraphs(fragment))
+
+
+def test_quick_text_reads_as_the_paragraph_marks_did() -> None:
+    """``_quick_text`` (NUL for a paragraph, the body kept narrow) gives the text the
+    _PARA reading gives wherever it gives one, and gives one for HN's bodies."""
+    rng = random.Random(25)
+    read = 0
+    for pieces in (_HN, _ODD, _MD, _INLINE):
+        for _ in range(4000):
+            f = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+            quick = bodies._quick_text(f)
+            if quick is not None:
+                read += 1
+                assert quick == _old_reading(f), repr(f)
+    assert read > 2000
+    hn_body = 'It&#x27;s<p>see <a href="https://x.org/?a=1&amp;b=2" rel="nofollow">this</a>'
+    assert bodies._quick_text(hn_body) == "It's\n\nsee this"
+    for refused in ("<p>a</p>", "a<p>b&#57344;", "a<p>&#xE000;", "a\ue000<p>b", "a\x00"):
+        assert bodies._quick_text(refused) is None, refused
+
+
+def test_quick_text_on_every_corpus_body(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every body of the HN and Lobsters corpus pages, as the parsers hand them over."""
+    seen: list[str] = []
+
+    def grab(fragments: list[str]) -> list[str]:
+        seen.extend(fragments)
+        return bodies.soup_texts(fragments)
+
+    monkeypatch.setattr(bodies, "texts", grab)
+    for path in _hn_pages():
+        _outcome(_hn_parse(path))
+    for path in sorted(corpus_dir("lobsters").glob("story-*")):
+        page = path.read_text(encoding="utf-8")
+        suffix = ".json" if path.suffix == ".json" else ""
+        _outcome(lambda page=page, suffix=suffix: lobsters.parse_thread(  # type: ignore[misc]
+            page, url=f"https://lobste.rs/s/x{suffix}", fetched_at=hnpages.FETCHED_AT))
+    assert len(seen) > 1000
+    quick = 0
+    for f in seen:
+        got = bodies._quick_text(f)
+        if got is not None:
+            quick += 1
+            assert got == _old_reading(f), f
+    assert quick > len(seen) // 2

@@ -181,3 +181,37 @@ def test_entities_decode_in_one_pass_as_in_ten() -> None:
         for c in page.comments:
             if c.text_html:
                 assert narrow._decoded(c.text_html) == _replaced(c.text_html)
+
+
+# The containers' opening as one regex, before the class part was searched for alone.
+_WHOLE_CONTAINER = re.compile(
+    r"""<(?:span|div)\s+class\s*=\s*(?:"comment"|'comment'|comment(?=[\s>]))\s*>""")
+
+
+def _whole_starts(html: str) -> list[tuple[int, int]]:
+    out = []
+    line, last = 1, 0
+    for m in _WHOLE_CONTAINER.finditer(html):
+        line += html.count("\n", last, m.start())
+        last = m.start()
+        out.append((m.end(), line))
+    return out
+
+
+def test_container_starts_as_the_whole_regex_found_them() -> None:
+    """``container_starts`` finds what the one regex of the whole opening found, on
+    every page and on random markup made of the pieces of openings."""
+    for _, html in _pages():
+        assert container_starts(html) == _whole_starts(html)
+    pieces = ["<span", "<div", "<p", "<", " ", "\n", "\t", "class", "=", " = ", '"comment"',
+              "'comment'", "comment", "comments", ">", "x", "<span class=comment>",
+              '<div class="comment">', "<span\nclass='comment' >", "<spanclass=comment>"]
+    rng = random.Random(14)
+    found = 0
+    for _ in range(20000):
+        html = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        starts = container_starts(html)
+        assert starts == _whole_starts(html), repr(html)
+        found += len(starts)
+    assert found > 1000
+

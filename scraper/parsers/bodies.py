@@ -211,12 +211,15 @@ def texts(fragments: Sequence[str]) -> list[str]:
     """The text of each HTML fragment, in order, from one parse of them all."""
     if not fragments:
         return []
+    quick = [_quick_text(f) for f in fragments]
+    if None not in quick:
+        return quick  # type: ignore[return-value]
     prepared = [_paragraphs(f) for f in fragments]
     # Reddit's bodies read as inline markup once their paragraph tags are marks; the
     # parse below (when one is needed) still takes every body as the reference does, so
     # that a damaged neighbour sends the same bodies the same way.
-    simple = [_simple_text(_md_paragraphs(f) or p) for f, p in zip(fragments, prepared,
-                                                                  strict=True)]
+    simple = [t if t is not None else _simple_text(_md_paragraphs(f) or p)
+              for f, p, t in zip(fragments, prepared, quick, strict=True)]
     if None not in simple:
         # A body read without a parse holds only plain tags (p, div.md, pre, code, i,
         # a), so the plain test below would pass them all: it is left out.
@@ -298,6 +301,24 @@ def _md_paragraphs(fragment: str) -> str | None:
     return fragment
 
 
+def _quick_text(fragment: str) -> str | None:
+    """``_simple_text(_md_paragraphs(f) or _paragraphs(f))`` of a body whose paragraphs
+    are HN's bare ``<p>``, or None (then read it that way). Its marks are NULs, which no
+    such body holds, not ``_PARA``: that one made the body a string of 2-byte characters
+    (Python's widest character sets the width of the whole string), and every scan after
+    it twice as long (bodies were a quarter of a 2013 item page's parse)."""
+    # Markdown's shape needs a </p> or a block, which _not_simple refuses: where this
+    # gives a text, _md_paragraphs gives None. The rest is where _paragraphs leaves a
+    # body be (and where a NUL could not mark a paragraph).
+    if "\x00" in fragment or _PARA in fragment or (
+            "&#" in fragment and ("57344" in fragment or ("000" in fragment and (
+                "xe000" in fragment or "xE000" in fragment)))):
+        return None
+    if "<p>" in fragment:
+        fragment = fragment.replace("<p>", "\x00")
+    return _simple_text(fragment, "\x00")
+
+
 def _paragraphs(fragment: str) -> str:
     # The spellings but the character itself are references: "&#57344;", "&#xe000;".
     if "<p>" not in fragment or _PARA in fragment or (
@@ -312,7 +333,9 @@ def text(fragment: str) -> str:
         return soup_text(fragment)
     # As ``texts`` reads each body: paragraph tags as marks, then no parse where the
     # markup is narrow (a story's text, a profile's about: one each a page).
-    simple = _simple_text(_md_paragraphs(fragment) or _paragraphs(fragment))
+    simple = _quick_text(fragment)
+    if simple is None:
+        simple = _simple_text(_md_paragraphs(fragment) or _paragraphs(fragment))
     if simple is not None:
         return simple
     doc = etree.fromstring(f"<div>{fragment}</div>", etree.HTMLParser(collect_ids=False))

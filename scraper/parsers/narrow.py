@@ -34,12 +34,13 @@ _NOT_SIMPLE_TAG = re.compile(rf"""<(?!(?:/?(?:{_INLINE_TAGS})|{_HREF})>)""")
 _NOT_SIMPLE_ENTITY = re.compile(rf"""&(?!{_HN_ENTITY[1:]})""")
 
 
-def _not_simple(fragment: str) -> bool:
+def _not_simple(fragment: str, para: str = _PARA) -> bool:
     """Whether ``fragment`` holds a tag or entity outside HN's narrow markup, a NUL, or
-    a lone surrogate (which libxml2 refuses)."""
+    a lone surrogate (which libxml2 refuses). With ``para`` a NUL, a NUL is the mark of
+    a paragraph, which the caller put there in a body it found without one."""
     if ("<" in fragment and _NOT_SIMPLE_TAG.search(fragment) is not None) or (
             "&" in fragment and _NOT_SIMPLE_ENTITY.search(fragment) is not None) or (
-            "\x00" in fragment):
+            para != "\x00" and "\x00" in fragment):
         return True
     if fragment.isascii():
         return False
@@ -56,45 +57,53 @@ _SIMPLE_TAG = re.compile(r"<[^>]*>")
 _ENTITY_CHARS = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'", "&#39;": "'",
                  "&#x2F;": "/", "&#60;": "<", "&#62;": ">", "&#34;": '"',
                  "&amp;": "&", "&#38;": "&"}
-_ENTITY = re.compile("&(?:lt|gt|quot|amp|#x27|#39|#x2F|#38|#60|#62|#34);")
-
-
-def _entity_char(m: re.Match[str]) -> str:
-    return _ENTITY_CHARS[m[0]]
+# Split at the entities, which land at the odd places, rather than a sub() that calls
+# back into Python for each (2012-14 bodies hold one every ~100 characters).
+_ENTITY = re.compile("(&(?:lt|gt|quot|amp|#x27|#39|#x2F|#38|#60|#62|#34);)")
+_entity_char = _ENTITY_CHARS.__getitem__
 
 
 # HN's code block: its text, escaped, with no tag inside (HN writes none there).
 _CODE_BLOCK = re.compile(r"<pre><code>([^<]*)</code></pre>")
 
 
-def _simple_text(fragment: str) -> str | None:
-    """The text of a body in HN's own narrow markup, or None for any other body."""
+def _simple_text(fragment: str, para: str = _PARA) -> str | None:
+    """The text of a body in HN's own narrow markup, or None for any other body.
+    ``para``: the character that marks its paragraphs (see ``_not_simple``)."""
     if "<pre><code>" in fragment:
-        return _with_code_blocks(fragment)
-    return _inline_text(fragment)
+        return _with_code_blocks(fragment, para)
+    return _inline_text(fragment, para)
 
 
-def _inline_text(fragment: str) -> str | None:
+def _inline_text(fragment: str, para: str = _PARA) -> str | None:
     """``_simple_text`` of a body with no code block."""
-    if _not_simple(fragment):
+    if _not_simple(fragment, para):
         return None
     flat = _decoded(_SIMPLE_TAG.sub("", fragment) if "<" in fragment else fragment)
-    if _PARA not in flat:
+    if para not in flat:
         return _collapse(flat)
     if "\n" in flat:
         flat = flat.replace("\n", " ")
-    if not ("  " in flat or "\t" in flat or "\r" in flat or "\f" in flat or "\v" in flat):
-        # No run of whitespace anywhere: each paragraph is itself without its edges.
-        return "\n\n".join([b for piece in flat.split(_PARA) if (b := piece.strip(" "))])
-    blocks = [_collapse(piece) for piece in flat.split(_PARA)]
-    return "\n\n".join([b for b in blocks if b])
+    if "  " in flat or "\t" in flat or "\r" in flat or "\f" in flat or "\v" in flat:
+        if not _no_other_spaces(flat):
+            blocks = [_collapse(piece) for piece in flat.split(para)]
+            return "\n\n".join([b for b in blocks if b])
+        # The runs collapsed in one call: a mark is no whitespace, so no run crosses one,
+        # and what is left at a paragraph's edges is one space, stripped below.
+        flat = " ".join(flat.split())
+    # No run of whitespace anywhere: each paragraph is itself without its edges.
+    return "\n\n".join([b for piece in flat.split(para) if (b := piece.strip(" "))])
 
 
 def _decoded(flat: str) -> str:
-    return _ENTITY.sub(_entity_char, flat) if "&" in flat else flat
+    if "&" not in flat:
+        return flat
+    parts = _ENTITY.split(flat)
+    parts[1::2] = map(_entity_char, parts[1::2])
+    return "".join(parts)
 
 
-def _with_code_blocks(fragment: str) -> str | None:
+def _with_code_blocks(fragment: str, para: str = _PARA) -> str | None:
     """``_simple_text`` of a body with code blocks: a block's text is kept as served
     (decoded) and breaks the text around it, as ``_joined_blocks`` reads a ``<pre>``."""
     if "\r" in fragment:
@@ -102,7 +111,8 @@ def _with_code_blocks(fragment: str) -> str | None:
     parts: list[str] = []
     last = 0
     for m in (*_CODE_BLOCK.finditer(fragment), None):
-        around = _inline_text(fragment[last:m.start() if m is not None else len(fragment)])
+        around = _inline_text(fragment[last:m.start() if m is not None else len(fragment)],
+                              para)
         if around is None:
             return None
         if around:
@@ -110,7 +120,7 @@ def _with_code_blocks(fragment: str) -> str | None:
         if m is None:
             break
         code = m.group(1)
-        if _PARA in code or _not_simple(code):
+        if para in code or _not_simple(code, para):
             return None
         code = _decoded(code).strip("\n").rstrip()
         if code:
@@ -125,9 +135,19 @@ def _collapse(text: str) -> str:
     if "\n" in text:
         text = text.replace("\n", " ")
     if "  " in text or "\t" in text or "\r" in text or "\f" in text or "\v" in text:
-        if _OTHER_SPACES.search(text) is None:
+        if _no_other_spaces(text):
             # Then str.split() splits at exactly those runs: one C call, where the
             # regex's replacement builds the text again piece by piece.
             return " ".join(text.split())
         text = _SPACES.sub(" ", text)
     return text.strip(" ")
+
+
+def _no_other_spaces(text: str) -> bool:
+    """Whether ``text`` holds no whitespace but the ASCII a browser collapses, so that
+    str.split() splits at exactly its runs. For ASCII text (known without a scan) the
+    four separators alone, one memchr each: the regex's class is tested at every
+    character (it was a sixth of a 2013 item page's bodies)."""
+    if text.isascii():
+        return not ("\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text)
+    return _OTHER_SPACES.search(text) is None

@@ -226,10 +226,12 @@ def html_doc(text: str, *, url: str, checked: bool = False) -> etree._Element:
     try:
         # As UTF-8 bytes, libxml2's own encoding (see whole.parse_html): a str with any
         # character past Latin-1 reaches it as UCS-2/4 and is converted first.
-        doc = etree.fromstring(text.encode("utf-8"),
-                               etree.HTMLParser(huge_tree=True, encoding="utf-8"))
+        # No id table (collect_ids): no reader looks an element up by its id, and each
+        # story and comment carries one.
+        doc = etree.fromstring(text.encode("utf-8"), etree.HTMLParser(
+            huge_tree=True, encoding="utf-8", collect_ids=False))
     except UnicodeEncodeError:  # a lone surrogate: lxml's own reading of the str
-        doc = etree.fromstring(text, etree.HTMLParser(huge_tree=True))
+        doc = etree.fromstring(text, etree.HTMLParser(huge_tree=True, collect_ids=False))
     if doc is None:
         raise ParseError(SITE, url, "no HTML document in the body")
     return doc

@@ -10,6 +10,7 @@ after), the time and ``span.comments_label`` ("5 comments", "1 comment", "no com
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,9 +81,15 @@ def byline_time(byline: etree._Element) -> etree._Element | None:
 
 def _site_story(href: str, page_url: str) -> str | None:
     """The story id of a link to this site's ``/s/ID`` (a self post's title links there)."""
-    if urlsplit(href).hostname != urlsplit(page_url).hostname:
+    if urlsplit(href).hostname != _host(page_url):
         return None
     return story_id_of(href)
+
+
+@functools.lru_cache(maxsize=64)
+def _host(page_url: str) -> str | None:
+    # The page's own host, asked for by each of its rows.
+    return urlsplit(page_url).hostname
 
 
 def _header(details: etree._Element, *, fallback_id: str | None, score: int | None,
