@@ -24,6 +24,7 @@ from archive import (
     redaction_table,
     schema,
     search_index,
+    search_merge,
     search_schema,
     seen,
     site_table,
@@ -207,6 +208,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0017_scale_search", search_index.m0017_scale_search),
     ("0019_band_auto", search_schema.m0019_band_auto),
     ("0020_thread_visits", thread_visits.m0020_thread_visits),
+    ("0021_fts_merge", search_merge.m0021_fts_merge),
 )
 
 
