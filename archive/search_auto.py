@@ -13,7 +13,8 @@ Each run, bounded by ``seconds`` (default :data:`SECONDS`):
 3. **build** those bands a step at a time (:mod:`archive.search_build`), each step's
    reading without the write lock;
 4. **merge** the full-text index's segments (:mod:`archive.search_merge`), the work
-   that migration 0021 took out of every save, at least one step a run.
+   that migration 0021 took out of every save, at least one step a run; then
+   checkpoint the WAL (``archive.db.WAL_PAGES`` says why here).
 
 What is not done by the time is left for the next run (every step stores how far it
 got). Steps 1-3 are off for an archive with ``linkthread search-index --no-auto`` (kept
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from archive import search_build, search_fold, search_merge
-from archive.db import connection, transaction
+from archive.db import checkpoint, connection, transaction
 from archive.search_index import MIN_DOCS, _Tokens, single_term, term_docs, totals
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ def upkeep(db: sqlite_utils.Database | sqlite3.Connection, *,
     # The full-text index's merges, taken out of the saves (search_merge says why);
     # kept whatever the bands' setting, at least one step a run.
     out.merged = search_merge.merge(conn, deadline=deadline)
+    checkpoint(conn)  # the saves' pages into the file, not in a later save (db.WAL_PAGES)
     return out
 
 

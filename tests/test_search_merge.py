@@ -6,6 +6,7 @@ archive made before 0021 gets the setting and keeps every row of its index."""
 from __future__ import annotations
 
 import sqlite3
+import struct
 import time
 from pathlib import Path
 
@@ -110,6 +111,25 @@ def test_no_merge_inside_a_transaction_or_with_upkeep_off(
     monkeypatch.delenv(search_auto.ENV)
     assert search_auto.upkeep(db, seconds=None).merged >= 1
     assert shape(db.conn).segments < 4
+    db.close()
+
+
+def wal_frames(path: Path) -> tuple[int, int]:
+    """(frames in the WAL, frames of it copied into the file), from the header of the
+    WAL index (-shm) as SQLite lays it out, in the machine's byte order: read without a
+    connection, so reading it checkpoints nothing."""
+    head = Path(f"{path}-shm").read_bytes()[:100]
+    return struct.unpack_from("=I", head, 16)[0], struct.unpack_from("=I", head, 96)[0]
+
+
+def test_a_crawls_end_checkpoints_what_its_saves_left_in_the_wal(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    db = open_db(path)
+    save_many(db, range(1, 4))
+    frames, copied = wal_frames(path)
+    assert frames > copied  # below WAL_PAGES: no save checkpointed
+    search_auto.upkeep(db)
+    assert wal_frames(path)[1] == wal_frames(path)[0] > 0
     db.close()
 
 
