@@ -4,9 +4,9 @@ FTS5 writes each transaction's new rows as one more segment, and by default
 (``automerge`` 4) a writer then merges, after every 64 leaves it wrote, up to 64
 leaves times the index's number of levels of the segments below: at ten million
 comments (7 levels) a 1,000-comment save (~26 leaves) paid one such merge in two or
-three, 10-30 ms of its ~110 ms, and an incremental merge once begun is carried on by
-every save whatever ``automerge`` says. Migration 0021 sets ``automerge`` to 0, so a
-save writes its own segment and nothing more; :func:`merge` does that work where a
+three, 15-20 ms a save on average of its ~110 ms, and an incremental merge once begun
+is carried on by every save at any ``automerge`` above 0. Migration 0021 sets it to 0,
+so a save writes its own segment and nothing more; :func:`merge` does that work where a
 crawl, an import or a reparse ends (``archive.search_auto.upkeep``), in steps of
 :data:`STEP_PAGES` pages, each its own short write transaction, until no level holds
 ``usermerge`` (4) segments or the time is up. What is left waits for the next run
