@@ -11,11 +11,14 @@ Each run, bounded by ``seconds`` (default :data:`SECONDS`):
    sample to be in :data:`MIN_DOCS` comments of the archive is counted exactly by FTS5
    (fts5vocab, ~25 ns a row), and one in at least that many starts building;
 3. **build** those bands a step at a time (:mod:`archive.search_build`), each step's
-   reading without the write lock.
+   reading without the write lock;
+4. **merge** the full-text index's segments (:mod:`archive.search_merge`), the work
+   that migration 0021 took out of every save, at least one step a run; then
+   checkpoint the WAL (``archive.db.WAL_PAGES`` says why here).
 
 What is not done by the time is left for the next run (every step stores how far it
-got). Off for an archive with ``linkthread search-index --no-auto`` (kept in
-``search_auto``), and for a process with ``LINKTHREAD_SEARCH_UPKEEP=0``.
+got). Steps 1-3 are off for an archive with ``linkthread search-index --no-auto`` (kept
+in ``search_auto``); all four for a process with ``LINKTHREAD_SEARCH_UPKEEP=0``.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from archive import search_build, search_fold
-from archive.db import connection, transaction
+from archive import search_build, search_fold, search_merge
+from archive.db import checkpoint, connection, transaction
 from archive.search_index import MIN_DOCS, _Tokens, single_term, term_docs, totals
 
 if TYPE_CHECKING:
@@ -51,10 +54,16 @@ class Upkept:
     started: list[str] = field(default_factory=list)  # builds begun
     built: list[str] = field(default_factory=list)  # builds finished
     building: list[str] = field(default_factory=list)  # builds still going
+    merged: int = 0  # merge steps of the full-text index (archive.search_merge)
+
+
+def _off() -> bool:
+    return os.environ.get(ENV, "").strip() in ("0", "off", "no")
 
 
 def enabled(conn: sqlite3.Connection) -> bool:
-    if os.environ.get(ENV, "").strip() in ("0", "off", "no"):
+    """Whether the bands are kept automatically (the archive's setting; the process's)."""
+    if _off():
         return False
     row = conn.execute("SELECT value FROM search_auto WHERE key = 'auto'").fetchone()
     return row is None or bool(row[0])
@@ -80,14 +89,24 @@ def upkeep(db: sqlite_utils.Database | sqlite3.Connection, *,
     transaction (a dry run) it does nothing: what it writes commits on its own."""
     conn = connection(db)
     out = Upkept()
-    if conn.in_transaction or not enabled(conn):
+    if conn.in_transaction or _off():
         return out
     deadline = None if seconds is None else time.monotonic() + seconds
+    if enabled(conn):
+        _bands(conn, out, deadline)
+    # The full-text index's merges, taken out of the saves (search_merge says why);
+    # kept whatever the bands' setting, at least one step a run.
+    out.merged = search_merge.merge(conn, deadline=deadline)
+    checkpoint(conn)  # the saves' pages into the file, not in a later save (db.WAL_PAGES)
+    return out
 
+
+def _bands(conn: sqlite3.Connection, out: Upkept, deadline: float | None) -> None:
+    """Steps 1-3 (the module's docstring), noted in ``out``."""
     def time_left() -> bool:
         return deadline is None or time.monotonic() < deadline
 
-    least = FOLD_MIN if seconds is not None else 1
+    least = FOLD_MIN if deadline is not None else 1
     while time_left() and search_fold.pending(conn) >= least:
         before = search_fold.pending(conn)
         out.folded += search_fold.fold(conn)
@@ -110,7 +129,6 @@ def upkeep(db: sqlite_utils.Database | sqlite3.Connection, *,
             break
     out.building = search_build.building(conn)
     _forget_changes(conn)
-    return out
 
 
 def look(conn: sqlite3.Connection, *, sample: int = SAMPLE,

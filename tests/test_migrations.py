@@ -131,9 +131,10 @@ def test_connection_settings(tmp_path: Path) -> None:
     db = open_db(tmp_path / "a.db")
     pragmas = [
         db.conn.execute(f"PRAGMA {p}").fetchone()[0]
-        for p in ("journal_mode", "foreign_keys", "busy_timeout", "cache_size", "mmap_size")
+        for p in ("journal_mode", "foreign_keys", "busy_timeout", "cache_size", "mmap_size",
+                  "wal_autocheckpoint")
     ]
-    assert pragmas == ["wal", 1, 30000, -65536, 268435456]
+    assert pragmas == ["wal", 1, 30000, -65536, 268435456, 10000]
 
     ro = open_readonly(tmp_path / "a.db")
     pragmas = [ro.execute(f"PRAGMA {p}").fetchone()[0]

@@ -19,7 +19,7 @@ import pytest
 
 from archive.db import open_db
 from archive.store import save_thread
-from bench import scale_save
+from bench import scale_save, scale_save_floor
 from bench.scale_data import Generator
 from tests.test_summaries import assert_recounted
 
@@ -78,14 +78,14 @@ def test_time_save_leaves_the_archive_as_built(
                      r" = [\d.]+x", printed)  # fmt: skip
     assert "INSERT INTO comments" in printed  # the split names the statements
     floor = re.findall(r"^  (.+?) +[\d.]+ -> +[\d.]+ ms = [\d.]+x$", printed, re.M)
-    assert floor == [label for label, _ in scale_save._FLOOR_VARIANTS]
+    assert floor == [label for label, _ in scale_save_floor._FLOOR_VARIANTS]
 
 
 def test_floor_inserts_the_rows_a_first_save_writes(archive_path: Path) -> None:
     thread = scale_save.new_thread()
     db = open_db(archive_path)
     try:
-        rows = scale_save._stored_rows(db, thread)
+        rows = scale_save_floor._stored_rows(db, thread)
         assert db.conn.execute("SELECT count(*) FROM comments WHERE story_id = ?",
                                (thread.story.id,)).fetchone() == (0,)
     finally:
