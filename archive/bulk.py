@@ -18,6 +18,7 @@ in SQLite, which sorts on disk past its cache.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -125,6 +126,7 @@ _CONTENT = [i for i, c in enumerate(STAGED_COLUMNS)
             if c not in ("site", "id", "first_seen_at", "last_seen_at", "last_crawl_id",
                          "source")]  # fmt: skip
 _content = itemgetter(*_CONTENT)
+_KEYS_A_QUERY = 5_000
 
 
 def stage_comments(conn: sqlite3.Connection, rows: Sequence[Row]) -> list[Row]:
@@ -187,11 +189,16 @@ def _versions_apart(conn: sqlite3.Connection,
     """``rows`` split into those to stage now (new comments, and ones that only repeat
     what is staged) and the later observations that differ from it."""
     content: dict[tuple[str, str], tuple[object, ...]] = {}
-    for site, cid, *_ in rows:
-        found = conn.execute(f"SELECT {', '.join(STAGED_COLUMNS)} FROM import_comments"
-                             " WHERE site = ? AND id = ?", (site, cid)).fetchone()
-        if found is not None:
-            content[(site, cid)] = _content(found)
+    keys = sorted({(row[0], row[1]) for row in rows})
+    # The staged rows of the batch's keys, one statement a slice of keys rather than a
+    # query a row; the keys go in as a JSON array, looked up by the table's key.
+    for at in range(0, len(keys), _KEYS_A_QUERY):
+        for found in conn.execute(
+                f"SELECT {', '.join(f's.{c}' for c in STAGED_COLUMNS)}"
+                " FROM json_each(?) AS k CROSS JOIN import_comments AS s"
+                " ON s.site = k.value ->> 0 AND s.id = k.value ->> 1",
+                (json.dumps(keys[at:at + _KEYS_A_QUERY]),)):  # fmt: skip
+            content[(found[0], found[1])] = _content(found)
     now: list[Row] = []
     later: list[Row] = []
     for row in rows:
