@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from archive.search_segments import shape
 from tests.conftest import LINKTHREAD, rows, run_linkthread, wait_until
 from tests.firebase import Firebase, generated_range, serve_firebase
 
@@ -67,6 +69,10 @@ def test_a_range_with_null_ids_stores_every_other_item(tmp_path: Path) -> None:
     assert rows(db, "SELECT name, position FROM follow_state") == [("backfill:1-2000", 2000)]
     assert rows(db, "SELECT count(*) FROM pending_comments") == [(0,)]
     assert "backfilled 1-2000 of 1-2000" in done.stderr
+    # A batch a transaction is a segment of the full-text index a batch, merged where
+    # the backfill ends (search_merge), as a crawl's are.
+    with sqlite3.connect(db) as conn:
+        assert not shape(conn).mergeable(4), shape(conn).lines()
 
 
 def test_a_killed_backfill_continues_and_fetches_nothing_it_had_stored(tmp_path: Path) -> None:

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from archive.db import open_db
+from archive.search_segments import shape
 from tests.conftest import LINKTHREAD, rows
 from tests.firebase import Firebase, generated_range, serve_firebase
+from tests.test_search_merge import save_many
 
 pytestmark = pytest.mark.e2e
 
@@ -100,3 +104,26 @@ def test_follow_stores_new_and_changed_items_across_a_kill(tmp_path: Path) -> No
         [(str(i),) for i in range(201, 301, 10)]
     assert rows(db, "SELECT name, position FROM follow_state WHERE name = 'follow'") == \
         [("follow", 300)]
+
+
+def test_a_follow_keeps_the_search_index_as_a_crawls_end_does(tmp_path: Path) -> None:
+    # Saves leave the merging of the full-text index to the end of a crawl
+    # (search_merge); a follow never ends, so each poll that wrote does it.
+    db = tmp_path / "hn.db"
+    archive = open_db(db)
+    save_many(archive, range(1000, 1010))
+    assert shape(archive.conn).mergeable(4)
+    archive.close()
+    api = Firebase(items=dict(generated_range(1, 40, seed=11)), maxitem=40)
+    with serve_firebase(api) as fb:
+        fb.allow(MAXITEM, 1)
+        proc = start(fb, db)
+        try:
+            fb.wait_asked(MAXITEM, 2)  # the first poll, its upkeep with it, is done
+        finally:
+            code, err = stop(proc, signal.SIGTERM)
+    assert code == 0, err
+    with sqlite3.connect(db) as conn:
+        assert not shape(conn).mergeable(4), shape(conn).lines()
+        assert conn.execute("SELECT count(*) FROM comments_fts WHERE comments_fts MATCH"
+                            " 'alpha'").fetchone() == (70,)

@@ -14,7 +14,7 @@ import signal
 import sys
 from dataclasses import dataclass
 
-from archive import follow_state
+from archive import follow_state, search_auto
 from scraper.hnapi.client import ApiClient
 from scraper.hnapi.ingest import BATCH, SITE, Tally, fetch_range
 from scraper.hnapi.status import Display
@@ -64,6 +64,8 @@ async def backfill(client: ApiClient, db_path: str, *, first: int | None, last: 
         if start <= last:
             await fetch_range(client, archive, start, last, name=name, tally=tally, stop=stop,
                               batch=batch, on_batch=lambda: display.advance(tally))
+            # What a crawl's end does (search_auto), once the range is in or stopped.
+            await archive.call(search_auto.after_write)
         display.advance(tally)
         return BackfillResult(first=first, last=last, resumed_from=start, tally=tally,
                               stopped=stop.is_set() and tally.position < last)

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from archive import follow_state, schedule
+from archive import follow_state, schedule, search_auto
 from archive.db import transaction
 from archive.items import LooseItem, Mark
 from archive.store import save_user
@@ -111,8 +111,13 @@ async def follow(client: ApiClient, db_path: str, *, interval: float, since: int
             if changed is None:
                 break
             items, profiles = changed
-            await _changes(client, archive, tally, before, items, profiles,
-                           seen_items, seen_profiles, stop)
+            fetched = await _changes(client, archive, tally, before, items, profiles,
+                                     seen_items, seen_profiles, stop)
+            if position > before or fetched:
+                # A crawl's end keeps the search index (search_auto: the bands, and the
+                # merges taken out of the saves); a follow never ends, so each poll
+                # that wrote does it, bounded.
+                await archive.call(search_auto.after_write)
             seen_items, seen_profiles = items, profiles
             tally.polls += 1
             display.status(f"following · last id {position} · {counts(tally)} · "
@@ -127,9 +132,10 @@ async def follow(client: ApiClient, db_path: str, *, interval: float, since: int
 
 async def _changes(client: ApiClient, archive: Archive, tally: FollowTally, before: int,
                    items: list[int], profiles: list[str], seen_items: list[int],
-                   seen_profiles: list[str], stop: asyncio.Event) -> None:
+                   seen_profiles: list[str], stop: asyncio.Event) -> int:
     """Fetch the items and profiles that entered ``updates`` since the last look, and
-    commit them with the list read (``follow-updates``), in one transaction."""
+    commit them with the list read (``follow-updates``), in one transaction; how many
+    items and profiles were fetched."""
     old_items, old_profiles = set(seen_items), set(seen_profiles)
     wanted = [i for i in dict.fromkeys(items) if i <= before and i not in old_items]
     fetched = [item async for _, item in client.fetch_items(wanted) if item is not None]
@@ -143,3 +149,4 @@ async def _changes(client: ApiClient, archive: Archive, tally: FollowTally, befo
     await archive.call(_save_changes, mapping.loose_items(fetched), users, detail)
     tally.changed += len(fetched)
     tally.profiles += len(users)
+    return len(fetched) + len(users)
