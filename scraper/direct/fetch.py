@@ -3,8 +3,11 @@
 The crawls of :mod:`scraper.direct` send one request at a time (the spider's
 CONCURRENT_REQUESTS_PER_DOMAIN = 1), so an asynchronous client buys them nothing, and
 importing one (aiohttp, with its TLS and parsers) was a quarter of a small crawl's
-process CPU. A request runs in a worker thread so that the event loop stays free for
-the stop signals; :meth:`Http.abort` closes the socket under a request a stop ends.
+process CPU. A request runs in the crawl's own (main) thread; :meth:`Http.abort`,
+called by the stop's signal handler between two bytecodes of that thread, shuts the
+socket under the request in flight, whose read then fails at once. It takes no lock
+for that reason: a handler that waited for a lock its own thread holds would never
+return.
 
 Redirects are followed as Scrapy's RedirectMiddleware follows them (up to 20), within
 the first URL's scheme, host and port only (as the spider's offsite check); gzip
@@ -16,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import socket
-import threading
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -62,7 +64,6 @@ class Http:
         self.timeout = timeout
         self.max_body = max_body
         self._conns: dict[str, http.client.HTTPConnection] = {}
-        self._lock = threading.Lock()
         self._current: http.client.HTTPConnection | None = None
         self._aborted = False
 
@@ -88,8 +89,8 @@ class Http:
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip", **(extra or {})}
         for attempt in (1, 2):
-            conn = self._connection(origin, parts.scheme, parts.netloc, fresh=attempt == 2)
             try:
+                conn = self._connection(origin, parts.scheme, parts.netloc, fresh=attempt == 2)
                 conn.request("GET", path, headers=headers)
                 resp = conn.getresponse()
                 body = self._read(resp)
@@ -102,8 +103,7 @@ class Http:
                 self._drop(origin)
                 raise HttpFailed(f"{type(e).__name__}: {e}") from None
             finally:
-                with self._lock:
-                    self._current = None
+                self._current = None
             if resp.will_close:
                 self._drop(origin)
             return Answer(url=url, status=resp.status, headers=Headers(resp.getheaders()),
@@ -112,9 +112,6 @@ class Http:
 
     def _connection(self, origin: str, scheme: str, netloc: str,
                     fresh: bool) -> http.client.HTTPConnection:  # fmt: skip
-        if self._aborted:
-            # A stop that came between two requests, or ended one that would be retried.
-            raise HttpFailed("the crawl was stopped")
         conn = None if fresh else self._conns.get(origin)
         if conn is None:
             if scheme == "https":
@@ -122,8 +119,16 @@ class Http:
             else:
                 conn = http.client.HTTPConnection(netloc, timeout=self.timeout)
             self._conns[origin] = conn
-        with self._lock:
-            self._current = conn
+        # In this order, so that a stop at any point between two bytecodes ends the
+        # request: one before ``_current`` is set is seen by the last check, one after
+        # it finds the connected socket to shut (a connect under way is seen by the
+        # check after it).
+        self._current = conn
+        if conn.sock is None and not self._aborted:
+            conn.connect()
+        if self._aborted:
+            # A stop that came between two requests, or ended one that would be retried.
+            raise HttpFailed("the crawl was stopped")
         return conn
 
     def _read(self, resp: http.client.HTTPResponse) -> bytes:
@@ -143,10 +148,11 @@ class Http:
             conn.close()
 
     def abort(self) -> None:
-        """End the request in flight, from another thread: its read fails at once."""
-        with self._lock:
-            self._aborted = True
-            sock = self._current.sock if self._current is not None else None
+        """End the request in flight (from a signal handler): its read fails at once,
+        and no request is sent after it."""
+        self._aborted = True
+        conn = self._current
+        sock = conn.sock if conn is not None else None
         if sock is not None:
             with contextlib.suppress(OSError):  # already closed: nothing in flight
                 sock.shutdown(socket.SHUT_RDWR)
