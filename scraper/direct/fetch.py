@@ -11,7 +11,8 @@ return.
 
 Redirects are followed as Scrapy's RedirectMiddleware follows them (up to 20), within
 the first URL's scheme, host and port only (as the spider's offsite check); gzip
-bodies are decoded; a body is capped (decoded size) at ``max_body``.
+bodies are decoded; a body is capped (decoded size) at ``max_body``; one cut short of
+its Content-Length fails, as Scrapy fails it on data loss.
 """
 
 from __future__ import annotations
@@ -133,6 +134,10 @@ class Http:
 
     def _read(self, resp: http.client.HTTPResponse) -> bytes:
         raw = resp.read(self.max_body + 1)
+        if len(raw) <= self.max_body and resp.length:
+            # A read of so many bytes returns what came before the connection closed:
+            # a body cut short of its Content-Length is no answer (Scrapy's data loss).
+            raise http.client.IncompleteRead(raw, resp.length)
         if resp.getheader("Content-Encoding", "").strip().lower() == "gzip":
             inflate = zlib.decompressobj(wbits=31)
             body = inflate.decompress(raw, self.max_body + 1)
