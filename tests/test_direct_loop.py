@@ -9,12 +9,15 @@ it does in ``linkthread crawl``; the process's own handlers are put back after."
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -173,3 +176,148 @@ def test_the_shared_pace_is_taken_on_the_crawls_own_connection(tmp_path: Path) -
     with sqlite3.connect(tmp_path / "a.db") as conn:
         ((next_at, delay),) = conn.execute("SELECT next_at, delay FROM host_pace").fetchall()
     assert delay == 0.5 and next_at < claimed
+
+
+# -- the HTTP/1.1 exchange (scraper/direct/fetch.py), against answers written byte by byte
+
+
+class Raw:
+    """A server on 127.0.0.1 that answers each request with the next of ``answers``
+    (raw bytes; None: close the connection unanswered) on the connection it came by
+    (``keep=False``: then closes it), and keeps what each connection was sent."""
+
+    def __init__(self, answers: list[bytes | None], keep: bool = True) -> None:
+        self.answers = answers
+        self.keep = keep
+        self.requests: list[list[bytes]] = []  # by connection
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.base_url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            conn, _ = self.listener.accept()
+            if not self.answers:  # close()'s own connection, or one too many
+                conn.close()
+                return
+            with conn, conn.makefile("rb") as fp:
+                self._answer(conn, fp)
+
+    def _answer(self, conn: socket.socket, fp: Any) -> None:
+        mine: list[bytes] = []
+        while self.answers:
+            lines = []
+            while (line := fp.readline()) not in (b"\r\n", b""):
+                lines.append(line)
+            if not line:
+                return  # the client closed it
+            if not mine:
+                self.requests.append(mine)
+            mine.append(b"".join(lines))
+            sent = self.answers.pop(0)
+            if sent is None:
+                return
+            conn.sendall(sent)
+            if not self.keep or b"Connection: close" in sent or (
+                    sent.startswith(b"HTTP/1.0") and b"keep-alive" not in sent):
+                return
+
+    def close(self) -> None:
+        self.answers.clear()
+        with contextlib.suppress(OSError):  # wakes the accept, if it waits
+            socket.create_connection(self.listener.getsockname(), timeout=60).close()
+        self.thread.join(60)
+        self.listener.close()
+
+
+def answer(body: bytes, *, head: str = "HTTP/1.1 200 OK", length: bool = True,
+           extra: str = "") -> bytes:  # fmt: skip
+    sized = f"Content-Length: {len(body)}\r\n" if length else ""
+    return f"{head}\r\nContent-Type: text/plain\r\n{sized}{extra}\r\n".encode() + body
+
+
+def exchange(answers: list[bytes | None], *urls: str, max_body: int = 1 << 20,
+             keep: bool = True, **headers: str) -> tuple[list[Any], Raw]:  # fmt: skip
+    from scraper.direct.fetch import Http, HttpFailed
+
+    raw = Raw(answers, keep)
+    http = Http(user_agent="test-agent", timeout=60, max_body=max_body)
+    got: list[Any] = []
+    try:
+        for path in urls or ("/a",):
+            try:
+                got.append(http.get(f"{raw.base_url}{path}", headers or None))
+            except HttpFailed as e:
+                got.append(str(e))
+    finally:
+        http.close()
+        raw.close()
+    return got, raw
+
+
+def test_answers_come_over_one_kept_alive_connection() -> None:
+    got, raw = exchange([answer(b"one"), answer(b"two", extra="X-Ratelimit-Remaining: 9\r\n"
+                                                              "x-ratelimit-remaining: 1\r\n")],
+                        "/a?x=1", "/b", Authorization="bearer abc")
+    assert [a.body for a in got] == [b"one", b"two"]
+    assert got[1].headers.get("X-RateLimit-Remaining") == "9"  # the first of a repeated one
+    (first, second), = raw.requests  # one connection, two requests
+    assert first.startswith(b"GET /a?x=1 HTTP/1.1\r\nHost: 127.0.0.1:")
+    for line in (b"User-Agent: test-agent", b"Accept-Encoding: gzip",
+                 b"Authorization: bearer abc"):
+        assert line in first and line in second
+
+
+def test_chunks_gzip_an_interim_answer_and_a_body_ended_by_the_close() -> None:
+    import gzip
+
+    packed = gzip.compress(b"unpacked " * 100)
+    chunked = (b"HTTP/1.1 100 Continue\r\n\r\n"
+               b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n\r\n"
+               + b"".join(b"%x;ext=1\r\n%s\r\n" % (len(packed[i:i + 50]), packed[i:i + 50])
+                          for i in range(0, len(packed), 50))
+               + b"0\r\nTrailer: x\r\n\r\n")  # fmt: skip
+    to_the_end = answer(b"to the end", length=False, extra="Connection: close\r\n")
+    got, raw = exchange([chunked, to_the_end, answer(b"fresh")], "/a", "/b", "/c")
+    assert [a.body for a in got] == [b"unpacked " * 100, b"to the end", b"fresh"]
+    assert [len(r) for r in raw.requests] == [2, 1]  # the close: a new connection after it
+
+
+def test_a_kept_alive_connection_closed_meanwhile_is_asked_again_once() -> None:
+    got, raw = exchange([answer(b"one"), None, answer(b"two")], "/a", "/b")
+    assert [a.body for a in got] == [b"one", b"two"]
+    assert [len(r) for r in raw.requests] == [2, 1]
+    got, _ = exchange([None, None], "/a")
+    assert got == ["the connection was closed before an answer"]
+
+
+@pytest.mark.parametrize(("sent", "said"), [
+    (answer(b"cut", extra="").replace(b"Length: 3", b"Length: 9"), "IncompleteRead: 3 of 9"),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", "IncompleteRead"),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "no number"),
+    (b"SMTP ready\r\n\r\n", "not an HTTP/1.x status line"),
+    (b"HTTP/2 200\r\n\r\n", "not an HTTP/1.x status line"),
+    (answer(b"x").replace(b"Length: 1", b"Length: -1"), "no length"),
+    (answer(b"x" * 2000), "over 1000 bytes"),
+    (answer(b"x", extra="X: y\r\n" * 101), "more than 100 headers"),
+    (answer(b"x", extra=f"X: {'y' * 70000}\r\n"), "over 65,536 bytes"),
+    (answer(b"not gzip", extra="Content-Encoding: gzip\r\n"), "does not decode"),
+])
+def test_an_answer_that_is_not_as_written_fails_with_one_line(sent: bytes, said: str) -> None:
+    got, _ = exchange([sent], "/a", max_body=1000, keep=False)
+    assert isinstance(got[0], str) and said in got[0], got
+
+
+def test_a_value_with_a_line_break_is_never_sent() -> None:
+    got, raw = exchange([answer(b"x")], "/a", Authorization="bearer abc\r\nX-Evil: 1")
+    assert got == ["a request that cannot be sent as asked: '/a'"]
+    assert raw.requests == []
+
+
+def test_an_http_1_0_answer_closes_its_connection_unless_kept_alive() -> None:
+    got, raw = exchange([answer(b"one", head="HTTP/1.0 200 OK"),
+                         answer(b"two", head="HTTP/1.0 200 OK", extra="Connection: keep-alive\r\n"),
+                         answer(b"three")], "/a", "/b", "/c", keep=True)
+    assert [a.body for a in got] == [b"one", b"two", b"three"]
+    assert [len(r) for r in raw.requests] == [1, 2]
