@@ -281,6 +281,7 @@ def test_chunks_gzip_an_interim_answer_and_a_body_ended_by_the_close() -> None:
     to_the_end = answer(b"to the end", length=False, extra="Connection: close\r\n")
     got, raw = exchange([chunked, to_the_end, answer(b"fresh")], "/a", "/b", "/c")
     assert [a.body for a in got] == [b"unpacked " * 100, b"to the end", b"fresh"]
+    assert got[0].headers.get("Trailer") is None  # a trailer is no header
     assert [len(r) for r in raw.requests] == [2, 1]  # the close: a new connection after it
 
 
@@ -295,10 +296,15 @@ def test_a_kept_alive_connection_closed_meanwhile_is_asked_again_once() -> None:
 @pytest.mark.parametrize(("sent", "said"), [
     (answer(b"cut", extra="").replace(b"Length: 3", b"Length: 9"), "IncompleteRead: 3 of 9"),
     (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", "IncompleteRead"),
-    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "no number"),
-    (b"SMTP ready\r\n\r\n", "not an HTTP/1.x status line"),
-    (b"HTTP/2 200\r\n\r\n", "not an HTTP/1.x status line"),
-    (answer(b"x").replace(b"Length: 1", b"Length: -1"), "no length"),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+     "not HTTP/1.x as written: Invalid character in chunk size"),
+    (b"SMTP ready\r\n\r\n", "not HTTP/1.x as written: Expected HTTP/"),
+    (b"HTTP/2 200\r\n\r\n", "not HTTP/1.x as written: Expected dot"),
+    (answer(b"x", head="HTTP/2.0 200 OK"), "not an HTTP/1.x answer: HTTP/2.0"),
+    (answer(b"x", head="HTTP/1.1 101 Switching Protocols"), "a switch of protocols"),
+    (answer(b"x").replace(b"Length: 1", b"Length: -1"), "Invalid character in Content-Length"),
+    (answer(b"x", extra="Content-Length: 1\r\n"), "Duplicate Content-Length"),
+    (b"HTTP/1.1 200 OK\r\nContent-Type: te", "before the answer's headers ended"),
     (answer(b"x" * 2000), "over 1000 bytes"),
     (answer(b"x", extra="X: y\r\n" * 101), "more than 100 headers"),
     (answer(b"x", extra=f"X: {'y' * 70000}\r\n"), "over 65,536 bytes"),
@@ -321,3 +327,10 @@ def test_an_http_1_0_answer_closes_its_connection_unless_kept_alive() -> None:
                          answer(b"three")], "/a", "/b", "/c", keep=True)
     assert [a.body for a in got] == [b"one", b"two", b"three"]
     assert [len(r) for r in raw.requests] == [1, 2]
+
+
+def test_bytes_after_an_answer_leave_its_connection_unused() -> None:
+    # Nothing was asked for them: the next answer is not read from what follows.
+    got, raw = exchange([answer(b"one") + b"HTTP/1.1 200 OK\r\n", answer(b"two")], "/a", "/b")
+    assert [a.body for a in got] == [b"one", b"two"]
+    assert [len(r) for r in raw.requests] == [1, 1]

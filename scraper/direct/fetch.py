@@ -9,14 +9,13 @@ socket under the request in flight, whose read then fails at once. It takes no l
 for that reason: a handler that waited for a lock its own thread holds would never
 return.
 
-The exchange is HTTP/1.1 written here, not http.client's: its answer's headers go
-through the email package's parser (a Message, each ``get`` a walk of every header,
-several an answer), which was a third of an unchanged Reddit re-crawl's CPU per
-answer. What is read: the status line (interim 1xx answers skipped), the headers
-(http.client's limits: 65,536 bytes a line, 100 headers), the body by
-``Transfer-Encoding: chunked``, ``Content-Length`` or the connection's close; the
-connection is kept unless the answer says it closes (HTTP/1.0 without keep-alive, a
-``Connection: close``, a body delimited by the close).
+The answer is parsed by httptools (llhttp, node's parser), not http.client: its
+headers go through the email package's parser (a Message, each ``get`` a walk of every
+header, several an answer), which was a third of an unchanged Reddit re-crawl's CPU per
+answer. The bytes read from the socket are fed to the parser and its callbacks kept
+(:class:`Reader`); what is left here is the connection's handling: interim 1xx answers
+skipped, http.client's limits (65,536 bytes a header, 100 headers), a body that the
+close ends, the connection kept unless the answer says it closes.
 
 Redirects are followed as Scrapy's RedirectMiddleware follows them (up to 20), within
 the first URL's scheme, host and port only (as the spider's offsite check); gzip
@@ -31,8 +30,10 @@ import re
 import socket
 import zlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, urljoin, urlsplit
+
+import httptools
 
 from scraper.origins import offsite_reason
 
@@ -41,14 +42,17 @@ if TYPE_CHECKING:
 
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_REDIRECTS = 20  # Scrapy's REDIRECT_MAX_TIMES
-MAX_LINE = 65536  # http.client's: a status or header line longer than this is refused
+MAX_LINE = 65536  # http.client's: a header line longer than this is refused
 MAX_HEADERS = 100  # http.client's
+# What may come before an answer's body, interim answers included: the most http.client
+# lets by, so that a head that never ends (a header without its line end) is bounded.
+MAX_HEAD = MAX_LINE * (MAX_HEADERS + 1)
 NO_BODY = (204, 304)
+READ = 1 << 16
 # What may not be in a request line's target or a header's value (http.client refuses
 # the same): a line break would let a value (a token the endpoint gave) add headers.
 BAD_TARGET = re.compile(r"[\x00-\x20\x7f]")
 BAD_VALUE = re.compile(r"[\x00\r\n]")
-HEX = re.compile(r"[0-9A-Fa-f]+")
 
 
 class Headers(dict[str, str]):
@@ -70,11 +74,13 @@ class HttpFailed(Exception):
 
 
 class BadAnswer(Exception):
-    """An answer that is not HTTP/1.x as written (a status line, a header, a chunk)."""
+    """An answer that is not HTTP/1.x as written (a status line, a header, a chunk), or
+    over http.client's limits."""
 
 
 class IncompleteRead(BadAnswer):
-    """The connection closed before the body's length came."""
+    """The connection closed inside an answer: its head, or a body short of its length
+    or of its last chunk."""
 
 
 class Closed(ConnectionResetError):
@@ -90,20 +96,116 @@ class Answer:
     body: bytes
 
 
-class Connection:
-    """One origin's socket, and the buffered reader of its answers."""
+class Reader:
+    """The callbacks of httptools' parse of one answer: its status, headers and body, and
+    whether the connection is kept after it. A callback's exception ends the parse; the
+    parser gives it back as the ``__context__`` of its own."""
 
-    __slots__ = ("fp", "sock")
+    __slots__ = ("after", "body", "chunked", "done", "head", "keep", "length", "max_body",
+                 "pairs", "parser", "size", "status")  # fmt: skip
+
+    def __init__(self, max_body: int) -> None:
+        self.max_body = max_body
+        self.parser = httptools.HttpResponseParser(self)
+        self.pairs: list[tuple[str, str]] = []
+        self.head = False  # the final answer's headers are all read
+        self.status = 0
+        self.length: int | None = None  # its Content-Length
+        self.chunked = False
+        self.body: list[bytes] = []
+        self.size = 0
+        self.done = False
+        self.keep = False
+        self.after = False  # bytes came after the answer: the connection is not reused
+
+    def on_message_begin(self) -> None:
+        if self.done:
+            self.after = True
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if self.head:
+            return  # a chunked body's trailer: none is read
+        if len(name) + len(value) > MAX_LINE:
+            raise BadAnswer("a header line over 65,536 bytes")
+        if len(self.pairs) >= MAX_HEADERS:
+            raise BadAnswer(f"more than {MAX_HEADERS} headers")
+        self.pairs.append((name.decode("latin-1"), value.decode("latin-1").strip()))
+
+    def on_headers_complete(self) -> None:
+        parser = self.parser
+        version = parser.get_http_version()
+        if version not in ("1.0", "1.1"):  # llhttp reads 0.9 and 2.0 as well
+            raise BadAnswer(f"not an HTTP/1.x answer: HTTP/{version}")
+        status = parser.get_status_code()
+        if status == 101:
+            raise BadAnswer("a switch of protocols that was not asked for")
+        if 100 <= status < 200:
+            self.pairs = []  # an interim answer (100 Continue) is followed by the answer
+            return
+        self.head, self.status = True, status
+        if status in NO_BODY:
+            return
+        for name, value in self.pairs:
+            name = name.lower()
+            if name == "content-length":
+                self.length = int(value)  # llhttp has checked it is one number
+                if self.length > self.max_body:
+                    raise HttpFailed(f"over {self.max_body} bytes (LINKTHREAD_MAX_BODY)")
+            elif name == "transfer-encoding":
+                self.chunked = value.lower().rpartition(",")[2].strip() == "chunked"
+
+    def on_body(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_body:
+            raise HttpFailed(f"over {self.max_body} bytes (LINKTHREAD_MAX_BODY)")
+        self.body.append(chunk)
+
+    def on_message_complete(self) -> None:
+        if self.head and not self.done:
+            self.done = True
+            # Asked now: once the parser is past this answer, it tells of the next one.
+            self.keep = self.parser.should_keep_alive()
+
+    def feed(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserCallbackError as e:
+            if isinstance(e.__context__, (BadAnswer, HttpFailed)):
+                raise e.__context__ from None
+            raise
+        except httptools.HttpParserUpgrade:
+            raise BadAnswer("a switch of protocols that was not asked for") from None
+        except httptools.HttpParserError as e:
+            if not self.done:
+                raise BadAnswer(f"an answer that is not HTTP/1.x as written: {e} (llhttp)") \
+                    from None
+            self.after = True  # what came after a whole answer was not one
+
+    def closed(self) -> None:
+        """The connection closed before the parser saw the answer's end: the end of a
+        body that has neither a length nor chunks, or an answer cut short."""
+        if not self.head:
+            raise IncompleteRead("the connection closed before the answer's headers ended")
+        if self.chunked:
+            raise IncompleteRead(f"the connection closed after {self.size} bytes of chunks")
+        if self.length is not None:
+            raise IncompleteRead(f"{self.size} of {self.length} bytes came before the "
+                                 "connection closed")  # fmt: skip
+        self.done, self.keep = True, False
+
+
+class Connection:
+    """One origin's socket."""
+
+    __slots__ = ("sock",)
 
     def __init__(self) -> None:
         self.sock: socket.socket | None = None
-        self.fp: BinaryIO | None = None
 
     def close(self) -> None:
-        for part in (self.fp, self.sock):
-            if part is not None:
-                with contextlib.suppress(OSError):
-                    part.close()
+        if self.sock is not None:
+            with contextlib.suppress(OSError):
+                self.sock.close()
 
 
 class Http:
@@ -141,9 +243,9 @@ class Http:
         for attempt in (1, 2):
             try:
                 conn = self._connection(origin, parts, fresh=attempt == 2)
-                assert conn.sock is not None and conn.fp is not None
+                assert conn.sock is not None
                 conn.sock.sendall(request)
-                status, headers, body, closes = self._answer(conn.fp)
+                status, headers, body, closes = self._answer(conn.sock)
             except (BrokenPipeError, ConnectionResetError):  # Closed among them
                 self._drop(origin)
                 if attempt == 1 and not self._aborted:
@@ -207,95 +309,28 @@ class Http:
                 self._tls = ssl.create_default_context()
                 self._tls.set_alpn_protocols(["http/1.1"])
             conn.sock = self._tls.wrap_socket(conn.sock, server_hostname=host)
-        conn.fp = conn.sock.makefile("rb")
 
-    def _answer(self, fp: BinaryIO) -> tuple[int, Headers, bytes, bool]:
+    def _answer(self, sock: socket.socket) -> tuple[int, Headers, bytes, bool]:
         """The status, headers and raw body of the next answer, and whether the
         connection closes after it."""
-        while True:
-            line = fp.readline(MAX_LINE + 1)
-            if not line:
-                raise Closed("no status line")
-            if len(line) > MAX_LINE:
-                raise BadAnswer("a status line over 65,536 bytes")
-            version, _, rest = line.decode("latin-1").strip().partition(" ")
-            code = rest[:3]
-            if not version.startswith("HTTP/1.") or len(code) != 3 or not code.isdigit() \
-                    or rest[3:4] not in ("", " "):
-                raise BadAnswer(f"not an HTTP/1.x status line: {line[:80]!r}")
-            pairs = self._headers(fp)
-            status = int(code)
-            if not 100 <= status < 200:
-                break  # an interim answer (100 Continue) is followed by the answer
-        headers = Headers(pairs)
-        tokens = (headers.get("Connection") or "").lower()
-        closes = "close" in tokens or (version == "HTTP/1.0" and "keep-alive" not in tokens)
-        cap = self.max_body
-        coding = (headers.get("Transfer-Encoding") or "").lower()
-        length = headers.get("Content-Length")
-        if status in NO_BODY:
-            body = b""
-        elif coding.rpartition(",")[2].strip() == "chunked":
-            body = self._chunked(fp)
-        elif length is not None:
-            if not length.strip().isdigit():
-                raise BadAnswer(f"a Content-Length that is no length: {length[:40]!r}")
-            size = int(length)
-            if size > cap:
-                raise HttpFailed(f"over {cap} bytes (LINKTHREAD_MAX_BODY)")
-            body = fp.read(size)
-            if len(body) < size:
-                raise IncompleteRead(f"{len(body)} of {size} bytes came before the "
-                                     "connection closed")  # fmt: skip
-        else:
-            body, closes = fp.read(cap + 1), True  # the close ends it
-        if len(body) > cap:
-            raise HttpFailed(f"over {cap} bytes (LINKTHREAD_MAX_BODY)")
-        return status, headers, body, closes
-
-    @staticmethod
-    def _headers(fp: BinaryIO) -> list[tuple[str, str]]:
-        pairs: list[tuple[str, str]] = []
-        while True:
-            line = fp.readline(MAX_LINE + 1)
-            if len(line) > MAX_LINE:
-                raise BadAnswer("a header line over 65,536 bytes")
-            if line in (b"\r\n", b"\n", b""):
-                return pairs
-            if len(pairs) >= MAX_HEADERS:
-                raise BadAnswer(f"more than {MAX_HEADERS} headers")
-            text = line.decode("latin-1")
-            if text[0] in " \t" and pairs:  # a folded line continues the header before
-                name, value = pairs[-1]
-                pairs[-1] = (name, f"{value} {text.strip()}")
-                continue
-            name, colon, value = text.partition(":")
-            if colon:  # a line without one is no header (the email parser skips it too)
-                pairs.append((name.strip(), value.strip()))
-
-    def _chunked(self, fp: BinaryIO) -> bytes:
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            line = fp.readline(MAX_LINE + 1)
-            if not line:
-                raise IncompleteRead(f"the connection closed after {total} bytes of chunks")
-            size_text = line.split(b";", 1)[0].strip()
-            if not HEX.fullmatch(size_text.decode("latin-1")):
-                raise BadAnswer(f"a chunk size that is no number: {line[:40]!r}")
-            size = int(size_text, 16)
-            if size == 0:
+        reader = Reader(self.max_body)
+        head = 0  # bytes read before the answer's headers ended (and a little after)
+        while not reader.done:
+            data = sock.recv(READ)
+            if not data:
+                if self._aborted:  # the stop's shutdown, not the server's close
+                    raise HttpFailed("the crawl was stopped")
+                if head == 0:
+                    raise Closed("no status line")
+                reader.closed()
                 break
-            total += size
-            if total > self.max_body:
-                raise HttpFailed(f"over {self.max_body} bytes (LINKTHREAD_MAX_BODY)")
-            chunk = fp.read(size)
-            if len(chunk) < size or fp.readline(MAX_LINE + 1) not in (b"\r\n", b"\n"):
-                raise IncompleteRead(f"a chunk cut short after {total} bytes")
-            chunks.append(chunk)
-        while fp.readline(MAX_LINE + 1) not in (b"\r\n", b"\n", b""):
-            pass  # trailers: none is read
-        return b"".join(chunks)
+            if not reader.head:
+                head += len(data)  # whole reads, a body's first bytes among them
+                if head > MAX_HEAD:
+                    raise BadAnswer(f"an answer's head over {MAX_HEAD:,} bytes")
+            reader.feed(data)
+        return (reader.status, Headers(reader.pairs), b"".join(reader.body),
+                not reader.keep or reader.after)
 
     def _decoded(self, raw: bytes, headers: Headers) -> bytes:
         if (headers.get("Content-Encoding") or "").strip().lower() != "gzip":
