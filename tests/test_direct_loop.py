@@ -218,7 +218,10 @@ class Raw:
             sent = self.answers.pop(0)
             if sent is None:
                 return
-            conn.sendall(sent)
+            try:
+                conn.sendall(sent)
+            except OSError:  # a client past a limit closed it while this was sent
+                return
             if not self.keep or b"Connection: close" in sent or (
                     sent.startswith(b"HTTP/1.0") and b"keep-alive" not in sent):
                 return
@@ -334,3 +337,12 @@ def test_bytes_after_an_answer_leave_its_connection_unused() -> None:
     got, raw = exchange([answer(b"one") + b"HTTP/1.1 200 OK\r\n", answer(b"two")], "/a", "/b")
     assert [a.body for a in got] == [b"one", b"two"]
     assert [len(r) for r in raw.requests] == [1, 1]
+
+
+def test_a_head_that_never_ends_is_read_no_further_than_its_bound() -> None:
+    from scraper.direct.fetch import MAX_HEAD
+
+    # One header line of more than the bound and no line end: it never reaches the
+    # line limit's check, which needs the line's end.
+    got, _ = exchange([b"HTTP/1.1 200 OK\r\nX: " + b"y" * MAX_HEAD], "/a", keep=False)
+    assert got == [f"BadAnswer: an answer's head over {MAX_HEAD:,} bytes"]
