@@ -9,13 +9,14 @@ back-off on 429/503 and soft errors, the honest user agent), the same soft-error
 (``check_body`` over the body's head), the same unchanged visit
 (``lobsters_visit.unchanged_visit``: same page set, ``save_unchanged_thread``, no
 parse), otherwise the parser and ``save_thread``, and stores through the shared runner
-(``scraper.direct.run``). A listing, a profile, a comment target, ``--resume``, ``-s``
-or ``--ignore-robots`` needs the spider; ``scraper.cli`` sends those there.
+(``scraper.direct.run``), in one thread without an event loop (``scraper.direct.stop``:
+one request at a time, as the spider asks a host). A listing, a profile, a comment
+target, ``--resume``, ``-s`` or ``--ignore-robots`` needs the spider; ``scraper.cli``
+sends those there.
 """
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import os
@@ -26,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from archive import sites
 from archive.models import FetchedPage
-from scraper.direct.pages import FetchFailed, Page, PageClient, RobotsRefused, pace_turn
-from scraper.direct.run import DirectRun, Stop, close, crawl_threads, open_crawl, thread_run
+from scraper.direct.pages import FetchFailed, Page, PageClient, RobotsRefused, SharedPace
+from scraper.direct.run import DirectRun, close, crawl_threads, open_crawl, thread_run
+from scraper.direct.stop import Stop
 from scraper.spiders.args import attempt, retry_reason, split_args
 
 if TYPE_CHECKING:
@@ -62,7 +64,7 @@ def soft_error(body: bytes, encoding: str, url: str) -> str | None:
 def read_story(db: Db, run: DirectRun, story_id: str, asked: str,
                page: Page, reparse: bool) -> list[Any]:  # fmt: skip
     """The records of one story's JSON, as the spider's ``parse_thread_page`` gives
-    them; in the archive's thread, where the page set of its latest crawl is read."""
+    them, the page set of its latest crawl read from ``db``."""
     from archive import revisits
     from scraper.items import MergedStories, SeenUsers
     from scraper.spiders.lobsters_visit import unchanged_visit
@@ -90,22 +92,23 @@ def read_story(db: Db, run: DirectRun, story_id: str, asked: str,
     return records
 
 
-async def crawl(run: DirectRun) -> None:
-    from scraper.hnapi.writer import Archive
+def crawl(run: DirectRun) -> None:
+    from archive.db import open_writer
 
     reparse = (os.environ.get("LINKTHREAD_REPARSE") or "0").strip() not in ("", "0")
     base = SITE.configured_base_url()
-    archive = Archive(run.db_path, flat=False, plain=True)
     stop = Stop()
     stop.install()
+    db = None
     try:
-        run.crawl_id = await archive.call(open_crawl, run)
-        async with PageClient(pace_turn(archive.call), soft_error, stop=stop.event) as client:
+        db = open_writer(run.db_path)
+        run.crawl_id = open_crawl(db, run)
+        with PageClient(SharedPace(db), soft_error, stop=stop) as client:
 
-            async def visit(story_id: str) -> list[Any] | None:
+            def visit(story_id: str) -> list[Any] | None:
                 url = SITE.item_url(story_id, base_url=base, json=SITE.json_pages)
                 try:
-                    page = await client.get(url)
+                    page = client.get(url)
                 except RobotsRefused as e:
                     if SITE.politeness.robots_forbids:
                         run.halt(robots_halt(e.reason))
@@ -117,13 +120,14 @@ async def crawl(run: DirectRun) -> None:
                     return []
                 finally:
                     run.requests = client.requests
-                return await archive.call(read_story, run, story_id, url, page, reparse)
+                return read_story(db, run, story_id, url, page, reparse)
 
-            await crawl_threads(run, archive, stop, visit)
-        await archive.call(close, run)
+            crawl_threads(run, db, stop, visit)
+        close(db, run)
     finally:
         stop.remove()
-        await archive.close()
+        if db is not None:
+            db.close()
 
 
 def robots_halt(reason: str) -> str:
@@ -135,8 +139,8 @@ def robots_halt(reason: str) -> str:
 
 def crawl_direct(spider_args: dict[str, str], *, db: str, pages: int, threads: bool,
                  log_level: str) -> DirectRun | None:  # fmt: skip
-    """``crawl lobsters`` of stories alone, on a plain event loop; None, having done
-    nothing, if the crawl needs the spider."""
+    """``crawl lobsters`` of stories alone, in this thread; None, having done nothing,
+    if the crawl needs the spider."""
     from archive.cli import _user_errors
 
     story_ids = direct_threads(spider_args)
@@ -146,5 +150,5 @@ def crawl_direct(spider_args: dict[str, str], *, db: str, pages: int, threads: b
                      log_level=log_level)
     gc.freeze()  # what is built by now lives as long as the crawl
     with _user_errors():
-        asyncio.run(crawl(run))
+        crawl(run)
     return run

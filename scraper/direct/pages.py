@@ -9,7 +9,9 @@ What the spider's middlewares do for its thread requests, over http.client
   it asked for before (``sites.known_crawl_delays``), as Scrapy's middleware does;
 * every request takes its turn in the archive's ``host_pace`` (``archive.pace``), the
   pace every crawl of one archive shares, keyed by host name as Scrapy's slots are;
-* one request at a time (CONCURRENT_REQUESTS_PER_DOMAIN = 1);
+* one request at a time (CONCURRENT_REQUESTS_PER_DOMAIN = 1), in the crawl's own
+  thread: the GET, the pace and its waits (which a stop, ``scraper.direct.stop``, cuts
+  short) run where the answer is read;
 * 429 and 503, and a status-200 body the site's check calls a soft error (a throttle
   page, a cut body), back off the host (LINKTHREAD_BACKOFF_BASE doubling per strike, up
   to LINKTHREAD_BACKOFF_MAX, at least what Retry-After or a spent RateLimit asks) and
@@ -30,13 +32,11 @@ objects, a 401 for a new token) and a header of its own on each request.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -44,10 +44,10 @@ from urllib.parse import urlsplit
 from archive import sites
 from archive.pace import Claims
 from scraper.direct.fetch import Http, HttpFailed
+from scraper.direct.stop import Stop
 from scraper.headers import budget_delay, env_float, ratelimit_wait, retry_after
 from scraper.robots_rules import OVERRIDE_HINT, refusal_reason
 from scraper.settings import (
-    CONCURRENT_REQUESTS_PER_DOMAIN,
     DEFAULT_MAX_BODY,
     RETRY_HTTP_CODES,
     RETRY_TIMES,
@@ -61,7 +61,7 @@ BACK_OFF_STATUSES = (429, 503)
 TIMEOUT = 180.0  # Scrapy's DOWNLOAD_TIMEOUT
 
 # The turn of a request in the archive's host_pace: (host, delay, known) -> seconds.
-Turn = Callable[[str, float, bool], Awaitable[float]]
+Turn = Callable[[str, float, bool], float]
 logger = logging.getLogger(__name__)
 SoftError = Callable[[bytes, str, str], "str | None"]  # (body, encoding, url) -> reason
 
@@ -94,16 +94,17 @@ class Page:
 
 
 class PageClient:
-    """One site's pages, asked for one at a time; use it as ``async with``."""
+    """One site's pages, asked for one at a time; use it as ``with``. A stop ends the
+    request in flight (``Http.abort``) and every later one with ``Stopped``."""
 
     def __init__(self, turn: Turn, soft_error: SoftError, *, user_agent: str = USER_AGENT,
-                 stop: asyncio.Event | None = None, robots: bool = True,
+                 stop: Stop | None = None, robots: bool = True,
                  min_delay: float = 0.0, budget: bool = False,
                  answers: tuple[int, ...] = ()) -> None:  # fmt: skip
         self.turn = turn
         self.soft_error = soft_error
         self.user_agent = user_agent
-        self.stop = stop or asyncio.Event()
+        self.stop = stop or Stop()
         self.robots = robots
         self.budget = budget
         self.answers = answers
@@ -121,32 +122,29 @@ class PageClient:
         self._floors: dict[str, float] = {}  # a host's delay before any budget set it
         self._strikes: dict[str, int] = {}
         self._resume_at: dict[str, float] = {}
-        self._one = asyncio.Semaphore(CONCURRENT_REQUESTS_PER_DOMAIN)
         self._http = Http(user_agent=user_agent, timeout=TIMEOUT, max_body=self.max_body)
-        self._pool: ThreadPoolExecutor | None = None
+        self._open = False
 
-    async def __aenter__(self) -> PageClient:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="http")
+    def __enter__(self) -> PageClient:
+        self._open = True
+        self.stop.on_stop(self._http.abort)
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._http.abort()
-            self._pool.shutdown(wait=True)
-            self._pool = None
+    def __exit__(self, *exc: object) -> None:
+        self._open = False
         self._http.close()
         if isinstance(self.turn, SharedPace):
-            await self.turn.release()
+            self.turn.release()
 
-    async def get(self, url: str, headers: dict[str, str] | None = None) -> Page:
+    def get(self, url: str, headers: dict[str, str] | None = None) -> Page:
         """The page at ``url``: RobotsRefused, FetchFailed, or a page to read (a status
         200 or one of ``answers``, or a soft error out of retries)."""
         if self.robots:
-            await self._obey(url)
+            self._obey(url)
         host = urlsplit(url).hostname or ""
         retries = 0
         while True:
-            page = await self._fetch(url, host, known=True, headers=headers)
+            page = self._fetch(url, host, known=True, headers=headers)
             if page.status in self.answers:  # read by the caller, paced as a good one
                 self._strikes.pop(host, None)
                 self._hold(host, ratelimit_wait(page.headers) or 0.0)
@@ -183,20 +181,20 @@ class PageClient:
         if wait > 0:
             self._resume_at[host] = max(self._resume_at.get(host, 0.0), time.monotonic() + wait)
 
-    async def _obey(self, url: str) -> None:
+    def _obey(self, url: str) -> None:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._robots:
-            self._robots[origin] = await self._read_robots(origin, parts.hostname or "")
+            self._robots[origin] = self._read_robots(origin, parts.hostname or "")
         parser, text = self._robots[origin]
         if parser is None or parser.can_fetch(url, self.user_agent):
             return
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         raise RobotsRefused(refusal_reason(origin, path, self.user_agent, text))
 
-    async def _read_robots(self, origin: str, host: str) -> tuple[Protego | None, str | None]:
+    def _read_robots(self, origin: str, host: str) -> tuple[Protego | None, str | None]:
         try:
-            page = await self._fetch(f"{origin}/robots.txt", host, known=False)
+            page = self._fetch(f"{origin}/robots.txt", host, known=False)
         except FetchFailed:
             page = None
         if page is None or page.status >= 500:
@@ -214,41 +212,26 @@ class PageClient:
         floor = self.override if self.override is not None else asked
         self._delays[host] = max(self.download_delay, floor or 0.0)
 
-    async def _wait(self, seconds: float) -> None:
-        if seconds <= 0:
-            return
+    def _fetch(self, url: str, host: str, *, known: bool,
+               headers: dict[str, str] | None = None) -> Page:
+        if not self._open:
+            raise RuntimeError("PageClient is used outside `with`")
+        # A stop cuts a wait short, and ends the visit (Stopped).
+        self.stop.wait(self._resume_at.get(host, 0.0) - time.monotonic())
+        self.stop.wait(self.turn(host, self._delays.get(host, self.download_delay), known))
+        self.requests += 1
+        sent = time.monotonic()
         try:
-            await asyncio.wait_for(self.stop.wait(), seconds)
-        except TimeoutError:
-            return
-        raise asyncio.CancelledError  # a stop cuts a wait short: the visit ends
-
-    async def _fetch(self, url: str, host: str, *, known: bool,
-                     headers: dict[str, str] | None = None) -> Page:
-        if self._pool is None:
-            raise RuntimeError("PageClient is used outside `async with`")
-        async with self._one:
-            await self._wait(self._resume_at.get(host, 0.0) - time.monotonic())
-            await self._wait(await self.turn(host, self._delays.get(host, self.download_delay),
-                                              known))
-            self.requests += 1
-            sent = time.monotonic()
-            future = asyncio.get_running_loop().run_in_executor(self._pool, self._http.get, url,
-                                                                headers)
-            try:
-                answer = await asyncio.shield(future)
-            except asyncio.CancelledError:
-                self._http.abort()  # a stop: the socket closed under the request
-                raise
-            except HttpFailed as e:
-                raise FetchFailed(f"could not fetch {url}: {e}") from None
-            if self.budget:
-                self._spread(host, answer.headers, sent)
-            content_type = answer.headers.get("Content-Type", "")
-            return Page(url=answer.url, status=answer.status, body=answer.body,
-                        content_type=content_type, headers=answer.headers,
-                        encoding=_encoding(content_type))
-
+            answer = self._http.get(url, headers)
+        except HttpFailed as e:
+            self.stop.check()  # a stop shut the socket under the request
+            raise FetchFailed(f"could not fetch {url}: {e}") from None
+        if self.budget:
+            self._spread(host, answer.headers, sent)
+        content_type = answer.headers.get("Content-Type", "")
+        return Page(url=answer.url, status=answer.status, body=answer.body,
+                    content_type=content_type, headers=answer.headers,
+                    encoding=_encoding(content_type))
 
     def _spread(self, host: str, headers: Any, sent: float) -> None:
         """The host's pace from the answer's budget: the seconds left over the requests
@@ -270,40 +253,23 @@ def _encoding(content_type: str) -> str:
 
 
 class SharedPace:
-    """A crawl's turns in the archive's host_pace (``archive.pace.Claims``), through
-    the archive's thread (``Archive.call``). A turn the crawl has claimed already is
-    taken here: no write, and no hand-off to that thread, for most requests."""
+    """A crawl's turns in the archive's host_pace (``archive.pace.Claims``), on the
+    crawl's own connection: a turn the crawl has claimed already is taken with no write,
+    most requests' turns."""
 
-    def __init__(self, call: Callable[..., Awaitable[Any]]) -> None:
-        self.call = call
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
         self.claims = Claims()
 
-    async def __call__(self, host: str, delay: float, known: bool) -> float:
-        wait = self.claims.local(host, delay, time.time(), known=known)
-        if wait is not None:
-            return wait
-        claims = self.claims
+    def __call__(self, host: str, delay: float, known: bool) -> float:
+        return self.claims.take(self.conn, host, delay, time.time(), known=known)
 
-        def take(db: Any) -> float:
-            return claims.take(getattr(db, "conn", db), host, delay, time.time(), known=known)
-        wait = await self.call(take)
-        return float(wait)
-
-    async def release(self) -> None:
+    def release(self) -> None:
         """The turns claimed and not taken handed back to the other crawls."""
         from archive.errors import ArchiveError
 
-        claims = self.claims
-
-        def back(db: Any) -> None:
-            claims.release(getattr(db, "conn", db))
         try:
-            await self.call(back)
+            self.claims.release(self.conn)
         except (sqlite3.Error, ArchiveError) as e:
             # Lost, they only hold the other crawls back until the claim's end.
             logger.warning("could not hand back the turns claimed in host_pace: %s", e)
-
-
-def pace_turn(call: Callable[..., Awaitable[Any]]) -> SharedPace:
-    """A :data:`Turn` through the archive's thread (``Archive.call``)."""
-    return SharedPace(call)

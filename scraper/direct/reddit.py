@@ -22,14 +22,15 @@ This reads each thread by the spider's rules (``scraper.spiders.reddit``):
   first that differs has the others placed by ``reddit_stubs.replay``.
 
 Records are stored by the shared runner (``scraper.direct.run``): one transaction a
-thread; a stop leaves what is left queued for ``--resume``. A listing, a profile, a
+thread; a stop leaves what is left queued for ``--resume``. The crawl runs in one
+thread, without an event loop (``scraper.direct.stop``): by Reddit's rules it is
+serial anyway. A listing, a profile, a
 comment target, ``--resume``, ``-s``, ``--ignore-robots``, ``--sort`` or
 ``--max-requests`` needs the spider; ``scraper.cli`` sends those there.
 """
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import hashlib
 import logging
@@ -42,8 +43,9 @@ from urllib.parse import urlencode
 from archive import sites
 from archive.models import FetchedPage
 from archive.revisits import PageSet, page_set
-from scraper.direct.pages import FetchFailed, Page, PageClient, pace_turn
-from scraper.direct.run import DirectRun, Stop, close, crawl_threads, open_crawl, thread_run
+from scraper.direct.pages import FetchFailed, Page, PageClient, SharedPace
+from scraper.direct.run import DirectRun, close, crawl_threads, open_crawl, thread_run
+from scraper.direct.stop import Stop
 from scraper.items import FailedPage, UnchangedThread
 from scraper.parsers.errors import ParseError
 from scraper.spiders.args import attempt, retry_reason, split_args
@@ -54,7 +56,6 @@ from scraper.spiders.reddit_token import AuthFailed, Credentials, Token, auth_ur
 # dataclasses) were a large part of such a crawl's CPU.
 if TYPE_CHECKING:
     from scraper.direct.run import Db
-    from scraper.hnapi.writer import Archive
     from scraper.parsers.reddit.thread import More
     from scraper.spiders.reddit_stubs import Expansion
 
@@ -124,19 +125,20 @@ class Tokens:
     creds: Credentials = field(repr=False)
     url: str
     agent: str
+    stop: Stop = field(default_factory=Stop, repr=False)
     fetched: int = 0
     refused: str | None = None
     _token: Token | None = field(default=None, repr=False)
 
-    async def header(self) -> dict[str, str]:
+    def header(self) -> dict[str, str]:
         if self.refused is not None:
             raise AuthFailed(self.refused)  # asked once: every later request fails alike
         if self._token is None or not self._token.fresh():
             try:
-                # In a thread: the token endpoint is asked once an hour, the loop stays
-                # free for the stop signals meanwhile.
-                self._token = await asyncio.to_thread(fetch_token, self.creds,
-                                                      auth_url=self.url, agent=self.agent)
+                # In a thread of its own (once an hour): a stop need not wait for
+                # urllib's socket, which it cannot shut.
+                self._token = self.stop.call(fetch_token, self.creds, auth_url=self.url,
+                                             agent=self.agent)
             except AuthFailed as e:
                 self.refused = str(e)
                 raise
@@ -150,11 +152,11 @@ class Tokens:
 class ThreadLoop:
     """The threads of one crawl, each read whole before the next (see the module)."""
 
-    def __init__(self, run: DirectRun, archive: Archive, client: PageClient,
+    def __init__(self, run: DirectRun, db: Db, client: PageClient,
                  tokens: Tokens, *, reparse: bool, known: Known | None = None) -> None:  # fmt: skip
         self.known = known or Known()
         self.run = run
-        self.archive = archive
+        self.db = db
         self.client = client
         self.tokens = tokens
         self.reparse = reparse
@@ -164,15 +166,15 @@ class ThreadLoop:
         query = urlencode({"raw_json": "1", **params})
         return f"{self.base}/{path.lstrip('/')}{'&' if '?' in path else '?'}{query}"
 
-    async def ask(self, url: str) -> Page:
+    def ask(self, url: str) -> Page:
         """An API answer, signed; a 401 fetches a new token and asks once more. Halted
         when no token can be had."""
         try:
-            page = await self.client.get(url, await self.tokens.header())
+            page = self.client.get(url, self.tokens.header())
             if page.status == UNAUTHORIZED:
                 logger.info("%s: HTTP 401; fetching a new token and asking once more", url)
                 self.tokens.drop()
-                page = await self.client.get(url, await self.tokens.header())
+                page = self.client.get(url, self.tokens.header())
         except AuthFailed as e:
             self.run.halt(f"{SITE.name}: {e}")
             raise Halted from None
@@ -185,18 +187,18 @@ class ThreadLoop:
         return FetchedPage(site=SITE.name, url=page.url, fetched_at=datetime.now(UTC),
                            status=page.status, body=page.body)
 
-    async def visit(self, story_id: str) -> list[Any] | None:
+    def visit(self, story_id: str) -> list[Any] | None:
         records: list[Any] = []
         self.known.sha256 = set()  # the thread before's answers are not this one's
         try:
-            return await self.thread(story_id, records)
+            return self.thread(story_id, records)
         except Halted:
             return records  # what was read before stays stored (the spider's items)
 
-    async def thread(self, story_id: str, records: list[Any]) -> list[Any] | None:
+    def thread(self, story_id: str, records: list[Any]) -> list[Any] | None:
         run, label = self.run, self.run.label(story_id)
         try:
-            page = await self.ask(self.api(f"comments/{story_id}", sort=SORT))
+            page = self.ask(self.api(f"comments/{story_id}", sort=SORT))
         except FetchFailed as e:
             run.fail(label, str(e))
             return records
@@ -207,10 +209,10 @@ class ThreadLoop:
             self.refused(page, label)
             return records
         fetched = self.fetched(page)
-        expected = await self.expected(story_id)
+        expected = self.expected(story_id)
         self.known.sha256 = {sha for _, sha in expected} if expected is not None else set()
         if expected is not None and expected[0] == page_set((fetched,))[0]:
-            state = await self.follow(story_id, expected, [(page, fetched)], records)
+            state = self.follow(story_id, expected, [(page, fetched)], records)
             if state is None:
                 return records
         else:
@@ -224,7 +226,7 @@ class ThreadLoop:
                 return records + ([stubs] if stubs is not None else [])
             state = Expansion(story_id=story_id, label=label, pages=(fetched,),
                               stubs=largest_first(stubs), built=built)
-        return await self.expand(state, records)
+        return self.expand(state, records)
 
     def refused(self, page: Page, label: str) -> None:
         """An error answer (403 quarantined or private, 404, ...): its one line."""
@@ -237,18 +239,15 @@ class ThreadLoop:
             reason = e.reason
         self.run.fail(label, reason)
 
-    async def expected(self, story_id: str) -> PageSet | None:
+    def expected(self, story_id: str) -> PageSet | None:
         """The answers the thread's latest crawl read (``reddit_revisit.expected_pages``)."""
         if self.reparse:
             return None
+        from archive.revisits import last_page_set
 
-        def stored(db: Db) -> PageSet | None:
-            from archive.revisits import last_page_set
+        return last_page_set(self.db, SITE.name, story_id, source=SOURCE)
 
-            return last_page_set(db, SITE.name, story_id, source=SOURCE)
-        return await self.archive.call(stored)
-
-    async def follow(self, story_id: str, expected: PageSet, read: list[tuple[Page, FetchedPage]],
+    def follow(self, story_id: str, expected: PageSet, read: list[tuple[Page, FetchedPage]],
                      records: list[Any]) -> Expansion | None:  # fmt: skip
         """The latest crawl's answers asked for in its order, none placed while each
         has its stored body (``reddit_revisit.follow``/``followed``). None when the
@@ -256,7 +255,7 @@ class ThreadLoop:
         state to expand on from, every answer so far placed."""
         while len(read) < len(expected):
             try:
-                page: Page | None = await self.ask(expected[len(read)][0])
+                page: Page | None = self.ask(expected[len(read)][0])
             except FetchFailed:
                 page = None
             if page is None or page.status >= 400:
@@ -287,7 +286,7 @@ class ThreadLoop:
                        for p, e in refused)
         return state
 
-    async def expand(self, state: Expansion, records: list[Any]) -> list[Any]:
+    def expand(self, state: Expansion, records: list[Any]) -> list[Any]:
         """Every stub asked for, one request at a time (``RedditSpider.expand``), then
         the whole thread."""
         from scraper.spiders.reddit_stubs import largest_first, next_call
@@ -298,7 +297,7 @@ class ThreadLoop:
                 return records + self.finish(state)
             stub = call.stub
             try:
-                page = await self.ask(self.api(call.path, **call.params))
+                page = self.ask(self.api(call.path, **call.params))
             except FetchFailed as e:
                 state = self.give_up(state, stub, str(e))
                 continue
@@ -347,35 +346,37 @@ def _min_delay() -> float:
     return float(raw) if raw else SITE.politeness.min_delay
 
 
-async def crawl(run: DirectRun, creds: Credentials) -> None:
+def crawl(run: DirectRun, creds: Credentials) -> None:
+    from archive.db import open_writer
     from scraper import __version__
-    from scraper.hnapi.writer import Archive
     from scraper.spiders.reddit_token import user_agent
 
     agent = user_agent(creds, __version__)
     reparse = (os.environ.get("LINKTHREAD_REPARSE") or "0").strip() not in ("", "0")
-    archive = Archive(run.db_path, flat=False, plain=True)
     stop = Stop()
     stop.install()
+    db = None
     try:
-        run.crawl_id = await archive.call(open_crawl, run)
+        db = open_writer(run.db_path)
+        run.crawl_id = open_crawl(db, run)
         known = Known()
-        async with PageClient(pace_turn(archive.call), known.soft_error, user_agent=agent,
-                              stop=stop.event, robots=False, min_delay=_min_delay(),
-                              budget=True, answers=(UNAUTHORIZED, *ERROR_BODIES)) as client:
-            loop = ThreadLoop(run, archive, client, Tokens(creds, auth_url(), agent),
+        with PageClient(SharedPace(db), known.soft_error, user_agent=agent, stop=stop,
+                        robots=False, min_delay=_min_delay(), budget=True,
+                        answers=(UNAUTHORIZED, *ERROR_BODIES)) as client:
+            loop = ThreadLoop(run, db, client, Tokens(creds, auth_url(), agent, stop),
                               reparse=reparse, known=known)
-            await crawl_threads(run, archive, stop, loop.visit)
-        await archive.call(close, run)
+            crawl_threads(run, db, stop, loop.visit)
+        close(db, run)
     finally:
         stop.remove()
-        await archive.close()
+        if db is not None:
+            db.close()
 
 
 def crawl_direct(spider_args: dict[str, str], *, db: str, pages: int, threads: bool,
                  log_level: str) -> DirectRun | None:  # fmt: skip
-    """``crawl reddit`` of threads alone, on a plain event loop; None, having done
-    nothing, if the crawl needs the spider."""
+    """``crawl reddit`` of threads alone, in this thread; None, having done nothing,
+    if the crawl needs the spider."""
     from archive.cli import _user_errors
     from scraper.spiders.reddit_token import load_credentials
 
@@ -387,6 +388,6 @@ def crawl_direct(spider_args: dict[str, str], *, db: str, pages: int, threads: b
     with _user_errors():
         creds = load_credentials()  # none: one line, before the archive or a request
         gc.freeze()  # what is built by now lives as long as the crawl
-        asyncio.run(crawl(run, creds))
+        crawl(run, creds)
     return run
 

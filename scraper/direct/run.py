@@ -6,19 +6,23 @@ it (a thread in one transaction, an unchanged visit as O(1) rows, a merge, the u
 page named, a failed page kept raw), the health record and the close
 (``scraper.closing``), and the stats ``scraper.cli.end_crawl`` reports from.
 
-Stopping: the first SIGINT or SIGTERM records the crawl as interrupted at once and
-stops the fetches; a thread being stored is stored whole (its transaction is whole or
-absent), and what is left stays queued for ``crawl --resume``. A second signal ends the
-process at once, by the signal's own default action.
+Stopping: the first SIGINT or SIGTERM stops the fetches (``scraper.direct.stop``: the
+request in flight ends at once) and the crawl is recorded as interrupted; a thread
+being stored is stored whole (its transaction is whole or absent), and what is left
+stays queued for ``crawl --resume``. A second signal ends the process at once, by the
+signal's own default action.
+
+:func:`crawl_threads` runs in one thread, the archive's connection in it (a crawl of
+threads is serial by the sites' rules); HN's API crawl, whose trees are fetched
+concurrently on an asyncio loop, shares the rest (its :class:`Stop` is the loop's).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,9 +30,11 @@ from archive.crawls import Target
 from archive.errors import ArchiveError
 from archive.health import Health
 from archive.models import Thread
+from scraper.direct.stop import SIGNALS, Stopped
 from scraper.items import FailedPage, MergedStories, SeenUsers, UnchangedThread
 
 if TYPE_CHECKING:
+    import asyncio
     from typing import TypeAlias
 
     import sqlite_utils
@@ -37,11 +43,9 @@ if TYPE_CHECKING:
     # sqlite-utils import), HN's API crawl its sqlite-utils Database.
     Db: TypeAlias = sqlite_utils.Database | sqlite3.Connection
 
-    from scraper.hnapi.writer import Archive
+    from scraper.direct.stop import Stop as SerialStop
 
 logger = logging.getLogger(__name__)
-
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @dataclass
@@ -219,18 +223,52 @@ def _target(record: Any) -> Target | None:
     return None
 
 
-# -- on the loop ----------------------------------------------------------------------
+# -- in the crawl's thread --------------------------------------------------------------
+
+
+Visit = Callable[[str], "Sequence[Any] | None"]
+
+
+def crawl_threads(run: DirectRun, db: Db, stop: SerialStop, visit: Visit) -> None:
+    """Each thread of ``run`` visited in turn (``visit``: its records, or None when the
+    whole crawl must end, a halt) and its records stored, until all are or a stop."""
+    for story_id in run.story_ids:
+        if stop.requested or run.halted is not None:
+            break
+        try:
+            records = visit(story_id)
+        except Stopped:
+            break  # what the visit had read is dropped: the thread stays queued
+        except Exception as e:
+            # A reading that raised (a bug, a page no one foresaw) fails its thread
+            # alone, as a spider's callback that raises does.
+            logger.debug("%s", run.label(story_id), exc_info=True)
+            run.fail(run.label(story_id), f"could not read it: {type(e).__name__}: {e}")
+            continue
+        if records:
+            store_records(db, run, records)  # whole, even if a stop came meanwhile
+    if stop.requested:
+        logger.info("stopping the crawl (%s)", stop.signal_name)
+        run.stopped = True
+        mark_interrupted(db, run)
+
+
+# -- on the loop (HN's API crawl) -------------------------------------------------------
 
 
 class Stop:
     """The first SIGINT or SIGTERM sets ``event``; the next one ends the process."""
 
     def __init__(self, on_stop: Callable[[], None] | None = None) -> None:
+        import asyncio  # here: the crawls of threads alone run without it
+
         self.event = asyncio.Event()
         self._on_stop = on_stop
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def install(self) -> None:
+        import asyncio
+
         self._loop = asyncio.get_running_loop()
         for s in SIGNALS:
             self._loop.add_signal_handler(s, self._signalled, s)
@@ -250,37 +288,3 @@ class Stop:
             signal.signal(s, signal.SIG_DFL)  # the next one ends the process at once
         if self._on_stop is not None:
             self._on_stop()
-
-
-Visit = Callable[[str], Awaitable["Sequence[Any] | None"]]
-
-
-async def crawl_threads(run: DirectRun, archive: Archive, stop: Stop, visit: Visit) -> None:
-    """Each thread of ``run`` visited in turn (``visit``: its records, or None when the
-    whole crawl must end, a halt) and its records stored, until all are or a stop."""
-    stopper = asyncio.ensure_future(stop.event.wait())
-    try:
-        for story_id in run.story_ids:
-            if stop.event.is_set() or run.halted is not None:
-                break
-            task = asyncio.ensure_future(visit(story_id))
-            await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            if not task.done():
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-                break
-            try:
-                records = task.result()
-            except Exception as e:
-                # A reading that raised (a bug, a page no one foresaw) fails its thread
-                # alone, as a spider's callback that raises does.
-                logger.debug("%s", run.label(story_id), exc_info=True)
-                run.fail(run.label(story_id), f"could not read it: {type(e).__name__}: {e}")
-                continue
-            if records:
-                await archive.call(store_records, run, records)
-    finally:
-        stopper.cancel()
-    if stop.event.is_set():
-        run.stopped = True
-        await archive.call(mark_interrupted, run)
