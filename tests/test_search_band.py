@@ -213,6 +213,23 @@ def test_one_word_queries_only() -> None:
         assert search_index.single_term(query) is None, query
 
 
+def test_the_private_tokenizer_keeps_nothing_of_a_large_batch() -> None:
+    # A fold hands it ~a million comments at once; nothing of them may stay, neither in
+    # its index (every later small call would walk it) nor as pages held.
+    tokens = search_index._Tokens()
+    tokens.KEEP_PAGES = 50  # the batch below outgrows it
+    first = tokens.conn
+    many = [(n, f"otter word{n} river otter", "someone") for n in range(1, 20_001)]
+    assert tokens.docs(many)["otter"] == 20_000
+    assert tokens.conn is not first  # made anew: the pages went with the old one
+    assert tokens.counts("otter", [(7, "Otter otter river", None)]) == {7: 2}
+    conn = tokens.conn
+    assert tokens.docs([(1, "river", None)]) == {"river": 1}
+    assert tokens.conn is conn  # a small call keeps it
+    # 'delete-all' leaves an empty index: its structure record and averages alone.
+    assert conn.execute("SELECT count(*) FROM t_data").fetchone()[0] <= 2
+
+
 def test_varints_as_sqlite_writes_them() -> None:
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE VIRTUAL TABLE t USING fts5(a, b)")
