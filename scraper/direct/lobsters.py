@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -28,11 +27,13 @@ from typing import TYPE_CHECKING, Any
 from archive import sites
 from archive.models import FetchedPage
 from scraper.direct.pages import FetchFailed, Page, PageClient, RobotsRefused, SharedPace
-from scraper.direct.run import DirectRun, close, crawl_threads, open_crawl, thread_run
+from scraper.direct.run import DirectRun, crawl_threads, reparse_asked, serial_crawl, thread_run
 from scraper.direct.stop import Stop
 from scraper.spiders.args import attempt, retry_reason, split_args
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from scraper.direct.run import Db
 
 SITE = sites.LOBSTERS
@@ -93,16 +94,10 @@ def read_story(db: Db, run: DirectRun, story_id: str, asked: str,
 
 
 def crawl(run: DirectRun) -> None:
-    from archive.db import open_writer
-
-    reparse = (os.environ.get("LINKTHREAD_REPARSE") or "0").strip() not in ("", "0")
+    reparse = reparse_asked()
     base = SITE.configured_base_url()
-    stop = Stop()
-    stop.install()
-    db = None
-    try:
-        db = open_writer(run.db_path)
-        run.crawl_id = open_crawl(db, run)
+
+    def body(db: sqlite3.Connection, stop: Stop) -> None:
         with PageClient(SharedPace(db), soft_error, stop=stop) as client:
 
             def visit(story_id: str) -> list[Any] | None:
@@ -123,11 +118,7 @@ def crawl(run: DirectRun) -> None:
                 return read_story(db, run, story_id, url, page, reparse)
 
             crawl_threads(run, db, stop, visit)
-        close(db, run)
-    finally:
-        stop.remove()
-        if db is not None:
-            db.close()
+    serial_crawl(run, body)
 
 
 def robots_halt(reason: str) -> str:

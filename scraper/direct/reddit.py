@@ -44,7 +44,7 @@ from archive import sites
 from archive.models import FetchedPage
 from archive.revisits import PageSet, page_set
 from scraper.direct.pages import FetchFailed, Page, PageClient, SharedPace
-from scraper.direct.run import DirectRun, close, crawl_threads, open_crawl, thread_run
+from scraper.direct.run import DirectRun, crawl_threads, reparse_asked, serial_crawl, thread_run
 from scraper.direct.stop import Stop
 from scraper.items import FailedPage, UnchangedThread
 from scraper.parsers.errors import ParseError
@@ -55,6 +55,8 @@ from scraper.spiders.reddit_token import AuthFailed, Credentials, Token, auth_ur
 # answer is placed: an unchanged re-crawl places none, and their imports (regexes,
 # dataclasses) were a large part of such a crawl's CPU.
 if TYPE_CHECKING:
+    import sqlite3
+
     from scraper.direct.run import Db
     from scraper.parsers.reddit.thread import More
     from scraper.spiders.reddit_stubs import Expansion
@@ -347,18 +349,13 @@ def _min_delay() -> float:
 
 
 def crawl(run: DirectRun, creds: Credentials) -> None:
-    from archive.db import open_writer
     from scraper import __version__
     from scraper.spiders.reddit_token import user_agent
 
     agent = user_agent(creds, __version__)
-    reparse = (os.environ.get("LINKTHREAD_REPARSE") or "0").strip() not in ("", "0")
-    stop = Stop()
-    stop.install()
-    db = None
-    try:
-        db = open_writer(run.db_path)
-        run.crawl_id = open_crawl(db, run)
+    reparse = reparse_asked()
+
+    def body(db: sqlite3.Connection, stop: Stop) -> None:
         known = Known()
         with PageClient(SharedPace(db), known.soft_error, user_agent=agent, stop=stop,
                         robots=False, min_delay=_min_delay(), budget=True,
@@ -366,11 +363,7 @@ def crawl(run: DirectRun, creds: Credentials) -> None:
             loop = ThreadLoop(run, db, client, Tokens(creds, auth_url(), agent, stop),
                               reparse=reparse, known=known)
             crawl_threads(run, db, stop, loop.visit)
-        close(db, run)
-    finally:
-        stop.remove()
-        if db is not None:
-            db.close()
+    serial_crawl(run, body)
 
 
 def crawl_direct(spider_args: dict[str, str], *, db: str, pages: int, threads: bool,

@@ -14,12 +14,13 @@ signal's own default action.
 
 :func:`crawl_threads` runs in one thread, the archive's connection in it (a crawl of
 threads is serial by the sites' rules); HN's API crawl, whose trees are fetched
-concurrently on an asyncio loop, shares the rest (its :class:`Stop` is the loop's).
+concurrently on an asyncio loop, shares the rest (its stop is :class:`LoopStop`, on the loop).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -30,7 +31,7 @@ from archive.crawls import Target
 from archive.errors import ArchiveError
 from archive.health import Health
 from archive.models import Thread
-from scraper.direct.stop import SIGNALS, Stopped
+from scraper.direct.stop import SIGNALS, Stop, Stopped
 from scraper.items import FailedPage, MergedStories, SeenUsers, UnchangedThread
 
 if TYPE_CHECKING:
@@ -42,8 +43,6 @@ if TYPE_CHECKING:
     # What the archive's thread holds: the connection alone for these crawls (no
     # sqlite-utils import), HN's API crawl its sqlite-utils Database.
     Db: TypeAlias = sqlite_utils.Database | sqlite3.Connection
-
-    from scraper.direct.stop import Stop as SerialStop
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +228,7 @@ def _target(record: Any) -> Target | None:
 Visit = Callable[[str], "Sequence[Any] | None"]
 
 
-def crawl_threads(run: DirectRun, db: Db, stop: SerialStop, visit: Visit) -> None:
+def crawl_threads(run: DirectRun, db: Db, stop: Stop, visit: Visit) -> None:
     """Each thread of ``run`` visited in turn (``visit``: its records, or None when the
     whole crawl must end, a halt) and its records stored, until all are or a stop."""
     for story_id in run.story_ids:
@@ -253,11 +252,38 @@ def crawl_threads(run: DirectRun, db: Db, stop: SerialStop, visit: Visit) -> Non
         mark_interrupted(db, run)
 
 
+def reparse_asked() -> bool:
+    """LINKTHREAD_REPARSE set (not empty, not 0): pages read again even when unchanged."""
+    return (os.environ.get("LINKTHREAD_REPARSE") or "0").strip() not in ("", "0")
+
+
+def serial_crawl(run: DirectRun, body: Callable[[sqlite3.Connection, Stop], None]) -> None:
+    """A site's crawl of threads in this thread: the stop's handlers installed, the
+    archive's connection opened and the crawl's row with it, ``body`` (its client and
+    :func:`crawl_threads`), and the row closed. An exception leaves the row 'running',
+    for a later crawl to find its process gone and mark it interrupted."""
+    from archive.db import open_writer
+
+    stop = Stop()
+    stop.install()
+    db = None
+    try:
+        db = open_writer(run.db_path)
+        run.crawl_id = open_crawl(db, run)
+        body(db, stop)
+        close(db, run)
+    finally:
+        stop.remove()
+        if db is not None:
+            db.close()
+
+
 # -- on the loop (HN's API crawl) -------------------------------------------------------
 
 
-class Stop:
-    """The first SIGINT or SIGTERM sets ``event``; the next one ends the process."""
+class LoopStop:
+    """The stop of HN's API crawl, on its asyncio loop: the first SIGINT or SIGTERM sets
+    ``event``; the next one ends the process."""
 
     def __init__(self, on_stop: Callable[[], None] | None = None) -> None:
         import asyncio  # here: the crawls of threads alone run without it

@@ -37,7 +37,7 @@ from archive.crawls import Target
 from archive.errors import ArchiveError
 from archive.health import Health
 from archive.models import Thread
-from scraper.direct.run import Stop, close, crawl_stats, mark_interrupted
+from scraper.direct.run import LoopStop, close, crawl_stats, mark_interrupted
 from scraper.hnapi.status import Display
 from scraper.spiders.args import split_args
 from scraper.spiders.hn_api import DEFAULT_VIA, VIA_SETTING, ApiFailed, ApiTrees
@@ -138,7 +138,7 @@ async def crawl(run: ApiCrawl, client: ApiClient, display: Display) -> None:
     def on_stop() -> None:
         run.stopped = True
 
-    stopping = Stop(on_stop)  # the stop every crawl without Scrapy shares (scraper.direct)
+    stopping = LoopStop(on_stop)  # the loop's twin of scraper.direct.stop
     stopping.install()
     stop = stopping.event
     trees = ApiTrees(client.base_url, client=client)
