@@ -91,10 +91,14 @@ def child(args: list[str]) -> None:
         return spider_class(site)
 
     cli.spider_class = probed_spider_class  # type: ignore[assignment]
-    try:  # a crawl of threads without Scrapy (absent from older checkouts: --main)
-        from scraper.direct import lobsters as direct
-    except ImportError:
+    # A crawl of threads without Scrapy: serial_crawl looks the open and close of the
+    # crawl's row up in scraper.direct.run (since 6f36b7d; before, in the site's module).
+    try:
+        from scraper.direct import run as direct
+    except ImportError:  # absent from older checkouts (--main)
         direct = None
+    if direct is not None and not hasattr(direct, "open_crawl"):
+        from scraper.direct import lobsters as direct  # type: ignore[no-redef]
     if direct is not None:
         opened_direct, closed_direct = direct.open_crawl, direct.close
 
