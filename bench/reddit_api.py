@@ -55,30 +55,31 @@ sys.path.insert(0, os.environ.get("RECRAWL_ROOT") or str(ROOT))
 
 
 def child(args: list[str]) -> None:
-    """One crawl in this process: bench/recrawl.py's child (its probes on the spider's
-    pipeline and on the Lobsters loop), and the same probes on the Reddit loop."""
-    sys.path.insert(1, str(ROOT / "bench"))
-    import recrawl
+    """One crawl in this process, probed at the open and close of the crawl's row by
+    the loop without Scrapy (a crawl of threads alone goes there, in this checkout and
+    in main's)."""
+    from scraper.direct import run as direct
 
-    try:  # absent from older checkouts (--main)
-        from scraper.direct import reddit as direct
-    except ImportError:
-        direct = None  # type: ignore[assignment]
-    if direct is not None:
-        start: list[float] = []
-        opened, closed = direct.open_crawl, direct.close
+    start: list[float] = []
+    # serial_crawl (scraper.direct.run, since 6f36b7d) calls this module's open_crawl
+    # and close: probed there. bench/recrawl.py's child probed them on the site's
+    # module, where they no longer are looked up.
+    opened, closed = direct.open_crawl, direct.close
 
-        def open_direct(db: Any, run: Any) -> int:
-            start.append(time.process_time())
-            return opened(db, run)
+    def open_direct(db: Any, run: Any) -> int:
+        start.append(time.process_time())
+        return opened(db, run)
 
-        def close_direct(db: Any, run: Any) -> None:
-            print(f"ROWS {getattr(db, 'conn', db).total_changes}", file=sys.stderr)
-            closed(db, run)
-            print(f"CRAWL_CPU {time.process_time() - start[0]}", file=sys.stderr)
+    def close_direct(db: Any, run: Any) -> None:
+        print(f"ROWS {getattr(db, 'conn', db).total_changes}", file=sys.stderr)
+        closed(db, run)
+        print(f"CRAWL_CPU {time.process_time() - start[0]}", file=sys.stderr)
 
-        direct.open_crawl, direct.close = open_direct, close_direct
-    recrawl.child(args)
+    direct.open_crawl, direct.close = open_direct, close_direct
+    from scraper import cli
+
+    sys.argv = ["linkthread", *args]
+    cli.main()
 
 
 def main() -> None:
@@ -212,7 +213,9 @@ def recrawls(db: Path, env: dict[str, str], story_ids: list[str], *, main: str |
         done = subprocess.run([sys.executable, str(ROOT / "bench" / "reddit_api.py"), "--child",
                                "crawl", "reddit", *story_ids, "--db", str(into)],
                               env={**env, **extra, **({"RECRAWL_ROOT": root} if root else {})},
-                              cwd=ROOT, check=True, capture_output=True, text=True)  # fmt: skip
+                              cwd=ROOT, check=False, capture_output=True, text=True)  # fmt: skip
+        if done.returncode != 0:
+            raise SystemExit(f"a crawl failed: {done.stderr[-2000:]}")
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         said = dict(line.split() for line in done.stderr.splitlines()
