@@ -22,7 +22,10 @@ from typing import Any
 import pytest
 
 from scraper.direct.pages import FetchFailed, PageClient, SharedPace
+from scraper.direct.reddit import Tokens
 from scraper.direct.stop import SIGNALS, Stop, Stopped
+from scraper.spiders.reddit_token import load_credentials
+from tests.redditapi import AUTH_PATH, RedditAPI, env
 from tests.server import Reply, SiteServer, serve
 
 
@@ -130,6 +133,25 @@ def test_a_call_in_a_thread_is_left_at_the_signal(stop: Stop) -> None:
     finally:
         release.set()
     sender.join()
+
+
+def test_a_token_post_held_by_the_server_ends_at_the_signal(site: SiteServer,
+                                                            stop: Stop) -> None:
+    """Reddit's token, asked for in this thread through the crawl's own client: a stop
+    shuts its socket as a page's, and no token is asked for after it."""
+    api = RedditAPI(site)
+    tokens = Tokens(load_credentials({**env(api), "LINKTHREAD_REDDIT_CONFIG": "/none"}),
+                    api.auth_url, "ua", stop)
+    site.hold(AUTH_PATH)
+    sender = signal_when(site.next_held)
+    with pytest.raises(Stopped):
+        tokens.header()
+    sender.join()
+    assert stop.requested and tokens.refused is None and tokens.fetched == 0
+    with pytest.raises(Stopped):
+        tokens.header()
+    site.release()
+    assert site.hits(AUTH_PATH) == 1
 
 
 def test_a_call_in_a_thread_gives_its_result_or_its_error(stop: Stop) -> None:
