@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from scraper.direct.pages import FetchFailed, PageClient, SharedPace
+from scraper.direct.pages import UTF8_TYPES, FetchFailed, PageClient, SharedPace, _encoding
 from scraper.direct.reddit import Tokens
 from scraper.direct.stop import SIGNALS, Stop, Stopped
 from scraper.spiders.reddit_token import load_credentials
@@ -368,3 +368,13 @@ def test_a_head_that_never_ends_is_read_no_further_than_its_bound() -> None:
     # line limit's check, which needs the line's end.
     got, _ = exchange([b"HTTP/1.1 200 OK\r\nX: " + b"y" * MAX_HEAD], "/a", keep=False)
     assert got == [f"BadAnswer: an answer's head over {MAX_HEAD:,} bytes"]
+
+
+@pytest.mark.parametrize("content_type", [
+    *UTF8_TYPES, "application/json; charset=UTF-8", "text/html; charset=UTF-8",
+    "text/html; charset=iso-8859-1", "application/json", "text/html; charset=utf8"])
+def test_a_pages_encoding_is_w3libs_known_types_too(content_type: str) -> None:
+    from w3lib.encoding import http_content_type_encoding
+
+    _encoding.cache_clear()
+    assert _encoding(content_type) == (http_content_type_encoding(content_type) or "utf-8")

@@ -104,12 +104,11 @@ def _decoded(body: bytes, encoding: str) -> str:
 def soft_error(body: bytes, encoding: str, url: str) -> str | None:
     """The spider's ``soft_error``: a small body read whole (an error object, a
     RATELIMIT answer), a long one checked by its head (``check_text``)."""
-    from scraper.parsers.reddit.errors import check_text, read_json
-
     # A body of 16 KiB is 4096 characters or more in any encoding, and check_text
     # passes any such text that opens with JSON: a thread's answer is not decoded here.
     if len(body) >= 4 * 4096 and body[:64].lstrip()[:1] in (b"{", b"["):
         return None
+    from scraper.parsers.reddit.errors import check_text, read_json
     text = _decoded(body, encoding)
     check = read_json if len(text) < 4096 else check_text
     return retry_reason(lambda: check(text, url=url))
