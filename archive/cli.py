@@ -20,8 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from archive import sites
-from archive.errors import ArchiveError
-from archive.sandbox import Interrupted
+from archive.errors import ArchiveError, Interrupted
 from archive.terminal import safe_line
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -12,32 +12,28 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
+from importlib import import_module
 from typing import TYPE_CHECKING
 
-from archive import (
-    bulk,
-    differences,
-    follow_state,
-    health,
-    migrations_early,
-    pace,
-    redaction_table,
-    schema,
-    search_index,
-    search_merge,
-    search_schema,
-    seen,
-    site_table,
-    sources,
-    summaries,
-    thread_visits,
-    views,
-)
+from archive import site_table
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 Migration = Callable[[sqlite3.Connection], None]
+
+
+
+def _in(module: str, name: str) -> Migration:
+    """Migration ``name`` of ``archive.<module>``, imported when it is applied: an
+    archive migrated to date (every open but the first) imports none of them, and their
+    modules (search, bulk import, summaries) were ~10 ms of a crawl's start-up."""
+    def migration(conn: sqlite3.Connection) -> None:
+        getattr(import_module(f"archive.{module}"), name)(conn)
+
+    migration.__name__ = migration.__qualname__ = name
+    return migration
+
 
 MIGRATIONS_TABLE = """
 CREATE TABLE IF NOT EXISTS _migrations (
@@ -49,6 +45,8 @@ CREATE TABLE IF NOT EXISTS _migrations (
 
 def m0001_initial(conn: sqlite3.Connection) -> None:
     """Tables stories, comments, pages, crawls; their indexes; FTS5 over text."""
+    from archive import schema
+
     for statement in schema.initial_statements():
         conn.execute(statement)
 
@@ -180,6 +178,8 @@ def m0014_scale(conn: sqlite3.Connection) -> None:
     """(author, created_at) index; top_authors and gaps read from summary tables the
     store keeps (archive/summaries.py), counted once here; recent_comments
     without its ORDER BY (views.unordered_recent_comments says why)."""
+    from archive import summaries, views
+
     recent = views.unordered_recent_comments(site_table.item_url_sql("c", "c.story_id"))
     for statement in (*SCALE_INDEXES, *summaries.TABLES, *summaries.LATEST, "DROP VIEW top_authors",
                       summaries.TOP_AUTHORS, "DROP VIEW recent_comments", recent):  # fmt: skip
@@ -190,25 +190,25 @@ def m0014_scale(conn: sqlite3.Connection) -> None:
 # The order of this list is the order of application. Append only.
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0001_initial", m0001_initial),
-    ("0002_history", migrations_early.m0002_history),
-    ("0003_schedule", migrations_early.m0003_schedule),
-    ("0004_views", views.m0004_views),
-    ("0005_pace", pace.m0005_pace),
+    ("0002_history", _in("migrations_early", "m0002_history")),
+    ("0003_schedule", _in("migrations_early", "m0003_schedule")),
+    ("0004_views", _in("views", "m0004_views")),
+    ("0005_pace", _in("pace", "m0005_pace")),
     ("0006_sites", m0006_sites),
     ("0007_site_urls", site_table.m0007_site_urls),
-    ("0008_source", sources.m0008_source),
+    ("0008_source", _in("sources", "m0008_source")),
     ("0009_reddit_gaps", m0009_reddit_gaps),
-    ("0010_import_progress", bulk.m0010_import_progress),
-    ("0011_hn_api", differences.m0011_hn_api),
-    ("0012_follow_state", follow_state.m0012_follow_state),
-    ("0013_revisits", seen.m0013_revisits),
+    ("0010_import_progress", _in("bulk", "m0010_import_progress")),
+    ("0011_hn_api", _in("differences", "m0011_hn_api")),
+    ("0012_follow_state", _in("follow_state", "m0012_follow_state")),
+    ("0013_revisits", _in("seen", "m0013_revisits")),
     ("0014_scale", m0014_scale),
-    ("0015_redactions", redaction_table.m0015_redactions),
-    ("0016_markup_health", health.m0016_markup_health),
-    ("0017_scale_search", search_index.m0017_scale_search),
-    ("0019_band_auto", search_schema.m0019_band_auto),
-    ("0020_thread_visits", thread_visits.m0020_thread_visits),
-    ("0021_fts_merge", search_merge.m0021_fts_merge),
+    ("0015_redactions", _in("redaction_table", "m0015_redactions")),
+    ("0016_markup_health", _in("health", "m0016_markup_health")),
+    ("0017_scale_search", _in("search_index", "m0017_scale_search")),
+    ("0019_band_auto", _in("search_schema", "m0019_band_auto")),
+    ("0020_thread_visits", _in("thread_visits", "m0020_thread_visits")),
+    ("0021_fts_merge", _in("search_merge", "m0021_fts_merge")),
 )
 
 

@@ -11,7 +11,6 @@ import math
 import os
 import time
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -46,6 +45,10 @@ def retry_after(value: bytes | str | None, *, now: datetime | None = None) -> fl
     try:
         seconds = float(text)
     except ValueError:
+        # Here: an HTTP date is rare, and email.utils (with email.charset, base64,
+        # random, calendar) was ~5 ms of every crawl's start-up.
+        from email.utils import parsedate_to_datetime
+
         try:
             when = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):

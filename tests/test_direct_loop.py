@@ -21,8 +21,11 @@ from typing import Any
 
 import pytest
 
-from scraper.direct.pages import FetchFailed, PageClient, SharedPace
+from scraper.direct.pages import UTF8_TYPES, FetchFailed, PageClient, SharedPace, _encoding
+from scraper.direct.reddit import Tokens
 from scraper.direct.stop import SIGNALS, Stop, Stopped
+from scraper.spiders.reddit_token import load_credentials
+from tests.redditapi import AUTH_PATH, RedditAPI, env
 from tests.server import Reply, SiteServer, serve
 
 
@@ -130,6 +133,25 @@ def test_a_call_in_a_thread_is_left_at_the_signal(stop: Stop) -> None:
     finally:
         release.set()
     sender.join()
+
+
+def test_a_token_post_held_by_the_server_ends_at_the_signal(site: SiteServer,
+                                                            stop: Stop) -> None:
+    """Reddit's token, asked for in this thread through the crawl's own client: a stop
+    shuts its socket as a page's, and no token is asked for after it."""
+    api = RedditAPI(site)
+    tokens = Tokens(load_credentials({**env(api), "LINKTHREAD_REDDIT_CONFIG": "/none"}),
+                    api.auth_url, "ua", stop)
+    site.hold(AUTH_PATH)
+    sender = signal_when(site.next_held)
+    with pytest.raises(Stopped):
+        tokens.header()
+    sender.join()
+    assert stop.requested and tokens.refused is None and tokens.fetched == 0
+    with pytest.raises(Stopped):
+        tokens.header()
+    site.release()
+    assert site.hits(AUTH_PATH) == 1
 
 
 def test_a_call_in_a_thread_gives_its_result_or_its_error(stop: Stop) -> None:
@@ -346,3 +368,13 @@ def test_a_head_that_never_ends_is_read_no_further_than_its_bound() -> None:
     # line limit's check, which needs the line's end.
     got, _ = exchange([b"HTTP/1.1 200 OK\r\nX: " + b"y" * MAX_HEAD], "/a", keep=False)
     assert got == [f"BadAnswer: an answer's head over {MAX_HEAD:,} bytes"]
+
+
+@pytest.mark.parametrize("content_type", [
+    *UTF8_TYPES, "application/json; charset=UTF-8", "text/html; charset=UTF-8",
+    "text/html; charset=iso-8859-1", "application/json", "text/html; charset=utf8"])
+def test_a_pages_encoding_is_w3libs_known_types_too(content_type: str) -> None:
+    from w3lib.encoding import http_content_type_encoding
+
+    _encoding.cache_clear()
+    assert _encoding(content_type) == (http_content_type_encoding(content_type) or "utf-8")

@@ -4,12 +4,15 @@ X-Ratelimit budget (scraper/ratelimit.py), without a crawl."""
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
 from scrapy.http import Headers
 
+from scraper.direct.fetch import Http
+from scraper.direct.reddit import post_token
 from scraper.middlewares import ratelimit_wait
 from scraper.ratelimit import budget_delay
 from scraper.spiders.reddit_auth import (
@@ -23,7 +26,7 @@ from scraper.spiders.reddit_auth import (
     token_request,
     user_agent,
 )
-from tests.redditapi import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, RedditAPI
+from tests.redditapi import AUTH_PATH, CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, RedditAPI
 from tests.server import SiteServer, serve
 
 NONE = {"LINKTHREAD_REDDIT_CONFIG": "/nonexistent/reddit.ini"}
@@ -117,6 +120,32 @@ def test_fetch_token_from_the_stand_in() -> None:
                           username=USERNAME, password="wrong")
         with pytest.raises(AuthFailed, match="invalid_grant"):
             fetch_token(bad, auth_url=api.auth_url, agent="ua")
+
+
+def test_the_direct_crawls_token_from_the_stand_in_as_fetch_tokens() -> None:
+    """scraper.direct.reddit's POST, through its own client: the same form, the same
+    token, the same one-line refusals as urllib's (fetch_token)."""
+    with serve(SiteServer()) as site:
+        api = RedditAPI(site)
+        http = Http(user_agent="ua", timeout=60, max_body=1 << 20)
+        creds = load_credentials(PASSWORD_ENV)
+        token = post_token(http, creds, auth_url=api.auth_url)
+        assert api.tokens == ["token-1"] and api.grants == ["password"]
+        assert token.value == "token-1" and token.fresh()
+        assert api.agents == {"ua"}
+        for wrong, line in [
+                (replace(creds, client_secret="nope"), "refused the client id or secret"),
+                (replace(creds, password="wrong"), "invalid_grant")]:
+            with pytest.raises(AuthFailed) as direct:
+                post_token(http, wrong, auth_url=api.auth_url)
+            with pytest.raises(AuthFailed) as urllib:
+                fetch_token(wrong, auth_url=api.auth_url, agent="ua")
+            assert line in str(direct.value)
+            assert str(direct.value) == str(urllib.value) and "\n" not in str(direct.value)
+            assert "nope" not in str(direct.value) and "wrong" not in str(direct.value)
+        base = site.base_url
+    with pytest.raises(AuthFailed, match=f"could not reach Reddit's token endpoint {base}"):
+        post_token(http, creds, auth_url=base + AUTH_PATH)  # the server is gone
 
 
 @pytest.mark.parametrize("headers, spread", [

@@ -1,4 +1,5 @@
-"""One GET at a time over a socket of the standard library's, kept alive per origin.
+"""One GET at a time over a socket of the standard library's, kept alive per origin
+(and a POST: Reddit's token, which urllib's import made a tenth of a re-crawl's CPU).
 
 The crawls of :mod:`scraper.direct` send one request at a time (the spider's
 CONCURRENT_REQUESTS_PER_DOMAIN = 1), so an asynchronous client buys them nothing, and
@@ -20,7 +21,8 @@ close ends, the connection kept unless the answer says it closes.
 Redirects are followed as Scrapy's RedirectMiddleware follows them (up to 20), within
 the first URL's scheme, host and port only (as the spider's offsite check); gzip
 bodies are decoded; a body is capped (decoded size) at ``max_body``; one cut short of
-its length fails, as Scrapy fails it on data loss.
+its length fails, as Scrapy fails it on data loss. A POST's answer is returned as it is,
+a redirect too: a form is not sent on to where an answer points.
 """
 
 from __future__ import annotations
@@ -218,7 +220,8 @@ class Connection:
 
 
 class Http:
-    """Blocking GETs, one at a time, each origin's connection kept between them."""
+    """Blocking GETs (and POSTs), one at a time, each origin's connection kept between
+    them."""
 
     def __init__(self, *, user_agent: str, timeout: float, max_body: int) -> None:
         self.user_agent = user_agent
@@ -245,16 +248,21 @@ class Http:
                 raise HttpFailed(refused)
         raise HttpFailed(f"more than {MAX_REDIRECTS} redirects")
 
-    def _once(self, url: str, extra: dict[str, str] | None = None) -> Answer:
+    def post(self, url: str, body: bytes, headers: dict[str, str] | None = None) -> Answer:
+        """``body`` sent as it is (``headers`` say its type), the answer not followed."""
+        return self._once(url, headers, body=body)
+
+    def _once(self, url: str, extra: dict[str, str] | None = None, *,
+              body: bytes | None = None) -> Answer:  # fmt: skip
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        request = self._request(parts, extra)
+        request = self._request(parts, extra, body)
         for attempt in (1, 2):
             try:
                 conn = self._connection(origin, parts, fresh=attempt == 2)
                 assert conn.sock is not None
                 conn.sock.sendall(request)
-                status, headers, body, closes = self._answer(conn.sock)
+                status, headers, raw, closes = self._answer(conn.sock)
             except (BrokenPipeError, ConnectionResetError):  # Closed among them
                 self._drop(origin)
                 if attempt == 1 and not self._aborted:
@@ -271,20 +279,24 @@ class Http:
             if closes:
                 self._drop(origin)
             return Answer(url=url, status=status, headers=headers,
-                          body=self._decoded(body, headers))
+                          body=self._decoded(raw, headers))
         raise AssertionError("unreachable")
 
-    def _request(self, parts: SplitResult, extra: dict[str, str] | None) -> bytes:
+    def _request(self, parts: SplitResult, extra: dict[str, str] | None,
+                 body: bytes | None = None) -> bytes:  # fmt: skip
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         host = parts.netloc.rpartition("@")[2]
         default = ":443" if parts.scheme == "https" else ":80"
-        lines = [f"GET {target} HTTP/1.1", f"Host: {host.removesuffix(default)}",
+        lines = [f"{'GET' if body is None else 'POST'} {target} HTTP/1.1",
+                 f"Host: {host.removesuffix(default)}",
                  f"User-Agent: {self.user_agent}", "Accept-Encoding: gzip"]  # fmt: skip
         lines.extend(f"{name}: {value}" for name, value in (extra or {}).items())
+        if body is not None:
+            lines.append(f"Content-Length: {len(body)}")
         if BAD_TARGET.search(target) or any(BAD_VALUE.search(v) for v in lines[1:]):
             raise HttpFailed(f"a request that cannot be sent as asked: {target[:200]!r}")
         try:
-            return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+            return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
         except UnicodeEncodeError:
             raise HttpFailed("a header that is not latin-1 (the user agent's name?)") from None
 
@@ -310,7 +322,11 @@ class Http:
             host, port = parts.hostname or "", parts.port or (443 if https else 80)
         except ValueError as e:  # a port that is no number
             raise HttpFailed(str(e)) from None
-        conn.sock = socket.create_connection((host, port), timeout=self.timeout)
+        # An ASCII name as bytes: a str is encoded by the idna codec, whose import (with
+        # stringprep and unicodedata) was ~3 ms of a crawl's start-up over http:// (TLS
+        # encodes the server's name with it anyway).
+        name: Any = host.encode("ascii") if host.isascii() else host
+        conn.sock = socket.create_connection((name, port), timeout=self.timeout)
         if https:
             if self._tls is None:
                 import ssl  # for an https:// site alone
@@ -351,6 +367,11 @@ class Http:
         conn = self._conns.pop(origin, None)
         if conn is not None:
             conn.close()
+
+    @property
+    def aborted(self) -> bool:
+        """A stop has ended this client's requests (:meth:`abort`)."""
+        return self._aborted
 
     def abort(self) -> None:
         """End the request in flight (from a signal handler): its read fails at once,

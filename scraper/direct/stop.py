@@ -100,8 +100,9 @@ class Stop:
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(*args, **kwargs)`` in a thread of its own, waited for here: for a
-        blocking call whose socket cannot be shut from here (the token's POST, through
-        urllib). Stopped at once on a stop; the thread is left to end by its timeout."""
+        blocking call whose socket cannot be shut from here (a library's client; the
+        token's POST went through urllib so). Stopped at once on a stop; the thread is
+        left to end by its timeout."""
         self.check()
         if self._r is None:
             return fn(*args, **kwargs)  # not installed: nothing could stop it anyway
