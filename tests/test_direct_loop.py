@@ -371,7 +371,7 @@ def test_a_head_that_never_ends_is_read_no_further_than_its_bound() -> None:
 
 
 @pytest.mark.parametrize("content_type", [
-    *UTF8_TYPES, "application/json; charset=UTF-8", "text/html; charset=UTF-8",
+    *sorted(UTF8_TYPES), "application/json; charset=UTF-8", "text/html; charset=UTF-8",
     "text/html; charset=iso-8859-1", "application/json", "text/html; charset=utf8"])
 def test_a_pages_encoding_is_w3libs_known_types_too(content_type: str) -> None:
     from w3lib.encoding import http_content_type_encoding
