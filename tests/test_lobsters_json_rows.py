@@ -9,8 +9,9 @@ import random
 import pytest
 
 from scraper.parsers.errors import ParseError
+from scraper.parsers.hosts import domain
 from scraper.parsers.lobsters import common, listing
-from scraper.parsers.lobsters.json_rows import _domain, json_entries
+from scraper.parsers.lobsters.json_rows import json_entries
 from scraper.parsers.lobsters.story_json import story_from_json
 from tests.corpus import corpus_dir
 
@@ -57,7 +58,7 @@ def test_domain_is_domain_of(link: str) -> None:
     except ValueError as exc:
         expected = type(exc)
     try:
-        got: object = _domain(link)
+        got: object = domain(link)
     except ValueError as exc:
         got = type(exc)
     assert got == expected

@@ -18,9 +18,9 @@ from typing import Any
 from archive.models import ListingEntry
 from archive.records import quick
 from scraper.parsers.errors import ParseError
+from scraper.parsers.hosts import domain as host_domain
 from scraper.parsers.lobsters.common import (
     SITE,
-    domain_of,
     is_short_id,
     iso_time,
     user_name,
@@ -28,7 +28,6 @@ from scraper.parsers.lobsters.common import (
 
 _new_entry = quick(ListingEntry)  # 25 a page (see archive.records)
 _SHORT_ID = re.compile(r"[a-z0-9]{1,12}")  # common.is_short_id's, for its fast path
-_SCHEMES = {"https://": 8, "http://": 7}
 
 
 def json_entries(rows: list[Any], offset: int, *, url: str) -> tuple[ListingEntry, ...]:
@@ -61,7 +60,7 @@ def json_entries(rows: list[Any], offset: int, *, url: str) -> tuple[ListingEntr
         author = obj.get("submitter_user")
         out.append(_new_entry(
             site=SITE, story_id=ident, rank=rank, title=title,
-            url=link, domain=_domain(link) if link is not None else None,
+            url=link, domain=host_domain(link) if link is not None else None,
             author=(author or None) if type(author) is str else user_name(author),
             score=score if isinstance(score, int) else None,
             comment_count=count if isinstance(count, int) else None,
@@ -91,21 +90,3 @@ def _iso_time(raw: str) -> tuple[datetime | None, str | None]:
         return iso_time(raw)
     return moment.astimezone(UTC), raw
 
-
-def _domain(link: str) -> str | None:
-    """``common.domain_of(link)`` without ``urlsplit`` for a plain ``http(s)://host/``
-    link: one of printable ASCII whose host holds no user, port, zone or brackets. Anything
-    else (a tab urlsplit would drop, ``user@host``, ``[::1]``) goes to ``domain_of``."""
-    start = _SCHEMES.get(link[:8]) or _SCHEMES.get(link[:7])
-    if start is None or not link.isascii() or not link.isprintable():
-        return domain_of(link)
-    end = len(link)
-    for stop in "/?#":
-        at = link.find(stop, start, end)
-        if at != -1:
-            end = at
-    host = link[start:end]
-    # hostname keeps the case of a zone after "%": those go to domain_of too.
-    if not host or "@" in host or ":" in host or "[" in host or "]" in host or "%" in host:
-        return domain_of(link)
-    return host.lower().removeprefix("www.")
