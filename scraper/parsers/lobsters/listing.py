@@ -29,7 +29,7 @@ from scraper.parsers.lobsters.common import (
 from scraper.parsers.lobsters.errors import check_body
 from scraper.parsers.lobsters.json_rows import json_entries
 from scraper.parsers.lobsters.story_json import story_from_json
-from scraper.parsers.lobsters.story_row import read_story_li, story_items
+from scraper.parsers.lobsters.story_row import listing_entry, story_items
 
 PER_PAGE = 25  # Lobsters' STORIES_PER_PAGE
 SEARCH_PER_PAGE = 20
@@ -55,6 +55,8 @@ def listing_name_and_page(url: str) -> tuple[str, int]:
 
 
 def _entry(story: Story, rank: int) -> ListingEntry:
+    """A listing's entry of a full Story: what the rows' direct readers (``json_rows``,
+    ``story_row.listing_entry``) are held to in the tests."""
     return ListingEntry(
         site=SITE, story_id=story.id, rank=rank, title=story.title, url=story.url,
         domain=story.domain, author=story.author, score=story.score,
@@ -120,10 +122,8 @@ def parse_listing_html(text: str, *, url: str, fetched_at: datetime,
     now = page_now(doc, fetched_at)
     name, page = listing_name_and_page(url)
     offset = _offset(name, page)
-    entries = []
-    for i, li in enumerate(story_items(doc)):
-        story = read_story_li(li, page_url=url, now=now)[0].story
-        entries.append(_entry(story, offset + i + 1))
+    entries = [listing_entry(li, offset + i + 1, page_url=url, now=now)
+               for i, li in enumerate(story_items(doc))]
     if len({e.story_id for e in entries}) != len(entries):
         raise ParseError(SITE, url, "a story appears twice on the page")
     next_url = None

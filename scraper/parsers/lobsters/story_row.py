@@ -18,7 +18,8 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from archive.models import Story
+from archive.models import ListingEntry, Story
+from archive.records import quick
 from scraper.parsers.errors import ParseError
 from scraper.parsers.lobsters.common import (
     SITE,
@@ -37,6 +38,7 @@ _COUNT = re.compile(r"(\d+)\s+comments?")
 _NO_COMMENTS = re.compile(r"\bno comments?\b")
 _DATED = re.compile(r"\d{4}-\d\d-\d\d")
 _AGE = re.compile(r"just now|less than a minute ago|\d+ (?:minute|hour|day|month|year)s? ago")
+_new_entry = quick(ListingEntry)  # 25 a listing page (see archive.records)
 _GONE_STORY = re.compile(r"\[Story removed by (moderator|submitter)\]")
 
 
@@ -92,8 +94,25 @@ def _host(page_url: str) -> str | None:
     return urlsplit(page_url).hostname
 
 
-def _header(details: etree._Element, *, fallback_id: str | None, score: int | None,
-            marks: list[str], page_url: str, now: datetime) -> Header:
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """What one ``div.details`` block shows that a listing entry keeps too."""
+
+    story_id: str | None
+    title: str
+    url: str | None
+    domain: str | None
+    tags: list[str]
+    byline: etree._Element | None
+    user: etree._Element | None  # the byline's user link
+    author: str | None
+    comment_count: int | None
+    created_at: datetime | None
+    created_at_raw: str | None
+
+
+def _read(details: etree._Element, *, fallback_id: str | None, page_url: str,
+          now: datetime) -> _Block:
     # One walk of the block finds what four walks did, each the first in page order.
     link = domain = byline = None
     found_link = False
@@ -122,15 +141,11 @@ def _header(details: etree._Element, *, fallback_id: str | None, score: int | No
     story_id = fallback_id or own or next(
         (found for a in details.iter("a")
          if (found := _site_story(urljoin(page_url, a.get("href") or ""), page_url))), None)
-    author = created_at = created_raw = count = None
-    extra: dict[str, object] = {}
-    deleted = False
+    user = author = created_at = created_raw = count = None
     if byline is not None:
         user = byline_user(byline)
         if user is not None:
             author = user_of_href(user.get("href"))
-            if has_class(user, "user_is_author"):
-                extra["user_is_author"] = True
         when = byline_time(byline)
         if when is not None:
             created_at, created_raw = html_time(when, now)
@@ -139,22 +154,36 @@ def _header(details: etree._Element, *, fallback_id: str | None, score: int | No
             shown = text_of(label)
             m = _COUNT.search(shown)
             count = int(m.group(1)) if m else 0 if _NO_COMMENTS.search(shown) else None
-        removed = _GONE_STORY.search(text_of(byline))
+    return _Block(story_id=story_id, title=text_of(link),
+                  url=None if own and own == story_id else href or None, domain=domain,
+                  tags=tags, byline=byline, user=user, author=author, comment_count=count,
+                  created_at=created_at, created_at_raw=created_raw)
+
+
+def _header(details: etree._Element, *, fallback_id: str | None, score: int | None,
+            marks: list[str], page_url: str, now: datetime) -> Header:
+    b = _read(details, fallback_id=fallback_id, page_url=page_url, now=now)
+    extra: dict[str, object] = {}
+    deleted = False
+    if b.user is not None and has_class(b.user, "user_is_author"):
+        extra["user_is_author"] = True
+    if b.byline is not None:
+        removed = _GONE_STORY.search(text_of(b.byline))
         if removed:
             deleted = True
             extra["gone_text"] = removed.group(0).strip("[]")
     if marks:
         extra["marks"] = marks
-    return Header(story_id=story_id, story=Story(
-        site=SITE, id=story_id or "", title=text_of(link),
-        url=None if own and own == story_id else href or None,
-        domain=domain, author=author, score=score, comment_count=count,
-        created_at=created_at, created_at_raw=created_raw, kind=kind_of(tags),
-        tags=tuple(sorted(tags)), deleted=deleted, extra=extra or None))
+    return Header(story_id=b.story_id, story=Story(
+        site=SITE, id=b.story_id or "", title=b.title, url=b.url, domain=b.domain,
+        author=b.author, score=score, comment_count=b.comment_count,
+        created_at=b.created_at, created_at_raw=b.created_at_raw, kind=kind_of(b.tags),
+        tags=tuple(sorted(b.tags)), deleted=deleted, extra=extra or None))
 
 
-def read_story_li(li: etree._Element, *, page_url: str, now: datetime) -> list[Header]:
-    """The headers of one ``li.story``: the story itself first, then any merged into it."""
+def _row(li: etree._Element, *, page_url: str
+         ) -> tuple[str, int | None, list[etree._Element]]:
+    """(short id, shown score, its ``div.details`` blocks) of one ``li.story``."""
     ident = li.get("data-shortid") or (li.get("id") or "").removeprefix("story_")
     if not is_short_id(ident):
         raise ParseError(SITE, page_url, f"a story row has no short id ({ident!r})")
@@ -163,16 +192,38 @@ def read_story_li(li: etree._Element, *, page_url: str, now: datetime) -> list[H
         raise ParseError(SITE, page_url, f"story {ident}: no div.story_liner")
     voters = next((d for d in liner.iter("div") if has_class(d, "voters")), None)
     score = score_of(voters)
-    marks = sorted(classes(li) - {"story"})
     blocks = [d for d in liner.iter("div") if has_class(d, "details")]
     if not blocks:
         raise ParseError(SITE, page_url, f"story {ident}: no div.details")
+    return ident, score, blocks
+
+
+def read_story_li(li: etree._Element, *, page_url: str, now: datetime) -> list[Header]:
+    """The headers of one ``li.story``: the story itself first, then any merged into it."""
+    ident, score, blocks = _row(li, page_url=page_url)
+    marks = sorted(classes(li) - {"story"})
     out = [_header(blocks[0], fallback_id=ident, score=score, marks=marks,
                    page_url=page_url, now=now)]
     # A merged story shares the row's votes: its own score is not shown.
     out += [_header(b, fallback_id=None, score=None, marks=[], page_url=page_url, now=now)
             for b in blocks[1:]]
     return out
+
+
+def listing_entry(li: etree._Element, rank: int, *, page_url: str,
+                  now: datetime) -> ListingEntry:
+    """The entry of one listing row at ``rank``: ``read_story_li``'s first story as a
+    ListingEntry, read without what an entry never keeps (the byline's whole text, read
+    for a removal notice, the row's marks, the Story record). The stories merged into
+    the row are still read whole, for the errors ``read_story_li`` raises on them."""
+    ident, score, blocks = _row(li, page_url=page_url)
+    b = _read(blocks[0], fallback_id=ident, page_url=page_url, now=now)
+    for block in blocks[1:]:
+        _header(block, fallback_id=None, score=None, marks=[], page_url=page_url, now=now)
+    return _new_entry(
+        site=SITE, story_id=b.story_id or "", rank=rank, title=b.title, url=b.url,
+        domain=b.domain, author=b.author, score=score, comment_count=b.comment_count,
+        created_at=b.created_at, created_at_raw=b.created_at_raw, kind=kind_of(b.tags))
 
 
 def story_items(doc: etree._Element) -> list[etree._Element]:
