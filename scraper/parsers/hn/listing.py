@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -59,26 +58,11 @@ _COMMENT_FORMS = ("comment", "/comment")
 _XML_SPACE = re.compile(r"[ \t\r\n]+")  # XPath's whitespace, which normalize-space() folds
 
 
-# The links that may be the More link, in page order: a superset of both shapes
-# (``contains`` takes every class holding the name, ``td/a`` every link right in a
-# cell whose class holds "title"), which ``_more_href`` then tests as before. No text
-# is normalised here (the XPath union this once was did that for every cell, a third
-# of the parse); walking every link in Python instead was a tenth of it (issue 14).
-_MORE_CANDIDATES = etree.XPath("//a[contains(@class, 'morelink')] | "
-                               "//td[contains(@class, 'title')]/a")
-
-
 def _more_href(doc: etree._Element) -> str | None:
     """The More link's href: the first ``a.morelink`` (2016-), or link reading "More"
-    right inside a ``td.title`` (older markups), in page order."""
-    return _more_of(_MORE_CANDIDATES(doc))
-
-
-def _more_of(links: Iterable[etree._Element]) -> str | None:
-    """The first of ``links`` (in page order) that is the More link, by its class or
-    by its text and cell; ``doc.iter("a")`` is the reference the tests hold the
-    XPath's candidates to."""
-    for a in links:
+    right inside a ``td.title`` (older markups), in page order. (The XPath union this
+    replaces cost a third of the listing's own parse: it normalised every cell's text.)"""
+    for a in doc.iter("a"):
         href = a.get("href")
         if href is None:
             continue
