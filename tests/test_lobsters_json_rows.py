@@ -89,3 +89,32 @@ def test_odd_rows_read_alike() -> None:
             rows.append({k: v[0] if rng.random() < 0.5 else rng.choice(v)
                          for k, v in values.items() if rng.random() < 0.95})
         assert _ours(rows, 0) == _reference(rows, 0), rows
+
+
+def test_hostname_and_join_are_urllibs() -> None:
+    """``hosts.hostname`` is ``urlsplit(...).hostname`` and ``hosts.joined`` is
+    ``urljoin``, on links built at random from the pieces their fast paths test."""
+    from urllib.parse import urljoin, urlsplit
+
+    from scraper.parsers.hosts import hostname, joined
+
+    pieces = ["https://", "http://", "HTTPS://", "//", "/", "~", "u/", "s/", "x.org",
+              "WWW.X.Org", "a@", ":80", "[::1]", "%25z", "?", "q=1", "#", "f", ";p", " ",
+              "\t", "\n", "\u00e4", "..", "", "lobste.rs", "abc"]
+    rng = random.Random(9)
+    bases = ["https://lobste.rs/", "https://lobste.rs/page/2", "http://lobste.rs/",
+             "https://[bad/"]
+    for _ in range(5000):
+        link = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        pairs = [(hostname, lambda s: urlsplit(s).hostname)]
+        pairs += [(lambda s, b=b: joined(b, s), lambda s, b=b: urljoin(b, s)) for b in bases]
+        for fast, slow in pairs:
+            try:
+                expected: object = slow(link)
+            except ValueError as exc:
+                expected = type(exc)
+            try:
+                got: object = fast(link)
+            except ValueError as exc:
+                got = type(exc)
+            assert got == expected, link

@@ -21,6 +21,7 @@ from lxml import etree
 from archive.models import ListingEntry, Story
 from archive.records import quick
 from scraper.parsers.errors import ParseError
+from scraper.parsers.hosts import hostname, joined
 from scraper.parsers.lobsters.common import (
     SITE,
     as_int,
@@ -39,6 +40,7 @@ _NO_COMMENTS = re.compile(r"\bno comments?\b")
 _DATED = re.compile(r"\d{4}-\d\d-\d\d")
 _AGE = re.compile(r"just now|less than a minute ago|\d+ (?:minute|hour|day|month|year)s? ago")
 _new_entry = quick(ListingEntry)  # 25 a listing page (see archive.records)
+_USER_PATH = re.compile(r"/(?:~|u/)([^/?#.]+)")  # common.user_of_href's
 _GONE_STORY = re.compile(r"\[Story removed by (moderator|submitter)\]")
 
 
@@ -55,8 +57,11 @@ def score_of(voters: etree._Element | None) -> int | None:
     if voters is None:
         return None
     for el in voters.iter("div", "a"):
-        cls = classes(el)
-        if "score" in cls or ("upvoter" in cls and text_of(el)):
+        cls = el.get("class")
+        if not cls:
+            continue
+        names = cls.split()
+        if "score" in names or ("upvoter" in names and text_of(el)):
             return as_int(text_of(el))
     return None
 
@@ -64,9 +69,20 @@ def score_of(voters: etree._Element | None) -> int | None:
 def byline_user(byline: etree._Element) -> etree._Element | None:
     """The user link of a byline: the one with a name shown (the avatar link shows none)."""
     for a in byline.iter("a"):
-        if user_of_href(a.get("href")) and text_of(a):
+        if _user_of(a.get("href")) and text_of(a):
             return a
     return None
+
+
+def _user_of(href: str | None) -> str | None:
+    """``user_of_href``; a printable ASCII href from the root (``/~NAME``, ``/u/NAME``,
+    ``/s/ID``: most of a byline's) read without ``urlsplit``, whose path it is up to
+    its query or fragment."""
+    if href and href[:1] == "/" and href[1:2] != "/" and href.isascii() \
+            and href.isprintable():
+        m = _USER_PATH.match(href.partition("?")[0].partition("#")[0])
+        return m.group(1) if m else None
+    return user_of_href(href)
 
 
 def byline_time(byline: etree._Element) -> etree._Element | None:
@@ -83,7 +99,7 @@ def byline_time(byline: etree._Element) -> etree._Element | None:
 
 def _site_story(href: str, page_url: str) -> str | None:
     """The story id of a link to this site's ``/s/ID`` (a self post's title links there)."""
-    if urlsplit(href).hostname != _host(page_url):
+    if hostname(href) != _host(page_url):
         return None
     return story_id_of(href)
 
@@ -136,7 +152,7 @@ def _read(details: etree._Element, *, fallback_id: str | None, page_url: str,
             byline = el
     if link is None:
         raise ParseError(SITE, page_url, "a story row has no title link (span.link a)")
-    href = urljoin(page_url, link.get("href") or "")
+    href = joined(page_url, link.get("href") or "")
     own = _site_story(href, page_url)
     story_id = fallback_id or own or next(
         (found for a in details.iter("a")
@@ -190,9 +206,18 @@ def _row(li: etree._Element, *, page_url: str
     liner = next((d for d in li.iter("div") if has_class(d, "story_liner")), None)
     if liner is None:
         raise ParseError(SITE, page_url, f"story {ident}: no div.story_liner")
-    voters = next((d for d in liner.iter("div") if has_class(d, "voters")), None)
+    # One walk of the liner's divs for the first div.voters and every div.details.
+    voters = None
+    blocks = []
+    for d in liner.iter("div"):
+        cls = d.get("class")
+        if not cls:
+            continue
+        if voters is None and "voters" in cls and "voters" in cls.split():
+            voters = d
+        if "details" in cls and "details" in cls.split():
+            blocks.append(d)
     score = score_of(voters)
-    blocks = [d for d in liner.iter("div") if has_class(d, "details")]
     if not blocks:
         raise ParseError(SITE, page_url, f"story {ident}: no div.details")
     return ident, score, blocks
