@@ -6,34 +6,28 @@ row's ~4, ``urljoin`` a fifth of a Lobsters HTML row (issue 14).
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin, urlsplit
 
-_SCHEMES = {"https://": 8, "http://": 7}
+_PLAIN_HOST = re.compile(r"https?://([A-Za-z0-9._-]+)(?=[/?#]|\Z)")
 
 
 def hostname(link: str) -> str | None:
     """``urlsplit(link).hostname``.
 
-    The fast paths take a link of printable ASCII (``urlsplit`` drops tabs and newlines
-    and strips leading blanks, and checks non-ASCII hosts): a path from the root
-    (``/s/ID``: no host), or a lower-case ``http(s)://`` scheme with a host that holds
-    no user (``@``), port (``:``), brackets or zone (``%``, whose case ``hostname``
-    keeps), the text up to the first ``/``, ``?`` or ``#``, lower-cased. Anything else
-    is ``urlsplit``'s (and its ValueError)."""
-    if link.isascii() and link.isprintable():
-        if link[:1] == "/" and link[1:2] != "/":
+    The fast paths: a path from the root (``/s/ID``) has no host, where no tab or
+    newline (which ``urlsplit`` drops) could make its start ``//``; an ``http(s)://``
+    link (lower-case scheme) whose host is letters, digits, dots, dashes and
+    underscores up to a ``/``, ``?``, ``#`` or the end has that host, lower-cased: no
+    user, port, brackets, zone, blanks or non-ASCII, which ``urlsplit`` would read
+    apart. Anything else is ``urlsplit``'s (and its ValueError)."""
+    if link[:1] == "/":
+        if link[1:2] != "/" and "\t" not in link and "\n" not in link and "\r" not in link:
             return None
-        start = _SCHEMES.get(link[:8]) or _SCHEMES.get(link[:7])
-        if start is not None:
-            end = len(link)
-            for stop in "/?#":
-                at = link.find(stop, start, end)
-                if at != -1:
-                    end = at
-            host = link[start:end]
-            if host and "@" not in host and ":" not in host and "[" not in host \
-                    and "]" not in host and "%" not in host:
-                return host.lower()
+    else:
+        m = _PLAIN_HOST.match(link)
+        if m is not None:
+            return m.group(1).lower()
     return urlsplit(link).hostname
 
 
