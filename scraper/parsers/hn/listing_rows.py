@@ -39,6 +39,13 @@ def _names(el: etree._Element) -> list[str]:
     return cls.split() if cls else []
 
 
+def _has(el: etree._Element, name: str) -> bool:
+    """``name in _names(el)``, the substring test first: most elements fail it and
+    split nothing."""
+    cls = el.get("class")
+    return cls is not None and name in cls and name in cls.split()
+
+
 def _shown(el: etree._Element) -> str:
     """``text_of(el)`` of a cell with children: its text serialised by libxml2 in one
     call rather than joined from ``itertext``'s pieces (the same text: the comments and
@@ -58,7 +65,7 @@ def _subtext(els: list[etree._Element], subtext: etree._Element, fetched_at: dat
     for el in els:
         if el.tag == "a":
             shown = text_of(el)
-            if author is None and ("hnuser" in _names(el)
+            if author is None and (_has(el, "hnuser")
                                    or hn_path(el.get("href") or "").startswith("user?id=")):
                 author = shown or None
             m = _COMMENTS.match(shown) if shown[:1].isdigit() else None
@@ -107,7 +114,7 @@ def _shown_id(title_row: etree._Element, row_els: list[etree._Element],
 def _rank(row_els: list[etree._Element], cells: list[etree._Element]) -> int | None:
     """``listing._rank``: span.rank's "7.", else the first of two td.title's."""
     for el in row_els:
-        if el.tag == "span" and "rank" in _names(el):
+        if el.tag == "span" and _has(el, "rank"):
             m = _RANK.fullmatch(text_of(el))
             return number(m.group(1)) if m else None
     if len(cells) > 1:
@@ -120,7 +127,7 @@ def _domain(cell: etree._Element, url: str) -> str | None:
     """``hn.story._domain`` of a row with an outside link ``url``."""
     spans = list(cell.iter("span"))
     for span in spans:
-        if "sitestr" in _names(span):
+        if _has(span, "sitestr"):
             return text_of(span) or None
     for span in spans:
         cls = _names(span)
@@ -139,7 +146,7 @@ def read_row(subtext: etree._Element, title_row: etree._Element | None, position
     ``offset + 1``."""
     if title_row is None:
         raise ParseError(SITE, url, f"row {position + 1}: a subtext with no title row above")
-    cells = [c for c in title_row if c.tag == "td" and "title" in _names(c)]
+    cells = [c for c in title_row if c.tag == "td" and _has(c, "title")]
     link = _title_link(cells[-1]) if cells else None
     if link is None:
         raise ParseError(SITE, url, f"row {position + 1}: no title link")
