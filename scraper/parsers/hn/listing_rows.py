@@ -20,14 +20,13 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from archive.models import ListingEntry
-from archive.records import quick
 from scraper.parsers import ages
+from scraper.parsers.entries import new_entry
 from scraper.parsers.errors import ParseError
 from scraper.parsers.hn.story import _title_link, hn_path, item_id_of, story_kind, text_of
 from scraper.parsers.values import is_id, join_url, number
 
 SITE = "hn"
-_new_entry = quick(ListingEntry)  # 30 a page (see archive.records)
 _RANK = re.compile(r"([0-9]+)\.")
 _POINTS = re.compile(r"([0-9]+)\s+points?")  # hn.story's
 _COMMENTS = re.compile(r"^([0-9]+)\s+comments?$")  # hn.story's
@@ -166,11 +165,7 @@ def read_row(subtext: etree._Element, title_row: etree._Element | None, position
         digest = hashlib.sha1((story_url or title).encode(), usedforsecurity=False)
         story_id = f"job-{digest.hexdigest()[:12]}"
     rank = _rank(row_els, cells)
-    return _new_entry(
-        site=SITE, story_id=story_id,
-        rank=rank if rank is not None else offset + position + 1,
-        title=title or None, url=story_url,
-        domain=_domain(cells[-1], story_url) if story_url else None,
-        author=author, score=score, comment_count=comments,
-        created_at=created_at, created_at_raw=created_raw, kind=kind,
-    )
+    return new_entry(
+        SITE, story_id, rank if rank is not None else offset + position + 1,
+        title or None, story_url, _domain(cells[-1], story_url) if story_url else None,
+        author, score, comments, created_at, created_raw, kind)

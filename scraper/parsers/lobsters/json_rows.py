@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from archive.models import ListingEntry
-from archive.records import quick
+from scraper.parsers.entries import new_entry
 from scraper.parsers.errors import ParseError
 from scraper.parsers.hosts import domain as host_domain
 from scraper.parsers.lobsters.common import (
@@ -26,7 +26,6 @@ from scraper.parsers.lobsters.common import (
     user_name,
 )
 
-_new_entry = quick(ListingEntry)  # 25 a page (see archive.records)
 _SHORT_ID = re.compile(r"[a-z0-9]{1,12}")  # common.is_short_id's, for its fast path
 
 
@@ -58,14 +57,14 @@ def json_entries(rows: list[Any], offset: int, *, url: str) -> tuple[ListingEntr
         if type(link) is not str and not isinstance(link, str):
             link = None
         author = obj.get("submitter_user")
-        out.append(_new_entry(
-            site=SITE, story_id=ident, rank=rank, title=title,
-            url=link, domain=host_domain(link) if link is not None else None,
-            author=(author or None) if type(author) is str else user_name(author),
-            score=score if isinstance(score, int) else None,
-            comment_count=count if isinstance(count, int) else None,
-            created_at=created_at, created_at_raw=created_raw,
-            kind="ask" if "ask" in tags else "show" if "show" in tags else "story"))
+        out.append(new_entry(
+            SITE, ident, rank, title, link,
+            host_domain(link) if link is not None else None,
+            (author or None) if type(author) is str else user_name(author),
+            score if isinstance(score, int) else None,
+            count if isinstance(count, int) else None,
+            created_at, created_raw,
+            "ask" if "ask" in tags else "show" if "show" in tags else "story"))
     return tuple(out)
 
 

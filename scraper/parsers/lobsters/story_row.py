@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from archive.models import ListingEntry, Story
-from archive.records import quick
+from scraper.parsers.entries import new_entry
 from scraper.parsers.errors import ParseError
 from scraper.parsers.hosts import hostname, joined
 from scraper.parsers.lobsters.common import (
@@ -39,7 +39,6 @@ _COUNT = re.compile(r"(\d+)\s+comments?")
 _NO_COMMENTS = re.compile(r"\bno comments?\b")
 _DATED = re.compile(r"\d{4}-\d\d-\d\d")
 _AGE = re.compile(r"just now|less than a minute ago|\d+ (?:minute|hour|day|month|year)s? ago")
-_new_entry = quick(ListingEntry)  # 25 a listing page (see archive.records)
 _USER_PATH = re.compile(r"/(?:~|u/)([^/?#.]+)")  # common.user_of_href's
 _GONE_STORY = re.compile(r"\[Story removed by (moderator|submitter)\]")
 
@@ -245,10 +244,8 @@ def listing_entry(li: etree._Element, rank: int, *, page_url: str,
     b = _read(blocks[0], fallback_id=ident, page_url=page_url, now=now)
     for block in blocks[1:]:
         _header(block, fallback_id=None, score=None, marks=[], page_url=page_url, now=now)
-    return _new_entry(
-        site=SITE, story_id=b.story_id or "", rank=rank, title=b.title, url=b.url,
-        domain=b.domain, author=b.author, score=score, comment_count=b.comment_count,
-        created_at=b.created_at, created_at_raw=b.created_at_raw, kind=kind_of(b.tags))
+    return new_entry(SITE, b.story_id or "", rank, b.title, b.url, b.domain, b.author, score,
+                     b.comment_count, b.created_at, b.created_at_raw, kind_of(b.tags))
 
 
 def story_items(doc: etree._Element) -> list[etree._Element]:

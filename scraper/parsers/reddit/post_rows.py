@@ -14,11 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from archive.models import ListingEntry
-from archive.records import quick
+from scraper.parsers.entries import new_entry
 from scraper.parsers.hosts import domain
 from scraper.parsers.reddit.things import GONE_AUTHOR, SITE, epoch, unprefixed
-
-_new_entry = quick(ListingEntry)  # 25-100 a page (see archive.records)
 
 
 def post_entry(data: Mapping[str, Any], rank: int) -> ListingEntry | None:
@@ -44,13 +42,11 @@ def post_entry(data: Mapping[str, Any], rank: int) -> ListingEntry | None:
     else:
         created = epoch(raw)
     score, count = data.get("score"), data.get("num_comments")
-    return _new_entry(
-        site=SITE, story_id=ident, rank=rank,
-        title=title if isinstance(title, str) else None,
-        url=link, domain=domain(link) if link else None, author=author,
-        score=score if type(score) is int or (
+    return new_entry(
+        SITE, ident, rank, title if isinstance(title, str) else None,
+        link, domain(link) if link else None, author,
+        score if type(score) is int or (
             isinstance(score, int) and not isinstance(score, bool)) else None,
-        comment_count=count if type(count) is int or (
+        count if type(count) is int or (
             isinstance(count, int) and not isinstance(count, bool)) else None,
-        created_at=created[0], created_at_raw=created[1],
-        kind="poll" if data.get("poll_data") else "story")
+        created[0], created[1], "poll" if data.get("poll_data") else "story")
