@@ -49,7 +49,7 @@ def json_entries(rows: list[Any], offset: int, *, url: str) -> tuple[ListingEntr
             raise ParseError(SITE, url, f"story {ident} has no title")
         link = obj.get("url") or None
         tags = obj.get("tags") or []
-        if type(tags) is not list or not _names(tags):
+        if (type(tags) is not list and not isinstance(tags, list)) or not _names(tags):
             raise ParseError(SITE, url, f"story {ident}: tags are not a list of names")
         raw = obj.get("created_at")
         created_at, created_raw = _iso_time(raw) if type(raw) is str else iso_time(raw)
