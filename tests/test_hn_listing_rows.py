@@ -114,3 +114,11 @@ def test_cell_text_is_text_of() -> None:
         assert td is not None
         if len(td):
             assert _shown(td) == text_of(td), inner
+
+
+def test_digit_runs_read_as_number() -> None:
+    from scraper.parsers.hn.listing_rows import _digits
+    from scraper.parsers.values import number
+
+    for run in ["0", "7", "0042", "9" * 18, "9" * 19, "1" * 400]:
+        assert _digits(run) == number(run)

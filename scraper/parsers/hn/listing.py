@@ -63,15 +63,18 @@ def _more_href(doc: etree._Element) -> str | None:
     right inside a ``td.title`` (older markups), in page order. (The XPath union this
     replaces cost a third of the listing's own parse: it normalised every cell's text.)"""
     for a in doc.iter("a"):
-        href = a.get("href")
-        if href is None:
-            continue
         cls = a.get("class")
         if cls and "morelink" in cls and "morelink" in _XML_SPACE.split(cls):
-            return href
-        # A leaf link's own text first: most are not "More", and their parent (a new
-        # proxy each) need not be fetched to say so (a third of this walk, issue 14).
+            href = a.get("href")
+            if href is not None:
+                return href
+            continue
+        # A leaf link's own text first: most are not "More", and neither their href nor
+        # their parent (a new proxy each) need be fetched to say so (issue 14).
         if len(a) == 0 and "More" not in (a.text or ""):
+            continue
+        href = a.get("href")
+        if href is None:
             continue
         parent = a.getparent()
         if parent is None or parent.tag != "td":

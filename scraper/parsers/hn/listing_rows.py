@@ -24,18 +24,25 @@ from scraper.parsers import ages
 from scraper.parsers.entries import new_entry
 from scraper.parsers.errors import ParseError
 from scraper.parsers.hn.story import _title_link, hn_path, item_id_of, story_kind, text_of
-from scraper.parsers.values import is_id, join_url, number
+from scraper.parsers.values import is_id, join_url
 
 SITE = "hn"
 _RANK = re.compile(r"([0-9]+)\.")
 _POINTS = re.compile(r"([0-9]+)\s+points?")  # hn.story's
 _COMMENTS = re.compile(r"^([0-9]+)\s+comments?$")  # hn.story's
+_MAX_DIGITS = 18  # values.number's longest number
 _SPACE_RUN = re.compile(r"[ \t\n\r\f]+")  # hn.story's, as text_of folds it
 
 
 def _names(el: etree._Element) -> list[str]:
     cls = el.get("class")
     return cls.split() if cls else []
+
+
+def _digits(run: str) -> int | None:
+    """``values.number`` of a regex's ``[0-9]+`` group: ASCII digits, no blanks, so
+    only its length is left to test."""
+    return int(run) if len(run) <= _MAX_DIGITS else None
 
 
 def _has(el: etree._Element, name: str) -> bool:
@@ -69,14 +76,14 @@ def _subtext(els: list[etree._Element], subtext: etree._Element, fetched_at: dat
                 author = shown or None
             m = _COMMENTS.match(shown) if shown[:1].isdigit() else None
             if m:
-                comment_count = number(m.group(1))
+                comment_count = _digits(m.group(1))
             elif shown == "discuss":
                 comment_count = 0
             continue
         cls = _names(el)
         if score is None and ("score" in cls or (el.get("id") or "").startswith("score_")):
             m = _POINTS.search(text_of(el))
-            score = number(m.group(1)) if m else None
+            score = _digits(m.group(1)) if m else None
         if age_title is None and "age" in cls:
             age_title = el.get("title")
     moment = ages.parse_age_title(age_title) if age_title else None
@@ -115,10 +122,10 @@ def _rank(row_els: list[etree._Element], cells: list[etree._Element]) -> int | N
     for el in row_els:
         if el.tag == "span" and _has(el, "rank"):
             m = _RANK.fullmatch(text_of(el))
-            return number(m.group(1)) if m else None
+            return _digits(m.group(1)) if m else None
     if len(cells) > 1:
         m = _RANK.fullmatch(text_of(cells[0]))
-        return number(m.group(1)) if m else None
+        return _digits(m.group(1)) if m else None
     return None
 
 
