@@ -96,6 +96,30 @@ def byline_time(byline: etree._Element) -> etree._Element | None:
     return None
 
 
+def _byline(byline: etree._Element) -> tuple[etree._Element | None, etree._Element | None,
+                                             etree._Element | None]:
+    """(``byline_user``, ``byline_time``, the first ``span.comments_label``) of a byline,
+    in one walk of its links, spans and times where the three took three."""
+    user = when = label = None
+    spans = []
+    for el in byline.iter("a", "span", "time"):
+        tag = el.tag
+        if tag == "a":
+            if user is None and _user_of(el.get("href")) and text_of(el):
+                user = el
+            continue
+        if when is None and (tag == "time" or _DATED.match(el.get("title") or "")):
+            when = el
+        if tag == "span":
+            spans.append(el)
+            if label is None and has_class(el, "comments_label"):
+                label = el
+    if when is None:  # byline_time's second choice: a span showing an age alone
+        when = next((el for el in spans if len(el) == 0 and _AGE.fullmatch(text_of(el))),
+                    None)
+    return user, when, label
+
+
 def _site_story(href: str, page_url: str) -> str | None:
     """The story id of a link to this site's ``/s/ID`` (a self post's title links there)."""
     if hostname(href) != _host(page_url):
@@ -158,13 +182,11 @@ def _read(details: etree._Element, *, fallback_id: str | None, page_url: str,
          if (found := _site_story(urljoin(page_url, a.get("href") or ""), page_url))), None)
     user = author = created_at = created_raw = count = None
     if byline is not None:
-        user = byline_user(byline)
+        user, when, label = _byline(byline)
         if user is not None:
             author = user_of_href(user.get("href"))
-        when = byline_time(byline)
         if when is not None:
             created_at, created_raw = html_time(when, now)
-        label = next((s for s in byline.iter("span") if has_class(s, "comments_label")), None)
         if label is not None:
             shown = text_of(label)
             m = _COUNT.search(shown)
