@@ -98,3 +98,19 @@ def test_user_of_href_read_alike() -> None:
         href = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 5)))
         assert _user_of(href) == user_of_href(href), href
     assert _user_of(None) == user_of_href(None)
+
+
+def test_shows_text_is_text_of() -> None:
+    from scraper.parsers.lobsters.common import text_of
+    from scraper.parsers.lobsters.story_row import _shows_text
+
+    pieces = ["", " ", "\n  ", "\xa0", "&nbsp;", "bob", "<img src=x>", "<b> </b>",
+              "<!-- c -->", "<span>s</span>", "<script>x</script>", "<?pi q?>", "\u2003"]
+    rng = random.Random(8)
+    for _ in range(600):
+        inner = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 5)))
+        doc = etree.fromstring(f"<html><body><div><a href='/u/x'>{inner}</a>tail</div>"
+                               "</body></html>", etree.HTMLParser())
+        a = doc.find(".//a")
+        assert a is not None
+        assert _shows_text(a) == bool(text_of(a)), inner
