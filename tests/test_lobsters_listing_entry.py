@@ -102,10 +102,11 @@ def test_user_of_href_read_alike() -> None:
 
 def test_shows_text_is_text_of() -> None:
     from scraper.parsers.lobsters.common import text_of
-    from scraper.parsers.lobsters.story_row import _shows_text
+    from scraper.parsers.lobsters.story_row import _shows_text, _text_of
 
     pieces = ["", " ", "\n  ", "\xa0", "&nbsp;", "bob", "<img src=x>", "<b> </b>",
-              "<!-- c -->", "<span>s</span>", "<script>x</script>", "<?pi q?>", "\u2003"]
+              "<!-- c -->", "<span>s</span>", "<script>x</script>", "<?pi q?>", "\u2003", "\t|\n",
+              "<a>5\ncomments</a>", "&amp;", "\u00e9"]
     rng = random.Random(8)
     for _ in range(600):
         inner = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 5)))
@@ -114,3 +115,4 @@ def test_shows_text_is_text_of() -> None:
         a = doc.find(".//a")
         assert a is not None
         assert _shows_text(a) == bool(text_of(a)), inner
+        assert _text_of(a) == text_of(a), inner
