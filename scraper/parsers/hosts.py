@@ -10,6 +10,10 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 _PLAIN_HOST = re.compile(r"https?://([A-Za-z0-9._-]+)(?=[/?#]|\Z)")
+# An absolute link urljoin spells again as it is: a host, a path without ";", then a
+# query and a fragment, each not empty where its mark is there.
+_PLAIN_LINK = re.compile(r"https?://[^ /;?#\[\]]+(?:/[^ ;?#\[\]]*)?(?:\?[^ #\[\]]+)?"
+                         r"(?:#[^ \[\]]+)?\Z")
 
 
 def hostname(link: str) -> str | None:
@@ -39,14 +43,12 @@ def domain(link: str) -> str | None:
 
 def joined(base: str, href: str) -> str:
     """``urljoin(base, href)`` of an ``https://`` page, without it where ``href`` is a
-    plain absolute ``http(s)://host/...`` link: urljoin gives back such a link as it is
-    (another scheme), or rebuilt from parts that spell it again (the same scheme). A
-    link with ``;``, ``?``, ``#`` or brackets (parts urljoin may drop or refuse), an
-    empty host, or other than printable ASCII is urljoin's."""
-    if base.startswith("https://") and "[" not in base and (href.startswith("https://")
-                                        or href.startswith("http://")) \
-            and href.isascii() and href.isprintable() and " " not in href:
-        rest = href[8:] if href[4] == "s" else href[7:]
-        if rest and rest[0] != "/" and not any(c in href for c in ";?#[]"):
-            return href
+    plain absolute link (``_PLAIN_LINK``): urljoin gives such a link back as it is
+    (another scheme) or rebuilt from parts that spell it again (the same scheme). What
+    the rebuild would change or refuse goes to urljoin: ``;`` in the path (params),
+    a ``?`` or ``#`` with nothing after it, brackets, blanks, an empty host, other than
+    printable ASCII."""
+    if base.startswith("https://") and "[" not in base and href.isascii() \
+            and href.isprintable() and _PLAIN_LINK.match(href) is not None:
+        return href
     return urljoin(base, href)

@@ -202,7 +202,7 @@ def _read(details: etree._Element, *, fallback_id: str | None, page_url: str,
     if byline is not None:
         user, when, label = _byline(byline)
         if user is not None:
-            author = user_of_href(user.get("href"))
+            author = _user_of(user.get("href"))
         if when is not None:
             created_at, created_raw = html_time(when, now)
         if label is not None:
