@@ -27,6 +27,7 @@ from archive.records import quick
 from scraper.parsers import ages, whole
 from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage, parser_entry
 from scraper.parsers.hn import item as hn
+from scraper.parsers.hn.listing_rows import read_row
 
 # Private helpers of the item-page header reader, shared on purpose: the title and
 # subtext cells of a listing row are the same markup as an item page's header.
@@ -62,12 +63,19 @@ def _more_href(doc: etree._Element) -> str | None:
     right inside a ``td.title`` (older markups), in page order. (The XPath union this
     replaces cost a third of the listing's own parse: it normalised every cell's text.)"""
     for a in doc.iter("a"):
+        cls = a.get("class")
+        if cls and "morelink" in cls and "morelink" in _XML_SPACE.split(cls):
+            href = a.get("href")
+            if href is not None:
+                return href
+            continue
+        # A leaf link's own text first: most are not "More", and neither their href nor
+        # their parent (a new proxy each) need be fetched to say so (issue 14).
+        if len(a) == 0 and "More" not in (a.text or ""):
+            continue
         href = a.get("href")
         if href is None:
             continue
-        cls = a.get("class")
-        if cls and "morelink" in cls and "morelink" in _XML_SPACE.split(cls):
-            return href
         parent = a.getparent()
         if parent is None or parent.tag != "td":
             continue
@@ -162,6 +170,11 @@ def _rank(title_row: etree._Element) -> int | None:
     return None
 
 
+def _title_row(subtext: etree._Element) -> etree._Element | None:
+    row = subtext.getparent()
+    return _prev_row(row) if row is not None else None
+
+
 def _has_rank_cell(subtext: etree._Element) -> bool:
     """Whether the row of this subtext starts with a rank cell (``td.title``, empty on
     the jobs listing), as every listing row has and no item page header outside
@@ -172,8 +185,10 @@ def _has_rank_cell(subtext: etree._Element) -> bool:
     return first is not None and "title" in classes(first) and first.find(".//a") is None
 
 
-def _entry(subtext: etree._Element, position: int, offset: int, *, url: str,
-           fetched_at: datetime) -> ListingEntry:
+def _entry_reference(subtext: etree._Element, position: int, offset: int, *, url: str,
+                     fetched_at: datetime) -> ListingEntry:
+    """A row's entry read with ``hn.story``'s helpers: what ``listing_rows.read_row``,
+    which the parse uses, is held to (tests/test_hn_listing_rows)."""
     subtext_row = subtext.getparent()
     title_row = _prev_row(subtext_row) if subtext_row is not None else None
     if subtext_row is None or title_row is None:
@@ -252,7 +267,7 @@ def parse_listing(
         raise ParseError(SITE, url, "no row has a rank cell: an item page, not a listing")
 
     name, page, offset = listing_name_and_page(url, known_page)
-    entries = tuple(_entry(s, i, offset, url=url, fetched_at=fetched_at)
+    entries = tuple(read_row(s, _title_row(s), i, offset, url=url, fetched_at=fetched_at)
                     for i, s in enumerate(subtexts))
     seen: set[str] = set()
     for e in entries:

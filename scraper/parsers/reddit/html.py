@@ -45,8 +45,29 @@ _POST_ID = re.compile(r"\bt3_([0-9a-z]+)\b")
 _INT = re.compile(r"-?\d+")
 
 
-def _doc(text: str, url: str) -> Any:
+# check_text's case-blind scans of a page's first 64 KiB (the throttle and block pages)
+# each look for a phrase holding one of these words, none of whose letters has another
+# case that str.lower() leaves apart (as U+0131 and U+017F are from "i" and "s"):
+# where lower() of the window holds none, those scans find nothing.
+_ERROR_WORDS = ("pardner", "network", "developer token")
+
+
+def _check_listing(text: str, url: str) -> None:
+    """``check_text`` of a listing page, its three case-blind regex scans (~3/4 of the
+    cost of old-listing-r-programming-2016's check, issue 14) replaced by one lower()
+    and three substring tests where that says they would find nothing. Its other
+    tests cannot raise on such a page: it is not blank, is over 2 KiB, not JSON."""
+    if len(text) >= 2048 and not text.isspace() and \
+            text[:4096].lstrip()[:1] not in ("{", "["):
+        window = text[:65536].lower()
+        if not any(w in window for w in _ERROR_WORDS):
+            return
     check_text(text, url=url)
+
+
+def _doc(text: str, url: str, *, checked: bool = False) -> Any:
+    if not checked:
+        check_text(text, url=url)
     try:
         # As UTF-8 bytes, libxml2's own encoding (see whole.parse_html): a str with any
         # character past Latin-1 reaches it as UCS-2/4 and is converted first.
@@ -187,21 +208,31 @@ def _old_comment(el: Any) -> dict[str, Any]:
     }
 
 
+# Compiled once: ``el.xpath(...)`` compiles its expression at each call, and the three
+# a row asks were half of a listing's own reading (issue 14).
+_LISTING_ROWS = etree.XPath(f"//div[@id='siteTable']/div[{_THING} and @data-type='link']")
+_ROW_TITLE = etree.XPath(".//a[contains(@class, 'title')]")
+_ROW_SCORE = etree.XPath(".//div[contains(@class, 'score') and contains(@class, 'unvoted')]")
+_ROW_COUNT = etree.XPath(".//a[contains(@class, 'comments')]")
+_NEXT = etree.XPath("//span[@class='next-button']/a/@href")
+
+
 @parser_entry(SITE)
 def parse_old_listing(text: str, *, url: str, fetched_at: datetime,
                       source: str = "html") -> Listing:
     """An old.reddit listing page: its posts with their ranks, the "next" link."""
-    doc = _doc(text, url)
+    _check_listing(text, url)
+    doc = _doc(text, url, checked=True)
     entries: list[ListingEntry] = []
-    for el in doc.xpath(f"//div[@id='siteTable']/div[{_THING} and @data-type='link']"):
+    for el in _LISTING_ROWS(doc):
         sid = unprefixed(el.get("data-fullname"))
         if not sid:
             raise ParseError(SITE, url, "a listing row without data-fullname")
         rank = _number(el.get("data-rank")) or len(entries) + 1
-        title = el.xpath(".//a[contains(@class, 'title')]")
+        title = _ROW_TITLE(el)
         link = el.get("data-url") or None
-        score = el.xpath(".//div[contains(@class, 'score') and contains(@class, 'unvoted')]")
-        count = el.xpath(".//a[contains(@class, 'comments')]")
+        score = _ROW_SCORE(el)
+        count = _ROW_COUNT(el)
         stamp = el.get("data-timestamp")
         created_at, created_raw = epoch(int(stamp) / 1000) if stamp and stamp.isdigit() \
             else (None, None)
@@ -217,7 +248,7 @@ def parse_old_listing(text: str, *, url: str, fetched_at: datetime,
             created_at=created_at, created_at_raw=created_raw))
     if not entries:
         raise ParseError(SITE, url, "no posts (div.thing[data-type=link]) in #siteTable")
-    after = doc.xpath("//span[@class='next-button']/a/@href")
+    after = _NEXT(doc)
     first = entries[0].rank
     return Listing(site=SITE, name=listing_name(url), page=(first - 1) // 25 + 1, url=url,
                    fetched_at=fetched_at, entries=tuple(entries),

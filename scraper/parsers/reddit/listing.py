@@ -23,7 +23,8 @@ from archive.models import Listing, ListingEntry, User
 from archive.sites import REDDIT, TargetError
 from scraper.parsers.errors import ParseError, parser_entry
 from scraper.parsers.reddit.errors import SITE, read_json
-from scraper.parsers.reddit.things import epoch, story_from
+from scraper.parsers.reddit.post_rows import post_entry
+from scraper.parsers.reddit.things import epoch
 
 LISTING_CAP = 1000  # Reddit serves about this many rows of a listing, then no "after"
 DEFAULT_LIMIT = 25
@@ -64,7 +65,8 @@ def next_page_url(url: str, after: str, seen: int) -> str:
 
 @parser_entry(SITE)
 def parse_listing(body: str, *, url: str, fetched_at: datetime, source: str = "api") -> Listing:
-    """One page of an API listing: its posts ranked across pages, the next page's URL."""
+    """One page of an API listing: its posts ranked across pages, the next page's URL.
+    (``source`` is the Listing's: a row's entry is the same whatever read it.)"""
     obj = read_json(body, url=url)
     data = obj.get("data") if isinstance(obj, Mapping) and obj.get("kind") == "Listing" \
         else None
@@ -77,14 +79,10 @@ def parse_listing(body: str, *, url: str, fetched_at: datetime, source: str = "a
         if not isinstance(thing, Mapping) or thing.get("kind") != "t3" or \
                 not isinstance(thing.get("data"), Mapping):
             raise ParseError(SITE, url, "a listing row that is not a post (t3)")
-        story = story_from(thing["data"], fetched_at=fetched_at, source=source)
-        if not story.id:
+        entry = post_entry(thing["data"], before + len(entries) + 1)
+        if entry is None:
             raise ParseError(SITE, url, f"row {len(entries) + 1} has no id")
-        entries.append(ListingEntry(
-            site=SITE, story_id=story.id, rank=before + len(entries) + 1, title=story.title,
-            url=story.url, domain=story.domain, author=story.author, score=story.score,
-            comment_count=story.comment_count, created_at=story.created_at,
-            created_at_raw=story.created_at_raw, kind=story.kind))
+        entries.append(entry)
     after = data.get("after")
     seen = before + len(entries)
     return Listing(
