@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from scraper.parsers.mdblocks import md_blocks
 from scraper.parsers.narrow import _OTHER_SPACES as _OTHER_SPACES
 from scraper.parsers.narrow import _PARA
 from scraper.parsers.narrow import _collapse as _collapse
@@ -218,7 +219,7 @@ def texts(fragments: Sequence[str]) -> list[str]:
     # Reddit's bodies read as inline markup once their paragraph tags are marks; the
     # parse below (when one is needed) still takes every body as the reference does, so
     # that a damaged neighbour sends the same bodies the same way.
-    simple = [t if t is not None else _simple_text(_md_paragraphs(f) or p)
+    simple = [t if t is not None else _unparsed(f, p)
               for f, p, t in zip(fragments, prepared, quick, strict=True)]
     if None not in simple:
         # A body read without a parse holds only plain tags (p, div.md, pre, code, i,
@@ -301,6 +302,20 @@ def _md_paragraphs(fragment: str) -> str | None:
     return fragment
 
 
+def _unparsed(fragment: str, prepared: str) -> str | None:
+    """The text of a body read without a parse (``prepared``: ``_paragraphs(fragment)``),
+    or None. Any blocks of rendered Markdown (``mdblocks``: lists and code blocks sent a
+    Lobsters story's every body through lxml), then paragraphs and quotes as before."""
+    blocks = md_blocks(fragment)
+    if blocks is not None:
+        # Where both readings give a text it is one text: md_blocks makes marks of the
+        # same tags, and of others (lists, <br>) that the narrow reading refuses.
+        read = _simple_text(blocks)
+        if read is not None:
+            return read
+    return _simple_text(_md_paragraphs(fragment) or prepared)
+
+
 def _quick_text(fragment: str) -> str | None:
     """``_simple_text(_md_paragraphs(f) or _paragraphs(f))`` of a body whose paragraphs
     are HN's bare ``<p>``, or None (then read it that way). Its marks are NULs, which no
@@ -335,7 +350,7 @@ def text(fragment: str) -> str:
     # markup is narrow (a story's text, a profile's about: one each a page).
     simple = _quick_text(fragment)
     if simple is None:
-        simple = _simple_text(_md_paragraphs(fragment) or _paragraphs(fragment))
+        simple = _unparsed(fragment, _paragraphs(fragment))
     if simple is not None:
         return simple
     doc = etree.fromstring(f"<div>{fragment}</div>", etree.HTMLParser(collect_ids=False))
