@@ -171,3 +171,20 @@ def test_the_shapes_taken_and_refused() -> None:
         blocks = md_blocks(refused)
         assert blocks is None or bodies._simple_text(blocks) is None, refused
         assert bodies.text(refused) == bodies.soup_text(refused), refused
+
+
+def test_inline_pieces_matched_in_c() -> None:
+    """What the regex of common pieces takes, the reading tag by tag takes too."""
+    from scraper.parsers import mdblocks
+
+    rng = random.Random(7)
+    pieces = ["a", " ", "<", ">", '"', "'", "<em>", "</em>", "<code>", "</code>", "<br>",
+              "<br/>", "<br />", "<br >", "<a href=\"x\">", "<a href='<b>'>", '<a href="a>b">',
+              "</a>", "<abbr>", "</abbr>", "<b>", "</b>", "<p>", "<x>", "</x>", "<em/>"]
+    matched = 0
+    for _ in range(20000):
+        piece = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        if mdblocks._FLAT.fullmatch(piece) is not None:
+            matched += 1
+            assert mdblocks._inline_closed(piece), piece
+    assert matched > 2000

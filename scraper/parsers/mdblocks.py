@@ -34,17 +34,33 @@ _BLOCK = re.compile(r"""(</?(?:p|ul|ol|li|blockquote|h[1-6])>|<div class="md">|<
 # an attribute value, '<a href="</p>">', which the split cut in two).
 _TOKEN = re.compile(r"""<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:[^<>"']|"[^"]*"|'[^']*')*)>""")
 _INLINE = frozenset(_INLINE_TAGS.split("|"))
-_LEAVES = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6"})  # inline content alone
-_LISTS = frozenset({"ul", "ol"})  # list items alone
+# The pieces most bodies hold, matched in C: inline tags nested at most twice, each
+# closed, no "<" inside an attribute's value (so every "<" opens one of them), and line
+# breaks. Whatever it does not match, ``_inline_closed`` reads tag by tag.
+# Unrolled (a run of text, then a tag and a run, ...): no alternation tried at each
+# character, and no two ways to match a text, so no backtracking on a body it refuses.
+_ATTRS = r"""[^<>"']*(?:(?:"[^"<]*"|'[^'<]*')[^<>"']*)*"""
+_BR = r"<br(?: ?/)?>"
+_NAMES = rf"(?:{_INLINE_TAGS})(?![a-zA-Z0-9])"
+_INNER = rf"[^<]*(?:{_BR}[^<]*)*"
+_NESTED = rf"[^<]*(?:(?:{_BR}|<({_NAMES}){_ATTRS}>{_INNER}</\2>)[^<]*)*"
+_FLAT = re.compile(rf"[^<]*(?:(?:{_BR}|<({_NAMES}){_ATTRS}>{_NESTED}</\1>)[^<]*)*")
+_LEAVES = ("p", "h1", "h2", "h3", "h4", "h5", "h6")  # inline content alone
+_LISTS = ("ul", "ol")  # list items alone
 # Where text and inline tags stand, and where blocks open ("": the body itself).
-_HOLD_TEXT = _LEAVES | {"li"}
+_HOLD_TEXT = frozenset({*_LEAVES, "li"})
 _HOLD_BLOCKS = frozenset({"", "div", "blockquote", "li"})
-_OPENS = {f"<{name}>": name for name in (*_LEAVES, *_LISTS, "li", "blockquote")}
-_CLOSES = {f"</{name}>": name for name in (*_LEAVES, *_LISTS, "li", "blockquote", "div")}
+# (the innermost open block, a tag) -> the block it opens; the only blocks allowed.
+_OPEN = {(where, f"<{name}>"): name for where in _HOLD_BLOCKS
+         for name in (*_LEAVES, *_LISTS, "blockquote")}
+_OPEN |= {(where, "<li>"): "li" for where in _LISTS}
+_OPEN[("", '<div class="md">')] = "div"  # Reddit's div.md around the whole body
+_CLOSE = {name: f"</{name}>" for name in (*_HOLD_TEXT, *_LISTS, "blockquote", "div")}
 _BLANK = " \t\n\r"
 _BR_ATTRS = ("", "/", " /")
-# A line break breaks the text as a block's edge does, inside an inline tag too.
-_BREAKS = tuple(f"<br{attrs}>" for attrs in _BR_ATTRS)
+# Every tag that breaks the text: the blocks' and the line breaks (inside an inline
+# tag too). Once a body is of the shape, no other "<br" or block tag is in it.
+_MARKS = re.compile(rf"""</?(?:p|ul|ol|li|blockquote|h[1-6])>|<div class="md">|</div>|{_BR}""")
 
 
 def _inline_closed(piece: str) -> bool:
@@ -68,50 +84,33 @@ def _inline_closed(piece: str) -> bool:
 
 
 def md_blocks(fragment: str) -> str | None:
-    """``fragment`` with its block tags made paragraph marks and its code blocks kept
-    (as ``narrow._with_code_blocks`` reads them), or None if it is not of that shape."""
+    """``fragment`` with its block tags and line breaks made paragraph marks and its code
+    blocks kept (as ``narrow._with_code_blocks`` reads them), or None if it is not of
+    that shape."""
     if "</" not in fragment or _PARA in fragment:
         return None
     parts = _BLOCK.split(fragment)
-    blocks = [""]  # the open blocks, innermost last
-    for k in range(0, len(parts), 2):
-        piece = parts[k]
+    pieces = parts[::2]
+    stack: list[str] = []  # the blocks open around the innermost, ``where``
+    where = ""
+    for piece, tag in zip(pieces, parts[1::2], strict=False):
         if piece:
-            if blocks[-1] not in _HOLD_TEXT:
-                if piece.strip(_BLANK):
+            if where in _HOLD_TEXT:
+                if "<" in piece and _FLAT.fullmatch(piece) is None and \
+                        not _inline_closed(piece):
                     return None
-            elif "<" in piece:
-                if not _inline_closed(piece):
-                    return None
-                if "<br" in piece:  # each one a line break (every "<" opens a tag)
-                    for br in _BREAKS:
-                        piece = piece.replace(br, _PARA)
-                    parts[k] = piece
-        if k + 1 == len(parts):
-            break
-        tag = parts[k + 1]
-        where = blocks[-1]
-        name = _OPENS.get(tag)
-        if name is not None:
-            if name == "li":
-                if where not in _LISTS:
-                    return None
-            elif where not in _HOLD_BLOCKS:
+            elif piece.strip(_BLANK):
                 return None
-            blocks.append(name)
-        elif (name := _CLOSES.get(tag)) is not None:
-            if where != name:
-                return None
-            blocks.pop()
-        elif tag[1] == "p":  # a code block: kept whole, read as a <pre>
-            if where not in _HOLD_BLOCKS:
-                return None
-            continue
-        elif k != 0:  # Reddit's div.md: the first tag, around the whole body
+        opened = _OPEN.get((where, tag))
+        if opened is not None:
+            stack.append(where)
+            where = opened
+        elif tag == _CLOSE.get(where):
+            where = stack.pop()
+        elif tag[1] != "p" or where not in _HOLD_BLOCKS:
+            # Left: a code block (every block tag beginning "<p" opens where code may
+            # stand), kept whole and read as a <pre>; anything else is out of place.
             return None
-        else:
-            blocks.append("div")
-        parts[k + 1] = _PARA
-    if len(blocks) != 1:
+    if where or pieces[-1].strip(_BLANK):
         return None
-    return "".join(parts)
+    return _MARKS.sub(_PARA, fragment)
