@@ -55,7 +55,8 @@ _OPEN = {(where, f"<{name}>"): name for where in _HOLD_BLOCKS
          for name in (*_LEAVES, *_LISTS, "blockquote")}
 _OPEN |= {(where, "<li>"): "li" for where in _LISTS}
 _OPEN[("", '<div class="md">')] = "div"  # Reddit's div.md around the whole body
-_CLOSE = {name: f"</{name}>" for name in (*_HOLD_TEXT, *_LISTS, "blockquote", "div")}
+# ... and the close of the innermost block, "/": one lookup a tag.
+_OPEN |= {(name, f"</{name}>"): "/" for name in (*_HOLD_TEXT, *_LISTS, "blockquote", "div")}
 _BLANK = " \t\n\r"
 _BR_ATTRS = ("", "/", " /")
 # Every tag that breaks the text: the blocks' and the line breaks (inside an inline
@@ -102,11 +103,11 @@ def md_blocks(fragment: str) -> str | None:
             elif piece.strip(_BLANK):
                 return None
         opened = _OPEN.get((where, tag))
-        if opened is not None:
+        if opened == "/":
+            where = stack.pop()
+        elif opened is not None:
             stack.append(where)
             where = opened
-        elif tag == _CLOSE.get(where):
-            where = stack.pop()
         elif tag[1] != "p" or where not in _HOLD_BLOCKS:
             # Left: a code block (every block tag beginning "<p" opens where code may
             # stand), kept whole and read as a <pre>; anything else is out of place.
