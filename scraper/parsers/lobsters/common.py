@@ -150,8 +150,19 @@ def is_short_id(value: object) -> bool:
 
 
 def domain_of(url: str | None) -> str | None:
-    host = urlsplit(url).hostname if url else None
+    if not url:
+        return None
+    # Most links are http(s) to a plain lower-case host: that host is urlsplit's
+    # hostname, read without its parse (~1.5 us of a listing row's ~10).
+    m = _PLAIN_HOST.match(url)
+    host = m.group(1) if m is not None and "\t" not in url and "\r" not in url and \
+        "\n" not in url else urlsplit(url).hostname
     return host.removeprefix("www.") if host else None
+
+
+# No userinfo, port, brackets, percent or upper case to read; urlsplit drops a tab, CR
+# or LF anywhere in the URL, which the caller rules out.
+_PLAIN_HOST = re.compile(r"https?://([a-z0-9.-]+)(?:[/?#]|\Z)")
 
 
 def kind_of(tags: Iterable[str]) -> str:
