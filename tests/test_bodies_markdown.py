@@ -14,7 +14,7 @@ import html
 import json
 import random
 
-from scraper.parsers import bodies
+from scraper.parsers import bodies, mdblocks
 from scraper.parsers.mdblocks import md_blocks
 from tests.corpus import corpus_dir
 
@@ -105,7 +105,7 @@ def _body(rng: random.Random) -> tuple[str, bool]:
 
 def test_random_markdown_blocks() -> None:
     rng = random.Random(26)
-    taken = whole = 0
+    taken = whole = common = 0
     for _ in range(1500):
         made = [_body(rng) for _ in range(rng.randint(1, 4))]
         fragments = [f for f, _ in made]
@@ -119,7 +119,12 @@ def test_random_markdown_blocks() -> None:
             if undamaged and "</" in f:
                 whole += 1
                 taken += read is not None
+            if mdblocks._COMMON.fullmatch(f) is not None and "</" in f and \
+                    mdblocks._PARA not in f:
+                common += 1  # the common shapes, matched whole, as the walk reads them
+                assert mdblocks._walked(f) == mdblocks._MARKS.sub(mdblocks._PARA, f), f
     assert taken > whole * 0.8, (taken, whole)
+    assert common > 300, common
 
 
 def _json_bodies(obj: object) -> list[str]:
@@ -148,6 +153,8 @@ def test_every_corpus_json_body() -> None:
             assert bodies.texts(found) == bodies.soup_texts(found), path.name
             for f in found:
                 seen += 1
+                if mdblocks._COMMON.fullmatch(f) is not None and "</" in f:
+                    assert mdblocks._walked(f) == mdblocks._MARKS.sub(mdblocks._PARA, f), f
                 blocks = md_blocks(f)
                 if blocks is not None and bodies._simple_text(blocks) is not None:
                     taken += 1
@@ -175,8 +182,6 @@ def test_the_shapes_taken_and_refused() -> None:
 
 def test_inline_pieces_matched_in_c() -> None:
     """What the regex of common pieces takes, the reading tag by tag takes too."""
-    from scraper.parsers import mdblocks
-
     rng = random.Random(7)
     pieces = ["a", " ", "<", ">", '"', "'", "<em>", "</em>", "<code>", "</code>", "<br>",
               "<br/>", "<br />", "<br >", "<a href=\"x\">", "<a href='<b>'>", '<a href="a>b">',
