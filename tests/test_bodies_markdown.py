@@ -64,8 +64,10 @@ def _blocks(rng: random.Random, depth: int) -> str:
             out.append(_list(rng, depth))
         elif r < 0.8:
             out.append(f"<blockquote>{_sep(rng)}{_blocks(rng, depth + 1)}</blockquote>")
-        else:
+        elif r < 0.93:
             out.append(f"<pre><code>{rng.choice(_CODE)}</code></pre>")
+        else:
+            out.append(rng.choice(["<hr>", "<hr/>", "<hr />"]))
         out.append(_sep(rng))
     return "".join(out)
 
@@ -169,11 +171,14 @@ def test_the_shapes_taken_and_refused() -> None:
     assert bodies._simple_text(md_blocks(listed) or "") == \
         "Try:\n\none thing,\n\ntwo\n\ndeep\n\n  x = 1\n\nq"
     assert bodies.text(listed) == bodies.soup_text(listed)
+    ruled = '<div class="md"><p>a</p>\n\n<hr/>\n\n<p><sup>b</sup></p>\n</div>'
+    assert bodies._simple_text(md_blocks(ruled) or "") == "a\n\nb" == bodies.soup_text(ruled)
     for refused in ("<p>a<ul><li>b</li></ul></p>",  # a list inside a paragraph
                     "<p><em>a</p><p>b</em></p>",  # an inline tag across an edge
                     "<ul>x<li>b</li></ul>",  # text outside an item
                     '<p><a href="</p>">a</a></p>',  # a block tag in an attribute
-                    '<ol start="3"><li>a</li></ol>', "<li>a</li>", "<p>a</p><hr/>",
+                    '<ol start="3"><li>a</li></ol>', "<li>a</li>", "<ul><li>a<hr>b</li></ul>",
+                    "<p>a<hr/>b</p>", "<hr class=x>",
                     "<p>a<pre><code>b</code></pre></p>", "<ul><li>a</ul>"):
         blocks = md_blocks(refused)
         assert blocks is None or bodies._simple_text(blocks) is None, refused

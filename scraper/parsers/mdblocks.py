@@ -27,7 +27,7 @@ from scraper.parsers.narrow import _INLINE_TAGS, _PARA
 # (no tag inside). One split in C cuts a body at them; what lies between (text and
 # inline tags) is checked piece by piece, most with no tag at all. A spelling of them
 # that is not this one ("<p class=x>", "<pre>" alone) is left in a piece, which refuses it.
-_BLOCK = re.compile(r"""(</?(?:p|ul|ol|li|blockquote|h[1-6])>|<div class="md">|</div>|"""
+_BLOCK = re.compile(r"""(</?(?:p|ul|ol|li|blockquote|h[1-6])>|<div class="md">|</div>|<hr ?/?>|"""
                     r"""<pre><code>[^<]*</code></pre>)""")
 # An inline tag or a line break, its attributes read past quoted values: a piece holds
 # as many tags as it holds "<" (else one is a stray "<", a comment, or a block tag inside
@@ -80,11 +80,19 @@ _OPEN |= {(where, "<li>"): "li" for where in _LISTS}
 _OPEN[("", '<div class="md">')] = "div"  # Reddit's div.md around the whole body
 # ... and the close of the innermost block, "/": one lookup a tag.
 _OPEN |= {(name, f"</{name}>"): "/" for name in (*_HOLD_TEXT, *_LISTS, "blockquote", "div")}
+# ... and a rule ("-": it opens nothing) between blocks, where it stands beside no text:
+# the reference reads no break at an <hr> (it is no block), which beside text would
+# join it to its neighbour, but between blocks their own edges break the text.
+# (Reddit's bots end their comments with one; one such body sent all of a page's
+# bodies through lxml.)
+_OPEN |= {(where, hr): "-" for where in ("", "div", "blockquote")
+          for hr in ("<hr>", "<hr/>", "<hr />")}
 _BLANK = " \t\n\r"
 _BR_ATTRS = ("", "/", " /")
 # Every tag that breaks the text: the blocks' and the line breaks (inside an inline
 # tag too). Once a body is of the shape, no other "<br" or block tag is in it.
-_MARKS = re.compile(rf"""</?(?:p|ul|ol|li|blockquote|h[1-6])>|<div class="md">|</div>|{_BR}""")
+_MARKS = re.compile(rf"""</?(?:p|ul|ol|li|blockquote|h[1-6])>|<div class="md">|</div>|{_BR}|"""
+                    r"<hr ?/?>")
 
 
 def _inline_closed(piece: str) -> bool:
@@ -135,6 +143,8 @@ def _walked(fragment: str) -> str | None:
         opened = _OPEN.get((where, tag))
         if opened == "/":
             where = stack.pop()
+        elif opened == "-":
+            continue
         elif opened is not None:
             stack.append(where)
             where = opened
