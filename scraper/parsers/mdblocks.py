@@ -12,9 +12,10 @@ of a Lobsters story's ten bodies; a tag listing's descriptions one parse each).
 Only a body whose blocks nest as the renderer nests them is taken, where libxml2 builds
 the tree the tags spell: no block inside a paragraph or heading (libxml2 closes the
 paragraph there), no inline tag open across a block's edge (it carries it over in its
-own way), no text outside a paragraph or list item, no attribute on a block. Anything
-else, and whatever the narrow reading then refuses (other tags, entities, comments), is
-None: lxml reads it. tests/test_bodies_fast.py holds it to BeautifulSoup's reading.
+own way), no text outside a paragraph or list item, no attribute on a block, a rule
+(``<hr>``) only between blocks. Anything else, and whatever the narrow reading then
+refuses (other tags, entities, comments), is None: lxml reads it.
+tests/test_bodies_markdown.py holds it to BeautifulSoup's reading.
 """
 
 from __future__ import annotations
