@@ -32,7 +32,8 @@ _ODD = ["<p>", "</p>", "<li>", "</li>", "<ul>", "</ul>", "<ol>", "</ol>", "<bloc
         "<p class=x>", "<P>", "<li >", "<!-- c -->", "<!--", '<a href="</p>">', "<a href='<li>'>",
         "<em>", "</em>", "<em/>", "<div>", "</div>", '<div class="md">', "<table>", "<td>",
         "\r", "\r\n", "\x00", "&nbsp;", "&#57344;", "\ue000", "<", "<3", "a > b", "<img src=x>",
-        "<span class=x>", "<dl>", "<dd>", "<lt-body>", "</lt-body>", "<script>", "<b>", "</b>"]
+        "<span class=x>", "<dl>", "<dd>", "<lt-body>", "</lt-body>", "<script>", "<b>", "</b>",
+        "<!-- SC_OFF -->", "<!-- SC_ON -->", "-->", "<!-- SC_OFF", "<!---->"]
 
 
 def _inline(rng: random.Random, depth: int = 0) -> str:
@@ -92,6 +93,8 @@ def _body(rng: random.Random) -> tuple[str, bool]:
     body = _blocks(rng, 0)
     if rng.random() < 0.3:
         body = f'<div class="md">{body}</div>' + rng.choice(["", "\n"])
+    if rng.random() < 0.15:  # Reddit's wrapping of a post's text
+        body = f"<!-- SC_OFF -->{body}<!-- SC_ON -->"
     damaged = rng.random() < 0.35
     if damaged:
         for _ in range(rng.randint(1, 2)):
@@ -174,7 +177,11 @@ def test_the_shapes_taken_and_refused() -> None:
     assert bodies.text(listed) == bodies.soup_text(listed)
     ruled = '<div class="md"><p>a</p>\n\n<hr/>\n\n<p><sup>b</sup></p>\n</div>'
     assert bodies._simple_text(md_blocks(ruled) or "") == "a\n\nb" == bodies.soup_text(ruled)
+    post = '<!-- SC_OFF --><div class="md"><p>a</p>\n</div><!-- SC_ON -->'
+    assert bodies._simple_text(md_blocks(post) or "") == "a" == bodies.soup_text(post)
     for refused in ("<p>a<ul><li>b</li></ul></p>",  # a list inside a paragraph
+                    "<!-- SC_OFF --><p>a</p><!-- x --><!-- SC_ON -->",
+                    "<!-- SC_OFF --><p>a<!-- SC_ON -->", "<!-- SC_OFF --><!-- SC_ON -->",
                     "<p><em>a</p><p>b</em></p>",  # an inline tag across an edge
                     "<ul>x<li>b</li></ul>",  # text outside an item
                     '<p><a href="</p>">a</a></p>',  # a block tag in an attribute

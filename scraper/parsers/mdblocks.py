@@ -89,6 +89,7 @@ _OPEN |= {(name, f"</{name}>"): "/" for name in (*_HOLD_TEXT, *_LISTS, "blockquo
 _OPEN |= {(where, hr): "-" for where in ("", "div", "blockquote")
           for hr in ("<hr>", "<hr/>", "<hr />")}
 _BLANK = " \t\n\r"
+_SC_OFF, _SC_ON = "<!-- SC_OFF -->", "<!-- SC_ON -->"
 _BR_ATTRS = ("", "/", " /")
 # Every tag that breaks the text: the blocks' and the line breaks (inside an inline
 # tag too). Once a body is of the shape, no other "<br" or block tag is in it.
@@ -122,6 +123,12 @@ def md_blocks(fragment: str) -> str | None:
     that shape."""
     if "</" not in fragment or _PARA in fragment:
         return None
+    if fragment.startswith(_SC_OFF) and fragment.endswith(_SC_ON) and \
+            len(fragment) >= len(_SC_OFF) + len(_SC_ON):
+        # Reddit's two comments around a post's text, which no reading shows (a comment
+        # is no text and no break): the one body of a thread that sent all of its
+        # bodies through lxml, and every body of a listing one parse each.
+        fragment = fragment[len(_SC_OFF):-len(_SC_ON)]
     if _COMMON.fullmatch(fragment) is not None:
         return _MARKS.sub(_PARA, fragment)
     return _walked(fragment)
