@@ -19,7 +19,7 @@ from scraper.parsers.mdblocks import md_blocks
 from tests.corpus import corpus_dir
 
 _WORDS = ["a", "b c", " ", "  ", "\n", "\t", "é", "\u2019", "😀", "\xa0", "&amp;", "&lt;", "&gt;",
-          "&quot;", "&#39;", "&#x27;", "x.", "1"]
+          "&quot;", "&#39;", "&#x27;", "&#x200B;", "x.", "1"]
 _INLINE = [("<em>", "</em>"), ("<strong>", "</strong>"), ("<code>", "</code>"),
            ("<del>", "</del>"), ("<sup>", "</sup>"),
            ('<a href="https://x.org/?a=1&amp;b=2" rel="ugc">', "</a>"),
@@ -33,7 +33,8 @@ _ODD = ["<p>", "</p>", "<li>", "</li>", "<ul>", "</ul>", "<ol>", "</ol>", "<bloc
         "<em>", "</em>", "<em/>", "<div>", "</div>", '<div class="md">', "<table>", "<td>",
         "\r", "\r\n", "\x00", "&nbsp;", "&#57344;", "\ue000", "<", "<3", "a > b", "<img src=x>",
         "<span class=x>", "<dl>", "<dd>", "<lt-body>", "</lt-body>", "<script>", "<b>", "</b>",
-        "<!-- SC_OFF -->", "<!-- SC_ON -->", "-->", "<!-- SC_OFF", "<!---->"]
+        "<!-- SC_OFF -->", "<!-- SC_ON -->", "-->", "<!-- SC_OFF", "<!---->", "&#x200b;",
+        "&#x200B", "&#8203;", "<p>&#x200B;</p>", "\u200b"]
 
 
 def _inline(rng: random.Random, depth: int = 0) -> str:
