@@ -171,7 +171,7 @@ def json_floor(page: str) -> Parse:
     decode, and one lxml parse of the bodies whose markup cannot be read without one
     (``bodies``' own test picks them). The rest, the records, is Python's."""
     hard = [b for b in _bodies_in(json.loads(page))
-            if bodies._simple_text(bodies._md_paragraphs(b) or bodies._paragraphs(b)) is None]
+            if bodies._unparsed(b) is None]
     joined = "".join(f"<div>{b}</div>" for b in hard)
 
     def floor() -> object:

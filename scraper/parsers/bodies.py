@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from scraper.parsers.mdblocks import md_blocks
 from scraper.parsers.narrow import _OTHER_SPACES as _OTHER_SPACES
 from scraper.parsers.narrow import _PARA
 from scraper.parsers.narrow import _collapse as _collapse
@@ -211,21 +212,22 @@ def texts(fragments: Sequence[str]) -> list[str]:
     """The text of each HTML fragment, in order, from one parse of them all."""
     if not fragments:
         return []
-    quick = [_quick_text(f) for f in fragments]
-    if None not in quick:
-        return quick  # type: ignore[return-value]
-    prepared = [_paragraphs(f) for f in fragments]
-    # Reddit's bodies read as inline markup once their paragraph tags are marks; the
-    # parse below (when one is needed) still takes every body as the reference does, so
-    # that a damaged neighbour sends the same bodies the same way.
-    simple = [t if t is not None else _simple_text(_md_paragraphs(f) or p)
-              for f, p, t in zip(fragments, prepared, quick, strict=True)]
+    # Reddit's and Lobsters' bodies read as inline markup once their block tags are
+    # marks; the parse below (when one is needed) still takes every body as the
+    # reference does, so that a damaged neighbour sends the same bodies the same way.
+    # A </p> is Markdown's, never in HN's narrow markup (_quick_text would refuse it).
+    simple = [_quick_text(f) if "</p>" not in f else _unparsed(f) for f in fragments]
     if None not in simple:
         # A body read without a parse holds only plain tags (p, div.md, pre, code, i,
-        # a), so the plain test below would pass them all: it is left out.
+        # a, lists, quotes), so the plain test below would pass them all: it is left out.
+        return simple  # type: ignore[return-value]
+    simple = [t if t is not None or "</p>" in f else _unparsed(f)
+              for f, t in zip(fragments, simple, strict=True)]
+    if None not in simple:
         return simple  # type: ignore[return-value]
     if not all(_is_plain(f) for f in fragments):
         return soup_texts(fragments)
+    prepared = [_paragraphs(f) for f in fragments]
     marks = _lxml_marks(prepared)
     if marks is None:
         # A fragment broke out of its marker (stray close tags): read each on its own.
@@ -301,6 +303,20 @@ def _md_paragraphs(fragment: str) -> str | None:
     return fragment
 
 
+def _unparsed(fragment: str) -> str | None:
+    """The text of a body read without a parse, or None. Any blocks of rendered Markdown
+    (``mdblocks``: a list or a code block sent a Lobsters story's every body through
+    lxml), then paragraphs and quotes as before."""
+    blocks = md_blocks(fragment)
+    if blocks is not None:
+        # Where both readings give a text it is one text: md_blocks makes marks of the
+        # same tags, and of others (lists, <br>) that the narrow reading refuses.
+        read = _simple_text(blocks)
+        if read is not None:
+            return read
+    return _simple_text(_md_paragraphs(fragment) or _paragraphs(fragment))
+
+
 def _quick_text(fragment: str) -> str | None:
     """``_simple_text(_md_paragraphs(f) or _paragraphs(f))`` of a body whose paragraphs
     are HN's bare ``<p>``, or None (then read it that way). Its marks are NULs, which no
@@ -329,15 +345,17 @@ def _paragraphs(fragment: str) -> str:
 
 def text(fragment: str) -> str:
     """The text of one HTML fragment."""
-    if not _is_plain(fragment):
-        return soup_text(fragment)
     # As ``texts`` reads each body: paragraph tags as marks, then no parse where the
-    # markup is narrow (a story's text, a profile's about: one each a page).
-    simple = _quick_text(fragment)
+    # markup is narrow (a story's text, a profile's about: one each a page). A body so
+    # read holds only plain tags, so the plain test comes after, as in ``texts``: its
+    # scan was a sixth of reading a Lobsters listing's descriptions.
+    simple = _quick_text(fragment) if "</p>" not in fragment else None
     if simple is None:
-        simple = _simple_text(_md_paragraphs(fragment) or _paragraphs(fragment))
+        simple = _unparsed(fragment)
     if simple is not None:
         return simple
+    if not _is_plain(fragment):
+        return soup_text(fragment)
     doc = etree.fromstring(f"<div>{fragment}</div>", etree.HTMLParser(collect_ids=False))
     div = next(doc.iter("div"), None) if doc is not None else None
     return _element_text(div, fragment) if div is not None else ""

@@ -24,6 +24,7 @@ from lxml import etree
 from archive.models import Story, Thread, User
 from scraper.parsers import ages, bodies
 from scraper.parsers.errors import ParseError, TruncatedPage
+from scraper.parsers.hosts import domain as host_domain
 
 SITE = "lobsters"
 BASE_URL = "https://lobste.rs"
@@ -150,8 +151,7 @@ def is_short_id(value: object) -> bool:
 
 
 def domain_of(url: str | None) -> str | None:
-    host = urlsplit(url).hostname if url else None
-    return host.removeprefix("www.") if host else None
+    return host_domain(url) if url else None
 
 
 def kind_of(tags: Iterable[str]) -> str:
