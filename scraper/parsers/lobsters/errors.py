@@ -24,7 +24,7 @@ _THROTTLE = re.compile(r"\A\s*(?:Throttled, sleep\(\d+\) between hits|Retry late
 _NOT_FOUND = re.compile(r"""<h1 class=["']title["']>\s*404\s*</h1>""")
 _STORY_GONE = re.compile(r"""<div class=["']box["']>\s*<p>\s*Story (?:was )?removed by """
                          r"""(a moderator|submitter)""")
-_USER_GONE = re.compile(r"If this user used to exist, they changed their username")
+_USER_GONE_TEXT = "If this user used to exist, they changed their username"
 # 5xx pages say the server failed (a deploy, a timeout): the same request may work later.
 _TRANSIENT = frozenset({500, 502, 503, 504})
 
@@ -36,6 +36,18 @@ class ServerErrorPage(ParseError):
         super().__init__(site, url, reason)
         self.status = status
         self.transient = status in _TRANSIENT
+
+
+def found_at(text: str, literal: str, pattern: re.Pattern[str]) -> bool:
+    """``pattern.search(text) is not None`` for a pattern every match of which starts with
+    ``literal``: ``pattern`` is tried only where ``str.find`` finds it, so the page is
+    scanned once at ``find``'s speed (2-4x a regex's) however often the literal occurs."""
+    at = text.find(literal)
+    while at >= 0:
+        if pattern.match(text, at) is not None:
+            return True
+        at = text.find(literal, at + 1)
+    return False
 
 
 def check_body(text: str, *, url: str) -> None:
@@ -54,10 +66,13 @@ def check_body(text: str, *, url: str) -> None:
     if text.lstrip()[:1] in ("{", "["):
         return
     body = text[:200_000]
-    gone = _STORY_GONE.search(body)
+    # Each regex runs only where a literal every match of it holds occurs: ``in`` scans
+    # a page 2-4x faster than the regexes, which were ~0.1 ms of a ~2 ms front page
+    # (the verdicts are the regexes' alone: tests/test_lobsters_checks holds them).
+    gone = _STORY_GONE.search(body) if "removed by " in body else None
     if gone is not None:
         raise NoSuchItem(SITE, url, f"the story was removed by {gone.group(1)}")
-    if _NOT_FOUND.search(body):
+    if found_at(body, "<h1 class=", _NOT_FOUND):
         raise NoSuchItem(SITE, url, "the site's 404 page: no such story, user or page")
-    if _USER_GONE.search(body):
+    if _USER_GONE_TEXT in body:
         raise NoSuchItem(SITE, url, "no such user (renamed or never existed)")
