@@ -24,6 +24,7 @@ from typing import Any
 from archive.models import Comment, Story, Thread, User
 from scraper.parsers import bodies
 from scraper.parsers.errors import ParseError
+from scraper.parsers.lobsters import records
 from scraper.parsers.lobsters.common import (
     EDIT_GRACE,
     SITE,
@@ -136,18 +137,12 @@ def _comments(story: Story, raw: list[Any], *, url: str) -> tuple[Comment, ...]:
             body = text = ""
         author = user_name(c.get("commenting_user"))
         score = c.get("score")
-        out.append(Comment(
-            site=SITE, id=c["short_id"], story_id=story.id, parent_id=where.parent_id,
-            depth=where.depth, position=where.position, author=author,
-            created_at=created_at, created_at_raw=created[1],
-            text_html=body or None, text=text or None,
-            deleted=deleted, removed=removed,
-            score=score if isinstance(score, int) else None,
-            edited=bool(edited_at and created_at and edited_at - created_at > EDIT_GRACE),
-            edited_at=edited_at, edited_at_raw=edit[1],
-            by_submitter=author is not None and author == submitter,
-            extra=extra or None,
-        ))
+        out.append(records.new_comment(
+            c["short_id"], story.id, where.parent_id, where.depth, where.position, author,
+            created_at, created[1], body or None, text or None, deleted, removed,
+            score if isinstance(score, int) else None,
+            bool(edited_at and created_at and edited_at - created_at > EDIT_GRACE),
+            edited_at, edit[1], author is not None and author == submitter, extra or None))
     return tuple(out)
 
 
