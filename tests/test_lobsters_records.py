@@ -5,13 +5,14 @@ and on generated ones."""
 from __future__ import annotations
 
 import dataclasses
+import random
 from datetime import UTC, datetime
 
 import pytest
 
 from archive.models import Comment
 from scraper.parsers.lobsters import parse_story, records
-from scraper.parsers.lobsters.common import decoded
+from scraper.parsers.lobsters.common import decoded, leftovers, user_name
 from tests.corpus import corpus_dir
 from tests.lobsterspages import Node, story_json
 
@@ -56,3 +57,27 @@ def test_generated_stories_get_the_keyword_built_comments(seed: int) -> None:
     comment = fast.thread.comments[0]  # type: ignore[attr-defined]
     with pytest.raises(dataclasses.FrozenInstanceError):
         comment.score = 3  # type: ignore[misc]
+
+
+def reference_leftovers(obj: dict[str, object], used: frozenset[str]) -> object:
+    """``leftovers`` as it was before its key sets were remembered (2026-12-03)."""
+    left = {k: v for k, v in obj.items() if k not in used}
+    for k, v in left.items():
+        if isinstance(v, dict) and "username" in v:
+            left[k] = user_name(v)
+    return left or None
+
+
+def test_leftovers_are_the_reference_ones_whatever_the_keys_and_their_order() -> None:
+    rng = random.Random(5)
+    names = ["short_id", "url", "score", "flags", "user", "a", "b", "c", "username"]
+    used_sets = [frozenset(), frozenset(names[:3]), frozenset(names[2:7]), frozenset(names)]
+    values: list[object] = [1, None, "x", [], {"username": "bob"}, {"username": 3}, {"k": 1}]
+    for _ in range(5_000):  # more key orders than the remembered ones: the bound is hit
+        obj = {k: rng.choice(values) for k in rng.sample(names, rng.randint(0, len(names)))}
+        used = rng.choice(used_sets)
+        got = leftovers(obj, used)
+        assert got == reference_leftovers(obj, used), (obj, used)
+        assert list(got or ()) == list(reference_leftovers(obj, used) or ())  # type: ignore[call-overload]
+        assert got is None or got is not leftovers(obj, used)  # a fresh dict each time
+    assert leftovers({"a": 1}, ["b"]) == {"a": 1}  # any iterable of names
