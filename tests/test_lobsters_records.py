@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from archive.models import Comment
+from scraper.parsers import parents
 from scraper.parsers.lobsters import parse_story, records
 from scraper.parsers.lobsters.common import decoded, leftovers, user_name
 from tests.corpus import corpus_dir
@@ -81,3 +82,30 @@ def test_leftovers_are_the_reference_ones_whatever_the_keys_and_their_order() ->
         assert list(got or ()) == list(reference_leftovers(obj, used) or ())  # type: ignore[call-overload]
         assert got is None or got is not leftovers(obj, used)  # a fresh dict each time
     assert leftovers({"a": 1}, ["b"]) == {"a": 1}  # any iterable of names
+
+
+def test_rows_and_places_built_by_stores_are_the_frozen_records() -> None:
+    assert parents._FAST  # Row's and Place's slots are the ones the builders store
+    row = parents.new_row("abc", parents.UNKNOWN, 2)
+    assert type(row) is parents.Row and row == parents.Row("abc", parents.UNKNOWN, 2)
+    assert hash(row) == hash(parents.Row("abc", parents.UNKNOWN, 2))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        row.depth = 3  # type: ignore[misc]
+    rng = random.Random(8)
+    for _ in range(300):
+        rows, open_ids = [], []
+        for i in range(rng.randint(0, 30)):
+            depth = rng.randint(0, len(open_ids))
+            del open_ids[depth:]
+            parent = rng.choice([open_ids[-1] if open_ids else None, parents.UNKNOWN])
+            rows.append((f"r{i}", parent, rng.choice([depth, None]) if parent is not
+                         parents.UNKNOWN else depth))
+            open_ids.append(f"r{i}")
+        fast = parents.place([parents.new_row(*r) for r in rows], site="x", url="u")
+        parents._FAST = False
+        try:
+            plain = parents.place([parents.new_row(*r) for r in rows], site="x", url="u")
+        finally:
+            parents._FAST = True
+        assert fast == plain and all(type(p) is parents.Place for p in fast)
+        assert [hash(p) for p in fast] == [hash(p) for p in plain]

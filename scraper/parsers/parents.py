@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from scraper.parsers.errors import ParseError
 
@@ -44,6 +45,47 @@ class Place:
     parent_id: str | None
     depth: int
     position: int  # 0-based among its siblings, in listing order
+
+
+class _RowSlots:
+    """Mutable twins of Row and Place (their slots, in order): a frozen dataclass's
+    ``__init__`` stores through ``object.__setattr__``, ~1 us a record, and a row and
+    a place a comment were a tenth of placing a Lobsters story's comments. These are
+    filled by plain stores and then given the frozen class (as reddit.things does)."""
+
+    __slots__ = Row.__slots__
+
+
+class _PlaceSlots:
+    __slots__ = Place.__slots__
+
+
+# The fields the builders store: if Row's or Place's change, their own constructors.
+_FAST = Row.__slots__ == ("id", "parent", "depth") and \
+    Place.__slots__ == ("parent_id", "depth", "position")
+
+
+def new_row(ident: str, parent: str | _Unknown | None, depth: int | None) -> Row:
+    """``Row(ident, parent, depth)``, built by stores."""
+    if not _FAST:
+        return Row(ident, parent, depth)
+    o: Any = _RowSlots.__new__(_RowSlots)
+    o.id = ident
+    o.parent = parent
+    o.depth = depth
+    o.__class__ = Row
+    return o
+
+
+def _new_place(parent_id: str | None, depth: int, position: int) -> Place:
+    if not _FAST:
+        return Place(parent_id, depth, position)
+    o: Any = _PlaceSlots.__new__(_PlaceSlots)
+    o.parent_id = parent_id
+    o.depth = depth
+    o.position = position
+    o.__class__ = Place
+    return o
 
 
 def place(rows: Sequence[Row], *, site: str, url: str) -> list[Place]:
@@ -86,7 +128,7 @@ def place(rows: Sequence[Row], *, site: str, url: str) -> list[Place]:
         parent = stack[-1] if stack else None
         position = next_position.get(parent, 0)
         next_position[parent] = position + 1
-        out.append(Place(parent_id=parent, depth=len(stack), position=position))
+        out.append(_new_place(parent, len(stack), position))
         stack.append(row.id)
     return out
 

@@ -41,7 +41,7 @@ from scraper.parsers.lobsters.common import (
     user_record,
 )
 from scraper.parsers.lobsters.errors import check_body
-from scraper.parsers.parents import UNKNOWN, Row, place
+from scraper.parsers.parents import UNKNOWN, Row, new_row, place
 
 # Fields read into common columns; short_id_url and a comment's url are derived from its id.
 _STORY_USED = frozenset(("short_id", "short_id_url", "created_at", "title", "url", "score",
@@ -97,7 +97,7 @@ def _row(c: Mapping[str, Any], i: int, *, url: str) -> Row:
     parent = c.get("parent_comment", UNKNOWN)
     if parent is not None and parent is not UNKNOWN and not is_short_id(parent):
         raise ParseError(SITE, url, f"comment {ident}: parent_comment {parent!r} is not an id")
-    return Row(id=ident, parent=parent, depth=depth)
+    return new_row(ident, parent, depth)
 
 
 def _time(raw: object, times: dict[str, tuple[datetime | None, str | None]]
