@@ -38,8 +38,8 @@ def test_the_stores_fill_every_slot_of_comment() -> None:
     assert tuple(f.name for f in dataclasses.fields(Comment)) == records._STORED
 
 
-def test_corpus_stories_get_the_keyword_built_comments() -> None:
-    pages = sorted(corpus_dir("lobsters").glob("story-*.json"))
+def test_corpus_stories_json_and_html_get_the_keyword_built_comments() -> None:
+    pages = sorted(corpus_dir("lobsters").glob("story-*.*"))
     assert pages
     for path in pages:
         fast, plain = both(path.read_text(encoding="utf-8"), "https://lobste.rs/s/x.json")

@@ -27,6 +27,7 @@ from lxml import etree
 from archive.models import Comment, Story, Thread
 from scraper.parsers import bodies
 from scraper.parsers.errors import ParseError
+from scraper.parsers.lobsters import records
 from scraper.parsers.lobsters.common import (
     SITE,
     StoryPage,
@@ -49,7 +50,7 @@ from scraper.parsers.lobsters.story_row import (
     score_of,
     story_items,
 )
-from scraper.parsers.parents import Place, Row, place
+from scraper.parsers.parents import Place, new_row, place
 
 # Every saved comment the server rendered opens with one of these, nested however deep:
 # ``<div id="c_ID" data-shortid="ID"`` (2019-), ``<div id="comment_ID" data-shortid=`` before.
@@ -137,18 +138,17 @@ def _comment(div: etree._Element, where: Place, story: Story, body_html: str, te
     if placeholder is not None:
         extra["gone_text"] = text_of(placeholder).strip("[] ")
         deleted, removed = gone(str(extra["gone_text"]))
-    return Comment(
-        site=SITE, id=ident, story_id=story.id, parent_id=where.parent_id, depth=where.depth,
-        position=where.position, author=author,
-        created_at=None if edited else shown, created_at_raw=None if edited else shown_raw,
-        text_html=None if placeholder is not None else body_html or None,
-        text=None if placeholder is not None else text or None,
-        deleted=deleted, removed=removed, score=score_of(_child(div, "div", "voters")),
-        edited=edited, edited_at=shown, edited_at_raw=shown_raw,
+    return records.new_comment(
+        ident, story.id, where.parent_id, where.depth, where.position, author,
+        None if edited else shown, None if edited else shown_raw,
+        None if placeholder is not None else body_html or None,
+        None if placeholder is not None else text or None,
+        deleted, removed, score_of(_child(div, "div", "voters")),
+        edited, shown, shown_raw,
         # On a comment, "user_is_author" (-2026-05) also means the story's submitter wrote
         # it (and is the linked work's author); "user_is_submitter" (2026-07-) says it alone.
-        by_submitter=bool({"user_is_submitter", "user_is_author"} & set(user_marks)),
-        extra=extra or None,
+        bool({"user_is_submitter", "user_is_author"} & set(user_marks)),
+        extra or None,
     )
 
 
@@ -190,7 +190,7 @@ def parse_story_html(text: str, *, url: str, fetched_at: datetime,
                                     + (f", not {lost} (nesting too deep to parse?)" if lost
                                        else " in another order"))
     parents = _parents(divs)
-    places = place([Row(id=i, parent=p, depth=None)
+    places = place([new_row(i, p, None)
                     for i, p in zip(read_ids, parents, strict=True)], site=SITE, url=url)
     bodies_html = [inner_html(b) if (b := _body(d)) is not None else "" for d in divs]
     texts = bodies.texts(bodies_html)
