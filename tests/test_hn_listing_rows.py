@@ -1,25 +1,79 @@
 """An HN listing row read in one walk (``listing_rows.read_row``) gives what the
-reading with the item parser's helpers (``listing._entry_reference``) gave: on every
+reading with the item parser's helpers (``entry_reference`` below) gave: on every
 row of the corpus's listings of every era, and on rows damaged at random (classes,
 ids, links, texts and titles taken away or changed), entries and errors alike."""
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import random
+from datetime import datetime
 
 from lxml import etree
 
+from archive.models import ListingEntry
 from scraper.parsers import whole
 from scraper.parsers.errors import ParseError
 from scraper.parsers.hn import listing
 from scraper.parsers.hn.listing_rows import _shown, read_row
-from scraper.parsers.hn.story import text_of
+from scraper.parsers.hn.story import (
+    _domain,
+    _header_id,
+    _prev_row,
+    _title_link,
+    item_id_of,
+    read_subtext,
+    story_kind,
+    text_of,
+)
+from scraper.parsers.hn.text import classes
+from scraper.parsers.values import join_url
 from tests import hnpages
 from tests.corpus import corpus_dir
 
+SITE = listing.SITE
 URL = "https://news.ycombinator.com/news"
 AT = hnpages.FETCHED_AT
+
+
+def entry_reference(subtext: etree._Element, position: int, offset: int, *, url: str,
+                     fetched_at: datetime) -> ListingEntry:
+    """A row's entry read with ``hn.story``'s helpers, as the listing parser read it
+    before ``listing_rows.read_row``: the reference that reading is held to."""
+    subtext_row = subtext.getparent()
+    title_row = _prev_row(subtext_row) if subtext_row is not None else None
+    if subtext_row is None or title_row is None:
+        raise ParseError(SITE, url, f"row {position + 1}: a subtext with no title row above")
+    cells = [c for c in title_row if c.tag == "td" and "title" in classes(c)]
+    link = _title_link(cells[-1]) if cells else None
+    if link is None:
+        raise ParseError(SITE, url, f"row {position + 1}: no title link")
+    title = text_of(link)
+    href = link.get("href") or ""
+    self_id = item_id_of(href)
+    story_url = None if self_id or not href else join_url(
+        url, href, site=SITE, what=f"row {position + 1}'s title link")
+    author, score, comments, created_at, created_raw = read_subtext(subtext, fetched_at)
+    kind = story_kind(title, author, score)
+    # A self post's title links its own item (2015-04's job ad shows its id nowhere else).
+    story_id = _header_id(title_row, subtext) or self_id
+    if story_id is None:
+        if kind != "job":
+            raise ParseError(SITE, url, f"row {position + 1} ({title[:60]!r}) shows no id")
+        # Old job ads with an outside link show no id at all (2012-03, 2015-06): name
+        # the row after its link, stable across fetches of the same ad.
+        digest = hashlib.sha1((story_url or title).encode(), usedforsecurity=False)
+        story_id = f"job-{digest.hexdigest()[:12]}"
+    rank = listing._rank(title_row)
+    return listing._new_entry(
+        site=SITE, story_id=story_id,
+        rank=rank if rank is not None else offset + position + 1,
+        title=title or None, url=story_url,
+        domain=_domain(cells[-1], story_url) if story_url else None,
+        author=author, score=score, comment_count=comments,
+        created_at=created_at, created_at_raw=created_raw, kind=kind,
+    )
 
 
 def _subtexts(doc: etree._Element) -> list[etree._Element]:
@@ -34,7 +88,7 @@ def _both(subtext: etree._Element, i: int) -> tuple[object, object]:
             return f"{type(exc).__name__}: {exc}"
     ours = outcome(lambda: read_row(subtext, listing._title_row(subtext), i, 30, url=URL,
                                     fetched_at=AT))
-    return ours, outcome(lambda: listing._entry_reference(subtext, i, 30, url=URL,
+    return ours, outcome(lambda: entry_reference(subtext, i, 30, url=URL,
                                                           fetched_at=AT))
 
 

@@ -7,15 +7,16 @@ title row (``td.title`` cells: the rank, then the link) followed by a row holdin
 black memorial bar HN shows at the top when someone notable dies, spacer rows, the More
 row) has no subtext, so anchoring on subtexts ignores it without naming it.
 
-The title and subtext cells are read with the item parser's helpers (``hn.story``); its
-``parse_header`` itself is not reused because it reads a whole page's header: it looks
-for self-post text in the rows after the subtext (here: the next story's title) and
-counts ``score_`` spans across the table to spot polls (here: every row has one).
+The title and subtext cells are read by ``listing_rows.read_row``, each row walked
+once, held by tests/test_hn_listing_rows to the reading with the item parser's helpers
+(``hn.story``); its ``parse_header`` itself is not reused because it reads a whole
+page's header: it looks for self-post text in the rows after the subtext (here: the
+next story's title) and counts ``score_`` spans across the table to spot polls (here:
+every row has one).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
@@ -31,16 +32,7 @@ from scraper.parsers.hn.listing_rows import read_row
 
 # Private helpers of the item-page header reader, shared on purpose: the title and
 # subtext cells of a listing row are the same markup as an item page's header.
-from scraper.parsers.hn.story import (
-    _domain,
-    _header_id,
-    _prev_row,
-    _title_link,
-    item_id_of,
-    read_subtext,
-    story_kind,
-    text_of,
-)
+from scraper.parsers.hn.story import _prev_row, text_of
 from scraper.parsers.hn.text import classes
 from scraper.parsers.values import join_url, number
 
@@ -183,45 +175,6 @@ def _has_rank_cell(subtext: etree._Element) -> bool:
     title_row = _prev_row(row) if row is not None else None
     first = next((c for c in title_row if c.tag == "td"), None) if title_row is not None else None
     return first is not None and "title" in classes(first) and first.find(".//a") is None
-
-
-def _entry_reference(subtext: etree._Element, position: int, offset: int, *, url: str,
-                     fetched_at: datetime) -> ListingEntry:
-    """A row's entry read with ``hn.story``'s helpers: what ``listing_rows.read_row``,
-    which the parse uses, is held to (tests/test_hn_listing_rows)."""
-    subtext_row = subtext.getparent()
-    title_row = _prev_row(subtext_row) if subtext_row is not None else None
-    if subtext_row is None or title_row is None:
-        raise ParseError(SITE, url, f"row {position + 1}: a subtext with no title row above")
-    cells = [c for c in title_row if c.tag == "td" and "title" in classes(c)]
-    link = _title_link(cells[-1]) if cells else None
-    if link is None:
-        raise ParseError(SITE, url, f"row {position + 1}: no title link")
-    title = text_of(link)
-    href = link.get("href") or ""
-    self_id = item_id_of(href)
-    story_url = None if self_id or not href else join_url(
-        url, href, site=SITE, what=f"row {position + 1}'s title link")
-    author, score, comments, created_at, created_raw = read_subtext(subtext, fetched_at)
-    kind = story_kind(title, author, score)
-    # A self post's title links its own item (2015-04's job ad shows its id nowhere else).
-    story_id = _header_id(title_row, subtext) or self_id
-    if story_id is None:
-        if kind != "job":
-            raise ParseError(SITE, url, f"row {position + 1} ({title[:60]!r}) shows no id")
-        # Old job ads with an outside link show no id at all (2012-03, 2015-06): name
-        # the row after its link, stable across fetches of the same ad.
-        digest = hashlib.sha1((story_url or title).encode(), usedforsecurity=False)
-        story_id = f"job-{digest.hexdigest()[:12]}"
-    rank = _rank(title_row)
-    return _new_entry(
-        site=SITE, story_id=story_id,
-        rank=rank if rank is not None else offset + position + 1,
-        title=title or None, url=story_url,
-        domain=_domain(cells[-1], story_url) if story_url else None,
-        author=author, score=score, comment_count=comments,
-        created_at=created_at, created_at_raw=created_raw, kind=kind,
-    )
 
 
 @parser_entry(SITE)

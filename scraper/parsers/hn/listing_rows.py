@@ -1,13 +1,13 @@
 """One HN listing row (title row + subtext row) -> ListingEntry, each row walked once.
 
-``listing._entry_reference`` reads a row with the item parser's header helpers
-(``hn.story``), each of which walks the row again: the title row four times (cells,
+The listing parser read a row with the item parser's header helpers
+(``hn.story``), each of which walked the row again: the title row four times (cells,
 rank, ids, domain), the subtext twice, and the subtext's whole text joined from its
 pieces where no age title gives the time (every page before ~2021). Those walks were
 most of an old listing's parse (issue 14). Here the title row's and the subtext's
 elements are listed once each and every reading picks from the lists, in the same
-order of preference, so the entry is the reference's; ``tests/test_hn_listing_rows``
-holds the two to the same entries and errors.
+order of preference, so the entry is that reading's; ``tests/test_hn_listing_rows``
+(``entry_reference``) holds the two to the same entries and errors.
 """
 
 from __future__ import annotations
