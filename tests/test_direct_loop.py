@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from scraper.direct.pages import UTF8_TYPES, FetchFailed, PageClient, SharedPace, _encoding
-from scraper.direct.reddit import Tokens
+from scraper.direct.reddit_tokens import Tokens
 from scraper.direct.stop import SIGNALS, Stop, Stopped
 from scraper.spiders.reddit_token import load_credentials
 from tests.redditapi import AUTH_PATH, RedditAPI, env

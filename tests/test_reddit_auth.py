@@ -12,7 +12,7 @@ import pytest
 from scrapy.http import Headers
 
 from scraper.direct.fetch import Http
-from scraper.direct.reddit import post_token
+from scraper.direct.reddit_tokens import post_token
 from scraper.middlewares import ratelimit_wait
 from scraper.ratelimit import budget_delay
 from scraper.spiders.reddit_auth import (
@@ -123,7 +123,7 @@ def test_fetch_token_from_the_stand_in() -> None:
 
 
 def test_the_direct_crawls_token_from_the_stand_in_as_fetch_tokens() -> None:
-    """scraper.direct.reddit's POST, through its own client: the same form, the same
+    """scraper.direct.reddit_tokens's POST, through its own client: the same form, the same
     token, the same one-line refusals as urllib's (fetch_token)."""
     with serve(SiteServer()) as site:
         api = RedditAPI(site)

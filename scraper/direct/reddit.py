@@ -8,9 +8,8 @@ This reads each thread by the spider's rules (``scraper.spiders.reddit``):
 * the credentials, token and user agent of ``scraper.spiders.reddit_token`` (no
   Scrapy there): none, the same one line and no request; one token kept for its
   lifetime, fetched again once on a 401 and the refused request sent once more;
-  refused again, the spider's line. The token's POST goes through this crawl's own
-  client (``scraper.direct.fetch``), in this thread, whose socket a stop shuts as a
-  page's: not urllib's, whose import was a tenth of an unchanged re-crawl's CPU;
+  refused again, the spider's line (``scraper.direct.reddit_tokens``: the token's
+  POST through this crawl's own client, in this thread, its socket shut by a stop);
 * the politeness of ``scraper.direct.pages`` as an API client: no robots.txt, the
   published limit (LINKTHREAD_MIN_DELAY instead), the X-Ratelimit budget spread over
   its window and waited out when spent, every request's turn in the shared host_pace,
@@ -37,7 +36,6 @@ import gc
 import hashlib
 import logging
 import os
-import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -46,23 +44,14 @@ from urllib.parse import urlencode
 from archive import sites
 from archive.models import FetchedPage
 from archive.revisits import PageSet, page_set
-from scraper.direct.fetch import Http, HttpFailed
 from scraper.direct.pages import FetchFailed, Page, PageClient, SharedPace
+from scraper.direct.reddit_tokens import Tokens
 from scraper.direct.run import DirectRun, crawl_threads, reparse_asked, serial_crawl, thread_run
 from scraper.direct.stop import Stop
 from scraper.items import FailedPage, UnchangedThread
 from scraper.parsers.errors import ParseError
 from scraper.spiders.args import attempt, retry_reason, split_args
-from scraper.spiders.reddit_token import (
-    AuthFailed,
-    Credentials,
-    Token,
-    auth_url,
-    read_token,
-    refusal,
-    token_form,
-    unreachable,
-)
+from scraper.spiders.reddit_token import AuthFailed, Credentials, auth_url
 
 # The parser and the expansion (reddit_stubs imports the parser) are imported where an
 # answer is placed: an unchanged re-crawl places none, and their imports (regexes,
@@ -79,8 +68,6 @@ SOURCE = "api"  # the spider's: every row came through the official API
 SORT = "confidence"  # the spider's default; another --sort goes to the spider
 ERROR_BODIES = (400, 403, 404, 413)  # the spider's: their body says what went wrong
 UNAUTHORIZED = 401
-TOKEN_TIMEOUT = 30.0  # fetch_token's
-TOKEN_MAX_BODY = 1 << 20  # what fetch_token reads of an answer at most
 REFUSED_AGAIN = (f"{SITE.name}: the API refused a fresh token too (HTTP 401): check that "
                  "the app is approved and the credentials are its own")
 logger = logging.getLogger(__name__)
@@ -132,60 +119,6 @@ class Known:
 
 class Halted(Exception):
     """The whole crawl ends (no token to be had): ``run.halt`` has said why."""
-
-
-def post_token(http: Http, creds: Credentials, *, auth_url: str) -> Token:
-    """``fetch_token`` through ``http``: the same POST, the same lines. HttpFailed
-    when the request was cut (a stop), AuthFailed (one line) on any other failure."""
-    body, headers = token_form(creds)
-    try:
-        answer = http.post(auth_url, body, headers)
-    except HttpFailed as e:
-        if http.aborted:
-            raise  # the stop's: the caller sees it for what it is
-        raise unreachable(auth_url, e) from None
-    finally:
-        http.close()  # asked once an hour: no connection kept for it
-    if not 200 <= answer.status < 300:
-        raise refusal(auth_url, answer.status)
-    return read_token(answer.body, now=time.monotonic())
-
-
-@dataclass
-class Tokens:
-    """One bearer token for the crawl (``OAuthMiddleware``'s rules, without Scrapy)."""
-
-    creds: Credentials = field(repr=False)
-    url: str
-    agent: str
-    stop: Stop = field(default_factory=Stop, repr=False)
-    fetched: int = 0
-    refused: str | None = None
-    _token: Token | None = field(default=None, repr=False)
-    _http: Http | None = field(default=None, repr=False)
-
-    def header(self) -> dict[str, str]:
-        if self.refused is not None:
-            raise AuthFailed(self.refused)  # asked once: every later request fails alike
-        if self._token is None or not self._token.fresh():
-            self.stop.check()
-            if self._http is None:
-                self._http = Http(user_agent=self.agent, timeout=TOKEN_TIMEOUT,
-                                  max_body=TOKEN_MAX_BODY)
-                self.stop.on_stop(self._http.abort)  # a stop shuts the POST's socket
-            try:
-                self._token = post_token(self._http, self.creds, auth_url=self.url)
-            except HttpFailed:
-                self.stop.check()  # Stopped: the stop shut the socket under the POST
-                raise
-            except AuthFailed as e:
-                self.refused = str(e)
-                raise
-            self.fetched += 1
-        return {"Authorization": f"bearer {self._token.value}"}
-
-    def drop(self) -> None:
-        self._token = None
 
 
 class ThreadLoop:
