@@ -1,4 +1,4 @@
-"""Lobsters' comments built by slot stores (scraper/parsers/lobsters/records.py) are the
+"""Lobsters' comments built by slot stores (scraper/parsers/comment_stores.py) are the
 records Comment's own constructor builds, field for field, on every corpus story JSON
 and on generated ones."""
 
@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 import pytest
 
 from archive.models import Comment
+from scraper.parsers import comment_stores as records
 from scraper.parsers import parents
-from scraper.parsers.lobsters import parse_story, records
+from scraper.parsers.lobsters import parse_story
 from scraper.parsers.lobsters.common import decoded, leftovers, user_name
 from tests.corpus import corpus_dir
 from tests.lobsterspages import Node, story_json

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from archive.models import Comment
+from scraper.parsers import comment_stores
 from scraper.parsers.errors import ParseError
 from scraper.parsers.reddit import answers, things
 from scraper.parsers.reddit import thread as reddit_thread
@@ -59,12 +60,12 @@ def _by_keywords_then_replace(rows: Any, *, story_id: str,
 
 
 def _plain(rows: Any, *, story_id: str) -> list[Comment]:
-    fast = things._FAST
-    things._FAST = False
+    fast = comment_stores.new_comment
+    comment_stores.new_comment = comment_stores.by_keywords
     try:
         return things.comments_from(rows, story_id=story_id)
     finally:
-        things._FAST = fast
+        comment_stores.new_comment = fast
 
 
 def _expansion(n: int, seed: int) -> list[tuple[str, str]]:
@@ -228,7 +229,7 @@ def _random_data(rng: random.Random, k: int) -> dict[str, Any]:
 
 @pytest.mark.parametrize("submitter", [None, "ann"])
 def test_the_twin_built_comment_is_the_keyword_built_one(submitter: str | None) -> None:
-    assert things._FAST  # Comment's slots are the ones the twin stores
+    assert comment_stores.new_comment is comment_stores._by_stores  # the twin's slots
     rng = random.Random(14)
     rows = [(_random_data(rng, k), rng.choice([None, "p"]), k % 4, k) for k in range(400)]
     fast = things.comments_from(rows, story_id="s", submitter=submitter)

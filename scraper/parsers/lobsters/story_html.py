@@ -25,9 +25,8 @@ from datetime import datetime
 from lxml import etree
 
 from archive.models import Comment, Story, Thread
-from scraper.parsers import bodies
+from scraper.parsers import bodies, comment_stores
 from scraper.parsers.errors import ParseError
-from scraper.parsers.lobsters import records
 from scraper.parsers.lobsters.common import (
     SITE,
     StoryPage,
@@ -138,8 +137,8 @@ def _comment(div: etree._Element, where: Place, story: Story, body_html: str, te
     if placeholder is not None:
         extra["gone_text"] = text_of(placeholder).strip("[] ")
         deleted, removed = gone(str(extra["gone_text"]))
-    return records.new_comment(
-        ident, story.id, where.parent_id, where.depth, where.position, author,
+    return comment_stores.new_comment(
+        SITE, ident, story.id, where.parent_id, where.depth, where.position, author,
         None if edited else shown, None if edited else shown_raw,
         None if placeholder is not None else body_html or None,
         None if placeholder is not None else text or None,

@@ -22,9 +22,8 @@ from datetime import datetime
 from typing import Any
 
 from archive.models import Comment, Story, Thread, User
-from scraper.parsers import bodies
+from scraper.parsers import bodies, comment_stores
 from scraper.parsers.errors import ParseError
-from scraper.parsers.lobsters import records
 from scraper.parsers.lobsters.common import (
     EDIT_GRACE,
     SITE,
@@ -137,8 +136,8 @@ def _comments(story: Story, raw: list[Any], *, url: str) -> tuple[Comment, ...]:
             body = text = ""
         author = user_name(c.get("commenting_user"))
         score = c.get("score")
-        out.append(records.new_comment(
-            c["short_id"], story.id, where.parent_id, where.depth, where.position, author,
+        out.append(comment_stores.new_comment(
+            SITE, c["short_id"], story.id, where.parent_id, where.depth, where.position, author,
             created_at, created[1], body or None, text or None, deleted, removed,
             score if isinstance(score, int) else None,
             bool(edited_at and created_at and edited_at - created_at > EDIT_GRACE),

@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.models import Comment, Story
-from scraper.parsers import bodies
+from scraper.parsers import bodies, comment_stores
 
 SITE = "reddit"
 GONE_AUTHOR = "[deleted]"
@@ -122,8 +122,7 @@ def comments_from(rows: Sequence[tuple[Mapping[str, Any], str | None, int, int]]
     bodies_html = [served_html(data, "body_html") for data, *_ in rows]
     shown = bodies.texts([b for b in bodies_html if b is not None])
     texts = iter(shown)
-    make = _comment if _FAST else _comment_by_keywords
-    return [make(data, story_id, parent, depth, position, body,
+    return [_comment(data, story_id, parent, depth, position, body,
                  next(texts) if body is not None else None, submitter)
             for (data, parent, depth, position), body in zip(rows, bodies_html, strict=True)]
 
@@ -133,23 +132,6 @@ def comment_from(data: Mapping[str, Any], *, story_id: str, parent_id: str | Non
     """One comment (a t1's ``data``) placed at ``parent_id`` (None: top level), ``depth``
     and ``position``; ids without their ``t1_``/``t3_`` prefix."""
     return comments_from([(data, parent_id, depth, position)], story_id=story_id)[0]
-
-
-class _CommentSlots:
-    """A mutable twin of Comment (the same slots in the same order), filled by plain
-    attribute stores and then given Comment's class, as ``archive.records.quick`` does:
-    its keyword call was ~7 us of a comment's ~40 (issue 14), the stores ~1 us."""
-
-    __slots__ = Comment.__slots__
-
-
-# The fields ``_comment`` stores, in Comment's order: if Comment's change, the keyword
-# build (``_comment_by_keywords``) is used instead, never a record with a slot unset.
-_STORED = ("site", "id", "story_id", "parent_id", "depth", "position", "author",
-           "created_at", "created_at_raw", "text_html", "text", "dead", "flagged",
-           "deleted", "colour", "synthetic_id", "score", "edited", "edited_at",
-           "edited_at_raw", "removed", "by_submitter", "extra", "source")
-_FAST = Comment.__slots__ == _STORED
 
 
 def _fields(data: Mapping[str, Any], body_html: str | None, text: str | None,
@@ -191,48 +173,10 @@ def _comment(data: Mapping[str, Any], story_id: str, parent_id: str | None, dept
     (cid, author, created_at, created_raw, body_html, text, deleted, removed, score,
      edited, edited_at, edited_raw, by_submitter, extra) = _fields(data, body_html, text,
                                                                    submitter)
-    o: Any = _CommentSlots.__new__(_CommentSlots)
-    o.site = SITE
-    o.id = cid
-    o.story_id = story_id
-    o.parent_id = parent_id
-    o.depth = depth
-    o.position = position
-    o.author = author
-    o.created_at = created_at
-    o.created_at_raw = created_raw
-    o.text_html = body_html
-    o.text = text
-    o.dead = False
-    o.flagged = False
-    o.deleted = deleted
-    o.colour = None
-    o.synthetic_id = False
-    o.score = score
-    o.edited = edited
-    o.edited_at = edited_at
-    o.edited_at_raw = edited_raw
-    o.removed = removed
-    o.by_submitter = by_submitter
-    o.extra = extra
-    o.source = None
-    o.__class__ = Comment
-    return o
-
-
-def _comment_by_keywords(data: Mapping[str, Any], story_id: str, parent_id: str | None,
-                         depth: int, position: int, body_html: str | None,
-                         text: str | None, submitter: str | None) -> Comment:
-    """``_comment`` through Comment's own keywords (the reference the tests hold it to)."""
-    (cid, author, created_at, created_raw, body_html, text, deleted, removed, score,
-     edited, edited_at, edited_raw, by_submitter, extra) = _fields(data, body_html, text,
-                                                                   submitter)
-    return Comment(
-        site=SITE, id=cid, story_id=story_id, parent_id=parent_id, depth=depth,
-        position=position, author=author, created_at=created_at,
-        created_at_raw=created_raw, text_html=body_html, text=text, deleted=deleted,
-        removed=removed, score=score, edited=edited, edited_at=edited_at,
-        edited_at_raw=edited_raw, by_submitter=by_submitter, extra=extra)
+    return comment_stores.new_comment(
+        SITE, cid, story_id, parent_id, depth, position, author, created_at, created_raw,
+        body_html, text, deleted, removed, score, edited, edited_at, edited_raw,
+        by_submitter, extra)
 
 
 def story_from(data: Mapping[str, Any], *, fetched_at: datetime, source: str) -> Story:
