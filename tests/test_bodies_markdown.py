@@ -224,3 +224,17 @@ def test_unrolled_link_pattern_takes_the_same_links() -> None:
         link = 'a href="' + "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
         assert (old.fullmatch(link) is None) == (new.fullmatch(link) is None), link
         assert (old.match(link) is None) == (new.match(link) is None), link
+
+
+def test_marks_are_nuls_where_the_body_holds_none() -> None:
+    """``_unparsed`` marks an ASCII body's blocks with NULs, not the 2-byte ``_PARA`` (a
+    string as wide as its widest character: every scan after it twice as long), and with
+    ``_PARA`` where the body holds a NUL itself; both read as BeautifulSoup reads."""
+    body = '<p>a  <em>b</em></p>\n<ul>\n<li>c</li>\n</ul>\n<pre><code>d\n</code></pre>'
+    marked = md_blocks(body, "\x00")
+    assert marked is not None and marked.isascii() and "\x00a" in marked
+    assert md_blocks(body) == marked.replace("\x00", mdblocks._PARA)
+    assert bodies._simple_text(marked, "\x00") == "a b\n\nc\n\nd" == bodies.soup_text(body)
+    assert md_blocks("<p>a\x00</p>", "\x00") is None
+    for held in ("<p>a\x00b</p><ul><li>c</li></ul>", "<ul><li>\x00</li></ul>"):
+        assert bodies.text(held) == bodies.soup_text(held), held

@@ -307,11 +307,14 @@ def _unparsed(fragment: str) -> str | None:
     """The text of a body read without a parse, or None. Any blocks of rendered Markdown
     (``mdblocks``: a list or a code block sent a Lobsters story's every body through
     lxml), then paragraphs and quotes as before."""
-    blocks = md_blocks(fragment)
+    # Marks that are NULs where the body holds none, as _quick_text's: _PARA made an
+    # ASCII body a string of 2-byte characters, and every scan after it twice as long.
+    para = "\x00" if "\x00" not in fragment else _PARA
+    blocks = md_blocks(fragment, para)
     if blocks is not None:
         # Where both readings give a text it is one text: md_blocks makes marks of the
         # same tags, and of others (lists, <br>) that the narrow reading refuses.
-        read = _simple_text(blocks)
+        read = _simple_text(blocks, para)
         if read is not None:
             return read
     return _simple_text(_md_paragraphs(fragment) or _paragraphs(fragment))

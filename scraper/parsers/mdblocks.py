@@ -117,11 +117,11 @@ def _inline_closed(piece: str) -> bool:
     return not open_tags and found == piece.count("<")
 
 
-def md_blocks(fragment: str) -> str | None:
-    """``fragment`` with its block tags and line breaks made paragraph marks and its code
-    blocks kept (as ``narrow._with_code_blocks`` reads them), or None if it is not of
-    that shape."""
-    if "</" not in fragment or _PARA in fragment:
+def md_blocks(fragment: str, para: str = _PARA) -> str | None:
+    """``fragment`` with its block tags and line breaks made paragraph marks (``para``)
+    and its code blocks kept (as ``narrow._with_code_blocks`` reads them), or None if it
+    is not of that shape."""
+    if "</" not in fragment or _PARA in fragment or para in fragment:
         return None
     if fragment.startswith(_SC_OFF) and fragment.endswith(_SC_ON) and \
             len(fragment) >= len(_SC_OFF) + len(_SC_ON):
@@ -130,11 +130,11 @@ def md_blocks(fragment: str) -> str | None:
         # bodies through lxml, and every body of a listing one parse each.
         fragment = fragment[len(_SC_OFF):-len(_SC_ON)]
     if _COMMON.fullmatch(fragment) is not None:
-        return _MARKS.sub(_PARA, fragment)
-    return _walked(fragment)
+        return _MARKS.sub(para, fragment)
+    return _walked(fragment, para)
 
 
-def _walked(fragment: str) -> str | None:
+def _walked(fragment: str, para: str = _PARA) -> str | None:
     """``md_blocks`` of any body, its blocks walked tag by tag."""
     parts = _BLOCK.split(fragment)
     pieces = parts[::2]
@@ -162,4 +162,4 @@ def _walked(fragment: str) -> str | None:
             return None
     if where or pieces[-1].strip(_BLANK):
         return None
-    return _MARKS.sub(_PARA, fragment)
+    return _MARKS.sub(para, fragment)
