@@ -97,9 +97,9 @@ def is_focus_comment(head: etree._Element | None) -> bool:
 
 
 def read_comment(container: etree._Element, n: int, raw: RawBodies, *, url: str,
-             fetched_at: datetime) -> dict[str, Any]:
+                 fetched_at: datetime) -> dict[str, Any]:
     """The fields of one comment row but its plain text, which is read for all rows at
-    once (see ``_with_texts``)."""
+    once (see ``item._with_texts``)."""
     cell = container.getparent()
     while cell is not None and cell.tag != "td":
         cell = cell.getparent()
