@@ -21,7 +21,7 @@ from lxml import etree
 
 from scraper.parsers import hn, narrow
 from scraper.parsers.errors import ParseError
-from scraper.parsers.hn import item, stream
+from scraper.parsers.hn import item_rows, stream
 from scraper.parsers.hn.text import RawBodies, container_starts
 from tests import hnpages
 from tests.corpus import corpus_dir
@@ -49,14 +49,14 @@ def _event_rows(html: str, declared: list[tuple[int, int]], *, url: str,
                 regions = stream._regions(above[-1] if above else el)
             if any(a in regions for a in above):
                 return None
-            rows.append(item._comment(el, n, raw, url=url, fetched_at=fetched_at))
+            rows.append(item_rows.read_comment(el, n, raw, url=url, fetched_at=fetched_at))
     parser.close()
     return rows if len(rows) == len(declared) else None
 
 
 def _marker_rows(html: str, url: str) -> list[dict[str, Any]] | None:
     read = stream.read_rows(html, container_starts(html), url=url,
-                            fetched_at=hnpages.FETCHED_AT, read_row=item._comment)
+                            fetched_at=hnpages.FETCHED_AT, read_row=item_rows.read_comment)
     return read.rows if read is not None else None
 
 
@@ -87,7 +87,7 @@ def test_no_marker_is_left_in_the_tree() -> None:
     for era in ("modern", "old"):
         html = hnpages.site_pages(thread, era=era)[f"/item?id={thread.story_id}"]
         read = stream.read_rows(html, container_starts(html), url="u",
-                                fetched_at=hnpages.FETCHED_AT, read_row=item._comment)
+                                fetched_at=hnpages.FETCHED_AT, read_row=item_rows.read_comment)
         assert read is not None
         assert len(read.rows) == 300
         left = [c for c in read.doc.iter(etree.Comment) if c.text == stream.MARK]

@@ -12,7 +12,7 @@ import pytest
 
 from scraper.parsers import hn
 from scraper.parsers.errors import ParseError
-from scraper.parsers.hn import stream
+from scraper.parsers.hn import item_rows, stream
 from scraper.parsers.hn.text import container_starts
 from tests import hnpages
 from tests.corpus import corpus_dir
@@ -43,8 +43,8 @@ def both_readings(html: str, url: str, monkeypatch: pytest.MonkeyPatch,
 
 def streams(html: str, url: str) -> bool:
     """Whether the page is read as it streams (not handed to the whole reading)."""
-    return stream.read_rows(html, container_starts(html), url=url,
-                            fetched_at=hnpages.FETCHED_AT, read_row=hn.item._comment) is not None
+    return stream.read_rows(html, container_starts(html), url=url, fetched_at=hnpages.FETCHED_AT,
+                            read_row=item_rows.read_comment) is not None
 
 
 def _item_pages() -> list[Path]:
@@ -93,7 +93,7 @@ def test_rows_are_dropped_as_they_are_read() -> None:
     html = hnpages.site_pages(thread)[f"/item?id={thread.story_id}"]
     url = f"https://news.ycombinator.com/item?id={thread.story_id}"
     read = stream.read_rows(html, container_starts(html), url=url,
-                            fetched_at=hnpages.FETCHED_AT, read_row=hn.item._comment)
+                            fetched_at=hnpages.FETCHED_AT, read_row=item_rows.read_comment)
     assert read is not None and len(read.rows) == 300
     # Only the first row and the last (read as the page ended) keep their comment.
     left = [e for e in read.doc.iter("div") if e.get("class") == "comment"]

@@ -3,7 +3,7 @@
 A whole-page tree costs ~12x the page in memory (libxml2's nodes, attributes and text),
 and the comment rows are nearly all of it, each read once. So a big page is fed to
 lxml's pull parser in pieces, a marker (an HTML comment) before each container the
-bytes declare: every comment container is read (``item._comment``) once the next
+bytes declare: every comment container is read (``item_rows.read_comment``) once the next
 marker is parsed, which it then precedes whole, and the row before it is emptied; the
 marker is removed. What is left at the end is
 the page's frame (header, More link, footer) with empty rows, which the item parser
@@ -46,7 +46,7 @@ ReadRow = Callable[..., dict[str, Any]]
 class Streamed:
     doc: etree._Element  # the page's tree, every comment row emptied but the first
     parser: etree.HTMLPullParser
-    rows: list[dict[str, Any]]  # item._comment of each container, in page order
+    rows: list[dict[str, Any]]  # item_rows.read_comment of each container, in page order
     first: etree._Element  # the first container, its row intact
 
 
