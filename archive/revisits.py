@@ -163,22 +163,59 @@ def _kept_visits(conn: sqlite3.Connection, site: str, story_id: str, seen: str,
     written as rows instead (``save_page``): a page that is not the thread's own (the
     readers find kept visits through the page's story id), or a crawl of this thread
     already stored at this time (the same fetch saved again, whose visits are rows)."""
+    kept, written = split_visits(conn, site, story_id, seen, pages)
+    return None if written else kept
+
+
+def split_visits(conn: sqlite3.Connection, site: str, story_id: str, seen: str,
+                 pages: Sequence[FetchedPage]) -> tuple[str | None, list[FetchedPage]]:  # fmt: skip
+    """For a parsed crawl of a thread (``archive.store.save_thread``): the visits its
+    ``thread_crawls`` row can keep (JSON, or None) and the pages ``save_page`` must
+    write. A body the archive holds as the thread's, with no error to clear, costs no
+    row: a thread changed on one of its pages writes that page alone. Call it before
+    the crawl's row is written: a crawl already stored at ``seen`` (the same fetch saved
+    again) keeps its visits as rows."""
     again = conn.execute(
         "SELECT 1 FROM thread_crawls WHERE site = ? AND story_id = ? AND seen_at = ?",
         (site, story_id, seen),
     ).fetchone()
     if again is not None:
-        return None
+        return None, list(pages)
+    kept, written = _split(conn, site, story_id, pages)
+    return (_visits_json(kept) if kept else None), written
+
+
+def keep_visits(conn: sqlite3.Connection, site: str, story_id: str, seen: str,
+                kept: str | None) -> None:  # fmt: skip
+    """Write :func:`split_visits`' kept visits into the crawl's ``thread_crawls`` row."""
+    if kept is not None:
+        conn.execute(
+            "UPDATE thread_crawls SET visits = ? WHERE site = ? AND story_id = ?"
+            " AND seen_at = ?",
+            (kept, site, story_id, seen),
+        )
+
+
+def _split(
+    conn: sqlite3.Connection, site: str, story_id: str, pages: Sequence[FetchedPage]
+) -> tuple[list[list[object]], list[FetchedPage]]:
     kept: list[list[object]] = []
+    written: list[FetchedPage] = []
     for page in pages:
         row = conn.execute(
             "SELECT id, story_id, site, error FROM pages WHERE url = ? AND sha256 = ?",
             (page.url, page.sha256),
         ).fetchone()
-        # (A page whose error a save would clear must have its row written, too.)
+        # (A page whose error a save would clear must have its row written, too; so
+        # must a redacted one, whose error says so.)
         if row is None or (row[1], row[2], row[3]) != (story_id, site, None):
-            return None
-        kept.append([row[0], iso_utc(page.fetched_at)])
+            written.append(page)
+        else:
+            kept.append([row[0], iso_utc(page.fetched_at)])
+    return kept, written
+
+
+def _visits_json(kept: list[list[object]]) -> str:
     return json.dumps(kept, separators=(",", ":"))
 
 
