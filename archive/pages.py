@@ -5,8 +5,9 @@ which re-exports :func:`save_failed_page`.
 A body is stored once per (url, sha256); each fetch of it is a ``page_visits`` row
 (migration ``0013_revisits``; written into ``page_fetches`` since ``0020``), so a page
 fetched again unchanged costs a visit row and a small update of its ``pages`` row,
-never a second copy of the body; a thread found unchanged keeps its pages' visits in
-its crawl's row instead (``archive.thread_visits``), whose readers take ``pages_seen``.
+never a second copy of the body; a thread's crawl keeps the visits of its pages found
+as stored in its own row instead (``archive.thread_visits``), whose readers take
+``pages_seen``.
 """
 
 from __future__ import annotations

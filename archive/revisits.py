@@ -133,10 +133,9 @@ def save_unchanged_thread(
                                                               source=None) != found:
             raise PagesChanged(f"thread {site}/{story_id} was stored with other pages "
                                "while it was being crawled; crawl it again")
-        visits = _kept_visits(conn, site, story_id, seen, pages)
-        if visits is None:
-            for page in pages:
-                save_page(conn, page, story_id=story_id, crawl_id=crawl_id, error=None)
+        visits, written = split_visits(conn, site, story_id, seen, pages)
+        for page in written:
+            save_page(conn, page, story_id=story_id, crawl_id=crawl_id, error=None)
         declared, archived, dead, deleted, missing, unexpanded, json_pages = last
         conn.execute(
             "INSERT INTO thread_crawls (site, story_id, crawl_id, seen_at, declared,"
@@ -157,28 +156,62 @@ def save_unchanged_thread(
     return int(archived + dead + deleted)
 
 
-def _kept_visits(conn: sqlite3.Connection, site: str, story_id: str, seen: str,
-                 pages: Sequence[FetchedPage]) -> str | None:  # fmt: skip
-    """``thread_crawls.visits`` for this crawl's pages, or None where they must be
-    written as rows instead (``save_page``): a page that is not the thread's own (the
-    readers find kept visits through the page's story id), or a crawl of this thread
-    already stored at this time (the same fetch saved again, whose visits are rows)."""
+def split_visits(conn: sqlite3.Connection, site: str, story_id: str, seen: str,
+                 pages: Sequence[FetchedPage]) -> tuple[str | None, list[FetchedPage]]:  # fmt: skip
+    """For a parsed crawl of a thread (``archive.store.save_thread``): the visits its
+    ``thread_crawls`` row can keep (JSON, or None) and the pages ``save_page`` must
+    write. A body the archive holds as the thread's, with no error to clear, costs no
+    row: a thread changed on one of its pages writes that page alone. Call it before
+    the crawl's row is written: a crawl already stored at ``seen`` (the same fetch saved
+    again, as ``reparse`` does) writes as rows the visits its row does not keep already,
+    and keeps the ones it does (written again, they would be counted twice)."""
     again = conn.execute(
-        "SELECT 1 FROM thread_crawls WHERE site = ? AND story_id = ? AND seen_at = ?",
+        "SELECT visits FROM thread_crawls WHERE site = ? AND story_id = ? AND seen_at = ?",
         (site, story_id, seen),
     ).fetchone()
-    if again is not None:
-        return None
-    kept: list[list[object]] = []
+    kept, written = _split(conn, site, story_id, pages)
+    if again is None:
+        return (_visits_json([v for _, v in kept]) if kept else None), written
+    held = {(v[0], v[1]) for v in json.loads(again[0] or "[]")}
+    return None, written + [page for page, v in kept if (v[0], v[1]) not in held]
+
+
+def keep_visits(conn: sqlite3.Connection, site: str, story_id: str, seen: str,
+                kept: str | None) -> None:  # fmt: skip
+    """Write :func:`split_visits`' kept visits into the crawl's ``thread_crawls`` row."""
+    if kept is not None:
+        conn.execute(
+            "UPDATE thread_crawls SET visits = ? WHERE site = ? AND story_id = ?"
+            " AND seen_at = ?",
+            (kept, site, story_id, seen),
+        )
+
+
+def _split(
+    conn: sqlite3.Connection, site: str, story_id: str, pages: Sequence[FetchedPage]
+) -> tuple[list[tuple[FetchedPage, list[object]]], list[FetchedPage]]:
+    kept: list[tuple[FetchedPage, list[object]]] = []
+    written: list[FetchedPage] = []
     for page in pages:
         row = conn.execute(
             "SELECT id, story_id, site, error FROM pages WHERE url = ? AND sha256 = ?",
             (page.url, page.sha256),
         ).fetchone()
-        # (A page whose error a save would clear must have its row written, too.)
+        # (A page whose error a save would clear must have its row written, too; so
+        # must a redacted one, whose error says so.)
         if row is None or (row[1], row[2], row[3]) != (story_id, site, None):
-            return None
-        kept.append([row[0], iso_utc(page.fetched_at)])
+            written.append(page)
+            continue
+        at = iso_utc(page.fetched_at)
+        # A visit already written as a row (an earlier save of this fetch, one that
+        # failed to parse) is counted: kept too, page_visits would hold it twice.
+        if conn.execute("SELECT 1 FROM page_fetches WHERE page_id = ? AND fetched_at = ?",
+                        (row[0], at)).fetchone() is None:
+            kept.append((page, [row[0], at]))
+    return kept, written
+
+
+def _visits_json(kept: list[list[object]]) -> str:
     return json.dumps(kept, separators=(",", ":"))
 
 

@@ -138,6 +138,7 @@ def save_thread(
             source="thread", score=story.score, comment_count=story.comment_count,
             title=story.title, via=source,
         )  # fmt: skip
+        kept, written = revisits.split_visits(conn, story.site, story.id, seen, thread.pages)
         versions.thread_crawl(
             conn, site=story.site, story_id=story.id, seen=seen, crawl_id=crawl_id,
             declared=story.comment_count, comments=thread.comments,
@@ -153,9 +154,10 @@ def save_thread(
             " WHERE site = ? AND id = ?",
             (story.site, story.id, story.site, story.id),
         )
+        revisits.keep_visits(conn, story.site, story.id, seen, kept)
         added = sum(
             _save_page(conn, page, story_id=story.id, crawl_id=crawl_id, error=None)
-            for page in thread.pages
+            for page in written
         )
         redact.after_save(conn, thread, withheld, story_held)
         mark_done(conn, crawl_id, Target(story.site, "thread", story.id))

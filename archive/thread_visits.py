@@ -4,7 +4,10 @@ A re-crawl that finds every page of a thread as its latest crawl read them used 
 write two rows per page (a ``page_visits`` row and an update of the ``pages`` row):
 168 rows for a Reddit thread read in 84 answers. It now writes its visits into its
 own ``thread_crawls`` row, ``visits`` = JSON ``[[page_id, fetched_at], ...]``, so the
-crawl costs O(1) rows whatever its number of pages (``archive.revisits``).
+crawl costs O(1) rows whatever its number of pages (``archive.revisits``). A crawl
+that parses the thread keeps there the visits of the bodies it finds already stored as
+the thread's (``archive.revisits.split_visits``): a thread changed on one page writes
+that page's rows alone.
 
 Every reader still sees each visit: the table of written visits is ``page_fetches``
 (``page_visits`` until 0020), and ``page_visits`` is now a view of those rows plus

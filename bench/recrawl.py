@@ -24,7 +24,10 @@ of the archive file and its WAL. Printed per crawl:
   and once more (a body's second fetch rewrites its pages row once, as its
   fetch_count grows from SQLite's zero-byte 1 to a one-byte 2; later ones do not);
 * the same re-crawl with LINKTHREAD_REPARSE=1: every page parsed, as before 0013;
-* a changed re-crawl: one comment edited in every thread;
+* a changed re-crawl: one comment edited in every thread, so with ``--per-page``
+  below ``--comments`` one page of each thread changed, the others not (each of
+  those a visit kept in the crawl's row since archive.revisits.split_visits: the
+  "visit rows" column counts the page_fetches rows each crawl wrote);
 * an empty crawl (one 1-comment thread, unchanged): what any crawl's process costs;
 * the floor of any crawl through Scrapy: a process that imports what such a crawl
   imports of Scrapy and Twisted (the engine, the HTTP/TLS download handler, the
@@ -116,7 +119,22 @@ def child(args: list[str]) -> None:
     cli.main()
 
 
-Run = tuple[float, float, int, int, int]
+Run = tuple[float, float, int, int, int, int]
+
+
+def _fetch_rows(db: Path) -> int:
+    """Rows of the table of written page visits (``page_fetches`` since 0020, before it
+    ``page_visits``), 0 before the first crawl."""
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        table = "page_fetches" if "page_fetches" in names else "page_visits"
+        if table not in names:
+            return 0
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
 SITE = "hn"
@@ -127,7 +145,7 @@ def crawl(base_url: str, db: Path, ids: list[str], root: str | None = None,
     """(CPU seconds of the process, of the crawl alone, rows written, bytes written by
     the process, archive growth), with the code of ``root`` (None: this checkout)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    size = _size(db)
+    size, fetches = _size(db), _fetch_rows(db)
     if root is not None:
         env = {**env, "RECRAWL_ROOT": root}
     result = subprocess.run(
@@ -144,7 +162,8 @@ def crawl(base_url: str, db: Path, ids: list[str], root: str | None = None,
                 if line.startswith(("ROWS ", "CRAWL_CPU ")))  # fmt: skip
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return (cpu, float(said["CRAWL_CPU"]), int(said["ROWS"]),
-            (after.ru_oublock - before.ru_oublock) * 512, _size(db) - size)  # fmt: skip
+            (after.ru_oublock - before.ru_oublock) * 512, _size(db) - size,
+            _fetch_rows(db) - fetches)  # fmt: skip
 
 
 def floor() -> float:
@@ -288,12 +307,13 @@ def report(name: str, runs: list[tuple[str, Run]], threads: int, floor_cpu: floa
     anchor, crawl_anchor = runs[0][1][:2]
     print(f"\n{name}:")
     print(f"{'crawl':24} {'process CPU s':>13} {'vs first':>8} {'crawl CPU s':>11}"
-          f" {'vs first':>8} {'rows':>8} {'rows/thr':>8} {'MB written':>10} {'MB growth':>9}")
-    for label, (cpu, crawl_cpu, rows, written, growth) in runs:
+          f" {'vs first':>8} {'rows':>8} {'rows/thr':>8} {'MB written':>10} {'MB growth':>9}"
+          f" {'visit rows':>10}")
+    for label, (cpu, crawl_cpu, rows, written, growth, fetches) in runs:
         per = rows / (1 if label.startswith("empty") else threads)
         print(f"{label:24} {cpu:13.2f} {cpu / anchor:8.1%} {crawl_cpu:11.2f}"
               f" {crawl_cpu / crawl_anchor:8.1%} {rows:8,} {per:8,.0f}"
-              f" {written / 1e6:10.1f} {growth / 1e6:9.2f}")
+              f" {written / 1e6:10.1f} {growth / 1e6:9.2f} {fetches:10,}")
     print(f"{'floor: Scrapy imported':24} {floor_cpu:13.2f} {floor_cpu / anchor:8.1%}"
           "   (best of 3; no crawl)")
     print(f"{'floor without Scrapy':24} {bare_cpu:13.2f} {bare_cpu / anchor:8.1%}"

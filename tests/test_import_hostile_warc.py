@@ -127,7 +127,7 @@ def test_revisits_of_a_record_in_the_file_and_of_one_that_is_not(tmp_path: Path)
     # The revisit is the same body seen again a day later: one more observation.
     assert rows(db, "select seen_at from thread_crawls order by seen_at") == [
         ("2026-01-14T12:00:00Z",), ("2026-01-15T12:00:00Z",)]
-    assert rows(db, "select fetch_count from pages where url = ?", FIRST[0]) == [(2,)]
+    assert rows(db, "select fetch_count from pages_seen where url = ?", FIRST[0]) == [(2,)]
     assert skipped_of(db) == {"revisit": 1}
 
 

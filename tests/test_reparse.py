@@ -19,10 +19,12 @@ from tests.test_warc import dump as rows_of
 from tests.test_warc import invoke, save_page, save_pages
 
 T0 = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)
+# Pages and their visits as every reader sees them (pages_seen, page_visits): whether a
+# visit is a row of its own or kept in its crawl's thread_crawls row may differ.
 TABLES = ("stories", "comments", "comment_versions", "story_snapshots", "thread_crawls",
-          "listing_snapshots", "users", "user_snapshots", "pages")
+          "listing_snapshots", "users", "user_snapshots", "pages_seen", "page_visits")
 # Which crawl wrote a row, and the pages' own row ids, are what may differ.
-DIFFER = {"crawl_id", "last_crawl_id", "id"}
+DIFFER = {"crawl_id", "last_crawl_id", "id", "visits"}
 today = hn.parse_item_page
 
 
@@ -106,7 +108,7 @@ def test_a_dry_run_writes_nothing_and_a_second_run_changes_nothing(
     with monkeypatch.context() as m:
         m.setattr(hn, "parse_item_page", shallow)
         import_twice(saved, db)
-    everything = (*TABLES, "crawls", "crawl_targets")
+    everything = (*TABLES, "pages", "page_fetches", "crawls", "crawl_targets")
     before = dump(db, everything)
 
     dry = invoke("reparse", "--dry-run", "--db", db)

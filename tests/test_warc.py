@@ -95,7 +95,7 @@ def test_export_is_a_valid_warc_with_revisits(archive: Path, tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     with sqlite3.connect(archive) as conn:
         [(pages, later)] = conn.execute(
-            "select count(*), sum(fetch_count - 1) from pages").fetchall()
+            "select count(*), sum(fetch_count - 1) from pages_seen").fetchall()
     assert f"{pages} pages and {later} revisits written" in result.stderr
     check = warcio("check", "-v", out)
     assert check.returncode == 0, check.stdout + check.stderr
