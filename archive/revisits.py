@@ -158,13 +158,14 @@ def save_unchanged_thread(
 
 def split_visits(conn: sqlite3.Connection, site: str, story_id: str, seen: str,
                  pages: Sequence[FetchedPage]) -> tuple[str | None, list[FetchedPage]]:  # fmt: skip
-    """For a parsed crawl of a thread (``archive.store.save_thread``): the visits its
-    ``thread_crawls`` row can keep (JSON, or None) and the pages ``save_page`` must
-    write. A body the archive holds as the thread's, with no error to clear, costs no
-    row: a thread changed on one of its pages writes that page alone. Call it before
-    the crawl's row is written: a crawl already stored at ``seen`` (the same fetch saved
-    again, as ``reparse`` does) writes as rows the visits its row does not keep already,
-    and keeps the ones it does (written again, they would be counted twice)."""
+    """For a crawl of a thread, parsed (``archive.store.save_thread``) or found unchanged
+    (``save_unchanged_thread``): the visits its ``thread_crawls`` row can keep (JSON, or
+    None) and the pages ``save_page`` must write. A body the archive holds as the
+    thread's, with no error to clear, costs no row: a thread changed on one of its
+    pages writes that page alone. Call it before the crawl's row is written: a crawl
+    already stored at ``seen`` (the same fetch saved again, as ``reparse`` does) writes
+    as rows the visits its row does not keep already, and keeps the ones it does
+    (written again, they would be counted twice)."""
     again = conn.execute(
         "SELECT visits FROM thread_crawls WHERE site = ? AND story_id = ? AND seen_at = ?",
         (site, story_id, seen),
