@@ -113,3 +113,26 @@ def test_a_revoked_token_is_fetched_again_once_and_every_thread_archived(
     stored = rows(tmp_path / "r.db", "SELECT story_id, count(*) FROM comments"
                                      " GROUP BY story_id ORDER BY story_id")  # fmt: skip
     assert stored == [(sid, len(api.threads[sid].order())) for sid in sorted(IDS)]
+
+
+def test_more_threads_than_requests_in_flight_refresh_once_too(api: RedditAPI,
+                                                               tmp_path: Path) -> None:
+    """Beyond the downloader's 16 requests at a time, the later threads' requests are
+    signed with the new token: refused, they are its verdict, not a 401 of a token to
+    fetch again (was: 4 tokens fetched and each thread asked twice, for 40 threads)."""
+    many = tuple(f"x{k:04d}" for k in range(40))
+    for k, sid in enumerate(many):
+        api.threads[sid] = make_thread(3, seed=k, story_id=sid, first=1_000 * (k + 1))
+    api.refuse_always = True
+    result = run_linkthread("crawl", "reddit", *many, "-s", "LOG_LEVEL=INFO", "--db",
+                            str(tmp_path / "r.db"), env=env(api), timeout=TIMEOUT)  # fmt: skip
+    assert result.returncode != 0
+    lines = result.stderr.splitlines()
+    assert api.grants == ["password", "password"]
+    asked = thread_urls(api.refused)
+    # Each asked thread refused once, one of them once more (the new token's trial);
+    # the threads not asked before the verdict are not asked at all.
+    assert set(asked) <= set(many) and sorted(asked.values())[:-1] == [1] * (len(asked) - 1)
+    assert sum(asked.values()) <= len(asked) + 1 < len(many)
+    assert [line for line in lines if line.startswith("Error:")] == [REFUSED]
+    assert sum(REFRESHING in line for line in lines) == 1
