@@ -209,6 +209,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0019_band_auto", _in("search_schema", "m0019_band_auto")),
     ("0020_thread_visits", _in("thread_visits", "m0020_thread_visits")),
     ("0021_fts_merge", _in("search_merge", "m0021_fts_merge")),
+    ("0022_visits_once", _in("thread_visits", "m0022_visits_once")),
 )
 
 

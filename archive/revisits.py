@@ -165,7 +165,8 @@ def split_visits(conn: sqlite3.Connection, site: str, story_id: str, seen: str,
     pages writes that page alone. Call it before the crawl's row is written: a crawl
     already stored at ``seen`` (the same fetch saved again, as ``reparse`` does) writes
     as rows the visits its row does not keep already, and keeps the ones it does
-    (written again, they would be counted twice)."""
+    (written again, they would be counted twice): the visits are None then, and the
+    row's INSERT ... ON CONFLICT leaves its own as they are."""
     again = conn.execute(
         "SELECT visits FROM thread_crawls WHERE site = ? AND story_id = ? AND seen_at = ?",
         (site, story_id, seen),
@@ -175,17 +176,6 @@ def split_visits(conn: sqlite3.Connection, site: str, story_id: str, seen: str,
         return (_visits_json([v for _, v in kept]) if kept else None), written
     held = {(v[0], v[1]) for v in json.loads(again[0] or "[]")}
     return None, written + [page for page, v in kept if (v[0], v[1]) not in held]
-
-
-def keep_visits(conn: sqlite3.Connection, site: str, story_id: str, seen: str,
-                kept: str | None) -> None:  # fmt: skip
-    """Write :func:`split_visits`' kept visits into the crawl's ``thread_crawls`` row."""
-    if kept is not None:
-        conn.execute(
-            "UPDATE thread_crawls SET visits = ? WHERE site = ? AND story_id = ?"
-            " AND seen_at = ?",
-            (kept, site, story_id, seen),
-        )
 
 
 def _split(

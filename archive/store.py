@@ -143,7 +143,7 @@ def save_thread(
             conn, site=story.site, story_id=story.id, seen=seen, crawl_id=crawl_id,
             declared=story.comment_count, comments=thread.comments,
             unexpanded=thread.unexpanded,
-            pages=revisits.pages_json(thread.pages),
+            pages=revisits.pages_json(thread.pages), visits=kept,
         )  # fmt: skip
         if thread.differences:
             save_differences(conn, site=story.site, story_id=story.id, seen=seen,
@@ -154,7 +154,6 @@ def save_thread(
             " WHERE site = ? AND id = ?",
             (story.site, story.id, story.site, story.id),
         )
-        revisits.keep_visits(conn, story.site, story.id, seen, kept)
         added = sum(
             _save_page(conn, page, story_id=story.id, crawl_id=crawl_id, error=None)
             for page in written

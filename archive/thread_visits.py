@@ -17,11 +17,15 @@ the view ``pages_seen`` gives them with the kept visits counted, as ``comments_s
 does for a comment's last sighting (``archive.seen``). A copy of the archive gets every
 kept visit written out (:data:`MATERIALIZE`), so its tables need no view.
 
+Migration ``0022_visits_once`` takes out of ``thread_crawls.visits`` the visits an
+older ``reparse`` also wrote as ``page_fetches`` rows (:func:`m0022_visits_once`).
+
 This module imports nothing of the archive: ``archive.migrations`` runs its statements.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 # The visits a thread's unchanged crawls kept for page ``p`` (a ``pages`` row): one
@@ -124,3 +128,32 @@ MATERIALIZE = (
     " crawl_id = coalesce(excluded.crawl_id, crawl_id)",
     "UPDATE thread_crawls SET visits = NULL WHERE visits IS NOT NULL",
 )
+
+
+# The kept visits that are also page_fetches rows. Before the fix of reparse (a crawl
+# saved again at its own time, archive.revisits.split_visits), a re-save of a crawl
+# that kept its visits wrote each of them as a row too (archive.pages.save_page, which
+# moved the pages row with it): page_visits, a UNION ALL, listed such a visit twice.
+# The key is (page_id, fetched_at), the primary key of page_fetches.
+_DOUBLED = (
+    "SELECT t.site, t.story_id, t.seen_at, t.visits FROM thread_crawls t"
+    " WHERE t.visits IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(t.visits) v"
+    " JOIN page_fetches f ON f.page_id = json_extract(v.value, '$[0]')"
+    " AND f.fetched_at = json_extract(v.value, '$[1]'))"
+)
+
+
+def m0022_visits_once(conn: sqlite3.Connection) -> None:
+    """Drop from ``thread_crawls.visits`` each visit that is also a ``page_fetches`` row
+    (NULL where none is left, as a crawl that keeps none writes it). The row is what
+    stays: save_page moved the ``pages`` row with it, whose counts ``pages_seen``
+    reads. Nothing else changes, so every reader but ``page_visits`` answers as
+    before, and that one lists each visit once."""
+    for site, story_id, seen, visits in conn.execute(_DOUBLED).fetchall():
+        left = [v for v in json.loads(visits) if conn.execute(
+            "SELECT 1 FROM page_fetches WHERE page_id = ? AND fetched_at = ?", (v[0], v[1])
+        ).fetchone() is None]  # fmt: skip
+        conn.execute(
+            "UPDATE thread_crawls SET visits = ? WHERE site = ? AND story_id = ? AND seen_at = ?",
+            (json.dumps(left, separators=(",", ":")) if left else None, site, story_id, seen),
+        )

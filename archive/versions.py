@@ -129,7 +129,8 @@ def comment_scores(conn: sqlite3.Connection, site: str, scores: dict[str, int], 
 
 def thread_crawl(conn: sqlite3.Connection, *, site: str, story_id: str, seen: str,
                  crawl_id: int | None, declared: int | None, comments: Sequence[Comment],
-                 pages: str | None = None, unexpanded: int | None = None) -> None:  # fmt: skip
+                 pages: str | None = None, unexpanded: int | None = None,
+                 visits: str | None = None) -> None:  # fmt: skip
     """What this crawl of the thread found: live, dead and deleted comments vs declared,
     and the comments it knows it left unexpanded (None: it cannot tell).
 
@@ -141,6 +142,9 @@ def thread_crawl(conn: sqlite3.Connection, *, site: str, story_id: str, seen: st
     The three counts are disjoint (a comment both dead and deleted counts as deleted),
     so archived + dead + deleted is every comment the page(s) showed. ``pages``: the
     JSON page set read (``archive.revisits``), which a later crawl compares with its own.
+    ``visits``: the visits ``archive.revisits.split_visits`` keeps in this row (JSON, or
+    None). A row of the same fetch already stored keeps its own: split_visits keeps
+    none then, and writes as rows only the visits recorded nowhere.
     """
     deleted = sum(1 for c in comments if c.deleted)
     dead = sum(1 for c in comments if c.dead and not c.deleted)
@@ -150,15 +154,16 @@ def thread_crawl(conn: sqlite3.Connection, *, site: str, story_id: str, seen: st
     missing = None if declared is None else max(declared - archived, 0)
     conn.execute(
         "INSERT INTO thread_crawls (site, story_id, crawl_id, seen_at, declared, archived,"
-        " dead, deleted, missing, unchanged, pages, unexpanded)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"
+        " dead, deleted, missing, unchanged, pages, unexpanded, visits)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)"
         " ON CONFLICT (site, story_id, seen_at) DO UPDATE SET crawl_id ="
         " coalesce(excluded.crawl_id, crawl_id), declared = excluded.declared,"
         " archived = excluded.archived, dead = excluded.dead, deleted = excluded.deleted,"
         " missing = excluded.missing, unchanged = 0,"
-        " pages = coalesce(excluded.pages, pages), unexpanded = excluded.unexpanded",
+        " pages = coalesce(excluded.pages, pages), unexpanded = excluded.unexpanded,"
+        " visits = coalesce(excluded.visits, visits)",
         (site, story_id, crawl_id, seen, declared, archived, dead, deleted, missing, pages,
-         unexpanded),
+         unexpanded, visits),
     )
 
 

@@ -158,5 +158,5 @@ def test_an_archive_from_before_0021_gets_the_setting_and_keeps_its_index(
     assert config(db.conn)["automerge"] == 0
     assert answers(db.conn) == before
     assert shape(db.conn).levels == layout.levels  # the migration merges nothing itself
-    assert migrations.applied_migrations(db)[-1] == "0021_fts_merge"
+    assert "0021_fts_merge" in migrations.applied_migrations(db)
     db.close()

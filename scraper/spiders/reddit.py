@@ -53,6 +53,7 @@ from scraper.spiders import reddit_revisit as revisit
 from scraper.spiders.args import retry_reason, split_args
 from scraper.spiders.base import SiteSpider
 from scraper.spiders.reddit_auth import (
+    REFUSED_AGAIN,
     CredentialsMissing,
     Unauthorized,
     load_credentials,
@@ -366,7 +367,6 @@ class RedditSpider(SiteSpider):
             self.halt(f"{self.site}: {error}")
             return iter(())
         if isinstance(error, HttpError) and error.response.status == 401:
-            self.halt(f"{self.site}: the API refused a fresh token too (HTTP 401): check "
-                      "that the app is approved and the credentials are its own")
+            self.halt(f"{self.site}: {REFUSED_AGAIN}")
             return iter(())
         return super().fetch_failed(failure)
