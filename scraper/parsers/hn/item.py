@@ -21,7 +21,9 @@ docs/performance.md has the figures): the page is split into rows by lxml's etre
 parser (BeautifulSoup over a whole HN page is ~22x, and html.parser is quadratic on its
 nested tables), handed the page as UTF-8 bytes (``whole.parse_html``). Each body's
 served HTML is cut out (``hn.text``) and read as text without a parse where it is in
-HN's own narrow markup, code blocks included (``bodies``). A page of 1 MiB or more is
+HN's own narrow markup, code blocks included (``bodies``). A row spelled exactly as HN
+spelled its rows in 2010-16 is read from its bytes, not by walking its elements
+(``hn.served_rows``: ~5 us a row against the walk's ~9). A page of 1 MiB or more is
 read as it parses, each row emptied once read (``hn.stream``): its whole tree would be
 ~12x the page in memory. Records are built through ``archive.records.quick``.
 docs/performance.md has the figures (bench/parse.py: ~2.0x modern, ~2.8x old on
@@ -49,6 +51,7 @@ from scraper.parsers.errors import (
 )
 from scraper.parsers.hn import stream
 from scraper.parsers.hn.item_rows import SITE, comhead, is_focus_comment, read_comment
+from scraper.parsers.hn.served_rows import read_rows
 from scraper.parsers.hn.story import Header, parse_header
 from scraper.parsers.hn.text import RawBodies, classes, container_starts
 from scraper.parsers.hn.urls import next_url, url_story_id
@@ -234,8 +237,7 @@ def _item_page(html: str, url: str, fetched_at: datetime, story_id: str | None,
         rows = streamed.rows
     else:
         raw = RawBodies(html, containers, declared)
-        rows = [read_comment(c, n, raw, url=url, fetched_at=fetched_at)
-                for n, c in enumerate(containers)]
+        rows = read_rows(containers, raw, url=url, fetched_at=fetched_at)
     return ItemPage(
         site=SITE, story_id=sid, url=url, fetched_at=fetched_at,
         story=replace(header.story, id=sid) if header is not None else None,
