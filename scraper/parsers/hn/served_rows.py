@@ -55,15 +55,19 @@ _ROW = (
     # The outer row (2015-16: class 'athing', no id) and the indent's spacer.
     rf"<tr(?: class='athing')?><td><table border=(?:0|\"0\")>(?:  )?<tr>"
     rf"<td(?: class='ind')?><img src=\"(?P<src>[^\"<>&]*)\" height=(?:1|\"1\") "
-    rf"width=(?:(?P<w1>[0-9]{{1,6}})|\"(?P<w2>[0-9]{{1,6}})\")></td><td valign=(?:top|\"top\")>"
+    rf"width=(?:(?P<w1>[0-9]{{1,6}})|\"(?P<w2>[0-9]{{1,6}})\")></td>"
+    rf"<td valign=(?:top|\"top\")(?: class=\"votelinks\")?>"
     rf"{_VOTE}</td><td class=\"default\"><div style=\"margin-top:2px; margin-bottom:-10px;"
     rf" ?\"><span class=\"comhead\">{_B}*"
     # The author, in <font> for a new account.
     rf"<a href=\"user\?id={_NAME}\">(?:(?P<n1>{_NAME})|<font color={_HEX}>(?P<n2>{_NAME})"
     rf"</font>)</a> "
-    # 2010-14: "3 days ago  | link"; 2015-16: the age is the link.
+    # 2010-14: "3 days ago  | link"; 2015-16: the age is the link, in a span.age (no
+    # title) from 2016.
     rf"(?:(?P<a1>{_AGE})  \| <a href=\"item\?id=(?P<i1>{_ID})\">link</a>"
-    rf"|<a href=\"item\?id=(?P<i2>{_ID})\">(?P<a2>{_AGE})</a> (?:<span class=\"par\"></span>)?"
+    rf"|(?:<a href=\"item\?id=(?P<i2>{_ID})\">(?P<a2>{_AGE})</a>|<span class=\"age\">"
+    rf"<a href=\"item\?id=(?P<i3>{_ID})\">(?P<a3>{_AGE})</a></span>)"
+    rf" (?:<span class=\"par\"></span>)?"
     rf"<span class=\"deadmark\"></span>(?:{_B}*<span class='storyon'></span>)?{_B}*)"
     rf"</span></div><br>{_B}*")
 # A row's close, from the tag that ends its body to the next row, in tags HN writes
@@ -72,6 +76,7 @@ _ROW = (
 _TAIL = (rf"(?:[^<]++|</?(?:font|span|p|u|a|div|br){_ATTRS}>)*+"
          rf"</td>{_B}*</tr>{_B}*</table>{_B}*</td>{_B}*</tr>{_B}*")
 _ALONE = re.compile(_ROW)
+_TRIES = 5  # rows tried on a page before it is taken to be in another markup
 _CHAINED = re.compile(_TAIL + _ROW)
 # The body's wrapper as the walk finds it (``text.is_wrapper``), the container's first
 # child: span.cXX (2015-16) or font color=#rrggbb alone.
@@ -108,8 +113,8 @@ def read_served(html: str, lo: int, start: int, *, after: int = -1, fetched_at: 
         m = _ALONE.fullmatch(html, outer, tag_at)
         if m is None:
             return None
-    src, w1, w2, n1, n2, a1, a2, i1, i2 = m.group(
-        "src", "w1", "w2", "n1", "n2", "a1", "a2", "i1", "i2")
+    src, w1, w2, n1, n2, a1, a2, a3, i1, i2, i3 = m.group(
+        "src", "w1", "w2", "n1", "n2", "a1", "a2", "a3", "i1", "i2", "i3")
     width = int(w1 or w2)
     if width % 40 or not src.endswith("s.gif"):
         return None  # the walk says what is wrong
@@ -131,14 +136,14 @@ def read_served(html: str, lo: int, start: int, *, after: int = -1, fetched_at: 
         cls, shown = w.group("cls", "hex")
         colour = (colour_code("class", cls) if cls is not None
                   else colour_code("color", shown.strip('"')))
-    age = a1 or a2
+    age = a1 or a2 or a3
     known = seen.get(age) if seen is not None else None
     if known is None:  # ages.parse_age is pure: a page repeats its few hundred ages
         known = ages.parse_age(None, age, fetched_at)
         if seen is not None:
             seen[age] = known
     return {
-        "site": SITE, "id": i1 or i2, "depth": width // 40, "author": n1 or n2,
+        "site": SITE, "id": i1 or i2 or i3, "depth": width // 40, "author": n1 or n2,
         "created_at": known[0], "created_at_raw": known[1], "text_html": text_html or None,
         "dead": False, "flagged": False, "deleted": False, "colour": colour,
     }, chained, end
@@ -165,8 +170,14 @@ def read_rows(containers: list[etree._Element], raw: RawBodies, *, url: str,
     lo = 0
     after = -1  # where the plain body of the row before ends; -1: none
     seen: dict[str, tuple[datetime | None, str | None]] = {}
+    tried = True
     for n, start in enumerate(starts):
-        served = read_served(html, lo, start, after=after, fetched_at=fetched_at, seen=seen)
+        served = None
+        if tried:
+            served = read_served(html, lo, start, after=after, fetched_at=fetched_at,
+                                 seen=seen)
+            # A page in later markup (2017-) has no row this reads: stop asking.
+            tried = served is not None or n + 1 < _TRIES or bool(seen)
         lo = start
         if served is not None and served[1]:
             rows.append(served[0])
