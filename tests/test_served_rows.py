@@ -19,7 +19,7 @@ import pytest
 
 from scraper.parsers import hn, whole
 from scraper.parsers.errors import ParseError
-from scraper.parsers.hn import served_rows
+from scraper.parsers.hn import served_rows, stream
 from scraper.parsers.hn.item_rows import read_comment
 from scraper.parsers.hn.text import RawBodies, container_starts
 from tests import hnpages
@@ -287,3 +287,26 @@ def test_a_page_in_later_markup_is_left_to_the_walk_after_its_first_rows(
     page = hn.parse_item_page(html, url="https://news.ycombinator.com/item?id=34886766",
                               fetched_at=AT)
     assert len(page.comments) == 98 and len(calls) == served_rows._TRIES
+
+
+def test_a_streamed_page_reads_its_rows_from_the_bytes(monkeypatch: pytest.MonkeyPatch,
+                                                        ) -> None:
+    """A page of 1 MiB or more is read as it parses (``hn.stream``): its plain rows are
+    read from the bytes there too, and the page reads as with the walk alone."""
+    html = _old_page(4000, 6)
+    assert len(html) >= stream.MIN_SIZE
+    walked: list[int] = []
+
+    def counted(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        walked.append(1)
+        return read_comment(*args, **kwargs)
+
+    monkeypatch.setattr(served_rows, "read_comment", counted)
+    streamed = stream.read_rows(html, container_starts(html), url="u", fetched_at=AT,
+                                read_row=served_rows.RowReader())
+    assert streamed is not None and len(streamed.rows) == 4000
+    assert 0 < len(walked) < 400  # the first row, and the rows after a dead or deleted one
+    walked.clear()
+    page = _read(html, served=True, monkeypatch=monkeypatch)  # as the item parser reads it
+    assert not isinstance(page, tuple) and 0 < len(walked) < 400
+    assert page == _read(html, served=False, monkeypatch=monkeypatch)

@@ -50,8 +50,8 @@ from scraper.parsers.errors import (
     parser_entry,
 )
 from scraper.parsers.hn import stream
-from scraper.parsers.hn.item_rows import SITE, comhead, is_focus_comment, read_comment
-from scraper.parsers.hn.served_rows import read_rows
+from scraper.parsers.hn.item_rows import SITE, comhead, is_focus_comment
+from scraper.parsers.hn.served_rows import RowReader, read_rows
 from scraper.parsers.hn.story import Header, parse_header
 from scraper.parsers.hn.text import RawBodies, classes, container_starts
 from scraper.parsers.hn.urls import next_url, url_story_id
@@ -150,7 +150,7 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
     declared = container_starts(html)
     if len(html) >= stream.MIN_SIZE:  # a big page: its rows read and dropped as it parses
         streamed = stream.read_rows(html, declared, url=url, fetched_at=fetched_at,
-                                    read_row=read_comment)
+                                    read_row=RowReader())
         if streamed is not None:
             try:
                 return _item_page(html, url, fetched_at, story_id, declared, streamed,

@@ -149,10 +149,10 @@ def read_served(html: str, lo: int, start: int, *, after: int = -1, fetched_at: 
     }, chained, end
 
 
-def read_rows(containers: list[etree._Element], raw: RawBodies, *, url: str,
-              fetched_at: datetime) -> list[dict[str, Any]]:
-    """Every row's fields: from the served HTML where ``raw`` has matched the containers
-    to their offsets and the row is spelled as HN spelled it, else by lxml's walk.
+class RowReader:
+    """``item_rows.read_comment``'s stand-in for the rows of one page, called on each row
+    in page order (by ``read_rows``, or by ``stream`` as it parses): the row from the
+    served HTML where it may be, else by lxml's walk.
 
     A row's bytes say what lxml makes of them only if lxml reaches the row in the state
     it reached the rows before in: markup before it (an open quote, a stray table) can
@@ -160,30 +160,37 @@ def read_rows(containers: list[etree._Element], raw: RawBodies, *, url: str,
     before it was, that row's body is plain and its close leads into this row (which
     leaves lxml where that row found it); any other row (the first, one after a row the
     walk read) is read by both, and the bytes trusted from there on only if the two
-    agree."""
-    starts = raw.starts
-    if starts is None:
-        return [read_comment(c, n, raw, url=url, fetched_at=fetched_at)
-                for n, c in enumerate(containers)]
-    html = raw.html
-    rows = []
-    lo = 0
-    after = -1  # where the plain body of the row before ends; -1: none
-    seen: dict[str, tuple[datetime | None, str | None]] = {}
-    tried = True
-    for n, start in enumerate(starts):
+    agree. ``raw`` must have matched the containers to their offsets."""
+
+    def __init__(self) -> None:
+        self.lo = 0  # where the previous row's container ends
+        self.after = -1  # where the plain body of the row before ends; -1: none
+        self.seen: dict[str, tuple[datetime | None, str | None]] = {}
+        self.tried = True
+
+    def __call__(self, container: etree._Element, n: int, raw: RawBodies, *, url: str,
+                 fetched_at: datetime) -> dict[str, Any]:
+        assert raw.starts is not None
+        start = raw.starts[n]
         served = None
-        if tried:
-            served = read_served(html, lo, start, after=after, fetched_at=fetched_at,
-                                 seen=seen)
+        if self.tried:
+            served = read_served(raw.html, self.lo, start, after=self.after,
+                                 fetched_at=fetched_at, seen=self.seen)
             # A page in later markup (2017-) has no row this reads: stop asking.
-            tried = served is not None or n + 1 < _TRIES or bool(seen)
-        lo = start
+            self.tried = served is not None or n + 1 < _TRIES or bool(self.seen)
+        self.lo = start
         if served is not None and served[1]:
-            rows.append(served[0])
-            after = served[2]
-            continue
-        walked = read_comment(containers[n], n, raw, url=url, fetched_at=fetched_at)
-        rows.append(walked)
-        after = served[2] if served is not None and served[0] == walked else -1
-    return rows
+            self.after = served[2]
+            return served[0]
+        walked = read_comment(container, n, raw, url=url, fetched_at=fetched_at)
+        self.after = served[2] if served is not None and served[0] == walked else -1
+        return walked
+
+
+def read_rows(containers: list[etree._Element], raw: RawBodies, *, url: str,
+              fetched_at: datetime) -> list[dict[str, Any]]:
+    """Every row's fields: from the served HTML where ``raw`` has matched the containers
+    to their offsets and the row is spelled as HN spelled it (``RowReader``), else by
+    lxml's walk."""
+    read = RowReader() if raw.starts is not None else read_comment
+    return [read(c, n, raw, url=url, fetched_at=fetched_at) for n, c in enumerate(containers)]
