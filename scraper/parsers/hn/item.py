@@ -21,7 +21,9 @@ docs/performance.md has the figures): the page is split into rows by lxml's etre
 parser (BeautifulSoup over a whole HN page is ~22x, and html.parser is quadratic on its
 nested tables), handed the page as UTF-8 bytes (``whole.parse_html``). Each body's
 served HTML is cut out (``hn.text``) and read as text without a parse where it is in
-HN's own narrow markup, code blocks included (``bodies``). A page of 1 MiB or more is
+HN's own narrow markup, code blocks included (``bodies``). A row spelled exactly as HN
+spelled its rows in 2010-16 is read from its bytes, not by walking its elements
+(``hn.served_rows``: ~5 us a row against the walk's ~9). A page of 1 MiB or more is
 read as it parses, each row emptied once read (``hn.stream``): its whole tree would be
 ~12x the page in memory. Records are built through ``archive.records.quick``.
 docs/performance.md has the figures (bench/parse.py: ~2.0x modern, ~2.8x old on
@@ -48,7 +50,8 @@ from scraper.parsers.errors import (
     parser_entry,
 )
 from scraper.parsers.hn import stream
-from scraper.parsers.hn.item_rows import SITE, comhead, is_focus_comment, read_comment
+from scraper.parsers.hn.item_rows import SITE, comhead, is_focus_comment
+from scraper.parsers.hn.served_rows import RowReader, read_rows
 from scraper.parsers.hn.story import Header, parse_header
 from scraper.parsers.hn.text import RawBodies, classes, container_starts
 from scraper.parsers.hn.urls import next_url, url_story_id
@@ -120,6 +123,26 @@ def _with_texts(rows: list[dict[str, Any]]) -> tuple[PageComment, ...]:
     return tuple(_new_row(**r) for r in rows)
 
 
+def more_link(html: str, doc: etree._Element) -> tuple[str | None, tuple[str, ...]]:
+    """The More link's href in the tree (None if it shows none), and the guards of
+    ``whole.check_more`` whose shapes the page cannot hold, found on the way: the
+    ``morelink`` class where the name is not in the page, and the old fnid link where
+    its loose shape (``_FNID_MORE_TEXT``) is not (its stricter shape there cannot be
+    either). Each guard skipped is a search of the whole page not made twice: the fnid
+    shape's alone was 1 ms of item-4992617's ~11 ms."""
+    next_href = None
+    morelink = "morelink" in html
+    absent = [] if morelink else ["morelink"]
+    if morelink:
+        next_href = next(iter(_MORELINK(doc)), None)
+    if next_href is None:
+        if _FNID_MORE_TEXT.search(html):  # old one-shot "More" link
+            next_href = next(iter(_FNID_MORE(doc)), None)
+        else:
+            absent.append("fnid=")
+    return next_href, tuple(absent)
+
+
 def _not_an_item_page(html: str, doc: etree._Element, url: str) -> ParseError:
     if doc.xpath("//form[@action='login' or @action='/login']") or 'name="acct"' in html:
         return ParseError(SITE, url, "a login page, not an item page")
@@ -147,7 +170,7 @@ def parse_item_page(html: str, *, url: str, fetched_at: datetime,
     declared = container_starts(html)
     if len(html) >= stream.MIN_SIZE:  # a big page: its rows read and dropped as it parses
         streamed = stream.read_rows(html, declared, url=url, fetched_at=fetched_at,
-                                    read_row=read_comment)
+                                    read_row=RowReader())
         if streamed is not None:
             try:
                 return _item_page(html, url, fetched_at, story_id, declared, streamed,
@@ -190,14 +213,8 @@ def _item_page(html: str, url: str, fetched_at: datetime, story_id: str | None,
     subtext = None
     if has_subtext:  # the header comes first: stop at its cell
         subtext = next((td for td in doc.iter("td") if "subtext" in classes(td)), None)
-    next_href = None
-    morelink = "morelink" in html
-    if morelink:
-        next_href = next(iter(_MORELINK(doc)), None)
-    if next_href is None and _FNID_MORE_TEXT.search(html):  # old one-shot "More" link
-        next_href = next(iter(_FNID_MORE(doc)), None)
-    whole.check_more(html, next_href is not None, site=SITE, url=url,
-                     absent=() if morelink else ("morelink",))
+    next_href, absent = more_link(html, doc)
+    whole.check_more(html, next_href is not None, site=SITE, url=url, absent=absent)
 
     header: Header | None = None
     if subtext is not None:
@@ -234,8 +251,7 @@ def _item_page(html: str, url: str, fetched_at: datetime, story_id: str | None,
         rows = streamed.rows
     else:
         raw = RawBodies(html, containers, declared)
-        rows = [read_comment(c, n, raw, url=url, fetched_at=fetched_at)
-                for n, c in enumerate(containers)]
+        rows = read_rows(containers, raw, url=url, fetched_at=fetched_at)
     return ItemPage(
         site=SITE, story_id=sid, url=url, fetched_at=fetched_at,
         story=replace(header.story, id=sid) if header is not None else None,

@@ -4,7 +4,9 @@ rows and checks the page; ``stream`` calls ``read_comment`` on each row as it pa
 
 Where the row's pieces are (td.ind or s.gif spacer, tr.athing id, span.comhead) is
 described in ``item``'s docstring; this is the per-row Python of issue 14's parse
-budget (~1 ms of a typical page's ~2.4 ms), so it walks lxml's elements directly.
+budget (~1 ms of a typical page's ~2.4 ms), so it walks lxml's elements directly. A row
+in HN's 2010-16 spelling is read from its bytes first (``served_rows``); this walk reads
+every other row, and the rows that hold the bytes' reading to it.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from scraper.parsers import bodies
 
 # What may end a body in HN's markup, by era: the wrapper's close, or (2015-17 and
 # 2023, where the wrapper is left open) the empty <span> / reply <div> that follows.
-_BODY_ENDS = frozenset({"/span", "/font", "/div", "span", "div"})
+BODY_ENDS = frozenset({"/span", "/font", "/div", "span", "div"})
 MARKERS = frozenset({"[deleted]", "[dead]", "[flagged]"})
 
 # The grey class is two hex digits in either case: a 2026 page of a 2008 thread greys a
@@ -86,12 +86,12 @@ def colour_of(wrapper: etree._Element | None) -> str | None:
     if wrapper is None:
         return None
     if wrapper.tag == "font":
-        return _colour_code("color", wrapper.get("color") or "")
-    return _colour_code("class", wrapper.get("class") or "")
+        return colour_code("color", wrapper.get("color") or "")
+    return colour_code("class", wrapper.get("class") or "")
 
 
 @functools.lru_cache(maxsize=256)
-def _colour_code(attribute: str, value: str) -> str | None:
+def colour_code(attribute: str, value: str) -> str | None:
     # A page spells its few grey levels the same way on every row.
     if attribute == "color":
         m = _HEX.fullmatch(value.strip())
@@ -102,7 +102,7 @@ def _colour_code(attribute: str, value: str) -> str | None:
     return None
 
 
-def _trim(fragment: str) -> str:
+def served_trim(fragment: str) -> str:
     """Without surrounding whitespace and the dangling ``<p>`` that opens the reply block."""
     fragment = fragment.strip()
     while fragment[-3:].lower() == "<p>":
@@ -120,16 +120,22 @@ def inner_html(el: etree._Element) -> str:
             parts.append(htmlmod.escape(child.tail or "", quote=False))
         else:
             parts.append(etree.tostring(child, method="html", encoding="unicode"))
-    return _trim("".join(parts))
+    return served_trim("".join(parts))
 
 
 def served_slice(html: str, begin: int) -> tuple[str, str] | None:
     """(the served user HTML from ``begin`` up to the first tag a user cannot write, that
     tag as "name" or "/name"); None if the page ends first."""
+    cut = served_cut(html, begin)
+    return cut[:2] if cut is not None else None
+
+
+def served_cut(html: str, begin: int) -> tuple[str, str, int] | None:
+    """``served_slice`` and the offset of the tag that ends the user HTML."""
     t = _NOT_USER_TAG.search(html, begin)
     if t is None:
         return None
-    return _trim(html[begin:t.start()]), t.group(1) + t.group(2).lower()
+    return served_trim(html[begin:t.start()]), t.group(1) + t.group(2).lower(), t.start()
 
 
 def body_slice(html: str, start: int) -> tuple[str | None, str] | None:
@@ -137,7 +143,7 @@ def body_slice(html: str, start: int) -> tuple[str | None, str] | None:
     ``start``; None when the body does not end the way HN's markup does."""
     m = _WRAPPER.match(html, start)
     cut = served_slice(html, m.end() if m else start)
-    if cut is None or cut[1] not in _BODY_ENDS:
+    if cut is None or cut[1] not in BODY_ENDS:
         return None
     return (m["tag"] if m else None), cut[0]
 
