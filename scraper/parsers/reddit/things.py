@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from archive.models import Comment, Story
 from scraper.parsers import bodies, comment_stores
+from scraper.parsers.errors import ParseError
 
 SITE = "reddit"
 GONE_AUTHOR = "[deleted]"
@@ -115,7 +116,8 @@ def body_state(body: str | None) -> tuple[bool, bool]:
 
 
 def comments_from(rows: Sequence[tuple[Mapping[str, Any], str | None, int, int]], *,
-                  story_id: str, submitter: str | None = None) -> list[Comment]:
+                  story_id: str, submitter: str | None = None, url: str = "?"
+                  ) -> list[Comment]:
     """Many comments at once, their bodies' text read in one parse: (data, parent_id,
     depth, position) each, as ``comment_from`` reads one. ``submitter``: the post's
     author, whose comments are ``by_submitter`` whatever ``is_submitter`` says."""
@@ -123,19 +125,36 @@ def comments_from(rows: Sequence[tuple[Mapping[str, Any], str | None, int, int]]
     shown = bodies.texts([b for b in bodies_html if b is not None])
     texts = iter(shown)
     return [_comment(data, story_id, parent, depth, position, body,
-                 next(texts) if body is not None else None, submitter)
+                 next(texts) if body is not None else None, submitter, url)
             for (data, parent, depth, position), body in zip(rows, bodies_html, strict=True)]
 
 
 def comment_from(data: Mapping[str, Any], *, story_id: str, parent_id: str | None,
-                 depth: int, position: int) -> Comment:
+                 depth: int, position: int, url: str = "?") -> Comment:
     """One comment (a t1's ``data``) placed at ``parent_id`` (None: top level), ``depth``
-    and ``position``; ids without their ``t1_``/``t3_`` prefix."""
-    return comments_from([(data, parent_id, depth, position)], story_id=story_id)[0]
+    and ``position``; ids without their ``t1_``/``t3_`` prefix. A comment with no id
+    Reddit could have written (none, or one that is not text) is a ParseError naming
+    ``url``: its record would have had the id "", which every such comment shares."""
+    return comments_from([(data, parent_id, depth, position)], story_id=story_id,
+                         url=url)[0]
+
+
+def _comment_id(data: Mapping[str, Any], url: str) -> str:
+    """The id of a comment, as a thread's answer check reads it (``id``, else ``name``),
+    or a ParseError."""
+    raw = data.get("id") or data.get("name")
+    if isinstance(raw, str):
+        cid = unprefixed(raw)
+        if cid:
+            return cid
+    given = data.get("id")
+    if given is not None and not isinstance(given, str):
+        raise ParseError(SITE, url, f"a comment whose id is not text ({repr(given)[:60]})")
+    raise ParseError(SITE, url, "a comment without an id")
 
 
 def _fields(data: Mapping[str, Any], body_html: str | None, text: str | None,
-            submitter: str | None) -> tuple[Any, ...]:
+            submitter: str | None, url: str = "?") -> tuple[Any, ...]:
     """What a comment's record holds of its ``data`` (Reddit's states, module doc):
     (id, author, created_at, created_at_raw, text_html, text, deleted, removed, score,
     edited, edited_at, edited_at_raw, by_submitter, extra)."""
@@ -158,7 +177,7 @@ def _fields(data: Mapping[str, Any], body_html: str | None, text: str | None,
     created_at, created_raw = epoch(data.get("created_utc"))
     edited, edited_at, edited_raw = _edited(data)
     score = data.get("score")
-    return (unprefixed(data.get("id") or data.get("name")) or "", author, created_at,
+    return (_comment_id(data, url), author, created_at,
             created_raw, body_html, text or None, deleted, removed,
             score if isinstance(score, int) and not isinstance(score, bool) else None,
             edited, edited_at, edited_raw,
@@ -169,10 +188,10 @@ def _fields(data: Mapping[str, Any], body_html: str | None, text: str | None,
 
 def _comment(data: Mapping[str, Any], story_id: str, parent_id: str | None, depth: int,
              position: int, body_html: str | None, text: str | None,
-             submitter: str | None) -> Comment:
+             submitter: str | None, url: str) -> Comment:
     (cid, author, created_at, created_raw, body_html, text, deleted, removed, score,
      edited, edited_at, edited_raw, by_submitter, extra) = _fields(data, body_html, text,
-                                                                   submitter)
+                                                                   submitter, url)
     return comment_stores.new_comment(
         SITE, cid, story_id, parent_id, depth, position, author, created_at, created_raw,
         body_html, text, deleted, removed, score, edited, edited_at, edited_raw,
