@@ -94,14 +94,19 @@ def _inline_text(fragment: str, para: str = _PARA) -> str | None:
         return _collapse(flat)
     if "\n" in flat:
         flat = flat.replace("\n", " ")
-    if "  " in flat or "\t" in flat or "\r" in flat or "\f" in flat or "\v" in flat:
+    # The runs collapsed: a mark is no whitespace, so no run crosses one, and what is
+    # left at a paragraph's edges is one space, stripped below.
+    if "\t" in flat or "\r" in flat or "\f" in flat or "\v" in flat:
         if not _no_other_spaces(flat):
             blocks = [_collapse(piece) for piece in flat.split(para)]
             return "\n\n".join([b for b in blocks if b])
-        # The runs collapsed: a mark is no whitespace, so no run crosses one, and what is
-        # left at a paragraph's edges is one space, stripped below.
         flat = _squeezed(flat)
-    # No run of whitespace anywhere: each paragraph is itself without its edges.
+    elif "  " in flat:
+        # Runs of spaces alone: one space each, whatever other spaces the text holds
+        # (the test for those, a regex class tried at every character, was as costly as
+        # the squeeze on non-ASCII text).
+        flat = _RUNS.sub(" ", flat)
+    # No run of whitespace is left: each paragraph is itself without its edges.
     return "\n\n".join([b for piece in flat.split(para) if (b := piece.strip(" "))])
 
 
@@ -176,12 +181,14 @@ def _collapse(text: str) -> str:
     # lone newline (old HN bodies hold many) is one space, as the run rule has it.
     if "\n" in text:
         text = text.replace("\n", " ")
-    if "  " in text or "\t" in text or "\r" in text or "\f" in text or "\v" in text:
+    if "\t" in text or "\r" in text or "\f" in text or "\v" in text:
         if _no_other_spaces(text):
             # Then str.split() splits at exactly those runs: C calls, where the regex's
             # replacement builds the text again piece by piece.
             return _squeezed(text).strip(" ")
         text = _SPACES.sub(" ", text)
+    elif "  " in text:
+        text = _RUNS.sub(" ", text)  # spaces alone (as in _inline_text)
     return text.strip(" ")
 
 
