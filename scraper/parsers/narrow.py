@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 
-# Every run of ASCII whitespace but a lone space (most of them, left as they are).
-_SPACES = re.compile(r"[ \t\n\r\f\v]{2,}|[\t\n\r\f\v]")
-# What str.split() takes for whitespace beyond the ASCII runs a browser collapses.
+# A run of spaces (every other ASCII whitespace made a space first: ``_squeezed``).
 _RUNS = re.compile("  +")
+# What str.split() takes for whitespace beyond the ASCII runs a browser collapses.
 _OTHER_SPACES = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _PARA = "\ue000"  # a private-use character, used only where the body cannot contain it
 
@@ -92,21 +91,9 @@ def _inline_text(fragment: str, para: str = _PARA) -> str | None:
     flat = _decoded(_SIMPLE_TAG.sub("", fragment) if "<" in fragment else fragment)
     if para not in flat:
         return _collapse(flat)
-    if "\n" in flat:
-        flat = flat.replace("\n", " ")
     # The runs collapsed: a mark is no whitespace, so no run crosses one, and what is
     # left at a paragraph's edges is one space, stripped below.
-    if "\t" in flat or "\r" in flat or "\f" in flat or "\v" in flat:
-        if not _no_other_spaces(flat):
-            blocks = [_collapse(piece) for piece in flat.split(para)]
-            return "\n\n".join([b for b in blocks if b])
-        flat = _squeezed(flat)
-    elif "  " in flat:
-        # Runs of spaces alone: one space each, whatever other spaces the text holds
-        # (the test for those, a regex class tried at every character, was as costly as
-        # the squeeze on non-ASCII text).
-        flat = _RUNS.sub(" ", flat)
-    # No run of whitespace is left: each paragraph is itself without its edges.
+    flat = _squeezed(flat)
     return "\n\n".join([b for piece in flat.split(para) if (b := piece.strip(" "))])
 
 
@@ -177,38 +164,36 @@ def _with_code_blocks_apart(fragment: str, para: str = _PARA) -> str | None:
 
 
 def _collapse(text: str) -> str:
-    # Scans in C are cheaper than one regex pass over text with nothing to replace. A
-    # lone newline (old HN bodies hold many) is one space, as the run rule has it.
-    if "\n" in text:
-        text = text.replace("\n", " ")
-    if "\t" in text or "\r" in text or "\f" in text or "\v" in text:
-        if _no_other_spaces(text):
-            # Then str.split() splits at exactly those runs: C calls, where the regex's
-            # replacement builds the text again piece by piece.
-            return _squeezed(text).strip(" ")
-        text = _SPACES.sub(" ", text)
-    elif "  " in text:
-        text = _RUNS.sub(" ", text)  # spaces alone (as in _inline_text)
-    return text.strip(" ")
+    return _squeezed(text).strip(" ")
 
 
 def _squeezed(text: str) -> str:
-    """``" ".join(text.split())`` but for the edges (a space may be left there), for text
-    whose only whitespace is the ASCII a browser collapses, newlines made spaces
-    already. Where that is spaces alone (nearly every body: two after a full stop), one
-    regex pass makes each run one space: split() built a string per word, and
-    replace("  ", " ") (a pass for each halving of the longest run) cost 2-3x the regex's
-    one pass on a body of a few runs (1.3 KB: 7.5 against 3.4 us)."""
-    if "\t" in text or "\r" in text or "\f" in text or "\v" in text or "\n" in text:
-        return " ".join(text.split())
-    return _RUNS.sub(" ", text)
+    """Every run of the ASCII whitespace a browser collapses (``[ \t\n\r\f\v]+``) made
+    one space, the edges left as they are. Each of those characters is made a space (a
+    scan in C each, most bodies hold none but the newline) and then each run of spaces
+    one space by a regex whose literal prefix sre finds fast: a regex of the whole rule
+    tests its class at every character (24 us on a 1.4 KB profile), and " ".join(split()),
+    taken before where no other Unicode space stood, needed that test (a class tried
+    at every character of non-ASCII text) and built a string a word (17 -> ~6 us)."""
+    if "\n" in text:
+        text = text.replace("\n", " ")
+    if "\t" in text:
+        text = text.replace("\t", " ")
+    if "\r" in text:
+        text = text.replace("\r", " ")
+    if "\f" in text:
+        text = text.replace("\f", " ")
+    if "\v" in text:
+        text = text.replace("\v", " ")
+    return _RUNS.sub(" ", text) if "  " in text else text
 
 
 def _no_other_spaces(text: str) -> bool:
     """Whether ``text`` holds no whitespace but the ASCII a browser collapses, so that
-    str.split() splits at exactly its runs. For ASCII text (known without a scan) the
-    four separators alone, one memchr each: the regex's class is tested at every
-    character (it was a sixth of a 2013 item page's bodies)."""
+    str.split() splits at exactly its runs: where tests/test_narrow_spaces holds
+    ``_squeezed`` to str.split() (no reading splits any more). For ASCII text (known
+    without a scan) the four separators alone, one memchr each: the regex's class is
+    tested at every character."""
     if text.isascii():
         return not ("\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text)
     return _OTHER_SPACES.search(text) is None
