@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from scraper.parsers.errors import ParseError, parser_entry
 from scraper.parsers.reddit.errors import SITE, read_json
@@ -15,6 +15,13 @@ CONTINUE_ID = "_"
 # Tests below are written ``isinstance(x, (dict, Mapping))``: the same answer, but a
 # decoded answer's dicts pass on the first, C-level check, where the ABC's own check
 # costs ~0.15 us and runs several times for every thing of the answer.
+
+
+def is_object(value: object) -> TypeGuard[Mapping[str, Any]]:
+    """``isinstance(value, (dict, Mapping))``, where the ABC's own check (~0.3 us) is
+    skipped for the text a leaf comment's ``replies`` is (""): three tests of each leaf
+    were ~4% of a thread's parse."""
+    return type(value) is dict or (type(value) is not str and isinstance(value, Mapping))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,7 +91,7 @@ def check_things(things: Sequence[Mapping[str, Any]], *, url: str) -> None:
         if thing.get("kind") == "t1":
             if not unprefixed(data.get("id") or data.get("name")):
                 raise ParseError(SITE, url, "a comment without an id")
-            if isinstance(data.get("replies"), Mapping):
+            if is_object(data.get("replies")):
                 stack.append(iter(listing_children(data["replies"], url=url,
                                                     what="replies")))
 
@@ -116,7 +123,7 @@ def stubs_of(obj: Any, *, url: str) -> list[More]:
         depth = given if isinstance(given, int) else level
         if thing.get("kind") == "more":
             found.append(_more(data, depth))
-        elif isinstance(data.get("replies"), Mapping):
+        elif is_object(data.get("replies")):
             kids = listing_children(data["replies"], url=url, what="replies")
             stack.append((iter(kids), depth + 1))
     return found
@@ -160,7 +167,7 @@ def checked_stubs(things: Sequence[Mapping[str, Any]], *, url: str) -> list[More
         if t1 and not unprefixed(data.get("id") or data.get("name")):
             raise ParseError(SITE, url, "a comment without an id")
         replies = data.get("replies")
-        if isinstance(replies, (dict, Mapping)):
+        if is_object(replies):
             kids = listing_children(replies, url=url, what="replies")
             stack.append((iter(kids), depth + 1, t1))
     return found

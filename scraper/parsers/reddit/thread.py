@@ -40,6 +40,7 @@ from scraper.parsers.reddit.answers import (
     More,
     checked_stubs,
     comments_response,
+    is_object,
     more_stubs,
     morechildren_things,
 )
@@ -197,7 +198,7 @@ def _merge(tree: _Tree, things: Sequence[Mapping[str, Any]], parent: _Node | Non
         if kind == "t1":
             node = tree.add_comment(data, under)
             replies = data.get("replies")
-            if isinstance(replies, (dict, Mapping)):
+            if is_object(replies):
                 _merge(tree, replies["data"]["children"], node)
         elif kind == "more":
             tree.add_stub(data, under)
