@@ -4,6 +4,7 @@ held to the reading of each piece apart and to BeautifulSoup's."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Iterator
 
 from scraper.parsers import bodies, narrow
 
@@ -27,26 +28,39 @@ def _body(rng: random.Random) -> str:
     return "".join(out)
 
 
-def test_one_pass_reads_as_each_piece_apart() -> None:
-    rng = random.Random(21)
-    read = 0
-    for _ in range(6000):
-        body = _body(rng)
+def bodies_and_marks(make: Callable[[random.Random], str], seed: int,
+                     count: int) -> Iterator[tuple[str, str]]:
+    """``count`` random bodies of ``make``, each with both paragraph marks."""
+    rng = random.Random(seed)
+    for _ in range(count):
+        body = make(rng)
         for para in (narrow._PARA, "\x00"):
-            marked = body.replace("<p>", para)
-            whole = narrow._with_code_blocks(marked, para)
-            assert whole == narrow._with_code_blocks_apart(marked, para), repr(marked)
-            read += whole is not None and narrow._CODE_MARK not in body
+            yield body, para
+
+
+def assert_read_as_soup(make: Callable[[random.Random], str], seed: int) -> None:
+    """``texts`` and ``text`` of random pages of ``make``'s bodies read as BeautifulSoup
+    reads them."""
+    rng = random.Random(seed)
+    for _ in range(1500):
+        fragments = [make(rng) for _ in range(rng.randint(1, 3))]
+        assert bodies.texts(fragments) == bodies.soup_texts(fragments), fragments
+        for f in fragments:
+            assert bodies.text(f) == bodies.soup_text(f), f
+
+
+def test_one_pass_reads_as_each_piece_apart() -> None:
+    read = 0
+    for body, para in bodies_and_marks(_body, 21, 6000):
+        marked = body.replace("<p>", para)
+        whole = narrow._with_code_blocks(marked, para)
+        assert whole == narrow._with_code_blocks_apart(marked, para), repr(marked)
+        read += whole is not None and narrow._CODE_MARK not in body
     assert read > 500  # the one pass is the one taken, and gives texts
 
 
 def test_one_pass_reads_as_beautifulsoup() -> None:
-    rng = random.Random(22)
-    for _ in range(1500):
-        fragments = [_body(rng) for _ in range(rng.randint(1, 3))]
-        assert bodies.texts(fragments) == bodies.soup_texts(fragments), fragments
-        for f in fragments:
-            assert bodies.text(f) == bodies.soup_text(f), f
+    assert_read_as_soup(_body, 22)
 
 
 def test_a_code_block_is_a_paragraph_of_its_own() -> None:

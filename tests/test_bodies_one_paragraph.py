@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 
 from scraper.parsers import bodies, mdblocks, narrow
+from tests.test_bodies_code_blocks import assert_read_as_soup, bodies_and_marks
 
 _TEXT = ["a", "b c", " ", "  ", "\n", "\n\n", "\t", "\r", "\r\n", "\f", "\v", "\xa0",
          "\u2003", "\x1c", "é", "\u2019", "&amp;", "&lt;", "&gt;", "&#39;", "&quot;",
@@ -23,31 +24,23 @@ def _one(rng: random.Random, pieces: list[str] = _TEXT) -> str:
 
 
 def test_one_paragraph_reads_as_its_marked_body() -> None:
-    rng = random.Random(31)
     taken = 0
-    for _ in range(20000):
-        body = _one(rng)
-        for para in (mdblocks._PARA, "\x00"):
-            read = mdblocks.md_blocks(body, para)
-            marked = mdblocks._MARKS.sub(para, body) if mdblocks._COMMON.fullmatch(body) \
-                and "</" in body and mdblocks._PARA not in body and para not in body else None
-            assert (read is None) == (marked is None), repr(body)
-            if read is not None and marked is not None:
-                assert mdblocks._ONE_PARAGRAPH.fullmatch(body) is not None
-                assert narrow._simple_text(read, para) == narrow._simple_text(marked, para), \
-                    repr(body)
-                taken += 1
+    for body, para in bodies_and_marks(_one, 31, 20000):
+        read = mdblocks.md_blocks(body, para)
+        marked = mdblocks._MARKS.sub(para, body) if mdblocks._COMMON.fullmatch(body) \
+            and "</" in body and mdblocks._PARA not in body and para not in body else None
+        assert (read is None) == (marked is None), repr(body)
+        if read is not None and marked is not None:
+            assert mdblocks._ONE_PARAGRAPH.fullmatch(body) is not None
+            assert narrow._simple_text(read, para) == narrow._simple_text(marked, para), \
+                repr(body)
+            taken += 1
     assert taken > 15000
 
 
 def test_one_paragraph_reads_as_beautifulsoup() -> None:
-    rng = random.Random(32)
     encodable = [t for t in _TEXT if t != "\ud800"]  # which BeautifulSoup cannot take
-    for _ in range(1500):
-        fragments = [_one(rng, encodable) for _ in range(rng.randint(1, 4))]
-        assert bodies.texts(fragments) == bodies.soup_texts(fragments), fragments
-        for f in fragments:
-            assert bodies.text(f) == bodies.soup_text(f), f
+    assert_read_as_soup(lambda rng: _one(rng, encodable), 32)
 
 
 def test_the_text_alone_is_what_is_read() -> None:
