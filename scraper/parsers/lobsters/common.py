@@ -23,6 +23,7 @@ from lxml import etree
 
 from archive.models import Story, Thread, User
 from scraper.parsers import ages, bodies
+from scraper.parsers.entries import slot_builder
 from scraper.parsers.errors import ParseError, TruncatedPage
 from scraper.parsers.hosts import domain as host_domain
 
@@ -133,25 +134,20 @@ def user_record(value: object) -> User | None:
 _USER_USED = frozenset(("username", "created_at", "karma", "about"))
 # User's fields, in its order: a story's JSON of 2018-23 carries a profile for each of
 # its commenters, and User's keyword __init__ (object.__setattr__ a field, ~1.5 us)
-# was a third of each one's record. new_user sets the slots through their own
-# descriptors, which a frozen dataclass's __setattr__ does not stand before (~0.9 us).
+# was a third of each one's record.
 _USER_STORED = ("site", "id", "created_at", "created_at_raw", "karma", "about_html",
                 "about", "extra", "source", "pages")
-# If User's fields ever change, the keyword build, never a record with a slot unset.
-_USER_SLOTS = tuple(getattr(User, name).__set__ for name in _USER_STORED) \
-    if getattr(User, "__slots__", None) == _USER_STORED else None
+_USER_SLOTS = slot_builder(User, _USER_STORED)
 
 
 def new_user(name: str, created_at: datetime | None, created_raw: str | None,
              karma: int | None, about_html: str | None, about: str | None,
              extra: dict[str, Any] | None) -> User:
     """A profile of a story's JSON, as ``user_by_keywords`` builds it."""
-    if _USER_SLOTS is None:
+    if _USER_SLOTS is None:  # User's fields changed: never a record with a slot unset
         return user_by_keywords(name, created_at, created_raw, karma, about_html, about, extra)
-    user = User.__new__(User)
-    for put, value in zip(_USER_SLOTS, (SITE, name, created_at, created_raw, karma,
-                                        about_html, about, extra, "html", ()), strict=True):
-        put(user, value)
+    user: User = _USER_SLOTS(SITE, name, created_at, created_raw, karma, about_html, about,
+                             extra, "html", ())
     return user
 
 

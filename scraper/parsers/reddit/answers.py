@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from scraper.parsers.entries import slot_builder
 from scraper.parsers.errors import ParseError, parser_entry
 from scraper.parsers.reddit.errors import SITE, read_json
 from scraper.parsers.reddit.things import unprefixed
@@ -129,13 +130,26 @@ def stubs_of(obj: Any, *, url: str) -> list[More]:
     return found
 
 
+# A thread's answers hold a few hundred stubs (comments-fo7p5b 222), each a More twice
+# (as the answer's, as the thread's): built through More's slots, not its keywords.
+_MORE_SLOTS = slot_builder(More, ("id", "parent_id", "count", "children", "depth"))
+
+
+def new_more(sid: str, parent_id: str | None, count: int, children: tuple[str, ...],
+             depth: int) -> More:
+    if _MORE_SLOTS is None:  # More's fields changed: never a record with a slot unset
+        return More(id=sid, parent_id=parent_id, count=count, children=children, depth=depth)
+    more: More = _MORE_SLOTS(sid, parent_id, count, children, depth)
+    return more
+
+
 def _more(data: Mapping[str, Any], depth: int) -> More:
     """A ``more`` thing's stub, as ``stubs_of`` and ``checked_stubs`` both find it."""
     count = data.get("count")
-    return More(id=str(data.get("id") or CONTINUE_ID), parent_id=_parent_id(data),
-                count=count if isinstance(count, int) else 0,
-                children=tuple(c for c in data.get("children") or [] if isinstance(c, str)),
-                depth=depth)
+    return new_more(str(data.get("id") or CONTINUE_ID), _parent_id(data),
+                    count if isinstance(count, int) else 0,
+                    tuple([c for c in data.get("children") or [] if isinstance(c, str)]),
+                    depth)
 
 
 def checked_stubs(things: Sequence[Mapping[str, Any]], *, url: str) -> list[More]:

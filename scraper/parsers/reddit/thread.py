@@ -43,6 +43,7 @@ from scraper.parsers.reddit.answers import (
     is_object,
     more_stubs,
     morechildren_things,
+    new_more,
 )
 from scraper.parsers.reddit.errors import SITE, read_json
 from scraper.parsers.reddit.things import comments_from, story_from, unprefixed
@@ -344,8 +345,7 @@ def _stubs(tree: _Tree) -> list[More]:
 
 
 def _more_of(stub: _Stub, depth: int) -> More:
-    return More(id=stub.id, parent_id=stub.parent.id, count=_share(stub),
-                children=tuple(stub.children), depth=depth)
+    return new_more(stub.id, stub.parent.id, _share(stub), tuple(stub.children), depth)
 
 
 def _share(stub: _Stub) -> int:
