@@ -6,7 +6,9 @@ its twelve fields as keywords, ~1.2 us a row, a tenth of a JSON listing's readin
 (issue 14). Here an object of a class with the same slots is filled by plain stores
 (~0.4 us) and then given ListingEntry's class, as ``reddit.things`` builds comments.
 If ListingEntry's fields ever change, ``new_entry`` is its keyword constructor
-instead, never a record with a slot unset.
+instead, never a record with a slot unset. ``slot_builder`` does the same for records
+with no twin class here (Lobsters' profiles, Reddit's stubs), through the slots' own
+descriptors.
 """
 
 from __future__ import annotations
