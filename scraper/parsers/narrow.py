@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-# Every run of ASCII whitespace but a lone space (most of them, left as they are).
-_SPACES = re.compile(r"[ \t\n\r\f\v]{2,}|[\t\n\r\f\v]")
+# A run of spaces (every other ASCII whitespace made a space first: ``_squeezed``).
+_RUNS = re.compile("  +")
 # What str.split() takes for whitespace beyond the ASCII runs a browser collapses.
 _OTHER_SPACES = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _PARA = "\ue000"  # a private-use character, used only where the body cannot contain it
@@ -71,6 +71,9 @@ _entity_char = _ENTITY_CHARS.__getitem__
 
 # HN's code block: its text, escaped, with no tag inside (HN writes none there).
 _CODE_BLOCK = re.compile(r"<pre><code>([^<]*)</code></pre>")
+# Where a code block stood in the text read in one pass: a character the narrow reading
+# keeps, strips from no paragraph's edge and takes for no whitespace.
+_CODE_MARK = "\x01"
 
 
 def _simple_text(fragment: str, para: str = _PARA) -> str | None:
@@ -88,16 +91,9 @@ def _inline_text(fragment: str, para: str = _PARA) -> str | None:
     flat = _decoded(_SIMPLE_TAG.sub("", fragment) if "<" in fragment else fragment)
     if para not in flat:
         return _collapse(flat)
-    if "\n" in flat:
-        flat = flat.replace("\n", " ")
-    if "  " in flat or "\t" in flat or "\r" in flat or "\f" in flat or "\v" in flat:
-        if not _no_other_spaces(flat):
-            blocks = [_collapse(piece) for piece in flat.split(para)]
-            return "\n\n".join([b for b in blocks if b])
-        # The runs collapsed: a mark is no whitespace, so no run crosses one, and what is
-        # left at a paragraph's edges is one space, stripped below.
-        flat = _squeezed(flat)
-    # No run of whitespace anywhere: each paragraph is itself without its edges.
+    # The runs collapsed: a mark is no whitespace, so no run crosses one, and what is
+    # left at a paragraph's edges is one space, stripped below.
+    flat = _squeezed(flat)
     return "\n\n".join([b for piece in flat.split(para) if (b := piece.strip(" "))])
 
 
@@ -114,6 +110,38 @@ def _with_code_blocks(fragment: str, para: str = _PARA) -> str | None:
     (decoded) and breaks the text around it, as ``_joined_blocks`` reads a ``<pre>``."""
     if "\r" in fragment:
         return None  # libxml2 makes CR LF one LF, which only a <pre> would show
+    if _CODE_MARK in fragment:
+        return _with_code_blocks_apart(fragment, para)
+    # The text around the blocks read in one pass, each block a paragraph of its own
+    # holding a mark, put back after: each piece read apart was a pass of every check
+    # (a body of four blocks cost 3x its text read whole). No run of whitespace crosses
+    # a paragraph mark, so each paragraph reads as it did in its own piece.
+    parts = _CODE_BLOCK.split(fragment)
+    codes: list[str] = []
+    marked = f"{para}{_CODE_MARK}{para}"
+    for k in range(1, len(parts), 2):
+        code = parts[k]
+        if para in code or _not_simple(code, para):
+            return None
+        code = _decoded(code).strip("\n").rstrip()
+        if code:
+            codes.append(code)
+            parts[k] = marked
+        else:
+            parts[k] = para  # no text, but the break
+    around = _inline_text("".join(parts), para)
+    if around is None or not codes:
+        return around
+    pieces = around.split(_CODE_MARK)
+    out = [pieces[0]]
+    for code, piece in zip(codes, pieces[1:], strict=True):
+        out += (code, piece)
+    return "".join(out)
+
+
+def _with_code_blocks_apart(fragment: str, para: str = _PARA) -> str | None:
+    """``_with_code_blocks`` of a body that holds the code mark itself: each piece read
+    apart."""
     parts: list[str] = []
     last = 0
     for m in (*_CODE_BLOCK.finditer(fragment), None):
@@ -136,37 +164,36 @@ def _with_code_blocks(fragment: str, para: str = _PARA) -> str | None:
 
 
 def _collapse(text: str) -> str:
-    # Scans in C are cheaper than one regex pass over text with nothing to replace. A
-    # lone newline (old HN bodies hold many) is one space, as the run rule has it.
-    if "\n" in text:
-        text = text.replace("\n", " ")
-    if "  " in text or "\t" in text or "\r" in text or "\f" in text or "\v" in text:
-        if _no_other_spaces(text):
-            # Then str.split() splits at exactly those runs: C calls, where the regex's
-            # replacement builds the text again piece by piece.
-            return _squeezed(text).strip(" ")
-        text = _SPACES.sub(" ", text)
-    return text.strip(" ")
+    return _squeezed(text).strip(" ")
 
 
 def _squeezed(text: str) -> str:
-    """``" ".join(text.split())`` but for the edges (a space may be left there), for text
-    whose only whitespace is the ASCII a browser collapses, newlines made spaces
-    already. Where that is spaces alone (nearly every body: two after a full stop),
-    replace() halves each run a pass: a few copies of the text, where split() built a
-    string per word (it was ~a fifth of reading a 2013 page's long bodies)."""
-    if "\t" in text or "\r" in text or "\f" in text or "\v" in text or "\n" in text:
-        return " ".join(text.split())
-    while "  " in text:
-        text = text.replace("  ", " ")
-    return text
+    """Every run of the ASCII whitespace a browser collapses (``[ \t\n\r\f\v]+``) made
+    one space, the edges left as they are. Each of those characters is made a space (a
+    scan in C each, most bodies hold none but the newline) and then each run of spaces
+    one space by a regex whose literal prefix sre finds fast: a regex of the whole rule
+    tests its class at every character (24 us on a 1.4 KB profile), and " ".join(split()),
+    taken before where no other Unicode space stood, needed that test (a class tried
+    at every character of non-ASCII text) and built a string a word (17 -> ~6 us)."""
+    if "\n" in text:
+        text = text.replace("\n", " ")
+    if "\t" in text:
+        text = text.replace("\t", " ")
+    if "\r" in text:
+        text = text.replace("\r", " ")
+    if "\f" in text:
+        text = text.replace("\f", " ")
+    if "\v" in text:
+        text = text.replace("\v", " ")
+    return _RUNS.sub(" ", text) if "  " in text else text
 
 
 def _no_other_spaces(text: str) -> bool:
     """Whether ``text`` holds no whitespace but the ASCII a browser collapses, so that
-    str.split() splits at exactly its runs. For ASCII text (known without a scan) the
-    four separators alone, one memchr each: the regex's class is tested at every
-    character (it was a sixth of a 2013 item page's bodies)."""
+    str.split() splits at exactly its runs: where tests/test_narrow_spaces holds
+    ``_squeezed`` to str.split() (no reading splits any more). For ASCII text (known
+    without a scan) the four separators alone, one memchr each: the regex's class is
+    tested at every character."""
     if text.isascii():
         return not ("\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text)
     return _OTHER_SPACES.search(text) is None

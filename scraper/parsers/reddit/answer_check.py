@@ -8,6 +8,7 @@ from collections.abc import Container, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from scraper.parsers.errors import ParseError
+from scraper.parsers.reddit.answers import is_object
 from scraper.parsers.reddit.errors import SITE
 from scraper.parsers.reddit.things import unprefixed
 
@@ -85,7 +86,7 @@ def check_answer(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url:
             if cid in missing:
                 risky.append(cid)
         replies = data.get("replies")
-        if isinstance(replies, (dict, Mapping)):
+        if is_object(replies):
             stack.append((iter(replies["data"]["children"]), cid))
     safe: set[str] = set()  # ids whose line up ends at the post or outside the thread
     for cid in risky:

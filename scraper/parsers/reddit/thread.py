@@ -40,9 +40,10 @@ from scraper.parsers.reddit.answers import (
     More,
     checked_stubs,
     comments_response,
-    listing_children,
+    is_object,
     more_stubs,
     morechildren_things,
+    new_more,
 )
 from scraper.parsers.reddit.errors import SITE, read_json
 from scraper.parsers.reddit.things import comments_from, story_from, unprefixed
@@ -186,18 +187,21 @@ class _Tree:
 
 
 def _merge(tree: _Tree, things: Sequence[Mapping[str, Any]], parent: _Node | None) -> None:
-    """Place a page's things; ``parent`` None: each under its own ``parent_id``."""
+    """Place a page's things; ``parent`` None: each under its own ``parent_id``. The
+    answer's shape is ``checked_stubs``'s, before: every t1's replies a Listing of
+    objects (its ``listing_children`` of each, taken again here, was ~2% of a parse)."""
     for thing in things:
         data = thing.get("data")
         if not isinstance(data, (dict, Mapping)):
             raise ParseError(SITE, tree.url, f"a {thing.get('kind')} thing without data")
         under = parent or tree.parent(data.get("parent_id"), data.get("depth"))
-        if thing.get("kind") == "t1":
+        kind = thing.get("kind")
+        if kind == "t1":
             node = tree.add_comment(data, under)
             replies = data.get("replies")
-            if isinstance(replies, (dict, Mapping)):
-                _merge(tree, listing_children(replies, url=tree.url, what="replies"), node)
-        elif thing.get("kind") == "more":
+            if is_object(replies):
+                _merge(tree, replies["data"]["children"], node)
+        elif kind == "more":
             tree.add_stub(data, under)
 
 
@@ -315,17 +319,19 @@ def _thread(tree: _Tree, post: Mapping[str, Any], first_url: str, *, fetched_at:
     story = story_from(post, fetched_at=fetched_at, source=source)
     rows: list[tuple[Mapping[str, Any], str | None, int, int]] = []
     stubs = 0
+    left: list[More] = []  # the stubs, found in the same walk (a second was ~2% of it)
     for item, parent, position, depth in tree.walk():
         if isinstance(item, _Node) and item.data is not None:
             rows.append((item.data, parent.id, depth, position))
         else:
             stubs += 1
+            if isinstance(item, _Stub):
+                left.append(_more_of(item, depth))
     if not rows and not stubs and story.comment_count:
         raise ParseError(SITE, first_url, f"the post says {story.comment_count} comments but "
                                           "the answer holds none (a permalink of a deleted "
                                           "comment answers so)")
     comments = comments_from(rows, story_id=story.id, submitter=story.author)
-    left = _stubs(tree)
     # What is still hidden, so a partial thread (a saved page, a capped crawl) says so.
     extra = {**(story.extra or {}), "sort": _sort(first_url, sort),
              "unexpanded_stubs": len(left), "unexpanded_comments": sum(m.count for m in left)}
@@ -334,9 +340,12 @@ def _thread(tree: _Tree, post: Mapping[str, Any], first_url: str, *, fetched_at:
 
 
 def _stubs(tree: _Tree) -> list[More]:
-    return [More(id=item.id, parent_id=item.parent.id, count=_share(item),
-                 children=tuple(item.children), depth=depth)
-            for item, _, _, depth in tree.walk() if isinstance(item, _Stub)]
+    return [_more_of(item, depth) for item, _, _, depth in tree.walk()
+            if isinstance(item, _Stub)]
+
+
+def _more_of(stub: _Stub, depth: int) -> More:
+    return new_more(stub.id, stub.parent.id, _share(stub), tuple(stub.children), depth)
 
 
 def _share(stub: _Stub) -> int:
