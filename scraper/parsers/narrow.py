@@ -187,13 +187,3 @@ def _squeezed(text: str) -> str:
         text = text.replace("\v", " ")
     return _RUNS.sub(" ", text) if "  " in text else text
 
-
-def _no_other_spaces(text: str) -> bool:
-    """Whether ``text`` holds no whitespace but the ASCII a browser collapses, so that
-    str.split() splits at exactly its runs: where tests/test_narrow_spaces holds
-    ``_squeezed`` to str.split() (no reading splits any more). For ASCII text (known
-    without a scan) the four separators alone, one memchr each: the regex's class is
-    tested at every character."""
-    if text.isascii():
-        return not ("\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text)
-    return _OTHER_SPACES.search(text) is None
