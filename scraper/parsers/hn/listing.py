@@ -12,7 +12,9 @@ once, held by tests/test_hn_listing_rows to the reading with the item parser's h
 (``hn.story``); its ``parse_header`` itself is not reused because it reads a whole
 page's header: it looks for self-post text in the rows after the subtext (here: the
 next story's title) and counts ``score_`` spans across the table to spot polls (here:
-every row has one).
+every row has one). A row spelled exactly as HN spelled its rows in 2010-15 is read
+from the served bytes instead (``served_listing``), which tests/test_served_listing
+holds to this walk.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from archive.records import quick
 from scraper.parsers import ages, whole
 from scraper.parsers.errors import ParseError, ThrottledPage, TruncatedPage, parser_entry
 from scraper.parsers.hn import item as hn
-from scraper.parsers.hn.listing_rows import read_row
+from scraper.parsers.hn.served_listing import read_rows
 
 # Private helpers of the item-page header reader, shared on purpose: the title and
 # subtext cells of a listing row are the same markup as an item page's header.
@@ -220,8 +222,7 @@ def parse_listing(
         raise ParseError(SITE, url, "no row has a rank cell: an item page, not a listing")
 
     name, page, offset = listing_name_and_page(url, known_page)
-    entries = tuple(read_row(s, _title_row(s), i, offset, url=url, fetched_at=fetched_at)
-                    for i, s in enumerate(subtexts))
+    entries = read_rows(html, subtexts, declared, offset, url=url, fetched_at=fetched_at)
     seen: set[str] = set()
     for e in entries:
         if e.story_id in seen:

@@ -56,7 +56,12 @@ def _shown(el: etree._Element) -> str:
     """``text_of(el)`` of a cell with children: its text serialised by libxml2 in one
     call rather than joined from ``itertext``'s pieces (the same text: the comments and
     processing instructions both leave out, the tails both keep, its own tail neither)."""
-    text = etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+    return fold(etree.tostring(el, method="text", encoding="unicode", with_tail=False))
+
+
+def fold(text: str) -> str:
+    """An element's text as ``text_of`` shows it: runs of whitespace as one space, &nbsp;
+    as a space, without the space around it (``served_listing`` has the texts alone)."""
     if "  " in text or "\n" in text or "\t" in text or "\r" in text or "\f" in text:
         text = _SPACE_RUN.sub(" ", text)
     if "\xa0" in text:
