@@ -255,7 +255,9 @@ def soup_texts(fragments: Sequence[str]) -> list[str]:
 # them no <p> or <div>. (Each run of text is one [^<]* then one tag: no nested
 # quantifier that could backtrack.)
 _PARAS = r"(?:\s*<p>[^<]*(?:<(?!/?(?:p|div)\b)[^<]*)*</p>)*"
-_MD = re.compile(rf"""\s*(?:<div class="md">{_PARAS}\s*</div>|{_PARAS})\s*""")
+# Blanks between the blocks are ASCII ones (re.ASCII): a no-break space there is text,
+# which the paragraphs' marks in texts()' parse join to the paragraph before it.
+_MD = re.compile(rf"""\s*(?:<div class="md">{_PARAS}\s*</div>|{_PARAS})\s*""", re.ASCII)
 _MD_TAGS = ('<div class="md">', "</div>", "<p>", "</p>")
 
 
@@ -265,7 +267,8 @@ _MD_TAGS = ('<div class="md">', "</div>", "<p>", "</p>")
 _PARA_IN_QUOTE = r"\s*<p>[^<]*(?:<(?!/?(?:p|div|blockquote)\b)[^<]*)*</p>"
 _QUOTE = rf"\s*<blockquote>(?:{_PARA_IN_QUOTE})*\s*</blockquote>"
 _QUOTED = rf"(?:{_PARA_IN_QUOTE}|\s*<blockquote>(?:{_PARA_IN_QUOTE}|{_QUOTE})*\s*</blockquote>)*"
-_MD_QUOTED = re.compile(rf"""\s*(?:<div class="md">{_QUOTED}\s*</div>|{_QUOTED})\s*""")
+_MD_QUOTED = re.compile(rf"""\s*(?:<div class="md">{_QUOTED}\s*</div>|{_QUOTED})\s*""",
+                        re.ASCII)
 _QUOTE_TAGS = (*_MD_TAGS, "<blockquote>", "</blockquote>")
 _ANY_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
 
