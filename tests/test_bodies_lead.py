@@ -66,3 +66,16 @@ def test_hn_story_text_as_lxml_writes_it_needs_no_parse() -> None:
                   rendered.replace("</p>", "</p>tail", 1)):
         assert bodies._md_paragraphs(other) is None, other
 
+
+
+def test_a_close_paragraph_is_never_hn_markup() -> None:
+    """texts() reads a body that opens with its text (HN's) by ``_quick_text`` first
+    even if it holds a ``</p>``: that reading must refuse it, and the Markdown reading
+    after it give BeautifulSoup's text."""
+    rng = random.Random(14)
+    for _ in range(2000):
+        f = _run(rng, True) + _led_body(rng, rng.random() < 0.5)
+        if "</p>" not in f:
+            continue
+        assert bodies._quick_text(f) is None, f
+        assert bodies.texts([f]) == bodies.soup_texts([f]), f

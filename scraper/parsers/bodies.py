@@ -215,13 +215,16 @@ def texts(fragments: Sequence[str]) -> list[str]:
     # Reddit's and Lobsters' bodies read as inline markup once their block tags are
     # marks; the parse below (when one is needed) still takes every body as the
     # reference does, so that a damaged neighbour sends the same bodies the same way.
-    # A </p> is Markdown's, never in HN's narrow markup (_quick_text would refuse it).
-    simple = [_quick_text(f) if "</p>" not in f else _unparsed(f) for f in fragments]
+    # A </p> is Markdown's, never in HN's narrow markup (_quick_text would refuse it),
+    # searched for only where a body opens as Markdown does (HN's open with their text):
+    # the search was 6% of the bodies' reading on a 2012 HN item page.
+    simple = [_unparsed(f) if _markdown_first(f) and "</p>" in f else _quick_text(f)
+              for f in fragments]
     if None not in simple:
         # A body read without a parse holds only plain tags (p, div.md, pre, code, i,
         # a, lists, quotes), so the plain test below would pass them all: it is left out.
         return simple  # type: ignore[return-value]
-    simple = [t if t is not None or "</p>" in f else _unparsed(f)
+    simple = [t if t is not None or (_markdown_first(f) and "</p>" in f) else _unparsed(f)
               for f, t in zip(fragments, simple, strict=True)]
     if None not in simple:
         return simple  # type: ignore[return-value]
@@ -234,6 +237,11 @@ def texts(fragments: Sequence[str]) -> list[str]:
         return [text(f) for f in fragments]
     return [_element_text(m, f) if t is None else t
             for m, f, t in zip(marks, prepared, simple, strict=True)]
+
+
+def _markdown_first(fragment: str) -> bool:
+    # Opens as Markdown does. Either order gives one text: _quick_text refuses a </p>.
+    return fragment[:1] == "<" or fragment[:1].isspace()
 
 
 def soup_texts(fragments: Sequence[str]) -> list[str]:
@@ -260,10 +268,8 @@ _PARAS = r"(?:\s*<p>[^<]*(?:<(?!/?(?:p|div)\b)[^<]*)*</p>)*"
 _MD = re.compile(rf"""\s*(?:<div class="md">{_PARAS}\s*</div>|{_PARAS})\s*""", re.ASCII)
 _MD_TAGS = ('<div class="md">', "</div>", "<p>", "</p>")
 # lxml's serialisation of HN's bare <p> (a story's text, read to check the served one):
-# the text before the first <p> left as it is, and the paragraphs closed. The lead holds
-# no <p> or <div>, so it is a run of inline text ahead of the first block, as the
-# paragraphs' own text is inside theirs; its own search, with no blanks it could share
-# with the paragraphs' \s* (a backtrack at each blank of a refused body).
+# inline text (no <p>, <div>), then closed paragraphs. The lead is a search of its own:
+# in one regex its blanks and the paragraphs' \s* would backtrack on a refused body.
 _LEAD = re.compile(r"[^<]*(?:<(?!/?(?:p|div)\b)[^<]*)*")
 _LEAD_PARAS = re.compile(rf"{_PARAS}\s*", re.ASCII)
 
@@ -296,13 +302,11 @@ def _closed_in_paragraphs(fragment: str) -> bool:
 
 
 def _led_paragraphs(fragment: str) -> bool:
-    """Whether ``fragment`` is inline text, then paragraphs (``_LEAD``): HN's story text
-    as lxml writes it, which sent every such story's check through an lxml parse."""
+    """Whether ``fragment`` is inline text, then paragraphs (``_LEAD``)."""
     lead = _LEAD.match(fragment)
     end = lead.end() if lead is not None else 0
-    # Balanced, as for quotes: a stray close in the lead read apart from its neighbours
-    # in one parse of a page's bodies (a random test's: the text after the paragraphs
-    # then fell into the last one).
+    # Balanced, as quotes: in one parse of a page's bodies a stray close in the lead let
+    # the text after the paragraphs fall into the last one (a random test's body).
     return fragment.startswith("<p>", end) and _LEAD_PARAS.fullmatch(
         fragment, end) is not None and _closed_in_paragraphs(fragment)
 
@@ -357,7 +361,8 @@ def _quick_text(fragment: str) -> str | None:
     if "\x00" in fragment or _PARA in fragment:
         return None
     if "<p>" in fragment:
-        fragment = fragment.replace("<p>", "\x00")
+        # One search; replace() counts first, then searches again (0.27 -> 0.22 ms).
+        fragment = "\x00".join(fragment.split("<p>"))
     return _simple_text(fragment, "\x00")
 
 
