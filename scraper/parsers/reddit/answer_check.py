@@ -48,55 +48,7 @@ def check_answer(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url:
     a stub whose ``children`` is no list, or a comment that would be its own ancestor
     (itself as its parent, a cycle of parents, or one closing through the tree).
     ``checked_stubs`` has checked the shape of every t1's replies already."""
-    nodes = tree.nodes if tree is not None else {}
-    missing = tree.missing if tree is not None else {}
-    link_name = f"t3_{story}"
-    placed: dict[str, str | None] = {}  # a new comment -> the id it goes under
-    # Nesting alone makes no cycle: only a comment placed by its parent_id, or one
-    # that adopts replies which came before it, can close one.
-    risky: list[str] = []
-    stack: list[tuple[Iterator[Mapping[str, Any]], str | None]] = [(iter(things), None)]
-    while stack:
-        thing = next(stack[-1][0], None)
-        if thing is None:
-            stack.pop()
-            continue
-        above = stack[-1][1]
-        kind, data = thing.get("kind"), thing.get("data")
-        if kind not in KINDS or not isinstance(data, (dict, Mapping)):
-            raise ParseError(SITE, url, f"a thing of kind {kind!r} among the comments")
-        if kind == "more":
-            children = data.get("children")
-            if children is not None and not isinstance(children, list):
-                raise ParseError(SITE, url, "a more stub whose children are not a list")
-            continue
-        cid = data.get("id")
-        if cid is None:
-            cid = data.get("name")
-        if not isinstance(cid, str):
-            raise ParseError(SITE, url, f"a comment whose id is not text ({cid!r})")
-        if "_" in cid:
-            cid = unprefixed(cid) or cid
-        link = data.get("link_id")
-        if link is not None and story is not None and link != link_name and \
-                unprefixed(link) != story:
-            raise ParseError(SITE, url, f"a comment of post {unprefixed(link)} in the thread "
-                                        f"of {story}")
-        if len(stack) == 1:  # a top thing: placed by its parent_id
-            above = parent_id_of(data)
-            if above is not None:
-                risky.append(cid)
-        if cid not in placed and cid not in nodes:
-            placed[cid] = above
-            if cid in missing:
-                risky.append(cid)
-        replies = data.get("replies")
-        if is_object(replies):
-            stack.append((iter(replies["data"]["children"]), cid))
-    at = _cycle(risky, placed, nodes)
-    if at is not None:
-        raise ParseError(SITE, url, f"comment {at} is its own ancestor (its parents go "
-                                    "round in a cycle)")
+    _one_walk(tree, things, url=url, story=story)
 
 
 def _cycle(risky: list[str], placed: Mapping[str, str | None],
@@ -121,10 +73,6 @@ def _cycle(risky: list[str], placed: Mapping[str, str | None],
     return None
 
 
-class _Fault(Exception):
-    """What ``_one_walk`` found wrong: ``checked_answer`` has the two checks name it."""
-
-
 def checked_answer(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url: str,
                    story: str | None) -> list[More]:
     """``checked_stubs`` then ``check_answer`` of an answer, in one walk of its things
@@ -141,13 +89,16 @@ def checked_answer(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, ur
 
 def _one_walk(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url: str,
               story: str | None) -> list[More]:
-    """Every test of ``checked_stubs`` and ``check_answer``, any failing a ``_Fault``.
-    With the kinds held to t1 and more, every level is one ``checked_stubs`` checks."""
+    """The stubs of an answer, and every test of ``checked_stubs`` and ``check_answer``
+    of it. The kinds held to t1 and more, every level is one ``checked_stubs`` checks:
+    after it has passed, its own tests here (an id, a Listing of replies) pass too."""
     nodes = tree.nodes if tree is not None else {}
     missing = tree.missing if tree is not None else {}
     link_name = f"t3_{story}"
     found: list[More] = []
-    placed: dict[str, str | None] = {}
+    placed: dict[str, str | None] = {}  # a new comment -> the id it goes under
+    # Nesting alone makes no cycle: only a comment placed by its parent_id, or one
+    # that adopts replies which came before it, can close one.
     risky: list[str] = []
     # (the things of one level, the comment they reply to, their depth by nesting)
     stack: list[tuple[Iterator[Mapping[str, Any]], str | None, int]] = [
@@ -160,25 +111,28 @@ def _one_walk(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url: st
             continue
         kind, data = thing.get("kind"), thing.get("data")
         if kind not in KINDS or not isinstance(data, (dict, Mapping)):
-            raise _Fault
+            raise ParseError(SITE, url, f"a thing of kind {kind!r} among the comments")
         given = data.get("depth")
         depth = given if isinstance(given, int) else level
         if kind == "more":
             children = data.get("children")
             if children is not None and not isinstance(children, list):
-                raise _Fault
+                raise ParseError(SITE, url, "a more stub whose children are not a list")
             found.append(more_stub(data, depth))
             continue
         raw = data.get("id")
         cid = data.get("name") if raw is None else raw
-        if not isinstance(cid, str) or not unprefixed(raw or data.get("name")):
-            raise _Fault
+        if not isinstance(cid, str):
+            raise ParseError(SITE, url, f"a comment whose id is not text ({cid!r})")
+        if not unprefixed(raw or data.get("name")):
+            raise ParseError(SITE, url, "a comment without an id")
         if "_" in cid:
             cid = unprefixed(cid) or cid
         link = data.get("link_id")
         if link is not None and story is not None and link != link_name and \
                 unprefixed(link) != story:
-            raise _Fault
+            raise ParseError(SITE, url, f"a comment of post {unprefixed(link)} in the thread "
+                                        f"of {story}")
         if len(stack) == 1:  # a top thing: placed by its parent_id
             above = parent_id_of(data)
             if above is not None:
@@ -191,6 +145,8 @@ def _one_walk(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url: st
         if is_object(replies):
             stack.append((iter(listing_children(replies, url=url, what="replies")), cid,
                           depth + 1))
-    if _cycle(risky, placed, nodes) is not None:
-        raise _Fault
+    at = _cycle(risky, placed, nodes)
+    if at is not None:
+        raise ParseError(SITE, url, f"comment {at} is its own ancestor (its parents go "
+                                    "round in a cycle)")
     return found
