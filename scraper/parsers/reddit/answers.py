@@ -123,7 +123,7 @@ def stubs_of(obj: Any, *, url: str) -> list[More]:
         given = data.get("depth")
         depth = given if isinstance(given, int) else level
         if thing.get("kind") == "more":
-            found.append(_more(data, depth))
+            found.append(more_stub(data, depth))
         elif is_object(data.get("replies")):
             kids = listing_children(data["replies"], url=url, what="replies")
             stack.append((iter(kids), depth + 1))
@@ -143,10 +143,11 @@ def new_more(sid: str, parent_id: str | None, count: int, children: tuple[str, .
     return more
 
 
-def _more(data: Mapping[str, Any], depth: int) -> More:
-    """A ``more`` thing's stub, as ``stubs_of`` and ``checked_stubs`` both find it."""
+def more_stub(data: Mapping[str, Any], depth: int) -> More:
+    """A ``more`` thing's stub, as ``stubs_of``, ``checked_stubs`` and
+    ``answer_check.checked_answer`` find it."""
     count = data.get("count")
-    return new_more(str(data.get("id") or CONTINUE_ID), _parent_id(data),
+    return new_more(str(data.get("id") or CONTINUE_ID), parent_id_of(data),
                     count if isinstance(count, int) else 0,
                     tuple([c for c in data.get("children") or [] if isinstance(c, str)]),
                     depth)
@@ -175,7 +176,7 @@ def checked_stubs(things: Sequence[Mapping[str, Any]], *, url: str) -> list[More
         given = data.get("depth")
         depth = given if isinstance(given, int) else level
         if kind == "more":
-            found.append(_more(data, depth))
+            found.append(more_stub(data, depth))
             continue
         t1 = checked and kind == "t1"
         if t1 and not unprefixed(data.get("id") or data.get("name")):
@@ -187,6 +188,6 @@ def checked_stubs(things: Sequence[Mapping[str, Any]], *, url: str) -> list[More
     return found
 
 
-def _parent_id(data: Mapping[str, Any]) -> str | None:
+def parent_id_of(data: Mapping[str, Any]) -> str | None:
     raw = data.get("parent_id")
     return None if not isinstance(raw, str) or raw.startswith("t3_") else unprefixed(raw)

@@ -34,11 +34,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from archive.models import Thread
 from scraper.parsers.errors import ParseError, parser_entry
-from scraper.parsers.reddit.answer_check import check_answer
+from scraper.parsers.reddit.answer_check import checked_answer
 from scraper.parsers.reddit.answers import (
     CONTINUE_ID,
     More,
-    checked_stubs,
     comments_response,
     is_object,
     more_stubs,
@@ -188,7 +187,7 @@ class _Tree:
 
 def _merge(tree: _Tree, things: Sequence[Mapping[str, Any]], parent: _Node | None) -> None:
     """Place a page's things; ``parent`` None: each under its own ``parent_id``. The
-    answer's shape is ``checked_stubs``'s, before: every t1's replies a Listing of
+    answer's shape is ``checked_answer``'s, before: every t1's replies a Listing of
     objects (its ``listing_children`` of each, taken again here, was ~2% of a parse)."""
     for thing in things:
         data = thing.get("data")
@@ -236,8 +235,7 @@ class ThreadPages:
             if self._tree is None:
                 raise ParseError(SITE, url, "a morechildren answer before the thread's "
                                             "first page")
-            found = checked_stubs(things, url=url)
-            check_answer(self._tree, things, url=url, story=self._story())
+            found = checked_answer(self._tree, things, url=url, story=self._story())
             tree = self._start(url)
             _merge(tree, things, None)
             tree.answered(_asked_ids(url) or {
@@ -250,9 +248,8 @@ class ThreadPages:
                 unprefixed(post.get("id") or post.get("name")):
             raise ParseError(SITE, url, f"a page of post {data.get('id')} in the thread "
                                         f"of {post.get('id')}")
-        found = checked_stubs(tops, url=url)
-        check_answer(self._tree, tops, url=url,
-                     story=unprefixed(data.get("id") or data.get("name")))
+        found = checked_answer(self._tree, tops, url=url,
+                               story=unprefixed(data.get("id") or data.get("name")))
         later = self._tree is not None
         tree = self._start(url)
         self._post = post or data
