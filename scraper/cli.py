@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import importlib
-import shlex
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -261,6 +260,8 @@ def end_crawl(stats: dict[str, Any], db: str, site: str, *, wanted: int, threads
 def resume_hint(site: str, db: str, done: int, total: int) -> str:
     """The last line of an interrupted crawl."""
     # Quoted as a shell needs it: the line is there to be pasted.
+    import shlex  # an interrupted crawl's alone
+
     return (f"interrupted: {done} of {total} targets done; "
             f"finish with: linkthread crawl {site} --resume --db {shlex.quote(db)}")
 

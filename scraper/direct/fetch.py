@@ -37,8 +37,6 @@ from urllib.parse import SplitResult, urljoin, urlsplit
 
 import httptools
 
-from scraper.origins import offsite_reason
-
 if TYPE_CHECKING:
     import ssl
 
@@ -241,6 +239,8 @@ class Http:
             if answer.status not in REDIRECTS or not location:
                 return answer
             url = urljoin(url, location)
+            from scraper.origins import offsite_reason  # a redirect's alone
+
             # As the spider's offsite check: a site's answer cannot send the crawl to
             # another host (a local service, a tracker), only within its own origin.
             refused = offsite_reason(url, first)

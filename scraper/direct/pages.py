@@ -46,7 +46,6 @@ from archive.pace import Claims
 from scraper.direct.fetch import Http, HttpFailed
 from scraper.direct.stop import Stop
 from scraper.headers import budget_delay, env_float, ratelimit_wait, retry_after
-from scraper.robots_rules import OVERRIDE_HINT, refusal_reason
 from scraper.settings import (
     DEFAULT_MAX_BODY,
     RETRY_HTTP_CODES,
@@ -74,6 +73,8 @@ class RobotsRefused(Exception):
     """robots.txt forbids the URL; ``reason`` quotes the rule."""
 
     def __init__(self, reason: str) -> None:
+        from scraper.robots_rules import OVERRIDE_HINT
+
         super().__init__(f"{reason}. {OVERRIDE_HINT}")
         self.reason = reason
 
@@ -189,6 +190,10 @@ class PageClient:
         parser, text = self._robots[origin]
         if parser is None or parser.can_fetch(url, self.user_agent):
             return
+        # Imported by a refusal alone: a crawl through an API reads no robots.txt, and
+        # the module's rule dataclass and regexes were a share of its start-up.
+        from scraper.robots_rules import refusal_reason
+
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         raise RobotsRefused(refusal_reason(origin, path, self.user_agent, text))
 
