@@ -63,6 +63,9 @@ class Politeness:
         return delay
 
 
+# A site's class subclasses this one with ``__slots__ = ()`` and no field of its own: the
+# fields, __init__, __repr__, __eq__, __hash__ and the frozen __setattr__ are these,
+# where re-made by @dataclass they cost ~0.6 ms of every command's start-up a site.
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Site(ABC):
     """One site: what it is called, where it lives, and how its targets are written.

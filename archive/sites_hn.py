@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qs
 
@@ -27,9 +26,10 @@ def _real_day(word: str) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class HackerNews(Site):
     """HN: numeric item ids (stories and comments share them), ``/item?id=``."""
+
+    __slots__ = ()  # Site's fields and methods; no field of its own
 
     def looks_like_listing(self, word: str) -> bool:
         return word in self.listings or word.startswith("front?")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from archive.site import Politeness, Site, TargetError
 from archive.targets import Target
@@ -19,9 +18,10 @@ _LOB_TAG = re.compile(r"[a-z0-9][a-z0-9+_.-]{0,24}")
 _LOB_USER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,24}")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Lobsters(Site):
     """Lobsters: 6-character short ids, ``/s/ID/slug``, ``/c/ID``, ``/~NAME``, tags."""
+
+    __slots__ = ()  # Site's fields and methods; no field of its own
 
     def looks_like_listing(self, word: str) -> bool:
         return word in self.listings or word.startswith("t/")

@@ -16,7 +16,6 @@ Listings are ``r/SUB`` (hot) or ``r/SUB/SORT``; top and controversial take a per
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import SplitResult, parse_qs
 
 from archive.site import Politeness, Site, TargetError
@@ -43,9 +42,10 @@ _USER_PATH = re.compile(r"/(?:u|user)/([A-Za-z0-9_-]{3,20})(?:/[a-z]*)?/?")
 _TIME_OPTION = re.compile(r"\s+--time\s+([a-z]+)\s*$")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Reddit(Site):
     """Reddit through its OAuth API: base36 ids, ``t3_`` fullnames, ``r/SUB`` listings."""
+
+    __slots__ = ()  # Site's fields and methods; no field of its own
 
     def parse_target(self, word: str, *, base_url: str | None = None) -> Target:
         word = word.strip()
