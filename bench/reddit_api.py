@@ -30,7 +30,9 @@ archive of its own, the two alternating. And the floor of the same re-crawl with
 Scrapy: a process that takes a token and asks for the same answers, in order, over
 one kept-alive connection with the standard library's http.client, hashing each body
 and comparing it with the latest crawl's page set, storing nothing (what a path
-without Scrapy would do at least for an unchanged thread). A crawl of threads alone
+without Scrapy would do at least for an unchanged thread), and the floor of its imports:
+a process that imports, in order, every module the last re-crawl (each checkout's own)
+ended with, and runs nothing. A crawl of threads alone
 goes without Scrapy (scraper/direct/reddit.py), in this checkout and in main's; the
 child probes that loop's open and close alone (a crawl that went to the spider fails
 the bench, saying so). The last line: the best (and median) unchanged re-crawl
@@ -75,7 +77,11 @@ def child(args: list[str]) -> None:
     from scraper import cli
 
     sys.argv = ["linkthread", *args]
-    cli.main()
+    try:
+        cli.main()
+    finally:  # what the crawl imported, in order, for the floor of its imports alone
+        print(f"MODULES {','.join(m for m in sys.modules if m != '__main__')}",
+              file=sys.stderr)
 
 
 def main() -> None:
@@ -215,6 +221,8 @@ def recrawls(db: Path, env: dict[str, str], story_ids: list[str], *, main: str |
     sys.path.insert(0, str(ROOT / "bench"))
     from recrawl import floor
 
+    imported: dict[str | None, list[str]] = {}  # a tree's last crawl's modules
+
     def run(into: Path, root: str | None, **extra: str) -> Step:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
@@ -227,7 +235,8 @@ def recrawls(db: Path, env: dict[str, str], story_ids: list[str], *, main: str |
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         said = dict(line.split() for line in done.stderr.splitlines()
-                    if line.startswith(("ROWS ", "CRAWL_CPU ")))  # fmt: skip
+                    if line.startswith(("ROWS ", "CRAWL_CPU ", "MODULES ")))  # fmt: skip
+        imported[root] = said.get("MODULES", "").split(",")
         if "CRAWL_CPU" not in said:
             raise SystemExit("a crawl went past the loop without Scrapy (no probe said "
                              f"its CPU): {done.stderr[-2000:]}")
@@ -265,6 +274,9 @@ def recrawls(db: Path, env: dict[str, str], story_ids: list[str], *, main: str |
             runs[name].append((label, run(into, root, **extra)))
     floor_cpu = min(floor() for _ in range(3))
     bare_cpu = min(bare(dbs["this"], env) for _ in range(3))
+    # The last crawl of each tree is an unchanged re-crawl: its modules alone, imported.
+    imports_cpu = {name: min(imports(imported[root], root, env) for _ in range(3))
+                   for name, root in trees}
     shares: dict[str, tuple[float, float]] = {}
     for name, _ in trees:
         with sqlite3.connect(dbs[name]) as conn:
@@ -285,6 +297,9 @@ def recrawls(db: Path, env: dict[str, str], story_ids: list[str], *, main: str |
               "   (best of 3; no crawl)")
         print(f"  {'floor without Scrapy':22} {bare_cpu:11.2f} {bare_cpu / first[0]:8.1%}"
               "   (best of 3; http.client, the same answers hashed, nothing stored)")
+        print(f"  {'floor: its imports':22} {imports_cpu[name]:11.2f} "
+              f"{imports_cpu[name] / first[0]:8.1%}   (best of 3; the modules its last "
+              "re-crawl ended with, imported in order, nothing run)")
         unchanged = [r[0] for label, r in runs[name] if label.startswith("unchanged")
                      and "REPARSE" not in label]
         shares[name] = (min(unchanged) / first[0], statistics.median(unchanged) / first[0])
@@ -322,6 +337,31 @@ for url, sha in expected:
     same += hashlib.sha256(http_conn.getresponse().read()).hexdigest() == sha
 assert same == len(expected), (same, len(expected))
 """
+
+
+# Each module named imported, in the order given, from the checkout at RECRAWL_ROOT as
+# a child sees it; one that does not import alone (a C accelerator's alias) is skipped.
+IMPORTS = """
+import importlib, os, sys
+sys.path.insert(0, os.environ["RECRAWL_ROOT"])
+for name in sys.argv[1:]:
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass
+"""
+
+
+def imports(modules: list[str], root: str | None, env: dict[str, str]) -> float:
+    """CPU seconds of a process that imports ``modules`` (:data:`IMPORTS`), and stops."""
+    import resource
+    import subprocess
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-c", IMPORTS, *modules], cwd=ROOT, check=True,
+                   env={**env, "RECRAWL_ROOT": root or str(ROOT)})
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def bare(db: Path, env: dict[str, str]) -> float:
