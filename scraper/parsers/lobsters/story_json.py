@@ -24,6 +24,7 @@ from typing import Any
 from archive.models import Comment, Story, Thread, User
 from scraper.parsers import bodies, comment_stores
 from scraper.parsers.errors import ParseError
+from scraper.parsers.lobsters.bodytext import story_texts
 from scraper.parsers.lobsters.common import (
     EDIT_GRACE,
     SITE,
@@ -113,7 +114,7 @@ def _time(raw: object, times: dict[str, tuple[datetime | None, str | None]]
 def _comments(story: Story, raw: list[Any], *, url: str) -> tuple[Comment, ...]:
     """The comments of ``raw`` (checked to be objects)."""
     places = place([_row(c, i, url=url) for i, c in enumerate(raw)], site=SITE, url=url)
-    texts = bodies.texts([str(c.get("comment") or "") for c in raw])
+    texts = story_texts([str(c.get("comment") or "") for c in raw])
     # A comment's created and edit times are most often one string: each read once.
     times: dict[str, tuple[datetime | None, str | None]] = {}
     out = []
