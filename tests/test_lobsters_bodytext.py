@@ -1,10 +1,12 @@
-"""Lobsters' bodies of paragraphs and quotes read in two passes (``lobsters.bodytext``)
-give the text BeautifulSoup gives, and ``story_texts`` the texts ``bodies.texts`` gives.
+"""Lobsters' bodies read by one match of their shape and one of their blocks
+(``lobsters.bodytext``) give the text BeautifulSoup gives, and ``story_texts`` the
+texts ``bodies.texts`` gives.
 
-Random bodies of the shape (paragraphs, quotes of them, entities HN's and others,
-whitespace runs with no-break and other Unicode spaces) and beside it (inline tags,
-lists, code blocks, nested quotes, attributes with quotes, numeric, odd and unterminated
-entities, stray and unclosed tags), some damaged: each one the fast reading takes is
+Random bodies of the shape (paragraphs, quotes of them, lists, code blocks, inline tags
+and links, entities HN's and others, whitespace runs with no-break and other Unicode
+spaces) and beside it (inline tags three deep or left open, loose lists, nested quotes,
+headings, line breaks, attributes with quotes, numeric, odd and unterminated entities,
+stray and unclosed tags, CR in code), some damaged: each one the fast reading takes is
 BeautifulSoup's text, a page of them is ``bodies.texts``' texts, and enough of them
 are taken that the test holds something. Every body of the corpus's story JSON too.
 """
@@ -15,7 +17,7 @@ import json
 import random
 
 from scraper.parsers import bodies
-from scraper.parsers.lobsters.bodytext import paragraphs_text, story_texts
+from scraper.parsers.lobsters.bodytext import shaped_text, story_texts
 from tests.corpus import corpus_dir
 
 _WORDS = ["a", "b c", "word.", " ", "  ", "\n", "\t", "\r\n", "\xa0", "\u2009", "\u3000",
@@ -26,7 +28,9 @@ _WORDS = ["a", "b c", "word.", " ", "  ", "\n", "\t", "\r\n", "\xa0", "\u2009", 
 _ODD_WORDS = ["&nbsp;", "&#160;", "&#xA0;", "&#32;", "&#9;", "&amp", "&lt", "&#x;", "&#0;",
               "&#1114112;", "&bogus;", "&AMP;", "& ", "&&", "&#57344;"]
 _INLINE = [("<em>", "</em>"), ("<strong>", "</strong>"), ("<code>", "</code>"),
+           ("<del>", "</del>"), ("<sup>", "</sup>"), ("<a>", "</a>"),
            ('<a href="https://x.org/?a=1&amp;b=2" rel="ugc">', "</a>"),
+           ('<a href="/u/x">', "</a>"), ('<a href="a&nbsp;b">', "</a>"),
            ("<a href='x' title=\"a'b\">", "</a>"), ('<span class="x">', "</span>")]
 # What breaks the shape, or lies just beside it. (Not a lone surrogate: the reference
 # cannot read one, and the fast reading refuses it, test_what_is_taken_and_refused.)
@@ -37,15 +41,22 @@ _ODD = ["<p>", "</p>", "<blockquote>", "</blockquote>", "<ul>", "<li>", "</li>",
         "<em>", "</em>", "<![CDATA[x]]>", "<?pi?>", "<!DOCTYPE html>", "&#x0;"]
 
 
-def _text(rng: random.Random) -> str:
+def _text(rng: random.Random, depth: int = 0) -> str:
     out = []
     for _ in range(rng.randint(0, 6)):
-        if rng.random() < 0.03:
+        r = rng.random()
+        if r < 0.15 and depth < 3:  # three deep: past what the fast reading takes
             start, end = rng.choice(_INLINE)
-            out.append(start + rng.choice(_WORDS) + end)
+            out.append(start + _text(rng, depth + 1) + end)
+        elif r < 0.17:
+            out.append(rng.choice(["<br>", "<br />", "<em>", "</em>", "</a>", "<a>"]))
         else:
             out.append(rng.choice(_ODD_WORDS if rng.random() < 0.02 else _WORDS))
     return "".join(out)
+
+
+_CODE = ["x = 1\n", "\n  a &lt; b\n", "", " ", "if a:\n    pass\n\n", "é &amp; \u2019\n",
+         "a\r\nb", "&nbsp;", "\x00", "\n\n", " \xa0\n"]
 
 
 def _sep(rng: random.Random) -> str:
@@ -56,14 +67,18 @@ def _paragraphs(rng: random.Random, depth: int = 0) -> str:
     out = []
     for _ in range(rng.randint(0, 4)):
         r = rng.random()
-        if r < 0.75:
+        if r < 0.6:
             out.append(f"<p>{_text(rng)}</p>")
-        elif r < 0.85 and depth < 2:
+        elif r < 0.72 and depth < 2:
             out.append(f"<blockquote>{_sep(rng)}{_paragraphs(rng, depth + 1)}</blockquote>")
-        elif r < 0.9:
-            out.append(f"<ul>{_sep(rng)}<li>{_text(rng)}</li>{_sep(rng)}</ul>")
+        elif r < 0.84:
+            tag = rng.choice(["ul", "ol"])
+            items = "".join(f"<li>{_text(rng)}</li>{_sep(rng)}" if rng.random() < 0.85 else
+                            f"<li>{_sep(rng)}{_paragraphs(rng, depth + 1)}</li>{_sep(rng)}"
+                            for _ in range(rng.randint(1, 3)))
+            out.append(f"<{tag}>{_sep(rng)}{items}</{tag}>")
         elif r < 0.95:
-            out.append(f"<pre><code>{_text(rng)}</code></pre>")
+            out.append(f"<pre><code>{rng.choice(_CODE)}</code></pre>")
         else:
             out.append(f"<h3>{_text(rng)}</h3>")
         out.append(_sep(rng))
@@ -92,7 +107,7 @@ def test_random_bodies_read_as_beautifulsoup_reads_them() -> None:
         assert story_texts(page) == bodies.texts(page), page
         for body in page:
             seen += 1
-            fast = paragraphs_text(body)
+            fast = shaped_text(body)
             if fast is not None:
                 taken += 1
                 assert fast == bodies.soup_texts([body])[0], body
@@ -106,15 +121,22 @@ def test_random_bodies_read_as_beautifulsoup_reads_them() -> None:
 
 
 def test_what_is_taken_and_refused() -> None:
-    assert paragraphs_text("<p>a  b\n c</p>\n<blockquote>\n<p>&lt;q&gt;\xa0 </p>\n"
-                           "</blockquote>\n<p></p>\n") == "a b c\n\n<q>\xa0"
-    assert paragraphs_text("") == "" == bodies.soup_texts([""])[0]
-    for refused in ("<p>a <em>b</em></p>", "<p>a&nbsp;b</p>", "<p>a</p>x", "x<p>a</p>",
+    taken = {
+        "<p>a  b\n c</p>\n<blockquote>\n<p>&lt;q&gt;\xa0 </p>\n</blockquote>\n<p></p>\n":
+            "a b c\n\n<q>\xa0",
+        '<p>a <em>b <a href="/u/x" rel="ugc">@x</a></em>.</p>\n<ol>\n<li>\n<code>i</code> j'
+        '</li>\n</ol>\n<pre><code>  x &lt; 1\n\n</code></pre>\n': "a b @x.\n\ni j\n\n  x < 1",
+        "": ""}
+    for body, text in taken.items():
+        assert shaped_text(body) == text == bodies.soup_texts([body])[0], body
+    for refused in ("<p>a <em>b</p>", "<p>a</em></p>", "<p><em><i><b>a</b></i></em></p>",
+                    "<p>a&nbsp;b</p>", "<p>a</p>x", "x<p>a</p>", "<p>a<br>b</p>",
                     "<p>a\x00</p>", "<p>a\ue000b</p>", "<p>a\ud800</p>", "<p>a",
-                    "<blockquote><p>a</p>", "<ul><li>a</li></ul>", "<p class=x>a</p>",
-                    "<pre><code>a</code></pre>",
+                    "<blockquote><p>a</p>", "<ul><li><p>a</p></li></ul>", "<p class=x>a</p>",
+                    '<p><a href="x" title="y">a</a></p>', "<pre><code>a\r\nb</code></pre>",
+                    '<pre><code class="language-c">a</code></pre>', "<h2>a</h2>",
                     "<blockquote><blockquote><p>a</p></blockquote></blockquote>"):
-        assert paragraphs_text(refused) is None, refused
+        assert shaped_text(refused) is None, refused
 
 
 def test_every_corpus_story_body() -> None:
@@ -125,7 +147,7 @@ def test_every_corpus_story_body() -> None:
         assert story_texts(found) == bodies.texts(found) == bodies.soup_texts(found), path
         for body in [*found, story.get("description") or ""]:
             seen += 1
-            fast = paragraphs_text(body)
+            fast = shaped_text(body)
             if fast is not None:
                 taken += 1
                 assert fast == bodies.soup_texts([body])[0], body
