@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 
 from scraper.parsers import bodies
-from scraper.parsers.narrow import _HN_ENTITY, _INLINE_TAGS, _PARA, _collapse, _decoded
+from scraper.parsers.narrow import _HN_ENTITY, _INLINE_TAGS, _PARA, _decoded, _squeezed
 
 # A run of text: no tag, no NUL (libxml2 makes it U+FFFD), no lone surrogate (libxml2
 # refuses it), no paragraph mark (the reference's reading breaks the text at one), and
@@ -69,8 +69,10 @@ def shaped_text(fragment: str) -> str | None:
     # lists around them break the text only where the blocks do, and between them
     # stands only blank text, which reads as nothing.
     for text, code in _LEAF.findall(fragment):
-        if text:
-            block = _collapse(_decoded(_TAG.sub("", text) if "<" in text else text))
+        if text:  # narrow's _collapse(_decoded(...)), its calls saved where not needed
+            if "<" in text:
+                text = _TAG.sub("", text)
+            block = _squeezed(_decoded(text) if "&" in text else text).strip(" ")
         else:
             block = _decoded(code).strip("\n").rstrip()
         if block:
