@@ -87,15 +87,16 @@ def _paragraphs(rng: random.Random, depth: int = 0) -> str:
 
 def _body(rng: random.Random) -> str:
     body = _sep(rng) + _paragraphs(rng)
-    if rng.random() < 0.2:
-        for _ in range(rng.randint(1, 2)):
-            at = rng.randint(0, len(body))
-            if rng.random() < 0.3 and "<" in body:  # a tag dropped
-                start = body.index("<", rng.randint(0, body.rindex("<")))
-                end = body.find(">", start)
-                body = body[:start] + (body[end + 1:] if end >= 0 else "")
-            else:
-                body = body[:at] + rng.choice(_ODD) + body[at:]
+    damage = rng.randint(1, 2) if rng.random() < 0.2 else 0
+    while damage:
+        damage -= 1
+        at = rng.randint(0, len(body))
+        tag = body.find("<", at)
+        if rng.random() < 0.3 and tag >= 0:  # the next tag cut out, or the rest if unclosed
+            close = body.find(">", tag)
+            body = body[:tag] + ("" if close < 0 else body[close + 1:])
+        else:  # an odd piece put in
+            body = f"{body[:at]}{rng.choice(_ODD)}{body[at:]}"
     return body
 
 

@@ -151,16 +151,9 @@ def _user_by_stores(site: str, name: str, created_at: datetime | None,
                     about: str | None, extra: dict[str, Any] | None, source: str,
                     pages: tuple[()]) -> User:
     o: Any = _UserSlots.__new__(_UserSlots)
-    o.site = site
-    o.id = name
-    o.created_at = created_at
-    o.created_at_raw = created_raw
-    o.karma = karma
-    o.about_html = about_html
-    o.about = about
-    o.extra = extra
-    o.source = source
-    o.pages = pages
+    (o.site, o.id, o.created_at, o.created_at_raw, o.karma, o.about_html, o.about, o.extra,
+     o.source, o.pages) = (site, name, created_at, created_raw, karma, about_html, about,
+                           extra, source, pages)
     o.__class__ = User
     return o
 
