@@ -47,7 +47,6 @@ _BLOCKS = frozenset({"p", "div", "blockquote", "ul", "ol", "li", "table", "tr",
                      "h1", "h2", "h3", "h4", "h5", "h6"})
 _BREAK = "\x00"  # libxml2 never hands a NUL through, so it cannot be in the text
 _PARA_SPELLINGS = ("\ue000", "57344", "xe000", "xE000")
-_NONE: tuple[None] = (None,)
 
 # Tags whose text BeautifulSoup and lxml read alike. Comments are allowed: both leave
 # their content out (an unclosed one swallows the rest, which the marker check sees).
@@ -217,9 +216,10 @@ def texts(fragments: Sequence[str], known: Sequence[str | None] | None = None) -
     # A </p> is Markdown's, never in HN's narrow markup (_quick_text would refuse it),
     # searched for only where a body opens as Markdown does (HN's open with their text):
     # the search was 6% of the bodies' reading on a 2012 HN item page.
-    simple = [(_unparsed(f) if _markdown_first(f) and "</p>" in f else _quick_text(f))
-              if k is None else k for f, k in zip(
-                  fragments, known or _NONE * len(fragments), strict=True)]
+    simple = [_unparsed(f) if _markdown_first(f) and "</p>" in f else _quick_text(f)
+              for f in fragments] if known is None else [
+        k if k is not None else _unparsed(f) if _markdown_first(f) and "</p>" in f
+        else _quick_text(f) for f, k in zip(fragments, known, strict=True)]
     if None not in simple:
         # A body read without a parse holds only plain tags (p, div.md, pre, code, i,
         # a, lists, quotes), so the plain test below would pass them all: it is left out.
