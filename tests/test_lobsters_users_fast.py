@@ -1,5 +1,5 @@
-"""The profiles a Lobsters story's JSON carries (2018-23) are built through User's slot
-descriptors (``common.new_user``): held to User's own constructor, field by field, on
+"""The profiles a Lobsters story's JSON carries (2018-23) are built by plain stores into
+a twin of User (``common.new_user``): held to User's own constructor, field by field, on
 every user object of the corpus and on random ones."""
 
 from __future__ import annotations

@@ -62,13 +62,10 @@ _NOT_INLINE = re.compile(r"<(?!/?(?:a|abbr|b|big|cite|code|del|dfn|em|font|i|ins
                          re.IGNORECASE)
 
 
-
-
 class _Verbatim(str):
     """The text of a ``<pre>`` block, whose whitespace is kept."""
 
     __slots__ = ()
-
 
 
 def _string(text: str, out: list[str]) -> None:
@@ -208,8 +205,9 @@ def _lxml_marks(fragments: Sequence[str]) -> list[etree._Element] | None:
     return None
 
 
-def texts(fragments: Sequence[str]) -> list[str]:
-    """The text of each HTML fragment, in order, from one parse of them all."""
+def texts(fragments: Sequence[str], known: Sequence[str | None] | None = None) -> list[str]:
+    """The text of each HTML fragment, in order, from one parse of them all. ``known``: the
+    texts a caller read (None where not), each the one read here without a parse."""
     if not fragments:
         return []
     # Reddit's and Lobsters' bodies read as inline markup once their block tags are
@@ -219,7 +217,9 @@ def texts(fragments: Sequence[str]) -> list[str]:
     # searched for only where a body opens as Markdown does (HN's open with their text):
     # the search was 6% of the bodies' reading on a 2012 HN item page.
     simple = [_unparsed(f) if _markdown_first(f) and "</p>" in f else _quick_text(f)
-              for f in fragments]
+              for f in fragments] if known is None else [
+        k if k is not None else _unparsed(f) if _markdown_first(f) and "</p>" in f
+        else _quick_text(f) for f, k in zip(fragments, known, strict=True)]
     if None not in simple:
         # A body read without a parse holds only plain tags (p, div.md, pre, code, i,
         # a, lists, quotes), so the plain test below would pass them all: it is left out.

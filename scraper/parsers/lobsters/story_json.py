@@ -24,10 +24,14 @@ from typing import Any
 from archive.models import Comment, Story, Thread, User
 from scraper.parsers import bodies, comment_stores
 from scraper.parsers.errors import ParseError
+from scraper.parsers.lobsters.bodytext import shaped_text, story_texts
 from scraper.parsers.lobsters.common import (
+    _PLAIN_JSON,
+    _USER_USED,
     EDIT_GRACE,
     SITE,
     StoryPage,
+    about_fields,
     domain_of,
     gone,
     is_short_id,
@@ -35,6 +39,7 @@ from scraper.parsers.lobsters.common import (
     kind_of,
     leftovers,
     load_json,
+    new_user,
     story_id_of,
     user_name,
     user_record,
@@ -69,7 +74,10 @@ def story_from_json(obj: object, *, url: str) -> Story:
         description = None
     # Read alone, not with the comments' bodies in one parse: a stray close tag ends a
     # body wrapped alone in its <div>, and not one among the others (tests/test_lobsters_fast).
-    text = (bodies.text(description) or None) if description is not None else None
+    text = None
+    if description is not None:  # the renderer's common shapes read by bodytext
+        fast = shaped_text(description)
+        text = (fast if fast is not None else bodies.text(description)) or None
     created_at, created_raw = iso_time(obj.get("created_at"))
     score, count = obj.get("score"), obj.get("comment_count")
     return Story(
@@ -113,7 +121,7 @@ def _time(raw: object, times: dict[str, tuple[datetime | None, str | None]]
 def _comments(story: Story, raw: list[Any], *, url: str) -> tuple[Comment, ...]:
     """The comments of ``raw`` (checked to be objects)."""
     places = place([_row(c, i, url=url) for i, c in enumerate(raw)], site=SITE, url=url)
-    texts = bodies.texts([str(c.get("comment") or "") for c in raw])
+    texts = story_texts([str(c.get("comment") or "") for c in raw])
     # A comment's created and edit times are most often one string: each read once.
     times: dict[str, tuple[datetime | None, str | None]] = {}
     out = []
@@ -150,16 +158,42 @@ def _users(obj: Mapping[str, Any]) -> tuple[User, ...]:
     holders = [obj.get("submitter_user")]
     holders += [c.get("commenting_user") for c in obj.get("comments") or []
                 if type(c) is dict or isinstance(c, Mapping)]
+    left: dict[tuple[str, ...], tuple[str, ...]] = {}  # see _profile
     for holder in holders:
         if type(holder) is str:  # a name alone (2024-): no profile
             continue
-        if type(holder) is dict and type(name := holder.get("username")) is str \
-                and name in found:
-            continue  # the first object of a name is kept: later ones are not built
+        if type(holder) is dict and type(name := holder.get("username")) is str and name:
+            if name not in found:  # the first object of a name is kept
+                found[name] = _profile(holder, name, left)
+            continue
         user = user_record(holder)
         if user is not None:
             found.setdefault(user.id, user)
     return tuple(found.values())
+
+
+def _profile(holder: dict[str, Any], name: str,
+             left: dict[tuple[str, ...], tuple[str, ...]]) -> User:
+    """``user_record(holder)`` of a decoded user object named ``name``. Its fields that
+    no column holds are worked out once a page for each order of keys (``left``): a
+    page's profiles mostly share one, and ``leftovers`` tested each key of each."""
+    created_at, created_raw = iso_time(holder.get("created_at"))
+    karma = holder.get("karma")
+    about = holder.get("about")
+    about_html, about_text = about_fields(about) if about else (None, None)
+    keys = tuple(holder)
+    kept = left.get(keys)
+    if kept is None:
+        kept = left[keys] = tuple(k for k in keys if k not in _USER_USED)
+    extra = None
+    if kept:
+        extra = {k: holder[k] for k in kept}
+        for k, v in extra.items():
+            if (type(v) is dict or (type(v) not in _PLAIN_JSON and isinstance(v, Mapping))) \
+                    and "username" in v:
+                extra[k] = user_name(v)  # a nested user reduced to the name
+    return new_user(name, created_at, created_raw, karma if isinstance(karma, int) else None,
+                    about_html, about_text, extra)
 
 
 def parse_story_json(text: str, *, url: str, fetched_at: datetime,

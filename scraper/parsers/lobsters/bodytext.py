@@ -1,0 +1,90 @@
+"""The texts of a Lobsters story's bodies, the renderer's common shapes read in two
+passes of C and a few calls a block.
+
+``bodies.texts`` reads a Lobsters body as any rendered Markdown (``mdblocks`` then
+``narrow``): two matches of its shape, its block tags made marks, a search for tags
+narrow does not take, the others cut, its entities, its whitespace: ~15 passes and ten
+Python calls, 4-7 us a 300-character body, half of a story JSON's parse. Where a body
+is paragraphs, quotes of them, lists of one-line items and code blocks, its inline
+tags narrow's (bare, or a link with a plain href) and each closed where it opened, its
+text is each paragraph's, item's and code block's in order, joined by a blank line:
+every one of them is a block of its own, and the quotes and lists around them break
+the text only where they do, with only blank text between. So one match of that shape
+and one ``findall`` of those blocks give it; a block's inline tags are cut, its
+entities decoded, its whitespace collapsed (a code block's kept), as narrow does.
+The other bodies are ``bodies.texts``', told the texts read here.
+tests/test_lobsters_bodytext.py holds this to BeautifulSoup's reading.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from scraper.parsers import bodies
+from scraper.parsers.narrow import _HN_ENTITY, _INLINE_TAGS, _PARA, _decoded, _squeezed
+
+# A run of text: no tag, no NUL (libxml2 makes it U+FFFD), no lone surrogate (libxml2
+# refuses it), no paragraph mark (the reference's reading breaks the text at one), and
+# of the entities only narrow's; unrolled, as narrow's patterns are. The runs are
+# possessive (3.11): a body refused late was matched again with every shorter run
+# before (12 us on a 672-character body). Not the groups: 3.11's sre loses a capture's
+# span in a possessive repeat of a group that holds one (SystemError, a random test's).
+_RUN = "[^<&\x00\ud800-\udfff" + _PARA + "]*+"
+_TEXT = rf"{_RUN}(?:{_HN_ENTITY}{_RUN})*"
+# narrow's inline tags, bare, and its links (the href only after "<a": a lookbehind).
+_NAMES = rf"(?:{_INLINE_TAGS})(?![a-zA-Z0-9])"
+_LINK = (rf'(?:(?<=<a) href="[^"<>&\x00-\x1f]*(?:{_HN_ENTITY}[^"<>&\x00-\x1f]*)*"'
+         r'(?: rel="[a-z ]*")?)?')
+_CODE = "[^<&\x00\r" + _PARA + "]*+"  # libxml2 makes CR LF one LF, which a <pre> shows
+_SP = "[ \t\n\r]*+"
+
+
+def _inline(name: str) -> str:
+    """Text and inline tags, nested at most twice, each closed where it opened: one
+    left open libxml2 carries across a block's edge in its own way (``mdblocks``)."""
+    inner = rf"{_TEXT}(?:<(?P<{name}2>{_NAMES}){_LINK}>{_TEXT}</(?P={name}2)>{_TEXT})*"
+    return rf"{_TEXT}(?:<(?P<{name}1>{_NAMES}){_LINK}>{inner}</(?P={name}1)>{_TEXT})*"
+
+
+# Paragraphs, quotes of them, lists of one-line items, code blocks with no tag inside.
+_SHAPE = re.compile(
+    rf"(?:{_SP}(?:<p>{_inline('p')}</p>|<blockquote>(?:{_SP}<p>{_inline('q')}</p>)*"
+    rf"{_SP}</blockquote>|<(?P<list>ul|ol)>(?:{_SP}<li>{_inline('l')}</li>)*"
+    rf"{_SP}</(?P=list)>|<pre><code>{_CODE}(?:{_HN_ENTITY}{_CODE})*</code></pre>))*{_SP}")
+# Once the shape is matched every "<" opens a tag and every "&" an entity of narrow's:
+# a paragraph's or an item's content (its inline tags with it, up to its close) and a
+# code block's text, unrolled and possessive as above.
+_LEAF = re.compile("<(?:p|li)>([^<]*+(?:<(?!/(?:p|li)>)[^<]*+)*)</(?:p|li)>"
+                   "|<pre><code>([^<]*+)</code></pre>")
+_TAG = re.compile("<[^>]*>")
+
+
+def shaped_text(fragment: str) -> str | None:
+    """The text of a body of that shape, or None for any other body."""
+    if _SHAPE.fullmatch(fragment) is None:
+        return None
+    blocks = []
+    # Every paragraph, item and code block a block of its own, in order; the quotes and
+    # lists around them break the text only where the blocks do, and between them
+    # stands only blank text, which reads as nothing.
+    for text, code in _LEAF.findall(fragment):
+        if text:  # narrow's _collapse(_decoded(...)), its calls saved where not needed
+            if "<" in text:
+                text = _TAG.sub("", text)
+            block = _squeezed(_decoded(text) if "&" in text else text).strip(" ")
+        else:
+            block = _decoded(code).strip("\n").rstrip()
+        if block:
+            blocks.append(block)
+    return "\n\n".join(blocks)
+
+
+def story_texts(fragments: Sequence[str]) -> list[str]:
+    """``bodies.texts(fragments)``, the bodies of that shape read here first: where any
+    other is left, ``bodies.texts`` reads it beside them all, as ever (a damaged body's
+    reading can hang on its neighbours)."""
+    known = [shaped_text(f) for f in fragments]
+    if None not in known:
+        return known  # type: ignore[return-value]
+    return bodies.texts(fragments, known)
