@@ -26,7 +26,6 @@ from scraper.parsers import bodies, comment_stores
 from scraper.parsers.errors import ParseError
 from scraper.parsers.lobsters.bodytext import shaped_text, story_texts
 from scraper.parsers.lobsters.common import (
-    _PLAIN_JSON,
     _USER_USED,
     EDIT_GRACE,
     SITE,
@@ -158,13 +157,12 @@ def _users(obj: Mapping[str, Any]) -> tuple[User, ...]:
     holders = [obj.get("submitter_user")]
     holders += [c.get("commenting_user") for c in obj.get("comments") or []
                 if type(c) is dict or isinstance(c, Mapping)]
-    left: dict[tuple[str, ...], tuple[str, ...]] = {}  # see _profile
     for holder in holders:
         if type(holder) is str:  # a name alone (2024-): no profile
             continue
         if type(holder) is dict and type(name := holder.get("username")) is str and name:
             if name not in found:  # the first object of a name is kept
-                found[name] = _profile(holder, name, left)
+                found[name] = _profile(holder, name)
             continue
         user = user_record(holder)
         if user is not None:
@@ -172,28 +170,15 @@ def _users(obj: Mapping[str, Any]) -> tuple[User, ...]:
     return tuple(found.values())
 
 
-def _profile(holder: dict[str, Any], name: str,
-             left: dict[tuple[str, ...], tuple[str, ...]]) -> User:
-    """``user_record(holder)`` of a decoded user object named ``name``. Its fields that
-    no column holds are worked out once a page for each order of keys (``left``): a
-    page's profiles mostly share one, and ``leftovers`` tested each key of each."""
+def _profile(holder: dict[str, Any], name: str) -> User:
+    """``user_record(holder)`` of a decoded user object named ``name``, without its
+    type and name tests made again."""
     created_at, created_raw = iso_time(holder.get("created_at"))
     karma = holder.get("karma")
     about = holder.get("about")
     about_html, about_text = about_fields(about) if about else (None, None)
-    keys = tuple(holder)
-    kept = left.get(keys)
-    if kept is None:
-        kept = left[keys] = tuple(k for k in keys if k not in _USER_USED)
-    extra = None
-    if kept:
-        extra = {k: holder[k] for k in kept}
-        for k, v in extra.items():
-            if (type(v) is dict or (type(v) not in _PLAIN_JSON and isinstance(v, Mapping))) \
-                    and "username" in v:
-                extra[k] = user_name(v)  # a nested user reduced to the name
     return new_user(name, created_at, created_raw, karma if isinstance(karma, int) else None,
-                    about_html, about_text, extra)
+                    about_html, about_text, leftovers(holder, _USER_USED))
 
 
 def parse_story_json(text: str, *, url: str, fetched_at: datetime,
