@@ -74,13 +74,15 @@ def _cycle(risky: list[str], placed: Mapping[str, str | None],
 
 
 def checked_answer(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url: str,
-                   story: str | None) -> list[More]:
+                   story: str | None, stubs: bool = True) -> list[More]:
     """``checked_stubs`` then ``check_answer`` of an answer, in one walk of its things
     (the two walks were ~6% of a thread's parse). A fault of any kind sends the answer
     through the two as before, so that of two faults the one named stays the one they
-    name first: the single walk meets them in another order."""
+    name first: the single walk meets them in another order. ``stubs`` False: the
+    checks alone, the stubs not built (a whole thread read at once asks for none; a
+    More of each, its ids copied, was a tenth of a page with ~200 stubs)."""
     try:
-        return _one_walk(tree, things, url=url, story=story)
+        return _one_walk(tree, things, url=url, story=story, stubs=stubs)
     except Exception:  # whatever it was, the two checks raise what they raised
         found = checked_stubs(things, url=url)
         check_answer(tree, things, url=url, story=story)
@@ -88,7 +90,7 @@ def checked_answer(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, ur
 
 
 def _one_walk(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url: str,
-              story: str | None) -> list[More]:
+              story: str | None, stubs: bool = True) -> list[More]:
     """The stubs of an answer, and every test of ``checked_stubs`` and ``check_answer``
     of it. The kinds held to t1 and more, every level is one ``checked_stubs`` checks:
     after it has passed, its own tests here (an id, a Listing of replies) pass too."""
@@ -118,16 +120,20 @@ def _one_walk(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url: st
             children = data.get("children")
             if children is not None and not isinstance(children, list):
                 raise ParseError(SITE, url, "a more stub whose children are not a list")
-            found.append(more_stub(data, depth))
+            if stubs:
+                found.append(more_stub(data, depth))
             continue
         raw = data.get("id")
-        cid = data.get("name") if raw is None else raw
-        if not isinstance(cid, str):
-            raise ParseError(SITE, url, f"a comment whose id is not text ({cid!r})")
-        if not unprefixed(raw or data.get("name")):
-            raise ParseError(SITE, url, "a comment without an id")
-        if "_" in cid:
-            cid = unprefixed(cid) or cid
+        cid: str
+        if type(raw) is str and raw and "_" not in raw:
+            cid = raw  # the API's own form: text, no prefix (the tests below pass)
+        else:
+            named = data.get("name") if raw is None else raw
+            if not isinstance(named, str):
+                raise ParseError(SITE, url, f"a comment whose id is not text ({named!r})")
+            if not unprefixed(raw or data.get("name")):
+                raise ParseError(SITE, url, "a comment without an id")
+            cid = (unprefixed(named) or named) if "_" in named else named
         link = data.get("link_id")
         if link is not None and story is not None and link != link_name and \
                 unprefixed(link) != story:

@@ -202,11 +202,13 @@ def _comment(data: Mapping[str, Any], story_id: str, parent_id: str | None, dept
         extra or None)
 
 
-def story_from(data: Mapping[str, Any], *, fetched_at: datetime, source: str) -> Story:
+def story_from(data: Mapping[str, Any], *, fetched_at: datetime, source: str,
+               more_extra: Mapping[str, Any] | None = None) -> Story:
     """One post (a t3's ``data``). ``fetched_at`` and ``source`` are the observation's
     (the post's own fields carry no fetch time; ``source`` is recorded with the Thread,
     Listing or User the caller builds): taken so that every reader of a thing passes
-    the same context, the API crawl, an import and a dump alike."""
+    the same context, the API crawl, an import and a dump alike. ``more_extra``: what
+    the caller adds to ``extra`` after the post's own (a thread its sort and stubs)."""
     extra = _kept(data, _STORY_EXTRA)
     author = _author(data, extra)
     selftext = _markdown(data, "selftext")
@@ -221,6 +223,8 @@ def story_from(data: Mapping[str, Any], *, fetched_at: datetime, source: str) ->
     edited, _, edited_raw = _edited(data)
     if edited:
         extra["edited"] = edited_raw
+    if more_extra:
+        extra.update(more_extra)
     return Story(
         site=SITE, id=unprefixed(data.get("id") or data.get("name")) or "",
         title=data.get("title") if isinstance(data.get("title"), str) else None,

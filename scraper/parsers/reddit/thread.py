@@ -27,7 +27,7 @@ answer what is left (re-reading every answer each time would cost the square): i
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -92,7 +92,10 @@ class _Tree:
         return self.missing[pid]
 
     def add_comment(self, data: Mapping[str, Any], parent: _Node) -> _Node:
-        cid = unprefixed(data.get("id") or data.get("name"))
+        raw = data.get("id")
+        # (the API's own form, text without a prefix, is what unprefixed would give back)
+        cid = raw if type(raw) is str and raw and "_" not in raw else \
+            unprefixed(raw or data.get("name"))
         if not cid:
             raise ParseError(SITE, self.url, "a comment without an id")
         if cid in self.nodes:
@@ -132,19 +135,24 @@ class _Tree:
 
     def add_stub(self, data: Mapping[str, Any], parent: _Node) -> None:
         sid = str(data.get("id") or CONTINUE_ID)
-        if any(isinstance(k, _Stub) and k.id == sid for k in parent.kids):
-            return  # a page repeating a stub already known
+        for kid in parent.kids:
+            if type(kid) is _Stub and kid.id == sid:
+                return  # a page repeating a stub already known
+        nodes = self.nodes
         ids = [c for c in data.get("children") or [] if isinstance(c, str)
-               and c not in self.nodes]
+               and c not in nodes]
         count = data.get("count")
         stub = _Stub(sid, parent, count if isinstance(count, int) else len(ids), ids, len(ids))
         self._insert(parent, stub, None)
         self.fresh.add(id(stub))
-        for cid in ids:  # a nested stub takes its ids over from the one above it
-            old = self.listed.get(cid)
-            if old is not None and old is not stub:
-                old.children.remove(cid)
-            self.listed[cid] = stub
+        # A nested stub takes its ids over from the one above it. The ids held already
+        # are found by one set operation, and the rest listed by one update: a loop of
+        # look-ups over a page's ids (~2,800 in comments-6wmniq) was a tenth of it.
+        listed = self.listed
+        if listed:
+            for cid in listed.keys() & ids:  # (each from its own stub: any order)
+                listed[cid].children.remove(cid)
+        listed.update(dict.fromkeys(ids, stub))
 
     def answered(self, ids: set[str]) -> None:
         """``ids`` were asked for: those neither placed nor listed again by a stub of the
@@ -191,10 +199,10 @@ def _merge(tree: _Tree, things: Sequence[Mapping[str, Any]], parent: _Node | Non
     objects (its ``listing_children`` of each, taken again here, was ~2% of a parse)."""
     for thing in things:
         data = thing.get("data")
-        if not isinstance(data, (dict, Mapping)):
-            raise ParseError(SITE, tree.url, f"a {thing.get('kind')} thing without data")
-        under = parent or tree.parent(data.get("parent_id"), data.get("depth"))
         kind = thing.get("kind")
+        if not isinstance(data, (dict, Mapping)):
+            raise ParseError(SITE, tree.url, f"a {kind} thing without data")
+        under = parent or tree.parent(data.get("parent_id"), data.get("depth"))
         if kind == "t1":
             node = tree.add_comment(data, under)
             replies = data.get("replies")
@@ -229,13 +237,22 @@ class ThreadPages:
     @parser_entry(SITE)
     def add(self, text: str, *, url: str) -> list[More]:
         """Place one answer; return the stubs it holds (``more_stubs`` of it)."""
+        return self._add(text, url, stubs=True)
+
+    @parser_entry(SITE)
+    def _place(self, text: str, *, url: str) -> None:
+        """``add`` for a reader of the whole thread at once, which asks for no stubs."""
+        self._add(text, url, stubs=False)
+
+    def _add(self, text: str, url: str, *, stubs: bool) -> list[More]:
         obj = read_json(text, url=url)
         things = morechildren_things(obj, url=url)
         if things is not None:
             if self._tree is None:
                 raise ParseError(SITE, url, "a morechildren answer before the thread's "
                                             "first page")
-            found = checked_answer(self._tree, things, url=url, story=self._story())
+            found = checked_answer(self._tree, things, url=url, story=self._story(),
+                                   stubs=stubs)
             tree = self._start(url)
             _merge(tree, things, None)
             tree.answered(_asked_ids(url) or {
@@ -249,15 +266,18 @@ class ThreadPages:
             raise ParseError(SITE, url, f"a page of post {data.get('id')} in the thread "
                                         f"of {post.get('id')}")
         found = checked_answer(self._tree, tops, url=url,
-                               story=unprefixed(data.get("id") or data.get("name")))
+                               story=unprefixed(data.get("id") or data.get("name")),
+                               stubs=stubs)
         later = self._tree is not None
         tree = self._start(url)
         self._post = post or data
         _merge(tree, tops, None)
-        again = _continued_parent(url) or next(
-            (unprefixed(t["data"].get("id")) for t in tops if t.get("kind") == "t1"), None)
-        if again is not None and later:
-            tree.continued(again)
+        again = _continued_parent(url)
+        if later:  # the first t1 is the parent again only on a later page
+            again = again or next((unprefixed(t["data"].get("id")) for t in tops
+                                   if t.get("kind") == "t1"), None)
+            if again is not None:
+                tree.continued(again)
         return found
 
     def _story(self) -> str | None:
@@ -292,7 +312,7 @@ def _build(pages: Sequence[tuple[str, str]]) -> ThreadPages:
         raise ValueError("a thread needs at least its first page")
     built = ThreadPages()
     for url, text in pages:
-        built.add(text, url=url)
+        built._place(text, url=url)
     return built
 
 
@@ -313,27 +333,32 @@ def parse_thread_pages(pages: Sequence[tuple[str, str]], *, fetched_at: datetime
 
 def _thread(tree: _Tree, post: Mapping[str, Any], first_url: str, *, fetched_at: datetime,
             sort: str | None, source: str) -> Thread:
-    story = story_from(post, fetched_at=fetched_at, source=source)
     rows: list[tuple[Mapping[str, Any], str | None, int, int]] = []
     stubs = 0
-    left: list[More] = []  # the stubs, found in the same walk (a second was ~2% of it)
+    # The stubs left, counted in the same walk (a second was ~2% of it): their count
+    # and share only, no More of each (its ids copied).
+    left = hidden = 0
     for item, parent, position, depth in tree.walk():
         if isinstance(item, _Node) and item.data is not None:
             rows.append((item.data, parent.id, depth, position))
         else:
             stubs += 1
             if isinstance(item, _Stub):
-                left.append(_more_of(item, depth))
+                left += 1
+                hidden += _share(item)
+    # What is still hidden, so a partial thread (a saved page, a capped crawl) says so;
+    # given to story_from, not put in by dataclasses.replace after (~5 us a thread).
+    # (_sort cannot fail here: add has split the same URL.)
+    story = story_from(post, fetched_at=fetched_at, source=source, more_extra={
+        "sort": _sort(first_url, sort), "unexpanded_stubs": left,
+        "unexpanded_comments": hidden})
     if not rows and not stubs and story.comment_count:
         raise ParseError(SITE, first_url, f"the post says {story.comment_count} comments but "
                                           "the answer holds none (a permalink of a deleted "
                                           "comment answers so)")
     comments = comments_from(rows, story_id=story.id, submitter=story.author)
-    # What is still hidden, so a partial thread (a saved page, a capped crawl) says so.
-    extra = {**(story.extra or {}), "sort": _sort(first_url, sort),
-             "unexpanded_stubs": len(left), "unexpanded_comments": sum(m.count for m in left)}
-    return Thread(story=replace(story, extra=extra), comments=tuple(comments),
-                  fetched_at=fetched_at, source=source)
+    return Thread(story=story, comments=tuple(comments), fetched_at=fetched_at,
+                  source=source)
 
 
 def _stubs(tree: _Tree) -> list[More]:
