@@ -123,22 +123,7 @@ def _one_walk(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url: st
             if stubs:
                 found.append(more_stub(data, depth))
             continue
-        raw = data.get("id")
-        cid: str
-        if type(raw) is str and raw and "_" not in raw:
-            cid = raw  # the API's own form: text, no prefix (the tests below pass)
-        else:
-            named = data.get("name") if raw is None else raw
-            if not isinstance(named, str):
-                raise ParseError(SITE, url, f"a comment whose id is not text ({named!r})")
-            if not unprefixed(raw or data.get("name")):
-                raise ParseError(SITE, url, "a comment without an id")
-            cid = (unprefixed(named) or named) if "_" in named else named
-        link = data.get("link_id")
-        if link is not None and story is not None and link != link_name and \
-                unprefixed(link) != story:
-            raise ParseError(SITE, url, f"a comment of post {unprefixed(link)} in the thread "
-                                        f"of {story}")
+        cid = checked_comment(data, url=url, story=story, link_name=link_name)
         if len(stack) == 1:  # a top thing: placed by its parent_id
             above = parent_id_of(data)
             if above is not None:
@@ -151,8 +136,40 @@ def _one_walk(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url: st
         if is_object(replies):
             stack.append((iter(listing_children(replies, url=url, what="replies")), cid,
                           depth + 1))
+    refuse_cycles(risky, placed, nodes, url=url)
+    return found
+
+
+def checked_comment(data: Mapping[str, Any], *, url: str, story: str | None,
+                    link_name: str) -> str:
+    """The id of a t1's ``data`` (no prefix), or the ParseError for an id that is not
+    text or empty, or a ``link_id`` of another post than ``story`` (``link_name``: its
+    fullname, ``t3_`` + ``story``)."""
+    raw = data.get("id")
+    cid: str
+    if type(raw) is str and raw and "_" not in raw:
+        cid = raw  # the API's own form: text, no prefix (the tests below pass)
+    else:
+        named = data.get("name") if raw is None else raw
+        if not isinstance(named, str):
+            raise ParseError(SITE, url, f"a comment whose id is not text ({named!r})")
+        if not unprefixed(raw or data.get("name")):
+            raise ParseError(SITE, url, "a comment without an id")
+        cid = (unprefixed(named) or named) if "_" in named else named
+    link = data.get("link_id")
+    if link is not None and story is not None and link != link_name and \
+            unprefixed(link) != story:
+        raise ParseError(SITE, url, f"a comment of post {unprefixed(link)} in the thread "
+                                    f"of {story}")
+    return cid
+
+
+def refuse_cycles(risky: list[str], placed: Mapping[str, str | None],
+                  nodes: Mapping[str, Placed], *, url: str) -> None:
+    """The ParseError for a comment that would be its own ancestor: on the way up from
+    one of ``risky`` (``placed``: the answer's new comments and what each goes under;
+    ``nodes``: the thread's so far)."""
     at = _cycle(risky, placed, nodes)
     if at is not None:
         raise ParseError(SITE, url, f"comment {at} is its own ancestor (its parents go "
                                     "round in a cycle)")
-    return found

@@ -45,6 +45,7 @@ from scraper.parsers.reddit.answers import (
     new_more,
 )
 from scraper.parsers.reddit.errors import SITE, read_json
+from scraper.parsers.reddit.first_answer import placed_first
 from scraper.parsers.reddit.things import comments_from, story_from, unprefixed
 
 DEFAULT_SORT = "confidence"  # Reddit's "best", what /comments/ID sorts by when not told
@@ -265,9 +266,16 @@ class ThreadPages:
                 unprefixed(post.get("id") or post.get("name")):
             raise ParseError(SITE, url, f"a page of post {data.get('id')} in the thread "
                                         f"of {post.get('id')}")
-        found = checked_answer(self._tree, tops, url=url,
-                               story=unprefixed(data.get("id") or data.get("name")),
-                               stubs=stubs)
+        story = unprefixed(data.get("id") or data.get("name"))
+        if self._tree is None:  # checked as it is placed, in a tree taken if it passes
+            first = _Tree(url)
+            placed = placed_first(first, tops, url=url, story=story, stubs=stubs)
+            if placed is not None:
+                self._tree, self._post = first, data
+                self._urls.append(url)
+                _continued_parent(url)  # (a URL it cannot split is refused, as below)
+                return placed
+        found = checked_answer(self._tree, tops, url=url, story=story, stubs=stubs)
         later = self._tree is not None
         tree = self._start(url)
         self._post = post or data
