@@ -139,21 +139,24 @@ class _Tree:
         for kid in parent.kids:
             if type(kid) is _Stub and kid.id == sid:
                 return  # a page repeating a stub already known
-        nodes = self.nodes
-        ids = [c for c in data.get("children") or [] if isinstance(c, str)
-               and c not in nodes]
         count = data.get("count")
-        stub = _Stub(sid, parent, count if isinstance(count, int) else len(ids), ids, len(ids))
+        ids: list[str] = []
+        stub = _Stub(sid, parent, 0, ids)
+        # One pass over its ids (~2,800 in comments-6wmniq; a list of them, then a loop
+        # to list them, was a tenth of the page): each not placed yet is the stub's, and
+        # a nested stub takes its ids over from the one above it.
+        nodes, listed = self.nodes, self.listed
+        for cid in data.get("children") or []:
+            if isinstance(cid, str) and cid not in nodes:
+                ids.append(cid)
+                old = listed.get(cid)
+                if old is not None and old is not stub:
+                    old.children.remove(cid)
+                listed[cid] = stub
+        stub.count = count if isinstance(count, int) else len(ids)
+        stub.listed = len(ids)
         self._insert(parent, stub, None)
         self.fresh.add(id(stub))
-        # A nested stub takes its ids over from the one above it. The ids held already
-        # are found by one set operation, and the rest listed by one update: a loop of
-        # look-ups over a page's ids (~2,800 in comments-6wmniq) was a tenth of it.
-        listed = self.listed
-        if listed:
-            for cid in listed.keys() & ids:  # (each from its own stub: any order)
-                listed[cid].children.remove(cid)
-        listed.update(dict.fromkeys(ids, stub))
 
     def answered(self, ids: set[str]) -> None:
         """``ids`` were asked for: those neither placed nor listed again by a stub of the
