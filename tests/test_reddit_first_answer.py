@@ -62,11 +62,9 @@ def _two_walks(text: str) -> tuple[Any, ...]:
     return (found, *_shown(pages))
 
 
-@pytest.mark.parametrize("name", ["comments-3hahrw-limit10.json",
-                                  "comments-4b1tfm-small-deleted.json",
-                                  "comments-6otocc-context-deepchain.json",
-                                  "comments-6wmniq-context-dma3mi5.json",
-                                  "comments-1j7g9uj-context-2025.json"])
+@pytest.mark.parametrize("name", [f"comments-{page}.json" for page in (
+    "3hahrw-limit10", "4b1tfm-small-deleted", "6otocc-context-deepchain",
+    "6wmniq-context-dma3mi5", "1j7g9uj-context-2025")])
 def test_a_first_answer_is_taken_or_refused_as_by_the_check_then_the_placing(
         name: str) -> None:
     text = (corpus_dir("reddit") / name).read_text(encoding="utf-8")

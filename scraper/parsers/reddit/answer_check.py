@@ -111,9 +111,11 @@ def _one_walk(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url: st
         if thing is None:
             stack.pop()
             continue
-        kind, data = thing.get("kind"), thing.get("data")
-        if kind not in KINDS or not isinstance(data, (dict, Mapping)):
-            raise ParseError(SITE, url, f"a thing of kind {kind!r} among the comments")
+        known = kind_and_data(thing)
+        if known is None:
+            raise ParseError(SITE, url, f"a thing of kind {thing.get('kind')!r} among the "
+                                        "comments")
+        kind, data = known
         given = data.get("depth")
         depth = given if isinstance(given, int) else level
         if kind == "more":
@@ -138,6 +140,15 @@ def _one_walk(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url: st
                           depth + 1))
     refuse_cycles(risky, placed, nodes, url=url)
     return found
+
+
+def kind_and_data(thing: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
+    """A thing's kind and data where it is one a thread's answers hold (``KINDS``, its
+    data an object), else None."""
+    kind, data = thing.get("kind"), thing.get("data")
+    if kind not in KINDS or not isinstance(data, (dict, Mapping)):
+        return None
+    return kind, data
 
 
 def checked_comment(data: Mapping[str, Any], *, url: str, story: str | None,

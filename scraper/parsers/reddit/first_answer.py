@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from scraper.parsers.reddit.answer_check import KINDS, checked_comment, refuse_cycles
+from scraper.parsers.reddit.answer_check import checked_comment, kind_and_data, refuse_cycles
 from scraper.parsers.reddit.answers import (
     More,
     is_object,
@@ -59,35 +59,37 @@ def _walk(tree: Placing, things: Sequence[Mapping[str, Any]], *, url: str,
         (iter(things), None, None, 0)]
     while stack:
         level_things, node, above, level = stack[-1]
-        thing = next(level_things, None)
-        if thing is None:
-            stack.pop()
-            continue
-        kind, data = thing.get("kind"), thing.get("data")
-        if kind not in KINDS or not isinstance(data, (dict, Mapping)):
-            return None
-        under = node or tree.parent(data.get("parent_id"), data.get("depth"))
-        if kind == "more":
-            children = data.get("children")
-            if children is not None and not isinstance(children, list):
+        for thing in level_things:  # up to a comment with replies, read first
+            known = kind_and_data(thing)
+            if known is None:
                 return None
-            if stubs:
+            kind, data = known
+            under = node or tree.parent(data.get("parent_id"), data.get("depth"))
+            if kind == "more":
+                children = data.get("children")
+                if children is not None and not isinstance(children, list):
+                    return None
+                if stubs:
+                    given = data.get("depth")
+                    found.append(more_stub(data, given if isinstance(given, int) else level))
+                tree.add_stub(data, under)
+                continue
+            cid = checked_comment(data, url=url, story=story, link_name=link_name)
+            if node is None:  # a top thing: placed by its parent_id
+                above = parent_id_of(data)
+                if above is not None:
+                    risky.append(cid)
+            if cid not in placed:
+                placed[cid] = above
+            placed_node = tree.add_comment(data, under)
+            replies = data.get("replies")
+            if is_object(replies):
                 given = data.get("depth")
-                found.append(more_stub(data, given if isinstance(given, int) else level))
-            tree.add_stub(data, under)
-            continue
-        cid = checked_comment(data, url=url, story=story, link_name=link_name)
-        if node is None:  # a top thing: placed by its parent_id
-            above = parent_id_of(data)
-            if above is not None:
-                risky.append(cid)
-        if cid not in placed:
-            placed[cid] = above
-        placed_node = tree.add_comment(data, under)
-        replies = data.get("replies")
-        if is_object(replies):
-            given = data.get("depth")
-            stack.append((iter(listing_children(replies, url=url, what="replies")),
-                          placed_node, cid, (given if isinstance(given, int) else level) + 1))
+                stack.append((iter(listing_children(replies, url=url, what="replies")),
+                              placed_node, cid,
+                              (given if isinstance(given, int) else level) + 1))
+                break
+        else:
+            stack.pop()
     refuse_cycles(risky, placed, {}, url=url)
     return found
