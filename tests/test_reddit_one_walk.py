@@ -105,6 +105,9 @@ def _compare(text: str, tree: Tree | None, story: str | None, seed: int,
             _damage(rng, rng.choice(every), ids)
         one = _outcome(checked_answer, tree, tops, url=URL, story=story)
         assert one == _outcome(_both, tree, tops, url=URL, story=story), (seed, one)
+        # Without its stubs (a whole thread read at once): the same refusals, no stubs.
+        bare = _outcome(checked_answer, tree, tops, url=URL, story=story, stubs=False)
+        assert bare == (("stubs", []) if one[0] == "stubs" else one), (seed, bare)
         met.add(one[0] if one[0] == "stubs" else one[1].split(":")[-1].split("(")[0])
     return met
 

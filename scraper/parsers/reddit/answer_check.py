@@ -74,13 +74,15 @@ def _cycle(risky: list[str], placed: Mapping[str, str | None],
 
 
 def checked_answer(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url: str,
-                   story: str | None) -> list[More]:
+                   story: str | None, stubs: bool = True) -> list[More]:
     """``checked_stubs`` then ``check_answer`` of an answer, in one walk of its things
     (the two walks were ~6% of a thread's parse). A fault of any kind sends the answer
     through the two as before, so that of two faults the one named stays the one they
-    name first: the single walk meets them in another order."""
+    name first: the single walk meets them in another order. ``stubs`` False: the
+    checks alone, the stubs not built (a whole thread read at once asks for none; a
+    More of each, its ids copied, was a tenth of a page with ~200 stubs)."""
     try:
-        return _one_walk(tree, things, url=url, story=story)
+        return _one_walk(tree, things, url=url, story=story, stubs=stubs)
     except Exception:  # whatever it was, the two checks raise what they raised
         found = checked_stubs(things, url=url)
         check_answer(tree, things, url=url, story=story)
@@ -88,7 +90,7 @@ def checked_answer(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, ur
 
 
 def _one_walk(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url: str,
-              story: str | None) -> list[More]:
+              story: str | None, stubs: bool = True) -> list[More]:
     """The stubs of an answer, and every test of ``checked_stubs`` and ``check_answer``
     of it. The kinds held to t1 and more, every level is one ``checked_stubs`` checks:
     after it has passed, its own tests here (an id, a Listing of replies) pass too."""
@@ -109,30 +111,21 @@ def _one_walk(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url: st
         if thing is None:
             stack.pop()
             continue
-        kind, data = thing.get("kind"), thing.get("data")
-        if kind not in KINDS or not isinstance(data, (dict, Mapping)):
-            raise ParseError(SITE, url, f"a thing of kind {kind!r} among the comments")
+        known = kind_and_data(thing)
+        if known is None:
+            raise ParseError(SITE, url, f"a thing of kind {thing.get('kind')!r} among the "
+                                        "comments")
+        kind, data = known
         given = data.get("depth")
         depth = given if isinstance(given, int) else level
         if kind == "more":
             children = data.get("children")
             if children is not None and not isinstance(children, list):
                 raise ParseError(SITE, url, "a more stub whose children are not a list")
-            found.append(more_stub(data, depth))
+            if stubs:
+                found.append(more_stub(data, depth))
             continue
-        raw = data.get("id")
-        cid = data.get("name") if raw is None else raw
-        if not isinstance(cid, str):
-            raise ParseError(SITE, url, f"a comment whose id is not text ({cid!r})")
-        if not unprefixed(raw or data.get("name")):
-            raise ParseError(SITE, url, "a comment without an id")
-        if "_" in cid:
-            cid = unprefixed(cid) or cid
-        link = data.get("link_id")
-        if link is not None and story is not None and link != link_name and \
-                unprefixed(link) != story:
-            raise ParseError(SITE, url, f"a comment of post {unprefixed(link)} in the thread "
-                                        f"of {story}")
+        cid = checked_comment(data, url=url, story=story, link_name=link_name)
         if len(stack) == 1:  # a top thing: placed by its parent_id
             above = parent_id_of(data)
             if above is not None:
@@ -145,8 +138,49 @@ def _one_walk(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url: st
         if is_object(replies):
             stack.append((iter(listing_children(replies, url=url, what="replies")), cid,
                           depth + 1))
+    refuse_cycles(risky, placed, nodes, url=url)
+    return found
+
+
+def kind_and_data(thing: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
+    """A thing's kind and data where it is one a thread's answers hold (``KINDS``, its
+    data an object), else None."""
+    kind, data = thing.get("kind"), thing.get("data")
+    if kind not in KINDS or not isinstance(data, (dict, Mapping)):
+        return None
+    return kind, data
+
+
+def checked_comment(data: Mapping[str, Any], *, url: str, story: str | None,
+                    link_name: str) -> str:
+    """The id of a t1's ``data`` (no prefix), or the ParseError for an id that is not
+    text or empty, or a ``link_id`` of another post than ``story`` (``link_name``: its
+    fullname, ``t3_`` + ``story``)."""
+    raw = data.get("id")
+    cid: str
+    if type(raw) is str and raw and "_" not in raw:
+        cid = raw  # the API's own form: text, no prefix (the tests below pass)
+    else:
+        named = data.get("name") if raw is None else raw
+        if not isinstance(named, str):
+            raise ParseError(SITE, url, f"a comment whose id is not text ({named!r})")
+        if not unprefixed(raw or data.get("name")):
+            raise ParseError(SITE, url, "a comment without an id")
+        cid = (unprefixed(named) or named) if "_" in named else named
+    link = data.get("link_id")
+    if link is not None and story is not None and link != link_name and \
+            unprefixed(link) != story:
+        raise ParseError(SITE, url, f"a comment of post {unprefixed(link)} in the thread "
+                                    f"of {story}")
+    return cid
+
+
+def refuse_cycles(risky: list[str], placed: Mapping[str, str | None],
+                  nodes: Mapping[str, Placed], *, url: str) -> None:
+    """The ParseError for a comment that would be its own ancestor: on the way up from
+    one of ``risky`` (``placed``: the answer's new comments and what each goes under;
+    ``nodes``: the thread's so far)."""
     at = _cycle(risky, placed, nodes)
     if at is not None:
         raise ParseError(SITE, url, f"comment {at} is its own ancestor (its parents go "
                                     "round in a cycle)")
-    return found

@@ -26,8 +26,8 @@ answer what is left (re-reading every answer each time would cost the square): i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -45,6 +45,7 @@ from scraper.parsers.reddit.answers import (
     new_more,
 )
 from scraper.parsers.reddit.errors import SITE, read_json
+from scraper.parsers.reddit.first_answer import placed_first
 from scraper.parsers.reddit.things import comments_from, story_from, unprefixed
 
 DEFAULT_SORT = "confidence"  # Reddit's "best", what /comments/ID sorts by when not told
@@ -70,6 +71,10 @@ class _Stub:
     listed: int = 0  # ids it listed when it came, of which ``children`` are left
 
 
+# A comment as the thread's records are built from it: (data, parent id, depth, position).
+Row = tuple[Mapping[str, Any], str | None, int, int]
+
+
 class _Tree:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -92,7 +97,10 @@ class _Tree:
         return self.missing[pid]
 
     def add_comment(self, data: Mapping[str, Any], parent: _Node) -> _Node:
-        cid = unprefixed(data.get("id") or data.get("name"))
+        raw = data.get("id")
+        # (the API's own form, text without a prefix, is what unprefixed would give back)
+        cid = raw if type(raw) is str and raw and "_" not in raw else \
+            unprefixed(raw or data.get("name"))
         if not cid:
             raise ParseError(SITE, self.url, "a comment without an id")
         if cid in self.nodes:
@@ -132,19 +140,27 @@ class _Tree:
 
     def add_stub(self, data: Mapping[str, Any], parent: _Node) -> None:
         sid = str(data.get("id") or CONTINUE_ID)
-        if any(isinstance(k, _Stub) and k.id == sid for k in parent.kids):
-            return  # a page repeating a stub already known
-        ids = [c for c in data.get("children") or [] if isinstance(c, str)
-               and c not in self.nodes]
+        for kid in parent.kids:
+            if type(kid) is _Stub and kid.id == sid:
+                return  # a page repeating a stub already known
         count = data.get("count")
-        stub = _Stub(sid, parent, count if isinstance(count, int) else len(ids), ids, len(ids))
+        ids: list[str] = []
+        stub = _Stub(sid, parent, 0, ids)
+        # One pass over its ids (~2,800 in comments-6wmniq; a list of them, then a loop
+        # to list them, was a tenth of the page): each not placed yet is the stub's, and
+        # a nested stub takes its ids over from the one above it.
+        nodes, listed = self.nodes, self.listed
+        for cid in data.get("children") or []:
+            if isinstance(cid, str) and cid not in nodes:
+                ids.append(cid)
+                old = listed.get(cid)
+                if old is not None and old is not stub:
+                    old.children.remove(cid)
+                listed[cid] = stub
+        stub.count = count if isinstance(count, int) else len(ids)
+        stub.listed = len(ids)
         self._insert(parent, stub, None)
         self.fresh.add(id(stub))
-        for cid in ids:  # a nested stub takes its ids over from the one above it
-            old = self.listed.get(cid)
-            if old is not None and old is not stub:
-                old.children.remove(cid)
-            self.listed[cid] = stub
 
     def answered(self, ids: set[str]) -> None:
         """``ids`` were asked for: those neither placed nor listed again by a stub of the
@@ -166,23 +182,33 @@ class _Tree:
             node.kids = [k for k in node.kids if not (isinstance(k, _Stub)
                                                        and k.id == CONTINUE_ID)]
 
-    def walk(self) -> Iterator[tuple[_Node | _Stub, _Node, int, int]]:
-        """(item, parent, position among the parent's comments, depth), in display
-        order: the tree, then the replies whose parent is not in it. Depth counts from
-        the nesting (a missing parent's from its first reply's ``depth`` field)."""
-        tops = [self.root, *self.missing.values()]
-        stack: list[tuple[_Node, Iterator[_Node | _Stub], list[int], int]] = [
-            (t, iter(t.kids), [0], t.depth + 1) for t in reversed(tops)]
-        while stack:
-            parent, kids, count, depth = stack[-1]
-            kid = next(kids, None)
-            if kid is None:
-                stack.pop()
-                continue
-            yield kid, parent, count[0], depth
-            if isinstance(kid, _Node):
-                count[0] += 1
-                stack.append((kid, iter(kid.kids), [0], depth + 1))
+    def laid_out(self) -> tuple[list[Row], list[tuple[_Stub, int]], int]:
+        """In display order (the tree, then the replies whose parent is not in it): the
+        comments as rows (data, parent id, depth, position among the parent's comments),
+        the stubs with their depth, how many nodes have no data. Depth from the nesting
+        (a missing parent's: its first reply's ``depth``). A generator, ~3% of a parse."""
+        rows: list[Row] = []
+        stubs: list[tuple[_Stub, int]] = []
+        gaps = 0  # (none so far: kids are placed comments; counted as the walk did)
+        for top in (self.root, *self.missing.values()):
+            # (the parent's id, its kids not yet seen, their depth, its comments so far)
+            stack = [(top.id, iter(top.kids), top.depth + 1, [0])]
+            while stack:
+                pid, kids, depth, count = stack[-1]
+                for kid in kids:
+                    if isinstance(kid, _Stub):
+                        stubs.append((kid, depth))
+                        continue
+                    if kid.data is not None:
+                        rows.append((kid.data, pid, depth, count[0]))
+                    else:
+                        gaps += 1
+                    count[0] += 1
+                    stack.append((kid.id, iter(kid.kids), depth + 1, [0]))
+                    break
+                else:
+                    stack.pop()
+        return rows, stubs, gaps
 
 
 def _merge(tree: _Tree, things: Sequence[Mapping[str, Any]], parent: _Node | None) -> None:
@@ -191,10 +217,10 @@ def _merge(tree: _Tree, things: Sequence[Mapping[str, Any]], parent: _Node | Non
     objects (its ``listing_children`` of each, taken again here, was ~2% of a parse)."""
     for thing in things:
         data = thing.get("data")
-        if not isinstance(data, (dict, Mapping)):
-            raise ParseError(SITE, tree.url, f"a {thing.get('kind')} thing without data")
-        under = parent or tree.parent(data.get("parent_id"), data.get("depth"))
         kind = thing.get("kind")
+        if not isinstance(data, (dict, Mapping)):
+            raise ParseError(SITE, tree.url, f"a {kind} thing without data")
+        under = parent or tree.parent(data.get("parent_id"), data.get("depth"))
         if kind == "t1":
             node = tree.add_comment(data, under)
             replies = data.get("replies")
@@ -229,13 +255,22 @@ class ThreadPages:
     @parser_entry(SITE)
     def add(self, text: str, *, url: str) -> list[More]:
         """Place one answer; return the stubs it holds (``more_stubs`` of it)."""
+        return self._add(text, url, stubs=True)
+
+    @parser_entry(SITE)
+    def _place(self, text: str, *, url: str) -> None:
+        """``add`` for a reader of the whole thread at once, which asks for no stubs."""
+        self._add(text, url, stubs=False)
+
+    def _add(self, text: str, url: str, *, stubs: bool) -> list[More]:
         obj = read_json(text, url=url)
         things = morechildren_things(obj, url=url)
         if things is not None:
             if self._tree is None:
                 raise ParseError(SITE, url, "a morechildren answer before the thread's "
                                             "first page")
-            found = checked_answer(self._tree, things, url=url, story=self._story())
+            found = checked_answer(self._tree, things, url=url, story=self._story(),
+                                   stubs=stubs)
             tree = self._start(url)
             _merge(tree, things, None)
             tree.answered(_asked_ids(url) or {
@@ -248,16 +283,26 @@ class ThreadPages:
                 unprefixed(post.get("id") or post.get("name")):
             raise ParseError(SITE, url, f"a page of post {data.get('id')} in the thread "
                                         f"of {post.get('id')}")
-        found = checked_answer(self._tree, tops, url=url,
-                               story=unprefixed(data.get("id") or data.get("name")))
+        story = unprefixed(data.get("id") or data.get("name"))
+        if self._tree is None:  # checked as it is placed, in a tree taken if it passes
+            first = _Tree(url)
+            placed = placed_first(first, tops, url=url, story=story, stubs=stubs)
+            if placed is not None:
+                self._tree, self._post = first, data
+                self._urls.append(url)
+                _continued_parent(url)  # (a URL it cannot split is refused, as below)
+                return placed
+        found = checked_answer(self._tree, tops, url=url, story=story, stubs=stubs)
         later = self._tree is not None
         tree = self._start(url)
         self._post = post or data
         _merge(tree, tops, None)
-        again = _continued_parent(url) or next(
-            (unprefixed(t["data"].get("id")) for t in tops if t.get("kind") == "t1"), None)
-        if again is not None and later:
-            tree.continued(again)
+        again = _continued_parent(url)
+        if later:  # the first t1 is the parent again only on a later page
+            again = again or next((unprefixed(t["data"].get("id")) for t in tops
+                                   if t.get("kind") == "t1"), None)
+            if again is not None:
+                tree.continued(again)
         return found
 
     def _story(self) -> str | None:
@@ -292,7 +337,7 @@ def _build(pages: Sequence[tuple[str, str]]) -> ThreadPages:
         raise ValueError("a thread needs at least its first page")
     built = ThreadPages()
     for url, text in pages:
-        built.add(text, url=url)
+        built._place(text, url=url)
     return built
 
 
@@ -313,32 +358,23 @@ def parse_thread_pages(pages: Sequence[tuple[str, str]], *, fetched_at: datetime
 
 def _thread(tree: _Tree, post: Mapping[str, Any], first_url: str, *, fetched_at: datetime,
             sort: str | None, source: str) -> Thread:
-    story = story_from(post, fetched_at=fetched_at, source=source)
-    rows: list[tuple[Mapping[str, Any], str | None, int, int]] = []
-    stubs = 0
-    left: list[More] = []  # the stubs, found in the same walk (a second was ~2% of it)
-    for item, parent, position, depth in tree.walk():
-        if isinstance(item, _Node) and item.data is not None:
-            rows.append((item.data, parent.id, depth, position))
-        else:
-            stubs += 1
-            if isinstance(item, _Stub):
-                left.append(_more_of(item, depth))
-    if not rows and not stubs and story.comment_count:
+    rows, stubs, gaps = tree.laid_out()
+    # What is still hidden, so a partial thread (a saved page, a capped crawl) says so;
+    # given to story_from, not put in by dataclasses.replace after (~5 us a thread).
+    # (_sort cannot fail here: add has split the same URL.)
+    story = story_from(post, fetched_at=fetched_at, source=source, more_extra={
+        "sort": _sort(first_url, sort), "unexpanded_stubs": len(stubs),
+        "unexpanded_comments": sum(_share(stub) for stub, _ in stubs)})
+    if not rows and not stubs and not gaps and story.comment_count:
         raise ParseError(SITE, first_url, f"the post says {story.comment_count} comments but "
                                           "the answer holds none (a permalink of a deleted "
                                           "comment answers so)")
-    comments = comments_from(rows, story_id=story.id, submitter=story.author)
-    # What is still hidden, so a partial thread (a saved page, a capped crawl) says so.
-    extra = {**(story.extra or {}), "sort": _sort(first_url, sort),
-             "unexpanded_stubs": len(left), "unexpanded_comments": sum(m.count for m in left)}
-    return Thread(story=replace(story, extra=extra), comments=tuple(comments),
-                  fetched_at=fetched_at, source=source)
+    comments = tuple(comments_from(rows, story_id=story.id, submitter=story.author))
+    return Thread(story=story, comments=comments, fetched_at=fetched_at, source=source)
 
 
 def _stubs(tree: _Tree) -> list[More]:
-    return [_more_of(item, depth) for item, _, _, depth in tree.walk()
-            if isinstance(item, _Stub)]
+    return [_more_of(stub, depth) for stub, depth in tree.laid_out()[1]]
 
 
 def _more_of(stub: _Stub, depth: int) -> More:
