@@ -24,7 +24,6 @@ from typing import Any
 from archive.models import Comment, Story, Thread, User
 from scraper.parsers import bodies, comment_stores
 from scraper.parsers.errors import ParseError
-from scraper.parsers.lobsters.bodytext import shaped_text, story_texts
 from scraper.parsers.lobsters.common import (
     _USER_USED,
     EDIT_GRACE,
@@ -45,6 +44,8 @@ from scraper.parsers.lobsters.common import (
 )
 from scraper.parsers.lobsters.errors import check_body
 from scraper.parsers.parents import UNKNOWN, Row, new_row, place
+from scraper.parsers.shaped import shaped_text
+from scraper.parsers.shaped import texts as story_texts
 
 # Fields read into common columns; short_id_url and a comment's url are derived from its id.
 _STORY_USED = frozenset(("short_id", "short_id_url", "created_at", "title", "url", "score",

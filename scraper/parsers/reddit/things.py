@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.models import Comment, Story
-from scraper.parsers import bodies, comment_stores
+from scraper.parsers import bodies, comment_stores, shaped
 from scraper.parsers.entries import slot_builder
 from scraper.parsers.errors import ParseError
 
@@ -123,7 +123,7 @@ def comments_from(rows: Sequence[tuple[Mapping[str, Any], str | None, int, int]]
     depth, position) each, as ``comment_from`` reads one. ``submitter``: the post's
     author, whose comments are ``by_submitter`` whatever ``is_submitter`` says."""
     bodies_html = [served_html(row[0], "body_html") for row in rows]
-    shown = bodies.texts([b for b in bodies_html if b is not None])
+    shown = shaped.texts([b for b in bodies_html if b is not None])
     texts = iter(shown)
     return [_comment(data, story_id, parent, depth, position, body,
                  next(texts) if body is not None else None, submitter, url)

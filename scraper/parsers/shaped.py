@@ -1,4 +1,4 @@
-"""The texts of a Lobsters story's bodies, the renderer's common shapes read in two
+"""The texts of Lobsters' and Reddit's bodies, the renderers' common shapes read in two
 passes of C and a few calls a block.
 
 ``bodies.texts`` reads a Lobsters body as any rendered Markdown (``mdblocks`` then
@@ -12,8 +12,10 @@ every one of them is a block of its own, and the quotes and lists around them br
 the text only where they do, with only blank text between. So one match of that shape
 and one ``findall`` of those blocks give it; a block's inline tags are cut, its
 entities decoded, its whitespace collapsed (a code block's kept), as narrow does.
+Reddit's bodies (snudown's) are the same shapes in a ``<div class="md">``, a block
+around them all, which adds no break of its own: the same text.
 The other bodies are ``bodies.texts``', told the texts read here.
-tests/test_lobsters_bodytext.py holds this to BeautifulSoup's reading.
+tests/test_shaped.py holds this to BeautifulSoup's reading.
 """
 
 from __future__ import annotations
@@ -60,8 +62,17 @@ _LEAF = re.compile("<(?:p|li)>([^<]*+(?:<(?!/(?:p|li)>)[^<]*+)*)</(?:p|li)>"
 _TAG = re.compile("<[^>]*>")
 
 
+_MD_OPEN = '<div class="md">'
+
+
 def shaped_text(fragment: str) -> str | None:
-    """The text of a body of that shape, or None for any other body."""
+    """The text of a body of that shape, bare or in snudown's wrapper, or None for any
+    other body."""
+    if fragment.startswith(_MD_OPEN):
+        inner = fragment.rstrip(" \t\n\r")
+        if not inner.endswith("</div>"):
+            return None
+        fragment = inner[len(_MD_OPEN):-len("</div>")]
     if _SHAPE.fullmatch(fragment) is None:
         return None
     blocks = []
@@ -80,7 +91,7 @@ def shaped_text(fragment: str) -> str | None:
     return "\n\n".join(blocks)
 
 
-def story_texts(fragments: Sequence[str]) -> list[str]:
+def texts(fragments: Sequence[str]) -> list[str]:
     """``bodies.texts(fragments)``, the bodies of that shape read here first: where any
     other is left, ``bodies.texts`` reads it beside them all, as ever (a damaged body's
     reading can hang on its neighbours)."""

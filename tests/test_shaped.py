@@ -1,6 +1,6 @@
-"""Lobsters' bodies read by one match of their shape and one of their blocks
-(``lobsters.bodytext``) give the text BeautifulSoup gives, and ``story_texts`` the
-texts ``bodies.texts`` gives.
+"""Lobsters' and Reddit's bodies read by one match of their shape and one of their
+blocks (``shaped``) give the text BeautifulSoup gives, and ``texts`` the texts
+``bodies.texts`` gives.
 
 Random bodies of the shape (paragraphs, quotes of them, lists, code blocks, inline tags
 and links, entities HN's and others, whitespace runs with no-break and other Unicode
@@ -8,7 +8,9 @@ spaces) and beside it (inline tags three deep or left open, loose lists, nested 
 headings, line breaks, attributes with quotes, numeric, odd and unterminated entities,
 stray and unclosed tags, CR in code), some damaged: each one the fast reading takes is
 BeautifulSoup's text, a page of them is ``bodies.texts``' texts, and enough of them
-are taken that the test holds something. Every body of the corpus's story JSON too.
+are taken that the test holds something. The same bodies in snudown's wrapper, it too
+damaged at times (left open, closed twice, nested, spelled otherwise). Every body of
+the corpus's Lobsters story JSON and Reddit comments too.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import json
 import random
 
 from scraper.parsers import bodies
-from scraper.parsers.lobsters.bodytext import shaped_text, story_texts
+from scraper.parsers.reddit.things import served_html
+from scraper.parsers.shaped import shaped_text
+from scraper.parsers.shaped import texts as story_texts
 from tests.corpus import corpus_dir
 
 _WORDS = ["a", "b c", "word.", " ", "  ", "\n", "\t", "\r\n", "\xa0", "\u2009", "\u3000",
@@ -121,13 +125,55 @@ def test_random_bodies_read_as_beautifulsoup_reads_them() -> None:
     assert seen > 3000 and seen * 0.9 > taken > seen * 0.25, (seen, taken)
 
 
+# snudown's wrapper as it writes it, and beside it.
+_MD_ODD = [('<div class="md">', "</div>\n"), ('<div class="md">', ""), ("", "</div>"),
+           ('<div class="md">', "</div></div>"), ('<div class="md"><div class="md">', "</div>"),
+           ('<div class="md" >', "</div>"), ("<div class='md'>", "</div>"),
+           ('<div class="md">', "</div>x"), (' <div class="md">', "</div>"),
+           ('<div class="md">', "</div >"), ('<DIV class="md">', "</DIV>"),
+           ('<div class="md">', "</div><p>a</p>"), ('<div class="md">', "</div>\xa0")]
+
+
+def _reddit_body(rng: random.Random) -> str:
+    start, end = (('<div class="md">', rng.choice(["</div>", "\n</div>", "</div>\n"]))
+                  if rng.random() < 0.85 else rng.choice(_MD_ODD))
+    return f"{start}{_body(rng)}{end}"
+
+
+def _check_taken(body: str) -> bool:
+    fast = shaped_text(body)
+    if fast is None:
+        return False
+    assert fast == bodies.soup_texts([body])[0], body
+    assert fast == bodies.text(body), body
+    return True
+
+
+def test_random_reddit_bodies_read_as_beautifulsoup_reads_them() -> None:
+    rng = random.Random(15)
+    seen = taken = 0
+    for _ in range(1200):
+        page = [_reddit_body(rng) if rng.random() < 0.9 else _body(rng)
+                for _ in range(rng.randint(1, 5))]
+        assert story_texts(page) == bodies.texts(page), page
+        for body in page:
+            seen += 1
+            taken += _check_taken(body)
+    assert seen > 3000 and seen * 0.9 > taken > seen * 0.2, (seen, taken)
+
+
 def test_what_is_taken_and_refused() -> None:
     taken = {
         "<p>a  b\n c</p>\n<blockquote>\n<p>&lt;q&gt;\xa0 </p>\n</blockquote>\n<p></p>\n":
             "a b c\n\n<q>\xa0",
         '<p>a <em>b <a href="/u/x" rel="ugc">@x</a></em>.</p>\n<ol>\n<li>\n<code>i</code> j'
         '</li>\n</ol>\n<pre><code>  x &lt; 1\n\n</code></pre>\n': "a b @x.\n\ni j\n\n  x < 1",
-        "": ""}
+        "": "",
+        '<div class="md"><p>isn&#39;t &quot;<a href="/r/x">/r/x</a>&quot;</p>\n</div>':
+            "isn't \"/r/x\"",
+        '<div class="md"></div>': "",
+        '<div class="md"><blockquote>\n<p>a &amp; b</p>\n</blockquote>\n\n<p>c</p>\n</div>\n':
+            "a & b\n\nc"}
     for body, text in taken.items():
         assert shaped_text(body) == text == bodies.soup_texts([body])[0], body
     for refused in ("<p>a <em>b</p>", "<p>a</em></p>", "<p><em><i><b>a</b></i></em></p>",
@@ -136,7 +182,11 @@ def test_what_is_taken_and_refused() -> None:
                     "<blockquote><p>a</p>", "<ul><li><p>a</p></li></ul>", "<p class=x>a</p>",
                     '<p><a href="x" title="y">a</a></p>', "<pre><code>a\r\nb</code></pre>",
                     '<pre><code class="language-c">a</code></pre>', "<h2>a</h2>",
-                    "<blockquote><blockquote><p>a</p></blockquote></blockquote>"):
+                    "<blockquote><blockquote><p>a</p></blockquote></blockquote>",
+                    '<div class="md"><p>a</p>', '<div class="md"><p>a</p></div></div>',
+                    '<div class="md"><div class="md"><p>a</p></div>', '<div class="md" ><p>a'
+                    '</p></div>', ' <div class="md"><p>a</p></div>', '<div class="md"><p>a'
+                    '</p></div><p>b</p>', '<div class="md"><hr/></div>'):
         assert shaped_text(refused) is None, refused
 
 
@@ -153,3 +203,23 @@ def test_every_corpus_story_body() -> None:
                 taken += 1
                 assert fast == bodies.soup_texts([body])[0], body
     assert taken > seen // 2, (seen, taken)
+
+
+def test_every_corpus_reddit_comment_body() -> None:
+    seen = taken = 0
+    for path in sorted(corpus_dir("reddit").glob("comments-*.json")):
+        found: list[str] = []
+        stack = [json.loads(path.read_text(encoding="utf-8"))]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                body = served_html(node, "body_html")
+                if body is not None:
+                    found.append(body)
+                stack.extend(node.values())
+        assert story_texts(found) == bodies.texts(found), path
+        seen += len(found)
+        taken += sum(_check_taken(body) for body in found)
+    assert taken > seen * 0.9, (seen, taken)
