@@ -75,7 +75,7 @@ def story_from_json(obj: object, *, url: str) -> Story:
     # Read alone, not with the comments' bodies in one parse: a stray close tag ends a
     # body wrapped alone in its <div>, and not one among the others (tests/test_lobsters_fast).
     text = None
-    if description is not None:  # the renderer's common shapes read by bodytext
+    if description is not None:  # the renderer's common shapes read by parsers.shaped
         fast = shaped_text(description)
         text = (fast if fast is not None else bodies.text(description)) or None
     created_at, created_raw = iso_time(obj.get("created_at"))
