@@ -186,7 +186,12 @@ def test_what_is_taken_and_refused() -> None:
                     '<div class="md"><p>a</p>', '<div class="md"><p>a</p></div></div>',
                     '<div class="md"><div class="md"><p>a</p></div>', '<div class="md" ><p>a'
                     '</p></div>', ' <div class="md"><p>a</p></div>', '<div class="md"><p>a'
-                    '</p></div><p>b</p>', '<div class="md"><hr/></div>'):
+                    '</p></div><p>b</p>', '<div class="md"><hr/></div>',
+                    # what the shape's runs once took in code and links, now refused
+                    # by the one test of the whole body (shaped._clean)
+                    "<pre><code>a\ud800</code></pre>", "<pre><code>a\ue000</code></pre>",
+                    '<p><a href="\ud800">a</a></p>', '<p><a href="\ue000">a</a></p>',
+                    '<p><a href="a&amp">a</a></p>', "<pre><code>&amp</code></pre>"):
         assert shaped_text(refused) is None, refused
 
 

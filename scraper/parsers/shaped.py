@@ -24,21 +24,28 @@ import re
 from collections.abc import Sequence
 
 from scraper.parsers import bodies
-from scraper.parsers.narrow import _HN_ENTITY, _INLINE_TAGS, _PARA, _decoded, _squeezed
+from scraper.parsers.narrow import (
+    _INLINE_TAGS,
+    _NOT_SIMPLE_ENTITY,
+    _PARA,
+    _decoded,
+    _squeezed,
+)
 
-# A run of text: no tag, no NUL (libxml2 makes it U+FFFD), no lone surrogate (libxml2
-# refuses it), no paragraph mark (the reference's reading breaks the text at one), and
-# of the entities only narrow's; unrolled, as narrow's patterns are. The runs are
-# possessive (3.11): a body refused late was matched again with every shorter run
-# before (12 us on a 672-character body). Not the groups: 3.11's sre loses a capture's
-# span in a possessive repeat of a group that holds one (SystemError, a random test's).
-_RUN = "[^<&\x00\ud800-\udfff" + _PARA + "]*+"
-_TEXT = rf"{_RUN}(?:{_HN_ENTITY}{_RUN})*"
+# A run of text: no tag. What else a run may not hold is tested once over the whole
+# body (``_clean``): a NUL (libxml2 makes it U+FFFD), a lone surrogate (libxml2 refuses
+# it), a paragraph mark (the reference's reading breaks the text at one), an entity
+# other than narrow's. A run of one excluded character is sre's own counting loop, which
+# the class of all of them was not (a run of that class cost 2.3x, 165 -> 71 us on the
+# corpus's story bodies, and the body's tests ~10 us). The runs are possessive (3.11): a
+# body refused late was matched again with every shorter run before (12 us on a
+# 672-character body). Not the groups: 3.11's sre loses a capture's span in a
+# possessive repeat of a group that holds one (SystemError, a random test's).
+_TEXT = "[^<]*+"
 # narrow's inline tags, bare, and its links (the href only after "<a": a lookbehind).
 _NAMES = rf"(?:{_INLINE_TAGS})(?![a-zA-Z0-9])"
-_LINK = (rf'(?:(?<=<a) href="[^"<>&\x00-\x1f]*(?:{_HN_ENTITY}[^"<>&\x00-\x1f]*)*"'
-         r'(?: rel="[a-z ]*")?)?')
-_CODE = "[^<&\x00\r" + _PARA + "]*+"  # libxml2 makes CR LF one LF, which a <pre> shows
+_LINK = r'(?:(?<=<a) href="[^"<>\x00-\x1f]*"(?: rel="[a-z ]*")?)?'
+_CODE = "[^<\r]*+"  # libxml2 makes CR LF one LF, which a <pre> shows
 _SP = "[ \t\n\r]*+"
 
 
@@ -53,7 +60,7 @@ def _inline(name: str) -> str:
 _SHAPE = re.compile(
     rf"(?:{_SP}(?:<p>{_inline('p')}</p>|<blockquote>(?:{_SP}<p>{_inline('q')}</p>)*"
     rf"{_SP}</blockquote>|<(?P<list>ul|ol)>(?:{_SP}<li>{_inline('l')}</li>)*"
-    rf"{_SP}</(?P=list)>|<pre><code>{_CODE}(?:{_HN_ENTITY}{_CODE})*</code></pre>))*{_SP}")
+    rf"{_SP}</(?P=list)>|<pre><code>{_CODE}</code></pre>))*{_SP}")
 # Once the shape is matched every "<" opens a tag and every "&" an entity of narrow's:
 # a paragraph's or an item's content (its inline tags with it, up to its close) and a
 # code block's text, unrolled and possessive as above.
@@ -73,7 +80,7 @@ def shaped_text(fragment: str) -> str | None:
         if not inner.endswith("</div>"):
             return None
         fragment = inner[len(_MD_OPEN):-len("</div>")]
-    if _SHAPE.fullmatch(fragment) is None:
+    if not _clean(fragment) or _SHAPE.fullmatch(fragment) is None:
         return None
     blocks = []
     # Every paragraph, item and code block a block of its own, in order; the quotes and
@@ -89,6 +96,27 @@ def shaped_text(fragment: str) -> str | None:
         if block:
             blocks.append(block)
     return "\n\n".join(blocks)
+
+
+_PARA_UTF8 = _PARA.encode("utf-8")
+
+
+def _clean(fragment: str) -> bool:
+    """Whether every "&" of ``fragment`` opens one of narrow's entities and it holds no
+    NUL, no paragraph mark and no lone surrogate: what the shape's runs take for granted.
+    (Anywhere: the shape's code blocks and links took a surrogate or a mark before; such
+    a body now goes to ``bodies.texts``, which reads it as it always did.)"""
+    if "&" in fragment and _NOT_SIMPLE_ENTITY.search(fragment) is not None:
+        return False
+    if fragment.isascii():
+        return "\x00" not in fragment
+    # One encode refuses a lone surrogate; the bytes are then searched at memchr's
+    # speed, where ``in`` on a str of 2-byte characters is a slow loop.
+    try:
+        encoded = fragment.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return b"\x00" not in encoded and _PARA_UTF8 not in encoded
 
 
 def texts(fragments: Sequence[str]) -> list[str]:
