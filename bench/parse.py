@@ -10,7 +10,7 @@ Times are CPU time of this process (``time.process_time``), the anchor and the p
 run in alternation and the best of ``--repeat`` runs kept: on a shared machine wall
 time measures the neighbours. Target (issue 14): ratio <= 2.5x on every page.
 
-Run: python bench/parse.py [--repeat 15] [--sizes 100,1000,5000,20000]
+Run: python bench/parse.py [--repeat 15] [--sizes 100,1000,5000,20000] [--only TEXT]
 """
 
 from __future__ import annotations
@@ -212,17 +212,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--sizes", default="100,1000,5000,20000")
+    ap.add_argument("--only", default="", help="only the corpus pages whose label holds "
+                    "this text (the generated pages and threads left out)")
     args = ap.parse_args()
     ratios: list[tuple[float, str]] = []
     print("== every page: parse + tree against the bare parse of the same page")
-    for era in ("modern", "old"):
+    for era in ("modern", "old") if not args.only else ():
         page, parse = generated(1000, era)
         base, ours = best_pair(anchor(page), parse, args.repeat)
         label = f"generated 1,000 comments, {era} markup"
         ratios.append((report(label, page, comments_of(parse()), base, ours), label))
     root = Path(os.environ.get("LINKTHREAD_CORPUS")
                 or Path(__file__).resolve().parents[2] / "shared" / "corpus")
-    pages = corpus_pages(root) if root.is_dir() else []
+    pages = [p for p in corpus_pages(root) if args.only in p[0]] if root.is_dir() else []
     if not pages:
         print(f"(no corpus at {root}: set LINKTHREAD_CORPUS)")
     for label, page, parse in pages:
@@ -243,7 +245,7 @@ def main() -> None:
             print(f"{label:44} anchor {base * 1e3:7.3f} ms | floor {floor * 1e3:7.3f} ms | "
                   f"floor {floor / base:4.2f}x the anchor")
     print("== cost per comment, generated threads (flat is the target)")
-    for era in ("modern", "old"):
+    for era in ("modern", "old") if not args.only else ():
         for n in (int(s) for s in args.sizes.split(",")):
             page, parse = generated(n, era)
             base, ours = best_pair(anchor(page), parse, max(3, args.repeat * 1000 // n // 3))
