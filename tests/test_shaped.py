@@ -20,7 +20,7 @@ import random
 
 from scraper.parsers import bodies
 from scraper.parsers.reddit.things import served_html
-from scraper.parsers.shaped import shaped_text
+from scraper.parsers.shaped import inline_text, shaped_text
 from scraper.parsers.shaped import texts as story_texts
 from tests.corpus import corpus_dir
 
@@ -228,3 +228,36 @@ def test_every_corpus_reddit_comment_body() -> None:
         seen += len(found)
         taken += sum(_check_taken(body) for body in found)
     assert taken > seen * 0.9, (seen, taken)
+
+
+def test_random_inline_fragments_read_as_beautifulsoup_reads_them() -> None:
+    """A profile's about of 2018-23 (text and inline tags, no block), some damaged."""
+    rng = random.Random(16)
+    seen = taken = 0
+    for _ in range(3000):
+        fragment = _sep(rng) + _text(rng) + _sep(rng)
+        if rng.random() < 0.2:
+            at = rng.randint(0, len(fragment))
+            fragment = f"{fragment[:at]}{rng.choice(_ODD)}{fragment[at:]}"
+        seen += 1
+        fast = inline_text(fragment)
+        if fast is not None:
+            taken += 1
+            assert fast == bodies.text(fragment) == bodies.soup_texts([fragment])[0], fragment
+    assert seen * 0.9 > taken > seen * 0.3, (seen, taken)
+    for refused in ("<p>a</p>", "a<br>b", "a <em>b", "a</em>", "a&nbsp;b", "a\x00", "<3"):
+        assert inline_text(refused) is None, refused
+
+
+def test_every_corpus_about() -> None:
+    seen = 0
+    for path in sorted(corpus_dir("lobsters").glob("story-*.json")):
+        story = json.loads(path.read_text(encoding="utf-8"))
+        for holder in [story.get("submitter_user"), *(c.get("commenting_user")
+                                                        for c in story["comments"])]:
+            about = holder.get("about") if isinstance(holder, dict) else None
+            fast = inline_text(about) if about else None
+            if fast is not None:
+                seen += 1
+                assert fast == bodies.text(about) == bodies.soup_texts([about])[0], about
+    assert seen > 10, seen

@@ -14,7 +14,8 @@ and one ``findall`` of those blocks give it; a block's inline tags are cut, its
 entities decoded, its whitespace collapsed (a code block's kept), as narrow does.
 Reddit's bodies (snudown's) are the same shapes in a ``<div class="md">``, a block
 around them all, which adds no break of its own: the same text.
-The other bodies are ``bodies.texts``', told the texts read here.
+The other bodies are ``bodies.texts``', told the texts read here. A fragment of text
+and inline tags alone (a Lobsters profile's about) reads as a paragraph's text.
 tests/test_shaped.py holds this to BeautifulSoup's reading.
 """
 
@@ -73,6 +74,10 @@ _LEAF = re.compile(f"<(?:p|li)>([^<]*+(?:<(?!{_NOT_CLOSE})[^<]*+)*+)</(?:p|li)>"
 _TAG = re.compile("<[^>]*>")
 
 
+# Text and inline tags alone, no block: a Lobsters profile's about of 2018-23 (the
+# user's own text, a link in it at times).
+_INLINE_SHAPE = re.compile(_inline("t"))
+
 _MD_OPEN = '<div class="md">'
 
 
@@ -100,6 +105,17 @@ def shaped_text(fragment: str) -> str | None:
         if block:
             blocks.append(block)
     return "\n\n".join(blocks)
+
+
+def inline_text(fragment: str) -> str | None:
+    """The text of a fragment of text and narrow's inline tags alone, nested and closed
+    as in a paragraph, or None for any other: a paragraph's text, with no paragraph
+    around it (the tags cut, the entities decoded, the whitespace collapsed)."""
+    if not _clean(fragment) or _INLINE_SHAPE.fullmatch(fragment) is None:
+        return None
+    if "<" in fragment:
+        fragment = _TAG.sub("", fragment)
+    return _squeezed(_decoded(fragment) if "&" in fragment else fragment).strip(" ")
 
 
 _PARA_UTF8 = _PARA.encode("utf-8")

@@ -25,6 +25,7 @@ from archive.models import Story, Thread, User
 from scraper.parsers import ages, bodies
 from scraper.parsers.errors import ParseError, TruncatedPage
 from scraper.parsers.hosts import domain as host_domain
+from scraper.parsers.shaped import inline_text
 
 SITE = "lobsters"
 BASE_URL = "https://lobste.rs"
@@ -113,7 +114,11 @@ def about_fields(about: object) -> tuple[str | None, str | None]:
     if not isinstance(about, str) or not about.strip():
         return None, None
     if _TAG.search(about):
-        return about, bodies.text(about) or None
+        # Most such abouts are the user's text with a link or two in it, read by the
+        # shape of a paragraph's text (pushcx's 1.2 KB: 12 -> ~5 us, a third of its
+        # story pages' profiles); any other, as any fragment.
+        text = inline_text(about)
+        return about, (text if text is not None else bodies.text(about)) or None
     return None, about
 
 
