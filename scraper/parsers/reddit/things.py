@@ -191,7 +191,10 @@ def _comment(data: Mapping[str, Any], story_id: str, parent_id: str | None, dept
     """What a comment's record holds of its ``data`` (Reddit's states, module doc). The
     common cases of ``html.unescape``, ``epoch`` and ``_edited`` are spelt out: each
     call was a tenth of a comment's ~2.3 us here."""
-    extra = {k: data[k] for k in _COMMENT_EXTRA if k in data}
+    extra = {}
+    for k in _COMMENT_EXTRA:  # (a loop: the comprehension's frame was ~0.15 us more)
+        if k in data:
+            extra[k] = data[k]
     author = data.get("author")
     if not isinstance(author, str) or not author:
         author = None
