@@ -2,16 +2,20 @@
 gives ``shaped.shaped_text``'s text, and a page of bodies (``things._texts``)
 ``shaped.texts``' texts: random bodies around that shape (its wrapper, its
 whitespace, what its run of text refuses, more paragraphs, tags, entities, damage),
-and every comment body of the corpus."""
+and every comment body of the corpus's threads."""
 
 from __future__ import annotations
 
-import json
 import random
 
 from scraper.parsers import shaped
-from scraper.parsers.reddit.things import _texts, one_paragraph, served_html
+from scraper.parsers.errors import ParseError
+from scraper.parsers.reddit import thread
+from scraper.parsers.reddit.things import _texts, one_paragraph
 from tests.corpus import corpus_dir
+from tests.hnpages import FETCHED_AT
+
+URL = "https://www.reddit.com/r/x/comments/1/x/"
 
 _PIECES = ["a", "word", " ", "  ", "\n", "\t", "\r", "\r\n", "\x0c", "\x0b", "\xa0",
            "\u2009", "\u3000", "é", "😀", "[deleted]", "1 > 0", "x=\"y\"", "'q'"]
@@ -38,18 +42,22 @@ def _body(rng: random.Random) -> str:
     return body
 
 
+def _taken(body: str) -> bool:
+    fast = one_paragraph(body)
+    if fast is None:
+        return False
+    assert fast == shaped.shaped_text(body), body
+    return True
+
+
 def test_random_bodies_read_as_shaped_text_reads_them() -> None:
     rng = random.Random(41)
     seen = taken = 0
     for _ in range(3000):
         page = [_body(rng) for _ in range(rng.randint(1, 4))]
         assert _texts(page) == shaped.texts(page), page
-        for body in page:
-            seen += 1
-            fast = one_paragraph(body)
-            if fast is not None:
-                taken += 1
-                assert fast == shaped.shaped_text(body), body
+        seen += len(page)
+        taken += sum(map(_taken, page))
     assert seen * 0.9 > taken > seen * 0.25, (seen, taken)
 
 
@@ -68,22 +76,13 @@ def test_what_is_taken_and_refused() -> None:
 def test_every_corpus_comment_body() -> None:
     seen = taken = 0
     for path in sorted(corpus_dir("reddit").glob("comments-*.json")):
-        found: list[str] = []
-        stack = [json.loads(path.read_text(encoding="utf-8"))]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, list):
-                stack.extend(node)
-            elif isinstance(node, dict):
-                body = served_html(node, "body_html")
-                if body is not None:
-                    found.append(body)
-                stack.extend(node.values())
+        try:
+            read = thread.parse_thread_pages([(URL, path.read_text(encoding="utf-8"))],
+                                             fetched_at=FETCHED_AT)
+        except ParseError:  # a deleted comment's permalink: no thread
+            continue
+        found = [c.text_html for c in read.comments if c.text_html is not None]
         assert _texts(found) == shaped.texts(found), path
-        for body in found:
-            seen += 1
-            fast = one_paragraph(body)
-            if fast is not None:
-                taken += 1
-                assert fast == shaped.shaped_text(body), body
-    assert taken > seen * 0.3, (seen, taken)
+        seen += len(found)
+        taken += sum(map(_taken, found))
+    assert seen > 1000 and taken > seen * 0.3, (seen, taken)
