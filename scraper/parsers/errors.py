@@ -78,9 +78,14 @@ def parser_entry(site: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             except ParseError:
                 raise
             except Exception as exc:
-                reason = " ".join(str(exc).split())[:160]
-                raise ParseError(site, str(kwargs.get("url", "?")),
-                                 f"unreadable page ({type(exc).__name__}: {reason})") from exc
+                raise unreadable(site, str(kwargs.get("url", "?")), exc) from exc
         return entry
 
     return wrap
+
+
+def unreadable(site: str, url: str, exc: Exception) -> ParseError:
+    """The ParseError a parser entry gives for ``exc``, an error no check named: for a
+    parser that calls its own steps without their entries (an entry a call, ~0.4 us)."""
+    reason = " ".join(str(exc).split())[:160]
+    return ParseError(site, url, f"unreadable page ({type(exc).__name__}: {reason})")

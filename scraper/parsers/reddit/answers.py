@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, TypeGuard
 
 from scraper.parsers.entries import slot_builder
@@ -16,6 +17,7 @@ CONTINUE_ID = "_"
 # Tests below are written ``isinstance(x, (dict, Mapping))``: the same answer, but a
 # decoded answer's dicts pass on the first, C-level check, where the ABC's own check
 # costs ~0.15 us and runs several times for every thing of the answer.
+_OBJECTS = (dict, Mapping)
 
 
 def is_object(value: object) -> TypeGuard[Mapping[str, Any]]:
@@ -47,7 +49,8 @@ def listing_children(obj: Any, *, url: str, what: str) -> list[Mapping[str, Any]
         raise ParseError(SITE, url, f"{what} is not a Listing")
     data = obj.get("data")
     kids = data.get("children") if isinstance(data, (dict, Mapping)) else None
-    if not isinstance(kids, list) or not all(isinstance(k, (dict, Mapping)) for k in kids):
+    # (map: the generator's frame was ~0.15 us of each of a thread's Listings)
+    if not isinstance(kids, list) or not all(map(isinstance, kids, repeat(_OBJECTS))):
         raise ParseError(SITE, url, f"{what} has no list of children")
     return kids
 

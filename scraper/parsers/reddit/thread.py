@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from archive.models import Thread
-from scraper.parsers.errors import ParseError, parser_entry
+from scraper.parsers.errors import ParseError, parser_entry, unreadable
 from scraper.parsers.reddit.answer_check import checked_answer
 from scraper.parsers.reddit.answers import (
     CONTINUE_ID,
@@ -86,6 +86,8 @@ class _Tree:
         self.touched: list[_Stub] = []  # stubs the current page took comments from
 
     def parent(self, fullname: object, depth: object) -> _Node:
+        if type(fullname) is str and fullname.startswith("t3_"):
+            return self.root  # most top things: the post, known without unprefixed
         pid = unprefixed(fullname)
         if pid is None or str(fullname).startswith("t3_"):
             return self.root
@@ -257,10 +259,15 @@ class ThreadPages:
         """Place one answer; return the stubs it holds (``more_stubs`` of it)."""
         return self._add(text, url, stubs=True)
 
-    @parser_entry(SITE)
-    def _place(self, text: str, *, url: str) -> None:
-        """``add`` for a reader of the whole thread at once, which asks for no stubs."""
-        self._add(text, url, stubs=False)
+    def _place(self, text: str, url: str) -> None:
+        """``add`` for a reader of the whole thread at once, which asks for no stubs,
+        called inside that reader's entry: what ``add``'s own would raise, raised."""
+        try:
+            self._add(text, url, stubs=False)
+        except ParseError:
+            raise
+        except Exception as exc:
+            raise unreadable(SITE, url, exc) from exc
 
     def _add(self, text: str, url: str, *, stubs: bool) -> list[More]:
         obj = read_json(text, url=url)
@@ -326,6 +333,9 @@ class ThreadPages:
     def thread(self, *, fetched_at: datetime, sort: str | None = None,
                source: str = "api") -> Thread:
         """The thread as the answers added so far show it (see ``parse_thread_pages``)."""
+        return self._whole(fetched_at, sort, source)
+
+    def _whole(self, fetched_at: datetime, sort: str | None, source: str) -> Thread:
         if self._tree is None or self._post is None:
             raise ParseError(SITE, "?", "no comments response among the pages")
         return _thread(self._tree, self._post, self._urls[0], fetched_at=fetched_at,
@@ -337,12 +347,16 @@ def _build(pages: Sequence[tuple[str, str]]) -> ThreadPages:
         raise ValueError("a thread needs at least its first page")
     built = ThreadPages()
     for url, text in pages:
-        built._place(text, url=url)
+        built._place(text, url)
     return built
 
 
 def _sort(url: str, sort: str | None) -> str:
-    return sort or parse_qs(urlsplit(url).query).get("sort", [DEFAULT_SORT])[0]
+    if sort:
+        return sort
+    if "?" not in url:  # no query to name one (parse_qs of urlsplit's was ~1 us a thread)
+        return DEFAULT_SORT
+    return parse_qs(urlsplit(url).query).get("sort", [DEFAULT_SORT])[0]
 
 
 @parser_entry(SITE)
@@ -353,7 +367,13 @@ def parse_thread_pages(pages: Sequence[tuple[str, str]], *, fetched_at: datetime
     the first URL's ``sort=``, else "confidence") is kept in ``story.extra["sort"]``.
     ``url`` only names the thread in errors (default: the first page's); ``source``:
     how the answers were observed (``archive.sources``; an import passes "html")."""
-    return _build(pages).thread(fetched_at=fetched_at, sort=sort, source=source)
+    built = _build(pages)
+    try:  # thread()'s steps inside this entry: what its own entry would raise, raised
+        return built._whole(fetched_at, sort, source)
+    except ParseError:
+        raise
+    except Exception as exc:
+        raise unreadable(SITE, "?", exc) from exc
 
 
 def _thread(tree: _Tree, post: Mapping[str, Any], first_url: str, *, fetched_at: datetime,
