@@ -132,8 +132,9 @@ def ranked(
     mine = _comments_by(conn, name) if name else 0
     found = name is not None and mine * AUTHOR_SHARE <= rows and bool(_Tokens.get().tokens(name))
     # The band's first `depth` hold on average `limit` of an author's when they wrote
-    # `limit / depth` of all comments; an author of fewer, their own matches first.
-    if name and found and mine * row[3] < limit * rows:
+    # `limit / depth` of all comments; an author of fewer, their own matches first
+    # (and any author the band is too shallow for).
+    if name and found and (mine * row[3] < limit * rows or row[3] < limit):
         return own(name)
     # A band too shallow for `limit` stays so whatever came since (depth only falls).
     if row[3] < limit:

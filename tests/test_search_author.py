@@ -19,7 +19,6 @@ import pytest
 from archive import search_index, search_upkeep
 from archive.db import open_db, open_readonly, transaction
 from archive.models import Thread
-from archive.search import search
 from archive.store import save_thread
 from tests.test_store import T0, make_comment, make_story, make_thread
 
@@ -128,22 +127,3 @@ def test_an_authors_own_matches_rank_as_fts5(tmp_path: Path, paths: dict[str, in
     db.close()
     assert all(paths.values()), paths
 
-
-def test_search_by_author_is_the_same_with_and_without_a_band(tmp_path: Path) -> None:
-    # The whole search (snippets, titles) through the default settings.
-    rng = random.Random(7)
-    path = tmp_path / "a.db"
-    db = open_db(path)
-    for story in range(1, 6):
-        save_thread(db, thread(rng, story, 60))
-    conn = open_readonly(path)
-    queries = [("otter", {"author": a}) for a in AUTHORS]
-    queries.append(("otter", {"author": "ann", "since": "2026-01-14T12:00:00Z"}))
-    before = [search(conn, q, kinds=("comment",), **kw) for q, kw in queries]
-    conn.close()
-    with transaction(db) as tx:
-        search_upkeep.keep(tx, ["otter"])
-    db.close()
-    conn = open_readonly(path)
-    assert [search(conn, q, kinds=("comment",), **kw) for q, kw in queries] == before
-    conn.close()
