@@ -140,8 +140,8 @@ def ranked(
     if row[3] < limit:
         return None
     band, docs, depth = _current(conn, term[0], term[1], *row)
-    if depth < limit:
-        return None
+    if depth < limit:  # members edited or deleted since
+        return own(name) if name and found else None
     # Any row outside the band ranks below `depth` of its members: the band's first
     # `depth` are the archive's first `depth`, and all of its rows when it has no more.
     top = best(band, docs)[:depth]
