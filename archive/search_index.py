@@ -17,6 +17,9 @@ candidates with FTS5's own formula; :func:`refresh` (``linkthread search-index``
 folds that into the stored band, so that searches stay quick as the archive grows.
 The tf of a changed or new row is counted by FTS5's tokenizer, in a table of the
 same tokenizer in a private in-memory database; its dl is read from the index.
+An author's filter the band's first rows cannot answer is ranked from the author's
+own matches, found by the index's author column, their tf counted by FTS5's
+``highlight()`` (:func:`_by_author`).
 """
 
 from __future__ import annotations
@@ -34,10 +37,15 @@ from archive.search_band import Point, decode_varints, score
 # finds its rows among the first DEPTH when they are one in DEPTH / limit of the
 # matches or more (--since a month of a year's archive, an author of 2% of it).
 DEPTH = 2_000
-# An author with no more comments than this is ranked from their own rows (their
-# text tokenized again: ~10 us a comment) when the band's first rows do not hold
-# enough of theirs.
+# An author whose name has no token (the index cannot find their rows by it) and with
+# no more comments than this is ranked from their own rows, their text tokenized
+# again (~10 us a comment), when the band's first rows do not hold enough of theirs.
 SMALL_AUTHOR = 20_000
+# Any other author is ranked from their own matches (_by_author: ~8 us a match) when
+# the band's first rows do not hold enough of theirs, if their comments are at most
+# this share of all: ranking every match of the word costs ~1.7 us a match with a
+# filter, so past a fifth or so the author's own matches cost as much.
+AUTHOR_SHARE = 6
 # A term is worth a band when ranking all its rows would take long: ~3 us a match.
 MIN_DOCS = 20_000
 TOKENIZE = "porter unicode61"  # comments_fts's (archive/schema.py)
@@ -94,8 +102,9 @@ def ranked(
     ``where`` is a fixed fragment of filters on ``comments c`` (`` AND c.author =
     :author``), ``params`` their values: the filtered best are the first rows of the
     archive-wide order that pass, so when ``limit`` of them are among the band's
-    exact first ``depth``, those are the answer; an author of few comments is ranked
-    from their own rows; anything else is None."""
+    exact first ``depth``, those are the answer; an author's filter that they may not
+    pass is ranked from the author's own matches (:func:`_by_author`), first when
+    the author wrote too few comments to be found there; anything else is None."""
     term = single_term(query)
     if term is None:
         return None
@@ -104,31 +113,48 @@ def ranked(
                            (term[0],)).fetchone()  # fmt: skip
     except sqlite3.OperationalError:  # an archive from before 0017, opened read-only
         return None
-    # A band too shallow for `limit` stays so whatever came since (depth only falls).
-    if row is None or row[3] < limit:
+    if row is None:
         return None
-    band, docs, depth = _current(conn, term[0], term[1], *row)
-    if depth < limit:
-        return None
+    params = params or {}
     rows, tokens = totals(conn)
 
-    def best(points: Iterable[Point]) -> list[tuple[int, float]]:
+    def best(points: Iterable[Point], docs: int) -> list[tuple[int, float]]:
         scored = sorted((score(tf, dl, rows=rows, tokens=tokens, docs=docs), doc)
                         for doc, tf, dl in points)  # fmt: skip
         return [(doc, s) for s, doc in scored]
 
+    def own(name: str) -> list[tuple[int, float]]:
+        docs = _docs_now(conn, term[0], term[1], *row[:3])
+        return best(_by_author(conn, term[0], term[1], name, where, params), docs)[:limit]
+
+    author = params.get("author")
+    name = author if isinstance(author, str) and author and ":author" in where else None
+    mine = _comments_by(conn, name) if name else 0
+    found = name is not None and mine * AUTHOR_SHARE <= rows and bool(_Tokens.get().tokens(name))
+    # The band's first `depth` hold on average `limit` of an author's when they wrote
+    # `limit / depth` of all comments; an author of fewer, their own matches first
+    # (and any author the band is too shallow for).
+    if name and found and (mine * row[3] < limit * rows or row[3] < limit):
+        return own(name)
+    # A band too shallow for `limit` stays so whatever came since (depth only falls).
+    if row[3] < limit:
+        return None
+    band, docs, depth = _current(conn, term[0], term[1], *row)
+    if depth < limit:  # members edited or deleted since
+        return own(name) if name and found else None
     # Any row outside the band ranks below `depth` of its members: the band's first
     # `depth` are the archive's first `depth`, and all of its rows when it has no more.
-    top = best(band)[:depth]
+    top = best(band, docs)[:depth]
     if not where:
         return top[:limit]
-    passed = _passing(conn, [doc for doc, _ in top], where, params or {})
+    passed = _passing(conn, [doc for doc, _ in top], where, params)
     hits = [hit for hit in top if hit[0] in passed]
     if len(hits) >= limit or docs <= depth:
         return hits[:limit]
-    author = (params or {}).get("author")
-    if isinstance(author, str) and _comments_by(conn, author) <= SMALL_AUTHOR:
-        return best(_points_where(conn, term[0], where, params or {}))[:limit]
+    if name and found:
+        return own(name)
+    if name and mine <= SMALL_AUTHOR:
+        return best(_points_where(conn, term[0], where, params), docs)[:limit]
     return None
 
 
@@ -163,27 +189,75 @@ def _points_where(conn: sqlite3.Connection, term: str, where: str,
     return [(doc, n, dl[doc]) for doc, n in tf.items()]
 
 
+# The author's matches through the index: FTS5 walks the author column's doclist and
+# seeks each of those rows in the term's, so the cost follows the author's rows, not
+# the term's millions (bm25() would count all of those first: 17 ms at 1M). The
+# term's occurrences in the text are what highlight() marks there, one byte each:
+# FTS5's own tokenizer, in C, over the matches alone. highlight() copies the text
+# between the marks through "%.*s", which stops at a NUL: such a text is tokenized
+# here instead.
+_BY_AUTHOR = """
+SELECT f.rowid, d.sz, length(CAST(highlight(comments_fts, 0, '*', '') AS BLOB))
+                      - length(CAST(c.text AS BLOB)), instr(CAST(c.text AS BLOB), x'00')
+FROM comments_fts f CROSS JOIN comments c ON c.rowid = f.rowid
+CROSS JOIN comments_fts_docsize d ON d.id = f.rowid
+WHERE comments_fts MATCH :linkthread_match{where}
+"""
+
+
+def _by_author(conn: sqlite3.Connection, term: str, word: str, author: str, where: str,
+               params: Mapping[str, object]) -> list[Point]:  # fmt: skip
+    """(rowid, tf, dl) of the comments that pass ``where`` (which holds ``author``'s
+    filter) and hold ``term``. The phrase of the name matches their author column
+    (and some others', which ``where`` turns away); the name's own tokens give the
+    term's count in that column, the same in each of their rows."""
+    phrase = '"' + author.replace('"', '""') + '"'
+    match = f'"{word}" AND author:{phrase}'
+    in_name = _Tokens.get().counts(term, [(1, None, author)]).get(1, 0)
+    out: list[Point] = []
+    again: list[int] = []
+    cur = conn.execute(_BY_AUTHOR.format(where=where), {**params, "linkthread_match": match})
+    for doc, sz, marks, nul in cur:
+        if marks is None or nul:  # no text (the word is in the name) or a NUL in it
+            again.append(doc)
+        else:
+            out.append((doc, marks + in_name, sum(decode_varints(sz))))
+    return out + _points(conn, term, again)
+
+
+def _since(conn: sqlite3.Connection, word: str, upto: int,
+           logged: int) -> tuple[list[int], list[int]]:  # fmt: skip
+    """The rows that hold ``word`` above ``upto``, and those at or below it changed
+    since change ``logged``."""
+    new = [r[0] for r in conn.execute(
+        "SELECT rowid FROM comments_fts WHERE comments_fts MATCH ? AND rowid > ?",
+        ('"' + word + '"', upto))]  # fmt: skip
+    changed = [r[0] for r in conn.execute(
+        "SELECT DISTINCT doc FROM search_changes WHERE seq > ? AND doc <= ?", (logged, upto))]
+    return new, changed
+
+
+def _docs_now(conn: sqlite3.Connection, term: str, word: str, docs: int, upto: int,
+              logged: int, known: tuple[list[int], list[int]] | None = None) -> int:  # fmt: skip
+    """The rows holding ``term`` now, from a band's premise (``known``: its
+    :func:`_since`, if read already)."""
+    new, changed = known or _since(conn, word, upto, logged)
+    # Whether a changed row held the term before is not logged: count afresh.
+    return term_docs(conn, term, word) if changed else docs + len(new)
+
+
 def _current(conn: sqlite3.Connection, term: str, word: str, docs: int, upto: int,
              logged: int, depth: int) -> tuple[list[Point], int, int]:  # fmt: skip
     """The band as of now: (points, rows holding the term, depth it is exact for)."""
     band = {doc: (doc, tf, dl) for doc, tf, dl in conn.execute(
         "SELECT doc, tf, dl FROM search_band WHERE term = ?", (term,))}  # fmt: skip
-    phrase = '"' + word + '"'
-    new = [r[0] for r in conn.execute(
-        "SELECT rowid FROM comments_fts WHERE comments_fts MATCH ? AND rowid > ?",
-        (phrase, upto))]  # fmt: skip
-    changed = [r[0] for r in conn.execute(
-        "SELECT DISTINCT doc FROM search_changes WHERE seq > ? AND doc <= ?", (logged, upto))]
+    new, changed = _since(conn, word, upto, logged)
     for doc in changed:
         if band.pop(doc, None) is not None:
             depth -= 1
     points = _points(conn, term, [*new, *changed])
     band.update((p[0], p) for p in points)
-    if changed:
-        # Whether a changed row held the term before is not logged: count afresh.
-        docs = term_docs(conn, term, word)
-    else:
-        docs += len(new)
+    docs = _docs_now(conn, term, word, docs, upto, logged, (new, changed))
     return list(band.values()), docs, depth
 
 
