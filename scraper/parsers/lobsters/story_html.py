@@ -21,11 +21,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import datetime
+from typing import NamedTuple
 
 from lxml import etree
 
 from archive.models import Comment, Story, Thread
-from scraper.parsers import bodies, comment_stores
+from scraper.parsers import bodies, comment_stores, shaped
 from scraper.parsers.errors import ParseError
 from scraper.parsers.lobsters.common import (
     SITE,
@@ -39,15 +40,14 @@ from scraper.parsers.lobsters.common import (
     page_now,
     story_id_of,
     text_of,
-    user_of_href,
 )
 from scraper.parsers.lobsters.errors import check_body
 from scraper.parsers.lobsters.story_row import (
-    byline_time,
-    byline_user,
+    byline_parts,
     read_story_li,
     score_of,
     story_items,
+    user_of,
 )
 from scraper.parsers.parents import Place, new_row, place
 
@@ -58,14 +58,7 @@ _COMMENT_DIV = re.compile(r"""<div\s+id=["'](?:c|comment)_[0-9a-z]+["']\s+"""
                           r"""data-shortid=["']([0-9a-z]+)["']""")
 _EDITED = re.compile(r"\bedited\b")
 _EMAILED = re.compile(r"\be-mailed\b")
-_USER_MARKS = ("user_is_author", "user_is_submitter", "inactive_user", "new_user")
-
-
-def _child(el: etree._Element, tag: str, cls: str) -> etree._Element | None:
-    for child in el:
-        if child.tag == tag and has_class(child, cls):
-            return child
-    return None
+_USER_MARKS = frozenset(("user_is_author", "user_is_submitter", "inactive_user", "new_user"))
 
 
 def _comment_divs(doc: etree._Element) -> list[etree._Element]:
@@ -93,44 +86,71 @@ def _parents(divs: list[etree._Element]) -> list[str | None]:
     return out
 
 
-def _before_time(when: etree._Element, word: re.Pattern[str]) -> bool:
-    """Whether the word ("edited", "e-mailed") stands just before the time in the byline."""
+def _before_time(when: etree._Element) -> str:
+    """The byline's text just before the time, where "edited" and "e-mailed" stand."""
     anchor = when.getparent() if when.getparent() is not None and \
         when.getparent().tag == "a" else when
     prev = anchor.getprevious()
     before = prev.tail if prev is not None else (anchor.getparent().text
                                                  if anchor.getparent() is not None else "")
-    return bool(word.search(before or ""))
+    return before or ""
 
 
-def _comment(div: etree._Element, where: Place, story: Story, body_html: str, text: str, *,
-             url: str, now: datetime) -> Comment:
+class _Parts(NamedTuple):
+    """A comment div's own children that its record reads."""
+
+    voters: etree._Element | None
+    byline: etree._Element | None
+    body: etree._Element | None  # div.comment_text
+
+
+def _parts(div: etree._Element) -> _Parts:
+    """The comment's first child ``div.voters`` and ``div.details``, then the details'
+    first ``div.byline`` and ``div.comment_text``: one loop over each one's children,
+    where each lookup took a loop of its own (and the body was looked up twice)."""
+    voters = details = byline = body = None
+    for child in div:
+        if child.tag == "div":
+            if voters is None and has_class(child, "voters"):
+                voters = child
+            if details is None and has_class(child, "details"):
+                details = child
+    if details is not None:
+        for child in details:
+            if child.tag == "div":
+                if byline is None and has_class(child, "byline"):
+                    byline = child
+                if body is None and has_class(child, "comment_text"):
+                    body = child
+    return _Parts(voters, byline, body)
+
+
+def _comment(div: etree._Element, parts: _Parts, where: Place, story: Story, body_html: str,
+             text: str, *, url: str, now: datetime) -> Comment:
     ident = div.get("data-shortid") or ""
-    details = _child(div, "div", "details")
-    byline = _child(details, "div", "byline") if details is not None else None
-    body = _child(details, "div", "comment_text") if details is not None else None
+    byline, body = parts.byline, parts.body
     if byline is None or body is None:
         raise ParseError(SITE, url, f"comment {ident}: no byline or comment_text")
     extra: dict[str, object] = {}
     marks = sorted(classes(div) - {"comment"})
     if marks:
         extra["marks"] = marks
-    user = byline_user(byline)
-    author = user_of_href(user.get("href")) if user is not None else None
-    user_marks = sorted(classes(user) & set(_USER_MARKS)) if user is not None else []
+    user, when, spans, links = byline_parts(byline)
+    author = user_of(user.get("href")) if user is not None else None
+    user_marks = sorted(classes(user) & _USER_MARKS) if user is not None else []
     if user_marks:
         extra["user_marks"] = user_marks
-    if any(has_class(s, "merge") for s in byline.iter("span")):
-        merged_from = next((found for a in byline.iter("a")
+    if any(has_class(s, "merge") for s in spans):
+        merged_from = next((found for a in links
                             if (found := story_id_of(a.get("href") or ""))), None)
         extra["merged_from"] = merged_from
-    hat = next((s for s in byline.iter("span") if has_class(s, "hat")), None)
+    hat = next((s for s in spans if has_class(s, "hat")), None)
     if hat is not None:  # a role the user spoke in ("Sysop"), worn on this comment
         extra["hat"] = text_of(hat)
-    when = byline_time(byline)
     shown, shown_raw = html_time(when, now) if when is not None else (None, None)
-    edited = when is not None and _before_time(when, _EDITED)
-    if when is not None and _before_time(when, _EMAILED):
+    before = _before_time(when) if when is not None else ""
+    edited = _EDITED.search(before) is not None
+    if _EMAILED.search(before):
         extra["via_email"] = True
     placeholder = next((s for s in body.iter("span") if has_class(s, "na")), None)
     deleted = removed = False
@@ -142,7 +162,7 @@ def _comment(div: etree._Element, where: Place, story: Story, body_html: str, te
         None if edited else shown, None if edited else shown_raw,
         None if placeholder is not None else body_html or None,
         None if placeholder is not None else text or None,
-        deleted, removed, score_of(_child(div, "div", "voters")),
+        deleted, removed, score_of(parts.voters),
         edited, shown, shown_raw,
         # On a comment, "user_is_author" (-2026-05) also means the story's submitter wrote
         # it (and is the linked work's author); "user_is_submitter" (2026-07-) says it alone.
@@ -167,8 +187,11 @@ def parse_story_html(text: str, *, url: str, fetched_at: datetime,
     content = next((d for d in doc.iter("div") if has_class(d, "story_text")), None)
     if content is not None:
         served = inner_html(content)
-        story = replace(story, text_html=served or None,
-                        text=(bodies.text(served) or None) if served else None)
+        # The renderer's common shapes read by parsers.shaped, as a story's JSON reads
+        # its description; any other by bodies.text.
+        fast = shaped.shaped_text(served) if served else None
+        story = replace(story, text_html=served or None, text=(
+            (fast if fast is not None else bodies.text(served)) or None) if served else None)
     merged = [replace(h.story, merged_into=story.id) for h in headers[1:]
               if h.story_id is not None]
     asked = story_id_of(url)
@@ -191,18 +214,15 @@ def parse_story_html(text: str, *, url: str, fetched_at: datetime,
     parents = _parents(divs)
     places = place([new_row(i, p, None)
                     for i, p in zip(read_ids, parents, strict=True)], site=SITE, url=url)
-    bodies_html = [inner_html(b) if (b := _body(d)) is not None else "" for d in divs]
-    texts = bodies.texts(bodies_html)
+    parts = [_parts(d) for d in divs]
+    bodies_html = [inner_html(p.body) if p.body is not None else "" for p in parts]
+    texts = shaped.texts(bodies_html)  # bodies.texts, the common shapes read first
     comments = tuple(
-        _comment(d, pl, story, h, t, url=url, now=now)
-        for d, pl, h, t in zip(divs, places, bodies_html, texts, strict=True))
+        _comment(d, pa, pl, story, h, t, url=url, now=now)
+        for d, pa, pl, h, t in zip(divs, parts, places, bodies_html, texts, strict=True))
     if not comments and story.comment_count:
         raise ParseError(SITE, url, f"page says {story.comment_count} comments but none "
                                     "were found")
     return StoryPage(thread=Thread(story=story, comments=comments, fetched_at=fetched_at),
                      merged=tuple(merged))
 
-
-def _body(div: etree._Element) -> etree._Element | None:
-    details = _child(div, "div", "details")
-    return _child(details, "div", "comment_text") if details is not None else None
