@@ -180,15 +180,34 @@ class _Block:
 def _read(details: etree._Element, *, fallback_id: str | None, page_url: str,
           now: datetime) -> _Block:
     # One walk of the block finds what four walks did, each the first in page order.
-    link = domain = byline = None
-    found_link = False
+    # Where the byline is the block's last child (every row of the corpus), all that
+    # follows it in the walk is its own, read there as ``_byline`` reads it (a walk of
+    # its own made each of its elements anew: ~4 us of a row's ~29).
+    link = domain = byline = user = when = label = None
+    found_link = inside = False
     tags = []
-    for el in details.iter("span", "a", "div"):
+    spans = []
+    for el in details.iter("span", "a", "div", "time"):
+        tag = el.tag
+        if inside:
+            if tag == "a":
+                if user is None and user_of(el.get("href")) and _shows_text(el):
+                    user = el
+            elif tag != "div":
+                if when is None and (tag == "time" or _DATED.match(el.get("title") or "")):
+                    when = el
+                if tag == "span":
+                    spans.append(el)
+                    if label is None and has_class(el, "comments_label"):
+                        label = el
+            if tag == "time":
+                continue
+        elif tag == "time":
+            continue
         cls = el.get("class")
         if not cls:
             continue
         names = cls.split()
-        tag = el.tag
         if tag == "a":
             if "tag" in names:
                 tags.append(_text_of(el))
@@ -197,9 +216,16 @@ def _read(details: etree._Element, *, fallback_id: str | None, page_url: str,
         elif tag == "span":
             if not found_link and "link" in names:
                 found_link = True
-                link = el.find(".//a")
+                link = next(el.iter("a"), None)  # find(".//a"), without its path's parse
         elif byline is None and "byline" in names:
             byline = el
+            inside = el.getnext() is None and el.getparent() is details
+    if byline is not None:
+        if not inside:
+            user, when, label = _byline(byline)
+        elif when is None:  # byline_time's second choice: a span showing an age alone
+            when = next((el for el in spans
+                         if len(el) == 0 and _AGE.fullmatch(_text_of(el))), None)
     if link is None:
         raise ParseError(SITE, page_url, "a story row has no title link (span.link a)")
     href = joined(page_url, link.get("href") or "")
@@ -207,9 +233,8 @@ def _read(details: etree._Element, *, fallback_id: str | None, page_url: str,
     story_id = fallback_id or own or next(
         (found for a in details.iter("a")
          if (found := _site_story(urljoin(page_url, a.get("href") or ""), page_url))), None)
-    user = author = created_at = created_raw = count = None
+    author = created_at = created_raw = count = None
     if byline is not None:
-        user, when, label = _byline(byline)
         if user is not None:
             author = user_of(user.get("href"))
         if when is not None:
