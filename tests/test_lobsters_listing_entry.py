@@ -89,15 +89,15 @@ def test_damaged_rows_read_alike() -> None:
 
 def test_user_of_href_read_alike() -> None:
     from scraper.parsers.lobsters.common import user_of_href
-    from scraper.parsers.lobsters.story_row import _user_of
+    from scraper.parsers.lobsters.story_row import user_of
 
     pieces = ["/", "//", "~", "u/", "bob", "a.b", "?x", "#f", "https://lobste.rs", "\t",
               " ", "\u00e4", "s/", ";", ""]
     rng = random.Random(2)
     for _ in range(3000):
         href = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 5)))
-        assert _user_of(href) == user_of_href(href), href
-    assert _user_of(None) == user_of_href(None)
+        assert user_of(href) == user_of_href(href), href
+    assert user_of(None) == user_of_href(None)
 
 
 def test_shows_text_is_text_of() -> None:
