@@ -104,24 +104,26 @@ class _Parts(NamedTuple):
     body: etree._Element | None  # div.comment_text
 
 
+def _two_divs(el: etree._Element, first: str, second: str
+              ) -> tuple[etree._Element | None, etree._Element | None]:
+    """The first child ``div`` of each class, in one loop over the children."""
+    one = two = None
+    for child in el:
+        if child.tag == "div":
+            if one is None and has_class(child, first):
+                one = child
+            if two is None and has_class(child, second):
+                two = child
+    return one, two
+
+
 def _parts(div: etree._Element) -> _Parts:
     """The comment's first child ``div.voters`` and ``div.details``, then the details'
     first ``div.byline`` and ``div.comment_text``: one loop over each one's children,
     where each lookup took a loop of its own (and the body was looked up twice)."""
-    voters = details = byline = body = None
-    for child in div:
-        if child.tag == "div":
-            if voters is None and has_class(child, "voters"):
-                voters = child
-            if details is None and has_class(child, "details"):
-                details = child
-    if details is not None:
-        for child in details:
-            if child.tag == "div":
-                if byline is None and has_class(child, "byline"):
-                    byline = child
-                if body is None and has_class(child, "comment_text"):
-                    body = child
+    voters, details = _two_divs(div, "voters", "details")
+    byline, body = _two_divs(details, "byline", "comment_text") if details is not None \
+        else (None, None)
     return _Parts(voters, byline, body)
 
 
