@@ -136,11 +136,24 @@ def more_link(html: str, doc: etree._Element) -> tuple[str | None, tuple[str, ..
     if morelink:
         next_href = next(iter(_MORELINK(doc)), None)
     if next_href is None:
-        if _FNID_MORE_TEXT.search(html):  # old one-shot "More" link
+        if _fnid_more_text(html):  # old one-shot "More" link
             next_href = next(iter(_FNID_MORE(doc)), None)
         else:
             absent.append("fnid=")
     return next_href, tuple(absent)
+
+
+def _fnid_more_text(html: str) -> bool:
+    """Whether ``_FNID_MORE_TEXT.search(html)`` finds a match. The shape opens with
+    "fnid=", which a page holds a few times at most (a logged-in page's logout link):
+    str.find skips to each (~0.45 ns a character) and the regex is tried there alone;
+    its own scan of the page was ~0.65 ns a character (4992617: 244 -> ~175 us)."""
+    at = html.find("fnid=")
+    while at >= 0:
+        if _FNID_MORE_TEXT.match(html, at):
+            return True
+        at = html.find("fnid=", at + 5)
+    return False
 
 
 def _not_an_item_page(html: str, doc: etree._Element, url: str) -> ParseError:

@@ -30,12 +30,31 @@ _OLD_TEXT = re.compile(r"""<tr\s+style\s*=\s*["']?height:\s*2px;?["']?\s*>\s*</t
                        r"""<td(?:\s+colspan\s*=\s*["']?\d["']?)?\s*>\s*</td>\s*<td>""")
 
 
-def _unique_end(pattern: re.Pattern[str], html: str) -> int | None:
-    found = pattern.findall(html, 0, 200_000)  # the header is at the top of the page
-    if len(found) != 1:
+# What every match of each holds: where the page after the first match holds none, it
+# holds no second one (``_unique_end``). "height:" is in a few style attributes a page.
+_TOPTEXT_WORD = ("toptext", None)
+_OLD_TEXT_WORD = ("height:", re.compile(r"height:\s*2px"))
+_HEAD_END = 200_000  # the header is at the top of the page
+
+
+def _unique_end(pattern: re.Pattern[str], html: str,
+                word: tuple[str, re.Pattern[str] | None]) -> int | None:
+    """The end of ``pattern``'s one match in the page's top, None where it has none or
+    more. Its second is looked for by str.find of ``word`` (~0.35 ns a character), the
+    regex run only where the word is (and its own ``word[1]`` matches there): the
+    regex's scan of the page after a 2011-12 header was ~0.65 ns a character (item
+    3412900: 81 against 44 us)."""
+    found = pattern.finditer(html, 0, _HEAD_END)
+    first = next(found, None)
+    if first is None:
         return None
-    m = pattern.search(html, 0, 200_000)
-    return m.end() if m else None
+    name, near = word
+    at = html.find(name, first.end(), _HEAD_END)
+    while at >= 0:
+        if near is None or near.match(html, at, _HEAD_END):
+            return None if next(found, None) is not None else first.end()
+        at = html.find(name, at + len(name), _HEAD_END)
+    return first.end()
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +216,8 @@ def _self_text(html: str, table: etree._Element,
         if "toptext" in classes(div):
             if not _shows_text(div):
                 return None, None
-            served, shown = served_or_rendered(html, _unique_end(_TOPTEXT, html), div)
+            begin = _unique_end(_TOPTEXT, html, _TOPTEXT_WORD)
+            served, shown = served_or_rendered(html, begin, div)
             return served, shown or None
     # Before div.toptext: the text sits alone in the last cell of a row after the
     # subtext; spacer rows are empty, the comment form and poll options come after it.
@@ -211,7 +231,8 @@ def _self_text(html: str, table: etree._Element,
         if cell.find(".//table") is not None:
             continue
         if _shows_text(cell):
-            served, shown = served_or_rendered(html, _unique_end(_OLD_TEXT, html), cell)
+            begin = _unique_end(_OLD_TEXT, html, _OLD_TEXT_WORD)
+            served, shown = served_or_rendered(html, begin, cell)
             return served, shown or None
     return None, None
 
