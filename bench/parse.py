@@ -216,6 +216,10 @@ def main() -> None:
                     "this text (the generated pages and threads left out)")
     args = ap.parse_args()
     ratios: list[tuple[float, str]] = []
+    # The anchor is the libraries' own speed: ratios read on other versions (or another
+    # machine) are not comparable with these (docs/performance.md, 2026-12-07).
+    print(f"lxml {'.'.join(map(str, etree.LXML_VERSION[:3]))}, libxml2 "
+          f"{'.'.join(map(str, etree.LIBXML_VERSION))}, Python {sys.version.split()[0]}")
     print("== every page: parse + tree against the bare parse of the same page")
     for era in ("modern", "old") if not args.only else ():
         page, parse = generated(1000, era)
