@@ -4,13 +4,13 @@ record, of the same class, as frozen, comparable, hashable and picklable."""
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from datetime import UTC, datetime
 
 import pytest
 
 from archive.models import ListingEntry
 from scraper.parsers import entries
-from tests.same_record import assert_same_record
 
 ROW = ("hn", "123", 4, "A title", "https://x.org/", "x.org", "bob", 12, 3,
        datetime(2020, 1, 2, tzinfo=UTC), "2 hours ago", "story")
@@ -27,5 +27,12 @@ def test_the_stores_are_in_use() -> None:
                                        None, None, None, "ask")])
 def test_a_stored_entry_is_the_constructed_one(row: tuple) -> None:  # type: ignore[type-arg]
     ours = entries.new_entry(*row)
+    reference = entries.by_keywords(*row)
     assert type(ours) is ListingEntry
-    assert_same_record(ours, entries.by_keywords(*row), field="rank", value=9)
+    assert ours == reference and hash(ours) == hash(reference)
+    assert repr(ours) == repr(reference)
+    assert dataclasses.asdict(ours) == dataclasses.asdict(reference)
+    assert pickle.loads(pickle.dumps(ours)) == reference
+    assert dataclasses.replace(ours, rank=9) == dataclasses.replace(reference, rank=9)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ours.rank = 5  # type: ignore[misc]

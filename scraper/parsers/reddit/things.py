@@ -33,15 +33,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.models import Comment, Story
+from archive.records import quick
 from scraper.parsers import bodies, comment_stores, shaped
 from scraper.parsers.errors import ParseError
 from scraper.parsers.narrow import _squeezed
-from scraper.parsers.reddit.story_slots import new_story
 
 SITE = "reddit"
 GONE_AUTHOR = "[deleted]"
 DELETED_BODY = "[deleted]"
 REMOVED_BODY = "[removed]"
+_new_story = quick(Story)  # a thread's post (see archive.records)
 
 # Kept in ``extra`` when present: what Reddit shows of a comment with no column of its own.
 _COMMENT_EXTRA = ("score_hidden", "collapsed", "collapsed_reason", "stickied",
@@ -268,13 +269,15 @@ def story_from(data: Mapping[str, Any], *, fetched_at: datetime, source: str,
         extra["edited"] = edited_raw
     if more_extra:
         extra.update(more_extra)
-    return new_story(
-        SITE, unprefixed(data.get("id") or data.get("name")) or "",
-        data.get("title") if isinstance(data.get("title"), str) else None,
-        link or None, _domain(link) if link else None, author,
-        _int(data.get("score")), _int(data.get("num_comments")), created_at, created_raw,
-        text_html, (bodies.text(text_html) or None) if text_html else selftext,
-        "poll" if data.get("poll_data") else "story", removed, deleted, extra or None)
+    return _new_story(
+        site=SITE, id=unprefixed(data.get("id") or data.get("name")) or "",
+        title=data.get("title") if isinstance(data.get("title"), str) else None,
+        url=link or None, domain=_domain(link) if link else None, author=author,
+        score=_int(data.get("score")), comment_count=_int(data.get("num_comments")),
+        created_at=created_at, created_at_raw=created_raw, text_html=text_html,
+        text=(bodies.text(text_html) or None) if text_html else selftext,
+        kind="poll" if data.get("poll_data") else "story", dead=removed, deleted=deleted,
+        extra=extra or None)
 
 
 def _domain(link: str) -> str | None:
