@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from archive.models import Thread
-from scraper.parsers.errors import ParseError, parser_entry, unreadable
+from scraper.parsers.errors import ParseError, as_entry, parser_entry
 from scraper.parsers.reddit.answer_check import checked_answer
 from scraper.parsers.reddit.answers import (
     CONTINUE_ID,
@@ -257,19 +257,9 @@ class ThreadPages:
     @parser_entry(SITE)
     def add(self, text: str, *, url: str) -> list[More]:
         """Place one answer; return the stubs it holds (``more_stubs`` of it)."""
-        return self._add(text, url, stubs=True)
+        return self._add(text, url, True)
 
-    def _place(self, text: str, url: str) -> None:
-        """``add`` for a reader of the whole thread at once, which asks for no stubs,
-        called inside that reader's entry: what ``add``'s own would raise, raised."""
-        try:
-            self._add(text, url, stubs=False)
-        except ParseError:
-            raise
-        except Exception as exc:
-            raise unreadable(SITE, url, exc) from exc
-
-    def _add(self, text: str, url: str, *, stubs: bool) -> list[More]:
+    def _add(self, text: str, url: str, stubs: bool) -> list[More]:
         obj = read_json(text, url=url)
         things = morechildren_things(obj, url=url)
         if things is not None:
@@ -346,8 +336,8 @@ def _build(pages: Sequence[tuple[str, str]]) -> ThreadPages:
     if not pages:
         raise ValueError("a thread needs at least its first page")
     built = ThreadPages()
-    for url, text in pages:
-        built._place(text, url)
+    for url, text in pages:  # inside parse_thread_pages' entry, as add's would be
+        as_entry(SITE, url, built._add, text, url, False)
     return built
 
 
@@ -367,13 +357,7 @@ def parse_thread_pages(pages: Sequence[tuple[str, str]], *, fetched_at: datetime
     the first URL's ``sort=``, else "confidence") is kept in ``story.extra["sort"]``.
     ``url`` only names the thread in errors (default: the first page's); ``source``:
     how the answers were observed (``archive.sources``; an import passes "html")."""
-    built = _build(pages)
-    try:  # thread()'s steps inside this entry: what its own entry would raise, raised
-        return built._whole(fetched_at, sort, source)
-    except ParseError:
-        raise
-    except Exception as exc:
-        raise unreadable(SITE, "?", exc) from exc
+    return as_entry(SITE, "?", _build(pages)._whole, fetched_at, sort, source)
 
 
 def _thread(tree: _Tree, post: Mapping[str, Any], first_url: str, *, fetched_at: datetime,
