@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING
 
 from archive import search_build, search_fold, search_merge
 from archive.db import checkpoint, connection, transaction
-from archive.search_index import MIN_DOCS, _Tokens, single_term, term_docs, totals
+from archive.search_counts import Tokens, term_docs, totals
+from archive.search_index import MIN_DOCS, single_term
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -147,7 +148,7 @@ def look(conn: sqlite3.Connection, *, sample: int = SAMPLE,
     texts = _texts_at(conn, wanted)
     rows, _ = totals(conn)
     kept = {t.lstrip(" ") for t, in conn.execute("SELECT term FROM search_terms")}
-    counts = _Tokens.get().docs(texts)
+    counts = Tokens.get().docs(texts)
     if not texts:
         return 0, []
     # A term in c of n sampled comments is in about c / n of the archive's; half of
@@ -198,7 +199,7 @@ def _words(texts: list[tuple], wanted: set[str]) -> dict[str, str]:
     words = sorted({w.lower() for _, text, author in texts for part in (text, author) if part
                     for w in re.findall(r"[^\W_]+", part)})  # fmt: skip
     out: dict[str, str] = {}
-    for i, found in _Tokens.get().terms_of([(i, w, None) for i, w in enumerate(words)]).items():
+    for i, found in Tokens.get().terms_of([(i, w, None) for i, w in enumerate(words)]).items():
         word = words[i]
         if len(found) == 1 and found[0] in wanted and found[0] not in out \
                 and single_term(word) == (found[0], word):  # fmt: skip

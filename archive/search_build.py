@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from archive import search_fold
 from archive.db import transaction
 from archive.search_band import K1, B, Point, decode_varints, score, skyband
-from archive.search_index import DEPTH, _points, term_docs, totals
+from archive.search_counts import term_docs, term_points, totals
+from archive.search_index import DEPTH
 
 BUILDING = " "
 # A build whose depth changes brought below this starts again.
@@ -93,7 +94,7 @@ def step(conn: sqlite3.Connection, term: str, *, deadline: float | None,
                                             " WHERE seq > ? AND seq <= ? AND doc <= ?",
                                             (p.logged, seq, p.upto))]  # fmt: skip
         depth = p.depth - sum(band.pop(d, None) is not None for d in changed)
-        points = _points(conn, term, changed)
+        points = term_points(conn, term, changed)
         docs = term_docs(conn, term, p.word)
         new, upto = _read(conn, term, p.word, p.upto, top, docs, deadline, rows)
     finally:
@@ -147,7 +148,7 @@ def _read(conn: sqlite3.Connection, term: str, word: str, upto: int, top: int, d
     else:
         last = top
     cur.close()
-    return out + _points(conn, term, again), last
+    return out + term_points(conn, term, again), last
 
 
 def _idf(rows: int, docs: int) -> float:

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 
 from archive.db import transaction
 from archive.search_band import Point, skyband
-from archive.search_index import _texts, _Tokens, term_docs
+from archive.search_counts import Tokens, row_texts, term_docs
 
 # Rows of comments (new, or changed) folded in one write transaction at most.
 STEP_ROWS = 5_000
@@ -106,9 +106,9 @@ def fold(conn: sqlite3.Connection, *, rows: int = STEP_ROWS) -> int:
         new = conn.execute("SELECT rowid, text, author FROM comments"
                            " WHERE rowid > ? AND rowid <= ?", (lo, hi)).fetchall()  # fmt: skip
         terms = {k[0] for k in kept}
-        tokens = _Tokens.get()
+        tokens = Tokens.get()
         others = [d for d in changed if d <= lo or d > hi]  # the rows of (lo, hi] are in `new`
-        now = _by_doc(tokens.points([*new, *_texts(conn, others)], terms))
+        now = _by_doc(tokens.points([*new, *row_texts(conn, others)], terms))
         # A change's text before it, under its seq (a rowid of the tokenizer's table).
         before = _by_doc(tokens.points([(c[0], c[3], c[4]) for c in changes if c[2]], terms))
         for term, word, docs, upto, logged, depth, front in kept:

@@ -16,7 +16,8 @@ the band was kept (new rows, logged changes) into it in memory and scores the
 candidates with FTS5's own formula; :func:`refresh` (``linkthread search-index``)
 folds that into the stored band, so that searches stay quick as the archive grows.
 The tf of a changed or new row is counted by FTS5's tokenizer, in a table of the
-same tokenizer in a private in-memory database; its dl is read from the index.
+same tokenizer in a private in-memory database; its dl is read from the index (both
+in :mod:`archive.search_counts`).
 An author's filter the band's first rows cannot answer is ranked from the author's
 own matches, found by the index's author column, their tf counted by FTS5's
 ``highlight()`` (:func:`_by_author`).
@@ -26,11 +27,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Iterable, Mapping, Sequence
 
 from archive.search_band import Point, decode_varints, score
+from archive.search_counts import Tokens, chunks, row_lengths, term_docs, term_points, totals
 
 # The depth a band is built with: the largest --limit it answers, less the members
 # that edits and deletions may take out before the next refresh. A filtered search
@@ -48,7 +48,6 @@ SMALL_AUTHOR = 20_000
 AUTHOR_SHARE = 6
 # A term is worth a band when ranking all its rows would take long: ~3 us a match.
 MIN_DOCS = 20_000
-TOKENIZE = "porter unicode61"  # comments_fts's (archive/schema.py)
 
 TABLES = (
     "CREATE TABLE search_terms (term TEXT PRIMARY KEY, word TEXT NOT NULL,"
@@ -77,8 +76,6 @@ def m0017_scale_search(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-T = TypeVar("T")
-Text = tuple[int, str | None, str | None]  # rowid, text, author: a row of comments_fts
 _WORD = re.compile(r'\s*("?)([^\W_]+)\1\s*')
 
 
@@ -87,7 +84,7 @@ def single_term(query: str) -> tuple[str, str] | None:
     m = _WORD.fullmatch(query)
     if not m or m.group(2) in ("AND", "OR", "NOT", "NEAR"):
         return None
-    tokens = _Tokens.get().tokens(m.group(2))
+    tokens = Tokens.get().tokens(m.group(2))
     return (tokens[0], m.group(2)) if len(tokens) == 1 else None
 
 
@@ -130,7 +127,7 @@ def ranked(
     author = params.get("author")
     name = author if isinstance(author, str) and author and ":author" in where else None
     mine = _comments_by(conn, name) if name else 0
-    found = name is not None and mine * AUTHOR_SHARE <= rows and bool(_Tokens.get().tokens(name))
+    found = name is not None and mine * AUTHOR_SHARE <= rows and bool(Tokens.get().tokens(name))
     # The band's first `depth` hold on average `limit` of an author's when they wrote
     # `limit / depth` of all comments; an author of fewer, their own matches first
     # (and any author the band is too shallow for).
@@ -161,7 +158,7 @@ def ranked(
 def _passing(conn: sqlite3.Connection, rowids: Sequence[int], where: str,
              params: Mapping[str, object]) -> set[int]:  # fmt: skip
     out: set[int] = set()
-    for chunk in _chunks(rowids):
+    for chunk in chunks(rowids):
         values = {**params, **{f"r{i}": r for i, r in enumerate(chunk)}}
         marks = ",".join(f":r{i}" for i in range(len(chunk)))
         # NOT INDEXED: each row by its rowid, never an author's or a time's whole range
@@ -184,8 +181,8 @@ def _points_where(conn: sqlite3.Connection, term: str, where: str,
     filter's rows read through their index, their text tokenized here."""
     texts = conn.execute(f"SELECT c.rowid, c.text, c.author FROM comments c WHERE 1{where}",
                          params).fetchall()  # fmt: skip
-    tf = _Tokens.get().counts(term, texts)
-    dl = _lengths(conn, list(tf))
+    tf = Tokens.get().counts(term, texts)
+    dl = row_lengths(conn, list(tf))
     return [(doc, n, dl[doc]) for doc, n in tf.items()]
 
 
@@ -213,7 +210,7 @@ def _by_author(conn: sqlite3.Connection, term: str, word: str, author: str, wher
     term's count in that column, the same in each of their rows."""
     phrase = '"' + author.replace('"', '""') + '"'
     match = f'"{word}" AND author:{phrase}'
-    in_name = _Tokens.get().counts(term, [(1, None, author)]).get(1, 0)
+    in_name = Tokens.get().counts(term, [(1, None, author)]).get(1, 0)
     out: list[Point] = []
     again: list[int] = []
     cur = conn.execute(_BY_AUTHOR.format(where=where), {**params, "linkthread_match": match})
@@ -222,7 +219,7 @@ def _by_author(conn: sqlite3.Connection, term: str, word: str, author: str, wher
             again.append(doc)
         else:
             out.append((doc, marks + in_name, sum(decode_varints(sz))))
-    return out + _points(conn, term, again)
+    return out + term_points(conn, term, again)
 
 
 def _since(conn: sqlite3.Connection, word: str, upto: int,
@@ -255,155 +252,7 @@ def _current(conn: sqlite3.Connection, term: str, word: str, docs: int, upto: in
     for doc in changed:
         if band.pop(doc, None) is not None:
             depth -= 1
-    points = _points(conn, term, [*new, *changed])
+    points = term_points(conn, term, [*new, *changed])
     band.update((p[0], p) for p in points)
     docs = _docs_now(conn, term, word, docs, upto, logged, (new, changed))
     return list(band.values()), docs, depth
-
-
-def _points(conn: sqlite3.Connection, term: str, rowids: Sequence[int]) -> list[Point]:
-    """(rowid, tf, dl) of those of these comments that hold ``term`` now."""
-    if not rowids:
-        return []
-    tf = _Tokens.get().counts(term, _texts(conn, rowids))
-    dl = _lengths(conn, list(tf))
-    return [(doc, n, dl[doc]) for doc, n in tf.items()]
-
-
-def _chunks(values: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
-
-
-def _texts(conn: sqlite3.Connection, rowids: Sequence[int]) -> list[Text]:
-    out: list[Text] = []
-    for chunk in _chunks(rowids):
-        marks = ",".join("?" * len(chunk))
-        out += conn.execute(
-            f"SELECT rowid, text, author FROM comments WHERE rowid IN ({marks})", chunk
-        ).fetchall()
-    return out
-
-
-def _lengths(conn: sqlite3.Connection, rowids: Sequence[int]) -> dict[int, int]:
-    out: dict[int, int] = {}
-    for chunk in _chunks(rowids):
-        marks = ",".join("?" * len(chunk))
-        for doc, sz in conn.execute(
-            f"SELECT id, sz FROM comments_fts_docsize WHERE id IN ({marks})", chunk
-        ):
-            out[doc] = sum(decode_varints(sz))
-    return out
-
-
-def totals(conn: sqlite3.Connection) -> tuple[int, int]:
-    """(rows, tokens in every column) of ``comments_fts``, as bm25 reads them: FTS5's
-    averages record (``%_data`` id 1: the row count, then each column's tokens)."""
-    row = conn.execute("SELECT block FROM comments_fts_data WHERE id = 1").fetchone()
-    values = decode_varints(row[0]) if row else []
-    return (values[0] if values else 0), sum(values[1:])  # an empty index: an empty record
-
-
-def term_docs(conn: sqlite3.Connection, term: str, word: str) -> int:
-    """The rows of ``comments_fts`` that hold ``term``, counted by FTS5 itself: through
-    fts5vocab where the connection may make one (a temp table), else by a count of the
-    matches (twice as long: every match goes through the VM)."""
-    try:
-        vocab(conn, "row")
-    except sqlite3.DatabaseError:  # a read-only connection (query_only, the sandbox)
-        return conn.execute("SELECT count(*) FROM comments_fts WHERE comments_fts MATCH ?",
-                            ('"' + word + '"',)).fetchone()[0]  # fmt: skip
-    row = conn.execute("SELECT doc FROM temp.linkthread_row WHERE term = ?", (term,)).fetchone()
-    return row[0] if row else 0
-
-
-def vocab(conn: sqlite3.Connection, kind: str) -> str:
-    """The name of an fts5vocab table of ``kind`` (row, instance) over comments_fts."""
-    name = f"temp.linkthread_{kind}"
-    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {name}"
-                 f" USING fts5vocab(main, comments_fts, {kind})")  # fmt: skip
-    return name
-
-
-class _Tokens:
-    """An FTS5 table of comments_fts's tokenizer in a private in-memory database: the
-    tokens of a text exactly as the archive's index makes them. One per thread
-    (Datasette searches from several)."""
-
-    _local = threading.local()
-
-    @classmethod
-    def get(cls) -> _Tokens:
-        one = getattr(cls._local, "tokens", None)
-        if one is None:
-            one = cls._local.tokens = cls()
-        return one
-
-    # Pages (4 KiB) the private database may keep between calls; past them (a fold of
-    # many comments) it is made anew, as an in-memory database never gives pages back.
-    KEEP_PAGES = 2_000
-
-    def __init__(self) -> None:
-        self.conn = self._connect()
-
-    @staticmethod
-    def _connect() -> sqlite3.Connection:
-        conn = sqlite3.connect(":memory:")
-        # Contentless: only the index is read, and 'delete-all' empties it at once, where
-        # a DELETE leaves delete markers that every later fts5vocab scan walks (after
-        # 300,000 rows, 0.6 ms a small call became 20 ms).
-        conn.execute("CREATE VIRTUAL TABLE t USING fts5(text, author, content='',"
-                     f" tokenize='{TOKENIZE}')")  # fmt: skip
-        conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
-        conn.execute("CREATE VIRTUAL TABLE r USING fts5vocab(t, row)")
-        return conn
-
-    def tokens(self, text: str) -> list[str]:
-        return [t for t, in self._run([(1, text, None)], "SELECT DISTINCT term FROM v")]
-
-    def counts(self, term: str, rows: Iterable[Text]) -> dict[int, int]:
-        return dict(self._run(rows, "SELECT doc, count(*) FROM v WHERE term = ? GROUP BY doc",
-                              (term,)))  # fmt: skip
-
-    def docs(self, rows: Iterable[Text]) -> dict[str, int]:
-        """How many of these rows hold each term."""
-        return dict(self._run(rows, "SELECT term, doc FROM r"))
-
-    def terms_of(self, rows: Iterable[Text]) -> dict[int, list[str]]:
-        """The distinct terms of each row."""
-        out: dict[int, list[str]] = {}
-        for doc, term in self._run(rows, "SELECT DISTINCT doc, term FROM v"):
-            out.setdefault(doc, []).append(term)
-        return out
-
-    def points(self, rows: Iterable[Text], terms: Container[str]) -> dict[str, list[Point]]:
-        """(rowid, tf, dl) of each row for each of ``terms`` it holds; dl as the
-        archive's index counts it (the same tokenizer over the same two columns)."""
-        found: dict[str, list[tuple[int, int]]] = {}
-
-        def read(conn: sqlite3.Connection) -> dict[int, int]:
-            for term, doc, n in conn.execute(
-                    "SELECT term, doc, count(*) FROM v GROUP BY term, doc"):  # fmt: skip
-                if term in terms:
-                    found.setdefault(term, []).append((doc, n))
-            return {doc: sum(decode_varints(sz)) for doc, sz in conn.execute(
-                "SELECT id, sz FROM t_docsize")}  # fmt: skip
-        dl = self._with(rows, read)
-        return {t: [(doc, n, dl[doc]) for doc, n in pairs] for t, pairs in found.items()}
-
-    def _with(self, rows: Iterable[Text], read: Callable[[sqlite3.Connection], T]) -> T:
-        conn = self.conn
-        try:
-            with conn:
-                conn.executemany("INSERT INTO t (rowid, text, author) VALUES (?, ?, ?)", rows)
-                try:
-                    return read(conn)
-                finally:
-                    conn.execute("INSERT INTO t (t) VALUES ('delete-all')")
-        finally:
-            if conn.execute("PRAGMA page_count").fetchone()[0] > self.KEEP_PAGES:
-                conn.close()
-                self.conn = self._connect()
-
-    def _run(self, rows: Iterable[Text], sql: str, params: tuple[object, ...] = ()) -> list[tuple]:
-        return self._with(rows, lambda conn: conn.execute(sql, params).fetchall())

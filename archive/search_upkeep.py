@@ -11,8 +11,9 @@ from __future__ import annotations
 import sqlite3
 
 from archive.search_band import Point, decode_varints, skyband
+from archive.search_counts import Tokens, term_docs, vocab
 from archive.search_fold import frontier
-from archive.search_index import DEPTH, MIN_DOCS, _current, _Tokens, term_docs, vocab
+from archive.search_index import DEPTH, MIN_DOCS, _current
 
 # A band folded down to fewer members than this is built again instead.
 MIN_DEPTH = DEPTH // 2
@@ -38,7 +39,7 @@ def terms(words: list[str]) -> list[str]:
     """The index's term of each word; a word that is not one token is a ValueError."""
     out = []
     for word in words:
-        tokens = _Tokens.get().tokens(word)
+        tokens = Tokens.get().tokens(word)
         if len(tokens) != 1:
             raise ValueError(f"{word!r} is not one word of the index (it reads as {tokens})")
         out.append(tokens[0])
@@ -61,7 +62,7 @@ def frequent(conn: sqlite3.Connection, min_docs: int = MIN_DOCS) -> list[str]:
     (a stem such as 'peopl' is searched by 'people'; it must read as itself to be
     refreshed without the word): the whole vocabulary is read, seconds at 10 million."""
     rows = conn.execute(f"SELECT term FROM {vocab(conn, 'row')} WHERE doc >= ?", (min_docs,))
-    return [t for t, in rows if _Tokens.get().tokens(t) == [t]]
+    return [t for t, in rows if Tokens.get().tokens(t) == [t]]
 
 
 def refresh(conn: sqlite3.Connection) -> int:

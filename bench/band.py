@@ -32,7 +32,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive import search_auto, search_build, search_fold, search_index, search_upkeep
+from archive import (
+    search_auto,
+    search_build,
+    search_counts,
+    search_fold,
+    search_index,
+    search_upkeep,
+)
 from archive.db import open_db
 from archive.models import Thread
 from archive.store import save_thread
@@ -140,7 +147,7 @@ def crawl(db, rounds: int, story: int) -> int:  # type: ignore[no-untyped-def]
 
 def threshold(db) -> None:  # type: ignore[no-untyped-def]
     conn = db.conn
-    docs = search_index.term_docs(conn, "peopl", COMMON_WORD)
+    docs = search_counts.term_docs(conn, "peopl", COMMON_WORD)
     sql = ("SELECT rowid, bm25(comments_fts) AS s FROM comments_fts WHERE comments_fts"
            " MATCH ? ORDER BY s, rowid LIMIT 20")  # fmt: skip
     rank = min(timed(lambda: conn.execute(sql, (COMMON_WORD,)).fetchall())[1] for _ in range(2))
@@ -181,7 +188,7 @@ def fresh(db, story: int) -> None:  # type: ignore[no-untyped-def]
         save_thread(db, new_thread(gen, story, word=word, share=0.6))
         story += 1
         saved += 1_000
-        docs = search_index.term_docs(conn, term, word)
+        docs = search_counts.term_docs(conn, term, word)
         if docs >= search_index.MIN_DOCS and not crossed:
             crossed = saved
         w, c, out = timed(lambda: search_auto.upkeep(db))
@@ -195,7 +202,7 @@ def fresh(db, story: int) -> None:  # type: ignore[no-untyped-def]
         if saved > 200_000:
             print("fresh word: not kept after 200,000 comments")
             return
-    docs = search_index.term_docs(conn, term, word)
+    docs = search_counts.term_docs(conn, term, word)
     conn.execute("BEGIN IMMEDIATE")
     try:
         w1, c1, _ = timed(lambda: search_upkeep.keep(conn, [word]))

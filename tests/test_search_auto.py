@@ -17,6 +17,7 @@ from archive import (
     cli_search,
     search_auto,
     search_build,
+    search_counts,
     search_fold,
     search_index,
     search_upkeep,
@@ -76,9 +77,9 @@ def check_current(conn: sqlite3.Connection) -> None:
     everything = [r[0] for r in conn.execute("SELECT rowid FROM comments")]
     for term, word, docs, upto, depth in kept(conn):
         assert upto == top
-        assert docs == search_index.term_docs(conn, term, word)
+        assert docs == search_counts.term_docs(conn, term, word)
         band = {r[0] for r in conn.execute("SELECT doc FROM search_band WHERE term = ?", (term,))}
-        scratch = skyband(search_index._points(conn, term, everything), depth)
+        scratch = skyband(search_counts.term_points(conn, term, everything), depth)
         assert {p[0] for p in scratch} <= band, term
     assert not conn.execute("SELECT 1 FROM search_changes").fetchone()
     assert not conn.execute("SELECT 1 FROM search_before").fetchone()
@@ -163,10 +164,10 @@ def test_tf_read_back_from_bm25_is_the_tokenizers(tmp_path: Path, small: None) -
         save_thread(db, thread(rng, story, 80))
     conn = db.conn
     for term, word in [("otter", "otter"), ("fox", "foxes"), ("the", "the"), ("user7", "user7")]:
-        docs = search_index.term_docs(conn, term, word)
+        docs = search_counts.term_docs(conn, term, word)
         read, upto = search_build._read(conn, term, word, 0, 10**9, docs, None, 10**9)
         rows = [r[0] for r in conn.execute("SELECT rowid FROM comments")]
-        assert sorted(read) == sorted(search_index._points(conn, term, rows))
+        assert sorted(read) == sorted(search_counts.term_points(conn, term, rows))
         assert upto == 10**9
     db.close()
 

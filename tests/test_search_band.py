@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive import search_band, search_index, search_upkeep
+from archive import search_band, search_counts, search_index, search_upkeep
 from archive.cli import cli
 from archive.db import open_db, open_readonly, transaction
 from archive.search import search
@@ -216,7 +216,7 @@ def test_one_word_queries_only() -> None:
 def test_the_private_tokenizer_keeps_nothing_of_a_large_batch() -> None:
     # A fold hands it ~a million comments at once; nothing of them may stay, neither in
     # its index (every later small call would walk it) nor as pages held.
-    tokens = search_index._Tokens()
+    tokens = search_counts.Tokens()
     tokens.KEEP_PAGES = 50  # the batch below outgrows it
     first = tokens.conn
     many = [(n, f"otter word{n} river otter", "someone") for n in range(1, 20_001)]
