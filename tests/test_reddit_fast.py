@@ -22,7 +22,8 @@ from scraper.parsers import comment_stores
 from scraper.parsers.errors import ParseError
 from scraper.parsers.reddit import answers, things
 from scraper.parsers.reddit import thread as reddit_thread
-from scraper.parsers.reddit.thread import ThreadPages, _Node, _Stub, _Tree
+from scraper.parsers.reddit.placing import Node, Stub, Tree
+from scraper.parsers.reddit.thread import ThreadPages
 from tests.corpus import corpus_dir
 from tests.hnpages import FETCHED_AT
 from tests.redditpages import (
@@ -38,12 +39,12 @@ from tests.redditpages import (
 URL = "https://www.reddit.com/r/x/comments/1/x/"
 
 
-def _scan_insert(self: _Tree, parent: _Node, item: _Node | _Stub, stub: _Stub | None) -> None:
-    """``_Tree._insert`` as it was: the continue stub found by a scan of the kids."""
+def _scan_insert(self: Tree, parent: Node, item: Node | Stub, stub: Stub | None) -> None:
+    """``Tree._insert`` as it was: the continue stub found by a scan of the kids."""
     if stub is not None and stub.parent is parent and stub in parent.kids:
         parent.kids.insert(parent.kids.index(stub), item)
         return
-    tail = next((k for k in parent.kids if isinstance(k, _Stub)
+    tail = next((k for k in parent.kids if isinstance(k, Stub)
                  and k.id == answers.CONTINUE_ID), None)
     parent.kids.insert(parent.kids.index(tail) if tail else len(parent.kids), item)
 
@@ -104,7 +105,7 @@ def test_an_expanded_thread_reads_as_the_references_read_it(
     assert any("/_/" in url for url, _ in pages)
     fast = _read(pages)
     with monkeypatch.context() as m:
-        m.setattr(_Tree, "_insert", _scan_insert)
+        m.setattr(Tree, "_insert", _scan_insert)
         m.setattr(reddit_thread, "comments_from", _by_keywords_then_replace)
         slow = _read(pages)
     assert fast == slow
@@ -142,7 +143,7 @@ def test_every_corpus_page_reads_as_the_references_read_it(
 
     fast = read_all()
     with monkeypatch.context() as m:
-        m.setattr(_Tree, "_insert", _scan_insert)
+        m.setattr(Tree, "_insert", _scan_insert)
         m.setattr(reddit_thread, "comments_from", _by_keywords_then_replace)
         slow = read_all()
     assert len(fast) == len(slow) > 12

@@ -16,7 +16,8 @@ from scraper.parsers.errors import parser_entry
 from scraper.parsers.reddit import answers
 from scraper.parsers.reddit.answer_check import checked_answer
 from scraper.parsers.reddit.errors import SITE
-from scraper.parsers.reddit.thread import ThreadPages, _merge, _Tree
+from scraper.parsers.reddit.placing import Tree, merge
+from scraper.parsers.reddit.thread import ThreadPages
 from tests.corpus import corpus_dir
 from tests.test_reddit_one_walk import _damage, _every_thing
 
@@ -50,8 +51,8 @@ def _add_as_before(text: str, *, url: str) -> tuple[list[answers.More], ThreadPa
     """``ThreadPages.add`` of a first answer as it was: the check, then the placing."""
     post, tops = answers.comments_response(json.loads(text), url=url)
     found = checked_answer(None, tops, url=url, story=post.get("id"))
-    tree = _Tree(url)
-    _merge(tree, tops, None)
+    tree = Tree(url)
+    merge(tree, tops, None)
     pages = ThreadPages()
     pages._tree, pages._post, pages._urls = tree, post, [url]
     return found, pages
