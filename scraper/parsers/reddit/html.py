@@ -111,8 +111,8 @@ def _old_story(doc: Any, url: str) -> Story:
         raise ParseError(SITE, url, "no post (div.thing[data-type=link]) on the page")
     post = found[0]
     sid = unprefixed(post.get("data-fullname")) or ""
-    title = post.xpath(".//a[contains(@class, 'title')]")
-    score = post.xpath(".//div[contains(@class, 'score') and contains(@class, 'unvoted')]")
+    title = _ROW_TITLE(post)
+    score = _ROW_SCORE(post)
     link = post.get("data-url") or None
     if link and link.startswith("/"):
         link = None  # a self post links to itself
@@ -134,19 +134,31 @@ def _old_story(doc: Any, url: str) -> Story:
                                   ("permalink", post.get("data-permalink"))) if v} or None)
 
 
+# Compiled once, as the listing's below: ``el.xpath(...)`` compiles its expression at
+# each call, six a comment here.
+_COMMENTS = etree.XPath(f"//div[{_THING} and @data-type='comment']")
+_STUBS = etree.XPath(f"//div[{_THING} and @data-type='morechildren']")
+_ABOVE = etree.XPath(f"ancestor::div[{_THING} and @data-type='comment'][1]")
+_TAGLINE = etree.XPath("./p[contains(@class, 'tagline')]")
+_BODY = etree.XPath(".//div[contains(@class, 'usertext-body')]/div[@class='md']")
+_SCORE = etree.XPath("./span[contains(@class, 'score') and contains(@class, 'unvoted')]")
+_EDITED = etree.XPath("./time[contains(@class, 'edited-timestamp')]")
+_AUTHOR = etree.XPath("./a[contains(@class, 'author')]")
+
+
 @parser_entry(SITE)
 def parse_old_comments(text: str, *, url: str, fetched_at: datetime,
                        source: str = "html") -> Thread:
     """An old.reddit comment page: the post and every comment it shows, in place."""
     doc = _doc(text, url)
     story = _old_story(doc, url)
-    things = doc.xpath(f"//div[{_THING} and @data-type='comment']")
+    things = _COMMENTS(doc)
     rows, made = [], []
     for el in things:
         cid = unprefixed(el.get("data-fullname"))
         if not cid:
             raise ParseError(SITE, url, "a comment without data-fullname")
-        above = el.xpath(f"ancestor::div[{_THING} and @data-type='comment'][1]")
+        above = _ABOVE(el)
         rows.append(Row(id=cid, parent=unprefixed(above[0].get("data-fullname"))
                         if above else None, depth=None))
         made.append(_old_comment(el))
@@ -158,7 +170,7 @@ def parse_old_comments(text: str, *, url: str, fetched_at: datetime,
         comments.append(Comment(
             site=SITE, id=row.id, story_id=story.id, parent_id=where.parent_id,
             depth=where.depth, position=where.position, text=shown_text or None, **m))
-    stubs = len(doc.xpath(f"//div[{_THING} and @data-type='morechildren']"))
+    stubs = len(_STUBS(doc))
     if not comments and not stubs and story.comment_count:
         raise ParseError(SITE, url, f"the post says {story.comment_count} comments but "
                                     "the page shows none")
@@ -174,16 +186,15 @@ def _fields(story: Story) -> dict[str, Any]:
 def _old_comment(el: Any) -> dict[str, Any]:
     entry = el.find("./div[@class]")
     entry = next((c for c in el if "entry" in _classes(c)), entry)
-    tagline = entry.xpath("./p[contains(@class, 'tagline')]") if entry is not None else []
+    tagline = _TAGLINE(entry) if entry is not None else []
     line = tagline[0] if tagline else el
-    body = entry.xpath(".//div[contains(@class, 'usertext-body')]/div[@class='md']") \
-        if entry is not None else []
+    body = _BODY(entry) if entry is not None else []
     body_html = _inner(body[0]) if body else None
     plain = body[0].text_content().strip() if body else None
     author = el.get("data-author")
-    score = line.xpath("./span[contains(@class, 'score') and contains(@class, 'unvoted')]")
+    score = _SCORE(line)
     created_at, created_raw = _iso(line.find("./time[@class='live-timestamp']"))
-    edited = line.xpath("./time[contains(@class, 'edited-timestamp')]")
+    edited = _EDITED(line)
     edited_at, edited_raw = _iso(edited[0]) if edited else (None, None)
     deleted, removed = plain == DELETED_BODY, plain == REMOVED_BODY
     extra: dict[str, Any] = {"collapsed": "collapsed" in _classes(el)}
@@ -195,7 +206,7 @@ def _old_comment(el: Any) -> dict[str, Any]:
         extra["controversiality"] = 1
     if deleted or removed:
         extra["gone_text"] = plain
-    author_link = line.xpath("./a[contains(@class, 'author')]")
+    author_link = _AUTHOR(line)
     return {
         "author": None if author in (None, GONE_AUTHOR) else author,
         "created_at": created_at, "created_at_raw": created_raw,
@@ -258,6 +269,15 @@ def parse_old_listing(text: str, *, url: str, fetched_at: datetime,
 # -- the redesign ----------------------------------------------------------------------
 
 
+# Compiled once, as the old page's (five a comment).
+_NEW_LEVEL = etree.XPath(".//span[starts-with(normalize-space(.), 'level ')]")
+_NEW_HEADER = etree.XPath(".//*[starts-with(@data-testid, 'post-comment-header')]")
+_NEW_AUTHOR = etree.XPath(".//a[@data-testid='comment_author_link']")
+_NEW_BODY = etree.XPath(".//div[@data-testid='comment']")
+_NEW_AGE = etree.XPath(".//a[@data-testid='comment_timestamp']")
+_NEW_FOLDED = etree.XPath(".//i[contains(@class, 'icon-expand')]")
+
+
 @parser_entry(SITE)
 def parse_new_comments(text: str, *, url: str, fetched_at: datetime,
                        source: str = "html") -> Thread:
@@ -276,7 +296,7 @@ def parse_new_comments(text: str, *, url: str, fetched_at: datetime,
         m = _NEW_ID.search(el.get("class") or "")
         if m is None:
             continue
-        level = el.xpath(".//span[starts-with(normalize-space(.), 'level ')]")
+        level = _NEW_LEVEL(el)
         label = _LEVEL.search(level[0].text_content()) if level else None
         depth = int(label.group(1)) - 1 if label else None
         rows.append(Row(id=m.group(1), parent=UNKNOWN, depth=depth))
@@ -295,18 +315,18 @@ def parse_new_comments(text: str, *, url: str, fetched_at: datetime,
 
 
 def _new_comment(el: Any) -> dict[str, Any]:
-    header = el.xpath(".//*[starts-with(@data-testid, 'post-comment-header')]")
+    header = _NEW_HEADER(el)
     gone = header[0].get("data-testid", "").endswith("-deleted") if header else False
     note = el.text_content()
     removed = gone and "Comment removed" in note
     deleted = gone and not removed
-    author = el.xpath(".//a[@data-testid='comment_author_link']")
-    body = el.xpath(".//div[@data-testid='comment']")
-    age = el.xpath(".//a[@data-testid='comment_timestamp']")
+    author = _NEW_AUTHOR(el)
+    body = _NEW_BODY(el)
+    age = _NEW_AGE(el)
     extra: dict[str, Any] = {}
     if not author and header and GONE_AUTHOR in header[0].text_content():
         extra["author"] = GONE_AUTHOR
-    if not body and not gone and el.xpath(".//i[contains(@class, 'icon-expand')]"):
+    if not body and not gone and _NEW_FOLDED(el):
         extra["collapsed"] = True  # shown folded: the page holds no body for it
     if age:
         extra["age_shown"] = age[0].text_content().strip()  # "4 yr. ago": no exact time
