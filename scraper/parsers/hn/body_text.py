@@ -4,9 +4,10 @@
 in ~20 passes over it: the split at ``<p>``, the searches for a tag and an entity
 outside HN's markup, the tags' removal, the entities' decode, the blanks, the
 paragraphs. Here a body of text, HN's ``<p>`` and narrow's inline tags and links (no
-``<pre>``, no ``</p>``: those go to ``bodies.texts``) has its tags cut in the pass that
-finds them: every "<" left but a ``<p>``'s is a tag narrow refuses, so two counts tell
-what the search told. Its text is then narrow's: the paragraphs split, decoded,
+``<pre>``, no ``</p>``: those go to ``bodies.texts``) has its ``<p>`` made marks, then
+narrow's tags cut in the pass that finds them: any "<" left is a tag narrow refuses, so
+one ``in`` tells what the search for one told (and no ``</p>`` or ``<pre>`` test is
+needed). Its text is then narrow's: the entities decoded, the whitespace
 collapsed. tests/test_hn_body_text.py holds it to ``bodies.texts`` over random bodies
 of HN's pieces and every corpus body.
 """
