@@ -16,6 +16,7 @@ import pytest
 
 from scraper.parsers import bodies, hn, lobsters, shaped
 from scraper.parsers.errors import ParseError
+from scraper.parsers.hn import body_text
 from scraper.parsers.lobsters import story_json
 from scraper.parsers.tree import assemble_thread
 from tests import hnpages
@@ -273,6 +274,7 @@ def test_quick_text_on_every_corpus_body(monkeypatch: pytest.MonkeyPatch) -> Non
         return bodies.soup_texts(fragments)
 
     monkeypatch.setattr(bodies, "texts", grab)
+    monkeypatch.setattr(body_text, "texts", grab)  # HN item pages' bodies go through it
     for path in _hn_pages():
         _outcome(_hn_parse(path))
     for path in sorted(corpus_dir("lobsters").glob("story-*")):

@@ -41,7 +41,7 @@ from lxml import etree
 
 from archive.models import Thread
 from archive.records import quick
-from scraper.parsers import ages, bodies, whole
+from scraper.parsers import ages, whole
 from scraper.parsers.errors import (
     NoSuchItem,
     ParseError,
@@ -49,7 +49,7 @@ from scraper.parsers.errors import (
     TruncatedPage,
     parser_entry,
 )
-from scraper.parsers.hn import stream
+from scraper.parsers.hn import body_text, stream
 from scraper.parsers.hn.item_rows import SITE, comhead, is_focus_comment
 from scraper.parsers.hn.served_rows import RowReader, read_rows
 from scraper.parsers.hn.story import Header, parse_header
@@ -114,7 +114,7 @@ def _check_served(html: str, url: str) -> None:
 def _with_texts(rows: list[dict[str, Any]]) -> tuple[PageComment, ...]:
     """The comments, with every body's plain text from one BeautifulSoup parse of all
     of them; a body that reads as nothing is no body."""
-    found = iter(bodies.texts([r["text_html"] for r in rows if r["text_html"]]))
+    found = iter(body_text.texts([r["text_html"] for r in rows if r["text_html"]]))
     for r in rows:
         if r["text_html"]:
             r["text"] = next(found)
