@@ -58,6 +58,7 @@ def body_text(fragment: str) -> str | None:
         return flat.strip(" ")
     return "\n\n".join([b for piece in flat.split("\x00") if (b := piece.strip(" "))])
 
+
 def texts(fragments: Sequence[str]) -> list[str]:
     """``bodies.texts(fragments)``, the bodies of HN's markup read here first."""
     known = [body_text(f) for f in fragments]
