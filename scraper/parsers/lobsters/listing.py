@@ -111,16 +111,19 @@ def parse_listing_json(text: str, *, url: str, fetched_at: datetime,
 
 
 def parse_listing_html(text: str, *, url: str, fetched_at: datetime,
-                       checked: bool = False) -> Listing:
-    """An HTML listing page: its rows in rank order and the next page's absolute URL."""
+                       checked: bool = False, story_words: bool = True) -> Listing:
+    """An HTML listing page: its rows in rank order and the next page's absolute URL.
+    ``story_words`` False: neither "comments_subtree" nor "story_text" occurs in the text
+    (``detect_words`` says so, and the two scans for them are spared)."""
     if not checked:
         check_body(text, url=url)
     doc = html_doc(text, url=url, checked=checked)
     # A class holds its name in the text: the walks run only where the name occurs.
-    if ("comments_subtree" in text and any(has_class(li, "comments_subtree")
-                                           for li in doc.iter("li"))) or \
+    if story_words and (
+            ("comments_subtree" in text and any(has_class(li, "comments_subtree")
+                                                for li in doc.iter("li"))) or
             ("story_text" in text and any(has_class(d, "story_text")
-                                          for d in doc.iter("div"))):
+                                          for d in doc.iter("div")))):
         raise ParseError(SITE, url, "a story page, not a listing")
     holders = [ol for ol in doc.iter("ol") if classes(ol) & {"stories", "search_results"}]
     if not holders:
