@@ -4,7 +4,6 @@ here to the links' walk it replaced, on the corpus's HTML pages and damaged copi
 from __future__ import annotations
 
 import os
-import random
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from scraper.parsers.errors import ParseError
 from scraper.parsers.lobsters.common import html_doc
 from scraper.parsers.lobsters.listing import _HREFS
+from tests.lobsters_splice import damaged_pages
 
 _CORPUS = Path(os.environ.get("LINKTHREAD_CORPUS", "/nonexistent")) / "lobsters"
 _PAGES = sorted(_CORPUS.glob("*.html")) if _CORPUS.is_dir() else []
@@ -41,17 +41,8 @@ def test_hrefs_match_the_walk_on_the_corpus(path: Path) -> None:
 
 @pytest.mark.skipif(not _PAGES, reason="no corpus (LINKTHREAD_CORPUS)")
 def test_hrefs_match_the_walk_on_damaged_pages() -> None:
-    rng = random.Random(14)
-    texts = [p.read_text(encoding="utf-8") for p in _PAGES]
     compared = 0
-    for _ in range(300):
-        text = rng.choice(texts)
-        for _ in range(rng.randint(1, 6)):
-            at = rng.randrange(len(text))
-            if rng.random() < 0.3:
-                text = text[:at] + text[at + rng.randint(1, 400):]
-            else:
-                text = text[:at] + rng.choice(_INSERTS) + text[at:]
+    for text in damaged_pages(14, 300, _PAGES, _INSERTS, most=6, drop=0.3):
         read, walked = _both(text)
         assert read == walked
         compared += bool(walked)

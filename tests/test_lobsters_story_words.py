@@ -5,7 +5,6 @@ corpus's HTML pages and on copies with the words spliced in and the pages cut.""
 from __future__ import annotations
 
 import os
-import random
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from scraper.parsers import lobsters
 from scraper.parsers.errors import ParseError
 from scraper.parsers.lobsters.detect import detect_checked, detect_words
+from tests.lobsters_splice import damaged_pages
 
 _CORPUS = Path(os.environ.get("LINKTHREAD_CORPUS", "/nonexistent")) / "lobsters"
 _PAGES = sorted(_CORPUS.glob("*.html")) if _CORPUS.is_dir() else []
@@ -43,16 +43,8 @@ def test_the_flag_is_the_scans_on_the_corpus(path: Path) -> None:
 
 @pytest.mark.skipif(not _PAGES, reason="no corpus (LINKTHREAD_CORPUS)")
 def test_the_flag_is_the_scans_on_spliced_pages() -> None:
-    rng = random.Random(1414)
-    texts = [p.read_text(encoding="utf-8") for p in _PAGES]
     flagged = 0
-    for _ in range(600):
-        text = rng.choice(texts)
-        for _ in range(rng.randint(0, 3)):
-            at = rng.randrange(len(text))
-            text = text[:at] + rng.choice(_SPLICES) + text[at:]
-        if rng.random() < 0.2:
-            text = text[:rng.randrange(1, len(text))]
+    for text in damaged_pages(1414, 600, _PAGES, _SPLICES, most=3, cut_end=0.2):
         _held(text)
         flagged += detect_words(text)[1]
     assert flagged > 100
