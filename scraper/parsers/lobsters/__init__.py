@@ -19,7 +19,7 @@ from datetime import datetime
 from archive.models import Listing, Thread, User
 from scraper.parsers.errors import ParseError, gc_paused
 from scraper.parsers.lobsters.common import SITE, StoryPage, check_complete
-from scraper.parsers.lobsters.detect import Kind, detect, detect_checked
+from scraper.parsers.lobsters.detect import Kind, detect, detect_words
 from scraper.parsers.lobsters.errors import ServerErrorPage, check_body
 from scraper.parsers.lobsters.listing import parse_listing_html, parse_listing_json
 from scraper.parsers.lobsters.story_html import parse_story_html
@@ -31,14 +31,19 @@ __all__ = ["SITE", "Kind", "ServerErrorPage", "StoryPage", "detect", "parse_list
 
 
 def _kind(text: str, url: str, wanted: str) -> str:
+    return _kind_and_words(text, url, wanted)[0]
+
+
+def _kind_and_words(text: str, url: str, wanted: str) -> tuple[str, bool]:
+    """The kind, and ``detect_words``'s word flag (the listing's story-page test)."""
     # The readers below are told the body is checked: each check scans the whole page
     # (~0.1 ms on a listing), and run three times they were a third of its parse.
     check_body(text, url=url)
     check_complete(text, url=url)  # a cut-off body is TruncatedPage, whatever it was to be
-    kind = detect_checked(text)
+    kind, words = detect_words(text)
     if not kind.startswith(wanted):
         raise ParseError(SITE, url, f"not a {wanted} page (looks like: {kind})")
-    return kind
+    return kind, words
 
 
 def parse_story(text: str, *, url: str, fetched_at: datetime) -> StoryPage:
@@ -56,9 +61,11 @@ def parse_thread(text: str, *, url: str, fetched_at: datetime) -> Thread:
 
 def parse_listing(text: str, *, url: str, fetched_at: datetime) -> Listing:
     with gc_paused():
-        if _kind(text, url, "listing") == "listing-json":
+        kind, words = _kind_and_words(text, url, "listing")
+        if kind == "listing-json":
             return parse_listing_json(text, url=url, fetched_at=fetched_at, checked=True)
-        return parse_listing_html(text, url=url, fetched_at=fetched_at, checked=True)
+        return parse_listing_html(text, url=url, fetched_at=fetched_at, checked=True,
+                                  story_words=words)
 
 
 def parse_user(text: str, *, url: str, fetched_at: datetime) -> User:
