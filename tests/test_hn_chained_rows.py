@@ -10,7 +10,7 @@ import random
 import pytest
 
 from scraper.parsers.hn import served_rows
-from scraper.parsers.hn.text import container_starts
+from scraper.parsers.hn.text import colour_code, container_starts
 from tests import hnpages
 from tests.corpus import corpus_dir
 
@@ -84,3 +84,19 @@ def test_damaged_pages_read_alike(seed: int) -> None:
         pass
     for _ in range(60):
         _compare(_damaged(rng.choice(bases), rng))
+
+
+def test_a_wrappers_colour_is_text_colour_code() -> None:
+    rng = random.Random(7)
+    digits = "0123456789abcdefABCDEF"
+    for _ in range(2000):
+        code = "".join(rng.choice(digits) for _ in range(6))
+        shown = rng.choice((f"#{code}", f'"#{code}"'))
+        tag = f'<font color={shown}>' if rng.random() < 0.5 else f'<span class="c{code[:2]}">'
+        m = served_rows._WRAPPER.match(tag)
+        assert m is not None
+        cls, hex_ = m.group("cls", "hex")
+        want = (colour_code("class", cls) if cls is not None
+                else colour_code("color", hex_.strip('"')))
+        got = served_rows._fields(40, "a", "1 day ago", "1", "x", cls, hex_, AT, None)
+        assert got["colour"] == want

@@ -29,7 +29,6 @@ from scraper.parsers.hn.item_rows import read_comment
 from scraper.parsers.hn.text import (
     BODY_ENDS,
     RawBodies,
-    colour_code,
     served_cut,
     served_trim,
 )
@@ -165,8 +164,10 @@ def _fields(width: int, author: str, age: str, item_id: str, text_html: str,
             seen: Seen | None) -> dict[str, Any]:
     colour = None
     if text_html:
-        colour = (colour_code("class", cls) if cls is not None
-                  else colour_code("color", shown.strip('"')))  # type: ignore[union-attr]
+        # ``text.colour_code`` of what ``_WRAPPER`` takes: a class of one cXX, or a
+        # quoted or bare #rrggbb, whose grey is its first two digits.
+        colour = cls.lower() if cls is not None else (
+            "c" + shown.strip('"')[1:3].lower())  # type: ignore[union-attr]
     known = seen.get(age) if seen is not None else None
     if known is None:  # ages.parse_age is pure: a page repeats its few hundred ages
         known = ages.parse_age(None, age, fetched_at)
