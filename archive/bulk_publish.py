@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from archive import bulk_merge, bulk_threads
+from archive import bulk_merge, bulk_threads, bulk_tree
 from archive.bulk import STAGED_COLUMNS, STORY_LOG, staged_count
 from archive.db import transaction
 from archive.rows import canonical_json
@@ -66,40 +66,7 @@ def _with_key(extra: str | None, key: str, value: str | None) -> str | None:
 
 _CONTENT = ", ".join(c for c in STAGED_COLUMNS[2:]
                      if c not in ("extra", "source", "last_crawl_id"))
-# The tree of the staged comments, keys only: a recursive walk down from the roots
-# (whose parent is the story, a stored comment, or nowhere), then the place among
-# siblings by a window over those few columns (sorting whole rows would cost more).
-# A comment has one parent, so the walk reaches each at most once; a parent is one of
-# the same thread (a parent_id naming a comment of another thread is a missing
-# parent, not a way into that thread's tree). bulk_tree is keyed by the staged row's
-# rowid (every index entry carries it, so the walk still reads the parent index
-# alone): the rows are sorted by an integer rather than by (site,
-# id) before they go in, so that its B-tree is appended to (in the window's order it
-# would outgrow the cache at a million comments), and the INSERT below finds each
-# row's place by that integer, reading bulk_tree in order.
-_TREE = """
-WITH RECURSIVE tree(row, site, story_id, parent_id, id, created_at, depth, orphan) AS (
-    SELECT s.rowid, s.site, s.story_id, s.parent_id, s.id, s.created_at,
-           CASE WHEN s.parent_id IS NULL THEN 0 WHEN c.id IS NOT NULL THEN c.depth + 1
-                ELSE 1 END,
-           s.parent_id IS NOT NULL AND c.id IS NULL
-    FROM import_comments s
-    LEFT JOIN comments c ON c.site = s.site AND c.id = s.parent_id AND c.story_id = s.story_id
-    WHERE s.parent_id IS NULL OR NOT EXISTS (
-        SELECT 1 FROM import_comments p WHERE p.site = s.site AND p.id = s.parent_id
-        AND p.story_id = s.story_id)
-    UNION ALL
-    SELECT s.rowid, s.site, s.story_id, s.parent_id, s.id, s.created_at, tree.depth + 1, 0
-    FROM tree JOIN import_comments s ON s.site = tree.site AND s.parent_id = tree.id
-                                    AND s.story_id = tree.story_id
-)
-INSERT INTO temp.bulk_tree (row, depth, orphan, position)
-SELECT * FROM (
-    SELECT row, depth, orphan, row_number() OVER (
-        PARTITION BY site, story_id, parent_id ORDER BY created_at, length(id), id) - 1
-    FROM tree)
-ORDER BY row
-"""
+
 # The staged rows in their own order (the file's: a dump's ids grow with time, so the
 # comments' key is appended to), each finding its place in bulk_tree by rowid.
 # Comments no walk reached (a cycle of parents in a broken file) are kept as orphans.
@@ -240,20 +207,12 @@ def _stories(tx: sqlite3.Connection, crawl_id: int | None) -> int:
 
 
 def _insert_new(tx: sqlite3.Connection, before: int) -> tuple[int, int]:
-    # Built here, not kept as a schema index: cheaper to sort once than to maintain
-    # for every staged row.
-    # Covering what the walk reads of a reply, so it never reads the staged row itself.
-    tx.execute("CREATE INDEX import_comments_parent ON import_comments"
-               " (site, parent_id, id, story_id, created_at)")
-    tx.execute("CREATE TEMP TABLE bulk_tree (row INTEGER PRIMARY KEY, depth INTEGER,"
-               " orphan INTEGER, position INTEGER)")
-    tx.execute(_TREE)
+    bulk_tree.place(tx, stored=before > 0)
     tx.execute(
         "CREATE TEMP TABLE bulk_base AS SELECT site, story_id, parent_id,"
         " max(position) + 1 AS base FROM comments"
         " WHERE (site, story_id) IN (SELECT site, story_id FROM temp.bulk_stories)"
         " GROUP BY site, story_id, parent_id")
-    tx.execute("DROP INDEX import_comments_parent")
     siblings = tx.execute("SELECT 1 FROM temp.bulk_base LIMIT 1").fetchone() is not None
     sql = _INSERT.format(base=" + coalesce(b.base, 0)" if siblings else "",
                          join=_BASE_JOIN if siblings else "")

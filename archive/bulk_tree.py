@@ -1,0 +1,154 @@
+"""The tree of the staged comments (``import_comments``) for publishing
+(:mod:`archive.bulk_publish`): ``temp.bulk_tree`` (row, depth, orphan, position), in
+one pass over the staged rows sorted by thread, rather than a recursive query down
+the parents and a window over its result.
+
+The rules are those of the recursive query it replaced, which :func:`walk` keeps as
+the reference (tests/test_dump_tree.py holds the two equal, whole tables):
+
+* a root is a comment whose parent is the story (depth 0), a stored comment of the
+  same thread (its depth + 1), or in neither the staged rows nor the archive (depth
+  1, an orphan); a parent is only ever one of the same thread;
+* a reply is one depth below its staged parent; a comment no root leads to (a cycle
+  of parents in a broken file) is not placed at all;
+* position: among the placed comments of the same thread and parent, in the order of
+  ``created_at, length(id), id``, from 0.
+
+Memory: one thread's keys at a time, and three numbers a staged row in flat arrays
+(a few bytes each, not a Python object per row), so the rows go into bulk_tree in
+rowid order, the order its B-tree is appended in.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from array import array
+from collections.abc import Iterator, Sequence
+from itertools import groupby
+from operator import itemgetter
+
+TABLE = ("CREATE TEMP TABLE bulk_tree (row INTEGER PRIMARY KEY, depth INTEGER,"
+         " orphan INTEGER, position INTEGER)")
+# A root's depth and whether it is an orphan, as if it were one (a reply's are worked
+# out from its parent): the stored parent is looked up only in an archive with comments.
+_READ = """
+SELECT s.site, s.story_id, s.rowid, s.parent_id, s.id, s.created_at,
+       CASE WHEN s.parent_id IS NULL THEN 0 {stored} ELSE 1 END,
+       s.parent_id IS NOT NULL{orphan}
+FROM import_comments s{join}
+ORDER BY s.site, s.story_id
+"""
+_STORED = "WHEN c.id IS NOT NULL THEN c.depth + 1"
+_JOIN = """
+LEFT JOIN comments c ON c.site = s.site AND c.id = s.parent_id AND c.story_id = s.story_id"""
+_THREAD = itemgetter(0, 1)
+_ROW, _PARENT, _ID, _CREATED, _DEPTH, _ORPHAN = 2, 3, 4, 5, 6, 7
+_UNPLACED = -1
+# SQLite's order of values of different types: NULL, numbers, text, blobs.
+_RANK = {type(None): 0, int: 1, float: 1, str: 2, bytes: 3}
+
+
+# The reference: a recursive walk down from the roots, then the place among siblings
+# by a window over those few columns. A comment has one parent, so the walk reaches
+# each at most once. Rows go in by rowid, so that bulk_tree's B-tree is appended to.
+_WALK = """
+WITH RECURSIVE tree(row, site, story_id, parent_id, id, created_at, depth, orphan) AS (
+    SELECT s.rowid, s.site, s.story_id, s.parent_id, s.id, s.created_at,
+           CASE WHEN s.parent_id IS NULL THEN 0 WHEN c.id IS NOT NULL THEN c.depth + 1
+                ELSE 1 END,
+           s.parent_id IS NOT NULL AND c.id IS NULL
+    FROM import_comments s
+    LEFT JOIN comments c ON c.site = s.site AND c.id = s.parent_id AND c.story_id = s.story_id
+    WHERE s.parent_id IS NULL OR NOT EXISTS (
+        SELECT 1 FROM import_comments p WHERE p.site = s.site AND p.id = s.parent_id
+        AND p.story_id = s.story_id)
+    UNION ALL
+    SELECT s.rowid, s.site, s.story_id, s.parent_id, s.id, s.created_at, tree.depth + 1, 0
+    FROM tree JOIN import_comments s ON s.site = tree.site AND s.parent_id = tree.id
+                                    AND s.story_id = tree.story_id
+)
+INSERT INTO temp.bulk_tree (row, depth, orphan, position)
+SELECT * FROM (
+    SELECT row, depth, orphan, row_number() OVER (
+        PARTITION BY site, story_id, parent_id ORDER BY created_at, length(id), id) - 1
+    FROM tree)
+ORDER BY row
+"""
+
+def _order(row: Sequence) -> tuple:
+    """The window's ORDER BY created_at, length(id), id, as SQLite sorts (text by its
+    UTF-8 bytes, which is Python's order of code points)."""
+    created, cid = row[_CREATED], row[_ID]
+    return (_RANK[type(created)], "" if created is None else created, len(cid), cid)
+
+
+def place(tx: sqlite3.Connection, *, stored: bool) -> None:
+    """Make and fill ``temp.bulk_tree`` (see the module). ``stored``: the archive has
+    comments, so a root's parent may be one of them."""
+    tx.execute(TABLE)
+    lo, hi = tx.execute("SELECT min(rowid), max(rowid) FROM import_comments").fetchone()
+    if lo is None:
+        return
+    size = hi - lo + 1
+    depth = array("i", [_UNPLACED]) * size
+    position = array("i", [0]) * size
+    orphan = bytearray(size)
+    cur = tx.execute(_READ.format(stored=_STORED if stored else "",
+                                  orphan=" AND c.id IS NULL" if stored else "",
+                                  join=_JOIN if stored else ""))
+    for _, rows in groupby(cur, _THREAD):
+        _thread(list(rows), lo, depth, position, orphan)
+    tx.executemany("INSERT INTO temp.bulk_tree (row, depth, orphan, position)"
+                   " VALUES (?, ?, ?, ?)", _placed(lo, depth, orphan, position))
+
+
+def _thread(rows: list[tuple], lo: int, depth: array, position: array,
+            orphan: bytearray) -> None:
+    ids = {row[_ID] for row in rows}
+    # By parent: the replies of a staged comment, and the roots sharing a parent
+    # (the story, a stored comment, a missing one): each group a set of siblings.
+    siblings: dict[object, list[tuple]] = {}
+    roots: set[object] = set()
+    for row in rows:
+        parent = row[_PARENT]
+        group = siblings.get(parent)
+        if group is None:
+            siblings[parent] = [row]
+            if parent is None or parent not in ids:
+                roots.add(parent)
+        else:
+            group.append(row)
+    todo = [(parent, -1) for parent in roots]
+    while todo:
+        parent, above = todo.pop()
+        group = siblings.get(parent)
+        if group is None:
+            continue
+        group.sort(key=_order)
+        for at, row in enumerate(group):
+            here = row[_ROW] - lo
+            level = row[_DEPTH] if above < 0 else above + 1
+            depth[here] = level
+            position[here] = at
+            if above < 0:
+                orphan[here] = row[_ORPHAN]
+            todo.append((row[_ID], level))
+
+
+def _placed(lo: int, depth: array, orphan: bytearray,
+            position: array) -> Iterator[tuple[int, int, int, int]]:
+    for here, level in enumerate(depth):
+        if level != _UNPLACED:
+            yield lo + here, level, orphan[here], position[here]
+
+
+def walk(tx: sqlite3.Connection, *, stored: bool) -> None:
+    """:func:`place` by the recursive query it replaced (kept to hold the two equal,
+    tests/test_dump_tree.py): the same table, the same rows. ``stored`` is not needed:
+    the join to the archive's comments finds nothing in an archive without them."""
+    # Covering what the walk reads of a reply, so it never reads the staged row itself.
+    tx.execute("CREATE INDEX import_comments_parent ON import_comments"
+               " (site, parent_id, id, story_id, created_at)")
+    tx.execute(TABLE)
+    tx.execute(_WALK)
+    tx.execute("DROP INDEX import_comments_parent")
