@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -38,8 +37,7 @@ def decoded(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         seen.append(len(text))
         return json.loads(text, *args, **kw)
 
-    monkeypatch.setattr(errors, "json", SimpleNamespace(
-        loads=loads, JSONDecodeError=json.JSONDecodeError))  # fmt: skip
+    monkeypatch.setattr(errors, "loads", loads)  # errors' decode, jsonload.loads
     return seen
 
 

@@ -40,6 +40,7 @@ from yarl import URL
 
 from archive import sites_hn
 from scraper.hnapi.robots import MAX_AGE, Rules, origin_of, robots_url
+from scraper.parsers.jsonload import loads
 from scraper.settings import DEFAULT_MAX_BODY, USER_AGENT
 
 Item = dict[str, Any]
@@ -335,6 +336,6 @@ def _kids(item: Item | None) -> list[int]:
 
 def _decode(body: bytes, url: str) -> Any:
     try:
-        return json.loads(body)
+        return loads(body)
     except ValueError as e:
         raise ApiError(f"{url}: the body is not JSON ({e})") from None

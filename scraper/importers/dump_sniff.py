@@ -6,7 +6,6 @@ of what a dump may hold (a damaged line, a submission among comments)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from scraper.importers.dump_stream import (
     open_stream,
 )
 from scraper.importers.reddit_dump_rows import DumpKind
+from scraper.parsers.jsonload import loads
 
 SNIFF_LINES = 20  # lines read to tell a dump's kind
 SNIFF_BYTES = 16 << 20  # ... at most: a file with no newline is not read whole
@@ -63,7 +63,7 @@ def sniff(path: Path) -> Sniffed:
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = loads(line)
         except ValueError:
             value = None
         if isinstance(value, dict):

@@ -10,13 +10,13 @@ nothing of which listing it is, so it needs its URL: a mirror's file name
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 
 from archive.sites import LOBSTERS, Site
 from scraper.importers.pages import Kind, NotImportable, Parsed
 from scraper.parsers import lobsters
+from scraper.parsers.jsonload import loads
 
 _MARKS = re.compile(r"""og:site_name["']\s+content=["']Lobsters|lobste\.rs|"""
                     r"""<title>(?:[^<]*\| )?Lobsters\s*</title>""")
@@ -61,7 +61,7 @@ class LobstersImporter:
             return Parsed(url=url or self.site.user_url(user.id, json=is_json), user=user)
         if url is None and is_json:
             # The JSON's own id: parsing it under that URL records no merge redirect.
-            obj = json.loads(text) if lobsters.detect(text) == "story-json" else {}
+            obj = loads(text) if lobsters.detect(text) == "story-json" else {}
             if isinstance(obj, dict) and isinstance(obj.get("short_id"), str):
                 url = self.site.item_url(obj["short_id"], json=True)
         page = lobsters.parse_story(text, url=url or f"{base}/", fetched_at=fetched_at)

@@ -30,6 +30,7 @@ from archive.models import Thread
 from archive.sites import REDDIT, Site
 from scraper.importers.pages import Kind, NotImportable, Parsed
 from scraper.parsers.errors import ParseError
+from scraper.parsers.jsonload import loads
 from scraper.parsers.reddit import errors, html, listing
 from scraper.parsers.reddit.answers import CONTINUE_ID
 from scraper.parsers.reddit.things import unprefixed
@@ -82,7 +83,7 @@ class RedditImporter:
         start = text.lstrip()[:1]
         if start in ("{", "["):
             try:
-                shape = _shape(json.loads(text))
+                shape = _shape(loads(text))
             except json.JSONDecodeError:
                 return None
             return "thread" if shape == "morechildren" else shape  # type: ignore[return-value]
@@ -127,7 +128,7 @@ class RedditImporter:
         return Parsed(url=url or self.site.item_url(found.story.id), thread=found)
 
     def _json(self, text: str, *, kind: Kind, url: str | None, fetched_at: datetime) -> Parsed:
-        obj = json.loads(text)
+        obj = loads(text)
         if _shape(obj) == "morechildren":
             story_id = _thread_of(obj)
             if story_id is None:

@@ -18,7 +18,6 @@ Known differences from the page (and from the official API), and what is done wi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +28,7 @@ from scraper.parsers import bodies
 from scraper.parsers.errors import ParseError
 from scraper.parsers.hn.item import SITE
 from scraper.parsers.hn.story import story_kind
+from scraper.parsers.jsonload import loads
 from scraper.parsers.tree import walk
 
 Node = Mapping[str, Any]
@@ -82,7 +82,7 @@ def _children(node: Node) -> list[Node]:
 def parse_algolia_item(text: str, *, url: str, fetched_at: datetime) -> Thread:
     """The Thread of a saved Algolia item response; ParseError if it is not one."""
     try:
-        root = json.loads(text)
+        root = loads(text)
     except ValueError as e:
         raise ParseError(SITE, url, f"not JSON: {e}") from None
     if not isinstance(root, dict) or "children" not in root:

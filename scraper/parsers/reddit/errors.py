@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
+from scraper.parsers.jsonload import loads
 
 SITE = "reddit"
 
@@ -117,7 +118,7 @@ def read_json(text: str, *, url: str) -> Any:
     if text.lstrip()[:1] not in ("{", "["):
         raise ParseError(SITE, url, "not a JSON answer of Reddit's API (an HTML page?)")
     try:
-        obj = json.loads(text)
+        obj = loads(text)  # json.loads's value, by orjson where it is the same
     except json.JSONDecodeError as e:
         if e.pos >= len(text.rstrip()) - 1 or text.rstrip()[-1:] not in ("}", "]"):
             raise TruncatedPage(SITE, url, "the JSON stops before its end") from None
