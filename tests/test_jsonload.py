@@ -198,3 +198,49 @@ def test_dump_lines_read_as_json_loads() -> None:
                  b'{"id": "a", "n": 123456789012345678901}', b'{"id": "\\ud800"}'):
         want, got = json.loads(line), dump_loads(line)
         assert same(want, got), line
+
+
+def test_a_dump_keeps_a_number_below_64_bits_whole(tmp_path: Path) -> None:
+    # Through the importer: -2**63 - 1 has 19 digits, which the dump's own test of long
+    # numbers (20 digits) let orjson read as -9.223372036854776e+18.
+    from tests.conftest import rows
+    from tests.test_import import run_import
+
+    low = "-9223372036854775809"
+    dump = tmp_path / "low_comments.ndjson"
+    dump.write_text(json.dumps({
+        "id": "c1", "link_id": "t3_post", "parent_id": "t3_post", "body": "text",
+        "author": "a", "created_utc": 1_700_000_000, "retrieved_on": 1_700_000_060,
+        "subreddit": "python", "edited": int(low), "gilded": int(low)}) + "\n")
+    db = tmp_path / "low.db"
+    result = run_import(dump, "--db", db)
+    assert result.exit_code == 0, result.output
+    [(edited, extra)] = rows(db, "select edited_at_raw, extra from comments where id = 'c1'")
+    # The extra column's text, not SQLite's reading of it (a real past 64 bits).
+    assert (edited, json.loads(extra)["gilded"]) == (low, int(low))
+
+
+def test_a_reddit_chain_nested_past_json_loads_reads() -> None:
+    # ~1,000 levels (5 a comment): json.loads raised RecursionError, which Reddit's
+    # reader gave as a ParseError; orjson's value is read as the thread it is.
+    from tests.redditpages import comments_page, corpus_readers, generate_thread
+
+    page = json.loads(comments_page(generate_thread(1, seed=1)))
+    post = page[0]["data"]["children"][0]["data"]["name"]
+    template = page[1]["data"]["children"][0]
+    text = '"@replies"'
+    for at in range(199, 0, -1):
+        data = {**template["data"], "id": f"c{at}", "name": f"t1_c{at}", "depth": at - 1,
+                "parent_id": f"t1_c{at - 1}" if at > 1 else post, "replies": "@replies"}
+        comment = json.dumps({**template, "data": data})
+        listing = '""' if at == 199 else \
+            '{"kind": "Listing", "data": {"children": [' + text + "]}}"
+        text = comment.replace('"@replies"', listing)
+    page[1]["data"]["children"] = ["@top"]
+    text = json.dumps(page).replace('"@top"', text)
+    with pytest.raises(RecursionError):
+        json.loads(text)
+    thread = corpus_readers()["comments"](text)
+    comments = thread.comments  # type: ignore[attr-defined]
+    assert [(c.id, c.parent_id, c.depth) for c in comments] == \
+        [(f"c{at}", f"c{at - 1}" if at > 1 else None, at - 1) for at in range(1, 200)]
