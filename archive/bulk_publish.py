@@ -66,7 +66,6 @@ def _with_key(extra: str | None, key: str, value: str | None) -> str | None:
 
 _CONTENT = ", ".join(c for c in STAGED_COLUMNS[2:]
                      if c not in ("extra", "source", "last_crawl_id"))
-
 # The staged rows in their own order (the file's: a dump's ids grow with time, so the
 # comments' key is appended to), each finding its place in bulk_tree by rowid.
 # Comments no walk reached (a cycle of parents in a broken file) are kept as orphans.
@@ -126,7 +125,7 @@ def _publish(db: sqlite_utils.Database, crawl_id: int | None,
         tx.execute("INSERT INTO comment_scores (site, comment_id, seen_at, crawl_id, score)"
                    " SELECT site, id, last_seen_at, last_crawl_id, score FROM import_comments"
                    " WHERE score IS NOT NULL ON CONFLICT DO NOTHING")
-        bulk_threads.threads_published(tx, crawl_id=crawl_id, every=not before)
+        bulk_threads.threads_published(tx, crawl_id=crawl_id, before=before)
         if time_order is not None:
             # Whose comments all came from dumps: siblings in time order, recorded
             # where a crawl records its sort, under the name the site gives that order.
@@ -207,7 +206,9 @@ def _stories(tx: sqlite3.Connection, crawl_id: int | None) -> int:
 
 
 def _insert_new(tx: sqlite3.Connection, before: int) -> tuple[int, int]:
-    bulk_tree.place(tx, stored=before > 0)
+    parts = bulk_threads.StagedParts(tx)
+    bulk_tree.place(tx, stored=before > 0, each_thread=parts.thread)
+    parts.close()
     tx.execute(
         "CREATE TEMP TABLE bulk_base AS SELECT site, story_id, parent_id,"
         " max(position) + 1 AS base FROM comments"
