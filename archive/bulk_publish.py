@@ -125,7 +125,7 @@ def _publish(db: sqlite_utils.Database, crawl_id: int | None,
         tx.execute("INSERT INTO comment_scores (site, comment_id, seen_at, crawl_id, score)"
                    " SELECT site, id, last_seen_at, last_crawl_id, score FROM import_comments"
                    " WHERE score IS NOT NULL ON CONFLICT DO NOTHING")
-        bulk_threads.threads_published(tx, crawl_id=crawl_id, before=before)
+        bulk_threads.threads_published(tx, crawl_id=crawl_id, every=not before)
         if time_order is not None:
             # Whose comments all came from dumps: siblings in time order, recorded
             # where a crawl records its sort, under the name the site gives that order.
@@ -206,9 +206,7 @@ def _stories(tx: sqlite3.Connection, crawl_id: int | None) -> int:
 
 
 def _insert_new(tx: sqlite3.Connection, before: int) -> tuple[int, int]:
-    parts = bulk_threads.StagedParts(tx)
-    bulk_tree.place(tx, stored=before > 0, each_thread=parts.thread)
-    parts.close()
+    bulk_tree.place(tx, stored=before > 0)
     tx.execute(
         "CREATE TEMP TABLE bulk_base AS SELECT site, story_id, parent_id,"
         " max(position) + 1 AS base FROM comments"

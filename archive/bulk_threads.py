@@ -12,22 +12,11 @@ are stored:
   :mod:`archive.summaries`) by the rules of :func:`archive.summaries.threads_saved`:
   each touched thread's parts recounted, each author's totals moved by the difference,
   first and last times read again where a part gave up its earliest or latest.
-
-The author parts (per thread and author: comments, deleted, dead, first and last time)
-of the staged comments are counted in the pass that places their tree
-(:class:`StagedParts`, fed by :func:`archive.bulk_tree.place`), rather than by a
-GROUP BY over the comments once they are stored; only the comments the touched
-threads held before are read again, grouped (none, in an archive a dump is first
-loaded into). :func:`recount_parts` reads them all, as before: the reference
-(tests/test_dump_summaries.py holds the two equal, whole tables).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
-
-from archive import bulk_tree
 
 _IN_IMPORT = "(site, story_id) IN (SELECT site, story_id FROM temp.bulk_stories)"
 
@@ -45,17 +34,6 @@ SELECT site, story_id, author IS NULL, coalesce(author, ''), count(*), sum(delet
        sum(dead <> 0 AND deleted = 0), min(created_at), max(created_at)
 FROM comments {where} GROUP BY site, story_id, author IS NULL, coalesce(author, '')
 """
-# The parts of the comments stored before (rowid up to :before) added to the staged
-# ones'; "+rowid" keeps the thread index in use whatever the range's estimate.
-_ADD_PARTS = " ON CONFLICT DO UPDATE SET comments = comments + excluded.comments," \
-    " deleted = deleted + excluded.deleted, dead = dead + excluded.dead," \
-    " first_at = CASE WHEN first_at IS NULL OR excluded.first_at < first_at" \
-    " THEN excluded.first_at ELSE first_at END," \
-    " last_at = CASE WHEN last_at IS NULL OR excluded.last_at > last_at" \
-    " THEN excluded.last_at ELSE last_at END"
-_FLUSH = 20_000  # parts held before they are written: the memory this pass holds
-# SQLite's order of values of different types: NULL, numbers, text, blobs.
-_RANK = {type(None): 0, int: 1, float: 1, str: 2, bytes: 3}
 _COUNTS = """
 CREATE TEMP TABLE bulk_counts AS
 SELECT site, story_id, sum(comments) AS comments, sum(deleted) AS deleted,
@@ -125,81 +103,13 @@ WHERE (site, author) IN (SELECT site, author FROM temp.bulk_authors WHERE shrank
 """
 
 
-class StagedParts:
-    """Makes ``temp.bulk_by_author`` and fills it with the author parts of the staged
-    comments, a thread at a time (:meth:`thread`, given the rows
-    :func:`archive.bulk_tree.place` reads), as the GROUP BY of :func:`recount_parts`
-    would count them: dead only when not deleted, the anonymous ones apart, times by
-    SQLite's order (NULL left out). A thread's parts go in together, threads in
-    their key's order, so the table is appended to."""
-
-    def __init__(self, tx: sqlite3.Connection) -> None:
-        tx.execute(_BY_AUTHOR)
-        self._tx = tx
-        self._held: list[tuple[object, ...]] = []
-
-    def thread(self, rows: Sequence[tuple]) -> None:
-        by: dict[object, list] = {}
-        for row in rows:
-            created = row[bulk_tree.CREATED]
-            deleted = row[bulk_tree.DELETED] != 0
-            dead = row[bulk_tree.DEAD] != 0 and not deleted
-            part = by.get(row[bulk_tree.AUTHOR])
-            if part is None:
-                by[row[bulk_tree.AUTHOR]] = [1, int(deleted), int(dead), created, created]
-                continue
-            part[0] += 1
-            part[1] += deleted
-            part[2] += dead
-            if created is not None:
-                if part[3] is None or _before(created, part[3]):
-                    part[3] = created
-                if part[4] is None or _before(part[4], created):
-                    part[4] = created
-        site, story = rows[0][0], rows[0][1]
-        self._held.extend((site, story, author is None, "" if author is None else author,
-                           *part) for author, part in by.items())  # fmt: skip
-        if len(self._held) >= _FLUSH:
-            self._flush()
-
-    def close(self) -> None:
-        self._flush()
-
-    def _flush(self) -> None:
-        self._tx.executemany("INSERT INTO temp.bulk_by_author VALUES"
-                             " (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._held)
-        self._held.clear()
-
-
-def _before(a: object, b: object) -> bool:
-    """a < b as SQLite orders two non-NULL values of a TEXT column (text by its UTF-8
-    bytes, which is Python's order of code points; a blob after any text)."""
-    if type(a) is type(b):
-        return a < b  # type: ignore[operator]
-    return _RANK[type(a)] < _RANK[type(b)]
-
-
-def add_stored_parts(tx: sqlite3.Connection, before: int) -> None:
-    """Add to the staged comments' parts (:class:`StagedParts`) those of the comments
-    the touched threads held before this import (rowid up to ``before``)."""
-    if before:
-        tx.execute(_PARTS.format(where=f"WHERE +rowid <= :before AND {_IN_IMPORT}") + _ADD_PARTS,
-                   {"before": before})
-
-
-def recount_parts(tx: sqlite3.Connection, before: int) -> None:
-    """The reference for :class:`StagedParts` and :func:`add_stored_parts`: the parts
-    recounted from every comment of the touched threads, once they are stored."""
-    tx.execute("DELETE FROM temp.bulk_by_author")
-    tx.execute(_PARTS.format(where="NOT INDEXED" if not before else f"WHERE {_IN_IMPORT}"))
-
-
-def threads_published(tx: sqlite3.Connection, *, crawl_id: int | None, before: int) -> None:
+def threads_published(tx: sqlite3.Connection, *, crawl_id: int | None, every: bool) -> None:
     """Counts, thread_crawls rows and author summaries of the touched threads (see the
-    module), in the publishing transaction, once the staged comments' parts are in
-    ``temp.bulk_by_author`` (:class:`StagedParts`). ``before``: the comments' last
-    rowid before this import's (0: the archive had none)."""
-    add_stored_parts(tx, before)
+    module), in the publishing transaction. ``every``: every stored comment is of a
+    touched thread (an archive a dump was first loaded into), so they are read in
+    table order rather than a thread at a time through an index."""
+    tx.execute(_BY_AUTHOR)
+    tx.execute(_PARTS.format(where="NOT INDEXED" if every else f"WHERE {_IN_IMPORT}"))
     tx.execute(_COUNTS)
     tx.execute("UPDATE stories SET archived_count = n.comments FROM temp.bulk_counts n"
                " WHERE n.site = stories.site AND n.story_id = stories.id")

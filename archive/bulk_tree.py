@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sqlite3
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from itertools import groupby
 from operator import itemgetter
 
@@ -34,7 +34,7 @@ TABLE = ("CREATE TEMP TABLE bulk_tree (row INTEGER PRIMARY KEY, depth INTEGER,"
 _READ = """
 SELECT s.site, s.story_id, s.rowid, s.parent_id, s.id, s.created_at,
        CASE WHEN s.parent_id IS NULL THEN 0 {stored} ELSE 1 END,
-       s.parent_id IS NOT NULL{orphan}, s.author, s.deleted, s.dead
+       s.parent_id IS NOT NULL{orphan}
 FROM import_comments s{join}
 ORDER BY s.site, s.story_id
 """
@@ -43,8 +43,6 @@ _JOIN = """
 LEFT JOIN comments c ON c.site = s.site AND c.id = s.parent_id AND c.story_id = s.story_id"""
 _THREAD = itemgetter(0, 1)
 _ROW, _PARENT, _ID, _CREATED, _DEPTH, _ORPHAN = 2, 3, 4, 5, 6, 7
-# What else a row read says, for the author summaries (archive.bulk_threads).
-CREATED, AUTHOR, DELETED, DEAD = _CREATED, 8, 9, 10
 _UNPLACED = -1
 # SQLite's order of values of different types: NULL, numbers, text, blobs.
 _RANK = {type(None): 0, int: 1, float: 1, str: 2, bytes: 3}
@@ -77,7 +75,6 @@ SELECT * FROM (
 ORDER BY row
 """
 
-
 def _order(row: Sequence) -> tuple:
     """The window's ORDER BY created_at, length(id), id, as SQLite sorts (text by its
     UTF-8 bytes, which is Python's order of code points)."""
@@ -85,12 +82,9 @@ def _order(row: Sequence) -> tuple:
     return (_RANK[type(created)], "" if created is None else created, len(cid), cid)
 
 
-def place(tx: sqlite3.Connection, *, stored: bool,
-          each_thread: Callable[[list[tuple]], None] | None = None) -> None:
+def place(tx: sqlite3.Connection, *, stored: bool) -> None:
     """Make and fill ``temp.bulk_tree`` (see the module). ``stored``: the archive has
-    comments, so a root's parent may be one of them. ``each_thread``: given each
-    thread's rows as read (the columns of _READ), so that what else is counted of
-    them takes no other read (archive.bulk_threads.StagedParts)."""
+    comments, so a root's parent may be one of them."""
     tx.execute(TABLE)
     lo, hi = tx.execute("SELECT min(rowid), max(rowid) FROM import_comments").fetchone()
     if lo is None:
@@ -102,11 +96,8 @@ def place(tx: sqlite3.Connection, *, stored: bool,
     cur = tx.execute(_READ.format(stored=_STORED if stored else "",
                                   orphan=" AND c.id IS NULL" if stored else "",
                                   join=_JOIN if stored else ""))
-    for _, group in groupby(cur, _THREAD):
-        rows = list(group)
-        _thread(rows, lo, depth, position, orphan)
-        if each_thread is not None:
-            each_thread(rows)
+    for _, rows in groupby(cur, _THREAD):
+        _thread(list(rows), lo, depth, position, orphan)
     tx.executemany("INSERT INTO temp.bulk_tree (row, depth, orphan, position)"
                    " VALUES (?, ?, ?, ?)", _placed(lo, depth, orphan, position))
 

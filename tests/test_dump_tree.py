@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import bulk_threads, bulk_tree
+from archive import bulk_tree
 from tests.redditdump import START, comment, generate, ndjson
 from tests.test_import import run_import
 from tests.test_reddit_dump import table_rows
@@ -22,8 +22,7 @@ def _staged(rnd: random.Random) -> sqlite3.Connection:
     replies, self-parents and cycles, equal times, ids of other lengths, no time."""
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE TABLE import_comments (site TEXT, story_id TEXT, parent_id TEXT,"
-                 " id TEXT, created_at TEXT, author TEXT, deleted INTEGER NOT NULL DEFAULT 0,"
-                 " dead INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (site, id))")
+                 " id TEXT, created_at TEXT, PRIMARY KEY (site, id))")
     conn.execute("CREATE TABLE comments (site TEXT, id TEXT, story_id TEXT, depth INTEGER,"
                  " PRIMARY KEY (site, id))")
     threads = [(site, f"s{n}") for site in ("reddit", "hn") for n in range(rnd.randint(1, 4))]
@@ -53,8 +52,7 @@ def _staged(rnd: random.Random) -> sqlite3.Connection:
                 f"2024-01-01T00:{rnd.randint(0, 9):02d}:00Z"
             rows.append((site, story, parent, cid, created))
     rnd.shuffle(rows)
-    conn.executemany("INSERT OR IGNORE INTO import_comments (site, story_id, parent_id, id,"
-                     " created_at) VALUES (?, ?, ?, ?, ?)", rows)
+    conn.executemany("INSERT OR IGNORE INTO import_comments VALUES (?, ?, ?, ?, ?)", rows)
     return conn
 
 
@@ -84,11 +82,7 @@ def test_one_pass_equals_the_walk_with_no_rows() -> None:
 
 
 def _walked(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Publishing by the references: the walk, and the author parts recounted from the
-    stored comments (the walk reads no thread for bulk_threads.StagedParts)."""
-    monkeypatch.setattr(bulk_tree, "place",
-                        lambda tx, *, stored, each_thread=None: bulk_tree.walk(tx, stored=stored))
-    monkeypatch.setattr(bulk_threads, "add_stored_parts", bulk_threads.recount_parts)
+    monkeypatch.setattr(bulk_tree, "place", bulk_tree.walk)
 
 
 def _archive(db: Path, *files: Path) -> dict[str, list[tuple]]:
