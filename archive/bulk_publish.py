@@ -66,7 +66,6 @@ def _with_key(extra: str | None, key: str, value: str | None) -> str | None:
 
 _CONTENT = ", ".join(c for c in STAGED_COLUMNS[2:]
                      if c not in ("extra", "source", "last_crawl_id"))
-
 # The staged rows in their own order (the file's: a dump's ids grow with time, so the
 # comments' key is appended to), each finding its place in bulk_tree by rowid.
 # Comments no walk reached (a cycle of parents in a broken file) are kept as orphans.
