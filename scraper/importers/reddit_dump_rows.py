@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from archive.rows import iso_utc
 from scraper.parsers import jsonload
+from scraper.parsers.integers import HIGH, LOW, keep_beyond, stored_int
 
 DumpKind = Literal["comments", "submissions"]
 SITE = "reddit"
@@ -288,14 +289,17 @@ def comment_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, ...]:
     else:
         edited, (edited_at, edited_text) = 1, _time(edited_raw)
     score = data.get("score")
+    if type(score) is not int or not LOW <= score <= HIGH:
+        extra = keep_beyond(extra, score=score) or {}
+        score = stored_int(score)
     try:
         extra_json = _CANONICAL(extra) if extra else None
     except ValueError:  # NaN: the general path says what is wrong with which comment
         return _general_row(data, story_id, parent_id, at, crawl_id)
     return (SITE, cid, story_id, parent_id,
             author, created_at, created_raw, None, text or None, 0, 0, int(deleted), None, 0,
-            score if isinstance(score, int) and not isinstance(score, bool) else None,
-            edited, edited_at, edited_text, int(removed), int(data.get("is_submitter") is True),
+            score, edited, edited_at, edited_text, int(removed),
+            int(data.get("is_submitter") is True),
             extra_json, at, at, crawl_id, SOURCE)  # fmt: skip
 
 

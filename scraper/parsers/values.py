@@ -28,6 +28,18 @@ def number(text: str | None) -> int | None:
     return int(text) if is_id(text) else None
 
 
+def signed(text: str | None) -> int | None:
+    """The integer ``text`` spells in ASCII digits after an optional minus sign (surrounding
+    space allowed), of :func:`number`'s length at most, else None."""
+    if text is None:
+        return None
+    text = text.strip()
+    if text.startswith("-"):
+        magnitude = text[1:]
+        return -int(magnitude) if is_id(magnitude) else None
+    return int(text) if is_id(text) else None
+
+
 def is_id(text: str | None) -> bool:
     """Whether ``text`` is an HN item id: ASCII digits, of a sane length."""
     return (text is not None and 0 < len(text) <= _MAX_DIGITS and text.isascii()

@@ -28,6 +28,7 @@ from scraper.parsers import bodies
 from scraper.parsers.errors import ParseError
 from scraper.parsers.hn.item import SITE
 from scraper.parsers.hn.story import story_kind
+from scraper.parsers.integers import stored_int
 from scraper.parsers.jsonload import loads
 from scraper.parsers.tree import walk
 
@@ -118,7 +119,7 @@ def parse_algolia_item(text: str, *, url: str, fetched_at: datetime) -> Thread:
     created_at, raw = _time(root)
     title, link, author = _str(root, "title"), _str(root, "url"), _str(root, "author")
     points = root.get("points")
-    score = points if isinstance(points, int) and not isinstance(points, bool) else None
+    score = stored_int(points)
     story = Story(
         site=SITE, id=story_id, title=title, url=link,
         domain=((urlsplit(link).hostname or "").removeprefix("www.") or None) if link else None,

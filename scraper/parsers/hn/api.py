@@ -28,6 +28,7 @@ from scraper.parsers import bodies
 from scraper.parsers.errors import ParseError
 from scraper.parsers.hn.item import SITE
 from scraper.parsers.hn.story import story_kind
+from scraper.parsers.integers import stored_int
 from scraper.parsers.tree import walk
 
 Item = Mapping[str, Any]
@@ -53,8 +54,7 @@ def _html(item: Item, key: str = "text") -> str | None:
 
 
 def _int(item: Item, key: str) -> int | None:
-    value = item.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return stored_int(item.get(key))
 
 
 def _text(html: str | None, text: object) -> str | None:

@@ -24,8 +24,10 @@ from archive.models import Story, Thread, User
 from scraper.parsers import ages, bodies
 from scraper.parsers.errors import ParseError, TruncatedPage
 from scraper.parsers.hosts import domain as host_domain
+from scraper.parsers.integers import keep_beyond, stored_int
 from scraper.parsers.jsonload import loads
 from scraper.parsers.shaped import inline_text
+from scraper.parsers.values import signed
 
 SITE = "lobsters"
 BASE_URL = "https://lobste.rs"
@@ -131,8 +133,8 @@ def user_record(value: object) -> User | None:
     karma = value.get("karma")
     about_html, about = about_fields(value.get("about"))
     return new_user(str(value["username"]), created_at, created_raw,
-                    karma if isinstance(karma, int) else None, about_html, about,
-                    leftovers(value, _USER_USED))
+                    stored_int(karma), about_html, about,
+                    keep_beyond(leftovers(value, _USER_USED), karma=karma))
 
 
 _USER_USED = frozenset(("username", "created_at", "karma", "about"))
@@ -356,8 +358,7 @@ def inner_html(el: etree._Element) -> str:
 
 def as_int(shown: str) -> int | None:
     """A shown score: "18" or "-2"; "~" and blanks (hidden scores) are None."""
-    shown = shown.strip()
-    return int(shown) if shown.lstrip("-").isdigit() else None
+    return signed(shown)
 
 
 EDIT_GRACE = timedelta(minutes=1)  # Lobsters calls a comment edited past a minute

@@ -19,6 +19,7 @@ from archive.models import ListingEntry
 from scraper.parsers.entries import new_entry
 from scraper.parsers.errors import ParseError
 from scraper.parsers.hosts import domain as host_domain
+from scraper.parsers.integers import HIGH, LOW, stored_int
 from scraper.parsers.lobsters.common import (
     SITE,
     is_short_id,
@@ -61,8 +62,8 @@ def json_entries(rows: list[Any], offset: int, *, url: str) -> tuple[ListingEntr
             SITE, ident, rank, title, link,
             host_domain(link) if link is not None else None,
             (author or None) if type(author) is str else user_name(author),
-            score if isinstance(score, int) else None,
-            count if isinstance(count, int) else None,
+            score if type(score) is int and LOW <= score <= HIGH else stored_int(score),
+            count if type(count) is int and LOW <= count <= HIGH else stored_int(count),
             created_at, created_raw,
             "ask" if "ask" in tags else "show" if "show" in tags else "story"))
     return tuple(out)

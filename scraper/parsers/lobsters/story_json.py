@@ -25,6 +25,7 @@ from archive.models import Comment, Story, Thread, User
 from archive.records import quick
 from scraper.parsers import bodies, comment_stores
 from scraper.parsers.errors import ParseError
+from scraper.parsers.integers import HIGH, LOW, keep_beyond, stored_int
 from scraper.parsers.lobsters.common import (
     _SHORT_ID,
     _USER_USED,
@@ -89,12 +90,11 @@ def story_from_json(obj: object, *, url: str) -> Story:
         site=SITE, id=obj["short_id"], title=title, url=link if isinstance(link, str) else None,
         domain=domain_of(link) if isinstance(link, str) else None,
         author=user_name(obj.get("submitter_user")),
-        score=score if isinstance(score, int) else None,
-        comment_count=count if isinstance(count, int) else None,
+        score=stored_int(score), comment_count=stored_int(count),
         created_at=created_at, created_at_raw=created_raw,
         text_html=description, text=text,
         kind=kind_of(tags), tags=tuple(sorted(tags)),
-        extra=leftovers(obj, _STORY_USED),
+        extra=keep_beyond(leftovers(obj, _STORY_USED), score=score, comment_count=count),
     )
 
 
@@ -166,11 +166,13 @@ def _comments(story: Story, raw: list[Any], *, url: str) -> tuple[Comment, ...]:
         author = c.get("commenting_user")
         author = (author or None) if type(author) is str else user_name(author)
         score = c.get("score")
+        if type(score) is not int or not LOW <= score <= HIGH:
+            extra = keep_beyond(extra, score=score) or {}
+            score = stored_int(score)
         out.append(new_comment(
             SITE, c["short_id"], story_id, where.parent_id, where.depth, where.position, author,
             created_at, created[1], body or None, text or None, deleted, removed,
-            score if isinstance(score, int) else None,
-            bool(edited_at and created_at and edited_at - created_at > EDIT_GRACE),
+            score, bool(edited_at and created_at and edited_at - created_at > EDIT_GRACE),
             edited_at, edit[1], author is not None and author == submitter, extra or None))
     return tuple(out)
 
@@ -200,8 +202,8 @@ def _profile(holder: dict[str, Any], name: str) -> User:
     karma = holder.get("karma")
     about = holder.get("about")
     about_html, about_text = about_fields(about) if about else (None, None)
-    return new_user(name, created_at, created_raw, karma if isinstance(karma, int) else None,
-                    about_html, about_text, leftovers(holder, _USER_USED))
+    return new_user(name, created_at, created_raw, stored_int(karma), about_html, about_text,
+                    keep_beyond(leftovers(holder, _USER_USED), karma=karma))
 
 
 def parse_story_json(text: str, *, url: str, fetched_at: datetime,

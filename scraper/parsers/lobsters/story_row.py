@@ -33,6 +33,7 @@ from scraper.parsers.lobsters.common import (
     story_id_of,
     user_of_href,
 )
+from scraper.parsers.values import number
 
 _COUNT = re.compile(r"(\d+)\s+comments?")
 _NO_COMMENTS = re.compile(r"\bno comments?\b")
@@ -242,7 +243,7 @@ def _read(details: etree._Element, *, fallback_id: str | None, page_url: str,
         if label is not None:
             shown = _text_of(label)
             m = _COUNT.search(shown)
-            count = int(m.group(1)) if m else 0 if _NO_COMMENTS.search(shown) else None
+            count = number(m.group(1)) if m else 0 if _NO_COMMENTS.search(shown) else None
     return _Block(story_id=story_id, title=_text_of(link),
                   url=None if own and own == story_id else href or None, domain=domain,
                   tags=tags, byline=byline, user=user, author=author, comment_count=count,

@@ -8,6 +8,7 @@ from collections.abc import Container, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from scraper.parsers.errors import ParseError
+from scraper.parsers.integers import given_depth
 from scraper.parsers.reddit.answers import (
     More,
     checked_stubs,
@@ -117,7 +118,7 @@ def _one_walk(tree: Tree | None, things: Sequence[Mapping[str, Any]], *, url: st
                                         "comments")
         kind, data = known
         given = data.get("depth")
-        depth = given if isinstance(given, int) else level
+        depth = given_depth(given, level)
         if kind == "more":
             children = data.get("children")
             if children is not None and not isinstance(children, list):

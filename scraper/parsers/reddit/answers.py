@@ -10,6 +10,7 @@ from typing import Any, TypeGuard
 
 from scraper.parsers.entries import slot_builder
 from scraper.parsers.errors import ParseError, parser_entry
+from scraper.parsers.integers import given_depth, stub_count
 from scraper.parsers.reddit.errors import SITE, read_json
 from scraper.parsers.reddit.things import unprefixed
 
@@ -124,7 +125,7 @@ def stubs_of(obj: Any, *, url: str) -> list[More]:
         if not isinstance(data, (dict, Mapping)):
             continue
         given = data.get("depth")
-        depth = given if isinstance(given, int) else level
+        depth = given_depth(given, level)
         if thing.get("kind") == "more":
             found.append(more_stub(data, depth))
         elif is_object(data.get("replies")):
@@ -149,9 +150,8 @@ def new_more(sid: str, parent_id: str | None, count: int, children: tuple[str, .
 def more_stub(data: Mapping[str, Any], depth: int) -> More:
     """A ``more`` thing's stub, as ``stubs_of``, ``checked_stubs`` and
     ``answer_check.checked_answer`` find it."""
-    count = data.get("count")
     return new_more(str(data.get("id") or CONTINUE_ID), parent_id_of(data),
-                    count if isinstance(count, int) else 0,
+                    stub_count(data.get("count")) or 0,
                     tuple([c for c in data.get("children") or [] if isinstance(c, str)]),
                     depth)
 
@@ -177,7 +177,7 @@ def checked_stubs(things: Sequence[Mapping[str, Any]], *, url: str) -> list[More
             continue
         kind = thing.get("kind")
         given = data.get("depth")
-        depth = given if isinstance(given, int) else level
+        depth = given_depth(given, level)
         if kind == "more":
             found.append(more_stub(data, depth))
             continue

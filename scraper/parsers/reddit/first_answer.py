@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
+from scraper.parsers.integers import given_depth
 from scraper.parsers.reddit.answer_check import KINDS, checked_comment, refuse_cycles
 from scraper.parsers.reddit.answers import (
     More,
@@ -72,7 +73,7 @@ def _walk(tree: Placing, things: Sequence[Mapping[str, Any]], *, url: str,
                     return None
                 if stubs:
                     given = data.get("depth")
-                    found.append(more_stub(data, given if isinstance(given, int) else level))
+                    found.append(more_stub(data, given_depth(given, level)))
                 tree.add_stub(data, under)
                 continue
             cid = data.get("id")
@@ -92,7 +93,7 @@ def _walk(tree: Placing, things: Sequence[Mapping[str, Any]], *, url: str,
                 given = data.get("depth")
                 stack.append((iter(listing_children(replies, url=url, what="replies")),
                               placed_node, cid,
-                              (given if isinstance(given, int) else level) + 1))
+                              (given_depth(given, level)) + 1))
                 break
         else:
             stack.pop()

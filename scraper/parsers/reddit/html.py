@@ -37,6 +37,7 @@ from scraper.parsers.reddit.things import (
     epoch,
     unprefixed,
 )
+from scraper.parsers.values import signed
 
 _THING = "contains(concat(' ', normalize-space(@class), ' '), ' thing ')"
 _LEVEL = re.compile(r"level\s+(\d+)")
@@ -99,7 +100,7 @@ def _inner(el: Any) -> str:
 
 def _number(raw: str | None) -> int | None:
     m = _INT.search(raw or "")
-    return int(m.group()) if m else None
+    return signed(m.group()) if m else None
 
 
 # -- old reddit ------------------------------------------------------------------------

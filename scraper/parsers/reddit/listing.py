@@ -22,9 +22,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 from archive.models import Listing, ListingEntry, User
 from archive.sites import REDDIT, TargetError
 from scraper.parsers.errors import ParseError, parser_entry
+from scraper.parsers.integers import beyond, keep_beyond, stored_int
 from scraper.parsers.reddit.errors import SITE, read_json
 from scraper.parsers.reddit.post_rows import post_entry
 from scraper.parsers.reddit.things import epoch
+from scraper.parsers.values import number
 
 LISTING_CAP = 1000  # Reddit serves about this many rows of a listing, then no "after"
 DEFAULT_LIMIT = 25
@@ -50,8 +52,8 @@ def _place(url: str) -> tuple[int, int]:
     query = parse_qs(urlsplit(url).query)
     count = query.get("count", ["0"])[0]
     limit = query.get("limit", [str(DEFAULT_LIMIT)])[0]
-    return (int(count) if count.isdigit() else 0,
-            int(limit) if limit.isdigit() and int(limit) > 0 else DEFAULT_LIMIT)
+    rows, size = number(count), number(limit)
+    return rows or 0, size if size else DEFAULT_LIMIT
 
 
 def next_page_url(url: str, after: str, seen: int) -> str:
@@ -109,14 +111,15 @@ def parse_user(body: str, *, url: str, fetched_at: datetime, source: str = "api"
     if not isinstance(name, str) or not name:
         raise ParseError(SITE, url, "a profile without a name")
     created_at, created_raw = epoch(data.get("created_utc"))
-    karma = data.get("total_karma")
-    if not isinstance(karma, int):
-        parts = [data.get(k) for k in ("link_karma", "comment_karma")]
-        karma = sum(p for p in parts if isinstance(p, int)) if any(
-            isinstance(p, int) for p in parts) else None
+    total = data.get("total_karma")
+    karma = stored_int(total)
+    if karma is None and not beyond(total):
+        parts = [stored_int(data.get(k)) for k in ("link_karma", "comment_karma")]
+        karma = stored_int(sum(p for p in parts if p is not None)) if any(
+            p is not None for p in parts) else None
     sub = data.get("subreddit")
     about = sub.get("public_description") if isinstance(sub, Mapping) else None
-    extra = {k: data[k] for k in _USER_EXTRA if k in data}
+    extra = keep_beyond({k: data[k] for k in _USER_EXTRA if k in data}, total_karma=total)
     return User(site=SITE, id=name, created_at=created_at, created_at_raw=created_raw,
                 karma=karma, about=about if isinstance(about, str) and about else None,
                 extra=extra or None, source=source)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scraper.parsers.errors import ParseError
+from scraper.parsers.integers import given_depth, stub_count
 from scraper.parsers.reddit.answers import CONTINUE_ID, is_object
 from scraper.parsers.reddit.errors import SITE
 from scraper.parsers.reddit.things import unprefixed
@@ -65,7 +66,7 @@ class Tree:
         if pid in self.nodes:
             return self.nodes[pid]
         if pid not in self.missing:
-            below = depth - 1 if isinstance(depth, int) and depth > 0 else -1
+            below = given_depth(depth, 0) - 1
             self.missing[pid] = Node(pid, None, below)
         return self.missing[pid]
 
@@ -130,7 +131,8 @@ class Tree:
                 if old is not None and old is not stub:
                     old.children.remove(cid)
                 listed[cid] = stub
-        stub.count = count if isinstance(count, int) else len(ids)
+        counted = stub_count(count)
+        stub.count = counted if counted is not None else len(ids)
         stub.listed = len(ids)
         self._insert(parent, stub, None)
         self.fresh.add(id(stub))

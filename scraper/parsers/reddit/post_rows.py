@@ -16,6 +16,7 @@ from typing import Any
 from archive.models import ListingEntry
 from scraper.parsers.entries import new_entry
 from scraper.parsers.hosts import domain
+from scraper.parsers.integers import HIGH, LOW, stored_int
 from scraper.parsers.reddit.things import GONE_AUTHOR, SITE, epoch, unprefixed
 
 
@@ -45,8 +46,6 @@ def post_entry(data: Mapping[str, Any], rank: int) -> ListingEntry | None:
     return new_entry(
         SITE, ident, rank, title if isinstance(title, str) else None,
         link, domain(link) if link else None, author,
-        score if type(score) is int or (
-            isinstance(score, int) and not isinstance(score, bool)) else None,
-        count if type(count) is int or (
-            isinstance(count, int) and not isinstance(count, bool)) else None,
+        score if type(score) is int and LOW <= score <= HIGH else stored_int(score),
+        count if type(count) is int and LOW <= count <= HIGH else stored_int(count),
         created[0], created[1], "poll" if data.get("poll_data") else "story")

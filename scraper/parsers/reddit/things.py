@@ -36,6 +36,7 @@ from archive.models import Comment, Story
 from archive.records import quick
 from scraper.parsers import bodies, comment_stores, shaped
 from scraper.parsers.errors import ParseError
+from scraper.parsers.integers import HIGH, LOW, keep_beyond, stored_int
 from scraper.parsers.narrow import _squeezed
 
 SITE = "reddit"
@@ -103,10 +104,6 @@ def _edited(data: Mapping[str, Any]) -> tuple[bool, datetime | None, str | None]
         return True, None, "true"
     at, at_raw = epoch(raw)
     return True, at, at_raw
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _markdown(data: Mapping[str, Any], key: str) -> str | None:
@@ -233,15 +230,16 @@ def _comment(data: Mapping[str, Any], story_id: str, parent_id: str | None, dept
     else:
         edited, edited_at, edited_raw = _edited(data)
     score = data.get("score")
+    if type(score) is not int or not LOW <= score <= HIGH:
+        extra = keep_beyond(extra, score=score) or {}
+        score = stored_int(score)
     cid = data.get("id")
     if type(cid) is not str or not cid or "_" in cid:  # (the API's: as _comment_id reads it)
         cid = _comment_id(data, url)
     return comment_stores.new_comment(
         SITE, cid, story_id, parent_id, depth, position, author,
         created_at, created_raw, body_html, text or None, deleted, removed,
-        score if type(score) is int or (isinstance(score, int) and not isinstance(score, bool))
-        else None,
-        edited, edited_at, edited_raw,
+        score, edited, edited_at, edited_raw,
         data.get("is_submitter") is True or (submitter is not None and author == submitter),
         extra or None)
 
@@ -269,11 +267,13 @@ def story_from(data: Mapping[str, Any], *, fetched_at: datetime, source: str,
         extra["edited"] = edited_raw
     if more_extra:
         extra.update(more_extra)
+    score, count = data.get("score"), data.get("num_comments")
+    extra = keep_beyond(extra, score=score, num_comments=count) or {}
     return _new_story(
         site=SITE, id=unprefixed(data.get("id") or data.get("name")) or "",
         title=data.get("title") if isinstance(data.get("title"), str) else None,
         url=link or None, domain=_domain(link) if link else None, author=author,
-        score=_int(data.get("score")), comment_count=_int(data.get("num_comments")),
+        score=stored_int(score), comment_count=stored_int(count),
         created_at=created_at, created_at_raw=created_raw, text_html=text_html,
         text=(bodies.text(text_html) or None) if text_html else selftext,
         kind="poll" if data.get("poll_data") else "story", dead=removed, deleted=deleted,
