@@ -10,6 +10,7 @@ import random
 from scraper.parsers.hn import text
 from tests import hnpages
 from tests.corpus import corpus_dir
+from tests.pieces import joined
 
 
 def by_regex(html: str) -> list[tuple[int, int]]:
@@ -45,13 +46,10 @@ def test_edges() -> None:
 
 def test_random_pieces() -> None:
     found = 0
-    for seed in range(4):
-        rng = random.Random(seed)
-        for _ in range(10000):
-            html = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 20)))
-            want = by_regex(html)
-            assert text.container_starts(html) == want, repr(html)
-            found += bool(want)
+    for _, html in joined(_PIECES, seeds=range(4), each=10000, most=20):
+        want = by_regex(html)
+        assert text.container_starts(html) == want, repr(html)
+        found += bool(want)
     assert 5000 < found < 35000
 
 

@@ -5,12 +5,12 @@ every close on the corpus's item pages and generated old pages."""
 
 from __future__ import annotations
 
-import random
 import re
 
 from scraper.parsers.hn import served_rows as sr
 from tests import hnpages
 from tests.corpus import corpus_dir
+from tests.pieces import joined
 
 # The reference: the tail as it was, its tags one by one.
 _LOOP_TAIL = re.compile(sr._TAIL_LOOP + sr._TAIL_END)
@@ -38,14 +38,11 @@ def _same(text: str, at: int = 0) -> None:
 
 def test_random_closes() -> None:
     matched = 0
-    for seed in range(4):
-        rng = random.Random(seed)
-        for _ in range(8000):
-            text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 12)))
-            if rng.random() < 0.7:
-                text += "</td></tr></table></td></tr>" + rng.choice(["", " ", "<tr>"])
-            _same(text)
-            matched += _LOOP_TAIL.match(text) is not None
+    for rng, text in joined(_PIECES, seeds=range(4), each=8000, most=12):
+        if rng.random() < 0.7:
+            text += "</td></tr></table></td></tr>" + rng.choice(["", " ", "<tr>"])
+        _same(text)
+        matched += _LOOP_TAIL.match(text) is not None
     assert 2000 < matched < 30000
 
 
