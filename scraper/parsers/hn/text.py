@@ -165,19 +165,48 @@ def served_or_rendered(html: str, begin: int | None, el: etree._Element) -> tupl
 
 def container_starts(html: str) -> list[tuple[int, int]]:
     """(offset just after the tag, source line) of every ``span/div.comment`` opening
-    in the served page, in order: the comment rows the bytes declare."""
+    in the served page, in order: the comment rows the bytes declare.
+
+    Every match of ``_CONTAINER_CLASS`` holds the word "comment" once, and between its
+    "class" and the word only blanks, "=" and a quote: so each "comment" is found by
+    str.find (~0.45 ns a character, the regex's own scan for "class" ~1.2) and the
+    regex tried only at the last "class" before it. HN's own spelling,
+    ``<span class="comment">`` (or div), is taken without the regex."""
     out = []
     line, last = 1, 0
-    for m in _CONTAINER_CLASS.finditer(html):
-        # The same matches as <(?:span|div)\s+class...: its "<" is the nearest one before
-        # the class (no "<" in "span" and blanks), and no two of them overlap.
-        start = html.rfind("<", last, m.start())
-        if start < 0 or _CONTAINER_TAG.fullmatch(html, start, m.start()) is None:
+    seen = 0  # where the last "comment" ends: no match holding the next starts before
+    at = html.find("comment")
+    while at >= 0:
+        if at >= 7 and html.startswith('class="', at - 7) and html.startswith('">', at + 7):
+            cls, end = at - 7, at + 9
+            if html.startswith("<span ", cls - 6) and cls - 6 >= last:
+                start = cls - 6
+            elif html.startswith("<div ", cls - 5) and cls - 5 >= last:
+                start = cls - 5
+            else:
+                start = _tag_before(html, last, cls)
+        else:
+            cls = html.rfind("class", seen, at)
+            m = _CONTAINER_CLASS.match(html, cls) if cls >= 0 else None
+            start = _tag_before(html, last, cls) if m is not None else -1
+            end = m.end() if m is not None else -1
+        seen = at + 7
+        at = html.find("comment", seen)
+        if start < 0:
             continue
         line += html.count("\n", last, start)
         last = start
-        out.append((m.end(), line))
+        out.append((end, line))
     return out
+
+
+def _tag_before(html: str, last: int, cls: int) -> int:
+    """The start of the container tag whose class is at ``cls`` (-1: none). Its "<" is
+    the nearest one before the class (no "<" in "span" and blanks)."""
+    start = html.rfind("<", last, cls)
+    if start < 0 or _CONTAINER_TAG.fullmatch(html, start, cls) is None:
+        return -1
+    return start
 
 
 class RawBodies:
