@@ -26,7 +26,6 @@ import html
 import json
 import marshal
 import re
-import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -45,6 +44,7 @@ COMMENT_EXTRA = ("score_hidden", "collapsed", "collapsed_reason", "stickied",
                  "author_flair_text", "retrieved_on", "_meta")  # fmt: skip
 _GONE_AUTHOR, _DELETED, _REMOVED = "[deleted]", "[deleted]", "[removed]"
 _LAST_SECOND = 253_402_300_800  # 10000-01-01: four-digit years, as isoformat writes them
+_FIRST_SECOND = -62_135_596_800  # 0001-01-01
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
 # archive.rows.canonical_json's encoder, made once: json.dumps with these options makes
 # a new encoder a call.
@@ -207,19 +207,26 @@ def epoch(value: Any) -> float | None:
     # Pushshift wrote created_utc as a string in some years, a number in others.
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # (an integer of hundreds of digits)
         return None
 
 
 def seen(data: dict[str, Any]) -> str:
     """When the dump's crawler saw the thing: ``retrieved_on`` (``retrieved_utc`` in some
-    years), else its creation: the earliest it can have been seen."""
+    years), else its creation: the earliest it can have been seen. A time outside the
+    years 1-9999 (NaN, infinity, damage) is no time: the next key's is taken."""
     for key in ("retrieved_on", "retrieved_utc", "created_utc"):
         moment = epoch(data.get(key))
-        if moment is not None:
-            if moment.is_integer() and 0 <= moment < _LAST_SECOND:
-                return _second(int(moment))
-            return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
+        if moment is None:
+            continue
+        if moment.is_integer() and 0 <= moment < _LAST_SECOND:
+            return _second(int(moment))
+        if _FIRST_SECOND <= moment < _LAST_SECOND:
+            try:
+                at = datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
+            except (OverflowError, OSError, ValueError):  # the platform's own limits
+                continue
+            return at.removesuffix("+00:00") + "Z"
     return "1970-01-01T00:00:00Z"
 
 
