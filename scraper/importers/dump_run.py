@@ -26,12 +26,13 @@ from scraper.importers.reddit_dump import (
     Filters,
     import_dumps,
 )
+from scraper.parsers.values import number
 
 
 def batch_size() -> int:
     """Rows a transaction: ``LINKTHREAD_DUMP_BATCH``, else 20,000."""
-    value = os.environ.get("LINKTHREAD_DUMP_BATCH", "").strip()
-    return int(value) if value.isdigit() and int(value) > 0 else BATCH
+    size = number(os.environ.get("LINKTHREAD_DUMP_BATCH", ""))
+    return size if size else BATCH
 
 
 def run_dumps(db: sqlite_utils.Database, dumps: Sequence[tuple[Path, DumpKind]], *,

@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from scraper.parsers.values import number
+
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 GZIP_MAGIC = b"\x1f\x8b"
 SUFFIXES = (".zst", ".ndjson", ".jsonl", ".json", ".gz")
@@ -264,8 +266,8 @@ AHEAD = 3  # tasks in flight per worker
 
 def worker_count() -> int:
     """Processes decoding lines: ``LINKTHREAD_DUMP_WORKERS``, else one per core."""
-    value = os.environ.get("LINKTHREAD_DUMP_WORKERS", "").strip()
-    return int(value) if value.isdigit() else (os.cpu_count() or 1)
+    workers = number(os.environ.get("LINKTHREAD_DUMP_WORKERS", ""))
+    return workers if workers is not None else (os.cpu_count() or 1)
 
 
 def chunks(lines: Iterator[bytes], position: Callable[[], int]

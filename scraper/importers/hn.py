@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from archive.sites import HN, Site
 from scraper.importers.pages import Kind, NotImportable, Parsed
-from scraper.parsers import hn
+from scraper.parsers import hn, values
 from scraper.parsers.errors import ParseError
 from scraper.parsers.hn import listing as hn_listing
 from scraper.parsers.pages import ItemPage
@@ -110,8 +110,8 @@ def base_url(site: Site) -> str:
 def _first(url: str) -> bool:
     """Whether an item URL is a thread's first page (not ``&p=2``, not ``/x?fnid=``)."""
     parts = urlsplit(url)
-    number = parse_qs(parts.query).get("p", ["1"])[0]
-    return parts.path.endswith("/item") and (not number.isdigit() or int(number) <= 1)
+    page = values.number(parse_qs(parts.query).get("p", ["1"])[0])
+    return parts.path.endswith("/item") and (page is None or page <= 1)
 
 
 def _own_url(page: ItemPage, site: Site) -> tuple[str, bool]:
@@ -120,9 +120,9 @@ def _own_url(page: ItemPage, site: Site) -> tuple[str, bool]:
     first = site.item_url(page.story_id)
     if page.next_url is not None:
         query = parse_qs(urlsplit(page.next_url).query)
-        following = query.get("p", [""])[0]
-        if query.get("id") == [page.story_id] and following.isdigit():
-            number = int(following) - 1
+        following = values.number(query.get("p", [""])[0])
+        if query.get("id") == [page.story_id] and following is not None:
+            number = following - 1
             return (first if number <= 1 else f"{first}&p={number}"), True
         return first, True  # an old /x?fnid= "More" link: only a first page has a header
     return first, False

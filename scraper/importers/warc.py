@@ -25,6 +25,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
 
+from scraper.parsers.values import number
+
 _SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz", ".wacz")
 # Payload types worth decoding: pages, not images or scripts.
 _PAGE_TYPES = ("text/html", "application/json", "application/xhtml", "text/plain")
@@ -186,12 +188,11 @@ def _page(record: Any, bodies: dict[tuple[str, str], bytes]) -> tuple[WarcPage |
     date = record.rec_headers.get_header("WARC-Date")
     if not url or not date or not url.startswith(("http://", "https://")):
         return None, "other"
-    code = record.http_headers.get_statuscode() or ""
-    if not code.isdigit():
+    status = number(record.http_headers.get_statuscode() or "")
+    if status is None:
         # warcio reads whatever starts the payload as a status line: a page stored
         # with no HTTP message around it has none.
         return None, "no-http"
-    status = int(code)
     content_type = (record.http_headers.get_header("Content-Type") or "").lower()
     if content_type and not content_type.startswith(_PAGE_TYPES):
         return None, "not-a-page"

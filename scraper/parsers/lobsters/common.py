@@ -27,7 +27,7 @@ from scraper.parsers.hosts import domain as host_domain
 from scraper.parsers.integers import keep_beyond, stored_int
 from scraper.parsers.jsonload import loads
 from scraper.parsers.shaped import inline_text
-from scraper.parsers.values import signed
+from scraper.parsers.values import number, signed
 
 SITE = "lobsters"
 BASE_URL = "https://lobste.rs"
@@ -72,9 +72,19 @@ def page_now(doc: etree._Element, fetched_at: datetime) -> datetime:
     moment its relative ages were written against."""
     body = doc.find(".//body")
     stamp = body.get("data-now-unix") if body is not None else None
-    if stamp and stamp.isdigit():
-        return datetime.fromtimestamp(int(stamp), UTC)
-    return ages.as_utc(fetched_at)
+    now = _unix(number(stamp))
+    return now if now is not None else ages.as_utc(fetched_at)
+
+
+def _unix(stamp: int | None) -> datetime | None:
+    """The moment of a page's epoch attribute; None for none, or one past the years a
+    datetime holds (damage)."""
+    if stamp is None:
+        return None
+    try:
+        return datetime.fromtimestamp(stamp, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def html_time(el: etree._Element, now: datetime) -> tuple[datetime | None, str | None]:
@@ -82,8 +92,9 @@ def html_time(el: etree._Element, now: datetime) -> tuple[datetime | None, str |
     title (with its offset, or as Central local time), else the relative text."""
     title = (el.get("title") or "").strip()
     stamp = (el.get("data-at-unix") or "").strip()
-    if stamp.lstrip("-").isdigit():
-        return datetime.fromtimestamp(int(stamp), UTC), f"{title} {stamp}".strip()
+    moment = _unix(signed(stamp))
+    if moment is not None:
+        return moment, f"{title} {stamp}".strip()
     m = _OFFSET.fullmatch(title)
     if m is not None:
         moment = datetime.fromisoformat(f"{m[1]}T{m[2]}{m[3]}:{m[4]}")

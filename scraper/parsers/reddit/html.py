@@ -37,7 +37,7 @@ from scraper.parsers.reddit.things import (
     epoch,
     unprefixed,
 )
-from scraper.parsers.values import signed
+from scraper.parsers.values import number, signed
 
 _THING = "contains(concat(' ', normalize-space(@class), ' '), ' thing ')"
 _LEVEL = re.compile(r"level\s+(\d+)")
@@ -117,8 +117,8 @@ def _old_story(doc: Any, url: str) -> Story:
     link = post.get("data-url") or None
     if link and link.startswith("/"):
         link = None  # a self post links to itself
-    stamp = post.get("data-timestamp")
-    created_at, created_raw = epoch(int(stamp) / 1000) if stamp and stamp.isdigit() \
+    stamp = number(post.get("data-timestamp"))
+    created_at, created_raw = epoch(stamp / 1000) if stamp is not None \
         else _iso(post.find(".//time"))
     body = post.xpath(".//div[contains(@class, 'expando')]//div[@class='md']")
     text_html = _inner(body[0]) if body else None
@@ -245,9 +245,8 @@ def parse_old_listing(text: str, *, url: str, fetched_at: datetime,
         link = el.get("data-url") or None
         score = _ROW_SCORE(el)
         count = _ROW_COUNT(el)
-        stamp = el.get("data-timestamp")
-        created_at, created_raw = epoch(int(stamp) / 1000) if stamp and stamp.isdigit() \
-            else (None, None)
+        stamp = number(el.get("data-timestamp"))
+        created_at, created_raw = epoch(stamp / 1000) if stamp is not None else (None, None)
         entries.append(ListingEntry(
             site=SITE, story_id=sid, rank=rank,
             title=title[0].text_content().strip() if title else None,
