@@ -14,6 +14,7 @@ from lxml import etree, html
 from scraper.importers import dump_run, dump_stream, warc
 from scraper.importers.hn import _first
 from scraper.parsers.lobsters.common import html_time, page_now
+from scraper.parsers.lobsters.listing import listing_name_and_page
 from scraper.parsers.reddit.listing import DEFAULT_LIMIT, _place
 
 FETCHED = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)
@@ -68,3 +69,12 @@ def test_a_warc_status_of_odd_digits_is_no_http(code: str, tmp_path: Path) -> No
     skipped: Counter[str] = Counter()
     assert list(warc.records(path, skipped)) == []
     assert sum(skipped.values()) == 1
+
+
+@pytest.mark.parametrize("odd", ODD, ids=lambda v: repr(v)[:12])
+def test_a_lobsters_listing_urls_odd_page_is_no_page_number(odd: str) -> None:
+    assert listing_name_and_page(f"https://lobste.rs/search?q=x&page={odd}") == \
+        ("search?q=x", 1)
+    name, page = listing_name_and_page(f"https://lobste.rs/t/meta/page/{odd}")
+    assert page == 1 and name.startswith("t/meta")
+    assert listing_name_and_page("https://lobste.rs/t/meta/page/7") == ("t/meta", 7)

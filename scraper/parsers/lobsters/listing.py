@@ -32,10 +32,12 @@ from scraper.parsers.lobsters.errors import check_body
 from scraper.parsers.lobsters.json_rows import json_entries
 from scraper.parsers.lobsters.story_json import story_from_json
 from scraper.parsers.lobsters.story_row import listing_entry, story_items
+from scraper.parsers.values import number
 
 PER_PAGE = 25  # Lobsters' STORIES_PER_PAGE
 SEARCH_PER_PAGE = 20
-_PAGED = re.compile(r"(?P<base>.*?)/page/(?P<page>\d+)")
+# (ASCII digits, as many as HN's listing pages take: a rank past them is no page's)
+_PAGED = re.compile(r"(?P<base>.*?)/page/(?P<page>[0-9]{1,9})")
 # Every link's href in document order, as plain strings: ~20% under a walk of the links
 # asking each for its href (the element proxies are never built); a filter on "page" in
 # the XPath itself was slower than the one in Python.
@@ -54,8 +56,8 @@ def listing_name_and_page(url: str) -> tuple[str, int]:
     name = path.strip("/") or "hottest"
     if name == "search":
         query = [(k, v) for k, v in parse_qsl(parts.query) if k != "page" and k != "utf8"]
-        given = dict(parse_qsl(parts.query)).get("page", "1")
-        page = int(given) if given.isdigit() and int(given) > 0 else 1
+        given = number(dict(parse_qsl(parts.query)).get("page", "1"))
+        page = given if given is not None and 0 < given < 10**9 else 1
         name = "search?" + urlencode(sorted(query))
     return name, page
 
