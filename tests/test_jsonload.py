@@ -40,6 +40,11 @@ def outcome(fn, text):  # type: ignore[no-untyped-def]
 
 def check(text: str | bytes) -> None:
     want, got = outcome(json.loads, text), outcome(loads, text)
+    if want[0] == "error" and want[1][0] is RecursionError:
+        # Deeper than json.loads goes: a JSONDecodeError (a ValueError, what every reader
+        # of a page catches), orjson's naming where, past its 1,024 levels.
+        assert got[0] == "error" and issubclass(got[1][0], json.JSONDecodeError), text[:80]
+        return
     assert want[0] == got[0], (text[:80], want, got)
     if want[0] == "ok":
         assert same(want[1], got[1]), text[:80]

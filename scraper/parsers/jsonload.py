@@ -11,8 +11,11 @@ orjson agrees with ``json.loads`` on every valid text but these:
   ``lineno``, ``colno``, which the callers' ParseError and TruncatedPage quote);
 * nesting: ``json.loads`` raises RecursionError past the frames left under the recursion
   limit (~995 levels from a shallow stack), orjson refuses past 1024 levels. A text nested
-  between the two decodes here where ``json.loads`` raised; past 1024, ``json.loads``
-  raises its RecursionError as before. Kept so, on purpose: ``json.loads``'s limit is
+  between the two decodes here where ``json.loads`` raised; a text ``json.loads`` cannot
+  read for its depth (past 1024 levels, or a number of 19 digits in one deeper than it
+  goes) is a JSONDecodeError here, not its RecursionError, which no reader catches (a
+  saved page or a dump line nested so was a crash of the import). The depth between
+  is kept so on purpose: ``json.loads``'s limit is
   not one of the text but of the caller's stack (the same text decodes or not with the
   depth of the call and ``sys.getrecursionlimit()``), so there is no fixed depth to
   mirror; the texts between are valid JSON, and their readers take them (a Reddit
@@ -45,12 +48,26 @@ def loads(text: str | bytes) -> Any:
     """``json.loads(text)``: the same value (types, float bits, key order) or error."""
     try:
         value = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
+    except orjson.JSONDecodeError as refused:
+        return _exact(text, refused)
     # orjson accepted it, so a str holds no lone surrogate and its UTF-8 is kept: a copy.
     if _long_number(text.encode() if isinstance(text, str) else text):
-        return json.loads(text)
+        return _exact(text, None)
     return value
+
+
+def _exact(text: str | bytes, refused: orjson.JSONDecodeError | None) -> Any:
+    """``json.loads(text)``, but a text nested deeper than it goes (RecursionError, which
+    no reader of a page expects) is a JSONDecodeError: orjson's where orjson refused it
+    (past 1,024 levels: it names where), else one of its own."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        if refused is not None:
+            raise refused from None
+        doc = text if isinstance(text, str) else text.decode("utf-8", "replace")
+        raise json.JSONDecodeError("nested deeper than Python's JSON reader goes",
+                                   doc, 0) from None
 
 
 def _long_number(data: bytes) -> bool:
