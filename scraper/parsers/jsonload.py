@@ -56,18 +56,20 @@ def loads(text: str | bytes) -> Any:
     return value
 
 
+class TooDeep(json.JSONDecodeError):
+    """A text nested deeper than ``json.loads`` goes: a JSONDecodeError (a ValueError, as
+    every reader of a page expects), not its RecursionError."""
+
+
 def _exact(text: str | bytes, refused: orjson.JSONDecodeError | None) -> Any:
-    """``json.loads(text)``, but a text nested deeper than it goes (RecursionError, which
-    no reader of a page expects) is a JSONDecodeError: orjson's where orjson refused it
-    (past 1,024 levels: it names where), else one of its own."""
+    """``json.loads(text)``, or :class:`TooDeep` where it raised RecursionError: at where
+    orjson refused it (past 1,024 levels), else at the start."""
     try:
         return json.loads(text)
     except RecursionError:
-        if refused is not None:
-            raise refused from None
         doc = text if isinstance(text, str) else text.decode("utf-8", "replace")
-        raise json.JSONDecodeError("nested deeper than Python's JSON reader goes",
-                                   doc, 0) from None
+        raise TooDeep("nested too deep to decode (over ~1,000 levels)", doc,
+                      refused.pos if refused is not None else 0) from None
 
 
 def _long_number(data: bytes) -> bool:

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
-from scraper.parsers.jsonload import loads
+from scraper.parsers.jsonload import TooDeep, loads
 
 SITE = "reddit"
 
@@ -119,12 +119,12 @@ def read_json(text: str, *, url: str) -> Any:
         raise ParseError(SITE, url, "not a JSON answer of Reddit's API (an HTML page?)")
     try:
         obj = loads(text)  # json.loads's value, by orjson where it is the same
+    except TooDeep:  # no answer of Reddit's nests within a factor 100 of this
+        raise ParseError(SITE, url, "the JSON is nested too deep to decode (over ~1000 "
+                                    "levels)") from None
     except json.JSONDecodeError as e:
         if e.pos >= len(text.rstrip()) - 1 or text.rstrip()[-1:] not in ("}", "]"):
             raise TruncatedPage(SITE, url, "the JSON stops before its end") from None
         raise ParseError(SITE, url, f"not valid JSON ({e.msg} at {e.pos})") from None
-    except RecursionError:  # no answer of Reddit's nests within a factor 100 of this
-        raise ParseError(SITE, url, "the JSON is nested too deep to decode (over ~1000 "
-                                    "levels)") from None
     check_json(obj, url=url)
     return obj
