@@ -24,7 +24,8 @@ def test_a_saved_page_nested_too_deep_is_refused_in_one_line(tmp_path: Path) -> 
         result = run_import(path, "--db", tmp_path / "a.db", "--fetched-at", FETCHED)
         assert result.exception is None or isinstance(result.exception, SystemExit), \
             result.output
-        assert "Error:" in result.output and "Traceback" not in result.output
+        assert "Traceback" not in result.output
+        assert f"Error: {path}: JSON nested too deep to decode" in result.output
 
 
 def test_a_dump_line_nested_too_deep_is_skipped(tmp_path: Path) -> None:

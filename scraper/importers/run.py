@@ -35,6 +35,7 @@ from scraper.importers.pages import (
     seen_at,
     url_from_name,
 )
+from scraper.parsers import jsonload
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
 
 
@@ -124,6 +125,20 @@ def store_read(db: sqlite_utils.Database, read: Read, outcome: Outcome, crawl_id
     return sum(len(t.pages) for t, _ in threads) + len(others)
 
 
+def _too_deep(text: str) -> bool:
+    """Whether ``text`` is JSON that no reader can decode for its depth (the sites'
+    readers then all refused it): said as such, not as an unknown page."""
+    if text.lstrip()[:1] not in ("{", "["):
+        return False
+    try:
+        jsonload.loads(text)
+    except jsonload.TooDeep:
+        return True
+    except ValueError:
+        return False
+    return False
+
+
 def _read_one(path: Path, read: Read, *, sites: Sequence[str] | None, url: str | None,
               fetched_at: datetime | None) -> str | None:
     """Read one file into ``read``; the reason it cannot be imported, or None."""
@@ -136,6 +151,9 @@ def _read_one(path: Path, read: Read, *, sites: Sequence[str] | None, url: str |
     found = detect.recognise(saved.text, sites)
     if found is None:
         known = ", ".join(sites or detect.SITES)
+        if _too_deep(saved.text):
+            return (f"JSON nested too deep to decode (over ~1,000 levels): no page of the "
+                    f"sites linkthread knows ({known}) nests so")
         return f"not a page of a site linkthread knows ({known})"
     importer = found[0]
     hint = url or url_from_name(path, importer.site)
