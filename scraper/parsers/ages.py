@@ -58,10 +58,21 @@ def _epoch_of(title: str) -> int | None:
     return None
 
 
+def from_epoch(epoch: int | None) -> datetime | None:
+    """The UTC moment of a page's epoch; None for none, or one past the years a datetime
+    holds (damage, not a crash)."""
+    if epoch is None:
+        return None
+    try:
+        return datetime.fromtimestamp(epoch, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 def parse_age_title(title: str) -> datetime | None:
     """The ``title`` of ``span.age``: the epoch when given (exact), else the zone-less ISO."""
     epoch = _epoch_of(title)
-    if epoch is not None:
+    if epoch is not None:  # (from_epoch's, inline: a parse asks this of every row)
         try:
             return datetime.fromtimestamp(epoch, UTC)
         except (ValueError, OverflowError, OSError):

@@ -72,19 +72,8 @@ def page_now(doc: etree._Element, fetched_at: datetime) -> datetime:
     moment its relative ages were written against."""
     body = doc.find(".//body")
     stamp = body.get("data-now-unix") if body is not None else None
-    now = _unix(number(stamp))
+    now = ages.from_epoch(number(stamp))
     return now if now is not None else ages.as_utc(fetched_at)
-
-
-def _unix(stamp: int | None) -> datetime | None:
-    """The moment of a page's epoch attribute; None for none, or one past the years a
-    datetime holds (damage)."""
-    if stamp is None:
-        return None
-    try:
-        return datetime.fromtimestamp(stamp, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 def html_time(el: etree._Element, now: datetime) -> tuple[datetime | None, str | None]:
@@ -92,7 +81,7 @@ def html_time(el: etree._Element, now: datetime) -> tuple[datetime | None, str |
     title (with its offset, or as Central local time), else the relative text."""
     title = (el.get("title") or "").strip()
     stamp = (el.get("data-at-unix") or "").strip()
-    moment = _unix(signed(stamp))
+    moment = ages.from_epoch(signed(stamp))
     if moment is not None:
         return moment, f"{title} {stamp}".strip()
     m = _OFFSET.fullmatch(title)
