@@ -135,7 +135,7 @@ def _too_deep(text: str) -> bool:
     except jsonload.TooDeep:
         return True
     except ValueError:
-        return False
+        pass
     return False
 
 

@@ -10,19 +10,19 @@ orjson agrees with ``json.loads`` on every valid text but these:
   by ``json.loads``, which gives its own value or its own error (message, ``pos``,
   ``lineno``, ``colno``, which the callers' ParseError and TruncatedPage quote);
 * nesting: ``json.loads`` raises RecursionError past the frames left under the recursion
-  limit (~995 levels from a shallow stack), orjson refuses past 1024 levels. A text nested
-  between the two decodes here where ``json.loads`` raised; a text ``json.loads`` cannot
-  read for its depth (past 1024 levels, or a number of 19 digits in one deeper than it
-  goes) is a JSONDecodeError here, not its RecursionError, which no reader catches (a
-  saved page or a dump line nested so was a crash of the import). The depth between
-  is kept so on purpose: ``json.loads``'s limit is
-  not one of the text but of the caller's stack (the same text decodes or not with the
-  depth of the call and ``sys.getrecursionlimit()``), so there is no fixed depth to
-  mirror; the texts between are valid JSON, and their readers take them (a Reddit
-  answer of a 199-comment chain, ~1,000 levels, reads as 199 comments where it was a
-  ParseError; a Lobsters body that deep is a ParseError where it was a RecursionError);
-  and bounding the nesting first, by counting the openers, cost more than orjson saves
-  on a Lobsters story page.
+  limit (~995 levels from a shallow stack), orjson refuses past 1024 levels.
+  - A text ``json.loads`` cannot read for its depth (past 1024 levels, or a number of 19
+    digits in one deeper than it goes) is :class:`TooDeep` here, a JSONDecodeError, not
+    its RecursionError, which no reader catches (a saved page or a dump line nested so
+    was a crash of the import).
+  - A text nested between the two decodes here where ``json.loads`` raised, on purpose:
+    ``json.loads``'s limit is not one of the text but of the caller's stack (the same
+    text decodes or not with the depth of the call and ``sys.getrecursionlimit()``), so
+    there is no fixed depth to mirror; the texts between are valid JSON, and their
+    readers take them (a Reddit answer of a 199-comment chain, ~1,000 levels, reads as
+    199 comments where it was a ParseError; a Lobsters body that deep is a ParseError
+    where it was a RecursionError); and bounding the nesting first, by counting the
+    openers, cost more than orjson saves on a Lobsters story page.
 
 A str of characters past Latin-1 is encoded to UTF-8 by orjson (and the UTF-8 kept by
 the str), a third of its time on a Lobsters story page; an ASCII str is read in place.
