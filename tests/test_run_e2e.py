@@ -174,8 +174,14 @@ def idle_daemon(site: SiteServer, tmp_path: Path, *, ignore_hup: bool = False,
     watch(site, db, "front", "--every", "1h")
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE watches SET next_due_at = '2999-01-01T00:00:00Z'")
-    # What nohup does: the runner starts with SIGHUP ignored.
-    hup = (lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)) if ignore_hup else None
+    # What nohup does: the runner starts with SIGHUP ignored. Otherwise it starts with
+    # SIGHUP's default, whatever the test's own process was started with (a suite run
+    # under nohup, or by a scheduler that ignores SIGHUP, passes the ignore on).
+    disposition = signal.SIG_IGN if ignore_hup else signal.SIG_DFL
+
+    def hup() -> None:
+        signal.signal(signal.SIGHUP, disposition)
+
     proc = subprocess.Popen([*linkthread(), "run", "--db", str(db)], env=fast_env(site),
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=hup)
