@@ -1,0 +1,67 @@
+"""Data coming in from a hostile site or file: each class refused in one line (or
+skipped where it is one link among many), never a traceback nor an odd record."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from scraper.parsers.errors import ParseError
+from scraper.parsers.lobsters.listing import listing_name_and_page, parse_listing_html
+from tests.conftest import rows
+from tests.test_import import run_import
+
+FETCHED = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)
+LONG = "9" * 11
+
+
+@pytest.mark.parametrize("url", [
+    f"https://lobste.rs/t/meta/page/{LONG}", f"https://lobste.rs/page/{LONG}.json",
+    f"https://lobste.rs/newest/page/{'9' * 5000}", f"https://lobste.rs/search?q=x&page={LONG}",
+])
+def test_a_lobsters_listing_url_with_an_absurd_page_names_the_limit(url: str) -> None:
+    with pytest.raises(ParseError, match="page number over 9 digits"):
+        listing_name_and_page(url)
+
+
+@pytest.mark.parametrize("page", ["0", "\u0663", "1e5", "two"])
+def test_a_lobsters_listing_url_whose_page_is_no_number_is_refused(page: str) -> None:
+    with pytest.raises(ParseError, match="page"):
+        listing_name_and_page(f"https://lobste.rs/t/meta/page/{page}")
+
+
+def test_a_listing_linking_an_absurd_page_still_reads_its_real_next_page() -> None:
+    text = ('<html><body><ol class="stories"></ol>'
+            f'<a href="/t/meta/page/{LONG}">x</a><a href="/t/meta/page/0">y</a>'
+            '<a href="/t/meta/page/3">Page 3 &gt;&gt;</a></body></html>')
+    listing = parse_listing_html(text, url="https://lobste.rs/t/meta/page/2",
+                                 fetched_at=FETCHED)
+    assert (listing.name, listing.page) == ("t/meta", 2)
+    assert listing.next_url == "https://lobste.rs/t/meta/page/3"
+
+
+def test_import_of_a_listing_under_an_absurd_page_url_is_one_line(tmp_path: Path) -> None:
+    page = tmp_path / "meta.json"
+    page.write_text("[]")
+    db = tmp_path / "a.db"
+    result = run_import(page, "--site", "lobsters", "--url",
+                        f"https://lobste.rs/t/meta/page/{LONG}", "--db", db)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: {page}: listing page number over 9 digits, more than any listing has")
+    assert rows(db, "select count(*) from listing_snapshots") == [(0,)]
+
+
+@pytest.mark.parametrize("number", [LONG, "9" * 5000])
+def test_a_front_page_whose_page_link_is_absurd_is_one_line(tmp_path: Path,
+                                                            number: str) -> None:
+    page = tmp_path / "front.html"
+    page.write_text('<html><head><title>Lobsters</title></head><body><ol class="stories">'
+                    f'</ol><a href="/page/{number}">&lt;&lt; Page {number}</a></body></html>')
+    db = tmp_path / "a.db"
+    result = run_import(page, "--db", db)
+    assert result.exit_code == 1
+    assert "page links name a number over 9 digits" in result.output
+    assert "Traceback" not in result.output
