@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from scraper.headers import budget_delay, ratelimit_wait, retry_after
 from scraper.parsers.errors import ParseError
 from scraper.parsers.lobsters.listing import listing_name_and_page, parse_listing_html
 from tests.conftest import rows
@@ -65,3 +66,22 @@ def test_a_front_page_whose_page_link_is_absurd_is_one_line(tmp_path: Path,
     assert result.exit_code == 1
     assert "page links name a number over 9 digits" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("value", ["1e308", "Fri, 31 Dec 9999 23:59:59 GMT", "86400000"])
+def test_a_retry_after_of_years_is_capped(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINKTHREAD_MAX_RATELIMIT_WAIT", "5")
+    assert retry_after(value) == 5.0
+
+
+@pytest.mark.parametrize("value", ["\u0663", "1_000", "inf", "nan", "0x10", "--5"])
+def test_a_retry_after_in_no_header_number_is_none(value: str) -> None:
+    assert retry_after(value) is None
+
+
+@pytest.mark.parametrize("remaining", ["inf", "-inf", "1e400", "\u0660", "nan"])
+def test_a_remaining_that_is_no_number_asks_for_no_wait(remaining: str) -> None:
+    headers = {"X-Ratelimit-Remaining": remaining, "X-Ratelimit-Reset": "30"}
+    assert ratelimit_wait(headers, now=0.0) is None
+    assert budget_delay(headers) is None
+    assert ratelimit_wait({"RateLimit": f"r={remaining};t=30"}, now=0.0) is None
