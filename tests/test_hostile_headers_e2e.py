@@ -10,6 +10,8 @@ import pytest
 
 from tests import hnpages
 from tests.conftest import rows, run_linkthread
+from tests.lobsterspages import Node
+from tests.test_lobsters_crawl_e2e import story
 from tests.server import Reply, SiteServer
 
 pytestmark = pytest.mark.e2e
@@ -60,3 +62,37 @@ def test_a_good_answer_whose_budget_is_no_number_is_kept(
     assert code == 0, stderr[-3000:]
     assert "Traceback" not in stderr and "OverflowError" not in stderr
     assert rows(db, "select count(*) from comments") == [(4,)]
+
+
+@pytest.mark.parametrize("delay", ["1e9", "86400"])
+def test_a_crawl_delay_of_days_refuses_the_host_in_one_line(
+        site: SiteServer, tmp_path: Path, delay: str) -> None:
+    site.robots = f"User-agent: *\nCrawl-delay: {delay}\n"
+    thread = hnpages.random_thread(3, seed=9)
+    site.routes.update(hnpages.site_pages(thread))
+    db = tmp_path / "hn.db"
+
+    code, stderr = _crawl(site, db, thread.story_id)
+
+    assert code == 1, stderr[-3000:]
+    assert (f"Error: hn item {thread.story_id}: robots.txt of {site.base_url} asks for "
+            f"{float(delay):.6g} s between requests (Crawl-delay), more than the 3600 s a "
+            "crawl waits; not crawling it") in stderr
+    assert site.hits(f"/item?id={thread.story_id}") == 0
+    assert rows(db, "select count(*) from stories") == [(0,)]
+
+
+@pytest.mark.parametrize("way", [(), ("-s", "LOG_LEVEL=WARNING")], ids=["loop", "spider"])
+def test_a_lobsters_crawl_delay_of_days_is_one_line_too(
+        site: SiteServer, tmp_path: Path, way: tuple[str, ...]) -> None:
+    site.robots = "User-agent: *\nCrawl-delay: 1e9\n"
+    site.routes["/s/abc123.json"] = story("abc123", Node("c00001"))
+    db = tmp_path / "l.db"
+
+    result = run_linkthread("crawl", "lobsters", "abc123", "--db", str(db), *way,
+                            env={"LINKTHREAD_LOBSTERS_BASE_URL": site.base_url}, timeout=60)
+
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "asks for 1e+09 s between requests (Crawl-delay)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert site.hits("/s/abc123.json") == 0
