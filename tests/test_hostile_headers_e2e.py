@@ -11,8 +11,8 @@ import pytest
 from tests import hnpages
 from tests.conftest import rows, run_linkthread
 from tests.lobsterspages import Node
-from tests.test_lobsters_crawl_e2e import story
 from tests.server import Reply, SiteServer
+from tests.test_lobsters_crawl_e2e import story
 
 pytestmark = pytest.mark.e2e
 
