@@ -1,6 +1,8 @@
-"""End to end: a site's waiting headers written to crash or stall a crawl (Retry-After of
-years or in another script's digits, X-Ratelimit-Remaining "inf"): the crawl reads its
-pages, waiting no longer than LINKTHREAD_MAX_RATELIMIT_WAIT, and exits 0."""
+"""End to end: a site answering to crash, stall or mislead a crawl. Waiting headers
+(Retry-After of years or in another script's digits, X-Ratelimit-Remaining "inf"): the
+crawl reads its pages, waiting no longer than LINKTHREAD_MAX_RATELIMIT_WAIT. A
+Crawl-delay of days: its host is refused in one line. A Lobsters story answered with
+another story's page: refused, not recorded as merged."""
 
 from __future__ import annotations
 
@@ -96,3 +98,21 @@ def test_a_lobsters_crawl_delay_of_days_is_one_line_too(
     assert "asks for 1e+09 s between requests (Crawl-delay)" in result.stderr
     assert "Traceback" not in result.stderr
     assert site.hits("/s/abc123.json") == 0
+
+
+@pytest.mark.parametrize("way", [(), ("-s", "LOG_LEVEL=WARNING")], ids=["loop", "spider"])
+def test_a_lobsters_story_answered_with_another_storys_page_is_refused(
+        site: SiteServer, tmp_path: Path, way: tuple[str, ...]) -> None:
+    # No redirect: a merged story's URL redirects; this answer only claims another story.
+    site.routes["/s/abc123.json"] = story("zzz999", Node("c00001"))
+    db = tmp_path / "l.db"
+
+    result = run_linkthread("crawl", "lobsters", "abc123", "--db", str(db), *way,
+                            env={"LINKTHREAD_LOBSTERS_BASE_URL": site.base_url}, timeout=60)
+
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert ("Error: lobsters item abc123: the answer is story zzz999's page, not abc123's "
+            "(and no redirect says it was merged)") in result.stderr
+    assert rows(db, "select count(*) from stories") == [(0,)]
+    # The body is kept raw, with why it was not read.
+    assert rows(db, "select count(*) from pages where error like '%zzz999%'") == [(1,)]
