@@ -3,6 +3,7 @@ skipped where it is one link among many), never a traceback nor an odd record.""
 
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from scraper.headers import budget_delay, ratelimit_wait, retry_after
 from scraper.parsers.errors import ParseError
 from scraper.parsers.lobsters.listing import listing_name_and_page, parse_listing_html
+from tests import hnpages
 from tests.conftest import rows
 from tests.test_import import run_import
 
@@ -85,3 +87,53 @@ def test_a_remaining_that_is_no_number_asks_for_no_wait(remaining: str) -> None:
     assert ratelimit_wait(headers, now=0.0) is None
     assert budget_delay(headers) is None
     assert ratelimit_wait({"RateLimit": f"r={remaining};t=30"}, now=0.0) is None
+
+
+def _warc(path: Path, body: bytes, *, date: str = "2026-01-14T12:00:00Z",
+          http_headers: str = "Content-Type: text/html; charset=utf-8\r\n") -> Path:
+    """One response record of HN item 7000, written by hand: warcio's writer would mend
+    what these records get wrong."""
+    payload = (f"HTTP/1.1 200 OK\r\n{http_headers}Content-Length: {len(body)}\r\n\r\n"
+               ).encode() + body
+    head = ("WARC/1.0\r\nWARC-Type: response\r\n"
+            "WARC-Target-URI: https://news.ycombinator.com/item?id=7000\r\n"
+            f"WARC-Date: {date}\r\n"
+            "WARC-Record-ID: <urn:uuid:12345678-1234-5678-1234-567812345678>\r\n"
+            "Content-Type: application/http; msgtype=response\r\n"
+            f"Content-Length: {len(payload)}\r\n\r\n").encode()
+    path.write_bytes(head + payload + b"\r\n\r\n")
+    return path
+
+
+def _item_page(comments: int = 5) -> str:
+    return hnpages.site_pages(hnpages.random_thread(comments, seed=3, story_id="7000"))[
+        "/item?id=7000"]
+
+
+@pytest.mark.parametrize("date", ["yesterday", "99999-01-14T12:00:00Z", ""])
+def test_a_warc_record_whose_date_is_no_date_is_skipped_and_said(tmp_path: Path,
+                                                                 date: str) -> None:
+    path = _warc(tmp_path / "a.warc", _item_page().encode(), date=date)
+    result = run_import(path, "--db", tmp_path / "a.db")
+    assert result.exit_code == 1
+    assert ("Traceback" not in result.output and result.exception is None) or \
+        isinstance(result.exception, SystemExit)
+    assert "no page of a site linkthread knows in it (1 " in result.output
+
+
+def test_a_gzip_bomb_in_a_warc_record_is_refused_at_the_body_cap(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINKTHREAD_MAX_BODY", "100000")
+    bomb = gzip.compress(b"<html>" + b" " * 5_000_000)
+    path = _warc(tmp_path / "bomb.warc", bomb, http_headers=(
+        "Content-Type: text/html; charset=utf-8\r\nContent-Encoding: gzip\r\n"))
+    result = run_import(path, "--db", tmp_path / "a.db")
+    assert result.exit_code == 1
+    assert ("no page of a site linkthread knows in it (1 a body over LINKTHREAD_MAX_BODY, "
+            "decompressed") in result.output
+    # The same record under the cap reads (the cap refuses only what is over it).
+    monkeypatch.setenv("LINKTHREAD_MAX_BODY", str(64 * 1024 * 1024))
+    page = _warc(tmp_path / "page.warc", gzip.compress(_item_page().encode()), http_headers=(
+        "Content-Type: text/html; charset=utf-8\r\nContent-Encoding: gzip\r\n"))
+    assert run_import(page, "--db", tmp_path / "b.db").exit_code == 0
+
