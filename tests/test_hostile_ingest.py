@@ -137,3 +137,14 @@ def test_a_gzip_bomb_in_a_warc_record_is_refused_at_the_body_cap(
         "Content-Type: text/html; charset=utf-8\r\nContent-Encoding: gzip\r\n"))
     assert run_import(page, "--db", tmp_path / "b.db").exit_code == 0
 
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
+def test_a_warc_record_whose_charset_lies_reads_as_a_crawl_reads_it(tmp_path: Path,
+                                                                    encoding: str) -> None:
+    text = _item_page().replace("</td>", "caf\u00e9</td>", 1)
+    path = _warc(tmp_path / "a.warc", text.encode(encoding, "replace"))  # header: UTF-8
+    db = tmp_path / "a.db"
+    result = run_import(path, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert rows(db, "select count(*) from comments") == [(5,)]
