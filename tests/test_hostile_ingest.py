@@ -4,6 +4,7 @@ skipped where it is one link among many), never a traceback nor an odd record.""
 from __future__ import annotations
 
 import gzip
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -148,3 +149,18 @@ def test_a_warc_record_whose_charset_lies_reads_as_a_crawl_reads_it(tmp_path: Pa
     result = run_import(path, "--db", db)
     assert result.exit_code == 0, result.output
     assert rows(db, "select count(*) from comments") == [(5,)]
+
+
+@pytest.mark.parametrize("data", ["\u0663", 5, ["x"], None])
+def test_a_reddit_listing_whose_data_is_no_object_is_one_line(tmp_path: Path,
+                                                              data: object) -> None:
+    empty = {"kind": "Listing", "data": {"children": [], "after": None}}
+    for name, body in (("thread", [{"kind": "Listing", "data": data}, empty]),
+                       ("listing", {"kind": "Listing", "data": data})):
+        page = tmp_path / f"{name}.json"
+        page.write_text(json.dumps(body))
+        result = run_import(page, "--site", "reddit", "--db", tmp_path / "a.db")
+        assert result.exit_code == 1
+        assert result.exception is None or isinstance(result.exception, SystemExit), name
+        assert result.output.strip().splitlines()[-1] == (
+            f"Error: {page}: not a page of a site linkthread knows (reddit)")
