@@ -164,3 +164,13 @@ def test_a_reddit_listing_whose_data_is_no_object_is_one_line(tmp_path: Path,
         assert result.exception is None or isinstance(result.exception, SystemExit), name
         assert result.output.strip().splitlines()[-1] == (
             f"Error: {page}: not a page of a site linkthread knows (reddit)")
+
+
+@pytest.mark.parametrize("data", [[], "x", None, True, 1.5, {"things": 5}, {"things": "ab"}])
+def test_a_morechildren_answer_of_odd_shape_is_one_line(tmp_path: Path, data: object) -> None:
+    page = tmp_path / "more.json"
+    page.write_text(json.dumps({"json": {"errors": [], "data": data}}))
+    result = run_import(page, "--site", "reddit", "--db", tmp_path / "a.db")
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "names none (no comment in it has a link_id)" in result.output

@@ -165,8 +165,12 @@ class RedditImporter:
 
 
 def _thread_of(obj: Any) -> str | None:
-    """The post a morechildren answer's comments belong to (their ``link_id``)."""
-    for thing in obj["json"]["data"].get("things") or []:
+    """The post a morechildren answer's comments belong to (their ``link_id``); None
+    also where ``data`` is no object or its ``things`` no list (each was an
+    AttributeError or TypeError traceback that stopped the import)."""
+    data = obj["json"]["data"]
+    things = data.get("things") if isinstance(data, Mapping) else None
+    for thing in things if isinstance(things, list) else ():
         data = thing.get("data") if isinstance(thing, Mapping) else None
         link = data.get("link_id") if isinstance(data, Mapping) else None
         if isinstance(link, str) and link.startswith("t3_"):
