@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,9 @@ logger = logging.getLogger(__name__)
 # header must not hold a crawl for days): Reddit's window is 600 s.
 MAX_WAIT_SETTING = "LINKTHREAD_MAX_RATELIMIT_WAIT"
 MAX_WAIT = 600.0
+# A number as a header writes one, in ASCII: float() also takes "inf", "1_000" and
+# Arabic-Indic digits, and int(float("inf")) raised OverflowError out of a middleware.
+_NUMBER = re.compile(r"[+-]?[0-9]{1,20}(?:\.[0-9]{1,20})?(?:[eE][+-]?[0-9]{1,3})?")
 
 
 def env_float(name: str, default: float | None) -> float | None:
@@ -27,12 +31,20 @@ def env_float(name: str, default: float | None) -> float | None:
     return float(raw) if raw else default
 
 
-def _capped(seconds: float, header: str | None) -> float:
+def number(text: str | None) -> float | None:
+    """The finite number a header's ``text`` writes (see ``_NUMBER``), else None."""
+    if text is None or not _NUMBER.fullmatch(text := text.strip()):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def _capped(seconds: float, header: str | None, name: str = "X-Ratelimit-Reset") -> float:
     cap = env_float(MAX_WAIT_SETTING, MAX_WAIT) or 0.0
     if seconds <= cap:
         return seconds
-    logger.warning("X-Ratelimit-Reset %s asks for %.0f s; waiting %g s at most (%s)",
-                   header, seconds, cap, MAX_WAIT_SETTING)
+    logger.warning("%s %s asks for %.6g s; waiting %g s at most (%s)",
+                   name, header, seconds, cap, MAX_WAIT_SETTING)
     return cap
 
 
@@ -42,22 +54,22 @@ def retry_after(value: bytes | str | None, *, now: datetime | None = None) -> fl
     if not value:
         return None
     text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
-    try:
-        seconds = float(text)
-    except ValueError:
+    seconds = number(text)
+    if seconds is None:
         # Here: an HTTP date is rare, and email.utils (with email.charset, base64,
         # random, calendar) was ~5 ms of every crawl's start-up.
         from email.utils import parsedate_to_datetime
 
         try:
             when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
         if when.tzinfo is None:  # HTTP dates are GMT
             when = when.replace(tzinfo=UTC)
         seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    # "nan" and "inf" parse as floats; neither is a wait we can keep.
-    return max(0.0, seconds) if math.isfinite(seconds) else None
+    # A wait of years (a date in 9999, "1e300") would hold the crawl for good: it is
+    # kept up to the cap of a rate limit's reset, said in a warning.
+    return _capped(max(0.0, seconds), text, "Retry-After")
 
 
 def _header(headers: Any, name: str) -> str | None:
@@ -84,13 +96,8 @@ def ratelimit_wait(headers: Any, *, now: float | None = None) -> float | None:
             (part.partition("=") for part in combined.replace(",", ";").split(";")) if v)
         remaining = fields.get("r", fields.get("remaining"))
         reset = fields.get("t", fields.get("reset"))
-    try:
-        if remaining is None or reset is None or int(float(remaining)) > 0:
-            return None
-        seconds = float(reset)
-    except ValueError:
-        return None
-    if not math.isfinite(seconds):
+    left, seconds = number(remaining), number(reset)
+    if left is None or seconds is None or left >= 1:
         return None
     if seconds > 1e9:
         seconds -= time.time() if now is None else now
@@ -101,14 +108,7 @@ def budget_delay(headers: Any) -> float | None:
     """Seconds per request that spend what is left of the window evenly, or None when
     the headers say nothing (or none are left: a wait, not a pace)."""
     def read(name: str) -> float | None:
-        value = headers.get(name) if headers is not None else None
-        if value is None:
-            return None
-        try:
-            number = float(value.decode("latin-1") if isinstance(value, bytes) else value)
-        except (TypeError, ValueError):
-            return None
-        return number if math.isfinite(number) else None
+        return number(_header(headers, name))
 
     remaining, reset = read("X-Ratelimit-Remaining"), read("X-Ratelimit-Reset")
     if remaining is None or reset is None or remaining < 1 or reset < 0:

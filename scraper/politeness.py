@@ -29,7 +29,7 @@ from scrapy.robotstxt import ProtegoRobotParser, RobotParser, decode_robotstxt
 from scrapy.utils.python import to_unicode
 
 from scraper.middlewares import setting_or_env
-from scraper.robots_rules import OVERRIDE_HINT, refusal_reason
+from scraper.robots_rules import OVERRIDE_HINT, delay_refusal, refusal_reason
 from scraper.robots_rules import Rule as Rule
 from scraper.robots_rules import agent_score as agent_score
 from scraper.robots_rules import deciding_rule as deciding_rule
@@ -70,6 +70,7 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.override: float | None = setting_or_env(crawler, "LINKTHREAD_CRAWL_DELAY", None)
         self._paced: set[str] = set()  # netlocs whose robots.txt has set their pace
         self._floors: dict[str, float] = {}  # download slot -> the delay it must keep
+        self._too_slow: dict[str, str] = {}  # netloc -> why its Crawl-delay is not kept
 
     def user_agent(self, request: Request) -> str:
         agent = self._robotstxt_useragent or request.headers.get(
@@ -93,6 +94,10 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
             return
         parser = await self.robot_parser(request)
         self.pace(request, parser)
+        too_slow = self._too_slow.get(urlsplit(request.url).netloc)
+        if too_slow is not None:
+            self._stats.inc_value("robotstxt/forbidden")
+            raise RobotsForbidden(f"{too_slow}. {OVERRIDE_HINT}", too_slow)
         if parser is None:  # no robots.txt could be read: Scrapy allows everything
             return
         agent = self.user_agent(request)
@@ -129,6 +134,10 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
                     "robots.txt of %s asks for %g s between requests; LINKTHREAD_CRAWL_DELAY"
                     " lowers that to %g s, as you asked", netloc, asked, self.override)
         if floor is None:
+            return
+        if self.override is None and (why := delay_refusal(
+                f"{urlsplit(request.url).scheme}://{netloc}", floor)) is not None:
+            self._too_slow[netloc] = why
             return
         assert self.crawler.engine is not None
         downloader = self.crawler.engine.downloader

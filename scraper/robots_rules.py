@@ -11,6 +11,10 @@ import re
 from dataclasses import dataclass
 
 OVERRIDE_HINT = "Override knowingly with -s ROBOTSTXT_OBEY=False"
+# A Crawl-delay longer than this (an hour) is no pace a crawl keeps but a wait without
+# end (a hostile or garbled "Crawl-delay: 1e9" held a crawl silently for good): the host
+# is refused in one line instead, unless LINKTHREAD_CRAWL_DELAY sets the pace.
+MAX_CRAWL_DELAY = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,16 @@ def deciding_rule(text: str, path: str, user_agent: str) -> tuple[str, Rule] | N
         return None
     rule = max(matching, key=lambda r: (len(r.pattern), r.allow))
     return None if rule.allow else (agent, rule)
+
+
+def delay_refusal(origin: str, asked: float | None) -> str | None:
+    """Why a host whose robots.txt asks for ``asked`` s between requests is not crawled
+    (see ``MAX_CRAWL_DELAY``), or None when that is a pace to keep."""
+    if asked is None or asked <= MAX_CRAWL_DELAY:
+        return None
+    return (f"robots.txt of {origin} asks for {asked:.6g} s between requests (Crawl-delay),"
+            f" more than the {MAX_CRAWL_DELAY:g} s a crawl waits; not crawling it (set"
+            " LINKTHREAD_CRAWL_DELAY to choose the pace yourself)")
 
 
 def refusal(origin: str, path: str, user_agent: str, text: str | None) -> str:

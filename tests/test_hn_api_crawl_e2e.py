@@ -182,14 +182,15 @@ def test_a_tree_that_cannot_be_read_fails_its_thread_alone(api: Firebase,
     broken = items_of_thread(bad)
     first = broken[int(bad.roots[0].id)]
     assert first is not None
-    del first["id"]  # no item the API serves lacks it; the mapping cannot place it
+    del first["id"]  # no item the API serves lacks it: the client refuses the answer
     api.add(broken)
 
     result = crawl(tmp_path / "a.db", good.story_id, bad.story_id, api=api, ok=False)
 
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
-    assert errors == [f"Error: hn item {bad.story_id}: could not read the API's tree: "
-                      "KeyError: 'id'"]
+    assert errors == [f"Error: hn item {bad.story_id}: the API did not give the thread: "
+                      f"{api.base_url}/item/{bad.roots[0].id}.json: an answer for item "
+                      f"'None', not {bad.roots[0].id}"]
     assert rows(tmp_path / "a.db", "select story_id, count(*) from comments group by 1") == [
         (good.story_id, 15)]
     assert rows(tmp_path / "a.db", "select status, threads, errors from crawls") == [

@@ -13,6 +13,7 @@ from lxml import etree, html
 
 from scraper.importers import dump_run, dump_stream, warc
 from scraper.importers.hn import _first
+from scraper.parsers.errors import ParseError
 from scraper.parsers.lobsters.common import html_time, page_now
 from scraper.parsers.lobsters.listing import listing_name_and_page
 from scraper.parsers.reddit.listing import DEFAULT_LIMIT, _place
@@ -73,8 +74,13 @@ def test_a_warc_status_of_odd_digits_is_no_http(code: str, tmp_path: Path) -> No
 
 @pytest.mark.parametrize("odd", ODD, ids=lambda v: repr(v)[:12])
 def test_a_lobsters_listing_urls_odd_page_is_no_page_number(odd: str) -> None:
-    assert listing_name_and_page(f"https://lobste.rs/search?q=x&page={odd}") == \
-        ("search?q=x", 1)
-    name, page = listing_name_and_page(f"https://lobste.rs/t/meta/page/{odd}")
-    assert page == 1 and name.startswith("t/meta")
+    search = f"https://lobste.rs/search?q=x&page={odd}"
+    if odd.isascii() and odd.isdigit():  # a number too long to be a page's
+        with pytest.raises(ParseError, match="over 9 digits"):
+            listing_name_and_page(search)
+    else:
+        assert listing_name_and_page(search) == ("search?q=x", 1)
+    # A page in the path that is no page number is refused, not made part of the name.
+    with pytest.raises(ParseError, match="page"):
+        listing_name_and_page(f"https://lobste.rs/t/meta/page/{odd}")
     assert listing_name_and_page("https://lobste.rs/t/meta/page/7") == ("t/meta", 7)

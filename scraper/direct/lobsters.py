@@ -68,7 +68,7 @@ def read_story(db: Db, run: DirectRun, story_id: str, asked: str,
     them, the page set of its latest crawl read from ``db``."""
     from archive import revisits
     from scraper.items import MergedStories, SeenUsers
-    from scraper.spiders.lobsters_visit import unchanged_visit
+    from scraper.spiders.lobsters_visit import parse_asked_story, unchanged_visit
 
     fetched = FetchedPage(site=SITE.name, url=page.url, fetched_at=datetime.now(UTC),
                           status=page.status, body=page.body)
@@ -80,8 +80,9 @@ def read_story(db: Db, run: DirectRun, story_id: str, asked: str,
     from scraper.parsers import lobsters
 
     label = run.label(story_id)
-    read = attempt(label, fetched, lambda: lobsters.parse_story(
-        page.text(), url=asked, fetched_at=fetched.fetched_at), run.fail)
+    read = attempt(label, fetched, lambda: parse_asked_story(
+        page.text(), asked=asked, answered=page.url, story_id=story_id,
+        fetched_at=fetched.fetched_at), run.fail)
     if not isinstance(read, lobsters.StoryPage):
         return [] if read is None else [read]  # as the spider yields it
     records: list[Any] = []

@@ -119,6 +119,7 @@ class PageClient:
         self.max_body = int(env_float("LINKTHREAD_MAX_BODY", DEFAULT_MAX_BODY) or 0)
         self.requests = 0
         self._robots: dict[str, tuple[Protego | None, str | None]] = {}
+        self._too_slow: dict[str, str] = {}  # origin -> why its Crawl-delay is not kept
         self._delays: dict[str, float] = {}
         self._floors: dict[str, float] = {}  # a host's delay before any budget set it
         self._strikes: dict[str, int] = {}
@@ -188,6 +189,8 @@ class PageClient:
         if origin not in self._robots:
             self._robots[origin] = self._read_robots(origin, parts.hostname or "")
         parser, text = self._robots[origin]
+        if origin in self._too_slow:
+            raise RobotsRefused(self._too_slow[origin])
         if parser is None or parser.can_fetch(url, self.user_agent):
             return
         # Imported by a refusal alone: a crawl through an API reads no robots.txt, and
@@ -210,7 +213,13 @@ class PageClient:
 
         text = page.body.decode("utf-8", "replace")
         parser = Protego.parse(text)
-        self._delay(host, parser.crawl_delay(self.user_agent))
+        asked = parser.crawl_delay(self.user_agent)
+        self._delay(host, asked)
+        if asked is not None and self.override is None:
+            from scraper.robots_rules import delay_refusal
+
+            if (why := delay_refusal(origin, asked)) is not None:
+                self._too_slow[origin] = why
         return parser, text
 
     def _delay(self, host: str, asked: float | None) -> None:

@@ -221,8 +221,10 @@ class ApiClient:
 
     async def item(self, item_id: int) -> Item | None:
         value = await self.get(f"item/{item_id}.json")
-        if value is not None and not isinstance(value, dict):
-            raise ApiError(f"{self.url(f'item/{item_id}.json')}: not an item")
+        if value is not None:
+            why = _not_the_item(value, item_id)
+            if why is not None:
+                raise ApiError(f"{self.url(f'item/{item_id}.json')}: {why}")
         return value
 
     async def user(self, name: str) -> Item | None:
@@ -240,16 +242,19 @@ class ApiClient:
         value = await self.get("updates.json") or {}
         if not isinstance(value, dict):
             raise ApiError(f"{self.url('updates.json')}: not an object")
-        items = [i for i in value.get("items") or () if isinstance(i, int)]
-        profiles = [p for p in value.get("profiles") or () if isinstance(p, str)]
-        return items, profiles
+        items, profiles = value.get("items") or [], value.get("profiles") or []
+        if not isinstance(items, list) or not isinstance(profiles, list):
+            raise ApiError(f"{self.url('updates.json')}: its items or profiles are no list")
+        return [i for i in items if _is_id(i)], [p for p in profiles if isinstance(p, str)]
 
     async def story_ids(self, listing: str) -> list[int]:
         """The ids of ``topstories``, ``newstories``, ... (sites_hn.API_LISTS), in order."""
         if listing not in sites_hn.API_LISTS:
             raise ValueError(f"{listing!r} is not one of {', '.join(sites_hn.API_LISTS)}")
         value = await self.get(f"{listing}.json") or []
-        return [i for i in value if isinstance(i, int)]
+        if not isinstance(value, list):
+            raise ApiError(f"{self.url(f'{listing}.json')}: not a list of item ids")
+        return [i for i in value if _is_id(i)]
 
     async def fetch_items(self, ids: Iterable[int], *, window: int | None = None,
                           stop: asyncio.Event | None = None,
@@ -329,9 +334,28 @@ class ApiClient:
         return Tree(root_id=root_id, items=items)
 
 
+def _is_id(value: object) -> bool:
+    return type(value) is int and value > 0  # bool is an int too
+
+
+def _not_the_item(value: object, item_id: int) -> str | None:
+    """Why an answer is not item ``item_id`` as the API writes one, or None. Each field
+    the tree is walked and placed by is checked: an answer naming another id was stored
+    as that item (a ``True`` id as a comment "True"), and kids that were no list of ids
+    ("101", 102.0) were dropped, leaving a thread stored whole without them."""
+    if not isinstance(value, dict):
+        return "not an item"
+    if value.get("id") != item_id or not _is_id(value.get("id")):
+        return f"an answer for item {str(value.get('id'))[:40]!r}, not {item_id}"
+    kids = value.get("kids")
+    if kids is not None and not (isinstance(kids, list) and all(map(_is_id, kids))):
+        return "its 'kids' are not a list of item ids"
+    return None
+
+
 def _kids(item: Item | None) -> list[int]:
-    kids = (item or {}).get("kids") or ()
-    return [k for k in kids if isinstance(k, int) and not isinstance(k, bool)]
+    kids: list[int] = (item or {}).get("kids") or []
+    return kids
 
 
 def _decode(body: bytes, url: str) -> Any:

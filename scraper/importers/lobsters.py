@@ -17,13 +17,14 @@ from archive.sites import LOBSTERS, Site
 from scraper.importers.pages import Kind, NotImportable, Parsed
 from scraper.parsers import lobsters
 from scraper.parsers.jsonload import loads
+from scraper.parsers.lobsters.listing import PAGE_DIGITS
 
 _MARKS = re.compile(r"""og:site_name["']\s+content=["']Lobsters|lobste\.rs|"""
                     r"""<title>(?:[^<]*\| )?Lobsters\s*</title>""")
 _NOW = re.compile(r"""<body[^>]*\bdata-now-unix=["']?(\d{9,11})""")
 _TITLE = re.compile(r"<title>([^<]*)</title>", re.I)
-_PREVIOUS = re.compile(r"&lt;&lt;\s*Page\s+(\d+)\s*</a>")
-_NEXT = re.compile(r"Page\s+(\d+)\s*&gt;&gt;\s*</a>")
+_PREVIOUS = re.compile(r"&lt;&lt;\s*Page\s+([0-9]+)\s*</a>")
+_NEXT = re.compile(r"Page\s+([0-9]+)\s*&gt;&gt;\s*</a>")
 _KINDS: dict[str, Kind] = {"story": "thread", "listing": "listing", "user": "user"}
 
 
@@ -75,6 +76,10 @@ class LobstersImporter:
         if title is None or title.group(1).strip() != "Lobsters" or text.lstrip()[:1] != "<":
             return None
         back, ahead = _PREVIOUS.search(text), _NEXT.search(text)
+        link = back or ahead
+        if link is not None and len(link.group(1)) > PAGE_DIGITS:
+            raise NotImportable(f"a Lobsters front page whose page links name a number over "
+                                f"{PAGE_DIGITS} digits, more than any listing has")
         number = int(back.group(1)) + 1 if back else int(ahead.group(1)) - 1 if ahead else 1
         return self.site.listing_url("hottest", number)
 

@@ -50,11 +50,17 @@ _WALL = re.compile(r"whoa there,\s*pardner|blocked by network security|log in to
 _LOGIN = re.compile(r"""<form[^>]+action=["'][^"']*/login\b|<title>[^<]*\bLog\s*In\b""", re.I)
 
 
+def _children(obj: Mapping[str, Any]) -> Any:
+    """A Listing's ``data.children``, or None where ``data`` is no object (a string
+    there was an AttributeError traceback that stopped the import)."""
+    data = obj.get("data")
+    return data.get("children") if isinstance(data, Mapping) else None
+
+
 def _shape(obj: Any) -> Kind | str | None:
     """What a decoded JSON body is: a page kind, "morechildren", or None."""
     if isinstance(obj, list) and len(obj) == 2 and all(isinstance(o, Mapping) for o in obj):
-        posts = (obj[0].get("data") or {}).get("children") if obj[0].get("kind") == "Listing" \
-            else None
+        posts = _children(obj[0]) if obj[0].get("kind") == "Listing" else None
         if isinstance(posts, list) and posts and isinstance(posts[0], Mapping) \
                 and posts[0].get("kind") == "t3":
             return "thread"
@@ -64,7 +70,7 @@ def _shape(obj: Any) -> Kind | str | None:
     if isinstance(obj.get("json"), Mapping) and "data" in obj["json"]:
         return "morechildren"
     if obj.get("kind") == "Listing":
-        rows = (obj.get("data") or {}).get("children")
+        rows = _children(obj)
         if isinstance(rows, list) and all(isinstance(r, Mapping) and r.get("kind") == "t3"
                                           for r in rows):
             return "listing"
@@ -159,8 +165,12 @@ class RedditImporter:
 
 
 def _thread_of(obj: Any) -> str | None:
-    """The post a morechildren answer's comments belong to (their ``link_id``)."""
-    for thing in obj["json"]["data"].get("things") or []:
+    """The post a morechildren answer's comments belong to (their ``link_id``); None
+    also where ``data`` is no object or its ``things`` no list (each was an
+    AttributeError or TypeError traceback that stopped the import)."""
+    data = obj["json"]["data"]
+    things = data.get("things") if isinstance(data, Mapping) else None
+    for thing in things if isinstance(things, list) else ():
         data = thing.get("data") if isinstance(thing, Mapping) else None
         link = data.get("link_id") if isinstance(data, Mapping) else None
         if isinstance(link, str) and link.startswith("t3_"):

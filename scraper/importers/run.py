@@ -195,9 +195,8 @@ def _read_warc(path: Path, read: Read, *, sites: Sequence[str] | None,
     skipped: Counter[str] = Counter()
     try:
         for record in warc.records(path, skipped):
-            try:
-                text = files.decode(record.body)
-            except files.UnreadableFile:
+            text = _record_text(record)
+            if text is None:
                 others += 1
                 continue
             found = detect.recognise(text, sites)
@@ -222,6 +221,20 @@ def _read_warc(path: Path, read: Read, *, sites: Sequence[str] | None,
         why = "; ".join(f"{n:,} {_SKIPPED.get(k, k)}" for k, n in sorted(skipped.items()))
         return f"no page of a site linkthread knows in it ({why or 'no records'})"
     return "; ".join(problems) or None
+
+
+def _record_text(record: warc.WarcPage) -> str | None:
+    """A record's text as a saved file's is read, else as the crawl would have read the
+    answer: by its Content-Type's charset and BOM (w3lib, Scrapy's decoder). A page
+    whose header says UTF-8 but whose body is Latin-1 or UTF-16 was counted as no page."""
+    try:
+        return files.decode(record.body)
+    except files.UnreadableFile:
+        if not record.content_type.startswith(("text/html", "application/json")):
+            return None
+    from w3lib.encoding import html_to_unicode
+
+    return html_to_unicode(record.content_type, record.body)[1]
 
 
 # Why WARC records were skipped, for the line of a WARC that held no page.

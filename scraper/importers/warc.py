@@ -26,6 +26,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
 
 from scraper.parsers.values import number
+from scraper.settings import DEFAULT_MAX_BODY
 
 _SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz", ".wacz")
 # Payload types worth decoding: pages, not images or scripts.
@@ -43,6 +44,7 @@ class WarcPage:
     status: int
     body: bytes
     offset: int  # of the record in its file, to name it in messages
+    content_type: str = ""  # its HTTP Content-Type, which names the body's charset
 
 
 def is_warc(path: Path) -> bool:
@@ -173,7 +175,16 @@ SKIPPED = {
     "not-a-page": "not a page (an image, a script: its Content-Type)",
     "status": "an error or a redirect (not a 2xx status)",
     "revisit": "a revisit of a record not in the file",
+    "date": "a WARC-Date that is no date",
+    "too-big": "a body over LINKTHREAD_MAX_BODY, decompressed (64 MiB by default)",
 }
+
+
+def max_body() -> int:
+    """The cap on a record's decoded body: a crawl's (LINKTHREAD_MAX_BODY), so a gzip
+    bomb in a record is refused as a crawl refuses it, not decoded into memory."""
+    raw = (os.environ.get("LINKTHREAD_MAX_BODY") or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() else DEFAULT_MAX_BODY
 
 
 def _page(record: Any, bodies: dict[tuple[str, str], bytes]) -> tuple[WarcPage | None, str]:
@@ -188,6 +199,9 @@ def _page(record: Any, bodies: dict[tuple[str, str], bytes]) -> tuple[WarcPage |
     date = record.rec_headers.get_header("WARC-Date")
     if not url or not date or not url.startswith(("http://", "https://")):
         return None, "other"
+    when = _date(date)
+    if when is None:
+        return None, "date"
     status = number(record.http_headers.get_statuscode() or "")
     if status is None:
         # warcio reads whatever starts the payload as a status line: a page stored
@@ -203,16 +217,25 @@ def _page(record: Any, bodies: dict[tuple[str, str], bytes]) -> tuple[WarcPage |
         if body is None:
             return None, "revisit"
     else:
-        body = record.content_stream().read()
+        cap = max_body()
+        body = record.content_stream().read(cap + 1)
+        if len(body) > cap:
+            return None, "too-big"  # the rest is skipped undecoded (and checked whole)
         if getattr(record.raw_stream, "limit", 0):  # fewer bytes than its Content-Length
             raise _CutShort
         if digest:
             bodies[(url, digest)] = body
     if not 200 <= status < 300:
         return None, "status"
-    return WarcPage(url=url, fetched_at=_date(date), status=status, body=body, offset=0), ""
+    return WarcPage(url=url, fetched_at=when, status=status, body=body, offset=0,
+                    content_type=content_type), ""
 
 
-def _date(value: str) -> datetime:
-    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+def _date(value: str) -> datetime | None:
+    """The time a WARC-Date names, or None: "yesterday" or a year past 9999 was a
+    ValueError that stopped the import with a traceback."""
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -38,7 +38,7 @@ from scraper.parsers.lobsters.listing import listing_name_and_page
 from scraper.spiders.args import retry_reason, split_args
 from scraper.spiders.base import Done, SiteSpider
 from scraper.spiders.lobsters_visit import holds_object_member as holds_object_member
-from scraper.spiders.lobsters_visit import json_head, unchanged_visit
+from scraper.spiders.lobsters_visit import json_head, parse_asked_story, unchanged_visit
 
 _STORY_IN_BODY = re.compile(r"/s/([a-z0-9]{6})\b")
 
@@ -116,8 +116,9 @@ class LobstersSpider(SiteSpider):
         if unchanged is not None:
             yield from unchanged
             return
-        page = self.attempt(label, fetched, lambda: lobsters.parse_story(
-            response.text, url=url, fetched_at=fetched.fetched_at))
+        page = self.attempt(label, fetched, lambda: parse_asked_story(
+            response.text, asked=url, answered=response.url, story_id=story_id,
+            fetched_at=fetched.fetched_at))
         if not isinstance(page, lobsters.StoryPage):
             if page is not None:
                 yield page

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from archive.models import FetchedPage, Story
 from archive.revisits import PageSet, page_set
 from scraper.items import MergedStories, UnchangedThread
+from scraper.parsers.errors import ParseError
 
 _JSON_START = re.compile(rb"[ \t\r\n]*[\[{]")
 # check_body reads no further than its first 2,000 characters of a body that opens as
@@ -76,3 +78,20 @@ def unchanged_visit(site: str, asked: str, fetched: FetchedPage,
                                    fetched_at=fetched.fetched_at))
     found.append(UnchangedThread(site=site, story_id=thread_id, pages=(fetched,)))
     return found
+
+
+def parse_asked_story(text: str, *, asked: str, answered: str, story_id: str,
+                      fetched_at: datetime) -> Any:
+    """The StoryPage of story ``story_id``'s answer. A merged story's URL redirects to the
+    story it went into, whose page records it as merged; an answer of another story's
+    page at the asked URL itself, with no redirect, is refused (ParseError): it recorded
+    the asked story as merged into whatever the answer held."""
+    from scraper.parsers import lobsters
+
+    page = lobsters.parse_story(text, url=asked, fetched_at=fetched_at)
+    got = page.thread.story.id
+    if got != story_id and answered == asked:
+        raise ParseError(lobsters.SITE, asked,
+                         f"the answer is story {got}'s page, not {story_id}'s (and no "
+                         "redirect says it was merged)")
+    return page

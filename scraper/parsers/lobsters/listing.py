@@ -32,12 +32,13 @@ from scraper.parsers.lobsters.errors import check_body
 from scraper.parsers.lobsters.json_rows import json_entries
 from scraper.parsers.lobsters.story_json import story_from_json
 from scraper.parsers.lobsters.story_row import listing_entry, story_items
-from scraper.parsers.values import number
 
 PER_PAGE = 25  # Lobsters' STORIES_PER_PAGE
 SEARCH_PER_PAGE = 20
-# (ASCII digits, as many as HN's listing pages take: a rank past them is no page's)
-_PAGED = re.compile(r"(?P<base>.*?)/page/(?P<page>[0-9]{1,9})")
+# ASCII digits, as many as HN's listing pages take: a longer number, or a word, is no
+# page's, and a URL naming one is refused (its name would be "t/meta/page/99999999999")
+PAGE_DIGITS = 9
+_PAGED = re.compile(r"(?P<base>.*?)/page/(?P<page>[^/]+)")
 # Every link's href in document order, as plain strings: ~20% under a walk of the links
 # asking each for its href (the element proxies are never built); a filter on "page" in
 # the XPath itself was slower than the one in Python.
@@ -46,20 +47,36 @@ _HREFS = etree.XPath("//a/@href", smart_strings=False)
 
 def listing_name_and_page(url: str) -> tuple[str, int]:
     """(name, page) of a listing URL: ``/`` and ``/page/3`` are "hottest"; ``/t/meta.json``
-    is "t/meta"; a search is "search?" + its query without the page."""
+    is "t/meta"; a search is "search?" + its query without the page. ParseError for a
+    page number of more than ``PAGE_DIGITS`` digits, or page 0."""
+    found = _name_and_page(url)
+    if isinstance(found, str):
+        raise ParseError(SITE, url, found)
+    return found
+
+
+def _name_and_page(url: str) -> tuple[str, int] | str:
+    """(name, page), or why the URL's page number is none."""
     parts = urlsplit(url)
     path = parts.path.removesuffix(".json").removesuffix(".rss").rstrip("/")
-    page = 1
+    digits = "1"
     m = _PAGED.fullmatch(path)
     if m is not None:
-        path, page = m["base"], int(m["page"])
+        path, digits = m["base"], m["page"]
     name = path.strip("/") or "hottest"
     if name == "search":
         query = [(k, v) for k, v in parse_qsl(parts.query) if k != "page" and k != "utf8"]
-        given = number(dict(parse_qsl(parts.query)).get("page", "1"))
-        page = given if given is not None and 0 < given < 10**9 else 1
+        given = dict(parse_qsl(parts.query)).get("page", "").strip()
+        # A word or a 0 there is Lobsters' page 1; only a number too long is refused.
+        digits = given if given.isascii() and given.isdigit() and int(given[:12]) else "1"
         name = "search?" + urlencode(sorted(query))
-    return name, page
+    if not (digits.isascii() and digits.isdigit()):
+        return f"listing page {digits[:20]!r} is not a page number"
+    if len(digits) > PAGE_DIGITS:
+        return f"listing page number over {PAGE_DIGITS} digits, more than any listing has"
+    if int(digits) == 0:
+        return "listing page 0: pages are numbered from 1"
+    return name, int(digits)
 
 
 def _entry(story: Story, rank: int) -> ListingEntry:
@@ -145,8 +162,9 @@ def parse_listing_html(text: str, *, url: str, fetched_at: datetime,
         if not href or "page" not in href:
             continue
         target = urljoin(url, href)
+        # (a link naming no page is not the next one: it is skipped, never refused)
         if urlsplit(target).netloc == netloc and \
-                listing_name_and_page(target) == (name, page + 1):
+                _name_and_page(target) == (name, page + 1):
             next_url = target
             break
     return Listing(site=SITE, name=name, page=page, url=url, fetched_at=fetched_at,
