@@ -25,11 +25,18 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 from scrapy.robotstxt import ProtegoRobotParser, RobotParser, decode_robotstxt
 from scrapy.utils.python import to_unicode
 
 from scraper.middlewares import setting_or_env
-from scraper.robots_rules import OVERRIDE_HINT, delay_refusal, refusal_reason
+from scraper.robots_rules import (
+    OVERRIDE_HINT,
+    delay_refusal,
+    refusal_reason,
+    unreachable,
+    unreachable_refusal,
+)
 from scraper.robots_rules import Rule as Rule
 from scraper.robots_rules import agent_score as agent_score
 from scraper.robots_rules import deciding_rule as deciding_rule
@@ -71,6 +78,7 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._paced: set[str] = set()  # netlocs whose robots.txt has set their pace
         self._floors: dict[str, float] = {}  # download slot -> the delay it must keep
         self._too_slow: dict[str, str] = {}  # netloc -> why its Crawl-delay is not kept
+        self._unreachable: dict[str, int] = {}  # netloc -> robots.txt's 5xx or 429
 
     def user_agent(self, request: Request) -> str:
         agent = self._robotstxt_useragent or request.headers.get(
@@ -98,7 +106,13 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         if too_slow is not None:
             self._stats.inc_value("robotstxt/forbidden")
             raise RobotsForbidden(f"{too_slow}. {OVERRIDE_HINT}", too_slow)
-        if parser is None:  # no robots.txt could be read: Scrapy allows everything
+        status = self._unreachable.get(urlsplit(request.url).netloc)
+        if status is not None:
+            self._stats.inc_value("robotstxt/forbidden")
+            parts = urlsplit(request.url)
+            reason = unreachable_refusal(f"{parts.scheme}://{parts.netloc}", f"HTTP {status}")
+            raise RobotsForbidden(f"{reason}. {OVERRIDE_HINT}", reason)
+        if parser is None:  # no answer came (the pages' own requests say why) or a 4xx
             return
         agent = self.user_agent(request)
         if parser.allowed(request.url, agent):
@@ -111,6 +125,15 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         reason = refusal_reason(f"{parts.scheme}://{parts.netloc}", path, agent,
                          getattr(parser, "text", None))
         raise RobotsForbidden(f"{reason}. {OVERRIDE_HINT}", reason)
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        # Scrapy parses whatever body came: a 5xx's error page read as rules allows all.
+        if unreachable(response.status):
+            self._unreachable[netloc] = response.status
+            self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
+            self._robots_error(IgnoreRequest(f"robots.txt: HTTP {response.status}"), netloc)
+            return
+        await super()._parse_robots(response, netloc, request)
 
     def pace(self, request: Request, parser: RobotParser | None) -> None:
         """Make the host's download slot wait what robots.txt (or the user) asks, once per

@@ -17,6 +17,20 @@ OVERRIDE_HINT = "Override knowingly with -s ROBOTSTXT_OBEY=False"
 MAX_CRAWL_DELAY = 3600.0
 
 
+def unreachable(status: int) -> bool:
+    """Whether robots.txt's answer (after the retries a page gets) leaves it unreachable:
+    RFC 9309 2.3.1.4 has a crawler assume then that it forbids everything. A 429 is the
+    server's own "not now" too; another 4xx is no file at all, which forbids nothing.
+    No answer at all (the host down) is left to the pages' requests, which fail on
+    their own with what the network said."""
+    return status >= 500 or status == 429
+
+
+def unreachable_refusal(origin: str, why: str) -> str:
+    return (f"robots.txt of {origin} could not be read ({why}); until it can, RFC 9309 "
+            "has a crawler take it as forbidding everything: not crawling it")
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     allow: bool

@@ -206,3 +206,22 @@ def test_a_redirect_off_the_site_is_refused_not_followed(lobsters: SiteServer,
                for e in errors(result)), result.stderr[-3000:]
     # The other story is archived all the same, and nothing from the other host.
     assert rows(tmp_path / "a.db", "SELECT story_id, id FROM comments") == [("def456", "c00002")]
+
+
+@pytest.mark.parametrize("status", [503, 500, 429])
+def test_robots_txt_answered_by_an_error_forbids_everything_as_the_spider(
+        lobsters: SiteServer, tmp_path: Path, status: int) -> None:
+    ids = stories(lobsters)
+    lobsters.fault = lambda target, asked, reply: (
+        Reply("<h1>Service Unavailable</h1>", status=status) if target == "/robots.txt"
+        else reply)
+    a, b = crawl(lobsters, tmp_path / "a.db", *ids), crawl(lobsters, tmp_path / "b.db",
+                                                           *ids, *SPIDER)
+    assert a.returncode == b.returncode == 1
+    assert errors(a) == errors(b) and len(errors(a)) == 1  # one line for the site
+    assert f"robots.txt of {lobsters.base_url} could not be read (HTTP {status})" in errors(a)[0]
+    assert "RFC 9309" in errors(a)[0] and "--ignore-robots" in errors(a)[0]
+    # No story was asked for, by either crawl; robots.txt itself was retried as a page is.
+    assert {p for _, p in lobsters.log} == {"/robots.txt"}
+    assert archive_rows(tmp_path / "a.db") == archive_rows(tmp_path / "b.db")
+    assert rows(tmp_path / "a.db", "SELECT count(*) FROM comments") == [(0,)]

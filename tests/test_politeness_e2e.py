@@ -121,6 +121,32 @@ def test_an_unreadable_robots_txt_keeps_the_delay_the_site_asked_for_before(
     assert rows(db, "select count(*) from comments") == [(19,)]
 
 
+def test_a_robots_txt_answered_by_an_error_forbids_every_page(site: SiteServer,
+                                                             tmp_path: Path) -> None:
+    # RFC 9309 2.3.1.4: unreachable (a 5xx) is "assume complete disallow"; Scrapy alone
+    # reads the error page's body as rules, which allow everything.
+    site.fault = lambda target, asked, reply: (
+        Reply("<h1>Service Unavailable</h1>", status=503) if target == "/robots.txt"
+        else reply)
+    threads = three_threads(site)
+    db = tmp_path / "hn.db"
+
+    code, stderr = crawl(site, db, *(t.story_id for t in threads))
+
+    assert code == 1
+    for t in threads:
+        assert (f"Error: hn item {t.story_id}: robots.txt of {site.base_url} could not be "
+                "read (HTTP 503); until it can, RFC 9309 has a crawler take it as forbidding "
+                "everything: not crawling it. Override knowingly with -s ROBOTSTXT_OBEY=False"
+                ) in stderr, stderr[-3000:]
+    assert {path for _, path in site.log} == {"/robots.txt"}
+    assert rows(db, "select count(*) from comments") == [(0,)]
+
+    code, stderr = crawl(site, db, *(t.story_id for t in threads), "--ignore-robots")
+    assert code == 0, stderr[-3000:]
+    assert rows(db, "select count(*) from comments") == [(19,)]
+
+
 def test_a_robots_txt_that_forbids_the_crawl_stops_it_naming_the_rule(
         site: SiteServer, tmp_path: Path) -> None:
     site.robots = "User-agent: *\nDisallow: /\n"

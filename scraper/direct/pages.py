@@ -5,8 +5,11 @@ What the spider's middlewares do for its thread requests, over http.client
 
 * robots.txt read once per origin, before anything else, and obeyed; its Crawl-delay
   (for the honest user agent) kept, or LINKTHREAD_CRAWL_DELAY instead, never below
-  LINKTHREAD_DOWNLOAD_DELAY; one that cannot be read allows everything, with the delay
-  it asked for before (``sites.known_crawl_delays``), as Scrapy's middleware does;
+  LINKTHREAD_DOWNLOAD_DELAY; one answered by a 5xx or a 429 (after the retries a page
+  gets) forbids everything, as RFC 9309 asks and the spider's middleware does
+  (``robots_rules.unreachable``); a 4xx is no file, nothing forbidden; with no answer
+  at all the pages are asked, at the delay it asked for before
+  (``sites.known_crawl_delays``), and fail on their own if the host is down;
 * every request takes its turn in the archive's ``host_pace`` (``archive.pace``), the
   pace every crawl of one archive shares, keyed by host name as Scrapy's slots are;
 * one request at a time (CONCURRENT_REQUESTS_PER_DOMAIN = 1), in the crawl's own
@@ -119,7 +122,9 @@ class PageClient:
         self.max_body = int(env_float("LINKTHREAD_MAX_BODY", DEFAULT_MAX_BODY) or 0)
         self.requests = 0
         self._robots: dict[str, tuple[Protego | None, str | None]] = {}
-        self._too_slow: dict[str, str] = {}  # origin -> why its Crawl-delay is not kept
+        # origin -> why none of it is asked for (a Crawl-delay not kept, robots.txt
+        # unreachable)
+        self._too_slow: dict[str, str] = {}
         self._delays: dict[str, float] = {}
         self._floors: dict[str, float] = {}  # a host's delay before any budget set it
         self._strikes: dict[str, int] = {}
@@ -201,13 +206,22 @@ class PageClient:
         raise RobotsRefused(refusal_reason(origin, path, self.user_agent, text))
 
     def _read_robots(self, origin: str, host: str) -> tuple[Protego | None, str | None]:
-        try:
-            page = self._fetch(f"{origin}/robots.txt", host, known=False)
-        except FetchFailed:
-            page = None
-        if page is None or page.status >= 500:
+        from scraper.robots_rules import unreachable, unreachable_refusal
+
+        page = None
+        for _ in range(RETRY_TIMES + 1):  # the retries a page gets
+            try:
+                page = self._fetch(f"{origin}/robots.txt", host, known=False)
+            except FetchFailed:
+                page = None
+                break
+            if page.status not in RETRY_HTTP_CODES:
+                break
+        if page is None or unreachable(page.status):
             before = sites.known_crawl_delays().get(host)
             self._delay(host, None if before is None else float(before))
+            if page is not None:
+                self._too_slow[origin] = unreachable_refusal(origin, f"HTTP {page.status}")
             return None, None
         from protego import Protego
 
