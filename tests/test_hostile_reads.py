@@ -40,3 +40,22 @@ def test_a_huge_time_limit_is_no_limit_and_the_watchdog_lives_on(
     assert thread is not None and thread.is_alive()
     with pytest.raises(ArchiveError, match="time limit"):
         run_query(archive_path, FOREVER, time_limit=0.2)
+
+
+@pytest.mark.parametrize("args", [
+    ("search", "foxes", "--until", "9999-12-31"),
+    ("search", "foxes", "--until", "9999-12-31T23:59:59Z"),
+    ("search", "foxes", "--since", "0001-01-01T00:00:00+05:00"),
+    ("search", "foxes", "--until", "9999-12-31T23:00:00-05:00"),
+    ("changes", "hn", "100", "--since", "0001-01-01T00:00:00+01:00"),
+    ("export", "--warc", "{dir}/x.warc", "--since", "0001-01-01T00:00:00+01:00"),
+    ("reparse", "--since", "0001-01-01T00:00:00+01:00"),
+    ("snapshot", "{dir}/s.db", "--as-of", "0001-01-01T00:00:00+01:00"),
+])  # fmt: skip
+def test_a_time_at_the_ends_of_the_calendar_is_one_line(
+        archive_path: Path, args: tuple[str, ...]) -> None:
+    args = tuple(a.replace("{dir}", str(archive_path.parent)) for a in args)
+    result = in_process(*args, "--db", str(archive_path))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "is out of range: times go from 0001-01-01 to 9999-12-31 UTC" in result.stderr
