@@ -5,6 +5,8 @@ write where only a read was asked for. Each test failed before its fix.
 
 from __future__ import annotations
 
+import random
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from archive import watchdog
 from archive.db import open_db
 from archive.errors import ArchiveError
+from archive.printf_bound import needed, schema_calls
 from archive.query import run_query
 from archive.store import save_thread
 from tests.clirun import in_process
@@ -59,3 +62,72 @@ def test_a_time_at_the_ends_of_the_calendar_is_one_line(
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert "is out of range: times go from 0001-01-01 to 9999-12-31 UTC" in result.stderr
+
+
+# One C call of SQLite's printf ran 8 s per conversion (24 s for three) under a 1 s limit.
+@pytest.mark.parametrize("sql", [
+    "SELECT printf('%.*c', 2000000000, 'x')",
+    "SELECT printf('%!.2000000000c', 'x')",
+    "SELECT format('%.*c%.*c%.*c', 2000000000, 'x', 2000000000, 'x', 2000000000, 'x')",
+    "SELECT printf('%.*c', '2000000000', 'x')",
+    "SELECT printf('%-5.*c', -2000000000, 'x')",
+    "SELECT count(*) FROM comments WHERE printf('%.*c', 2000000000, text) IS NULL",
+    # Under the cap one by one, over it together: SQLite's NULL is an error here.
+    "SELECT printf('%.200000c%.200000c', 'x', 'y')",
+])  # fmt: skip
+def test_printf_past_the_value_cap_is_refused_before_it_runs(archive_path: Path, sql: str) -> None:
+    with pytest.raises(ArchiveError, match="past 256 KiB"):
+        run_query(archive_path, sql, time_limit=5)
+
+
+def test_printf_in_the_sandbox_gives_what_sqlites_printf_gives(archive_path: Path) -> None:
+    rng = random.Random(20261208)
+    pieces = ["%", "%%", "%d", "%s", "%c", "%q", "%Q", "%w", "%x", "%X", "%o", "%f", "%e",
+              "%g", "%i", "%u", "%z", "%n", "%p", "%r", "%T", "%5", "%-", "%0", "%!", "%,",
+              "*", ".", ".*", "l", "ll", "12", "3", "abc", " ", "\u00e9", "c", "s", "d"]
+    values = [None, 0, 1, -1, 7, 42, 2**31 + 5, -(2**31), 3.5, -2.25, 1e300, "", "7", "x",
+              "it's", "12abc", b"", b"\x00\xff", b"9"]  # fmt: skip
+    plain = sqlite3.connect(":memory:")
+    cases = []
+    for _ in range(3000):
+        fmt = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        cases.append((fmt, *(rng.choice(values) for _ in range(rng.randint(0, 5)))))
+    expected = []
+    for case in cases:
+        marks = ", ".join("?" * len(case))
+        expected.append(plain.execute(f"SELECT printf({marks})", case).fetchone()[0])
+    got = []
+    for start in range(0, len(cases), 500):  # under the sandbox's SQL length cap
+        chunk = list(enumerate(cases))[start:start + 500]
+        sql = " UNION ALL ".join(
+            f"SELECT {i}, printf({', '.join(f':v{i}_{j}' for j in range(len(case)))})"
+            for i, case in chunk)
+        params = {f"v{i}_{j}": v for i, case in chunk for j, v in enumerate(case)}
+        got += run_query(archive_path, sql, params, max_rows=None).rows
+    assert [value for _, value in sorted(got)] == expected
+
+
+@pytest.mark.parametrize("view", [
+    "SELECT printf('%.*c', 2000000000, 'x') AS v",
+    "SELECT printf('%.2000000000lc', 'x') AS v",
+    "SELECT format(text, 2000000000, 'x') AS v FROM comments",
+])  # fmt: skip
+def test_printf_in_a_view_of_someone_elses_making_is_bounded_too(
+        archive_path: Path, view: str) -> None:
+    with sqlite3.connect(archive_path) as conn:
+        conn.execute("UPDATE comments SET text = '%.*c'")
+        conn.execute(f"CREATE VIEW evil AS {view}")
+    conn.close()
+    with pytest.raises(ArchiveError, match="past 256 KiB"):
+        run_query(archive_path, "SELECT * FROM evil", time_limit=5)
+
+
+def test_the_archives_own_views_keep_sqlites_printf(archive_path: Path) -> None:
+    conn = sqlite3.connect(archive_path)
+    try:
+        schema = schema_calls(conn)
+    finally:
+        conn.close()
+    assert schema  # thread_comments builds its sort path with printf
+    assert not needed("SELECT sort_path FROM thread_comments", schema)
+    assert needed("SELECT PrintF('%d', 1)", schema)
