@@ -131,3 +131,17 @@ def test_the_archives_own_views_keep_sqlites_printf(archive_path: Path) -> None:
     assert schema  # thread_comments builds its sort path with printf
     assert not needed("SELECT sort_path FROM thread_comments", schema)
     assert needed("SELECT PrintF('%d', 1)", schema)
+
+
+@pytest.mark.parametrize("fmt", ["--json", "--nl"])
+def test_json_of_two_columns_of_one_name_is_refused_not_cut(archive_path: Path, fmt: str) -> None:
+    sql = "SELECT c.id, s.id FROM comments c JOIN stories s ON s.id = c.story_id LIMIT 1"
+    result = in_process("query", sql, fmt, "--db", str(archive_path))
+    assert (result.returncode, result.stdout) == (1, "")
+    assert "columns 1 and 2 are both named 'id'" in result.stderr
+    # Every other format keeps both columns; named apart, JSON does too.
+    table = in_process("query", sql, "--csv", "--db", str(archive_path))
+    assert table.stdout.splitlines()[:2] == ["id,id", "1,100"]
+    apart = in_process("query", sql.replace("s.id FROM", "s.id AS story FROM"), fmt, "--db",
+                       str(archive_path))  # fmt: skip
+    assert '"id": "1", "story": "100"' in apart.stdout
