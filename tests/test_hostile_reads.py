@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from archive.printf_bound import needed, schema_calls
 from archive.query import run_query
 from archive.store import save_thread
 from tests.clirun import in_process
+from tests.hostile import make_hostile_archive
 from tests.test_query_guard import FOREVER
 from tests.test_store import make_thread
 
@@ -145,3 +147,37 @@ def test_json_of_two_columns_of_one_name_is_refused_not_cut(archive_path: Path, 
     apart = in_process("query", sql.replace("s.id FROM", "s.id AS story FROM"), fmt, "--db",
                        str(archive_path))  # fmt: skip
     assert '"id": "1", "story": "100"' in apart.stdout
+
+
+def test_history_plot_of_a_hostile_archive_is_one_line(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    db = make_hostile_archive(tmp_path / "hostile.db")
+    png = tmp_path / "666.png"
+    result = in_process("history", "hn", "666", "--plot", str(png), "--db", str(db))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "--plot: the archive holds a time that is not one" in result.stderr
+    assert "\x1b" not in result.stderr
+    assert not png.exists()
+
+
+def test_history_plot_goes_where_an_export_may_go(archive_path: Path, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    db = str(archive_path)
+
+    def plot(target: Path | str, *more: str) -> subprocess.CompletedProcess[str]:
+        return in_process("history", "hn", "100", "--plot", str(target), *more, "--db", db)
+
+    for target, said in ((tmp_path / "no" / "p.png", "folder"), ("/dev/full", "device")):
+        result = plot(target)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert said in result.stderr
+    mine = tmp_path / "mine.png"
+    mine.write_bytes(b"my own picture")
+    result = plot(mine)
+    assert result.returncode == 1
+    assert "already exists; use --force to overwrite it" in result.stderr
+    assert mine.read_bytes() == b"my own picture"
+    assert plot(mine, "--force").returncode == 0
+    assert mine.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(tmp_path.glob(".*.tmp"))  # no half-written picture left behind
