@@ -181,3 +181,34 @@ def test_history_plot_goes_where_an_export_may_go(archive_path: Path, tmp_path: 
     assert plot(mine, "--force").returncode == 0
     assert mine.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(tmp_path.glob(".*.tmp"))  # no half-written picture left behind
+
+
+def _from_the_future(path: Path) -> Path:
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO _migrations (name, applied_at) "
+                     "VALUES ('9999_future', '2030-01-01T00:00:00Z')")  # fmt: skip
+        conn.execute("CREATE TABLE future_things (id INTEGER PRIMARY KEY)")
+    conn.close()
+    return path
+
+
+def test_an_archive_of_a_newer_linkthread_is_read_but_never_written(
+        archive_path: Path) -> None:
+    db = str(_from_the_future(archive_path))
+    before = archive_path.read_bytes()
+    for args in (("redact", "--comment", "hn", "1", "--reason", "x"),
+                 ("watch", "add", "hn", "100"),
+                 ("search-index", "--upkeep")):  # fmt: skip
+        result = in_process(*args, "--db", db)
+        assert result.returncode == 1, (args, result.stderr)
+        assert "was written by a newer linkthread (its schema has 9999_future" in result.stderr
+    with pytest.raises(ArchiveError, match="newer linkthread"):
+        open_db(archive_path)
+    assert archive_path.read_bytes() == before
+    with sqlite3.connect(archive_path) as conn:
+        assert conn.execute("SELECT (SELECT count(*) FROM redactions), "
+                            "(SELECT count(*) FROM watches)").fetchone() == (0, 0)  # fmt: skip
+    conn.close()
+    # Readers read what they know.
+    assert in_process("show", "hn", "100", "--db", db).returncode == 0
+    assert run_query(archive_path, "SELECT count(*) FROM comments").rows == [(3,)]
