@@ -212,3 +212,27 @@ def test_an_archive_of_a_newer_linkthread_is_read_but_never_written(
     # Readers read what they know.
     assert in_process("show", "hn", "100", "--db", db).returncode == 0
     assert run_query(archive_path, "SELECT count(*) FROM comments").rows == [(3,)]
+
+
+NOT_UTF8 = b"1\xe9".decode("utf-8", "surrogateescape")  # what argv gives for the byte E9
+
+
+@pytest.mark.parametrize("args", [
+    ("show", "hn", NOT_UTF8),
+    ("export", "hn", NOT_UTF8),
+    ("history", "hn", NOT_UTF8),
+    ("changes", "hn", NOT_UTF8),
+    ("redact", "--comment", "hn", "1", "--reason", NOT_UTF8),
+    ("redact", "--author", "hn", NOT_UTF8, "--reason", "x", "--dry-run"),
+    ("snapshot", "{dir}/" + NOT_UTF8 + ".db"),
+])  # fmt: skip
+def test_an_argument_that_is_not_utf8_is_one_line(
+        archive_path: Path, args: tuple[str, ...]) -> None:
+    args = tuple(a.replace("{dir}", str(archive_path.parent)) for a in args)
+    result = in_process(*args, "--db", str(archive_path))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "is not valid UTF-8 (byte 0xe9" in result.stderr
+    with sqlite3.connect(archive_path) as conn:
+        assert conn.execute("SELECT count(*) FROM redactions").fetchone() == (0,)
+    conn.close()
