@@ -8,15 +8,17 @@ from __future__ import annotations
 import random
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from archive import watchdog
-from archive.db import open_db
+from archive.db import open_db, open_readonly
 from archive.errors import ArchiveError
 from archive.printf_bound import needed, schema_calls
 from archive.query import run_query
+from archive.sandbox import Sandbox
 from archive.store import save_thread
 from tests.clirun import in_process
 from tests.hostile import make_hostile_archive
@@ -236,3 +238,31 @@ def test_an_argument_that_is_not_utf8_is_one_line(
     with sqlite3.connect(archive_path) as conn:
         assert conn.execute("SELECT count(*) FROM redactions").fetchone() == (0,)
     conn.close()
+
+
+def test_a_search_of_too_many_words_is_refused_before_fts5_reads_it(
+        archive_path: Path) -> None:
+    # Once 11 s under the 2 s limit: FTS5's parse of 60,000 words is one C call.
+    words = ("x " * 30_000).strip()
+    result = in_process("search", words, words, "--db", str(archive_path))
+    assert result.returncode == 1
+    assert result.stderr == ("Error: the search has 60,000 words; linkthread search takes at "
+                             "most 10,000\n")
+    literal = in_process("search", "--literal", words, "--db", str(archive_path))
+    assert "the search has 30,000 words" in literal.stderr
+    # 10,000 are read (and may meet the time limit; a matching word costs more).
+    at_most = in_process("search", ("foxes " * 10_000).strip(), "--db", str(archive_path))
+    assert "linkthread search takes at most" not in at_most.stderr
+    assert in_process("search", ("foxes " * 100).strip(), "--db",
+                      str(archive_path)).returncode == 0  # fmt: skip
+
+
+def test_no_statement_starts_past_the_deadline(archive_path: Path) -> None:
+    conn = open_readonly(archive_path)
+    try:
+        with Sandbox(conn, time_limit=0.05) as box:
+            time.sleep(0.1)  # a first statement's one long C call, as it were
+            with pytest.raises(ArchiveError, match=r"stopped after 0\.05 s"):
+                box.execute("SELECT 1")
+    finally:
+        conn.close()
