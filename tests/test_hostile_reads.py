@@ -266,3 +266,31 @@ def test_no_statement_starts_past_the_deadline(archive_path: Path) -> None:
                 box.execute("SELECT 1")
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("target", ["a.db", "a.db-wal", "a.db-shm", "other.db"])
+@pytest.mark.parametrize("command", [
+    ("export", "hn", "100", "--format", "json", "-o"),
+    ("export", "--where", "1", "--format", "csv", "-o"),
+    ("datasette-metadata", "-o"),
+    ("history", "hn", "100", "--plot"),
+])  # fmt: skip
+def test_no_output_ever_takes_a_databases_place(
+        archive_path: Path, target: str, command: tuple[str, ...]) -> None:
+    if command[0] == "history":
+        pytest.importorskip("matplotlib")
+    folder = archive_path.parent
+    run_query(archive_path, "SELECT 1")  # a reader leaves the -wal and -shm beside it
+    (folder / "other.db").write_bytes(archive_path.read_bytes())
+
+    def files() -> dict[str, bytes]:  # the -shm is SQLite's to rewrite as readers come
+        return {p.name: b"" if p.name.endswith("-shm") else p.read_bytes()
+                for p in folder.iterdir()}  # fmt: skip
+
+    before = files()
+    shm = (folder / "a.db-shm").stat().st_size
+    result = in_process(*command, str(folder / target), "--force", "--db", str(archive_path))
+    assert result.returncode == 1, result.stderr
+    assert "an export never writes over one, even with --force" in result.stderr
+    assert files() == before
+    assert (folder / "a.db-shm").stat().st_size == shm
