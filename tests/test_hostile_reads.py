@@ -19,20 +19,22 @@ from archive.errors import ArchiveError
 from archive.printf_bound import needed, schema_calls
 from archive.query import run_query
 from archive.sandbox import Sandbox
-from archive.store import save_thread
+from tests import test_query
 from tests.clirun import in_process
 from tests.hostile import make_hostile_archive
 from tests.test_query_guard import FOREVER
-from tests.test_store import make_thread
+
+archive_path = test_query.archive_path  # the fixture: an archive of one thread, hn/100
 
 
-@pytest.fixture
-def archive_path(tmp_path: Path) -> Path:
-    path = tmp_path / "a.db"
-    db = open_db(path)
-    save_thread(db, make_thread())
-    db.close()
-    return path
+def one_line(archive_path: Path, args: tuple[str, ...], said: str) -> None:
+    """``linkthread ARGS --db ARCHIVE`` ({dir}: the archive's folder) fails in one line
+    that says ``said``."""
+    args = tuple(a.replace("{dir}", str(archive_path.parent)) for a in args)
+    result = in_process(*args, "--db", str(archive_path))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert said in result.stderr
 
 
 @pytest.mark.parametrize("limit", ["1e308", "1e30", "100000000000"])
@@ -61,11 +63,7 @@ def test_a_huge_time_limit_is_no_limit_and_the_watchdog_lives_on(
 ])  # fmt: skip
 def test_a_time_at_the_ends_of_the_calendar_is_one_line(
         archive_path: Path, args: tuple[str, ...]) -> None:
-    args = tuple(a.replace("{dir}", str(archive_path.parent)) for a in args)
-    result = in_process(*args, "--db", str(archive_path))
-    assert result.returncode == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    assert "is out of range: times go from 0001-01-01 to 9999-12-31 UTC" in result.stderr
+    one_line(archive_path, args, "is out of range: times go from 0001-01-01 to 9999-12-31 UTC")
 
 
 # One C call of SQLite's printf ran 8 s per conversion (24 s for three) under a 1 s limit.
@@ -230,11 +228,7 @@ NOT_UTF8 = b"1\xe9".decode("utf-8", "surrogateescape")  # what argv gives for th
 ])  # fmt: skip
 def test_an_argument_that_is_not_utf8_is_one_line(
         archive_path: Path, args: tuple[str, ...]) -> None:
-    args = tuple(a.replace("{dir}", str(archive_path.parent)) for a in args)
-    result = in_process(*args, "--db", str(archive_path))
-    assert result.returncode == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    assert "is not valid UTF-8 (byte 0xe9" in result.stderr
+    one_line(archive_path, args, "is not valid UTF-8 (byte 0xe9")
     with sqlite3.connect(archive_path) as conn:
         assert conn.execute("SELECT count(*) FROM redactions").fetchone() == (0,)
     conn.close()
