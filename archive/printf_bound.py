@@ -136,6 +136,13 @@ class BoundPrintf:
             self._sqlite.close()
             self._sqlite = None
 
+    def _too_big(self) -> bytes:
+        # A value a byte past the cap, which SQLite refuses as "string or blob too big"
+        # as it does any other. An exception raised here would say the same, but where
+        # callback tracebacks are on (sqlite3.enable_callback_tracebacks) it also
+        # prints one.
+        return bytes(self.max_bytes + 1)
+
     def _printf(self, *args: Any) -> Any:
         if not args or args[0] is None:
             return None
@@ -143,8 +150,7 @@ class BoundPrintf:
         if not isinstance(fmt, str):  # SQLite's printf reads any format as text
             fmt = fmt.decode("utf-8", "replace") if isinstance(fmt, bytes) else str(fmt)
         if repeated_bytes(fmt, args[1:]) > self.max_bytes:
-            # Python's sqlite3 reports an OverflowError as SQLITE_TOOBIG.
-            raise OverflowError("printf value over the cap")
+            return self._too_big()
         if self._sqlite is None:
             self._sqlite = sqlite3.connect(":memory:")
             self._sqlite.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, self.max_bytes + 1)
@@ -153,7 +159,7 @@ class BoundPrintf:
         marks = ", ?" * (len(args) - 1)
         value = self._sqlite.execute(f"SELECT printf('x' || ?{marks})", args).fetchone()[0]
         if value is None:
-            raise OverflowError("printf value over the cap")
+            return self._too_big()
         if value == "x":  # empty: NULL or '', as SQLite's printf says
             marks = ", ".join("?" * len(args))
             return self._sqlite.execute(f"SELECT printf({marks})", args).fetchone()[0]
