@@ -60,6 +60,20 @@ def _user_errors() -> Iterator[None]:
         raise click.ClickException(safe_line(f"database error: {e}")) from e
     except KeyboardInterrupt as e:
         raise _Stopped("interrupted") from e
+    except UnicodeEncodeError as e:
+        # Bytes of an argument that were not UTF-8 reach Python as lone surrogates,
+        # which SQLite (an id, a --reason, a path inside SQL) cannot take.
+        if e.reason != "surrogates not allowed":
+            raise
+        raise click.ClickException(safe_line(not_utf8(e))) from e
+
+
+def not_utf8(e: UnicodeEncodeError) -> str:
+    text = e.object if isinstance(e.object, str) else str(e.object)
+    bad = text[e.start].encode("utf-8", "surrogateescape")
+    shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return (f"{shown!r} is not valid UTF-8 (byte 0x{bad.hex()} at character {e.start + 1}); "
+            "linkthread takes its arguments as UTF-8 text")
 
 
 class _Seconds(click.ParamType):

@@ -65,8 +65,9 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="JSON array instead
     help="Also write a PNG of score and comments over time (needs matplotlib: from a "
     "checkout, pip install -e '.[plot]').",
 )
+@click.option("--force", is_flag=True, help="Overwrite the --plot file if it exists.")
 @db_option
-def history(site: str, id: str, as_json: bool, plot: str | None, db: str) -> None:
+def history(site: str, id: str, as_json: bool, plot: str | None, force: bool, db: str) -> None:
     """A story's score, comment count and rank over time, one row per change.
 
     ID is the thread's id or its URL. Rows come from the thread's own page
@@ -79,7 +80,7 @@ def history(site: str, id: str, as_json: bool, plot: str | None, db: str) -> Non
     _echo_rows(points, ("seen_at", "source", "score", "comment_count", "rank"), as_json)
     if plot:
         with _user_errors():
-            plot_history(points, plot, title=f"{site}/{story_id}")
+            plot_history(points, plot, title=f"{site}/{story_id}", force=force)
 
 
 def _user_item_id(value: str, site: str) -> str:

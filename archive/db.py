@@ -64,6 +64,7 @@ def open_writer(path: str | Path) -> sqlite3.Connection:
         # triggers fire the same whichever handle it holds.
         conn.execute("PRAGMA recursive_triggers = ON")
         _set_pragmas(conn)
+        _check_not_newer(conn, path)
         # WAL lets `linkthread query` read while a crawl writes, and it survives a
         # crash of the writer without a hot journal to roll back.
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -80,6 +81,20 @@ def open_writer(path: str | Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _check_not_newer(conn: sqlite3.Connection, path: Path) -> None:
+    # A newer linkthread's migrations may have changed what a row means (a table's
+    # invariants, a trigger's work): this one writing there could break them unseen.
+    # Reading is left to the readers, which read the tables they know.
+    known = {name for name, _ in MIGRATIONS}
+    newer = sorted(set(applied_migrations(conn)) - known)
+    if newer:
+        raise ArchiveError(
+            f"{path} was written by a newer linkthread (its schema has {newer[-1]}, "
+            f"which this one, at {MIGRATIONS[-1][0]}, does not know): upgrade linkthread "
+            "to write to it; query, show, search and export still read it"
+        )
 
 
 def open_readonly(path: str | Path) -> sqlite3.Connection:
@@ -118,7 +133,9 @@ def _migrate_if_behind(path: Path) -> None:
         applied = set(applied_migrations(probe))
     finally:
         probe.close()
-    if {name for name, _ in MIGRATIONS} <= applied or not os.access(path, os.W_OK) or \
+    known = {name for name, _ in MIGRATIONS}
+    # A newer linkthread's archive is read as it is (see _check_not_newer).
+    if known <= applied or applied - known or not os.access(path, os.W_OK) or \
             not os.access(path.parent, os.W_OK):
         return
     open_db(path).close()

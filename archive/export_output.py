@@ -48,9 +48,34 @@ def check_output_path(path: str | Path, *, force: bool = False) -> Path:
             )
     except OSError as e:  # e.g. a name longer than the file system allows
         raise _cannot_write(target, e) from e
+    if exists and _is_database(target):
+        raise ExportError(
+            f"{target} is an SQLite database (an archive?) or one of its -wal/-shm files; "
+            "an export never writes over one, even with --force"
+        )
     if exists and not force:
         raise ExportError(f"{target} already exists; use --force to overwrite it")
     return target
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _is_database(target: Path) -> bool:
+    # `export --db a.db -o a.db --force` once replaced the archive it read with JSON.
+    # No export is ever meant to take a database's place, whichever archive it is.
+    files = [target]
+    for suffix in ("-wal", "-shm", "-journal"):
+        if target.name.endswith(suffix):
+            files.append(target.with_name(target.name[: -len(suffix)]))
+    for path in files:
+        try:
+            with open(path, "rb") as f:
+                if f.read(len(_SQLITE_HEADER)) == _SQLITE_HEADER:
+                    return True
+        except OSError:
+            continue  # unreadable or absent: the write itself will say
+    return False
 
 
 def _is_special(target: Path) -> bool:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from archive import differences
 from archive.db import connection
 from archive.errors import ArchiveError
+from archive.export_output import atomic_binary_output
 from archive.query import _dicts, _missing_thread_message
 from archive.rows import user_time
 
@@ -193,8 +194,10 @@ def _disagreeing(conn_or_db: sqlite3.Connection | sqlite_utils.Database,
     return differences.disagreeing(_conn(conn_or_db), site)
 
 
-def plot_history(points: list[dict[str, Any]], path: str | Path, *, title: str) -> None:
-    """Write a PNG of score and declared comment count over time.
+def plot_history(points: list[dict[str, Any]], path: str | Path, *, title: str,
+                 force: bool = False) -> None:
+    """Write a PNG of score and declared comment count over time, whole or not at all,
+    and over an existing file only with ``force`` (as an export).
 
     matplotlib is imported here, not at module load: it is an optional extra
     (the ``plot`` extra) and slow to import. The Agg backend needs no display.
@@ -208,8 +211,8 @@ def plot_history(points: list[dict[str, Any]], path: str | Path, *, title: str) 
         raise ArchiveError(f"--plot needs matplotlib: {PLOT_HINT}") from e
 
     def series(key: str) -> tuple[list[Any], list[Any]]:  # matplotlib takes datetimes
-        pts = [(datetime.fromisoformat(p["seen_at"]), p[key]) for p in points]
-        kept = [(t, v) for t, v in pts if v is not None]
+        kept = [(_plot_time(p["seen_at"]), _plot_number(p[key], key, p["seen_at"]))
+                for p in points if p[key] is not None]  # fmt: skip
         return [t for t, _ in kept], [v for _, v in kept]
 
     fig, score_ax = plt.subplots(figsize=(8, 4.5), dpi=100)
@@ -223,6 +226,24 @@ def plot_history(points: list[dict[str, Any]], path: str | Path, *, title: str) 
         score_ax.set_title(title)
         fig.autofmt_xdate()
         fig.tight_layout()
-        fig.savefig(str(path), format="png")
+        with atomic_binary_output(path, force=force) as out:
+            fig.savefig(out, format="png")
     finally:
         plt.close(fig)
+
+
+# A plot places each row by its time and height: a row an archive of someone else's
+# making holds as text of another kind is refused by name, not drawn somewhere or
+# dropped from the picture.
+def _plot_time(value: Any) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ArchiveError(f"--plot: the archive holds a time that is not one: {value!r}") \
+            from None  # fmt: skip
+
+
+def _plot_number(value: Any, key: str, seen_at: Any) -> int | float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    raise ArchiveError(f"--plot: the {key} seen at {seen_at!r} is not a number: {value!r}")

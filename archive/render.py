@@ -13,6 +13,7 @@ import textwrap
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from archive.errors import ArchiveError
 from archive.export import flags_of, readable
 from archive.terminal import safe, safe_line
 
@@ -33,6 +34,20 @@ def _text_value(value: Any) -> Any:
     return safe(value) if isinstance(value, str) else value
 
 
+def _check_distinct(columns: Sequence[str]) -> None:
+    # A JSON object keeps one value per name: the later column would silently replace
+    # the earlier (a join's two "id"s), so such a result is refused, never cut.
+    first: dict[str, int] = {}
+    for i, name in enumerate(columns, 1):
+        if name in first:
+            raise ArchiveError(
+                f"columns {first[name]} and {i} are both named {safe_line(name)!r}, and a "
+                "JSON object keeps one value per name: name them apart with AS "
+                "(select c.id AS comment_id, ...), or use --csv, --tsv or --table"
+            )
+        first[name] = i
+
+
 def format_rows(
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
@@ -45,6 +60,8 @@ def format_rows(
     A table is for reading, so control characters in its text always show as escapes
     (:func:`archive.terminal.safe`); CSV and TSV keep text exact unless ``terminal``.
     """
+    if fmt in ("json", "nl"):
+        _check_distinct(columns)
     if fmt == "json":
         # One object per line inside the array, as sqlite-utils prints it: greppable,
         # and still one valid JSON document.

@@ -59,9 +59,15 @@ def user_time(value: str, name: str, *, end: bool = False) -> str:
         ) from e
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)  # stored times are UTC; a bare time means UTC
-    if end:
-        when += timedelta(days=1) if _DATE.match(value) else timedelta(seconds=1)
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        if end:
+            when += timedelta(days=1) if _DATE.match(value) else timedelta(seconds=1)
+        when = when.astimezone(UTC)
+    except OverflowError as e:  # 9999-12-31 as an end, 0001-01-01 with an offset east
+        raise ArchiveError(
+            f"{name} {value!r} is out of range: times go from 0001-01-01 to 9999-12-31 UTC"
+        ) from e
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def canonical_json(value: Mapping[str, Any] | None, what: str) -> str | None:

@@ -8,7 +8,9 @@ Each path keeps its own SQL but runs it here, under the same bounds:
   progress handler that looks at the clock between VM steps;
 - Ctrl-C stops the statement at once the same way, through the watchdog;
 - value sizes capped to what an archive holds, which also bounds the one C call that
-  no interrupt reaches (``instr`` of two long strings is quadratic in their length);
+  no interrupt reaches (``instr`` of two long strings is quadratic in their length),
+  and printf()'s repeated characters checked against that cap before it runs
+  (:mod:`archive.printf_bound`);
 - SQLite's heap bounded and temporary storage kept in that memory, so a sort of big
   values can neither fill memory nor write temporary files;
 - the bytes a caller fetches are counted against a budget (:meth:`Sandbox.fetch`).
@@ -28,6 +30,7 @@ from typing import Any
 from archive import watchdog
 from archive.errors import ArchiveError, Interrupted
 from archive.guard import Guard
+from archive.printf_bound import BoundPrintf, needed, schema_calls
 
 MAX_SQL_BYTES = 100_000
 # The largest value SQL may build or read. Stored values are far smaller: a comment is
@@ -98,6 +101,8 @@ class Sandbox:
         self._isolation: Any = None
         self._old_sigint: Any = None
         self._old_wakeup_fd: int | None = None
+        self._printf: BoundPrintf | None = None
+        self._schema_printf: list[str] = []
 
     def __enter__(self) -> Sandbox:
         conn = self.conn
@@ -109,6 +114,7 @@ class Sandbox:
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         conn.execute(f"PRAGMA hard_heap_limit = {HEAP_LIMIT_BYTES}")
+        self._schema_printf = schema_calls(conn)
         # No implicit BEGIN from Python: the authorizer refuses transactions, and a
         # refused BEGIN would hide what the statement itself tried to do.
         self._isolation = conn.isolation_level
@@ -131,6 +137,9 @@ class Sandbox:
         self._unwatch_ctrl_c()
         self.conn.set_progress_handler(None, 0)
         self.conn.set_authorizer(None)
+        if self._printf is not None:
+            self._printf.remove()
+            self._printf = None
         self.conn.isolation_level = self._isolation
 
     # Ctrl-C
@@ -192,6 +201,16 @@ class Sandbox:
             if isinstance(value, str):
                 check_text(value, f"the parameter {name!r}")
         self.guard = Guard(sql, self.command)
+        # A statement that starts past the deadline would run its first C call (an
+        # FTS5 query of 20,000 words: 2.6 s) before any interrupt reaches it.
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            self.timed_out = True
+        if self.timed_out or self.interrupted:
+            late = self.stopped(TimeoutError())
+            assert late is not None  # timed out or interrupted: always a stop
+            raise late
+        if self._printf is None and needed(sql, self._schema_printf):
+            self._printf = BoundPrintf(self.conn, MAX_VALUE_BYTES)
         try:
             return self.conn.execute(sql, values)
         # sqlite3.Warning: Python < 3.12 reports "only one statement at a time" with it.

@@ -17,6 +17,7 @@ Pure library over a connection: nothing here writes, and the CLI is elsewhere.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -38,6 +39,11 @@ MAX_LIMIT = 10_000
 # Ranking costs about 3.5 us per matching comment on a slow core: 2 s lets a word
 # found in half a million comments rank, and still stops a runaway query soon.
 DEFAULT_TIME_LIMIT = 2.0
+# FTS5 reads a query into its tree in one C call that no interrupt reaches, and that
+# call grows with the square of the words: 20,000 took 2.6 s, 60,000 11 s under a 2 s
+# limit; 10,000 take 1.6 s at the most. A search of words is a few of them.
+MAX_WORDS = 10_000
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,6 +134,10 @@ def search(
     text = literal_query(query) if literal else query.strip()
     if not text:
         raise ArchiveError("empty search: give the words to look for")
+    words = sum(1 for _ in _WORD.finditer(text))
+    if words > MAX_WORDS:
+        raise ArchiveError(f"the search has {words:,} words; linkthread search takes at most "
+                           f"{MAX_WORDS:,}")
     unknown = set(kinds) - set(KINDS)
     if unknown or not kinds:
         raise ArchiveError(f"unknown kinds {sorted(unknown)}; expected some of {KINDS}")

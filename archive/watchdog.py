@@ -21,6 +21,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+# The longest one wait may be: select() refuses a timeout past the platform's time_t
+# (a --time-limit of 1e308 would end this thread, and every later limit with it), so a
+# far deadline is waited for in steps.
+_MAX_WAIT = 3600.0
+
 
 @dataclass(slots=True)
 class _Watched:
@@ -69,7 +74,8 @@ class Watchdog:
                         del self._watched[key]
                         w.on_deadline()
                 deadlines = [w.deadline for w in self._watched.values() if w.deadline is not None]
-            timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+            timeout = (min(_MAX_WAIT, max(0.0, min(deadlines) - time.monotonic()))
+                       if deadlines else None)
             ready, _, _ = select.select([self._wake_r, self.signal_r], [], [], timeout)
             if self._wake_r in ready:
                 _drain(self._wake_r)
