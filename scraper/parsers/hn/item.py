@@ -69,6 +69,7 @@ _END = re.compile(r"</html>\s*\Z", re.IGNORECASE)
 # Logged-in old pages have fnid= links (logout, comment form) on every page: look for
 # the More link's whole shape before scanning the document for it.
 _FNID_MORE_TEXT = re.compile(r"""fnid=[^"'>\s]*["']?[^>]*>\s*More\s*</a>""")
+_CLOSE_A = re.compile(r"\s*</a>")  # what follows "More" in both old shapes
 _MORELINK = etree.XPath("//a[contains(concat(' ', @class, ' '), ' morelink ')]/@href")
 _FNID_MORE = etree.XPath(
     "//td[@class='title']/a[contains(@href, 'fnid=')][normalize-space()='More']/@href")
@@ -128,23 +129,39 @@ def more_link(html: str, doc: etree._Element) -> tuple[str | None, tuple[str, ..
     ``whole.check_more`` whose shapes the page cannot hold, found on the way: the
     ``morelink`` class where the name is not in the page, and the old fnid link where
     its loose shape (``_FNID_MORE_TEXT``) is not (its stricter shape there cannot be
-    either); both old shapes (fnid= and the bare "More</a>") where the page holds no
-    "More" at all: one pass for the two (most 2011-13 pages). Each guard skipped is a
-    search of the whole page not made twice: the fnid shape's alone was 1 ms of
-    item-4992617's ~11 ms."""
+    either); both old shapes (fnid= and the bare "More</a>") where no "More" in the
+    page is closed by ``</a>`` (``_more_closes``): one pass for the two. Each guard
+    skipped is a search of the whole page not made twice: the fnid shape's alone was 1
+    ms of item-4992617's ~11 ms."""
     next_href = None
     morelink = "morelink" in html
     absent = [] if morelink else ["morelink"]
     if morelink:
         next_href = next(iter(_MORELINK(doc)), None)
     if next_href is None:
-        if "More" not in html:  # both old shapes hold the word: one pass rules out both
+        if not _more_closes(html):  # both old shapes hold "More" closed by </a>
             absent += ["fnid=", "More</a>"]
         elif _fnid_more_text(html):  # old one-shot "More" link
             next_href = next(iter(_FNID_MORE(doc)), None)
         else:
             absent.append("fnid=")
     return next_href, tuple(absent)
+
+
+def _more_closes(html: str) -> bool:
+    r"""Whether some "More" in the page is followed by ``\s*</a>``, as in both old shapes
+    of the More link (the fnid link's, loose or strict, and the bare ``More</a>``):
+    where none is, neither can match. A page holds the word a few times at most (a
+    2013 thread's 386 K characters: 10), so each is tested where str.find stops, in the
+    one pass that ``"More" in`` made; the fnid search and check_more's ``"More</a>"
+    in`` were a pass each on the pages that name the word in text (item-4992617: ~160
+    us of ~9.4 ms)."""
+    at = html.find("More")
+    while at >= 0:
+        if _CLOSE_A.match(html, at + 4):
+            return True
+        at = html.find("More", at + 4)  # "More" cannot overlap itself
+    return False
 
 
 def _fnid_more_text(html: str) -> bool:
