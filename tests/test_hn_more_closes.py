@@ -1,7 +1,8 @@
-"""``item._more_closes``, the one pass that rules out both old More-link shapes: True
-exactly where some "More" is followed by ``\\s*</a>`` (Python's \\s), and where it is
-False none of the three shapes ``whole.check_more`` looks for, nor the loose fnid shape,
-can match. Random strings of the words' pieces (fixed seeds), the corpus, and pages with
+"""``item._more_closes``, the one pass that rules out both old More-link shapes: every
+"More" followed by ``\\s*</a>`` (Python's \\s), and where there is none, none of the
+three shapes ``whole.check_more`` looks for, nor the loose fnid shape, can match; and
+``item._fnid_more_text`` read from those places as the loose shape's regex search.
+Random strings of the words' pieces (fixed seeds), the corpus, and pages with
 near-misses put anywhere read as the reading before (``tests/test_hn_more_link``)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import random
 import re
 
 import pytest
+from lxml import etree
 
 from scraper.parsers import whole
 from scraper.parsers.hn import item
@@ -21,7 +23,9 @@ from tests.test_hn_more_link import _same
 _CLOSED = re.compile(r"More\s*</a>")
 _PIECES = ["More", "Mor", "ore", "M", "More</a>", "</a>", "</A>", "</ a>", "</a", " ", "\n",
            "\t", "\u2003", "\xa0", "\x1c", "fnid=", "fnid=ab1", '"', "'", ">", "<", "<a href=",
-           '<td class="title">', "<a>", "MoreMore", "more", "x", "More </a>", "More\n\n</a>"]
+           '<td class="title">', "<a>", "MoreMore", "more", "x", "More </a>", "More\n\n</a>",
+           '<a href="x?fnid=1">', "fnid", "nid=", "f", "=", '<a href="/x?fnid=ab1">More</a>',
+           "> More</a>", ">More </a>", ">\u2003More</a>", '"fnid="', ">>"]
 
 
 def _shapes_absent(text: str) -> bool:
@@ -29,21 +33,32 @@ def _shapes_absent(text: str) -> bool:
             and all(shape.search(text) is None for _, shape in whole._MORE_SHAPES[1:]))
 
 
+def _fnid_as_the_search(text: str, closes: list[int]) -> bool:
+    want = item._FNID_MORE_TEXT.search(text) is not None
+    assert item._fnid_more_text(text, closes) == want, repr(text)
+    assert item._fnid_more_text(text) == want, repr(text)
+    return want
+
+
 def test_random_strings() -> None:
-    closed = 0
-    for _, text in joined(_PIECES, seeds=range(4), each=5000, most=10):
+    closed = fnid = 0
+    for _, text in joined(_PIECES, seeds=range(4), each=6000, most=10):
         got = item._more_closes(text)
-        assert got == (_CLOSED.search(text) is not None), repr(text)
+        assert got == [m.start() for m in _CLOSED.finditer(text)], repr(text)
         assert got or _shapes_absent(text), repr(text)
-        closed += got
-    assert 2000 < closed < 18000
+        closed += bool(got)
+        fnid += _fnid_as_the_search(text, got)
+    assert 3000 < closed < 20000
+    assert 300 < fnid < closed
 
 
 def test_the_corpus() -> None:
     for path in sorted(corpus_dir("hn").glob("*.html")):
         html = path.read_text(encoding="utf-8")
-        assert item._more_closes(html) == (_CLOSED.search(html) is not None), path.name
-        assert item._more_closes(html) or _shapes_absent(html), path.name
+        closes = item._more_closes(html)
+        assert closes == [m.start() for m in _CLOSED.finditer(html)], path.name
+        assert closes or _shapes_absent(html), path.name
+        _fnid_as_the_search(html, closes)
 
 
 # The word in text, and closed by </a> in ways only the regexes' \s takes.
@@ -64,3 +79,35 @@ def test_near_misses_put_anywhere_read_as_before(seed: int) -> None:
             at = rng.randrange(len(page))
             page = page[:at] + rng.choice(_NEAR) + page[at:]
         _same(page)
+
+
+# The More links' XPaths as they were, from "//": the same hrefs in the same order.
+_OLD_MORELINK = etree.XPath("//a[contains(concat(' ', @class, ' '), ' morelink ')]/@href")
+_OLD_FNID_MORE = etree.XPath(
+    "//td[@class='title']/a[contains(@href, 'fnid=')][normalize-space()='More']/@href")
+
+
+def test_the_xpaths_find_what_they_found_from_the_root() -> None:
+    thread = hnpages.random_thread(40, seed=4)
+    pages = [p for era in ("modern", "old")
+             for p in hnpages.site_pages(thread, era=era, per_page=10).values()]
+    pages += [p.read_text(encoding="utf-8") for p in sorted(corpus_dir("hn").glob("*.html"))]
+    rng = random.Random(8)
+    for page in list(pages):  # the links put anywhere, in tables or not
+        for _ in range(3):
+            at = rng.randrange(len(page))
+            page = page[:at] + rng.choice(_LINKS) + page[at:]
+        pages.append(page)
+    found = 0
+    for page in pages:
+        doc, _ = whole.parse_html(page, site="hn", url="u")
+        assert item._MORELINK(doc) == _OLD_MORELINK(doc)
+        assert item._FNID_MORE(doc) == _OLD_FNID_MORE(doc)
+        found += len(item._MORELINK(doc)) + len(item._FNID_MORE(doc))
+    assert found > 40
+
+
+_LINKS = ['<a class="morelink" href="item?id=1&p=2">More</a>',
+          '<td class="title"><a href="/x?fnid=ab1">More</a></td>',
+          '<table><tr><td class="title"><a href="x?fnid=2"> More </a></td></tr></table>',
+          '<a class="x morelink" href="m">x</a>']
