@@ -14,6 +14,7 @@ from scraper.parsers import whole
 from scraper.parsers.hn import item
 from tests import hnpages
 from tests.corpus import corpus_dir
+from tests.spiked import spiked
 
 
 def _reference(doc: etree._Element) -> tuple[list[etree._Element], bool, etree._Element | None]:
@@ -56,10 +57,7 @@ def test_pages_and_spiked_pages() -> None:
     rng = random.Random(3)
     fat = 0
     for _ in range(300):
-        page = rng.choice(pages)
-        for _ in range(rng.randint(1, 4)):
-            at = rng.randrange(len(page))
-            page = page[:at] + rng.choice(_SPIKES) + page[at:]
+        page = spiked(rng.choice(pages), _SPIKES, rng, most=4)
         doc, _ = whole.parse_html(page, site="hn", url="u")
         fat += item.landmarks(doc)[2] is not None
         _same(page)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 import re
 
-import pytest
 from lxml import etree
 
 from scraper.parsers import whole
@@ -18,6 +17,7 @@ from scraper.parsers.hn import item
 from tests import hnpages
 from tests.corpus import corpus_dir
 from tests.pieces import joined
+from tests.spiked import spiked
 from tests.test_hn_more_link import _same
 
 _CLOSED = re.compile(r"More\s*</a>")
@@ -67,18 +67,18 @@ _NEAR = ["More </a>", "More\u2003</a>", "More\xa0</a>", "More\x1c</a>", "More</A
          '<td class="title"><a href="x">More\xa0</a></td>', "MoreMore</a>", "Moore</a>"]
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_near_misses_put_anywhere_read_as_before(seed: int) -> None:
-    rng = random.Random(seed)
-    thread = hnpages.random_thread(12, seed=seed)
-    bases = [hnpages.site_pages(thread, era=era)[f"/item?id={thread.story_id}"]
-             for era in ("modern", "old")]
-    for _ in range(60):
-        page = rng.choice(bases)
-        for _ in range(rng.randint(1, 3)):
-            at = rng.randrange(len(page))
-            page = page[:at] + rng.choice(_NEAR) + page[at:]
-        _same(page)
+def _generated_pages(seed: int) -> list[str]:
+    """A thread's pages of 10 rows in both markups, More links and all."""
+    thread = hnpages.random_thread(40, seed=seed)
+    return [p for era in ("modern", "old")
+            for p in hnpages.site_pages(thread, era=era, per_page=10).values()]
+
+
+def test_near_misses_put_anywhere_read_as_before() -> None:
+    bases = _generated_pages(5)
+    rng = random.Random(5)
+    for _ in range(180):
+        _same(spiked(rng.choice(bases), _NEAR, rng, most=3))
 
 
 # The More links' XPaths as they were, from "//": the same hrefs in the same order.
@@ -88,16 +88,10 @@ _OLD_FNID_MORE = etree.XPath(
 
 
 def test_the_xpaths_find_what_they_found_from_the_root() -> None:
-    thread = hnpages.random_thread(40, seed=4)
-    pages = [p for era in ("modern", "old")
-             for p in hnpages.site_pages(thread, era=era, per_page=10).values()]
+    pages = _generated_pages(4)
     pages += [p.read_text(encoding="utf-8") for p in sorted(corpus_dir("hn").glob("*.html"))]
     rng = random.Random(8)
-    for page in list(pages):  # the links put anywhere, in tables or not
-        for _ in range(3):
-            at = rng.randrange(len(page))
-            page = page[:at] + rng.choice(_LINKS) + page[at:]
-        pages.append(page)
+    pages += [spiked(page, _LINKS, rng, most=3) for page in pages]  # in tables or not
     found = 0
     for page in pages:
         doc, _ = whole.parse_html(page, site="hn", url="u")
