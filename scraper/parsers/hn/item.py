@@ -69,9 +69,14 @@ _END = re.compile(r"</html>\s*\Z", re.IGNORECASE)
 # Logged-in old pages have fnid= links (logout, comment form) on every page: look for
 # the More link's whole shape before scanning the document for it.
 _FNID_MORE_TEXT = re.compile(r"""fnid=[^"'>\s]*["']?[^>]*>\s*More\s*</a>""")
-_MORELINK = etree.XPath("//a[contains(concat(' ', @class, ' '), ' morelink ')]/@href")
-_FNID_MORE = etree.XPath(
-    "//td[@class='title']/a[contains(@href, 'fnid=')][normalize-space()='More']/@href")
+_CLOSE_A = re.compile(r"\s*</a>")  # what follows "More" in both old shapes
+# From the document by /descendant:: (the same nodes as //, the steps' tests being no
+# positions): libxml2 walks the tree once, where // was ~2x slower (item-3412900's More
+# link: ~130 -> ~85 us).
+_MORELINK = etree.XPath(
+    "/descendant::a[contains(concat(' ', @class, ' '), ' morelink ')]/@href")
+_FNID_MORE = etree.XPath("/descendant::td[@class='title']/a[contains(@href, 'fnid=')]"
+                         "[normalize-space()='More']/@href")
 
 
 def is_throttle_page(html: str) -> bool:
@@ -123,40 +128,86 @@ def _with_texts(rows: list[dict[str, Any]]) -> tuple[PageComment, ...]:
     return tuple(_new_row(**r) for r in rows)
 
 
+def landmarks(doc: etree._Element) -> tuple[list[etree._Element], bool, etree._Element | None]:
+    """The page's comment containers (``span/div.comment``), whether it has the footer
+    (``span/div.yclinks``), and its first ``table.fatitem`` (the header of a story's or
+    a comment's own page), in one walk of the tree: where there is no fatitem (2010-15)
+    a walk of the tables of its own was a pass of the whole tree (~100 us of
+    item-4992617's ~9 ms). A tag is read only where the class matches."""
+    containers = []
+    footer = False
+    fatitem = None
+    for e in doc.iter("span", "div", "table"):
+        cls = e.get("class")
+        if cls == "comment":
+            if e.tag != "table":
+                containers.append(e)
+        elif cls == "yclinks":
+            footer = footer or e.tag != "table"
+        elif (cls and fatitem is None and "fatitem" in cls and e.tag == "table"
+              and "fatitem" in cls.split()):
+            fatitem = e
+    return containers, footer, fatitem
+
+
 def more_link(html: str, doc: etree._Element) -> tuple[str | None, tuple[str, ...]]:
     """The More link's href in the tree (None if it shows none), and the guards of
     ``whole.check_more`` whose shapes the page cannot hold, found on the way: the
     ``morelink`` class where the name is not in the page, and the old fnid link where
     its loose shape (``_FNID_MORE_TEXT``) is not (its stricter shape there cannot be
-    either); both old shapes (fnid= and the bare "More</a>") where the page holds no
-    "More" at all: one pass for the two (most 2011-13 pages). Each guard skipped is a
-    search of the whole page not made twice: the fnid shape's alone was 1 ms of
-    item-4992617's ~11 ms."""
+    either); both old shapes (fnid= and the bare "More</a>") where no "More" in the
+    page is closed by ``</a>`` (``_more_closes``): one pass for the two. Each guard
+    skipped is a search of the whole page not made twice: the fnid shape's alone was 1
+    ms of item-4992617's ~11 ms."""
     next_href = None
     morelink = "morelink" in html
     absent = [] if morelink else ["morelink"]
     if morelink:
         next_href = next(iter(_MORELINK(doc)), None)
     if next_href is None:
-        if "More" not in html:  # both old shapes hold the word: one pass rules out both
+        closes = _more_closes(html)
+        if not closes:  # both old shapes hold "More" closed by </a>
             absent += ["fnid=", "More</a>"]
-        elif _fnid_more_text(html):  # old one-shot "More" link
+        elif _fnid_more_text(html, closes):  # old one-shot "More" link
             next_href = next(iter(_FNID_MORE(doc)), None)
         else:
             absent.append("fnid=")
     return next_href, tuple(absent)
 
 
-def _fnid_more_text(html: str) -> bool:
-    """Whether ``_FNID_MORE_TEXT.search(html)`` finds a match. The shape opens with
-    "fnid=", which a page holds a few times at most (a logged-in page's logout link):
-    str.find skips to each (~0.45 ns a character) and the regex is tried there alone;
-    its own scan of the page was ~0.65 ns a character (4992617: 244 -> ~175 us)."""
-    at = html.find("fnid=")
+def _more_closes(html: str) -> list[int]:
+    r"""Where each "More" in the page followed by ``\s*</a>`` stands, as in both old
+    shapes of the More link (the fnid link's, loose or strict, and the bare
+    ``More</a>``): where none is, neither can match. A page holds the word a few times
+    at most (a 2013 thread's 386 K characters: 10), so each is tested where str.find
+    stops, in the one pass that ``"More" in`` made; the fnid search and check_more's
+    ``"More</a>" in`` were a pass each on the pages that name the word in text
+    (item-4992617: ~160 us of ~9.4 ms)."""
+    out = []
+    at = html.find("More")
     while at >= 0:
-        if _FNID_MORE_TEXT.match(html, at):
+        if _CLOSE_A.match(html, at + 4):
+            out.append(at)
+        at = html.find("More", at + 4)  # "More" cannot overlap itself
+    return out
+
+
+def _fnid_more_text(html: str, closes: list[int] | None = None) -> bool:
+    r"""Whether ``_FNID_MORE_TEXT.search(html)`` finds a match, read from the page's
+    closed "More"s (``closes``: ``_more_closes``), not by a search of the page for
+    "fnid=" (~0.5 ns a character, 70 us of item-3412900's ~3.9 ms). In a match the run
+    from "fnid=" to its ">" holds no ">" (``[^"'>\s]*["']?[^>]*`` takes any other run)
+    and only blanks (``\s``, which is ``str.isspace``) stand between that ">" and
+    "More": so a closed "More" ends a match exactly where the last ">" before it is
+    followed by blanks alone, and an "fnid=" lies wholly between that ">" and the ">"
+    before it."""
+    for at in closes if closes is not None else _more_closes(html):
+        gt = html.rfind(">", 0, at)
+        between = html[gt + 1:at]
+        if gt < 0 or (between and not between.isspace()):
+            continue
+        if html.find("fnid=", html.rfind(">", 0, gt) + 1, gt) >= 0:
             return True
-        at = html.find("fnid=", at + 5)
     return False
 
 
@@ -201,15 +252,10 @@ def _item_page(html: str, url: str, fetched_at: datetime, story_id: str | None,
                declared: list[tuple[int, int]], streamed: stream.Streamed | None,
                has_subtext: bool) -> ItemPage:
     containers: list[etree._Element] = []
-    footer = False
+    fatitem = None  # a streamed page's regions hold no container (stream.read_rows)
     if streamed is None:
         doc, parser = whole.parse_html(html, site=SITE, url=url)
-        for e in doc.iter("span", "div"):
-            cls = e.get("class")
-            if cls == "comment":
-                containers.append(e)
-            elif cls == "yclinks":
-                footer = True
+        containers, footer, fatitem = landmarks(doc)
         count = len(containers)
     else:
         doc, parser = streamed.doc, streamed.parser
@@ -221,12 +267,6 @@ def _item_page(html: str, url: str, fetched_at: datetime, story_id: str | None,
                      what="comment rows", site=SITE, url=url, parser=parser)
     whole.check_footer(html, whole.footer_start(html), footer, site=SITE, url=url,
                        parser=parser, after=declared[-1][0] if declared else 0)
-    # The tables are walked, not the page searched for the name: a table.fatitem is
-    # near the top where there is one, and where there is none the walk of the tables
-    # (a few per row) costs a fraction of a search of the whole page's text (~2 ns a
-    # character once a page holds any character past Latin-1).
-    fatitem = next((t for t in doc.iter("table")
-                    if (c := t.get("class")) and "fatitem" in c.split()), None)
     subtext = None
     if has_subtext:  # the header comes first: stop at its cell
         subtext = next((td for td in doc.iter("td") if "subtext" in classes(td)), None)

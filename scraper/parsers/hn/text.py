@@ -61,6 +61,8 @@ def is_wrapper(el: etree._Element) -> bool:
         return False
     if shown.startswith("commtext ") or shown == "commtext":  # 2017-: nearly every row
         return True
+    if _COLOUR_CLASS.fullmatch(shown):  # 2015-17: the grey class alone, "c00"
+        return True
     cls = shown.split()
     return "commtext" in cls or any(_COLOUR_CLASS.fullmatch(c) for c in cls)
 
