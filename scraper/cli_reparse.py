@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from archive.cli import _user_errors, cli, db_option
 from archive.db import open_db
+from archive.errors import ArchiveError
 from archive.sites import SITES
 from archive.terminal import safe_line
 
@@ -35,6 +38,10 @@ def reparse_command(site: str | None, since: str | None, failed: bool, dry_run: 
     from scraper.reparse import reparse  # the parsers: only for this command (startup)
 
     with _user_errors():
+        # Nothing to reparse in an archive that is not there: a mistyped --db would
+        # otherwise become a new empty archive and a "reparsed 0 page(s)".
+        if not Path(db).is_file():
+            raise ArchiveError(f"no archive at {db}")
         archive = open_db(db)
         try:
             done = reparse(archive, site=site, since=since, failed=failed, dry_run=dry_run)

@@ -145,3 +145,11 @@ def test_a_bad_since_is_one_line(fresh: Path) -> None:
     assert result.exit_code == 1
     assert "--since 'yesterday' is not a date or time" in result.stderr
 
+
+
+def test_a_missing_archive_is_one_line_and_stays_missing(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+    result = invoke("reparse", "--db", missing)
+    assert result.exit_code == 1
+    assert f"no archive at {missing}" in result.stderr
+    assert not missing.exists()
