@@ -57,7 +57,7 @@ def _user_errors() -> Iterator[None]:
     except ArchiveError as e:
         raise click.ClickException(safe_line(str(e))) from e
     except sqlite3.Error as e:
-        raise click.ClickException(safe_line(f"database error: {e}")) from e
+        raise click.ClickException(safe_line(database_error(e))) from e
     except KeyboardInterrupt as e:
         raise _Stopped("interrupted") from e
     except UnicodeEncodeError as e:
@@ -66,6 +66,18 @@ def _user_errors() -> Iterator[None]:
         if e.reason != "surrogates not allowed":
             raise
         raise click.ClickException(safe_line(not_utf8(e))) from e
+
+
+def database_error(e: sqlite3.Error) -> str:
+    """SQLite's words, and what they mean for the user where SQLite's alone say little."""
+    if isinstance(e, sqlite3.OperationalError) and \
+            str(e) in ("database is locked", "database table is locked"):
+        from archive.db import BUSY_TIMEOUT_MS
+
+        return (f"database error: {e}: another process (a crawl, an import, `linkthread "
+                f"run`) held the archive's write lock for the {BUSY_TIMEOUT_MS / 1000:g} s "
+                "this one waits: try again when it is done")
+    return f"database error: {e}"
 
 
 def not_utf8(e: UnicodeEncodeError) -> str:
