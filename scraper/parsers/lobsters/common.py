@@ -302,11 +302,29 @@ def load_json(text: str, *, url: str) -> Any:
                                     f"column {err.colno}") from None
 
 
+_SCALAR_STARTS = frozenset('"-0123456789ntf')
+
+
+def _is_json(text: str) -> bool:
+    try:
+        loads(text)
+    except ValueError:
+        return False
+    return True
+
+
 def check_complete(text: str, *, url: str) -> None:
     """TruncatedPage for a JSON body that does not decode to its end or an HTML page
     without its closing ``</html>``."""
-    if text.lstrip()[:1] in ("{", "["):
+    first = text.lstrip()[:1]
+    if first in ("{", "["):
         load_json(text, url=url)
+    elif first and first in _SCALAR_STARTS and _is_json(text):
+        # A whole JSON value that is no page (an API's "null" for a story it has not):
+        # not a cut page to retry.
+        shown = " ".join(text.split())
+        shown = shown if len(shown) <= 40 else shown[:40] + "..."
+        raise ParseError(SITE, url, f"the answer is the JSON value {shown}, not a page")
     elif not re.search(r"</html>\s*\Z", text[-4000:], re.I):
         raise TruncatedPage(SITE, url, "the page stops before its end (no </html>)")
 
