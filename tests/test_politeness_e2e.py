@@ -4,6 +4,7 @@ real `linkthread crawl` against a local server whose log says when each request 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -121,6 +122,23 @@ def test_an_unreadable_robots_txt_keeps_the_delay_the_site_asked_for_before(
     assert rows(db, "select count(*) from comments") == [(19,)]
 
 
+def every_item_refused(site: SiteServer, db: Path, threads: list[hnpages.GenThread],
+                       reason: Callable[[str], str]) -> None:
+    """The crawl of ``threads`` ends each item with its one line (every item, not only the
+    first: the requests wait for robots.txt together, and Scrapy 2.19 alone would let all
+    but the first of them through unchecked), asks for nothing but robots.txt and stores
+    nothing."""
+    code, stderr = crawl(site, db, *(t.story_id for t in threads))
+    assert code == 1
+    for t in threads:
+        assert (f"Error: hn item {t.story_id}: {reason(t.story_id)}. Override knowingly "
+                "with -s ROBOTSTXT_OBEY=False") in stderr, stderr[-3000:]
+    assert "Traceback" not in stderr
+    assert {path for _, path in site.log} == {"/robots.txt"}
+    assert [rows(db, f"select count(*) from {t}")[0][0]
+            for t in ("stories", "comments", "pages")] == [0, 0, 0]
+
+
 def test_a_robots_txt_answered_by_an_error_forbids_every_page(site: SiteServer,
                                                              tmp_path: Path) -> None:
     # RFC 9309 2.3.1.4: unreachable (a 5xx) is "assume complete disallow"; Scrapy alone
@@ -128,19 +146,10 @@ def test_a_robots_txt_answered_by_an_error_forbids_every_page(site: SiteServer,
     site.fault = lambda target, asked, reply: (
         Reply("<h1>Service Unavailable</h1>", status=503) if target == "/robots.txt"
         else reply)
-    threads = three_threads(site)
-    db = tmp_path / "hn.db"
-
-    code, stderr = crawl(site, db, *(t.story_id for t in threads))
-
-    assert code == 1
-    for t in threads:
-        assert (f"Error: hn item {t.story_id}: robots.txt of {site.base_url} could not be "
-                "read (HTTP 503); until it can, RFC 9309 has a crawler take it as forbidding "
-                "everything: not crawling it. Override knowingly with -s ROBOTSTXT_OBEY=False"
-                ) in stderr, stderr[-3000:]
-    assert {path for _, path in site.log} == {"/robots.txt"}
-    assert rows(db, "select count(*) from comments") == [(0,)]
+    threads, db = three_threads(site), tmp_path / "hn.db"
+    every_item_refused(site, db, threads, lambda story_id: (
+        f"robots.txt of {site.base_url} could not be read (HTTP 503); until it can, RFC 9309 "
+        "has a crawler take it as forbidding everything: not crawling it"))
 
     code, stderr = crawl(site, db, *(t.story_id for t in threads), "--ignore-robots")
     assert code == 0, stderr[-3000:]
@@ -150,22 +159,11 @@ def test_a_robots_txt_answered_by_an_error_forbids_every_page(site: SiteServer,
 def test_a_robots_txt_that_forbids_the_crawl_stops_it_naming_the_rule(
         site: SiteServer, tmp_path: Path) -> None:
     site.robots = "User-agent: *\nDisallow: /\n"
-    threads = three_threads(site)
-    db = tmp_path / "hn.db"
-
-    code, stderr = crawl(site, db, *(t.story_id for t in threads))
-
-    assert code == 1
-    # Every item, not only the first: three requests wait for robots.txt together, and
-    # Scrapy 2.19 alone would let all but the first of them through unchecked.
-    for t in threads:
-        assert (f"Error: hn item {t.story_id}: robots.txt of {site.base_url} forbids "
-                f"/item?id={t.story_id} for linkthread: 'Disallow: /' (user-agent *); not "
-                "crawling it. Override knowingly with -s ROBOTSTXT_OBEY=False") in stderr
-    assert "Traceback" not in stderr
-    assert [t for _, t in site.log] == ["/robots.txt"]
-    assert [rows(db, f"select count(*) from {t}")[0][0]
-            for t in ("stories", "comments", "pages")] == [0, 0, 0]
+    threads, db = three_threads(site), tmp_path / "hn.db"
+    every_item_refused(site, db, threads, lambda story_id: (
+        f"robots.txt of {site.base_url} forbids /item?id={story_id} for linkthread: "
+        "'Disallow: /' (user-agent *); not crawling it"))
+    assert [t for _, t in site.log] == ["/robots.txt"]  # read once for the three
 
     # The override the message names does what it says.
     result = run_linkthread("crawl", "hn", "1000", "--db", str(db), "-s", "ROBOTSTXT_OBEY=False",
