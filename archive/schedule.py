@@ -59,7 +59,7 @@ MIN_EVERY = 60
 MAX_DURATION = 10 * 365 * 86400
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_PART = re.compile(r"(\d+)([smhdw])")
+_PART = re.compile(r"([0-9]+)([smhdw])")  # ASCII digits: int() also reads "١٣"
 
 
 # -- targets -----------------------------------------------------------------------

@@ -84,7 +84,8 @@ def test_durations(text: str, seconds: int) -> None:
 
 
 @pytest.mark.parametrize("text", ["", "15", "m", "15x", "1.5h", "-5m", "0m", "15 m", "3d2",
-                                  "99999999d"])  # fmt: skip
+                                  "99999999d", "1\u0663m", "\u0661\u0665m", "\uff11h",
+                                  "\u00b2m"])  # fmt: skip
 def test_bad_durations_are_one_clear_error(text: str) -> None:
     with pytest.raises(ArchiveError, match="duration"):
         parse_duration(text)
