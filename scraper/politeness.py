@@ -77,8 +77,9 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.override: float | None = setting_or_env(crawler, "LINKTHREAD_CRAWL_DELAY", None)
         self._paced: set[str] = set()  # netlocs whose robots.txt has set their pace
         self._floors: dict[str, float] = {}  # download slot -> the delay it must keep
-        self._too_slow: dict[str, str] = {}  # netloc -> why its Crawl-delay is not kept
-        self._unreachable: dict[str, int] = {}  # netloc -> robots.txt's 5xx or 429
+        # netloc -> why none of it is asked for (a Crawl-delay not kept, robots.txt
+        # unreachable)
+        self._too_slow: dict[str, str] = {}
 
     def user_agent(self, request: Request) -> str:
         agent = self._robotstxt_useragent or request.headers.get(
@@ -106,12 +107,6 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         if too_slow is not None:
             self._stats.inc_value("robotstxt/forbidden")
             raise RobotsForbidden(f"{too_slow}. {OVERRIDE_HINT}", too_slow)
-        status = self._unreachable.get(urlsplit(request.url).netloc)
-        if status is not None:
-            self._stats.inc_value("robotstxt/forbidden")
-            parts = urlsplit(request.url)
-            reason = unreachable_refusal(f"{parts.scheme}://{parts.netloc}", f"HTTP {status}")
-            raise RobotsForbidden(f"{reason}. {OVERRIDE_HINT}", reason)
         if parser is None:  # no answer came (the pages' own requests say why) or a 4xx
             return
         agent = self.user_agent(request)
@@ -129,7 +124,8 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         # Scrapy parses whatever body came: a 5xx's error page read as rules allows all.
         if unreachable(response.status):
-            self._unreachable[netloc] = response.status
+            origin = f"{urlsplit(request.url).scheme}://{netloc}"  # as asked, not redirected
+            self._too_slow[netloc] = unreachable_refusal(origin, f"HTTP {response.status}")
             self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
             self._robots_error(IgnoreRequest(f"robots.txt: HTTP {response.status}"), netloc)
             return
