@@ -79,7 +79,7 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._floors: dict[str, float] = {}  # download slot -> the delay it must keep
         # netloc -> why none of it is asked for (a Crawl-delay not kept, robots.txt
         # unreachable)
-        self._too_slow: dict[str, str] = {}
+        self._refused: dict[str, str] = {}
 
     def user_agent(self, request: Request) -> str:
         agent = self._robotstxt_useragent or request.headers.get(
@@ -103,10 +103,10 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
             return
         parser = await self.robot_parser(request)
         self.pace(request, parser)
-        too_slow = self._too_slow.get(urlsplit(request.url).netloc)
-        if too_slow is not None:
+        refused = self._refused.get(urlsplit(request.url).netloc)
+        if refused is not None:
             self._stats.inc_value("robotstxt/forbidden")
-            raise RobotsForbidden(f"{too_slow}. {OVERRIDE_HINT}", too_slow)
+            raise RobotsForbidden(f"{refused}. {OVERRIDE_HINT}", refused)
         if parser is None:  # no answer came (the pages' own requests say why) or a 4xx
             return
         agent = self.user_agent(request)
@@ -125,7 +125,7 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         # Scrapy parses whatever body came: a 5xx's error page read as rules allows all.
         if unreachable(response.status):
             origin = f"{urlsplit(request.url).scheme}://{netloc}"  # as asked, not redirected
-            self._too_slow[netloc] = unreachable_refusal(origin, f"HTTP {response.status}")
+            self._refused[netloc] = unreachable_refusal(origin, f"HTTP {response.status}")
             self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
             self._robots_error(IgnoreRequest(f"robots.txt: HTTP {response.status}"), netloc)
             return
@@ -156,7 +156,7 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
             return
         if self.override is None and (why := delay_refusal(
                 f"{urlsplit(request.url).scheme}://{netloc}", floor)) is not None:
-            self._too_slow[netloc] = why
+            self._refused[netloc] = why
             return
         assert self.crawler.engine is not None
         downloader = self.crawler.engine.downloader

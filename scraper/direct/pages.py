@@ -124,7 +124,7 @@ class PageClient:
         self._robots: dict[str, tuple[Protego | None, str | None]] = {}
         # origin -> why none of it is asked for (a Crawl-delay not kept, robots.txt
         # unreachable)
-        self._too_slow: dict[str, str] = {}
+        self._refused: dict[str, str] = {}
         self._delays: dict[str, float] = {}
         self._floors: dict[str, float] = {}  # a host's delay before any budget set it
         self._strikes: dict[str, int] = {}
@@ -194,8 +194,8 @@ class PageClient:
         if origin not in self._robots:
             self._robots[origin] = self._read_robots(origin, parts.hostname or "")
         parser, text = self._robots[origin]
-        if origin in self._too_slow:
-            raise RobotsRefused(self._too_slow[origin])
+        if origin in self._refused:
+            raise RobotsRefused(self._refused[origin])
         if parser is None or parser.can_fetch(url, self.user_agent):
             return
         # Imported by a refusal alone: a crawl through an API reads no robots.txt, and
@@ -221,7 +221,7 @@ class PageClient:
             before = sites.known_crawl_delays().get(host)
             self._delay(host, None if before is None else float(before))
             if page is not None:
-                self._too_slow[origin] = unreachable_refusal(origin, f"HTTP {page.status}")
+                self._refused[origin] = unreachable_refusal(origin, f"HTTP {page.status}")
             return None, None
         from protego import Protego
 
@@ -233,7 +233,7 @@ class PageClient:
             from scraper.robots_rules import delay_refusal
 
             if (why := delay_refusal(origin, asked)) is not None:
-                self._too_slow[origin] = why
+                self._refused[origin] = why
         return parser, text
 
     def _delay(self, host: str, asked: float | None) -> None:
