@@ -113,7 +113,7 @@ def decode_lines(chunk: list[bytes], kind: DumpKind, filters: Filters,
         try:
             if own != kind:
                 # Its ids checked here, where the line's number is known.
-                _comment_ids(data) if own == "comments" else _reddit_id(data.get("id"), "id")
+                _comment_ids(data) if own == "comments" else thing_id(data)
                 others.append(data)
             else:
                 rows.append(comment_row(data, crawl_id) if kind == "comments"
@@ -193,10 +193,31 @@ def _reddit_id(value: object, field: str) -> str:
     return found
 
 
+def thing_id(data: dict[str, Any]) -> str:
+    """A line's id: its ``id``, else its fullname ``name`` (``t1_``/``t3_``), which some
+    producers' lines carry without the bare id."""
+    value = data.get("id")
+    if value is None or value == "":
+        name = data.get("name")
+        if name is not None and name != "":
+            return _reddit_id(name, "name")
+    return _reddit_id(value, "id")
+
+
+def scored(data: dict[str, Any]) -> dict[str, Any]:
+    """A line whose ``score`` is missing or null but that gives ``ups`` (and ``downs``),
+    as Pushshift's early months and some later ones do: with the score Reddit showed,
+    ``ups - downs``. Any other line as it is (a score that is no number stays none)."""
+    ups, downs = data.get("ups"), data.get("downs")
+    if type(ups) is not int or (downs is not None and type(downs) is not int):
+        return data
+    return {**data, "score": ups - (downs or 0)}
+
+
 def _comment_ids(data: dict[str, Any]) -> tuple[str, str, str | None]:
     """(id, story id, parent id or None for a reply to the post) of a comment's line."""
     story_id = _reddit_id(data.get("link_id"), "link_id")
-    cid = _reddit_id(data.get("id"), "id")
+    cid = thing_id(data)
     parent = data.get("parent_id")
     if parent is None or parent == "" or (isinstance(parent, str) and parent.startswith("t3_")):
         return cid, story_id, None  # a reply to the post is at the top level
@@ -271,6 +292,10 @@ def comment_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, ...]:
     cid, story_id, parent_id = _comment_ids(data)
     if not isinstance(data.get("id"), str):
         data = {**data, "id": cid}  # Reddit's mapping reads a text id only
+    score = data.get("score")
+    if score is None:
+        data = scored(data)
+        score = data.get("score")
     at = seen(data)
     if data.get("body_html"):
         return _general_row(data, story_id, parent_id, at, crawl_id)
@@ -295,7 +320,6 @@ def comment_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, ...]:
         edited, edited_at, edited_text = 1, None, "true"
     else:
         edited, (edited_at, edited_text) = 1, _time(edited_raw)
-    score = data.get("score")
     if type(score) is not int or not LOW <= score <= HIGH:
         extra = keep_beyond(extra, score=score) or {}
         score = stored_int(score)
@@ -316,6 +340,8 @@ def general_comment_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, ...]:
     cid, story_id, parent_id = _comment_ids(data)
     if not isinstance(data.get("id"), str):
         data = {**data, "id": cid}
+    if data.get("score") is None:
+        data = scored(data)
     return _general_row(data, story_id, parent_id, seen(data), crawl_id)
 
 
@@ -333,9 +359,11 @@ def story_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, str]:
     """(Story, seen) of a submission: few enough to take Reddit's own mapping."""
     from scraper.parsers.reddit import things
 
-    sid = _reddit_id(data.get("id"), "id")
+    sid = thing_id(data)
     if not isinstance(data.get("id"), str):
         data = {**data, "id": sid}
+    if data.get("score") is None:
+        data = scored(data)
     at = seen(data)
     fetched = datetime.fromisoformat(at.replace("Z", "+00:00"))
     return things.story_from(data, fetched_at=fetched, source=SOURCE), at
