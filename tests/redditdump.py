@@ -16,6 +16,8 @@ its replies below) and position (siblings in time order, then by id).
 
 from __future__ import annotations
 
+import html
+import io
 import json
 import random
 from collections.abc import Iterable, Iterator
@@ -261,3 +263,171 @@ def consistency_problems(db: Path) -> list[str]:
         if comments != indexed:
             out.append(f"{comments} comments, {indexed} in the full-text index")
     return out
+
+
+# --- the producers' and years' shapes of a line (tests/test_dump_real_*) ---------------
+# Each takes a line as comment() / submission() make it (today's Arctic Shift fields) and
+# gives it the fields of one producer and era, as their files hold them: the schemas
+# Arctic Shift publishes of every month's files and the readers of the Pushshift dumps.
+# ``n`` (the line's number) picks among the era's variants, so a file holds them all.
+
+
+def _pushshift_2005(data: dict, n: int) -> dict:
+    # RC_2005-12 .. 2006: ups beside score, gilded, no name, no permalink.
+    if "id" in data:
+        data.pop("name", None)
+    return {**data, "ups": data.get("score"), "gilded": 0, "controversiality": 0,
+            "edited": False, "distinguished": None, "stickied": False,
+            "author_flair_text": None, "subreddit": "reddit.com", "subreddit_id": "t5_6"}
+
+
+def _pushshift_string_time(data: dict, n: int) -> dict:
+    # Months of 2006-2016: created_utc a string; edited false, true or an epoch (int or
+    # float); about 1% of the lines the API's whole object, body_html with them.
+    at = int(data["created_utc"])
+    data = {**data, "created_utc": str(at),
+            "edited": (False, at + 500, float(at) + 600.5, True)[n % 4]}
+    if n % 10 == 9:
+        # Reddit's escaping of the body's Markdown, and of the HTML made from it.
+        page = f'<div class="md"><p>{data["body"]}</p>\n</div>'
+        data.update(created=float(at - 28_800), replies="", likes=None, saved=False,
+                    body_html=html.escape(page, quote=False))
+    return data
+
+
+def _float_time(data: dict, n: int) -> dict:
+    # Float epochs (submissions of 2006-2010, some comment months).
+    at = int(data["created_utc"])
+    return {**data, "created_utc": float(at), "retrieved_on": float(at + 3_600),
+            "edited": (False, at + 77.25)[n % 2]}
+
+
+def _ups_downs(data: dict, n: int) -> dict:
+    # No score, or a null one, where ups and downs are given.
+    score = data.pop("score", 0) or 0
+    data = {**data, "ups": score + 2, "downs": 2}
+    if n % 2:
+        data["score"] = None
+    return data
+
+
+def _fullname_only(data: dict, n: int) -> dict:
+    # The t1_/t3_ fullname, no bare id.
+    thing = data.pop("id")
+    kind = "t3" if "title" in data else "t1"
+    return {**data, "name": f"{kind}_{thing}"}
+
+
+def _retrieved_utc(data: dict, n: int) -> dict:
+    # Pushshift 2019-2022: retrieved_utc (retrieved_on absent or null), updated_utc,
+    # utc_datetime_str, nest_level, body_sha1, permalink on comments.
+    at = int(data["created_utc"])
+    data = {**data, "retrieved_utc": at + 5, "updated_utc": at + 9, "nest_level": 1,
+            "utc_datetime_str": _iso(at).replace("T", " ").rstrip("Z")}
+    if n % 3:
+        data.pop("retrieved_on", None)
+    else:
+        data["retrieved_on"] = None
+    return data
+
+
+def _arctic_shift(data: dict, n: int) -> dict:
+    # Arctic Shift 2023-11+: keys sorted, _meta of the second retrieval 36 hours later.
+    at = int(data["created_utc"])
+    meta: dict = {"retrieved_2nd_on": at + 36 * 3_600}
+    if n % 4 == 0:
+        meta.update(was_deleted_later=True, removal_type="deleted")
+    elif n % 4 == 1:
+        meta.update(was_initially_deleted=True, removal_type="removed")
+    elif n % 4 == 2 and "body" in data:
+        data = {**data, "body": "[removed]"}
+        meta["removal_type"] = "removed by reddit"
+    return dict(sorted({**data, "retrieved_on": at + 60, "_meta": meta}.items()))
+
+
+def _authors_and_states(data: dict, n: int) -> dict:
+    # author null, [deleted] or missing; body null, [deleted] or [removed]; no
+    # distinguished or stickied (most years before 2016).
+    data = {k: v for k, v in data.items() if k not in ("distinguished", "stickied")}
+    text = "body" if "body" in data else "selftext"
+    change = ({"author": None}, {"author": "[deleted]"}, {"author": ...},
+              {"author": "[deleted]", text: "[deleted]"}, {text: "[removed]"},
+              {text: None} if text == "body" else {text: "kept"})[n % 6]
+    for key, value in change.items():
+        if value is ...:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def _prefixless(data: dict, n: int) -> dict:
+    # link_id without t3_, parent_id without t1_.
+    if "link_id" not in data:
+        return data
+    if n % 3 == 0:
+        return {**data, "link_id": data["link_id"].removeprefix("t3_")}
+    if n % 3 == 1 and data["parent_id"].startswith("t1_"):
+        return {**data, "parent_id": data["parent_id"].removeprefix("t1_")}
+    return data
+
+
+def _old_submission(data: dict, n: int) -> dict:
+    # Submissions of 2005-2010: no permalink, no is_self, a string or float created_utc,
+    # no retrieved_on (RS_2005-06); promoted posts with no subreddit or author, no score.
+    if "title" not in data:
+        return data
+    at = int(data["created_utc"])
+    data = {k: v for k, v in data.items() if k not in ("permalink", "is_self", "retrieved_on")}
+    data["created_utc"] = (str(at), float(at))[n % 2]
+    if n % 3 == 2:
+        data = {k: v for k, v in data.items() if k not in ("subreddit", "author", "score")}
+        data.update(promoted=True, ups=7, downs=0)
+    return data
+
+
+ERAS = {"pushshift_2005": _pushshift_2005, "pushshift_string_time": _pushshift_string_time,
+        "float_time": _float_time, "ups_downs": _ups_downs, "fullname_only": _fullname_only,
+        "retrieved_utc": _retrieved_utc, "arctic_shift": _arctic_shift,
+        "authors_and_states": _authors_and_states, "prefixless": _prefixless,
+        "old_submission": _old_submission}  # fmt: skip
+
+
+def era_lines(era: str, *, threads: int = 4, per_thread: int = 24, first: int = 0,
+              seed: int = 3) -> tuple[list[dict], list[dict]]:
+    """(submissions, comments) of ``threads`` threads in ``era``'s shape: replies to
+    earlier comments of the thread or to the post, ids counted from ``first``."""
+    rnd = random.Random(seed)
+    shape = ERAS[era]
+    posts, comments = [], []
+    n = first
+    for t in range(threads):
+        sid = b36(36**4 + first + t)
+        at = START + (first + t) * 1_000
+        posts.append(shape(submission(sid, at=at, url=f"https://example.org/{sid}",
+                                      is_self=False, num_comments=per_thread), first + t))
+        ids: list[str] = []
+        for _ in range(per_thread):
+            cid = b36(36**5 + n)
+            parent = rnd.choice(ids) if ids and rnd.random() < 0.6 else None
+            line = comment(cid, parent, story=sid, at=at + n, score=rnd.randrange(-5, 50),
+                           body=f"text &amp; {cid} &lt;b&gt;", distinguished=None,
+                           stickied=False)
+            comments.append(shape(line, n))
+            ids.append(cid)
+            n += 1
+    return posts, comments
+
+
+def zst_long(data: bytes) -> bytes:
+    """``data`` as one zstd frame whose header asks for a 2 GiB window (``zstd
+    --long=31``, as the dumps are written): a decoder left at zstd's default limit
+    (128 MiB) refuses it. Written as a stream, so the frame holds no content size that
+    would let a decoder take a smaller window."""
+    params = zstandard.ZstdCompressionParameters.from_level(3, window_log=31,
+                                                            enable_ldm=True)  # fmt: skip
+    out = io.BytesIO()
+    with zstandard.ZstdCompressor(compression_params=params).stream_writer(
+            out, closefd=False) as writer:  # fmt: skip
+        writer.write(data)
+    return out.getvalue()
