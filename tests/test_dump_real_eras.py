@@ -198,3 +198,21 @@ def test_a_file_that_is_no_dump_is_one_error_line(name: str, body: bytes,
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and name in errors[0], result.output
+
+
+def test_an_arctic_shift_zst_blocks_file_is_named_for_what_it_is(tmp_path: Path) -> None:
+    # Blocks of rows, each a zstd frame after its 4-byte length: zstd's magic at byte 4.
+    import struct
+
+    import zstandard
+
+    rows = [json.dumps(line).encode() for line in era_lines("arctic_shift")[1]]
+    index = b"".join(struct.pack("<II", sum(map(len, rows[:i])), len(row))
+                     for i, row in enumerate(rows))  # fmt: skip
+    frame = zstandard.ZstdCompressor().compress(struct.pack("<I", len(rows)) + index
+                                                + b"".join(rows))  # fmt: skip
+    path = write(tmp_path / "RC_2023-04.zst_blocks", struct.pack("<I", len(frame)) + frame)
+    result = run_import(path, "--db", tmp_path / "a.db")
+    assert result.exit_code == 1
+    assert f"Error: {path}: Arctic Shift's zst_blocks format" in result.output
+    assert "binary file" not in result.output

@@ -25,6 +25,9 @@ SNIFF_LINES = 20  # lines read to tell a dump's kind
 SNIFF_BYTES = 16 << 20  # ... at most: a file with no newline is not read whole
 _COMMENT_KEYS = frozenset({"link_id", "parent_id", "body"})
 _SUBMISSION_KEYS = frozenset({"title", "selftext", "num_comments"})
+ZST_BLOCKS = ("Arctic Shift's zst_blocks format (rows in blocks, each a zstd frame after its "
+              "length), which this import does not read: convert it to .zst or NDJSON "
+              "first (Arctic Shift's zst_blocks tools do)")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +102,10 @@ def refusal(path: Path) -> str | None:
     magic) is none, for its one line; None for any other file (a saved page's
     importer says what it is)."""
     suffix = path.suffix.lower()
-    if not path.is_file() or (suffix not in (".zst", ".gz") and not _zstd(path)):
+    head = _head(path) if path.is_file() else b""
+    if _zst_blocks(head):
+        return ZST_BLOCKS
+    if not path.is_file() or (suffix not in (".zst", ".gz") and head[:4] != ZSTD_MAGIC):
         return None  # read once, as a page: not sniffed again for every saved page
     sniffed = sniff(path)
     if _kind(sniffed) is not None:
@@ -118,9 +124,15 @@ def refusal(path: Path) -> str | None:
             f"{', '.join(sorted(_SUBMISSION_KEYS))} (submissions)")
 
 
-def _zstd(path: Path) -> bool:
+def _head(path: Path) -> bytes:
     try:
         with path.open("rb") as fh:
-            return fh.read(4) == ZSTD_MAGIC
+            return fh.read(8)
     except OSError:
-        return False
+        return b""
+
+
+def _zst_blocks(head: bytes) -> bool:
+    """Arctic Shift's zst_blocks layout: blocks of rows, each a zstd frame with its
+    4-byte little-endian length before it, so zstd's magic at byte 4, not 0."""
+    return len(head) == 8 and head[4:] == ZSTD_MAGIC and int.from_bytes(head[:4], "little") > 8
