@@ -14,7 +14,7 @@ import pytest
 
 from tests.clirun import forked
 from tests.conftest import rows
-from tests.redditapi import Cut, RedditAPI, env, make_thread
+from tests.redditapi import Cut, GenThread, RedditAPI, env, make_thread
 from tests.server import SiteServer, serve
 
 pytestmark = pytest.mark.e2e
@@ -26,39 +26,37 @@ def api() -> Iterator[RedditAPI]:
         yield RedditAPI(site, cut=Cut(top=3, kids=2, depth=5))
 
 
-def crawl(api: RedditAPI, db: Path, *args: str):  # type: ignore[no-untyped-def]
-    return forked("crawl", "reddit", *args, "--db", str(db), env=env(api))
+def crawled(api: RedditAPI, db: Path, thread: GenThread, gives: int
+            ) -> tuple[list[tuple[str, str | None]], str]:
+    """The thread crawled with ``gives`` ids of each morechildren call answered: the
+    stored (id, parent) rows and what the crawl said."""
+    api.threads[thread.id] = thread
+    api.morechildren_gives = gives
+    result = forked("crawl", "reddit", thread.id, "--db", str(db), env=env(api))
+    assert result.returncode == 0, result.stderr
+    return rows(db, "SELECT id, parent_id FROM comments WHERE story_id = ?",
+                thread.id), result.stderr
 
 
 def test_ids_held_back_in_the_answers_stub_are_asked_again(api: RedditAPI,
                                                            tmp_path: Path) -> None:
     thread = make_thread(120, seed=12, recent=8)
-    api.threads[thread.id] = thread
-    api.morechildren_gives = 4
-    db = tmp_path / "a.db"
-    result = crawl(api, db, thread.id)
-    assert result.returncode == 0, result.stderr
-    stored = rows(db, "SELECT id, parent_id FROM comments WHERE story_id = ?", thread.id)
+    stored, said = crawled(api, tmp_path / "a.db", thread, 4)
     assert sorted(stored) == sorted((cid, parent) for cid, parent, _ in thread.order())
-    assert rows(db, "SELECT archived, unexpanded FROM thread_crawls") == [(120, 0)]
-    assert "kept as a gap" not in result.stderr
+    assert rows(tmp_path / "a.db", "SELECT archived, unexpanded FROM thread_crawls") == [
+        (120, 0)]
+    assert "kept as a gap" not in said
     assert api.concurrent == 0
 
 
 def test_a_call_that_gives_none_of_its_ids_ends_as_a_gap(api: RedditAPI,
                                                          tmp_path: Path) -> None:
     thread = make_thread(40, seed=5, recent=4)
-    api.threads[thread.id] = thread
-    api.morechildren_gives = 0
-    db = tmp_path / "b.db"
-    result = crawl(api, db, thread.id)
-    assert result.returncode == 0, result.stderr
-    assert "asks again for what was asked already" in result.stderr
+    stored, said = crawled(api, tmp_path / "b.db", thread, 0)
+    assert "asks again for what was asked already" in said
     # One call takes every id of the 40 (room for 100): its answer, a stub of them all,
     # is not asked again.
     assert api.morechildren_calls == 1
-    stored = {cid for (cid,) in rows(db, "SELECT id FROM comments WHERE story_id = ?",
-                                     thread.id)}
     assert 0 < len(stored) < len(thread.nodes)
-    ((unexpanded,),) = rows(db, "SELECT unexpanded FROM thread_crawls")
+    ((unexpanded,),) = rows(tmp_path / "b.db", "SELECT unexpanded FROM thread_crawls")
     assert unexpanded == len(thread.nodes) - len(stored)
