@@ -89,10 +89,21 @@ def test_a_listing_of_comments_is_refused_in_one_line(kinds: tuple[str, ...],
     assert "its thread is what to archive" in str(raised.value)
 
 
+@pytest.mark.parametrize("url", ["https://oauth.reddit.com/r/a/comments/?limit=100",
+                                 "https://www.reddit.com/user/a/overview.json"])
+def test_an_empty_page_of_a_listing_of_comments_is_no_listing_of_posts(url: str) -> None:
+    with pytest.raises(ParseError) as raised:
+        parse_listing(listing(), url=url, fetched_at=NOW)
+    assert "a listing of comments (0 comment(s))" in str(raised.value)
+
+
 def test_a_listing_of_posts_still_reads() -> None:
     read = parse_listing(listing("t3", "t3"), url="https://oauth.reddit.com/r/a/new",
                          fetched_at=NOW)
     assert [e.story_id for e in read.entries] == ["x0", "x1"]
+    empty = parse_listing(listing(), url="https://oauth.reddit.com/user/a/submitted",
+                          fetched_at=NOW)
+    assert empty.entries == ()
 
 
 def test_saved_answers_of_these_shapes_import_as_their_one_line(tmp_path: Path) -> None:

@@ -95,14 +95,19 @@ def parse_listing(body: str, *, url: str, fetched_at: datetime, source: str = "a
         else None, source=source)
 
 
+_OF_COMMENTS = ("comments", "overview")  # the listings of comments: r/SUB/, user/NAME/
+
+
 def _refuse_comments(children: list[Any], url: str) -> None:
     """The one line for a listing of comments (``r/SUB/comments``, a user's comments,
     overview or saved page): a comment alone has no place in its thread's tree."""
     kinds = [t.get("kind") for t in children if isinstance(t, Mapping)]
-    comments = kinds.count("t1")
-    if not comments:
+    comments, posts = kinds.count("t1"), kinds.count("t3")
+    # An empty page of a listing that holds comments is no listing of posts either.
+    named = urlsplit(url).path.removesuffix(".json").rstrip("/").rsplit("/", 1)[-1] in \
+        _OF_COMMENTS
+    if not comments and not (named and not posts):
         return
-    posts = kinds.count("t3")
     held = f"{comments} comment(s)" + (f" and {posts} post(s)" if posts else "")
     raise ParseError(SITE, url, f"a listing of comments ({held}), not of posts: a comment "
                                 "alone has no place in its thread's tree, so its thread is "
