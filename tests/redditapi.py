@@ -11,8 +11,10 @@ It answers as the real API does where a crawl can tell:
   stub with the rest of the top-level ids; ``kids`` replies under a comment, then a
   stub with the rest; below ``depth`` levels, a "continue this thread" stub.
 - ``/api/morechildren``: the asked comments with their replies, flat (each names its
-  ``parent_id``), cut the same way. More than 100 ids is a 413; a call while another
-  is being answered is a 409 and is counted in ``concurrent`` (Reddit refuses them).
+  ``parent_id``), cut the same way; ``morechildren_gives`` of them at most, the rest
+  held back in a stub of the answer (Reddit's answer to a call it finds too large).
+  More than 100 ids is a 413; a call while another is being answered is a 409 and
+  is counted in ``concurrent`` (Reddit refuses them).
 - ``/comments/ID/_/PARENT``: the parent again with its replies (continue this thread).
 - ``/api/info?id=t1_CID``: a comment, naming its post; ``/user/NAME/about``: a
   profile; ``/user/NAME/comments``: their comments (one page).
@@ -181,6 +183,9 @@ class RedditAPI:
         self.concurrent = 0  # morechildren calls that came while another was answered
         self.morechildren_delay = 0.05  # seconds to answer one: room for an overlap to show
         self.morechildren_calls = 0
+        # Ids of one call answered at most (None: all), the rest held back in a stub of
+        # the answer, as Reddit answers a call it finds too large.
+        self.morechildren_gives: int | None = None
         # Hold the answer of this morechildren call (1-based) until ``go_on`` is set;
         # ``holding`` is set when it has arrived: a crawl pinned mid-expansion.
         self.hold_call: int | None = None
@@ -326,9 +331,15 @@ class RedditAPI:
                              status=413, content_type="text/html")
             t = self.threads[query.get("link_id", "").removeprefix("t3_")]
             things: list[dict] = []
-            for cid in ids:
-                if cid in t.nodes:
-                    self.flatten(t, cid, self.depth_of(t, cid), things)
+            known = [cid for cid in ids if cid in t.nodes]
+            given = known if self.morechildren_gives is None else \
+                known[:self.morechildren_gives]
+            for cid in given:
+                self.flatten(t, cid, self.depth_of(t, cid), things)
+            if known[len(given):]:
+                rest = known[len(given):]
+                things.append(self.more(t, t.nodes[rest[0]].parent, rest,
+                                        self.depth_of(t, rest[0])))
             # The answer takes a moment, as Reddit's does: an overlapping call would land
             # inside it and be counted.
             threading.Event().wait(self.morechildren_delay)

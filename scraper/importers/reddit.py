@@ -42,7 +42,6 @@ _OLD_COMMENTS = re.compile(r"""data-type=["']comment["']|class=["']commentarea""
 _NEW = re.compile(r"""class=["']Comment t1_|data-testid=["']post-comment-header""")
 _MARKS = re.compile(r"reddit\.com|redditstatic\.com|redditmedia\.com")
 _CANONICAL = re.compile(r"""<link\s+rel=["']canonical["']\s+href=["']([^"']+)["']""")
-_ERROR_KEYS = frozenset({"error", "message", "reason", "explanation"})
 # Reddit's pages that are no page of its content, saved while throttled, blocked or
 # signed out: recognised, so that their one line says what they are.
 _WALL = re.compile(r"whoa there,\s*pardner|blocked by network security|log in to your "
@@ -71,13 +70,14 @@ def _shape(obj: Any) -> Kind | str | None:
         return "morechildren"
     if obj.get("kind") == "Listing":
         rows = _children(obj)
-        if isinstance(rows, list) and all(isinstance(r, Mapping) and r.get("kind") == "t3"
-                                          for r in rows):
+        # (t1 rows too: a listing of comments, which the parser names in one line)
+        if isinstance(rows, list) and all(isinstance(r, Mapping) and r.get("kind") in
+                                          ("t3", "t1") for r in rows):
             return "listing"
         return None
     if obj.get("kind") == "t2":
         return "user"
-    if isinstance(obj.get("error"), int) and set(obj) <= _ERROR_KEYS:
+    if errors.error_status(obj) is not None:
         return "thread"  # the parser says which error it is
     return None
 

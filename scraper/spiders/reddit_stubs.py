@@ -47,6 +47,10 @@ class Expansion:
     # Ids asked for (and "_/PARENT" for continue-threads): a stub that repeats them
     # (a server going round in circles) is not asked again.
     asked: frozenset[str] = frozenset()
+    # The ids of the last morechildren call, until the next call is chosen: Reddit
+    # answers a call with some of them and a stub holding the rest (478 asked, 13
+    # given, 465 in a stub), which are asked again while each call gives some.
+    pending: frozenset[str] = frozenset()
     # Mutable, shared by every state of one thread: only the spider adds to it.
     built: ThreadPages = field(default_factory=ThreadPages, compare=False)
     # While every answer is the latest crawl's: its page set, and the bodies not placed.
@@ -112,6 +116,8 @@ def next_call(state: Expansion, *, sort: str) -> tuple[Call | None, Expansion]:
     when nothing is left that was not asked for already (the state's stubs are then
     empty). The largest stub goes first: a continue-thread is a page of its own, a
     "load more" stub a morechildren call filled up to 100 ids."""
+    if state.pending and state.stubs:  # (nothing left: the state stays as it is)
+        state = _released(state)
     while state.stubs:
         stub = state.stubs[0]
         if stub.is_continue:  # "continue this thread": the parent's page of its own
@@ -141,8 +147,17 @@ def next_call(state: Expansion, *, sort: str) -> tuple[Call | None, Expansion]:
         return (Call(path="api/morechildren", params=params,
                      stub=replace(stub, children=ids, count=holding), morechildren=True),
                 replace(state, stubs=rest, requests=state.requests + 1,
-                        asked=state.asked | set(ids)))
+                        asked=state.asked | set(ids), pending=frozenset(ids)))
     return None, state
+
+
+def _released(state: Expansion) -> Expansion:
+    """The state once the last morechildren call's answer is placed: where it gave any
+    of the ids asked, the others may be asked again (Reddit holds them back in a stub
+    of the answer); where it gave none, asking again would make no progress."""
+    given = state.built.holds(state.pending)
+    asked = state.asked - (state.pending - given) if given else state.asked
+    return replace(state, asked=asked, pending=frozenset())
 
 
 def _no_progress(state: Expansion, stub: More) -> None:

@@ -5,6 +5,11 @@
   quarantined subreddit not opted into, a private or banned one; 404 for a post, user
   or subreddit that is not there (NoSuchItem); 400 for a bad request; 401 for a token
   that is missing or expired; 429 too many requests (ThrottledPage);
+* the newer form of the same, no ``error`` number but the status's phrase as
+  ``message`` and a code as ``reason``, often with an ``explanation`` and ``fields``:
+  ``{"message": "Bad Request", "reason": "USER_DOESNT_EXIST", "explanation": "that
+  user doesn't exist", "fields": ["id"]}``, ``{"reason": "PAGE_NOT_FOUND", "message":
+  "Not Found"}``;
 * ``/api/morechildren``'s own ``{"json": {"errors": [[CODE, message, field], ...]}}``
   (RATELIMIT is a throttle);
 * HTML: the server's bare "400 Bad request" page (a ``children`` list it refuses),
@@ -18,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from scraper.parsers.errors import NoSuchItem, ParseError, ThrottledPage, TruncatedPage
@@ -36,6 +42,11 @@ _STATUS = {400: "bad request", 401: "not authorised (a missing or expired OAuth 
            403: "forbidden", 404: "not found", 413: "request too large",
            429: "too many requests", 500: "server error", 502: "bad gateway",
            503: "service unavailable", 504: "gateway timeout"}
+# The newer error objects name their status by its phrase only ("Not Found" -> 404).
+_PHRASES = {status.phrase: status.value for status in HTTPStatus}
+# The keys an error object holds, nothing of a thing or listing among them.
+ERROR_KEYS = frozenset({"error", "message", "reason", "explanation", "fields",
+                        "error_type", "quarantine_message", "quarantine_message_html"})
 _HTML_STATUS = re.compile(r"<h1>\s*(\d{3})\s+([^<]*?)\s*</h1>", re.I)
 _PARDNER = re.compile(r"whoa there,\s*pardner", re.I)
 _BLOCKED = re.compile(r"blocked by network security|"
@@ -73,10 +84,50 @@ def check_text(text: str, *, url: str) -> None:
                             f"{_hint(status)})", status=status)
 
 
+def error_status(obj: Any) -> int | None:
+    """The HTTP status a decoded body names where it is one of the API's error objects
+    (``{"error": 404, ...}``, or the newer ``{"message": "Not Found", "reason": ...}``),
+    else None."""
+    if not isinstance(obj, Mapping) or not obj.keys() <= ERROR_KEYS:
+        return None
+    status = obj.get("error")
+    if isinstance(status, int) and not isinstance(status, bool):
+        return status
+    message = obj.get("message")
+    if "error" not in obj and isinstance(message, str) and isinstance(obj.get("reason"), str):
+        return _PHRASES.get(message)
+    return None
+
+
+def _coded(obj: Mapping[str, Any], status: int, url: str) -> None:
+    """The newer error object's one line: its explanation, else its code."""
+    reason, explanation = str(obj.get("reason")), obj.get("explanation")
+    what = f"{explanation} ({reason})" if isinstance(explanation, str) and explanation \
+        else reason
+    line = f"HTTP {status} {obj.get('message')}: {what}"
+    if status == 404:
+        raise NoSuchItem(SITE, url, line)
+    if status == 429:
+        raise ThrottledPage(SITE, url, line)
+    raise ApiError(url, line, status=status)
+
+
+def _forbidden_hint(url: str) -> str:
+    if "/user/" in url or "/u/" in url:
+        return " (a user's saved, hidden, upvoted and downvoted listings are theirs " \
+               "alone, as is a private profile; or a client without access)"
+    return " (a quarantined subreddit not opted into, a private or banned one, or a " \
+           "client without access)"
+
+
 def check_json(obj: Any, *, url: str) -> None:
     """Raise if a decoded body is one of the API's error objects."""
     if not isinstance(obj, Mapping):
         return
+    if "error" not in obj and "message" in obj:
+        coded = error_status(obj)
+        if coded is not None:
+            _coded(obj, coded, url)
     status = obj.get("error")
     if isinstance(status, int) and not isinstance(status, bool) and "data" not in obj:
         reason = obj.get("reason")
@@ -88,8 +139,7 @@ def check_json(obj: Any, *, url: str) -> None:
         if status == 429:
             raise ThrottledPage(SITE, url, line)
         if status == 403 and not isinstance(reason, str):
-            line += " (a quarantined subreddit not opted into, a private or banned one, " \
-                    "or a client without access)"
+            line += _forbidden_hint(url)
         raise ApiError(url, line, status=status)
     inner = obj.get("json")
     errors = inner.get("errors") if isinstance(inner, Mapping) else None

@@ -76,6 +76,7 @@ def parse_listing(body: str, *, url: str, fetched_at: datetime, source: str = "a
     if not isinstance(data, Mapping) or not isinstance(children, list):
         raise ParseError(SITE, url, "not a listing (no Listing of posts)")
     before, limit = _place(url)
+    _refuse_comments(children, url)
     entries: list[ListingEntry] = []
     for thing in children:
         if not isinstance(thing, Mapping) or thing.get("kind") != "t3" or \
@@ -92,6 +93,26 @@ def parse_listing(body: str, *, url: str, fetched_at: datetime, source: str = "a
         fetched_at=fetched_at, entries=tuple(entries),
         next_url=next_page_url(url, after, seen) if isinstance(after, str) and after
         else None, source=source)
+
+
+_OF_COMMENTS = ("comments", "overview")  # the listings of comments: r/SUB/, user/NAME/
+
+
+def _refuse_comments(children: list[Any], url: str) -> None:
+    """The one line for a listing of comments (``r/SUB/comments``, a user's comments,
+    overview or saved page): a comment alone has no place in its thread's tree."""
+    kinds = [t.get("kind") for t in children if isinstance(t, Mapping)]
+    comments, posts = kinds.count("t1"), kinds.count("t3")
+    # An empty page of a listing that holds comments is no listing of posts either.
+    named = urlsplit(url).path.removesuffix(".json").rstrip("/").rsplit("/", 1)[-1] in \
+        _OF_COMMENTS
+    if not comments and not (named and not posts):
+        return
+    held = f"{comments} comment(s)" + (f" and {posts} post(s)" if posts else "")
+    raise ParseError(SITE, url, f"a listing of comments ({held}), not of posts: a comment "
+                                "alone has no place in its thread's tree, so its thread is "
+                                "what to archive (crawl the user with --threads, or import "
+                                "the threads' /comments/ID pages)")
 
 
 def reached_cap(listing: Listing) -> bool:

@@ -126,6 +126,11 @@ class ThreadPages:
         self._tree.touched.clear()
         return self._tree
 
+    def holds(self, ids: frozenset[str]) -> frozenset[str]:
+        """Those of ``ids`` placed as comments so far."""
+        nodes = self._tree.nodes if self._tree is not None else {}
+        return frozenset(c for c in ids if c in nodes)
+
     def unexpanded(self) -> list[More]:
         """The stubs still in the thread, in display order."""
         return _stubs(self._tree) if self._tree is not None else []
