@@ -10,7 +10,7 @@ import random
 from typing import Any
 
 from archive.models import Comment
-from scraper.parsers.reddit import things
+from scraper.parsers.reddit import gone, things
 
 
 def _reference(data: dict[str, Any], body_html: str | None, text: str | None,
@@ -24,7 +24,7 @@ def _reference(data: dict[str, Any], body_html: str | None, text: str | None,
         author = None
     raw = data.get("body")
     body = html.unescape(raw) if isinstance(raw, str) and raw else None
-    deleted, removed = body == things.DELETED_BODY, body == things.REMOVED_BODY
+    deleted, removed = gone.body_state(body)
     if deleted or removed:
         extra["gone_text"] = body
         body_html = text = None

@@ -33,6 +33,7 @@ from typing import Any, Literal
 from archive.rows import iso_utc
 from scraper.parsers import jsonload
 from scraper.parsers.integers import HIGH, LOW, keep_beyond, stored_int
+from scraper.parsers.reddit.gone import body_state
 
 DumpKind = Literal["comments", "submissions"]
 SITE = "reddit"
@@ -42,7 +43,7 @@ SOURCE = "dump"
 COMMENT_EXTRA = ("score_hidden", "collapsed", "collapsed_reason", "stickied",
                  "distinguished", "controversiality", "locked", "archived", "gilded",
                  "author_flair_text", "retrieved_on", "_meta")  # fmt: skip
-_GONE_AUTHOR, _DELETED, _REMOVED = "[deleted]", "[deleted]", "[removed]"
+_GONE_AUTHOR = "[deleted]"
 _LAST_SECOND = 253_402_300_800  # 10000-01-01: four-digit years, as isoformat writes them
 _FIRST_SECOND = -62_135_596_800  # 0001-01-01
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
@@ -308,7 +309,7 @@ def comment_row(data: dict[str, Any], crawl_id: int) -> tuple[Any, ...]:
         author = None
     raw = data.get("body")
     text = html.unescape(raw) if isinstance(raw, str) and raw else None
-    deleted, removed = text == _DELETED, text == _REMOVED
+    deleted, removed = body_state(text)
     if deleted or removed:
         extra["gone_text"] = text  # Reddit's placeholder, not the comment's text
         text = None

@@ -29,11 +29,10 @@ from scraper.parsers import ages, bodies
 from scraper.parsers.errors import ParseError, parser_entry
 from scraper.parsers.parents import UNKNOWN, Row, place
 from scraper.parsers.reddit.errors import SITE, check_text
+from scraper.parsers.reddit.gone import body_state
 from scraper.parsers.reddit.listing import listing_name
 from scraper.parsers.reddit.things import (
-    DELETED_BODY,
     GONE_AUTHOR,
-    REMOVED_BODY,
     epoch,
     unprefixed,
 )
@@ -197,7 +196,7 @@ def _old_comment(el: Any) -> dict[str, Any]:
     created_at, created_raw = _iso(line.find("./time[@class='live-timestamp']"))
     edited = _EDITED(line)
     edited_at, edited_raw = _iso(edited[0]) if edited else (None, None)
-    deleted, removed = plain == DELETED_BODY, plain == REMOVED_BODY
+    deleted, removed = body_state(plain)
     extra: dict[str, Any] = {"collapsed": "collapsed" in _classes(el)}
     if author in (None, GONE_AUTHOR):
         extra["author"] = GONE_AUTHOR

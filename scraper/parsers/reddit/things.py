@@ -38,11 +38,10 @@ from scraper.parsers import bodies, comment_stores, shaped
 from scraper.parsers.errors import ParseError
 from scraper.parsers.integers import HIGH, LOW, keep_beyond, stored_int
 from scraper.parsers.narrow import _squeezed
+from scraper.parsers.reddit.gone import body_state
 
 SITE = "reddit"
 GONE_AUTHOR = "[deleted]"
-DELETED_BODY = "[deleted]"
-REMOVED_BODY = "[removed]"
 _new_story = quick(Story)  # a thread's post (see archive.records)
 
 # Kept in ``extra`` when present: what Reddit shows of a comment with no column of its own.
@@ -109,11 +108,6 @@ def _edited(data: Mapping[str, Any]) -> tuple[bool, datetime | None, str | None]
 def _markdown(data: Mapping[str, Any], key: str) -> str | None:
     raw = data.get(key)
     return html.unescape(raw) if isinstance(raw, str) and raw else None
-
-
-def body_state(body: str | None) -> tuple[bool, bool]:
-    """(deleted, removed) from a body's placeholder."""
-    return body == DELETED_BODY, body == REMOVED_BODY
 
 
 def comments_from(rows: Sequence[tuple[Mapping[str, Any], str | None, int, int]], *,
@@ -208,8 +202,7 @@ def _comment(data: Mapping[str, Any], story_id: str, parent_id: str | None, dept
     # (html.unescape returns a text without "&" as it is)
     body = (raw if "&" not in raw else html.unescape(raw)) if isinstance(raw, str) and raw \
         else None
-    deleted = body == DELETED_BODY
-    removed = body == REMOVED_BODY
+    deleted, removed = body_state(body)
     if deleted or removed:
         extra["gone_text"] = body  # Reddit's placeholder, not the comment's text
         body_html = text = None
