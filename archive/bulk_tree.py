@@ -1,7 +1,7 @@
 """The tree of the staged comments (``import_comments``) for publishing
 (:mod:`archive.bulk_publish`): ``temp.bulk_tree`` (row, depth, orphan, position), in
-one pass over the staged rows sorted by thread, rather than a recursive query down
-the parents and a window over its result.
+one pass over the staged rows sorted by thread, parent and time, rather than a
+recursive query down the parents and a window over its result.
 
 The rules are those of the recursive query it replaced, which :func:`walk` keeps as
 the reference (tests/test_dump_tree.py holds the two equal, whole tables):
@@ -14,38 +14,40 @@ the reference (tests/test_dump_tree.py holds the two equal, whole tables):
 * position: among the placed comments of the same thread and parent, in the order of
   ``created_at, length(id), id``, from 0.
 
-Memory: one thread's keys at a time, and three numbers a staged row in flat arrays
-(a few bytes each, not a Python object per row), so the rows go into bulk_tree in
-rowid order, the order its B-tree is appended in.
+Memory: a few numbers a staged row in flat arrays (14 bytes, not a Python object per
+row), and no thread's rows held: a megathread of a quarter of a dump costs what as
+many rows of small threads do. The SQL names each row's staged parent by its rowid and
+gives the siblings together, in their order. The rows go into bulk_tree in rowid
+order, the order its B-tree is appended in.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from array import array
-from collections.abc import Iterator, Sequence
-from itertools import groupby
-from operator import itemgetter
+from collections.abc import Iterator
 
 TABLE = ("CREATE TEMP TABLE bulk_tree (row INTEGER PRIMARY KEY, depth INTEGER,"
          " orphan INTEGER, position INTEGER)")
-# A root's depth and whether it is an orphan, as if it were one (a reply's are worked
-# out from its parent): the stored parent is looked up only in an archive with comments.
+# Each staged row with the rowid of its staged parent (NULL for a root), a root's
+# depth and whether it is an orphan (a reply's are worked out from its parent), in the
+# order of the places: by thread and parent, then as the window sorts siblings. The
+# stored parent is looked up only in an archive with comments.
 _READ = """
-SELECT s.site, s.story_id, s.rowid, s.parent_id, s.id, s.created_at,
+SELECT s.site, s.story_id, s.parent_id, s.rowid, p.rowid,
        CASE WHEN s.parent_id IS NULL THEN 0 {stored} ELSE 1 END,
        s.parent_id IS NOT NULL{orphan}
-FROM import_comments s{join}
-ORDER BY s.site, s.story_id
+FROM import_comments s
+LEFT JOIN import_comments p ON p.site = s.site AND p.id = s.parent_id
+                           AND p.story_id = s.story_id{join}
+ORDER BY s.site, s.story_id, s.parent_id, s.created_at, length(s.id), s.id
 """
 _STORED = "WHEN c.id IS NOT NULL THEN c.depth + 1"
 _JOIN = """
 LEFT JOIN comments c ON c.site = s.site AND c.id = s.parent_id AND c.story_id = s.story_id"""
-_THREAD = itemgetter(0, 1)
-_ROW, _PARENT, _ID, _CREATED, _DEPTH, _ORPHAN = 2, 3, 4, 5, 6, 7
 _UNPLACED = -1
-# SQLite's order of values of different types: NULL, numbers, text, blobs.
-_RANK = {type(None): 0, int: 1, float: 1, str: 2, bytes: 3}
+_ROOT, _GAP = -1, -2  # in ``parent``: a root's, and a rowid no staged row has
+_CHAIN = 2
 
 
 # The reference: a recursive walk down from the roots, then the place among siblings
@@ -75,13 +77,6 @@ SELECT * FROM (
 ORDER BY row
 """
 
-def _order(row: Sequence) -> tuple:
-    """The window's ORDER BY created_at, length(id), id, as SQLite sorts (text by its
-    UTF-8 bytes, which is Python's order of code points)."""
-    created, cid = row[_CREATED], row[_ID]
-    return (_RANK[type(created)], "" if created is None else created, len(cid), cid)
-
-
 def place(tx: sqlite3.Connection, *, stored: bool) -> None:
     """Make and fill ``temp.bulk_tree`` (see the module). ``stored``: the archive has
     comments, so a root's parent may be one of them."""
@@ -92,47 +87,52 @@ def place(tx: sqlite3.Connection, *, stored: bool) -> None:
     size = hi - lo + 1
     depth = array("i", [_UNPLACED]) * size
     position = array("i", [0]) * size
+    parent = array("i", [_GAP]) * size  # the staged parent's place, _ROOT, or _GAP
     orphan = bytearray(size)
     cur = tx.execute(_READ.format(stored=_STORED if stored else "",
                                   orphan=" AND c.id IS NULL" if stored else "",
                                   join=_JOIN if stored else ""))
-    for _, rows in groupby(cur, _THREAD):
-        _thread(list(rows), lo, depth, position, orphan)
+    group: tuple = ()
+    at = 0
+    for site, story, above, row, up, level, lost in cur:
+        if (site, story, above) != group:
+            group, at = (site, story, above), 0
+        here = row - lo
+        position[here] = at
+        at += 1
+        if up is None:
+            parent[here] = _ROOT
+            depth[here] = level
+            orphan[here] = lost
+        else:
+            parent[here] = up - lo
+    _depths(depth, parent)
     tx.executemany("INSERT INTO temp.bulk_tree (row, depth, orphan, position)"
                    " VALUES (?, ?, ?, ?)", _placed(lo, depth, orphan, position))
 
 
-def _thread(rows: list[tuple], lo: int, depth: array, position: array,
-            orphan: bytearray) -> None:
-    ids = {row[_ID] for row in rows}
-    # By parent: the replies of a staged comment, and the roots sharing a parent
-    # (the story, a stored comment, a missing one): each group a set of siblings.
-    siblings: dict[object, list[tuple]] = {}
-    roots: set[object] = set()
-    for row in rows:
-        parent = row[_PARENT]
-        group = siblings.get(parent)
-        if group is None:
-            siblings[parent] = [row]
-            if parent is None or parent not in ids:
-                roots.add(parent)
-        else:
-            group.append(row)
-    todo = [(parent, -1) for parent in roots]
-    while todo:
-        parent, above = todo.pop()
-        group = siblings.get(parent)
-        if group is None:
+def _depths(depth: array, parent: array) -> None:
+    """Each reply one below its parent, up the parents to a root; a chain that comes
+    back on itself (a cycle, a self-parent) or to such a one stays unplaced."""
+    dead = bytearray(len(depth))  # no root above it; _CHAIN: on the chain in hand
+    for start, up in enumerate(parent):
+        if up < 0 or depth[start] != _UNPLACED or dead[start]:  # a root, a gap, done
             continue
-        group.sort(key=_order)
-        for at, row in enumerate(group):
-            here = row[_ROW] - lo
-            level = row[_DEPTH] if above < 0 else above + 1
-            depth[here] = level
-            position[here] = at
-            if above < 0:
-                orphan[here] = row[_ORPHAN]
-            todo.append((row[_ID], level))
+        chain = []
+        here = start
+        while depth[here] == _UNPLACED and not dead[here]:
+            dead[here] = _CHAIN
+            chain.append(here)
+            here = parent[here]
+        if dead[here]:  # met the chain itself, or a row found dead before
+            for row in chain:
+                dead[row] = 1
+            continue
+        level = depth[here]
+        for row in reversed(chain):
+            level += 1
+            depth[row] = level
+            dead[row] = 0
 
 
 def _placed(lo: int, depth: array, orphan: bytearray,

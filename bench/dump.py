@@ -228,6 +228,9 @@ def main() -> None:
     )
     ap.add_argument("--main", type=Path, default=None,
                     help="a checkout of main: its import alternates with this branch's")
+    ap.add_argument("--dump", type=Path, default=None,
+                    help="a comments dump generated before (RC_*.zst): used instead of"
+                         " generating one of --comments (--also is then ignored)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -236,21 +239,25 @@ def main() -> None:
     from tests.redditdump import generate
 
     with tempfile.TemporaryDirectory() as tmp:
-        for size in (args.comments, args.also):
+        for size in (args.comments, args.also) if args.dump is None else (args.comments,):
             if not size:
                 continue
             folder = Path(tmp) / str(size)
             folder.mkdir()
-            dump = generate(folder, comments=size, threads=max(100, size // 100), truth=False)
-            mb = dump.comments_path.stat().st_size / 2**20
-            print(f"{size:,} comments generated: {mb:.0f} MB compressed")
+            if args.dump is not None:
+                path = args.dump
+            else:
+                path = generate(folder, comments=size, threads=max(100, size // 100),
+                                truth=False).comments_path
+            mb = path.stat().st_size / 2**20
+            print(f"{path.name}: {mb:.0f} MB compressed")
             runs: dict[str, list[dict[str, Any]]] = {"import": [], "bare": []}
             if args.main:
                 runs["main"] = []
             loads = [os.getloadavg()[0]]
             for _ in range(args.runs):
                 for mode, done in runs.items():
-                    done.append(measure(mode, dump.comments_path, folder, args.main))
+                    done.append(measure(mode, path, folder, args.main))
                     loads.append(os.getloadavg()[0])
             anchor = _best(runs["bare"])
             for mode in [m for m in runs if m != "bare"]:
