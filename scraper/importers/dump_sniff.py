@@ -1,7 +1,7 @@
 """What a file given to ``linkthread import`` is, from its first lines: a Reddit dump
 of comments or submissions (:func:`dump_kind`), or, for a file that claims to be a
 compressed dump and is none, why not (:func:`refusal`), for its one line. Read as
-:mod:`scraper.importers.dump_stream` reads a dump (zstd, gzip or plain), and tolerant
+:mod:`scraper.importers.dump_stream` reads a dump (zstd, gzip, bzip2, xz or plain), and tolerant
 of what a dump may hold (a damaged line, a submission among comments)."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from scraper.importers.dump_stream import (
-    GZIP_MAGIC,
     SUFFIXES,
     ZSTD_MAGIC,
     DamagedStream,
+    compression,
     magic,
     open_stream,
 )
@@ -28,6 +28,8 @@ _SUBMISSION_KEYS = frozenset({"title", "selftext", "num_comments"})
 ZST_BLOCKS = ("Arctic Shift's zst_blocks format (rows in blocks, each a zstd frame after its "
               "length), which this import does not read: convert it to .zst or NDJSON "
               "first (Arctic Shift's zst_blocks tools do)")  # fmt: skip
+# What a dump's name claims: a file so named and not so compressed is refused in one line.
+_NAMED = {".zst": "zstd", ".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,7 @@ class Sniffed:
 
     objects: list[dict[str, Any]]
     others: int
-    compressed: str | None  # "zstd", "gzip", or None
+    compressed: str | None  # "zstd", "gzip", "bzip2", "xz", or None
     problem: str | None = None
 
 
@@ -48,8 +50,7 @@ def sniff(path: Path) -> Sniffed:
         head = magic(path)
     except OSError as e:
         return Sniffed([], 0, None, f"cannot read it: {e.strerror or e}")
-    compressed = ("zstd" if head == ZSTD_MAGIC else "gzip" if head[:2] == GZIP_MAGIC
-                  else None)  # fmt: skip
+    compressed = compression(head)
     found: list[dict[str, Any]] = []
     others = 0
     try:
@@ -98,28 +99,32 @@ def _kind(sniffed: Sniffed) -> DumpKind | None:
 
 
 def refusal(path: Path) -> str | None:
-    """Why a file that claims to be a compressed dump (a ``.zst`` name, or zstd's
-    magic) is none, for its one line; None for any other file (a saved page's
-    importer says what it is)."""
+    """Why a file that claims to be a compressed dump (a ``.zst``, ``.bz2`` or ``.xz``
+    name, or zstd's magic) is none, for its one line; None for any other file (a saved
+    page's importer says what it is)."""
     suffix = path.suffix.lower()
     head = _head(path) if path.is_file() else b""
     if _zst_blocks(head):
         return ZST_BLOCKS
-    if not path.is_file() or (suffix not in (".zst", ".gz") and head[:4] != ZSTD_MAGIC):
+    if not path.is_file() or (suffix not in _NAMED and head[:4] != ZSTD_MAGIC):
         return None  # read once, as a page: not sniffed again for every saved page
     sniffed = sniff(path)
     if _kind(sniffed) is not None:
         return None
-    if sniffed.compressed == "gzip" and suffix == ".gz" \
-            and Path(path.stem).suffix.lower() in SUFFIXES and sniffed.problem is not None:
-        return f"a gzip file that cannot be read: {sniffed.problem}"  # RC_x.ndjson.gz
-    if sniffed.compressed != "zstd":
-        if suffix == ".zst":
-            return "named .zst, but not zstd-compressed, and not a Reddit dump either"
+    kind = sniffed.compressed
+    if kind == "gzip" or (kind is None and suffix == ".gz"):
+        # An .ndjson.gz cut short is named; any other gzip'd file (a .warc.gz, a saved
+        # page) is for the importers of pages to read, or to refuse.
+        if kind == "gzip" and sniffed.problem is not None \
+                and Path(path.stem).suffix.lower() in SUFFIXES:
+            return f"a gzip file that cannot be read: {sniffed.problem}"  # RC_x.ndjson.gz
         return None
+    if kind is None:  # named .zst, .bz2 or .xz (zstd's magic would make it zstd)
+        return (f"named {suffix}, but not {_NAMED[suffix]}-compressed, and not a Reddit "
+                "dump either")
     if sniffed.problem is not None and not sniffed.objects:
-        return f"a zstd file that cannot be read: {sniffed.problem}"
-    return ("zstd-compressed, but not a Reddit dump: its first lines are not JSON objects "
+        return f"a {kind} file that cannot be read: {sniffed.problem}"
+    return (f"{kind}-compressed, but not a Reddit dump: its first lines are not JSON objects "
             f"with {', '.join(sorted(_COMMENT_KEYS))} (comments) or "
             f"{', '.join(sorted(_SUBMISSION_KEYS))} (submissions)")
 

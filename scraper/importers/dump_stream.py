@@ -1,9 +1,12 @@
-"""Reading a dump file: one JSON object a line, plain or compressed with zstd, as a
-stream in constant memory, with the position of each line in the file's text.
+"""Reading a dump file: one JSON object a line, plain or compressed (zstd, or gzip,
+bzip2 or xz), as a stream in constant memory, with the position of each line in the
+file's text.
 
 The community dumps of Reddit (Arctic Shift, the Pushshift successors) are NDJSON
 compressed with zstd using long windows: they are decompressed with a 2 GiB window
-(``max_window_size=2**31``), as their publishers ask. A zstd stream cannot be entered
+(``max_window_size=2**31``), as their publishers ask. Pushshift's own monthly files
+were bzip2 (2005 to 2017-11) and xz (2017-12 to 2018-10) before zstd: read by the
+standard library's modules, as a gzip'd NDJSON file is. A compressed stream cannot be entered
 in the middle, so going on from a position means decompressing up to it again, and
 skipping those bytes without decoding them: seconds for gigabytes, against the hours
 of decoding and storing them again.
@@ -18,8 +21,10 @@ and the position committed is always the end of a line that was written.
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
+import lzma
 import multiprocessing
 import os
 import zlib
@@ -33,9 +38,15 @@ from scraper.parsers.values import number
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 GZIP_MAGIC = b"\x1f\x8b"
-SUFFIXES = (".zst", ".ndjson", ".jsonl", ".json", ".gz")
+# The standard library's compressions, by their magic's first bytes (xz's is six
+# bytes long; four are read).
+_STDLIB = ((GZIP_MAGIC, "gzip"), (b"BZh", "bzip2"), (b"\xfd7zX", "xz"))
+SUFFIXES = (".zst", ".ndjson", ".jsonl", ".json", ".gz", ".bz2", ".xz")
 WINDOW = 2**31
 _READ = 1 << 20  # bytes a read: large, as the stream is read from end to end
+# Text decompressed a call (of gzip, bzip2, xz): a cut or damaged stream fails the call
+# that meets it, and what that call had decompressed before is lost with it.
+_PIECE = 1 << 13
 
 
 class DamagedStream(Exception):
@@ -99,21 +110,29 @@ def magic(path: Path) -> bytes:
         return fh.read(4)
 
 
+def compression(head: bytes) -> str | None:
+    """The compression a file's first four bytes name ("zstd", "gzip", "bzip2", "xz"),
+    or None for a plain file."""
+    if head == ZSTD_MAGIC:
+        return "zstd"
+    return next((name for start, name in _STDLIB if head.startswith(start)), None)
+
+
 @contextmanager
 def open_stream(path: Path, position: int = 0) -> Iterator[Stream]:
-    """The file's lines from ``position`` (bytes of its text) on; zstd or gzip by its
-    magic, else plain."""
+    """The file's lines from ``position`` (bytes of its text) on; compressed as its
+    magic says (see :func:`compression`), else plain."""
     import zstandard
 
-    head = magic(path)
+    kind = compression(magic(path))
     with path.open("rb") as raw:
         frames = None
-        if head == ZSTD_MAGIC:
+        if kind == "zstd":
             frames = _Frames(raw, zstandard.ZstdDecompressor(max_window_size=WINDOW))
             text: BinaryIO = io.BufferedReader(frames, _READ)
             _skip(text, position)
-        elif head[:2] == GZIP_MAGIC:
-            text = io.BufferedReader(_Gzip(raw), _READ)
+        elif kind is not None:
+            text = io.BufferedReader(_Stdlib(raw, kind), _READ)
             _skip(text, position)
         else:
             raw.seek(position)
@@ -230,24 +249,33 @@ def _find(raw: BinaryIO, needle: bytes, offset: int) -> int | None:
     return None
 
 
-class _Gzip(io.RawIOBase):
-    """The text of a gzip file (``.ndjson.gz``), whose damage or early end is
+class _Stdlib(io.RawIOBase):
+    """The text of a gzip, bzip2 or xz file (``.ndjson.gz``, Pushshift's ``.bz2`` and
+    ``.xz``; concatenated streams read as one), whose damage or early end is
     DamagedStream, as zstd's is."""
 
-    def __init__(self, raw: BinaryIO) -> None:
-        self._gzip = gzip.GzipFile(fileobj=raw, mode="rb")
+    def __init__(self, raw: BinaryIO, kind: str) -> None:
+        self._kind = kind
+        self._file = _decompressing(raw, kind)
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        try:
-            return self._gzip.readinto(buffer)
+        try:  # a piece at a time: what comes before a cut or damage is handed on
+            return self._file.readinto(memoryview(buffer)[:_PIECE])
         except EOFError:
-            raise DamagedStream("the file ends inside its gzip stream: it is cut short"
-                                ) from None
-        except (OSError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
-            raise DamagedStream(f"the gzip stream is damaged ({e})") from None
+            raise DamagedStream(f"the file ends inside its {self._kind} stream: it is cut "
+                                "short") from None
+        # (gzip.BadGzipFile and bz2's "Invalid data stream" are OSErrors)
+        except (OSError, zlib.error, lzma.LZMAError) as e:
+            raise DamagedStream(f"the {self._kind} stream is damaged ({e})") from None
+
+
+def _decompressing(raw: BinaryIO, kind: str) -> io.BufferedIOBase:
+    if kind == "gzip":
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    return bz2.BZ2File(raw) if kind == "bzip2" else lzma.LZMAFile(raw)
 
 
 def _skip(text: BinaryIO, count: int) -> None:
