@@ -26,7 +26,7 @@ KINDS: dict[str, Callable[[bytes], bytes]] = {
 def lines(count: int, first: int = 0) -> bytes:
     # parents out of order: every tenth a reply to the next one
     return ndjson(comment(f"c{i}", at=1_700_000_000 + i,
-                          parent=f"t1_c{i + 1}" if i % 10 == 0 else None)
+                          parent=f"c{i + 1}" if i % 10 == 0 else None)
                   for i in range(first, first + count))
 
 

@@ -7,6 +7,7 @@ exit status is 1 where something is lost, and the archive stays consistent."""
 from __future__ import annotations
 
 import gzip
+import random
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,29 @@ def test_a_file_with_a_corrupt_frame_resumes_to_the_same_archive(
     run(stopped, None)
     assert table_rows(stopped) == table_rows(whole)
     assert consistency_problems(stopped) == []
+
+
+def test_a_frame_zero_filled_past_a_point_keeps_the_lines_before(tmp_path: Path) -> None:
+    """A torrent's partial download: one frame, preallocated with zeros past what came.
+    The lines decompressed before the damage are imported (the frame is fed a little at
+    a time, so what one call had decompressed is no more than a piece), then one line
+    says where it stopped."""
+    noise = random.Random(7)  # bodies that compress as real text does, not as repeats
+    text = ndjson(comment(f"c{i}", at=1_700_000_000 + i, body=noise.randbytes(60).hex())
+                  for i in range(20_000))
+    whole = zstandard.ZstdCompressor(level=3).compress(text)
+    assert len(whole) > 4 * dump_stream._FED  # several pieces
+    damaged = bytearray(whole)
+    damaged[len(whole) // 2:] = bytes(len(whole) - len(whole) // 2)
+    path = tmp_path / "partial_comments.zst"
+    path.write_bytes(bytes(damaged))
+    db = tmp_path / "a.db"
+    result = run_import(path, "--db", db)
+    assert result.exit_code == 1
+    [line] = errors(result)
+    assert str(path) in line and "damaged" in line
+    [(count,)] = rows(db, "select count(*) from comments")
+    # about half the text came before the zeros; at most a piece's worth of it is lost
+    assert 20_000 * 0.3 < count < 20_000 * 0.6
+    # placed, indexed, nothing staged; the import stays open, to go on once the rest comes
+    assert consistency_problems(db) == [f"{path}: import left reading"]

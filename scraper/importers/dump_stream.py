@@ -47,6 +47,10 @@ _READ = 1 << 20  # bytes a read: large, as the stream is read from end to end
 # Text decompressed a call (of gzip, bzip2, xz): a cut or damaged stream fails the call
 # that meets it, and what that call had decompressed before is lost with it.
 _PIECE = 1 << 13
+# Compressed bytes a zstd call: a frame damaged or zero-filled past some point (a
+# torrent's partial download) fails the call that meets the damage, and the text that
+# call had decompressed is lost with it (~0.5 MB of text here, ~8 MB at 1 MiB a call).
+_FED = 1 << 16
 
 
 class DamagedStream(Exception):
@@ -182,7 +186,7 @@ class _Frames(io.RawIOBase):
                 if rest:
                     self._feed(rest)
                 continue
-            chunk = self._raw.read(_READ)
+            chunk = self._raw.read(_FED)
             if not chunk:
                 if self._inside:
                     raise DamagedStream(f"the file ends inside the zstd frame that starts at "
