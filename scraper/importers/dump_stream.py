@@ -6,10 +6,10 @@ The community dumps of Reddit (Arctic Shift, the Pushshift successors) are NDJSO
 compressed with zstd using long windows: they are decompressed with a 2 GiB window
 (``max_window_size=2**31``), as their publishers ask. Pushshift's own monthly files
 were bzip2 (2005 to 2017-11) and xz (2017-12 to 2018-10) before zstd: read by the
-standard library's modules, as a gzip'd NDJSON file is. A compressed stream cannot be entered
-in the middle, so going on from a position means decompressing up to it again, and
-skipping those bytes without decoding them: seconds for gigabytes, against the hours
-of decoding and storing them again.
+standard library's modules, as a gzip'd NDJSON file is. A compressed stream cannot be
+entered in the middle, so going on from a position means decompressing up to it
+again, and skipping those bytes without decoding them: seconds for gigabytes, against
+the hours of decoding and storing them again.
 
 Decoding the lines (:func:`chunks`, :func:`mapped`): JSON and Reddit's mapping are most
 of an import's work in Python, and they need nothing from the archive, so chunks of
